@@ -1,0 +1,78 @@
+# sessctl: see README.md. `make` builds ./sessctl, `make check` runs every test.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+VERSION := 0.1.0
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS := sqlite3 libpq
+
+ifneq ($(MAKECMDGOALS),deps)
+ifneq ($(shell $(PKG_CONFIG) --exists $(PKGS) && echo ok),ok)
+$(error missing libraries ($(PKGS)): run 'make deps' (Debian) or install their -dev packages)
+endif
+ifeq ($(wildcard /usr/include/csv.h /usr/local/include/csv.h),)
+$(error libcsv is missing: run 'make deps' (Debian package libcsv-dev))
+endif
+endif
+
+WARNINGS := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wold-style-definition -Wvla -Wnull-dereference \
+	-Wcast-qual -Wwrite-strings -Wundef
+CFLAGS ?= -O2 -g
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -DSESSCTL_VERSION='"$(VERSION)"'
+ALL_CFLAGS := -std=c11 $(WARNINGS) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lcsv
+
+ifdef SANITIZE
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+BUILD := build$(if $(SANITIZE),-san)
+SRC := $(wildcard src/*.c)
+CLI := $(wildcard cli/*.c)
+SRC_OBJ := $(SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI:%.c=$(BUILD)/%.o)
+
+all: sessctl
+
+sessctl: $(BUILD)/sessctl
+	cp $< $@
+
+$(BUILD)/sessctl: $(SRC_OBJ) $(CLI_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libsessctl.a: $(SRC_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(SRC_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+
+include tests/tests.mk
+
+deps:
+	./scripts/install-deps
+
+install: sessctl
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 sessctl $(DESTDIR)$(BINDIR)/sessctl
+	install -m 644 man/sessctl.1 $(DESTDIR)$(MANDIR)/man1/sessctl.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sessctl $(DESTDIR)$(MANDIR)/man1/sessctl.1
+
+demo: sessctl
+	rm -f demo.db
+	./demo/make-demo demo.db
+	./sessctl --db demo.db list-user alice@example.com --now '2025-02-08 12:00:00'
+
+clean:
+	rm -rf build build-san sessctl demo.db
+
+.PHONY: all deps install uninstall demo clean check

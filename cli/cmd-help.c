@@ -1,0 +1,71 @@
+#include "cli.h"
+
+#include <stdio.h>
+
+static const char global_help[] =
+	"Global options (before or after the command):\n"
+	"  --db URL             database: PATH, sqlite:PATH, sqlite:///ABS/PATH,\n"
+	"                       postgresql://..., or 'host=... dbname=...'\n"
+	"                       (default: $SESSCTL_DB, else sessions.db)\n"
+	"  -o, --output FORMAT  table, json, ndjson or csv (default: table)\n"
+	"  --columns A,B,C      show these columns, in this order\n"
+	"  --no-header          no header row (table, csv)\n"
+	"  --now TIMESTAMP      evaluate time rules as of this UTC time ($SESSCTL_NOW)\n"
+	"  --color WHEN         auto, always or never (default: auto; NO_COLOR is honoured)\n"
+	"  -q, --quiet          print nothing but results and errors\n"
+	"  -v, --verbose        say more\n"
+	"  -h, --help           show help\n"
+	"  --version            show the version\n";
+
+void cli_print_help(void)
+{
+	printf("usage: sessctl [--db URL] [-o FORMAT] COMMAND [ARGS...]\n\n"
+	       "Administer a web application's login sessions in SQLite or PostgreSQL.\n\n"
+	       "Commands:\n");
+	for (const struct cli_command *const *c = cli_commands; *c; c++)
+		if (!(*c)->hidden)
+			printf("  %-12s %s\n", (*c)->name, (*c)->summary);
+	printf("\n%s\nRun 'sessctl help COMMAND' for a command's options and examples;\n"
+	       "'man sessctl' for the full reference.\n", global_help);
+}
+
+void cli_print_command_help(const struct cli_command *cmd)
+{
+	if (!cmd || cmd == &cli_cmd_help) {
+		cli_print_help();
+		return;
+	}
+	printf("usage: sessctl %s\n\n%s.\n", cmd->synopsis, cmd->summary);
+	if (cmd->help && *cmd->help)
+		printf("\n%s", cmd->help);
+	printf("\n%s", global_help);
+}
+
+static int run_help(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct cli_command *cmd;
+	int first, rc;
+
+	rc = cli_parse(ctx, argc, argv, "", NULL, NULL, NULL, &first);
+	if (rc)
+		return rc == -1 ? SC_OK : rc;
+	if (first >= argc) {
+		cli_print_help();
+		return SC_OK;
+	}
+	if (argc - first > 1)
+		return cli_usage(ctx, "help takes one command name");
+	cmd = cli_find_command(argv[first]);
+	if (!cmd)
+		return cli_fail(SC_USAGE, "unknown command '%s': see 'sessctl --help'", argv[first]);
+	cli_print_command_help(cmd);
+	return SC_OK;
+}
+
+const struct cli_command cli_cmd_help = {
+	.name = "help",
+	.summary = "show help for sessctl or for one command",
+	.synopsis = "help [COMMAND]",
+	.help = "",
+	.run = run_help,
+};

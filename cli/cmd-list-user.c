@@ -1,0 +1,136 @@
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../src/backend.h"
+#include "../src/query.h"
+#include "../src/records.h"
+
+struct list_opts {
+	bool all;
+	const char *device_type;
+	const char *ip;
+	const char *idle_for;
+	int64_t limit;
+};
+
+enum { OPT_ALL = 2000, OPT_DEVICE_TYPE, OPT_IP, OPT_IDLE_FOR, OPT_LIMIT };
+
+static const struct option options[] = {
+	{ "all", no_argument, NULL, 'a' },
+	{ "device-type", required_argument, NULL, OPT_DEVICE_TYPE },
+	{ "ip", required_argument, NULL, OPT_IP },
+	{ "idle-for", required_argument, NULL, OPT_IDLE_FOR },
+	{ "limit", required_argument, NULL, 'n' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int handle(int opt, const char *arg, void *state)
+{
+	struct list_opts *o = state;
+
+	switch (opt) {
+	case 'a': o->all = true; return 0;
+	case OPT_DEVICE_TYPE: o->device_type = arg; return 0;
+	case OPT_IP: o->ip = arg; return 0;
+	case OPT_IDLE_FOR: o->idle_for = arg; return 0;
+	case 'n': return cli_positive("--limit", arg, &o->limit);
+	}
+	return SC_SOFTWARE;
+}
+
+struct emit_ctx {
+	struct sc_writer *w;
+	struct sc_error *err;
+};
+
+static int emit(const struct sc_session *s, void *vctx)
+{
+	struct emit_ctx *e = vctx;
+	struct sc_value vals[SC_SESS_NCOLS];
+
+	sc_session_values(s, vals);
+	return sc_writer_row(e->w, vals, s->is_active ? 0 : SC_ROW_DIM, e->err);
+}
+
+static int run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct list_opts o = { 0 };
+	struct sc_error err = { 0 };
+	struct sc_list_query q = { 0 };
+	struct sc_ipnet net;
+	struct sc_userref ref;
+	struct sc_user user = { 0 };
+	struct sc_dburl url;
+	struct sc_db *db = NULL;
+	struct sc_writer *w = NULL;
+	int first, rc;
+
+	rc = cli_parse(ctx, argc, argv, "an:", options, handle, &o, &first);
+	if (rc)
+		return rc == -1 ? SC_OK : rc;
+	if (argc - first != 1)
+		return cli_usage(ctx, argc - first ? "list-user takes one USER" : "list-user needs a USER");
+	if ((rc = cli_finish_ctx(ctx)))
+		return rc;
+	if (sc_userref_parse(argv[first], &ref, &err) < 0 ||
+	    (o.device_type && sc_device_type_check(o.device_type, &err) < 0) ||
+	    (o.ip && sc_ipnet_parse(o.ip, &net, &err) < 0))
+		return cli_report(&err);
+	q.req.all = o.all;
+	q.req.device_type = o.device_type;
+	q.req.limit = o.limit;
+	q.ip = o.ip ? &net : NULL;
+	if (o.idle_for) {
+		int64_t d;
+		if ((rc = cli_duration("--idle-for", o.idle_for, &d)))
+			return rc;
+		q.req.has_idle_before = true;
+		q.req.idle_before = ctx->now - d;
+	}
+	if (sc_writer_open(&w, stdout, &ctx->out, sc_session_columns, SC_SESS_NCOLS,
+			   sc_session_response_cols, sc_session_response_ncols, &err) < 0)
+		return cli_report(&err);
+	if ((rc = cli_open_db(ctx, SC_OPEN_READ, &url, &db))) {
+		sc_writer_abort(w);
+		return rc;
+	}
+
+	struct emit_ctx e = { w, &err };
+	const struct sc_backend *be = db->backend;
+	if (be->begin(db, SC_TX_READ, &err) < 0 || sc_find_user(db, &ref, &user, &err) < 0)
+		goto fail;
+	q.req.user_id = user.id;
+	if (sc_list_sessions(db, &q, emit, &e, &err) < 0 || be->commit(db, &err) < 0)
+		goto fail;
+	sc_user_free(&user);
+	cli_close_db(&url, db);
+	return sc_writer_close(w, &err) < 0 ? cli_report(&err) : SC_OK;
+fail:
+	be->rollback(db);
+	sc_user_free(&user);
+	sc_writer_abort(w);
+	cli_close_db(&url, db);
+	return cli_report(&err);
+}
+
+const struct cli_command cli_cmd_list_user = {
+	.name = "list-user",
+	.summary = "list a user's sessions, most recent activity first",
+	.synopsis = "list-user USER [--all] [--device-type TYPE] [--ip ADDR|CIDR] [--idle-for DURATION] [--limit N]",
+	.help =
+		"USER is a user id (all digits), an email (contains @) or a username.\n"
+		"Only active sessions are listed unless --all is given.\n\n"
+		"Options:\n"
+		"  -a, --all                 include closed sessions\n"
+		"  --device-type TYPE        only web or mobile sessions\n"
+		"  --ip ADDR|CIDR            only sessions from this address or network\n"
+		"  --idle-for DURATION       only sessions idle at least this long (90s, 15m, 720h, 30d, 2w)\n"
+		"  -n, --limit N             at most N sessions\n\n"
+		"Examples:\n"
+		"  sessctl list-user alice@example.com\n"
+		"  sessctl list-user 74 --all -o json\n"
+		"  sessctl list-user bob --ip 10.0.0.0/8 --idle-for 7d\n",
+	.run = run,
+};

@@ -1,0 +1,188 @@
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../src/backend.h"
+#include "../src/migrate.h"
+
+enum { OPT_DRY_RUN = 2000, OPT_CHECK };
+
+struct migrate_opts {
+	bool dry_run;
+	bool check;
+};
+
+static const struct option options[] = {
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int handle(int opt, const char *arg, void *state)
+{
+	struct migrate_opts *o = state;
+
+	(void)arg;
+	if (opt == OPT_DRY_RUN)
+		o->dry_run = true;
+	else if (opt == OPT_CHECK)
+		o->check = true;
+	else
+		return SC_SOFTWARE;
+	return 0;
+}
+
+static const struct sc_column status_cols[] = {
+	{ "version", SC_COL_INT, 0 },
+	{ "name", SC_COL_TEXT, 0 },
+	{ "state", SC_COL_TEXT, 0 },
+	{ "applied_at", SC_COL_TIME, 0 },
+};
+
+static int status(struct cli_ctx *ctx, const struct migrate_opts *o)
+{
+	struct sc_migration_state states[SC_SCHEMA_VERSION];
+	struct sc_error err = { 0 };
+	struct sc_writer *w = NULL;
+	struct sc_dburl url;
+	struct sc_db *db;
+	int version, pending = 0, rc;
+
+	if ((rc = cli_open_db(ctx, SC_OPEN_INSPECT, &url, &db)))
+		return rc;
+	rc = sc_migrate_status(db, states, &version, &err);
+	cli_close_db(&url, db);
+	if (rc < 0)
+		return cli_report(&err);
+	if (sc_writer_open(&w, stdout, &ctx->out, status_cols, 4, NULL, 0, &err) < 0)
+		return cli_report(&err);
+	for (int i = 0; i < SC_SCHEMA_VERSION; i++) {
+		struct sc_value v[] = {
+			{ .i = states[i].m->version },
+			{ .s = states[i].m->name },
+			{ .s = states[i].applied ? "applied" : "pending" },
+			{ .null = !states[i].applied, .i = states[i].applied_at },
+		};
+		pending += !states[i].applied;
+		if (sc_writer_row(w, v, states[i].applied ? 0 : SC_ROW_DIM, &err) < 0) {
+			sc_writer_abort(w);
+			return cli_report(&err);
+		}
+	}
+	if (sc_writer_close(w, &err) < 0)
+		return cli_report(&err);
+	if (o->check && pending) {
+		if (!ctx->quiet)
+			fprintf(stderr, "sessctl: %d migration%s pending: run 'sessctl migrate'\n",
+				pending, pending == 1 ? "" : "s");
+		return SC_FALSE;
+	}
+	return SC_OK;
+}
+
+/* Prints the SQL of every pending migration; changes nothing. */
+static int dry_run(struct cli_ctx *ctx)
+{
+	struct sc_migration_state states[SC_SCHEMA_VERSION];
+	struct sc_error err = { 0 };
+	struct sc_dburl url;
+	struct sc_db *db;
+	int version, rc, printed = 0;
+
+	rc = cli_open_db(ctx, SC_OPEN_INSPECT, &url, &db);
+	if (rc == SC_NOINPUT) {
+		/* No file yet: migrate would create it and apply everything. */
+		for (int i = 0; i < SC_SCHEMA_VERSION; i++) {
+			states[i].m = &sc_sqlite_migrations[i];
+			states[i].applied = false;
+		}
+	} else if (rc) {
+		return rc;
+	} else {
+		rc = sc_migrate_status(db, states, &version, &err);
+		cli_close_db(&url, db);
+		if (rc < 0)
+			return cli_report(&err);
+	}
+	for (int i = 0; i < SC_SCHEMA_VERSION; i++) {
+		if (states[i].applied)
+			continue;
+		printf("-- migration %d: %s\nBEGIN;\n%sCOMMIT;\n\n", states[i].m->version,
+		       states[i].m->name, states[i].m->sql);
+		printed++;
+	}
+	if (!printed && !ctx->quiet)
+		fprintf(stderr, "sessctl: schema is up to date (version %d): nothing to do\n",
+			SC_SCHEMA_VERSION);
+	return SC_OK;
+}
+
+static void on_applied(const struct sc_migration *m, void *vctx)
+{
+	const struct cli_ctx *ctx = vctx;
+	if (!ctx->quiet)
+		printf("applied migration %d: %s\n", m->version, m->name);
+}
+
+static int apply(struct cli_ctx *ctx)
+{
+	struct sc_error err = { 0 };
+	struct sc_dburl url;
+	struct sc_db *db;
+	int applied, rc;
+
+	if ((rc = cli_open_db(ctx, SC_OPEN_MIGRATE, &url, &db)))
+		return rc;
+	rc = sc_migrate_run(db, ctx->now, on_applied, ctx, &applied, &err);
+	cli_close_db(&url, db);
+	if (rc < 0)
+		return cli_report(&err);
+	if (!ctx->quiet)
+		printf(applied ? "schema is at version %d\n" : "schema is up to date (version %d)\n",
+		       SC_SCHEMA_VERSION);
+	return SC_OK;
+}
+
+static int run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct migrate_opts o = { 0 };
+	bool is_status = false;
+	int first, rc;
+
+	rc = cli_parse(ctx, argc, argv, "", options, handle, &o, &first);
+	if (rc)
+		return rc == -1 ? SC_OK : rc;
+	if (argc - first == 1 && strcmp(argv[first], "status") == 0)
+		is_status = true;
+	else if (argc - first > 0)
+		return cli_usage(ctx, "unknown migrate argument '%s': use 'migrate' or 'migrate status'",
+				 argv[first]);
+	if (o.check && !is_status)
+		return cli_usage(ctx, "--check goes with 'migrate status'");
+	if (o.dry_run && is_status)
+		return cli_usage(ctx, "--dry-run goes with 'migrate', not 'migrate status'");
+	if ((rc = cli_finish_ctx(ctx)))
+		return rc;
+	if (is_status)
+		return status(ctx, &o);
+	return o.dry_run ? dry_run(ctx) : apply(ctx);
+}
+
+const struct cli_command cli_cmd_migrate = {
+	.name = "migrate",
+	.summary = "create or upgrade the schema; 'migrate status' shows applied and pending versions",
+	.synopsis = "migrate [--dry-run] | migrate status [--check]",
+	.help =
+		"Applies every pending migration, each in one transaction, recording its time.\n"
+		"An application database that already has users and sessions is adopted as it\n"
+		"is: nothing is dropped or rewritten. Only migrate may create an SQLite file.\n\n"
+		"Options:\n"
+		"  --dry-run      print the SQL of the pending migrations; change nothing\n"
+		"  --check        with status: exit 1 when any migration is pending\n\n"
+		"Examples:\n"
+		"  sessctl --db app.db migrate\n"
+		"  sessctl --db postgresql://deploy@db/app migrate status --check\n"
+		"  sessctl migrate --dry-run\n",
+	.run = run,
+};

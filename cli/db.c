@@ -1,0 +1,24 @@
+#include "cli.h"
+
+#include "../src/backend.h"
+#include "../src/dburl.h"
+
+int cli_open_db(const struct cli_ctx *ctx, int mode, struct sc_dburl *url, struct sc_db **db)
+{
+	struct sc_error err = { 0 };
+
+	*db = NULL;
+	if (sc_dburl_parse(ctx->db, url, &err) < 0)
+		return cli_report(&err);
+	if (sc_db_open(url, (enum sc_open_mode)mode, db, &err) < 0) {
+		sc_dburl_free(url);
+		return cli_report(&err);
+	}
+	return 0;
+}
+
+void cli_close_db(struct sc_dburl *url, struct sc_db *db)
+{
+	sc_db_close(db);
+	sc_dburl_free(url);
+}

@@ -1,0 +1,174 @@
+/* Option parsing shared by every command: the global options may come
+ * before or after the command name, mixed with the command's own. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../src/timeutil.h"
+
+enum {
+	OPT_DB = 1000,
+	OPT_NO_HEADER,
+	OPT_COLUMNS,
+	OPT_NOW,
+	OPT_COLOR,
+	OPT_VERSION,
+};
+
+static const struct option global_options[] = {
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "output", required_argument, NULL, 'o' },
+	{ "no-header", no_argument, NULL, OPT_NO_HEADER },
+	{ "columns", required_argument, NULL, OPT_COLUMNS },
+	{ "now", required_argument, NULL, OPT_NOW },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+};
+#define NGLOBAL (sizeof(global_options) / sizeof(global_options[0]))
+#define GLOBAL_SHORT "o:qvh"
+
+static int color_mode = -1; /* -1 auto, 0 never, 1 always */
+
+static int parse_now(const char *what, const char *s, int64_t *out)
+{
+	if (sc_time_parse(s, out) < 0)
+		return cli_fail(SC_USAGE, "%s: bad timestamp '%s': use UTC 'YYYY-MM-DD HH:MM:SS' or RFC 3339",
+				what, s);
+	return 0;
+}
+
+static int handle_global(struct cli_ctx *ctx, int opt, const char *arg)
+{
+	struct sc_error err = { 0 };
+
+	switch (opt) {
+	case OPT_DB:
+		ctx->db = arg;
+		return 0;
+	case 'o':
+		return sc_format_parse(arg, &ctx->out.format, &err) < 0 ? cli_report(&err) : 0;
+	case OPT_NO_HEADER:
+		ctx->out.no_header = true;
+		return 0;
+	case OPT_COLUMNS:
+		ctx->out.columns = arg;
+		return 0;
+	case OPT_NOW:
+		return parse_now("--now", arg, &ctx->now);
+	case OPT_COLOR:
+		if (strcmp(arg, "auto") == 0)
+			color_mode = -1;
+		else if (strcmp(arg, "never") == 0)
+			color_mode = 0;
+		else if (strcmp(arg, "always") == 0)
+			color_mode = 1;
+		else
+			return cli_fail(SC_USAGE, "bad --color '%s': use auto, always or never", arg);
+		return 0;
+	case 'q':
+		ctx->quiet = true;
+		return 0;
+	case 'v':
+		ctx->verbose++;
+		return 0;
+	case OPT_VERSION:
+		printf("sessctl %s\n", SESSCTL_VERSION);
+		exit(fflush(stdout) == 0 ? SC_OK : SC_IOERR);
+	}
+	return -2; /* not a global option */
+}
+
+int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
+	      const struct option *longopts,
+	      int (*handle)(int opt, const char *arg, void *state), void *state, int *first)
+{
+	struct option all[64];
+	char shorts[64];
+	size_t n = 0;
+	int opt, index;
+
+	for (size_t i = 0; i < NGLOBAL; i++)
+		all[n++] = global_options[i];
+	for (const struct option *o = longopts; o && o->name; o++)
+		all[n++] = *o;
+	memset(&all[n], 0, sizeof(all[n]));
+	/* A leading ':' makes getopt report a missing value as ':'. */
+	if (shortopts && *shortopts == '+') /* '+' must come first */
+		snprintf(shorts, sizeof(shorts), "+:%s%s", GLOBAL_SHORT, shortopts + 1);
+	else
+		snprintf(shorts, sizeof(shorts), ":%s%s", GLOBAL_SHORT, shortopts ? shortopts : "");
+
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, shorts, all, &index)) != -1) {
+		int rc;
+		if (opt == '?') {
+			if (optopt)
+				return cli_usage(ctx, "unknown option '-%c'", optopt);
+			return cli_usage(ctx, "unknown option '%s'", argv[optind - 1]);
+		}
+		if (opt == ':')
+			return cli_usage(ctx, "option '%s' needs a value", argv[optind - 1]);
+		if (opt == 'h') {
+			cli_print_command_help(ctx->cmd);
+			return -1;
+		}
+		rc = handle_global(ctx, opt, optarg);
+		if (rc == -2)
+			rc = handle ? handle(opt, optarg, state) : SC_SOFTWARE;
+		if (rc)
+			return rc;
+	}
+	*first = optind;
+	return 0;
+}
+
+static unsigned terminal_width(void)
+{
+	struct winsize ws;
+	const char *cols = getenv("COLUMNS");
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	if (cols && atoi(cols) > 0)
+		return (unsigned)atoi(cols);
+	return 80;
+}
+
+int cli_finish_ctx(struct cli_ctx *ctx)
+{
+	const char *env;
+
+	if (!ctx->db) {
+		env = getenv("SESSCTL_DB");
+		ctx->db = env && *env ? env : "sessions.db";
+	}
+	if (ctx->now == INT64_MIN) {
+		env = getenv("SESSCTL_NOW");
+		if (env && *env) {
+			if (parse_now("SESSCTL_NOW", env, &ctx->now))
+				return SC_USAGE;
+		} else {
+			ctx->now = (int64_t)time(NULL);
+		}
+	}
+	ctx->out.now = ctx->now;
+	if (ctx->out.format == SC_FORMAT_TABLE && isatty(STDOUT_FILENO)) {
+		const char *term = getenv("TERM");
+		ctx->out.tty = true;
+		ctx->out.width = terminal_width();
+		ctx->out.color = color_mode == 1 ||
+				 (color_mode == -1 && !getenv("NO_COLOR") && !(term && strcmp(term, "dumb") == 0));
+	} else {
+		ctx->out.color = ctx->out.format == SC_FORMAT_TABLE && color_mode == 1;
+	}
+	return 0;
+}

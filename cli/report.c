@@ -1,0 +1,101 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/timeutil.h"
+
+static void print_line(const char *msg)
+{
+	fputs("sessctl: ", stderr);
+	for (const char *p = msg; *p; p++)
+		putc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, stderr);
+	putc('\n', stderr);
+}
+
+int cli_report(const struct sc_error *err)
+{
+	if (err->status == SC_BROKEN_PIPE)
+		return SC_OK;
+	print_line(err->msg[0] ? err->msg : "unknown error");
+	return err->status ? err->status : SC_SOFTWARE;
+}
+
+int cli_fail(int status, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	print_line(msg);
+	return status;
+}
+
+int cli_usage(const struct cli_ctx *ctx, const char *fmt, ...)
+{
+	char msg[512];
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	n = strlen(msg);
+	if (ctx && ctx->cmd)
+		snprintf(msg + n, sizeof(msg) - n, " (see 'sessctl help %s')", ctx->cmd->name);
+	print_line(msg);
+	return SC_USAGE;
+}
+
+static int parse_int(const char *opt, const char *s, int64_t *out, int64_t min)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!*s || *end || *s == ' ' || *s == '+' || errno || v < min)
+		return cli_fail(SC_USAGE, "%s needs %s integer, not '%s'", opt,
+				min > 0 ? "a positive" : "a non-negative", s);
+	*out = v;
+	return 0;
+}
+
+int cli_positive(const char *opt, const char *s, int64_t *out)
+{
+	return parse_int(opt, s, out, 1);
+}
+
+int cli_nonnegative(const char *opt, const char *s, int64_t *out)
+{
+	return parse_int(opt, s, out, 0);
+}
+
+int cli_session_id(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s))
+		return cli_fail(SC_USAGE, "bad session id '%s': a session id is a positive integer", s);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno == ERANGE)
+		return cli_fail(SC_NOINPUT, "no such session %s", s);
+	*out = v;
+	return 0;
+}
+
+int cli_duration(const char *opt, const char *s, int64_t *out)
+{
+	if (sc_duration_parse(s, out) < 0)
+		return cli_fail(SC_USAGE,
+				"%s: bad duration '%s': use a number and a unit, such as 90s, 15m, 720h, 30d or 2w",
+				opt, s);
+	return 0;
+}

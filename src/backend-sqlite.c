@@ -1,0 +1,567 @@
+/* The SQLite backend: the only file that includes sqlite3.h.
+ *
+ * Times are stored as UTC text "YYYY-MM-DD HH:MM:SS"; rows written by an
+ * application in another common form (fractions, 'T', 'Z', an offset) are
+ * read too, and compared and ordered through julianday(), which
+ * understands all of them.
+ */
+#include "backend.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "timeutil.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+struct sqlite_db {
+	struct sc_db base; /* first: see struct sc_db */
+	sqlite3 *conn;
+	char *path;
+};
+
+static struct sqlite_db *to_sqlite(struct sc_db *db)
+{
+	if (db->backend != &sc_sqlite_backend)
+		abort();
+	return (struct sqlite_db *)db;
+}
+
+/* Maps an SQLite result code to an exit status. */
+static int status_of(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return SC_TEMPFAIL;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return SC_NOPERM;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return SC_DATAERR;
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+		return SC_UNAVAILABLE;
+	default:
+		return SC_SOFTWARE;
+	}
+}
+
+static int fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err)
+{
+	int status = status_of(rc);
+
+	if ((rc & 0xff) == SQLITE_NOTADB)
+		return sc_error_set(err, status, "'%s' is not an sqlite database", db->path);
+	if (status == SC_TEMPFAIL)
+		return sc_error_set(err, status,
+			"'%s' stayed locked by another process (%s): try again later", db->path, what);
+	return sc_error_set(err, status, "%s on '%s': %s", what, db->path,
+			    db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
+}
+
+static int prepare(struct sqlite_db *db, const char *sql, sqlite3_stmt **stmt,
+		   struct sc_error *err)
+{
+	int rc = sqlite3_prepare_v2(db->conn, sql, -1, stmt, NULL);
+	if (rc != SQLITE_OK)
+		return fail(db, rc, "cannot prepare a query", err);
+	return 0;
+}
+
+static int exec(struct sqlite_db *db, const char *sql, const char *what, struct sc_error *err)
+{
+	int rc = sqlite3_exec(db->conn, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : fail(db, rc, what, err);
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_time(sqlite3_stmt *st, int i, int64_t t)
+{
+	char buf[SC_TIME_SQL_LEN];
+	sc_time_format_sql(t, buf);
+	sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL
+							 : (const char *)sqlite3_column_text(st, i);
+}
+
+static int col_time(struct sqlite_db *db, sqlite3_stmt *st, int i, int64_t id, int64_t *t,
+		    bool *null, struct sc_error *err)
+{
+	const char *text = col_text(st, i);
+
+	*null = text == NULL;
+	if (!text)
+		return 0;
+	if (sc_time_parse(text, t) < 0)
+		return sc_error_set(err, SC_DATAERR,
+			"row %lld of '%s' has an unreadable %s '%.40s': expected UTC 'YYYY-MM-DD HH:MM:SS'",
+			(long long)id, db->path, sqlite3_column_name(st, i), text);
+	return 0;
+}
+
+/* ---- connection ---- */
+
+static int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
+		       struct sc_db **out, struct sc_error *err)
+{
+	struct sqlite_db *db;
+	struct stat st;
+	int flags, rc;
+	bool read_only = mode == SC_OPEN_READ || mode == SC_OPEN_INSPECT;
+
+	*out = NULL;
+	if (stat(url->target, &st) < 0) {
+		if (errno == ENOENT && mode != SC_OPEN_MIGRATE)
+			return sc_error_set(err, SC_NOINPUT,
+				"no such database file '%s': check --db, or create it with 'sessctl migrate'",
+				url->target);
+		if (errno == EACCES)
+			return sc_error_set(err, SC_NOPERM, "cannot open '%s': permission denied", url->target);
+		if (errno != ENOENT)
+			return sc_error_set(err, SC_UNAVAILABLE, "cannot open '%s': %s", url->target,
+					    strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		return sc_error_set(err, SC_DATAERR, "'%s' is a directory, not an sqlite database",
+				    url->target);
+	} else if (access(url->target, read_only ? R_OK : R_OK | W_OK) < 0) {
+		return sc_error_set(err, SC_NOPERM, "cannot open '%s'%s: permission denied",
+				    url->target, read_only ? "" : " for writing");
+	}
+
+	db = calloc(1, sizeof(*db));
+	if (!db || !(db->path = strdup(url->target))) {
+		free(db);
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	}
+	db->base.backend = &sc_sqlite_backend;
+	db->base.mode = mode;
+	db->base.display = db->path;
+
+	flags = SQLITE_OPEN_NOMUTEX;
+	if (read_only)
+		flags |= SQLITE_OPEN_READONLY;
+	else
+		flags |= SQLITE_OPEN_READWRITE;
+	if (mode == SC_OPEN_MIGRATE)
+		flags |= SQLITE_OPEN_CREATE;
+	rc = sqlite3_open_v2(url->target, &db->conn, flags, NULL);
+	if (rc != SQLITE_OK) {
+		fail(db, rc, "cannot open database", err);
+		sc_sqlite_backend.close(&db->base);
+		return -1;
+	}
+	sqlite3_extended_result_codes(db->conn, 1);
+	sqlite3_busy_timeout(db->conn, BUSY_TIMEOUT_MS);
+	/* Reading the schema tells a database from any other file. */
+	if (exec(db, "SELECT count(*) FROM sqlite_schema", "cannot read database", err) < 0 ||
+	    (mode != SC_OPEN_READ &&
+	     exec(db, "PRAGMA foreign_keys = ON", "cannot enable foreign keys", err) < 0)) {
+		sc_sqlite_backend.close(&db->base);
+		return -1;
+	}
+	*out = &db->base;
+	return 0;
+}
+
+static void sqlite_close(struct sc_db *base)
+{
+	struct sqlite_db *db;
+
+	if (!base)
+		return;
+	db = to_sqlite(base);
+	sqlite3_close_v2(db->conn);
+	free(db->path);
+	free(db);
+}
+
+static int sqlite_begin(struct sc_db *base, enum sc_tx_mode mode, struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	return exec(db, mode == SC_TX_WRITE ? "BEGIN IMMEDIATE" : "BEGIN",
+		    "cannot begin a transaction", err);
+}
+
+static int sqlite_commit(struct sc_db *base, struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	if (exec(db, "COMMIT", "cannot commit", err) < 0) {
+		base->backend->rollback(base);
+		return -1;
+	}
+	return 0;
+}
+
+static void sqlite_rollback(struct sc_db *base)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	if (!sqlite3_get_autocommit(db->conn))
+		sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- schema ---- */
+
+static int table_exists(struct sqlite_db *db, const char *name, bool *exists,
+			struct sc_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prepare(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1", &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*exists = rc == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(db, rc, "cannot read the schema", err);
+	return 0;
+}
+
+static int max_version(struct sqlite_db *db, int *version, struct sc_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prepare(db, "SELECT coalesce(max(version), 0) FROM sessctl_migrations", &st, err) < 0)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : fail(db, rc, "cannot read the schema version", err);
+}
+
+static int sqlite_schema_version(struct sc_db *base, int *version, bool *app_tables,
+				 struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	bool has_migrations;
+
+	*version = 0;
+	if (table_exists(db, "sessions", app_tables, err) < 0 ||
+	    table_exists(db, "sessctl_migrations", &has_migrations, err) < 0)
+		return -1;
+	return has_migrations ? max_version(db, version, err) : 0;
+}
+
+static int sqlite_applied(struct sc_db *base, sc_applied_cb cb, void *ctx, struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prepare(db, "SELECT version, name, applied_at FROM sessctl_migrations ORDER BY version",
+		    &st, err) < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sc_applied a = { sqlite3_column_int(st, 0), col_text(st, 1), 0 };
+		bool null;
+		if (col_time(db, st, 2, a.version, &a.applied_at, &null, err) < 0 ||
+		    (rc = cb(&a, ctx)) != 0) {
+			sqlite3_finalize(st);
+			return rc ? rc : -1;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(db, rc, "cannot read applied migrations", err);
+}
+
+static int sqlite_migrate_step(struct sc_db *base, const struct sc_migration *m, int64_t now,
+			       bool *applied, struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	sqlite3_stmt *st = NULL;
+	int version = 0, rc;
+
+	*applied = false;
+	/* BEGIN IMMEDIATE takes the write lock: a second migrator waits here
+	 * (busy timeout), then sees the version this one recorded. */
+	if (exec(db, "BEGIN IMMEDIATE", "cannot lock the database for migration", err) < 0)
+		return -1;
+	if (exec(db, "CREATE TABLE IF NOT EXISTS sessctl_migrations (\n"
+		     "    version INTEGER PRIMARY KEY,\n"
+		     "    name TEXT NOT NULL,\n"
+		     "    applied_at TEXT NOT NULL\n"
+		     ")", "cannot create the migrations table", err) < 0 ||
+	    max_version(db, &version, err) < 0)
+		goto fail;
+	if (version > SC_SCHEMA_VERSION) {
+		sc_error_set(err, SC_CONFIG,
+			     "schema version %d is newer than this sessctl supports (%d): upgrade sessctl",
+			     version, SC_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (version >= m->version) {
+		sqlite_rollback(base);
+		return 0;
+	}
+	if (exec(db, m->sql, "migration failed", err) < 0 ||
+	    prepare(db, "INSERT INTO sessctl_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+		    &st, err) < 0)
+		goto fail;
+	sqlite3_bind_int(st, 1, m->version);
+	sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+	bind_time(st, 3, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		fail(db, rc, "cannot record the migration", err);
+		goto fail;
+	}
+	if (sqlite_commit(base, err) < 0)
+		return -1;
+	*applied = true;
+	return 0;
+fail:
+	sqlite_rollback(base);
+	return -1;
+}
+
+/* ---- reads ---- */
+
+#define SESSION_COLUMNS \
+	"id, user_id, device_fingerprint, device_name, device_type, browser, " \
+	"ip_address, created_at, last_activity, is_active"
+
+/* Reads a row selected with SESSION_COLUMNS. */
+static int read_session(struct sqlite_db *db, sqlite3_stmt *st, struct sc_session *s,
+			struct sc_error *err)
+{
+	s->id = sqlite3_column_int64(st, 0);
+	s->user_id = sqlite3_column_int64(st, 1);
+	s->device_fingerprint = col_text(st, 2);
+	s->device_name = col_text(st, 3);
+	s->device_type = col_text(st, 4);
+	s->browser = col_text(st, 5);
+	s->ip_address = col_text(st, 6);
+	s->is_active = sqlite3_column_int(st, 9) != 0;
+	if (col_time(db, st, 7, s->id, &s->created_at, &s->created_at_null, err) < 0 ||
+	    col_time(db, st, 8, s->id, &s->last_activity, &s->last_activity_null, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Steps st to the end, handing each session to cb. */
+static int stream_sessions(struct sqlite_db *db, sqlite3_stmt *st, sc_session_cb cb, void *ctx,
+			   int64_t *count, struct sc_error *err)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sc_session s;
+		int cbrc;
+		if (read_session(db, st, &s, err) < 0)
+			return -1;
+		if ((cbrc = cb(&s, ctx)) != 0)
+			return cbrc;
+		if (count)
+			(*count)++;
+	}
+	return rc == SQLITE_DONE ? 0 : fail(db, rc, "cannot read sessions", err);
+}
+
+static int sqlite_find_user(struct sc_db *base, const struct sc_userref *ref,
+			    struct sc_user *user, struct sc_error *err)
+{
+	static const char *const sql[] = {
+		[SC_USER_BY_ID] = "SELECT id, email, username, role FROM users WHERE id = ?1",
+		[SC_USER_BY_EMAIL] = "SELECT id, email, username, role FROM users WHERE email = ?1",
+		[SC_USER_BY_NAME] = "SELECT id, email, username, role FROM users WHERE username = ?1 "
+				    "ORDER BY id LIMIT 2",
+	};
+	struct sqlite_db *db = to_sqlite(base);
+	sqlite3_stmt *st;
+	int rc, result = 1;
+
+	if (prepare(db, sql[ref->kind], &st, err) < 0)
+		return -1;
+	if (ref->kind == SC_USER_BY_ID)
+		sqlite3_bind_int64(st, 1, ref->id);
+	else
+		sqlite3_bind_text(st, 1, ref->text, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *email = col_text(st, 1), *name = col_text(st, 2), *role = col_text(st, 3);
+		memset(user, 0, sizeof(*user));
+		user->id = sqlite3_column_int64(st, 0);
+		if ((email && !(user->email = strdup(email))) ||
+		    (name && !(user->username = strdup(name))) ||
+		    (role && !(user->role = strdup(role)))) {
+			sc_user_free(user);
+			sqlite3_finalize(st);
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+		}
+		result = 0;
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			sc_user_free(user);
+			result = 2;
+			rc = SQLITE_DONE;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return fail(db, rc, "cannot read users", err);
+	return result;
+}
+
+static int sqlite_list_sessions(struct sc_db *base, const struct sc_list_request *req,
+				sc_session_cb cb, void *ctx, struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prepare(db,
+		    "SELECT " SESSION_COLUMNS " FROM sessions\n"
+		    "WHERE user_id = ?1 AND (?2 OR is_active)\n"
+		    "  AND (?3 IS NULL OR device_type = ?3)\n"
+		    "  AND (?4 IS NULL OR julianday(last_activity) <= julianday(?4))\n"
+		    "ORDER BY julianday(last_activity) DESC NULLS LAST, id DESC\n"
+		    "LIMIT ?5", &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, req->user_id);
+	sqlite3_bind_int(st, 2, req->all);
+	bind_text_or_null(st, 3, req->device_type);
+	if (req->has_idle_before)
+		bind_time(st, 4, req->idle_before);
+	sqlite3_bind_int64(st, 5, req->limit > 0 ? req->limit : -1);
+	rc = stream_sessions(db, st, cb, ctx, NULL, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sqlite_get_session(struct sc_db *base, int64_t id, sc_session_cb cb, void *ctx,
+			      struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	int rc;
+
+	if (prepare(db, "SELECT " SESSION_COLUMNS " FROM sessions WHERE id = ?1", &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = stream_sessions(db, st, cb, ctx, &n, err);
+	sqlite3_finalize(st);
+	if (rc == 0 && n == 0)
+		return sc_error_set(err, SC_NOINPUT, "no such session %lld", (long long)id);
+	return rc;
+}
+
+static int single_int64(struct sqlite_db *db, sqlite3_stmt *st, int64_t *out, int ncols,
+			struct sc_error *err)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		for (int i = 0; i < ncols; i++)
+			out[i] = sqlite3_column_int64(st, i);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : fail(db, rc, "cannot count sessions", err);
+}
+
+static int sqlite_count_active(struct sc_db *base, int64_t user_id, int64_t *n,
+			       struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	sqlite3_stmt *st;
+
+	if (prepare(db, "SELECT count(*) FROM sessions WHERE user_id = ?1 AND is_active", &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, user_id);
+	return single_int64(db, st, n, 1, err);
+}
+
+static int sqlite_totals(struct sc_db *base, struct sc_totals *t, struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	sqlite3_stmt *st;
+	int64_t v[4];
+
+	if (prepare(db,
+		    "SELECT (SELECT count(*) FROM users),\n"
+		    "       count(DISTINCT CASE WHEN is_active THEN user_id END),\n"
+		    "       count(*),\n"
+		    "       coalesce(sum(CASE WHEN is_active THEN 1 ELSE 0 END), 0)\n"
+		    "FROM sessions", &st, err) < 0 ||
+	    single_int64(db, st, v, 4, err) < 0)
+		return -1;
+	t->users = v[0];
+	t->users_active = v[1];
+	t->sessions = v[2];
+	t->active = v[3];
+	t->inactive = v[2] - v[3];
+	return 0;
+}
+
+static int sqlite_count_by_user(struct sc_db *base, int64_t over, sc_user_count_cb cb, void *ctx,
+				struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prepare(db,
+		    "SELECT s.user_id, u.email, u.username, s.n\n"
+		    "FROM (SELECT user_id, count(*) AS n FROM sessions WHERE is_active\n"
+		    "      GROUP BY user_id HAVING count(*) > ?1) AS s\n"
+		    "LEFT JOIN users AS u ON u.id = s.user_id\n"
+		    "ORDER BY s.n DESC, s.user_id", &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, over);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sc_user_count c = {
+			sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2),
+			sqlite3_column_int64(st, 3),
+		};
+		int cbrc = cb(&c, ctx);
+		if (cbrc) {
+			sqlite3_finalize(st);
+			return cbrc;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(db, rc, "cannot count sessions", err);
+}
+
+const struct sc_backend sc_sqlite_backend = {
+	.name = "sqlite",
+	.kind = SC_DB_SQLITE,
+	.migrations = sc_sqlite_migrations,
+	.open = sqlite_open,
+	.close = sqlite_close,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.schema_version = sqlite_schema_version,
+	.applied = sqlite_applied,
+	.migrate_step = sqlite_migrate_step,
+	.find_user = sqlite_find_user,
+	.list_sessions = sqlite_list_sessions,
+	.get_session = sqlite_get_session,
+	.count_active = sqlite_count_active,
+	.totals = sqlite_totals,
+	.count_by_user = sqlite_count_by_user,
+};

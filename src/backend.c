@@ -1,0 +1,67 @@
+#include "backend.h"
+
+#include <stddef.h>
+
+static const struct sc_backend *backend_for(enum sc_db_kind kind)
+{
+	static const struct sc_backend *const backends[] = {
+		&sc_sqlite_backend,
+		&sc_postgres_backend,
+	};
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (backends[i]->kind == kind)
+			return backends[i];
+	return NULL;
+}
+
+static int check_schema(struct sc_db *db, struct sc_error *err)
+{
+	const struct sc_backend *be = db->backend;
+	int version = 0;
+	bool app_tables = false;
+
+	if (be->begin(db, SC_TX_READ, err) < 0)
+		return -1;
+	if (be->schema_version(db, &version, &app_tables, err) < 0) {
+		be->rollback(db);
+		return -1;
+	}
+	if (be->commit(db, err) < 0)
+		return -1;
+	if (version > SC_SCHEMA_VERSION)
+		return sc_error_set(err, SC_CONFIG,
+			"schema version %d is newer than this sessctl supports (%d): upgrade sessctl",
+			version, SC_SCHEMA_VERSION);
+	if (version == 0 && !app_tables)
+		return sc_error_set(err, SC_CONFIG,
+			"'%s' has no sessctl schema: run 'sessctl migrate'", db->display);
+	if (version < SC_SCHEMA_VERSION)
+		return sc_error_set(err, SC_CONFIG,
+			"schema version %d is older than %d: run 'sessctl migrate'",
+			version, SC_SCHEMA_VERSION);
+	return 0;
+}
+
+int sc_db_open(const struct sc_dburl *url, enum sc_open_mode mode, struct sc_db **db,
+	       struct sc_error *err)
+{
+	const struct sc_backend *be = backend_for(url->kind);
+
+	*db = NULL;
+	if (!be)
+		return sc_error_set(err, SC_SOFTWARE, "no backend for '%s'", url->display);
+	if (be->open(url, mode, db, err) < 0)
+		return -1;
+	if ((mode == SC_OPEN_READ || mode == SC_OPEN_WRITE) && check_schema(*db, err) < 0) {
+		sc_db_close(*db);
+		*db = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void sc_db_close(struct sc_db *db)
+{
+	if (db)
+		db->backend->close(db);
+}

@@ -1,0 +1,136 @@
+#include "domain.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+int sc_userref_parse(const char *s, struct sc_userref *ref, struct sc_error *err)
+{
+	const char *p;
+
+	if (!s || !*s)
+		return sc_error_set(err, SC_USAGE,
+				    "user is empty: give a user id, email or username");
+	ref->text = s;
+	for (p = s; *p >= '0' && *p <= '9'; p++)
+		;
+	if (!*p) {
+		errno = 0;
+		char *end;
+		long long v = strtoll(s, &end, 10);
+		ref->kind = SC_USER_BY_ID;
+		ref->id = errno == ERANGE ? -1 : v;
+		return 0;
+	}
+	ref->kind = strchr(s, '@') ? SC_USER_BY_EMAIL : SC_USER_BY_NAME;
+	ref->id = -1;
+	return 0;
+}
+
+void sc_user_free(struct sc_user *u)
+{
+	if (!u)
+		return;
+	free(u->email);
+	free(u->username);
+	free(u->role);
+	memset(u, 0, sizeof(*u));
+}
+
+/* Parses an address into 16 bytes; IPv4 becomes IPv4-mapped IPv6 when
+ * mapped is set, else fills the first 4 bytes. */
+static int parse_addr(const char *s, int *family, unsigned char *addr)
+{
+	if (inet_pton(AF_INET, s, addr) == 1) {
+		*family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, addr) == 1) {
+		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		*family = AF_INET6;
+		if (memcmp(addr, mapped, 12) == 0) {
+			memmove(addr, addr + 12, 4);
+			*family = AF_INET;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+bool sc_ip_valid(const char *s)
+{
+	unsigned char buf[16];
+	int family;
+	return s && strlen(s) <= SC_IP_MAX && parse_addr(s, &family, buf) == 0;
+}
+
+int sc_ipnet_parse(const char *s, struct sc_ipnet *net, struct sc_error *err)
+{
+	char text[64];
+	const char *slash;
+	unsigned max;
+
+	if (!s || !*s || strlen(s) >= sizeof(text))
+		return sc_error_set(err, SC_USAGE, "bad ip '%s': give an address or CIDR such as 10.0.0.0/8", s ? s : "");
+	memset(net, 0, sizeof(*net));
+	strcpy(text, s);
+	slash = strchr(s, '/');
+	if (slash)
+		text[slash - s] = '\0';
+	if (parse_addr(text, &net->family, net->addr) < 0)
+		return sc_error_set(err, SC_USAGE, "bad ip '%s': give an address or CIDR such as 10.0.0.0/8", s);
+	max = net->family == AF_INET ? 32 : 128;
+	net->prefix = max;
+	if (slash) {
+		char *end;
+		const char *bits = slash + 1;
+		errno = 0;
+		unsigned long v = strtoul(bits, &end, 10);
+		if (!*bits || *end || errno || v > max || *bits < '0' || *bits > '9')
+			return sc_error_set(err, SC_USAGE, "bad prefix length in '%s': must be 0 to %u", s, max);
+		net->prefix = (unsigned)v;
+	}
+	return 0;
+}
+
+bool sc_ipnet_contains(const struct sc_ipnet *net, const char *ip)
+{
+	unsigned char addr[16];
+	int family;
+	unsigned full, rest;
+
+	if (!ip || strlen(ip) > 63 || parse_addr(ip, &family, addr) < 0 ||
+	    family != net->family)
+		return false;
+	full = net->prefix / 8;
+	rest = net->prefix % 8;
+	if (memcmp(addr, net->addr, full) != 0)
+		return false;
+	if (rest) {
+		unsigned char mask = (unsigned char)(0xff << (8 - rest));
+		if ((addr[full] & mask) != (net->addr[full] & mask))
+			return false;
+	}
+	return true;
+}
+
+int sc_env_positive(const char *name, int64_t dflt, int64_t *out,
+		    struct sc_error *err)
+{
+	const char *v = getenv(name);
+	char *end;
+	long long n;
+
+	if (!v || !*v) {
+		*out = dflt;
+		return 0;
+	}
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end || errno || n <= 0)
+		return sc_error_set(err, SC_USAGE, "%s='%s' is not a positive integer", name, v);
+	*out = n;
+	return 0;
+}

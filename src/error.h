@@ -1,0 +1,41 @@
+/* Exit statuses and the error value every core function fills in.
+ *
+ * The core never prints: a failing function fills a struct sc_error and
+ * returns -1; cli/ prints the message once and exits with err->status.
+ */
+#ifndef SESSCTL_ERROR_H
+#define SESSCTL_ERROR_H
+
+#include <stdarg.h>
+
+/* Exit statuses (SPEC §5; numbers follow sysexits.h). */
+enum sc_status {
+	SC_OK = 0,            /* done, including "nothing to do" */
+	SC_FALSE = 1,         /* a check was false (migrate status --check) */
+	SC_USAGE = 64,        /* unknown command or option, bad value */
+	SC_DATAERR = 65,      /* bad input data */
+	SC_NOINPUT = 66,      /* no such database file, or no such session */
+	SC_NOUSER = 67,       /* no such user */
+	SC_UNAVAILABLE = 69,  /* database unreachable or cannot be opened */
+	SC_SOFTWARE = 70,     /* internal error */
+	SC_IOERR = 74,        /* output could not be written */
+	SC_TEMPFAIL = 75,     /* busy or locked: try again later */
+	SC_NOPERM = 77,       /* permission denied */
+	SC_CONFIG = 78,       /* schema missing, too old or too new */
+	SC_INTERRUPTED = 130, /* SIGINT (SIGTERM gives 143) */
+};
+
+struct sc_error {
+	int status;      /* one of enum sc_status; SC_OK when unset */
+	char msg[512];   /* lowercase, no final period, never a password */
+};
+
+/* Sets err (which may be NULL) and returns -1, so callers can write
+ * `return sc_error_set(err, SC_USAGE, "bad '%s'", s);`. */
+int sc_error_set(struct sc_error *err, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Clears err to SC_OK and an empty message. */
+void sc_error_clear(struct sc_error *err);
+
+#endif

@@ -1,0 +1,49 @@
+/* Migrations in SQLite's dialect.
+ *
+ * Version 1 adopts an application database as it is: every statement is
+ * "IF NOT EXISTS", so existing users and sessions tables and their rows
+ * are kept, and only what is missing is created.
+ */
+#include "migrations.h"
+
+const struct sc_migration sc_sqlite_migrations[] = {
+	{ 1, "users and sessions",
+	  "CREATE TABLE IF NOT EXISTS users (\n"
+	  "    id INTEGER PRIMARY KEY,\n"
+	  "    email TEXT UNIQUE,\n"
+	  "    username TEXT,\n"
+	  "    role TEXT NOT NULL DEFAULT 'user'\n"
+	  ");\n"
+	  "CREATE TABLE IF NOT EXISTS sessions (\n"
+	  "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	  "    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+	  "    device_fingerprint TEXT,\n"
+	  "    device_name TEXT,\n"
+	  "    device_type TEXT,\n"
+	  "    browser TEXT,\n"
+	  "    ip_address TEXT,\n"
+	  "    created_at TEXT DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),\n"
+	  "    last_activity TEXT DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),\n"
+	  "    is_active INTEGER NOT NULL DEFAULT 1\n"
+	  ");\n"
+	  "CREATE INDEX IF NOT EXISTS idx_user_active ON sessions (user_id, is_active);\n"
+	  "CREATE INDEX IF NOT EXISTS idx_created_at ON sessions (created_at);\n"
+	  "CREATE UNIQUE INDEX IF NOT EXISTS uq_sessions_user_device\n"
+	  "    ON sessions (user_id, device_fingerprint);\n"
+	  "CREATE INDEX IF NOT EXISTS idx_sessions_active_last_activity\n"
+	  "    ON sessions (last_activity) WHERE is_active;\n"
+	  "CREATE INDEX IF NOT EXISTS idx_sessions_inactive_last_activity\n"
+	  "    ON sessions (last_activity) WHERE NOT is_active;\n" },
+	{ 2, "audit trail",
+	  "CREATE TABLE IF NOT EXISTS sessctl_audit (\n"
+	  "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	  "    session_id INTEGER,\n"
+	  "    user_id INTEGER,\n"
+	  "    action TEXT NOT NULL,\n"
+	  "    actor TEXT NOT NULL,\n"
+	  "    reason TEXT,\n"
+	  "    created_at TEXT NOT NULL\n"
+	  ");\n"
+	  "CREATE INDEX IF NOT EXISTS idx_sessctl_audit_user ON sessctl_audit (user_id, id);\n"
+	  "CREATE INDEX IF NOT EXISTS idx_sessctl_audit_session ON sessctl_audit (session_id, id);\n" },
+};

@@ -1,0 +1,20 @@
+/* Versioned schema migrations, compiled in, one list per SQL dialect. */
+#ifndef SESSCTL_MIGRATIONS_H
+#define SESSCTL_MIGRATIONS_H
+
+#include <stddef.h>
+
+/* The schema version this sessctl needs and writes. */
+#define SC_SCHEMA_VERSION 2
+
+struct sc_migration {
+	int version;     /* 1, 2, ... without gaps */
+	const char *name;
+	const char *sql; /* one or more statements, run in one transaction */
+};
+
+extern const struct sc_migration sc_sqlite_migrations[];
+extern const struct sc_migration sc_postgres_migrations[];
+/* Both lists hold SC_SCHEMA_VERSION entries, in order. */
+
+#endif

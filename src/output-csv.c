@@ -1,0 +1,60 @@
+/* CSV (RFC 4180) through libcsv.
+ *
+ * A field is quoted by libcsv only when it must be (it holds a comma, a
+ * quote, CR or LF, or starts or ends with a space), so ordinary output
+ * stays readable; an empty string is written as "" and NULL as nothing,
+ * so the two stay distinct. Records end with CRLF as RFC 4180 says.
+ */
+#include "output-internal.h"
+
+#include <csv.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "timeutil.h"
+
+static bool needs_quotes(const char *s)
+{
+	size_t n = strlen(s);
+	return n == 0 || strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ' || s[n - 1] == ' ';
+}
+
+static int write_field(FILE *out, const char *s)
+{
+	if (!needs_quotes(s))
+		return fputs(s, out) == EOF ? -1 : 0;
+	return csv_fwrite(out, s, strlen(s)) == 0 ? 0 : -1;
+}
+
+static int csv_begin(struct sc_writer *w)
+{
+	if (w->opts.no_header)
+		return 0;
+	for (size_t i = 0; i < w->nsel; i++) {
+		if ((i && putc(',', w->out) == EOF) || write_field(w->out, w->cols[w->sel[i]].name) < 0)
+			return -1;
+	}
+	return fputs("\r\n", w->out) == EOF ? -1 : 0;
+}
+
+static int csv_row(struct sc_writer *w, const struct sc_value *vals, unsigned flags)
+{
+	char buf[32];
+
+	(void)flags;
+	for (size_t i = 0; i < w->nsel; i++) {
+		const struct sc_value *v = &vals[w->sel[i]];
+		if (i && putc(',', w->out) == EOF)
+			return -1;
+		if (v->null)
+			continue;
+		if (write_field(w->out, sc_value_text(w->cols[w->sel[i]].type, v, buf, sizeof(buf))) < 0)
+			return -1;
+	}
+	return fputs("\r\n", w->out) == EOF ? -1 : 0;
+}
+
+const struct sc_writer_ops sc_csv_ops = {
+	.begin = csv_begin,
+	.row = csv_row,
+};

@@ -1,0 +1,124 @@
+/* JSON (an array of objects, or one object) and NDJSON (an object a line). */
+#include "output-internal.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "timeutil.h"
+#include "utf8.h"
+
+int sc_json_write_string(FILE *out, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = strlen(s), i = 0;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			if (putc('\\', out) == EOF || putc(c, out) == EOF)
+				return -1;
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			const char *named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r"
+					  : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+			if (named) {
+				if (fputs(named, out) == EOF)
+					return -1;
+			} else if (fprintf(out, "\\u00%c%c", hex[c >> 4], hex[c & 0xf]) < 0) {
+				return -1;
+			}
+			i++;
+		} else if (c < 0x80) {
+			if (putc(c, out) == EOF)
+				return -1;
+			i++;
+		} else {
+			uint32_t cp;
+			size_t len = sc_utf8_decode(s + i, n - i, &cp);
+			if (cp == 0xFFFD && len == 1) {
+				if (fputs("\xEF\xBF\xBD", out) == EOF)
+					return -1;
+			} else if (fwrite(s + i, 1, len, out) != len) {
+				return -1;
+			}
+			i += len;
+		}
+	}
+	return 0;
+}
+
+static int write_value(FILE *out, enum sc_ctype t, const struct sc_value *v)
+{
+	char buf[SC_TIME_RFC3339_LEN];
+
+	if (v->null)
+		return fputs("null", out) == EOF ? -1 : 0;
+	switch (t) {
+	case SC_COL_INT:
+		return fprintf(out, "%" PRId64, v->i) < 0 ? -1 : 0;
+	case SC_COL_BOOL:
+		return fputs(v->i ? "true" : "false", out) == EOF ? -1 : 0;
+	case SC_COL_TIME:
+		sc_time_format_rfc3339(v->i, buf);
+		return fprintf(out, "\"%s\"", buf) < 0 ? -1 : 0;
+	case SC_COL_TEXT:
+		if (putc('"', out) == EOF || sc_json_write_string(out, v->s ? v->s : "") < 0 ||
+		    putc('"', out) == EOF)
+			return -1;
+		return 0;
+	}
+	return 0;
+}
+
+static int write_object(struct sc_writer *w, const struct sc_value *vals)
+{
+	if (putc('{', w->out) == EOF)
+		return -1;
+	for (size_t i = 0; i < w->nsel; i++) {
+		const struct sc_column *c = &w->cols[w->sel[i]];
+		if (fprintf(w->out, "%s\"%s\":", i ? "," : "", c->name) < 0 ||
+		    write_value(w->out, c->type, &vals[w->sel[i]]) < 0)
+			return -1;
+	}
+	return putc('}', w->out) == EOF ? -1 : 0;
+}
+
+static int json_begin(struct sc_writer *w)
+{
+	return w->opts.single ? 0 : (fputs("[", w->out) == EOF ? -1 : 0);
+}
+
+static int json_row(struct sc_writer *w, const struct sc_value *vals, unsigned flags)
+{
+	(void)flags;
+	if (!w->opts.single && fputs(w->rows ? ",\n" : "\n", w->out) == EOF)
+		return -1;
+	return write_object(w, vals);
+}
+
+static int json_end(struct sc_writer *w)
+{
+	if (w->opts.single)
+		return w->rows ? (putc('\n', w->out) == EOF ? -1 : 0)
+			       : (fputs("null\n", w->out) == EOF ? -1 : 0);
+	return fputs(w->rows ? "\n]\n" : "]\n", w->out) == EOF ? -1 : 0;
+}
+
+static int ndjson_row(struct sc_writer *w, const struct sc_value *vals, unsigned flags)
+{
+	(void)flags;
+	if (write_object(w, vals) < 0 || putc('\n', w->out) == EOF)
+		return -1;
+	return 0;
+}
+
+const struct sc_writer_ops sc_json_ops = {
+	.begin = json_begin,
+	.row = json_row,
+	.end = json_end,
+};
+
+const struct sc_writer_ops sc_ndjson_ops = {
+	.row = ndjson_row,
+};

@@ -1,0 +1,180 @@
+#include "output-internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timeutil.h"
+
+static const struct {
+	const char *name;
+	enum sc_format format;
+	const struct sc_writer_ops *ops;
+} formats[] = {
+	{ "table", SC_FORMAT_TABLE, &sc_table_ops },
+	{ "json", SC_FORMAT_JSON, &sc_json_ops },
+	{ "ndjson", SC_FORMAT_NDJSON, &sc_ndjson_ops },
+	{ "csv", SC_FORMAT_CSV, &sc_csv_ops },
+};
+
+int sc_format_parse(const char *s, enum sc_format *out, struct sc_error *err)
+{
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if (strcmp(s, formats[i].name) == 0) {
+			*out = formats[i].format;
+			return 0;
+		}
+	}
+	return sc_error_set(err, SC_USAGE,
+			    "unknown output format '%s': use table, json, ndjson or csv", s);
+}
+
+const char *sc_value_text(enum sc_ctype t, const struct sc_value *v, char *buf, size_t len)
+{
+	switch (t) {
+	case SC_COL_TEXT:
+		return v->s ? v->s : "";
+	case SC_COL_INT:
+		snprintf(buf, len, "%" PRId64, v->i);
+		return buf;
+	case SC_COL_BOOL:
+		return v->i ? "true" : "false";
+	case SC_COL_TIME:
+		if (len >= SC_TIME_RFC3339_LEN)
+			sc_time_format_rfc3339(v->i, buf);
+		return buf;
+	}
+	return "";
+}
+
+static int find_column(const struct sc_column *cols, size_t ncols, const char *name, size_t len)
+{
+	for (size_t i = 0; i < ncols; i++)
+		if (strlen(cols[i].name) == len && strncmp(cols[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int select_columns(struct sc_writer *w, size_t ncols, const size_t *defaults,
+			  size_t ndefaults, struct sc_error *err)
+{
+	const char *spec = w->opts.columns;
+
+	w->sel = calloc(ncols > 0 ? ncols : 1, sizeof(*w->sel));
+	if (!w->sel)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	if (!spec) {
+		if (defaults) {
+			memcpy(w->sel, defaults, ndefaults * sizeof(*defaults));
+			w->nsel = ndefaults;
+		} else {
+			for (size_t i = 0; i < ncols; i++)
+				w->sel[i] = i;
+			w->nsel = ncols;
+		}
+		return 0;
+	}
+	for (const char *p = spec;;) {
+		size_t len = strcspn(p, ",");
+		while (len && p[0] == ' ') {
+			p++;
+			len--;
+		}
+		while (len && p[len - 1] == ' ')
+			len--;
+		int idx = len ? find_column(w->cols, ncols, p, len) : -1;
+		if (idx < 0) {
+			char names[512] = "";
+			for (size_t i = 0; i < ncols; i++) {
+				if (i)
+					strncat(names, ", ", sizeof(names) - strlen(names) - 1);
+				strncat(names, w->cols[i].name, sizeof(names) - strlen(names) - 1);
+			}
+			return sc_error_set(err, SC_USAGE, "unknown column '%.*s' in --columns: choose from %s",
+					    (int)len, p, names);
+		}
+		for (size_t i = 0; i < w->nsel; i++)
+			if (w->sel[i] == (size_t)idx)
+				return sc_error_set(err, SC_USAGE, "column '%.*s' given twice in --columns",
+						    (int)len, p);
+		w->sel[w->nsel++] = (size_t)idx;
+		p += strcspn(p, ",");
+		if (!*p)
+			break;
+		p++;
+	}
+	return 0;
+}
+
+static int start(struct sc_writer *w)
+{
+	if (w->started)
+		return 0;
+	w->started = true;
+	return w->ops->begin ? w->ops->begin(w) : 0;
+}
+
+static int io_error(struct sc_writer *w, struct sc_error *err)
+{
+	(void)w;
+	if (errno == EPIPE)
+		return sc_error_set(err, SC_BROKEN_PIPE, "output closed");
+	return sc_error_set(err, SC_IOERR, "cannot write output: %s", strerror(errno ? errno : EIO));
+}
+
+int sc_writer_open(struct sc_writer **wp, FILE *out, const struct sc_output_opts *opts,
+		   const struct sc_column *cols, size_t ncols, const size_t *defaults,
+		   size_t ndefaults, struct sc_error *err)
+{
+	struct sc_writer *w = calloc(1, sizeof(*w));
+
+	*wp = NULL;
+	if (!w)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	w->out = out;
+	w->opts = *opts;
+	w->cols = cols;
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (formats[i].format == opts->format)
+			w->ops = formats[i].ops;
+	if (select_columns(w, ncols, defaults, ndefaults, err) < 0) {
+		sc_writer_abort(w);
+		return -1;
+	}
+	*wp = w;
+	return 0;
+}
+
+int sc_writer_row(struct sc_writer *w, const struct sc_value *vals, unsigned flags,
+		  struct sc_error *err)
+{
+	errno = 0;
+	if (start(w) < 0 || w->ops->row(w, vals, flags) < 0)
+		return io_error(w, err);
+	w->rows++;
+	return 0;
+}
+
+int sc_writer_close(struct sc_writer *w, struct sc_error *err)
+{
+	int rc = 0;
+
+	if (!w)
+		return 0;
+	errno = 0;
+	if (start(w) < 0 || (w->ops->end && w->ops->end(w) < 0) || fflush(w->out) == EOF || ferror(w->out))
+		rc = io_error(w, err);
+	sc_writer_abort(w);
+	return rc;
+}
+
+void sc_writer_abort(struct sc_writer *w)
+{
+	if (!w)
+		return;
+	if (w->ops && w->ops->free_state)
+		w->ops->free_state(w);
+	free(w->sel);
+	free(w);
+}

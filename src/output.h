@@ -1,0 +1,95 @@
+/* Output writers: one set of typed rows, four renderers.
+ *
+ * A command describes its record once (an array of struct sc_column),
+ * opens a writer for the chosen format, hands it rows of struct sc_value
+ * in column order, and closes it. JSON, NDJSON and CSV stream each row as
+ * it comes; the table buffers rows to align them.
+ */
+#ifndef SESSCTL_OUTPUT_H
+#define SESSCTL_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+
+/* Not an exit status: a writer's error status when the reader of the
+ * output went away (EPIPE). Callers end quietly. */
+#define SC_BROKEN_PIPE 256
+
+enum sc_format {
+	SC_FORMAT_TABLE,
+	SC_FORMAT_JSON,
+	SC_FORMAT_NDJSON,
+	SC_FORMAT_CSV,
+};
+
+/* Parses "table", "json", "ndjson" or "csv"; -1 with SC_USAGE otherwise. */
+int sc_format_parse(const char *s, enum sc_format *out, struct sc_error *err);
+
+enum sc_ctype {
+	SC_COL_INT,   /* JSON number */
+	SC_COL_TEXT,  /* JSON string */
+	SC_COL_TIME,  /* seconds since the epoch; RFC 3339 UTC string */
+	SC_COL_BOOL,  /* JSON true/false */
+};
+
+/* Column flags. */
+#define SC_COL_SHRINK 0x1 /* a table may shorten this column with "…" */
+
+struct sc_column {
+	const char *name; /* JSON key and CSV header; upper-cased in tables */
+	enum sc_ctype type;
+	unsigned flags;
+};
+
+struct sc_value {
+	bool null;
+	int64_t i;     /* SC_COL_INT, SC_COL_TIME; SC_COL_BOOL (0 or 1) */
+	const char *s; /* SC_COL_TEXT (borrowed for the call) */
+};
+
+struct sc_output_opts {
+	enum sc_format format;
+	bool no_header;      /* no header row (table, CSV) */
+	bool single;         /* JSON: one object instead of an array */
+	const char *columns; /* --columns "a,b,c", or NULL for the default */
+	/* Tables for people (all off when output is not a terminal): */
+	bool tty;            /* relative times, fit to width */
+	bool color;          /* dim rows marked SC_ROW_DIM */
+	unsigned width;      /* terminal width when tty */
+	int64_t now;         /* reference time for relative times */
+};
+
+/* Row flags. */
+#define SC_ROW_DIM 0x1 /* e.g. a closed session: dimmed on a colour terminal */
+
+struct sc_writer;
+
+/* Opens a writer on out for records with ncols columns. defaults lists the
+ * column indexes shown when opts->columns is NULL (ndefaults of them), or
+ * NULL for all columns. Returns 0, or -1 with SC_USAGE for an unknown
+ * column in opts->columns. */
+int sc_writer_open(struct sc_writer **w, FILE *out, const struct sc_output_opts *opts,
+		   const struct sc_column *cols, size_t ncols, const size_t *defaults,
+		   size_t ndefaults, struct sc_error *err);
+
+/* Writes one row (ncols values in column order). Returns 0, or -1 with
+ * SC_IOERR, or SC_BROKEN_PIPE when the reader has gone. */
+int sc_writer_row(struct sc_writer *w, const struct sc_value *vals, unsigned flags,
+		  struct sc_error *err);
+
+/* Finishes the output (the table is printed here), flushes and frees w.
+ * Returns 0 or -1 as sc_writer_row. Accepts NULL. */
+int sc_writer_close(struct sc_writer *w, struct sc_error *err);
+
+/* Frees w without finishing the output (after an error). Accepts NULL. */
+void sc_writer_abort(struct sc_writer *w);
+
+/* Escapes s as the inside of a JSON string into out (control characters
+ * as \u00XX, invalid UTF-8 as U+FFFD). Returns -1 on a write error. */
+int sc_json_write_string(FILE *out, const char *s);
+
+#endif
