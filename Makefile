@@ -9,7 +9,8 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS := sqlite3 libpq
 
-ifneq ($(MAKECMDGOALS),deps)
+# deps, demo and check install missing Debian packages themselves first.
+ifeq ($(filter-out deps demo check clean uninstall,$(MAKECMDGOALS)),$(MAKECMDGOALS))
 ifneq ($(shell $(PKG_CONFIG) --exists $(PKGS) && echo ok),ok)
 $(error missing libraries ($(PKGS)): run 'make deps' (Debian) or install their -dev packages)
 endif
@@ -67,10 +68,14 @@ install: sessctl
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sessctl $(DESTDIR)$(MANDIR)/man1/sessctl.1
 
-demo: sessctl
+# One command on a fresh Debian machine: packages, build, demo database,
+# and the main job: one user's sessions.
+demo:
+	./scripts/install-deps
+	$(MAKE) sessctl
 	rm -f demo.db
 	./demo/make-demo demo.db
-	./sessctl --db demo.db list-user alice@example.com --now '2025-02-08 12:00:00'
+	./sessctl --db demo.db list-user alice@example.com --all
 
 clean:
 	rm -rf build build-san sessctl demo.db
