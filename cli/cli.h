@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../src/actions.h"
 #include "../src/error.h"
 #include "../src/output.h"
 
@@ -79,15 +80,60 @@ const struct cli_command *cli_find_command(const char *name);
  * `sessctl help COMMAND`, returns 64. */
 int cli_usage(const struct cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-struct sc_db;
-struct sc_dburl;
 
 /* Parses ctx->db and opens it in mode (an enum sc_open_mode). Returns 0,
  * or an exit status after printing the error. Close with cli_close_db. */
 int cli_open_db(const struct cli_ctx *ctx, int mode, struct sc_dburl *url, struct sc_db **db);
 void cli_close_db(struct sc_dburl *url, struct sc_db *db);
 
+/* Options every command that changes data takes. */
+enum { CLI_OPT_DRY_RUN = 3000, CLI_OPT_ACTOR, CLI_OPT_REASON };
+#define CLI_WRITE_OPTIONS \
+	{ "dry-run", no_argument, NULL, CLI_OPT_DRY_RUN }, \
+	{ "actor", required_argument, NULL, CLI_OPT_ACTOR }, \
+	{ "reason", required_argument, NULL, CLI_OPT_REASON }
+#define CLI_WRITE_HELP \
+	"  --dry-run                 print what would change; change nothing\n" \
+	"  --actor NAME              who makes the change, for the audit trail\n" \
+	"                            (default: $SUDO_USER, else the login name); an\n" \
+	"                            application user named here must be an admin\n" \
+	"  --reason TEXT             why, for the audit trail\n"
+
+struct cli_write {
+	bool dry_run;
+	const char *actor;
+	const char *reason;
+};
+
+/* Handles CLI_OPT_*: returns 0 when opt was one of them, -2 when not. */
+int cli_write_option(struct cli_write *w, int opt, const char *arg);
+
+/* The actor: w->actor, else $SUDO_USER, else the login name. */
+const char *cli_actor(const struct cli_write *w);
+
+/* Reports changes (enum sc_change_kind) in the chosen format: a
+ * "change" column, then the session's columns. */
+struct cli_changes {
+	struct sc_writer *w;
+	struct sc_error err;
+	int64_t count[8];  /* per enum sc_change_kind */
+	int64_t total;
+};
+
+int cli_changes_open(const struct cli_ctx *ctx, struct cli_changes *c);
+/* An sc_change_cb; ctx is the struct cli_changes. */
+int cli_changes_row(enum sc_change_kind kind, const struct sc_session *s, void *ctx);
+/* Prints the table (if any rows) and, for tables, the summary line
+ * (unless -q). Returns an exit status. */
+int cli_changes_close(const struct cli_ctx *ctx, struct cli_changes *c, bool dry_run);
+void cli_changes_abort(struct cli_changes *c);
+
 extern const struct cli_command cli_cmd_count;
+extern const struct cli_command cli_cmd_create;
+extern const struct cli_command cli_cmd_enforce;
+extern const struct cli_command cli_cmd_history;
+extern const struct cli_command cli_cmd_logout;
+extern const struct cli_command cli_cmd_logout_all;
 extern const struct cli_command cli_cmd_help;
 extern const struct cli_command cli_cmd_list_user;
 extern const struct cli_command cli_cmd_migrate;

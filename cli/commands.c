@@ -5,8 +5,13 @@
 /* Sorted by name. */
 const struct cli_command *const cli_commands[] = {
 	&cli_cmd_count,
+	&cli_cmd_create,
+	&cli_cmd_enforce,
 	&cli_cmd_help,
+	&cli_cmd_history,
 	&cli_cmd_list_user,
+	&cli_cmd_logout,
+	&cli_cmd_logout_all,
 	&cli_cmd_migrate,
 	&cli_cmd_show,
 	NULL,

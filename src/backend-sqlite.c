@@ -8,6 +8,7 @@
 #include "backend.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -546,6 +547,416 @@ static int sqlite_count_by_user(struct sc_db *base, int64_t over, sc_user_count_
 	return rc == SQLITE_DONE ? 0 : fail(db, rc, "cannot count sessions", err);
 }
 
+/* ---- history ---- */
+
+static int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
+			  sc_audit_cb cb, void *ctx, struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prepare(db,
+		    "SELECT id, created_at, action, session_id, user_id, actor, reason\n"
+		    "FROM sessctl_audit\n"
+		    "WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR session_id = ?2)\n"
+		    "  AND (?3 IS NULL OR julianday(created_at) >= julianday(?3))\n"
+		    "ORDER BY julianday(created_at) DESC, id DESC\n"
+		    "LIMIT ?4", &st, err) < 0)
+		return -1;
+	if (req->has_user)
+		sqlite3_bind_int64(st, 1, req->user_id);
+	if (req->has_session)
+		sqlite3_bind_int64(st, 2, req->session_id);
+	if (req->has_since)
+		bind_time(st, 3, req->since);
+	sqlite3_bind_int64(st, 4, req->limit > 0 ? req->limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sc_audit a = {
+			.id = sqlite3_column_int64(st, 0),
+			.action = col_text(st, 2),
+			.session_id_null = sqlite3_column_type(st, 3) == SQLITE_NULL,
+			.session_id = sqlite3_column_int64(st, 3),
+			.user_id_null = sqlite3_column_type(st, 4) == SQLITE_NULL,
+			.user_id = sqlite3_column_int64(st, 4),
+			.actor = col_text(st, 5),
+			.reason = col_text(st, 6),
+		};
+		bool null;
+		int cbrc;
+		if (col_time(db, st, 1, a.id, &a.created_at, &null, err) < 0) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		if ((cbrc = cb(&a, ctx)) != 0) {
+			sqlite3_finalize(st);
+			return cbrc;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(db, rc, "cannot read the audit trail", err);
+}
+
+/* ---- writes ---- */
+
+/* Ids travel as one JSON array bound to one parameter and are expanded
+ * with json_each(): one statement whatever their number. */
+static char *ids_json(const int64_t *ids, size_t n)
+{
+	size_t cap = n * 21 + 3, len = 0;
+	char *s = malloc(cap);
+
+	if (!s)
+		return NULL;
+	s[len++] = '[';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(s + len, cap - len, "%s%lld", i ? "," : "", (long long)ids[i]);
+	s[len++] = ']';
+	s[len] = '\0';
+	return s;
+}
+
+static int bind_ids(struct sqlite_db *db, sqlite3_stmt *st, int i, const int64_t *ids, size_t n,
+		    struct sc_error *err)
+{
+	char *json = ids_json(ids, n);
+	(void)db;
+	if (!json)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	sqlite3_bind_text(st, i, json, -1, free);
+	return 0;
+}
+
+static int step_done(struct sqlite_db *db, sqlite3_stmt *st, const char *what, struct sc_error *err)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(db, rc, what, err);
+}
+
+static int collect_ids(struct sqlite_db *db, sqlite3_stmt *st, struct sc_ids *out,
+		       struct sc_error *err)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sc_ids_push(out, sqlite3_column_int64(st, 0)) < 0) {
+			sqlite3_finalize(st);
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(db, rc, "cannot select sessions", err);
+}
+
+static int sqlite_lock_users(struct sc_db *base, const int64_t *user_ids, size_t n,
+			     struct sc_error *err)
+{
+	/* BEGIN IMMEDIATE already holds the database's write lock. */
+	(void)base;
+	(void)user_ids;
+	(void)n;
+	(void)err;
+	return 0;
+}
+
+static int sqlite_sessions_by_ids(struct sc_db *base, const int64_t *ids, size_t n,
+				  sc_session_cb cb, void *ctx, struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prepare(db, "SELECT " SESSION_COLUMNS " FROM sessions\n"
+			"WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id", &st, err) < 0)
+		return -1;
+	if (bind_ids(db, st, 1, ids, n, err) < 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	rc = stream_sessions(db, st, cb, ctx, NULL, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Writes the audit rows for the sessions among ids that `where` selects,
+ * before they change. */
+static int audit_ids(struct sqlite_db *db, const int64_t *ids, size_t n, const char *where,
+		     const struct sc_change *ch, struct sc_error *err)
+{
+	char sql[512];
+	sqlite3_stmt *st;
+
+	if (!ch->audit)
+		return 0;
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at)\n"
+		 "SELECT id, user_id, ?2, ?3, ?4, ?5 FROM sessions\n"
+		 "WHERE id IN (SELECT value FROM json_each(?1)) AND %s ORDER BY id", where);
+	if (prepare(db, sql, &st, err) < 0)
+		return -1;
+	if (bind_ids(db, st, 1, ids, n, err) < 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_bind_text(st, 2, ch->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ch->actor, -1, SQLITE_STATIC);
+	bind_text_or_null(st, 4, ch->reason);
+	bind_time(st, 5, ch->now);
+	return step_done(db, st, "cannot write the audit trail", err);
+}
+
+static int change_ids(struct sqlite_db *db, const char *sql, const int64_t *ids, size_t n,
+		      sc_session_cb cb, void *ctx, struct sc_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prepare(db, sql, &st, err) < 0)
+		return -1;
+	if (bind_ids(db, st, 1, ids, n, err) < 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	rc = stream_sessions(db, st, cb, ctx, NULL, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sqlite_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
+				 const struct sc_change *ch, sc_session_cb cb, void *ctx,
+				 struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+
+	if (audit_ids(db, ids, n, "is_active", ch, err) < 0)
+		return -1;
+	return change_ids(db,
+			  "UPDATE sessions SET is_active = 0\n"
+			  "WHERE id IN (SELECT value FROM json_each(?1)) AND is_active\n"
+			  "RETURNING " SESSION_COLUMNS, ids, n, cb, ctx, err);
+}
+
+static int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
+				 const struct sc_change *ch, sc_session_cb cb, void *ctx,
+				 struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+
+	if (audit_ids(db, ids, n, "NOT is_active", ch, err) < 0)
+		return -1;
+	return change_ids(db,
+			  "DELETE FROM sessions\n"
+			  "WHERE id IN (SELECT value FROM json_each(?1)) AND NOT is_active\n"
+			  "RETURNING " SESSION_COLUMNS, ids, n, cb, ctx, err);
+}
+
+/* Active (or inactive) sessions idle since before cutoff. The text range
+ * on last_activity lets the partial index find them; julianday() then
+ * compares exactly whatever form the time was written in. The range ends
+ * two days after the cutoff so that times with a UTC offset are not
+ * missed. */
+static int candidates(struct sqlite_db *db, bool active, int64_t cutoff, int64_t user_id,
+		      int64_t limit, struct sc_ids *out, struct sc_error *err)
+{
+	sqlite3_stmt *st;
+	char day[SC_TIME_SQL_LEN];
+
+	if (prepare(db, active
+		    ? "SELECT id FROM sessions\n"
+		      "WHERE is_active AND last_activity < ?1 AND julianday(last_activity) < julianday(?2)\n"
+		      "  AND (?3 < 0 OR user_id = ?3)\n"
+		      "ORDER BY last_activity LIMIT ?4"
+		    : "SELECT id FROM sessions\n"
+		      "WHERE NOT is_active AND last_activity < ?1 AND julianday(last_activity) < julianday(?2)\n"
+		      "  AND (?3 < 0 OR user_id = ?3)\n"
+		      "ORDER BY last_activity LIMIT ?4", &st, err) < 0)
+		return -1;
+	sc_time_format_sql(cutoff + 2 * 86400, day);
+	day[10] = '\0';
+	sqlite3_bind_text(st, 1, day, -1, SQLITE_TRANSIENT);
+	bind_time(st, 2, cutoff);
+	sqlite3_bind_int64(st, 3, user_id);
+	sqlite3_bind_int64(st, 4, limit);
+	return collect_ids(db, st, out, err);
+}
+
+static int sqlite_idle_candidates(struct sc_db *base, int64_t cutoff, int64_t user_id,
+				  int64_t limit, struct sc_ids *out, struct sc_error *err)
+{
+	return candidates(to_sqlite(base), true, cutoff, user_id, limit, out, err);
+}
+
+static int sqlite_purge_candidates(struct sc_db *base, int64_t cutoff, int64_t user_id,
+				   int64_t limit, struct sc_ids *out, struct sc_error *err)
+{
+	return candidates(to_sqlite(base), false, cutoff, user_id, limit, out, err);
+}
+
+static int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t after, int64_t limit,
+				   struct sc_ids *out, struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	sqlite3_stmt *st;
+
+	if (prepare(db,
+		    "SELECT user_id FROM sessions WHERE is_active AND user_id > ?2\n"
+		    "GROUP BY user_id HAVING count(*) > ?1 ORDER BY user_id LIMIT ?3", &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, max);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int64(st, 3, limit);
+	return collect_ids(db, st, out, err);
+}
+
+static int sqlite_over_limit_candidates(struct sc_db *base, const int64_t *user_ids, size_t n,
+					int64_t keep, struct sc_ids *out, struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	sqlite3_stmt *st;
+
+	if (prepare(db,
+		    "SELECT id FROM (\n"
+		    "  SELECT id, row_number() OVER (PARTITION BY user_id\n"
+		    "      ORDER BY julianday(last_activity) DESC NULLS LAST, id DESC) AS rank\n"
+		    "  FROM sessions\n"
+		    "  WHERE is_active AND user_id IN (SELECT value FROM json_each(?1)))\n"
+		    "WHERE rank > ?2 ORDER BY id", &st, err) < 0)
+		return -1;
+	if (bind_ids(db, st, 1, user_ids, n, err) < 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 2, keep);
+	return collect_ids(db, st, out, err);
+}
+
+struct found_session {
+	bool found;
+	struct sc_session s;  /* strings owned */
+};
+
+static char *dup_opt(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int on_found_session(const struct sc_session *s, void *vctx)
+{
+	struct found_session *f = vctx;
+	f->found = true;
+	f->s = *s;
+	f->s.device_fingerprint = dup_opt(s->device_fingerprint);
+	f->s.device_name = dup_opt(s->device_name);
+	f->s.device_type = dup_opt(s->device_type);
+	f->s.browser = dup_opt(s->browser);
+	f->s.ip_address = dup_opt(s->ip_address);
+	return 0;
+}
+
+static void found_free(struct found_session *f)
+{
+	free((char *)(uintptr_t)f->s.device_fingerprint);
+	free((char *)(uintptr_t)f->s.device_name);
+	free((char *)(uintptr_t)f->s.device_type);
+	free((char *)(uintptr_t)f->s.browser);
+	free((char *)(uintptr_t)f->s.ip_address);
+}
+
+static int sqlite_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
+				 const struct sc_change *ch, bool dry_run, bool *created,
+				 sc_session_cb cb, void *ctx, struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	struct found_session f = { 0 };
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prepare(db, "SELECT " SESSION_COLUMNS " FROM sessions\n"
+			"WHERE user_id = ?1 AND device_fingerprint = ?2", &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, ns->user_id);
+	sqlite3_bind_text(st, 2, ns->device_fingerprint, -1, SQLITE_STATIC);
+	rc = stream_sessions(db, st, on_found_session, &f, NULL, err);
+	sqlite3_finalize(st);
+	if (rc != 0) {
+		found_free(&f);
+		return rc;
+	}
+	*created = !f.found;
+
+	if (dry_run) {
+		/* The row as the change would leave it. */
+		struct sc_session s = f.found ? f.s : (struct sc_session){
+			.user_id = ns->user_id,
+			.device_fingerprint = ns->device_fingerprint,
+			.created_at = ch->now,
+		};
+		s.device_name = ns->device_name ? ns->device_name : s.device_name;
+		s.device_type = ns->device_type ? ns->device_type : s.device_type;
+		s.browser = ns->browser ? ns->browser : s.browser;
+		s.ip_address = ns->ip_address ? ns->ip_address : s.ip_address;
+		s.last_activity = ch->now;
+		s.last_activity_null = false;
+		s.is_active = true;
+		rc = cb(&s, ctx);
+		found_free(&f);
+		return rc;
+	}
+
+	if (f.found) {
+		rc = prepare(db,
+			     "UPDATE sessions SET last_activity = ?2, is_active = 1,\n"
+			     "    device_name = coalesce(?3, device_name),\n"
+			     "    device_type = coalesce(?4, device_type),\n"
+			     "    browser = coalesce(?5, browser),\n"
+			     "    ip_address = coalesce(?6, ip_address)\n"
+			     "WHERE id = ?1\n"
+			     "RETURNING " SESSION_COLUMNS, &st, err);
+		if (rc == 0)
+			sqlite3_bind_int64(st, 1, f.s.id);
+	} else {
+		rc = prepare(db,
+			     "INSERT INTO sessions (user_id, created_at, last_activity, device_name,\n"
+			     "    device_type, browser, ip_address, device_fingerprint, is_active)\n"
+			     "VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, 1)\n"
+			     "RETURNING " SESSION_COLUMNS, &st, err);
+		if (rc == 0) {
+			sqlite3_bind_int64(st, 1, ns->user_id);
+			sqlite3_bind_text(st, 7, ns->device_fingerprint, -1, SQLITE_STATIC);
+		}
+	}
+	found_free(&f);
+	if (rc < 0)
+		return -1;
+	bind_time(st, 2, ch->now);
+	bind_text_or_null(st, 3, ns->device_name);
+	bind_text_or_null(st, 4, ns->device_type);
+	bind_text_or_null(st, 5, ns->browser);
+	bind_text_or_null(st, 6, ns->ip_address);
+
+	struct found_session row = { 0 };
+	rc = stream_sessions(db, st, on_found_session, &row, NULL, err);
+	sqlite3_finalize(st);
+	if (rc == 0 && ch->audit) {
+		rc = prepare(db,
+			     "INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at)\n"
+			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st, err);
+		if (rc == 0) {
+			sqlite3_bind_int64(st, 1, row.s.id);
+			sqlite3_bind_int64(st, 2, row.s.user_id);
+			sqlite3_bind_text(st, 3, ch->action, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, ch->actor, -1, SQLITE_STATIC);
+			bind_text_or_null(st, 5, ch->reason);
+			bind_time(st, 6, ch->now);
+			rc = step_done(db, st, "cannot write the audit trail", err);
+		}
+	}
+	if (rc == 0)
+		rc = cb(&row.s, ctx);
+	found_free(&row);
+	return rc;
+}
+
 const struct sc_backend sc_sqlite_backend = {
 	.name = "sqlite",
 	.kind = SC_DB_SQLITE,
@@ -564,4 +975,14 @@ const struct sc_backend sc_sqlite_backend = {
 	.count_active = sqlite_count_active,
 	.totals = sqlite_totals,
 	.count_by_user = sqlite_count_by_user,
+	.history = sqlite_history,
+	.lock_users = sqlite_lock_users,
+	.sessions_by_ids = sqlite_sessions_by_ids,
+	.close_sessions = sqlite_close_sessions,
+	.purge_sessions = sqlite_purge_sessions,
+	.idle_candidates = sqlite_idle_candidates,
+	.purge_candidates = sqlite_purge_candidates,
+	.users_over_limit = sqlite_users_over_limit,
+	.over_limit_candidates = sqlite_over_limit_candidates,
+	.upsert_session = sqlite_upsert_session,
 };

@@ -50,6 +50,55 @@ struct sc_applied {
 
 typedef int (*sc_applied_cb)(const struct sc_applied *a, void *ctx);
 
+/* Who makes a change, why and when: written into each audit row. */
+struct sc_change {
+	const char *action; /* "logout", "logout-all", "expire", "over-limit",
+			     * "purge" or "create" */
+	const char *actor;
+	const char *reason; /* NULL: none given */
+	int64_t now;
+	bool audit;         /* false for --dry-run: no audit rows */
+};
+
+/* A new session for create (fields as in struct sc_session; id, times and
+ * is_active are ignored: the session is active with times ch->now). */
+struct sc_new_session {
+	int64_t user_id;
+	const char *device_fingerprint;
+	const char *device_name; /* NULL: none (or keep the old one) */
+	const char *device_type;
+	const char *browser;
+	const char *ip_address;
+};
+
+/* A row of sessctl's audit table. */
+struct sc_audit {
+	int64_t id;
+	int64_t created_at;
+	const char *action;
+	bool session_id_null;
+	int64_t session_id;
+	bool user_id_null;
+	int64_t user_id;
+	const char *actor;
+	const char *reason; /* may be NULL */
+};
+
+typedef int (*sc_audit_cb)(const struct sc_audit *a, void *ctx);
+
+struct sc_history_request {
+	bool has_user;
+	int64_t user_id;
+	bool has_session;
+	int64_t session_id;
+	bool has_since;
+	int64_t since;  /* only rows with created_at >= since */
+	int64_t limit;  /* 0: no limit */
+};
+
+/* A growable array of ids (see sc_ids_push in domain.h). */
+struct sc_ids;
+
 struct sc_backend {
 	const char *name;                      /* "sqlite", "postgresql" */
 	enum sc_db_kind kind;
@@ -94,6 +143,60 @@ struct sc_backend {
 	/* Users with more than `over` active sessions, most first, then by id. */
 	int (*count_by_user)(struct sc_db *db, int64_t over, sc_user_count_cb cb, void *ctx,
 			     struct sc_error *err);
+	/* The audit trail, newest first (created_at, then id, descending). */
+	int (*history)(struct sc_db *db, const struct sc_history_request *req,
+		       sc_audit_cb cb, void *ctx, struct sc_error *err);
+
+	/* Writes: inside a SC_TX_WRITE transaction. Each runs a fixed number
+	 * of statements whatever the number of ids.
+	 *
+	 * lock_users: locks these users' rows until the transaction ends, so
+	 * that concurrent changes to one user's sessions (create, enforce)
+	 * take turns (PostgreSQL SELECT ... FOR UPDATE in id order; a no-op on
+	 * SQLite, where the transaction already holds the write lock). */
+	int (*lock_users)(struct sc_db *db, const int64_t *user_ids, size_t n,
+			  struct sc_error *err);
+	/* Sessions among ids, ordered by id (any transaction). */
+	int (*sessions_by_ids)(struct sc_db *db, const int64_t *ids, size_t n,
+			       sc_session_cb cb, void *ctx, struct sc_error *err);
+	/* Closes the active sessions among ids (is_active false), writes one
+	 * audit row for each when ch->audit, and passes each closed row, as it
+	 * is after the change, to cb. Closed sessions are skipped. */
+	int (*close_sessions)(struct sc_db *db, const int64_t *ids, size_t n,
+			      const struct sc_change *ch, sc_session_cb cb, void *ctx,
+			      struct sc_error *err);
+	/* Deletes the inactive sessions among ids, with audit rows as above;
+	 * cb gets each deleted row. */
+	int (*purge_sessions)(struct sc_db *db, const int64_t *ids, size_t n,
+			      const struct sc_change *ch, sc_session_cb cb, void *ctx,
+			      struct sc_error *err);
+	/* Appends to out the ids of at most limit active sessions whose
+	 * last_activity is before cutoff (oldest first); user_id < 0: all
+	 * users. */
+	int (*idle_candidates)(struct sc_db *db, int64_t cutoff, int64_t user_id, int64_t limit,
+			       struct sc_ids *out, struct sc_error *err);
+	/* The same for inactive sessions (purge). */
+	int (*purge_candidates)(struct sc_db *db, int64_t cutoff, int64_t user_id, int64_t limit,
+				struct sc_ids *out, struct sc_error *err);
+	/* Appends the ids of at most limit users with more than max active
+	 * sessions and an id greater than after, in ascending id order. */
+	int (*users_over_limit)(struct sc_db *db, int64_t max, int64_t after, int64_t limit,
+				struct sc_ids *out, struct sc_error *err);
+	/* For each of these users, appends the ids of the active sessions past
+	 * the `keep` most recent (last_activity descending, NULLs last, then
+	 * id descending): the ones the device limit closes. */
+	int (*over_limit_candidates)(struct sc_db *db, const int64_t *user_ids, size_t n,
+				     int64_t keep, struct sc_ids *out, struct sc_error *err);
+	/* create: inserts the session, or when (user_id, device_fingerprint)
+	 * has a row, refreshes it (last_activity = ch->now, active again, and
+	 * the given device_name, device_type, browser and ip_address replace
+	 * the old ones); writes a "create" audit row when ch->audit; passes
+	 * the row to cb. *created tells an insert from a refresh. With
+	 * dry_run, changes nothing (no sequence is consumed either) and
+	 * passes the row as it would be (id 0 for a new one). */
+	int (*upsert_session)(struct sc_db *db, const struct sc_new_session *ns,
+			      const struct sc_change *ch, bool dry_run, bool *created,
+			      sc_session_cb cb, void *ctx, struct sc_error *err);
 };
 
 extern const struct sc_backend sc_sqlite_backend;

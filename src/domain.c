@@ -134,3 +134,24 @@ int sc_env_positive(const char *name, int64_t dflt, int64_t *out,
 	*out = n;
 	return 0;
 }
+
+int sc_ids_push(struct sc_ids *ids, int64_t id)
+{
+	if (ids->n == ids->cap) {
+		size_t cap = ids->cap ? ids->cap * 2 : 64;
+		int64_t *v = realloc(ids->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		ids->v = v;
+		ids->cap = cap;
+	}
+	ids->v[ids->n++] = id;
+	return 0;
+}
+
+void sc_ids_free(struct sc_ids *ids)
+{
+	free(ids->v);
+	ids->v = NULL;
+	ids->n = ids->cap = 0;
+}

@@ -5,6 +5,7 @@
 #define SESSCTL_DOMAIN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -103,6 +104,16 @@ struct sc_user_count {
 };
 
 typedef int (*sc_user_count_cb)(const struct sc_user_count *c, void *ctx);
+
+/* A growable array of ids. */
+struct sc_ids {
+	int64_t *v;
+	size_t n, cap;
+};
+
+/* Appends id; -1 when out of memory. */
+int sc_ids_push(struct sc_ids *ids, int64_t id);
+void sc_ids_free(struct sc_ids *ids);
 
 /* Reads a positive integer environment value such as
  * MAX_SESSIONS_PER_USER; returns dflt when unset or empty, -1 with

@@ -1,0 +1,132 @@
+/* What every command that changes data shares: --dry-run, --actor,
+ * --reason, and the report of the sessions it changed. */
+#include "cli.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../src/actions.h"
+#include "../src/records.h"
+
+int cli_write_option(struct cli_write *w, int opt, const char *arg)
+{
+	switch (opt) {
+	case CLI_OPT_DRY_RUN:
+		w->dry_run = true;
+		return 0;
+	case CLI_OPT_ACTOR:
+		w->actor = arg;
+		return 0;
+	case CLI_OPT_REASON:
+		w->reason = arg;
+		return 0;
+	}
+	return -2;
+}
+
+const char *cli_actor(const struct cli_write *w)
+{
+	const char *name;
+	struct passwd *pw;
+
+	if (w->actor)
+		return w->actor;
+	name = getenv("SUDO_USER");
+	if (name && *name)
+		return name;
+	name = getlogin();
+	if (name && *name)
+		return name;
+	pw = getpwuid(geteuid());
+	return pw && pw->pw_name ? pw->pw_name : "unknown";
+}
+
+/* "change", then every column of a session. */
+static struct sc_column columns[1 + SC_SESS_NCOLS];
+static size_t defaults[1 + SC_SESS_NCOLS];
+static size_t ndefaults;
+
+static void init_columns(void)
+{
+	if (ndefaults)
+		return;
+	columns[0] = (struct sc_column){ "change", SC_COL_TEXT, 0 };
+	for (size_t i = 0; i < SC_SESS_NCOLS; i++)
+		columns[1 + i] = sc_session_columns[i];
+	defaults[ndefaults++] = 0;
+	for (size_t i = 0; i < sc_session_response_ncols; i++)
+		defaults[ndefaults++] = 1 + sc_session_response_cols[i];
+}
+
+int cli_changes_open(const struct cli_ctx *ctx, struct cli_changes *c)
+{
+	memset(c, 0, sizeof(*c));
+	init_columns();
+	if (sc_writer_open(&c->w, stdout, &ctx->out, columns, 1 + SC_SESS_NCOLS, defaults, ndefaults,
+			   &c->err) < 0)
+		return cli_report(&c->err);
+	return 0;
+}
+
+int cli_changes_row(enum sc_change_kind kind, const struct sc_session *s, void *vctx)
+{
+	struct cli_changes *c = vctx;
+	struct sc_value vals[1 + SC_SESS_NCOLS];
+
+	vals[0] = (struct sc_value){ .s = sc_change_name(kind) };
+	sc_session_values(s, vals + 1);
+	c->count[kind]++;
+	c->total++;
+	return sc_writer_row(c->w, vals, s->is_active ? 0 : SC_ROW_DIM, &c->err);
+}
+
+void cli_changes_abort(struct cli_changes *c)
+{
+	sc_writer_abort(c->w);
+	c->w = NULL;
+}
+
+static void summary(const struct cli_changes *c, bool dry_run, FILE *out)
+{
+	static const char *const verbs[][2] = {
+		[SC_CHANGE_CLOSED] = { "closed", "would close" },
+		[SC_CHANGE_ALREADY_CLOSED] = { "found already closed", "would find already closed" },
+		[SC_CHANGE_EXPIRED] = { "expired", "would expire" },
+		[SC_CHANGE_OVER_LIMIT] = { "closed over the device limit", "would close over the device limit" },
+		[SC_CHANGE_PURGED] = { "purged", "would purge" },
+		[SC_CHANGE_CREATED] = { "created", "would create" },
+		[SC_CHANGE_REFRESHED] = { "refreshed", "would refresh" },
+	};
+	bool any = false;
+
+	for (size_t k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++) {
+		if (!c->count[k])
+			continue;
+		fprintf(out, "%s%s %lld session%s", any ? "; " : "", verbs[k][dry_run],
+			(long long)c->count[k], c->count[k] == 1 ? "" : "s");
+		any = true;
+	}
+	if (!any)
+		fputs(dry_run ? "nothing would change" : "nothing to do", out);
+	fputs(dry_run ? " (dry run: nothing was changed)\n" : "\n", out);
+}
+
+int cli_changes_close(const struct cli_ctx *ctx, struct cli_changes *c, bool dry_run)
+{
+	bool table = ctx->out.format == SC_FORMAT_TABLE;
+
+	if (table && c->total == 0) {
+		cli_changes_abort(c);
+	} else {
+		int rc = sc_writer_close(c->w, &c->err);
+		c->w = NULL;
+		if (rc < 0)
+			return cli_report(&c->err);
+	}
+	if (!ctx->quiet)
+		summary(c, dry_run, table ? stdout : stderr);
+	return SC_OK;
+}

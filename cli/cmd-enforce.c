@@ -1,0 +1,248 @@
+#include "cli.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../src/actions.h"
+#include "../src/backend.h"
+#include "../src/query.h"
+
+#define DEFAULT_BATCH_SIZE 1000
+
+enum { OPT_IDLE_TIMEOUT = 2000, OPT_MAX_SESSIONS, OPT_PURGE_AFTER, OPT_USER, OPT_BATCH_SIZE };
+
+struct enforce_cli {
+	struct cli_write w;
+	const char *idle_timeout;
+	int64_t max_sessions;
+	const char *purge_after;
+	const char *user;
+	int64_t batch_size;
+};
+
+static const struct option options[] = {
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
+	{ "purge-after", required_argument, NULL, OPT_PURGE_AFTER },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
+	CLI_WRITE_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
+static int handle(int opt, const char *arg, void *state)
+{
+	struct enforce_cli *o = state;
+
+	switch (opt) {
+	case OPT_IDLE_TIMEOUT: o->idle_timeout = arg; return 0;
+	case OPT_MAX_SESSIONS: return cli_positive("--max-sessions", arg, &o->max_sessions);
+	case OPT_PURGE_AFTER: o->purge_after = arg; return 0;
+	case OPT_USER: o->user = arg; return 0;
+	case OPT_BATCH_SIZE: return cli_positive("--batch-size", arg, &o->batch_size);
+	}
+	return cli_write_option(&o->w, opt, arg) == 0 ? 0 : SC_SOFTWARE;
+}
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+struct progress {
+	struct timespec start;
+	bool shown;
+};
+
+static double elapsed(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* Progress on a terminal: sessions changed so far and the rate. */
+static void show_progress(const struct sc_enforce_result *r, void *vctx)
+{
+	struct progress *p = vctx;
+	double secs = elapsed(&p->start);
+	int64_t done = r->expired + r->over_limit + r->purged;
+
+	if (secs < 0.5 && !p->shown)
+		return;
+	fprintf(stderr, "\r\033[Kenforce: %lld expired, %lld over the limit, %lld purged (%.0f/s, %.1fs)",
+		(long long)r->expired, (long long)r->over_limit, (long long)r->purged,
+		secs > 0 ? (double)done / secs : 0.0, secs);
+	p->shown = true;
+}
+
+static const struct sc_column summary_cols[] = {
+	{ "expired", SC_COL_INT, 0 },
+	{ "over_limit", SC_COL_INT, 0 },
+	{ "purged", SC_COL_INT, 0 },
+	{ "batches", SC_COL_INT, 0 },
+	{ "interrupted", SC_COL_BOOL, 0 },
+};
+
+static int print_summary(const struct cli_ctx *ctx, const struct sc_enforce_result *r)
+{
+	struct sc_output_opts out = ctx->out;
+	struct sc_error err = { 0 };
+	struct sc_writer *w;
+	struct sc_value v[] = { { .i = r->expired }, { .i = r->over_limit }, { .i = r->purged },
+				{ .i = r->batches }, { .i = r->interrupted } };
+
+	out.single = true;
+	if (sc_writer_open(&w, stdout, &out, summary_cols, 5, NULL, 0, &err) < 0 ||
+	    sc_writer_row(w, v, 0, &err) < 0 || sc_writer_close(w, &err) < 0)
+		return cli_report(&err);
+	return SC_OK;
+}
+
+static int parse(struct cli_ctx *ctx, const struct enforce_cli *c, struct sc_enforce_opts *o)
+{
+	struct sc_error err = { 0 };
+	int64_t hours;
+	int rc;
+
+	o->expire = o->limit = true;
+	if (c->idle_timeout) {
+		if ((rc = cli_duration("--idle-timeout", c->idle_timeout, &o->idle_timeout)))
+			return rc;
+		if (o->idle_timeout == 0)
+			return cli_usage(ctx, "--idle-timeout must be longer than 0s");
+	} else {
+		if (sc_env_positive("SESSION_TIMEOUT_HOURS", SC_DEFAULT_IDLE_TIMEOUT / 3600, &hours, &err) < 0)
+			return cli_report(&err);
+		if (hours > 24 * 365 * 1000)
+			return cli_fail(SC_USAGE, "SESSION_TIMEOUT_HOURS=%lld is out of range", (long long)hours);
+		o->idle_timeout = hours * 3600;
+	}
+	o->max_sessions = c->max_sessions;
+	if (!o->max_sessions && sc_env_positive("MAX_SESSIONS_PER_USER", SC_DEFAULT_MAX_SESSIONS,
+						&o->max_sessions, &err) < 0)
+		return cli_report(&err);
+	if (c->purge_after) {
+		if ((rc = cli_duration("--purge-after", c->purge_after, &o->purge_after)))
+			return rc;
+		o->purge = true;
+	}
+	o->batch_size = c->batch_size ? c->batch_size : DEFAULT_BATCH_SIZE;
+	return 0;
+}
+
+static int run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct enforce_cli c = { 0 };
+	struct sc_enforce_opts o = { 0 };
+	struct sc_enforce_result r;
+	struct sc_error err = { 0 };
+	struct cli_changes ch = { 0 };
+	struct progress prog = { 0 };
+	struct sc_userref ref;
+	struct sc_dburl url;
+	struct sc_db *db;
+	struct sigaction sa;
+	int first, rc;
+
+	rc = cli_parse(ctx, argc, argv, "", options, handle, &c, &first);
+	if (rc)
+		return rc == -1 ? SC_OK : rc;
+	if (argc - first)
+		return cli_usage(ctx, "unexpected argument '%s'", argv[first]);
+	if ((rc = parse(ctx, &c, &o)) || (rc = cli_finish_ctx(ctx)))
+		return rc;
+	if (c.user && sc_userref_parse(c.user, &ref, &err) < 0)
+		return cli_report(&err);
+	if (c.w.dry_run && (rc = cli_changes_open(ctx, &ch)))
+		return rc;
+	if ((rc = cli_open_db(ctx, SC_OPEN_WRITE, &url, &db))) {
+		cli_changes_abort(&ch);
+		return rc;
+	}
+	if (c.user) {
+		struct sc_user user = { 0 };
+		if (db->backend->begin(db, SC_TX_READ, &err) < 0 || sc_find_user(db, &ref, &user, &err) < 0 ||
+		    db->backend->commit(db, &err) < 0) {
+			db->backend->rollback(db);
+			cli_close_db(&url, db);
+			cli_changes_abort(&ch);
+			return cli_report(&err);
+		}
+		o.has_user = true;
+		o.user_id = user.id;
+		sc_user_free(&user);
+	}
+
+	/* SIGINT/SIGTERM: finish (commit or roll back) the batch in progress,
+	 * report what was done, exit 130/143. A second signal kills at once;
+	 * the database then rolls the open batch back by itself. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	o.stop = &stop_signal;
+	if (!ctx->quiet && isatty(STDERR_FILENO)) {
+		clock_gettime(CLOCK_MONOTONIC, &prog.start);
+		o.progress = show_progress;
+		o.progress_ctx = &prog;
+	}
+
+	struct sc_action a = { cli_actor(&c.w), c.w.reason, ctx->now, c.w.dry_run,
+			       c.w.dry_run ? cli_changes_row : NULL, &ch };
+	rc = sc_enforce(db, &o, &a, &r, &err);
+	cli_close_db(&url, db);
+	if (prog.shown)
+		fputs("\r\033[K", stderr);
+	if (rc != 0) {
+		cli_changes_abort(&ch);
+		if (r.batches && err.status)
+			fprintf(stderr, "sessctl: enforce stopped after %lld committed batches "
+				"(%lld expired, %lld over the limit, %lld purged)\n",
+				(long long)r.batches, (long long)r.expired, (long long)r.over_limit,
+				(long long)r.purged);
+		return cli_report(err.status ? &err : &ch.err);
+	}
+	if (c.w.dry_run)
+		rc = cli_changes_close(ctx, &ch, true);
+	else
+		rc = print_summary(ctx, &r);
+	if (r.interrupted) {
+		fprintf(stderr, "sessctl: interrupted by %s: every committed batch stays; run enforce again to finish\n",
+			stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+		return stop_signal == SIGTERM ? 143 : 130;
+	}
+	return rc;
+}
+
+const struct cli_command cli_cmd_enforce = {
+	.name = "enforce",
+	.summary = "the cron job: expire idle sessions, enforce the device limit, purge old rows",
+	.synopsis = "enforce [--idle-timeout D] [--max-sessions N] [--purge-after D] [--user USER] [--batch-size N]",
+	.help =
+		"Expires active sessions idle longer than the timeout, then closes the oldest\n"
+		"sessions of every user over the device limit (ties: lower id first), then, with\n"
+		"--purge-after, deletes inactive sessions idle longer than that. Works in\n"
+		"batches of one short transaction each; another enforce running at the same\n"
+		"time interleaves its batches, and nothing is closed or counted twice. SIGINT\n"
+		"or SIGTERM stops after the batch in progress (exit 130 or 143).\n\n"
+		"Options:\n"
+		"  --idle-timeout D          default: $SESSION_TIMEOUT_HOURS hours, else 720h\n"
+		"  --max-sessions N          default: $MAX_SESSIONS_PER_USER, else 3\n"
+		"  --purge-after D           also delete inactive sessions idle longer than D\n"
+		"  --user USER               only this user's sessions\n"
+		"  --batch-size N            sessions (or users) per transaction (default 1000)\n"
+		CLI_WRITE_HELP "\n"
+		"Examples:\n"
+		"  sessctl enforce\n"
+		"  sessctl enforce --purge-after 90d --reason nightly -q\n"
+		"  sessctl enforce --dry-run --now '2025-03-01 00:00:00' -o csv\n",
+	.run = run,
+};

@@ -1,0 +1,124 @@
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../src/actions.h"
+#include "../src/backend.h"
+#include "../src/query.h"
+
+enum { OPT_EXCEPT = 2000, OPT_YES };
+
+struct all_opts {
+	struct cli_write w;
+	const char *except;
+	bool yes;
+};
+
+static const struct option options[] = {
+	{ "except", required_argument, NULL, OPT_EXCEPT },
+	{ "yes", no_argument, NULL, 'y' },
+	CLI_WRITE_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
+static int handle(int opt, const char *arg, void *state)
+{
+	struct all_opts *o = state;
+
+	switch (opt) {
+	case OPT_EXCEPT: o->except = arg; return 0;
+	case 'y': o->yes = true; return 0;
+	}
+	return cli_write_option(&o->w, opt, arg) == 0 ? 0 : SC_SOFTWARE;
+}
+
+/* Asks on the terminal; true to go on. */
+static bool confirm(struct sc_db *db, const struct sc_userref *ref, int64_t except, int *status)
+{
+	struct sc_error err = { 0 };
+	struct sc_user user = { 0 };
+	int64_t n = 0;
+	char answer[16];
+
+	*status = 0;
+	if (db->backend->begin(db, SC_TX_READ, &err) < 0 || sc_find_user(db, ref, &user, &err) < 0 ||
+	    db->backend->count_active(db, user.id, &n, &err) < 0 || db->backend->commit(db, &err) < 0) {
+		db->backend->rollback(db);
+		sc_user_free(&user);
+		*status = cli_report(&err);
+		return false;
+	}
+	fprintf(stderr, "close all %lld active session%s of user %lld (%s)%s? [y/N] ", (long long)n,
+		n == 1 ? "" : "s", (long long)user.id,
+		user.email ? user.email : user.username ? user.username : ref->text,
+		except ? " but the one kept" : "");
+	sc_user_free(&user);
+	if (!fgets(answer, sizeof(answer), stdin))
+		answer[0] = '\0';
+	if (strcmp(answer, "y\n") == 0 || strcmp(answer, "yes\n") == 0 ||
+	    strcmp(answer, "Y\n") == 0)
+		return true;
+	*status = cli_fail(SC_FALSE, "not confirmed: nothing was changed");
+	return false;
+}
+
+static int run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct all_opts o = { 0 };
+	struct sc_error err = { 0 };
+	struct cli_changes ch;
+	struct sc_userref ref;
+	struct sc_dburl url;
+	struct sc_db *db;
+	int64_t except = 0;
+	int first, rc;
+
+	rc = cli_parse(ctx, argc, argv, "y", options, handle, &o, &first);
+	if (rc)
+		return rc == -1 ? SC_OK : rc;
+	if (argc - first != 1)
+		return cli_usage(ctx, argc - first ? "logout-all takes one USER" : "logout-all needs a USER");
+	if (sc_userref_parse(argv[first], &ref, &err) < 0)
+		return cli_report(&err);
+	if (o.except && (rc = cli_session_id(o.except, &except)))
+		return rc;
+	if ((rc = cli_finish_ctx(ctx)) || (rc = cli_changes_open(ctx, &ch)))
+		return rc;
+	if ((rc = cli_open_db(ctx, SC_OPEN_WRITE, &url, &db))) {
+		cli_changes_abort(&ch);
+		return rc;
+	}
+	if (!o.yes && !o.w.dry_run && isatty(STDIN_FILENO) && !confirm(db, &ref, except, &rc)) {
+		cli_close_db(&url, db);
+		cli_changes_abort(&ch);
+		return rc;
+	}
+	struct sc_action a = { cli_actor(&o.w), o.w.reason, ctx->now, o.w.dry_run,
+			       cli_changes_row, &ch };
+	rc = sc_logout_all(db, &ref, except, &a, &err);
+	cli_close_db(&url, db);
+	if (rc != 0) {
+		cli_changes_abort(&ch);
+		return cli_report(err.status ? &err : &ch.err);
+	}
+	return cli_changes_close(ctx, &ch, o.w.dry_run);
+}
+
+const struct cli_command cli_cmd_logout_all = {
+	.name = "logout-all",
+	.summary = "close all of a user's active sessions, or all but one",
+	.synopsis = "logout-all USER [--except SESSION_ID] [--yes]",
+	.help =
+		"Asks for confirmation when standard input is a terminal, unless --yes.\n"
+		"Prints the sessions it closed and how many.\n\n"
+		"Options:\n"
+		"  --except SESSION_ID       keep this session (log out the other devices)\n"
+		"  -y, --yes                 do not ask\n"
+		CLI_WRITE_HELP "\n"
+		"Examples:\n"
+		"  sessctl logout-all bob@example.com --yes --reason 'password reset'\n"
+		"  sessctl logout-all 74 --except 1042\n",
+	.run = run,
+};

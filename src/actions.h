@@ -1,0 +1,113 @@
+/* The commands that change data, over any backend: the application's
+ * rules (SPEC §2) applied in transactions, with audit rows, --dry-run and
+ * bounded retries on busy databases and serialization failures.
+ *
+ * Every change reaches the caller through an sc_change_cb after its
+ * transaction committed (or, with dry_run, after it was rolled back), so
+ * a retried transaction never reports a row twice.
+ */
+#ifndef SESSCTL_ACTIONS_H
+#define SESSCTL_ACTIONS_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backend.h"
+
+/* What happened (or, with dry_run, would happen) to one session. */
+enum sc_change_kind {
+	SC_CHANGE_CLOSED,         /* logout, logout-all */
+	SC_CHANGE_ALREADY_CLOSED, /* logout of a closed session: nothing to do */
+	SC_CHANGE_EXPIRED,        /* idle timeout */
+	SC_CHANGE_OVER_LIMIT,     /* closed by the device limit */
+	SC_CHANGE_PURGED,         /* deleted */
+	SC_CHANGE_CREATED,
+	SC_CHANGE_REFRESHED,      /* create on a known device */
+};
+
+/* "closed", "already-closed", "expired", "over-limit", "purged",
+ * "created", "refreshed". */
+const char *sc_change_name(enum sc_change_kind kind);
+
+typedef int (*sc_change_cb)(enum sc_change_kind kind, const struct sc_session *s, void *ctx);
+
+/* Common to every change. */
+struct sc_action {
+	const char *actor;  /* required */
+	const char *reason; /* NULL: none */
+	int64_t now;
+	bool dry_run;       /* run in a transaction that is rolled back */
+	sc_change_cb cb;    /* may be NULL */
+	void *ctx;
+};
+
+/* Transactions are retried this many times on SC_TEMPFAIL, then 75. */
+#define SC_TX_ATTEMPTS 6
+
+/* Closes the sessions ids names; all or nothing: SC_NOINPUT and no
+ * change when any id does not exist. Closed ones are reported as
+ * SC_CHANGE_ALREADY_CLOSED. */
+int sc_logout_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_action *a,
+		  struct sc_error *err);
+
+/* How logout picks a user's session. */
+struct sc_logout_pick {
+	const struct sc_userref *user;
+	const char *fingerprint; /* the session of this device, or */
+	bool latest;             /* the most recently active session */
+};
+
+/* logout --user USER --device FP | --latest. SC_NOINPUT when the user has
+ * no such (active, for --latest) session. */
+int sc_logout_pick(struct sc_db *db, const struct sc_logout_pick *pick,
+		   const struct sc_action *a, struct sc_error *err);
+
+/* Closes every active session of the user but except_id (0: none).
+ * SC_NOINPUT when except_id is not one of the user's sessions. */
+int sc_logout_all(struct sc_db *db, const struct sc_userref *user, int64_t except_id,
+		  const struct sc_action *a, struct sc_error *err);
+
+/* The application's create rule: insert or refresh the (user, device)
+ * session, then close the user's oldest sessions beyond max_sessions. */
+int sc_create(struct sc_db *db, const struct sc_userref *user, const struct sc_new_session *ns,
+	      int64_t max_sessions, const struct sc_action *a, struct sc_error *err);
+
+struct sc_enforce_result {
+	int64_t expired;
+	int64_t over_limit;
+	int64_t purged;
+	int64_t batches;
+	bool interrupted;
+};
+
+struct sc_enforce_opts {
+	bool expire;            /* expire idle sessions */
+	int64_t idle_timeout;   /* seconds */
+	bool limit;             /* enforce the device limit */
+	int64_t max_sessions;
+	bool purge;             /* delete inactive sessions ... */
+	int64_t purge_after;    /* ... idle longer than this */
+	bool has_user;
+	int64_t user_id;        /* restrict to this user */
+	int64_t batch_size;     /* sessions (or users) per transaction */
+	/* Checked between batches: when it becomes non-zero enforce stops
+	 * after the batch in progress, with *interrupted set. May be NULL. */
+	volatile sig_atomic_t *stop;
+	/* Called after each committed batch with the running totals. */
+	void (*progress)(const struct sc_enforce_result *r, void *ctx);
+	void *progress_ctx;
+};
+
+/* The cron job: expire, then the device limit, then purge; each in
+ * batches of one short transaction. With a->dry_run, everything runs in
+ * one transaction that is rolled back. */
+int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct sc_action *a,
+	       struct sc_enforce_result *r, struct sc_error *err);
+
+/* Refuses (SC_NOPERM) an actor that names a user of the users table (id,
+ * email or username) whose role is not admin. Inside the caller's
+ * transaction. */
+int sc_check_actor(struct sc_db *db, const char *actor, struct sc_error *err);
+
+#endif
