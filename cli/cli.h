@@ -128,6 +128,7 @@ int cli_changes_row(enum sc_change_kind kind, const struct sc_session *s, void *
 int cli_changes_close(const struct cli_ctx *ctx, struct cli_changes *c, bool dry_run);
 void cli_changes_abort(struct cli_changes *c);
 
+extern const struct cli_command cli_cmd_complete;
 extern const struct cli_command cli_cmd_count;
 extern const struct cli_command cli_cmd_create;
 extern const struct cli_command cli_cmd_enforce;

@@ -4,6 +4,7 @@
 
 /* Sorted by name. */
 const struct cli_command *const cli_commands[] = {
+	&cli_cmd_complete,
 	&cli_cmd_count,
 	&cli_cmd_create,
 	&cli_cmd_enforce,

@@ -547,6 +547,22 @@ static int sqlite_count_by_user(struct sc_db *base, int64_t over, sc_user_count_
 	return rc == SQLITE_DONE ? 0 : fail(db, rc, "cannot count sessions", err);
 }
 
+static int sqlite_recent_sessions(struct sc_db *base, int64_t limit, sc_session_cb cb, void *ctx,
+				  struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prepare(db, "SELECT " SESSION_COLUMNS " FROM sessions WHERE is_active\n"
+			"ORDER BY julianday(last_activity) DESC NULLS LAST, id DESC LIMIT ?1", &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, limit);
+	rc = stream_sessions(db, st, cb, ctx, NULL, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- history ---- */
 
 static int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
@@ -975,6 +991,7 @@ const struct sc_backend sc_sqlite_backend = {
 	.count_active = sqlite_count_active,
 	.totals = sqlite_totals,
 	.count_by_user = sqlite_count_by_user,
+	.recent_sessions = sqlite_recent_sessions,
 	.history = sqlite_history,
 	.lock_users = sqlite_lock_users,
 	.sessions_by_ids = sqlite_sessions_by_ids,

@@ -143,6 +143,10 @@ struct sc_backend {
 	/* Users with more than `over` active sessions, most first, then by id. */
 	int (*count_by_user)(struct sc_db *db, int64_t over, sc_user_count_cb cb, void *ctx,
 			     struct sc_error *err);
+	/* Up to limit active sessions, most recently active first (shell
+	 * completion of session ids). */
+	int (*recent_sessions)(struct sc_db *db, int64_t limit, sc_session_cb cb, void *ctx,
+			       struct sc_error *err);
 	/* The audit trail, newest first (created_at, then id, descending). */
 	int (*history)(struct sc_db *db, const struct sc_history_request *req,
 		       sc_audit_cb cb, void *ctx, struct sc_error *err);
