@@ -175,6 +175,10 @@ void sc_redact_secret(char *buf, size_t len, const char *secret)
 	while ((hit = strstr(buf + pos, secret))) {
 		size_t at = (size_t)(hit - buf);
 		size_t tail = strlen(hit + slen);
+		if (at + 4 > len) { /* no room for "***": cut the secret off */
+			*hit = '\0';
+			return;
+		}
 		if (at + 3 + tail + 1 > len)
 			tail = len - at - 4;
 		memmove(hit + 3, hit + slen, tail);
