@@ -10,7 +10,6 @@
 #include "../src/backend.h"
 #include "../src/query.h"
 
-#define DEFAULT_BATCH_SIZE 1000
 
 enum { OPT_IDLE_TIMEOUT = 2000, OPT_MAX_SESSIONS, OPT_PURGE_AFTER, OPT_USER, OPT_BATCH_SIZE };
 
@@ -132,7 +131,7 @@ static int parse(struct cli_ctx *ctx, const struct enforce_cli *c, struct sc_enf
 			return rc;
 		o->purge = true;
 	}
-	o->batch_size = c->batch_size ? c->batch_size : DEFAULT_BATCH_SIZE;
+	o->batch_size = c->batch_size; /* 0: adaptive */
 	return 0;
 }
 
@@ -238,7 +237,9 @@ const struct cli_command cli_cmd_enforce = {
 		"  --max-sessions N          default: $MAX_SESSIONS_PER_USER, else 3\n"
 		"  --purge-after D           also delete inactive sessions idle longer than D\n"
 		"  --user USER               only this user's sessions\n"
-		"  --batch-size N            sessions (or users) per transaction (default 1000)\n"
+		"  --batch-size N            sessions (or users) per transaction (default:\n"
+		"                            adaptive, from 1000 to 200000 so that each\n"
+		"                            transaction takes about 0.1 s)\n"
 		CLI_WRITE_HELP "\n"
 		"Examples:\n"
 		"  sessctl enforce\n"

@@ -512,7 +512,8 @@ struct enforce_ctx {
 	struct changes held;  /* only reports rows in a dry run */
 	struct sc_ids ids;
 	struct sc_ids users;
-	int64_t after_user;   /* STEP_LIMIT: users are paged by id */
+	int64_t after;        /* batches walk ids (or user ids) upwards */
+	int64_t batch;        /* rows (users) in the next batch */
 	int64_t done;         /* rows changed by this batch */
 	bool finished;        /* the step has nothing left */
 };
@@ -536,8 +537,8 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 	c->done = 0;
 	switch (step) {
 	case STEP_EXPIRE:
-		if (be->idle_candidates(db, c->a->now - o->idle_timeout, user, o->batch_size, &c->ids,
-					err) < 0)
+		if (be->idle_candidates(db, c->a->now - o->idle_timeout, user, c->after, c->batch,
+					&c->ids, err) < 0)
 			return -1;
 		c->finished = c->ids.n == 0;
 		return close_ids(db, c->ids.v, c->ids.n, c->a, "expire", SC_CHANGE_EXPIRED, &c->held,
@@ -545,11 +546,11 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 	case STEP_LIMIT:
 		c->users.n = 0;
 		if (o->has_user) {
-			if (c->after_user >= o->user_id)
+			if (c->after >= o->user_id)
 				return c->finished = true, 0;
 			if (sc_ids_push(&c->users, o->user_id) < 0)
 				return sc_error_set(err, SC_SOFTWARE, "out of memory");
-		} else if (be->users_over_limit(db, o->max_sessions, c->after_user, o->batch_size,
+		} else if (be->users_over_limit(db, o->max_sessions, c->after, c->batch,
 						&c->users, err) < 0) {
 			return -1;
 		}
@@ -567,8 +568,8 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 	case STEP_PURGE: {
 		struct sc_change ch = { "purge", c->a->actor, c->a->reason, c->a->now, !c->a->dry_run };
 		struct close_ctx cc = { &c->held, SC_CHANGE_PURGED, 0 };
-		if (be->purge_candidates(db, c->a->now - o->purge_after, user, o->batch_size, &c->ids,
-					 err) < 0)
+		if (be->purge_candidates(db, c->a->now - o->purge_after, user, c->after, c->batch,
+					 &c->ids, err) < 0)
 			return -1;
 		c->finished = c->ids.n == 0;
 		if (c->finished)
@@ -580,6 +581,29 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 	}
 	}
 	return 0;
+}
+
+static double monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void adapt_batch(struct enforce_ctx *c, double ms)
+{
+	if (ms < SC_BATCH_FAST_MS && c->batch < SC_BATCH_MAX)
+		c->batch = c->batch * 2 < SC_BATCH_MAX ? c->batch * 2 : SC_BATCH_MAX;
+	else if (ms > SC_BATCH_SLOW_MS && c->batch > SC_BATCH_MIN)
+		c->batch = c->batch / 2 > SC_BATCH_MIN ? c->batch / 2 : SC_BATCH_MIN;
+}
+
+/* Moves past the ids (or, for the limit, the users) of this batch. */
+static void next_page(enum enforce_step step, struct enforce_ctx *c)
+{
+	const struct sc_ids *page = step == STEP_LIMIT ? &c->users : &c->ids;
+	if (page->n)
+		c->after = page->v[page->n - 1];
 }
 
 struct step_tx {
@@ -607,16 +631,19 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 	struct step_tx t = { c, step };
 
 	c->finished = false;
-	c->after_user = 0;
+	c->after = 0;
+	c->batch = c->o->batch_size ? c->o->batch_size : SC_BATCH_MIN;
 	while (!c->finished) {
 		if (c->o->stop && *c->o->stop) {
 			c->r->interrupted = true;
 			return 0;
 		}
+		double started = monotonic_ms();
 		if (run_tx(db, false, step_tx_body, &t, NULL, err) < 0)
 			return -1;
-		if (step == STEP_LIMIT && c->users.n)
-			c->after_user = c->users.v[c->users.n - 1];
+		if (!c->o->batch_size)
+			adapt_batch(c, monotonic_ms() - started);
+		next_page(step, c);
 		*counter(c->r, step) += c->done;
 		c->r->batches += c->done > 0;
 		if (c->o->progress)
@@ -639,12 +666,12 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 		    (step == STEP_PURGE && !c->o->purge))
 			continue;
 		c->finished = false;
-		c->after_user = 0;
+		c->after = 0;
+		c->batch = c->o->batch_size ? c->o->batch_size : SC_BATCH_MAX;
 		while (!c->finished) {
 			if (batch_body(db, step, c, err) < 0)
 				return -1;
-			if (step == STEP_LIMIT && c->users.n)
-				c->after_user = c->users.v[c->users.n - 1];
+			next_page(step, c);
 			*counter(c->r, step) += c->done;
 			c->r->batches += c->done > 0;
 		}

@@ -42,6 +42,17 @@ struct sc_action {
 	void *ctx;
 };
 
+/* Adaptive batches start at SC_BATCH_MIN rows, double while a batch
+ * commits in under SC_BATCH_FAST_MS and halve when one takes more than
+ * SC_BATCH_SLOW_MS, within [SC_BATCH_MIN, SC_BATCH_MAX]: the write lock
+ * is held for about a tenth of a second at a time, and a large backlog
+ * is not split into thousands of transactions that each rewrite the same
+ * index pages. */
+#define SC_BATCH_MIN 1000
+#define SC_BATCH_MAX 200000
+#define SC_BATCH_FAST_MS 100
+#define SC_BATCH_SLOW_MS 400
+
 /* Transactions are retried this many times on SC_TEMPFAIL, then 75. */
 #define SC_TX_ATTEMPTS 6
 
@@ -90,7 +101,8 @@ struct sc_enforce_opts {
 	int64_t purge_after;    /* ... idle longer than this */
 	bool has_user;
 	int64_t user_id;        /* restrict to this user */
-	int64_t batch_size;     /* sessions (or users) per transaction */
+	int64_t batch_size;     /* sessions (or users) per transaction; 0:
+				 * adaptive, see SC_BATCH_* */
 	/* Checked between batches: when it becomes non-zero enforce stops
 	 * after the batch in progress, with *interrupted set. May be NULL. */
 	volatile sig_atomic_t *stop;

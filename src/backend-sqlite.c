@@ -241,6 +241,8 @@ static int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
 	if (exec(db, "SELECT count(*) FROM sqlite_schema", "cannot read database", err) < 0 ||
 	    (!read_only &&
 	     (exec(db, "PRAGMA foreign_keys = ON", "cannot enable foreign keys", err) < 0 ||
+	      /* enforce's batches revisit index pages: keep them cached */
+	      exec(db, "PRAGMA cache_size = -65536", "cannot size the page cache", err) < 0 ||
 	      sync_normal_in_wal(db, err) < 0))) {
 		sc_sqlite_backend.close(&db->base);
 		return -1;
@@ -833,46 +835,44 @@ static int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t 
 			  "RETURNING " SESSION_COLUMNS, ids, n, cb, ctx, err);
 }
 
-/* Active (or inactive) sessions idle since before cutoff. The text range
- * on last_activity lets the partial index find them; julianday() then
- * compares exactly whatever form the time was written in. The range ends
- * two days after the cutoff so that times with a UTC offset are not
- * missed. */
+/* Active (or inactive) sessions idle since before cutoff, walked in id
+ * order from after: a rowid range scan (or the user's index), and
+ * julianday() compares exactly whatever form the time was written in. */
 static int candidates(struct sqlite_db *db, bool active, int64_t cutoff, int64_t user_id,
-		      int64_t limit, struct sc_ids *out, struct sc_error *err)
+		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err)
 {
+#define CANDIDATES(state, user) \
+	"SELECT id FROM sessions\n" \
+	"WHERE " state " AND id > ?1 AND julianday(last_activity) < julianday(?2)" user "\n" \
+	"ORDER BY id LIMIT ?4"
+	static const char *const sql[2][2] = {
+		{ CANDIDATES("NOT is_active", ""), CANDIDATES("NOT is_active", " AND user_id = ?3") },
+		{ CANDIDATES("is_active", ""), CANDIDATES("is_active", " AND user_id = ?3") },
+	};
 	sqlite3_stmt *st;
-	char day[SC_TIME_SQL_LEN];
 
-	if (prepare(db, active
-		    ? "SELECT id FROM sessions\n"
-		      "WHERE is_active AND last_activity < ?1 AND julianday(last_activity) < julianday(?2)\n"
-		      "  AND (?3 < 0 OR user_id = ?3)\n"
-		      "ORDER BY last_activity LIMIT ?4"
-		    : "SELECT id FROM sessions\n"
-		      "WHERE NOT is_active AND last_activity < ?1 AND julianday(last_activity) < julianday(?2)\n"
-		      "  AND (?3 < 0 OR user_id = ?3)\n"
-		      "ORDER BY last_activity LIMIT ?4", &st, err) < 0)
+	if (prepare(db, sql[active][user_id >= 0], &st, err) < 0)
 		return -1;
-	sc_time_format_sql(cutoff + 2 * 86400, day);
-	day[10] = '\0';
-	sqlite3_bind_text(st, 1, day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 1, after);
 	bind_time(st, 2, cutoff);
-	sqlite3_bind_int64(st, 3, user_id);
+	if (user_id >= 0)
+		sqlite3_bind_int64(st, 3, user_id);
 	sqlite3_bind_int64(st, 4, limit);
 	return collect_ids(db, st, out, err);
 }
 
 static int sqlite_idle_candidates(struct sc_db *base, int64_t cutoff, int64_t user_id,
-				  int64_t limit, struct sc_ids *out, struct sc_error *err)
+				  int64_t after, int64_t limit, struct sc_ids *out,
+				  struct sc_error *err)
 {
-	return candidates(to_sqlite(base), true, cutoff, user_id, limit, out, err);
+	return candidates(to_sqlite(base), true, cutoff, user_id, after, limit, out, err);
 }
 
 static int sqlite_purge_candidates(struct sc_db *base, int64_t cutoff, int64_t user_id,
-				   int64_t limit, struct sc_ids *out, struct sc_error *err)
+				   int64_t after, int64_t limit, struct sc_ids *out,
+				   struct sc_error *err)
 {
-	return candidates(to_sqlite(base), false, cutoff, user_id, limit, out, err);
+	return candidates(to_sqlite(base), false, cutoff, user_id, after, limit, out, err);
 }
 
 static int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t after, int64_t limit,
