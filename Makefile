@@ -2,6 +2,9 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 DESTDIR ?=
 VERSION := 0.1.0
 
@@ -38,10 +41,16 @@ CLI := $(wildcard cli/*.c)
 SRC_OBJ := $(SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI:%.c=$(BUILD)/%.o)
 
-all: sessctl
+all: $(if $(SANITIZE),$(BUILD)/sessctl,sessctl)
 
-sessctl: $(BUILD)/sessctl
+# ./sessctl is always the plain build; a SANITIZE build stays in build-san/.
+sessctl: build/sessctl
 	cp $< $@
+
+ifdef SANITIZE
+build/sessctl:
+	$(MAKE) SANITIZE= build/sessctl
+endif
 
 $(BUILD)/sessctl: $(SRC_OBJ) $(CLI_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -60,13 +69,20 @@ include tests/tests.mk
 deps:
 	./scripts/install-deps
 
-install: sessctl
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 755 sessctl $(DESTDIR)$(BINDIR)/sessctl
+INSTALLED := $(BINDIR)/sessctl $(MANDIR)/man1/sessctl.1 $(BASHCOMPDIR)/sessctl \
+	$(ZSHCOMPDIR)/_sessctl $(FISHCOMPDIR)/sessctl.fish
+
+install: $(BUILD)/sessctl
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 755 $(BUILD)/sessctl $(DESTDIR)$(BINDIR)/sessctl
 	install -m 644 man/sessctl.1 $(DESTDIR)$(MANDIR)/man1/sessctl.1
+	install -m 644 completions/sessctl.bash $(DESTDIR)$(BASHCOMPDIR)/sessctl
+	install -m 644 completions/_sessctl $(DESTDIR)$(ZSHCOMPDIR)/_sessctl
+	install -m 644 completions/sessctl.fish $(DESTDIR)$(FISHCOMPDIR)/sessctl.fish
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/sessctl $(DESTDIR)$(MANDIR)/man1/sessctl.1
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 # One command on a fresh Debian machine: packages, build, demo database,
 # and the main job: one user's sessions.

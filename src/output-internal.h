@@ -30,6 +30,9 @@ extern const struct sc_writer_ops sc_ndjson_ops;
 extern const struct sc_writer_ops sc_csv_ops;
 extern const struct sc_writer_ops sc_table_ops;
 
+/* Writes v in decimal into buf (at least 21 bytes); returns its length. */
+size_t sc_format_int64(int64_t v, char *buf);
+
 /* Formats a non-NULL value of column type t as plain text, as CSV and a
  * piped table show it (times RFC 3339, booleans true/false). Returns buf,
  * or v->s itself for text. */

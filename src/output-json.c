@@ -8,29 +8,36 @@
 #include "timeutil.h"
 #include "utf8.h"
 
+static bool plain_json_byte(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 int sc_json_write_string(FILE *out, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = strlen(s), i = 0;
 
 	while (i < n) {
+		size_t run = i;
+		while (run < n && plain_json_byte((unsigned char)s[run]))
+			run++;
+		if (run > i && fwrite(s + i, 1, run - i, out) != run - i)
+			return -1;
+		i = run;
+		if (i == n)
+			break;
 		unsigned char c = (unsigned char)s[i];
 		if (c == '"' || c == '\\') {
-			if (putc('\\', out) == EOF || putc(c, out) == EOF)
+			char esc[2] = { '\\', (char)c };
+			if (fwrite(esc, 1, 2, out) != 2)
 				return -1;
 			i++;
 		} else if (c < 0x20 || c == 0x7f) {
 			const char *named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r"
 					  : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
-			if (named) {
-				if (fputs(named, out) == EOF)
-					return -1;
-			} else if (fprintf(out, "\\u00%c%c", hex[c >> 4], hex[c & 0xf]) < 0) {
-				return -1;
-			}
-			i++;
-		} else if (c < 0x80) {
-			if (putc(c, out) == EOF)
+			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf], 0 };
+			if (fputs(named ? named : u, out) == EOF)
 				return -1;
 			i++;
 		} else {
@@ -50,18 +57,22 @@ int sc_json_write_string(FILE *out, const char *s)
 
 static int write_value(FILE *out, enum sc_ctype t, const struct sc_value *v)
 {
-	char buf[SC_TIME_RFC3339_LEN];
+	char buf[32];
+	size_t n;
 
 	if (v->null)
 		return fputs("null", out) == EOF ? -1 : 0;
 	switch (t) {
 	case SC_COL_INT:
-		return fprintf(out, "%" PRId64, v->i) < 0 ? -1 : 0;
+		n = sc_format_int64(v->i, buf);
+		return fwrite(buf, 1, n, out) == n ? 0 : -1;
 	case SC_COL_BOOL:
 		return fputs(v->i ? "true" : "false", out) == EOF ? -1 : 0;
 	case SC_COL_TIME:
-		sc_time_format_rfc3339(v->i, buf);
-		return fprintf(out, "\"%s\"", buf) < 0 ? -1 : 0;
+		buf[0] = '"';
+		sc_time_format_rfc3339(v->i, buf + 1);
+		buf[SC_TIME_RFC3339_LEN] = '"';
+		return fwrite(buf, 1, SC_TIME_RFC3339_LEN + 1, out) == SC_TIME_RFC3339_LEN + 1 ? 0 : -1;
 	case SC_COL_TEXT:
 		if (putc('"', out) == EOF || sc_json_write_string(out, v->s ? v->s : "") < 0 ||
 		    putc('"', out) == EOF)
@@ -77,7 +88,8 @@ static int write_object(struct sc_writer *w, const struct sc_value *vals)
 		return -1;
 	for (size_t i = 0; i < w->nsel; i++) {
 		const struct sc_column *c = &w->cols[w->sel[i]];
-		if (fprintf(w->out, "%s\"%s\":", i ? "," : "", c->name) < 0 ||
+		if ((i && putc(',', w->out) == EOF) || putc('"', w->out) == EOF ||
+		    fputs(c->name, w->out) == EOF || fputs("\":", w->out) == EOF ||
 		    write_value(w->out, c->type, &vals[w->sel[i]]) < 0)
 			return -1;
 	}

@@ -30,13 +30,32 @@ int sc_format_parse(const char *s, enum sc_format *out, struct sc_error *err)
 			    "unknown output format '%s': use table, json, ndjson or csv", s);
 }
 
+size_t sc_format_int64(int64_t v, char *buf)
+{
+	char tmp[24];
+	size_t n = 0, len;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		tmp[n++] = '-';
+	for (len = 0; len < n; len++)
+		buf[len] = tmp[n - 1 - len];
+	buf[len] = '\0';
+	return len;
+}
+
 const char *sc_value_text(enum sc_ctype t, const struct sc_value *v, char *buf, size_t len)
 {
 	switch (t) {
 	case SC_COL_TEXT:
 		return v->s ? v->s : "";
 	case SC_COL_INT:
-		snprintf(buf, len, "%" PRId64, v->i);
+		if (len >= 21)
+			sc_format_int64(v->i, buf);
 		return buf;
 	case SC_COL_BOOL:
 		return v->i ? "true" : "false";

@@ -137,18 +137,40 @@ static void split(int64_t t, int64_t *y, unsigned *mo, unsigned *d, unsigned *h,
 	*s = (unsigned)(rem % 60);
 }
 
+static void put2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/* Formats without printf: this runs twice for every row printed. */
 static void format(int64_t t, char sep, const char *suffix, char *buf, size_t len)
 {
 	int64_t y;
 	unsigned mo, d, h, mi, s;
+	char tmp[32];
+	size_t n;
 
 	split(t, &y, &mo, &d, &h, &mi, &s);
 	if (y < 0 || y > 9999) /* keep the fixed width whatever the input */
 		y = y < 0 ? 0 : 9999;
-	char tmp[64];
-	snprintf(tmp, sizeof(tmp), "%04d-%02u-%02u%c%02u:%02u:%02u%s", (int)y, mo, d, sep, h,
-		 mi, s, suffix);
-	size_t n = strlen(tmp) < len ? strlen(tmp) : len - 1;
+	put2(tmp, (unsigned)(y / 100));
+	put2(tmp + 2, (unsigned)(y % 100));
+	tmp[4] = '-';
+	put2(tmp + 5, mo);
+	tmp[7] = '-';
+	put2(tmp + 8, d);
+	tmp[10] = sep;
+	put2(tmp + 11, h);
+	tmp[13] = ':';
+	put2(tmp + 14, mi);
+	tmp[16] = ':';
+	put2(tmp + 17, s);
+	n = 19;
+	while (*suffix && n < sizeof(tmp) - 1)
+		tmp[n++] = *suffix++;
+	tmp[n] = '\0';
+	n = n < len ? n : len - 1;
 	memcpy(buf, tmp, n);
 	buf[n] = '\0';
 }
