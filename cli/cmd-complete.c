@@ -8,6 +8,7 @@
 #include "cli.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
@@ -51,6 +52,8 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 	if (devnull < 0 || dup2(devnull, STDERR_FILENO) < 0)
 		return SC_OK;
 	close(devnull);
+	/* Never keep a shell waiting for an unreachable server. */
+	setenv("PGCONNECT_TIMEOUT", "3", 0);
 	if (cli_open_db(ctx, SC_OPEN_READ, &url, &db) == 0) {
 		if (db->backend->begin(db, SC_TX_READ, &err) == 0) {
 			if (strcmp(argv[first], "users") == 0)

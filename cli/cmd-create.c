@@ -114,7 +114,7 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 const struct cli_command cli_cmd_create = {
 	.name = "create",
 	.summary = "register a session under the same-device and device-limit rules",
-	.synopsis = "create --user USER --fingerprint FP [--device-name NAME] [--device-type web|mobile] [--browser NAME] [--ip ADDR]",
+	.synopsis = "create --user USER --fingerprint FP [--device-name NAME] [--device-type web|mobile] [--browser NAME] [--ip ADDR] [--max-sessions N] [--dry-run] [--actor NAME] [--reason TEXT]",
 	.help =
 		"A (user, fingerprint) that already has a session is refreshed (new\n"
 		"last_activity, active again; given fields replace the old ones) instead of\n"

@@ -56,6 +56,7 @@ static void on_signal(int sig)
 struct progress {
 	struct timespec start;
 	bool shown;
+	bool lines; /* -v without a terminal: one line per batch */
 };
 
 static double elapsed(const struct timespec *start)
@@ -72,6 +73,12 @@ static void show_progress(const struct sc_enforce_result *r, void *vctx)
 	double secs = elapsed(&p->start);
 	int64_t done = r->expired + r->over_limit + r->purged;
 
+	if (p->lines) {
+		fprintf(stderr, "sessctl: batch %lld: %lld expired, %lld over the limit, %lld purged (%.1fs)\n",
+			(long long)r->batches, (long long)r->expired, (long long)r->over_limit,
+			(long long)r->purged, secs);
+		return;
+	}
 	if (secs < 0.5 && !p->shown)
 		return;
 	fprintf(stderr, "\r\033[Kenforce: %lld expired, %lld over the limit, %lld purged (%.0f/s, %.1fs)",
@@ -188,7 +195,8 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	o.stop = &stop_signal;
-	if (!ctx->quiet && isatty(STDERR_FILENO)) {
+	prog.lines = ctx->verbose > 0 && !isatty(STDERR_FILENO);
+	if (!ctx->quiet && (isatty(STDERR_FILENO) || ctx->verbose)) {
 		clock_gettime(CLOCK_MONOTONIC, &prog.start);
 		o.progress = show_progress;
 		o.progress_ctx = &prog;
@@ -224,7 +232,7 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 const struct cli_command cli_cmd_enforce = {
 	.name = "enforce",
 	.summary = "the cron job: expire idle sessions, enforce the device limit, purge old rows",
-	.synopsis = "enforce [--idle-timeout D] [--max-sessions N] [--purge-after D] [--user USER] [--batch-size N]",
+	.synopsis = "enforce [--idle-timeout D] [--max-sessions N] [--purge-after D] [--user USER] [--batch-size N] [--dry-run] [--actor NAME] [--reason TEXT]",
 	.help =
 		"Expires active sessions idle longer than the timeout, then closes the oldest\n"
 		"sessions of every user over the device limit (ties: lower id first), then, with\n"

@@ -109,7 +109,7 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 const struct cli_command cli_cmd_logout_all = {
 	.name = "logout-all",
 	.summary = "close all of a user's active sessions, or all but one",
-	.synopsis = "logout-all USER [--except SESSION_ID] [--yes]",
+	.synopsis = "logout-all USER [--except SESSION_ID] [--yes] [--dry-run] [--actor NAME] [--reason TEXT]",
 	.help =
 		"Asks for confirmation when standard input is a terminal, unless --yes.\n"
 		"Prints the sessions it closed and how many.\n\n"

@@ -103,7 +103,7 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 const struct cli_command cli_cmd_logout = {
 	.name = "logout",
 	.summary = "close sessions: by id, one device of a user, or a user's current device",
-	.synopsis = "logout SESSION_ID... | logout --user USER (--device FINGERPRINT | --latest)",
+	.synopsis = "logout SESSION_ID... | logout --user USER (--device FINGERPRINT | --latest) [--dry-run] [--actor NAME] [--reason TEXT]",
 	.help =
 		"Closing never deletes a row: it sets is_active false. All or nothing: when any\n"
 		"id does not exist, nothing changes (exit 66). A session already closed is\n"

@@ -1,7 +1,9 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../src/backend.h"
 #include "../src/migrate.h"
@@ -81,6 +83,20 @@ static int status(struct cli_ctx *ctx, const struct migrate_opts *o)
 	return SC_OK;
 }
 
+/* True when db names an SQLite file that does not exist (yet). */
+static bool missing_sqlite_file(const char *db)
+{
+	struct sc_dburl url;
+	struct stat st;
+	bool missing;
+
+	if (sc_dburl_parse(db, &url, NULL) < 0)
+		return false;
+	missing = url.kind == SC_DB_SQLITE && stat(url.target, &st) < 0 && errno == ENOENT;
+	sc_dburl_free(&url);
+	return missing;
+}
+
 /* Prints the SQL of every pending migration; changes nothing. */
 static int dry_run(struct cli_ctx *ctx)
 {
@@ -90,7 +106,10 @@ static int dry_run(struct cli_ctx *ctx)
 	struct sc_db *db;
 	int version, rc, printed = 0;
 
-	rc = cli_open_db(ctx, SC_OPEN_INSPECT, &url, &db);
+	if (missing_sqlite_file(ctx->db))
+		rc = SC_NOINPUT;
+	else
+		rc = cli_open_db(ctx, SC_OPEN_INSPECT, &url, &db);
 	if (rc == SC_NOINPUT) {
 		/* No file yet: migrate would create it and apply everything. */
 		for (int i = 0; i < SC_SCHEMA_VERSION; i++) {

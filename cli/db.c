@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include <stdio.h>
+
 #include "../src/backend.h"
 #include "../src/dburl.h"
 
@@ -14,6 +16,8 @@ int cli_open_db(const struct cli_ctx *ctx, int mode, struct sc_dburl *url, struc
 		sc_dburl_free(url);
 		return cli_report(&err);
 	}
+	if (ctx->verbose)
+		fprintf(stderr, "sessctl: using %s database '%s'\n", (*db)->backend->name, url->display);
 	return 0;
 }
 

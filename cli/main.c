@@ -42,7 +42,7 @@ static int unknown_command(const char *name)
 			best = *c;
 		}
 	}
-	if (best && best_d <= 3)
+	if (best && best_d <= 2 && best_d * 2 < strlen(name))
 		return cli_fail(SC_USAGE, "unknown command '%s': did you mean '%s'?", name, best->name);
 	return cli_fail(SC_USAGE, "unknown command '%s': see 'sessctl --help'", name);
 }

@@ -111,6 +111,14 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 	while ((opt = getopt_long(argc, argv, shorts, all, &index)) != -1) {
 		int rc;
 		if (opt == '?') {
+			if (ctx->cmd == &cli_cmd_help && strcmp(argv[0], "help") != 0) {
+				/* before any command: only global options go here */
+				if (optopt)
+					return cli_fail(SC_USAGE, "unknown option '-%c': command options go after "
+							"the command (see 'sessctl --help')", optopt);
+				return cli_fail(SC_USAGE, "unknown option '%s': command options go after the "
+						"command (see 'sessctl --help')", argv[optind - 1]);
+			}
 			if (optopt)
 				return cli_usage(ctx, "unknown option '-%c'", optopt);
 			return cli_usage(ctx, "unknown option '%s'", argv[optind - 1]);
@@ -163,10 +171,12 @@ int cli_finish_ctx(struct cli_ctx *ctx)
 	ctx->out.now = ctx->now;
 	if (ctx->out.format == SC_FORMAT_TABLE && isatty(STDOUT_FILENO)) {
 		const char *term = getenv("TERM");
+		const char *no_color = getenv("NO_COLOR"); /* set and not empty: no colour */
 		ctx->out.tty = true;
 		ctx->out.width = terminal_width();
 		ctx->out.color = color_mode == 1 ||
-				 (color_mode == -1 && !getenv("NO_COLOR") && !(term && strcmp(term, "dumb") == 0));
+				 (color_mode == -1 && !(no_color && *no_color) &&
+				  !(term && strcmp(term, "dumb") == 0));
 	} else {
 		ctx->out.color = ctx->out.format == SC_FORMAT_TABLE && color_mode == 1;
 	}

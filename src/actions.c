@@ -646,7 +646,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 		next_page(step, c);
 		*counter(c->r, step) += c->done;
 		c->r->batches += c->done > 0;
-		if (c->o->progress)
+		if (c->o->progress && c->done)
 			c->o->progress(c->r, c->o->progress_ctx);
 	}
 	return 0;

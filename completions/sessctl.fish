@@ -1,0 +1,215 @@
+# fish completion for sessctl(1).
+#
+# Installed as $(PREFIX)/share/fish/vendor_completions.d/sessctl.fish; fish
+# loads it on the first Tab after "sessctl".
+#
+# User and session ids come from the database named by --db on the line
+# being completed (else $SESSCTL_DB, else sessions.db, as sessctl itself
+# resolves it) through `sessctl __complete users|sessions`, which is
+# read-only and prints nothing on any error.
+
+# Options that take a value, global or of any command.
+set -g __sessctl_value_options -o --output --columns --now --color --device-type --ip \
+    --idle-for -n --limit --by --over --user --device --except --fingerprint --device-name \
+    --browser --max-sessions --idle-timeout --purge-after --batch-size --session --since \
+    --actor --reason
+
+# Prints, one a line: the binary, the --db value (may be empty), the
+# command (may be empty), then the command's operands, from the tokens
+# before the cursor.
+function __sessctl_parse
+    set -l tokens (commandline -opc)
+    set -l bin $tokens[1]
+    if not string match -q -- '*/*' $bin; or not test -x "$bin"
+        set bin sessctl
+    end
+    set -l db "$SESSCTL_DB"
+    set -l cmd
+    set -l operands
+    set -l skip 0
+    set -l want_db 0
+    for t in $tokens[2..-1]
+        if test $want_db = 1
+            set db $t
+            set want_db 0
+            continue
+        end
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case '--db=*'
+                set db (string replace -- '--db=' '' $t)
+            case --db
+                set want_db 1
+            case '--*=*' '-o?*'
+            case '-*'
+                if contains -- $t $__sessctl_value_options
+                    set skip 1
+                end
+            case '*'
+                if test -z "$cmd"
+                    set cmd $t
+                else
+                    set -a operands $t
+                end
+        end
+    end
+    string replace -r '^~/' "$HOME/" -- $bin
+    string replace -r '^~/' "$HOME/" -- "$db"
+    printf '%s\n' "$cmd" $operands
+end
+
+# True when no command has been given yet.
+function __sessctl_needs_command
+    set -l p (__sessctl_parse)
+    test -z "$p[3]"
+end
+
+# True when the command is one of the arguments.
+function __sessctl_using_command
+    set -l p (__sessctl_parse)
+    contains -- "$p[3]" $argv
+end
+
+# True when the command is one of the arguments and has no operand yet.
+function __sessctl_first_operand
+    set -l p (__sessctl_parse)
+    contains -- "$p[3]" $argv; and test (count $p) -le 3
+end
+
+# Candidates "id<TAB>description" from the database: $argv[1] is users or
+# sessions.
+function __sessctl_candidates
+    set -l p (__sessctl_parse)
+    set -l dbopt
+    if test -n "$p[2]"
+        set dbopt --db $p[2]
+    end
+    set -l timeout 3
+    if set -q PGCONNECT_TIMEOUT
+        set timeout $PGCONNECT_TIMEOUT
+    end
+    env PGCONNECT_TIMEOUT=$timeout $p[1] $dbopt __complete $argv[1] 2>/dev/null
+end
+
+# --columns: the command's columns, after the part of the list already typed.
+function __sessctl_columns
+    set -l p (__sessctl_parse)
+    set -l session id user_id device_fingerprint device_name device_type browser ip_address \
+        created_at last_activity is_active
+    set -l cols
+    switch "$p[3]"
+        case logout logout-all create
+            set cols change $session
+        case enforce
+            set cols change $session expired over_limit purged batches interrupted
+        case history
+            set cols id created_at action session_id user_id actor reason
+        case count
+            set cols user_id active_sessions email username users users_with_sessions sessions \
+                active inactive
+        case migrate
+            set cols version name state applied_at
+        case '*'
+            set cols $session
+    end
+    set -l token (commandline -ct)
+    set -l prefix (string match -r -- '^.*,' $token)
+    for c in $cols
+        printf '%s%s\n' "$prefix" $c
+    end
+end
+
+# --db: SQLite files after "sqlite:", and the URL schemes.
+function __sessctl_db_urls
+    set -l token (commandline -ct)
+    if string match -q -- 'sqlite:*' $token
+        set -l path (string replace -- 'sqlite:' '' $token)
+        for f in (__fish_complete_path $path)
+            printf 'sqlite:%s\n' $f
+        end
+    else
+        printf '%s\tURL scheme\n' sqlite: postgresql:// postgres://
+    end
+end
+
+complete -c sessctl -f
+
+# Commands.
+set -l cmds count create enforce help history list-user logout logout-all migrate show
+complete -c sessctl -n __sessctl_needs_command -a count -d 'count active sessions: of one user, in total, or per user over a limit'
+complete -c sessctl -n __sessctl_needs_command -a create -d 'register a session under the same-device and device-limit rules'
+complete -c sessctl -n __sessctl_needs_command -a enforce -d 'the cron job: expire idle sessions, enforce the device limit, purge old rows'
+complete -c sessctl -n __sessctl_needs_command -a help -d 'show help for sessctl or for one command'
+complete -c sessctl -n __sessctl_needs_command -a history -d 'show the audit trail of changes, newest first'
+complete -c sessctl -n __sessctl_needs_command -a list-user -d "list a user's sessions, most recent activity first"
+complete -c sessctl -n __sessctl_needs_command -a logout -d "close sessions: by id, one device of a user, or a user's current device"
+complete -c sessctl -n __sessctl_needs_command -a logout-all -d "close all of a user's active sessions, or all but one"
+complete -c sessctl -n __sessctl_needs_command -a migrate -d 'create or upgrade the schema; migrate status shows applied and pending versions'
+complete -c sessctl -n __sessctl_needs_command -a show -d 'show one session with every column, device fingerprint included'
+
+# Global options, before or after the command.
+complete -c sessctl -l db -r -F -a '(__sessctl_db_urls)' -d 'database: file, sqlite:PATH, postgresql://... or libpq keywords'
+complete -c sessctl -s o -l output -x -a 'table json ndjson csv' -d 'output format'
+complete -c sessctl -l columns -x -a '(__sessctl_columns)' -d 'show these columns, in this order'
+complete -c sessctl -l no-header -d 'no header row (table, csv)'
+complete -c sessctl -l now -x -d 'evaluate time rules as of this UTC time'
+complete -c sessctl -l color -x -a 'auto always never' -d 'when to colour tables'
+complete -c sessctl -s q -l quiet -d 'print nothing but results and errors'
+complete -c sessctl -s v -l verbose -d 'say more'
+complete -c sessctl -s h -l help -d 'show help'
+complete -c sessctl -l version -d 'show the version'
+
+# Operands.
+complete -c sessctl -n '__sessctl_first_operand help' -a "$cmds"
+complete -c sessctl -n '__sessctl_first_operand migrate' -a status -d 'show applied and pending versions'
+complete -c sessctl -n '__sessctl_first_operand list-user logout-all count history' -a '(__sessctl_candidates users)'
+complete -c sessctl -n '__sessctl_first_operand show' -a '(__sessctl_candidates sessions)'
+complete -c sessctl -n '__sessctl_using_command logout' -a '(__sessctl_candidates sessions)'
+
+# list-user
+complete -c sessctl -n '__sessctl_using_command list-user' -s a -l all -d 'include closed sessions'
+complete -c sessctl -n '__sessctl_using_command list-user' -l device-type -x -a 'web mobile' -d 'only web or mobile sessions'
+complete -c sessctl -n '__sessctl_using_command list-user' -l ip -x -d 'only sessions from this address or network'
+complete -c sessctl -n '__sessctl_using_command list-user' -l idle-for -x -d 'only sessions idle at least this long'
+complete -c sessctl -n '__sessctl_using_command list-user history' -s n -l limit -x -d 'at most N rows'
+
+# count
+complete -c sessctl -n '__sessctl_using_command count' -l by -x -a user -d 'one row per user'
+complete -c sessctl -n '__sessctl_using_command count' -l over -x -d 'only users with more than N active sessions'
+
+# logout
+complete -c sessctl -n '__sessctl_using_command logout create enforce' -l user -x -a '(__sessctl_candidates users)' -d 'the user'
+complete -c sessctl -n '__sessctl_using_command logout' -l device -x -d 'the session of this device fingerprint'
+complete -c sessctl -n '__sessctl_using_command logout' -l latest -d 'the most recently active session'
+
+# logout-all
+complete -c sessctl -n '__sessctl_using_command logout-all' -l except -x -a '(__sessctl_candidates sessions)' -d 'keep this session'
+complete -c sessctl -n '__sessctl_using_command logout-all' -s y -l yes -d 'do not ask'
+
+# create
+complete -c sessctl -n '__sessctl_using_command create' -l fingerprint -x -d 'the device fingerprint'
+complete -c sessctl -n '__sessctl_using_command create' -l device-name -x -d 'the device name'
+complete -c sessctl -n '__sessctl_using_command create' -l device-type -x -a 'web mobile' -d 'web or mobile'
+complete -c sessctl -n '__sessctl_using_command create' -l browser -x -d 'the browser'
+complete -c sessctl -n '__sessctl_using_command create' -l ip -x -d 'IPv4 or IPv6 address'
+complete -c sessctl -n '__sessctl_using_command create enforce' -l max-sessions -x -d 'the device limit'
+
+# enforce
+complete -c sessctl -n '__sessctl_using_command enforce' -l idle-timeout -x -d 'idle timeout (default: $SESSION_TIMEOUT_HOURS hours, else 720h)'
+complete -c sessctl -n '__sessctl_using_command enforce' -l purge-after -x -d 'also delete inactive sessions idle longer than this'
+complete -c sessctl -n '__sessctl_using_command enforce' -l batch-size -x -d 'sessions (or users) per transaction (default 1000)'
+
+# history
+complete -c sessctl -n '__sessctl_using_command history' -l session -x -a '(__sessctl_candidates sessions)' -d "only this session's entries"
+complete -c sessctl -n '__sessctl_using_command history' -l since -x -d 'only entries newer than this'
+
+# Every command that changes data.
+complete -c sessctl -n '__sessctl_using_command logout logout-all create enforce migrate' -l dry-run -d 'print what would change; change nothing'
+complete -c sessctl -n '__sessctl_using_command logout logout-all create enforce' -l actor -x -d 'who makes the change, for the audit trail'
+complete -c sessctl -n '__sessctl_using_command logout logout-all create enforce' -l reason -x -d 'why, for the audit trail'
+
+# migrate
+complete -c sessctl -n '__sessctl_using_command migrate' -l check -d 'with status: exit 1 when any migration is pending'

@@ -1,0 +1,317 @@
+#!/bin/bash
+# Tests the shell completions in completions/ in the real shells:
+#
+#   tests/check-completions.sh PATH/TO/sessctl
+#
+# bash through bash-completion (COMP_WORDS, COMP_CWORD, COMP_LINE,
+# COMP_POINT, then COMPREPLY), and once without it; fish through
+# `complete -C`; zsh through compinit in a pseudo-terminal (zsh/zpty),
+# pressing Tab on a line and capturing the matches. It builds a small
+# SQLite database with `sessctl migrate` and sqlite3, so that user and
+# session ids come from a real `sessctl __complete`. The options and
+# commands expected are parsed from `sessctl --help` and `sessctl help
+# COMMAND`, so the completions cannot drift from the binary.
+#
+# Prints one line per check and `N passed, N failed`; exits 1 on any
+# failure.
+set -u
+
+bin=${1:?usage: tests/check-completions.sh PATH/TO/sessctl}
+[ -x "$bin" ] || { echo "check-completions: '$bin' is not executable" >&2; exit 2; }
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+here=$(cd "$(dirname "$0")/.." && pwd)
+comp=$here/completions
+bash_completion=${BASH_COMPLETION:-/usr/share/bash-completion/bash_completion}
+
+passed=0
+failed=0
+work=$(mktemp -d /tmp/sccomp.XXXXXX) || exit 2
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM HUP
+
+pass() {
+	passed=$((passed + 1))
+	printf 'ok   %s\n' "$1"
+}
+
+fail() {
+	failed=$((failed + 1))
+	printf 'FAIL %s\n' "$1"
+	[ -n "${2-}" ] && printf '     %s\n' "$2"
+	return 0
+}
+
+# check NAME COMMAND...: passes when the command succeeds.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name" "$(printf '%s' "$out" | head -5 | tr '\n' ' ')"
+	fi
+}
+
+# A database: two users (alice has three active sessions, one closed),
+# and a PATH on which `sessctl` is the binary under test.
+db=$work/sessions.db
+mkdir -p "$work/bin"
+ln -s "$bin" "$work/bin/sessctl"
+export PATH=$work/bin:$PATH
+unset SESSCTL_DB SESSCTL_NOW
+if ! "$bin" --db "$db" -q migrate >"$work/migrate.log" 2>&1 ||
+	! sqlite3 "$db" >"$work/sqlite.log" 2>&1 <<'EOF'
+INSERT INTO users (id, email, username, role) VALUES
+  (7, 'alice@example.com', 'alice', 'user'),
+  (8, 'bob@example.com', 'bob', 'admin');
+INSERT INTO sessions (id, user_id, device_fingerprint, device_name, device_type, browser, ip_address, last_activity, is_active) VALUES
+  (101, 7, 'fp-a1', 'Chrome on Windows 10', 'web', 'Chrome', '203.0.113.7', datetime('now', '-1 hours'), 1),
+  (102, 7, 'fp-a2', 'Safari on iPhone 15', 'mobile', 'Safari', '2001:db8::15', datetime('now', '-1 days'), 1),
+  (103, 7, 'fp-a3', 'Edge on Windows 11', 'web', 'Edge', '198.51.100.4', datetime('now', '-60 days'), 0),
+  (201, 8, 'fp-b1', 'Firefox on Debian', 'web', 'Firefox', '192.0.2.10', datetime('now', '-5 minutes'), 1);
+EOF
+then
+	echo "check-completions: cannot build the test database:" >&2
+	cat "$work/migrate.log" "$work/sqlite.log" >&2
+	exit 2
+fi
+
+# What the binary says: its commands and each command's long options.
+commands=$("$bin" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }')
+global_options=$("$bin" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u)
+command_options() {
+	"$bin" help "$1" | awk '/^Global options/ { exit } { print }' |
+		grep -oE -- '(^|[^a-z-])--[a-z][a-z-]*' | grep -oE -- '--[a-z][a-z-]*' | sort -u
+}
+
+# --- the helper the completions call ---------------------------------
+
+check "__complete users lists ids, emails and usernames" \
+	bash -c '[ "$("$1" --db "$2" __complete users | cut -f1 | sort | tr "\n" " ")" = "7 8 alice alice@example.com bob bob@example.com " ]' _ "$bin" "$db"
+check "__complete sessions lists active session ids" \
+	bash -c '[ "$("$1" --db "$2" __complete sessions | cut -f1 | sort | tr "\n" " ")" = "101 102 201 " ]' _ "$bin" "$db"
+check "__complete is silent and exits 0 without a database" \
+	bash -c 'out=$("$1" --db "$2/none.db" __complete users 2>&1); [ $? = 0 ] && [ -z "$out" ]' _ "$bin" "$work"
+
+# --- syntax -----------------------------------------------------------
+
+check "bash -n completions/sessctl.bash" bash -n "$comp/sessctl.bash"
+check "zsh -n completions/_sessctl" zsh -n "$comp/_sessctl"
+check "fish -n completions/sessctl.fish" fish --no-config -n "$comp/sessctl.fish"
+
+# --- how each shell is driven -----------------------------------------
+#
+# Each driver takes a command line (the cursor at its end) and prints the
+# candidates, one a line.
+
+# bash: split the line into COMP_WORDS as readline does (at blanks, and
+# around the COMP_WORDBREAKS characters = and :), then call the function
+# registered with `complete -F sessctl`.
+cat >"$work/bash-driver.sh" <<'EOF'
+line=$1 mode=$2 comp=$3 bash_completion=$4
+if [ "$mode" = bash-completion ]; then
+	. "$bash_completion" || exit 3
+	declare -F _init_completion >/dev/null || exit 3
+fi
+. "$comp/sessctl.bash" || exit 3
+# compopt only works while readline runs a completion: record it instead.
+compopt() { :; }
+words=()
+w=
+for ((i = 0; i < ${#line}; i++)); do
+	c=${line:i:1}
+	case $c in
+	' ') [ -n "$w" ] && words+=("$w"); w= ;;
+	'=' | ':') [ -n "$w" ] && words+=("$w"); words+=("$c"); w= ;;
+	*) w+=$c ;;
+	esac
+done
+words+=("$w") # the word being completed, maybe empty
+COMP_WORDS=("${words[@]}")
+COMP_CWORD=$((${#words[@]} - 1))
+COMP_LINE=$line
+COMP_POINT=${#line}
+COMP_TYPE=9
+COMP_KEY=9
+spec=$(complete -p sessctl 2>/dev/null) || exit 4
+func=$(printf '%s\n' "$spec" | sed -n 's/.*-F \([^ ]*\) .*/\1/p')
+[ -n "$func" ] || exit 4
+COMPREPLY=()
+"$func" sessctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+printf '%s\n' "${COMPREPLY[@]}"
+EOF
+
+complete_bash() {
+	bash --norc --noprofile "$work/bash-driver.sh" "$1" bash-completion "$comp" "$bash_completion"
+}
+
+complete_bash_plain() {
+	bash --norc --noprofile "$work/bash-driver.sh" "$1" plain "$comp" "$bash_completion"
+}
+
+complete_fish() {
+	fish --no-config -c 'source $argv[1]; complete -C $argv[2]' "$comp/sessctl.fish" "$1" | cut -f1
+}
+
+# zsh: an interactive zsh -f in a pseudo-terminal, with compinit and
+# fpath=(completions ...); Tab on the line; compadd records each match.
+cat >"$work/zsh-setup.zsh" <<'EOF'
+PROMPT= RPROMPT= PS2=
+fpath=($ZT_COMPDIR $fpath)
+autoload -Uz compinit && compinit -u -D
+zstyle ':completion:*' list-prompt ''
+zstyle ':completion:*' select-prompt ''
+zstyle ':completion:*' menu no
+bindkey '^M' undefined-key
+bindkey '^J' undefined-key
+bindkey '^I' complete-word
+compadd() {
+	if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then
+		builtin compadd "$@"
+		return $?
+	fi
+	local -a hits
+	builtin compadd -A hits "$@"
+	local ret=$? h
+	for h in $hits; do print -r -- "MATCH:$h"; done
+	return ret
+}
+_zt_begin() { print -r -- '<<BEGIN>>' }
+_zt_end() { print -r -- '<<END>>'; exit }
+compprefuncs=(_zt_begin)
+comppostfuncs=(_zt_end)
+print -r -- '<<READY>>'
+EOF
+cat >"$work/zsh-driver.zsh" <<'EOF'
+zmodload zsh/zpty || exit 3
+zpty z env ZT_COMPDIR=$2 TERM=dumb zsh -f -i
+zpty -w z "source ${(q)3}"
+zpty -r z line '*<<READY>>*' || exit 3
+zpty -w -n z "$1"$'\t'
+zpty -r z out '*<<END>>*' || exit 4
+zpty -d z
+[[ $out == *'<<END>>'* ]] || exit 4
+print -r -- "${out//$'\r'/}" | sed -n 's/^MATCH://p'
+EOF
+
+complete_zsh() {
+	timeout 20 zsh -f "$work/zsh-driver.zsh" "$1" "$comp" "$work/zsh-setup.zsh"
+}
+
+# expect SHELL NAME LINE MODE WORDS...: completes LINE in SHELL and checks
+# the candidates: MODE exact (the same set), has (at least these), none
+# (no candidate at all; WORDS empty) or lacks (none of these).
+expect() {
+	local shell=$1 name=$2 line=$3 mode=$4 got missing='' extra='' w rc
+	shift 4
+	got=$("complete_$shell" "$line" 2>"$work/stderr")
+	rc=$?
+	if [ $rc != 0 ]; then
+		fail "$shell: $name" "driver exited $rc: $(head -3 "$work/stderr" | tr '\n' ' ')"
+		return
+	fi
+	if [ -s "$work/stderr" ]; then
+		fail "$shell: $name" "stderr: $(head -3 "$work/stderr" | tr '\n' ' ')"
+		return
+	fi
+	got=$(printf '%s\n' "$got" | sed 's/ *$//' | grep -v '^$' | sort -u)
+	case $mode in
+	exact | has)
+		for w in "$@"; do
+			printf '%s\n' "$got" | grep -qxF -- "$w" || missing+=" $w"
+		done
+		if [ "$mode" = exact ]; then
+			while IFS= read -r w; do
+				[ -z "$w" ] && continue
+				printf '%s\n' "$@" | grep -qxF -- "$w" || extra+=" $w"
+			done <<<"$got"
+		fi
+		;;
+	lacks)
+		for w in "$@"; do
+			printf '%s\n' "$got" | grep -qxF -- "$w" && extra+=" $w"
+		done
+		;;
+	none)
+		[ -n "$got" ] && extra=" $(printf '%s' "$got" | tr '\n' ' ')"
+		;;
+	esac
+	if [ -z "$missing$extra" ]; then
+		pass "$shell: $name"
+	else
+		fail "$shell: $name '$line'" "${missing:+missing:$missing}${missing:+${extra:+; }}${extra:+unexpected:$extra}"
+	fi
+}
+
+# The same behaviour is expected of every shell.
+for shell in bash fish zsh; do
+	# shellcheck disable=SC2086
+	expect $shell "command names" "sessctl " exact $commands
+	expect $shell "command name prefix" "sessctl li" exact list-user
+	expect $shell "command prefix with a global option first" "sessctl -o json logout-" exact logout-all
+	expect $shell "option prefix of a command" "sessctl list-user --dev" exact --device-type
+	expect $shell "global option prefix" "sessctl --no-h" exact --no-header
+	expect $shell "-o values" "sessctl -o " exact table json ndjson csv
+	expect $shell "--output values after the command" "sessctl count --output " exact table json ndjson csv
+	expect $shell "--device-type values" "sessctl list-user --device-type " exact web mobile
+	expect $shell "--device-type values of create" "sessctl create --device-type m" exact mobile
+	expect $shell "--color values" "sessctl --color " exact auto always never
+	expect $shell "--by values" "sessctl count --by " exact user
+	expect $shell "migrate subcommand" "sessctl migrate " exact status
+	# shellcheck disable=SC2086
+	expect $shell "help COMMAND" "sessctl help " exact $commands
+	expect $shell "users from --db" "sessctl --db $db list-user " exact 7 8 alice alice@example.com bob bob@example.com
+	expect $shell "user prefix from --db" "sessctl --db $db list-user al" exact alice alice@example.com
+	expect $shell "user from --db=URL after the command" "sessctl logout-all --db=$db ali" exact alice alice@example.com
+	expect $shell "user from --db given as sqlite:PATH" "sessctl --db sqlite:$db count b" exact bob bob@example.com
+	expect $shell "--user value" "sessctl --db $db logout --user bo" exact bob bob@example.com
+	expect $shell "session ids for show" "sessctl --db $db show " exact 101 102 201
+	expect $shell "session ids for logout" "sessctl --db $db logout 10" exact 101 102
+	expect $shell "session ids for --except" "sessctl --db $db logout-all alice --except 1" exact 101 102
+	expect $shell "session ids for --session" "sessctl history --db $db --session 2" exact 201
+	expect $shell "nothing from a missing database" "sessctl --db $work/none.db list-user " none
+	expect $shell "one USER only" "sessctl --db $db list-user alice " lacks 7 8 alice bob
+	# zsh's compadd receives a file's or list element's last part only.
+	if [ $shell = zsh ]; then file=sessions.db column=device_fingerprint; else
+		file=$work/sessions.db column=id,device_fingerprint
+	fi
+	expect $shell "--db completes files" "sessctl --db $work/sess" has "$file"
+	expect $shell "--columns" "sessctl list-user --columns id,device_f" exact "$column"
+	expect $shell "no hidden command" "sessctl __" none
+	for c in $commands; do
+		[ "$c" = help ] && continue
+		# shellcheck disable=SC2046
+		expect $shell "every option of $c" "sessctl $c --" has $(command_options "$c") $global_options
+	done
+done
+
+# $SESSCTL_DB: an environment variable, not a word of the line.
+for shell in bash fish zsh; do
+	got=$(SESSCTL_DB=$db "complete_$shell" "sessctl list-user al" 2>/dev/null | sed 's/ *$//' | sort -u | tr '\n' ' ')
+	if [ "$got" = "alice alice@example.com " ]; then
+		pass "$shell: users from \$SESSCTL_DB"
+	else
+		fail "$shell: users from \$SESSCTL_DB" "got: $got"
+	fi
+done
+
+# bash without bash-completion: the fallback path.
+expect bash_plain "command name prefix" "sessctl li" exact list-user
+expect bash_plain "option prefix of a command" "sessctl enforce --purge" exact --purge-after
+expect bash_plain "-o values" "sessctl -o " exact table json ndjson csv
+expect bash_plain "--device-type values" "sessctl list-user --device-type " exact web mobile
+expect bash_plain "users from --db" "sessctl --db $db list-user al" exact alice alice@example.com
+expect bash_plain "users from --db=URL" "sessctl --db=$db list-user al" exact alice alice@example.com
+expect bash_plain "--output=VALUE" "sessctl --output=j" exact json
+
+# bash: the binary named on the line is asked, even when not on PATH.
+PATH=/usr/bin:/bin expect bash "the binary named on the line answers" "$bin --db $db show 2" exact 201
+# bash: --output=VALUE as one word (bash-completion joins it).
+expect bash "--output=VALUE" "sessctl --output=nd" exact ndjson
+
+# zsh: the function loads with compinit.
+check "zsh: compinit defines _sessctl for sessctl" \
+	zsh -f -c 'fpath=("$1" $fpath); autoload -Uz compinit && compinit -u -D && (( $+functions[_sessctl] )) && [[ $_comps[sessctl] == _sessctl ]]' _ "$comp"
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
