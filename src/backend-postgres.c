@@ -6,7 +6,8 @@
  * "timestamp without time zone" columns an ORM created read and compare
  * as UTC exactly like timestamptz: times are read as whole epoch seconds
  * and passed as 'YYYY-MM-DD HH:MM:SS+00'. Ids are compared as bigint, so
- * integer id columns work too.
+ * integer id columns work too; a set of ids travels as one bigint[]
+ * parameter, so a statement is the same whatever their number.
  */
 #include "backend.h"
 
@@ -177,7 +178,9 @@ static bool sqlstate_is(const char *state, const char *const *list, size_t n)
 static int fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		       struct sc_error *err)
 {
-	static const char *const busy[] = { "40001", "40P01", "55P03", "57014" };
+	/* 23505: two creators raced on one (user, device); a retry finds the
+	 * row the other one inserted and refreshes it. */
+	static const char *const busy[] = { "40001", "40P01", "55P03", "57014", "23505" };
 	static const char *const denied[] = { "42501", "25006" };
 	static const char *const undefined[] = { "42P01", "42703" };
 	static const char *const gone[] = { "57P01", "57P02", "57P03" };
@@ -200,11 +203,14 @@ static int fail_result(struct pg_db *db, const PGresult *res, const char *what,
 	if (PQstatus(db->conn) == CONNECTION_BAD ||
 	    (state && (strncmp(state, "08", 2) == 0 || sqlstate_is(state, gone, 3))))
 		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': %s", what, db->display, msg);
-	else if (state && sqlstate_is(state, busy, 4))
+	else if (state && sqlstate_is(state, busy, 5))
 		rc = pg_error(db, err, SC_TEMPFAIL, "%s on '%s': %s: try again later", what,
 			      db->display, msg);
 	else if (state && sqlstate_is(state, denied, 2))
 		rc = pg_error(db, err, SC_NOPERM, "%s on '%s': %s", what, db->display, msg);
+	/* Class 22: a value the column or the client encoding cannot hold. */
+	else if (state && strncmp(state, "22", 2) == 0)
+		rc = pg_error(db, err, SC_DATAERR, "%s on '%s': %s", what, db->display, msg);
 	else if (state && sqlstate_is(state, undefined, 2))
 		rc = pg_error(db, err, SC_CONFIG, "%s on '%s': %s: run 'sessctl migrate'", what,
 			      db->display, msg);
@@ -358,7 +364,7 @@ static int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, struct sc
 {
 	/* Later keywords override earlier ones, and dbname (expanded) comes
 	 * last, so the URL's own settings win over these defaults. */
-	const char *keywords[4], *values[4];
+	const char *keywords[5], *values[5];
 	struct pg_db *db;
 	int n = 0;
 
@@ -377,6 +383,11 @@ static int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, struct sc
 	if (!getenv("PGCONNECT_TIMEOUT")) {
 		keywords[n] = "connect_timeout";
 		values[n++] = CONNECT_TIMEOUT;
+	}
+	/* JSON and CSV output is UTF-8 whatever the database's encoding. */
+	if (!getenv("PGCLIENTENCODING")) {
+		keywords[n] = "client_encoding";
+		values[n++] = "UTF8";
 	}
 	keywords[n] = "fallback_application_name";
 	values[n++] = "sessctl";
@@ -412,8 +423,11 @@ static void pg_rollback(struct sc_db *base)
 static int pg_begin(struct sc_db *base, enum sc_tx_mode mode, struct sc_error *err)
 {
 	struct pg_db *db = to_pg(base);
+	/* Writes run READ COMMITTED whatever the server's default: after
+	 * waiting for a row lock (lock_users, a concurrent close) each
+	 * statement sees what the other transaction committed. */
 	const char *sql = mode == SC_TX_WRITE
-		? "BEGIN; SET LOCAL TIME ZONE 'UTC'"
+		? "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL TIME ZONE 'UTC'"
 		: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL TIME ZONE 'UTC'";
 
 	if (run_command(db, sql, "cannot begin a transaction", err) < 0) {
@@ -767,6 +781,389 @@ static int pg_count_by_user(struct sc_db *base, int64_t over, sc_user_count_cb c
 		err);
 }
 
+static int pg_recent_sessions(struct sc_db *base, int64_t limit, sc_session_cb cb, void *ctx,
+			      struct sc_error *err)
+{
+	struct pg_db *db = to_pg(base);
+	char lbuf[INT64_PARAM_LEN];
+	const char *param = int64_param(limit, lbuf);
+	struct session_stream ss = { cb, ctx };
+
+	return stream(db,
+		"SELECT " SESSION_COLUMNS "\n"
+		"FROM sessions WHERE is_active\n"
+		"ORDER BY last_activity DESC NULLS LAST, id DESC LIMIT $1::bigint", 1, &param,
+		"cannot read sessions", session_row, &ss, err);
+}
+
+/* ---- history ---- */
+
+struct audit_stream {
+	sc_audit_cb cb;
+	void *ctx;
+};
+
+static int audit_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
+		     struct sc_error *err)
+{
+	struct audit_stream *as = vctx;
+	struct sc_audit a = {
+		.id = col_int64(res, row, 0),
+		.action = col_text(res, row, 2),
+		.session_id_null = PQgetisnull(res, row, 3) != 0,
+		.session_id = col_int64(res, row, 3),
+		.user_id_null = PQgetisnull(res, row, 4) != 0,
+		.user_id = col_int64(res, row, 4),
+		.actor = col_text(res, row, 5),
+		.reason = col_text(res, row, 6),
+	};
+	bool null;
+
+	(void)db;
+	(void)err;
+	col_time(res, row, 1, &a.created_at, &null);
+	return as->cb(&a, as->ctx);
+}
+
+static int pg_history(struct sc_db *base, const struct sc_history_request *req,
+		      sc_audit_cb cb, void *ctx, struct sc_error *err)
+{
+	struct pg_db *db = to_pg(base);
+	char ubuf[INT64_PARAM_LEN], sbuf[INT64_PARAM_LEN], tbuf[TIME_PARAM_LEN],
+		lbuf[INT64_PARAM_LEN];
+	struct audit_stream as = { cb, ctx };
+	const char *params[4] = {
+		req->has_user ? int64_param(req->user_id, ubuf) : NULL,
+		req->has_session ? int64_param(req->session_id, sbuf) : NULL,
+		req->has_since ? time_param(req->since, tbuf) : NULL,
+		req->limit > 0 ? int64_param(req->limit, lbuf) : NULL,
+	};
+
+	/* An unnamed statement is planned with its parameters' values, so
+	 * the NULL tests fold away and the user's index serves. */
+	return stream(db,
+		"SELECT id, floor(extract(epoch FROM created_at))::bigint, action, session_id,\n"
+		"       user_id, actor, reason\n"
+		"FROM sessctl_audit\n"
+		"WHERE ($1::bigint IS NULL OR user_id = $1::bigint)\n"
+		"  AND ($2::bigint IS NULL OR session_id = $2::bigint)\n"
+		"  AND ($3::timestamptz IS NULL OR created_at >= $3::timestamptz)\n"
+		"ORDER BY created_at DESC, id DESC\n"
+		"LIMIT $4::bigint", 4, params, "cannot read the audit trail", audit_row, &as, err);
+}
+
+/* ---- writes ---- */
+
+/* Ids travel as one array parameter, '{1,2,3}', matched with
+ * = ANY($n::bigint[]): one statement whatever their number. */
+static char *ids_array(const int64_t *ids, size_t n)
+{
+	size_t cap = n * 21 + 3, len = 0;
+	char *s = malloc(cap);
+
+	if (!s)
+		return NULL;
+	s[len++] = '{';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(s + len, cap - len, "%s%lld", i ? "," : "", (long long)ids[i]);
+	s[len++] = '}';
+	s[len] = '\0';
+	return s;
+}
+
+/* Runs a query whose first column is an id and appends the ids to out. */
+static int collect_ids(struct pg_db *db, const char *sql, int nparams, const char *const *params,
+		       struct sc_ids *out, struct sc_error *err)
+{
+	PGresult *res = run(db, sql, nparams, params, PGRES_TUPLES_OK, "cannot select sessions", err);
+
+	if (!res)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (sc_ids_push(out, col_int64(res, i, 0)) < 0) {
+			PQclear(res);
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+		}
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int pg_lock_users(struct sc_db *base, const int64_t *user_ids, size_t n,
+			 struct sc_error *err)
+{
+	struct pg_db *db = to_pg(base);
+	char *ids = ids_array(user_ids, n);
+	const char *param = ids;
+	PGresult *res;
+
+	if (!ids)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	/* In id order, so two lockers of overlapping sets cannot deadlock.
+	 * NO KEY UPDATE makes sessctl's own lockers take turns without
+	 * blocking the application's inserts of sessions for these users
+	 * (their foreign key check takes KEY SHARE, which FOR UPDATE would
+	 * block until this transaction ends). */
+	res = run(db, "SELECT id FROM users WHERE id = ANY($1::bigint[]) ORDER BY id\n"
+		      "FOR NO KEY UPDATE", 1, &param, PGRES_TUPLES_OK, "cannot lock users", err);
+	free(ids);
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+static int pg_sessions_by_ids(struct sc_db *base, const int64_t *ids, size_t n,
+			      sc_session_cb cb, void *ctx, struct sc_error *err)
+{
+	struct pg_db *db = to_pg(base);
+	struct session_stream ss = { cb, ctx };
+	char *array = ids_array(ids, n);
+	const char *param = array;
+	int rc;
+
+	if (!array)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	rc = stream(db, "SELECT " SESSION_COLUMNS "\n"
+			"FROM sessions WHERE id = ANY($1::bigint[]) ORDER BY id", 1, &param,
+		    "cannot read sessions", session_row, &ss, err);
+	free(array);
+	return rc;
+}
+
+/* One statement changes the sessions among $1 and writes their audit
+ * rows ($6: ch->audit) from what it changed, in id order as on SQLite.
+ * Under READ COMMITTED a row another process changed first is re-checked
+ * after its lock is released, so it is skipped, never changed or audited
+ * twice. */
+#define CHANGE_SESSIONS(change) \
+	"WITH changed AS (\n" \
+	"  " change "\n" \
+	"  RETURNING id, user_id, device_fingerprint, device_name, device_type, browser,\n" \
+	"            ip_address, created_at, last_activity, is_active),\n" \
+	"audit AS (\n" \
+	"  INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at)\n" \
+	"  SELECT id, user_id, $2::text, $3::text, $4::text, $5::timestamptz FROM changed\n" \
+	"  WHERE $6::boolean ORDER BY id)\n" \
+	"SELECT " SESSION_COLUMNS "\n" \
+	"FROM changed ORDER BY id"
+
+static int change_sessions(struct pg_db *db, const char *sql, const int64_t *ids, size_t n,
+			   const struct sc_change *ch, const char *what, sc_session_cb cb,
+			   void *ctx, struct sc_error *err)
+{
+	struct session_stream ss = { cb, ctx };
+	char tbuf[TIME_PARAM_LEN];
+	char *array = ids_array(ids, n);
+	const char *params[6] = {
+		array, ch->action, ch->actor, ch->reason, time_param(ch->now, tbuf),
+		ch->audit ? "t" : "f",
+	};
+	int rc;
+
+	if (!array)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	rc = stream(db, sql, 6, params, what, session_row, &ss, err);
+	free(array);
+	return rc;
+}
+
+static int pg_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
+			     const struct sc_change *ch, sc_session_cb cb, void *ctx,
+			     struct sc_error *err)
+{
+	return change_sessions(to_pg(base),
+		CHANGE_SESSIONS("UPDATE sessions SET is_active = false\n"
+				"  WHERE id = ANY($1::bigint[]) AND is_active"),
+		ids, n, ch, "cannot close sessions", cb, ctx, err);
+}
+
+static int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
+			     const struct sc_change *ch, sc_session_cb cb, void *ctx,
+			     struct sc_error *err)
+{
+	return change_sessions(to_pg(base),
+		CHANGE_SESSIONS("DELETE FROM sessions\n"
+				"  WHERE id = ANY($1::bigint[]) AND NOT is_active"),
+		ids, n, ch, "cannot purge sessions", cb, ctx, err);
+}
+
+/* Active (or inactive) sessions idle since before cutoff, walked in id
+ * order from after (the primary key), or within one user's rows. */
+static int candidates(struct pg_db *db, bool active, int64_t cutoff, int64_t user_id,
+		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err)
+{
+#define CANDIDATES(state, user) \
+	"SELECT id FROM sessions\n" \
+	"WHERE " state " AND id > $1::bigint AND last_activity < $2::timestamptz" user "\n" \
+	"ORDER BY id LIMIT $3::bigint"
+	static const char *const sql[2][2] = {
+		{ CANDIDATES("NOT is_active", ""), CANDIDATES("NOT is_active", " AND user_id = $4::bigint") },
+		{ CANDIDATES("is_active", ""), CANDIDATES("is_active", " AND user_id = $4::bigint") },
+	};
+#undef CANDIDATES
+	char abuf[INT64_PARAM_LEN], tbuf[TIME_PARAM_LEN], lbuf[INT64_PARAM_LEN],
+		ubuf[INT64_PARAM_LEN];
+	const char *params[4] = {
+		int64_param(after, abuf), time_param(cutoff, tbuf), int64_param(limit, lbuf),
+		int64_param(user_id, ubuf),
+	};
+
+	return collect_ids(db, sql[active][user_id >= 0], user_id >= 0 ? 4 : 3, params, out, err);
+}
+
+static int pg_idle_candidates(struct sc_db *base, int64_t cutoff, int64_t user_id,
+			      int64_t after, int64_t limit, struct sc_ids *out,
+			      struct sc_error *err)
+{
+	return candidates(to_pg(base), true, cutoff, user_id, after, limit, out, err);
+}
+
+static int pg_purge_candidates(struct sc_db *base, int64_t cutoff, int64_t user_id,
+			       int64_t after, int64_t limit, struct sc_ids *out,
+			       struct sc_error *err)
+{
+	return candidates(to_pg(base), false, cutoff, user_id, after, limit, out, err);
+}
+
+static int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t after, int64_t limit,
+			       struct sc_ids *out, struct sc_error *err)
+{
+	struct pg_db *db = to_pg(base);
+	char mbuf[INT64_PARAM_LEN], abuf[INT64_PARAM_LEN], lbuf[INT64_PARAM_LEN];
+	const char *params[3] = {
+		int64_param(max, mbuf), int64_param(after, abuf), int64_param(limit, lbuf),
+	};
+
+	return collect_ids(db,
+		"SELECT user_id FROM sessions WHERE is_active AND user_id > $2::bigint\n"
+		"GROUP BY user_id HAVING count(*) > $1::bigint ORDER BY user_id LIMIT $3::bigint",
+		3, params, out, err);
+}
+
+static int pg_over_limit_candidates(struct sc_db *base, const int64_t *user_ids, size_t n,
+				    int64_t keep, struct sc_ids *out, struct sc_error *err)
+{
+	struct pg_db *db = to_pg(base);
+	char kbuf[INT64_PARAM_LEN];
+	char *array = ids_array(user_ids, n);
+	const char *params[2] = { array, int64_param(keep, kbuf) };
+	int rc;
+
+	if (!array)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	rc = collect_ids(db,
+		"SELECT id FROM (\n"
+		"  SELECT id, row_number() OVER (PARTITION BY user_id\n"
+		"      ORDER BY last_activity DESC NULLS LAST, id DESC) AS rank\n"
+		"  FROM sessions\n"
+		"  WHERE is_active AND user_id = ANY($1::bigint[])) AS ranked\n"
+		"WHERE rank > $2::bigint ORDER BY id", 2, params, out, err);
+	free(array);
+	return rc;
+}
+
+/* create --dry-run: reads the (user, device) row and passes it as the
+ * change would leave it; writes nothing and takes no sequence value. */
+static int upsert_preview(struct pg_db *db, const struct sc_new_session *ns,
+			  const struct sc_change *ch, bool *created, sc_session_cb cb, void *ctx,
+			  struct sc_error *err)
+{
+	char ubuf[INT64_PARAM_LEN];
+	const char *params[2] = { int64_param(ns->user_id, ubuf), ns->device_fingerprint };
+	PGresult *res = run(db, "SELECT " SESSION_COLUMNS "\n"
+				"FROM sessions WHERE user_id = $1::bigint AND device_fingerprint = $2::text",
+			    2, params, PGRES_TUPLES_OK, "cannot read sessions", err);
+	struct sc_session s = {
+		.user_id = ns->user_id,
+		.device_fingerprint = ns->device_fingerprint,
+		.created_at = ch->now,
+	};
+	int rc;
+
+	if (!res)
+		return -1;
+	*created = PQntuples(res) == 0;
+	if (!*created)
+		read_session(res, 0, &s);
+	s.device_name = ns->device_name ? ns->device_name : s.device_name;
+	s.device_type = ns->device_type ? ns->device_type : s.device_type;
+	s.browser = ns->browser ? ns->browser : s.browser;
+	s.ip_address = ns->ip_address ? ns->ip_address : s.ip_address;
+	s.last_activity = ch->now;
+	s.last_activity_null = false;
+	s.is_active = true;
+	rc = cb(&s, ctx);
+	PQclear(res);
+	return rc;
+}
+
+/* The row and its "create" audit row ($11: ch->audit) in one statement. */
+#define UPSERT(change) \
+	"WITH upserted AS (\n" \
+	"  " change "\n" \
+	"  RETURNING id, user_id, device_fingerprint, device_name, device_type, browser,\n" \
+	"            ip_address, created_at, last_activity, is_active),\n" \
+	"audit AS (\n" \
+	"  INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at)\n" \
+	"  SELECT id, user_id, $8::text, $9::text, $10::text, $3::timestamptz FROM upserted\n" \
+	"  WHERE $11::boolean)\n" \
+	"SELECT " SESSION_COLUMNS "\n" \
+	"FROM upserted"
+
+static int pg_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
+			     const struct sc_change *ch, bool dry_run, bool *created,
+			     sc_session_cb cb, void *ctx, struct sc_error *err)
+{
+	struct pg_db *db = to_pg(base);
+	char ubuf[INT64_PARAM_LEN], tbuf[TIME_PARAM_LEN];
+	const char *params[11] = {
+		int64_param(ns->user_id, ubuf), ns->device_fingerprint, time_param(ch->now, tbuf),
+		ns->device_name, ns->device_type, ns->browser, ns->ip_address,
+		ch->action, ch->actor, ch->reason, ch->audit ? "t" : "f",
+	};
+	struct sc_session s;
+	PGresult *res;
+	int rc;
+
+	if (dry_run)
+		return upsert_preview(db, ns, ch, created, cb, ctx, err);
+	/* The refresh is the lookup: keyed by the unique (user_id,
+	 * device_fingerprint), and no sequence value is taken for it. */
+	res = run(db, UPSERT("UPDATE sessions SET last_activity = $3::timestamptz, is_active = true,\n"
+			     "      device_name = coalesce($4::text, device_name),\n"
+			     "      device_type = coalesce($5::text, device_type),\n"
+			     "      browser = coalesce($6::text, browser),\n"
+			     "      ip_address = coalesce($7::text, ip_address)\n"
+			     "  WHERE user_id = $1::bigint AND device_fingerprint = $2::text"),
+		  11, params, PGRES_TUPLES_OK, "cannot refresh the session", err);
+	if (!res)
+		return -1;
+	*created = PQntuples(res) == 0;
+	if (*created) {
+		/* A creator racing on the same device makes this fail with a
+		 * unique violation: SC_TEMPFAIL, and the retry refreshes. */
+		PQclear(res);
+		res = run(db, UPSERT("INSERT INTO sessions (user_id, device_fingerprint, device_name,\n"
+				     "      device_type, browser, ip_address, created_at, last_activity,\n"
+				     "      is_active)\n"
+				     "  VALUES ($1::bigint, $2::text, $4::text, $5::text, $6::text, $7::text,\n"
+				     "      $3::timestamptz, $3::timestamptz, true)"),
+			  11, params, PGRES_TUPLES_OK, "cannot create the session", err);
+		if (!res)
+			return -1;
+		if (PQntuples(res) != 1) {
+			PQclear(res);
+			return pg_error(db, err, SC_SOFTWARE,
+					"cannot create the session on '%s': unexpected result", db->display);
+		}
+	}
+	read_session(res, 0, &s);
+	rc = cb(&s, ctx);
+	PQclear(res);
+	return rc;
+}
+
 const struct sc_backend sc_postgres_backend = {
 	.name = "postgresql",
 	.kind = SC_DB_POSTGRES,
@@ -785,4 +1182,15 @@ const struct sc_backend sc_postgres_backend = {
 	.count_active = pg_count_active,
 	.totals = pg_totals,
 	.count_by_user = pg_count_by_user,
+	.recent_sessions = pg_recent_sessions,
+	.history = pg_history,
+	.lock_users = pg_lock_users,
+	.sessions_by_ids = pg_sessions_by_ids,
+	.close_sessions = pg_close_sessions,
+	.purge_sessions = pg_purge_sessions,
+	.idle_candidates = pg_idle_candidates,
+	.purge_candidates = pg_purge_candidates,
+	.users_over_limit = pg_users_over_limit,
+	.over_limit_candidates = pg_over_limit_candidates,
+	.upsert_session = pg_upsert_session,
 };

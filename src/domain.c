@@ -81,7 +81,10 @@ int sc_ipnet_parse(const char *s, struct sc_ipnet *net, struct sc_error *err)
 		text[slash - s] = '\0';
 	if (parse_addr(text, &net->family, net->addr) < 0)
 		return sc_error_set(err, SC_USAGE, "bad ip '%s': give an address or CIDR such as 10.0.0.0/8", s);
-	max = net->family == AF_INET ? 32 : 128;
+	/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is matched as IPv4,
+	 * and its prefix length counts the 96 bits of the mapping. */
+	bool mapped = net->family == AF_INET && strchr(text, ':') != NULL;
+	max = net->family == AF_INET && !mapped ? 32 : 128;
 	net->prefix = max;
 	if (slash) {
 		char *end;
@@ -91,6 +94,12 @@ int sc_ipnet_parse(const char *s, struct sc_ipnet *net, struct sc_error *err)
 		if (!*bits || *end || errno || v > max || *bits < '0' || *bits > '9')
 			return sc_error_set(err, SC_USAGE, "bad prefix length in '%s': must be 0 to %u", s, max);
 		net->prefix = (unsigned)v;
+	}
+	if (mapped) {
+		if (net->prefix < 96)
+			return sc_error_set(err, SC_USAGE,
+				"bad prefix length in '%s': an IPv4-mapped network needs 96 to 128", s);
+		net->prefix -= 96;
 	}
 	return 0;
 }
