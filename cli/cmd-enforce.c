@@ -81,9 +81,12 @@ static void show_progress(const struct sc_enforce_result *r, void *vctx)
 	}
 	if (secs < 0.5 && !p->shown)
 		return;
-	fprintf(stderr, "\r\033[Kenforce: %lld expired, %lld over the limit, %lld purged (%.0f/s, %.1fs)",
+	char left[32] = "";
+	if (r->done_share > 0.01 && r->done_share < 1.0)
+		snprintf(left, sizeof(left), ", about %.0fs left", secs * (1 - r->done_share) / r->done_share);
+	fprintf(stderr, "\r\033[Kenforce: %lld expired, %lld over the limit, %lld purged; %.0f%%, %.0f/s%s",
 		(long long)r->expired, (long long)r->over_limit, (long long)r->purged,
-		secs > 0 ? (double)done / secs : 0.0, secs);
+		100 * r->done_share, secs > 0 ? (double)done / secs : 0.0, left);
 	p->shown = true;
 }
 

@@ -514,6 +514,9 @@ struct enforce_ctx {
 	struct sc_ids users;
 	int64_t after;        /* batches walk ids (or user ids) upwards */
 	int64_t batch;        /* rows (users) in the next batch */
+	int64_t max_id;       /* for progress: highest session id */
+	int64_t max_user;     /* and user id */
+	int steps, step_no;   /* steps to run and the one running */
 	int64_t done;         /* rows changed by this batch */
 	bool finished;        /* the step has nothing left */
 };
@@ -633,6 +636,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 	c->finished = false;
 	c->after = 0;
 	c->batch = c->o->batch_size ? c->o->batch_size : SC_BATCH_MIN;
+	c->step_no = (step > STEP_EXPIRE && c->o->expire) + (step > STEP_LIMIT && c->o->limit);
 	while (!c->finished) {
 		if (c->o->stop && *c->o->stop) {
 			c->r->interrupted = true;
@@ -646,8 +650,12 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 		next_page(step, c);
 		*counter(c->r, step) += c->done;
 		c->r->batches += c->done > 0;
-		if (c->o->progress && c->done)
+		if (c->o->progress && c->done) {
+			int64_t max = step == STEP_LIMIT ? c->max_user : c->max_id;
+			double share = max > 0 && !c->finished ? (double)c->after / (double)max : 1.0;
+			c->r->done_share = ((double)c->step_no + (share < 1.0 ? share : 1.0)) / c->steps;
 			c->o->progress(c->r, c->o->progress_ctx);
+		}
 	}
 	return 0;
 }
@@ -690,6 +698,13 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 	if (a->dry_run) {
 		rc = run_tx(db, true, dry_body, &c, NULL, err);
 	} else {
+		c.steps = o->expire + o->limit + o->purge;
+		if (o->progress && db->backend->begin(db, SC_TX_READ, err) == 0) {
+			if (db->backend->id_bounds(db, &c.max_id, &c.max_user, err) < 0)
+				c.max_id = c.max_user = 0;
+			db->backend->rollback(db);
+		}
+		sc_error_clear(err);
 		if (o->expire)
 			rc = run_step(db, STEP_EXPIRE, &c, err);
 		if (rc == 0 && o->limit && !r->interrupted)

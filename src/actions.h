@@ -90,6 +90,9 @@ struct sc_enforce_result {
 	int64_t purged;
 	int64_t batches;
 	bool interrupted;
+	/* With a progress callback: an estimate of the share of the work
+	 * done, 0 to 1 (how far the batches have walked the ids). */
+	double done_share;
 };
 
 struct sc_enforce_opts {

@@ -781,6 +781,21 @@ static int pg_count_by_user(struct sc_db *base, int64_t over, sc_user_count_cb c
 		err);
 }
 
+static int pg_id_bounds(struct sc_db *base, int64_t *max_session_id, int64_t *max_user_id,
+			struct sc_error *err)
+{
+	struct pg_db *db = to_pg(base);
+	int64_t v[2];
+
+	if (single_int64(db, "SELECT coalesce((SELECT max(id) FROM sessions), 0)::bigint,\n"
+			     "       coalesce((SELECT max(user_id) FROM sessions), 0)::bigint",
+			 0, NULL, v, 2, err) < 0)
+		return -1;
+	*max_session_id = v[0];
+	*max_user_id = v[1];
+	return 0;
+}
+
 static int pg_recent_sessions(struct sc_db *base, int64_t limit, sc_session_cb cb, void *ctx,
 			      struct sc_error *err)
 {
@@ -1182,6 +1197,7 @@ const struct sc_backend sc_postgres_backend = {
 	.count_active = pg_count_active,
 	.totals = pg_totals,
 	.count_by_user = pg_count_by_user,
+	.id_bounds = pg_id_bounds,
 	.recent_sessions = pg_recent_sessions,
 	.history = pg_history,
 	.lock_users = pg_lock_users,

@@ -615,6 +615,22 @@ static int sqlite_count_by_user(struct sc_db *base, int64_t over, sc_user_count_
 	return rc == SQLITE_DONE ? 0 : fail(db, rc, "cannot count sessions", err);
 }
 
+static int sqlite_id_bounds(struct sc_db *base, int64_t *max_session_id, int64_t *max_user_id,
+			    struct sc_error *err)
+{
+	struct sqlite_db *db = to_sqlite(base);
+	sqlite3_stmt *st;
+	int64_t v[2] = { 0, 0 };
+
+	if (prepare(db, "SELECT coalesce((SELECT max(id) FROM sessions), 0),\n"
+			"       coalesce((SELECT max(user_id) FROM sessions), 0)", &st, err) < 0 ||
+	    single_int64(db, st, v, 2, err) < 0)
+		return -1;
+	*max_session_id = v[0];
+	*max_user_id = v[1];
+	return 0;
+}
+
 static int sqlite_recent_sessions(struct sc_db *base, int64_t limit, sc_session_cb cb, void *ctx,
 				  struct sc_error *err)
 {
@@ -1058,6 +1074,7 @@ const struct sc_backend sc_sqlite_backend = {
 	.count_active = sqlite_count_active,
 	.totals = sqlite_totals,
 	.count_by_user = sqlite_count_by_user,
+	.id_bounds = sqlite_id_bounds,
 	.recent_sessions = sqlite_recent_sessions,
 	.history = sqlite_history,
 	.lock_users = sqlite_lock_users,

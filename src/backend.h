@@ -143,6 +143,10 @@ struct sc_backend {
 	/* Users with more than `over` active sessions, most first, then by id. */
 	int (*count_by_user)(struct sc_db *db, int64_t over, sc_user_count_cb cb, void *ctx,
 			     struct sc_error *err);
+	/* The highest session id and user id in sessions (0 when empty):
+	 * how far enforce's id walk has come, for its progress. */
+	int (*id_bounds)(struct sc_db *db, int64_t *max_session_id, int64_t *max_user_id,
+			 struct sc_error *err);
 	/* Up to limit active sessions, most recently active first (shell
 	 * completion of session ids). */
 	int (*recent_sessions)(struct sc_db *db, int64_t limit, sc_session_cb cb, void *ctx,
