@@ -2,6 +2,7 @@
  * before or after the command name, mixed with the command's own. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,9 @@ static int handle_global(struct cli_ctx *ctx, int opt, const char *arg)
 		return 0;
 	case OPT_VERSION:
 		printf("sessctl %s\n", SESSCTL_VERSION);
-		exit(fflush(stdout) == 0 ? SC_OK : SC_IOERR);
+		if (fflush(stdout) != 0 || ferror(stdout))
+			exit(cli_fail(SC_IOERR, "cannot write output: %s", strerror(errno ? errno : EIO)));
+		exit(SC_OK);
 	}
 	return -2; /* not a global option */
 }

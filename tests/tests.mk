@@ -1,0 +1,60 @@
+# The test suite (Criterion), included by the top Makefile.
+#
+#   make check                         unit tests, then the end-to-end suite
+#                                      on SQLite and on a throwaway
+#                                      PostgreSQL server (tests/run.sh)
+#   make SANITIZE=address,undefined check
+#   SESSCTL_SKIP_POSTGRES=1 make check  skip the PostgreSQL half, explicitly
+#   make tests                         only build the test programs
+#
+# tests/test_*.c       one unit-test program per module, linked with the
+#                      core (libsessctl.a)
+# tests/e2e_*.c        end-to-end tests of the built binary through the
+#                      harness tests/e2e.c: e2e runs on either backend
+#                      (SESSCTL_TEST_BACKEND), e2e-sqlite and e2e-postgres
+#                      hold the cases that only make sense on one of them
+
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
+TEST_LIBS := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
+
+TEST_UNIT_SRC := $(wildcard tests/test_*.c)
+TEST_UNIT_BIN := $(TEST_UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_E2E_ONLY := tests/e2e_only_sqlite.c tests/e2e_only_postgres.c
+TEST_E2E_SRC := $(filter-out tests/e2e.c $(TEST_E2E_ONLY),$(wildcard tests/e2e_*.c))
+TEST_HARNESS_OBJ := $(BUILD)/tests/e2e.o
+TEST_E2E_BIN := $(BUILD)/tests/e2e $(BUILD)/tests/e2e-sqlite $(BUILD)/tests/e2e-postgres
+TEST_OBJ := $(TEST_UNIT_SRC:%.c=$(BUILD)/%.o) $(TEST_E2E_SRC:%.c=$(BUILD)/%.o) \
+	$(TEST_E2E_ONLY:%.c=$(BUILD)/%.o) $(TEST_HARNESS_OBJ)
+TEST_PROGRAMS := $(TEST_UNIT_BIN) $(TEST_E2E_BIN)
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/libsessctl.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/e2e: $(TEST_E2E_SRC:%.c=$(BUILD)/%.o) $(TEST_HARNESS_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/e2e-sqlite: $(BUILD)/tests/e2e_only_sqlite.o $(TEST_HARNESS_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/e2e-postgres: $(BUILD)/tests/e2e_only_postgres.o $(TEST_HARNESS_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+
+-include $(TEST_OBJ:.o=.d)
+
+tests: $(BUILD)/sessctl $(TEST_PROGRAMS)
+
+# check installs any missing Debian package first (the top Makefile skips
+# its library checks for this goal), then builds and runs in a new make
+# that sees the libraries.
+check:
+	./scripts/install-deps
+	$(MAKE) check-run
+
+check-run: $(BUILD)/sessctl $(TEST_PROGRAMS)
+	@SANITIZE='$(SANITIZE)' tests/run.sh '$(BUILD)'
+
+.PHONY: tests check-run

@@ -1,0 +1,208 @@
+/* Global behaviour: help, --version, unknown commands and options,
+ * --db and SESSCTL_DB. */
+#include "e2e.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+TestSuite(cli, .init = e2e_setup, .fini = e2e_teardown, .timeout = 60);
+
+static const char *const commands[] = { "count", "help", "list-user", "migrate", "show" };
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+Test(cli, help_lists_every_command_and_the_global_options)
+{
+	struct run *help = RUN_NODB("help");
+	struct run *dash = RUN_NODB("--help");
+	struct run *h = RUN_NODB("-h");
+	struct run *bare = RUN_NODB(NULL);
+
+	EXPECT_OK(help);
+	EXPECT_OUT_HAS(help, "usage: sessctl");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		EXPECT_OUT_HAS(help, commands[i]);
+	EXPECT_OUT_HAS(help, "--db");
+	EXPECT_OUT_HAS(help, "--output");
+	EXPECT_OK(dash);
+	EXPECT_OUT(dash, help->out);
+	EXPECT_OK(h);
+	EXPECT_OUT(h, help->out);
+	EXPECT_OK(bare);
+	EXPECT_OUT(bare, help->out);
+	cr_expect_not(e2e_exists(e2e_path("sessions.db")), "help created sessions.db");
+}
+
+Test(cli, help_command_and_command_help_print_the_same_page)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(commands[i], "help") == 0)
+			continue;
+		struct run *a = RUN_NODB("help", commands[i]);
+		struct run *b = RUN_NODB(commands[i], "--help");
+		struct run *c = RUN(commands[i], "-h");
+		EXPECT_OK(a);
+		EXPECT_OK(b);
+		EXPECT_OK(c);
+		EXPECT_OUT_HAS(a, "usage: sessctl ");
+		EXPECT_OUT_HAS(a, commands[i]);
+		EXPECT_OUT(b, a->out);
+		EXPECT_OUT(c, a->out);
+	}
+	struct run *lu = RUN_NODB("help", "list-user");
+	const char *const opts[] = { "--all", "--device-type", "--ip", "--idle-for", "--limit" };
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		EXPECT_OUT_HAS(lu, opts[i]);
+	EXPECT_OUT_HAS(RUN_NODB("help", "migrate"), "--dry-run");
+	EXPECT_OUT_HAS(RUN_NODB("help", "migrate"), "--check");
+	EXPECT_OUT_HAS(RUN_NODB("help", "count"), "--over");
+}
+
+Test(cli, command_help_needs_no_database)
+{
+	struct run *r = RUN_DB(e2e_path("missing.db"), "list-user", "--help");
+
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "list-user");
+	cr_expect_not(e2e_exists(e2e_path("missing.db")));
+}
+
+Test(cli, help_for_an_unknown_command_exits_64)
+{
+	struct run *r = RUN_NODB("help", "frobnicate");
+
+	EXPECT_FAIL(r, 64);
+	EXPECT_NO_OUT(r);
+	EXPECT_FAIL(RUN_NODB("help", "count", "show"), 64);
+}
+
+Test(cli, version_prints_the_version)
+{
+	struct run *r = RUN_NODB("--version");
+	unsigned a, b, c;
+	char nl;
+
+	EXPECT_OK(r);
+	cr_expect_eq(sscanf(r->out, "sessctl %u.%u.%u%c", &a, &b, &c, &nl), 4, "version: %s", r->out);
+	cr_expect_eq(nl, '\n');
+	cr_expect_eq(strchr(r->out, '\n')[1], '\0', "more than one line: %s", r->out);
+	struct run *after = RUN("count", "--version");
+	EXPECT_OK(after);
+	EXPECT_OUT(after, r->out);
+}
+
+Test(cli, an_unknown_command_exits_64_and_suggests_the_nearest)
+{
+	struct run *r = RUN("lst-user", "alice");
+
+	EXPECT_FAIL(r, 64);
+	EXPECT_NO_OUT(r);
+	EXPECT_ERR_HAS(r, "lst-user");
+	EXPECT_ERR_HAS(r, "did you mean 'list-user'");
+	r = RUN("cuont");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "did you mean 'count'");
+	r = RUN("migrat");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "did you mean 'migrate'");
+	r = RUN("xyzzyplugh");
+	EXPECT_FAIL(r, 64);
+	cr_expect_null(strstr(r->err, "did you mean"), "a far-fetched suggestion: %s", r->err);
+	if (!e2e_pg())
+		cr_expect_not(e2e_exists(e2e_db()->path), "an unknown command created the database");
+}
+
+Test(cli, unknown_global_options_exit_64)
+{
+	struct run *r = RUN_NODB("--bogus");
+
+	EXPECT_FAIL(r, 64);
+	EXPECT_NO_OUT(r);
+	EXPECT_ERR_HAS(r, "--bogus");
+	EXPECT_FAIL(RUN_NODB("-Z", "count"), 64);
+	EXPECT_FAIL(RUN_NODB("--db"), 64);
+	EXPECT_FAIL(RUN_NODB("--color", "sometimes", "count"), 64);
+	EXPECT_FAIL(RUN_NODB("--now", "garbage", "count"), 64);
+}
+
+Test(cli, a_bad_db_url_exits_64)
+{
+	struct run *r = RUN_DB("mysql://root:s3cret@localhost/app", "count");
+
+	EXPECT_FAIL(r, 64);
+	EXPECT_NO_OUT(r);
+	cr_expect_null(strstr(r->err, "s3cret"), "password in message: %s", r->err);
+	EXPECT_FAIL(RUN_DB("", "count"), 64);
+}
+
+Test(cli, a_bad_sessctl_now_exits_64)
+{
+	fx_standard();
+	struct run *r = e2e_run(&(struct call){ .env = ARGV("SESSCTL_NOW=tomorrow") },
+				ARGV("list-user", "alice"));
+
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "SESSCTL_NOW");
+}
+
+Test(cli, sessctl_db_names_the_database_and_db_overrides_it)
+{
+	fx_standard();
+	char *env = NULL;
+	size_t n = strlen("SESSCTL_DB=") + strlen(e2e_url()) + 1;
+
+	env = malloc(n);
+	cr_assert_not_null(env);
+	snprintf(env, n, "SESSCTL_DB=%s", e2e_url());
+	struct run *from_env = e2e_run(&(struct call){ .no_db = true, .env = ARGV(env) },
+				       ARGV("count", "alice"));
+	EXPECT_OK(from_env);
+	EXPECT_OUT(from_env, "4\n");
+
+	struct run *overridden = e2e_run(
+		&(struct call){ .env = ARGV("SESSCTL_DB=/nonexistent/dir/nothing.db") },
+		ARGV("count", "alice"));
+	EXPECT_OK(overridden);
+	EXPECT_OUT(overridden, "4\n");
+	free(env);
+}
+
+Test(cli, global_options_go_before_or_after_the_command)
+{
+	fx_standard();
+	struct run *before = e2e_run(&(struct call){ .no_db = true },
+				     ARGV("--db", e2e_url(), "-o", "csv", "--no-header", "count", "bob"));
+	struct run *after = e2e_run(&(struct call){ .no_db = true },
+				    ARGV("count", "bob", "--db", e2e_url(), "--no-header", "-o", "csv"));
+
+	EXPECT_OK(before);
+	EXPECT_OK(after);
+	EXPECT_OUT(before, "2,1\r\n");
+	EXPECT_OUT(after, "2,1\r\n");
+}
+
+Test(cli, verbose_and_quiet_are_accepted_everywhere)
+{
+	fx_standard();
+	struct run *v = RUN("-v", "count", "alice");
+	struct run *q = RUN("count", "alice", "-q");
+
+	cr_expect_eq(v->status, 0, "%s: exit %d: %s", v->what, v->status, v->err);
+	EXPECT_OUT(v, "4\n");
+	EXPECT_OK(q);
+	EXPECT_OUT(q, "4\n");
+}
+
+Test(cli, output_that_cannot_be_written_exits_74)
+{
+	fx_standard();
+	const char *const *cmds[] = {
+		ARGV("list-user", "alice", "--all", "-o", "json"), ARGV("list-user", "alice", "-o", "csv"),
+		ARGV("list-user", "alice"), ARGV("show", "10"), ARGV("count", "alice"), ARGV("count"),
+		ARGV("count", "--by", "user", "-o", "ndjson"), ARGV("help"), ARGV("--version"),
+	};
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ .out_to = "/dev/full" }, cmds[i]);
+		EXPECT_FAIL(r, 74);
+	}
+}

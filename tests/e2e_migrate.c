@@ -1,0 +1,222 @@
+/* migrate, migrate status [--check], migrate --dry-run, schema checks of
+ * the other commands, concurrent migrators. */
+#include "e2e.h"
+
+#include "../src/migrations.h"
+
+TestSuite(migrate, .init = e2e_setup, .fini = e2e_teardown, .timeout = 120);
+
+/* Makes the test's database exist without any table of sessctl's: an
+ * empty PostgreSQL database is that already; an SQLite file gets a table
+ * of some other application. */
+static void existing_database_without_schema(void)
+{
+	if (!e2e_pg())
+		db_exec("CREATE TABLE other_app (x INTEGER); INSERT INTO other_app VALUES (1);");
+}
+
+static void expect_full_schema(const struct e2e_db *db)
+{
+	cr_expect(db_table_exists_in(db, "users"), "no users table");
+	cr_expect(db_table_exists_in(db, "sessions"), "no sessions table");
+	cr_expect(db_table_exists_in(db, "sessctl_migrations"), "no sessctl_migrations table");
+	cr_expect_eq(db_int_in(db, "SELECT count(*) FROM sessctl_migrations"), SC_SCHEMA_VERSION,
+		     "migrations recorded: not one row per version");
+	cr_expect_eq(db_int_in(db, "SELECT count(DISTINCT version) FROM sessctl_migrations"),
+		     SC_SCHEMA_VERSION);
+	cr_expect_eq(db_int_in(db, "SELECT max(version) FROM sessctl_migrations"), SC_SCHEMA_VERSION);
+}
+
+Test(migrate, creates_the_schema_and_says_what_it_applied)
+{
+	struct run *r = RUN("migrate");
+
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "applied migration 1");
+	EXPECT_OUT_HAS(r, "schema is at version");
+	expect_full_schema(e2e_db());
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 0);
+}
+
+Test(migrate, twice_is_idempotent_and_keeps_every_row)
+{
+	fx_standard();
+	struct run *r = RUN("migrate");
+
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "up to date");
+	cr_expect_null(strstr(r->out, "applied migration"), "applied again:\n%s", r->out);
+	expect_full_schema(e2e_db());
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 7);
+	cr_expect_eq(db_int("SELECT count(*) FROM users"), 5);
+	EXPECT_OK(RUN("migrate"));
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_migrations"), SC_SCHEMA_VERSION);
+}
+
+Test(migrate, quiet_prints_nothing)
+{
+	struct run *r = RUN("migrate", "-q");
+
+	EXPECT_OK(r);
+	EXPECT_NO_OUT(r);
+	expect_full_schema(e2e_db());
+}
+
+Test(migrate, keeps_other_tables_of_the_database)
+{
+	existing_database_without_schema();
+	db_exec("CREATE TABLE app_settings (k TEXT, v TEXT); INSERT INTO app_settings VALUES ('a', 'b');");
+	EXPECT_OK(RUN("migrate"));
+	cr_expect_eq(db_int("SELECT count(*) FROM app_settings"), 1);
+	expect_full_schema(e2e_db());
+}
+
+Test(migrate, status_lists_pending_versions_before_and_applied_after)
+{
+	existing_database_without_schema();
+	struct run *before = RUN("migrate", "status", "-o", "csv");
+
+	EXPECT_OK(before);
+	EXPECT_OUT_HAS(before, "version,name,state,applied_at\r\n1,");
+	EXPECT_OUT_HAS(before, ",pending,\r\n");
+	cr_expect_null(strstr(before->out, ",applied,"), "applied before migrate:\n%s", before->out);
+
+	EXPECT_OK(RUN("migrate", "--now", "2025-03-01 12:00:00"));
+	struct run *after = RUN("migrate", "status", "-o", "ndjson");
+	EXPECT_OK(after);
+	EXPECT_OUT_HAS(after, "{\"version\":1,");
+	EXPECT_OUT_HAS(after, "\"state\":\"applied\",\"applied_at\":\"2025-03-01T12:00:00Z\"}\n");
+	cr_expect_null(strstr(after->out, "pending"), "pending after migrate:\n%s", after->out);
+	struct run *table = RUN("migrate", "status");
+	EXPECT_OK(table);
+	EXPECT_OUT_HAS(table, "VERSION");
+	EXPECT_OUT_HAS(table, "applied");
+}
+
+Test(migrate, status_check_exits_1_while_anything_is_pending_and_0_after)
+{
+	existing_database_without_schema();
+	struct run *r = RUN("migrate", "status", "--check");
+
+	EXPECT_FAIL(r, 1);
+	EXPECT_ERR_HAS(r, "sessctl migrate");
+	EXPECT_OK(RUN("migrate"));
+	r = RUN("migrate", "status", "--check");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "applied");
+}
+
+Test(migrate, dry_run_prints_the_sql_and_creates_nothing)
+{
+	existing_database_without_schema();
+	struct run *r = RUN("migrate", "--dry-run");
+
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "CREATE TABLE");
+	EXPECT_OUT_HAS(r, "sessions");
+	EXPECT_OUT_HAS(r, "BEGIN;");
+	EXPECT_OUT_HAS(r, "COMMIT;");
+	cr_expect_not(db_table_exists("sessions"), "--dry-run created the sessions table");
+	cr_expect_not(db_table_exists("sessctl_migrations"), "--dry-run created the migrations table");
+	EXPECT_FAIL(RUN("migrate", "status", "--check"), 1);
+}
+
+Test(migrate, dry_run_after_migrate_prints_no_sql)
+{
+	db_migrate(NULL);
+	struct run *r = RUN("migrate", "--dry-run");
+
+	EXPECT_NO_OUT(r);
+	cr_expect_eq(r->status, 0, "%s: exit %d", r->what, r->status);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_migrations"), SC_SCHEMA_VERSION);
+}
+
+Test(migrate, bad_arguments_exit_64)
+{
+	struct run *r = RUN("migrate", "sideways");
+
+	EXPECT_FAIL(r, 64);
+	EXPECT_NO_OUT(r);
+	EXPECT_FAIL(RUN("migrate", "--check"), 64);
+	EXPECT_FAIL(RUN("migrate", "status", "--dry-run"), 64);
+	EXPECT_FAIL(RUN("migrate", "status", "extra"), 64);
+	EXPECT_FAIL(RUN("migrate", "--bogus"), 64);
+	cr_expect_not(db_table_exists("sessions"), "a refused migrate created tables");
+}
+
+Test(migrate, read_commands_on_a_database_without_the_schema_exit_78_and_say_run_migrate)
+{
+	existing_database_without_schema();
+	const char *const *cmds[] = {
+		ARGV("list-user", "1"), ARGV("show", "1"), ARGV("count"), ARGV("count", "1"),
+		ARGV("count", "--by", "user"),
+	};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ 0 }, cmds[i]);
+		EXPECT_FAIL(r, 78);
+		EXPECT_NO_OUT(r);
+		EXPECT_ERR_HAS(r, "run 'sessctl migrate'");
+	}
+	cr_expect_not(db_table_exists("sessions"), "a read command created tables");
+}
+
+Test(migrate, an_older_schema_exits_78_until_migrate_upgrades_it)
+{
+	fx_standard();
+	db_exec("DELETE FROM sessctl_migrations WHERE version > 1");
+	struct run *r = RUN("list-user", "1");
+
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "run 'sessctl migrate'");
+	EXPECT_FAIL(RUN("migrate", "status", "--check"), 1);
+	r = RUN("migrate");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "applied migration 2");
+	EXPECT_OK(RUN("list-user", "1"));
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 7);
+	expect_full_schema(e2e_db());
+}
+
+Test(migrate, a_schema_newer_than_this_sessctl_exits_78)
+{
+	fx_standard();
+	db_exec("INSERT INTO sessctl_migrations (version, name, applied_at) "
+		"VALUES (99, 'from the future', '2030-01-01 00:00:00')");
+	const char *const *cmds[] = {
+		ARGV("list-user", "1"), ARGV("show", "10"), ARGV("count"), ARGV("migrate"),
+		ARGV("migrate", "status"), ARGV("migrate", "--dry-run"),
+	};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ 0 }, cmds[i]);
+		EXPECT_FAIL(r, 78);
+		EXPECT_NO_OUT(r);
+		EXPECT_ERR_HAS(r, "99");
+	}
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_migrations"), SC_SCHEMA_VERSION + 1);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 7);
+}
+
+Test(migrate, two_concurrent_migrators_end_with_one_correct_schema)
+{
+	for (int round = 0; round < 4; round++) {
+		const struct e2e_db *db = round == 0 ? e2e_db() : e2e_new_db();
+		struct e2e_proc *a = e2e_start(&(struct call){ .db = db->url }, ARGV("migrate"));
+		struct e2e_proc *b = e2e_start(&(struct call){ .db = db->url }, ARGV("migrate"));
+		struct run *ra = e2e_wait(a), *rb = e2e_wait(b);
+
+		cr_expect(ra->status == 0 || ra->status == 75, "round %d: first migrate exit %d: %s",
+			  round, ra->status, ra->err);
+		cr_expect(rb->status == 0 || rb->status == 75, "round %d: second migrate exit %d: %s",
+			  round, rb->status, rb->err);
+		cr_expect(ra->status == 0 || rb->status == 0, "round %d: neither migrate succeeded", round);
+		if (ra->status == 75)
+			EXPECT_FAIL(ra, 75);
+		if (rb->status == 75)
+			EXPECT_FAIL(rb, 75);
+		expect_full_schema(db);
+		struct run *check = RUN_DB(db->url, "migrate", "status", "--check");
+		EXPECT_OK(check);
+		db_exec_in(db, FX_STANDARD_SQL);
+		EXPECT_OK(RUN_DB(db->url, "list-user", "alice"));
+	}
+}

@@ -1,0 +1,421 @@
+/* End-to-end cases that only make sense on PostgreSQL: parity with SQLite,
+ * a fixed number of statements per command, connection errors that must
+ * not leak a password, an ORM's naive timestamps, libpq's environment.
+ * Run with SESSCTL_TEST_BACKEND=postgres (BUILD/tests/e2e-postgres). */
+#include "e2e.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../src/migrations.h"
+
+static void setup(void)
+{
+	e2e_setup();
+	cr_assert(e2e_pg(), "these cases are for SESSCTL_TEST_BACKEND=postgres");
+}
+
+TestSuite(postgres_only, .init = setup, .fini = e2e_teardown, .timeout = 120);
+
+/* ---- parity ---- */
+
+/* Rows with fractions of a second: both backends truncate them alike. */
+static const char parity_extra_sql[] =
+	"INSERT INTO sessions (id, user_id, device_fingerprint, device_name, device_type, browser,\n"
+	"                      ip_address, created_at, last_activity, is_active) VALUES\n"
+	" (30, 2, 'fp-b3', 'Fractions', 'web', 'Lynx', '198.51.100.9',\n"
+	"  '2025-02-05 01:02:03.999999', '2025-02-08 09:45:30.5', TRUE),\n"
+	" (31, 2, 'fp-b4', 'Tie', 'mobile', 'Lynx', '198.51.100.10',\n"
+	"  '2025-02-05 01:02:03', '2025-02-08 09:45:30', TRUE);\n";
+
+Test(postgres_only, same_data_gives_byte_for_byte_the_same_output_as_sqlite)
+{
+	const struct e2e_db *pg = e2e_db(), *lite = e2e_sqlite_db("parity.db");
+	const char *const *cmds[] = {
+		ARGV("list-user", "alice", "--all"),
+		ARGV("list-user", "bob", "--all"),
+		ARGV("list-user", "1"),
+		ARGV("list-user", "1", "--ip", "10.0.0.0/8", "--all"),
+		ARGV("list-user", "1", "--ip", "2001:db8::/32"),
+		ARGV("list-user", "1", "--idle-for", "1d", "--now", "2025-02-08 12:00:00", "--all"),
+		ARGV("list-user", "1", "--device-type", "web", "--all"),
+		ARGV("list-user", "1", "--limit", "2"),
+		ARGV("list-user", "carol"),
+		ARGV("show", "10"),
+		ARGV("show", "14"),
+		ARGV("show", "21"),
+		ARGV("show", "30"),
+		ARGV("count", "--by", "user"),
+		ARGV("count", "--by", "user", "--over", "1"),
+		ARGV("count"),
+		ARGV("count", "alice"),
+	};
+	static const char *const formats[] = { "json", "ndjson", "csv", "table" };
+
+	fx_standard_in(pg);
+	fx_standard_in(lite);
+	db_exec_in(pg, parity_extra_sql);
+	db_exec_in(lite, parity_extra_sql);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
+			const char *argv[16];
+			size_t n = 0;
+			for (; cmds[i][n]; n++)
+				argv[n] = cmds[i][n];
+			argv[n++] = "-o";
+			argv[n++] = formats[f];
+			argv[n] = NULL;
+			struct run *a = e2e_run(&(struct call){ .db = lite->url }, argv);
+			struct run *b = e2e_run(&(struct call){ .db = pg->url }, argv);
+			EXPECT_OK(a);
+			EXPECT_OK(b);
+			cr_expect_str_eq(b->out, a->out, "%s differs:\npostgresql:\n%s\nsqlite:\n%s", b->what,
+					 b->out, a->out);
+		}
+	}
+}
+
+Test(postgres_only, errors_are_the_same_as_on_sqlite)
+{
+	const struct e2e_db *pg = e2e_db(), *lite = e2e_sqlite_db("parity.db");
+	const char *const *cmds[] = {
+		ARGV("list-user", "nobody"), ARGV("list-user", "99999999999999999999"),
+		ARGV("list-user", "x' OR '1'='1"), ARGV("list-user", "dupname"), ARGV("show", "999"),
+		ARGV("count", "nobody"),
+	};
+
+	fx_standard_in(pg);
+	fx_standard_in(lite);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct run *a = e2e_run(&(struct call){ .db = lite->url }, cmds[i]);
+		struct run *b = e2e_run(&(struct call){ .db = pg->url }, cmds[i]);
+		cr_expect_eq(b->status, a->status, "%s: exit %d on postgresql, %d on sqlite", b->what,
+			     b->status, a->status);
+		EXPECT_FAIL(b, a->status);
+	}
+}
+
+/* ---- statement count ---- */
+
+/* Counts the statements the server logged for application name app. */
+static int statements_of(const char *app)
+{
+	const char *log = getenv("SESSCTL_TEST_PGLOG");
+	char *text, *line;
+	char prefix_stmt[128], prefix_exec[128];
+	int n = 0;
+
+	cr_assert(log && *log, "SESSCTL_TEST_PGLOG must name the server's log (tests/pg-server.sh)");
+	text = e2e_read_file(log, NULL);
+	cr_assert_not_null(text, "cannot read '%s'", log);
+	snprintf(prefix_stmt, sizeof(prefix_stmt), "%s LOG:  statement: ", app);
+	snprintf(prefix_exec, sizeof(prefix_exec), "%s LOG:  execute ", app);
+	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, prefix_stmt, strlen(prefix_stmt)) == 0 ||
+		    strncmp(line, prefix_exec, strlen(prefix_exec)) == 0)
+			n++;
+	}
+	free(text);
+	return n;
+}
+
+Test(postgres_only, list_user_runs_as_many_statements_for_100_sessions_as_for_1)
+{
+	char one[256], many[256], app_one[64], app_many[64];
+
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'one@example.com', 'one'),"
+		" (2, 'many@example.com', 'many');\n"
+		"INSERT INTO sessions (user_id, device_fingerprint, device_name, last_activity, is_active)"
+		" VALUES (1, 'fp', 'only', '2025-02-01 00:00:00', TRUE);\n"
+		"INSERT INTO sessions (user_id, device_fingerprint, device_name, last_activity, is_active)"
+		" SELECT 2, 'fp' || g, 'device ' || g, '2025-02-01 00:00:00', g % 10 <> 0"
+		" FROM generate_series(1, 100) AS g;");
+	snprintf(app_one, sizeof(app_one), "sc%ldone", (long)getpid());
+	snprintf(app_many, sizeof(app_many), "sc%ldmany", (long)getpid());
+	snprintf(one, sizeof(one), "%s application_name=%s", e2e_url(), app_one);
+	snprintf(many, sizeof(many), "%s application_name=%s", e2e_url(), app_many);
+
+	struct run *a = RUN_DB(one, "list-user", "1", "--all", "-o", "ndjson");
+	struct run *b = RUN_DB(many, "list-user", "2", "--all", "-o", "ndjson");
+	EXPECT_OK(a);
+	EXPECT_OK(b);
+	cr_expect_eq(strlen(a->out) > 0, 1);
+	size_t lines = 0;
+	for (const char *p = b->out; *p; p++)
+		lines += *p == '\n';
+	cr_expect_eq(lines, 100, "list-user 2 --all printed %zu sessions", lines);
+
+	int n1 = statements_of(app_one), n100 = statements_of(app_many);
+	cr_expect_gt(n1, 0, "no statement logged for application_name=%s: does sessctl keep the "
+			    "application_name of the URL?", app_one);
+	cr_expect_eq(n100, n1, "list-user ran %d statements for 100 sessions, %d for 1", n100, n1);
+	fprintf(stderr, "statement count: list-user of 1 session: %d, of 100 sessions: %d\n", n1, n100);
+}
+
+/* ---- connection errors, passwords ---- */
+
+Test(postgres_only, an_unreachable_server_exits_69_without_the_password)
+{
+	const char *const urls[] = {
+		"postgresql://u:s3cret@127.0.0.1:1/x",
+		"postgres://u:s3cret@127.0.0.1:1/x?sslmode=disable",
+		"host=127.0.0.1 port=1 user=u password=s3cret dbname=x",
+		"postgresql://u@127.0.0.1:1/x?password=s3cret",
+	};
+
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		struct run *r = RUN_DB(urls[i], "list-user", "alice");
+		EXPECT_FAIL(r, 69);
+		EXPECT_NO_OUT(r);
+		cr_expect_null(strstr(r->err, "s3cret"), "%s: password in message: %s", r->what, r->err);
+	}
+	struct run *m = RUN_DB("postgresql://u:s3cret@127.0.0.1:1/x", "migrate");
+	EXPECT_FAIL(m, 69);
+	cr_expect_null(strstr(m->err, "s3cret"), "password in message: %s", m->err);
+}
+
+Test(postgres_only, an_unknown_database_exits_69_without_the_password)
+{
+	char kw[512], url[512];
+
+	snprintf(kw, sizeof(kw), "host=%s dbname=no_such_db_%ld user=postgres password=s3cret",
+		 e2e_pghost(), (long)getpid());
+	snprintf(url, sizeof(url), "postgresql://postgres:s3cret@/no_such_db_%ld?host=%s",
+		 (long)getpid(), e2e_pghost());
+	const char *const urls[] = { kw, url };
+	for (size_t i = 0; i < 2; i++) {
+		struct run *r = RUN_DB(urls[i], "count");
+		EXPECT_FAIL(r, 69);
+		EXPECT_NO_OUT(r);
+		cr_expect_null(strstr(r->err, "s3cret"), "%s: password in message: %s", r->what, r->err);
+		r = RUN_DB(urls[i], "migrate");
+		EXPECT_FAIL(r, 69);
+		cr_expect_null(strstr(r->err, "s3cret"), "%s: password in message: %s", r->what, r->err);
+	}
+}
+
+Test(postgres_only, a_wrong_password_exits_77_without_the_password)
+{
+	const char *role = e2e_pg_role("right-one");
+	char kw[512], url[512];
+
+	fx_standard();
+	snprintf(kw, sizeof(kw), "host=%s dbname=%s user=%s password=s3cret", e2e_pghost(),
+		 e2e_db()->path, role);
+	snprintf(url, sizeof(url), "postgresql://%s:s3cret@/%s?host=%s", role, e2e_db()->path,
+		 e2e_pghost());
+	const char *const urls[] = { kw, url };
+	for (size_t i = 0; i < 2; i++) {
+		struct run *r = RUN_DB(urls[i], "count");
+		EXPECT_FAIL(r, 77);
+		EXPECT_NO_OUT(r);
+		cr_expect_null(strstr(r->err, "s3cret"), "%s: password in message: %s", r->what, r->err);
+		r = RUN_DB(urls[i], "migrate");
+		EXPECT_FAIL(r, 77);
+		cr_expect_null(strstr(r->err, "s3cret"), "%s: password in message: %s", r->what, r->err);
+	}
+}
+
+Test(postgres_only, an_unknown_role_exits_77_without_the_password)
+{
+	char kw[512];
+
+	fx_standard();
+	snprintf(kw, sizeof(kw), "host=%s dbname=%s user=no_such_role_%ld password=s3cret",
+		 e2e_pghost(), e2e_db()->path, (long)getpid());
+	struct run *r = RUN_DB(kw, "count");
+
+	EXPECT_FAIL(r, 77);
+	cr_expect_null(strstr(r->err, "s3cret"), "password in message: %s", r->err);
+}
+
+Test(postgres_only, a_role_without_privileges_on_the_tables_exits_77)
+{
+	const char *role = e2e_pg_role("right-one");
+	char kw[512];
+
+	fx_standard();
+	snprintf(kw, sizeof(kw), "host=%s dbname=%s user=%s password=right-one", e2e_pghost(),
+		 e2e_db()->path, role);
+	const char *const *cmds[] = {
+		ARGV("list-user", "alice"), ARGV("show", "10"), ARGV("count"), ARGV("migrate"),
+	};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ .db = kw }, cmds[i]);
+		EXPECT_FAIL(r, 77);
+		EXPECT_NO_OUT(r);
+		cr_expect_null(strstr(r->err, "right-one"), "%s: password in message: %s", r->what, r->err);
+	}
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 7);
+}
+
+Test(postgres_only, a_role_with_read_privileges_can_read)
+{
+	const char *role = e2e_pg_role("right-one");
+	char kw[512], grant[256];
+
+	fx_standard();
+	snprintf(grant, sizeof(grant), "GRANT SELECT ON ALL TABLES IN SCHEMA public TO %s", role);
+	e2e_pg_admin(grant);
+	snprintf(kw, sizeof(kw), "host=%s dbname=%s user=%s password=right-one", e2e_pghost(),
+		 e2e_db()->path, role);
+	struct run *r = RUN_DB(kw, "count", "alice");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "4\n");
+	r = RUN_DB(kw, "list-user", "bob", "-o", "csv", "--no-header", "--columns", "id");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "20\r\n");
+}
+
+Test(postgres_only, a_password_in_the_url_appears_in_no_output)
+{
+	char url[512];
+
+	fx_standard();
+	snprintf(url, sizeof(url), "%s password=s3cret", e2e_url());
+	const char *const *cmds[] = {
+		ARGV("-v", "list-user", "alice"), ARGV("-v", "migrate", "status"), ARGV("-v", "migrate"),
+		ARGV("-v", "show", "999"), ARGV("-v", "list-user", "nobody"),
+	};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ .db = url }, cmds[i]);
+		cr_expect_null(strstr(r->out, "s3cret"), "%s: password on stdout", r->what);
+		cr_expect_null(strstr(r->err, "s3cret"), "%s: password on stderr: %s", r->what, r->err);
+	}
+}
+
+/* ---- URL forms and libpq's environment ---- */
+
+Test(postgres_only, url_and_keyword_forms_and_pghost_reach_the_same_database)
+{
+	char url1[512], url2[512], kw[256], env[300];
+
+	fx_standard();
+	snprintf(url1, sizeof(url1), "postgresql://postgres@/%s?host=%s", e2e_db()->path, e2e_pghost());
+	snprintf(url2, sizeof(url2), "postgres:///%s?host=%s&user=postgres", e2e_db()->path, e2e_pghost());
+	snprintf(kw, sizeof(kw), "dbname=%s user=postgres", e2e_db()->path);
+	snprintf(env, sizeof(env), "PGHOST=%s", e2e_pghost());
+	const char *const urls[] = { e2e_url(), url1, url2 };
+
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		struct run *r = RUN_DB(urls[i], "count", "alice");
+		EXPECT_OK(r);
+		EXPECT_OUT(r, "4\n");
+	}
+	struct run *r = e2e_run(&(struct call){ .db = kw, .env = ARGV(env) }, ARGV("count", "alice"));
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "4\n");
+	char pgdb[128];
+	snprintf(pgdb, sizeof(pgdb), "PGDATABASE=%s", e2e_db()->path);
+	r = e2e_run(&(struct call){ .db = "postgresql://", .env = ARGV(env, pgdb, "PGUSER=postgres") },
+		    ARGV("count", "alice"));
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "4\n");
+}
+
+Test(postgres_only, the_clients_time_zone_and_date_style_do_not_change_the_output)
+{
+	fx_standard();
+	struct run *plain = RUN("list-user", "alice", "--all", "-o", "json");
+	struct run *tz = e2e_run(&(struct call){ .env = ARGV("PGTZ=Asia/Tokyo", "PGDATESTYLE=SQL, DMY") },
+				 ARGV("list-user", "alice", "--all", "-o", "json"));
+	struct run *opts = e2e_run(
+		&(struct call){ .env = ARGV("PGOPTIONS=-c TimeZone=Pacific/Honolulu -c DateStyle=German") },
+		ARGV("list-user", "alice", "--all", "-o", "json"));
+	struct run *idle = e2e_run(&(struct call){ .env = ARGV("PGTZ=Asia/Tokyo") },
+				   ARGV("list-user", "1", "--idle-for", "90m", "--now", "2025-02-08 12:00:00",
+					"-o", "csv", "--no-header", "--columns", "id"));
+
+	EXPECT_OK(plain);
+	EXPECT_OUT_HAS(plain, "\"last_activity\":\"2025-02-08T10:30:00Z\"");
+	EXPECT_OK(tz);
+	EXPECT_OUT(tz, plain->out);
+	EXPECT_OK(opts);
+	EXPECT_OUT(opts, plain->out);
+	EXPECT_OK(idle);
+	cr_expect(strncmp(idle->out, "11\r\n10\r\n12\r\n", 12) == 0, "--idle-for under PGTZ: %s", idle->out);
+}
+
+/* ---- an ORM's schema: timestamp without time zone, integer ids ---- */
+
+static const char naive_schema[] =
+	"CREATE TABLE users (\n"
+	"    id SERIAL PRIMARY KEY,\n"
+	"    email VARCHAR(255) NOT NULL UNIQUE,\n"
+	"    username VARCHAR(100),\n"
+	"    role VARCHAR(20) NOT NULL DEFAULT 'user',\n"
+	"    hashed_password VARCHAR(255),\n"
+	"    created_at TIMESTAMP WITHOUT TIME ZONE\n"
+	");\n"
+	"CREATE TABLE sessions (\n"
+	"    id SERIAL PRIMARY KEY,\n"
+	"    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+	"    device_fingerprint VARCHAR(255),\n"
+	"    device_name VARCHAR(255),\n"
+	"    device_type VARCHAR(20),\n"
+	"    browser VARCHAR(100),\n"
+	"    ip_address VARCHAR(45),\n"
+	"    created_at TIMESTAMP WITHOUT TIME ZONE DEFAULT now(),\n"
+	"    last_activity TIMESTAMP WITHOUT TIME ZONE DEFAULT now(),\n"
+	"    is_active BOOLEAN DEFAULT true,\n"
+	"    CONSTRAINT uq_user_device UNIQUE (user_id, device_fingerprint)\n"
+	");\n"
+	"CREATE INDEX idx_user_active ON sessions (user_id, is_active);\n"
+	"CREATE INDEX idx_created_at ON sessions (created_at);\n"
+	"INSERT INTO users (id, email, username, role) VALUES\n"
+	" (1, 'admin@example.com', 'admin', 'admin'), (74, 'dana@example.com', 'dana', 'user');\n"
+	"INSERT INTO sessions (id, user_id, device_fingerprint, device_name, device_type, browser,\n"
+	"                      ip_address, created_at, last_activity, is_active) VALUES\n"
+	" (501, 74, 'a1b2', 'Chrome on Windows 10', 'web', 'Chrome', '198.51.100.4',\n"
+	"  '2025-02-01 08:00:00.123456', '2025-02-08 10:30:00.654321', true),\n"
+	" (502, 74, 'c3d4', 'Safari on iPhone', 'mobile', 'Safari', NULL,\n"
+	"  '2025-02-02 09:15:00', '2025-02-07 22:00:00', true),\n"
+	" (503, 74, 'e5f6', NULL, NULL, NULL, NULL, '2025-01-05 10:00:00', '2025-01-06 10:00:00', false);\n";
+
+Test(postgres_only, adopts_naive_timestamps_and_integer_ids_and_treats_them_as_utc)
+{
+	db_exec(naive_schema);
+	struct run *r = RUN("migrate");
+
+	EXPECT_OK(r);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 3, "sessions lost");
+	cr_expect_eq(db_int("SELECT count(*) FROM information_schema.columns WHERE table_name = 'sessions'"
+			    " AND column_name = 'last_activity' AND data_type = 'timestamp without time zone'"),
+		     1, "migrate changed the application's column type");
+	r = RUN("list-user", "74", "-o", "json");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "[\n"
+		      "{\"id\":501,\"user_id\":74,\"device_name\":\"Chrome on Windows 10\",\"device_type\":\"web\","
+		      "\"browser\":\"Chrome\",\"ip_address\":\"198.51.100.4\",\"created_at\":\"2025-02-01T08:00:00Z\","
+		      "\"last_activity\":\"2025-02-08T10:30:00Z\",\"is_active\":true},\n"
+		      "{\"id\":502,\"user_id\":74,\"device_name\":\"Safari on iPhone\",\"device_type\":\"mobile\","
+		      "\"browser\":\"Safari\",\"ip_address\":null,\"created_at\":\"2025-02-02T09:15:00Z\","
+		      "\"last_activity\":\"2025-02-07T22:00:00Z\",\"is_active\":true}\n"
+		      "]\n");
+	/* 502 was last active at 22:00 UTC: idle 11.5 h at 09:30 */
+	r = RUN("list-user", "74", "--idle-for", "12h", "--now", "2025-02-08 09:30:00", "-o", "csv",
+		"--no-header", "--columns", "id");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "");
+	r = RUN("list-user", "74", "--idle-for", "11h", "--now", "2025-02-08 09:30:00", "-o", "csv",
+		"--no-header", "--columns", "id");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "502\r\n");
+	r = RUN("show", "503", "-o", "csv", "--no-header", "--columns", "created_at,last_activity,is_active");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "2025-01-05T10:00:00Z,2025-01-06T10:00:00Z,false\r\n");
+	r = RUN("count", "--by", "user", "-o", "csv", "--no-header");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "74,dana@example.com,dana,2\r\n");
+}
+
+Test(postgres_only, migrations_are_recorded_once_with_their_time)
+{
+	EXPECT_OK(RUN("migrate", "--now", "2025-03-01 12:00:00"));
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_migrations"), SC_SCHEMA_VERSION);
+	struct run *r = RUN("migrate", "status", "-o", "csv", "--no-header", "--columns", "version,state,applied_at");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "1,applied,2025-03-01T12:00:00Z\r\n");
+}

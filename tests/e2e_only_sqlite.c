@@ -1,0 +1,337 @@
+/* End-to-end cases that only make sense on SQLite: files, timestamp text
+ * forms, file locks, read-only opening, a closed pipe. Run with
+ * SESSCTL_TEST_BACKEND=sqlite (BUILD/tests/e2e-sqlite). */
+#include "e2e.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+static void setup(void)
+{
+	e2e_setup();
+	cr_assert_not(e2e_pg(), "these cases are for SESSCTL_TEST_BACKEND=sqlite");
+}
+
+TestSuite(sqlite_only, .init = setup, .fini = e2e_teardown, .timeout = 120);
+
+Test(sqlite_only, reads_timestamps_in_every_form_applications_write)
+{
+	fx_standard();
+	db_exec("INSERT INTO users (id, email, username) VALUES (9, 'tess@example.com', 'tess');\n"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" VALUES\n"
+		" (31, 9, 'f31', '2025-02-08 10:30:00.123456', '2025-02-08 10:30:00.123456', 1),\n"
+		" (32, 9, 'f32', '2025-02-08T10:30:00Z', '2025-02-08T10:30:00Z', 1),\n"
+		" (33, 9, 'f33', '2025-02-08T10:30:00.5Z', '2025-02-08T10:30:00.5Z', 1),\n"
+		" (34, 9, 'f34', '2025-02-08T11:30:00+01:00', '2025-02-08T11:30:00+01:00', 1),\n"
+		" (35, 9, 'f35', '2025-02-08T10:30:00', '2025-02-08T10:30:00', 1),\n"
+		" (36, 9, 'f36', '2025-02-08', '2025-02-08', 1);");
+	struct run *r = RUN("list-user", "tess", "-o", "csv", "--columns", "id,created_at,last_activity");
+
+	EXPECT_OK(r);
+	/* most recent first, fractions included; exact ties by higher id */
+	EXPECT_OUT(r, "id,created_at,last_activity\r\n"
+		      "33,2025-02-08T10:30:00Z,2025-02-08T10:30:00Z\r\n"
+		      "31,2025-02-08T10:30:00Z,2025-02-08T10:30:00Z\r\n"
+		      "35,2025-02-08T10:30:00Z,2025-02-08T10:30:00Z\r\n"
+		      "34,2025-02-08T10:30:00Z,2025-02-08T10:30:00Z\r\n"
+		      "32,2025-02-08T10:30:00Z,2025-02-08T10:30:00Z\r\n"
+		      "36,2025-02-08T00:00:00Z,2025-02-08T00:00:00Z\r\n");
+	r = RUN("list-user", "tess", "-o", "csv", "--no-header", "--columns", "id",
+		"--idle-for", "2h", "--now", "2025-02-08 11:00:00");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "36\r\n");
+	r = RUN("list-user", "tess", "-o", "csv", "--no-header", "--columns", "id",
+		"--idle-for", "30m", "--now", "2025-02-08 11:00:01");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "33\r\n31\r\n35\r\n34\r\n32\r\n36\r\n");
+	r = RUN("show", "34", "-o", "json", "--columns", "id,last_activity");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "{\"id\":34,\"last_activity\":\"2025-02-08T10:30:00Z\"}\n");
+}
+
+Test(sqlite_only, an_unreadable_timestamp_is_bad_input_data)
+{
+	fx_standard();
+	db_exec("UPDATE sessions SET last_activity = 'yesterday' WHERE id = 12");
+	struct run *r = RUN("list-user", "alice", "-o", "json");
+
+	EXPECT_FAIL(r, 65);
+	EXPECT_ERR_HAS(r, "yesterday");
+	EXPECT_FAIL(RUN("show", "12"), 65);
+	EXPECT_OK(RUN("show", "10"));
+}
+
+struct snapshot {
+	char *bytes;
+	size_t len;
+	struct timespec mtime;
+	bool ok;
+};
+
+static struct snapshot snap(const char *path)
+{
+	struct snapshot s = { 0 };
+	struct stat st;
+
+	s.bytes = e2e_read_file(path, &s.len);
+	if (s.bytes && stat(path, &st) == 0) {
+		s.mtime = st.st_mtim;
+		s.ok = true;
+	}
+	return s;
+}
+
+static void expect_same(const struct snapshot *a, const char *path, const char *after)
+{
+	struct snapshot b = snap(path);
+
+	cr_assert(b.ok, "'%s' gone after %s", path, after);
+	cr_expect(b.len == a->len && memcmp(a->bytes, b.bytes, a->len) == 0,
+		  "'%s' changed after %s", path, after);
+	cr_expect(b.mtime.tv_sec == a->mtime.tv_sec && b.mtime.tv_nsec == a->mtime.tv_nsec,
+		  "'%s' modified (mtime) by %s", path, after);
+	free(b.bytes);
+}
+
+Test(sqlite_only, read_commands_leave_the_file_byte_for_byte_unchanged)
+{
+	fx_standard();
+	const char *path = e2e_db()->path;
+	const char *const *cmds[] = {
+		ARGV("list-user", "alice"), ARGV("list-user", "1", "--all", "-o", "json"),
+		ARGV("list-user", "bob", "--ip", "192.0.2.0/24", "--idle-for", "1h", "-o", "csv"),
+		ARGV("show", "10"), ARGV("show", "999"), ARGV("count"), ARGV("count", "alice"),
+		ARGV("count", "--by", "user", "--over", "1"), ARGV("list-user", "nobody"),
+		ARGV("migrate", "status"), ARGV("migrate", "status", "--check"),
+		ARGV("migrate", "--dry-run"), ARGV("list-user", "--help"),
+	};
+	struct snapshot before;
+
+	nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+	before = snap(path);
+	cr_assert(before.ok);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ 0 }, cmds[i]);
+		cr_expect(r->status == 0 || r->status == 66 || r->status == 67, "%s: exit %d: %s",
+			  r->what, r->status, r->err);
+		expect_same(&before, path, r->what);
+	}
+	cr_expect_not(e2e_exists(e2e_path("test.db-journal")), "a journal was left behind");
+	cr_expect_not(e2e_exists(e2e_path("test.db-wal")), "a WAL file was created");
+	cr_expect_not(e2e_exists(e2e_path("test.db-shm")), "a shared-memory file was created");
+	free(before.bytes);
+}
+
+Test(sqlite_only, a_missing_file_exits_66_for_read_commands_and_is_not_created)
+{
+	const char *path = e2e_db()->path;
+	const char *const *cmds[] = {
+		ARGV("list-user", "alice"), ARGV("show", "1"), ARGV("count"), ARGV("count", "1"),
+		ARGV("migrate", "status"), ARGV("migrate", "status", "--check"),
+	};
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ 0 }, cmds[i]);
+		EXPECT_FAIL(r, 66);
+		EXPECT_NO_OUT(r);
+		EXPECT_ERR_HAS(r, path);
+		cr_expect_not(e2e_exists(path), "%s created '%s'", r->what, path);
+	}
+	struct run *r = RUN_DB(e2e_path("no/such/dir/x.db"), "list-user", "alice");
+	EXPECT_FAIL(r, 66);
+	cr_expect_not(e2e_exists(e2e_path("no")));
+}
+
+Test(sqlite_only, migrate_dry_run_on_a_missing_file_prints_the_sql_and_creates_nothing)
+{
+	const char *path = e2e_db()->path;
+	struct run *r = RUN("migrate", "--dry-run");
+
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "CREATE TABLE");
+	EXPECT_OUT_HAS(r, "sessions");
+	cr_expect_not(e2e_exists(path), "migrate --dry-run created '%s'", path);
+	cr_expect_not(e2e_exists(e2e_path("test.db-journal")));
+}
+
+Test(sqlite_only, only_migrate_creates_the_file)
+{
+	const char *path = e2e_db()->path;
+
+	EXPECT_FAIL(RUN("list-user", "alice"), 66);
+	cr_expect_not(e2e_exists(path));
+	EXPECT_OK(RUN("migrate"));
+	cr_expect(e2e_exists(path), "migrate did not create '%s'", path);
+}
+
+Test(sqlite_only, a_file_that_is_not_a_database_exits_65_and_stays_as_it_was)
+{
+	const char *path = e2e_db()->path;
+	const char junk[] = "this is a text file, not an SQLite database; it is long enough to have "
+			    "a header's worth of bytes and then some more, and more, and more.\n";
+	const char *const *cmds[] = {
+		ARGV("list-user", "alice"), ARGV("show", "1"), ARGV("count"), ARGV("migrate"),
+		ARGV("migrate", "status"), ARGV("migrate", "--dry-run"),
+	};
+
+	e2e_write_file(path, junk, sizeof(junk) - 1);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ 0 }, cmds[i]);
+		size_t len;
+		char *now;
+		EXPECT_FAIL(r, 65);
+		EXPECT_NO_OUT(r);
+		now = e2e_read_file(path, &len);
+		cr_expect(now && len == sizeof(junk) - 1 && memcmp(now, junk, len) == 0,
+			  "%s changed the file", r->what);
+		free(now);
+	}
+}
+
+Test(sqlite_only, an_empty_file_has_no_schema_and_exits_78)
+{
+	e2e_write_file(e2e_db()->path, "", 0);
+	struct run *r = RUN("list-user", "alice");
+
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "run 'sessctl migrate'");
+	EXPECT_OK(RUN("migrate"));
+	EXPECT_OK(RUN("count"));
+}
+
+Test(sqlite_only, every_url_form_names_the_same_file)
+{
+	fx_standard();
+	char abs3[512], local[512], rel[64];
+
+	snprintf(abs3, sizeof(abs3), "sqlite://%s", e2e_db()->path);
+	snprintf(local, sizeof(local), "sqlite://localhost%s", e2e_db()->path);
+	snprintf(rel, sizeof(rel), "sqlite:test.db");
+	const char *const urls[] = { e2e_db()->path, "test.db", "./test.db", rel, abs3, local };
+
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		struct run *r = RUN_DB(urls[i], "count", "alice");
+		EXPECT_OK(r);
+		EXPECT_OUT(r, "4\n");
+	}
+	struct run *created = RUN_DB("sqlite:made-by-url.db", "migrate");
+	EXPECT_OK(created);
+	cr_expect(e2e_exists(e2e_path("made-by-url.db")), "sqlite:PATH did not create PATH");
+}
+
+Test(sqlite_only, the_default_database_is_sessions_db_in_the_current_directory)
+{
+	struct run *r = RUN_NODB("count");
+
+	EXPECT_FAIL(r, 66);
+	EXPECT_ERR_HAS(r, "sessions.db");
+	EXPECT_OK(RUN_NODB("migrate"));
+	cr_expect(e2e_exists(e2e_path("sessions.db")), "migrate did not create ./sessions.db");
+	r = RUN_NODB("count", "-o", "csv");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "users,users_with_sessions,sessions,active,inactive\r\n0,0,0,0,0\r\n");
+}
+
+Test(sqlite_only, a_database_locked_by_another_process_exits_75)
+{
+	fx_standard();
+	sqlite3 *conn;
+	cr_assert_eq(sqlite3_open(e2e_db()->path, &conn), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(conn, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	struct e2e_proc *reader = e2e_start(&(struct call){ 0 }, ARGV("list-user", "alice"));
+	struct e2e_proc *migrator = e2e_start(&(struct call){ 0 }, ARGV("migrate"));
+	struct run *r = e2e_wait(reader), *m = e2e_wait(migrator);
+
+	sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(conn);
+	EXPECT_FAIL(r, 75);
+	EXPECT_NO_OUT(r);
+	EXPECT_FAIL(m, 75);
+	EXPECT_OK(RUN("list-user", "alice"));
+}
+
+/* Runs sessctl with standard output into a pipe whose reader takes one
+ * line and closes it. */
+static void closed_pipe(const char *format)
+{
+	int fd[2];
+	char err_path[256], line[4096];
+	pid_t pid;
+	int ws;
+	size_t n = 0;
+
+	snprintf(err_path, sizeof(err_path), "%s/pipe.err", e2e_dir());
+	cr_assert_eq(pipe(fd), 0);
+	fflush(NULL);
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int null = open("/dev/null", O_RDONLY);
+		if (err < 0 || null < 0 || dup2(null, 0) < 0 || dup2(fd[1], 1) < 0 || dup2(err, 2) < 0)
+			_exit(126);
+		close(fd[0]);
+		close(fd[1]);
+		signal(SIGPIPE, SIG_DFL);
+		const char *san = getenv("SESSCTL_TEST_SANLOG");
+		if (san && *san) {
+			char opt[512];
+			snprintf(opt, sizeof(opt), "log_path=%s/sessctl:detect_leaks=1", san);
+			setenv("ASAN_OPTIONS", opt, 1);
+			snprintf(opt, sizeof(opt), "log_path=%s/sessctl:print_stacktrace=1", san);
+			setenv("UBSAN_OPTIONS", opt, 1);
+		}
+		execl(getenv("SESSCTL_BIN"), "sessctl", "--db", e2e_url(), "list-user", "alice", "--all",
+		      "-o", format, (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	while (n < sizeof(line) - 1) {
+		ssize_t got = read(fd[0], line + n, 1);
+		if (got <= 0 || line[n] == '\n')
+			break;
+		n++;
+	}
+	line[n] = '\0';
+	close(fd[0]);
+	cr_assert_eq(waitpid(pid, &ws, 0), pid);
+	cr_expect(n > 0, "-o %s: nothing read", format);
+	cr_expect(WIFEXITED(ws), "-o %s: killed by signal %d", format, WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
+	cr_expect(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "-o %s: exit status %d", format,
+		  WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+	char *err = e2e_read_file(err_path, NULL);
+	cr_expect(err && !*err, "-o %s: stderr after a closed pipe: %s", format, err ? err : "(none)");
+	free(err);
+	char san_path[512];
+	const char *san = getenv("SESSCTL_TEST_SANLOG");
+	if (san && *san) {
+		snprintf(san_path, sizeof(san_path), "%s/sessctl.%ld", san, (long)pid);
+		cr_expect_not(e2e_exists(san_path), "-o %s: sanitizer report in %s", format, san_path);
+	}
+}
+
+Test(sqlite_only, writing_into_a_closed_pipe_ends_quietly_with_status_0)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'alice@example.com', 'alice');\n"
+		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)\n"
+		"INSERT INTO sessions (user_id, device_fingerprint, device_name, device_type, browser,\n"
+		"                      ip_address, created_at, last_activity, is_active)\n"
+		"SELECT 1, 'fp' || i, 'Chrome on Windows 10 #' || i, 'web', 'Chrome', '10.0.0.1',\n"
+		"       '2025-01-01 00:00:00', '2025-02-01 00:00:00', i % 3 <> 0 FROM n;");
+	cr_assert_eq(db_int("SELECT count(*) FROM sessions"), 20000);
+	closed_pipe("ndjson");
+	closed_pipe("csv");
+	closed_pipe("json");
+	closed_pipe("table");
+}

@@ -1,0 +1,209 @@
+/* Unit tests of src/dburl.c: --db forms (SPEC §4) and password redaction. */
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/dburl.h"
+
+struct url_case {
+	const char *in;
+	enum sc_db_kind kind;
+	const char *target;  /* what the backend is given */
+	const char *display; /* what messages show */
+};
+
+static struct url_case dburl_accepts_every_form_of_spec_section_4_cases[] = {
+	{ "sqlite:app.db", SC_DB_SQLITE, "app.db", "app.db" },
+	{ "sqlite:dir/app.db", SC_DB_SQLITE, "dir/app.db", "dir/app.db" },
+	{ "sqlite:/abs/app.db", SC_DB_SQLITE, "/abs/app.db", "/abs/app.db" },
+	{ "sqlite:///abs/path/app.db", SC_DB_SQLITE, "/abs/path/app.db", "/abs/path/app.db" },
+	{ "sqlite://localhost/abs/app.db", SC_DB_SQLITE, "/abs/app.db", "/abs/app.db" },
+	{ "app.db", SC_DB_SQLITE, "app.db", "app.db" },
+	{ "./data/sessions.db", SC_DB_SQLITE, "./data/sessions.db", "./data/sessions.db" },
+	{ "/var/lib/app/sessions.db", SC_DB_SQLITE, "/var/lib/app/sessions.db",
+	  "/var/lib/app/sessions.db" },
+	{ "postgresql://app@db.example.com/app", SC_DB_POSTGRES,
+	  "postgresql://app@db.example.com/app", "postgresql://app@db.example.com/app" },
+	{ "postgres://app@db/app?sslmode=require", SC_DB_POSTGRES,
+	  "postgres://app@db/app?sslmode=require", "postgres://app@db/app?sslmode=require" },
+	{ "postgresql://app:s3cret@db/app", SC_DB_POSTGRES,
+	  "postgresql://app:s3cret@db/app", "postgresql://app:***@db/app" },
+	{ "postgresql://", SC_DB_POSTGRES, "postgresql://", "postgresql://" },
+	{ "postgresql://h1:5432,h2:5433/app?target_session_attrs=read-write", SC_DB_POSTGRES,
+	  "postgresql://h1:5432,h2:5433/app?target_session_attrs=read-write",
+	  "postgresql://h1:5432,h2:5433/app?target_session_attrs=read-write" },
+	{ "host=/tmp dbname=app", SC_DB_POSTGRES, "host=/tmp dbname=app", "host=/tmp dbname=app" },
+	{ "dbname=app", SC_DB_POSTGRES, "dbname=app", "dbname=app" },
+	{ "service=prod", SC_DB_POSTGRES, "service=prod", "service=prod" },
+	{ "  host = db dbname=app", SC_DB_POSTGRES, "  host = db dbname=app", "  host = db dbname=app" },
+	{ "host=db password=s3cret dbname=app", SC_DB_POSTGRES,
+	  "host=db password=s3cret dbname=app", "host=db password=*** dbname=app" },
+};
+
+ParameterizedTestParameters(dburl, accepts_every_form_of_spec_section_4)
+{
+	CASE_INDEXES(dburl_accepts_every_form_of_spec_section_4_cases);
+}
+
+ParameterizedTest(size_t *case_, dburl, accepts_every_form_of_spec_section_4)
+{
+	struct url_case *c = &dburl_accepts_every_form_of_spec_section_4_cases[*case_];
+	struct sc_dburl url;
+	struct sc_error err = { 0 };
+
+	cr_assert_eq(sc_dburl_parse(c->in, &url, &err), 0, "'%s' rejected: %s", c->in, err.msg);
+	cr_expect_eq(url.kind, c->kind, "'%s': kind %d, expected %d", c->in, url.kind, c->kind);
+	cr_expect_str_eq(url.target, c->target, "'%s': target", c->in);
+	cr_expect_str_eq(url.display, c->display, "'%s': display", c->in);
+	sc_dburl_free(&url);
+}
+
+static const char *dburl_rejects_empty_and_unknown_forms_with_usage_cases[] = {
+	"",
+	"mysql://root@localhost/app",
+	"http://example.com/app.db",
+	"file:///tmp/app.db",
+	"sqlite:",
+	"sqlite://",
+};
+
+ParameterizedTestParameters(dburl, rejects_empty_and_unknown_forms_with_usage)
+{
+	CASE_INDEXES(dburl_rejects_empty_and_unknown_forms_with_usage_cases);
+}
+
+ParameterizedTest(size_t *case_, dburl, rejects_empty_and_unknown_forms_with_usage)
+{
+	const char **in = &dburl_rejects_empty_and_unknown_forms_with_usage_cases[*case_];
+	struct sc_dburl url;
+	struct sc_error err = { 0 };
+
+	cr_assert_eq(sc_dburl_parse(*in, &url, &err), -1, "'%s' accepted", *in);
+	cr_expect_eq(err.status, SC_USAGE, "'%s': status %d", *in, err.status);
+	cr_expect_neq(err.msg[0], '\0', "'%s': no message", *in);
+	cr_expect_null(url.target);
+	cr_expect_null(url.display);
+}
+
+Test(dburl, rejects_null_with_usage)
+{
+	struct sc_dburl url;
+	struct sc_error err = { 0 };
+
+	cr_assert_eq(sc_dburl_parse(NULL, &url, &err), -1);
+	cr_expect_eq(err.status, SC_USAGE);
+}
+
+Test(dburl, unknown_scheme_message_names_the_scheme_and_no_password)
+{
+	struct sc_dburl url;
+	struct sc_error err = { 0 };
+
+	cr_assert_eq(sc_dburl_parse("mysql://root:s3cret@localhost/app", &url, &err), -1);
+	cr_expect_not_null(strstr(err.msg, "mysql"), "message: %s", err.msg);
+	cr_expect_null(strstr(err.msg, "s3cret"), "message leaks the password: %s", err.msg);
+}
+
+Test(dburl, free_accepts_null_and_twice)
+{
+	struct sc_dburl url;
+	struct sc_error err = { 0 };
+
+	sc_dburl_free(NULL);
+	cr_assert_eq(sc_dburl_parse("app.db", &url, &err), 0);
+	sc_dburl_free(&url);
+	sc_dburl_free(&url);
+	cr_expect_null(url.target);
+}
+
+struct redact_case {
+	const char *in;
+	const char *out;
+};
+
+static struct redact_case redact_masks_every_password_form_cases[] = {
+	/* URL userinfo */
+	{ "postgresql://u:s3cret@h/db", "postgresql://u:***@h/db" },
+	{ "postgres://u:s3cret@h:5432/db?sslmode=require",
+	  "postgres://u:***@h:5432/db?sslmode=require" },
+	{ "postgresql://u:s3@cret@h/db", "postgresql://u:***@h/db" },
+	{ "postgresql://u:p%40ss%3Aw@h/db", "postgresql://u:***@h/db" },
+	{ "postgresql://u:s3cret@h1:5432,h2:5433/db?target_session_attrs=read-write",
+	  "postgresql://u:***@h1:5432,h2:5433/db?target_session_attrs=read-write" },
+	{ "postgresql://u:@h/db", "postgresql://u:***@h/db" },
+	{ "postgresql://u@h/db", "postgresql://u@h/db" },
+	{ "postgresql://h/db", "postgresql://h/db" },
+	{ "postgresql://h/db?user=a:b@c", "postgresql://h/db?user=a:b@c" },
+	/* ?password= query parameter */
+	{ "postgresql://h/db?password=s3cret", "postgresql://h/db?password=***" },
+	{ "postgresql://h/db?password=s3cret&sslmode=disable",
+	  "postgresql://h/db?password=***&sslmode=disable" },
+	{ "postgresql://h/db?user=u&password=s3cret", "postgresql://h/db?user=u&password=***" },
+	{ "postgresql://u:s3cret@h/db?password=s3cret",
+	  "postgresql://u:***@h/db?password=***" },
+	{ "postgresql://h/db?passwordfile=x", "postgresql://h/db?passwordfile=x" },
+	/* keyword strings */
+	{ "host=h password=s3cret dbname=d", "host=h password=*** dbname=d" },
+	{ "password=s3cret", "password=***" },
+	{ "host=h password = s3cret", "host=h password = ***" },
+	{ "host=h password='pass word' dbname=d", "host=h password=*** dbname=d" },
+	{ "host=h password='it\\'s s3cret' dbname=d", "host=h password=*** dbname=d" },
+	{ "host=h\tpassword=s3cret\tdbname=d", "host=h\tpassword=***\tdbname=d" },
+	{ "host=h password=a dbname=d password=b", "host=h password=*** dbname=d password=***" },
+	{ "host=h dbname=d", "host=h dbname=d" },
+	{ "host=h dbname=password", "host=h dbname=password" },
+};
+
+ParameterizedTestParameters(redact, masks_every_password_form)
+{
+	CASE_INDEXES(redact_masks_every_password_form_cases);
+}
+
+ParameterizedTest(size_t *case_, redact, masks_every_password_form)
+{
+	struct redact_case *c = &redact_masks_every_password_form_cases[*case_];
+	char *r = sc_redact_conninfo(c->in);
+
+	cr_assert_not_null(r);
+	cr_expect_str_eq(r, c->out, "redact('%s') = '%s', expected '%s'", c->in, r, c->out);
+	cr_expect_null(strstr(r, "s3cret"), "'%s' leaks the password", r);
+	free(r);
+}
+
+Test(redact, secret_is_replaced_everywhere_in_a_message)
+{
+	char buf[128] = "password authentication failed: s3cret is wrong, s3cret!";
+
+	sc_redact_secret(buf, sizeof(buf), "s3cret");
+	cr_expect_str_eq(buf, "password authentication failed: *** is wrong, ***!");
+}
+
+Test(redact, secret_shorter_than_the_mask_grows_the_text_within_the_buffer)
+{
+	char buf[16] = "xabxab";
+
+	sc_redact_secret(buf, sizeof(buf), "ab");
+	cr_expect_str_eq(buf, "x***x***");
+}
+
+Test(redact, secret_that_does_not_fit_is_still_removed_and_the_buffer_stays_terminated)
+{
+	char buf[6] = "xbxb";
+
+	sc_redact_secret(buf, sizeof(buf), "b");
+	cr_expect_lt(strlen(buf), sizeof(buf));
+	cr_expect_null(strchr(buf, 'b'), "'%s' still holds the secret", buf);
+}
+
+Test(redact, null_or_empty_secret_changes_nothing)
+{
+	char buf[32] = "nothing to hide";
+
+	sc_redact_secret(buf, sizeof(buf), NULL);
+	cr_expect_str_eq(buf, "nothing to hide");
+	sc_redact_secret(buf, sizeof(buf), "");
+	cr_expect_str_eq(buf, "nothing to hide");
+	sc_redact_secret(buf, sizeof(buf), "absent");
+	cr_expect_str_eq(buf, "nothing to hide");
+}

@@ -1,0 +1,318 @@
+/* Unit tests of src/timeutil.c: timestamps in every form SQLite databases
+ * hold, RFC 3339 and SQL formatting, relative times, durations. */
+#include "unit.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "../src/timeutil.h"
+
+#define T_2025_02_08_103000 INT64_C(1739010600)
+
+struct time_case {
+	const char *in;
+	int64_t t;
+};
+
+static struct time_case time_parse_reads_every_form_applications_write_cases[] = {
+	{ "2025-02-08 10:30:00", T_2025_02_08_103000 },
+	{ "2025-02-08 10:30:00.123456", T_2025_02_08_103000 },
+	{ "2025-02-08 10:30:00.999999", T_2025_02_08_103000 },
+	{ "2025-02-08 10:30:00.5", T_2025_02_08_103000 },
+	{ "2025-02-08T10:30:00", T_2025_02_08_103000 },
+	{ "2025-02-08T10:30:00Z", T_2025_02_08_103000 },
+	{ "2025-02-08T10:30:00.123Z", T_2025_02_08_103000 },
+	{ "2025-02-08T10:30:00.123456Z", T_2025_02_08_103000 },
+	{ "2025-02-08 10:30:00Z", T_2025_02_08_103000 },
+	{ "2025-02-08T11:30:00+01:00", T_2025_02_08_103000 },
+	{ "2025-02-08T11:30:00+0100", T_2025_02_08_103000 },
+	{ "2025-02-08T11:30:00+01", T_2025_02_08_103000 },
+	{ "2025-02-08 11:30:00.250+01:00", T_2025_02_08_103000 },
+	{ "2025-02-08T05:00:00-05:30", T_2025_02_08_103000 },
+	{ "2025-02-08T10:30:00+00:00", T_2025_02_08_103000 },
+	{ "2025-02-08T10:30:00-00:00", T_2025_02_08_103000 },
+	{ "2025-02-09T00:30:00+14:00", T_2025_02_08_103000 },
+	{ "2025-02-08", INT64_C(1738972800) },
+	{ "1970-01-01 00:00:00", 0 },
+	{ "1970-01-01", 0 },
+	{ "1969-12-31 23:59:59", -1 },
+	{ "1969-07-20 20:17:40", INT64_C(-14182940) },
+	{ "1900-01-01 00:00:00", INT64_C(-2208988800) },
+	{ "1600-03-01", INT64_C(-11670912000) },
+	{ "2000-02-29 00:00:00", INT64_C(951782400) },
+	{ "2024-02-29 12:00:00", INT64_C(1709208000) },
+	{ "9999-12-31 23:59:59", INT64_C(253402300799) },
+};
+
+ParameterizedTestParameters(time_parse, reads_every_form_applications_write)
+{
+	CASE_INDEXES(time_parse_reads_every_form_applications_write_cases);
+}
+
+ParameterizedTest(size_t *case_, time_parse, reads_every_form_applications_write)
+{
+	struct time_case *c = &time_parse_reads_every_form_applications_write_cases[*case_];
+	int64_t t = 42;
+
+	cr_assert_eq(sc_time_parse(c->in, &t), 0, "'%s' rejected", c->in);
+	cr_expect_eq(t, c->t, "'%s' = %lld, expected %lld", c->in, (long long)t, (long long)c->t);
+}
+
+static const char *time_parse_rejects_garbage_and_impossible_dates_cases[] = {
+	"",
+	"garbage",
+	"now",
+	"1739010600",
+	"2025-02-08x",
+	"2025-02-08 10:30:00 junk",
+	"2025-02-08 10:30:00Zjunk",
+	"2025-2-8 10:30:00",
+	"25-02-08 10:30:00",
+	"2025/02/08 10:30:00",
+	"2025-13-01 00:00:00",
+	"2025-00-10 00:00:00",
+	"2025-02-00",
+	"2025-02-30",
+	"2025-02-29",
+	"1900-02-29",
+	"2025-04-31",
+	"2025-02-08 24:00:00",
+	"2025-02-08 10:60:00",
+	"2025-02-08 10:30:61",
+	"2025-02-08T10:30:00.",
+	"2025-02-08T10:30:00.Z",
+	"2025-02-08T10:30:00+25:00",
+	"2025-02-08T10:30:00+01:60",
+	"2025-02-08T10:30:00+1",
+	"2025-02-08T10:30:00 +01:00:00",
+	"2025-02-08T",
+	"2025-02-08 10",
+	"2025-02-08 10:3",
+};
+
+ParameterizedTestParameters(time_parse, rejects_garbage_and_impossible_dates)
+{
+	CASE_INDEXES(time_parse_rejects_garbage_and_impossible_dates_cases);
+}
+
+ParameterizedTest(size_t *case_, time_parse, rejects_garbage_and_impossible_dates)
+{
+	const char **in = &time_parse_rejects_garbage_and_impossible_dates_cases[*case_];
+	int64_t t = 42;
+
+	cr_expect_eq(sc_time_parse(*in, &t), -1, "'%s' accepted as %lld", *in, (long long)t);
+	cr_expect_eq(t, 42, "'%s': out changed on failure", *in);
+}
+
+Test(time_parse, rejects_null)
+{
+	int64_t t = 42;
+
+	cr_expect_eq(sc_time_parse(NULL, &t), -1);
+	cr_expect_eq(t, 42);
+}
+
+struct format_case {
+	int64_t t;
+	const char *rfc3339;
+	const char *sql;
+};
+
+static struct format_case time_format_writes_rfc3339_and_sql_including_negative_epochs_and_leap_years_cases[] = {
+	{ 0, "1970-01-01T00:00:00Z", "1970-01-01 00:00:00" },
+	{ -1, "1969-12-31T23:59:59Z", "1969-12-31 23:59:59" },
+	{ -86400, "1969-12-31T00:00:00Z", "1969-12-31 00:00:00" },
+	{ -86401, "1969-12-30T23:59:59Z", "1969-12-30 23:59:59" },
+	{ INT64_C(-14182940), "1969-07-20T20:17:40Z", "1969-07-20 20:17:40" },
+	{ INT64_C(-2208988800), "1900-01-01T00:00:00Z", "1900-01-01 00:00:00" },
+	{ INT64_C(-11670912000), "1600-03-01T00:00:00Z", "1600-03-01 00:00:00" },
+	{ T_2025_02_08_103000, "2025-02-08T10:30:00Z", "2025-02-08 10:30:00" },
+	{ INT64_C(951782400), "2000-02-29T00:00:00Z", "2000-02-29 00:00:00" },
+	{ INT64_C(951868800), "2000-03-01T00:00:00Z", "2000-03-01 00:00:00" },
+	{ INT64_C(1709208000), "2024-02-29T12:00:00Z", "2024-02-29 12:00:00" },
+	{ INT64_C(1735689599), "2024-12-31T23:59:59Z", "2024-12-31 23:59:59" },
+	{ INT64_C(253402300799), "9999-12-31T23:59:59Z", "9999-12-31 23:59:59" },
+};
+
+ParameterizedTestParameters(time_format, writes_rfc3339_and_sql_including_negative_epochs_and_leap_years)
+{
+	CASE_INDEXES(time_format_writes_rfc3339_and_sql_including_negative_epochs_and_leap_years_cases);
+}
+
+ParameterizedTest(size_t *case_, time_format, writes_rfc3339_and_sql_including_negative_epochs_and_leap_years)
+{
+	struct format_case *c = &time_format_writes_rfc3339_and_sql_including_negative_epochs_and_leap_years_cases[*case_];
+	char rfc[SC_TIME_RFC3339_LEN], sql[SC_TIME_SQL_LEN];
+
+	sc_time_format_rfc3339(c->t, rfc);
+	sc_time_format_sql(c->t, sql);
+	cr_expect_str_eq(rfc, c->rfc3339, "rfc3339(%lld)", (long long)c->t);
+	cr_expect_str_eq(sql, c->sql, "sql(%lld)", (long long)c->t);
+}
+
+Test(time_format, keeps_the_fixed_width_for_times_beyond_year_9999_and_before_year_0)
+{
+	char rfc[SC_TIME_RFC3339_LEN], sql[SC_TIME_SQL_LEN];
+
+	sc_time_format_rfc3339(INT64_C(253402300800), rfc);
+	sc_time_format_sql(INT64_C(-99999999999), sql);
+	cr_expect_eq(strlen(rfc), SC_TIME_RFC3339_LEN - 1, "'%s'", rfc);
+	cr_expect_eq(strlen(sql), SC_TIME_SQL_LEN - 1, "'%s'", sql);
+	sc_time_format_rfc3339(INT64_MAX, rfc);
+	sc_time_format_rfc3339(INT64_MIN, rfc);
+	cr_expect_eq(strlen(rfc), SC_TIME_RFC3339_LEN - 1, "'%s'", rfc);
+}
+
+Test(time_format, round_trips_through_parse_for_every_day_from_1900_to_2100)
+{
+	char rfc[SC_TIME_RFC3339_LEN], sql[SC_TIME_SQL_LEN];
+
+	for (int64_t t = INT64_C(-2208988800); t < INT64_C(4102444800); t += 86400 + 3661) {
+		int64_t a = 0, b = 0;
+		sc_time_format_rfc3339(t, rfc);
+		sc_time_format_sql(t, sql);
+		cr_assert_eq(sc_time_parse(rfc, &a), 0, "'%s'", rfc);
+		cr_assert_eq(sc_time_parse(sql, &b), 0, "'%s'", sql);
+		cr_assert_eq(a, t, "'%s' = %lld, expected %lld", rfc, (long long)a, (long long)t);
+		cr_assert_eq(b, t, "'%s'", sql);
+	}
+}
+
+Test(days_from_civil, counts_days_across_the_epoch_and_leap_days)
+{
+	cr_expect_eq(sc_days_from_civil(1970, 1, 1), 0);
+	cr_expect_eq(sc_days_from_civil(1969, 12, 31), -1);
+	cr_expect_eq(sc_days_from_civil(2000, 3, 1), 11017);
+	cr_expect_eq(sc_days_from_civil(2000, 3, 1) - sc_days_from_civil(2000, 2, 28), 2);
+	cr_expect_eq(sc_days_from_civil(1900, 3, 1) - sc_days_from_civil(1900, 2, 28), 1);
+	cr_expect_eq(sc_days_from_civil(2025, 2, 8), 20127);
+}
+
+struct relative_case {
+	int64_t ago; /* now - t */
+	const char *out;
+};
+
+static struct relative_case time_relative_says_how_long_ago_for_people_cases[] = {
+	{ 0, "just now" },
+	{ 4, "just now" },
+	{ -4, "just now" },
+	{ 5, "5 s ago" },
+	{ 42, "42 s ago" },
+	{ 59, "59 s ago" },
+	{ 60, "1 min ago" },
+	{ 300, "5 min ago" },
+	{ 3599, "59 min ago" },
+	{ 3600, "1 h ago" },
+	{ 3 * 3600 + 59, "3 h ago" },
+	{ 86399, "23 h ago" },
+	{ 86400, "1 d ago" },
+	{ 2 * 86400, "2 d ago" },
+	{ 7 * 86400 - 1, "6 d ago" },
+	{ 7 * 86400, "2025-02-01" },
+	{ 400 * 86400, "2024-01-05" },
+	{ -42, "in 42 s" },
+	{ -3 * 3600, "in 3 h" },
+	{ -2 * 86400, "in 2 d" },
+	{ -10 * 86400, "2025-02-18" },
+};
+
+ParameterizedTestParameters(time_relative, says_how_long_ago_for_people)
+{
+	CASE_INDEXES(time_relative_says_how_long_ago_for_people_cases);
+}
+
+ParameterizedTest(size_t *case_, time_relative, says_how_long_ago_for_people)
+{
+	struct relative_case *c = &time_relative_says_how_long_ago_for_people_cases[*case_];
+	char buf[32];
+	int64_t now = T_2025_02_08_103000;
+
+	sc_time_format_relative(now - c->ago, now, buf, sizeof(buf));
+	cr_expect_str_eq(buf, c->out, "%lld s ago: '%s', expected '%s'", (long long)c->ago, buf, c->out);
+}
+
+struct duration_case {
+	const char *in;
+	int64_t seconds;
+};
+
+static struct duration_case duration_parses_units_and_combinations_cases[] = {
+	{ "90s", 90 },
+	{ "15m", 900 },
+	{ "720h", 720 * 3600 },
+	{ "30d", 30 * 86400 },
+	{ "2w", 14 * 86400 },
+	{ "1h30m", 5400 },
+	{ "1w2d3h4m5s", 7 * 86400 + 2 * 86400 + 3 * 3600 + 4 * 60 + 5 },
+	{ "0s", 0 },
+	{ "007m", 420 },
+	{ "1s1s", 2 },
+};
+
+ParameterizedTestParameters(duration, parses_units_and_combinations)
+{
+	CASE_INDEXES(duration_parses_units_and_combinations_cases);
+}
+
+ParameterizedTest(size_t *case_, duration, parses_units_and_combinations)
+{
+	struct duration_case *c = &duration_parses_units_and_combinations_cases[*case_];
+	int64_t s = -1;
+
+	cr_assert_eq(sc_duration_parse(c->in, &s), 0, "'%s' rejected", c->in);
+	cr_expect_eq(s, c->seconds, "'%s' = %lld, expected %lld", c->in, (long long)s,
+		     (long long)c->seconds);
+}
+
+static const char *duration_rejects_empty_unitless_negative_unknown_and_overflowing_cases[] = {
+	"",
+	"5",
+	"-5m",
+	"+5m",
+	"5x",
+	"5M",
+	"m",
+	"h30",
+	"1h30",
+	"1.5h",
+	" 5m",
+	"5m ",
+	"5 m",
+	"99999999999999999999s",
+	"9223372036854775807s",
+	"9223372036854775807w",
+	"15250284452w",
+	"100000000000000000d",
+	"9223372036854775807s9223372036854775807s",
+};
+
+ParameterizedTestParameters(duration, rejects_empty_unitless_negative_unknown_and_overflowing)
+{
+	CASE_INDEXES(duration_rejects_empty_unitless_negative_unknown_and_overflowing_cases);
+}
+
+ParameterizedTest(size_t *case_, duration, rejects_empty_unitless_negative_unknown_and_overflowing)
+{
+	const char **in = &duration_rejects_empty_unitless_negative_unknown_and_overflowing_cases[*case_];
+	int64_t s = 42;
+
+	cr_expect_eq(sc_duration_parse(*in, &s), -1, "'%s' accepted as %lld", *in, (long long)s);
+}
+
+Test(duration, rejects_null)
+{
+	int64_t s = 42;
+
+	cr_expect_eq(sc_duration_parse(NULL, &s), -1);
+}
+
+Test(duration, accepts_ten_years_which_any_timeout_fits_in)
+{
+	int64_t s = 0;
+
+	cr_assert_eq(sc_duration_parse("3650d", &s), 0);
+	cr_expect_eq(s, INT64_C(3650) * 86400);
+	cr_assert_eq(sc_duration_parse("87600h", &s), 0);
+	cr_expect_eq(s, INT64_C(87600) * 3600);
+}

@@ -1,0 +1,121 @@
+/* Unit tests of src/utf8.c: decoding, terminal width, prefixes. */
+#include "unit.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "../src/utf8.h"
+
+struct width_case {
+	const char *s;
+	size_t width;
+};
+
+static struct width_case utf8_width_counts_terminal_columns_cases[] = {
+	{ "", 0 },
+	{ "abc", 3 },
+	{ "Chrome on Windows 10", 20 },
+	{ "caf\xc3\xa9", 4 },                       /* café, precomposed */
+	{ "cafe\xcc\x81", 4 },                      /* café, e + combining acute */
+	{ "\xc3\x9cn\xc3\xaf" "code", 7 },             /* Ünïcode */
+	{ "\xe6\x9d\xb1\xe4\xba\xac", 4 },          /* 東京: wide */
+	{ "\xed\x95\x9c\xea\xb5\xad", 4 },          /* 한국 */
+	{ "\xef\xbc\xa1", 2 },                      /* fullwidth A */
+	{ "\xf0\x9f\x98\x80", 2 },                  /* emoji, wide */
+	{ "\xe2\x82\xac" "5", 2 },                  /* €5 */
+	{ "\xe2\x80\xa6", 1 },                      /* … */
+	{ "\xff", 1 },                              /* bad byte */
+	{ "a\xc3", 2 },                             /* truncated sequence */
+	{ "\xc0\xaf", 2 },                          /* overlong: two bad bytes */
+	{ "\xed\xa0\x80", 3 },                      /* surrogate: three bad bytes */
+	{ "\xf4\x90\x80\x80", 4 },                  /* past U+10FFFF */
+};
+
+ParameterizedTestParameters(utf8, width_counts_terminal_columns)
+{
+	CASE_INDEXES(utf8_width_counts_terminal_columns_cases);
+}
+
+ParameterizedTest(size_t *case_, utf8, width_counts_terminal_columns)
+{
+	struct width_case *c = &utf8_width_counts_terminal_columns_cases[*case_];
+	cr_expect_eq(sc_utf8_width(c->s), c->width, "width of '%s' = %zu, expected %zu", c->s,
+		     sc_utf8_width(c->s), c->width);
+}
+
+struct prefix_case {
+	const char *s;
+	size_t width;
+	size_t bytes;
+};
+
+static struct prefix_case utf8_prefix_never_splits_a_character_or_passes_the_width_cases[] = {
+	{ "abc", 0, 0 },
+	{ "abc", 2, 2 },
+	{ "abc", 10, 3 },
+	{ "", 5, 0 },
+	{ "caf\xc3\xa9!", 4, 5 },
+	{ "caf\xc3\xa9!", 3, 3 },
+	{ "\xe6\x9d\xb1\xe4\xba\xac" "abc", 3, 3 },   /* 東 fits, 京 would not */
+	{ "\xe6\x9d\xb1\xe4\xba\xac" "abc", 4, 6 },
+	{ "\xe6\x9d\xb1\xe4\xba\xac" "abc", 1, 0 },
+	{ "e\xcc\x81x", 1, 3 },                       /* e and its combining accent */
+	{ "\xf0\x9f\x98\x80x", 2, 4 },
+	{ "\xffx", 1, 1 },
+};
+
+ParameterizedTestParameters(utf8, prefix_never_splits_a_character_or_passes_the_width)
+{
+	CASE_INDEXES(utf8_prefix_never_splits_a_character_or_passes_the_width_cases);
+}
+
+ParameterizedTest(size_t *case_, utf8, prefix_never_splits_a_character_or_passes_the_width)
+{
+	struct prefix_case *c = &utf8_prefix_never_splits_a_character_or_passes_the_width_cases[*case_];
+	size_t n = sc_utf8_prefix(c->s, c->width);
+
+	cr_expect_eq(n, c->bytes, "prefix('%s', %zu) = %zu bytes, expected %zu", c->s, c->width, n,
+		     c->bytes);
+}
+
+struct decode_case {
+	const char *s;
+	size_t n;
+	uint32_t cp;
+	size_t len;
+};
+
+static struct decode_case utf8_decode_reads_one_character_or_replaces_a_bad_byte_cases[] = {
+	{ "A", 1, 'A', 1 },
+	{ "\xc3\xa9", 2, 0xE9, 2 },
+	{ "\xe2\x82\xac", 3, 0x20AC, 3 },
+	{ "\xf0\x9f\x98\x80", 4, 0x1F600, 4 },
+	{ "\xf4\x8f\xbf\xbf", 4, 0x10FFFF, 4 },
+	{ "\xef\xbf\xbd", 3, 0xFFFD, 3 },
+	{ "", 0, 0xFFFD, 1 },
+	{ "\x80", 1, 0xFFFD, 1 },
+	{ "\xc3", 1, 0xFFFD, 1 },
+	{ "\xc3\xa9", 1, 0xFFFD, 1 },
+	{ "\xc3(", 2, 0xFFFD, 1 },
+	{ "\xc0\x80", 2, 0xFFFD, 1 },
+	{ "\xe0\x80\xaf", 3, 0xFFFD, 1 },
+	{ "\xed\xa0\x80", 3, 0xFFFD, 1 },
+	{ "\xf4\x90\x80\x80", 4, 0xFFFD, 1 },
+	{ "\xf5\x80\x80\x80", 4, 0xFFFD, 1 },
+	{ "\xfe", 1, 0xFFFD, 1 },
+};
+
+ParameterizedTestParameters(utf8, decode_reads_one_character_or_replaces_a_bad_byte)
+{
+	CASE_INDEXES(utf8_decode_reads_one_character_or_replaces_a_bad_byte_cases);
+}
+
+ParameterizedTest(size_t *case_, utf8, decode_reads_one_character_or_replaces_a_bad_byte)
+{
+	struct decode_case *c = &utf8_decode_reads_one_character_or_replaces_a_bad_byte_cases[*case_];
+	uint32_t cp = 0;
+	size_t len = sc_utf8_decode(c->s, c->n, &cp);
+
+	cr_expect_eq(len, c->len, "length %zu, expected %zu", len, c->len);
+	cr_expect_eq(cp, c->cp, "U+%04X, expected U+%04X", (unsigned)cp, (unsigned)c->cp);
+}
