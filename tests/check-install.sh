@@ -1,0 +1,49 @@
+#!/bin/bash
+# Checks `make install` and `make uninstall` into a staging directory:
+# every file lands where the system looks for it, and uninstall removes
+# exactly those files.
+#   tests/check-install.sh [SESSCTL]   (the binary is not used: make installs build/sessctl)
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+stage=$(mktemp -d /tmp/scinstall.XXXXXX)
+trap 'rm -rf "$stage"' EXIT
+passed=0
+failed=0
+
+check() { # description, command...
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok   $what"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $what"
+		failed=$((failed + 1))
+	fi
+}
+
+expected="usr/bin/sessctl
+usr/share/bash-completion/completions/sessctl
+usr/share/fish/vendor_completions.d/sessctl.fish
+usr/share/man/man1/sessctl.1
+usr/share/zsh/vendor-completions/_sessctl"
+
+make -s -C "$here" install DESTDIR="$stage" PREFIX=/usr >"$stage.log" 2>&1
+check "make install DESTDIR=... PREFIX=/usr succeeds" test $? -eq 0
+installed=$(cd "$stage" && find . -type f | sed 's|^\./||' | sort)
+check "install lays out exactly the binary, man page and three completions" \
+	test "$installed" = "$expected"
+check "the installed binary runs" "$stage/usr/bin/sessctl" --version
+check "the binary is executable and the rest is not" \
+	test -x "$stage/usr/bin/sessctl" -a ! -x "$stage/usr/share/man/man1/sessctl.1"
+check "the installed man page renders" sh -c "mandoc -Tutf8 '$stage/usr/share/man/man1/sessctl.1' >/dev/null"
+
+touch "$stage/usr/bin/other-tool"
+make -s -C "$here" uninstall DESTDIR="$stage" PREFIX=/usr >>"$stage.log" 2>&1
+check "make uninstall succeeds" test $? -eq 0
+left=$(cd "$stage" && find . -type f | sed 's|^\./||' | sort)
+check "uninstall removes exactly what install put there" test "$left" = "usr/bin/other-tool"
+rm -f "$stage.log"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
