@@ -241,13 +241,11 @@ static int on_found(const struct sc_session *s, void *vctx)
 	return s->is_active ? 0 : changes_add(&c->held, SC_CHANGE_ALREADY_CLOSED, s);
 }
 
-static int logout_ids_body(struct sc_db *db, void *vctx, struct sc_error *err)
+/* Closes the sessions c->ids names, inside the transaction: all or
+ * nothing when one does not exist; closed ones reported as such. */
+static int close_existing(struct sc_db *db, struct logout_ids_ctx *c, struct sc_error *err)
 {
-	struct logout_ids_ctx *c = vctx;
-
 	c->found.n = c->active.n = 0;
-	if (sc_check_actor(db, c->a->actor, err) < 0)
-		return -1;
 	if (db->backend->sessions_by_ids(db, c->ids, c->n, on_found, c, err) != 0)
 		return err->status ? -1 : sc_error_set(err, SC_SOFTWARE, "out of memory");
 	for (size_t i = 0; i < c->n; i++) {
@@ -262,6 +260,22 @@ static int logout_ids_body(struct sc_db *db, void *vctx, struct sc_error *err)
 			 NULL, err);
 }
 
+static int logout_ids_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct logout_ids_ctx *c = vctx;
+
+	if (sc_check_actor(db, c->a->actor, err) < 0)
+		return -1;
+	return close_existing(db, c, err);
+}
+
+static void logout_ids_free(struct logout_ids_ctx *c)
+{
+	changes_free(&c->held);
+	sc_ids_free(&c->found);
+	sc_ids_free(&c->active);
+}
+
 int sc_logout_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_action *a,
 		  struct sc_error *err)
 {
@@ -272,9 +286,7 @@ int sc_logout_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct s
 	rc = run_tx(db, a->dry_run, logout_ids_body, &c, &c.held, err);
 	if (rc == 0)
 		rc = changes_flush(&c.held);
-	changes_free(&c.held);
-	sc_ids_free(&c.found);
-	sc_ids_free(&c.active);
+	logout_ids_free(&c);
 	return rc;
 }
 
@@ -289,7 +301,6 @@ struct user_sessions {
 	bool all;           /* include closed sessions */
 	int64_t except;
 	bool except_seen;
-	bool except_active;
 };
 
 static int on_user_session(const struct sc_session *s, void *vctx)
@@ -298,7 +309,6 @@ static int on_user_session(const struct sc_session *s, void *vctx)
 
 	if (s->id == u->except) {
 		u->except_seen = true;
-		u->except_active = s->is_active;
 		return 0;
 	}
 	if (u->fingerprint && (!s->device_fingerprint || strcmp(s->device_fingerprint, u->fingerprint) != 0))
@@ -312,7 +322,7 @@ static int user_sessions(struct sc_db *db, int64_t user_id, struct user_sessions
 	struct sc_list_request req = { .user_id = user_id, .all = u->all };
 
 	u->ids.n = 0;
-	u->except_seen = u->except_active = false;
+	u->except_seen = false;
 	if (db->backend->list_sessions(db, &req, on_user_session, u, err) != 0)
 		return err->status ? -1 : sc_error_set(err, SC_SOFTWARE, "out of memory");
 	return 0;
@@ -322,60 +332,47 @@ static int user_sessions(struct sc_db *db, int64_t user_id, struct user_sessions
 
 struct pick_ctx {
 	const struct sc_logout_pick *pick;
-	const struct sc_action *a;
-	struct changes held;
 	struct user_sessions us;
+	int64_t id;                  /* the session picked */
+	struct logout_ids_ctx close; /* closes it */
 };
 
 static int pick_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct pick_ctx *c = vctx;
+	const struct sc_userref *ref = c->pick->user;
 	struct sc_user user = { 0 };
-	int64_t id;
 
-	if (sc_check_actor(db, c->a->actor, err) < 0 || sc_find_user(db, c->pick->user, &user, err) < 0)
+	if (sc_check_actor(db, c->close.a->actor, err) < 0 || sc_find_user(db, ref, &user, err) < 0)
 		return -1;
 	c->us.fingerprint = c->pick->fingerprint;
 	c->us.all = c->pick->fingerprint != NULL;
-	if (user_sessions(db, user.id, &c->us, err) < 0) {
-		sc_user_free(&user);
-		return -1;
-	}
-	if (c->us.ids.n == 0) {
-		if (c->pick->fingerprint)
-			sc_error_set(err, SC_NOINPUT, "user '%s' has no session on device '%s'",
-				     c->pick->user->text, c->pick->fingerprint);
-		else
-			sc_error_set(err, SC_NOINPUT, "user '%s' has no active session", c->pick->user->text);
-		sc_user_free(&user);
-		return -1;
-	}
+	int rc = user_sessions(db, user.id, &c->us, err);
 	sc_user_free(&user);
+	if (rc < 0)
+		return -1;
+	if (c->us.ids.n == 0)
+		return c->pick->fingerprint
+			? sc_error_set(err, SC_NOINPUT, "user '%s' has no session on device '%s'",
+				       ref->text, c->pick->fingerprint)
+			: sc_error_set(err, SC_NOINPUT, "user '%s' has no active session", ref->text);
 	/* The most recently active one: the list is ordered that way. */
-	id = c->us.ids.v[0];
-	struct logout_ids_ctx inner = { .ids = &id, .n = 1, .a = c->a };
-	inner.held = c->held;
-	int rc = db->backend->sessions_by_ids(db, &id, 1, on_found, &inner, err);
-	if (rc == 0)
-		rc = close_ids(db, inner.active.v, inner.active.n, c->a, "logout", SC_CHANGE_CLOSED,
-			       &inner.held, NULL, err);
-	c->held = inner.held;
-	sc_ids_free(&inner.found);
-	sc_ids_free(&inner.active);
-	return rc;
+	c->id = c->us.ids.v[0];
+	return close_existing(db, &c->close, err);
 }
 
 int sc_logout_pick(struct sc_db *db, const struct sc_logout_pick *pick,
 		   const struct sc_action *a, struct sc_error *err)
 {
-	struct pick_ctx c = { .pick = pick, .a = a };
+	struct pick_ctx c = { .pick = pick };
 	int rc;
 
-	c.held.a = a;
-	rc = run_tx(db, a->dry_run, pick_body, &c, &c.held, err);
+	c.close = (struct logout_ids_ctx){ .ids = &c.id, .n = 1, .a = a };
+	c.close.held.a = a;
+	rc = run_tx(db, a->dry_run, pick_body, &c, &c.close.held, err);
 	if (rc == 0)
-		rc = changes_flush(&c.held);
-	changes_free(&c.held);
+		rc = changes_flush(&c.close.held);
+	logout_ids_free(&c.close);
 	sc_ids_free(&c.us.ids);
 	return rc;
 }
