@@ -53,7 +53,7 @@ static void init_columns(void)
 {
 	if (ndefaults)
 		return;
-	columns[0] = (struct sc_column){ "change", SC_COL_TEXT, 0 };
+	columns[0] = (struct sc_column){ "change", SC_COL_TEXT, 0, NULL, 0 };
 	for (size_t i = 0; i < SC_SESS_NCOLS; i++)
 		columns[1 + i] = sc_session_columns[i];
 	defaults[ndefaults++] = 0;

@@ -39,23 +39,23 @@ static int handle(int opt, const char *arg, void *state)
 }
 
 static const struct sc_column user_count_cols[] = {
-	{ "user_id", SC_COL_INT, 0 },
-	{ "active_sessions", SC_COL_INT, 0 },
+	{ "user_id", SC_COL_INT, 0, NULL, 0 },
+	{ "active_sessions", SC_COL_INT, 0, NULL, 0 },
 };
 
 static const struct sc_column totals_cols[] = {
-	{ "users", SC_COL_INT, 0 },
-	{ "users_with_sessions", SC_COL_INT, 0 },
-	{ "sessions", SC_COL_INT, 0 },
-	{ "active", SC_COL_INT, 0 },
-	{ "inactive", SC_COL_INT, 0 },
+	{ "users", SC_COL_INT, 0, NULL, 0 },
+	{ "users_with_sessions", SC_COL_INT, 0, NULL, 0 },
+	{ "sessions", SC_COL_INT, 0, NULL, 0 },
+	{ "active", SC_COL_INT, 0, NULL, 0 },
+	{ "inactive", SC_COL_INT, 0, NULL, 0 },
 };
 
 static const struct sc_column by_user_cols[] = {
-	{ "user_id", SC_COL_INT, 0 },
-	{ "email", SC_COL_TEXT, SC_COL_SHRINK },
-	{ "username", SC_COL_TEXT, SC_COL_SHRINK },
-	{ "active_sessions", SC_COL_INT, 0 },
+	{ "user_id", SC_COL_INT, 0, NULL, 0 },
+	{ "email", SC_COL_TEXT, SC_COL_SHRINK, NULL, 0 },
+	{ "username", SC_COL_TEXT, SC_COL_SHRINK, NULL, 0 },
+	{ "active_sessions", SC_COL_INT, 0, NULL, 0 },
 };
 
 struct emit_ctx {

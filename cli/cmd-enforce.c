@@ -91,11 +91,11 @@ static void show_progress(const struct sc_enforce_result *r, void *vctx)
 }
 
 static const struct sc_column summary_cols[] = {
-	{ "expired", SC_COL_INT, 0 },
-	{ "over_limit", SC_COL_INT, 0 },
-	{ "purged", SC_COL_INT, 0 },
-	{ "batches", SC_COL_INT, 0 },
-	{ "interrupted", SC_COL_BOOL, 0 },
+	{ "expired", SC_COL_INT, 0, NULL, 0 },
+	{ "over_limit", SC_COL_INT, 0, NULL, 0 },
+	{ "purged", SC_COL_INT, 0, NULL, 0 },
+	{ "batches", SC_COL_INT, 0, NULL, 0 },
+	{ "interrupted", SC_COL_BOOL, 0, NULL, 0 },
 };
 
 static int print_summary(const struct cli_ctx *ctx, const struct sc_enforce_result *r)

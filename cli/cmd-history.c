@@ -33,13 +33,13 @@ static int handle(int opt, const char *arg, void *state)
 }
 
 static const struct sc_column columns[] = {
-	{ "id", SC_COL_INT, 0 },
-	{ "created_at", SC_COL_TIME, 0 },
-	{ "action", SC_COL_TEXT, 0 },
-	{ "session_id", SC_COL_INT, 0 },
-	{ "user_id", SC_COL_INT, 0 },
-	{ "actor", SC_COL_TEXT, SC_COL_SHRINK },
-	{ "reason", SC_COL_TEXT, SC_COL_SHRINK },
+	{ "id", SC_COL_INT, 0, NULL, 0 },
+	{ "created_at", SC_COL_TIME, 0, NULL, 0 },
+	{ "action", SC_COL_TEXT, 0, NULL, 0 },
+	{ "session_id", SC_COL_INT, 0, NULL, 0 },
+	{ "user_id", SC_COL_INT, 0, NULL, 0 },
+	{ "actor", SC_COL_TEXT, SC_COL_SHRINK, NULL, 0 },
+	{ "reason", SC_COL_TEXT, SC_COL_SHRINK, NULL, 0 },
 };
 
 struct emit_ctx {

@@ -36,10 +36,10 @@ static int handle(int opt, const char *arg, void *state)
 }
 
 static const struct sc_column status_cols[] = {
-	{ "version", SC_COL_INT, 0 },
-	{ "name", SC_COL_TEXT, 0 },
-	{ "state", SC_COL_TEXT, 0 },
-	{ "applied_at", SC_COL_TIME, 0 },
+	{ "version", SC_COL_INT, 0, NULL, 0 },
+	{ "name", SC_COL_TEXT, 0, NULL, 0 },
+	{ "state", SC_COL_TEXT, 0, NULL, 0 },
+	{ "applied_at", SC_COL_TIME, 0, NULL, 0 },
 };
 
 static int status(struct cli_ctx *ctx, const struct migrate_opts *o)

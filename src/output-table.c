@@ -3,7 +3,8 @@
  * Rows are buffered to measure the columns. Widths are counted in terminal
  * columns of UTF-8 text; NULL shows as "-"; numbers align right. On a
  * terminal (opts.tty) times are shown relative to opts.now, columns marked
- * SC_COL_SHRINK are shortened with "…" to fit opts.width, and with
+ * SC_COL_SHRINK are shortened with "…" and, if need be, droppable columns
+ * hidden to fit opts.width, headers use the columns' short labels, and with
  * opts.color rows marked SC_ROW_DIM are dimmed. Piped output is plain and
  * stable: full RFC 3339 times, nothing cut, no escape codes.
  * With opts.single the one record is shown as "FIELD  value" lines.
@@ -12,6 +13,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,24 +106,71 @@ static int put_cell(FILE *out, const char *s, size_t width, bool right, bool las
 	return 0;
 }
 
-/* Shrinks SC_COL_SHRINK columns, widest first, until the line fits. */
-static void fit(struct sc_writer *w, size_t *width)
+static size_t line_width(const struct sc_writer *w, const size_t *width, const bool *hidden)
 {
-	size_t total = 0;
+	size_t total = 0, shown = 0;
 
 	for (size_t i = 0; i < w->nsel; i++)
-		total += width[i] + (i ? GAP : 0);
-	while (total > w->opts.width) {
+		if (!hidden[i])
+			total += width[i] + (shown++ ? GAP : 0);
+	return total;
+}
+
+/* Shortens SC_COL_SHRINK columns, widest first, down to floor each,
+ * until the line fits; returns whether it does. */
+static bool shrink(const struct sc_writer *w, size_t *width, const bool *hidden, size_t floor)
+{
+	while (line_width(w, width, hidden) > w->opts.width) {
 		size_t best = w->nsel;
 		for (size_t i = 0; i < w->nsel; i++)
-			if ((w->cols[w->sel[i]].flags & SC_COL_SHRINK) && width[i] > 8 &&
-			    (best == w->nsel || width[i] > width[best]))
+			if (!hidden[i] && (w->cols[w->sel[i]].flags & SC_COL_SHRINK) &&
+			    width[i] > floor && (best == w->nsel || width[i] > width[best]))
 				best = i;
 		if (best == w->nsel)
-			return; /* nothing left to shorten: let the terminal wrap */
+			return false;
 		width[best]--;
-		total--;
 	}
+	return true;
+}
+
+/* Makes the line fit the terminal: shortens SC_COL_SHRINK columns down to
+ * 12 columns; if that is not enough, hides droppable columns one by one
+ * (unless the user chose the columns) and tries again from the full
+ * widths; at last shortens down to 4. The id is never cut: it is not
+ * shrinkable. */
+static void fit(struct sc_writer *w, size_t *width, bool *hidden)
+{
+	size_t *full = malloc(w->nsel * sizeof(*full));
+
+	if (!full)
+		return;
+	memcpy(full, width, w->nsel * sizeof(*full));
+	for (;;) {
+		memcpy(width, full, w->nsel * sizeof(*full));
+		if (shrink(w, width, hidden, 12))
+			break;
+		size_t drop = w->nsel;
+		for (size_t i = 0; i < w->nsel && !w->opts.columns; i++)
+			if (!hidden[i] && w->cols[w->sel[i]].drop &&
+			    (drop == w->nsel || w->cols[w->sel[i]].drop > w->cols[w->sel[drop]].drop))
+				drop = i;
+		if (drop == w->nsel) {
+			shrink(w, width, hidden, 4);
+			break;
+		}
+		hidden[drop] = true;
+	}
+	free(full);
+}
+
+/* The header of column i: on a terminal its short label, if any. */
+static void header_of(const struct sc_writer *w, size_t i, char *buf, size_t len)
+{
+	const struct sc_column *c = &w->cols[w->sel[i]];
+	if (w->opts.tty && c->label)
+		snprintf(buf, len, "%s", c->label);
+	else
+		header_name(c->name, buf, len);
 }
 
 static int print_vertical(struct sc_writer *w, struct table *t)
@@ -151,7 +200,9 @@ static int table_end(struct sc_writer *w)
 	struct table *t = w->state;
 	struct table empty = { 0 };
 	size_t *width;
+	bool *hidden;
 	char name[64];
+	bool first;
 	int rc = -1;
 
 	if (!t)
@@ -159,11 +210,17 @@ static int table_end(struct sc_writer *w)
 	if (w->opts.single)
 		return print_vertical(w, t);
 	width = calloc(w->nsel ? w->nsel : 1, sizeof(*width));
-	if (!width)
+	hidden = calloc(w->nsel ? w->nsel : 1, sizeof(*hidden));
+	if (!width || !hidden) {
+		free(width);
+		free(hidden);
 		return -1;
+	}
 	for (size_t i = 0; i < w->nsel; i++) {
-		if (!w->opts.no_header)
-			width[i] = strlen(w->cols[w->sel[i]].name);
+		if (!w->opts.no_header) {
+			header_of(w, i, name, sizeof(name));
+			width[i] = sc_utf8_width(name);
+		}
 		for (size_t r = 0; r < w->rows; r++) {
 			const char *cell = t->cells[r * w->nsel + i];
 			size_t cw = sc_utf8_width(cell ? cell : "-");
@@ -171,14 +228,22 @@ static int table_end(struct sc_writer *w)
 		}
 	}
 	if (w->opts.tty && w->opts.width)
-		fit(w, width);
+		fit(w, width, hidden);
+	size_t last = 0;
+	for (size_t i = 0; i < w->nsel; i++)
+		if (!hidden[i])
+			last = i;
 	if (!w->opts.no_header) {
+		first = true;
 		for (size_t i = 0; i < w->nsel; i++) {
 			const struct sc_column *c = &w->cols[w->sel[i]];
-			header_name(c->name, name, sizeof(name));
-			if ((i && fprintf(w->out, "%*s", GAP, "") < 0) ||
-			    put_cell(w->out, name, width[i], c->type == SC_COL_INT, i + 1 == w->nsel) < 0)
+			if (hidden[i])
+				continue;
+			header_of(w, i, name, sizeof(name));
+			if ((!first && fprintf(w->out, "%*s", GAP, "") < 0) ||
+			    put_cell(w->out, name, width[i], c->type == SC_COL_INT, i == last) < 0)
 				goto out;
+			first = false;
 		}
 		if (putc('\n', w->out) == EOF)
 			goto out;
@@ -187,12 +252,16 @@ static int table_end(struct sc_writer *w)
 		bool dim = w->opts.color && (t->flags[r] & SC_ROW_DIM);
 		if (dim && fputs(DIM, w->out) == EOF)
 			goto out;
+		first = true;
 		for (size_t i = 0; i < w->nsel; i++) {
 			const char *cell = t->cells[r * w->nsel + i];
-			if ((i && fprintf(w->out, "%*s", GAP, "") < 0) ||
+			if (hidden[i])
+				continue;
+			if ((!first && fprintf(w->out, "%*s", GAP, "") < 0) ||
 			    put_cell(w->out, cell ? cell : "-", width[i],
-				     w->cols[w->sel[i]].type == SC_COL_INT, i + 1 == w->nsel) < 0)
+				     w->cols[w->sel[i]].type == SC_COL_INT, i == last) < 0)
 				goto out;
+			first = false;
 		}
 		if ((dim && fputs(RESET, w->out) == EOF) || putc('\n', w->out) == EOF)
 			goto out;
@@ -200,6 +269,7 @@ static int table_end(struct sc_writer *w)
 	rc = 0;
 out:
 	free(width);
+	free(hidden);
 	return rc;
 }
 

@@ -43,6 +43,10 @@ struct sc_column {
 	const char *name; /* JSON key and CSV header; upper-cased in tables */
 	enum sc_ctype type;
 	unsigned flags;
+	const char *label; /* a shorter header on a terminal; NULL: the name */
+	unsigned drop;     /* on a terminal too narrow, columns with the highest
+			    * drop are hidden first (unless --columns chose
+			    * them); 0: never hidden */
 };
 
 struct sc_value {

@@ -3,16 +3,16 @@
 #include <string.h>
 
 const struct sc_column sc_session_columns[SC_SESS_NCOLS] = {
-	[SC_SESS_ID] = { "id", SC_COL_INT, 0 },
-	[SC_SESS_USER_ID] = { "user_id", SC_COL_INT, 0 },
-	[SC_SESS_DEVICE_FINGERPRINT] = { "device_fingerprint", SC_COL_TEXT, SC_COL_SHRINK },
-	[SC_SESS_DEVICE_NAME] = { "device_name", SC_COL_TEXT, SC_COL_SHRINK },
-	[SC_SESS_DEVICE_TYPE] = { "device_type", SC_COL_TEXT, 0 },
-	[SC_SESS_BROWSER] = { "browser", SC_COL_TEXT, SC_COL_SHRINK },
-	[SC_SESS_IP_ADDRESS] = { "ip_address", SC_COL_TEXT, 0 },
-	[SC_SESS_CREATED_AT] = { "created_at", SC_COL_TIME, 0 },
-	[SC_SESS_LAST_ACTIVITY] = { "last_activity", SC_COL_TIME, 0 },
-	[SC_SESS_IS_ACTIVE] = { "is_active", SC_COL_BOOL, 0 },
+	[SC_SESS_ID] = { "id", SC_COL_INT, 0, NULL, 0 },
+	[SC_SESS_USER_ID] = { "user_id", SC_COL_INT, 0, "USER", 1 },
+	[SC_SESS_DEVICE_FINGERPRINT] = { "device_fingerprint", SC_COL_TEXT, SC_COL_SHRINK, "FINGERPRINT", 0 },
+	[SC_SESS_DEVICE_NAME] = { "device_name", SC_COL_TEXT, SC_COL_SHRINK, "DEVICE", 0 },
+	[SC_SESS_DEVICE_TYPE] = { "device_type", SC_COL_TEXT, 0, "TYPE", 0 },
+	[SC_SESS_BROWSER] = { "browser", SC_COL_TEXT, SC_COL_SHRINK, NULL, 2 },
+	[SC_SESS_IP_ADDRESS] = { "ip_address", SC_COL_TEXT, SC_COL_SHRINK, "IP", 0 },
+	[SC_SESS_CREATED_AT] = { "created_at", SC_COL_TIME, 0, "CREATED", 3 },
+	[SC_SESS_LAST_ACTIVITY] = { "last_activity", SC_COL_TIME, 0, "LAST SEEN", 0 },
+	[SC_SESS_IS_ACTIVE] = { "is_active", SC_COL_BOOL, 0, "ACTIVE", 0 },
 };
 
 const size_t sc_session_response_cols[] = {

@@ -1,0 +1,90 @@
+#!/bin/bash
+# Checks the output meant for people on a real terminal (a pseudo-terminal
+# made by script(1)): tables fit the width with "…" (never cutting ids),
+# relative times, dimmed closed sessions, no colour with NO_COLOR or a
+# machine format, plain stable output when piped, and enforce's progress
+# on a terminal only.
+#   tests/check-terminal.sh SESSCTL
+set -u
+bin=$(cd "$(dirname "${1:?usage: check-terminal.sh SESSCTL}")" && pwd)/$(basename "$1")
+dir=$(mktemp -d /tmp/scterm.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+db=$dir/t.db
+passed=0
+failed=0
+
+check() { # description, then a command that must succeed
+	local what=$1
+	shift
+	if "$@"; then
+		echo "ok   $what"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $what"
+		failed=$((failed + 1))
+	fi
+}
+
+# Runs sessctl on a pseudo-terminal COLS wide; prints what the terminal got.
+on_tty() { # cols, env..., -- args...
+	local cols=$1
+	shift
+	local envs=()
+	while [ "$1" != "--" ]; do envs+=("$1"); shift; done
+	shift
+	local cmd
+	cmd=$(printf '%q ' "$bin" --db "$db" --now '2025-02-08 12:00:00' "$@")
+	env "${envs[@]}" TERM=xterm script -qec "stty cols $cols rows 50; $cmd" /dev/null </dev/null | tr -d '\r'
+}
+
+"$bin" --db "$db" -q migrate
+sqlite3 "$db" "
+INSERT INTO users (id, email, username, role) VALUES (74, 'alice@example.com', 'alice', 'user');
+INSERT INTO sessions (id, user_id, device_fingerprint, device_name, device_type, browser, ip_address, created_at, last_activity, is_active) VALUES
+ (123456, 74, 'fp1', 'Chrome 121 on Windows 11 Enterprise Edition, corporate laptop of the finance department', 'web', 'Chrome', '203.0.113.5', '2025-01-01 00:00:00', '2025-02-08 09:00:00', 1),
+ (123457, 74, 'fp2', 'Old phone', 'mobile', 'Safari', '2001:db8::1', '2025-01-01 00:00:00', '2025-01-20 00:00:00', 0);
+INSERT INTO sessions (user_id, device_fingerprint, last_activity, is_active)
+ SELECT 74, 'bulk' || value, '2024-01-01 00:00:00', 1 FROM json_each('[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]');"
+
+out=$(on_tty 80 NO_COLOR= -- list-user alice --all)
+widest=$(printf '%s\n' "$out" | sed 's/\x1b\[[0-9;]*m//g' | awk '{ if (length($0) > m) m = length($0) } END { print m }')
+check "a table on an 80-column terminal fits in 80 columns (widest line: $widest)" test "$widest" -le 80
+check "a long device name is shortened with …" grep -q '…' <<<"$out"
+check "ids are never shortened" grep -q '123456' <<<"$out"
+check "times are relative on a terminal (3 h ago)" grep -q '3 h ago' <<<"$out"
+check "old times show as a date on a terminal" grep -q '2025-01-20' <<<"$out"
+check "closed sessions are dimmed" grep -q $'\x1b\[2m.*123457' <<<"$out"
+
+out=$(on_tty 200 NO_COLOR=1 -- list-user alice --all)
+check "NO_COLOR: no escape codes" bash -c '! grep -q $'"'"'\x1b'"'"' <<<"$1"' _ "$out"
+out=$(on_tty 200 NO_COLOR= -- list-user alice --all --color never)
+check "--color never: no escape codes" bash -c '! grep -q $'"'"'\x1b'"'"' <<<"$1"' _ "$out"
+out=$(on_tty 200 NO_COLOR= -- list-user alice --all -o json)
+check "-o json on a terminal: no escape codes" bash -c '! grep -q $'"'"'\x1b'"'"' <<<"$1"' _ "$out"
+check "-o json on a terminal: RFC 3339 times" grep -q '"last_activity":"2025-02-08T09:00:00Z"' <<<"$out"
+
+piped=$("$bin" --db "$db" --now '2025-02-08 12:00:00' list-user alice --all)
+check "piped: no escape codes" bash -c '! grep -q $'"'"'\x1b'"'"' <<<"$1"' _ "$piped"
+check "piped: full device names" grep -q 'finance department' <<<"$piped"
+check "piped: full RFC 3339 times" grep -q '2025-02-08T09:00:00Z' <<<"$piped"
+again=$(COLUMNS=20 "$bin" --db "$db" --now '2025-02-08 12:00:00' list-user alice --all)
+check "piped: the same whatever COLUMNS says" test "$piped" = "$again"
+
+out=$(on_tty 120 -- enforce --dry-run)
+check "enforce --dry-run on a terminal prints no progress line" bash -c '! grep -q "^enforce:" <<<"$1"' _ "$out"
+# Progress shows after half a second: give enforce enough batches.
+cp "$db" "$dir/p.db"
+sqlite3 "$dir/p.db" "PRAGMA journal_mode = WAL; INSERT INTO sessions (user_id, device_fingerprint, last_activity, is_active)
+ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+ SELECT 74, 'many' || i, '2024-01-01 00:00:00', 1 FROM n;" >/dev/null
+out=$(env TERM=xterm script -qec "$(printf '%q ' "$bin" --db "$dir/p.db" --now '2025-02-08 12:00:00' enforce --batch-size 10) 2>&1 >/dev/null" /dev/null </dev/null | tr '\r' '\n')
+check "enforce on a terminal shows progress on stderr (share, rate, time left)" grep -q 'enforce: .*expired.*%' <<<"$out"
+cp "$db" "$dir/q.db"
+out=$(env TERM=xterm script -qec "$(printf '%q ' "$bin" --db "$dir/q.db" --now '2025-02-08 12:00:00' -q enforce --batch-size 1) 2>&1 >/dev/null" /dev/null </dev/null)
+check "enforce -q on a terminal shows no progress" test -z "$out"
+cp "$db" "$dir/r.db"
+err=$("$bin" --db "$dir/r.db" --now '2025-02-08 12:00:00' enforce --batch-size 1 2>&1 >/dev/null)
+check "enforce with stderr not a terminal shows no progress" test -z "$err"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
