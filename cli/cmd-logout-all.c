@@ -35,7 +35,7 @@ static int handle(int opt, const char *arg, void *state)
 }
 
 /* Asks on the terminal; true to go on. */
-static bool confirm(struct sc_db *db, const struct sc_userref *ref, int64_t except, int *status)
+static bool confirm(struct sc_db *db, const struct sc_userref *ref, bool except, int *status)
 {
 	struct sc_error err = { 0 };
 	struct sc_user user = { 0 };
@@ -90,14 +90,14 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 		cli_changes_abort(&ch);
 		return rc;
 	}
-	if (!o.yes && !o.w.dry_run && isatty(STDIN_FILENO) && !confirm(db, &ref, except, &rc)) {
+	if (!o.yes && !o.w.dry_run && isatty(STDIN_FILENO) && !confirm(db, &ref, o.except != NULL, &rc)) {
 		cli_close_db(&url, db);
 		cli_changes_abort(&ch);
 		return rc;
 	}
 	struct sc_action a = { cli_actor(&o.w), o.w.reason, ctx->now, o.w.dry_run,
 			       cli_changes_row, &ch };
-	rc = sc_logout_all(db, &ref, except, &a, &err);
+	rc = sc_logout_all(db, &ref, o.except ? &except : NULL, &a, &err);
 	cli_close_db(&url, db);
 	if (rc != 0) {
 		cli_changes_abort(&ch);

@@ -299,7 +299,8 @@ struct user_sessions {
 	struct sc_ids pick; /* ids matching a fingerprint, or the first */
 	const char *fingerprint;
 	bool all;           /* include closed sessions */
-	int64_t except;
+	bool has_except;
+	int64_t except;     /* with has_except: leave this one out */
 	bool except_seen;
 };
 
@@ -307,7 +308,7 @@ static int on_user_session(const struct sc_session *s, void *vctx)
 {
 	struct user_sessions *u = vctx;
 
-	if (s->id == u->except) {
+	if (u->has_except && s->id == u->except) {
 		u->except_seen = true;
 		return 0;
 	}
@@ -379,9 +380,29 @@ int sc_logout_pick(struct sc_db *db, const struct sc_logout_pick *pick,
 
 /* ---- logout-all USER [--except ID] ---- */
 
+struct owner_ctx {
+	int64_t user_id;
+	bool match;
+};
+
+static int on_owner(const struct sc_session *s, void *vctx)
+{
+	struct owner_ctx *o = vctx;
+	o->match = s->user_id == o->user_id;
+	return 0;
+}
+
+/* Whether session id exists and belongs to user_id (false with err set on
+ * a failure). A closed session kept by --except is still the user's. */
+static bool session_of(struct sc_db *db, int64_t user_id, int64_t id, struct sc_error *err)
+{
+	struct owner_ctx o = { user_id, false };
+	return db->backend->sessions_by_ids(db, &id, 1, on_owner, &o, err) == 0 && o.match;
+}
+
 struct all_ctx {
 	const struct sc_userref *user;
-	int64_t except;
+	const int64_t *except;
 	const struct sc_action *a;
 	struct changes held;
 	struct user_sessions us;
@@ -394,21 +415,23 @@ static int all_body(struct sc_db *db, void *vctx, struct sc_error *err)
 
 	if (sc_check_actor(db, c->a->actor, err) < 0 || sc_find_user(db, c->user, &user, err) < 0)
 		return -1;
-	c->us.except = c->except;
-	c->us.all = c->except != 0; /* to tell "not this user's" from "closed" */
-	if (user_sessions(db, user.id, &c->us, err) < 0) {
-		sc_user_free(&user);
-		return -1;
-	}
+	c->us.has_except = c->except != NULL;
+	c->us.except = c->except ? *c->except : 0;
+	c->us.all = false;
+	int64_t user_id = user.id;
 	sc_user_free(&user);
-	if (c->except && !c->us.except_seen)
-		return sc_error_set(err, SC_NOINPUT, "session %lld is not a session of user '%s': nothing was changed",
-				    (long long)c->except, c->user->text);
+	if (user_sessions(db, user_id, &c->us, err) < 0)
+		return -1;
+	if (c->except && !c->us.except_seen && !session_of(db, user_id, *c->except, err))
+		return err->status ? -1
+			: sc_error_set(err, SC_NOINPUT,
+				       "session %lld is not a session of user '%s': nothing was changed",
+				       (long long)*c->except, c->user->text);
 	return close_ids(db, c->us.ids.v, c->us.ids.n, c->a, "logout-all", SC_CHANGE_CLOSED, &c->held,
 			 NULL, err);
 }
 
-int sc_logout_all(struct sc_db *db, const struct sc_userref *user, int64_t except_id,
+int sc_logout_all(struct sc_db *db, const struct sc_userref *user, const int64_t *except_id,
 		  const struct sc_action *a, struct sc_error *err)
 {
 	struct all_ctx c = { .user = user, .except = except_id, .a = a };
@@ -465,6 +488,7 @@ static int create_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	 * dry run it is not in the table, or not refreshed, so it is placed
 	 * first by hand; id 0 stands for one not inserted), then the others
 	 * by last activity. */
+	c->us.has_except = true;
 	c->us.except = c->session_id;
 	c->us.all = false;
 	c->us.fingerprint = NULL;

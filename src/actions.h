@@ -74,9 +74,9 @@ struct sc_logout_pick {
 int sc_logout_pick(struct sc_db *db, const struct sc_logout_pick *pick,
 		   const struct sc_action *a, struct sc_error *err);
 
-/* Closes every active session of the user but except_id (0: none).
- * SC_NOINPUT when except_id is not one of the user's sessions. */
-int sc_logout_all(struct sc_db *db, const struct sc_userref *user, int64_t except_id,
+/* Closes every active session of the user but *except_id (NULL: none).
+ * SC_NOINPUT when *except_id is not one of the user's sessions. */
+int sc_logout_all(struct sc_db *db, const struct sc_userref *user, const int64_t *except_id,
 		  const struct sc_action *a, struct sc_error *err);
 
 /* The application's create rule: insert or refresh the (user, device)

@@ -624,3 +624,96 @@ bool e2e_one_error_line(const char *s)
 	bool capitalised = m[0] >= 'A' && m[0] <= 'Z' && m[1] >= 'a' && m[1] <= 'z';
 	return has_prefix(s, "sessctl: ") && nl && nl[1] == '\0' && nl > m && !capitalised;
 }
+
+/* ---- reading the database back ---- */
+
+/* The rows of sql on db, one line each, fields joined with '|', NULL as
+ * "NULL". Freed by the caller. */
+char *db_rows_in(const struct e2e_db *db, const char *sql)
+{
+	size_t cap = 4096, n = 0;
+	char *s = malloc(cap);
+
+	cr_assert_not_null(s);
+	s[0] = '\0';
+#define APPEND(txt)                                                       \
+	do {                                                              \
+		const char *t_ = (txt);                                   \
+		size_t l_ = strlen(t_);                                   \
+		while (n + l_ + 2 > cap)                                  \
+			cr_assert_not_null(s = realloc(s, cap *= 2));     \
+		memcpy(s + n, t_, l_ + 1);                                \
+		n += l_;                                                  \
+	} while (0)
+	if (db->pg) {
+		char *conninfo = malloc(strlen(db->url) + 64);
+		cr_assert_not_null(conninfo);
+		sprintf(conninfo, "%s options='-c TimeZone=UTC'", db->url);
+		PGconn *c = PQconnectdb(conninfo);
+		free(conninfo);
+		cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
+		PGresult *res = PQexec(c, sql);
+		cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s: %s", sql,
+			     PQresultErrorMessage(res));
+		for (int i = 0; i < PQntuples(res); i++) {
+			for (int j = 0; j < PQnfields(res); j++) {
+				if (j)
+					APPEND("|");
+				APPEND(PQgetisnull(res, i, j) ? "NULL" : PQgetvalue(res, i, j));
+			}
+			APPEND("\n");
+		}
+		PQclear(res);
+		PQfinish(c);
+	} else {
+		sqlite3 *c = NULL;
+		sqlite3_stmt *st = NULL;
+		cr_assert_eq(sqlite3_open_v2(db->path, &c, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+		sqlite3_busy_timeout(c, 10000);
+		cr_assert_eq(sqlite3_prepare_v2(c, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql,
+			     sqlite3_errmsg(c));
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			for (int j = 0; j < sqlite3_column_count(st); j++) {
+				const unsigned char *v = sqlite3_column_text(st, j);
+				if (j)
+					APPEND("|");
+				APPEND(v ? (const char *)v : "NULL");
+			}
+			APPEND("\n");
+		}
+		cr_assert_eq(rc, SQLITE_DONE, "%s: %s", sql, sqlite3_errmsg(c));
+		sqlite3_finalize(st);
+		sqlite3_close(c);
+	}
+#undef APPEND
+	return s;
+}
+
+char *db_rows(const char *sql) { return db_rows_in(e2e_db(), sql); }
+
+/* Everything a write command could change: every session and audit row. */
+char *db_dump_in(const struct e2e_db *db)
+{
+	char *s = db_rows_in(db, "SELECT id, user_id, device_fingerprint, device_name, device_type, browser, "
+		       "ip_address, created_at, last_activity, CASE WHEN is_active THEN 1 ELSE 0 END "
+		       "FROM sessions ORDER BY id");
+	char *a = db_rows_in(db, "SELECT id, session_id, user_id, action, actor, reason, created_at "
+		       "FROM sessctl_audit ORDER BY id");
+	char *both = malloc(strlen(s) + strlen(a) + 16);
+
+	cr_assert_not_null(both);
+	sprintf(both, "%s--audit--\n%s", s, a);
+	free(s);
+	free(a);
+	return both;
+}
+
+char *db_dump(void) { return db_dump_in(e2e_db()); }
+
+void db_fix_sequence_in(const struct e2e_db *db)
+{
+	if (db->pg)
+		db_exec_in(db, "SELECT setval(pg_get_serial_sequence('sessions', 'id'), "
+			       "(SELECT max(id) FROM sessions))");
+}

@@ -111,6 +111,38 @@ extern const char FX_STANDARD_SQL[];
 void fx_standard(void);
 void fx_standard_in(const struct e2e_db *db);
 
+/* ---- reading the database back (fixtures and checks) ---- */
+
+/* The rows of sql on db (db_rows: the test's), one line each, fields
+ * joined with '|', NULL as "NULL". Freed by the caller. */
+char *db_rows_in(const struct e2e_db *db, const char *sql);
+char *db_rows(const char *sql);
+
+/* Everything a write command could change: every session and audit row,
+ * as db_rows prints them. Freed by the caller. */
+char *db_dump_in(const struct e2e_db *db);
+char *db_dump(void);
+
+/* PostgreSQL: moves the sessions id sequence past ids a fixture inserted
+ * explicitly (a no-op on SQLite). */
+void db_fix_sequence_in(const struct e2e_db *db);
+
+#define EXPECT_ROWS(sql, want)                                                        \
+	do {                                                                          \
+		char *got_ = db_rows(sql);                                            \
+		cr_expect_str_eq(got_, (want), "%s:\n%s\nexpected:\n%s", (sql), got_, (want)); \
+		free(got_);                                                           \
+	} while (0)
+
+/* The database is as the dump before was. */
+#define EXPECT_UNCHANGED(before)                                                       \
+	do {                                                                           \
+		char *after_ = db_dump();                                              \
+		cr_expect_str_eq(after_, (before), "the database changed:\n%s\nbefore:\n%s", \
+				 after_, (before));                                    \
+		free(after_);                                                          \
+	} while (0)
+
 /* ---- assertions (macros, so failures point at the test's line) ---- */
 
 /* Exit 0 and nothing on standard error. */
