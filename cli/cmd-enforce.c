@@ -222,7 +222,7 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (c.w.dry_run)
 		rc = cli_changes_close(ctx, &ch, true);
-	else
+	else if (!ctx->quiet) /* -q: silent on success, for cron */
 		rc = print_summary(ctx, &r);
 	if (r.interrupted) {
 		fprintf(stderr, "sessctl: interrupted by %s: every committed batch stays; run enforce again to finish\n",

@@ -704,3 +704,15 @@ Test(enforce, an_admin_or_an_actor_who_is_no_application_user_is_allowed)
 			       "70|4|over-limit|1|-\n91|7|over-limit|cronjob|nightly\n"
 			       "93|7|over-limit|cronjob|nightly\n94|7|over-limit|cronjob|nightly\n");
 }
+
+Test(enforce, quiet_prints_nothing_on_success_for_cron)
+{
+	users_in(e2e_db());
+	db_exec("INSERT INTO sessions (user_id, device_fingerprint, last_activity, is_active) VALUES "
+		"(2, 'old', '2024-01-01 00:00:00', TRUE)");
+	struct run *r = W("-q");
+
+	EXPECT_OK(r);
+	cr_expect_eq(r->out_len, 0, "%s: stdout [%s]", r->what, r->out);
+	EXPECT_ROWS("SELECT action FROM sessctl_audit", "expire\n");
+}
