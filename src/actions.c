@@ -216,10 +216,13 @@ static int close_ids(struct sc_db *db, const int64_t *ids, size_t n, const struc
 
 	if (n == 0)
 		return 0;
-	rc = db->backend->close_sessions(db, ids, n, &ch, on_closed, &c, err);
+	/* Read the rows back only when someone reports them. */
+	rc = db->backend->close_sessions(db, ids, n, &ch, a->cb ? on_closed : NULL, &c, err);
+	if (rc < 0)
+		return -1;
 	if (count)
-		*count += c.count;
-	return rc;
+		*count += rc;
+	return 0;
 }
 
 /* ---- logout SESSION_ID... ---- */
@@ -598,9 +601,11 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 		c->finished = c->ids.n == 0;
 		if (c->finished)
 			return 0;
-		if (be->purge_sessions(db, c->ids.v, c->ids.n, &ch, on_purged, &cc, err) != 0)
+		int n = be->purge_sessions(db, c->ids.v, c->ids.n, &ch, c->a->cb ? on_purged : NULL,
+					   &cc, err);
+		if (n < 0)
 			return err->status ? -1 : sc_error_set(err, SC_SOFTWARE, "out of memory");
-		c->done = cc.count;
+		c->done = n;
 		return 0;
 	}
 	}

@@ -951,7 +951,7 @@ static int pg_sessions_by_ids(struct sc_db *base, const int64_t *ids, size_t n,
  * Under READ COMMITTED a row another process changed first is re-checked
  * after its lock is released, so it is skipped, never changed or audited
  * twice. */
-#define CHANGE_SESSIONS(change) \
+#define CHANGED_CTE(change) \
 	"WITH changed AS (\n" \
 	"  " change "\n" \
 	"  RETURNING id, user_id, device_fingerprint, device_name, device_type, browser,\n" \
@@ -959,15 +959,31 @@ static int pg_sessions_by_ids(struct sc_db *base, const int64_t *ids, size_t n,
 	"audit AS (\n" \
 	"  INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at)\n" \
 	"  SELECT id, user_id, $2::text, $3::text, $4::text, $5::timestamptz FROM changed\n" \
-	"  WHERE $6::boolean ORDER BY id)\n" \
-	"SELECT " SESSION_COLUMNS "\n" \
-	"FROM changed ORDER BY id"
+	"  WHERE $6::boolean ORDER BY id)\n"
+/* The changed rows, for a callback; or only their number. */
+#define CHANGE_SESSIONS(change) CHANGED_CTE(change) "SELECT " SESSION_COLUMNS "\nFROM changed ORDER BY id"
+#define COUNT_CHANGED(change) CHANGED_CTE(change) "SELECT count(*) FROM changed"
 
-static int change_sessions(struct pg_db *db, const char *sql, const int64_t *ids, size_t n,
-			   const struct sc_change *ch, const char *what, sc_session_cb cb,
-			   void *ctx, struct sc_error *err)
+struct counting_stream {
+	struct session_stream ss;
+	int64_t count;
+};
+
+static int counting_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
+			struct sc_error *err)
 {
-	struct session_stream ss = { cb, ctx };
+	struct counting_stream *cs = vctx;
+	cs->count++;
+	return session_row(db, res, row, &cs->ss, err);
+}
+
+/* One statement: the change, its audit rows, and the rows for cb (or, with
+ * cb NULL, only their number). Returns the number changed, or -1. */
+static int change_sessions(struct pg_db *db, const char *rows_sql, const char *count_sql,
+			   const int64_t *ids, size_t n, const struct sc_change *ch,
+			   const char *what, sc_session_cb cb, void *ctx, struct sc_error *err)
+{
+	struct counting_stream cs = { { cb, ctx }, 0 };
 	char tbuf[TIME_PARAM_LEN];
 	char *array = ids_array(ids, n);
 	const char *params[6] = {
@@ -978,29 +994,32 @@ static int change_sessions(struct pg_db *db, const char *sql, const int64_t *ids
 
 	if (!array)
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");
-	rc = stream(db, sql, 6, params, what, session_row, &ss, err);
+	if (cb) {
+		rc = stream(db, rows_sql, 6, params, what, counting_row, &cs, err);
+	} else {
+		rc = single_int64(db, count_sql, 6, params, &cs.count, 1, err);
+	}
 	free(array);
-	return rc;
+	return rc ? -1 : (int)cs.count;
 }
+
+#define CLOSE_CHANGE "UPDATE sessions SET is_active = false\n  WHERE id = ANY($1::bigint[]) AND is_active"
+#define PURGE_CHANGE "DELETE FROM sessions\n  WHERE id = ANY($1::bigint[]) AND NOT is_active"
 
 static int pg_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 			     const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			     struct sc_error *err)
 {
-	return change_sessions(to_pg(base),
-		CHANGE_SESSIONS("UPDATE sessions SET is_active = false\n"
-				"  WHERE id = ANY($1::bigint[]) AND is_active"),
-		ids, n, ch, "cannot close sessions", cb, ctx, err);
+	return change_sessions(to_pg(base), CHANGE_SESSIONS(CLOSE_CHANGE), COUNT_CHANGED(CLOSE_CHANGE),
+			       ids, n, ch, "cannot close sessions", cb, ctx, err);
 }
 
 static int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 			     const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			     struct sc_error *err)
 {
-	return change_sessions(to_pg(base),
-		CHANGE_SESSIONS("DELETE FROM sessions\n"
-				"  WHERE id = ANY($1::bigint[]) AND NOT is_active"),
-		ids, n, ch, "cannot purge sessions", cb, ctx, err);
+	return change_sessions(to_pg(base), CHANGE_SESSIONS(PURGE_CHANGE), COUNT_CHANGED(PURGE_CHANGE),
+			       ids, n, ch, "cannot purge sessions", cb, ctx, err);
 }
 
 /* Active (or inactive) sessions idle since before cutoff, walked in id

@@ -810,22 +810,40 @@ static int audit_ids(struct sqlite_db *db, const int64_t *ids, size_t n, bool ac
 	return step_done(db, st, "cannot write the audit trail", err);
 }
 
-static int change_ids(struct sqlite_db *db, const char *sql, const int64_t *ids, size_t n,
-		      sc_session_cb cb, void *ctx, struct sc_error *err)
+/* Runs a change of the sessions among ids. With cb, the statement
+ * returns the changed rows for cb; without, plain changes only counts. */
+static int change_ids(struct sqlite_db *db, const char *returning, const char *plain,
+		      const int64_t *ids, size_t n, sc_session_cb cb, void *ctx,
+		      struct sc_error *err)
 {
 	sqlite3_stmt *st;
+	int64_t count = 0;
 	int rc;
 
-	if (prepare(db, sql, &st, err) < 0)
+	if (prepare(db, cb ? returning : plain, &st, err) < 0)
 		return -1;
 	if (bind_ids(db, st, 1, ids, n, err) < 0) {
 		finalize(db, st);
 		return -1;
 	}
-	rc = stream_sessions(db, st, cb, ctx, NULL, err);
+	if (cb) {
+		rc = stream_sessions(db, st, cb, ctx, &count, err);
+		finalize(db, st);
+		return rc ? -1 : (int)count;
+	}
+	rc = sqlite3_step(st);
 	finalize(db, st);
-	return rc;
+	if (rc != SQLITE_DONE)
+		return fail(db, rc, "cannot change sessions", err);
+	return sqlite3_changes(db->conn);
 }
+
+#define CLOSE_SQL \
+	"UPDATE sessions SET is_active = 0\n" \
+	"WHERE id IN (SELECT value FROM json_each(?1)) AND is_active"
+#define PURGE_SQL \
+	"DELETE FROM sessions\n" \
+	"WHERE id IN (SELECT value FROM json_each(?1)) AND NOT is_active"
 
 static int sqlite_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 				 const struct sc_change *ch, sc_session_cb cb, void *ctx,
@@ -835,10 +853,8 @@ static int sqlite_close_sessions(struct sc_db *base, const int64_t *ids, size_t 
 
 	if (audit_ids(db, ids, n, true, ch, err) < 0)
 		return -1;
-	return change_ids(db,
-			  "UPDATE sessions SET is_active = 0\n"
-			  "WHERE id IN (SELECT value FROM json_each(?1)) AND is_active\n"
-			  "RETURNING " SESSION_COLUMNS, ids, n, cb, ctx, err);
+	return change_ids(db, CLOSE_SQL "\nRETURNING " SESSION_COLUMNS, CLOSE_SQL, ids, n, cb, ctx,
+			  err);
 }
 
 static int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
@@ -849,10 +865,8 @@ static int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t 
 
 	if (audit_ids(db, ids, n, false, ch, err) < 0)
 		return -1;
-	return change_ids(db,
-			  "DELETE FROM sessions\n"
-			  "WHERE id IN (SELECT value FROM json_each(?1)) AND NOT is_active\n"
-			  "RETURNING " SESSION_COLUMNS, ids, n, cb, ctx, err);
+	return change_ids(db, PURGE_SQL "\nRETURNING " SESSION_COLUMNS, PURGE_SQL, ids, n, cb, ctx,
+			  err);
 }
 
 /* Active (or inactive) sessions idle since before cutoff, walked in id

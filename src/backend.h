@@ -169,12 +169,14 @@ struct sc_backend {
 			       sc_session_cb cb, void *ctx, struct sc_error *err);
 	/* Closes the active sessions among ids (is_active false), writes one
 	 * audit row for each when ch->audit, and passes each closed row, as it
-	 * is after the change, to cb. Closed sessions are skipped. */
+	 * is after the change, to cb. Closed sessions are skipped. cb may be
+	 * NULL: then no row is read back. Returns the number of sessions
+	 * closed, or -1 (also when cb fails). */
 	int (*close_sessions)(struct sc_db *db, const int64_t *ids, size_t n,
 			      const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			      struct sc_error *err);
 	/* Deletes the inactive sessions among ids, with audit rows as above;
-	 * cb gets each deleted row. */
+	 * cb (or NULL) gets each deleted row. Returns the number deleted. */
 	int (*purge_sessions)(struct sc_db *db, const int64_t *ids, size_t n,
 			      const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			      struct sc_error *err);
