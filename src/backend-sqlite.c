@@ -2,8 +2,8 @@
  *
  * Times are stored as UTC text "YYYY-MM-DD HH:MM:SS"; rows written by an
  * application in another common form (fractions, 'T', 'Z', an offset) are
- * read too, and compared and ordered through julianday(), which
- * understands all of them.
+ * read too, and compared and ordered through sessctl_time(), a function
+ * of ours that parses them exactly as output does.
  */
 #include "backend.h"
 
@@ -140,6 +140,30 @@ static void bind_time(sqlite3_stmt *st, int i, int64_t t)
 	sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
 }
 
+/* Binds t for comparison with sessctl_time(): microseconds. */
+static void bind_time_us(sqlite3_stmt *st, int i, int64_t t)
+{
+	sqlite3_bind_int64(st, i, t * 1000000);
+}
+
+/* sessctl_time(TEXT): the time in microseconds since the epoch, by the
+ * same parser that reads times for output, so that what a row shows and
+ * how rules compare it always agree (julianday() rejects forms such as
+ * +0100 offsets that applications write). NULL for NULL or garbage. */
+static void sql_sessctl_time(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *text;
+	int64_t us;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
+	    !(text = sqlite3_value_text(argv[0])) || sc_time_parse_us((const char *)text, &us) < 0) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_int64(ctx, us);
+}
+
 static const char *col_text(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL
@@ -236,6 +260,14 @@ static int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
 		return -1;
 	}
 	sqlite3_extended_result_codes(db->conn, 1);
+	rc = sqlite3_create_function_v2(db->conn, "sessctl_time", 1,
+					SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+					sql_sessctl_time, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		fail(db, rc, "cannot register sessctl_time()", err);
+		sc_sqlite_backend.close(&db->base);
+		return -1;
+	}
 	sqlite3_busy_timeout(db->conn, BUSY_TIMEOUT_MS);
 	/* Reading the schema tells a database from any other file. */
 	if (exec(db, "SELECT count(*) FROM sqlite_schema", "cannot read database", err) < 0 ||
@@ -511,15 +543,15 @@ static int sqlite_list_sessions(struct sc_db *base, const struct sc_list_request
 		    "SELECT " SESSION_COLUMNS " FROM sessions\n"
 		    "WHERE user_id = ?1 AND (?2 OR is_active)\n"
 		    "  AND (?3 IS NULL OR device_type = ?3)\n"
-		    "  AND (?4 IS NULL OR julianday(last_activity) <= julianday(?4))\n"
-		    "ORDER BY julianday(last_activity) DESC NULLS LAST, id DESC\n"
+		    "  AND (?4 IS NULL OR sessctl_time(last_activity) <= ?4)\n"
+		    "ORDER BY sessctl_time(last_activity) DESC NULLS LAST, id DESC\n"
 		    "LIMIT ?5", &st, err) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, req->user_id);
 	sqlite3_bind_int(st, 2, req->all);
 	bind_text_or_null(st, 3, req->device_type);
 	if (req->has_idle_before)
-		bind_time(st, 4, req->idle_before);
+		bind_time_us(st, 4, req->idle_before);
 	sqlite3_bind_int64(st, 5, req->limit > 0 ? req->limit : -1);
 	rc = stream_sessions(db, st, cb, ctx, NULL, err);
 	finalize(db, st);
@@ -643,7 +675,7 @@ static int sqlite_recent_sessions(struct sc_db *base, int64_t limit, sc_session_
 	int rc;
 
 	if (prepare(db, "SELECT " SESSION_COLUMNS " FROM sessions WHERE is_active\n"
-			"ORDER BY julianday(last_activity) DESC NULLS LAST, id DESC LIMIT ?1", &st, err) < 0)
+			"ORDER BY sessctl_time(last_activity) DESC NULLS LAST, id DESC LIMIT ?1", &st, err) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, limit);
 	rc = stream_sessions(db, st, cb, ctx, NULL, err);
@@ -664,8 +696,8 @@ static int sqlite_history(struct sc_db *base, const struct sc_history_request *r
 		    "SELECT id, created_at, action, session_id, user_id, actor, reason\n"
 		    "FROM sessctl_audit\n"
 		    "WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR session_id = ?2)\n"
-		    "  AND (?3 IS NULL OR julianday(created_at) >= julianday(?3))\n"
-		    "ORDER BY julianday(created_at) DESC, id DESC\n"
+		    "  AND (?3 IS NULL OR sessctl_time(created_at) >= ?3)\n"
+		    "ORDER BY sessctl_time(created_at) DESC, id DESC\n"
 		    "LIMIT ?4", &st, err) < 0)
 		return -1;
 	if (req->has_user)
@@ -673,7 +705,7 @@ static int sqlite_history(struct sc_db *base, const struct sc_history_request *r
 	if (req->has_session)
 		sqlite3_bind_int64(st, 2, req->session_id);
 	if (req->has_since)
-		bind_time(st, 3, req->since);
+		bind_time_us(st, 3, req->since);
 	sqlite3_bind_int64(st, 4, req->limit > 0 ? req->limit : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct sc_audit a = {
@@ -871,13 +903,13 @@ static int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t 
 
 /* Active (or inactive) sessions idle since before cutoff, walked in id
  * order from after: a rowid range scan (or the user's index), and
- * julianday() compares exactly whatever form the time was written in. */
+ * sessctl_time() compares exactly whatever form the time was written in. */
 static int candidates(struct sqlite_db *db, bool active, int64_t cutoff, int64_t user_id,
 		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err)
 {
 #define CANDIDATES(state, user) \
 	"SELECT id FROM sessions\n" \
-	"WHERE " state " AND id > ?1 AND julianday(last_activity) < julianday(?2)" user "\n" \
+	"WHERE " state " AND id > ?1 AND sessctl_time(last_activity) < ?2" user "\n" \
 	"ORDER BY id LIMIT ?4"
 	static const char *const sql[2][2] = {
 		{ CANDIDATES("NOT is_active", ""), CANDIDATES("NOT is_active", " AND user_id = ?3") },
@@ -888,7 +920,7 @@ static int candidates(struct sqlite_db *db, bool active, int64_t cutoff, int64_t
 	if (prepare(db, sql[active][user_id >= 0], &st, err) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, after);
-	bind_time(st, 2, cutoff);
+	bind_time_us(st, 2, cutoff);
 	if (user_id >= 0)
 		sqlite3_bind_int64(st, 3, user_id);
 	sqlite3_bind_int64(st, 4, limit);
@@ -934,7 +966,7 @@ static int sqlite_over_limit_candidates(struct sc_db *base, const int64_t *user_
 	if (prepare(db,
 		    "SELECT id FROM (\n"
 		    "  SELECT id, row_number() OVER (PARTITION BY user_id\n"
-		    "      ORDER BY julianday(last_activity) DESC NULLS LAST, id DESC) AS rank\n"
+		    "      ORDER BY sessctl_time(last_activity) DESC NULLS LAST, id DESC) AS rank\n"
 		    "  FROM sessions\n"
 		    "  WHERE is_active AND user_id IN (SELECT value FROM json_each(?1)))\n"
 		    "WHERE rank > ?2 ORDER BY id", &st, err) < 0)

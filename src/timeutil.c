@@ -84,9 +84,19 @@ static bool parse_offset(const char *p, int64_t *offset)
 
 int sc_time_parse(const char *s, int64_t *out)
 {
+	int64_t us;
+
+	if (sc_time_parse_us(s, &us) < 0)
+		return -1;
+	*out = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+	return 0;
+}
+
+int sc_time_parse_us(const char *s, int64_t *out)
+{
 	const char *p = s;
 	unsigned y, mo, d, h = 0, mi = 0, se = 0;
-	int64_t offset = 0;
+	int64_t offset = 0, frac = 0;
 
 	if (!s)
 		return -1;
@@ -104,11 +114,12 @@ int sc_time_parse(const char *s, int64_t *out)
 			if (!digits(&p, 2, &se))
 				return -1;
 			if (*p == '.' || *p == ',') {
+				int64_t scale = 100000;
 				p++;
 				if (*p < '0' || *p > '9')
 					return -1;
-				while (*p >= '0' && *p <= '9')
-					p++;
+				for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
+					frac += (*p - '0') * scale;
 			}
 		}
 		while (*p == ' ')
@@ -119,7 +130,8 @@ int sc_time_parse(const char *s, int64_t *out)
 	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
 	    mi > 59 || se > 60)
 		return -1;
-	*out = sc_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
+	*out = (sc_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset) * 1000000 +
+	       frac;
 	return 0;
 }
 

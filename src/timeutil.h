@@ -19,6 +19,9 @@
  * is not such a timestamp (out is then unchanged). */
 int sc_time_parse(const char *s, int64_t *out);
 
+/* The same, to the microsecond (digits past the sixth are dropped). */
+int sc_time_parse_us(const char *s, int64_t *out_us);
+
 /* Writes t as "YYYY-MM-DDTHH:MM:SSZ" into buf (SC_TIME_RFC3339_LEN). */
 void sc_time_format_rfc3339(int64_t t, char *buf);
 
