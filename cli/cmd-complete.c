@@ -20,7 +20,9 @@
 
 static int print_user(const struct sc_user_count *c, void *ctx)
 {
-	(void)ctx;
+	int *left = ctx;
+	if ((*left)--  <= 0)
+		return 1; /* enough candidates */
 	printf("%" PRId64 "\tuser %s\n", c->user_id, c->email ? c->email : c->username ? c->username : "");
 	if (c->email)
 		printf("%s\tuser %" PRId64 "\n", c->email, c->user_id);
@@ -57,7 +59,10 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 	if (cli_open_db(ctx, SC_OPEN_READ, &url, &db) == 0) {
 		if (db->backend->begin(db, SC_TX_READ, &err) == 0) {
 			if (strcmp(argv[first], "users") == 0)
-				db->backend->count_by_user(db, 0, print_user, NULL, &err);
+			{
+				int left = MAX_CANDIDATES;
+				db->backend->count_by_user(db, 0, print_user, &left, &err);
+			}
 			else if (strcmp(argv[first], "sessions") == 0)
 				db->backend->recent_sessions(db, MAX_CANDIDATES, print_session, NULL, &err);
 			db->backend->rollback(db);

@@ -1,12 +1,14 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../src/actions.h"
 #include "../src/backend.h"
 #include "../src/query.h"
+#include "../src/utf8.h"
 
 enum { OPT_EXCEPT = 2000, OPT_YES };
 
@@ -50,10 +52,10 @@ static bool confirm(struct sc_db *db, const struct sc_userref *ref, bool except,
 		*status = cli_report(&err);
 		return false;
 	}
+	char *who = sc_printable_dup(user.email ? user.email : user.username ? user.username : ref->text);
 	fprintf(stderr, "close all %lld active session%s of user %lld (%s)%s? [y/N] ", (long long)n,
-		n == 1 ? "" : "s", (long long)user.id,
-		user.email ? user.email : user.username ? user.username : ref->text,
-		except ? " but the one kept" : "");
+		n == 1 ? "" : "s", (long long)user.id, who ? who : "?", except ? " but the one kept" : "");
+	free(who);
 	sc_user_free(&user);
 	if (!fgets(answer, sizeof(answer), stdin))
 		answer[0] = '\0';

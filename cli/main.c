@@ -1,6 +1,7 @@
 /* sessctl: administer a web application's login sessions. */
 #include "cli.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,20 @@ static int unknown_command(const char *name)
 	return cli_fail(SC_USAGE, "unknown command '%s': see 'sessctl --help'", name);
 }
 
+/* Flushes standard output: a reader that went away (EPIPE) ends the
+ * command quietly; any other write error is status 74. */
+static int finish_output(int rc)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return rc;
+	if (errno == EPIPE)
+		return rc;
+	return rc == SC_OK ? cli_fail(SC_IOERR, "cannot write output: %s",
+				      strerror(errno ? errno : EIO))
+			   : rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_ctx ctx = { .now = INT64_MIN };
@@ -61,19 +76,17 @@ int main(int argc, char **argv)
 	ctx.cmd = &cli_cmd_help;
 	rc = cli_parse(&ctx, argc, argv, "+", NULL, NULL, NULL, &first);
 	if (rc == -1)
-		return SC_OK;
+		return finish_output(SC_OK);
 	if (rc)
 		return rc;
 	if (first >= argc) {
 		cli_print_help();
-		return fflush(stdout) == 0 ? SC_OK : SC_IOERR;
+		return finish_output(SC_OK);
 	}
 	cmd = cli_find_command(argv[first]);
 	if (!cmd)
 		return unknown_command(argv[first]);
 	ctx.cmd = cmd;
 	rc = cmd->run(&ctx, argc - first, argv + first);
-	if (fflush(stdout) != 0 && rc == SC_OK)
-		rc = cli_fail(SC_IOERR, "cannot write output");
-	return rc;
+	return finish_output(rc);
 }

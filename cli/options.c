@@ -113,6 +113,13 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, shorts, all, &index)) != -1) {
 		int rc;
+		if (opt == '?' && optopt && strncmp(argv[optind - 1], "--", 2) == 0) {
+			/* a long option without a value, given one */
+			char name[64];
+			snprintf(name, sizeof(name), "%s", argv[optind - 1]);
+			name[strcspn(name, "=")] = '\0';
+			return cli_usage(ctx, "option '%s' takes no value", name);
+		}
 		if (opt == '?') {
 			if (ctx->cmd == &cli_cmd_help && strcmp(argv[0], "help") != 0) {
 				/* before any command: only global options go here */

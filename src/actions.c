@@ -234,13 +234,16 @@ struct logout_ids_ctx {
 	struct changes held;
 	struct sc_ids found;   /* ids that exist */
 	struct sc_ids active;  /* ids that are active */
+	bool oom;
 };
 
 static int on_found(const struct sc_session *s, void *vctx)
 {
 	struct logout_ids_ctx *c = vctx;
-	if (sc_ids_push(&c->found, s->id) < 0 || (s->is_active && sc_ids_push(&c->active, s->id) < 0))
+	if (sc_ids_push(&c->found, s->id) < 0 || (s->is_active && sc_ids_push(&c->active, s->id) < 0)) {
+		c->oom = true;
 		return -1;
+	}
 	return s->is_active ? 0 : changes_add(&c->held, SC_CHANGE_ALREADY_CLOSED, s);
 }
 
@@ -249,8 +252,11 @@ static int on_found(const struct sc_session *s, void *vctx)
 static int close_existing(struct sc_db *db, struct logout_ids_ctx *c, struct sc_error *err)
 {
 	c->found.n = c->active.n = 0;
+	c->oom = false;
+	/* A failure without err is the output's (a dry run reports as it
+	 * goes): the caller reports it. */
 	if (db->backend->sessions_by_ids(db, c->ids, c->n, on_found, c, err) != 0)
-		return err->status ? -1 : sc_error_set(err, SC_SOFTWARE, "out of memory");
+		return c->oom || c->held.oom ? sc_error_set(err, SC_SOFTWARE, "out of memory") : -1;
 	for (size_t i = 0; i < c->n; i++) {
 		bool seen = false;
 		for (size_t j = 0; j < c->found.n && !seen; j++)
@@ -485,7 +491,7 @@ static int create_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	if (db->backend->lock_users(db, &c->ns.user_id, 1, err) < 0 ||
 	    db->backend->upsert_session(db, &c->ns, &ch, c->a->dry_run, &c->created, on_upserted,
 					c, err) != 0)
-		return err->status ? -1 : sc_error_set(err, SC_SOFTWARE, "out of memory");
+		return err->status || !c->held.oom ? -1 : sc_error_set(err, SC_SOFTWARE, "out of memory");
 
 	/* The device limit keeps the new or refreshed session first (in a
 	 * dry run it is not in the table, or not refreshed, so it is placed
@@ -545,13 +551,6 @@ struct enforce_ctx {
 	bool finished;        /* the step has nothing left */
 };
 
-static int on_purged(const struct sc_session *s, void *vctx)
-{
-	struct close_ctx *c = vctx;
-	c->count++;
-	return changes_add(c->held, SC_CHANGE_PURGED, s);
-}
-
 /* One batch of one step. Sets c->finished when nothing is left. */
 static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_ctx *c,
 		      struct sc_error *err)
@@ -601,10 +600,10 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 		c->finished = c->ids.n == 0;
 		if (c->finished)
 			return 0;
-		int n = be->purge_sessions(db, c->ids.v, c->ids.n, &ch, c->a->cb ? on_purged : NULL,
+		int n = be->purge_sessions(db, c->ids.v, c->ids.n, &ch, c->a->cb ? on_closed : NULL,
 					   &cc, err);
 		if (n < 0)
-			return err->status ? -1 : sc_error_set(err, SC_SOFTWARE, "out of memory");
+			return err->status || !c->held.oom ? -1 : sc_error_set(err, SC_SOFTWARE, "out of memory");
 		c->done = n;
 		return 0;
 	}
@@ -660,7 +659,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 	struct step_tx t = { c, step };
 
 	c->finished = false;
-	c->after = 0;
+	c->after = INT64_MIN; /* ids may be 0 or negative */
 	c->batch = c->o->batch_size ? c->o->batch_size : SC_BATCH_MIN;
 	c->step_no = (step > STEP_EXPIRE && c->o->expire) + (step > STEP_LIMIT && c->o->limit);
 	while (!c->finished) {
@@ -700,7 +699,7 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 		    (step == STEP_PURGE && !c->o->purge))
 			continue;
 		c->finished = false;
-		c->after = 0;
+		c->after = INT64_MIN; /* ids may be 0 or negative */
 		c->batch = c->o->batch_size ? c->o->batch_size : SC_BATCH_MAX;
 		while (!c->finished) {
 			if (batch_body(db, step, c, err) < 0)

@@ -29,6 +29,7 @@ struct pg_db {
 	PGconn *conn;
 	char *display;
 	char *url_password; /* the password in the conninfo, for redaction */
+	bool racing_insert; /* a unique violation now means a racing creator */
 };
 
 static struct pg_db *to_pg(struct sc_db *db)
@@ -178,9 +179,7 @@ static bool sqlstate_is(const char *state, const char *const *list, size_t n)
 static int fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		       struct sc_error *err)
 {
-	/* 23505: two creators raced on one (user, device); a retry finds the
-	 * row the other one inserted and refreshes it. */
-	static const char *const busy[] = { "40001", "40P01", "55P03", "57014", "23505" };
+	static const char *const busy[] = { "40001", "40P01", "55P03", "57014" };
 	static const char *const denied[] = { "42501", "25006" };
 	static const char *const undefined[] = { "42P01", "42703" };
 	static const char *const gone[] = { "57P01", "57P02", "57P03" };
@@ -203,8 +202,15 @@ static int fail_result(struct pg_db *db, const PGresult *res, const char *what,
 	if (PQstatus(db->conn) == CONNECTION_BAD ||
 	    (state && (strncmp(state, "08", 2) == 0 || sqlstate_is(state, gone, 3))))
 		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': %s", what, db->display, msg);
-	else if (state && sqlstate_is(state, busy, 5))
+	else if (state && (sqlstate_is(state, busy, 4) ||
+			   (db->racing_insert && strcmp(state, "23505") == 0)))
+		/* 23505 while creating: two creators raced on one (user,
+		 * device); the retry finds the other's row and refreshes it. */
 		rc = pg_error(db, err, SC_TEMPFAIL, "%s on '%s': %s: try again later", what,
+			      db->display, msg);
+	else if (state && strcmp(state, "23505") == 0)
+		rc = pg_error(db, err, SC_DATAERR, "%s on '%s': %s: the data has duplicates "
+			      "(user_id, device_fingerprint) that must be removed first", what,
 			      db->display, msg);
 	else if (state && sqlstate_is(state, denied, 2))
 		rc = pg_error(db, err, SC_NOPERM, "%s on '%s': %s", what, db->display, msg);
@@ -253,6 +259,18 @@ typedef int (*row_fn)(struct pg_db *db, const PGresult *res, int row, void *ctx,
  * flat however many rows there are. When fn returns non-zero, the rest of
  * the result is read and dropped (the connection stays usable) and that
  * value is returned. */
+/* Asks the server to cancel the running statement; best effort. */
+static void cancel(struct pg_db *db)
+{
+	char errbuf[256];
+	PGcancel *c = PQgetCancel(db->conn);
+
+	if (c) {
+		PQcancel(c, errbuf, sizeof(errbuf));
+		PQfreeCancel(c);
+	}
+}
+
 static int stream(struct pg_db *db, const char *sql, int nparams, const char *const *params,
 		  const char *what, row_fn fn, void *ctx, struct sc_error *err)
 {
@@ -268,6 +286,12 @@ static int stream(struct pg_db *db, const char *sql, int nparams, const char *co
 			if (st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK) {
 				for (int i = 0; i < PQntuples(res) && rc == 0; i++)
 					rc = fn(db, res, i, ctx, err);
+				/* A failed callback (say, the reader of the output
+				 * went away) needs no more rows: ask the server to
+				 * stop instead of reading the rest. The transaction
+				 * is rolled back after a failure anyway. */
+				if (rc < 0)
+					cancel(db);
 			} else {
 				rc = fail_result(db, res, what, err);
 			}
@@ -343,8 +367,8 @@ static int read_url_password(struct pg_db *db, const char *target, struct sc_err
 	if (!opts) {
 		char *line = errmsg ? clean_line(errmsg) : NULL;
 		if (line)
-			pg_error(db, err, SC_USAGE, "bad postgresql connection string '%s': %s",
-				 db->display, line);
+			/* Not the string itself: unparsable, its password is unknown. */
+			pg_error(db, err, SC_USAGE, "bad postgresql connection string: %s", line);
 		else
 			sc_error_set(err, SC_SOFTWARE, "out of memory");
 		free(line);
@@ -921,6 +945,14 @@ static int pg_lock_users(struct sc_db *base, const int64_t *user_ids, size_t n,
 	 * block until this transaction ends). */
 	res = run(db, "SELECT id FROM users WHERE id = ANY($1::bigint[]) ORDER BY id\n"
 		      "FOR NO KEY UPDATE", 1, &param, PGRES_TUPLES_OK, "cannot lock users", err);
+	if (res) {
+		PQclear(res);
+		/* And their active sessions: the ranking that follows must not
+		 * close a session the application refreshes meanwhile. */
+		res = run(db, "SELECT id FROM sessions WHERE user_id = ANY($1::bigint[]) AND is_active\n"
+			      "ORDER BY id FOR NO KEY UPDATE", 1, &param, PGRES_TUPLES_OK,
+			  "cannot lock sessions", err);
+	}
 	free(ids);
 	if (!res)
 		return -1;
@@ -1027,10 +1059,13 @@ static int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 static int candidates(struct pg_db *db, bool active, int64_t cutoff, int64_t user_id,
 		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err)
 {
+	/* FOR NO KEY UPDATE: a row the application refreshed since this
+	 * statement's snapshot is re-checked against the cutoff and skipped,
+	 * and the rows returned stay as they are until the batch closes them. */
 #define CANDIDATES(state, user) \
 	"SELECT id FROM sessions\n" \
 	"WHERE " state " AND id > $1::bigint AND last_activity < $2::timestamptz" user "\n" \
-	"ORDER BY id LIMIT $3::bigint"
+	"ORDER BY id LIMIT $3::bigint FOR NO KEY UPDATE"
 	static const char *const sql[2][2] = {
 		{ CANDIDATES("NOT is_active", ""), CANDIDATES("NOT is_active", " AND user_id = $4::bigint") },
 		{ CANDIDATES("is_active", ""), CANDIDATES("is_active", " AND user_id = $4::bigint") },
@@ -1178,12 +1213,14 @@ static int pg_upsert_session(struct sc_db *base, const struct sc_new_session *ns
 		/* A creator racing on the same device makes this fail with a
 		 * unique violation: SC_TEMPFAIL, and the retry refreshes. */
 		PQclear(res);
+		db->racing_insert = true;
 		res = run(db, UPSERT("INSERT INTO sessions (user_id, device_fingerprint, device_name,\n"
 				     "      device_type, browser, ip_address, created_at, last_activity,\n"
 				     "      is_active)\n"
 				     "  VALUES ($1::bigint, $2::text, $4::text, $5::text, $6::text, $7::text,\n"
 				     "      $3::timestamptz, $3::timestamptz, true)"),
 			  11, params, PGRES_TUPLES_OK, "cannot create the session", err);
+		db->racing_insert = false;
 		if (!res)
 			return -1;
 		if (PQntuples(res) != 1) {

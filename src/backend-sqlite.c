@@ -57,6 +57,7 @@ static int status_of(int rc)
 		return SC_NOPERM;
 	case SQLITE_NOTADB:
 	case SQLITE_CORRUPT:
+	case SQLITE_CONSTRAINT: /* e.g. duplicate rows for a unique index */
 		return SC_DATAERR;
 	case SQLITE_CANTOPEN:
 	case SQLITE_IOERR:
@@ -73,6 +74,9 @@ static int fail(struct sqlite_db *db, int rc, const char *what, struct sc_error 
 
 	if ((rc & 0xff) == SQLITE_NOTADB)
 		return sc_error_set(err, status, "'%s' is not an sqlite database", db->path);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return sc_error_set(err, status, "%s on '%s': %s: remove the duplicate or invalid rows first",
+				    what, db->path, db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
 	if (status == SC_TEMPFAIL)
 		return sc_error_set(err, status,
 			"'%s' stayed locked by another process (%s): try again later", db->path, what);
@@ -383,10 +387,14 @@ static int sqlite_applied(struct sc_db *base, sc_applied_cb cb, void *ctx, struc
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct sc_applied a = { sqlite3_column_int(st, 0), col_text(st, 1), 0 };
 		bool null;
-		if (col_time(db, st, 2, a.version, &a.applied_at, &null, err) < 0 ||
-		    (rc = cb(&a, ctx)) != 0) {
+		int cbrc;
+		if (col_time(db, st, 2, a.version, &a.applied_at, &null, err) < 0) {
 			finalize(db, st);
-			return rc ? rc : -1;
+			return -1;
+		}
+		if ((cbrc = cb(&a, ctx)) != 0) {
+			finalize(db, st);
+			return cbrc;
 		}
 	}
 	finalize(db, st);
@@ -981,6 +989,7 @@ static int sqlite_over_limit_candidates(struct sc_db *base, const int64_t *user_
 
 struct found_session {
 	bool found;
+	bool oom;
 	struct sc_session s;  /* strings owned */
 };
 
@@ -999,6 +1008,10 @@ static int on_found_session(const struct sc_session *s, void *vctx)
 	f->s.device_type = dup_opt(s->device_type);
 	f->s.browser = dup_opt(s->browser);
 	f->s.ip_address = dup_opt(s->ip_address);
+	if ((s->device_fingerprint && !f->s.device_fingerprint) ||
+	    (s->device_name && !f->s.device_name) || (s->device_type && !f->s.device_type) ||
+	    (s->browser && !f->s.browser) || (s->ip_address && !f->s.ip_address))
+		f->oom = true;
 	return 0;
 }
 
@@ -1027,6 +1040,8 @@ static int sqlite_upsert_session(struct sc_db *base, const struct sc_new_session
 	sqlite3_bind_text(st, 2, ns->device_fingerprint, -1, SQLITE_STATIC);
 	rc = stream_sessions(db, st, on_found_session, &f, NULL, err);
 	finalize(db, st);
+	if (rc == 0 && f.oom)
+		rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
 	if (rc != 0) {
 		found_free(&f);
 		return rc;
@@ -1086,6 +1101,8 @@ static int sqlite_upsert_session(struct sc_db *base, const struct sc_new_session
 	struct found_session row = { 0 };
 	rc = stream_sessions(db, st, on_found_session, &row, NULL, err);
 	finalize(db, st);
+	if (rc == 0 && row.oom)
+		rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
 	if (rc == 0 && ch->audit) {
 		rc = prepare(db,
 			     "INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at)\n"

@@ -158,10 +158,12 @@ struct sc_backend {
 	/* Writes: inside a SC_TX_WRITE transaction. Each runs a fixed number
 	 * of statements whatever the number of ids.
 	 *
-	 * lock_users: locks these users' rows until the transaction ends, so
-	 * that concurrent changes to one user's sessions (create, enforce)
-	 * take turns (PostgreSQL SELECT ... FOR UPDATE in id order; a no-op on
-	 * SQLite, where the transaction already holds the write lock). */
+	 * lock_users: locks these users' rows and their active sessions until
+	 * the transaction ends, so that concurrent changes to one user's
+	 * sessions (create, enforce) take turns and a session the application
+	 * refreshes meanwhile is not ranked on stale data (PostgreSQL SELECT
+	 * ... FOR NO KEY UPDATE in id order; a no-op on SQLite, where the
+	 * transaction already holds the write lock). */
 	int (*lock_users)(struct sc_db *db, const int64_t *user_ids, size_t n,
 			  struct sc_error *err);
 	/* Sessions among ids, ordered by id (any transaction). */
@@ -183,7 +185,8 @@ struct sc_backend {
 	/* Appends to out, in ascending id order, the ids of at most limit
 	 * active sessions with an id greater than after whose last_activity
 	 * is before cutoff; user_id < 0: all users. Batches walk the table in
-	 * id order, so each one writes neighbouring pages. */
+	 * id order, so each one writes neighbouring pages. The rows stay
+	 * locked, as selected, until the transaction ends. */
 	int (*idle_candidates)(struct sc_db *db, int64_t cutoff, int64_t user_id, int64_t after,
 			       int64_t limit, struct sc_ids *out, struct sc_error *err);
 	/* The same for inactive sessions (purge). */

@@ -130,7 +130,14 @@ static char *mask_password_keywords(char *s, bool url_query)
 			}
 			vend = (size_t)(q - s) + (*q == '\'');
 		} else {
-			vend = vstart + strcspn(p, " \t\n\r\f\v");
+			/* unquoted: up to white space, backslash escapes included */
+			const char *q = p;
+			while (*q && !isspace((unsigned char)*q)) {
+				if (*q == '\\' && q[1])
+					q++;
+				q++;
+			}
+			vend = (size_t)(q - s);
 		}
 		s = splice_stars(s, vstart, vend);
 		if (!s)
@@ -145,8 +152,10 @@ char *sc_redact_conninfo(const char *conninfo)
 	if (!s)
 		return NULL;
 	if (has_prefix(s, "postgresql://") || has_prefix(s, "postgres://")) {
+		/* libpq ends the user part at the first '@' before any '/':
+		 * a password may hold '?' or '#'. */
 		char *auth = strstr(s, "://") + 3;
-		size_t authlen = strcspn(auth, "/?#");
+		size_t authlen = strcspn(auth, "/");
 		char *at = NULL;
 		for (size_t i = 0; i < authlen; i++)
 			if (auth[i] == '@')

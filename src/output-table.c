@@ -5,7 +5,8 @@
  * terminal (opts.tty) times are shown relative to opts.now, columns marked
  * SC_COL_SHRINK are shortened with "…" and, if need be, droppable columns
  * hidden to fit opts.width, headers use the columns' short labels, and with
- * opts.color rows marked SC_ROW_DIM are dimmed. Piped output is plain and
+ * opts.color rows marked SC_ROW_DIM are dimmed. Control characters in the
+ * data always show as "?". Piped output is plain and
  * stable: full RFC 3339 times, nothing cut, no escape codes.
  * With opts.single the one record is shown as "FIELD  value" lines.
  */
@@ -40,7 +41,8 @@ static char *cell_text(struct sc_writer *w, enum sc_ctype t, const struct sc_val
 		sc_time_format_relative(v->i, w->opts.now, buf, sizeof(buf));
 		return strdup(buf);
 	}
-	return strdup(sc_value_text(t, v, buf, sizeof(buf)));
+	/* Text comes from the database: nothing in it may drive the terminal. */
+	return sc_printable_dup(sc_value_text(t, v, buf, sizeof(buf)));
 }
 
 static int table_row(struct sc_writer *w, const struct sc_value *vals, unsigned flags)

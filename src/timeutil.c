@@ -163,9 +163,11 @@ static void format(int64_t t, char sep, const char *suffix, char *buf, size_t le
 	char tmp[32];
 	size_t n;
 
+	/* Keep to years 1 to 9999: the fixed width, and what both databases
+	 * accept (PostgreSQL has no year 0). */
+	const int64_t first = -62135596800LL, last = 253402300799LL;
+	t = t < first ? first : t > last ? last : t;
 	split(t, &y, &mo, &d, &h, &mi, &s);
-	if (y < 0 || y > 9999) /* keep the fixed width whatever the input */
-		y = y < 0 ? 0 : 9999;
 	put2(tmp, (unsigned)(y / 100));
 	put2(tmp + 2, (unsigned)(y % 100));
 	tmp[4] = '-';

@@ -1,6 +1,7 @@
 #include "utf8.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t sc_utf8_decode(const char *str, size_t n, uint32_t *cp)
@@ -101,4 +102,28 @@ size_t sc_utf8_prefix(const char *s, size_t width)
 		i += len;
 	}
 	return i;
+}
+
+char *sc_printable_dup(const char *s)
+{
+	size_t n = strlen(s), i = 0, o = 0;
+	char *out = malloc(n + 1);
+
+	if (!out)
+		return NULL;
+	while (i < n) {
+		uint32_t c;
+		size_t len = sc_utf8_decode(s + i, n - i, &c);
+		bool bad = (c == 0xFFFD && len == 1) || c < 0x20 || c == 0x7f ||
+			   (c >= 0x80 && c < 0xa0);
+		if (bad) {
+			out[o++] = '?';
+		} else {
+			memcpy(out + o, s + i, len);
+			o += len;
+		}
+		i += len;
+	}
+	out[o] = '\0';
+	return out;
 }

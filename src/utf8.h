@@ -17,4 +17,10 @@ size_t sc_utf8_width(const char *s);
 /* Length in bytes of the longest prefix of s that fits in width columns. */
 size_t sc_utf8_prefix(const char *s, size_t width);
 
+/* A malloc'd copy of s safe to print on a terminal: control characters
+ * (C0, DEL and C1) and bytes that are not UTF-8 become '?', so data can
+ * never move the cursor, retitle the window or start an escape sequence.
+ * NULL when out of memory. */
+char *sc_printable_dup(const char *s);
+
 #endif
