@@ -51,6 +51,10 @@ int cli_finish_ctx(struct cli_ctx *ctx);
  * 0. */
 int cli_report(const struct sc_error *err);
 
+/* Set once a reader of standard output went away (cli_report saw
+ * SC_BROKEN_PIPE): the command ends quietly. */
+extern bool cli_output_closed;
+
 /* printf-style error: prints and returns status. */
 int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -79,7 +79,7 @@ static void show_progress(const struct sc_enforce_result *r, void *vctx)
 			(long long)r->purged, secs);
 		return;
 	}
-	if (secs < 0.5 && !p->shown)
+	if (secs < 0.25 && !p->shown)
 		return;
 	char left[32] = "";
 	if (r->done_share > 0.01 && r->done_share < 1.0)

@@ -55,7 +55,8 @@ static int finish_output(int rc)
 	errno = 0;
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return rc;
-	if (errno == EPIPE)
+	/* A closed pipe, now or already reported quietly by a writer. */
+	if (errno == EPIPE || cli_output_closed)
 		return rc;
 	return rc == SC_OK ? cli_fail(SC_IOERR, "cannot write output: %s",
 				      strerror(errno ? errno : EIO))

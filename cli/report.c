@@ -16,10 +16,14 @@ static void print_line(const char *msg)
 	putc('\n', stderr);
 }
 
+bool cli_output_closed;
+
 int cli_report(const struct sc_error *err)
 {
-	if (err->status == SC_BROKEN_PIPE)
+	if (err->status == SC_BROKEN_PIPE) {
+		cli_output_closed = true;
 		return SC_OK;
+	}
 	print_line(err->msg[0] ? err->msg : "unknown error");
 	return err->status ? err->status : SC_SOFTWARE;
 }

@@ -72,10 +72,10 @@ check "piped: the same whatever COLUMNS says" test "$piped" = "$again"
 
 out=$(on_tty 120 -- enforce --dry-run)
 check "enforce --dry-run on a terminal prints no progress line" bash -c '! grep -q "^enforce:" <<<"$1"' _ "$out"
-# Progress shows after half a second: give enforce enough batches.
+# Progress shows after a quarter of a second: give enforce enough batches.
 cp "$db" "$dir/p.db"
 sqlite3 "$dir/p.db" "PRAGMA journal_mode = WAL; INSERT INTO sessions (user_id, device_fingerprint, last_activity, is_active)
- WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
  SELECT 74, 'many' || i, '2024-01-01 00:00:00', 1 FROM n;" >/dev/null
 out=$(env TERM=xterm script -qec "$(printf '%q ' "$bin" --db "$dir/p.db" --now '2025-02-08 12:00:00' enforce --batch-size 10) 2>&1 >/dev/null" /dev/null </dev/null | tr '\r' '\n')
 check "enforce on a terminal shows progress on stderr (share, rate, time left)" grep -q 'enforce: .*expired.*%' <<<"$out"
