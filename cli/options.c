@@ -113,7 +113,8 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, shorts, all, &index)) != -1) {
 		int rc;
-		if (opt == '?' && optopt && strncmp(argv[optind - 1], "--", 2) == 0) {
+		if (opt == '?' && optopt && strncmp(argv[optind - 1], "--", 2) == 0 &&
+		    strchr(argv[optind - 1], '=')) {
 			/* a long option without a value, given one */
 			char name[64];
 			snprintf(name, sizeof(name), "%s", argv[optind - 1]);

@@ -557,7 +557,7 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 {
 	const struct sc_backend *be = db->backend;
 	const struct sc_enforce_opts *o = c->o;
-	int64_t user = o->has_user ? o->user_id : -1;
+	const int64_t *user = o->has_user ? &o->user_id : NULL; /* ids may be negative */
 
 	c->ids.n = 0;
 	c->done = 0;

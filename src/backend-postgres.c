@@ -1056,7 +1056,7 @@ static int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 
 /* Active (or inactive) sessions idle since before cutoff, walked in id
  * order from after (the primary key), or within one user's rows. */
-static int candidates(struct pg_db *db, bool active, int64_t cutoff, int64_t user_id,
+static int candidates(struct pg_db *db, bool active, int64_t cutoff, const int64_t *user_id,
 		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err)
 {
 	/* FOR NO KEY UPDATE: a row the application refreshed since this
@@ -1075,20 +1075,20 @@ static int candidates(struct pg_db *db, bool active, int64_t cutoff, int64_t use
 		ubuf[INT64_PARAM_LEN];
 	const char *params[4] = {
 		int64_param(after, abuf), time_param(cutoff, tbuf), int64_param(limit, lbuf),
-		int64_param(user_id, ubuf),
+		user_id ? int64_param(*user_id, ubuf) : NULL,
 	};
 
-	return collect_ids(db, sql[active][user_id >= 0], user_id >= 0 ? 4 : 3, params, out, err);
+	return collect_ids(db, sql[active][user_id != NULL], user_id ? 4 : 3, params, out, err);
 }
 
-static int pg_idle_candidates(struct sc_db *base, int64_t cutoff, int64_t user_id,
+static int pg_idle_candidates(struct sc_db *base, int64_t cutoff, const int64_t *user_id,
 			      int64_t after, int64_t limit, struct sc_ids *out,
 			      struct sc_error *err)
 {
 	return candidates(to_pg(base), true, cutoff, user_id, after, limit, out, err);
 }
 
-static int pg_purge_candidates(struct sc_db *base, int64_t cutoff, int64_t user_id,
+static int pg_purge_candidates(struct sc_db *base, int64_t cutoff, const int64_t *user_id,
 			       int64_t after, int64_t limit, struct sc_ids *out,
 			       struct sc_error *err)
 {

@@ -912,7 +912,7 @@ static int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t 
 /* Active (or inactive) sessions idle since before cutoff, walked in id
  * order from after: a rowid range scan (or the user's index), and
  * sessctl_time() compares exactly whatever form the time was written in. */
-static int candidates(struct sqlite_db *db, bool active, int64_t cutoff, int64_t user_id,
+static int candidates(struct sqlite_db *db, bool active, int64_t cutoff, const int64_t *user_id,
 		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err)
 {
 #define CANDIDATES(state, user) \
@@ -925,24 +925,24 @@ static int candidates(struct sqlite_db *db, bool active, int64_t cutoff, int64_t
 	};
 	sqlite3_stmt *st;
 
-	if (prepare(db, sql[active][user_id >= 0], &st, err) < 0)
+	if (prepare(db, sql[active][user_id != NULL], &st, err) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, after);
 	bind_time_us(st, 2, cutoff);
-	if (user_id >= 0)
-		sqlite3_bind_int64(st, 3, user_id);
+	if (user_id)
+		sqlite3_bind_int64(st, 3, *user_id);
 	sqlite3_bind_int64(st, 4, limit);
 	return collect_ids(db, st, out, err);
 }
 
-static int sqlite_idle_candidates(struct sc_db *base, int64_t cutoff, int64_t user_id,
+static int sqlite_idle_candidates(struct sc_db *base, int64_t cutoff, const int64_t *user_id,
 				  int64_t after, int64_t limit, struct sc_ids *out,
 				  struct sc_error *err)
 {
 	return candidates(to_sqlite(base), true, cutoff, user_id, after, limit, out, err);
 }
 
-static int sqlite_purge_candidates(struct sc_db *base, int64_t cutoff, int64_t user_id,
+static int sqlite_purge_candidates(struct sc_db *base, int64_t cutoff, const int64_t *user_id,
 				   int64_t after, int64_t limit, struct sc_ids *out,
 				   struct sc_error *err)
 {

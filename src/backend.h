@@ -184,14 +184,15 @@ struct sc_backend {
 			      struct sc_error *err);
 	/* Appends to out, in ascending id order, the ids of at most limit
 	 * active sessions with an id greater than after whose last_activity
-	 * is before cutoff; user_id < 0: all users. Batches walk the table in
+	 * is before cutoff; of *user_id's sessions only, or with user_id
+	 * NULL of every user's. Batches walk the table in
 	 * id order, so each one writes neighbouring pages. The rows stay
 	 * locked, as selected, until the transaction ends. */
-	int (*idle_candidates)(struct sc_db *db, int64_t cutoff, int64_t user_id, int64_t after,
-			       int64_t limit, struct sc_ids *out, struct sc_error *err);
+	int (*idle_candidates)(struct sc_db *db, int64_t cutoff, const int64_t *user_id,
+			       int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
 	/* The same for inactive sessions (purge). */
-	int (*purge_candidates)(struct sc_db *db, int64_t cutoff, int64_t user_id, int64_t after,
-				int64_t limit, struct sc_ids *out, struct sc_error *err);
+	int (*purge_candidates)(struct sc_db *db, int64_t cutoff, const int64_t *user_id,
+				int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
 	/* Appends the ids of at most limit users with more than max active
 	 * sessions and an id greater than after, in ascending id order. */
 	int (*users_over_limit)(struct sc_db *db, int64_t max, int64_t after, int64_t limit,

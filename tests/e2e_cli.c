@@ -206,3 +206,43 @@ Test(cli, output_that_cannot_be_written_exits_74)
 		EXPECT_FAIL(r, 74);
 	}
 }
+
+Test(cli, a_long_option_given_a_value_says_it_takes_none_and_changes_nothing)
+{
+	fx_standard();
+	char *before = db_dump();
+	struct run *r = RUN("logout", "--dry-run=yes", "10");
+
+	EXPECT_FAIL(r, 64);
+	EXPECT_NO_OUT(r);
+	EXPECT_ERR_HAS(r, "option '--dry-run' takes no value");
+	r = RUN("logout", "10", "--dry-run=");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "option '--dry-run' takes no value");
+	r = RUN("list-user", "alice", "--all=1");
+	EXPECT_FAIL(r, 64);
+	EXPECT_NO_OUT(r);
+	EXPECT_ERR_HAS(r, "option '--all' takes no value");
+	r = RUN("count", "--no-header=yes");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "option '--no-header' takes no value");
+	EXPECT_UNCHANGED(before);
+	free(before);
+}
+
+/* The check for a long option given a value must not catch an unknown
+ * short option that merely follows a long one. */
+Test(cli, an_unknown_short_option_after_a_long_flag_is_named_as_unknown)
+{
+	fx_standard();
+	struct run *r = RUN("count", "--no-header", "-Zq");
+
+	EXPECT_FAIL(r, 64);
+	EXPECT_NO_OUT(r);
+	EXPECT_ERR_HAS(r, "'-Z'");
+	cr_expect_null(strstr(r->err, "takes no value"), "%s: misreported: %s", r->what, r->err);
+	r = RUN("list-user", "alice", "--all", "-Zq");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "'-Z'");
+	cr_expect_null(strstr(r->err, "takes no value"), "%s: misreported: %s", r->what, r->err);
+}

@@ -295,6 +295,74 @@ Test(enforce, user_restricts_every_step_to_that_user)
 	free(before);
 }
 
+/* ---- ids 0 and below ---- */
+
+/* Users 1-10, 0 (zero) and -5 (neg), then sessions as fx() takes them. */
+static void fx_low_ids(const char *values)
+{
+	char *sql = malloc(strlen(values) + 256);
+
+	cr_assert_not_null(sql);
+	users_in(e2e_db());
+	db_exec("INSERT INTO users (id, email, username, role) VALUES "
+		"(0, 'zero@example.com', 'zero', 'user'), (-5, 'neg@example.com', 'neg', 'user')");
+	sprintf(sql, "INSERT INTO sessions (id, user_id, last_activity, is_active) VALUES %s", values);
+	db_exec(sql);
+	db_exec("UPDATE sessions SET device_fingerprint = 'fp' || id, created_at = '2024-01-01 00:00:00'");
+	free(sql);
+	db_fix_sequence_in(e2e_db());
+}
+
+/* zero (0) and neg (-5): 4 recent active sessions each, -1 and -11 the
+ * oldest; bob: -20 idle past the timeout, -21 closed long ago. */
+#define FX_LOW_IDS                                                                       \
+	"(0, 0, '2025-02-28 10:00:00', TRUE), (-1, 0, '2025-02-28 09:00:00', TRUE), "      \
+	"(1, 0, '2025-02-28 11:00:00', TRUE), (2, 0, '2025-02-28 12:00:00', TRUE), "       \
+	"(-10, -5, '2025-02-28 10:00:00', TRUE), (-11, -5, '2025-02-28 08:00:00', TRUE), " \
+	"(-12, -5, '2025-02-28 11:00:00', TRUE), (-13, -5, '2025-02-28 12:00:00', TRUE), " \
+	"(-20, 2, '2024-06-01 00:00:00', TRUE), (-21, 2, '2024-06-01 00:00:00', FALSE)"
+
+Test(enforce, user_id_0_over_the_limit_loses_its_oldest_session)
+{
+	fx_low_ids(FX_LOW_IDS);
+	struct run *r = W("--user", "zero", "-o", "csv", SUMMARY);
+
+	EXPECT_SUMMARY(r, CSV_HEAD "0,1,0,false\r\n");
+	EXPECT_ROWS(AUDIT_SQL, "-1|0|over-limit|cron|-\n");
+	r = W("--user", "0", "-o", "csv", SUMMARY);
+	EXPECT_SUMMARY(r, CSV_HEAD "0,0,0,false\r\n");
+}
+
+Test(enforce, every_step_walks_user_and_session_ids_0_and_below)
+{
+	fx_low_ids(FX_LOW_IDS);
+	char *before = db_dump();
+	struct run *dry = W("--purge-after", "30d", "--dry-run", "-o", "csv", "--columns", "change,id", "-q");
+
+	EXPECT_OK(dry);
+	EXPECT_OUT(dry, "change,id\r\nexpired,-20\r\nover-limit,-11\r\nover-limit,-1\r\n"
+			"purged,-21\r\npurged,-20\r\n");
+	EXPECT_UNCHANGED(before);
+	struct run *r = W("--purge-after", "30d", "-o", "csv", SUMMARY);
+	EXPECT_SUMMARY(r, CSV_HEAD "1,2,2,false\r\n");
+	EXPECT_ROWS("SELECT session_id, user_id, action FROM sessctl_audit ORDER BY session_id, action",
+		    "-21|2|purge\n-20|2|expire\n-20|2|purge\n-11|-5|over-limit\n-1|0|over-limit\n");
+	EXPECT_ROWS(ACTIVE_SQL, "-13|1\n-12|1\n-11|0\n-10|1\n-1|0\n0|1\n1|1\n2|1\n");
+	free(before);
+}
+
+/* --user of a user whose id is negative still means only that user. */
+Test(enforce, user_with_a_negative_id_restricts_every_step_to_that_user)
+{
+	fx_low_ids(FX_LOW_IDS);
+	struct run *r = W("--user", "neg", "--purge-after", "30d", "-o", "csv", SUMMARY);
+
+	EXPECT_SUMMARY(r, CSV_HEAD "0,1,0,false\r\n");
+	EXPECT_ROWS(AUDIT_SQL, "-11|-5|over-limit|cron|-\n");
+	EXPECT_ROWS("SELECT id, CASE WHEN is_active THEN 1 ELSE 0 END FROM sessions WHERE user_id = 2",
+		    "-21|0\n-20|1\n");
+}
+
 /* ---- a larger fixture: batches, idempotence, dry run ---- */
 
 /* 300 sessions over users 1-10, active or not, idle from 0 to 74 days

@@ -6,7 +6,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <libpq-fe.h>
 
 #include "../src/migrations.h"
 
@@ -336,6 +339,63 @@ Test(postgres_only, the_clients_time_zone_and_date_style_do_not_change_the_outpu
 	EXPECT_OUT(opts, plain->out);
 	EXPECT_OK(idle);
 	cr_expect(strncmp(idle->out, "11\r\n10\r\n12\r\n", 12) == 0, "--idle-for under PGTZ: %s", idle->out);
+}
+
+/* ---- the application writing while enforce runs ---- */
+
+static void pg_ok(PGconn *c, const char *sql)
+{
+	PGresult *res = PQexec(c, sql);
+
+	cr_assert_eq(PQresultStatus(res), PGRES_COMMAND_OK, "%s: %s", sql, PQresultErrorMessage(res));
+	PQclear(res);
+}
+
+/* How many other connections to the test's database wait for a lock. */
+static long long lock_waiters(void)
+{
+	return db_int("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+		      " AND wait_event_type = 'Lock'");
+}
+
+/* bob's session 50 was idle for 100 days; 51-53 are recent. The
+ * application refreshes 50 in a transaction that commits only once
+ * enforce (at the real time) is waiting for it: 50 must stay active and
+ * never be expired, and the device limit, ranking the refreshed 50 as
+ * the most recent, closes 51, the oldest of the others. */
+Test(postgres_only, a_session_the_application_refreshes_while_enforce_runs_is_not_expired)
+{
+	fx_standard();
+	db_exec("INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" VALUES (50, 2, 'r50', now() - interval '200 days', now() - interval '100 days', TRUE),"
+		" (51, 2, 'r51', now() - interval '1 day', now() - interval '3 hours', TRUE),"
+		" (52, 2, 'r52', now() - interval '1 day', now() - interval '2 hours', TRUE),"
+		" (53, 2, 'r53', now() - interval '1 day', now() - interval '1 hour', TRUE);"
+		"UPDATE sessions SET is_active = FALSE WHERE id = 20");
+	PGconn *app = PQconnectdb(e2e_url());
+	cr_assert_eq(PQstatus(app), CONNECTION_OK, "%s", PQerrorMessage(app));
+	pg_ok(app, "BEGIN");
+	pg_ok(app, "UPDATE sessions SET last_activity = now() WHERE id = 50");
+
+	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
+				       ARGV("enforce", "--user", "bob", "--actor", "cron", "-o", "csv",
+					    "--columns", "expired,over_limit,purged,interrupted"));
+	bool waited = false;
+	for (int i = 0; i < 250 && !waited; i++) { /* up to 5 s */
+		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+		waited = lock_waiters() > 0;
+	}
+	nanosleep(&(struct timespec){ .tv_nsec = 200000000 }, NULL);
+	pg_ok(app, "COMMIT");
+	PQfinish(app);
+	struct run *r = e2e_wait(p);
+
+	cr_expect(waited, "enforce never waited for the application's transaction");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "expired,over_limit,purged,interrupted\r\n0,1,0,false\r\n");
+	EXPECT_ROWS("SELECT id, CASE WHEN is_active THEN 1 ELSE 0 END FROM sessions WHERE user_id = 2 ORDER BY id",
+		    "20|0\n21|0\n50|1\n51|0\n52|1\n53|1\n");
+	EXPECT_ROWS("SELECT session_id, action FROM sessctl_audit ORDER BY id", "51|over-limit\n");
 }
 
 /* ---- an ORM's schema: timestamp without time zone, integer ids ---- */

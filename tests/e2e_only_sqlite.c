@@ -59,6 +59,79 @@ Test(sqlite_only, reads_timestamps_in_every_form_applications_write)
 	EXPECT_OUT(r, "{\"id\":34,\"last_activity\":\"2025-02-08T10:30:00Z\"}\n");
 }
 
+/* Forms julianday() rejected (+HHMM and +HH offsets, a lowercase 't', a
+ * comma before the fraction) are compared and ordered as the times they
+ * show, to the microsecond: idle for enforce and --idle-for, and in their
+ * place in list-user. tess's sessions, oldest first:
+ *   51 10:00:00 (+0000)     58 10:00:00 (plain: ties 51, higher id first)
+ *   52 10:00:01 (+02)       53 10:00:02 (+02:00)    54 10:00:03 (t, Z)
+ *   56 10:00:04             55 10:00:04,5           57 10:00:04.500 (ties 55)
+ *   59 2025-02-28 (recent) */
+#define FORMS_SQL                                                                                  \
+	"INSERT INTO users (id, email, username) VALUES (9, 'tess@example.com', 'tess');\n"         \
+	"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)" \
+	" VALUES\n"                                                                                 \
+	" (51, 9, 'f51', '2024-01-01 00:00:00', '2024-01-01 10:00:00+0000', 1),\n"                  \
+	" (52, 9, 'f52', '2024-01-01 00:00:00', '2024-01-01 12:00:01+02', 1),\n"                    \
+	" (53, 9, 'f53', '2024-01-01 00:00:00', '2024-01-01 12:00:02+02:00', 1),\n"                 \
+	" (54, 9, 'f54', '2024-01-01 00:00:00', '2024-01-01t10:00:03Z', 1),\n"                      \
+	" (55, 9, 'f55', '2024-01-01 00:00:00', '2024-01-01 10:00:04,5', 1),\n"                     \
+	" (56, 9, 'f56', '2024-01-01 00:00:00', '2024-01-01 10:00:04', 1),\n"                       \
+	" (57, 9, 'f57', '2024-01-01 00:00:00', '2024-01-01 10:00:04.500', 1),\n"                   \
+	" (58, 9, 'f58', '2024-01-01 00:00:00', '2024-01-01 10:00:00', 1),\n"                       \
+	" (59, 9, 'f59', '2024-01-01 00:00:00', '2025-02-28 10:00:00', 1);"
+
+#define IDS(...) RUN("list-user", "tess", "-o", "csv", "--no-header", "--columns", "id", __VA_ARGS__)
+
+Test(sqlite_only, times_julianday_rejects_are_idle_and_ordered_as_the_times_they_show)
+{
+	fx_standard();
+	db_exec(FORMS_SQL);
+	struct run *r = IDS("--limit", "100");
+
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "59\r\n57\r\n55\r\n56\r\n54\r\n53\r\n52\r\n58\r\n51\r\n");
+	r = IDS("--idle-for", "30d", "--now", "2025-03-01 00:00:00");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "57\r\n55\r\n56\r\n54\r\n53\r\n52\r\n58\r\n51\r\n");
+	/* idle 1 s at 10:00:05 means last active at 10:00:04 or before: not
+	 * half a second later */
+	r = IDS("--idle-for", "1s", "--now", "2024-01-01 10:00:05");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "56\r\n54\r\n53\r\n52\r\n58\r\n51\r\n");
+	r = IDS("--idle-for", "3s", "--now", "2024-01-01 10:00:04");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "52\r\n58\r\n51\r\n");
+
+	r = RUN("enforce", "--user", "tess", "--now", "2025-03-01 00:00:00", "--actor", "cron",
+		"--max-sessions", "100", "-o", "csv", "--columns", "expired,over_limit,purged,interrupted");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "expired,over_limit,purged,interrupted\r\n8,0,0,false\r\n");
+	EXPECT_ROWS("SELECT id FROM sessions WHERE user_id = 9 AND is_active", "59\n");
+	EXPECT_ROWS("SELECT session_id FROM sessctl_audit WHERE action = 'expire' ORDER BY session_id",
+		    "51\n52\n53\n54\n55\n56\n57\n58\n");
+}
+
+/* The device limit ranks by the same times: 64 is the oldest though it
+ * has the highest id, whatever form each row was written in. */
+Test(sqlite_only, the_device_limit_ranks_times_julianday_rejects_by_the_times_they_show)
+{
+	fx_standard();
+	db_exec("INSERT INTO users (id, email, username) VALUES (9, 'tess@example.com', 'tess');\n"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" VALUES\n"
+		" (61, 9, 'f61', '2024-01-01 00:00:00', '2025-02-28 10:00:03,5', 1),\n"
+		" (62, 9, 'f62', '2024-01-01 00:00:00', '2025-02-28t10:00:02Z', 1),\n"
+		" (63, 9, 'f63', '2024-01-01 00:00:00', '2025-02-28 12:00:01+02', 1),\n"
+		" (64, 9, 'f64', '2024-01-01 00:00:00', '2025-02-28 10:00:00+0000', 1);");
+	struct run *r = RUN("enforce", "--user", "tess", "--now", "2025-03-01 00:00:00", "--actor", "cron",
+			    "-o", "csv", "--columns", "expired,over_limit,purged,interrupted");
+
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "expired,over_limit,purged,interrupted\r\n0,1,0,false\r\n");
+	EXPECT_ROWS("SELECT session_id, action FROM sessctl_audit", "64|over-limit\n");
+}
+
 Test(sqlite_only, an_unreadable_timestamp_is_bad_input_data)
 {
 	fx_standard();

@@ -127,3 +127,31 @@ Test(output, color_always_dims_closed_sessions)
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "ID\n20\n\033[2m21\033[0m\n");
 }
+
+/* Text from the database never drives the terminal: escape sequences
+ * (colours, an OSC retitling the window), BEL and C1 controls show as '?'
+ * in tables, while JSON keeps the data exactly, escaped. */
+#define HOSTILE_SQL                                                                          \
+	"UPDATE sessions SET device_name = 'A\033[31mB\033]0;title\007C\007D',"              \
+	" browser = 'x\xc2\x9b" "y' WHERE id = 20"
+
+Test(output, control_characters_show_as_question_marks_in_tables_and_stay_escaped_in_json)
+{
+	fx_standard();
+	db_exec(HOSTILE_SQL);
+	struct run *table = RUN("list-user", "bob", "--columns", "id,device_name,browser");
+	struct run *single = RUN("show", "20", "--columns", "device_name,browser");
+	struct run *colour = RUN("list-user", "bob", "--columns", "device_name", "--color", "always", "--no-header");
+	struct run *json = RUN("list-user", "bob", "-o", "json", "--columns", "id,device_name");
+
+	EXPECT_OK(table);
+	EXPECT_OUT(table, "ID  DEVICE_NAME           BROWSER\n"
+			  "20  A?[31mB?]0;title?C?D  x?y\n");
+	EXPECT_OK(single);
+	EXPECT_OUT(single, "DEVICE_NAME  A?[31mB?]0;title?C?D\n"
+			   "BROWSER      x?y\n");
+	EXPECT_OK(colour);
+	EXPECT_OUT(colour, "A?[31mB?]0;title?C?D\n");
+	EXPECT_OK(json);
+	EXPECT_OUT(json, "[\n{\"id\":20,\"device_name\":\"A\\u001b[31mB\\u001b]0;title\\u0007C\\u0007D\"}\n]\n");
+}

@@ -207,3 +207,72 @@ Test(redact, null_or_empty_secret_changes_nothing)
 	sc_redact_secret(buf, sizeof(buf), "absent");
 	cr_expect_str_eq(buf, "nothing to hide");
 }
+
+/* libpq ends the userinfo of a URL at the first '@' before any '/', so a
+ * password may hold '?' or '#'; a keyword value without quotes runs to
+ * the first blank that no backslash escapes. */
+struct redact_leak_case {
+	const char *in;
+	const char *out;
+	const char *secret; /* a part of the password that must not remain */
+};
+
+static struct redact_leak_case redact_masks_passwords_holding_url_delimiters_or_escaped_blanks_cases[] = {
+	{ "postgresql://u:se?cret@h/db", "postgresql://u:***@h/db", "cret" },
+	{ "postgresql://u:a#b@h/db", "postgresql://u:***@h/db", "a#b" },
+	{ "postgresql://u:se?cret@h/db?sslmode=require", "postgresql://u:***@h/db?sslmode=require", "cret" },
+	{ "postgres://u:x#y?z@h:5432/db", "postgres://u:***@h:5432/db", "y?z" },
+	{ "host=x password=top\\ secret99 user=u", "host=x password=*** user=u", "secret99" },
+	{ "password=a\\ b\\ secret99", "password=***", "secret99" },
+	{ "host=x password=top\\\\ secret99 user=u", "host=x password=*** secret99 user=u", "top" },
+};
+
+ParameterizedTestParameters(redact, masks_passwords_holding_url_delimiters_or_escaped_blanks)
+{
+	CASE_INDEXES(redact_masks_passwords_holding_url_delimiters_or_escaped_blanks_cases);
+}
+
+ParameterizedTest(size_t *case_, redact, masks_passwords_holding_url_delimiters_or_escaped_blanks)
+{
+	struct redact_leak_case *c = &redact_masks_passwords_holding_url_delimiters_or_escaped_blanks_cases[*case_];
+	char *r = sc_redact_conninfo(c->in);
+
+	cr_assert_not_null(r);
+	cr_expect_str_eq(r, c->out, "redact('%s') = '%s', expected '%s'", c->in, r, c->out);
+	cr_expect_null(strstr(r, c->secret), "'%s' leaks '%s'", r, c->secret);
+	free(r);
+}
+
+/* Every buffer size from 0 to 12 bytes, every secret position: nothing is
+ * written past len, the text stays terminated, and (when "***" fits at
+ * all) no occurrence of the secret remains. */
+Test(redact, secret_never_writes_past_a_tiny_buffer)
+{
+	static const char *const texts[] = { "b", "bb", "xb", "bxb", "xbxbxb", "abcabc", "xxxxxxxxxxxb" };
+	static const char *const secrets[] = { "b", "bx", "abc", "xxxxxxxxxxxb" };
+
+	for (size_t len = 0; len <= 12; len++) {
+		for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+			for (size_t s = 0; s < sizeof(secrets) / sizeof(secrets[0]); s++) {
+				char mem[12 + 16];
+				memset(mem, 'Z', sizeof(mem));
+				if (len > 0) {
+					size_t n = strlen(texts[t]) < len - 1 ? strlen(texts[t]) : len - 1;
+					memcpy(mem, texts[t], n);
+					mem[n] = '\0';
+				}
+				sc_redact_secret(mem, len, secrets[s]);
+				for (size_t i = len; i < sizeof(mem); i++)
+					cr_assert_eq(mem[i], 'Z', "len %zu, '%s' without '%s': byte %zu written",
+						     len, texts[t], secrets[s], i);
+				if (len == 0)
+					continue;
+				cr_assert_lt(strnlen(mem, len), len, "len %zu, '%s' without '%s': not terminated",
+					     len, texts[t], secrets[s]);
+				if (len >= 4)
+					cr_expect_null(strstr(mem, secrets[s]), "len %zu: '%s' still holds '%s'",
+						       len, mem, secrets[s]);
+			}
+		}
+	}
+}

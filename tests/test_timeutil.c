@@ -112,6 +112,76 @@ Test(time_parse, rejects_null)
 	cr_expect_eq(t, 42);
 }
 
+/* To the microsecond: what SQLite's sessctl_time() compares and orders
+ * by, so that two rows within one second still sort as PostgreSQL's. */
+struct time_us_case {
+	const char *in;
+	int64_t us;
+};
+
+#define US(t) ((int64_t)(t) * INT64_C(1000000))
+
+static struct time_us_case time_parse_us_keeps_fractions_and_offsets_cases[] = {
+	{ "2025-02-08 10:30:00", US(T_2025_02_08_103000) },
+	{ "2025-02-08 10:30:00.5", US(T_2025_02_08_103000) + 500000 },
+	{ "2025-02-08 10:30:00,5", US(T_2025_02_08_103000) + 500000 },
+	{ "2025-02-08 10:30:00.000001", US(T_2025_02_08_103000) + 1 },
+	{ "2025-02-08 10:30:00.123456", US(T_2025_02_08_103000) + 123456 },
+	{ "2025-02-08 10:30:00.1234567", US(T_2025_02_08_103000) + 123456 },
+	{ "2025-02-08 10:30:00.999999999", US(T_2025_02_08_103000) + 999999 },
+	{ "2025-02-08T10:30:00.250Z", US(T_2025_02_08_103000) + 250000 },
+	{ "2025-02-08t10:30:00Z", US(T_2025_02_08_103000) },
+	{ "2025-02-08 10:30:00+0000", US(T_2025_02_08_103000) },
+	{ "2025-02-08 12:30:00+02", US(T_2025_02_08_103000) },
+	{ "2025-02-08 12:30:00.75+02:00", US(T_2025_02_08_103000) + 750000 },
+	{ "2025-02-08T11:30:00.250+0100", US(T_2025_02_08_103000) + 250000 },
+	{ "2025-02-08T05:00:00.5-05:30", US(T_2025_02_08_103000) + 500000 },
+	{ "2025-02-08", US(INT64_C(1738972800)) },
+	{ "1970-01-01 00:00:00.000001", 1 },
+	{ "1969-12-31 23:59:59.5", -500000 },
+	{ "1969-12-31 23:59:59", -1000000 },
+};
+
+ParameterizedTestParameters(time_parse_us, keeps_fractions_and_offsets)
+{
+	CASE_INDEXES(time_parse_us_keeps_fractions_and_offsets_cases);
+}
+
+ParameterizedTest(size_t *case_, time_parse_us, keeps_fractions_and_offsets)
+{
+	struct time_us_case *c = &time_parse_us_keeps_fractions_and_offsets_cases[*case_];
+	int64_t us = 42, t = 42;
+
+	cr_assert_eq(sc_time_parse_us(c->in, &us), 0, "'%s' rejected", c->in);
+	cr_expect_eq(us, c->us, "'%s' = %lld us, expected %lld", c->in, (long long)us, (long long)c->us);
+	/* whole seconds: the same time, fractions toward the past */
+	cr_assert_eq(sc_time_parse(c->in, &t), 0, "'%s' rejected by sc_time_parse", c->in);
+	cr_expect_eq(t, c->us >= 0 ? c->us / 1000000 : -((-c->us + 999999) / 1000000),
+		     "'%s' = %lld s", c->in, (long long)t);
+}
+
+ParameterizedTestParameters(time_parse_us, rejects_what_time_parse_rejects)
+{
+	CASE_INDEXES(time_parse_rejects_garbage_and_impossible_dates_cases);
+}
+
+ParameterizedTest(size_t *case_, time_parse_us, rejects_what_time_parse_rejects)
+{
+	const char **in = &time_parse_rejects_garbage_and_impossible_dates_cases[*case_];
+	int64_t us = 42;
+
+	cr_expect_eq(sc_time_parse_us(*in, &us), -1, "'%s' accepted as %lld", *in, (long long)us);
+	cr_expect_eq(us, 42, "'%s': out changed on failure", *in);
+}
+
+Test(time_parse_us, rejects_null)
+{
+	int64_t us = 42;
+
+	cr_expect_eq(sc_time_parse_us(NULL, &us), -1);
+	cr_expect_eq(us, 42);
+}
+
 struct format_case {
 	int64_t t;
 	const char *rfc3339;
@@ -161,6 +231,43 @@ Test(time_format, keeps_the_fixed_width_for_times_beyond_year_9999_and_before_ye
 	sc_time_format_rfc3339(INT64_MAX, rfc);
 	sc_time_format_rfc3339(INT64_MIN, rfc);
 	cr_expect_eq(strlen(rfc), SC_TIME_RFC3339_LEN - 1, "'%s'", rfc);
+}
+
+/* Both databases take years 1 to 9999 (PostgreSQL has no year 0): times
+ * outside are written as the first or the last second of that range. */
+struct clamp_case {
+	int64_t t;
+	const char *rfc3339;
+	const char *sql;
+};
+
+static struct clamp_case time_format_clamps_to_years_1_to_9999_cases[] = {
+	{ INT64_C(-62135596800), "0001-01-01T00:00:00Z", "0001-01-01 00:00:00" }, /* the first second */
+	{ INT64_C(-62135596799), "0001-01-01T00:00:01Z", "0001-01-01 00:00:01" },
+	{ INT64_C(-62135596801), "0001-01-01T00:00:00Z", "0001-01-01 00:00:00" }, /* year 0 */
+	{ INT64_C(-62167219200), "0001-01-01T00:00:00Z", "0001-01-01 00:00:00" }, /* 0000-01-01 */
+	{ INT64_C(-99999999999), "0001-01-01T00:00:00Z", "0001-01-01 00:00:00" },
+	{ INT64_MIN, "0001-01-01T00:00:00Z", "0001-01-01 00:00:00" },
+	{ INT64_C(253402300799), "9999-12-31T23:59:59Z", "9999-12-31 23:59:59" }, /* the last second */
+	{ INT64_C(253402300800), "9999-12-31T23:59:59Z", "9999-12-31 23:59:59" }, /* 10000-01-01 */
+	{ INT64_C(253402300800) + 86400 * 200, "9999-12-31T23:59:59Z", "9999-12-31 23:59:59" },
+	{ INT64_MAX, "9999-12-31T23:59:59Z", "9999-12-31 23:59:59" },
+};
+
+ParameterizedTestParameters(time_format, clamps_to_years_1_to_9999)
+{
+	CASE_INDEXES(time_format_clamps_to_years_1_to_9999_cases);
+}
+
+ParameterizedTest(size_t *case_, time_format, clamps_to_years_1_to_9999)
+{
+	struct clamp_case *c = &time_format_clamps_to_years_1_to_9999_cases[*case_];
+	char rfc[SC_TIME_RFC3339_LEN], sql[SC_TIME_SQL_LEN];
+
+	sc_time_format_rfc3339(c->t, rfc);
+	sc_time_format_sql(c->t, sql);
+	cr_expect_str_eq(rfc, c->rfc3339, "rfc3339(%lld) = '%s'", (long long)c->t, rfc);
+	cr_expect_str_eq(sql, c->sql, "sql(%lld) = '%s'", (long long)c->t, sql);
 }
 
 Test(time_format, round_trips_through_parse_for_every_day_from_1900_to_2100)

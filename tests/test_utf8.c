@@ -1,7 +1,9 @@
-/* Unit tests of src/utf8.c: decoding, terminal width, prefixes. */
+/* Unit tests of src/utf8.c: decoding, terminal width, prefixes, text made
+ * safe to print. */
 #include "unit.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../src/utf8.h"
@@ -118,4 +120,46 @@ ParameterizedTest(size_t *case_, utf8, decode_reads_one_character_or_replaces_a_
 
 	cr_expect_eq(len, c->len, "length %zu, expected %zu", len, c->len);
 	cr_expect_eq(cp, c->cp, "U+%04X, expected U+%04X", (unsigned)cp, (unsigned)c->cp);
+}
+
+struct printable_case {
+	const char *in;
+	const char *out;
+};
+
+static struct printable_case utf8_printable_dup_replaces_control_characters_and_bad_bytes_cases[] = {
+	{ "", "" },
+	{ "Chrome on Windows 10", "Chrome on Windows 10" },
+	{ "caf\xc3\xa9", "caf\xc3\xa9" },                        /* café */
+	{ "\xe6\x9d\xb1\xe4\xba\xac \xed\x95\x9c", "\xe6\x9d\xb1\xe4\xba\xac \xed\x95\x9c" }, /* CJK, Hangul */
+	{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" },                /* emoji */
+	{ "a\xc2\xa0" "b", "a\xc2\xa0" "b" },                  /* U+00A0, just past C1 */
+	{ "\x1b[31mred\x1b[0m", "?[31mred?[0m" },              /* ESC: colours */
+	{ "\x1b]0;title\x07x", "?]0;title?x" },                /* OSC retitling, BEL-ended */
+	{ "ding\x07", "ding?" },                               /* BEL */
+	{ "a\x7f" "b", "a?b" },                                 /* DEL */
+	{ "\xc2\x9b" "31m", "?31m" },                           /* U+009B CSI, one '?' */
+	{ "\xc2\x80\xc2\x9f", "??" },                           /* C1 from first to last */
+	{ "a\tb\nc\rd", "a?b?c?d" },
+	{ "\xff", "?" },                                       /* not UTF-8 */
+	{ "x\xc3", "x?" },                                     /* truncated sequence */
+	{ "\xc0\xaf", "??" },                                   /* overlong: two bad bytes */
+	{ "\xe6\x9d\x1b", "???" },                               /* broken sequence, then ESC */
+	{ "ok\xef\xbf\xbd", "ok\xef\xbf\xbd" },                    /* a real U+FFFD stays */
+};
+
+ParameterizedTestParameters(utf8, printable_dup_replaces_control_characters_and_bad_bytes)
+{
+	CASE_INDEXES(utf8_printable_dup_replaces_control_characters_and_bad_bytes_cases);
+}
+
+ParameterizedTest(size_t *case_, utf8, printable_dup_replaces_control_characters_and_bad_bytes)
+{
+	struct printable_case *c = &utf8_printable_dup_replaces_control_characters_and_bad_bytes_cases[*case_];
+	char *out = sc_printable_dup(c->in);
+
+	cr_assert_not_null(out);
+	cr_expect_str_eq(out, c->out, "case %zu: got '%s', expected '%s'", *case_, out, c->out);
+	cr_expect_neq(out, c->in, "not a copy");
+	free(out);
 }

@@ -1,0 +1,187 @@
+/* Output that goes away: a reader that closed the pipe ends any command
+ * quietly with status 0, whatever it was printing (a bare count, help, a
+ * dry run reporting as it goes); any other write error (a full disk) is
+ * status 74 with one line saying so, never "out of memory". */
+#include "e2e.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+TestSuite(closed_pipe, .init = e2e_setup, .fini = e2e_teardown, .timeout = 60);
+
+struct piped {
+	int status;  /* exit status; 128 + N when killed by signal N */
+	char *err;   /* standard error */
+	char what[256];
+};
+
+/* Runs sessctl (with --db unless no_db) with standard output into a pipe
+ * whose reading end is already closed, so that every write fails with
+ * EPIPE (or, should sessctl not ignore it, SIGPIPE kills it). */
+static struct piped into_closed_pipe(bool no_db, const char *const *argv)
+{
+	struct piped p = { 0 };
+	const char *args[96];
+	size_t n = 0;
+	char err_path[512];
+	int fd[2], ws;
+	pid_t pid;
+
+	args[n++] = "sessctl";
+	if (!no_db) {
+		args[n++] = "--db";
+		args[n++] = e2e_url();
+	}
+	for (size_t i = 0; argv[i]; i++) {
+		cr_assert_lt(n, sizeof(args) / sizeof(args[0]) - 1, "too many arguments");
+		args[n++] = argv[i];
+	}
+	args[n] = NULL;
+	for (size_t i = no_db ? 1 : 3, len = 0; args[i] && len < sizeof(p.what) - 1; i++)
+		len += (size_t)snprintf(p.what + len, sizeof(p.what) - len, "%s%s", len ? " " : "", args[i]);
+	snprintf(err_path, sizeof(err_path), "%s/closed-pipe.err", e2e_dir());
+	cr_assert_eq(pipe(fd), 0);
+	close(fd[0]);
+	fflush(NULL);
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int null = open("/dev/null", O_RDONLY);
+		if (err < 0 || null < 0 || dup2(null, 0) < 0 || dup2(fd[1], 1) < 0 || dup2(err, 2) < 0)
+			_exit(126);
+		close(fd[1]);
+		if (chdir(e2e_dir()) < 0)
+			_exit(126);
+		signal(SIGPIPE, SIG_DFL);
+		unsetenv("SESSCTL_DB");
+		unsetenv("SESSCTL_NOW");
+		const char *san = getenv("SESSCTL_TEST_SANLOG");
+		if (san && *san) {
+			char opt[512];
+			snprintf(opt, sizeof(opt), "log_path=%s/sessctl:detect_leaks=1", san);
+			setenv("ASAN_OPTIONS", opt, 1);
+			snprintf(opt, sizeof(opt), "log_path=%s/sessctl:print_stacktrace=1", san);
+			setenv("UBSAN_OPTIONS", opt, 1);
+		}
+		execv(getenv("SESSCTL_BIN"), (char *const *)(uintptr_t)args);
+		_exit(127);
+	}
+	close(fd[1]);
+	while (waitpid(pid, &ws, 0) < 0)
+		cr_assert_eq(errno, EINTR);
+	p.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	cr_assert(p.status != 126 && p.status != 127, "%s: the harness could not run sessctl", p.what);
+	p.err = e2e_read_file(err_path, NULL);
+	cr_assert_not_null(p.err);
+	const char *san = getenv("SESSCTL_TEST_SANLOG");
+	if (san && *san) {
+		char san_path[512];
+		snprintf(san_path, sizeof(san_path), "%s/sessctl.%ld", san, (long)pid);
+		cr_expect_not(e2e_exists(san_path), "%s: sanitizer report in %s", p.what, san_path);
+	}
+	return p;
+}
+
+#define EXPECT_QUIET(p)                                                                     \
+	do {                                                                                \
+		struct piped p_ = (p);                                                      \
+		cr_expect_eq(p_.status, 0, "%s into a closed pipe: exit status %d; stderr: %s", \
+			     p_.what, p_.status, p_.err);                                   \
+		cr_expect_str_empty(p_.err, "%s into a closed pipe: stderr: %s", p_.what, p_.err); \
+		free(p_.err);                                                               \
+	} while (0)
+
+Test(closed_pipe, count_of_a_user_and_help_end_quietly)
+{
+	fx_standard();
+	EXPECT_QUIET(into_closed_pipe(false, ARGV("count", "alice")));
+	EXPECT_QUIET(into_closed_pipe(false, ARGV("count", "1")));
+	EXPECT_QUIET(into_closed_pipe(false, ARGV("count")));
+	EXPECT_QUIET(into_closed_pipe(true, ARGV("help")));
+	EXPECT_QUIET(into_closed_pipe(true, ARGV("--help")));
+	EXPECT_QUIET(into_closed_pipe(true, ARGV(NULL)));
+	EXPECT_QUIET(into_closed_pipe(true, ARGV("help", "enforce")));
+	EXPECT_QUIET(into_closed_pipe(false, ARGV("list-user", "--help")));
+
+	/* A full disk is an error all the same: 74 and one line. */
+	const char *const *full[] = { ARGV("count", "alice"), ARGV("help"), ARGV("list-user", "--help") };
+	for (size_t i = 0; i < sizeof(full) / sizeof(full[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ .out_to = "/dev/full" }, full[i]);
+		EXPECT_FAIL(r, 74);
+		EXPECT_ERR_HAS(r, "cannot write output");
+	}
+}
+
+/* Alice's closed sessions 100 to 149, each with a long device name (as
+ * long as varchar(255) allows), so that the report of a dry run fills the
+ * output buffer several times over. */
+#define MANY 50
+
+static void many_closed_sessions(void)
+{
+	char name[241], *sql = malloc(MANY * 512 + 256);
+	size_t n = 0;
+
+	cr_assert_not_null(sql);
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	n += (size_t)sprintf(sql, "INSERT INTO sessions (id, user_id, device_fingerprint, device_name, "
+			    "created_at, last_activity, is_active) VALUES ");
+	for (int i = 0; i < MANY; i++)
+		n += (size_t)sprintf(sql + n, "%s(%d, 1, 'many%d', '%d %s', '2025-01-01 00:00:00', "
+				     "'2025-01-02 00:00:00', FALSE)", i ? ", " : "", 100 + i, i, i, name);
+	fx_standard();
+	db_exec(sql);
+	free(sql);
+	db_fix_sequence_in(e2e_db());
+}
+
+/* "logout --dry-run -q -o ndjson 100 101 ... 149" */
+static const char *const *logout_many(void)
+{
+	static char ids[MANY][16];
+	static const char *argv[MANY + 8];
+	size_t n = 0;
+
+	argv[n++] = "logout";
+	argv[n++] = "--dry-run";
+	argv[n++] = "-q";
+	argv[n++] = "-o";
+	argv[n++] = "ndjson";
+	for (int i = 0; i < MANY; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "%d", 100 + i);
+		argv[n++] = ids[i];
+	}
+	argv[n] = NULL;
+	return argv;
+}
+
+Test(closed_pipe, a_dry_run_reporting_as_it_goes_ends_quietly_and_is_no_out_of_memory_on_a_full_disk)
+{
+	many_closed_sessions();
+	char *before = db_dump();
+
+	/* the report itself, for scale: one line for each session */
+	struct run *all = e2e_run(&(struct call){ 0 }, logout_many());
+	EXPECT_OK(all);
+	size_t lines = 0;
+	for (const char *p = all->out; *p; p++)
+		lines += *p == '\n';
+	cr_expect_eq(lines, MANY, "%s printed %zu lines", all->what, lines);
+	cr_expect_gt(all->out_len, 4 * 4096, "%s printed only %zu bytes", all->what, all->out_len);
+
+	EXPECT_QUIET(into_closed_pipe(false, logout_many()));
+	struct run *full = e2e_run(&(struct call){ .out_to = "/dev/full" }, logout_many());
+	EXPECT_FAIL(full, 74);
+	EXPECT_ERR_HAS(full, "cannot write output");
+	cr_expect_null(strstr(full->err, "out of memory"), "%s: %s", full->what, full->err);
+	EXPECT_UNCHANGED(before);
+	free(before);
+}
