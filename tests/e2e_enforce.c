@@ -359,7 +359,7 @@ Test(enforce, user_with_a_negative_id_restricts_every_step_to_that_user)
 
 	EXPECT_SUMMARY(r, CSV_HEAD "0,1,0,false\r\n");
 	EXPECT_ROWS(AUDIT_SQL, "-11|-5|over-limit|cron|-\n");
-	EXPECT_ROWS("SELECT id, CASE WHEN is_active THEN 1 ELSE 0 END FROM sessions WHERE user_id = 2",
+	EXPECT_ROWS("SELECT id, CASE WHEN is_active THEN 1 ELSE 0 END FROM sessions WHERE user_id = 2 ORDER BY id",
 		    "-21|0\n-20|1\n");
 }
 
