@@ -1,7 +1,7 @@
 /* The hidden completion helper the shell completions call:
  *   sessctl [--db URL] __complete users|sessions
  * prints one candidate a line (users: id, email and username of users
- * with active sessions; sessions: ids of the most recently active
+ * with active sessions; sessions: ids of the newest active
  * sessions, with the user and device as a description after a tab). Fast
  * (at most 200 rows), read-only, and silent: any error prints nothing and
  * exits 0, so a shell never shows noise while completing. */

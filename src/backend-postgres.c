@@ -831,7 +831,7 @@ static int pg_recent_sessions(struct sc_db *base, int64_t limit, sc_session_cb c
 	return stream(db,
 		"SELECT " SESSION_COLUMNS "\n"
 		"FROM sessions WHERE is_active\n"
-		"ORDER BY last_activity DESC NULLS LAST, id DESC LIMIT $1::bigint", 1, &param,
+		"ORDER BY id DESC LIMIT $1::bigint", 1, &param,
 		"cannot read sessions", session_row, &ss, err);
 }
 

@@ -683,7 +683,7 @@ static int sqlite_recent_sessions(struct sc_db *base, int64_t limit, sc_session_
 	int rc;
 
 	if (prepare(db, "SELECT " SESSION_COLUMNS " FROM sessions WHERE is_active\n"
-			"ORDER BY sessctl_time(last_activity) DESC NULLS LAST, id DESC LIMIT ?1", &st, err) < 0)
+			"ORDER BY id DESC LIMIT ?1", &st, err) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, limit);
 	rc = stream_sessions(db, st, cb, ctx, NULL, err);

@@ -147,8 +147,9 @@ struct sc_backend {
 	 * how far enforce's id walk has come, for its progress. */
 	int (*id_bounds)(struct sc_db *db, int64_t *max_session_id, int64_t *max_user_id,
 			 struct sc_error *err);
-	/* Up to limit active sessions, most recently active first (shell
-	 * completion of session ids). */
+	/* Up to limit active sessions, newest (highest id) first: shell
+	 * completion of session ids, which must answer at once on a table of
+	 * millions (a primary key walk, no sort). */
 	int (*recent_sessions)(struct sc_db *db, int64_t limit, sc_session_cb cb, void *ctx,
 			       struct sc_error *err);
 	/* The audit trail, newest first (created_at, then id, descending). */
