@@ -206,11 +206,13 @@ static int on_closed(const struct sc_session *s, void *vctx)
 	return changes_add(c->held, c->kind, s);
 }
 
-static int close_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_action *a,
-		     const char *action, enum sc_change_kind kind, struct changes *held,
-		     int64_t *count, struct sc_error *err)
+static int close_ids_if(struct sc_db *db, const int64_t *ids, size_t n,
+			const struct sc_action *a, const char *action, enum sc_change_kind kind,
+			const int64_t *idle_before, struct changes *held, int64_t *count,
+			struct sc_error *err)
 {
-	struct sc_change ch = { action, a->actor, a->reason, a->now, !a->dry_run };
+	struct sc_change ch = { action, a->actor, a->reason, a->now, !a->dry_run,
+				idle_before != NULL, idle_before ? *idle_before : 0 };
 	struct close_ctx c = { held, kind, 0 };
 	int rc;
 
@@ -223,6 +225,13 @@ static int close_ids(struct sc_db *db, const int64_t *ids, size_t n, const struc
 	if (count)
 		*count += rc;
 	return 0;
+}
+
+static int close_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_action *a,
+		     const char *action, enum sc_change_kind kind, struct changes *held,
+		     int64_t *count, struct sc_error *err)
+{
+	return close_ids_if(db, ids, n, a, action, kind, NULL, held, count, err);
 }
 
 /* ---- logout SESSION_ID... ---- */
@@ -481,7 +490,8 @@ static int create_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct create_ctx *c = vctx;
 	struct sc_user user = { 0 };
-	struct sc_change ch = { "create", c->a->actor, c->a->reason, c->a->now, !c->a->dry_run };
+	struct sc_change ch = { "create", c->a->actor, c->a->reason, c->a->now, !c->a->dry_run,
+				false, 0 };
 
 	if (sc_check_actor(db, c->a->actor, err) < 0 || sc_find_user(db, c->user, &user, err) < 0)
 		return -1;
@@ -562,13 +572,14 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 	c->ids.n = 0;
 	c->done = 0;
 	switch (step) {
-	case STEP_EXPIRE:
-		if (be->idle_candidates(db, c->a->now - o->idle_timeout, user, c->after, c->batch,
-					&c->ids, err) < 0)
+	case STEP_EXPIRE: {
+		int64_t cutoff = c->a->now - o->idle_timeout;
+		if (be->idle_candidates(db, cutoff, user, c->after, c->batch, &c->ids, err) < 0)
 			return -1;
 		c->finished = c->ids.n == 0;
-		return close_ids(db, c->ids.v, c->ids.n, c->a, "expire", SC_CHANGE_EXPIRED, &c->held,
-				 &c->done, err);
+		return close_ids_if(db, c->ids.v, c->ids.n, c->a, "expire", SC_CHANGE_EXPIRED, &cutoff,
+				    &c->held, &c->done, err);
+	}
 	case STEP_LIMIT:
 		c->users.n = 0;
 		if (o->has_user) {
@@ -592,7 +603,8 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 			return -1;
 		return 0;
 	case STEP_PURGE: {
-		struct sc_change ch = { "purge", c->a->actor, c->a->reason, c->a->now, !c->a->dry_run };
+		struct sc_change ch = { "purge", c->a->actor, c->a->reason, c->a->now, !c->a->dry_run,
+					false, 0 };
 		struct close_ctx cc = { &c->held, SC_CHANGE_PURGED, 0 };
 		if (be->purge_candidates(db, c->a->now - o->purge_after, user, c->after, c->batch,
 					 &c->ids, err) < 0)

@@ -1012,30 +1012,31 @@ static int counting_row(struct pg_db *db, const PGresult *res, int row, void *vc
 /* One statement: the change, its audit rows, and the rows for cb (or, with
  * cb NULL, only their number). Returns the number changed, or -1. */
 static int change_sessions(struct pg_db *db, const char *rows_sql, const char *count_sql,
-			   const int64_t *ids, size_t n, const struct sc_change *ch,
+			   int nparams, const int64_t *ids, size_t n, const struct sc_change *ch,
 			   const char *what, sc_session_cb cb, void *ctx, struct sc_error *err)
 {
 	struct counting_stream cs = { { cb, ctx }, 0 };
-	char tbuf[TIME_PARAM_LEN];
+	char tbuf[TIME_PARAM_LEN], ibuf[TIME_PARAM_LEN];
 	char *array = ids_array(ids, n);
-	const char *params[6] = {
+	const char *params[7] = {
 		array, ch->action, ch->actor, ch->reason, time_param(ch->now, tbuf),
-		ch->audit ? "t" : "f",
+		ch->audit ? "t" : "f", ch->has_idle_before ? time_param(ch->idle_before, ibuf) : NULL,
 	};
 	int rc;
 
 	if (!array)
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");
 	if (cb) {
-		rc = stream(db, rows_sql, 6, params, what, counting_row, &cs, err);
+		rc = stream(db, rows_sql, nparams, params, what, counting_row, &cs, err);
 	} else {
-		rc = single_int64(db, count_sql, 6, params, &cs.count, 1, err);
+		rc = single_int64(db, count_sql, nparams, params, &cs.count, 1, err);
 	}
 	free(array);
 	return rc ? -1 : (int)cs.count;
 }
 
-#define CLOSE_CHANGE "UPDATE sessions SET is_active = false\n  WHERE id = ANY($1::bigint[]) AND is_active"
+#define CLOSE_CHANGE "UPDATE sessions SET is_active = false\n  WHERE id = ANY($1::bigint[]) AND is_active\n" \
+	"    AND ($7::timestamptz IS NULL OR last_activity < $7::timestamptz)"
 #define PURGE_CHANGE "DELETE FROM sessions\n  WHERE id = ANY($1::bigint[]) AND NOT is_active"
 
 static int pg_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
@@ -1043,7 +1044,7 @@ static int pg_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 			     struct sc_error *err)
 {
 	return change_sessions(to_pg(base), CHANGE_SESSIONS(CLOSE_CHANGE), COUNT_CHANGED(CLOSE_CHANGE),
-			       ids, n, ch, "cannot close sessions", cb, ctx, err);
+			       7, ids, n, ch, "cannot close sessions", cb, ctx, err);
 }
 
 static int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
@@ -1051,7 +1052,7 @@ static int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 			     struct sc_error *err)
 {
 	return change_sessions(to_pg(base), CHANGE_SESSIONS(PURGE_CHANGE), COUNT_CHANGED(PURGE_CHANGE),
-			       ids, n, ch, "cannot purge sessions", cb, ctx, err);
+			       6, ids, n, ch, "cannot purge sessions", cb, ctx, err);
 }
 
 /* Active (or inactive) sessions idle since before cutoff, walked in id
@@ -1059,13 +1060,12 @@ static int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 static int candidates(struct pg_db *db, bool active, int64_t cutoff, const int64_t *user_id,
 		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err)
 {
-	/* FOR NO KEY UPDATE: a row the application refreshed since this
-	 * statement's snapshot is re-checked against the cutoff and skipped,
-	 * and the rows returned stay as they are until the batch closes them. */
+	/* No lock here: the close re-checks the cutoff on any row the
+	 * application changed meanwhile (sc_change.idle_before). */
 #define CANDIDATES(state, user) \
 	"SELECT id FROM sessions\n" \
 	"WHERE " state " AND id > $1::bigint AND last_activity < $2::timestamptz" user "\n" \
-	"ORDER BY id LIMIT $3::bigint FOR NO KEY UPDATE"
+	"ORDER BY id LIMIT $3::bigint"
 	static const char *const sql[2][2] = {
 		{ CANDIDATES("NOT is_active", ""), CANDIDATES("NOT is_active", " AND user_id = $4::bigint") },
 		{ CANDIDATES("is_active", ""), CANDIDATES("is_active", " AND user_id = $4::bigint") },

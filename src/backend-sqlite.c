@@ -831,7 +831,8 @@ static int audit_ids(struct sqlite_db *db, const int64_t *ids, size_t n, bool ac
 	"INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at)\n" \
 	"SELECT id, user_id, ?2, ?3, ?4, ?5 FROM sessions\n" \
 	"WHERE id IN (SELECT value FROM json_each(?1)) AND " where " ORDER BY id"
-	static const char *const sql_active = AUDIT_IDS("is_active");
+	static const char *const sql_active =
+		AUDIT_IDS("is_active AND (?6 IS NULL OR sessctl_time(last_activity) < ?6)");
 	static const char *const sql_inactive = AUDIT_IDS("NOT is_active");
 	sqlite3_stmt *st;
 
@@ -847,14 +848,16 @@ static int audit_ids(struct sqlite_db *db, const int64_t *ids, size_t n, bool ac
 	sqlite3_bind_text(st, 3, ch->actor, -1, SQLITE_STATIC);
 	bind_text_or_null(st, 4, ch->reason);
 	bind_time(st, 5, ch->now);
+	if (active && ch->has_idle_before)
+		bind_time_us(st, 6, ch->idle_before);
 	return step_done(db, st, "cannot write the audit trail", err);
 }
 
 /* Runs a change of the sessions among ids. With cb, the statement
  * returns the changed rows for cb; without, plain changes only counts. */
 static int change_ids(struct sqlite_db *db, const char *returning, const char *plain,
-		      const int64_t *ids, size_t n, sc_session_cb cb, void *ctx,
-		      struct sc_error *err)
+		      const int64_t *ids, size_t n, const struct sc_change *ch, sc_session_cb cb,
+		      void *ctx, struct sc_error *err)
 {
 	sqlite3_stmt *st;
 	int64_t count = 0;
@@ -866,6 +869,8 @@ static int change_ids(struct sqlite_db *db, const char *returning, const char *p
 		finalize(db, st);
 		return -1;
 	}
+	if (ch->has_idle_before && sqlite3_bind_parameter_count(st) >= 2)
+		bind_time_us(st, 2, ch->idle_before);
 	if (cb) {
 		rc = stream_sessions(db, st, cb, ctx, &count, err);
 		finalize(db, st);
@@ -880,7 +885,8 @@ static int change_ids(struct sqlite_db *db, const char *returning, const char *p
 
 #define CLOSE_SQL \
 	"UPDATE sessions SET is_active = 0\n" \
-	"WHERE id IN (SELECT value FROM json_each(?1)) AND is_active"
+	"WHERE id IN (SELECT value FROM json_each(?1)) AND is_active\n" \
+	"  AND (?2 IS NULL OR sessctl_time(last_activity) < ?2)"
 #define PURGE_SQL \
 	"DELETE FROM sessions\n" \
 	"WHERE id IN (SELECT value FROM json_each(?1)) AND NOT is_active"
@@ -893,8 +899,8 @@ static int sqlite_close_sessions(struct sc_db *base, const int64_t *ids, size_t 
 
 	if (audit_ids(db, ids, n, true, ch, err) < 0)
 		return -1;
-	return change_ids(db, CLOSE_SQL "\nRETURNING " SESSION_COLUMNS, CLOSE_SQL, ids, n, cb, ctx,
-			  err);
+	return change_ids(db, CLOSE_SQL "\nRETURNING " SESSION_COLUMNS, CLOSE_SQL, ids, n, ch, cb,
+			  ctx, err);
 }
 
 static int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
@@ -905,8 +911,8 @@ static int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t 
 
 	if (audit_ids(db, ids, n, false, ch, err) < 0)
 		return -1;
-	return change_ids(db, PURGE_SQL "\nRETURNING " SESSION_COLUMNS, PURGE_SQL, ids, n, cb, ctx,
-			  err);
+	return change_ids(db, PURGE_SQL "\nRETURNING " SESSION_COLUMNS, PURGE_SQL, ids, n, ch, cb,
+			  ctx, err);
 }
 
 /* Active (or inactive) sessions idle since before cutoff, walked in id

@@ -58,6 +58,12 @@ struct sc_change {
 	const char *reason; /* NULL: none given */
 	int64_t now;
 	bool audit;         /* false for --dry-run: no audit rows */
+	/* close_sessions only: with has_idle_before, a session is closed only
+	 * if its last_activity is still before idle_before when the change
+	 * reaches it, so one the application refreshed since it was picked
+	 * is left alone (PostgreSQL re-checks a row that changed meanwhile). */
+	bool has_idle_before;
+	int64_t idle_before;
 };
 
 /* A new session for create (fields as in struct sc_session; id, times and
@@ -187,8 +193,7 @@ struct sc_backend {
 	 * active sessions with an id greater than after whose last_activity
 	 * is before cutoff; of *user_id's sessions only, or with user_id
 	 * NULL of every user's. Batches walk the table in
-	 * id order, so each one writes neighbouring pages. The rows stay
-	 * locked, as selected, until the transaction ends. */
+	 * id order, so each one writes neighbouring pages. */
 	int (*idle_candidates)(struct sc_db *db, int64_t cutoff, const int64_t *user_id,
 			       int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
 	/* The same for inactive sessions (purge). */
