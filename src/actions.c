@@ -116,8 +116,11 @@ typedef int (*tx_body)(struct sc_db *db, void *ctx, struct sc_error *err);
 
 static void backoff(int attempt)
 {
-	/* 20 ms, 40 ms, ... with jitter, so two retrying processes part. */
-	long ms = (20L << (attempt - 1)) + rand() % 20;
+	/* 20 ms, 40 ms, ... with jitter, so two retrying processes part
+	 * (from the clock: rand() would give every process the same). */
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (20L << (attempt - 1)) + now.tv_nsec / 1000 % 20;
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	nanosleep(&ts, NULL);
 }
