@@ -91,22 +91,29 @@ void cli_changes_abort(struct cli_changes *c)
 
 static void summary(const struct cli_changes *c, bool dry_run, FILE *out)
 {
-	static const char *const verbs[][2] = {
-		[SC_CHANGE_CLOSED] = { "closed", "would close" },
-		[SC_CHANGE_ALREADY_CLOSED] = { "found already closed", "would find already closed" },
-		[SC_CHANGE_EXPIRED] = { "expired", "would expire" },
-		[SC_CHANGE_OVER_LIMIT] = { "closed over the device limit", "would close over the device limit" },
-		[SC_CHANGE_PURGED] = { "purged", "would purge" },
-		[SC_CHANGE_CREATED] = { "created", "would create" },
-		[SC_CHANGE_REFRESHED] = { "refreshed", "would refresh" },
+	/* "closed 2 sessions", "would close 2 sessions", "1 session already
+	 * closed", "closed 1 session over the device limit", ... */
+	static const struct {
+		const char *verb[2]; /* done, dry run; NULL: no verb */
+		const char *tail;
+	} kinds[] = {
+		[SC_CHANGE_CLOSED] = { { "closed", "would close" }, "" },
+		[SC_CHANGE_ALREADY_CLOSED] = { { NULL, NULL }, " already closed" },
+		[SC_CHANGE_EXPIRED] = { { "expired", "would expire" }, "" },
+		[SC_CHANGE_OVER_LIMIT] = { { "closed", "would close" }, " over the device limit" },
+		[SC_CHANGE_PURGED] = { { "purged", "would purge" }, "" },
+		[SC_CHANGE_CREATED] = { { "created", "would create" }, "" },
+		[SC_CHANGE_REFRESHED] = { { "refreshed", "would refresh" }, "" },
 	};
 	bool any = false;
 
-	for (size_t k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++) {
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		const char *verb = kinds[k].verb[dry_run];
 		if (!c->count[k])
 			continue;
-		fprintf(out, "%s%s %lld session%s", any ? "; " : "", verbs[k][dry_run],
-			(long long)c->count[k], c->count[k] == 1 ? "" : "s");
+		fprintf(out, "%s%s%s%lld session%s%s", any ? "; " : "", verb ? verb : "",
+			verb ? " " : "", (long long)c->count[k], c->count[k] == 1 ? "" : "s",
+			kinds[k].tail);
 		any = true;
 	}
 	if (!any)

@@ -37,7 +37,8 @@ static int handle(int opt, const char *arg, void *state)
 }
 
 /* Asks on the terminal; true to go on. */
-static bool confirm(struct sc_db *db, const struct sc_userref *ref, bool except, int *status)
+static bool confirm(struct sc_db *db, const struct sc_userref *ref, const int64_t *except,
+		    int *status)
 {
 	struct sc_error err = { 0 };
 	struct sc_user user = { 0 };
@@ -53,8 +54,13 @@ static bool confirm(struct sc_db *db, const struct sc_userref *ref, bool except,
 		return false;
 	}
 	char *who = sc_printable_dup(user.email ? user.email : user.username ? user.username : ref->text);
-	fprintf(stderr, "close all %lld active session%s of user %lld (%s)%s? [y/N] ", (long long)n,
-		n == 1 ? "" : "s", (long long)user.id, who ? who : "?", except ? " but the one kept" : "");
+	if (except)
+		fprintf(stderr, "close every active session of user %lld (%s) but session %lld "
+			"(%lld active now)? [y/N] ", (long long)user.id, who ? who : "?",
+			(long long)*except, (long long)n);
+	else
+		fprintf(stderr, "close all %lld active session%s of user %lld (%s)? [y/N] ",
+			(long long)n, n == 1 ? "" : "s", (long long)user.id, who ? who : "?");
 	free(who);
 	sc_user_free(&user);
 	if (!fgets(answer, sizeof(answer), stdin))
@@ -92,7 +98,7 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 		cli_changes_abort(&ch);
 		return rc;
 	}
-	if (!o.yes && !o.w.dry_run && isatty(STDIN_FILENO) && !confirm(db, &ref, o.except != NULL, &rc)) {
+	if (!o.yes && !o.w.dry_run && isatty(STDIN_FILENO) && !confirm(db, &ref, o.except ? &except : NULL, &rc)) {
 		cli_close_db(&url, db);
 		cli_changes_abort(&ch);
 		return rc;

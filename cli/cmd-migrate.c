@@ -57,7 +57,9 @@ static int status(struct cli_ctx *ctx, const struct migrate_opts *o)
 	cli_close_db(&url, db);
 	if (rc < 0)
 		return cli_report(&err);
-	if (sc_writer_open(&w, stdout, &ctx->out, status_cols, 4, NULL, 0, &err) < 0)
+	/* -q --check: the exit status is the answer; print nothing. */
+	bool silent = ctx->quiet && o->check;
+	if (!silent && sc_writer_open(&w, stdout, &ctx->out, status_cols, 4, NULL, 0, &err) < 0)
 		return cli_report(&err);
 	for (int i = 0; i < SC_SCHEMA_VERSION; i++) {
 		struct sc_value v[] = {
@@ -67,12 +69,12 @@ static int status(struct cli_ctx *ctx, const struct migrate_opts *o)
 			{ .null = !states[i].applied, .i = states[i].applied_at },
 		};
 		pending += !states[i].applied;
-		if (sc_writer_row(w, v, states[i].applied ? 0 : SC_ROW_DIM, &err) < 0) {
+		if (!silent && sc_writer_row(w, v, states[i].applied ? 0 : SC_ROW_DIM, &err) < 0) {
 			sc_writer_abort(w);
 			return cli_report(&err);
 		}
 	}
-	if (sc_writer_close(w, &err) < 0)
+	if (!silent && sc_writer_close(w, &err) < 0)
 		return cli_report(&err);
 	if (o->check && pending) {
 		if (!ctx->quiet)
@@ -198,7 +200,8 @@ const struct cli_command cli_cmd_migrate = {
 		"is: nothing is dropped or rewritten. Only migrate may create an SQLite file.\n\n"
 		"Options:\n"
 		"  --dry-run      print the SQL of the pending migrations; change nothing\n"
-		"  --check        with status: exit 1 when any migration is pending\n\n"
+		"  --check        with status: exit 1 when any migration is pending\n"
+		"                 (with -q, print nothing: the status is the answer)\n\n"
 		"Examples:\n"
 		"  sessctl --db app.db migrate\n"
 		"  sessctl --db postgresql://deploy@db/app migrate status --check\n"

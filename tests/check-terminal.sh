@@ -86,5 +86,12 @@ cp "$db" "$dir/r.db"
 err=$("$bin" --db "$dir/r.db" --now '2025-02-08 12:00:00' enforce --batch-size 1 2>&1 >/dev/null)
 check "enforce with stderr not a terminal shows no progress" test -z "$err"
 
+# logout-all asks on a terminal; "n" changes nothing and exits 1.
+cp "$db" "$dir/c.db"
+out=$(printf 'n\n' | env TERM=xterm script -qec "$(printf '%q ' "$bin" --db "$dir/c.db" logout-all alice --except 123456); echo \"rc=\$?\"" /dev/null | tr -d '\r')
+check "logout-all --except asks which session it keeps" grep -q 'but session 123456 (21 active now)? \[y/N\]' <<<"$out"
+check "logout-all not confirmed exits 1" grep -q 'rc=1' <<<"$out"
+check "logout-all not confirmed changes nothing" test "$(sqlite3 "$dir/c.db" 'SELECT count(*) FROM sessions WHERE is_active')" = 21
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

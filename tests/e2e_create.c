@@ -190,7 +190,7 @@ Test(create, one_over_the_limit_closes_the_oldest)
 
 	cr_expect_eq(r->status, 0, "%s: exit %d: %s", r->what, r->status, r->err);
 	EXPECT_OUT(r, "change,id,is_active\r\ncreated,34,true\r\nover-limit,31,false\r\n");
-	cr_expect_str_eq(r->err, "closed over the device limit 1 session; created 1 session\n",
+	cr_expect_str_eq(r->err, "closed 1 session over the device limit; created 1 session\n",
 			 "%s: stderr [%s]", r->what, r->err);
 	EXPECT_ROWS(CAROL_SQL, "30|1\n31|0\n32|1\n33|0\n34|1\n");
 	EXPECT_ROWS(AUDIT_SQL, "34|3|create|ops|-\n31|3|over-limit|ops|-\n");
@@ -366,7 +366,7 @@ Test(create, dry_run_of_a_new_device_shows_id_0_and_changes_nothing)
 	EXPECT_OUT(r, "change,id,user_id,device_type,created_at,last_activity,is_active\r\n"
 		      "created,0,3,web," NOW_RFC "," NOW_RFC ",true\r\n"
 		      "over-limit,30,3,,2025-01-01T00:00:00Z,2025-02-01T10:00:00Z,false\r\n");
-	cr_expect_str_eq(r->err, "would close over the device limit 1 session; would create 1 session "
+	cr_expect_str_eq(r->err, "would close 1 session over the device limit; would create 1 session "
 				 "(dry run: nothing was changed)\n", "%s: stderr [%s]", r->what, r->err);
 	EXPECT_UNCHANGED(before);
 

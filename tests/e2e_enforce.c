@@ -648,8 +648,8 @@ Test(enforce, dry_run_lists_exactly_what_the_real_run_then_changes_in_every_form
 	long long o = db_int("SELECT count(*) FROM sessctl_audit WHERE action = 'over-limit'");
 	long long p = db_int("SELECT count(*) FROM sessctl_audit WHERE action = 'purge'");
 	char line[256];
-	snprintf(line, sizeof(line), "would expire %lld sessions; would close over the device limit %lld "
-		 "sessions; would purge %lld sessions (dry run: nothing was changed)\n", e, o, p);
+	snprintf(line, sizeof(line), "would expire %lld sessions; would close %lld sessions over the "
+		 "device limit; would purge %lld sessions (dry run: nothing was changed)\n", e, o, p);
 	cr_expect_str_eq(csv->err, line, "%s: stderr [%s]", csv->what, csv->err);
 	free(want);
 	free(want_sorted);
@@ -674,12 +674,12 @@ Test(enforce, dry_run_shows_full_rows_as_they_would_be)
 		      "over-limit,41,3,2025-02-28T01:00:00Z,false\r\n"
 		      "purged,40,2,2024-01-01T00:00:00Z,false\r\n"
 		      "purged,45,4,2024-01-01T00:00:00Z,false\r\n");
-	cr_expect_str_eq(r->err, "would expire 1 session; would close over the device limit 1 session; "
+	cr_expect_str_eq(r->err, "would expire 1 session; would close 1 session over the device limit; "
 				 "would purge 2 sessions (dry run: nothing was changed)\n",
 			 "%s: stderr [%s]", r->what, r->err);
 	struct run *t = W("--dry-run");
 	EXPECT_OK(t);
-	EXPECT_OUT_HAS(t, "would expire 1 session; would close over the device limit 1 session "
+	EXPECT_OUT_HAS(t, "would expire 1 session; would close 1 session over the device limit "
 			  "(dry run: nothing was changed)\n");
 	EXPECT_UNCHANGED(before);
 	free(before);

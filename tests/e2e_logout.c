@@ -92,7 +92,7 @@ Test(logout, an_already_closed_session_is_reported_as_such_with_status_0)
 
 	cr_expect_eq(one->status, 0, "%s: exit %d: %s", one->what, one->status, one->err);
 	EXPECT_OUT(one, "change,id,is_active\r\nalready-closed,13,false\r\n");
-	cr_expect_str_eq(one->err, "found already closed 1 session\n", "%s: stderr [%s]", one->what,
+	cr_expect_str_eq(one->err, "1 session already closed\n", "%s: stderr [%s]", one->what,
 			 one->err);
 	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 0,
 		     "nothing was changed, so nothing is audited");
@@ -100,7 +100,7 @@ Test(logout, an_already_closed_session_is_reported_as_such_with_status_0)
 	struct run *mixed = W("logout", "13", "10", "-o", "csv", "--columns", "change,id");
 	cr_expect_eq(mixed->status, 0, "%s: exit %d: %s", mixed->what, mixed->status, mixed->err);
 	EXPECT_OUT(mixed, "change,id\r\nalready-closed,13\r\nclosed,10\r\n");
-	cr_expect_str_eq(mixed->err, "closed 1 session; found already closed 1 session\n",
+	cr_expect_str_eq(mixed->err, "closed 1 session; 1 session already closed\n",
 			 "%s: stderr [%s]", mixed->what, mixed->err);
 	EXPECT_ROWS(AUDIT_SQL, "10|1|logout|ops|-\n");
 

@@ -220,3 +220,17 @@ Test(migrate, two_concurrent_migrators_end_with_one_correct_schema)
 		EXPECT_OK(RUN_DB(db->url, "list-user", "alice"));
 	}
 }
+
+Test(migrate, quiet_status_check_prints_nothing_and_answers_by_its_status)
+{
+	existing_database_without_schema();
+	struct run *r = RUN("-q", "migrate", "status", "--check");
+
+	cr_expect_eq(r->status, 1, "%s: exit %d, expected 1", r->what, r->status);
+	cr_expect_eq(r->out_len, 0, "%s: stdout [%s]", r->what, r->out);
+	cr_expect_eq(r->err_len, 0, "%s: stderr [%s]", r->what, r->err);
+	db_migrate(NULL);
+	r = RUN("migrate", "status", "--check", "-q");
+	EXPECT_OK(r);
+	cr_expect_eq(r->out_len, 0, "%s: stdout [%s]", r->what, r->out);
+}

@@ -18,10 +18,10 @@
 /* ---- helpers ---- */
 
 static const struct sc_column cols[] = {
-	{ "id", SC_COL_INT, 0 },
-	{ "name", SC_COL_TEXT, SC_COL_SHRINK },
-	{ "seen_at", SC_COL_TIME, 0 },
-	{ "active", SC_COL_BOOL, 0 },
+	{ "id", SC_COL_INT, 0, NULL, 0 },
+	{ "name", SC_COL_TEXT, SC_COL_SHRINK, NULL, 0 },
+	{ "seen_at", SC_COL_TIME, 0, NULL, 0 },
+	{ "active", SC_COL_BOOL, 0, NULL, 0 },
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
 
@@ -66,7 +66,7 @@ static char *render_rows(enum sc_format format, const struct sc_value (*rows)[NC
 /* The CSV or JSON text of one TEXT value in a one-column record. */
 static char *render_one_text(enum sc_format format, const char *s)
 {
-	static const struct sc_column one[] = { { "v", SC_COL_TEXT, 0 } };
+	static const struct sc_column one[] = { { "v", SC_COL_TEXT, 0, NULL, 0 } };
 	struct sc_output_opts o = { .format = format, .no_header = true, .single = true };
 	struct sc_value v[NCOLS] = { { .null = s == NULL, .s = s } };
 	return render(&o, one, 1, NULL, 0, (const struct sc_value (*)[NCOLS])v, 1, NULL);
@@ -170,7 +170,7 @@ Test(json, single_writes_one_object_or_null)
 Test(json, escapes_text_values)
 {
 	struct sc_output_opts o = { .format = SC_FORMAT_JSON, .single = true };
-	static const struct sc_column one[] = { { "v", SC_COL_TEXT, 0 } };
+	static const struct sc_column one[] = { { "v", SC_COL_TEXT, 0, NULL, 0 } };
 	struct sc_value v[NCOLS] = { TEXT("\"Caf\xc3\xa9\"\n\\\x01") };
 
 	expect_text(render(&o, one, 1, NULL, 0, (const struct sc_value (*)[NCOLS])v, 1, NULL),
@@ -204,7 +204,7 @@ Test(ndjson, writes_nothing_for_no_rows)
 Test(ndjson, keeps_embedded_newlines_escaped_so_each_record_is_one_line)
 {
 	struct sc_output_opts o = { .format = SC_FORMAT_NDJSON };
-	static const struct sc_column one[] = { { "v", SC_COL_TEXT, 0 } };
+	static const struct sc_column one[] = { { "v", SC_COL_TEXT, 0, NULL, 0 } };
 	struct sc_value rows[][NCOLS] = { { TEXT("a\nb\r\nc") }, { TEXT("d") } };
 
 	expect_text(render(&o, one, 1, NULL, 0, (const struct sc_value (*)[NCOLS])rows, 2, NULL),
@@ -266,7 +266,7 @@ ParameterizedTest(size_t *case_, csv, quotes_fields_as_rfc4180_says)
 
 Test(csv, null_is_an_empty_field_and_the_empty_string_is_quoted)
 {
-	static const struct sc_column two[] = { { "a", SC_COL_TEXT, 0 }, { "b", SC_COL_TEXT, 0 } };
+	static const struct sc_column two[] = { { "a", SC_COL_TEXT, 0, NULL, 0 }, { "b", SC_COL_TEXT, 0, NULL, 0 } };
 	struct sc_output_opts o = { .format = SC_FORMAT_CSV };
 	struct sc_value rows[][NCOLS] = { { NUL, TEXT("") }, { TEXT(""), NUL } };
 
@@ -277,9 +277,9 @@ Test(csv, null_is_an_empty_field_and_the_empty_string_is_quoted)
 /* ---- tables ---- */
 
 static const struct sc_column table_cols[] = {
-	{ "id", SC_COL_INT, 0 },
-	{ "name", SC_COL_TEXT, SC_COL_SHRINK },
-	{ "active", SC_COL_BOOL, 0 },
+	{ "id", SC_COL_INT, 0, NULL, 0 },
+	{ "name", SC_COL_TEXT, SC_COL_SHRINK, NULL, 0 },
+	{ "active", SC_COL_BOOL, 0, NULL, 0 },
 };
 
 static const struct sc_value table_rows[][NCOLS] = {
