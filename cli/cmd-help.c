@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <ctype.h>
 #include <stdio.h>
 
 static const char global_help[] =
@@ -35,7 +36,8 @@ void cli_print_command_help(const struct cli_command *cmd)
 		cli_print_help();
 		return;
 	}
-	printf("usage: sessctl %s\n\n%s.\n", cmd->synopsis, cmd->summary);
+	printf("usage: sessctl %s\n\n%c%s.\n", cmd->synopsis, toupper((unsigned char)cmd->summary[0]),
+	       cmd->summary + 1);
 	if (cmd->help && *cmd->help)
 		printf("\n%s", cmd->help);
 	printf("\n%s", global_help);

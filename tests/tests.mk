@@ -58,3 +58,7 @@ check-run: $(BUILD)/sessctl $(TEST_PROGRAMS)
 	@SANITIZE='$(SANITIZE)' tests/run.sh '$(BUILD)'
 
 .PHONY: tests check-run
+
+# Keep the test objects between runs (make would delete them as
+# intermediate files and rebuild them next time).
+.SECONDARY: $(TEST_OBJ)
