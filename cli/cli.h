@@ -90,6 +90,13 @@ int cli_usage(const struct cli_ctx *ctx, const char *fmt, ...) __attribute__((fo
 int cli_open_db(const struct cli_ctx *ctx, int mode, struct sc_dburl *url, struct sc_db **db);
 void cli_close_db(struct sc_dburl *url, struct sc_db *db);
 
+/* What a read command does: open ctx->db read-only, run fn(db, arg, err)
+ * in one read transaction, close. Returns 0, or an exit status after
+ * printing the error (fn's, which it leaves in err; a broken pipe ends
+ * quietly). */
+int cli_read(const struct cli_ctx *ctx, int (*fn)(struct sc_db *db, void *arg, struct sc_error *err),
+	     void *arg, struct sc_error *err);
+
 /* Options every command that changes data takes. */
 enum { CLI_OPT_DRY_RUN = 3000, CLI_OPT_ACTOR, CLI_OPT_REASON };
 #define CLI_WRITE_OPTIONS \

@@ -75,12 +75,22 @@ static int emit_user_count(const struct sc_user_count *c, void *vctx)
 	return sc_writer_row(e->w, v, 0, e->err);
 }
 
+struct query {
+	const struct cli_ctx *ctx;
+	const struct count_opts *o;
+	const char *user_arg;
+	struct sc_writer *w; /* opened by query() */
+};
+
 /* Runs the query the options ask for inside a read transaction. */
-static int query(struct cli_ctx *ctx, struct sc_db *db, const struct count_opts *o,
-		 const char *user_arg, struct sc_writer **w, struct sc_error *err)
+static int query(struct sc_db *db, void *arg, struct sc_error *err)
 {
+	struct query *q = arg;
+	const struct count_opts *o = q->o;
+	const char *user_arg = q->user_arg;
+	struct sc_writer **w = &q->w;
 	const struct sc_backend *be = db->backend;
-	struct sc_output_opts out = ctx->out;
+	struct sc_output_opts out = q->ctx->out;
 
 	if (user_arg) {
 		struct sc_userref ref;
@@ -124,9 +134,6 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct count_opts o = { 0 };
 	struct sc_error err = { 0 };
-	struct sc_dburl url;
-	struct sc_db *db = NULL;
-	struct sc_writer *w = NULL;
 	const char *user_arg;
 	int first, rc;
 
@@ -142,17 +149,12 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage(ctx, "count USER cannot be combined with --by or --over");
 	if ((rc = cli_finish_ctx(ctx)))
 		return rc;
-	if ((rc = cli_open_db(ctx, SC_OPEN_READ, &url, &db)))
+	struct query q = { ctx, &o, user_arg, NULL };
+	if ((rc = cli_read(ctx, query, &q, &err))) {
+		sc_writer_abort(q.w);
 		return rc;
-	if (db->backend->begin(db, SC_TX_READ, &err) < 0 ||
-	    query(ctx, db, &o, user_arg, &w, &err) < 0 || db->backend->commit(db, &err) < 0) {
-		db->backend->rollback(db);
-		sc_writer_abort(w);
-		cli_close_db(&url, db);
-		return cli_report(&err);
 	}
-	cli_close_db(&url, db);
-	return sc_writer_close(w, &err) < 0 ? cli_report(&err) : SC_OK;
+	return sc_writer_close(q.w, &err) < 0 ? cli_report(&err) : SC_OK;
 }
 
 const struct cli_command cli_cmd_count = {

@@ -45,6 +45,8 @@ static const struct sc_column columns[] = {
 struct emit_ctx {
 	struct sc_writer *w;
 	struct sc_error *err;
+	const struct sc_userref *user;    /* NULL: every user */
+	struct sc_history_request *req;
 };
 
 static int emit(const struct sc_audit *a, void *vctx)
@@ -62,14 +64,27 @@ static int emit(const struct sc_audit *a, void *vctx)
 	return sc_writer_row(e->w, v, 0, e->err);
 }
 
+static int read_history(struct sc_db *db, void *arg, struct sc_error *err)
+{
+	struct emit_ctx *e = arg;
+
+	if (e->user) {
+		struct sc_user user = { 0 };
+		if (sc_find_user(db, e->user, &user, err) < 0)
+			return -1;
+		e->req->has_user = true;
+		e->req->user_id = user.id;
+		sc_user_free(&user);
+	}
+	return db->backend->history(db, e->req, emit, e, err);
+}
+
 static int run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct history_opts o = { 0 };
 	struct sc_history_request req = { 0 };
 	struct sc_error err = { 0 };
 	struct sc_userref ref;
-	struct sc_dburl url;
-	struct sc_db *db;
 	struct sc_writer *w;
 	const char *user_arg = NULL;
 	int first, rc;
@@ -101,29 +116,10 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 	req.limit = o.limit;
 	if (sc_writer_open(&w, stdout, &ctx->out, columns, 7, NULL, 0, &err) < 0)
 		return cli_report(&err);
-	if ((rc = cli_open_db(ctx, SC_OPEN_READ, &url, &db))) {
+	struct emit_ctx e = { w, &err, user_arg ? &ref : NULL, &req };
+	if ((rc = cli_read(ctx, read_history, &e, &err))) {
 		sc_writer_abort(w);
 		return rc;
-	}
-	struct emit_ctx e = { w, &err };
-	rc = db->backend->begin(db, SC_TX_READ, &err);
-	if (rc == 0 && user_arg) {
-		struct sc_user user = { 0 };
-		rc = sc_find_user(db, &ref, &user, &err);
-		req.has_user = true;
-		req.user_id = user.id;
-		sc_user_free(&user);
-	}
-	if (rc == 0)
-		rc = db->backend->history(db, &req, emit, &e, &err);
-	if (rc == 0)
-		rc = db->backend->commit(db, &err);
-	else
-		db->backend->rollback(db);
-	cli_close_db(&url, db);
-	if (rc != 0) {
-		sc_writer_abort(w);
-		return cli_report(&err);
 	}
 	return sc_writer_close(w, &err) < 0 ? cli_report(&err) : SC_OK;
 }

@@ -43,6 +43,8 @@ static int handle(int opt, const char *arg, void *state)
 struct emit_ctx {
 	struct sc_writer *w;
 	struct sc_error *err;
+	const struct sc_userref *user;
+	struct sc_list_query *q;
 };
 
 static int emit(const struct sc_session *s, void *vctx)
@@ -54,6 +56,19 @@ static int emit(const struct sc_session *s, void *vctx)
 	return sc_writer_row(e->w, vals, s->is_active ? 0 : SC_ROW_DIM, e->err);
 }
 
+/* Finds the user and streams the sessions, in one read transaction. */
+static int read_sessions(struct sc_db *db, void *arg, struct sc_error *err)
+{
+	struct emit_ctx *e = arg;
+	struct sc_user user = { 0 };
+
+	if (sc_find_user(db, e->user, &user, err) < 0)
+		return -1;
+	e->q->req.user_id = user.id;
+	sc_user_free(&user);
+	return sc_list_sessions(db, e->q, emit, e, err);
+}
+
 static int run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct list_opts o = { 0 };
@@ -61,9 +76,6 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 	struct sc_list_query q = { 0 };
 	struct sc_ipnet net;
 	struct sc_userref ref;
-	struct sc_user user = { 0 };
-	struct sc_dburl url;
-	struct sc_db *db = NULL;
 	struct sc_writer *w = NULL;
 	int first, rc;
 
@@ -92,27 +104,12 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 	if (sc_writer_open(&w, stdout, &ctx->out, sc_session_columns, SC_SESS_NCOLS,
 			   sc_session_response_cols, sc_session_response_ncols, &err) < 0)
 		return cli_report(&err);
-	if ((rc = cli_open_db(ctx, SC_OPEN_READ, &url, &db))) {
+	struct emit_ctx e = { w, &err, &ref, &q };
+	if ((rc = cli_read(ctx, read_sessions, &e, &err))) {
 		sc_writer_abort(w);
 		return rc;
 	}
-
-	struct emit_ctx e = { w, &err };
-	const struct sc_backend *be = db->backend;
-	if (be->begin(db, SC_TX_READ, &err) < 0 || sc_find_user(db, &ref, &user, &err) < 0)
-		goto fail;
-	q.req.user_id = user.id;
-	if (sc_list_sessions(db, &q, emit, &e, &err) < 0 || be->commit(db, &err) < 0)
-		goto fail;
-	sc_user_free(&user);
-	cli_close_db(&url, db);
 	return sc_writer_close(w, &err) < 0 ? cli_report(&err) : SC_OK;
-fail:
-	be->rollback(db);
-	sc_user_free(&user);
-	sc_writer_abort(w);
-	cli_close_db(&url, db);
-	return cli_report(&err);
 }
 
 const struct cli_command cli_cmd_list_user = {

@@ -8,6 +8,7 @@
 struct show_ctx {
 	struct sc_writer *w;
 	struct sc_error *err;
+	int64_t id;
 };
 
 static int emit(const struct sc_session *s, void *vctx)
@@ -19,12 +20,16 @@ static int emit(const struct sc_session *s, void *vctx)
 	return sc_writer_row(c->w, vals, s->is_active ? 0 : SC_ROW_DIM, c->err);
 }
 
+static int read_session(struct sc_db *db, void *arg, struct sc_error *err)
+{
+	struct show_ctx *c = arg;
+	return db->backend->get_session(db, c->id, emit, c, err);
+}
+
 static int run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct sc_error err = { 0 };
 	struct sc_output_opts out;
-	struct sc_dburl url;
-	struct sc_db *db = NULL;
 	struct sc_writer *w = NULL;
 	int64_t id;
 	int first, rc;
@@ -40,20 +45,11 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 	out.single = true;
 	if (sc_writer_open(&w, stdout, &out, sc_session_columns, SC_SESS_NCOLS, NULL, 0, &err) < 0)
 		return cli_report(&err);
-	if ((rc = cli_open_db(ctx, SC_OPEN_READ, &url, &db))) {
+	struct show_ctx c = { w, &err, id };
+	if ((rc = cli_read(ctx, read_session, &c, &err))) {
 		sc_writer_abort(w);
 		return rc;
 	}
-	struct show_ctx c = { w, &err };
-	if (db->backend->begin(db, SC_TX_READ, &err) < 0 ||
-	    db->backend->get_session(db, id, emit, &c, &err) < 0 ||
-	    db->backend->commit(db, &err) < 0) {
-		db->backend->rollback(db);
-		sc_writer_abort(w);
-		cli_close_db(&url, db);
-		return cli_report(&err);
-	}
-	cli_close_db(&url, db);
 	return sc_writer_close(w, &err) < 0 ? cli_report(&err) : SC_OK;
 }
 

@@ -26,3 +26,17 @@ void cli_close_db(struct sc_dburl *url, struct sc_db *db)
 	sc_db_close(db);
 	sc_dburl_free(url);
 }
+
+int cli_read(const struct cli_ctx *ctx, int (*fn)(struct sc_db *db, void *arg, struct sc_error *err),
+	     void *arg, struct sc_error *err)
+{
+	struct sc_dburl url;
+	struct sc_db *db;
+	int rc;
+
+	if ((rc = cli_open_db(ctx, SC_OPEN_READ, &url, &db)))
+		return rc;
+	rc = sc_db_read(db, fn, arg, err);
+	cli_close_db(&url, db);
+	return rc < 0 ? cli_report(err) : SC_OK;
+}

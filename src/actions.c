@@ -34,30 +34,10 @@ struct changes {
 	const struct sc_action *a;
 };
 
-static char *dup_or_null(const char *s, bool *oom)
-{
-	char *d;
-	if (!s)
-		return NULL;
-	d = strdup(s);
-	if (!d)
-		*oom = true;
-	return d;
-}
-
-static void free_strings(struct sc_session *s)
-{
-	free((char *)(uintptr_t)s->device_fingerprint);
-	free((char *)(uintptr_t)s->device_name);
-	free((char *)(uintptr_t)s->device_type);
-	free((char *)(uintptr_t)s->browser);
-	free((char *)(uintptr_t)s->ip_address);
-}
-
 static void changes_reset(struct changes *c)
 {
 	for (size_t i = 0; i < c->n; i++)
-		free_strings(&c->v[i].s);
+		sc_session_release(&c->v[i].s);
 	c->n = 0;
 	c->oom = false;
 }
@@ -90,15 +70,14 @@ static int changes_add(struct changes *c, enum sc_change_kind kind, const struct
 		c->v = v;
 		c->cap = cap;
 	}
-	h = &c->v[c->n++];
+	h = &c->v[c->n];
 	h->kind = kind;
-	h->s = *s;
-	h->s.device_fingerprint = dup_or_null(s->device_fingerprint, &c->oom);
-	h->s.device_name = dup_or_null(s->device_name, &c->oom);
-	h->s.device_type = dup_or_null(s->device_type, &c->oom);
-	h->s.browser = dup_or_null(s->browser, &c->oom);
-	h->s.ip_address = dup_or_null(s->ip_address, &c->oom);
-	return c->oom ? -1 : 0;
+	if (sc_session_copy(s, &h->s) < 0) {
+		c->oom = true;
+		return -1;
+	}
+	c->n++;
+	return 0;
 }
 
 static int changes_flush(struct changes *c)

@@ -568,9 +568,7 @@ static int pg_migrate_step(struct sc_db *base, const struct sc_migration *m, int
 	    max_version(db, &version, err) < 0)
 		goto fail;
 	if (version > SC_SCHEMA_VERSION) {
-		sc_error_set(err, SC_CONFIG,
-			     "schema version %d is newer than this sessctl supports (%d): upgrade sessctl",
-			     version, SC_SCHEMA_VERSION);
+		sc_schema_too_new(err, version);
 		goto fail;
 	}
 	if (version >= m->version) {

@@ -421,9 +421,7 @@ static int sqlite_migrate_step(struct sc_db *base, const struct sc_migration *m,
 	    max_version(db, &version, err) < 0)
 		goto fail;
 	if (version > SC_SCHEMA_VERSION) {
-		sc_error_set(err, SC_CONFIG,
-			     "schema version %d is newer than this sessctl supports (%d): upgrade sessctl",
-			     version, SC_SCHEMA_VERSION);
+		sc_schema_too_new(err, version);
 		goto fail;
 	}
 	if (version >= m->version) {
@@ -999,35 +997,18 @@ struct found_session {
 	struct sc_session s;  /* strings owned */
 };
 
-static char *dup_opt(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 static int on_found_session(const struct sc_session *s, void *vctx)
 {
 	struct found_session *f = vctx;
 	f->found = true;
-	f->s = *s;
-	f->s.device_fingerprint = dup_opt(s->device_fingerprint);
-	f->s.device_name = dup_opt(s->device_name);
-	f->s.device_type = dup_opt(s->device_type);
-	f->s.browser = dup_opt(s->browser);
-	f->s.ip_address = dup_opt(s->ip_address);
-	if ((s->device_fingerprint && !f->s.device_fingerprint) ||
-	    (s->device_name && !f->s.device_name) || (s->device_type && !f->s.device_type) ||
-	    (s->browser && !f->s.browser) || (s->ip_address && !f->s.ip_address))
+	if (sc_session_copy(s, &f->s) < 0)
 		f->oom = true;
 	return 0;
 }
 
 static void found_free(struct found_session *f)
 {
-	free((char *)(uintptr_t)f->s.device_fingerprint);
-	free((char *)(uintptr_t)f->s.device_name);
-	free((char *)(uintptr_t)f->s.device_type);
-	free((char *)(uintptr_t)f->s.browser);
-	free((char *)(uintptr_t)f->s.ip_address);
+	sc_session_release(&f->s);
 }
 
 static int sqlite_upsert_session(struct sc_db *base, const struct sc_new_session *ns,

@@ -14,31 +14,46 @@ static const struct sc_backend *backend_for(enum sc_db_kind kind)
 	return NULL;
 }
 
-static int check_schema(struct sc_db *db, struct sc_error *err)
+int sc_db_read(struct sc_db *db, int (*fn)(struct sc_db *db, void *ctx, struct sc_error *err),
+	       void *ctx, struct sc_error *err)
 {
 	const struct sc_backend *be = db->backend;
-	int version = 0;
-	bool app_tables = false;
 
 	if (be->begin(db, SC_TX_READ, err) < 0)
 		return -1;
-	if (be->schema_version(db, &version, &app_tables, err) < 0) {
+	if (fn(db, ctx, err) != 0) {
 		be->rollback(db);
 		return -1;
 	}
-	if (be->commit(db, err) < 0)
+	return be->commit(db, err);
+}
+
+struct schema {
+	int version;
+	bool app_tables;
+};
+
+static int read_schema(struct sc_db *db, void *ctx, struct sc_error *err)
+{
+	struct schema *sch = ctx;
+	return db->backend->schema_version(db, &sch->version, &sch->app_tables, err);
+}
+
+static int check_schema(struct sc_db *db, struct sc_error *err)
+{
+	struct schema sch = { 0, false };
+
+	if (sc_db_read(db, read_schema, &sch, err) < 0)
 		return -1;
-	if (version > SC_SCHEMA_VERSION)
-		return sc_error_set(err, SC_CONFIG,
-			"schema version %d is newer than this sessctl supports (%d): upgrade sessctl",
-			version, SC_SCHEMA_VERSION);
-	if (version == 0 && !app_tables)
+	if (sch.version > SC_SCHEMA_VERSION)
+		return sc_schema_too_new(err, sch.version);
+	if (sch.version == 0 && !sch.app_tables)
 		return sc_error_set(err, SC_CONFIG,
 			"'%s' has no sessctl schema: run 'sessctl migrate'", db->display);
-	if (version < SC_SCHEMA_VERSION)
+	if (sch.version < SC_SCHEMA_VERSION)
 		return sc_error_set(err, SC_CONFIG,
 			"schema version %d is older than %d: run 'sessctl migrate'",
-			version, SC_SCHEMA_VERSION);
+			sch.version, SC_SCHEMA_VERSION);
 	return 0;
 }
 

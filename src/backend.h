@@ -230,6 +230,12 @@ extern const struct sc_backend sc_postgres_backend;
 int sc_db_open(const struct sc_dburl *url, enum sc_open_mode mode, struct sc_db **db,
 	       struct sc_error *err);
 
+/* Runs fn(db, ctx, err) in a read transaction: commits after it, rolls
+ * back when it returns non-zero. Returns 0, or -1 with err set (or left
+ * as fn left it, when fn failed for a reason of its caller's). */
+int sc_db_read(struct sc_db *db, int (*fn)(struct sc_db *db, void *ctx, struct sc_error *err),
+	       void *ctx, struct sc_error *err);
+
 /* Closes db; accepts NULL. */
 void sc_db_close(struct sc_db *db);
 

@@ -164,3 +164,38 @@ void sc_ids_free(struct sc_ids *ids)
 	ids->v = NULL;
 	ids->n = ids->cap = 0;
 }
+
+static char *dup_field(const char *s, bool *failed)
+{
+	char *d = s ? strdup(s) : NULL;
+	if (s && !d)
+		*failed = true;
+	return d;
+}
+
+int sc_session_copy(const struct sc_session *s, struct sc_session *copy)
+{
+	bool failed = false;
+
+	*copy = *s;
+	copy->device_fingerprint = dup_field(s->device_fingerprint, &failed);
+	copy->device_name = dup_field(s->device_name, &failed);
+	copy->device_type = dup_field(s->device_type, &failed);
+	copy->browser = dup_field(s->browser, &failed);
+	copy->ip_address = dup_field(s->ip_address, &failed);
+	if (failed) {
+		sc_session_release(copy);
+		return -1;
+	}
+	return 0;
+}
+
+void sc_session_release(struct sc_session *s)
+{
+	free((char *)(uintptr_t)s->device_fingerprint);
+	free((char *)(uintptr_t)s->device_name);
+	free((char *)(uintptr_t)s->device_type);
+	free((char *)(uintptr_t)s->browser);
+	free((char *)(uintptr_t)s->ip_address);
+	s->device_fingerprint = s->device_name = s->device_type = s->browser = s->ip_address = NULL;
+}

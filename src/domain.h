@@ -54,6 +54,14 @@ struct sc_session {
 	bool is_active;
 };
 
+/* Copies s into *copy, which then owns copies of the strings: release
+ * them with sc_session_release. Returns 0, or -1 when out of memory (then
+ * *copy owns nothing). */
+int sc_session_copy(const struct sc_session *s, struct sc_session *copy);
+
+/* Frees the strings of a session made by sc_session_copy (or zeroed). */
+void sc_session_release(struct sc_session *s);
+
 /* Called for each row; return 0 to go on, non-zero to stop the listing
  * (the listing then returns that value with no error set, unless the
  * callback set one). */

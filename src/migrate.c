@@ -5,6 +5,7 @@
 struct status_ctx {
 	struct sc_migration_state *states;
 	int max_version;
+	int version; /* the database's, 0 without sessctl's table */
 };
 
 static int on_applied(const struct sc_applied *a, void *vctx)
@@ -20,33 +21,37 @@ static int on_applied(const struct sc_applied *a, void *vctx)
 	return 0;
 }
 
+static int read_status(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct status_ctx *ctx = vctx;
+	bool app_tables;
+
+	if (db->backend->schema_version(db, &ctx->version, &app_tables, err) < 0)
+		return -1;
+	return ctx->version > 0 ? db->backend->applied(db, on_applied, ctx, err) : 0;
+}
+
+int sc_schema_too_new(struct sc_error *err, int version)
+{
+	return sc_error_set(err, SC_CONFIG,
+			    "schema version %d is newer than this sessctl supports (%d): upgrade sessctl",
+			    version, SC_SCHEMA_VERSION);
+}
+
 int sc_migrate_status(struct sc_db *db, struct sc_migration_state *states,
 		      int *version, struct sc_error *err)
 {
 	const struct sc_backend *be = db->backend;
-	struct status_ctx ctx = { states, 0 };
-	int v = 0;
-	bool app_tables;
+	struct status_ctx ctx = { states, 0, 0 };
 
 	for (int i = 0; i < SC_SCHEMA_VERSION; i++) {
 		memset(&states[i], 0, sizeof(states[i]));
 		states[i].m = &be->migrations[i];
 	}
-	if (be->begin(db, SC_TX_READ, err) < 0)
+	if (sc_db_read(db, read_status, &ctx, err) < 0)
 		return -1;
-	if (be->schema_version(db, &v, &app_tables, err) < 0 ||
-	    (v > 0 && be->applied(db, on_applied, &ctx, err) < 0)) {
-		be->rollback(db);
-		return -1;
-	}
-	if (be->commit(db, err) < 0)
-		return -1;
-	*version = v;
-	if (v > SC_SCHEMA_VERSION)
-		return sc_error_set(err, SC_CONFIG,
-			"schema version %d is newer than this sessctl supports (%d): upgrade sessctl",
-			v, SC_SCHEMA_VERSION);
-	return 0;
+	*version = ctx.version;
+	return ctx.version > SC_SCHEMA_VERSION ? sc_schema_too_new(err, ctx.version) : 0;
 }
 
 int sc_migrate_run(struct sc_db *db, int64_t now, sc_migrate_cb cb, void *ctx,

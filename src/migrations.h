@@ -13,6 +13,11 @@ struct sc_migration {
 	const char *sql; /* one or more statements, run in one transaction */
 };
 
+/* Sets err to SC_CONFIG for a database at schema version (newer than
+ * SC_SCHEMA_VERSION) and returns -1. */
+struct sc_error;
+int sc_schema_too_new(struct sc_error *err, int version);
+
 extern const struct sc_migration sc_sqlite_migrations[];
 extern const struct sc_migration sc_postgres_migrations[];
 /* Both lists hold SC_SCHEMA_VERSION entries, in order. */

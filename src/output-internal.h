@@ -22,6 +22,7 @@ struct sc_writer {
 	size_t nsel;
 	size_t rows;      /* rows written so far */
 	bool started;     /* begin() has run: it runs at the first row or at close */
+	bool closed;      /* the reader went away (EPIPE): write nothing more */
 	void *state;      /* the renderer's own */
 };
 

@@ -136,9 +136,10 @@ static int start(struct sc_writer *w)
 
 static int io_error(struct sc_writer *w, struct sc_error *err)
 {
-	(void)w;
-	if (errno == EPIPE)
+	if (errno == EPIPE || w->closed) {
+		w->closed = true;
 		return sc_error_set(err, SC_BROKEN_PIPE, "output closed");
+	}
 	return sc_error_set(err, SC_IOERR, "cannot write output: %s", strerror(errno ? errno : EIO));
 }
 
@@ -169,7 +170,7 @@ int sc_writer_row(struct sc_writer *w, const struct sc_value *vals, unsigned fla
 		  struct sc_error *err)
 {
 	errno = 0;
-	if (start(w) < 0 || w->ops->row(w, vals, flags) < 0)
+	if (w->closed || start(w) < 0 || w->ops->row(w, vals, flags) < 0)
 		return io_error(w, err);
 	w->rows++;
 	return 0;
@@ -182,7 +183,7 @@ int sc_writer_close(struct sc_writer *w, struct sc_error *err)
 	if (!w)
 		return 0;
 	errno = 0;
-	if (start(w) < 0 || (w->ops->end && w->ops->end(w) < 0) || fflush(w->out) == EOF || ferror(w->out))
+	if (w->closed || start(w) < 0 || (w->ops->end && w->ops->end(w) < 0) || fflush(w->out) == EOF || ferror(w->out))
 		rc = io_error(w, err);
 	sc_writer_abort(w);
 	return rc;
