@@ -65,6 +65,10 @@ $(BUILD)/%.o: %.c
 -include $(SRC_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 
 include tests/tests.mk
+# make bench (bench/bench.mk) and make fuzz (fuzz/fuzz.mk): their own targets,
+# never part of make check's default work.
+-include bench/bench.mk
+-include fuzz/fuzz.mk
 
 deps:
 	./scripts/install-deps
