@@ -8,11 +8,13 @@
 #include <stdint.h>
 
 #include "../src/actions.h"
+#include "../src/db.h"
 #include "../src/error.h"
 #include "../src/output.h"
 
 struct cli_ctx {
 	const char *db;              /* --db, else $SESSCTL_DB, else sessions.db */
+	struct sc_db *handle;        /* opened by cli_db(), closed by main */
 	struct sc_output_opts out;   /* -o, --no-header, --columns, terminal */
 	bool quiet;                  /* -q */
 	int verbose;                 /* -v, repeatable */
@@ -20,24 +22,53 @@ struct cli_ctx {
 	const struct cli_command *cmd;
 };
 
+/* What a command needs opened before it can work (cli_db()). */
+enum cli_db_need {
+	CLI_DB_NONE,    /* no database */
+	CLI_DB_READ,    /* read-only, schema checked */
+	CLI_DB_WRITE,   /* read-write, schema checked */
+	CLI_DB_INSPECT, /* read-only, no schema check */
+	CLI_DB_MIGRATE, /* read-write, may create an SQLite file */
+};
+
+/* A row of the command table. main.c parses the command's options into a
+ * zeroed state of state_size bytes (through option()), checks the number
+ * of operands, sets the context up (cli_finish_ctx, unless raw), runs the
+ * command with its operands, closes the database cli_db() opened, flushes
+ * standard output and returns the exit status: the command only does its
+ * own work. */
 struct cli_command {
 	const char *name;
 	const char *summary;  /* one line for `sessctl --help` */
 	const char *synopsis; /* "list-user USER [OPTIONS]" */
 	const char *help;     /* options and examples, for `help COMMAND` */
-	int (*run)(struct cli_ctx *ctx, int argc, char **argv);
+	const char *shortopts;          /* the command's own short options */
+	const struct option *options;   /* and long ones (NULL: none) */
+	/* Takes one of the command's options: 0, or an exit status after
+	 * printing the error. */
+	int (*option)(int opt, const char *arg, void *state);
+	size_t state_size;
+	int min_args, max_args;         /* operands; max_args -1: no limit */
+	const char *operand;            /* "USER": for "list-user needs a USER" */
+	const char *args_error;         /* or one message for any wrong count */
+	enum cli_db_need db;
+	bool raw;                       /* no cli_finish_ctx (help, __complete) */
+	int (*run)(struct cli_ctx *ctx, void *state, int argc, char **argv);
 	bool hidden;          /* not listed in --help (completion helper) */
 };
 
 /* The command table, sorted by name, NULL-terminated. */
 extern const struct cli_command *const cli_commands[];
 
+/* What cli_parse returns besides 0 and an exit status. */
+enum { CLI_SHOW_HELP = -1, CLI_SHOW_VERSION = -2 };
+
 /* Parses argv (argv[0] is the command name) with the command's options
  * plus the global ones. Global options update ctx; for the command's
  * own, handle(opt, optarg, state) is called and returns 0 or an exit
  * status. On success *first is the index of the first operand. Returns 0,
- * or an exit status after printing the error; -1 when --help was given
- * and the command's help printed (the caller exits 0). */
+ * an exit status after printing the error, or CLI_SHOW_HELP /
+ * CLI_SHOW_VERSION when --help / --version was given (main prints). */
 int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 	      const struct option *longopts,
 	      int (*handle)(int opt, const char *arg, void *state), void *state, int *first);
@@ -85,17 +116,14 @@ const struct cli_command *cli_find_command(const char *name);
 int cli_usage(const struct cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 
-/* Parses ctx->db and opens it in mode (an enum sc_open_mode). Returns 0,
- * or an exit status after printing the error. Close with cli_close_db. */
-int cli_open_db(const struct cli_ctx *ctx, int mode, struct sc_dburl *url, struct sc_db **db);
-void cli_close_db(struct sc_dburl *url, struct sc_db *db);
+/* The command's database (ctx->db, opened once in the mode the command
+ * table gives, or mode when the command passes one other than
+ * CLI_DB_NONE): 0 and *db set, or an exit status after printing the
+ * error. main closes it. */
+int cli_db(struct cli_ctx *ctx, enum cli_db_need mode, struct sc_db **db);
 
-/* What a read command does: open ctx->db read-only, run fn(db, arg, err)
- * in one read transaction, close. Returns 0, or an exit status after
- * printing the error (fn's, which it leaves in err; a broken pipe ends
- * quietly). */
-int cli_read(const struct cli_ctx *ctx, int (*fn)(struct sc_db *db, void *arg, struct sc_error *err),
-	     void *arg, struct sc_error *err);
+/* Prints the version and the backends this sessctl can use. */
+void cli_print_version(void);
 
 /* Options every command that changes data takes. */
 enum { CLI_OPT_DRY_RUN = 3000, CLI_OPT_ACTOR, CLI_OPT_REASON };

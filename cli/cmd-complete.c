@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "../src/backend.h"
 
 #define MAX_CANDIDATES 200
 
@@ -39,15 +38,13 @@ static int print_session(const struct sc_session *s, void *ctx)
 	return 0;
 }
 
-static int run(struct cli_ctx *ctx, int argc, char **argv)
+static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 {
 	struct sc_error err = { 0 };
-	struct sc_dburl url;
 	struct sc_db *db;
-	int first, rc;
 
-	rc = cli_parse(ctx, argc, argv, "", NULL, NULL, NULL, &first);
-	if (rc || argc - first != 1 || cli_finish_ctx(ctx))
+	(void)state;
+	if (argc != 1 || cli_finish_ctx(ctx))
 		return SC_OK;
 	/* Quiet on every error: completions must never print noise. */
 	int devnull = open("/dev/null", O_WRONLY);
@@ -56,18 +53,12 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 	close(devnull);
 	/* Never keep a shell waiting for an unreachable server. */
 	setenv("PGCONNECT_TIMEOUT", "3", 0);
-	if (cli_open_db(ctx, SC_OPEN_READ, &url, &db) == 0) {
-		if (db->backend->begin(db, SC_TX_READ, &err) == 0) {
-			if (strcmp(argv[first], "users") == 0)
-			{
-				int left = MAX_CANDIDATES;
-				db->backend->count_by_user(db, 0, print_user, &left, &err);
-			}
-			else if (strcmp(argv[first], "sessions") == 0)
-				db->backend->recent_sessions(db, MAX_CANDIDATES, print_session, NULL, &err);
-			db->backend->rollback(db);
-		}
-		cli_close_db(&url, db);
+	if (cli_db(ctx, CLI_DB_NONE, &db) == 0) {
+		int left = MAX_CANDIDATES;
+		if (strcmp(argv[0], "users") == 0)
+			sc_count_by_user(db, 0, print_user, &left, &err);
+		else if (strcmp(argv[0], "sessions") == 0)
+			sc_recent_sessions(db, MAX_CANDIDATES, print_session, NULL, &err);
 	}
 	return SC_OK;
 }
@@ -77,6 +68,10 @@ const struct cli_command cli_cmd_complete = {
 	.summary = "completion helper for the shell completions",
 	.synopsis = "__complete users|sessions",
 	.help = "",
+	.min_args = 0,
+	.max_args = -1,
+	.db = CLI_DB_READ,
+	.raw = true,
 	.run = run,
 	.hidden = true,
 };

@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../src/backend.h"
-#include "../src/query.h"
 
 enum { OPT_BY = 2000, OPT_OVER };
 
@@ -82,26 +80,19 @@ struct query {
 	struct sc_writer *w; /* opened by query() */
 };
 
-/* Runs the query the options ask for inside a read transaction. */
+/* Runs the query the options ask for and prints its answer. */
 static int query(struct sc_db *db, void *arg, struct sc_error *err)
 {
 	struct query *q = arg;
 	const struct count_opts *o = q->o;
 	const char *user_arg = q->user_arg;
 	struct sc_writer **w = &q->w;
-	const struct sc_backend *be = db->backend;
 	struct sc_output_opts out = q->ctx->out;
 
 	if (user_arg) {
 		struct sc_userref ref;
-		struct sc_user user = { 0 };
-		int64_t n;
-		if (sc_userref_parse(user_arg, &ref, err) < 0 || sc_find_user(db, &ref, &user, err) < 0)
-			return -1;
-		int rc = be->count_active(db, user.id, &n, err);
-		int64_t id = user.id;
-		sc_user_free(&user);
-		if (rc < 0)
+		int64_t n, id;
+		if (sc_userref_parse(user_arg, &ref, err) < 0 || sc_count_user(db, &ref, &id, &n, err) < 0)
 			return -1;
 		if (out.format == SC_FORMAT_TABLE && !out.columns) {
 			/* A bare integer, for scripts: n=$(sessctl count alice) */
@@ -118,10 +109,10 @@ static int query(struct sc_db *db, void *arg, struct sc_error *err)
 		if (sc_writer_open(w, stdout, &out, by_user_cols, 4, NULL, 0, err) < 0)
 			return -1;
 		e.w = *w;
-		return be->count_by_user(db, o->over, emit_user_count, &e, err);
+		return sc_count_by_user(db, o->over, emit_user_count, &e, err);
 	}
 	struct sc_totals t;
-	if (be->totals(db, &t, err) < 0)
+	if (sc_count_totals(db, &t, err) < 0)
 		return -1;
 	struct sc_value v[] = { { .i = t.users }, { .i = t.users_active }, { .i = t.sessions },
 				{ .i = t.active }, { .i = t.inactive } };
@@ -130,27 +121,21 @@ static int query(struct sc_db *db, void *arg, struct sc_error *err)
 		: sc_writer_row(*w, v, 0, err);
 }
 
-static int run(struct cli_ctx *ctx, int argc, char **argv)
+static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 {
-	struct count_opts o = { 0 };
+	struct count_opts *o = state;
 	struct sc_error err = { 0 };
 	const char *user_arg;
-	int first, rc;
+	int rc;
 
-	rc = cli_parse(ctx, argc, argv, "", options, handle, &o, &first);
-	if (rc)
-		return rc == -1 ? SC_OK : rc;
-	if (argc - first > 1)
-		return cli_usage(ctx, "count takes at most one USER");
-	user_arg = argc - first == 1 ? argv[first] : NULL;
-	if (o.has_over)
-		o.by_user = true;
-	if (user_arg && o.by_user)
+	user_arg = argc == 1 ? argv[0] : NULL;
+	if (o->has_over)
+		o->by_user = true;
+	if (user_arg && o->by_user)
 		return cli_usage(ctx, "count USER cannot be combined with --by or --over");
-	if ((rc = cli_finish_ctx(ctx)))
-		return rc;
-	struct query q = { ctx, &o, user_arg, NULL };
-	if ((rc = cli_read(ctx, query, &q, &err))) {
+	struct query q = { ctx, o, user_arg, NULL };
+	struct sc_db *db;
+	if ((rc = cli_db(ctx, CLI_DB_NONE, &db)) || (query(db, &q, &err) < 0 && (rc = cli_report(&err)))) {
 		sc_writer_abort(q.w);
 		return rc;
 	}
@@ -172,5 +157,12 @@ const struct cli_command cli_cmd_count = {
 		"  sessctl count alice@example.com\n"
 		"  sessctl count --by user --over 3 -o csv\n"
 		"  sessctl count -o json\n",
+	.options = options,
+	.option = handle,
+	.state_size = sizeof(struct count_opts),
+	.min_args = 0,
+	.max_args = 1,
+	.operand = "USER",
+	.db = CLI_DB_READ,
 	.run = run,
 };

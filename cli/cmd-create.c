@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "../src/actions.h"
-#include "../src/backend.h"
 #include "../src/records.h"
 
 enum {
@@ -74,41 +73,36 @@ static int validate(const struct cli_ctx *ctx, const struct create_opts *o)
 	return 0;
 }
 
-static int run(struct cli_ctx *ctx, int argc, char **argv)
+static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 {
-	struct create_opts o = { 0 };
+	struct create_opts *o = state;
 	struct sc_error err = { 0 };
 	struct cli_changes ch;
 	struct sc_userref ref;
-	struct sc_dburl url;
 	struct sc_db *db;
-	int first, rc;
+	int rc;
 
-	rc = cli_parse(ctx, argc, argv, "", options, handle, &o, &first);
-	if (rc)
-		return rc == -1 ? SC_OK : rc;
-	if (argc - first)
-		return cli_usage(ctx, "unexpected argument '%s'", argv[first]);
-	if ((rc = validate(ctx, &o)))
+	(void)argc;
+	(void)argv;
+	if ((rc = validate(ctx, o)))
 		return rc;
-	if (sc_userref_parse(o.user, &ref, &err) < 0 ||
-	    (!o.max_sessions && sc_env_positive("MAX_SESSIONS_PER_USER", SC_DEFAULT_MAX_SESSIONS,
-						&o.max_sessions, &err) < 0))
+	if (sc_userref_parse(o->user, &ref, &err) < 0 ||
+	    (!o->max_sessions && sc_env_positive("MAX_SESSIONS_PER_USER", SC_DEFAULT_MAX_SESSIONS,
+						&o->max_sessions, &err) < 0))
 		return cli_report(&err);
-	if ((rc = cli_finish_ctx(ctx)) || (rc = cli_changes_open(ctx, &ch)))
+	if ((rc = cli_changes_open(ctx, &ch)))
 		return rc;
-	if ((rc = cli_open_db(ctx, SC_OPEN_WRITE, &url, &db))) {
+	if ((rc = cli_db(ctx, CLI_DB_NONE, &db))) {
 		cli_changes_abort(&ch);
 		return rc;
 	}
-	struct sc_action a = { cli_actor(&o.w), o.w.reason, ctx->now, o.w.dry_run, cli_changes_row, &ch };
-	rc = sc_create(db, &ref, &o.ns, o.max_sessions, &a, &err);
-	cli_close_db(&url, db);
+	struct sc_action a = { cli_actor(&o->w), o->w.reason, ctx->now, o->w.dry_run, cli_changes_row, &ch };
+	rc = sc_create(db, &ref, &o->ns, o->max_sessions, &a, &err);
 	if (rc != 0) {
 		cli_changes_abort(&ch);
 		return cli_report(err.status ? &err : &ch.err);
 	}
-	return cli_changes_close(ctx, &ch, o.w.dry_run);
+	return cli_changes_close(ctx, &ch, o->w.dry_run);
 }
 
 const struct cli_command cli_cmd_create = {
@@ -132,5 +126,11 @@ const struct cli_command cli_cmd_create = {
 		"  sessctl create --user alice --fingerprint 3f9a1c --device-type web \\\n"
 		"          --device-name 'Chrome on Windows 10' --browser Chrome --ip 203.0.113.7\n"
 		"  sessctl create --user 74 --fingerprint abc --dry-run -o json\n",
+	.options = options,
+	.option = handle,
+	.state_size = sizeof(struct create_opts),
+	.min_args = 0,
+	.max_args = 0,
+	.db = CLI_DB_WRITE,
 	.run = run,
 };

@@ -7,8 +7,6 @@
 #include <unistd.h>
 
 #include "../src/actions.h"
-#include "../src/backend.h"
-#include "../src/query.h"
 
 
 enum { OPT_IDLE_TIMEOUT = 2000, OPT_MAX_SESSIONS, OPT_PURGE_AFTER, OPT_USER, OPT_BATCH_SIZE };
@@ -145,46 +143,39 @@ static int parse(struct cli_ctx *ctx, const struct enforce_cli *c, struct sc_enf
 	return 0;
 }
 
-static int run(struct cli_ctx *ctx, int argc, char **argv)
+static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 {
-	struct enforce_cli c = { 0 };
-	struct sc_enforce_opts o = { 0 };
+	struct enforce_cli *c = state;
+	struct sc_enforce_opts opts = { 0 }, *o = &opts;
 	struct sc_enforce_result r;
 	struct sc_error err = { 0 };
 	struct cli_changes ch = { 0 };
 	struct progress prog = { 0 };
 	struct sc_userref ref;
-	struct sc_dburl url;
 	struct sc_db *db;
 	struct sigaction sa;
-	int first, rc;
+	int rc;
 
-	rc = cli_parse(ctx, argc, argv, "", options, handle, &c, &first);
-	if (rc)
-		return rc == -1 ? SC_OK : rc;
-	if (argc - first)
-		return cli_usage(ctx, "unexpected argument '%s'", argv[first]);
-	if ((rc = parse(ctx, &c, &o)) || (rc = cli_finish_ctx(ctx)))
+	(void)argc;
+	(void)argv;
+	if ((rc = parse(ctx, c, o)))
 		return rc;
-	if (c.user && sc_userref_parse(c.user, &ref, &err) < 0)
+	if (c->user && sc_userref_parse(c->user, &ref, &err) < 0)
 		return cli_report(&err);
-	if (c.w.dry_run && (rc = cli_changes_open(ctx, &ch)))
+	if (c->w.dry_run && (rc = cli_changes_open(ctx, &ch)))
 		return rc;
-	if ((rc = cli_open_db(ctx, SC_OPEN_WRITE, &url, &db))) {
+	if ((rc = cli_db(ctx, CLI_DB_NONE, &db))) {
 		cli_changes_abort(&ch);
 		return rc;
 	}
-	if (c.user) {
+	if (c->user) {
 		struct sc_user user = { 0 };
-		if (db->backend->begin(db, SC_TX_READ, &err) < 0 || sc_find_user(db, &ref, &user, &err) < 0 ||
-		    db->backend->commit(db, &err) < 0) {
-			db->backend->rollback(db);
-			cli_close_db(&url, db);
+		if (sc_resolve_user(db, &ref, &user, &err) < 0) {
 			cli_changes_abort(&ch);
 			return cli_report(&err);
 		}
-		o.has_user = true;
-		o.user_id = user.id;
+		o->has_user = true;
+		o->user_id = user.id;
 		sc_user_free(&user);
 	}
 
@@ -197,18 +188,17 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	o.stop = &stop_signal;
+	o->stop = &stop_signal;
 	prog.lines = ctx->verbose > 0 && !isatty(STDERR_FILENO);
 	if (!ctx->quiet && (isatty(STDERR_FILENO) || ctx->verbose)) {
 		clock_gettime(CLOCK_MONOTONIC, &prog.start);
-		o.progress = show_progress;
-		o.progress_ctx = &prog;
+		o->progress = show_progress;
+		o->progress_ctx = &prog;
 	}
 
-	struct sc_action a = { cli_actor(&c.w), c.w.reason, ctx->now, c.w.dry_run,
-			       c.w.dry_run ? cli_changes_row : NULL, &ch };
-	rc = sc_enforce(db, &o, &a, &r, &err);
-	cli_close_db(&url, db);
+	struct sc_action a = { cli_actor(&c->w), c->w.reason, ctx->now, c->w.dry_run,
+			       c->w.dry_run ? cli_changes_row : NULL, &ch };
+	rc = sc_enforce(db, o, &a, &r, &err);
 	if (prog.shown)
 		fputs("\r\033[K", stderr);
 	if (rc != 0) {
@@ -220,7 +210,7 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 				(long long)r.purged);
 		return cli_report(err.status ? &err : &ch.err);
 	}
-	if (c.w.dry_run)
+	if (c->w.dry_run)
 		rc = cli_changes_close(ctx, &ch, true);
 	else if (!ctx->quiet) /* -q: silent on success, for cron */
 		rc = print_summary(ctx, &r);
@@ -256,5 +246,11 @@ const struct cli_command cli_cmd_enforce = {
 		"  sessctl enforce\n"
 		"  sessctl enforce --purge-after 90d --reason nightly -q\n"
 		"  sessctl enforce --dry-run --now '2025-03-01 00:00:00' -o csv\n",
+	.options = options,
+	.option = handle,
+	.state_size = sizeof(struct enforce_cli),
+	.min_args = 0,
+	.max_args = 0,
+	.db = CLI_DB_WRITE,
 	.run = run,
 };

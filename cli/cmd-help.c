@@ -30,6 +30,22 @@ void cli_print_help(void)
 	       "'man sessctl' for the full reference.\n", global_help);
 }
 
+static void print_backend(const char *name, bool available, const char *how, void *ctx)
+{
+	bool *first = ctx;
+	printf("%s%s (%s%s)", *first ? "" : ", ", name, available ? "" : "unavailable: ", how);
+	*first = false;
+}
+
+void cli_print_version(void)
+{
+	bool first = true;
+
+	printf("sessctl %s\nbackends: ", SESSCTL_VERSION);
+	sc_backends_each(print_backend, &first);
+	putchar('\n');
+}
+
 void cli_print_command_help(const struct cli_command *cmd)
 {
 	if (!cmd || cmd == &cli_cmd_help) {
@@ -43,23 +59,19 @@ void cli_print_command_help(const struct cli_command *cmd)
 	printf("\n%s", global_help);
 }
 
-static int run_help(struct cli_ctx *ctx, int argc, char **argv)
+static int run_help(struct cli_ctx *ctx, void *state, int argc, char **argv)
 {
 	const struct cli_command *cmd;
-	int first, rc;
 
-	rc = cli_parse(ctx, argc, argv, "", NULL, NULL, NULL, &first);
-	if (rc)
-		return rc == -1 ? SC_OK : rc;
-	if (first >= argc) {
+	(void)ctx;
+	(void)state;
+	if (argc == 0) {
 		cli_print_help();
 		return SC_OK;
 	}
-	if (argc - first > 1)
-		return cli_usage(ctx, "help takes one command name");
-	cmd = cli_find_command(argv[first]);
+	cmd = cli_find_command(argv[0]);
 	if (!cmd)
-		return cli_fail(SC_USAGE, "unknown command '%s': see 'sessctl --help'", argv[first]);
+		return cli_fail(SC_USAGE, "unknown command '%s': see 'sessctl --help'", argv[0]);
 	cli_print_command_help(cmd);
 	return SC_OK;
 }
@@ -69,5 +81,9 @@ const struct cli_command cli_cmd_help = {
 	.summary = "show help for sessctl or for one command",
 	.synopsis = "help [COMMAND]",
 	.help = "",
+	.min_args = 0,
+	.max_args = 1,
+	.args_error = "help takes one command name",
+	.raw = true,
 	.run = run_help,
 };

@@ -2,8 +2,6 @@
 
 #include <stdio.h>
 
-#include "../src/backend.h"
-#include "../src/query.h"
 
 enum { OPT_SESSION = 2000, OPT_SINCE, OPT_LIMIT };
 
@@ -45,8 +43,6 @@ static const struct sc_column columns[] = {
 struct emit_ctx {
 	struct sc_writer *w;
 	struct sc_error *err;
-	const struct sc_userref *user;    /* NULL: every user */
-	struct sc_history_request *req;
 };
 
 static int emit(const struct sc_audit *a, void *vctx)
@@ -64,60 +60,40 @@ static int emit(const struct sc_audit *a, void *vctx)
 	return sc_writer_row(e->w, v, 0, e->err);
 }
 
-static int read_history(struct sc_db *db, void *arg, struct sc_error *err)
+static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 {
-	struct emit_ctx *e = arg;
-
-	if (e->user) {
-		struct sc_user user = { 0 };
-		if (sc_find_user(db, e->user, &user, err) < 0)
-			return -1;
-		e->req->has_user = true;
-		e->req->user_id = user.id;
-		sc_user_free(&user);
-	}
-	return db->backend->history(db, e->req, emit, e, err);
-}
-
-static int run(struct cli_ctx *ctx, int argc, char **argv)
-{
-	struct history_opts o = { 0 };
+	struct history_opts *o = state;
 	struct sc_history_request req = { 0 };
 	struct sc_error err = { 0 };
 	struct sc_userref ref;
 	struct sc_writer *w;
 	const char *user_arg = NULL;
-	int first, rc;
+	int rc;
 
-	rc = cli_parse(ctx, argc, argv, "n:", options, handle, &o, &first);
-	if (rc)
-		return rc == -1 ? SC_OK : rc;
-	if (argc - first > 1)
-		return cli_usage(ctx, "history takes at most one USER");
-	if (argc - first == 1) {
-		user_arg = argv[first];
+	if (argc == 1) {
+		user_arg = argv[0];
 		if (sc_userref_parse(user_arg, &ref, &err) < 0)
 			return cli_report(&err);
 	}
-	if ((rc = cli_finish_ctx(ctx)))
-		return rc;
-	if (o.session) {
-		if ((rc = cli_session_id(o.session, &req.session_id)))
+	if (o->session) {
+		if ((rc = cli_session_id(o->session, &req.session_id)))
 			return rc;
 		req.has_session = true;
 	}
-	if (o.since) {
+	if (o->since) {
 		int64_t d;
-		if ((rc = cli_duration("--since", o.since, &d)))
+		if ((rc = cli_duration("--since", o->since, &d)))
 			return rc;
 		req.has_since = true;
 		req.since = ctx->now - d;
 	}
-	req.limit = o.limit;
+	req.limit = o->limit;
 	if (sc_writer_open(&w, stdout, &ctx->out, columns, 7, NULL, 0, &err) < 0)
 		return cli_report(&err);
-	struct emit_ctx e = { w, &err, user_arg ? &ref : NULL, &req };
-	if ((rc = cli_read(ctx, read_history, &e, &err))) {
+	struct emit_ctx e = { w, &err };
+	struct sc_db *db;
+	if ((rc = cli_db(ctx, CLI_DB_NONE, &db)) ||
+	    (sc_history(db, user_arg ? &ref : NULL, &req, emit, &e, &err) < 0 && (rc = cli_report(&err)))) {
 		sc_writer_abort(w);
 		return rc;
 	}
@@ -138,5 +114,13 @@ const struct cli_command cli_cmd_history = {
 		"Examples:\n"
 		"  sessctl history alice@example.com --since 7d\n"
 		"  sessctl history --session 1042 -o json\n",
+	.shortopts = "n:",
+	.options = options,
+	.option = handle,
+	.state_size = sizeof(struct history_opts),
+	.min_args = 0,
+	.max_args = 1,
+	.operand = "USER",
+	.db = CLI_DB_READ,
 	.run = run,
 };

@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../src/backend.h"
-#include "../src/query.h"
 #include "../src/records.h"
 
 struct list_opts {
@@ -43,8 +41,6 @@ static int handle(int opt, const char *arg, void *state)
 struct emit_ctx {
 	struct sc_writer *w;
 	struct sc_error *err;
-	const struct sc_userref *user;
-	struct sc_list_query *q;
 };
 
 static int emit(const struct sc_session *s, void *vctx)
@@ -56,47 +52,28 @@ static int emit(const struct sc_session *s, void *vctx)
 	return sc_writer_row(e->w, vals, s->is_active ? 0 : SC_ROW_DIM, e->err);
 }
 
-/* Finds the user and streams the sessions, in one read transaction. */
-static int read_sessions(struct sc_db *db, void *arg, struct sc_error *err)
+static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 {
-	struct emit_ctx *e = arg;
-	struct sc_user user = { 0 };
-
-	if (sc_find_user(db, e->user, &user, err) < 0)
-		return -1;
-	e->q->req.user_id = user.id;
-	sc_user_free(&user);
-	return sc_list_sessions(db, e->q, emit, e, err);
-}
-
-static int run(struct cli_ctx *ctx, int argc, char **argv)
-{
-	struct list_opts o = { 0 };
+	struct list_opts *o = state;
 	struct sc_error err = { 0 };
 	struct sc_list_query q = { 0 };
 	struct sc_ipnet net;
 	struct sc_userref ref;
 	struct sc_writer *w = NULL;
-	int first, rc;
+	int rc;
 
-	rc = cli_parse(ctx, argc, argv, "an:", options, handle, &o, &first);
-	if (rc)
-		return rc == -1 ? SC_OK : rc;
-	if (argc - first != 1)
-		return cli_usage(ctx, argc - first ? "list-user takes one USER" : "list-user needs a USER");
-	if ((rc = cli_finish_ctx(ctx)))
-		return rc;
-	if (sc_userref_parse(argv[first], &ref, &err) < 0 ||
-	    (o.device_type && sc_device_type_check(o.device_type, &err) < 0) ||
-	    (o.ip && sc_ipnet_parse(o.ip, &net, &err) < 0))
+	(void)argc;
+	if (sc_userref_parse(argv[0], &ref, &err) < 0 ||
+	    (o->device_type && sc_device_type_check(o->device_type, &err) < 0) ||
+	    (o->ip && sc_ipnet_parse(o->ip, &net, &err) < 0))
 		return cli_report(&err);
-	q.req.all = o.all;
-	q.req.device_type = o.device_type;
-	q.req.limit = o.limit;
-	q.ip = o.ip ? &net : NULL;
-	if (o.idle_for) {
+	q.req.all = o->all;
+	q.req.device_type = o->device_type;
+	q.req.limit = o->limit;
+	q.ip = o->ip ? &net : NULL;
+	if (o->idle_for) {
 		int64_t d;
-		if ((rc = cli_duration("--idle-for", o.idle_for, &d)))
+		if ((rc = cli_duration("--idle-for", o->idle_for, &d)))
 			return rc;
 		q.req.has_idle_before = true;
 		q.req.idle_before = ctx->now - d;
@@ -104,8 +81,10 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 	if (sc_writer_open(&w, stdout, &ctx->out, sc_session_columns, SC_SESS_NCOLS,
 			   sc_session_response_cols, sc_session_response_ncols, &err) < 0)
 		return cli_report(&err);
-	struct emit_ctx e = { w, &err, &ref, &q };
-	if ((rc = cli_read(ctx, read_sessions, &e, &err))) {
+	struct emit_ctx e = { w, &err };
+	struct sc_db *db;
+	if ((rc = cli_db(ctx, CLI_DB_NONE, &db)) ||
+	    (sc_list_user_sessions(db, &ref, &q, emit, &e, &err) < 0 && (rc = cli_report(&err)))) {
 		sc_writer_abort(w);
 		return rc;
 	}
@@ -129,5 +108,13 @@ const struct cli_command cli_cmd_list_user = {
 		"  sessctl list-user alice@example.com\n"
 		"  sessctl list-user 74 --all -o json\n"
 		"  sessctl list-user bob --ip 10.0.0.0/8 --idle-for 7d\n",
+	.shortopts = "an:",
+	.options = options,
+	.option = handle,
+	.state_size = sizeof(struct list_opts),
+	.min_args = 1,
+	.max_args = 1,
+	.operand = "USER",
+	.db = CLI_DB_READ,
 	.run = run,
 };

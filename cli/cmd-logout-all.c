@@ -6,8 +6,6 @@
 #include <unistd.h>
 
 #include "../src/actions.h"
-#include "../src/backend.h"
-#include "../src/query.h"
 #include "../src/utf8.h"
 
 enum { OPT_EXCEPT = 2000, OPT_YES };
@@ -42,13 +40,11 @@ static bool confirm(struct sc_db *db, const struct sc_userref *ref, const int64_
 {
 	struct sc_error err = { 0 };
 	struct sc_user user = { 0 };
-	int64_t n = 0;
+	int64_t n = 0, id;
 	char answer[16];
 
 	*status = 0;
-	if (db->backend->begin(db, SC_TX_READ, &err) < 0 || sc_find_user(db, ref, &user, &err) < 0 ||
-	    db->backend->count_active(db, user.id, &n, &err) < 0 || db->backend->commit(db, &err) < 0) {
-		db->backend->rollback(db);
+	if (sc_count_user(db, ref, &id, &n, &err) < 0 || sc_resolve_user(db, ref, &user, &err) < 0) {
 		sc_user_free(&user);
 		*status = cli_report(&err);
 		return false;
@@ -72,46 +68,39 @@ static bool confirm(struct sc_db *db, const struct sc_userref *ref, const int64_
 	return false;
 }
 
-static int run(struct cli_ctx *ctx, int argc, char **argv)
+static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 {
-	struct all_opts o = { 0 };
+	struct all_opts *o = state;
 	struct sc_error err = { 0 };
 	struct cli_changes ch;
 	struct sc_userref ref;
-	struct sc_dburl url;
 	struct sc_db *db;
 	int64_t except = 0;
-	int first, rc;
+	int rc;
 
-	rc = cli_parse(ctx, argc, argv, "y", options, handle, &o, &first);
-	if (rc)
-		return rc == -1 ? SC_OK : rc;
-	if (argc - first != 1)
-		return cli_usage(ctx, argc - first ? "logout-all takes one USER" : "logout-all needs a USER");
-	if (sc_userref_parse(argv[first], &ref, &err) < 0)
+	(void)argc;
+	if (sc_userref_parse(argv[0], &ref, &err) < 0)
 		return cli_report(&err);
-	if (o.except && (rc = cli_session_id(o.except, &except)))
+	if (o->except && (rc = cli_session_id(o->except, &except)))
 		return rc;
-	if ((rc = cli_finish_ctx(ctx)) || (rc = cli_changes_open(ctx, &ch)))
+	if ((rc = cli_changes_open(ctx, &ch)))
 		return rc;
-	if ((rc = cli_open_db(ctx, SC_OPEN_WRITE, &url, &db))) {
+	if ((rc = cli_db(ctx, CLI_DB_NONE, &db))) {
 		cli_changes_abort(&ch);
 		return rc;
 	}
-	if (!o.yes && !o.w.dry_run && isatty(STDIN_FILENO) && !confirm(db, &ref, o.except ? &except : NULL, &rc)) {
-		cli_close_db(&url, db);
+	if (!o->yes && !o->w.dry_run && isatty(STDIN_FILENO) && !confirm(db, &ref, o->except ? &except : NULL, &rc)) {
 		cli_changes_abort(&ch);
 		return rc;
 	}
-	struct sc_action a = { cli_actor(&o.w), o.w.reason, ctx->now, o.w.dry_run,
+	struct sc_action a = { cli_actor(&o->w), o->w.reason, ctx->now, o->w.dry_run,
 			       cli_changes_row, &ch };
-	rc = sc_logout_all(db, &ref, o.except ? &except : NULL, &a, &err);
-	cli_close_db(&url, db);
+	rc = sc_logout_all(db, &ref, o->except ? &except : NULL, &a, &err);
 	if (rc != 0) {
 		cli_changes_abort(&ch);
 		return cli_report(err.status ? &err : &ch.err);
 	}
-	return cli_changes_close(ctx, &ch, o.w.dry_run);
+	return cli_changes_close(ctx, &ch, o->w.dry_run);
 }
 
 const struct cli_command cli_cmd_logout_all = {
@@ -128,5 +117,13 @@ const struct cli_command cli_cmd_logout_all = {
 		"Examples:\n"
 		"  sessctl logout-all bob@example.com --yes --reason 'password reset'\n"
 		"  sessctl logout-all 74 --except 1042\n",
+	.shortopts = "y",
+	.options = options,
+	.option = handle,
+	.state_size = sizeof(struct all_opts),
+	.min_args = 1,
+	.max_args = 1,
+	.operand = "USER",
+	.db = CLI_DB_WRITE,
 	.run = run,
 };

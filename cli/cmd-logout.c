@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include "../src/actions.h"
-#include "../src/backend.h"
 
 enum { OPT_USER = 2000, OPT_DEVICE, OPT_LATEST };
 
@@ -34,33 +33,28 @@ static int handle(int opt, const char *arg, void *state)
 	return cli_write_option(&o->w, opt, arg) == 0 ? 0 : SC_SOFTWARE;
 }
 
-static int run(struct cli_ctx *ctx, int argc, char **argv)
+static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 {
-	struct logout_opts o = { 0 };
+	struct logout_opts *o = state;
 	struct sc_error err = { 0 };
 	struct cli_changes ch;
 	struct sc_userref ref;
-	struct sc_dburl url;
 	struct sc_db *db;
 	int64_t *ids = NULL;
-	size_t n = 0;
-	int first, rc;
+	size_t n = (size_t)argc;
+	int rc;
 
-	rc = cli_parse(ctx, argc, argv, "", options, handle, &o, &first);
-	if (rc)
-		return rc == -1 ? SC_OK : rc;
-	n = (size_t)(argc - first);
-	if (o.user) {
+	if (o->user) {
 		if (n)
 			return cli_usage(ctx, "give session ids or --user, not both");
-		if (!o.device == !o.latest)
+		if (!o->device == !o->latest)
 			return cli_usage(ctx, "--user needs one of --device FINGERPRINT or --latest");
-		if (sc_userref_parse(o.user, &ref, &err) < 0)
+		if (sc_userref_parse(o->user, &ref, &err) < 0)
 			return cli_report(&err);
-		if (o.device && !*o.device)
+		if (o->device && !*o->device)
 			return cli_usage(ctx, "--device needs a fingerprint");
 	} else {
-		if (o.device || o.latest)
+		if (o->device || o->latest)
 			return cli_usage(ctx, "--device and --latest need --user USER");
 		if (!n)
 			return cli_usage(ctx, "logout needs SESSION_ID... or --user USER");
@@ -68,36 +62,35 @@ static int run(struct cli_ctx *ctx, int argc, char **argv)
 		if (!ids)
 			return cli_fail(SC_SOFTWARE, "out of memory");
 		for (size_t i = 0; i < n; i++) {
-			if ((rc = cli_session_id(argv[first + (int)i], &ids[i]))) {
+			if ((rc = cli_session_id(argv[i], &ids[i]))) {
 				free(ids);
 				return rc;
 			}
 		}
 	}
-	if ((rc = cli_finish_ctx(ctx)) || (rc = cli_changes_open(ctx, &ch))) {
+	if ((rc = cli_changes_open(ctx, &ch))) {
 		free(ids);
 		return rc;
 	}
-	if ((rc = cli_open_db(ctx, SC_OPEN_WRITE, &url, &db))) {
+	if ((rc = cli_db(ctx, CLI_DB_NONE, &db))) {
 		cli_changes_abort(&ch);
 		free(ids);
 		return rc;
 	}
-	struct sc_action a = { cli_actor(&o.w), o.w.reason, ctx->now, o.w.dry_run,
+	struct sc_action a = { cli_actor(&o->w), o->w.reason, ctx->now, o->w.dry_run,
 			       cli_changes_row, &ch };
-	if (o.user) {
-		struct sc_logout_pick pick = { &ref, o.device, o.latest };
+	if (o->user) {
+		struct sc_logout_pick pick = { &ref, o->device, o->latest };
 		rc = sc_logout_pick(db, &pick, &a, &err);
 	} else {
 		rc = sc_logout_ids(db, ids, n, &a, &err);
 	}
-	cli_close_db(&url, db);
 	free(ids);
 	if (rc != 0) {
 		cli_changes_abort(&ch);
 		return cli_report(err.status ? &err : &ch.err);
 	}
-	return cli_changes_close(ctx, &ch, o.w.dry_run);
+	return cli_changes_close(ctx, &ch, o->w.dry_run);
 }
 
 const struct cli_command cli_cmd_logout = {
@@ -117,5 +110,11 @@ const struct cli_command cli_cmd_logout = {
 		"  sessctl logout 1042 1043 --reason 'stolen laptop'\n"
 		"  sessctl logout --user alice@example.com --device 3f9a1c\n"
 		"  sessctl logout --user 74 --latest --dry-run\n",
+	.options = options,
+	.option = handle,
+	.state_size = sizeof(struct logout_opts),
+	.min_args = 0,
+	.max_args = -1,
+	.db = CLI_DB_WRITE,
 	.run = run,
 };

@@ -1,11 +1,8 @@
 #include "cli.h"
 
 #include <stdio.h>
-#include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "../src/backend.h"
 #include "../src/migrate.h"
 
 enum { OPT_DRY_RUN = 2000, OPT_CHECK };
@@ -47,15 +44,12 @@ static int status(struct cli_ctx *ctx, const struct migrate_opts *o)
 	struct sc_migration_state states[SC_SCHEMA_VERSION];
 	struct sc_error err = { 0 };
 	struct sc_writer *w = NULL;
-	struct sc_dburl url;
 	struct sc_db *db;
 	int version, pending = 0, rc;
 
-	if ((rc = cli_open_db(ctx, SC_OPEN_INSPECT, &url, &db)))
+	if ((rc = cli_db(ctx, CLI_DB_INSPECT, &db)))
 		return rc;
-	rc = sc_migrate_status(db, states, &version, &err);
-	cli_close_db(&url, db);
-	if (rc < 0)
+	if (sc_migrate_status(db, states, &version, &err) < 0)
 		return cli_report(&err);
 	/* -q --check: the exit status is the answer; print nothing. */
 	bool silent = ctx->quiet && o->check;
@@ -85,47 +79,16 @@ static int status(struct cli_ctx *ctx, const struct migrate_opts *o)
 	return SC_OK;
 }
 
-/* True when db names an SQLite file that does not exist (yet). */
-static bool missing_sqlite_file(const char *db)
-{
-	struct sc_dburl url;
-	struct stat st;
-	bool missing;
-
-	if (sc_dburl_parse(db, &url, NULL) < 0)
-		return false;
-	missing = url.kind == SC_DB_SQLITE && stat(url.target, &st) < 0 && errno == ENOENT;
-	sc_dburl_free(&url);
-	return missing;
-}
-
 /* Prints the SQL of every pending migration; changes nothing. */
 static int dry_run(struct cli_ctx *ctx)
 {
 	struct sc_migration_state states[SC_SCHEMA_VERSION];
 	struct sc_error err = { 0 };
-	struct sc_dburl url;
-	struct sc_db *db;
-	int version, rc, printed = 0;
+	int version, printed = 0;
 
-	if (missing_sqlite_file(ctx->db))
-		rc = SC_NOINPUT;
-	else
-		rc = cli_open_db(ctx, SC_OPEN_INSPECT, &url, &db);
-	if (rc == SC_NOINPUT) {
-		/* No file yet: migrate would create it and apply everything. */
-		for (int i = 0; i < SC_SCHEMA_VERSION; i++) {
-			states[i].m = &sc_sqlite_migrations[i];
-			states[i].applied = false;
-		}
-	} else if (rc) {
-		return rc;
-	} else {
-		rc = sc_migrate_status(db, states, &version, &err);
-		cli_close_db(&url, db);
-		if (rc < 0)
-			return cli_report(&err);
-	}
+	/* A database that does not exist yet has everything pending. */
+	if (sc_migrate_plan(ctx->db, states, &version, &err) < 0)
+		return cli_report(&err);
 	for (int i = 0; i < SC_SCHEMA_VERSION; i++) {
 		if (states[i].applied)
 			continue;
@@ -149,15 +112,12 @@ static void on_applied(const struct sc_migration *m, void *vctx)
 static int apply(struct cli_ctx *ctx)
 {
 	struct sc_error err = { 0 };
-	struct sc_dburl url;
 	struct sc_db *db;
 	int applied, rc;
 
-	if ((rc = cli_open_db(ctx, SC_OPEN_MIGRATE, &url, &db)))
+	if ((rc = cli_db(ctx, CLI_DB_MIGRATE, &db)))
 		return rc;
-	rc = sc_migrate_run(db, ctx->now, on_applied, ctx, &applied, &err);
-	cli_close_db(&url, db);
-	if (rc < 0)
+	if (sc_migrate_run(db, ctx->now, on_applied, ctx, &applied, &err) < 0)
 		return cli_report(&err);
 	if (!ctx->quiet)
 		printf(applied ? "schema is at version %d\n" : "schema is up to date (version %d)\n",
@@ -165,29 +125,23 @@ static int apply(struct cli_ctx *ctx)
 	return SC_OK;
 }
 
-static int run(struct cli_ctx *ctx, int argc, char **argv)
+static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 {
-	struct migrate_opts o = { 0 };
+	struct migrate_opts *o = state;
 	bool is_status = false;
-	int first, rc;
 
-	rc = cli_parse(ctx, argc, argv, "", options, handle, &o, &first);
-	if (rc)
-		return rc == -1 ? SC_OK : rc;
-	if (argc - first == 1 && strcmp(argv[first], "status") == 0)
+	if (argc == 1 && strcmp(argv[0], "status") == 0)
 		is_status = true;
-	else if (argc - first > 0)
+	else if (argc > 0)
 		return cli_usage(ctx, "unknown migrate argument '%s': use 'migrate' or 'migrate status'",
-				 argv[first]);
-	if (o.check && !is_status)
+				 argv[0]);
+	if (o->check && !is_status)
 		return cli_usage(ctx, "--check goes with 'migrate status'");
-	if (o.dry_run && is_status)
+	if (o->dry_run && is_status)
 		return cli_usage(ctx, "--dry-run goes with 'migrate', not 'migrate status'");
-	if ((rc = cli_finish_ctx(ctx)))
-		return rc;
 	if (is_status)
-		return status(ctx, &o);
-	return o.dry_run ? dry_run(ctx) : apply(ctx);
+		return status(ctx, o);
+	return o->dry_run ? dry_run(ctx) : apply(ctx);
 }
 
 const struct cli_command cli_cmd_migrate = {
@@ -206,5 +160,11 @@ const struct cli_command cli_cmd_migrate = {
 		"  sessctl --db app.db migrate\n"
 		"  sessctl --db postgresql://deploy@db/app migrate status --check\n"
 		"  sessctl migrate --dry-run\n",
+	.options = options,
+	.option = handle,
+	.state_size = sizeof(struct migrate_opts),
+	.min_args = 0,
+	.max_args = -1,
+	.db = CLI_DB_MIGRATE,
 	.run = run,
 };

@@ -2,13 +2,11 @@
 
 #include <stdio.h>
 
-#include "../src/backend.h"
 #include "../src/records.h"
 
 struct show_ctx {
 	struct sc_writer *w;
 	struct sc_error *err;
-	int64_t id;
 };
 
 static int emit(const struct sc_session *s, void *vctx)
@@ -20,33 +18,26 @@ static int emit(const struct sc_session *s, void *vctx)
 	return sc_writer_row(c->w, vals, s->is_active ? 0 : SC_ROW_DIM, c->err);
 }
 
-static int read_session(struct sc_db *db, void *arg, struct sc_error *err)
-{
-	struct show_ctx *c = arg;
-	return db->backend->get_session(db, c->id, emit, c, err);
-}
-
-static int run(struct cli_ctx *ctx, int argc, char **argv)
+static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 {
 	struct sc_error err = { 0 };
 	struct sc_output_opts out;
 	struct sc_writer *w = NULL;
+	struct sc_db *db;
 	int64_t id;
-	int first, rc;
+	int rc;
 
-	rc = cli_parse(ctx, argc, argv, "", NULL, NULL, NULL, &first);
-	if (rc)
-		return rc == -1 ? SC_OK : rc;
-	if (argc - first != 1)
-		return cli_usage(ctx, argc - first ? "show takes one SESSION_ID" : "show needs a SESSION_ID");
-	if ((rc = cli_finish_ctx(ctx)) || (rc = cli_session_id(argv[first], &id)))
+	(void)state;
+	(void)argc;
+	if ((rc = cli_session_id(argv[0], &id)))
 		return rc;
 	out = ctx->out;
 	out.single = true;
 	if (sc_writer_open(&w, stdout, &out, sc_session_columns, SC_SESS_NCOLS, NULL, 0, &err) < 0)
 		return cli_report(&err);
-	struct show_ctx c = { w, &err, id };
-	if ((rc = cli_read(ctx, read_session, &c, &err))) {
+	struct show_ctx c = { w, &err };
+	if ((rc = cli_db(ctx, CLI_DB_NONE, &db)) ||
+	    (sc_get_session(db, id, emit, &c, &err) < 0 && (rc = cli_report(&err)))) {
 		sc_writer_abort(w);
 		return rc;
 	}
@@ -61,5 +52,9 @@ const struct cli_command cli_cmd_show = {
 		"Examples:\n"
 		"  sessctl show 1042\n"
 		"  sessctl show 1042 -o json\n",
+	.min_args = 1,
+	.max_args = 1,
+	.operand = "SESSION_ID",
+	.db = CLI_DB_READ,
 	.run = run,
 };

@@ -1,9 +1,16 @@
-/* sessctl: administer a web application's login sessions. */
+/* sessctl: administer a web application's login sessions.
+ *
+ * The dispatcher, as git's run_builtin and systemd's verb table: the
+ * command table (cli/commands.c) says what each command takes and needs;
+ * this file parses, checks operand counts, sets up, runs, closes the
+ * database, flushes standard output and returns the exit status, once
+ * for every command. */
 #include "cli.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Levenshtein distance, for "did you mean". */
@@ -63,6 +70,55 @@ static int finish_output(int rc)
 			   : rc;
 }
 
+/* The operand count the command table allows, or a usage error. */
+static int check_operands(const struct cli_ctx *ctx, const struct cli_command *cmd, int n,
+			  char **operands)
+{
+	if (n >= cmd->min_args && (cmd->max_args < 0 || n <= cmd->max_args))
+		return 0;
+	if (cmd->args_error)
+		return cli_usage(ctx, "%s", cmd->args_error);
+	if (n > cmd->max_args && cmd->max_args == 0)
+		return cli_usage(ctx, "unexpected argument '%s'", operands[0]);
+	if (n < cmd->min_args)
+		return cli_usage(ctx, "%s needs a %s", cmd->name, cmd->operand);
+	return cli_usage(ctx, cmd->min_args ? "%s takes one %s" : "%s takes at most one %s",
+			 cmd->name, cmd->operand);
+}
+
+/* Handles CLI_SHOW_HELP and CLI_SHOW_VERSION; other values pass. */
+static int shown(int rc, const struct cli_command *cmd)
+{
+	if (rc == CLI_SHOW_HELP)
+		cli_print_command_help(cmd);
+	else if (rc == CLI_SHOW_VERSION)
+		cli_print_version();
+	else
+		return rc;
+	return SC_OK;
+}
+
+static int run_command(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv)
+{
+	void *state = NULL;
+	int first = 0, rc;
+
+	if (cmd->state_size && !(state = calloc(1, cmd->state_size)))
+		return cli_fail(SC_SOFTWARE, "out of memory");
+	ctx->cmd = cmd;
+	rc = cli_parse(ctx, argc, argv, cmd->shortopts, cmd->options, cmd->option, state, &first);
+	if (rc == 0)
+		rc = check_operands(ctx, cmd, argc - first, argv + first);
+	if (rc == 0 && !cmd->raw)
+		rc = cli_finish_ctx(ctx);
+	if (rc == 0)
+		rc = cmd->run(ctx, state, argc - first, argv + first);
+	sc_db_close(ctx->handle);
+	ctx->handle = NULL;
+	free(state);
+	return shown(rc, cmd);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_ctx ctx = { .now = INT64_MIN };
@@ -76,10 +132,8 @@ int main(int argc, char **argv)
 	/* Global options before the command name ("+": stop at it). */
 	ctx.cmd = &cli_cmd_help;
 	rc = cli_parse(&ctx, argc, argv, "+", NULL, NULL, NULL, &first);
-	if (rc == -1)
-		return finish_output(SC_OK);
 	if (rc)
-		return rc;
+		return finish_output(shown(rc, NULL));
 	if (first >= argc) {
 		cli_print_help();
 		return finish_output(SC_OK);
@@ -87,7 +141,5 @@ int main(int argc, char **argv)
 	cmd = cli_find_command(argv[first]);
 	if (!cmd)
 		return unknown_command(argv[first]);
-	ctx.cmd = cmd;
-	rc = cmd->run(&ctx, argc - first, argv + first);
-	return finish_output(rc);
+	return finish_output(run_command(&ctx, cmd, argc - first, argv + first));
 }

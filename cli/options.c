@@ -2,7 +2,6 @@
  * before or after the command name, mixed with the command's own. */
 #include "cli.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +34,8 @@ static const struct option global_options[] = {
 };
 #define NGLOBAL (sizeof(global_options) / sizeof(global_options[0]))
 #define GLOBAL_SHORT "o:qvh"
+/* handle_global: opt is not a global option */
+#define NOT_GLOBAL (-100)
 
 static int color_mode = -1; /* -1 auto, 0 never, 1 always */
 
@@ -81,12 +82,9 @@ static int handle_global(struct cli_ctx *ctx, int opt, const char *arg)
 		ctx->verbose++;
 		return 0;
 	case OPT_VERSION:
-		printf("sessctl %s\n", SESSCTL_VERSION);
-		if (fflush(stdout) != 0 || ferror(stdout))
-			exit(cli_fail(SC_IOERR, "cannot write output: %s", strerror(errno ? errno : EIO)));
-		exit(SC_OK);
+		return CLI_SHOW_VERSION;
 	}
-	return -2; /* not a global option */
+	return NOT_GLOBAL;
 }
 
 int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
@@ -136,12 +134,10 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 		}
 		if (opt == ':')
 			return cli_usage(ctx, "option '%s' needs a value", argv[optind - 1]);
-		if (opt == 'h') {
-			cli_print_command_help(ctx->cmd);
-			return -1;
-		}
+		if (opt == 'h')
+			return CLI_SHOW_HELP;
 		rc = handle_global(ctx, opt, optarg);
-		if (rc == -2)
+		if (rc == NOT_GLOBAL)
 			rc = handle ? handle(opt, optarg, state) : SC_SOFTWARE;
 		if (rc)
 			return rc;

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "backend.h"
+#include "db.h"
 
 /* What happened (or, with dry_run, would happen) to one session. */
 enum sc_change_kind {

@@ -1,38 +1,44 @@
-/* The backend interface: everything sessctl asks of a database.
+/* The backend interface: everything sessctl asks of a database. PRIVATE:
+ * only the core (the files in src/) and the backends (src/backends/NAME/) include
+ * this header; cli/ uses db.h.
  *
- * A backend (backend-sqlite.c, backend-postgres.c) exports one
- * `const struct sc_backend`; all its other functions are static. SQL lives
- * only in backends. Every operation but open, close and migrate_step runs
- * inside a transaction the caller opened with begin() and ends with
+ * A backend exports one `const struct sc_backend` (with SC_BACKEND_ABI and
+ * its size first, so the core can refuse a module built for another
+ * version, as sqlite3_vfs carries iVersion); all its other functions are
+ * private to its folder. SQL lives only in backends, rules only in the
+ * core. Every operation but open, close and the migration slots runs
+ * inside a transaction the core opened with begin() and ends with
  * commit() or rollback(); rows come back through callbacks, so output
  * streams. Operations return 0, or -1 with err set; they never print.
+ * A slot marked OPTIONAL may be NULL: the core then does what its comment
+ * says.
  *
- * A backend's connection struct begins with struct sc_db, so core code can
+ * A backend's connection struct begins with struct sc_db, so the core can
  * reach the backend from any handle.
  */
 #ifndef SESSCTL_BACKEND_H
 #define SESSCTL_BACKEND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "db.h"
 #include "dburl.h"
 #include "domain.h"
 #include "error.h"
 #include "migrations.h"
 
-enum sc_open_mode {
-	SC_OPEN_READ,    /* read-only; the file must exist; schema checked */
-	SC_OPEN_WRITE,   /* read-write; the file must exist */
-	SC_OPEN_MIGRATE, /* read-write; SQLite may create the file */
-	SC_OPEN_INSPECT, /* read-only like SC_OPEN_READ, without the schema
-			  * check (migrate status, migrate --dry-run) */
-};
+/* Bumped whenever struct sc_backend or a type it uses changes shape. */
+#define SC_BACKEND_ABI 2
 
 enum sc_tx_mode {
-	SC_TX_READ,  /* a read-only transaction with one consistent view */
-	SC_TX_WRITE, /* a read-write transaction that takes the write lock
-		      * up front (SQLite BEGIN IMMEDIATE) */
+	SC_TX_READ,    /* a read-only transaction with one consistent view */
+	SC_TX_WRITE,   /* a read-write transaction that takes the write lock
+			* up front (SQLite BEGIN IMMEDIATE) */
+	SC_TX_MIGRATE, /* a write transaction for one migration: each
+			* statement sees what an earlier migrator committed
+			* (PostgreSQL READ COMMITTED) */
 };
 
 struct sc_db {
@@ -66,49 +72,14 @@ struct sc_change {
 	int64_t idle_before;
 };
 
-/* A new session for create (fields as in struct sc_session; id, times and
- * is_active are ignored: the session is active with times ch->now). */
-struct sc_new_session {
-	int64_t user_id;
-	const char *device_fingerprint;
-	const char *device_name; /* NULL: none (or keep the old one) */
-	const char *device_type;
-	const char *browser;
-	const char *ip_address;
-};
-
-/* A row of sessctl's audit table. */
-struct sc_audit {
-	int64_t id;
-	int64_t created_at;
-	const char *action;
-	bool session_id_null;
-	int64_t session_id;
-	bool user_id_null;
-	int64_t user_id;
-	const char *actor;
-	const char *reason; /* may be NULL */
-};
-
-typedef int (*sc_audit_cb)(const struct sc_audit *a, void *ctx);
-
-struct sc_history_request {
-	bool has_user;
-	int64_t user_id;
-	bool has_session;
-	int64_t session_id;
-	bool has_since;
-	int64_t since;  /* only rows with created_at >= since */
-	int64_t limit;  /* 0: no limit */
-};
-
-/* A growable array of ids (see sc_ids_push in domain.h). */
-struct sc_ids;
-
 struct sc_backend {
+	unsigned abi;                          /* SC_BACKEND_ABI */
+	size_t size;                           /* sizeof(struct sc_backend) */
 	const char *name;                      /* "sqlite", "postgresql" */
-	enum sc_db_kind kind;
 	const struct sc_migration *migrations; /* SC_SCHEMA_VERSION of them */
+	/* Creates sessctl's migrations table (version, name, applied_at) if
+	 * it does not exist, in the backend's dialect. */
+	const char *migrations_table;
 
 	/* Connects. SC_NOINPUT for a missing SQLite file (unless
 	 * SC_OPEN_MIGRATE), SC_UNAVAILABLE when unreachable, SC_NOPERM when
@@ -127,11 +98,16 @@ struct sc_backend {
 	int (*schema_version)(struct sc_db *db, int *version, bool *app_tables,
 			      struct sc_error *err);
 	int (*applied)(struct sc_db *db, sc_applied_cb cb, void *ctx, struct sc_error *err);
-	/* Applies migration m in a transaction of its own, serialized against
-	 * other migrators; *applied is false when another process applied it
-	 * first. Not inside a caller's transaction. */
-	int (*migrate_step)(struct sc_db *db, const struct sc_migration *m, int64_t now,
-			    bool *applied, struct sc_error *err);
+	/* The migration slots run inside a SC_TX_MIGRATE transaction the
+	 * core opened (schema.c holds the steps). migrate_lock, OPTIONAL,
+	 * serializes migrators until the transaction ends (NULL: the write
+	 * transaction already does); exec_script runs one or more statements;
+	 * record_migration inserts m's row into the migrations table. */
+	int (*migrate_lock)(struct sc_db *db, struct sc_error *err);
+	int (*exec_script)(struct sc_db *db, const char *sql, const char *what,
+			   struct sc_error *err);
+	int (*record_migration)(struct sc_db *db, const struct sc_migration *m, int64_t now,
+				struct sc_error *err);
 
 	/* Reads. find_user fills user and returns 0, or returns 1 when no user
 	 * matches and 2 when a username matches more than one user (err is
@@ -170,7 +146,8 @@ struct sc_backend {
 	 * sessions (create, enforce) take turns and a session the application
 	 * refreshes meanwhile is not ranked on stale data (PostgreSQL SELECT
 	 * ... FOR NO KEY UPDATE in id order; a no-op on SQLite, where the
-	 * transaction already holds the write lock). */
+	 * transaction already holds the write lock). OPTIONAL: NULL when the
+	 * write transaction already serializes writers. */
 	int (*lock_users)(struct sc_db *db, const int64_t *user_ids, size_t n,
 			  struct sc_error *err);
 	/* Sessions among ids, ordered by id (any transaction). */
@@ -190,15 +167,13 @@ struct sc_backend {
 			      const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			      struct sc_error *err);
 	/* Appends to out, in ascending id order, the ids of at most limit
-	 * active sessions with an id greater than after whose last_activity
-	 * is before cutoff; of *user_id's sessions only, or with user_id
-	 * NULL of every user's. Batches walk the table in
-	 * id order, so each one writes neighbouring pages. */
-	int (*idle_candidates)(struct sc_db *db, int64_t cutoff, const int64_t *user_id,
-			       int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
-	/* The same for inactive sessions (purge). */
-	int (*purge_candidates)(struct sc_db *db, int64_t cutoff, const int64_t *user_id,
-				int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
+	 * sessions with is_active equal to active, an id greater than after
+	 * and a last_activity before cutoff; of *user_id's sessions only, or
+	 * with user_id NULL of every user's. Batches walk the table in id
+	 * order, so each one writes neighbouring pages. (Idle sessions to
+	 * expire: active; rows to purge: inactive.) */
+	int (*candidates)(struct sc_db *db, bool active, int64_t cutoff, const int64_t *user_id,
+			  int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
 	/* Appends the ids of at most limit users with more than max active
 	 * sessions and an id greater than after, in ascending id order. */
 	int (*users_over_limit)(struct sc_db *db, int64_t max, int64_t after, int64_t limit,
@@ -212,23 +187,50 @@ struct sc_backend {
 	 * has a row, refreshes it (last_activity = ch->now, active again, and
 	 * the given device_name, device_type, browser and ip_address replace
 	 * the old ones); writes a "create" audit row when ch->audit; passes
-	 * the row to cb. *created tells an insert from a refresh. With
-	 * dry_run, changes nothing (no sequence is consumed either) and
-	 * passes the row as it would be (id 0 for a new one). */
+	 * the row to cb. *created tells an insert from a refresh. (A dry run
+	 * never calls it: the core previews the row itself.) */
 	int (*upsert_session)(struct sc_db *db, const struct sc_new_session *ns,
-			      const struct sc_change *ch, bool dry_run, bool *created,
+			      const struct sc_change *ch, bool *created,
 			      sc_session_cb cb, void *ctx, struct sc_error *err);
 };
 
-extern const struct sc_backend sc_sqlite_backend;
-extern const struct sc_backend sc_postgres_backend;
+/* ---- the core's side (registry.c, db.c) ---- */
 
-/* Opens the database url names with the backend its scheme selects. For
- * SC_OPEN_READ and SC_OPEN_WRITE also checks the schema: SC_CONFIG when it
- * is missing, older than SC_SCHEMA_VERSION ("run 'sessctl migrate'") or
- * newer than this sessctl. */
-int sc_db_open(const struct sc_dburl *url, enum sc_open_mode mode, struct sc_db **db,
-	       struct sc_error *err);
+/* What the core knows of a backend without loading it: a line of the
+ * backend table (backends/list.h). Each backend defines one, named
+ * sc_NAME_info, in a file of its own folder that the core links. */
+struct sc_backend_info {
+	const char *name;                 /* "sqlite", "postgresql" */
+	const struct sc_backend *builtin; /* linked into sessctl, or NULL */
+	const char *module;               /* else the module file to load,
+					   * "sessctl-postgres.so" */
+	const char *needs;                /* what a failed load may lack, for
+					   * the message ("libpq5") */
+	/* Whether the --db value s is this backend's: 2 when it is (a scheme
+	 * or syntax of its own), 1 when it may be (a plain path), 0 when not;
+	 * -1 with SC_USAGE for a malformed value of its own. On 1 or 2,
+	 * *target is a malloc'd string the backend opens (the path, the
+	 * conninfo). */
+	int (*claim)(const char *s, char **target, struct sc_error *err);
+	/* OPTIONAL: a malloc'd copy of target with secrets masked, for
+	 * messages (NULL: target is shown as it is). NULL only on OOM. */
+	char *(*redact)(const char *target);
+	bool may_create;                  /* open(SC_OPEN_MIGRATE) may create
+					   * a missing database (a file) */
+};
+
+/* The backend of info: the builtin one, or its module loaded (once).
+ * Returns NULL with SC_UNAVAILABLE and a message naming the file, where
+ * it was looked for and what to install. */
+const struct sc_backend *sc_backend_load(const struct sc_backend_info *info,
+					 struct sc_error *err);
+
+/* The backend table (backends/list.h), NULL-terminated, and each entry
+ * by name: sc_sqlite_info, sc_postgres_info, ... */
+extern const struct sc_backend_info *const sc_backend_table[];
+#define SC_BACKEND(name) extern const struct sc_backend_info sc_##name##_info;
+#include "backends/list.h"
+#undef SC_BACKEND
 
 /* Runs fn(db, ctx, err) in a read transaction: commits after it, rolls
  * back when it returns non-zero. Returns 0, or -1 with err set (or left
@@ -236,7 +238,9 @@ int sc_db_open(const struct sc_dburl *url, enum sc_open_mode mode, struct sc_db 
 int sc_db_read(struct sc_db *db, int (*fn)(struct sc_db *db, void *ctx, struct sc_error *err),
 	       void *ctx, struct sc_error *err);
 
-/* Closes db; accepts NULL. */
-void sc_db_close(struct sc_db *db);
+/* The user ref names, inside the caller's transaction: 0 and user
+ * filled, or -1 with SC_NOUSER (none, or a username shared by several). */
+int sc_find_user(struct sc_db *db, const struct sc_userref *ref, struct sc_user *user,
+		 struct sc_error *err);
 
 #endif

@@ -1,10 +1,9 @@
-/* Database URLs (--db, SESSCTL_DB) and redaction of passwords.
+/* Database URLs (--db, SESSCTL_DB): which backend claims a value.
  *
- * Accepted forms (SPEC §4):
- *   sqlite:PATH, sqlite://PATH-or-/ABS, sqlite:///ABS/PATH, a plain path,
- *   postgresql://... or postgres://..., or a libpq keyword string
- *   ("host=... dbname=..."), which is recognised by its leading "word=".
- * PostgreSQL targets are passed to libpq exactly as given.
+ * Each backend recognises its own forms (backend.h, struct
+ * sc_backend_info.claim): a scheme or syntax of its own wins over a
+ * backend that takes any plain path, and a value with an unknown
+ * "scheme://" is refused. Secrets are masked by the backend's redact.
  */
 #ifndef SESSCTL_DBURL_H
 #define SESSCTL_DBURL_H
@@ -13,14 +12,11 @@
 
 #include "error.h"
 
-enum sc_db_kind {
-	SC_DB_SQLITE,
-	SC_DB_POSTGRES,
-};
+struct sc_backend_info;
 
 struct sc_dburl {
-	enum sc_db_kind kind;
-	char *target;  /* SQLite: the file path; PostgreSQL: the conninfo */
+	const struct sc_backend_info *info; /* the backend that claimed it */
+	char *target;  /* what that backend opens: a file path, a conninfo */
 	char *display; /* the same with any password replaced by "***" */
 };
 
@@ -29,11 +25,6 @@ struct sc_dburl {
 int sc_dburl_parse(const char *s, struct sc_dburl *url, struct sc_error *err);
 
 void sc_dburl_free(struct sc_dburl *url);
-
-/* Returns a malloc'd copy of a PostgreSQL URL or keyword string with the
- * password (userinfo, "password=" keyword or query parameter) replaced by
- * "***"; NULL only when out of memory. */
-char *sc_redact_conninfo(const char *conninfo);
 
 /* Replaces, in place, every occurrence of secret in buf by "***" (does
  * nothing for a NULL or empty secret). buf holds len bytes. */

@@ -1,31 +1,38 @@
-/* migrate and migrate status, over any backend. */
+/* Schema migrations: what is applied, what is pending, and applying it.
+ * The steps are the core's (schema.c); each backend brings its dialect's
+ * migrations and runs statements. */
 #ifndef SESSCTL_MIGRATE_H
 #define SESSCTL_MIGRATE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "backend.h"
+#include "db.h"
+#include "migrations.h"
 
-/* The state of one known migration. */
 struct sc_migration_state {
 	const struct sc_migration *m;
 	bool applied;
 	int64_t applied_at; /* when applied */
 };
 
-/* Reads which of db's backend's migrations are applied (states holds
- * SC_SCHEMA_VERSION entries) and the database's version. SC_CONFIG when
- * the database is newer than this sessctl. Opens its own transaction. */
+/* Fills states[SC_SCHEMA_VERSION] and *version (0 without sessctl's
+ * migrations table) for db, opened SC_OPEN_INSPECT or SC_OPEN_MIGRATE.
+ * SC_CONFIG when the database is newer than this sessctl. */
 int sc_migrate_status(struct sc_db *db, struct sc_migration_state *states,
 		      int *version, struct sc_error *err);
 
-/* Called after each migration this process applied. */
+/* The same for the database url names, opened read-only; a database that
+ * does not exist yet but that migrate would create (an SQLite file) has
+ * every migration pending. Changes nothing. */
+int sc_migrate_plan(const char *url, struct sc_migration_state *states, int *version,
+		    struct sc_error *err);
+
 typedef void (*sc_migrate_cb)(const struct sc_migration *m, void *ctx);
 
-/* Applies every pending migration in order, each in one transaction.
- * *napplied counts those this process applied (another migrator running
- * at the same time may apply some). */
+/* Applies every pending migration, each in a transaction of its own,
+ * serialized against other migrators; cb (or NULL) hears of each one
+ * this process applied; *napplied counts them. */
 int sc_migrate_run(struct sc_db *db, int64_t now, sc_migrate_cb cb, void *ctx,
 		   int *napplied, struct sc_error *err);
 

@@ -18,8 +18,7 @@ struct sc_migration {
 struct sc_error;
 int sc_schema_too_new(struct sc_error *err, int version);
 
-extern const struct sc_migration sc_sqlite_migrations[];
-extern const struct sc_migration sc_postgres_migrations[];
-/* Both lists hold SC_SCHEMA_VERSION entries, in order. */
+/* Each backend keeps its dialect's list of SC_SCHEMA_VERSION entries, in
+ * order: sc_NAME_migrations, declared in its own header. */
 
 #endif

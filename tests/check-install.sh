@@ -23,6 +23,7 @@ check() { # description, command...
 }
 
 expected="usr/bin/sessctl
+usr/lib/sessctl/sessctl-postgres.so
 usr/share/bash-completion/completions/sessctl
 usr/share/fish/vendor_completions.d/sessctl.fish
 usr/share/man/man1/sessctl.1
@@ -31,11 +32,29 @@ usr/share/zsh/vendor-completions/_sessctl"
 make -s -C "$here" install DESTDIR="$stage" PREFIX=/usr >"$stage.log" 2>&1
 check "make install DESTDIR=... PREFIX=/usr succeeds" test $? -eq 0
 installed=$(cd "$stage" && find . -type f | sed 's|^\./||' | sort)
-check "install lays out exactly the binary, man page and three completions" \
+check "install lays out exactly the binary, the PostgreSQL module, man page and three completions" \
 	test "$installed" = "$expected"
 check "the installed binary runs" "$stage/usr/bin/sessctl" --version
+check "the installed binary looks for its modules in PREFIX/lib/sessctl" \
+	grep -q /usr/lib/sessctl "$stage/usr/bin/sessctl"
+check "--version lists the installed module (found through SESSCTL_BACKEND_DIR)" sh -c \
+	"SESSCTL_BACKEND_DIR='$stage/usr/lib/sessctl' '$stage/usr/bin/sessctl' --version |
+	 grep -qF 'postgresql ($stage/usr/lib/sessctl/sessctl-postgres.so)'"
+# Outside the stage the module is not where the binary looks (unless a
+# real /usr/lib/sessctl holds one): a PostgreSQL URL then exits 69 and
+# names the module.
+if [ ! -e /usr/lib/sessctl/sessctl-postgres.so ]; then
+	"$stage/usr/bin/sessctl" --db 'host=/nonexistent dbname=x' count >/dev/null 2>"$stage.err"
+	rc=$?
+	check "a missing module exits 69" test "$rc" -eq 69
+	check "a missing module is named in one line" sh -c \
+		"test \$(wc -l <'$stage.err') -eq 1 &&
+		 grep -q \"^sessctl: postgresql support is not installed: 'sessctl-postgres.so' is not in \" '$stage.err'"
+	rm -f "$stage.err"
+fi
 check "the binary is executable and the rest is not" \
-	test -x "$stage/usr/bin/sessctl" -a ! -x "$stage/usr/share/man/man1/sessctl.1"
+	test -x "$stage/usr/bin/sessctl" -a ! -x "$stage/usr/share/man/man1/sessctl.1" \
+	-a ! -x "$stage/usr/lib/sessctl/sessctl-postgres.so"
 check "the installed man page renders" sh -c "mandoc -Tutf8 '$stage/usr/share/man/man1/sessctl.1' >/dev/null"
 
 touch "$stage/usr/bin/other-tool"

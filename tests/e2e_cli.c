@@ -84,7 +84,12 @@ Test(cli, version_prints_the_version)
 	EXPECT_OK(r);
 	cr_expect_eq(sscanf(r->out, "sessctl %u.%u.%u%c", &a, &b, &c, &nl), 4, "version: %s", r->out);
 	cr_expect_eq(nl, '\n');
-	cr_expect_eq(strchr(r->out, '\n')[1], '\0', "more than one line: %s", r->out);
+	/* The second and last line: the backends this sessctl can load. */
+	const char *second = strchr(r->out, '\n') + 1;
+	cr_expect(strncmp(second, "backends: sqlite (built in), postgresql (", 41) == 0,
+		  "backends line: %s", r->out);
+	cr_expect_not_null(strstr(second, "sessctl-postgres.so)\n"), "module path: %s", r->out);
+	cr_expect_eq(strchr(second, '\n')[1], '\0', "more than two lines: %s", r->out);
 	struct run *after = RUN("count", "--version");
 	EXPECT_OK(after);
 	EXPECT_OUT(after, r->out);

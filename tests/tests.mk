@@ -16,6 +16,8 @@
 
 TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
 TEST_LIBS := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
+# The end-to-end harness talks to both databases itself.
+TEST_E2E_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 TEST_UNIT_SRC := $(wildcard tests/test_*.c)
 TEST_UNIT_BIN := $(TEST_UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -32,20 +34,20 @@ $(BUILD)/tests/%.o: tests/%.c
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/libsessctl.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/e2e: $(TEST_E2E_SRC:%.c=$(BUILD)/%.o) $(TEST_HARNESS_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(TEST_E2E_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/e2e-sqlite: $(BUILD)/tests/e2e_only_sqlite.o $(TEST_HARNESS_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(TEST_E2E_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/e2e-postgres: $(BUILD)/tests/e2e_only_postgres.o $(TEST_HARNESS_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(TEST_E2E_LIBS) $(LDLIBS)
 
 -include $(TEST_OBJ:.o=.d)
 
-tests: $(BUILD)/sessctl $(TEST_PROGRAMS)
+tests: $(BUILD)/sessctl $(MODULES) $(TEST_PROGRAMS)
 
 # check installs any missing Debian package first (the top Makefile skips
 # its library checks for this goal), then builds and runs in a new make
@@ -54,7 +56,7 @@ check:
 	./scripts/install-deps
 	$(MAKE) check-run
 
-check-run: $(BUILD)/sessctl $(TEST_PROGRAMS)
+check-run: $(BUILD)/sessctl $(MODULES) $(TEST_PROGRAMS)
 	@SANITIZE='$(SANITIZE)' tests/run.sh '$(BUILD)'
 
 .PHONY: tests check-run

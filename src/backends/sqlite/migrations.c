@@ -4,7 +4,7 @@
  * "IF NOT EXISTS", so existing users and sessions tables and their rows
  * are kept, and only what is missing is created.
  */
-#include "migrations.h"
+#include "../../migrations.h"
 
 const struct sc_migration sc_sqlite_migrations[] = {
 	{ 1, "users and sessions",

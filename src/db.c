@@ -1,18 +1,9 @@
+/* Opening and closing a database, and running a read in a transaction:
+ * the part of the core every command goes through. */
 #include "backend.h"
 
 #include <stddef.h>
-
-static const struct sc_backend *backend_for(enum sc_db_kind kind)
-{
-	static const struct sc_backend *const backends[] = {
-		&sc_sqlite_backend,
-		&sc_postgres_backend,
-	};
-	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
-		if (backends[i]->kind == kind)
-			return backends[i];
-	return NULL;
-}
+#include <stdlib.h>
 
 int sc_db_read(struct sc_db *db, int (*fn)(struct sc_db *db, void *ctx, struct sc_error *err),
 	       void *ctx, struct sc_error *err)
@@ -57,15 +48,22 @@ static int check_schema(struct sc_db *db, struct sc_error *err)
 	return 0;
 }
 
-int sc_db_open(const struct sc_dburl *url, enum sc_open_mode mode, struct sc_db **db,
-	       struct sc_error *err)
+int sc_db_open(const char *text, enum sc_open_mode mode, struct sc_db **db, struct sc_error *err)
 {
-	const struct sc_backend *be = backend_for(url->kind);
+	const struct sc_backend *be;
+	struct sc_dburl url;
+	int rc;
 
 	*db = NULL;
-	if (!be)
-		return sc_error_set(err, SC_SOFTWARE, "no backend for '%s'", url->display);
-	if (be->open(url, mode, db, err) < 0)
+	if (sc_dburl_parse(text, &url, err) < 0)
+		return -1;
+	if (!(be = sc_backend_load(url.info, err))) {
+		sc_dburl_free(&url);
+		return -1;
+	}
+	rc = be->open(&url, mode, db, err);
+	sc_dburl_free(&url);
+	if (rc < 0)
 		return -1;
 	if ((mode == SC_OPEN_READ || mode == SC_OPEN_WRITE) && check_schema(*db, err) < 0) {
 		sc_db_close(*db);
@@ -79,4 +77,14 @@ void sc_db_close(struct sc_db *db)
 {
 	if (db)
 		db->backend->close(db);
+}
+
+const char *sc_db_backend_name(const struct sc_db *db)
+{
+	return db->backend->name;
+}
+
+const char *sc_db_display(const struct sc_db *db)
+{
+	return db->display;
 }

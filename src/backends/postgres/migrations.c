@@ -4,7 +4,7 @@
  * created with "timestamp without time zone" columns and integer ids:
  * "IF NOT EXISTS" everywhere, nothing altered.
  */
-#include "migrations.h"
+#include "../../migrations.h"
 
 const struct sc_migration sc_postgres_migrations[] = {
 	{ 1, "users and sessions",

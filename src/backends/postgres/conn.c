@@ -1,0 +1,199 @@
+#include "postgres.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdarg.h>
+
+struct pg_db *pgb_to_pg(struct sc_db *db)
+{
+	if (db->backend != &sc_postgres_backend)
+		abort();
+	return (struct pg_db *)db;
+}
+
+/* ---- errors ---- */
+
+
+/* Sets err from fmt with every password the connection may know replaced
+ * by "***". The message is redacted in full before err->msg truncates it,
+ * so no prefix of a password survives a cut. */
+int pg_error(struct pg_db *db, struct sc_error *err, int status, const char *fmt, ...)
+{
+	const char *secrets[3] = {
+		db->conn ? PQpass(db->conn) : NULL, db->url_password, getenv("PGPASSWORD"),
+	};
+	va_list ap;
+	size_t cap;
+	char *buf;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return sc_error_set(err, status, "cannot format an error message");
+	/* Each redaction pass at most triples the length (a 1-byte secret
+	 * becomes "***"): room for three passes without truncation. */
+	cap = (size_t)n * 27 + 16;
+	if (!(buf = malloc(cap)))
+		return sc_error_set(err, status, "out of memory while reporting an error");
+	va_start(ap, fmt);
+	vsnprintf(buf, cap, fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+		sc_redact_secret(buf, cap, secrets[i]);
+	sc_error_set(err, status, "%s", buf);
+	free(buf);
+	return -1;
+}
+
+/* Returns a malloc'd copy of the first line of msg, without a
+ * "ERROR:  "-style severity prefix, trailing blanks or final period, and
+ * with its first letter lowercased; NULL when out of memory. */
+char *pgb_clean_line(const char *msg)
+{
+	const char *line = msg;
+	static const char *const prefixes[] = { "ERROR:  ", "FATAL:  ", "PANIC:  " };
+	size_t len;
+	char *s;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(line, prefixes[i], strlen(prefixes[i])) == 0)
+			line += strlen(prefixes[i]);
+	len = strcspn(line, "\r\n");
+	while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '.'))
+		len--;
+	if (!(s = malloc(len + 1)))
+		return NULL;
+	memcpy(s, line, len);
+	s[len] = '\0';
+	if (s[0] >= 'A' && s[0] <= 'Z')
+		s[0] = (char)(s[0] - 'A' + 'a');
+	return s;
+}
+
+/* strstr for ASCII, ignoring case. */
+bool pgb_contains_nocase(const char *s, size_t len, const char *needle)
+{
+	size_t nlen = strlen(needle);
+
+	for (size_t i = 0; i + nlen <= len; i++) {
+		size_t j = 0;
+		while (j < nlen) {
+			char a = s[i + j], b = needle[j];
+			if (a >= 'A' && a <= 'Z')
+				a = (char)(a - 'A' + 'a');
+			if (a != b)
+				break;
+			j++;
+		}
+		if (j == nlen)
+			return true;
+	}
+	return false;
+}
+
+bool pgb_is_auth_failure(const char *line, size_t len)
+{
+	static const char *const patterns[] = {
+		"password authentication failed", "authentication failed", "no password supplied",
+		"no pg_hba.conf entry", "permission denied",
+	};
+	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
+		if (pgb_contains_nocase(line, len, patterns[i]))
+			return true;
+	return false;
+}
+
+/* Sets err for a failed connection: SC_NOPERM when the server refused the
+ * credentials (on any host libpq tried, whose line is then shown),
+ * SC_UNAVAILABLE otherwise. */
+int pgb_connect_failed(struct pg_db *db, struct sc_error *err)
+{
+	const char *msg = db->conn ? PQerrorMessage(db->conn) : "out of memory";
+	const char *shown = msg;
+	int status = SC_UNAVAILABLE;
+	char *line;
+
+	for (const char *p = msg; *p;) {
+		size_t len = strcspn(p, "\n");
+		if (pgb_is_auth_failure(p, len)) {
+			shown = p;
+			status = SC_NOPERM;
+			break;
+		}
+		p += len + (p[len] == '\n');
+	}
+	if (!(line = pgb_clean_line(shown)))
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	if (!*line)
+		pg_error(db, err, status, "cannot connect to '%s'", db->display);
+	else
+		pg_error(db, err, status, "cannot connect to '%s': %s", db->display, line);
+	free(line);
+	return -1;
+}
+
+bool pgb_sqlstate_is(const char *state, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(state, list[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Maps a failed statement (res may be NULL) to an exit status and sets
+ * err to "<what> on '<db>': <the server's message>". */
+int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
+		       struct sc_error *err)
+{
+	static const char *const busy[] = { "40001", "40P01", "55P03", "57014" };
+	static const char *const denied[] = { "42501", "25006" };
+	static const char *const undefined[] = { "42P01", "42703" };
+	static const char *const gone[] = { "57P01", "57P02", "57P03" };
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *raw = primary ? primary
+		: res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res)
+		: PQerrorMessage(db->conn);
+	char *msg = pgb_clean_line(raw);
+	int rc;
+
+	if (!msg)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	if (!*msg) {
+		free(msg);
+		msg = strdup("unexpected result from the server");
+		if (!msg)
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	}
+	if (PQstatus(db->conn) == CONNECTION_BAD ||
+	    (state && (strncmp(state, "08", 2) == 0 || pgb_sqlstate_is(state, gone, 3))))
+		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': %s", what, db->display, msg);
+	else if (state && (pgb_sqlstate_is(state, busy, 4) ||
+			   (db->racing_insert && strcmp(state, "23505") == 0)))
+		/* 23505 while creating: two creators raced on one (user,
+		 * device); the retry finds the other's row and refreshes it. */
+		rc = pg_error(db, err, SC_TEMPFAIL, "%s on '%s': %s: try again later", what,
+			      db->display, msg);
+	else if (state && strcmp(state, "23505") == 0)
+		rc = pg_error(db, err, SC_DATAERR, "%s on '%s': %s: the data has duplicates "
+			      "(user_id, device_fingerprint) that must be removed first", what,
+			      db->display, msg);
+	else if (state && pgb_sqlstate_is(state, denied, 2))
+		rc = pg_error(db, err, SC_NOPERM, "%s on '%s': %s", what, db->display, msg);
+	/* Class 22: a value the column or the client encoding cannot hold. */
+	else if (state && strncmp(state, "22", 2) == 0)
+		rc = pg_error(db, err, SC_DATAERR, "%s on '%s': %s", what, db->display, msg);
+	else if (state && pgb_sqlstate_is(state, undefined, 2))
+		rc = pg_error(db, err, SC_CONFIG, "%s on '%s': %s: run 'sessctl migrate'", what,
+			      db->display, msg);
+	else
+		rc = pg_error(db, err, SC_SOFTWARE, "%s on '%s': %s", what, db->display, msg);
+	free(msg);
+	return rc;
+}

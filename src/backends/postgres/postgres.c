@@ -1,0 +1,48 @@
+/* The PostgreSQL backend module: its table of operations, and the one
+ * symbol the core looks up when it loads the module (registry.c). */
+#include "postgres.h"
+
+
+const struct sc_backend sc_postgres_backend = {
+	.abi = SC_BACKEND_ABI,
+	.size = sizeof(struct sc_backend),
+	.name = "postgresql",
+	.migrations = sc_postgres_migrations,
+	.migrations_table = "CREATE TABLE IF NOT EXISTS sessctl_migrations (\n"
+			    "    version integer PRIMARY KEY,\n"
+			    "    name text NOT NULL,\n"
+			    "    applied_at timestamptz NOT NULL\n"
+			    ")",
+	.open = pg_open,
+	.close = pg_close,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.schema_version = pg_schema_version,
+	.applied = pg_applied,
+	.migrate_lock = pg_migrate_lock,
+	.exec_script = pg_exec_script,
+	.record_migration = pg_record_migration,
+	.find_user = pg_find_user,
+	.list_sessions = pg_list_sessions,
+	.get_session = pg_get_session,
+	.count_active = pg_count_active,
+	.totals = pg_totals,
+	.count_by_user = pg_count_by_user,
+	.id_bounds = pg_id_bounds,
+	.recent_sessions = pg_recent_sessions,
+	.history = pg_history,
+	.lock_users = pg_lock_users,
+	.sessions_by_ids = pg_sessions_by_ids,
+	.close_sessions = pg_close_sessions,
+	.purge_sessions = pg_purge_sessions,
+	.candidates = pg_candidates,
+	.users_over_limit = pg_users_over_limit,
+	.over_limit_candidates = pg_over_limit_candidates,
+	.upsert_session = pg_upsert_session,
+};
+
+/* The module's entry point: the table above under the name the loader
+ * looks for. */
+extern const struct sc_backend sessctl_backend
+	__attribute__((alias("sc_postgres_backend"), visibility("default")));

@@ -1,0 +1,150 @@
+/* The PostgreSQL backend's private header: shared by its files only.
+ *
+ * Built as a module (sessctl-postgres.so) that sessctl loads only for a
+ * PostgreSQL URL; only this folder includes libpq-fe.h.
+ *
+ * Pooler-safe: only unnamed statements (PQexec, PQexecParams), every
+ * setting is SET LOCAL, locks are transaction-scoped, and every value is a
+ * bound parameter. Every transaction runs with the time zone UTC, so
+ * "timestamp without time zone" columns an ORM created read and compare
+ * as UTC exactly like timestamptz: times are read as whole epoch seconds
+ * and passed as 'YYYY-MM-DD HH:MM:SS+00'. Ids are compared as bigint, so
+ * integer id columns work too; a set of ids travels as one bigint[]
+ * parameter, so a statement is the same whatever their number.
+ */
+#ifndef SESSCTL_BACKEND_POSTGRES_H
+#define SESSCTL_BACKEND_POSTGRES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "../../backend.h"
+#include "../../timeutil.h"
+
+extern const struct sc_backend sc_postgres_backend;
+extern const struct sc_migration sc_postgres_migrations[];
+
+#define CONNECT_TIMEOUT "10"
+/* The key of the transaction-scoped advisory lock migrators take. */
+#define MIGRATE_LOCK_KEY "7311712345678901"
+
+struct pg_db {
+	struct sc_db base; /* first: see struct sc_db */
+	PGconn *conn;
+	char *display;
+	char *url_password; /* the password in the conninfo, for redaction */
+	bool racing_insert; /* a unique violation now means a racing creator */
+};
+
+#define SESSION_COLUMNS \
+	"id, user_id, device_fingerprint, device_name, device_type, browser, ip_address,\n" \
+	"       floor(extract(epoch FROM created_at))::bigint,\n" \
+	"       floor(extract(epoch FROM last_activity))::bigint, is_active"
+
+#define INT64_PARAM_LEN 24
+#define TIME_PARAM_LEN (SC_TIME_SQL_LEN + 3)
+
+typedef int (*row_fn)(struct pg_db *db, const PGresult *res, int row, void *ctx,
+		      struct sc_error *err);
+
+/* Streams sessions to a callback (reads.c, pgb_session_row). */
+struct session_stream {
+	sc_session_cb cb;
+	void *ctx;
+};
+
+/* Helpers and operations, one group per file: conn.c (connection,
+ * errors), stmt.c (running statements), schema.c, reads.c, writes.c. */
+struct pg_db *pgb_to_pg(struct sc_db *db);
+int pg_error(struct pg_db *db, struct sc_error *err, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+char *pgb_clean_line(const char *msg);
+bool pgb_contains_nocase(const char *s, size_t len, const char *needle);
+bool pgb_is_auth_failure(const char *line, size_t len);
+int pgb_connect_failed(struct pg_db *db, struct sc_error *err);
+bool pgb_sqlstate_is(const char *state, const char *const *list, size_t n);
+int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
+		       struct sc_error *err);
+PGresult *pgb_run(struct pg_db *db, const char *sql, int nparams, const char *const *params,
+		     ExecStatusType want, const char *what, struct sc_error *err);
+int pgb_run_command(struct pg_db *db, const char *sql, const char *what, struct sc_error *err);
+void pgb_cancel(struct pg_db *db);
+int pgb_stream(struct pg_db *db, const char *sql, int nparams, const char *const *params,
+		  const char *what, row_fn fn, void *ctx, struct sc_error *err);
+const char *pgb_col_text(const PGresult *res, int row, int col);
+int64_t pgb_col_int64(const PGresult *res, int row, int col);
+void pgb_col_time(const PGresult *res, int row, int col, int64_t *t, bool *null);
+const char *pgb_int64_param(int64_t v, char buf[INT64_PARAM_LEN]);
+const char *pgb_time_param(int64_t t, char buf[TIME_PARAM_LEN]);
+void pgb_discard_notice(void *arg, const char *message);
+void pg_close(struct sc_db *base);
+int pgb_read_url_password(struct pg_db *db, const char *target, struct sc_error *err);
+int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, struct sc_db **out,
+		   struct sc_error *err);
+void pg_rollback(struct sc_db *base);
+int pg_begin(struct sc_db *base, enum sc_tx_mode mode, struct sc_error *err);
+int pg_commit(struct sc_db *base, struct sc_error *err);
+int pgb_max_version(struct pg_db *db, int *version, struct sc_error *err);
+int pg_schema_version(struct sc_db *base, int *version, bool *app_tables,
+			     struct sc_error *err);
+int pg_applied(struct sc_db *base, sc_applied_cb cb, void *ctx, struct sc_error *err);
+int pg_migrate_lock(struct sc_db *base, struct sc_error *err);
+int pg_exec_script(struct sc_db *base, const char *sql, const char *what, struct sc_error *err);
+int pg_record_migration(struct sc_db *base, const struct sc_migration *m, int64_t now,
+			struct sc_error *err);
+void pgb_read_session(const PGresult *res, int row, struct sc_session *s);
+int pgb_session_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
+		       struct sc_error *err);
+int pg_find_user(struct sc_db *base, const struct sc_userref *ref, struct sc_user *user,
+			struct sc_error *err);
+int pg_list_sessions(struct sc_db *base, const struct sc_list_request *req,
+			    sc_session_cb cb, void *ctx, struct sc_error *err);
+int pg_get_session(struct sc_db *base, int64_t id, sc_session_cb cb, void *ctx,
+			  struct sc_error *err);
+int pgb_single_int64(struct pg_db *db, const char *sql, int nparams,
+			const char *const *params, int64_t *out, int ncols, struct sc_error *err);
+int pg_count_active(struct sc_db *base, int64_t user_id, int64_t *n, struct sc_error *err);
+int pg_totals(struct sc_db *base, struct sc_totals *t, struct sc_error *err);
+int pgb_count_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
+		     struct sc_error *err);
+int pg_count_by_user(struct sc_db *base, int64_t over, sc_user_count_cb cb, void *ctx,
+			    struct sc_error *err);
+int pg_id_bounds(struct sc_db *base, int64_t *max_session_id, int64_t *max_user_id,
+			struct sc_error *err);
+int pg_recent_sessions(struct sc_db *base, int64_t limit, sc_session_cb cb, void *ctx,
+			      struct sc_error *err);
+int pgb_audit_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
+		     struct sc_error *err);
+int pg_history(struct sc_db *base, const struct sc_history_request *req,
+		      sc_audit_cb cb, void *ctx, struct sc_error *err);
+char *pgb_ids_array(const int64_t *ids, size_t n);
+int pgb_collect_ids(struct pg_db *db, const char *sql, int nparams, const char *const *params,
+		       struct sc_ids *out, struct sc_error *err);
+int pg_lock_users(struct sc_db *base, const int64_t *user_ids, size_t n,
+			 struct sc_error *err);
+int pg_sessions_by_ids(struct sc_db *base, const int64_t *ids, size_t n,
+			      sc_session_cb cb, void *ctx, struct sc_error *err);
+int pgb_counting_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
+			struct sc_error *err);
+int pgb_change_sessions(struct pg_db *db, const char *rows_sql, const char *count_sql,
+			   int nparams, const int64_t *ids, size_t n, const struct sc_change *ch,
+			   const char *what, sc_session_cb cb, void *ctx, struct sc_error *err);
+int pg_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
+			     const struct sc_change *ch, sc_session_cb cb, void *ctx,
+			     struct sc_error *err);
+int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
+			     const struct sc_change *ch, sc_session_cb cb, void *ctx,
+			     struct sc_error *err);
+int pg_candidates(struct sc_db *base, bool active, int64_t cutoff, const int64_t *user_id,
+		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
+int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t after, int64_t limit,
+			       struct sc_ids *out, struct sc_error *err);
+int pg_over_limit_candidates(struct sc_db *base, const int64_t *user_ids, size_t n,
+				    int64_t keep, struct sc_ids *out, struct sc_error *err);
+int pg_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
+			     const struct sc_change *ch, bool *created,
+			     sc_session_cb cb, void *ctx, struct sc_error *err);
+
+#endif

@@ -1,0 +1,292 @@
+#include "postgres.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pgb_read_session(const PGresult *res, int row, struct sc_session *s)
+{
+	s->id = pgb_col_int64(res, row, 0);
+	s->user_id = pgb_col_int64(res, row, 1);
+	s->device_fingerprint = pgb_col_text(res, row, 2);
+	s->device_name = pgb_col_text(res, row, 3);
+	s->device_type = pgb_col_text(res, row, 4);
+	s->browser = pgb_col_text(res, row, 5);
+	s->ip_address = pgb_col_text(res, row, 6);
+	pgb_col_time(res, row, 7, &s->created_at, &s->created_at_null);
+	pgb_col_time(res, row, 8, &s->last_activity, &s->last_activity_null);
+	s->is_active = strcmp(PQgetvalue(res, row, 9), "t") == 0;
+}
+
+/* ---- reads ---- */
+
+
+int pgb_session_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
+		       struct sc_error *err)
+{
+	struct session_stream *ss = vctx;
+	struct sc_session s;
+
+	(void)db;
+	(void)err;
+	pgb_read_session(res, row, &s);
+	return ss->cb(&s, ss->ctx);
+}
+
+int pg_find_user(struct sc_db *base, const struct sc_userref *ref, struct sc_user *user,
+			struct sc_error *err)
+{
+	static const char *const sql[] = {
+		[SC_USER_BY_ID] = "SELECT id, email, username, role FROM users WHERE id = $1::bigint",
+		[SC_USER_BY_EMAIL] = "SELECT id, email, username, role FROM users WHERE email = $1",
+		[SC_USER_BY_NAME] = ("SELECT id, email, username, role FROM users WHERE username = $1\n"
+				     "ORDER BY id LIMIT 2"),
+	};
+	struct pg_db *db = pgb_to_pg(base);
+	char idbuf[INT64_PARAM_LEN];
+	const char *param = ref->kind == SC_USER_BY_ID ? pgb_int64_param(ref->id, idbuf) : ref->text;
+	PGresult *res = pgb_run(db, sql[ref->kind], 1, &param, PGRES_TUPLES_OK, "cannot read users", err);
+	const char *email, *name, *role;
+	int rows;
+
+	if (!res)
+		return -1;
+	rows = PQntuples(res);
+	if (rows != 1) {
+		PQclear(res);
+		return rows == 0 ? 1 : 2;
+	}
+	email = pgb_col_text(res, 0, 1);
+	name = pgb_col_text(res, 0, 2);
+	role = pgb_col_text(res, 0, 3);
+	memset(user, 0, sizeof(*user));
+	user->id = pgb_col_int64(res, 0, 0);
+	if ((email && !(user->email = strdup(email))) ||
+	    (name && !(user->username = strdup(name))) ||
+	    (role && !(user->role = strdup(role)))) {
+		sc_user_free(user);
+		PQclear(res);
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	}
+	PQclear(res);
+	return 0;
+}
+
+int pg_list_sessions(struct sc_db *base, const struct sc_list_request *req,
+			    sc_session_cb cb, void *ctx, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char idbuf[INT64_PARAM_LEN], tbuf[TIME_PARAM_LEN], lbuf[INT64_PARAM_LEN];
+	struct session_stream ss = { cb, ctx };
+	const char *params[5] = {
+		pgb_int64_param(req->user_id, idbuf),
+		req->all ? "t" : "f",
+		req->device_type,
+		req->has_idle_before ? pgb_time_param(req->idle_before, tbuf) : NULL,
+		req->limit > 0 ? pgb_int64_param(req->limit, lbuf) : NULL,
+	};
+
+	return pgb_stream(db,
+		"SELECT " SESSION_COLUMNS "\n"
+		"FROM sessions\n"
+		"WHERE user_id = $1::bigint AND ($2::boolean OR is_active)\n"
+		"  AND ($3::text IS NULL OR device_type = $3::text)\n"
+		"  AND ($4::timestamptz IS NULL OR last_activity <= $4::timestamptz)\n"
+		"ORDER BY last_activity DESC NULLS LAST, id DESC\n"
+		"LIMIT $5::bigint", 5, params, "cannot read sessions", pgb_session_row, &ss, err);
+}
+
+int pg_get_session(struct sc_db *base, int64_t id, sc_session_cb cb, void *ctx,
+			  struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char idbuf[INT64_PARAM_LEN];
+	const char *param = pgb_int64_param(id, idbuf);
+	PGresult *res = pgb_run(db, "SELECT " SESSION_COLUMNS "\nFROM sessions WHERE id = $1::bigint",
+			    1, &param, PGRES_TUPLES_OK, "cannot read sessions", err);
+	struct sc_session s;
+	int rc;
+
+	if (!res)
+		return -1;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return sc_error_set(err, SC_NOINPUT, "no such session %lld", (long long)id);
+	}
+	pgb_read_session(res, 0, &s);
+	rc = cb(&s, ctx);
+	PQclear(res);
+	return rc;
+}
+
+/* Runs a query that returns one row of ncols integers into out. */
+int pgb_single_int64(struct pg_db *db, const char *sql, int nparams,
+			const char *const *params, int64_t *out, int ncols, struct sc_error *err)
+{
+	PGresult *res = pgb_run(db, sql, nparams, params, PGRES_TUPLES_OK, "cannot count sessions", err);
+
+	if (!res)
+		return -1;
+	if (PQntuples(res) != 1 || PQnfields(res) != ncols) {
+		PQclear(res);
+		return pg_error(db, err, SC_SOFTWARE, "cannot count sessions on '%s': unexpected result",
+				db->display);
+	}
+	for (int i = 0; i < ncols; i++)
+		out[i] = pgb_col_int64(res, 0, i);
+	PQclear(res);
+	return 0;
+}
+
+int pg_count_active(struct sc_db *base, int64_t user_id, int64_t *n, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char idbuf[INT64_PARAM_LEN];
+	const char *param = pgb_int64_param(user_id, idbuf);
+
+	return pgb_single_int64(db, "SELECT count(*) FROM sessions WHERE user_id = $1::bigint AND is_active",
+			    1, &param, n, 1, err);
+}
+
+int pg_totals(struct sc_db *base, struct sc_totals *t, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	int64_t v[4];
+
+	if (pgb_single_int64(db,
+			 "SELECT (SELECT count(*) FROM users),\n"
+			 "       count(DISTINCT user_id) FILTER (WHERE is_active),\n"
+			 "       count(*),\n"
+			 "       count(*) FILTER (WHERE is_active)\n"
+			 "FROM sessions", 0, NULL, v, 4, err) < 0)
+		return -1;
+	t->users = v[0];
+	t->users_active = v[1];
+	t->sessions = v[2];
+	t->active = v[3];
+	t->inactive = v[2] - v[3];
+	return 0;
+}
+
+struct count_stream {
+	sc_user_count_cb cb;
+	void *ctx;
+};
+
+int pgb_count_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
+		     struct sc_error *err)
+{
+	struct count_stream *cs = vctx;
+	struct sc_user_count c = {
+		pgb_col_int64(res, row, 0), pgb_col_text(res, row, 1), pgb_col_text(res, row, 2),
+		pgb_col_int64(res, row, 3),
+	};
+
+	(void)db;
+	(void)err;
+	return cs->cb(&c, cs->ctx);
+}
+
+int pg_count_by_user(struct sc_db *base, int64_t over, sc_user_count_cb cb, void *ctx,
+			    struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char obuf[INT64_PARAM_LEN];
+	const char *param = pgb_int64_param(over, obuf);
+	struct count_stream cs = { cb, ctx };
+
+	return pgb_stream(db,
+		"SELECT s.user_id, u.email, u.username, s.n\n"
+		"FROM (SELECT user_id, count(*) AS n FROM sessions WHERE is_active\n"
+		"      GROUP BY user_id HAVING count(*) > $1::bigint) AS s\n"
+		"LEFT JOIN users AS u ON u.id = s.user_id\n"
+		"ORDER BY s.n DESC, s.user_id", 1, &param, "cannot count sessions", pgb_count_row, &cs,
+		err);
+}
+
+int pg_id_bounds(struct sc_db *base, int64_t *max_session_id, int64_t *max_user_id,
+			struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	int64_t v[2];
+
+	if (pgb_single_int64(db, "SELECT coalesce((SELECT max(id) FROM sessions), 0)::bigint,\n"
+			     "       coalesce((SELECT max(user_id) FROM sessions), 0)::bigint",
+			 0, NULL, v, 2, err) < 0)
+		return -1;
+	*max_session_id = v[0];
+	*max_user_id = v[1];
+	return 0;
+}
+
+int pg_recent_sessions(struct sc_db *base, int64_t limit, sc_session_cb cb, void *ctx,
+			      struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char lbuf[INT64_PARAM_LEN];
+	const char *param = pgb_int64_param(limit, lbuf);
+	struct session_stream ss = { cb, ctx };
+
+	return pgb_stream(db,
+		"SELECT " SESSION_COLUMNS "\n"
+		"FROM sessions WHERE is_active\n"
+		"ORDER BY id DESC LIMIT $1::bigint", 1, &param,
+		"cannot read sessions", pgb_session_row, &ss, err);
+}
+
+/* ---- history ---- */
+
+struct audit_stream {
+	sc_audit_cb cb;
+	void *ctx;
+};
+
+int pgb_audit_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
+		     struct sc_error *err)
+{
+	struct audit_stream *as = vctx;
+	struct sc_audit a = {
+		.id = pgb_col_int64(res, row, 0),
+		.action = pgb_col_text(res, row, 2),
+		.session_id_null = PQgetisnull(res, row, 3) != 0,
+		.session_id = pgb_col_int64(res, row, 3),
+		.user_id_null = PQgetisnull(res, row, 4) != 0,
+		.user_id = pgb_col_int64(res, row, 4),
+		.actor = pgb_col_text(res, row, 5),
+		.reason = pgb_col_text(res, row, 6),
+	};
+	bool null;
+
+	(void)db;
+	(void)err;
+	pgb_col_time(res, row, 1, &a.created_at, &null);
+	return as->cb(&a, as->ctx);
+}
+
+int pg_history(struct sc_db *base, const struct sc_history_request *req,
+		      sc_audit_cb cb, void *ctx, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char ubuf[INT64_PARAM_LEN], sbuf[INT64_PARAM_LEN], tbuf[TIME_PARAM_LEN],
+		lbuf[INT64_PARAM_LEN];
+	struct audit_stream as = { cb, ctx };
+	const char *params[4] = {
+		req->has_user ? pgb_int64_param(req->user_id, ubuf) : NULL,
+		req->has_session ? pgb_int64_param(req->session_id, sbuf) : NULL,
+		req->has_since ? pgb_time_param(req->since, tbuf) : NULL,
+		req->limit > 0 ? pgb_int64_param(req->limit, lbuf) : NULL,
+	};
+
+	/* An unnamed statement is planned with its parameters' values, so
+	 * the NULL tests fold away and the user's index serves. */
+	return pgb_stream(db,
+		"SELECT id, floor(extract(epoch FROM created_at))::bigint, action, session_id,\n"
+		"       user_id, actor, reason\n"
+		"FROM sessctl_audit\n"
+		"WHERE ($1::bigint IS NULL OR user_id = $1::bigint)\n"
+		"  AND ($2::bigint IS NULL OR session_id = $2::bigint)\n"
+		"  AND ($3::timestamptz IS NULL OR created_at >= $3::timestamptz)\n"
+		"ORDER BY created_at DESC, id DESC\n"
+		"LIMIT $4::bigint", 4, params, "cannot read the audit trail", pgb_audit_row, &as, err);
+}

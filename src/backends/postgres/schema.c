@@ -1,0 +1,98 @@
+#include "postgres.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- schema ---- */
+
+int pgb_max_version(struct pg_db *db, int *version, struct sc_error *err)
+{
+	PGresult *res = pgb_run(db, "SELECT coalesce(max(version), 0) FROM sessctl_migrations", 0,
+			    NULL, PGRES_TUPLES_OK, "cannot read the schema version", err);
+	if (!res)
+		return -1;
+	*version = PQntuples(res) == 1 ? (int)pgb_col_int64(res, 0, 0) : 0;
+	PQclear(res);
+	return 0;
+}
+
+int pg_schema_version(struct sc_db *base, int *version, bool *app_tables,
+			     struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	PGresult *res;
+	bool has_migrations;
+
+	*version = 0;
+	*app_tables = false;
+	res = pgb_run(db, "SELECT to_regclass('sessions') IS NOT NULL, "
+		      "to_regclass('sessctl_migrations') IS NOT NULL", 0, NULL,
+		  PGRES_TUPLES_OK, "cannot read the schema", err);
+	if (!res)
+		return -1;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return pg_error(db, err, SC_SOFTWARE, "cannot read the schema on '%s': unexpected result",
+				db->display);
+	}
+	*app_tables = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	has_migrations = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	PQclear(res);
+	return has_migrations ? pgb_max_version(db, version, err) : 0;
+}
+
+int pg_applied(struct sc_db *base, sc_applied_cb cb, void *ctx, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	PGresult *res = pgb_run(db,
+		"SELECT version, name, floor(extract(epoch FROM applied_at))::bigint\n"
+		"FROM sessctl_migrations ORDER BY version", 0, NULL, PGRES_TUPLES_OK,
+		"cannot read applied migrations", err);
+	int rc = 0;
+
+	if (!res)
+		return -1;
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+		struct sc_applied a = { (int)pgb_col_int64(res, i, 0), pgb_col_text(res, i, 1), 0 };
+		bool null;
+		pgb_col_time(res, i, 2, &a.applied_at, &null);
+		rc = cb(&a, ctx);
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* A second migrator waits here, then sees the version this one recorded.
+ * The lock ends with the transaction. */
+int pg_migrate_lock(struct sc_db *base, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	PGresult *res = pgb_run(db, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK_KEY ")", 0, NULL,
+				PGRES_TUPLES_OK, "cannot lock the database for migration", err);
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+int pg_exec_script(struct sc_db *base, const char *sql, const char *what, struct sc_error *err)
+{
+	return pgb_run_command(pgb_to_pg(base), sql, what, err);
+}
+
+int pg_record_migration(struct sc_db *base, const struct sc_migration *m, int64_t now,
+			struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char vbuf[INT64_PARAM_LEN], tbuf[TIME_PARAM_LEN];
+	const char *params[3] = { pgb_int64_param(m->version, vbuf), m->name, pgb_time_param(now, tbuf) };
+	PGresult *res = pgb_run(db, "INSERT INTO sessctl_migrations (version, name, applied_at)\n"
+				"VALUES ($1::integer, $2::text, $3::timestamptz)", 3, params,
+				PGRES_COMMAND_OK, "cannot record the migration", err);
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}

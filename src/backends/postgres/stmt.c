@@ -1,0 +1,256 @@
+#include "postgres.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- statements ---- */
+
+/* Runs sql (one statement or, without params, several) and returns its
+ * result when its status is want; otherwise sets err and returns NULL. */
+PGresult *pgb_run(struct pg_db *db, const char *sql, int nparams, const char *const *params,
+		     ExecStatusType want, const char *what, struct sc_error *err)
+{
+	PGresult *res = nparams ? PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0)
+				: PQexec(db->conn, sql);
+
+	if (res && PQresultStatus(res) == want)
+		return res;
+	pgb_fail_result(db, res, what, err);
+	PQclear(res);
+	return NULL;
+}
+
+int pgb_run_command(struct pg_db *db, const char *sql, const char *what, struct sc_error *err)
+{
+	PGresult *res = pgb_run(db, sql, 0, NULL, PGRES_COMMAND_OK, what, err);
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+
+
+/* Sends sql in single-row mode and hands each row to fn, so memory stays
+ * flat however many rows there are. When fn returns non-zero, the rest of
+ * the result is read and dropped (the connection stays usable) and that
+ * value is returned. */
+/* Asks the server to cancel the running statement; best effort. */
+void pgb_cancel(struct pg_db *db)
+{
+	char errbuf[256];
+	PGcancel *c = PQgetCancel(db->conn);
+
+	if (c) {
+		PQcancel(c, errbuf, sizeof(errbuf));
+		PQfreeCancel(c);
+	}
+}
+
+int pgb_stream(struct pg_db *db, const char *sql, int nparams, const char *const *params,
+		  const char *what, row_fn fn, void *ctx, struct sc_error *err)
+{
+	PGresult *res;
+	int rc = 0;
+
+	if (!PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0))
+		return pgb_fail_result(db, NULL, what, err);
+	PQsetSingleRowMode(db->conn); /* on failure rows just come in one result */
+	while ((res = PQgetResult(db->conn))) {
+		ExecStatusType st = PQresultStatus(res);
+		if (rc == 0) {
+			if (st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK) {
+				for (int i = 0; i < PQntuples(res) && rc == 0; i++)
+					rc = fn(db, res, i, ctx, err);
+				/* A failed callback (say, the reader of the output
+				 * went away) needs no more rows: ask the server to
+				 * stop instead of reading the rest. The transaction
+				 * is rolled back after a failure anyway. */
+				if (rc < 0)
+					pgb_cancel(db);
+			} else {
+				rc = pgb_fail_result(db, res, what, err);
+			}
+		}
+		PQclear(res);
+	}
+	return rc;
+}
+
+const char *pgb_col_text(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+int64_t pgb_col_int64(const PGresult *res, int row, int col)
+{
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+/* Reads a column selected as floor(extract(epoch FROM t))::bigint. */
+void pgb_col_time(const PGresult *res, int row, int col, int64_t *t, bool *null)
+{
+	*null = PQgetisnull(res, row, col) != 0;
+	*t = *null ? 0 : pgb_col_int64(res, row, col);
+}
+
+const char *pgb_int64_param(int64_t v, char buf[INT64_PARAM_LEN])
+{
+	snprintf(buf, INT64_PARAM_LEN, "%lld", (long long)v);
+	return buf;
+}
+
+const char *pgb_time_param(int64_t t, char buf[TIME_PARAM_LEN])
+{
+	sc_time_format_sql(t, buf);
+	strcat(buf, "+00");
+	return buf;
+}
+
+/* ---- connection ---- */
+
+void pgb_discard_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+void pg_close(struct sc_db *base)
+{
+	struct pg_db *db;
+
+	if (!base)
+		return;
+	db = pgb_to_pg(base);
+	PQfinish(db->conn);
+	free(db->display);
+	free(db->url_password);
+	free(db);
+}
+
+/* Copies the password the conninfo itself carries, if any. Returns 0, or
+ * -1 with SC_USAGE when libpq cannot parse the conninfo. */
+int pgb_read_url_password(struct pg_db *db, const char *target, struct sc_error *err)
+{
+	PQconninfoOption *opts;
+	char *errmsg = NULL;
+	int rc = 0;
+
+	opts = PQconninfoParse(target, &errmsg);
+	if (!opts) {
+		char *line = errmsg ? pgb_clean_line(errmsg) : NULL;
+		if (line)
+			/* Not the string itself: unparsable, its password is unknown. */
+			pg_error(db, err, SC_USAGE, "bad postgresql connection string: %s", line);
+		else
+			sc_error_set(err, SC_SOFTWARE, "out of memory");
+		free(line);
+		PQfreemem(errmsg);
+		return -1;
+	}
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val && *o->val &&
+		    !(db->url_password = strdup(o->val)))
+			rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
+	PQconninfoFree(opts);
+	return rc;
+}
+
+int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, struct sc_db **out,
+		   struct sc_error *err)
+{
+	/* Later keywords override earlier ones, and dbname (expanded) comes
+	 * last, so the URL's own settings win over these defaults. */
+	const char *keywords[5], *values[5];
+	struct pg_db *db;
+	int n = 0;
+
+	*out = NULL;
+	db = calloc(1, sizeof(*db));
+	if (!db || !(db->display = strdup(url->display))) {
+		free(db);
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	}
+	db->base.backend = &sc_postgres_backend;
+	db->base.mode = mode;
+	db->base.display = db->display;
+	if (pgb_read_url_password(db, url->target, err) < 0)
+		goto fail;
+
+	if (!getenv("PGCONNECT_TIMEOUT")) {
+		keywords[n] = "connect_timeout";
+		values[n++] = CONNECT_TIMEOUT;
+	}
+	/* JSON and CSV output is UTF-8 whatever the database's encoding. */
+	if (!getenv("PGCLIENTENCODING")) {
+		keywords[n] = "client_encoding";
+		values[n++] = "UTF8";
+	}
+	keywords[n] = "fallback_application_name";
+	values[n++] = "sessctl";
+	keywords[n] = "dbname";
+	values[n++] = url->target;
+	keywords[n] = NULL;
+	values[n] = NULL;
+
+	db->conn = PQconnectdbParams(keywords, values, 1);
+	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
+		pgb_connect_failed(db, err);
+		goto fail;
+	}
+	PQsetNoticeProcessor(db->conn, pgb_discard_notice, NULL);
+	*out = &db->base;
+	return 0;
+fail:
+	pg_close(&db->base);
+	return -1;
+}
+
+/* ---- transactions ---- */
+
+void pg_rollback(struct sc_db *base)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	PGTransactionStatusType ts = PQtransactionStatus(db->conn);
+
+	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
+int pg_begin(struct sc_db *base, enum sc_tx_mode mode, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	/* Writes run READ COMMITTED whatever the server's default: after
+	 * waiting for a row lock (lock_users, a concurrent close) each
+	 * statement sees what the other transaction committed. */
+	const char *sql = mode != SC_TX_READ
+		? "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL TIME ZONE 'UTC'"
+		: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL TIME ZONE 'UTC'";
+
+	if (pgb_run_command(db, sql, "cannot begin a transaction", err) < 0) {
+		pg_rollback(base);
+		return -1;
+	}
+	return 0;
+}
+
+int pg_commit(struct sc_db *base, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	PGresult *res = pgb_run(db, "COMMIT", 0, NULL, PGRES_COMMAND_OK, "cannot commit", err);
+
+	if (!res) {
+		pg_rollback(base);
+		return -1;
+	}
+	/* COMMIT of a transaction that failed earlier answers "ROLLBACK". */
+	if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		PQclear(res);
+		return pg_error(db, err, SC_SOFTWARE,
+				"cannot commit on '%s': the transaction was rolled back", db->display);
+	}
+	PQclear(res);
+	return 0;
+}

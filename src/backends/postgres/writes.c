@@ -1,0 +1,305 @@
+#include "postgres.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- writes ---- */
+
+/* Ids travel as one array parameter, '{1,2,3}', matched with
+ * = ANY($n::bigint[]): one statement whatever their number. */
+char *pgb_ids_array(const int64_t *ids, size_t n)
+{
+	size_t cap = n * 21 + 3, len = 0;
+	char *s = malloc(cap);
+
+	if (!s)
+		return NULL;
+	s[len++] = '{';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(s + len, cap - len, "%s%lld", i ? "," : "", (long long)ids[i]);
+	s[len++] = '}';
+	s[len] = '\0';
+	return s;
+}
+
+/* Runs a query whose first column is an id and appends the ids to out. */
+int pgb_collect_ids(struct pg_db *db, const char *sql, int nparams, const char *const *params,
+		       struct sc_ids *out, struct sc_error *err)
+{
+	PGresult *res = pgb_run(db, sql, nparams, params, PGRES_TUPLES_OK, "cannot select sessions", err);
+
+	if (!res)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (sc_ids_push(out, pgb_col_int64(res, i, 0)) < 0) {
+			PQclear(res);
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+		}
+	}
+	PQclear(res);
+	return 0;
+}
+
+int pg_lock_users(struct sc_db *base, const int64_t *user_ids, size_t n,
+			 struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char *ids = pgb_ids_array(user_ids, n);
+	const char *param = ids;
+	PGresult *res;
+
+	if (!ids)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	/* In id order, so two lockers of overlapping sets cannot deadlock.
+	 * NO KEY UPDATE makes sessctl's own lockers take turns without
+	 * blocking the application's inserts of sessions for these users
+	 * (their foreign key check takes KEY SHARE, which FOR UPDATE would
+	 * block until this transaction ends). */
+	res = pgb_run(db, "SELECT id FROM users WHERE id = ANY($1::bigint[]) ORDER BY id\n"
+		      "FOR NO KEY UPDATE", 1, &param, PGRES_TUPLES_OK, "cannot lock users", err);
+	if (res) {
+		PQclear(res);
+		/* And their active sessions: the ranking that follows must not
+		 * close a session the application refreshes meanwhile. */
+		res = pgb_run(db, "SELECT id FROM sessions WHERE user_id = ANY($1::bigint[]) AND is_active\n"
+			      "ORDER BY id FOR NO KEY UPDATE", 1, &param, PGRES_TUPLES_OK,
+			  "cannot lock sessions", err);
+	}
+	free(ids);
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+int pg_sessions_by_ids(struct sc_db *base, const int64_t *ids, size_t n,
+			      sc_session_cb cb, void *ctx, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	struct session_stream ss = { cb, ctx };
+	char *array = pgb_ids_array(ids, n);
+	const char *param = array;
+	int rc;
+
+	if (!array)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	rc = pgb_stream(db, "SELECT " SESSION_COLUMNS "\n"
+			"FROM sessions WHERE id = ANY($1::bigint[]) ORDER BY id", 1, &param,
+		    "cannot read sessions", pgb_session_row, &ss, err);
+	free(array);
+	return rc;
+}
+
+/* One statement changes the sessions among $1 and writes their audit
+ * rows ($6: ch->audit) from what it changed, in id order as on SQLite.
+ * Under READ COMMITTED a row another process changed first is re-checked
+ * after its lock is released, so it is skipped, never changed or audited
+ * twice. */
+#define CHANGED_CTE(change) \
+	"WITH changed AS (\n" \
+	"  " change "\n" \
+	"  RETURNING id, user_id, device_fingerprint, device_name, device_type, browser,\n" \
+	"            ip_address, created_at, last_activity, is_active),\n" \
+	"audit AS (\n" \
+	"  INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at)\n" \
+	"  SELECT id, user_id, $2::text, $3::text, $4::text, $5::timestamptz FROM changed\n" \
+	"  WHERE $6::boolean ORDER BY id)\n"
+/* The changed rows, for a callback; or only their number. */
+#define CHANGE_SESSIONS(change) CHANGED_CTE(change) "SELECT " SESSION_COLUMNS "\nFROM changed ORDER BY id"
+#define COUNT_CHANGED(change) CHANGED_CTE(change) "SELECT count(*) FROM changed"
+
+struct counting_stream {
+	struct session_stream ss;
+	int64_t count;
+};
+
+int pgb_counting_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
+			struct sc_error *err)
+{
+	struct counting_stream *cs = vctx;
+	cs->count++;
+	return pgb_session_row(db, res, row, &cs->ss, err);
+}
+
+/* One statement: the change, its audit rows, and the rows for cb (or, with
+ * cb NULL, only their number). Returns the number changed, or -1. */
+int pgb_change_sessions(struct pg_db *db, const char *rows_sql, const char *count_sql,
+			   int nparams, const int64_t *ids, size_t n, const struct sc_change *ch,
+			   const char *what, sc_session_cb cb, void *ctx, struct sc_error *err)
+{
+	struct counting_stream cs = { { cb, ctx }, 0 };
+	char tbuf[TIME_PARAM_LEN], ibuf[TIME_PARAM_LEN];
+	char *array = pgb_ids_array(ids, n);
+	const char *params[7] = {
+		array, ch->action, ch->actor, ch->reason, pgb_time_param(ch->now, tbuf),
+		ch->audit ? "t" : "f", ch->has_idle_before ? pgb_time_param(ch->idle_before, ibuf) : NULL,
+	};
+	int rc;
+
+	if (!array)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	if (cb) {
+		rc = pgb_stream(db, rows_sql, nparams, params, what, pgb_counting_row, &cs, err);
+	} else {
+		rc = pgb_single_int64(db, count_sql, nparams, params, &cs.count, 1, err);
+	}
+	free(array);
+	return rc ? -1 : (int)cs.count;
+}
+
+#define CLOSE_CHANGE "UPDATE sessions SET is_active = false\n  WHERE id = ANY($1::bigint[]) AND is_active\n" \
+	"    AND ($7::timestamptz IS NULL OR last_activity < $7::timestamptz)"
+#define PURGE_CHANGE "DELETE FROM sessions\n  WHERE id = ANY($1::bigint[]) AND NOT is_active"
+
+int pg_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
+			     const struct sc_change *ch, sc_session_cb cb, void *ctx,
+			     struct sc_error *err)
+{
+	return pgb_change_sessions(pgb_to_pg(base), CHANGE_SESSIONS(CLOSE_CHANGE), COUNT_CHANGED(CLOSE_CHANGE),
+			       7, ids, n, ch, "cannot close sessions", cb, ctx, err);
+}
+
+int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
+			     const struct sc_change *ch, sc_session_cb cb, void *ctx,
+			     struct sc_error *err)
+{
+	return pgb_change_sessions(pgb_to_pg(base), CHANGE_SESSIONS(PURGE_CHANGE), COUNT_CHANGED(PURGE_CHANGE),
+			       6, ids, n, ch, "cannot purge sessions", cb, ctx, err);
+}
+
+/* Active (or inactive) sessions idle since before cutoff, walked in id
+ * order from after (the primary key), or within one user's rows. */
+int pg_candidates(struct sc_db *base, bool active, int64_t cutoff, const int64_t *user_id,
+		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err)
+{
+	/* No lock here: the close re-checks the cutoff on any row the
+	 * application changed meanwhile (sc_change.idle_before). */
+#define CANDIDATES(state, user) \
+	"SELECT id FROM sessions\n" \
+	"WHERE " state " AND id > $1::bigint AND last_activity < $2::timestamptz" user "\n" \
+	"ORDER BY id LIMIT $3::bigint"
+	static const char *const sql[2][2] = {
+		{ CANDIDATES("NOT is_active", ""), CANDIDATES("NOT is_active", " AND user_id = $4::bigint") },
+		{ CANDIDATES("is_active", ""), CANDIDATES("is_active", " AND user_id = $4::bigint") },
+	};
+#undef CANDIDATES
+	char abuf[INT64_PARAM_LEN], tbuf[TIME_PARAM_LEN], lbuf[INT64_PARAM_LEN],
+		ubuf[INT64_PARAM_LEN];
+	struct pg_db *db = pgb_to_pg(base);
+	const char *params[4] = {
+		pgb_int64_param(after, abuf), pgb_time_param(cutoff, tbuf), pgb_int64_param(limit, lbuf),
+		user_id ? pgb_int64_param(*user_id, ubuf) : NULL,
+	};
+
+	return pgb_collect_ids(db, sql[active][user_id != NULL], user_id ? 4 : 3, params, out, err);
+}
+
+
+
+int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t after, int64_t limit,
+			       struct sc_ids *out, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char mbuf[INT64_PARAM_LEN], abuf[INT64_PARAM_LEN], lbuf[INT64_PARAM_LEN];
+	const char *params[3] = {
+		pgb_int64_param(max, mbuf), pgb_int64_param(after, abuf), pgb_int64_param(limit, lbuf),
+	};
+
+	return pgb_collect_ids(db,
+		"SELECT user_id FROM sessions WHERE is_active AND user_id > $2::bigint\n"
+		"GROUP BY user_id HAVING count(*) > $1::bigint ORDER BY user_id LIMIT $3::bigint",
+		3, params, out, err);
+}
+
+int pg_over_limit_candidates(struct sc_db *base, const int64_t *user_ids, size_t n,
+				    int64_t keep, struct sc_ids *out, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char kbuf[INT64_PARAM_LEN];
+	char *array = pgb_ids_array(user_ids, n);
+	const char *params[2] = { array, pgb_int64_param(keep, kbuf) };
+	int rc;
+
+	if (!array)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	rc = pgb_collect_ids(db,
+		"SELECT id FROM (\n"
+		"  SELECT id, row_number() OVER (PARTITION BY user_id\n"
+		"      ORDER BY last_activity DESC NULLS LAST, id DESC) AS rank\n"
+		"  FROM sessions\n"
+		"  WHERE is_active AND user_id = ANY($1::bigint[])) AS ranked\n"
+		"WHERE rank > $2::bigint ORDER BY id", 2, params, out, err);
+	free(array);
+	return rc;
+}
+
+/* create --dry-run: reads the (user, device) row and passes it as the
+ * change would leave it; writes nothing and takes no sequence value. */
+
+/* The row and its "create" audit row ($11: ch->audit) in one statement. */
+#define UPSERT(change) \
+	"WITH upserted AS (\n" \
+	"  " change "\n" \
+	"  RETURNING id, user_id, device_fingerprint, device_name, device_type, browser,\n" \
+	"            ip_address, created_at, last_activity, is_active),\n" \
+	"audit AS (\n" \
+	"  INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at)\n" \
+	"  SELECT id, user_id, $8::text, $9::text, $10::text, $3::timestamptz FROM upserted\n" \
+	"  WHERE $11::boolean)\n" \
+	"SELECT " SESSION_COLUMNS "\n" \
+	"FROM upserted"
+
+int pg_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
+			     const struct sc_change *ch, bool *created,
+			     sc_session_cb cb, void *ctx, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char ubuf[INT64_PARAM_LEN], tbuf[TIME_PARAM_LEN];
+	const char *params[11] = {
+		pgb_int64_param(ns->user_id, ubuf), ns->device_fingerprint, pgb_time_param(ch->now, tbuf),
+		ns->device_name, ns->device_type, ns->browser, ns->ip_address,
+		ch->action, ch->actor, ch->reason, ch->audit ? "t" : "f",
+	};
+	struct sc_session s;
+	PGresult *res;
+	int rc;
+
+	/* The refresh is the lookup: keyed by the unique (user_id,
+	 * device_fingerprint), and no sequence value is taken for it. */
+	res = pgb_run(db, UPSERT("UPDATE sessions SET last_activity = $3::timestamptz, is_active = true,\n"
+			     "      device_name = coalesce($4::text, device_name),\n"
+			     "      device_type = coalesce($5::text, device_type),\n"
+			     "      browser = coalesce($6::text, browser),\n"
+			     "      ip_address = coalesce($7::text, ip_address)\n"
+			     "  WHERE user_id = $1::bigint AND device_fingerprint = $2::text"),
+		  11, params, PGRES_TUPLES_OK, "cannot refresh the session", err);
+	if (!res)
+		return -1;
+	*created = PQntuples(res) == 0;
+	if (*created) {
+		/* A creator racing on the same device makes this fail with a
+		 * unique violation: SC_TEMPFAIL, and the retry refreshes. */
+		PQclear(res);
+		db->racing_insert = true;
+		res = pgb_run(db, UPSERT("INSERT INTO sessions (user_id, device_fingerprint, device_name,\n"
+				     "      device_type, browser, ip_address, created_at, last_activity,\n"
+				     "      is_active)\n"
+				     "  VALUES ($1::bigint, $2::text, $4::text, $5::text, $6::text, $7::text,\n"
+				     "      $3::timestamptz, $3::timestamptz, true)"),
+			  11, params, PGRES_TUPLES_OK, "cannot create the session", err);
+		db->racing_insert = false;
+		if (!res)
+			return -1;
+		if (PQntuples(res) != 1) {
+			PQclear(res);
+			return pg_error(db, err, SC_SOFTWARE,
+					"cannot create the session on '%s': unexpected result", db->display);
+		}
+	}
+	pgb_read_session(res, 0, &s);
+	rc = cb(&s, ctx);
+	PQclear(res);
+	return rc;
+}

@@ -1,0 +1,300 @@
+#include "sqlite.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct sqlite_db *sq_to_sqlite(struct sc_db *db)
+{
+	if (db->backend != &sc_sqlite_backend)
+		abort();
+	return (struct sqlite_db *)db;
+}
+
+/* Maps an SQLite result code to an exit status. */
+int sq_status_of(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return SC_TEMPFAIL;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return SC_NOPERM;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+	case SQLITE_CONSTRAINT: /* e.g. duplicate rows for a unique index */
+		return SC_DATAERR;
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+		return SC_UNAVAILABLE;
+	default:
+		return SC_SOFTWARE;
+	}
+}
+
+int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err)
+{
+	int status = sq_status_of(rc);
+
+	if ((rc & 0xff) == SQLITE_NOTADB)
+		return sc_error_set(err, status, "'%s' is not an sqlite database", db->path);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return sc_error_set(err, status, "%s on '%s': %s: remove the duplicate or invalid rows first",
+				    what, db->path, db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
+	if (status == SC_TEMPFAIL)
+		return sc_error_set(err, status,
+			"'%s' stayed locked by another process (%s): try again later", db->path, what);
+	return sc_error_set(err, status, "%s on '%s': %s", what, db->path,
+			    db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
+}
+
+/* Returns a statement for sql, reused from the cache when possible.
+ * Give it back with sq_finalize(). */
+int sq_prepare(struct sqlite_db *db, const char *sql, sqlite3_stmt **stmt,
+		   struct sc_error *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < db->ncache; i++) {
+		if (db->cache[i].sql == sql && !sqlite3_stmt_busy(db->cache[i].st)) {
+			*stmt = db->cache[i].st;
+			return 0;
+		}
+	}
+	rc = sqlite3_prepare_v3(db->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(db, rc, "cannot prepare a query", err);
+	if (db->ncache < STMT_CACHE) {
+		db->cache[db->ncache].sql = sql;
+		db->cache[db->ncache].st = *stmt;
+		db->ncache++;
+	}
+	return 0;
+}
+
+/* Resets a cached statement for its next use, or finalizes one that is
+ * not cached. */
+void sq_finalize(struct sqlite_db *db, sqlite3_stmt *st)
+{
+	for (size_t i = 0; i < db->ncache; i++) {
+		if (db->cache[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+int sq_exec(struct sqlite_db *db, const char *sql, const char *what, struct sc_error *err)
+{
+	int rc = sqlite3_exec(db->conn, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : sq_fail(db, rc, what, err);
+}
+
+void sq_bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+void sq_bind_time(sqlite3_stmt *st, int i, int64_t t)
+{
+	char buf[SC_TIME_SQL_LEN];
+	sc_time_format_sql(t, buf);
+	sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
+}
+
+/* Binds t for comparison with sessctl_time(): microseconds. */
+void sq_bind_time_us(sqlite3_stmt *st, int i, int64_t t)
+{
+	sqlite3_bind_int64(st, i, t * 1000000);
+}
+
+/* sessctl_time(TEXT): the time in microseconds since the epoch, by the
+ * same parser that reads times for output, so that what a row shows and
+ * how rules compare it always agree (julianday() rejects forms such as
+ * +0100 offsets that applications write). NULL for NULL or garbage. */
+void sq_sql_sessctl_time(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *text;
+	int64_t us;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
+	    !(text = sqlite3_value_text(argv[0])) || sc_time_parse_us((const char *)text, &us) < 0) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_int64(ctx, us);
+}
+
+const char *sq_col_text(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL
+							 : (const char *)sqlite3_column_text(st, i);
+}
+
+int sq_col_time(struct sqlite_db *db, sqlite3_stmt *st, int i, int64_t id, int64_t *t,
+		    bool *null, struct sc_error *err)
+{
+	const char *text = sq_col_text(st, i);
+
+	*null = text == NULL;
+	if (!text)
+		return 0;
+	if (sc_time_parse(text, t) < 0)
+		return sc_error_set(err, SC_DATAERR,
+			"row %lld of '%s' has an unreadable %s '%.40s': expected UTC 'YYYY-MM-DD HH:MM:SS'",
+			(long long)id, db->path, sqlite3_column_name(st, i), text);
+	return 0;
+}
+
+/* ---- connection ---- */
+
+/* In WAL mode, synchronous=NORMAL keeps the database consistent through
+ * a crash and only lets the last commits before a power loss be lost
+ * (whole, with their audit rows: each batch is one transaction). It saves
+ * an fsync per commit, which dominates enforce's many short batches. A
+ * rollback-journal database keeps its FULL default. The setting is this
+ * connection's only. */
+int sq_sync_normal_in_wal(struct sqlite_db *db, struct sc_error *err)
+{
+	sqlite3_stmt *st;
+	bool wal = false;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db->conn, "PRAGMA journal_mode", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sq_fail(db, rc, "cannot read the journal mode", err);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *mode = (const char *)sqlite3_column_text(st, 0);
+		wal = mode && strcmp(mode, "wal") == 0;
+	}
+	sqlite3_finalize(st);
+	return wal ? sq_exec(db, "PRAGMA synchronous = NORMAL", "cannot set synchronous", err) : 0;
+}
+
+int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
+		       struct sc_db **out, struct sc_error *err)
+{
+	struct sqlite_db *db;
+	struct stat st;
+	int flags, rc;
+	bool read_only = mode == SC_OPEN_READ || mode == SC_OPEN_INSPECT;
+
+	*out = NULL;
+	if (stat(url->target, &st) < 0) {
+		if (errno == ENOENT && mode != SC_OPEN_MIGRATE)
+			return sc_error_set(err, SC_NOINPUT,
+				"no such database file '%s': check --db, or create it with 'sessctl migrate'",
+				url->target);
+		if (errno == EACCES)
+			return sc_error_set(err, SC_NOPERM, "cannot open '%s': permission denied", url->target);
+		if (errno != ENOENT)
+			return sc_error_set(err, SC_UNAVAILABLE, "cannot open '%s': %s", url->target,
+					    strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		return sc_error_set(err, SC_DATAERR, "'%s' is a directory, not an sqlite database",
+				    url->target);
+	} else if (access(url->target, read_only ? R_OK : R_OK | W_OK) < 0) {
+		return sc_error_set(err, SC_NOPERM, "cannot open '%s'%s: permission denied",
+				    url->target, read_only ? "" : " for writing");
+	}
+
+	db = calloc(1, sizeof(*db));
+	if (!db || !(db->path = strdup(url->target))) {
+		free(db);
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	}
+	db->base.backend = &sc_sqlite_backend;
+	db->base.mode = mode;
+	db->base.display = db->path;
+
+	flags = SQLITE_OPEN_NOMUTEX;
+	if (read_only)
+		flags |= SQLITE_OPEN_READONLY;
+	else
+		flags |= SQLITE_OPEN_READWRITE;
+	if (mode == SC_OPEN_MIGRATE)
+		flags |= SQLITE_OPEN_CREATE;
+	rc = sqlite3_open_v2(url->target, &db->conn, flags, NULL);
+	if (rc != SQLITE_OK) {
+		sq_fail(db, rc, "cannot open database", err);
+		sc_sqlite_backend.close(&db->base);
+		return -1;
+	}
+	sqlite3_extended_result_codes(db->conn, 1);
+	rc = sqlite3_create_function_v2(db->conn, "sessctl_time", 1,
+					SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+					sq_sql_sessctl_time, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		sq_fail(db, rc, "cannot register sessctl_time()", err);
+		sc_sqlite_backend.close(&db->base);
+		return -1;
+	}
+	sqlite3_busy_timeout(db->conn, BUSY_TIMEOUT_MS);
+	/* Reading the schema tells a database from any other file. */
+	if (sq_exec(db, "SELECT count(*) FROM sqlite_schema", "cannot read database", err) < 0 ||
+	    (!read_only &&
+	     (sq_exec(db, "PRAGMA foreign_keys = ON", "cannot enable foreign keys", err) < 0 ||
+	      /* enforce's batches revisit index pages: keep them cached */
+	      sq_exec(db, "PRAGMA cache_size = -65536", "cannot size the page cache", err) < 0 ||
+	      /* enforce's batches rewrite the same index pages: checkpoint
+	       * every 100 MB of WAL rather than every 4 MB, so that a page is
+	       * copied back once for many batches (this connection only) */
+	      sq_exec(db, "PRAGMA wal_autocheckpoint = 25000", "cannot set the checkpoint interval", err) < 0 ||
+	      sq_sync_normal_in_wal(db, err) < 0))) {
+		sc_sqlite_backend.close(&db->base);
+		return -1;
+	}
+	*out = &db->base;
+	return 0;
+}
+
+void sqlite_close(struct sc_db *base)
+{
+	struct sqlite_db *db;
+
+	if (!base)
+		return;
+	db = sq_to_sqlite(base);
+	for (size_t i = 0; i < db->ncache; i++)
+		sqlite3_finalize(db->cache[i].st);
+	sqlite3_close_v2(db->conn);
+	free(db->path);
+	free(db);
+}
+
+int sqlite_begin(struct sc_db *base, enum sc_tx_mode mode, struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	return sq_exec(db, mode == SC_TX_READ ? "BEGIN" : "BEGIN IMMEDIATE",
+		    "cannot begin a transaction", err);
+}
+
+int sqlite_commit(struct sc_db *base, struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	if (sq_exec(db, "COMMIT", "cannot commit", err) < 0) {
+		base->backend->rollback(base);
+		return -1;
+	}
+	return 0;
+}
+
+void sqlite_rollback(struct sc_db *base)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	if (!sqlite3_get_autocommit(db->conn))
+		sqlite3_exec(db->conn, "ROLLBACK", NULL, NULL, NULL);
+}

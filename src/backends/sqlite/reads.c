@@ -1,0 +1,291 @@
+#include "sqlite.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- reads ---- */
+
+/* Reads a row selected with SESSION_COLUMNS. */
+int sq_read_session(struct sqlite_db *db, sqlite3_stmt *st, struct sc_session *s,
+			struct sc_error *err)
+{
+	s->id = sqlite3_column_int64(st, 0);
+	s->user_id = sqlite3_column_int64(st, 1);
+	s->device_fingerprint = sq_col_text(st, 2);
+	s->device_name = sq_col_text(st, 3);
+	s->device_type = sq_col_text(st, 4);
+	s->browser = sq_col_text(st, 5);
+	s->ip_address = sq_col_text(st, 6);
+	s->is_active = sqlite3_column_int(st, 9) != 0;
+	if (sq_col_time(db, st, 7, s->id, &s->created_at, &s->created_at_null, err) < 0 ||
+	    sq_col_time(db, st, 8, s->id, &s->last_activity, &s->last_activity_null, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Steps st to the end, handing each session to cb. */
+int sq_stream_sessions(struct sqlite_db *db, sqlite3_stmt *st, sc_session_cb cb, void *ctx,
+			   int64_t *count, struct sc_error *err)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sc_session s;
+		int cbrc;
+		if (sq_read_session(db, st, &s, err) < 0)
+			return -1;
+		if ((cbrc = cb(&s, ctx)) != 0)
+			return cbrc;
+		if (count)
+			(*count)++;
+	}
+	return rc == SQLITE_DONE ? 0 : sq_fail(db, rc, "cannot read sessions", err);
+}
+
+int sqlite_find_user(struct sc_db *base, const struct sc_userref *ref,
+			    struct sc_user *user, struct sc_error *err)
+{
+	static const char *const sql[] = {
+		[SC_USER_BY_ID] = "SELECT id, email, username, role FROM users WHERE id = ?1",
+		[SC_USER_BY_EMAIL] = "SELECT id, email, username, role FROM users WHERE email = ?1",
+		[SC_USER_BY_NAME] = "SELECT id, email, username, role FROM users WHERE username = ?1 "
+				    "ORDER BY id LIMIT 2",
+	};
+	struct sqlite_db *db = sq_to_sqlite(base);
+	sqlite3_stmt *st;
+	int rc, result = 1;
+
+	if (sq_prepare(db, sql[ref->kind], &st, err) < 0)
+		return -1;
+	if (ref->kind == SC_USER_BY_ID)
+		sqlite3_bind_int64(st, 1, ref->id);
+	else
+		sqlite3_bind_text(st, 1, ref->text, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *email = sq_col_text(st, 1), *name = sq_col_text(st, 2), *role = sq_col_text(st, 3);
+		memset(user, 0, sizeof(*user));
+		user->id = sqlite3_column_int64(st, 0);
+		if ((email && !(user->email = strdup(email))) ||
+		    (name && !(user->username = strdup(name))) ||
+		    (role && !(user->role = strdup(role)))) {
+			sc_user_free(user);
+			sq_finalize(db, st);
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+		}
+		result = 0;
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			sc_user_free(user);
+			result = 2;
+			rc = SQLITE_DONE;
+		}
+	}
+	sq_finalize(db, st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return sq_fail(db, rc, "cannot read users", err);
+	return result;
+}
+
+int sqlite_list_sessions(struct sc_db *base, const struct sc_list_request *req,
+				sc_session_cb cb, void *ctx, struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sq_prepare(db,
+		    "SELECT " SESSION_COLUMNS " FROM sessions\n"
+		    "WHERE user_id = ?1 AND (?2 OR is_active)\n"
+		    "  AND (?3 IS NULL OR device_type = ?3)\n"
+		    "  AND (?4 IS NULL OR sessctl_time(last_activity) <= ?4)\n"
+		    "ORDER BY sessctl_time(last_activity) DESC NULLS LAST, id DESC\n"
+		    "LIMIT ?5", &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, req->user_id);
+	sqlite3_bind_int(st, 2, req->all);
+	sq_bind_text_or_null(st, 3, req->device_type);
+	if (req->has_idle_before)
+		sq_bind_time_us(st, 4, req->idle_before);
+	sqlite3_bind_int64(st, 5, req->limit > 0 ? req->limit : -1);
+	rc = sq_stream_sessions(db, st, cb, ctx, NULL, err);
+	sq_finalize(db, st);
+	return rc;
+}
+
+int sqlite_get_session(struct sc_db *base, int64_t id, sc_session_cb cb, void *ctx,
+			      struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	int rc;
+
+	if (sq_prepare(db, "SELECT " SESSION_COLUMNS " FROM sessions WHERE id = ?1", &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sq_stream_sessions(db, st, cb, ctx, &n, err);
+	sq_finalize(db, st);
+	if (rc == 0 && n == 0)
+		return sc_error_set(err, SC_NOINPUT, "no such session %lld", (long long)id);
+	return rc;
+}
+
+int sq_single_int64(struct sqlite_db *db, sqlite3_stmt *st, int64_t *out, int ncols,
+			struct sc_error *err)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		for (int i = 0; i < ncols; i++)
+			out[i] = sqlite3_column_int64(st, i);
+	sq_finalize(db, st);
+	return rc == SQLITE_ROW ? 0 : sq_fail(db, rc, "cannot count sessions", err);
+}
+
+int sqlite_count_active(struct sc_db *base, int64_t user_id, int64_t *n,
+			       struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	sqlite3_stmt *st;
+
+	if (sq_prepare(db, "SELECT count(*) FROM sessions WHERE user_id = ?1 AND is_active", &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, user_id);
+	return sq_single_int64(db, st, n, 1, err);
+}
+
+int sqlite_totals(struct sc_db *base, struct sc_totals *t, struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	sqlite3_stmt *st;
+	int64_t v[4];
+
+	if (sq_prepare(db,
+		    "SELECT (SELECT count(*) FROM users),\n"
+		    "       count(DISTINCT CASE WHEN is_active THEN user_id END),\n"
+		    "       count(*),\n"
+		    "       coalesce(sum(CASE WHEN is_active THEN 1 ELSE 0 END), 0)\n"
+		    "FROM sessions", &st, err) < 0 ||
+	    sq_single_int64(db, st, v, 4, err) < 0)
+		return -1;
+	t->users = v[0];
+	t->users_active = v[1];
+	t->sessions = v[2];
+	t->active = v[3];
+	t->inactive = v[2] - v[3];
+	return 0;
+}
+
+int sqlite_count_by_user(struct sc_db *base, int64_t over, sc_user_count_cb cb, void *ctx,
+				struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sq_prepare(db,
+		    "SELECT s.user_id, u.email, u.username, s.n\n"
+		    "FROM (SELECT user_id, count(*) AS n FROM sessions WHERE is_active\n"
+		    "      GROUP BY user_id HAVING count(*) > ?1) AS s\n"
+		    "LEFT JOIN users AS u ON u.id = s.user_id\n"
+		    "ORDER BY s.n DESC, s.user_id", &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, over);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sc_user_count c = {
+			sqlite3_column_int64(st, 0), sq_col_text(st, 1), sq_col_text(st, 2),
+			sqlite3_column_int64(st, 3),
+		};
+		int cbrc = cb(&c, ctx);
+		if (cbrc) {
+			sq_finalize(db, st);
+			return cbrc;
+		}
+	}
+	sq_finalize(db, st);
+	return rc == SQLITE_DONE ? 0 : sq_fail(db, rc, "cannot count sessions", err);
+}
+
+int sqlite_id_bounds(struct sc_db *base, int64_t *max_session_id, int64_t *max_user_id,
+			    struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	sqlite3_stmt *st;
+	int64_t v[2] = { 0, 0 };
+
+	if (sq_prepare(db, "SELECT coalesce((SELECT max(id) FROM sessions), 0),\n"
+			"       coalesce((SELECT max(user_id) FROM sessions), 0)", &st, err) < 0 ||
+	    sq_single_int64(db, st, v, 2, err) < 0)
+		return -1;
+	*max_session_id = v[0];
+	*max_user_id = v[1];
+	return 0;
+}
+
+int sqlite_recent_sessions(struct sc_db *base, int64_t limit, sc_session_cb cb, void *ctx,
+				  struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sq_prepare(db, "SELECT " SESSION_COLUMNS " FROM sessions WHERE is_active\n"
+			"ORDER BY id DESC LIMIT ?1", &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, limit);
+	rc = sq_stream_sessions(db, st, cb, ctx, NULL, err);
+	sq_finalize(db, st);
+	return rc;
+}
+
+/* ---- history ---- */
+
+int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
+			  sc_audit_cb cb, void *ctx, struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sq_prepare(db,
+		    "SELECT id, created_at, action, session_id, user_id, actor, reason\n"
+		    "FROM sessctl_audit\n"
+		    "WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR session_id = ?2)\n"
+		    "  AND (?3 IS NULL OR sessctl_time(created_at) >= ?3)\n"
+		    "ORDER BY sessctl_time(created_at) DESC, id DESC\n"
+		    "LIMIT ?4", &st, err) < 0)
+		return -1;
+	if (req->has_user)
+		sqlite3_bind_int64(st, 1, req->user_id);
+	if (req->has_session)
+		sqlite3_bind_int64(st, 2, req->session_id);
+	if (req->has_since)
+		sq_bind_time_us(st, 3, req->since);
+	sqlite3_bind_int64(st, 4, req->limit > 0 ? req->limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sc_audit a = {
+			.id = sqlite3_column_int64(st, 0),
+			.action = sq_col_text(st, 2),
+			.session_id_null = sqlite3_column_type(st, 3) == SQLITE_NULL,
+			.session_id = sqlite3_column_int64(st, 3),
+			.user_id_null = sqlite3_column_type(st, 4) == SQLITE_NULL,
+			.user_id = sqlite3_column_int64(st, 4),
+			.actor = sq_col_text(st, 5),
+			.reason = sq_col_text(st, 6),
+		};
+		bool null;
+		int cbrc;
+		if (sq_col_time(db, st, 1, a.id, &a.created_at, &null, err) < 0) {
+			sq_finalize(db, st);
+			return -1;
+		}
+		if ((cbrc = cb(&a, ctx)) != 0) {
+			sq_finalize(db, st);
+			return cbrc;
+		}
+	}
+	sq_finalize(db, st);
+	return rc == SQLITE_DONE ? 0 : sq_fail(db, rc, "cannot read the audit trail", err);
+}

@@ -1,0 +1,102 @@
+#include "sqlite.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- schema ---- */
+
+int sq_table_exists(struct sqlite_db *db, const char *name, bool *exists,
+			struct sc_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sq_prepare(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1", &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*exists = rc == SQLITE_ROW;
+	sq_finalize(db, st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_fail(db, rc, "cannot read the schema", err);
+	return 0;
+}
+
+int sq_max_version(struct sqlite_db *db, int *version, struct sc_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sq_prepare(db, "SELECT coalesce(max(version), 0) FROM sessctl_migrations", &st, err) < 0)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	sq_finalize(db, st);
+	return rc == SQLITE_ROW ? 0 : sq_fail(db, rc, "cannot read the schema version", err);
+}
+
+int sqlite_schema_version(struct sc_db *base, int *version, bool *app_tables,
+				 struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	bool has_migrations;
+
+	*version = 0;
+	if (sq_table_exists(db, "sessions", app_tables, err) < 0 ||
+	    sq_table_exists(db, "sessctl_migrations", &has_migrations, err) < 0)
+		return -1;
+	return has_migrations ? sq_max_version(db, version, err) : 0;
+}
+
+int sqlite_applied(struct sc_db *base, sc_applied_cb cb, void *ctx, struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sq_prepare(db, "SELECT version, name, applied_at FROM sessctl_migrations ORDER BY version",
+		    &st, err) < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sc_applied a = { sqlite3_column_int(st, 0), sq_col_text(st, 1), 0 };
+		bool null;
+		int cbrc;
+		if (sq_col_time(db, st, 2, a.version, &a.applied_at, &null, err) < 0) {
+			sq_finalize(db, st);
+			return -1;
+		}
+		if ((cbrc = cb(&a, ctx)) != 0) {
+			sq_finalize(db, st);
+			return cbrc;
+		}
+	}
+	sq_finalize(db, st);
+	return rc == SQLITE_DONE ? 0 : sq_fail(db, rc, "cannot read applied migrations", err);
+}
+
+int sqlite_exec_script(struct sc_db *base, const char *sql, const char *what,
+		       struct sc_error *err)
+{
+	return sq_exec(sq_to_sqlite(base), sql, what, err);
+}
+
+int sqlite_record_migration(struct sc_db *base, const struct sc_migration *m, int64_t now,
+			    struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sq_prepare(db, "INSERT INTO sessctl_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+		       &st, err) < 0)
+		return -1;
+	sqlite3_bind_int(st, 1, m->version);
+	sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+	sq_bind_time(st, 3, now);
+	rc = sqlite3_step(st);
+	sq_finalize(db, st);
+	return rc == SQLITE_DONE ? 0 : sq_fail(db, rc, "cannot record the migration", err);
+}

@@ -1,0 +1,40 @@
+/* The SQLite backend: its table of operations. */
+#include "sqlite.h"
+
+
+const struct sc_backend sc_sqlite_backend = {
+	.abi = SC_BACKEND_ABI,
+	.size = sizeof(struct sc_backend),
+	.name = "sqlite",
+	.migrations = sc_sqlite_migrations,
+	.migrations_table = "CREATE TABLE IF NOT EXISTS sessctl_migrations (\n"
+			    "    version INTEGER PRIMARY KEY,\n"
+			    "    name TEXT NOT NULL,\n"
+			    "    applied_at TEXT NOT NULL\n"
+			    ")",
+	.open = sqlite_open,
+	.close = sqlite_close,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.schema_version = sqlite_schema_version,
+	.applied = sqlite_applied,
+	.exec_script = sqlite_exec_script,
+	.record_migration = sqlite_record_migration,
+	.find_user = sqlite_find_user,
+	.list_sessions = sqlite_list_sessions,
+	.get_session = sqlite_get_session,
+	.count_active = sqlite_count_active,
+	.totals = sqlite_totals,
+	.count_by_user = sqlite_count_by_user,
+	.id_bounds = sqlite_id_bounds,
+	.recent_sessions = sqlite_recent_sessions,
+	.history = sqlite_history,
+	.sessions_by_ids = sqlite_sessions_by_ids,
+	.close_sessions = sqlite_close_sessions,
+	.purge_sessions = sqlite_purge_sessions,
+	.candidates = sqlite_candidates,
+	.users_over_limit = sqlite_users_over_limit,
+	.over_limit_candidates = sqlite_over_limit_candidates,
+	.upsert_session = sqlite_upsert_session,
+};

@@ -1,0 +1,139 @@
+/* The SQLite backend's private header: shared by its files only.
+ *
+ * Times are stored as UTC text "YYYY-MM-DD HH:MM:SS"; rows written by an
+ * application in another common form (fractions, 'T', 'Z', an offset) are
+ * read too, and compared and ordered through sessctl_time(), a function
+ * of ours that parses them exactly as output does. Only this folder
+ * includes sqlite3.h.
+ */
+#ifndef SESSCTL_BACKEND_SQLITE_H
+#define SESSCTL_BACKEND_SQLITE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "../../backend.h"
+#include "../../timeutil.h"
+
+extern const struct sc_backend sc_sqlite_backend;
+extern const struct sc_migration sc_sqlite_migrations[];
+
+#define BUSY_TIMEOUT_MS 5000
+
+#define STMT_CACHE 48
+
+struct sqlite_db {
+	struct sc_db base; /* first: see struct sc_db */
+	sqlite3 *conn;
+	char *path;
+	/* Prepared statements kept for reuse, keyed by their SQL text's
+	 * address (every query is a string literal): batch loops prepare
+	 * each statement once. */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[STMT_CACHE];
+	size_t ncache;
+};
+
+#define SESSION_COLUMNS \
+	"id, user_id, device_fingerprint, device_name, device_type, browser, " \
+	"ip_address, created_at, last_activity, is_active"
+
+/* A session read into memory (writes.c). */
+struct found_session {
+	bool found;
+	bool oom;
+	struct sc_session s;  /* strings owned */
+};
+
+/* Helpers and operations, one group per file: conn.c (errors, statements,
+ * connection, transactions), schema.c, reads.c, writes.c. */
+struct sqlite_db *sq_to_sqlite(struct sc_db *db);
+int sq_status_of(int rc);
+int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err);
+int sq_prepare(struct sqlite_db *db, const char *sql, sqlite3_stmt **stmt,
+		   struct sc_error *err);
+void sq_finalize(struct sqlite_db *db, sqlite3_stmt *st);
+int sq_exec(struct sqlite_db *db, const char *sql, const char *what, struct sc_error *err);
+void sq_bind_text_or_null(sqlite3_stmt *st, int i, const char *s);
+void sq_bind_time(sqlite3_stmt *st, int i, int64_t t);
+void sq_bind_time_us(sqlite3_stmt *st, int i, int64_t t);
+void sq_sql_sessctl_time(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+const char *sq_col_text(sqlite3_stmt *st, int i);
+int sq_col_time(struct sqlite_db *db, sqlite3_stmt *st, int i, int64_t id, int64_t *t,
+		    bool *null, struct sc_error *err);
+int sq_sync_normal_in_wal(struct sqlite_db *db, struct sc_error *err);
+int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
+		       struct sc_db **out, struct sc_error *err);
+void sqlite_close(struct sc_db *base);
+int sqlite_begin(struct sc_db *base, enum sc_tx_mode mode, struct sc_error *err);
+int sqlite_commit(struct sc_db *base, struct sc_error *err);
+void sqlite_rollback(struct sc_db *base);
+int sq_table_exists(struct sqlite_db *db, const char *name, bool *exists,
+			struct sc_error *err);
+int sq_max_version(struct sqlite_db *db, int *version, struct sc_error *err);
+int sqlite_schema_version(struct sc_db *base, int *version, bool *app_tables,
+				 struct sc_error *err);
+int sqlite_applied(struct sc_db *base, sc_applied_cb cb, void *ctx, struct sc_error *err);
+int sqlite_exec_script(struct sc_db *base, const char *sql, const char *what,
+		       struct sc_error *err);
+int sqlite_record_migration(struct sc_db *base, const struct sc_migration *m, int64_t now,
+			    struct sc_error *err);
+int sq_read_session(struct sqlite_db *db, sqlite3_stmt *st, struct sc_session *s,
+			struct sc_error *err);
+int sq_stream_sessions(struct sqlite_db *db, sqlite3_stmt *st, sc_session_cb cb, void *ctx,
+			   int64_t *count, struct sc_error *err);
+int sqlite_find_user(struct sc_db *base, const struct sc_userref *ref,
+			    struct sc_user *user, struct sc_error *err);
+int sqlite_list_sessions(struct sc_db *base, const struct sc_list_request *req,
+				sc_session_cb cb, void *ctx, struct sc_error *err);
+int sqlite_get_session(struct sc_db *base, int64_t id, sc_session_cb cb, void *ctx,
+			      struct sc_error *err);
+int sq_single_int64(struct sqlite_db *db, sqlite3_stmt *st, int64_t *out, int ncols,
+			struct sc_error *err);
+int sqlite_count_active(struct sc_db *base, int64_t user_id, int64_t *n,
+			       struct sc_error *err);
+int sqlite_totals(struct sc_db *base, struct sc_totals *t, struct sc_error *err);
+int sqlite_count_by_user(struct sc_db *base, int64_t over, sc_user_count_cb cb, void *ctx,
+				struct sc_error *err);
+int sqlite_id_bounds(struct sc_db *base, int64_t *max_session_id, int64_t *max_user_id,
+			    struct sc_error *err);
+int sqlite_recent_sessions(struct sc_db *base, int64_t limit, sc_session_cb cb, void *ctx,
+				  struct sc_error *err);
+int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
+			  sc_audit_cb cb, void *ctx, struct sc_error *err);
+char *sq_ids_json(const int64_t *ids, size_t n);
+int sq_bind_ids(struct sqlite_db *db, sqlite3_stmt *st, int i, const int64_t *ids, size_t n,
+		    struct sc_error *err);
+int sq_step_done(struct sqlite_db *db, sqlite3_stmt *st, const char *what, struct sc_error *err);
+int sq_collect_ids(struct sqlite_db *db, sqlite3_stmt *st, struct sc_ids *out,
+		       struct sc_error *err);
+int sqlite_sessions_by_ids(struct sc_db *base, const int64_t *ids, size_t n,
+				  sc_session_cb cb, void *ctx, struct sc_error *err);
+int sq_audit_ids(struct sqlite_db *db, const int64_t *ids, size_t n, bool active,
+		     const struct sc_change *ch, struct sc_error *err);
+int sq_change_ids(struct sqlite_db *db, const char *returning, const char *plain,
+		      const int64_t *ids, size_t n, const struct sc_change *ch, sc_session_cb cb,
+		      void *ctx, struct sc_error *err);
+int sqlite_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
+				 const struct sc_change *ch, sc_session_cb cb, void *ctx,
+				 struct sc_error *err);
+int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
+				 const struct sc_change *ch, sc_session_cb cb, void *ctx,
+				 struct sc_error *err);
+int sqlite_candidates(struct sc_db *base, bool active, int64_t cutoff, const int64_t *user_id,
+		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
+int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t after, int64_t limit,
+				   struct sc_ids *out, struct sc_error *err);
+int sqlite_over_limit_candidates(struct sc_db *base, const int64_t *user_ids, size_t n,
+					int64_t keep, struct sc_ids *out, struct sc_error *err);
+int sq_on_found_session(const struct sc_session *s, void *vctx);
+void sq_found_free(struct found_session *f);
+int sqlite_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
+				 const struct sc_change *ch, bool *created,
+				 sc_session_cb cb, void *ctx, struct sc_error *err);
+
+#endif

@@ -1,0 +1,198 @@
+/* Held changes, write transactions with retries, the actor rule and
+ * closing sessions: what every change shares. */
+#include "change.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *sc_change_name(enum sc_change_kind kind)
+{
+	static const char *const names[] = {
+		[SC_CHANGE_CLOSED] = "closed",
+		[SC_CHANGE_ALREADY_CLOSED] = "already-closed",
+		[SC_CHANGE_EXPIRED] = "expired",
+		[SC_CHANGE_OVER_LIMIT] = "over-limit",
+		[SC_CHANGE_PURGED] = "purged",
+		[SC_CHANGE_CREATED] = "created",
+		[SC_CHANGE_REFRESHED] = "refreshed",
+	};
+	return names[kind];
+}
+
+/* ---- changes held back until the transaction commits ---- */
+
+void sc_changes_reset(struct changes *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		sc_session_release(&c->v[i].s);
+	c->n = 0;
+	c->oom = false;
+}
+
+void sc_changes_free(struct changes *c)
+{
+	sc_changes_reset(c);
+	free(c->v);
+	c->v = NULL;
+	c->cap = 0;
+}
+
+/* Records a change: held until commit, or passed on at once in a dry run
+ * (which is never retried). */
+int sc_changes_add(struct changes *c, enum sc_change_kind kind, const struct sc_session *s)
+{
+	struct held *h;
+
+	if (!c->a->cb)
+		return 0;
+	if (c->a->dry_run)
+		return c->a->cb(kind, s, c->a->ctx);
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct held *v = realloc(c->v, cap * sizeof(*v));
+		if (!v) {
+			c->oom = true;
+			return -1;
+		}
+		c->v = v;
+		c->cap = cap;
+	}
+	h = &c->v[c->n];
+	h->kind = kind;
+	if (sc_session_copy(s, &h->s) < 0) {
+		c->oom = true;
+		return -1;
+	}
+	c->n++;
+	return 0;
+}
+
+int sc_changes_flush(struct changes *c)
+{
+	int rc = 0;
+	if (!c->a->dry_run && c->a->cb)
+		for (size_t i = 0; i < c->n && rc == 0; i++)
+			rc = c->a->cb(c->v[i].kind, &c->v[i].s, c->a->ctx);
+	return rc;
+}
+
+/* ---- transactions with bounded retries ---- */
+
+static void backoff(int attempt)
+{
+	/* 20 ms, 40 ms, ... with jitter, so two retrying processes part
+	 * (from the clock: rand() would give every process the same). */
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (20L << (attempt - 1)) + now.tv_nsec / 1000 % 20;
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* Runs body in a write transaction; commits, or with dry_run rolls back.
+ * Retries on SC_TEMPFAIL (busy, serialization failure, deadlock). */
+int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
+		  struct changes *held, struct sc_error *err)
+{
+	const struct sc_backend *be = db->backend;
+
+	for (int attempt = 1;; attempt++) {
+		if (held)
+			sc_changes_reset(held);
+		sc_error_clear(err);
+		if (be->begin(db, SC_TX_WRITE, err) == 0) {
+			if (body(db, ctx, err) == 0) {
+				if (held && held->oom) {
+					be->rollback(db);
+					return sc_error_set(err, SC_SOFTWARE, "out of memory");
+				}
+				if (dry_run) {
+					be->rollback(db);
+					return 0;
+				}
+				if (be->commit(db, err) == 0)
+					return 0;
+			} else {
+				be->rollback(db);
+			}
+		}
+		if (err->status != SC_TEMPFAIL || dry_run)
+			return -1;
+		if (attempt == SC_TX_ATTEMPTS) {
+			char msg[sizeof(err->msg)];
+			memcpy(msg, err->msg, sizeof(msg));
+			return sc_error_set(err, SC_TEMPFAIL, "%s (gave up after %d attempts)", msg,
+					    SC_TX_ATTEMPTS);
+		}
+		backoff(attempt);
+	}
+}
+
+/* ---- the actor rule ---- */
+
+int sc_check_actor(struct sc_db *db, const char *actor, struct sc_error *err)
+{
+	struct sc_userref ref;
+	struct sc_user user = { 0 };
+	int rc;
+
+	if (!actor || !*actor)
+		return sc_error_set(err, SC_USAGE, "actor is empty: give --actor NAME");
+	if (sc_userref_parse(actor, &ref, err) < 0)
+		return -1;
+	if (ref.kind == SC_USER_BY_ID && ref.id < 0)
+		return 0;
+	rc = db->backend->find_user(db, &ref, &user, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		return 0; /* not an application user: an operator's login name */
+	if (rc == 2)
+		return sc_error_set(err, SC_NOPERM,
+			"actor '%s' names more than one user: give an admin's id or email", actor);
+	rc = user.role && strcmp(user.role, "admin") == 0 ? 0
+		: sc_error_set(err, SC_NOPERM,
+			       "actor '%s' is user %lld with role '%s', not admin: permission denied",
+			       actor, (long long)user.id, user.role ? user.role : "none");
+	sc_user_free(&user);
+	return rc;
+}
+
+/* ---- shared pieces of the bodies ---- */
+
+int sc_on_closed(const struct sc_session *s, void *vctx)
+{
+	struct close_ctx *c = vctx;
+	c->count++;
+	return sc_changes_add(c->held, c->kind, s);
+}
+
+int sc_close_ids_if(struct sc_db *db, const int64_t *ids, size_t n,
+			const struct sc_action *a, const char *action, enum sc_change_kind kind,
+			const int64_t *idle_before, struct changes *held, int64_t *count,
+			struct sc_error *err)
+{
+	struct sc_change ch = { action, a->actor, a->reason, a->now, !a->dry_run,
+				idle_before != NULL, idle_before ? *idle_before : 0 };
+	struct close_ctx c = { held, kind, 0 };
+	int rc;
+
+	if (n == 0)
+		return 0;
+	/* Read the rows back only when someone reports them. */
+	rc = db->backend->close_sessions(db, ids, n, &ch, a->cb ? sc_on_closed : NULL, &c, err);
+	if (rc < 0)
+		return -1;
+	if (count)
+		*count += rc;
+	return 0;
+}
+
+int sc_close_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_action *a,
+		     const char *action, enum sc_change_kind kind, struct changes *held,
+		     int64_t *count, struct sc_error *err)
+{
+	return sc_close_ids_if(db, ids, n, a, action, kind, NULL, held, count, err);
+}
+

@@ -1,0 +1,59 @@
+/* What every command that changes data shares (private to the core):
+ * changes held back until their transaction commits, write transactions
+ * with bounded retries, and closing sessions with audit rows. */
+#ifndef SESSCTL_CHANGE_H
+#define SESSCTL_CHANGE_H
+
+#include "actions.h"
+#include "backend.h"
+
+struct held {
+	enum sc_change_kind kind;
+	struct sc_session s; /* strings owned */
+};
+
+struct changes {
+	struct held *v;
+	size_t n, cap;
+	bool oom;
+	const struct sc_action *a;
+};
+
+/* Forgets the changes held (a retried transaction starts over). */
+void sc_changes_reset(struct changes *c);
+void sc_changes_free(struct changes *c);
+/* Records a change: held until commit, or passed on at once in a dry run
+ * (which is never retried). */
+int sc_changes_add(struct changes *c, enum sc_change_kind kind, const struct sc_session *s);
+/* Passes the held changes on, after the commit. */
+int sc_changes_flush(struct changes *c);
+
+typedef int (*tx_body)(struct sc_db *db, void *ctx, struct sc_error *err);
+
+/* Runs body in a write transaction; commits, or with dry_run rolls back.
+ * Retries on SC_TEMPFAIL (busy, serialization failure, deadlock), at most
+ * SC_TX_ATTEMPTS times, then fails with SC_TEMPFAIL. */
+int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx, struct changes *held,
+	      struct sc_error *err);
+
+struct close_ctx {
+	struct changes *held;
+	enum sc_change_kind kind;
+	int64_t count;
+};
+
+/* An sc_session_cb counting closed rows into a struct close_ctx and
+ * holding them as changes of its kind. */
+int sc_on_closed(const struct sc_session *s, void *vctx);
+
+/* Closes the active sessions among ids with audit rows of action; with
+ * idle_before, only those still idle before it. Adds the number closed to
+ * *count (if count). */
+int sc_close_ids_if(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_action *a,
+		    const char *action, enum sc_change_kind kind, const int64_t *idle_before,
+		    struct changes *held, int64_t *count, struct sc_error *err);
+int sc_close_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_action *a,
+		 const char *action, enum sc_change_kind kind, struct changes *held,
+		 int64_t *count, struct sc_error *err);
+
+#endif

@@ -1,0 +1,133 @@
+/* The database as cli/ sees it: an opaque handle and the operations the
+ * commands need. Each operation runs in a transaction of its own (reads
+ * in one consistent read-only view); rows stream through callbacks.
+ * Functions return 0, or -1 with err set; they never print. Which
+ * backend serves a URL, and how, is the core's business (backend.h is
+ * private to src/).
+ */
+#ifndef SESSCTL_DB_H
+#define SESSCTL_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "domain.h"
+#include "error.h"
+
+struct sc_db;
+
+enum sc_open_mode {
+	SC_OPEN_READ,    /* read-only; the file must exist; schema checked */
+	SC_OPEN_WRITE,   /* read-write; the file must exist; schema checked */
+	SC_OPEN_MIGRATE, /* read-write; SQLite may create the file */
+	SC_OPEN_INSPECT, /* read-only like SC_OPEN_READ, without the schema
+			  * check (migrate status, migrate --dry-run) */
+};
+
+/* Opens the database url names (a path, sqlite:PATH, postgresql://...,
+ * a libpq keyword string) with the backend that claims it, loading that
+ * backend's module first if it is one. For SC_OPEN_READ and
+ * SC_OPEN_WRITE also checks the schema: SC_CONFIG when it is missing,
+ * older than this sessctl needs ("run 'sessctl migrate'") or newer. */
+int sc_db_open(const char *url, enum sc_open_mode mode, struct sc_db **db,
+	       struct sc_error *err);
+
+/* Closes db; accepts NULL. */
+void sc_db_close(struct sc_db *db);
+
+/* The backend's name ("sqlite", "postgresql") and the URL with any
+ * password masked, for messages. Owned by db. */
+const char *sc_db_backend_name(const struct sc_db *db);
+const char *sc_db_display(const struct sc_db *db);
+
+/* Calls cb for each backend sessctl knows, in table order, with whether
+ * it can be used here and how ("built in", the module's path, or "not
+ * installed"): for --version. Loads nothing. */
+typedef void (*sc_backend_cb)(const char *name, bool available, const char *how, void *ctx);
+void sc_backends_each(sc_backend_cb cb, void *ctx);
+
+/* ---- reads ---- */
+
+/* The user ref names: 0 and user filled (free with sc_user_free), or -1
+ * with SC_NOUSER (none, or a username shared by several users). */
+int sc_resolve_user(struct sc_db *db, const struct sc_userref *ref, struct sc_user *user,
+		    struct sc_error *err);
+
+/* Calls cb once for session id, or fails with SC_NOINPUT. */
+int sc_get_session(struct sc_db *db, int64_t id, sc_session_cb cb, void *ctx,
+		   struct sc_error *err);
+
+/* What list-user asks: the request (its user_id is filled in from the
+ * user reference) and an optional address filter. */
+struct sc_list_query {
+	struct sc_list_request req; /* req.limit is the user's --limit */
+	const struct sc_ipnet *ip;  /* NULL: any address */
+};
+
+/* Streams the sessions of the user ref names that q selects, most
+ * recent activity first. */
+int sc_list_user_sessions(struct sc_db *db, const struct sc_userref *ref,
+			  const struct sc_list_query *q, sc_session_cb cb, void *ctx,
+			  struct sc_error *err);
+
+/* The number of active sessions of the user ref names; *user_id is
+ * that user's id. */
+int sc_count_user(struct sc_db *db, const struct sc_userref *ref, int64_t *user_id,
+		  int64_t *n, struct sc_error *err);
+
+int sc_count_totals(struct sc_db *db, struct sc_totals *t, struct sc_error *err);
+
+/* Users with more than `over` active sessions, most first, then by id. */
+int sc_count_by_user(struct sc_db *db, int64_t over, sc_user_count_cb cb, void *ctx,
+		     struct sc_error *err);
+
+/* Up to limit active sessions, newest (highest id) first, without a sort
+ * of the table: shell completion. */
+int sc_recent_sessions(struct sc_db *db, int64_t limit, sc_session_cb cb, void *ctx,
+		       struct sc_error *err);
+
+/* A row of sessctl's audit table. */
+struct sc_audit {
+	int64_t id;
+	int64_t created_at;
+	const char *action;
+	bool session_id_null;
+	int64_t session_id;
+	bool user_id_null;
+	int64_t user_id;
+	const char *actor;
+	const char *reason; /* may be NULL */
+};
+
+typedef int (*sc_audit_cb)(const struct sc_audit *a, void *ctx);
+
+struct sc_history_request {
+	bool has_user;
+	int64_t user_id;
+	bool has_session;
+	int64_t session_id;
+	bool has_since;
+	int64_t since;  /* only rows with created_at >= since */
+	int64_t limit;  /* 0: no limit */
+};
+
+/* The audit trail, newest first (created_at, then id, descending); with
+ * user non-NULL, of that user only (req->has_user is then set from it). */
+int sc_history(struct sc_db *db, const struct sc_userref *user,
+	       struct sc_history_request *req, sc_audit_cb cb, void *ctx,
+	       struct sc_error *err);
+
+/* ---- writes (actions.h holds the commands that change data) ---- */
+
+/* A new session for create (fields as in struct sc_session; id, times and
+ * is_active are ignored: the session is active with times ch->now). */
+struct sc_new_session {
+	int64_t user_id;
+	const char *device_fingerprint;
+	const char *device_name; /* NULL: none (or keep the old one) */
+	const char *device_type;
+	const char *browser;
+	const char *ip_address;
+};
+
+#endif

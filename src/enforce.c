@@ -1,0 +1,220 @@
+/* enforce: expire, then the device limit, then purge, in batches. */
+#include "change.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- enforce ---- */
+
+enum enforce_step { STEP_EXPIRE, STEP_LIMIT, STEP_PURGE };
+
+struct enforce_ctx {
+	const struct sc_enforce_opts *o;
+	const struct sc_action *a;
+	struct sc_enforce_result *r;
+	struct changes held;  /* only reports rows in a dry run */
+	struct sc_ids ids;
+	struct sc_ids users;
+	int64_t after;        /* batches walk ids (or user ids) upwards */
+	int64_t batch;        /* rows (users) in the next batch */
+	int64_t max_id;       /* for progress: highest session id */
+	int64_t max_user;     /* and user id */
+	int steps, step_no;   /* steps to run and the one running */
+	int64_t done;         /* rows changed by this batch */
+	bool finished;        /* the step has nothing left */
+};
+
+/* One batch of one step. Sets c->finished when nothing is left. */
+static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_ctx *c,
+		      struct sc_error *err)
+{
+	const struct sc_backend *be = db->backend;
+	const struct sc_enforce_opts *o = c->o;
+	const int64_t *user = o->has_user ? &o->user_id : NULL; /* ids may be negative */
+
+	c->ids.n = 0;
+	c->done = 0;
+	switch (step) {
+	case STEP_EXPIRE: {
+		int64_t cutoff = c->a->now - o->idle_timeout;
+		if (be->candidates(db, true, cutoff, user, c->after, c->batch, &c->ids, err) < 0)
+			return -1;
+		c->finished = c->ids.n == 0;
+		return sc_close_ids_if(db, c->ids.v, c->ids.n, c->a, "expire", SC_CHANGE_EXPIRED, &cutoff,
+				    &c->held, &c->done, err);
+	}
+	case STEP_LIMIT:
+		c->users.n = 0;
+		if (o->has_user) {
+			if (c->after >= o->user_id)
+				return c->finished = true, 0;
+			if (sc_ids_push(&c->users, o->user_id) < 0)
+				return sc_error_set(err, SC_SOFTWARE, "out of memory");
+		} else if (be->users_over_limit(db, o->max_sessions, c->after, c->batch,
+						&c->users, err) < 0) {
+			return -1;
+		}
+		if (c->users.n == 0)
+			return c->finished = true, 0;
+		/* Lock the users, then read their sessions: a create running
+		 * beside us either committed before (and is counted) or waits. */
+		if ((be->lock_users && be->lock_users(db, c->users.v, c->users.n, err) < 0) ||
+		    be->over_limit_candidates(db, c->users.v, c->users.n, o->max_sessions, &c->ids,
+					      err) < 0 ||
+		    sc_close_ids(db, c->ids.v, c->ids.n, c->a, "over-limit", SC_CHANGE_OVER_LIMIT,
+			      &c->held, &c->done, err) < 0)
+			return -1;
+		return 0;
+	case STEP_PURGE: {
+		struct sc_change ch = { "purge", c->a->actor, c->a->reason, c->a->now, !c->a->dry_run,
+					false, 0 };
+		struct close_ctx cc = { &c->held, SC_CHANGE_PURGED, 0 };
+		if (be->candidates(db, false, c->a->now - o->purge_after, user, c->after,
+				   c->batch, &c->ids, err) < 0)
+			return -1;
+		c->finished = c->ids.n == 0;
+		if (c->finished)
+			return 0;
+		int n = be->purge_sessions(db, c->ids.v, c->ids.n, &ch, c->a->cb ? sc_on_closed : NULL,
+					   &cc, err);
+		if (n < 0)
+			return err->status || !c->held.oom ? -1 : sc_error_set(err, SC_SOFTWARE, "out of memory");
+		c->done = n;
+		return 0;
+	}
+	}
+	return 0;
+}
+
+static double monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void adapt_batch(struct enforce_ctx *c, double ms)
+{
+	if (ms < SC_BATCH_FAST_MS && c->batch < SC_BATCH_MAX)
+		c->batch = c->batch * 2 < SC_BATCH_MAX ? c->batch * 2 : SC_BATCH_MAX;
+	else if (ms > SC_BATCH_SLOW_MS && c->batch > SC_BATCH_MIN)
+		c->batch = c->batch / 2 > SC_BATCH_MIN ? c->batch / 2 : SC_BATCH_MIN;
+}
+
+/* Moves past the ids (or, for the limit, the users) of this batch. */
+static void next_page(enum enforce_step step, struct enforce_ctx *c)
+{
+	const struct sc_ids *page = step == STEP_LIMIT ? &c->users : &c->ids;
+	if (page->n)
+		c->after = page->v[page->n - 1];
+}
+
+struct step_tx {
+	struct enforce_ctx *c;
+	enum enforce_step step;
+};
+
+static int step_tx_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct step_tx *t = vctx;
+	if (sc_check_actor(db, t->c->a->actor, err) < 0)
+		return -1;
+	return batch_body(db, t->step, t->c, err);
+}
+
+static int64_t *counter(struct sc_enforce_result *r, enum enforce_step step)
+{
+	return step == STEP_EXPIRE ? &r->expired : step == STEP_LIMIT ? &r->over_limit : &r->purged;
+}
+
+/* Runs one step batch by batch, each batch its own transaction. */
+static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx *c,
+		    struct sc_error *err)
+{
+	struct step_tx t = { c, step };
+
+	c->finished = false;
+	c->after = INT64_MIN; /* ids may be 0 or negative */
+	c->batch = c->o->batch_size ? c->o->batch_size : SC_BATCH_MIN;
+	c->step_no = (step > STEP_EXPIRE && c->o->expire) + (step > STEP_LIMIT && c->o->limit);
+	while (!c->finished) {
+		if (c->o->stop && *c->o->stop) {
+			c->r->interrupted = true;
+			return 0;
+		}
+		double started = monotonic_ms();
+		if (sc_run_tx(db, false, step_tx_body, &t, NULL, err) < 0)
+			return -1;
+		if (!c->o->batch_size)
+			adapt_batch(c, monotonic_ms() - started);
+		next_page(step, c);
+		*counter(c->r, step) += c->done;
+		c->r->batches += c->done > 0;
+		if (c->o->progress && c->done) {
+			int64_t max = step == STEP_LIMIT ? c->max_user : c->max_id;
+			double share = max > 0 && !c->finished ? (double)c->after / (double)max : 1.0;
+			c->r->done_share = ((double)c->step_no + (share < 1.0 ? share : 1.0)) / c->steps;
+			c->o->progress(c->r, c->o->progress_ctx);
+		}
+	}
+	return 0;
+}
+
+/* A dry run: every step in one transaction, rolled back. */
+static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct enforce_ctx *c = vctx;
+	static const enum enforce_step steps[] = { STEP_EXPIRE, STEP_LIMIT, STEP_PURGE };
+
+	if (sc_check_actor(db, c->a->actor, err) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		enum enforce_step step = steps[i];
+		if ((step == STEP_EXPIRE && !c->o->expire) || (step == STEP_LIMIT && !c->o->limit) ||
+		    (step == STEP_PURGE && !c->o->purge))
+			continue;
+		c->finished = false;
+		c->after = INT64_MIN; /* ids may be 0 or negative */
+		c->batch = c->o->batch_size ? c->o->batch_size : SC_BATCH_MAX;
+		while (!c->finished) {
+			if (batch_body(db, step, c, err) < 0)
+				return -1;
+			next_page(step, c);
+			*counter(c->r, step) += c->done;
+			c->r->batches += c->done > 0;
+		}
+	}
+	return 0;
+}
+
+int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct sc_action *a,
+	       struct sc_enforce_result *r, struct sc_error *err)
+{
+	struct enforce_ctx c = { .o = o, .a = a, .r = r };
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	c.held.a = a;
+	if (a->dry_run) {
+		rc = sc_run_tx(db, true, dry_body, &c, NULL, err);
+	} else {
+		c.steps = o->expire + o->limit + o->purge;
+		if (o->progress && db->backend->begin(db, SC_TX_READ, err) == 0) {
+			if (db->backend->id_bounds(db, &c.max_id, &c.max_user, err) < 0)
+				c.max_id = c.max_user = 0;
+			db->backend->rollback(db);
+		}
+		sc_error_clear(err);
+		if (o->expire)
+			rc = run_step(db, STEP_EXPIRE, &c, err);
+		if (rc == 0 && o->limit && !r->interrupted)
+			rc = run_step(db, STEP_LIMIT, &c, err);
+		if (rc == 0 && o->purge && !r->interrupted)
+			rc = run_step(db, STEP_PURGE, &c, err);
+	}
+	sc_changes_free(&c.held);
+	sc_ids_free(&c.ids);
+	sc_ids_free(&c.users);
+	return rc;
+}

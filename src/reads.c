@@ -1,0 +1,215 @@
+/* The read operations cli/ calls (db.h), each in one read transaction. */
+#include "backend.h"
+
+int sc_find_user(struct sc_db *db, const struct sc_userref *ref, struct sc_user *user,
+		 struct sc_error *err)
+{
+	int rc;
+
+	if (ref->kind == SC_USER_BY_ID && ref->id < 0)
+		return sc_error_set(err, SC_NOUSER, "no such user '%s'", ref->text);
+	rc = db->backend->find_user(db, ref, user, err);
+	if (rc == 1)
+		return sc_error_set(err, SC_NOUSER, "no such user '%s'", ref->text);
+	if (rc == 2)
+		return sc_error_set(err, SC_USAGE,
+			"username '%s' belongs to more than one user: give the id or email", ref->text);
+	return rc;
+}
+
+struct resolve {
+	const struct sc_userref *ref;
+	struct sc_user *user;
+};
+
+static int resolve_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct resolve *r = vctx;
+	return sc_find_user(db, r->ref, r->user, err);
+}
+
+int sc_resolve_user(struct sc_db *db, const struct sc_userref *ref, struct sc_user *user,
+		    struct sc_error *err)
+{
+	struct resolve r = { ref, user };
+	return sc_db_read(db, resolve_body, &r, err);
+}
+
+/* ---- one session ---- */
+
+struct get {
+	int64_t id;
+	sc_session_cb cb;
+	void *ctx;
+};
+
+static int get_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct get *g = vctx;
+	return db->backend->get_session(db, g->id, g->cb, g->ctx, err);
+}
+
+int sc_get_session(struct sc_db *db, int64_t id, sc_session_cb cb, void *ctx,
+		   struct sc_error *err)
+{
+	struct get g = { id, cb, ctx };
+	return sc_db_read(db, get_body, &g, err);
+}
+
+/* ---- a user's sessions ---- */
+
+struct list {
+	const struct sc_userref *ref;
+	const struct sc_list_query *q;
+	sc_session_cb cb;
+	void *ctx;
+	int64_t seen;
+};
+
+/* The address filter, which SQL cannot apply to text addresses. */
+static int filter_row(const struct sc_session *s, void *vctx)
+{
+	struct list *l = vctx;
+	int rc;
+
+	if (!sc_ipnet_contains(l->q->ip, s->ip_address))
+		return 0;
+	rc = l->cb(s, l->ctx);
+	if (rc)
+		return rc;
+	l->seen++;
+	return l->q->req.limit && l->seen >= l->q->req.limit ? 1 : 0;
+}
+
+static int list_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct list *l = vctx;
+	struct sc_list_request req = l->q->req;
+	struct sc_user user = { 0 };
+	int rc;
+
+	if (sc_find_user(db, l->ref, &user, err) < 0)
+		return -1;
+	req.user_id = user.id;
+	sc_user_free(&user);
+	if (!l->q->ip)
+		return db->backend->list_sessions(db, &req, l->cb, l->ctx, err);
+	req.limit = 0;
+	rc = db->backend->list_sessions(db, &req, filter_row, l, err);
+	/* 1 from filter_row means "limit reached", not an error. */
+	return rc == 1 && err->status == SC_OK ? 0 : rc;
+}
+
+int sc_list_user_sessions(struct sc_db *db, const struct sc_userref *ref,
+			  const struct sc_list_query *q, sc_session_cb cb, void *ctx,
+			  struct sc_error *err)
+{
+	struct list l = { ref, q, cb, ctx, 0 };
+	return sc_db_read(db, list_body, &l, err);
+}
+
+/* ---- counts ---- */
+
+struct count {
+	const struct sc_userref *ref;
+	int64_t *user_id, *n;
+};
+
+static int count_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct count *c = vctx;
+	struct sc_user user = { 0 };
+
+	if (sc_find_user(db, c->ref, &user, err) < 0)
+		return -1;
+	*c->user_id = user.id;
+	sc_user_free(&user);
+	return db->backend->count_active(db, *c->user_id, c->n, err);
+}
+
+int sc_count_user(struct sc_db *db, const struct sc_userref *ref, int64_t *user_id,
+		  int64_t *n, struct sc_error *err)
+{
+	struct count c = { ref, user_id, n };
+	return sc_db_read(db, count_body, &c, err);
+}
+
+static int totals_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	return db->backend->totals(db, vctx, err);
+}
+
+int sc_count_totals(struct sc_db *db, struct sc_totals *t, struct sc_error *err)
+{
+	return sc_db_read(db, totals_body, t, err);
+}
+
+struct by_user {
+	int64_t over;
+	sc_user_count_cb cb;
+	void *ctx;
+};
+
+static int by_user_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct by_user *b = vctx;
+	return db->backend->count_by_user(db, b->over, b->cb, b->ctx, err);
+}
+
+int sc_count_by_user(struct sc_db *db, int64_t over, sc_user_count_cb cb, void *ctx,
+		     struct sc_error *err)
+{
+	struct by_user b = { over, cb, ctx };
+	return sc_db_read(db, by_user_body, &b, err);
+}
+
+struct recent {
+	int64_t limit;
+	sc_session_cb cb;
+	void *ctx;
+};
+
+static int recent_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct recent *r = vctx;
+	return db->backend->recent_sessions(db, r->limit, r->cb, r->ctx, err);
+}
+
+int sc_recent_sessions(struct sc_db *db, int64_t limit, sc_session_cb cb, void *ctx,
+		       struct sc_error *err)
+{
+	struct recent r = { limit, cb, ctx };
+	return sc_db_read(db, recent_body, &r, err);
+}
+
+/* ---- history ---- */
+
+struct history {
+	const struct sc_userref *user;
+	struct sc_history_request *req;
+	sc_audit_cb cb;
+	void *ctx;
+};
+
+static int history_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct history *h = vctx;
+
+	if (h->user) {
+		struct sc_user user = { 0 };
+		if (sc_find_user(db, h->user, &user, err) < 0)
+			return -1;
+		h->req->has_user = true;
+		h->req->user_id = user.id;
+		sc_user_free(&user);
+	}
+	return db->backend->history(db, h->req, h->cb, h->ctx, err);
+}
+
+int sc_history(struct sc_db *db, const struct sc_userref *user,
+	       struct sc_history_request *req, sc_audit_cb cb, void *ctx,
+	       struct sc_error *err)
+{
+	struct history h = { user, req, cb, ctx };
+	return sc_db_read(db, history_body, &h, err);
+}

@@ -1,0 +1,153 @@
+/* Schema migrations: the steps, over any backend. */
+#include "migrate.h"
+
+#include <string.h>
+
+#include "backend.h"
+#include "dburl.h"
+
+struct status_ctx {
+	struct sc_migration_state *states;
+	int version; /* the database's, 0 without sessctl's table */
+};
+
+static int on_applied(const struct sc_applied *a, void *vctx)
+{
+	struct status_ctx *ctx = vctx;
+
+	if (a->version >= 1 && a->version <= SC_SCHEMA_VERSION) {
+		ctx->states[a->version - 1].applied = true;
+		ctx->states[a->version - 1].applied_at = a->applied_at;
+	}
+	return 0;
+}
+
+static int read_status(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct status_ctx *ctx = vctx;
+	bool app_tables;
+
+	if (db->backend->schema_version(db, &ctx->version, &app_tables, err) < 0)
+		return -1;
+	return ctx->version > 0 ? db->backend->applied(db, on_applied, ctx, err) : 0;
+}
+
+int sc_schema_too_new(struct sc_error *err, int version)
+{
+	return sc_error_set(err, SC_CONFIG,
+			    "schema version %d is newer than this sessctl supports (%d): upgrade sessctl",
+			    version, SC_SCHEMA_VERSION);
+}
+
+static void all_pending(const struct sc_backend *be, struct sc_migration_state *states)
+{
+	for (int i = 0; i < SC_SCHEMA_VERSION; i++) {
+		memset(&states[i], 0, sizeof(states[i]));
+		states[i].m = &be->migrations[i];
+	}
+}
+
+int sc_migrate_status(struct sc_db *db, struct sc_migration_state *states,
+		      int *version, struct sc_error *err)
+{
+	struct status_ctx ctx = { states, 0 };
+
+	all_pending(db->backend, states);
+	if (sc_db_read(db, read_status, &ctx, err) < 0)
+		return -1;
+	*version = ctx.version;
+	return ctx.version > SC_SCHEMA_VERSION ? sc_schema_too_new(err, ctx.version) : 0;
+}
+
+int sc_migrate_plan(const char *text, struct sc_migration_state *states, int *version,
+		    struct sc_error *err)
+{
+	struct sc_db *db;
+	int rc;
+
+	if (sc_db_open(text, SC_OPEN_INSPECT, &db, err) == 0) {
+		rc = sc_migrate_status(db, states, version, err);
+		sc_db_close(db);
+		return rc;
+	}
+	if (err->status != SC_NOINPUT)
+		return -1;
+	/* No database yet: is it one migrate would create? */
+	struct sc_dburl url;
+	const struct sc_backend *be;
+	struct sc_error ignored = { 0 };
+	if (sc_dburl_parse(text, &url, &ignored) < 0)
+		return -1;
+	bool creates = url.info->may_create;
+	be = creates ? sc_backend_load(url.info, &ignored) : NULL;
+	sc_dburl_free(&url);
+	if (!be)
+		return -1;
+	sc_error_clear(err);
+	all_pending(be, states);
+	*version = 0;
+	return 0;
+}
+
+/* One migration in a transaction of its own: lock out other migrators,
+ * make sure the migrations table exists, re-read the version under the
+ * lock (a migrator that held it before us may have applied m), refuse a
+ * newer schema, run m's script, record it, commit. *applied is false
+ * when another process applied m first. */
+static int migrate_step(struct sc_db *db, const struct sc_migration *m, int64_t now,
+			bool *applied, struct sc_error *err)
+{
+	const struct sc_backend *be = db->backend;
+	int version = 0;
+	bool app_tables;
+
+	*applied = false;
+	if (be->begin(db, SC_TX_MIGRATE, err) < 0)
+		return -1;
+	if ((be->migrate_lock && be->migrate_lock(db, err) < 0) ||
+	    be->exec_script(db, be->migrations_table, "cannot create the migrations table", err) < 0 ||
+	    be->schema_version(db, &version, &app_tables, err) < 0)
+		goto fail;
+	if (version > SC_SCHEMA_VERSION) {
+		sc_schema_too_new(err, version);
+		goto fail;
+	}
+	if (version >= m->version) {
+		be->rollback(db);
+		return 0;
+	}
+	if (be->exec_script(db, m->sql, "migration failed", err) < 0 ||
+	    be->record_migration(db, m, now, err) < 0)
+		goto fail;
+	if (be->commit(db, err) < 0)
+		return -1;
+	*applied = true;
+	return 0;
+fail:
+	be->rollback(db);
+	return -1;
+}
+
+int sc_migrate_run(struct sc_db *db, int64_t now, sc_migrate_cb cb, void *ctx,
+		   int *napplied, struct sc_error *err)
+{
+	struct sc_migration_state states[SC_SCHEMA_VERSION];
+	int version;
+
+	*napplied = 0;
+	if (sc_migrate_status(db, states, &version, err) < 0)
+		return -1;
+	for (int i = 0; i < SC_SCHEMA_VERSION; i++) {
+		bool applied = false;
+		if (states[i].applied)
+			continue;
+		if (migrate_step(db, states[i].m, now, &applied, err) < 0)
+			return -1;
+		if (applied) {
+			(*napplied)++;
+			if (cb)
+				cb(states[i].m, ctx);
+		}
+	}
+	return 0;
+}
