@@ -10,6 +10,12 @@ static const enum sc_open_mode open_modes[] = {
 	[CLI_DB_MIGRATE] = SC_OPEN_MIGRATE,
 };
 
+static void notice(const char *msg, void *ctx)
+{
+	(void)ctx;
+	fprintf(stderr, "sessctl: %s\n", msg);
+}
+
 int cli_db(struct cli_ctx *ctx, enum cli_db_need mode, struct sc_db **db)
 {
 	struct sc_error err = { 0 };
@@ -21,9 +27,11 @@ int cli_db(struct cli_ctx *ctx, enum cli_db_need mode, struct sc_db **db)
 			return cli_fail(SC_SOFTWARE, "%s opens no database", ctx->cmd->name);
 		if (sc_db_open(ctx->db, open_modes[mode], &ctx->handle, &err) < 0)
 			return cli_report(&err);
-		if (ctx->verbose)
+		if (ctx->verbose) {
 			fprintf(stderr, "sessctl: using %s database '%s'\n",
 				sc_db_backend_name(ctx->handle), sc_db_display(ctx->handle));
+			sc_db_on_notice(ctx->handle, notice, NULL);
+		}
 	}
 	*db = ctx->handle;
 	return 0;

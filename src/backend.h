@@ -30,7 +30,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 2
+#define SC_BACKEND_ABI 3
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -45,7 +45,12 @@ struct sc_db {
 	const struct sc_backend *backend;
 	enum sc_open_mode mode;
 	const char *display; /* the URL with any password masked, for messages */
+	sc_notice_cb notice; /* what the core tells as it goes (-v), or NULL */
+	void *notice_ctx;
 };
+
+/* Tells db's notice callback, if any (printf-style). */
+void sc_db_notice(struct sc_db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* One applied migration, as recorded in the database. */
 struct sc_applied {
@@ -87,6 +92,12 @@ struct sc_backend {
 	int (*open)(const struct sc_dburl *url, enum sc_open_mode mode,
 		    struct sc_db **db, struct sc_error *err);
 	void (*close)(struct sc_db *db); /* accepts NULL */
+	/* OPTIONAL. After an operation failed with SC_UNAVAILABLE: 1 when the
+	 * connection is still up (the failure was something else: no
+	 * retry), 0 when a lost connection was opened again (to the same
+	 * URL, so a multi-host URL finds the new primary), -1 with err set
+	 * when that failed. NULL: a lost connection is final. */
+	int (*reconnect)(struct sc_db *db, struct sc_error *err);
 
 	int (*begin)(struct sc_db *db, enum sc_tx_mode mode, struct sc_error *err);
 	int (*commit)(struct sc_db *db, struct sc_error *err);

@@ -90,6 +90,47 @@ static void backoff(int attempt)
 	nanosleep(&ts, NULL);
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int sc_reconnect(struct sc_db *db, struct sc_error *err)
+{
+	const struct sc_backend *be = db->backend;
+	double deadline = now_ms() + SC_RECONNECT_SECONDS * 1e3;
+	char lost[sizeof(err->msg)];
+	long wait_ms = 250;
+
+	if (!be->reconnect)
+		return -1;
+	memcpy(lost, err->msg, sizeof(lost));
+	for (int attempt = 1;; attempt++) {
+		struct sc_error again = { 0 };
+		int rc = be->reconnect(db, &again);
+		if (rc == 1)
+			return -1; /* not a lost connection: err stands */
+		if (rc == 0) {
+			sc_db_notice(db, "reconnected to '%s' (attempt %d)", db->display, attempt);
+			sc_error_clear(err);
+			return 0;
+		}
+		if (now_ms() + (double)wait_ms > deadline) {
+			sc_error_set(err, SC_UNAVAILABLE, "%s (no server took the connection again "
+				     "within %d s)", lost, SC_RECONNECT_SECONDS);
+			return -1;
+		}
+		sc_db_notice(db, "connection lost (%s): reconnecting in %.2f s (attempt %d)",
+			     again.msg[0] ? again.msg : lost, (double)wait_ms / 1e3, attempt);
+		struct timespec ts = { wait_ms / 1000, (wait_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+		if (wait_ms < 4000)
+			wait_ms *= 2;
+	}
+}
+
 /* Runs body in a write transaction; commits, or with dry_run rolls back.
  * Retries on SC_TEMPFAIL (busy, serialization failure, deadlock). */
 int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
@@ -117,6 +158,8 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 				be->rollback(db);
 			}
 		}
+		if (err->status == SC_UNAVAILABLE && !dry_run && sc_reconnect(db, err) == 0)
+			continue; /* a batch lost with the connection is done again */
 		if (err->status != SC_TEMPFAIL || dry_run)
 			return -1;
 		if (attempt == SC_TX_ATTEMPTS) {

@@ -28,6 +28,16 @@ int sc_changes_add(struct changes *c, enum sc_change_kind kind, const struct sc_
 /* Passes the held changes on, after the commit. */
 int sc_changes_flush(struct changes *c);
 
+/* How long a lost connection is tried again (a failover: the standby is
+ * promoted, a multi-host URL finds it) before the command gives up. */
+#define SC_RECONNECT_SECONDS 30
+
+/* After err (SC_UNAVAILABLE): opens db's lost connection again, trying
+ * with growing pauses for SC_RECONNECT_SECONDS, telling db's notice
+ * callback. 0 when reconnected (err cleared); -1 when the connection was
+ * not lost (err stands) or no server took it in time (err says so). */
+int sc_reconnect(struct sc_db *db, struct sc_error *err);
+
 typedef int (*tx_body)(struct sc_db *db, void *ctx, struct sc_error *err);
 
 /* Runs body in a write transaction; commits, or with dry_run rolls back.

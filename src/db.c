@@ -2,7 +2,9 @@
  * the part of the core every command goes through. */
 #include "backend.h"
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 int sc_db_read(struct sc_db *db, int (*fn)(struct sc_db *db, void *ctx, struct sc_error *err),
@@ -87,4 +89,23 @@ const char *sc_db_backend_name(const struct sc_db *db)
 const char *sc_db_display(const struct sc_db *db)
 {
 	return db->display;
+}
+
+void sc_db_on_notice(struct sc_db *db, sc_notice_cb cb, void *ctx)
+{
+	db->notice = cb;
+	db->notice_ctx = ctx;
+}
+
+void sc_db_notice(struct sc_db *db, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!db->notice)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	db->notice(msg, db->notice_ctx);
 }

@@ -40,6 +40,11 @@ void sc_db_close(struct sc_db *db);
 const char *sc_db_backend_name(const struct sc_db *db);
 const char *sc_db_display(const struct sc_db *db);
 
+/* What the core tells as it goes, for -v ("connection lost: reconnecting
+ * ..."): one line, without "sessctl: " and newline. */
+typedef void (*sc_notice_cb)(const char *msg, void *ctx);
+void sc_db_on_notice(struct sc_db *db, sc_notice_cb cb, void *ctx);
+
 /* Calls cb for each backend sessctl knows, in table order, with whether
  * it can be used here and how ("built in", the module's path, or "not
  * installed"): for --version. Loads nothing. */

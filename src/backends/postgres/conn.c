@@ -152,7 +152,7 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		       struct sc_error *err)
 {
 	static const char *const busy[] = { "40001", "40P01", "55P03", "57014" };
-	static const char *const denied[] = { "42501", "25006" };
+	static const char *const denied[] = { "42501" };
 	static const char *const undefined[] = { "42P01", "42703" };
 	static const char *const gone[] = { "57P01", "57P02", "57P03" };
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -184,7 +184,13 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		rc = pg_error(db, err, SC_DATAERR, "%s on '%s': %s: the data has duplicates "
 			      "(user_id, device_fingerprint) that must be removed first", what,
 			      db->display, msg);
-	else if (state && pgb_sqlstate_is(state, denied, 2))
+	else if (state && strcmp(state, "25006") == 0)
+		/* read_only_sql_transaction: a write reached a server that
+		 * takes none (a standby, default_transaction_read_only). */
+		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': the server is read-only: "
+			      "connect to the primary (add target_session_attrs=read-write to the URL)",
+			      what, db->display);
+	else if (state && pgb_sqlstate_is(state, denied, 1))
 		rc = pg_error(db, err, SC_NOPERM, "%s on '%s': %s", what, db->display, msg);
 	/* Class 22: a value the column or the client encoding cannot hold. */
 	else if (state && strncmp(state, "22", 2) == 0)

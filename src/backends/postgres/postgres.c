@@ -15,6 +15,7 @@ const struct sc_backend sc_postgres_backend = {
 			    ")",
 	.open = pg_open,
 	.close = pg_close,
+	.reconnect = pg_reconnect,
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback,

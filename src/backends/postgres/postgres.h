@@ -80,6 +80,7 @@ const char *pgb_int64_param(int64_t v, char buf[INT64_PARAM_LEN]);
 const char *pgb_time_param(int64_t t, char buf[TIME_PARAM_LEN]);
 void pgb_discard_notice(void *arg, const char *message);
 void pg_close(struct sc_db *base);
+int pg_reconnect(struct sc_db *base, struct sc_error *err);
 int pgb_read_url_password(struct pg_db *db, const char *target, struct sc_error *err);
 int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, struct sc_db **out,
 		   struct sc_error *err);

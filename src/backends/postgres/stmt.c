@@ -222,16 +222,36 @@ void pg_rollback(struct sc_db *base)
 int pg_begin(struct sc_db *base, enum sc_tx_mode mode, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
+	PGresult *res;
+
+	if (mode == SC_TX_READ) {
+		if (pgb_run_command(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
+				    "SET LOCAL TIME ZONE 'UTC'", "cannot begin a transaction", err) < 0) {
+			pg_rollback(base);
+			return -1;
+		}
+		return 0;
+	}
 	/* Writes run READ COMMITTED whatever the server's default: after
 	 * waiting for a row lock (lock_users, a concurrent close) each
-	 * statement sees what the other transaction committed. */
-	const char *sql = mode != SC_TX_READ
-		? "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL TIME ZONE 'UTC'"
-		: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL TIME ZONE 'UTC'";
-
-	if (pgb_run_command(db, sql, "cannot begin a transaction", err) < 0) {
+	 * statement sees what the other transaction committed. The same
+	 * round trip asks whether the server is a standby, so that a write
+	 * sent there fails before it starts, with a message that says how
+	 * to reach the primary. */
+	res = pgb_run(db, "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL TIME ZONE 'UTC'; "
+		      "SELECT pg_is_in_recovery()", 0, NULL, PGRES_TUPLES_OK,
+		      "cannot begin a transaction", err);
+	if (!res) {
 		pg_rollback(base);
 		return -1;
+	}
+	bool standby = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (standby) {
+		pg_rollback(base);
+		return sc_error_set(err, SC_UNAVAILABLE,
+			"'%s' is a read-only standby: connect to the primary (with several hosts, "
+			"add target_session_attrs=read-write to the URL)", db->display);
 	}
 	return 0;
 }
@@ -252,5 +272,20 @@ int pg_commit(struct sc_db *base, struct sc_error *err)
 				"cannot commit on '%s': the transaction was rolled back", db->display);
 	}
 	PQclear(res);
+	return 0;
+}
+
+int pg_reconnect(struct sc_db *base, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+
+	if (PQstatus(db->conn) != CONNECTION_BAD)
+		return 1;
+	/* The same parameters, so a multi-host URL with
+	 * target_session_attrs=read-write finds the promoted standby. */
+	PQreset(db->conn);
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		return pgb_connect_failed(db, err);
+	PQsetNoticeProcessor(db->conn, pgb_discard_notice, NULL);
 	return 0;
 }
