@@ -60,8 +60,8 @@ q() { # server sql
 # Waits until the server has at least N audit rows of ACTION, or enforce
 # has ended, or 60 s have passed; true in the first case only.
 wait_audit() { # server action n pid
-	local i
-	for i in $(seq 1200); do
+	local _
+	for _ in $(seq 1200); do
 		kill -0 "$4" 2>/dev/null || return 1
 		[ "$(q "$1" "SELECT count(*) >= $3 FROM sessctl_audit WHERE action = '$2'")" = t ] && return 0
 		sleep 0.05

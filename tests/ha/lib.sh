@@ -197,9 +197,9 @@ ha_psql() {
 # ha_sync STANDBY PRIMARY: waits (at most 30 s) until STANDBY has
 # replayed everything PRIMARY has written so far.
 ha_sync() {
-	local lsn i
+	local lsn
 	lsn=$(ha_psql "$2" postgres "SELECT pg_current_wal_lsn()") || ha_die "cannot ask '$2' for its WAL position"
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		[ "$(ha_psql "$1" postgres "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn" 2>/dev/null)" = t ] && return 0
 		sleep 0.1
 	done
