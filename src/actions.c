@@ -14,13 +14,18 @@ struct logout_ids_ctx {
 	struct changes held;
 	struct sc_ids found;   /* ids that exist */
 	struct sc_ids active;  /* ids that are active */
+	struct sc_ids owners;  /* the users they belong to */
 	bool oom;
 };
 
 static int on_found(const struct sc_session *s, void *vctx)
 {
 	struct logout_ids_ctx *c = vctx;
-	if (sc_ids_push(&c->found, s->id) < 0 || (s->is_active && sc_ids_push(&c->active, s->id) < 0)) {
+	bool known = false;
+	for (size_t i = 0; i < c->owners.n && !known; i++)
+		known = c->owners.v[i] == s->user_id;
+	if (sc_ids_push(&c->found, s->id) < 0 || (s->is_active && sc_ids_push(&c->active, s->id) < 0) ||
+	    (!known && sc_ids_push(&c->owners, s->user_id) < 0)) {
 		c->oom = true;
 		return -1;
 	}
@@ -31,7 +36,7 @@ static int on_found(const struct sc_session *s, void *vctx)
  * nothing when one does not exist; closed ones reported as such. */
 static int close_existing(struct sc_db *db, struct logout_ids_ctx *c, struct sc_error *err)
 {
-	c->found.n = c->active.n = 0;
+	c->found.n = c->active.n = c->owners.n = 0;
 	c->oom = false;
 	/* A failure without err is the output's (a dry run reports as it
 	 * goes): the caller reports it. */
@@ -45,8 +50,8 @@ static int close_existing(struct sc_db *db, struct logout_ids_ctx *c, struct sc_
 			return sc_error_set(err, SC_NOINPUT, "no such session %lld: nothing was changed",
 					    (long long)c->ids[i]);
 	}
-	return sc_close_ids(db, c->active.v, c->active.n, c->a, "logout", SC_CHANGE_CLOSED, &c->held,
-			 NULL, err);
+	return sc_close_ids(db, c->active.v, c->active.n, &c->owners, c->a, "logout", SC_CHANGE_CLOSED,
+			    &c->held, NULL, err);
 }
 
 static int logout_ids_body(struct sc_db *db, void *vctx, struct sc_error *err)
@@ -63,6 +68,7 @@ static void logout_ids_free(struct logout_ids_ctx *c)
 	sc_changes_free(&c->held);
 	sc_ids_free(&c->found);
 	sc_ids_free(&c->active);
+	sc_ids_free(&c->owners);
 }
 
 int sc_logout_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_action *a,
@@ -91,6 +97,9 @@ struct user_sessions {
 	bool has_except;
 	int64_t except;     /* with has_except: leave this one out */
 	bool except_seen;
+	struct sc_session first; /* the first match (strings owned), when */
+	bool has_first;          /* keep_first asks for it */
+	bool keep_first, oom;
 };
 
 static int on_user_session(const struct sc_session *s, void *vctx)
@@ -103,6 +112,11 @@ static int on_user_session(const struct sc_session *s, void *vctx)
 	}
 	if (u->fingerprint && (!s->device_fingerprint || strcmp(s->device_fingerprint, u->fingerprint) != 0))
 		return 0;
+	if (u->keep_first && !u->has_first) {
+		if (sc_session_copy(s, &u->first) < 0)
+			return u->oom = true, -1;
+		u->has_first = true;
+	}
 	return sc_ids_push(&u->ids, s->id);
 }
 
@@ -113,6 +127,8 @@ static int user_sessions(struct sc_db *db, int64_t user_id, struct user_sessions
 
 	u->ids.n = 0;
 	u->except_seen = false;
+	sc_session_release(&u->first);
+	u->has_first = false;
 	if (db->backend->list_sessions(db, &req, on_user_session, u, err) != 0)
 		return err->status ? -1 : sc_error_set(err, SC_SOFTWARE, "out of memory");
 	return 0;
@@ -137,6 +153,8 @@ static int pick_body(struct sc_db *db, void *vctx, struct sc_error *err)
 		return -1;
 	c->us.fingerprint = c->pick->fingerprint;
 	c->us.all = c->pick->fingerprint != NULL;
+	c->us.keep_first = true;
+	int64_t user_id = user.id;
 	int rc = user_sessions(db, user.id, &c->us, err);
 	sc_user_free(&user);
 	if (rc < 0)
@@ -146,9 +164,15 @@ static int pick_body(struct sc_db *db, void *vctx, struct sc_error *err)
 			? sc_error_set(err, SC_NOINPUT, "user '%s' has no session on device '%s'",
 				       ref->text, c->pick->fingerprint)
 			: sc_error_set(err, SC_NOINPUT, "user '%s' has no active session", ref->text);
-	/* The most recently active one: the list is ordered that way. */
-	c->id = c->us.ids.v[0];
-	return close_existing(db, &c->close, err);
+	/* The most recently active one: the list is ordered that way. Its
+	 * row is at hand: no second read by id, and the close is keyed by
+	 * the user. */
+	const struct sc_ids owner = { &user_id, 1, 1 };
+	if (!c->us.first.is_active)
+		return sc_changes_add(&c->close.held, SC_CHANGE_ALREADY_CLOSED, &c->us.first) < 0
+			? sc_error_set(err, SC_SOFTWARE, "out of memory") : 0;
+	return sc_close_ids(db, &c->us.first.id, 1, &owner, c->close.a, "logout", SC_CHANGE_CLOSED,
+			    &c->close.held, NULL, err);
 }
 
 int sc_logout_pick(struct sc_db *db, const struct sc_logout_pick *pick,
@@ -164,6 +188,7 @@ int sc_logout_pick(struct sc_db *db, const struct sc_logout_pick *pick,
 		rc = sc_changes_flush(&c.close.held);
 	logout_ids_free(&c.close);
 	sc_ids_free(&c.us.ids);
+	sc_session_release(&c.us.first);
 	return rc;
 }
 
@@ -216,8 +241,9 @@ static int all_body(struct sc_db *db, void *vctx, struct sc_error *err)
 			: sc_error_set(err, SC_NOINPUT,
 				       "session %lld is not a session of user '%s': nothing was changed",
 				       (long long)*c->except, c->user->text);
-	return sc_close_ids(db, c->us.ids.v, c->us.ids.n, c->a, "logout-all", SC_CHANGE_CLOSED, &c->held,
-			 NULL, err);
+	const struct sc_ids owner = { &user_id, 1, 1 };
+	return sc_close_ids(db, c->us.ids.v, c->us.ids.n, &owner, c->a, "logout-all", SC_CHANGE_CLOSED,
+			    &c->held, NULL, err);
 }
 
 int sc_logout_all(struct sc_db *db, const struct sc_userref *user, const int64_t *except_id,
@@ -311,8 +337,8 @@ static int create_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	struct create_ctx *c = vctx;
 	struct sc_user user = { 0 };
 	int rc;
-	struct sc_change ch = { "create", c->a->actor, c->a->reason, c->a->now, !c->a->dry_run,
-				false, 0 };
+	struct sc_change ch = { .action = "create", .actor = c->a->actor, .reason = c->a->reason,
+				.now = c->a->now, .audit = !c->a->dry_run };
 
 	if (sc_check_actor(db, c->a->actor, err) < 0 || sc_find_user(db, c->user, &user, err) < 0)
 		return -1;
@@ -346,8 +372,9 @@ static int create_body(struct sc_db *db, void *vctx, struct sc_error *err)
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 	if ((int64_t)c->keep.n <= c->max)
 		return 0;
-	return sc_close_ids(db, c->keep.v + c->max, c->keep.n - (size_t)c->max, c->a, "over-limit",
-			 SC_CHANGE_OVER_LIMIT, &c->held, NULL, err);
+	const struct sc_ids owner = { &c->ns.user_id, 1, 1 };
+	return sc_close_ids(db, c->keep.v + c->max, c->keep.n - (size_t)c->max, &owner, c->a,
+			    "over-limit", SC_CHANGE_OVER_LIMIT, &c->held, NULL, err);
 }
 
 int sc_create(struct sc_db *db, const struct sc_userref *user, const struct sc_new_session *ns,

@@ -75,6 +75,11 @@ struct sc_change {
 	 * is left alone (PostgreSQL re-checks a row that changed meanwhile). */
 	bool has_idle_before;
 	int64_t idle_before;
+	/* The users the sessions belong to, when the caller knows them (a
+	 * per-user command): the backend adds them to the statement, so a
+	 * table distributed by user_id routes it to one node. NULL: any. */
+	const int64_t *users;
+	size_t nusers;
 };
 
 struct sc_backend {

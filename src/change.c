@@ -211,13 +211,14 @@ int sc_on_closed(const struct sc_session *s, void *vctx)
 	return sc_changes_add(c->held, c->kind, s);
 }
 
-int sc_close_ids_if(struct sc_db *db, const int64_t *ids, size_t n,
+int sc_close_ids_if(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_ids *users,
 			const struct sc_action *a, const char *action, enum sc_change_kind kind,
 			const int64_t *idle_before, struct changes *held, int64_t *count,
 			struct sc_error *err)
 {
 	struct sc_change ch = { action, a->actor, a->reason, a->now, !a->dry_run,
-				idle_before != NULL, idle_before ? *idle_before : 0 };
+				idle_before != NULL, idle_before ? *idle_before : 0,
+				users ? users->v : NULL, users ? users->n : 0 };
 	struct close_ctx c = { held, kind, 0 };
 	int rc;
 
@@ -232,10 +233,10 @@ int sc_close_ids_if(struct sc_db *db, const int64_t *ids, size_t n,
 	return 0;
 }
 
-int sc_close_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_action *a,
-		     const char *action, enum sc_change_kind kind, struct changes *held,
-		     int64_t *count, struct sc_error *err)
+int sc_close_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_ids *users,
+		 const struct sc_action *a, const char *action, enum sc_change_kind kind,
+		 struct changes *held, int64_t *count, struct sc_error *err)
 {
-	return sc_close_ids_if(db, ids, n, a, action, kind, NULL, held, count, err);
+	return sc_close_ids_if(db, ids, n, users, a, action, kind, NULL, held, count, err);
 }
 

@@ -57,13 +57,15 @@ struct close_ctx {
 int sc_on_closed(const struct sc_session *s, void *vctx);
 
 /* Closes the active sessions among ids with audit rows of action; with
- * idle_before, only those still idle before it. Adds the number closed to
- * *count (if count). */
-int sc_close_ids_if(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_action *a,
-		    const char *action, enum sc_change_kind kind, const int64_t *idle_before,
-		    struct changes *held, int64_t *count, struct sc_error *err);
-int sc_close_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_action *a,
-		 const char *action, enum sc_change_kind kind, struct changes *held,
-		 int64_t *count, struct sc_error *err);
+ * idle_before, only those still idle before it. users (NULL: unknown)
+ * are the users they belong to, which key the statement by user_id.
+ * Adds the number closed to *count (if count). */
+int sc_close_ids_if(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_ids *users,
+		    const struct sc_action *a, const char *action, enum sc_change_kind kind,
+		    const int64_t *idle_before, struct changes *held, int64_t *count,
+		    struct sc_error *err);
+int sc_close_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_ids *users,
+		 const struct sc_action *a, const char *action, enum sc_change_kind kind,
+		 struct changes *held, int64_t *count, struct sc_error *err);
 
 #endif

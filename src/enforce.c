@@ -32,6 +32,8 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 	const struct sc_backend *be = db->backend;
 	const struct sc_enforce_opts *o = c->o;
 	const int64_t *user = o->has_user ? &o->user_id : NULL; /* ids may be negative */
+	int64_t one = o->user_id;
+	const struct sc_ids only = { &one, 1, 1 }, *owner = user ? &only : NULL;
 
 	c->ids.n = 0;
 	c->done = 0;
@@ -41,7 +43,7 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 		if (be->candidates(db, true, cutoff, user, c->after, c->batch, &c->ids, err) < 0)
 			return -1;
 		c->finished = c->ids.n == 0;
-		return sc_close_ids_if(db, c->ids.v, c->ids.n, c->a, "expire", SC_CHANGE_EXPIRED, &cutoff,
+		return sc_close_ids_if(db, c->ids.v, c->ids.n, owner, c->a, "expire", SC_CHANGE_EXPIRED, &cutoff,
 				    &c->held, &c->done, err);
 	}
 	case STEP_LIMIT:
@@ -62,13 +64,14 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 		if ((be->lock_users && be->lock_users(db, c->users.v, c->users.n, err) < 0) ||
 		    be->over_limit_candidates(db, c->users.v, c->users.n, o->max_sessions, &c->ids,
 					      err) < 0 ||
-		    sc_close_ids(db, c->ids.v, c->ids.n, c->a, "over-limit", SC_CHANGE_OVER_LIMIT,
+		    sc_close_ids(db, c->ids.v, c->ids.n, &c->users, c->a, "over-limit", SC_CHANGE_OVER_LIMIT,
 			      &c->held, &c->done, err) < 0)
 			return -1;
 		return 0;
 	case STEP_PURGE: {
-		struct sc_change ch = { "purge", c->a->actor, c->a->reason, c->a->now, !c->a->dry_run,
-					false, 0 };
+		struct sc_change ch = { .action = "purge", .actor = c->a->actor, .reason = c->a->reason,
+					.now = c->a->now, .audit = !c->a->dry_run,
+					.users = user, .nusers = user ? 1 : 0 };
 		struct close_ctx cc = { &c->held, SC_CHANGE_PURGED, 0 };
 		if (be->candidates(db, false, c->a->now - o->purge_after, user, c->after,
 				   c->batch, &c->ids, err) < 0)

@@ -132,33 +132,43 @@ int pgb_change_sessions(struct pg_db *db, const char *rows_sql, const char *coun
 	struct counting_stream cs = { { cb, ctx }, 0 };
 	char tbuf[TIME_PARAM_LEN], ibuf[TIME_PARAM_LEN];
 	char *array = pgb_ids_array(ids, n);
-	const char *params[7] = {
+	char *users = ch->users ? pgb_ids_array(ch->users, ch->nusers) : NULL;
+	/* $7 is the idle cutoff of a close; the users come last. */
+	const char *params[8] = {
 		array, ch->action, ch->actor, ch->reason, pgb_time_param(ch->now, tbuf),
 		ch->audit ? "t" : "f", ch->has_idle_before ? pgb_time_param(ch->idle_before, ibuf) : NULL,
 	};
 	int rc;
 
-	if (!array)
+	params[nparams - 1] = users;
+	if (!array || (ch->users && !users)) {
+		free(array);
+		free(users);
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	}
 	if (cb) {
 		rc = pgb_stream(db, rows_sql, nparams, params, what, pgb_counting_row, &cs, err);
 	} else {
 		rc = pgb_single_int64(db, count_sql, nparams, params, &cs.count, 1, err);
 	}
 	free(array);
+	free(users);
 	return rc ? -1 : (int)cs.count;
 }
 
+/* The users' ids ($8, $7), when known, key the statement by user_id. */
 #define CLOSE_CHANGE "UPDATE sessions SET is_active = false\n  WHERE id = ANY($1::bigint[]) AND is_active\n" \
-	"    AND ($7::timestamptz IS NULL OR last_activity < $7::timestamptz)"
-#define PURGE_CHANGE "DELETE FROM sessions\n  WHERE id = ANY($1::bigint[]) AND NOT is_active"
+	"    AND ($7::timestamptz IS NULL OR last_activity < $7::timestamptz)\n" \
+	"    AND ($8::bigint[] IS NULL OR user_id = ANY($8::bigint[]))"
+#define PURGE_CHANGE "DELETE FROM sessions\n  WHERE id = ANY($1::bigint[]) AND NOT is_active\n" \
+	"    AND ($7::bigint[] IS NULL OR user_id = ANY($7::bigint[]))"
 
 int pg_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 			     const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			     struct sc_error *err)
 {
 	return pgb_change_sessions(pgb_to_pg(base), CHANGE_SESSIONS(CLOSE_CHANGE), COUNT_CHANGED(CLOSE_CHANGE),
-			       7, ids, n, ch, "cannot close sessions", cb, ctx, err);
+			       8, ids, n, ch, "cannot close sessions", cb, ctx, err);
 }
 
 int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
@@ -166,7 +176,7 @@ int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 			     struct sc_error *err)
 {
 	return pgb_change_sessions(pgb_to_pg(base), CHANGE_SESSIONS(PURGE_CHANGE), COUNT_CHANGED(PURGE_CHANGE),
-			       6, ids, n, ch, "cannot purge sessions", cb, ctx, err);
+			       7, ids, n, ch, "cannot purge sessions", cb, ctx, err);
 }
 
 /* Active (or inactive) sessions idle since before cutoff, walked in id
