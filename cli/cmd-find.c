@@ -265,7 +265,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 const struct cli_command cli_cmd_find = {
 	.name = "find",
 	.summary = "find sessions of every user by address, device, user or time",
-	.synopsis = "find [--ip ADDR|CIDR] [--user USER]... [OTHER FILTERS] [--active|--inactive|--all] [--limit N]",
+	.synopsis = "find [FILTERS] [--active|--inactive|--all] [--limit N]",
 	.help =
 		"Lists the sessions of every user that match all the filters given, in\n"
 		"ascending id order, as list-user prints them. Rows stream as they are\n"
