@@ -171,6 +171,7 @@ extern const struct cli_command cli_cmd_complete;
 extern const struct cli_command cli_cmd_count;
 extern const struct cli_command cli_cmd_create;
 extern const struct cli_command cli_cmd_enforce;
+extern const struct cli_command cli_cmd_find;
 extern const struct cli_command cli_cmd_history;
 extern const struct cli_command cli_cmd_logout;
 extern const struct cli_command cli_cmd_logout_all;

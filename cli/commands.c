@@ -8,6 +8,7 @@ const struct cli_command *const cli_commands[] = {
 	&cli_cmd_count,
 	&cli_cmd_create,
 	&cli_cmd_enforce,
+	&cli_cmd_find,
 	&cli_cmd_help,
 	&cli_cmd_history,
 	&cli_cmd_list_user,

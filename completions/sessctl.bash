@@ -9,10 +9,10 @@
 # resolves it) through `sessctl __complete users|sessions`, which is
 # read-only and prints nothing on any error.
 
-_sessctl_commands='count create enforce help history list-user logout logout-all migrate show'
+_sessctl_commands='count create enforce find help history list-user logout logout-all migrate show'
 
 # Options that take a value, global or of any command.
-_sessctl_value_options=' --db -o --output --columns --now --color --device-type --ip --idle-for -n --limit --by --over --user --device --except --fingerprint --device-name --browser --max-sessions --idle-timeout --purge-after --batch-size --session --since --actor --reason '
+_sessctl_value_options=' --db -o --output --columns --now --color --device-type --ip --idle-for -n --limit --by --over --user --device --except --fingerprint --device-name --browser --max-sessions --idle-timeout --purge-after --batch-size --session --since --actor --reason --seen-since --seen-until --created-since --created-until '
 
 _sessctl_global_options='--db -o --output --columns --no-header --now --color -q --quiet -v --verbose -h --help --version'
 
@@ -22,6 +22,7 @@ _sessctl_command_options()
     local write='--dry-run --actor --reason'
     case $1 in
         list-user) echo '-a --all --device-type --ip --idle-for -n --limit' ;;
+        find) echo '--ip --fingerprint --device-type --browser --user --seen-since --seen-until --created-since --created-until --idle-for --active --inactive -a --all -n --limit' ;;
         count) echo '--by --over' ;;
         logout) echo "--user --device --latest $write" ;;
         logout-all) echo "--except -y --yes $write" ;;
@@ -42,6 +43,7 @@ _sessctl_columns()
         history) echo 'id created_at action session_id user_id actor reason' ;;
         count) echo 'user_id active_sessions email username users users_with_sessions sessions active inactive' ;;
         migrate) echo 'version name state applied_at' ;;
+        find) echo "$session email username" ;;
         *) echo "$session" ;;
     esac
 }
@@ -232,7 +234,8 @@ _sessctl()
             ;;
         --now | --ip | --idle-for | -n | --limit | --over | --device | --fingerprint | \
             --device-name | --browser | --max-sessions | --idle-timeout | --purge-after | \
-            --batch-size | --since | --actor | --reason)
+            --batch-size | --since | --actor | --reason | --seen-since | --seen-until | \
+            --created-since | --created-until)
             return
             ;;
     esac

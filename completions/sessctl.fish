@@ -12,7 +12,7 @@
 set -g __sessctl_value_options -o --output --columns --now --color --device-type --ip \
     --idle-for -n --limit --by --over --user --device --except --fingerprint --device-name \
     --browser --max-sessions --idle-timeout --purge-after --batch-size --session --since \
-    --actor --reason
+    --actor --reason --seen-since --seen-until --created-since --created-until
 
 # Prints, one a line: the binary, the --db value (may be empty), the
 # command (may be empty), then the command's operands, from the tokens
@@ -112,6 +112,8 @@ function __sessctl_columns
                 active inactive
         case migrate
             set cols version name state applied_at
+        case find
+            set cols $session email username
         case '*'
             set cols $session
     end
@@ -138,10 +140,11 @@ end
 complete -c sessctl -f
 
 # Commands.
-set -l cmds count create enforce help history list-user logout logout-all migrate show
+set -l cmds count create enforce find help history list-user logout logout-all migrate show
 complete -c sessctl -n __sessctl_needs_command -a count -d 'count active sessions: of one user, in total, or per user over a limit'
 complete -c sessctl -n __sessctl_needs_command -a create -d 'register a session under the same-device and device-limit rules'
 complete -c sessctl -n __sessctl_needs_command -a enforce -d 'the cron job: expire idle sessions, enforce the device limit, purge old rows'
+complete -c sessctl -n __sessctl_needs_command -a find -d 'find sessions of every user by address, device, user or time'
 complete -c sessctl -n __sessctl_needs_command -a help -d 'show help for sessctl or for one command'
 complete -c sessctl -n __sessctl_needs_command -a history -d 'show the audit trail of changes, newest first'
 complete -c sessctl -n __sessctl_needs_command -a list-user -d "list a user's sessions, most recent activity first"
@@ -175,6 +178,22 @@ complete -c sessctl -n '__sessctl_using_command list-user' -l device-type -x -a 
 complete -c sessctl -n '__sessctl_using_command list-user' -l ip -x -d 'only sessions from this address or network'
 complete -c sessctl -n '__sessctl_using_command list-user' -l idle-for -x -d 'only sessions idle at least this long'
 complete -c sessctl -n '__sessctl_using_command list-user history' -s n -l limit -x -d 'at most N rows'
+
+# find
+complete -c sessctl -n '__sessctl_using_command find' -l ip -x -d 'only sessions from this address or network'
+complete -c sessctl -n '__sessctl_using_command find' -l fingerprint -x -d 'only sessions with this device fingerprint'
+complete -c sessctl -n '__sessctl_using_command find' -l device-type -x -a 'web mobile' -d 'only web or mobile sessions'
+complete -c sessctl -n '__sessctl_using_command find' -l browser -x -d 'only sessions of this browser (exact text)'
+complete -c sessctl -n '__sessctl_using_command find' -l user -x -a '(__sessctl_candidates users)' -d "only this user's sessions (repeatable)"
+complete -c sessctl -n '__sessctl_using_command find' -l seen-since -x -d 'only sessions last active at or after this (duration ago or UTC time)'
+complete -c sessctl -n '__sessctl_using_command find' -l seen-until -x -d 'only sessions last active before this (duration ago or UTC time)'
+complete -c sessctl -n '__sessctl_using_command find' -l created-since -x -d 'only sessions created at or after this (duration ago or UTC time)'
+complete -c sessctl -n '__sessctl_using_command find' -l created-until -x -d 'only sessions created before this (duration ago or UTC time)'
+complete -c sessctl -n '__sessctl_using_command find' -l idle-for -x -d 'only sessions idle at least this long'
+complete -c sessctl -n '__sessctl_using_command find' -l active -d 'only active sessions (the default)'
+complete -c sessctl -n '__sessctl_using_command find' -l inactive -d 'only closed sessions'
+complete -c sessctl -n '__sessctl_using_command find' -s a -l all -d 'active and closed sessions'
+complete -c sessctl -n '__sessctl_using_command find' -s n -l limit -x -d 'at most N sessions'
 
 # count
 complete -c sessctl -n '__sessctl_using_command count' -l by -x -a user -d 'one row per user'

@@ -82,6 +82,24 @@ struct sc_change {
 	size_t nusers;
 };
 
+/* What find_sessions selects: req's conditions (users aside) in SQL,
+ * with the users resolved to ids and a superset of req->ip's matches
+ * as a prefilter (the core checks each address itself: they are text). */
+struct sc_find_plan {
+	const struct sc_find_request *req; /* fingerprint, device_type,
+					    * browser, the time bounds, state,
+					    * with_user; users, ip and limit are
+					    * ignored: see below */
+	const int64_t *user_ids;           /* only these users' sessions, */
+	size_t nusers;                     /* or with 0, every user's */
+	/* With ip_prefilter, only rows whose ip_address contains ':' (an
+	 * IPv6 form, IPv4-mapped ones included) or begins with ip_v4_prefix
+	 * (NULL: no IPv4 text at all). */
+	bool ip_prefilter;
+	const char *ip_v4_prefix;
+	int64_t limit;                     /* at most this many rows; 0: all */
+};
+
 struct sc_backend {
 	unsigned abi;                          /* SC_BACKEND_ABI */
 	size_t size;                           /* sizeof(struct sc_backend) */
@@ -153,6 +171,14 @@ struct sc_backend {
 	/* The audit trail, newest first (created_at, then id, descending). */
 	int (*history)(struct sc_db *db, const struct sc_history_request *req,
 		       sc_audit_cb cb, void *ctx, struct sc_error *err);
+
+	/* find: the sessions plan selects, in ascending id order, each with
+	 * its user's email and username when plan->req->with_user (NULL
+	 * otherwise). Streams: memory stays flat whatever the number of rows,
+	 * and when cb returns non-zero the query ends at once (no reading of
+	 * the rest) and that value is returned. */
+	int (*find_sessions)(struct sc_db *db, const struct sc_find_plan *plan,
+			     sc_find_cb cb, void *ctx, struct sc_error *err);
 
 	/* Writes: inside a SC_TX_WRITE transaction. Each runs a fixed number
 	 * of statements whatever the number of ids.

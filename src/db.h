@@ -91,6 +91,52 @@ int sc_count_by_user(struct sc_db *db, int64_t over, sc_user_count_cb cb, void *
 int sc_recent_sessions(struct sc_db *db, int64_t limit, sc_session_cb cb, void *ctx,
 		       struct sc_error *err);
 
+/* What find asks: the sessions of every user that match all the filters
+ * given, in ascending id order. Times are bounds on last_activity
+ * ("seen") and created_at: *_since includes a row exactly at the bound,
+ * *_until excludes it; a row whose time is NULL matches no time bound. */
+enum sc_find_state {
+	SC_FIND_ACTIVE,   /* is_active (the default) */
+	SC_FIND_INACTIVE, /* closed sessions only */
+	SC_FIND_ALL,
+};
+
+struct sc_find_request {
+	const struct sc_userref *users; /* sessions of any of these users; */
+	size_t nusers;                  /* 0: of every user */
+	const struct sc_ipnet *ip;      /* NULL: any address */
+	const char *fingerprint;        /* device_fingerprint; NULL: any */
+	const char *device_type;        /* NULL: any */
+	const char *browser;            /* NULL: any */
+	bool has_seen_since, has_seen_until;
+	int64_t seen_since, seen_until;       /* last_activity >= since, < until */
+	bool has_created_since, has_created_until;
+	int64_t created_since, created_until; /* created_at >= since, < until */
+	bool has_idle_before;
+	int64_t idle_before;            /* last_activity <= this (--idle-for) */
+	enum sc_find_state state;
+	bool with_user;                 /* fill email and username */
+	int64_t limit;                  /* 0: no limit */
+};
+
+/* A row of find: the session and, when the request asked with_user, its
+ * user's email and username (NULL when not asked, NULL in the table, or
+ * when the user row is missing). Borrowed for the call only. */
+struct sc_find_row {
+	struct sc_session s;
+	const char *email;
+	const char *username;
+};
+
+/* Return 0 to go on, non-zero to stop (as sc_session_cb). */
+typedef int (*sc_find_cb)(const struct sc_find_row *r, void *ctx);
+
+/* Streams the sessions req selects, in ascending id order, in one read
+ * transaction (the users are resolved in it: SC_NOUSER for an unknown
+ * one). Memory stays flat however many rows match. */
+int sc_find_sessions(struct sc_db *db, const struct sc_find_request *req, sc_find_cb cb,
+		     void *ctx, struct sc_error *err);
+
 /* A row of sessctl's audit table. */
 struct sc_audit {
 	int64_t id;

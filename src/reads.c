@@ -1,6 +1,9 @@
 /* The read operations cli/ calls (db.h), each in one read transaction. */
 #include "backend.h"
 
+#include <stdio.h>
+#include <sys/socket.h>
+
 int sc_find_user(struct sc_db *db, const struct sc_userref *ref, struct sc_user *user,
 		 struct sc_error *err)
 {
@@ -212,4 +215,97 @@ int sc_history(struct sc_db *db, const struct sc_userref *user,
 {
 	struct history h = { user, req, cb, ctx };
 	return sc_db_read(db, history_body, &h, err);
+}
+
+/* ---- find ---- */
+
+struct find {
+	const struct sc_find_request *req;
+	sc_find_cb cb;
+	void *ctx;
+	int64_t seen;
+};
+
+/* The address filter (addresses are text: SQL only prefilters) and the
+ * limit after it. */
+static int find_row(const struct sc_find_row *r, void *vctx)
+{
+	struct find *f = vctx;
+	int rc;
+
+	if (!sc_ipnet_contains(f->req->ip, r->s.ip_address))
+		return 0;
+	rc = f->cb(r, f->ctx);
+	if (rc)
+		return rc;
+	f->seen++;
+	return f->req->limit && f->seen >= f->req->limit ? 1 : 0;
+}
+
+/* A prefilter for net the backend can apply to text: an IPv4 address
+ * inet_pton accepts is dotted decimal without leading zeros, so one in
+ * net begins with net's whole leading octets ("10.1."); every other form
+ * that may match (IPv4-mapped, IPv6) contains ':'. */
+static void ip_prefilter(const struct sc_ipnet *net, struct sc_find_plan *plan, char *buf,
+			 size_t len)
+{
+	size_t n = 0;
+
+	if (net->family != AF_INET) {
+		plan->ip_prefilter = true; /* IPv6: only text with ':' */
+		return;
+	}
+	if (net->prefix < 8)
+		return; /* any IPv4 address may match */
+	buf[0] = '\0';
+	for (unsigned i = 0; i < net->prefix / 8 && i < 3; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%u.", net->addr[i]);
+	plan->ip_prefilter = true;
+	plan->ip_v4_prefix = buf;
+}
+
+static int find_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct find *f = vctx;
+	const struct sc_find_request *req = f->req;
+	struct sc_find_plan plan = { .req = req, .limit = req->limit };
+	struct sc_ids ids = { 0 };
+	char prefix[16];
+	int rc;
+
+	for (size_t i = 0; i < req->nusers; i++) {
+		struct sc_user user = { 0 };
+		if (sc_find_user(db, &req->users[i], &user, err) < 0) {
+			sc_ids_free(&ids);
+			return -1;
+		}
+		rc = sc_ids_push(&ids, user.id);
+		sc_user_free(&user);
+		if (rc < 0) {
+			sc_ids_free(&ids);
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+		}
+	}
+	plan.user_ids = ids.v;
+	plan.nusers = ids.n;
+	f->seen = 0;
+	if (!req->ip) {
+		rc = db->backend->find_sessions(db, &plan, f->cb, f->ctx, err);
+	} else {
+		ip_prefilter(req->ip, &plan, prefix, sizeof(prefix));
+		plan.limit = 0;
+		rc = db->backend->find_sessions(db, &plan, find_row, f, err);
+		/* 1 from find_row means "limit reached", not an error. */
+		if (rc == 1 && err->status == SC_OK)
+			rc = 0;
+	}
+	sc_ids_free(&ids);
+	return rc;
+}
+
+int sc_find_sessions(struct sc_db *db, const struct sc_find_request *req, sc_find_cb cb,
+		     void *ctx, struct sc_error *err)
+{
+	struct find f = { req, cb, ctx, 0 };
+	return sc_db_read(db, find_body, &f, err);
 }

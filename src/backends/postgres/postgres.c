@@ -33,6 +33,7 @@ const struct sc_backend sc_postgres_backend = {
 	.id_bounds = pg_id_bounds,
 	.recent_sessions = pg_recent_sessions,
 	.history = pg_history,
+	.find_sessions = pg_find_sessions,
 	.lock_users = pg_lock_users,
 	.sessions_by_ids = pg_sessions_by_ids,
 	.close_sessions = pg_close_sessions,

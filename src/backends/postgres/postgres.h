@@ -120,6 +120,8 @@ int pgb_audit_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
 		     struct sc_error *err);
 int pg_history(struct sc_db *base, const struct sc_history_request *req,
 		      sc_audit_cb cb, void *ctx, struct sc_error *err);
+int pg_find_sessions(struct sc_db *base, const struct sc_find_plan *plan, sc_find_cb cb,
+		     void *ctx, struct sc_error *err);
 char *pgb_ids_array(const int64_t *ids, size_t n);
 int pgb_collect_ids(struct pg_db *db, const char *sql, int nparams, const char *const *params,
 		       struct sc_ids *out, struct sc_error *err);

@@ -290,3 +290,106 @@ int pg_history(struct sc_db *base, const struct sc_history_request *req,
 		"ORDER BY created_at DESC, id DESC\n"
 		"LIMIT $4::bigint", 4, params, "cannot read the audit trail", pgb_audit_row, &as, err);
 }
+
+/* ---- find ---- */
+
+/* Rows come through a cursor in batches, so memory stays flat and a
+ * reader that stops early (a limit after the address filter, a closed
+ * pipe) costs nothing more: the cursor is closed, or the transaction
+ * rolled back, without reading the rest. A condition whose parameter is
+ * NULL holds for every row; the unnamed statement is planned with the
+ * parameters' values, so those conditions fold away. */
+#define FIND_CURSOR "sessctl_find"
+#define FIND_BATCH 1000
+#define FIND_STR_(x) #x
+#define FIND_STR(x) FIND_STR_(x)
+
+static const char find_sql[] =
+	"DECLARE " FIND_CURSOR " NO SCROLL CURSOR FOR\n"
+	"SELECT s.id, s.user_id, s.device_fingerprint, s.device_name, s.device_type,\n"
+	"       s.browser, s.ip_address,\n"
+	"       floor(extract(epoch FROM s.created_at))::bigint,\n"
+	"       floor(extract(epoch FROM s.last_activity))::bigint, s.is_active,\n"
+	"       u.email, u.username\n"
+	"FROM sessions AS s\n"
+	"LEFT JOIN LATERAL (SELECT email, username FROM users\n"
+	"                   WHERE $1::boolean AND id = s.user_id) AS u ON true\n"
+	"WHERE ($2::bigint[] IS NULL OR s.user_id = ANY($2::bigint[]))\n"
+	"  AND CASE $3::integer WHEN 0 THEN s.is_active WHEN 1 THEN NOT s.is_active\n"
+	"      ELSE true END\n"
+	"  AND ($4::text IS NULL OR s.device_fingerprint = $4::text)\n"
+	"  AND ($5::text IS NULL OR s.device_type = $5::text)\n"
+	"  AND ($6::text IS NULL OR s.browser = $6::text)\n"
+	"  AND (NOT $7::boolean OR strpos(s.ip_address, ':') > 0\n"
+	"       OR left(s.ip_address, length($8::text)) = $8::text)\n"
+	"  AND ($9::timestamptz IS NULL OR s.last_activity >= $9::timestamptz)\n"
+	"  AND ($10::timestamptz IS NULL OR s.last_activity < $10::timestamptz)\n"
+	"  AND ($11::timestamptz IS NULL OR s.created_at >= $11::timestamptz)\n"
+	"  AND ($12::timestamptz IS NULL OR s.created_at < $12::timestamptz)\n"
+	"  AND ($13::timestamptz IS NULL OR s.last_activity <= $13::timestamptz)\n"
+	"ORDER BY s.id\n"
+	"LIMIT $14::bigint";
+
+/* Hands the rows of one FETCH to cb: 0 to go on, or cb's value. */
+static int find_batch(const PGresult *res, sc_find_cb cb, void *ctx)
+{
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct sc_find_row r;
+		int rc;
+		pgb_read_session(res, i, &r.s);
+		r.email = pgb_col_text(res, i, 10);
+		r.username = pgb_col_text(res, i, 11);
+		if ((rc = cb(&r, ctx)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int pg_find_sessions(struct sc_db *base, const struct sc_find_plan *plan, sc_find_cb cb,
+		     void *ctx, struct sc_error *err)
+{
+	static const char fetch_sql[] = "FETCH FORWARD " FIND_STR(FIND_BATCH) " FROM " FIND_CURSOR;
+	struct pg_db *db = pgb_to_pg(base);
+	const struct sc_find_request *req = plan->req;
+	char t[5][TIME_PARAM_LEN], lbuf[INT64_PARAM_LEN];
+	char *ids = NULL;
+	PGresult *res;
+	int rc = 0, n;
+
+	if (plan->nusers && !(ids = pgb_ids_array(plan->user_ids, plan->nusers)))
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	const char *params[14] = {
+		req->with_user ? "t" : "f",
+		ids,
+		req->state == SC_FIND_ACTIVE ? "0" : req->state == SC_FIND_INACTIVE ? "1" : "2",
+		req->fingerprint,
+		req->device_type,
+		req->browser,
+		plan->ip_prefilter ? "t" : "f",
+		plan->ip_v4_prefix,
+		req->has_seen_since ? pgb_time_param(req->seen_since, t[0]) : NULL,
+		req->has_seen_until ? pgb_time_param(req->seen_until, t[1]) : NULL,
+		req->has_created_since ? pgb_time_param(req->created_since, t[2]) : NULL,
+		req->has_created_until ? pgb_time_param(req->created_until, t[3]) : NULL,
+		req->has_idle_before ? pgb_time_param(req->idle_before, t[4]) : NULL,
+		plan->limit > 0 ? pgb_int64_param(plan->limit, lbuf) : NULL,
+	};
+	res = pgb_run(db, find_sql, 14, params, PGRES_COMMAND_OK, "cannot read sessions", err);
+	free(ids);
+	if (!res)
+		return -1;
+	PQclear(res);
+	do {
+		res = pgb_run(db, fetch_sql, 0, NULL, PGRES_TUPLES_OK, "cannot read sessions", err);
+		if (!res)
+			return -1;
+		n = PQntuples(res);
+		rc = find_batch(res, cb, ctx);
+		PQclear(res);
+	} while (rc == 0 && n == FIND_BATCH);
+	/* A failure rolls the transaction (and the cursor) back; a reader
+	 * that had enough leaves the transaction to commit. */
+	if (rc >= 0 && pgb_run_command(db, "CLOSE " FIND_CURSOR, "cannot read sessions", err) < 0)
+		return -1;
+	return rc;
+}

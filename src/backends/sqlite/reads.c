@@ -289,3 +289,88 @@ int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
 	sq_finalize(db, st);
 	return rc == SQLITE_DONE ? 0 : sq_fail(db, rc, "cannot read the audit trail", err);
 }
+
+/* ---- find ---- */
+
+/* One statement for every filter: a condition whose parameter is NULL
+ * holds for every row, and SQLite evaluates the rest only when it is
+ * given. The rowid walk gives id order without a sort. */
+#define FIND_SQL \
+	"SELECT s.id, s.user_id, s.device_fingerprint, s.device_name, s.device_type,\n" \
+	"       s.browser, s.ip_address, s.created_at, s.last_activity, s.is_active,\n" \
+	"       CASE WHEN ?1 THEN (SELECT email FROM users WHERE id = s.user_id) END,\n" \
+	"       CASE WHEN ?1 THEN (SELECT username FROM users WHERE id = s.user_id) END\n" \
+	"FROM sessions AS s\n" \
+	"WHERE (?2 IS NULL OR s.user_id IN (SELECT value FROM json_each(?2)))\n" \
+	"  AND CASE ?3 WHEN 0 THEN s.is_active WHEN 1 THEN NOT s.is_active ELSE 1 END\n" \
+	"  AND (?4 IS NULL OR s.device_fingerprint = ?4)\n" \
+	"  AND (?5 IS NULL OR s.device_type = ?5)\n" \
+	"  AND (?6 IS NULL OR s.browser = ?6)\n" \
+	"  AND (NOT ?7 OR instr(s.ip_address, ':') > 0\n" \
+	"       OR substr(s.ip_address, 1, length(?8)) = ?8)\n" \
+	"  AND (?9 IS NULL OR sessctl_time(s.last_activity) >= ?9)\n" \
+	"  AND (?10 IS NULL OR sessctl_time(s.last_activity) < ?10)\n" \
+	"  AND (?11 IS NULL OR sessctl_time(s.created_at) >= ?11)\n" \
+	"  AND (?12 IS NULL OR sessctl_time(s.created_at) < ?12)\n" \
+	"  AND (?13 IS NULL OR sessctl_time(s.last_activity) <= ?13)\n" \
+	"ORDER BY s.id\n" \
+	"LIMIT ?14"
+
+static void bind_time_if(sqlite3_stmt *st, int i, bool has, int64_t t)
+{
+	if (has)
+		sq_bind_time_us(st, i, t);
+}
+
+static int bind_find(struct sqlite_db *db, sqlite3_stmt *st, const struct sc_find_plan *plan,
+		     struct sc_error *err)
+{
+	const struct sc_find_request *req = plan->req;
+
+	sqlite3_bind_int(st, 1, req->with_user);
+	if (plan->nusers && sq_bind_ids(db, st, 2, plan->user_ids, plan->nusers, err) < 0)
+		return -1;
+	sqlite3_bind_int(st, 3, req->state == SC_FIND_ACTIVE ? 0 : req->state == SC_FIND_INACTIVE ? 1 : 2);
+	sq_bind_text_or_null(st, 4, req->fingerprint);
+	sq_bind_text_or_null(st, 5, req->device_type);
+	sq_bind_text_or_null(st, 6, req->browser);
+	sqlite3_bind_int(st, 7, plan->ip_prefilter);
+	sq_bind_text_or_null(st, 8, plan->ip_v4_prefix);
+	bind_time_if(st, 9, req->has_seen_since, req->seen_since);
+	bind_time_if(st, 10, req->has_seen_until, req->seen_until);
+	bind_time_if(st, 11, req->has_created_since, req->created_since);
+	bind_time_if(st, 12, req->has_created_until, req->created_until);
+	bind_time_if(st, 13, req->has_idle_before, req->idle_before);
+	sqlite3_bind_int64(st, 14, plan->limit > 0 ? plan->limit : -1);
+	return 0;
+}
+
+int sqlite_find_sessions(struct sc_db *base, const struct sc_find_plan *plan, sc_find_cb cb,
+			 void *ctx, struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	sqlite3_stmt *st;
+	int rc, cbrc = 0;
+
+	if (sq_prepare(db, FIND_SQL, &st, err) < 0)
+		return -1;
+	if (bind_find(db, st, plan, err) < 0) {
+		sq_finalize(db, st);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sc_find_row r;
+		if (sq_read_session(db, st, &r.s, err) < 0) {
+			sq_finalize(db, st);
+			return -1;
+		}
+		r.email = sq_col_text(st, 10);
+		r.username = sq_col_text(st, 11);
+		if ((cbrc = cb(&r, ctx)) != 0)
+			break;
+	}
+	sq_finalize(db, st);
+	if (cbrc)
+		return cbrc;
+	return rc == SQLITE_DONE ? 0 : sq_fail(db, rc, "cannot read sessions", err);
+}

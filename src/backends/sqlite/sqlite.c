@@ -30,6 +30,7 @@ const struct sc_backend sc_sqlite_backend = {
 	.id_bounds = sqlite_id_bounds,
 	.recent_sessions = sqlite_recent_sessions,
 	.history = sqlite_history,
+	.find_sessions = sqlite_find_sessions,
 	.sessions_by_ids = sqlite_sessions_by_ids,
 	.close_sessions = sqlite_close_sessions,
 	.purge_sessions = sqlite_purge_sessions,

@@ -105,6 +105,8 @@ int sqlite_recent_sessions(struct sc_db *base, int64_t limit, sc_session_cb cb, 
 				  struct sc_error *err);
 int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
 			  sc_audit_cb cb, void *ctx, struct sc_error *err);
+int sqlite_find_sessions(struct sc_db *base, const struct sc_find_plan *plan, sc_find_cb cb,
+			 void *ctx, struct sc_error *err);
 char *sq_ids_json(const int64_t *ids, size_t n);
 int sq_bind_ids(struct sqlite_db *db, sqlite3_stmt *st, int i, const int64_t *ids, size_t n,
 		    struct sc_error *err);
