@@ -132,6 +132,7 @@ static void log_call(struct fake_db *f, enum fake_op op, int64_t arg, const int6
 	c->op = op;
 	c->tx = f->in_tx ? f->tx : 0;
 	c->arg = arg;
+	c->after = 0;
 	c->n = n;
 	c->ids = NULL;
 	if (ids && n) {
@@ -561,6 +562,7 @@ static int fake_candidates(struct sc_db *db, bool active, int64_t cutoff, const 
 
 	if (enter(f, FAKE_CANDIDATES, limit, NULL, 0, err) < 0)
 		return -1;
+	f->log[f->nlog - 1].after = after;
 	for (size_t i = 0; i < f->st.nsessions && (int64_t)out->n < limit; i++) {
 		const struct fake_session *s = &f->st.sessions[i];
 		if (s->is_active == active && s->id > after && !s->last_activity_null &&
@@ -579,6 +581,7 @@ static int fake_users_over_limit(struct sc_db *db, int64_t max, int64_t after, i
 
 	if (enter(f, FAKE_USERS_OVER_LIMIT, limit, NULL, 0, err) < 0)
 		return -1;
+	f->log[f->nlog - 1].after = after;
 	/* Users in ascending id order: the smallest user id above prev, each round. */
 	while ((int64_t)out->n < limit) {
 		bool found = false;

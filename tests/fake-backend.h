@@ -85,6 +85,7 @@ struct fake_call {
 	enum fake_op op;
 	int tx;          /* the transaction it ran in (1, 2, ...; 0: none) */
 	int64_t arg;     /* candidates, users_over_limit: limit; begin: mode */
+	int64_t after;   /* candidates, users_over_limit: after */
 	int64_t *ids;    /* close, purge, lock_users: the ids passed */
 	size_t n;
 };

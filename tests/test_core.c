@@ -339,9 +339,18 @@ Test(core, enforce_walks_ids_in_batches_closing_each_candidate_once)
 	cr_expect_eq(ncalls, (nidle + 3) / 4, "%zu batches for %zu rows of 4", ncalls, nidle);
 	const struct fake_call *cand[64];
 	size_t ncand = fake_calls_of(F, FAKE_CANDIDATES, cand, 64);
-	for (size_t i = 0; i < ncand && i < 64; i++)
+	cr_assert_leq(ncand, 64);
+	/* Each batch starts after the last id of the one before. */
+	const struct fake_call *closes[64];
+	size_t nclose = fake_calls_of(F, FAKE_CLOSE, closes, 64);
+	cr_assert_eq(ncand, nclose + 1, "%zu candidate reads for %zu batches", ncand, nclose);
+	for (size_t i = 0; i < ncand; i++) {
 		cr_expect_eq(cand[i]->arg, 4, "candidates asked for %lld rows, batch size 4",
 			     (long long)cand[i]->arg);
+		int64_t want = i ? closes[i - 1]->ids[closes[i - 1]->n - 1] : INT64_MIN;
+		cr_expect_eq(cand[i]->after, want, "batch %zu read after %lld, expected after %lld", i,
+			     (long long)cand[i]->after, (long long)want);
+	}
 	for (size_t i = 0; i < nidle; i++) {
 		cr_expect(!active(idle[i]));
 		cr_expect_eq(fake_audit_count(F, "expire", idle[i]), 1, "session %lld", (long long)idle[i]);
@@ -407,8 +416,12 @@ Test(core, enforce_device_limit_locks_users_and_keeps_the_most_recent)
 	size_t nul = fake_calls_of(F, FAKE_USERS_OVER_LIMIT, ul, 16);
 	cr_assert_eq(nlk, 2, "%zu lock_users calls", nlk);
 	cr_assert_eq(noc, 2);
-	for (size_t i = 0; i < nul; i++)
+	cr_assert_eq(nul, 3, "%zu users_over_limit calls for 4 users in batches of 2", nul);
+	for (size_t i = 0; i < nul; i++) {
 		cr_expect_eq(ul[i]->arg, 2);
+		cr_expect_eq(ul[i]->after, i ? (int64_t)(2 * i) : INT64_MIN, "batch %zu after %lld", i,
+			     (long long)ul[i]->after);
+	}
 	for (size_t i = 0; i < 2; i++) {
 		cr_expect_eq(lk[i]->n, 2);
 		cr_expect(lk[i]->ids[0] == (int64_t)(2 * i + 1) && lk[i]->ids[1] == (int64_t)(2 * i + 2),
