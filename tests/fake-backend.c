@@ -45,9 +45,11 @@ static void store_copy(struct fake_store *dst, const struct fake_store *src)
 	store_free(dst);
 	*dst = *src;
 	dst->sessions = xrealloc(NULL, src->capsessions * sizeof(*dst->sessions));
-	memcpy(dst->sessions, src->sessions, src->nsessions * sizeof(*dst->sessions));
+	if (src->nsessions)
+		memcpy(dst->sessions, src->sessions, src->nsessions * sizeof(*dst->sessions));
 	dst->audit = xrealloc(NULL, src->capaudit * sizeof(*dst->audit));
-	memcpy(dst->audit, src->audit, src->naudit * sizeof(*dst->audit));
+	if (src->naudit)
+		memcpy(dst->audit, src->audit, src->naudit * sizeof(*dst->audit));
 }
 
 void fake_apply_version(struct fake_store *st, int v)
@@ -486,7 +488,8 @@ static int fake_sessions_by_ids(struct sc_db *db, const int64_t *ids, size_t n, 
 	if (enter(f, FAKE_SESSIONS_BY_IDS, 0, ids, n, err) < 0)
 		return -1;
 	int64_t *sorted = xrealloc(NULL, (n + 1) * sizeof(*sorted));
-	memcpy(sorted, ids, n * sizeof(*ids));
+	if (n)
+		memcpy(sorted, ids, n * sizeof(*ids));
 	qsort(sorted, n, sizeof(*sorted), by_id);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct fake_session *s = i && sorted[i] == sorted[i - 1] ? NULL

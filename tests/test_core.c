@@ -103,7 +103,8 @@ static struct snapshot snap(void)
 	struct snapshot s = { F->st.nsessions, F->st.naudit, NULL };
 	s.v = malloc((s.n + 1) * sizeof(*s.v));
 	cr_assert_not_null(s.v);
-	memcpy(s.v, F->st.sessions, s.n * sizeof(*s.v));
+	if (s.n)
+		memcpy(s.v, F->st.sessions, s.n * sizeof(*s.v));
 	return s;
 }
 
