@@ -25,8 +25,9 @@ TEST_E2E_ONLY := tests/e2e_only_sqlite.c tests/e2e_only_postgres.c
 TEST_E2E_SRC := $(filter-out tests/e2e.c $(TEST_E2E_ONLY),$(wildcard tests/e2e_*.c))
 TEST_HARNESS_OBJ := $(BUILD)/tests/e2e.o
 TEST_E2E_BIN := $(BUILD)/tests/e2e $(BUILD)/tests/e2e-sqlite $(BUILD)/tests/e2e-postgres
+TEST_FAKE_OBJ := $(BUILD)/tests/fake-backend.o
 TEST_OBJ := $(TEST_UNIT_SRC:%.c=$(BUILD)/%.o) $(TEST_E2E_SRC:%.c=$(BUILD)/%.o) \
-	$(TEST_E2E_ONLY:%.c=$(BUILD)/%.o) $(TEST_HARNESS_OBJ)
+	$(TEST_E2E_ONLY:%.c=$(BUILD)/%.o) $(TEST_HARNESS_OBJ) $(TEST_FAKE_OBJ)
 TEST_PROGRAMS := $(TEST_UNIT_BIN) $(TEST_E2E_BIN)
 
 $(BUILD)/tests/%.o: tests/%.c
@@ -35,6 +36,17 @@ $(BUILD)/tests/%.o: tests/%.c
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/libsessctl.a
 	$(CC) $(LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+
+# test_core runs the core over the fake in-memory backend.
+$(BUILD)/tests/test_core: $(BUILD)/tests/test_core.o $(TEST_FAKE_OBJ) $(BUILD)/libsessctl.a
+	$(CC) $(LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+
+# test_backends runs one case table against every backend of the table,
+# modules included: the whole core is linked in (a module calls back
+# into it), and libpq creates its PostgreSQL databases.
+$(BUILD)/tests/test_backends: $(BUILD)/tests/test_backends.o $(BUILD)/libsessctl.a | $(MODULES)
+	$(CC) $(LDFLAGS) $(EXE_LDFLAGS) -o $@ $< -Wl,--whole-archive $(BUILD)/libsessctl.a \
+		-Wl,--no-whole-archive $(TEST_LIBS) $(TEST_E2E_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/e2e: $(TEST_E2E_SRC:%.c=$(BUILD)/%.o) $(TEST_HARNESS_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(TEST_E2E_LIBS) $(LDLIBS)

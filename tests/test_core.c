@@ -1,0 +1,790 @@
+/* Unit tests of the core (src/change.c, src/actions.c, src/enforce.c,
+ * src/schema.c) over the fake in-memory backend (tests/fake-backend.c),
+ * without SQL: bounded retries and held changes, all-or-nothing logout,
+ * enforce's batches and stop flag, dry runs against real runs, the
+ * create preview, and the steps of a migration. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/actions.h"
+#include "../src/change.h"
+#include "../src/migrate.h"
+#include "fake-backend.h"
+
+#define NOW 1000000
+#define IDLE 1000 /* the idle timeout the enforce tests use */
+
+static struct fake_db *F;
+
+static void setup(void)
+{
+	F = fake_new();
+	fake_add_user(F, 1, "alice@example.com", "alice", "user");
+	fake_add_user(F, 2, "bob@example.com", "bob", "user");
+	fake_add_user(F, 3, "carol@example.com", "carol", "user");
+	fake_add_user(F, 4, "dave@example.com", "dave", "user");
+	fake_add_user(F, 9, "root@example.com", "root", "admin");
+}
+
+static void teardown(void)
+{
+	if (F)
+		cr_expect_str_empty(F->violation, "the core broke the backend contract: %s", F->violation);
+	fake_free(F);
+	F = NULL;
+}
+
+TestSuite(core, .init = setup, .fini = teardown);
+
+/* ---- what the core reported ---- */
+
+#define MAX_SEEN 4096
+
+struct seen {
+	size_t n;
+	enum sc_change_kind kind[MAX_SEEN];
+	int64_t id[MAX_SEEN];
+	struct fake_session row[MAX_SEEN];
+	bool in_tx[MAX_SEEN];    /* the fake was inside a transaction then */
+	int commits[MAX_SEEN];   /* transactions committed by then */
+	size_t audit[MAX_SEEN];  /* audit rows the current state held then */
+	int fail_at;             /* return -1 on this report (1-based; 0: never) */
+};
+
+static struct seen S;
+
+static int on_change(enum sc_change_kind kind, const struct sc_session *s, void *ctx)
+{
+	struct seen *v = ctx;
+	size_t i = v->n++;
+
+	cr_assert_lt(i, MAX_SEEN);
+	v->kind[i] = kind;
+	v->id[i] = s->id;
+	memset(&v->row[i], 0, sizeof(v->row[i]));
+	v->row[i].id = s->id;
+	v->row[i].user_id = s->user_id;
+	v->row[i].last_activity = s->last_activity;
+	v->row[i].last_activity_null = s->last_activity_null;
+	v->row[i].is_active = s->is_active;
+	snprintf(v->row[i].fp, FAKE_STR, "%s", s->device_fingerprint ? s->device_fingerprint : "(null)");
+	snprintf(v->row[i].name, FAKE_STR, "%s", s->device_name ? s->device_name : "(null)");
+	snprintf(v->row[i].ip, FAKE_STR, "%s", s->ip_address ? s->ip_address : "(null)");
+	v->in_tx[i] = F->in_tx;
+	v->commits[i] = F->commits;
+	v->audit[i] = F->st.naudit;
+	return v->fail_at && (int)v->n == v->fail_at ? -1 : 0;
+}
+
+static struct sc_action action(bool dry_run)
+{
+	memset(&S, 0, sizeof(S));
+	return (struct sc_action){ "cron", NULL, NOW, dry_run, on_change, &S };
+}
+
+static bool active(int64_t id)
+{
+	struct fake_session *s = fake_session(F, id);
+	cr_assert_not_null(s, "session %lld is gone", (long long)id);
+	return s->is_active;
+}
+
+/* A deep copy of the committed sessions, to compare a state with. */
+struct snapshot {
+	size_t n, naudit;
+	struct fake_session *v;
+};
+
+static struct snapshot snap(void)
+{
+	struct snapshot s = { F->st.nsessions, F->st.naudit, NULL };
+	s.v = malloc((s.n + 1) * sizeof(*s.v));
+	cr_assert_not_null(s.v);
+	if (s.n)
+		memcpy(s.v, F->st.sessions, s.n * sizeof(*s.v));
+	return s;
+}
+
+static void expect_unchanged(struct snapshot *s, const char *what)
+{
+	cr_expect_eq(F->st.nsessions, s->n, "%s: %zu sessions, was %zu", what, F->st.nsessions, s->n);
+	cr_expect_eq(F->st.naudit, s->naudit, "%s: %zu audit rows, was %zu", what, F->st.naudit,
+		     s->naudit);
+	if (F->st.nsessions == s->n)
+		cr_expect(memcmp(F->st.sessions, s->v, s->n * sizeof(*s->v)) == 0,
+			  "%s: sessions changed", what);
+	free(s->v);
+	s->v = NULL;
+}
+
+/* ---- sc_run_tx: retries, held changes ---- */
+
+Test(core, tempfail_is_retried_then_given_up_with_75)
+{
+	struct sc_error err = { 0 };
+	int64_t id = fake_add_session(F, 1, "a", NOW, true);
+	struct sc_action a = action(false);
+
+	fake_fail(F, FAKE_COMMIT, 1, -1, SC_TEMPFAIL);
+	cr_assert_neq(sc_logout_ids(&F->base, &id, 1, &a, &err), 0);
+	cr_expect_eq(err.status, SC_TEMPFAIL, "status %d: %s", err.status, err.msg);
+	cr_expect(strstr(err.msg, "gave up after") != NULL, "message: %s", err.msg);
+	cr_expect_eq(F->calls[FAKE_BEGIN], SC_TX_ATTEMPTS, "%d transactions, expected %d",
+		     F->calls[FAKE_BEGIN], SC_TX_ATTEMPTS);
+	cr_expect_eq(S.n, 0, "%zu changes reported for a transaction that never committed", S.n);
+	cr_expect(active(id), "the session was closed although nothing committed");
+	cr_expect_eq(F->st.naudit, 0);
+}
+
+Test(core, tempfail_retry_reports_each_change_once_after_the_commit)
+{
+	struct sc_error err = { 0 };
+	int64_t ids[2] = { fake_add_session(F, 1, "a", NOW, true), fake_add_session(F, 1, "b", NOW, false) };
+	struct sc_action a = action(false);
+
+	fake_fail(F, FAKE_COMMIT, 1, 2, SC_TEMPFAIL); /* the first two commits: busy */
+	cr_assert_eq(sc_logout_ids(&F->base, ids, 2, &a, &err), 0, "%s", err.msg);
+	cr_expect_eq(F->calls[FAKE_BEGIN], 3);
+	cr_assert_eq(S.n, 2, "%zu changes reported, expected 2 (once each)", S.n);
+	for (size_t i = 0; i < S.n; i++) {
+		cr_expect(!S.in_tx[i], "change %zu reported inside the transaction", i);
+		cr_expect_eq(S.commits[i], 1, "change %zu reported before the commit", i);
+	}
+	cr_expect(S.kind[0] == SC_CHANGE_ALREADY_CLOSED && S.id[0] == ids[1] &&
+		  S.kind[1] == SC_CHANGE_CLOSED && S.id[1] == ids[0],
+		  "reported %s %lld, %s %lld", sc_change_name(S.kind[0]), (long long)S.id[0],
+		  sc_change_name(S.kind[1]), (long long)S.id[1]);
+	cr_expect(!active(ids[0]));
+	cr_expect_eq(fake_audit_count(F, "logout", ids[0]), 1);
+	cr_expect_eq(F->st.naudit, 1, "audit rows of failed attempts were kept");
+}
+
+Test(core, tempfail_at_begin_or_in_the_body_is_retried)
+{
+	struct sc_error err = { 0 };
+	int64_t id = fake_add_session(F, 1, "a", NOW, true);
+	struct sc_action a = action(false);
+
+	fake_fail(F, FAKE_BEGIN, 1, 1, SC_TEMPFAIL);  /* busy */
+	fake_fail(F, FAKE_CLOSE, 1, 1, SC_TEMPFAIL);  /* deadlock in the body */
+	cr_assert_eq(sc_logout_ids(&F->base, &id, 1, &a, &err), 0, "%s", err.msg);
+	cr_expect_eq(F->calls[FAKE_BEGIN], 3);
+	cr_expect_eq(F->rollbacks, 1, "the failed body was not rolled back");
+	cr_expect_eq(S.n, 1);
+	cr_expect(!active(id));
+	cr_expect_eq(fake_audit_count(F, "logout", id), 1);
+}
+
+Test(core, other_failures_are_not_retried_and_roll_back)
+{
+	struct sc_error err = { 0 };
+	int64_t id = fake_add_session(F, 1, "a", NOW, true);
+	struct sc_action a = action(false);
+
+	fake_fail(F, FAKE_CLOSE, 1, -1, SC_UNAVAILABLE);
+	cr_assert_neq(sc_logout_ids(&F->base, &id, 1, &a, &err), 0);
+	cr_expect_eq(err.status, SC_UNAVAILABLE);
+	cr_expect_eq(F->calls[FAKE_BEGIN], 1, "a non-transient failure was retried");
+	cr_expect_eq(F->rollbacks, 1);
+	cr_expect_eq(F->commits, 0);
+	cr_expect_eq(S.n, 0);
+	cr_expect(active(id));
+}
+
+Test(core, a_failing_report_stops_reporting_after_the_commit)
+{
+	struct sc_error err = { 0 };
+	int64_t ids[2] = { fake_add_session(F, 1, "a", NOW, true), fake_add_session(F, 1, "b", NOW, true) };
+	struct sc_action a = action(false);
+
+	S.fail_at = 1; /* the output fails (a closed pipe) */
+	cr_expect_neq(sc_logout_ids(&F->base, ids, 2, &a, &err), 0);
+	cr_expect_eq(S.n, 1, "reporting went on after the callback failed");
+	cr_expect_eq(F->commits, 1);
+	cr_expect(!active(ids[0]) && !active(ids[1]), "the committed change is the database's");
+}
+
+/* ---- dry runs ---- */
+
+Test(core, logout_dry_run_reports_and_changes_nothing)
+{
+	struct sc_error err = { 0 };
+	int64_t id = fake_add_session(F, 1, "a", NOW, true);
+	struct sc_action a = action(true);
+	struct snapshot before = snap();
+
+	cr_assert_eq(sc_logout_ids(&F->base, &id, 1, &a, &err), 0, "%s", err.msg);
+	cr_assert_eq(S.n, 1);
+	cr_expect(S.kind[0] == SC_CHANGE_CLOSED && S.id[0] == id);
+	cr_expect(!S.row[0].is_active, "the row reported is not the row as changed");
+	cr_expect_eq(S.audit[0], 0, "a dry run wrote audit rows (even rolled back)");
+	cr_expect_eq(F->commits, 0, "a dry run committed");
+	cr_expect_eq(F->rollbacks, 1);
+	expect_unchanged(&before, "after a dry run");
+}
+
+Test(core, dry_run_is_not_retried)
+{
+	struct sc_error err = { 0 };
+	int64_t id = fake_add_session(F, 1, "a", NOW, true);
+	struct sc_action a = action(true);
+
+	fake_fail(F, FAKE_CLOSE, 1, -1, SC_TEMPFAIL);
+	cr_expect_neq(sc_logout_ids(&F->base, &id, 1, &a, &err), 0);
+	cr_expect_eq(err.status, SC_TEMPFAIL);
+	cr_expect_eq(F->calls[FAKE_BEGIN], 1);
+}
+
+/* ---- logout ---- */
+
+Test(core, logout_is_all_or_nothing_on_a_missing_id)
+{
+	struct sc_error err = { 0 };
+	int64_t a1 = fake_add_session(F, 1, "a", NOW, true);
+	int64_t a2 = fake_add_session(F, 2, "b", NOW, true);
+	int64_t ids[3] = { a1, 99, a2 };
+	struct sc_action a = action(false);
+
+	cr_assert_neq(sc_logout_ids(&F->base, ids, 3, &a, &err), 0);
+	cr_expect_eq(err.status, SC_NOINPUT, "status %d: %s", err.status, err.msg);
+	cr_expect(strstr(err.msg, "99") != NULL, "the message does not name the id: %s", err.msg);
+	cr_expect(active(a1) && active(a2), "a session was closed although one id does not exist");
+	cr_expect_eq(F->calls[FAKE_CLOSE], 0);
+	cr_expect_eq(F->commits, 0);
+	cr_expect_eq(S.n, 0);
+	cr_expect_eq(F->st.naudit, 0);
+}
+
+Test(core, actor_who_is_a_non_admin_user_is_refused)
+{
+	struct sc_error err = { 0 };
+	int64_t id = fake_add_session(F, 1, "a", NOW, true);
+	struct sc_action a = action(false);
+
+	a.actor = "bob";
+	cr_assert_neq(sc_logout_ids(&F->base, &id, 1, &a, &err), 0);
+	cr_expect_eq(err.status, SC_NOPERM);
+	cr_expect(active(id));
+	a.actor = "root";
+	cr_expect_eq(sc_logout_ids(&F->base, &id, 1, &a, &(struct sc_error){ 0 }), 0);
+	cr_expect(!active(id));
+}
+
+/* ---- enforce ---- */
+
+/* Adds n sessions for users 1-4: every third fresh, the others idle;
+ * returns the idle ones (expire's candidates) in ids, count in *nidle. */
+static void idle_fixture(int n, int64_t *ids, size_t *nidle)
+{
+	*nidle = 0;
+	for (int i = 0; i < n; i++) {
+		char fp[16];
+		bool idle = i % 3 != 0;
+		snprintf(fp, sizeof(fp), "d%d", i);
+		int64_t id = fake_add_session(F, 1 + i % 4, fp, idle ? NOW - IDLE - 1 - i : NOW - 5, true);
+		if (idle)
+			ids[(*nidle)++] = id;
+	}
+}
+
+/* Each id of want closed exactly once by the FAKE_CLOSE calls, in
+ * ascending order across calls, at most per_call at a time, each call in
+ * a transaction of its own; returns the number of calls. */
+static size_t expect_batches(const int64_t *want, size_t nwant, size_t per_call)
+{
+	const struct fake_call *calls[1024];
+	size_t ncalls = fake_calls_of(F, FAKE_CLOSE, calls, 1024);
+	size_t k = 0;
+	int64_t last = INT64_MIN;
+	int prev_tx = -1;
+
+	cr_assert_leq(ncalls, 1024);
+	for (size_t c = 0; c < ncalls; c++) {
+		cr_expect_leq(calls[c]->n, per_call, "batch %zu has %zu ids, batch size %zu", c,
+			      calls[c]->n, per_call);
+		cr_expect_neq(calls[c]->tx, prev_tx, "batches %zu and %zu share a transaction", c - 1, c);
+		prev_tx = calls[c]->tx;
+		for (size_t i = 0; i < calls[c]->n; i++) {
+			int64_t id = calls[c]->ids[i];
+			cr_expect_gt(id, last, "id %lld after %lld: not an ascending walk", (long long)id,
+				     (long long)last);
+			last = id;
+			cr_assert_lt(k, nwant, "more ids closed than candidates (id %lld)", (long long)id);
+			cr_expect_eq(id, want[k], "id %lld closed, expected %lld", (long long)id,
+				     (long long)want[k]);
+			k++;
+		}
+	}
+	cr_expect_eq(k, nwant, "%zu of %zu candidates closed", k, nwant);
+	return ncalls;
+}
+
+Test(core, enforce_walks_ids_in_batches_closing_each_candidate_once)
+{
+	struct sc_error err = { 0 };
+	int64_t idle[64];
+	size_t nidle;
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = IDLE, .batch_size = 4 };
+
+	a.cb = NULL; /* as the command line does outside a dry run */
+	idle_fixture(40, idle, &nidle);
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	cr_expect_eq(r.expired, (int64_t)nidle, "expired %lld, expected %zu", (long long)r.expired, nidle);
+	size_t ncalls = expect_batches(idle, nidle, 4);
+	cr_expect_eq(r.batches, (int64_t)ncalls);
+	cr_expect_eq(ncalls, (nidle + 3) / 4, "%zu batches for %zu rows of 4", ncalls, nidle);
+	const struct fake_call *cand[64];
+	size_t ncand = fake_calls_of(F, FAKE_CANDIDATES, cand, 64);
+	cr_assert_leq(ncand, 64);
+	/* Each batch starts after the last id of the one before. */
+	const struct fake_call *closes[64];
+	size_t nclose = fake_calls_of(F, FAKE_CLOSE, closes, 64);
+	cr_assert_eq(ncand, nclose + 1, "%zu candidate reads for %zu batches", ncand, nclose);
+	for (size_t i = 0; i < ncand; i++) {
+		cr_expect_eq(cand[i]->arg, 4, "candidates asked for %lld rows, batch size 4",
+			     (long long)cand[i]->arg);
+		int64_t want = i ? closes[i - 1]->ids[closes[i - 1]->n - 1] : INT64_MIN;
+		cr_expect_eq(cand[i]->after, want, "batch %zu read after %lld, expected after %lld", i,
+			     (long long)cand[i]->after, (long long)want);
+	}
+	for (size_t i = 0; i < nidle; i++) {
+		cr_expect(!active(idle[i]));
+		cr_expect_eq(fake_audit_count(F, "expire", idle[i]), 1, "session %lld", (long long)idle[i]);
+	}
+	cr_expect_eq(F->st.naudit, nidle);
+	for (size_t i = 0; i < F->st.nsessions; i++)
+		if (F->st.sessions[i].last_activity >= NOW - IDLE)
+			cr_expect(F->st.sessions[i].is_active, "fresh session %lld closed",
+				  (long long)F->st.sessions[i].id);
+}
+
+/* The application refreshes a candidate between its pick and its close:
+ * the core passes the cutoff down, so it is left open. */
+static void refresh_first(struct fake_db *f, enum fake_op op, void *ctx)
+{
+	int64_t *id = ctx;
+	if (op == FAKE_CLOSE && f->calls[FAKE_CLOSE] == 1)
+		fake_session(f, *id)->last_activity = NOW;
+}
+
+Test(core, enforce_leaves_a_session_refreshed_since_it_was_picked)
+{
+	struct sc_error err = { 0 };
+	int64_t idle[64];
+	size_t nidle;
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = IDLE, .batch_size = 100 };
+
+	idle_fixture(9, idle, &nidle);
+	F->hook = refresh_first;
+	F->hook_ctx = &idle[0];
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	cr_expect(active(idle[0]), "a session refreshed after it was picked was expired");
+	cr_expect_eq(r.expired, (int64_t)nidle - 1);
+}
+
+Test(core, enforce_device_limit_locks_users_and_keeps_the_most_recent)
+{
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	struct sc_enforce_opts o = { .limit = true, .max_sessions = 2, .batch_size = 2 };
+	int64_t ids[4][5];
+
+	for (int u = 0; u < 4; u++)
+		for (int i = 0; i < 5; i++) {
+			char fp[16];
+			snprintf(fp, sizeof(fp), "u%dd%d", u, i);
+			/* the most recent: i == 1 and i == 3 */
+			ids[u][i] = fake_add_session(F, u + 1, fp, NOW - (i % 2 ? 10 : 100) - i, true);
+		}
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	cr_expect_eq(r.over_limit, 12);
+	for (int u = 0; u < 4; u++)
+		for (int i = 0; i < 5; i++)
+			cr_expect_eq(active(ids[u][i]), i % 2 == 1, "user %d session %d", u + 1, i);
+	cr_expect_eq(fake_audit_count(F, "over-limit", -1), 12);
+	/* Users in batches of two, each locked before its sessions are read. */
+	const struct fake_call *lk[16], *oc[16], *ul[16];
+	size_t nlk = fake_calls_of(F, FAKE_LOCK_USERS, lk, 16);
+	size_t noc = fake_calls_of(F, FAKE_OVER_LIMIT_CANDIDATES, oc, 16);
+	size_t nul = fake_calls_of(F, FAKE_USERS_OVER_LIMIT, ul, 16);
+	cr_assert_eq(nlk, 2, "%zu lock_users calls", nlk);
+	cr_assert_eq(noc, 2);
+	cr_assert_eq(nul, 3, "%zu users_over_limit calls for 4 users in batches of 2", nul);
+	for (size_t i = 0; i < nul; i++) {
+		cr_expect_eq(ul[i]->arg, 2);
+		cr_expect_eq(ul[i]->after, i ? (int64_t)(2 * i) : INT64_MIN, "batch %zu after %lld", i,
+			     (long long)ul[i]->after);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		cr_expect_eq(lk[i]->n, 2);
+		cr_expect(lk[i]->ids[0] == (int64_t)(2 * i + 1) && lk[i]->ids[1] == (int64_t)(2 * i + 2),
+			  "batch %zu locked users %lld, %lld", i, (long long)lk[i]->ids[0],
+			  (long long)lk[i]->ids[1]);
+		cr_expect_eq(lk[i]->tx, oc[i]->tx, "lock and read in different transactions");
+		cr_expect_lt(lk[i], oc[i], "sessions read before the users were locked");
+	}
+}
+
+Test(core, enforce_works_without_the_optional_slots)
+{
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	struct sc_enforce_opts o = { .limit = true, .max_sessions = 1, .batch_size = 10 };
+
+	F->base.backend = &fake_backend_no_lock;
+	fake_add_session(F, 1, "a", NOW - 10, true);
+	int64_t old = fake_add_session(F, 1, "b", NOW - 20, true);
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	cr_expect_eq(r.over_limit, 1);
+	cr_expect(!active(old));
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void stop_in_second_batch(struct fake_db *f, enum fake_op op, void *ctx)
+{
+	(void)ctx;
+	if (op == FAKE_CLOSE && f->calls[FAKE_CLOSE] == 2)
+		stop_flag = 1; /* SIGINT arrives during batch 2 */
+}
+
+Test(core, enforce_stop_flag_finishes_the_current_batch_then_stops)
+{
+	struct sc_error err = { 0 };
+	int64_t idle[64];
+	size_t nidle;
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = IDLE, .limit = true,
+				     .max_sessions = 1, .purge = true, .purge_after = 1,
+				     .batch_size = 3, .stop = &stop_flag };
+
+	idle_fixture(30, idle, &nidle);
+	stop_flag = 0;
+	F->hook = stop_in_second_batch;
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	cr_expect(r.interrupted);
+	cr_expect_eq(r.expired, 6, "expired %lld: batch 2 not finished, or more run", (long long)r.expired);
+	cr_expect_eq(r.batches, 2);
+	cr_expect_eq(F->calls[FAKE_CLOSE], 2);
+	cr_expect_eq(F->calls[FAKE_USERS_OVER_LIMIT], 0, "the device limit ran after the stop");
+	cr_expect_eq(F->calls[FAKE_PURGE], 0, "purge ran after the stop");
+	for (size_t i = 0; i < nidle; i++)
+		cr_expect_eq(active(idle[i]), i >= 6, "session %lld", (long long)idle[i]);
+	cr_expect_eq(F->st.naudit, 6);
+}
+
+Test(core, enforce_adaptive_batches_start_small_and_grow_when_fast)
+{
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = IDLE };
+
+	a.cb = NULL;
+	for (int i = 0; i < 3500; i++)
+		fake_add_session(F, 1 + i % 4, "x", NOW - IDLE - 10, true);
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	cr_expect_eq(r.expired, 3500);
+	const struct fake_call *cand[8];
+	size_t n = fake_calls_of(F, FAKE_CANDIDATES, cand, 8);
+	cr_assert_geq(n, 3);
+	cr_expect_eq(cand[0]->arg, SC_BATCH_MIN);
+	/* The fake answers in well under SC_BATCH_FAST_MS: the batch doubles. */
+	cr_expect_eq(cand[1]->arg, 2 * SC_BATCH_MIN, "second batch of %lld", (long long)cand[1]->arg);
+}
+
+Test(core, enforce_retries_a_busy_batch_without_closing_twice)
+{
+	struct sc_error err = { 0 };
+	int64_t idle[64];
+	size_t nidle;
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = IDLE, .batch_size = 4 };
+
+	a.cb = NULL;
+	idle_fixture(24, idle, &nidle);
+	fake_fail(F, FAKE_COMMIT, 2, 1, SC_TEMPFAIL);
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	cr_expect_eq(r.expired, (int64_t)nidle);
+	for (size_t i = 0; i < nidle; i++)
+		cr_expect_eq(fake_audit_count(F, "expire", idle[i]), 1, "session %lld", (long long)idle[i]);
+	cr_expect_eq(F->st.naudit, nidle);
+}
+
+/* The three steps interact (expire closes, the limit counts what is left,
+ * purge deletes what is closed): a dry run must report exactly what the
+ * real run then does. */
+static void mixed_fixture(void)
+{
+	for (int u = 1; u <= 4; u++)
+		for (int i = 0; i < 6; i++) {
+			char fp[16];
+			snprintf(fp, sizeof(fp), "m%d", i);
+			int64_t la = i == 0 ? NOW - 9000 - u      /* idle, purged after expire */
+				: i == 1 ? NOW - IDLE - 50 - u    /* idle */
+				: NOW - 10 * i - u;               /* fresh */
+			fake_add_session(F, u, fp, la, !(i == 5 && u % 2));
+		}
+	fake_add_session(F, 2, "old-closed", NOW - 20000, false);
+}
+
+Test(core, enforce_dry_run_reports_exactly_what_the_real_run_does)
+{
+	struct sc_error err = { 0 };
+	struct sc_enforce_result dry, real;
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = IDLE, .limit = true,
+				     .max_sessions = 2, .purge = true, .purge_after = 5000,
+				     .batch_size = 3 };
+	struct sc_action a = action(true);
+
+	mixed_fixture();
+	struct snapshot before = snap();
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &dry, &err), 0, "%s", err.msg);
+	expect_unchanged(&before, "after enforce --dry-run");
+	cr_expect_eq(F->calls[FAKE_BEGIN], 1, "a dry run used %d transactions", F->calls[FAKE_BEGIN]);
+	cr_expect_eq(F->commits, 0);
+	cr_expect_eq((int64_t)S.n, dry.expired + dry.over_limit + dry.purged,
+		     "%zu changes reported, counts say %lld", S.n,
+		     (long long)(dry.expired + dry.over_limit + dry.purged));
+	cr_expect(dry.expired > 0 && dry.over_limit > 0 && dry.purged > 0,
+		  "the fixture must exercise every step: %lld %lld %lld", (long long)dry.expired,
+		  (long long)dry.over_limit, (long long)dry.purged);
+
+	struct seen d = S;
+	a = action(false);
+	a.cb = NULL;
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &real, &err), 0, "%s", err.msg);
+	cr_expect_eq(real.expired, dry.expired);
+	cr_expect_eq(real.over_limit, dry.over_limit);
+	cr_expect_eq(real.purged, dry.purged);
+	cr_expect_eq(F->st.naudit, d.n, "%zu audit rows, the dry run reported %zu", F->st.naudit, d.n);
+	for (size_t i = 0; i < d.n; i++) {
+		const char *what = d.kind[i] == SC_CHANGE_EXPIRED ? "expire"
+			: d.kind[i] == SC_CHANGE_OVER_LIMIT ? "over-limit" : "purge";
+		cr_expect(d.kind[i] == SC_CHANGE_EXPIRED || d.kind[i] == SC_CHANGE_OVER_LIMIT ||
+			  d.kind[i] == SC_CHANGE_PURGED, "kind %s", sc_change_name(d.kind[i]));
+		cr_expect_eq(fake_audit_count(F, what, d.id[i]), 1,
+			     "dry run said %s %lld; the real run did not", what, (long long)d.id[i]);
+		if (d.kind[i] == SC_CHANGE_PURGED)
+			cr_expect_null(fake_session(F, d.id[i]));
+	}
+}
+
+/* ---- create ---- */
+
+static void three_devices(int64_t *ids)
+{
+	ids[0] = fake_add_session(F, 1, "a", NOW - 300, true);
+	ids[1] = fake_add_session(F, 1, "b", NOW - 200, true);
+	ids[2] = fake_add_session(F, 1, "c", NOW - 100, true);
+	fake_session(F, ids[1])->name_null = false;
+	snprintf(fake_session(F, ids[1])->name, FAKE_STR, "Laptop");
+}
+
+Test(core, create_preview_matches_the_real_create)
+{
+	struct sc_error err = { 0 };
+	int64_t ids[3];
+	struct sc_userref ref = { SC_USER_BY_NAME, -1, "alice" };
+	struct sc_new_session ns = { 0, "d", "Phone", "mobile", "Firefox", "10.0.0.1" };
+	struct sc_action a = action(true);
+
+	three_devices(ids);
+	struct snapshot before = snap();
+	cr_assert_eq(sc_create(&F->base, &ref, &ns, 3, &a, &err), 0, "%s", err.msg);
+	expect_unchanged(&before, "after create --dry-run");
+	cr_expect_eq(F->calls[FAKE_UPSERT], 0, "a dry run called upsert_session");
+	struct seen d = S;
+	cr_assert_eq(d.n, 2, "%zu changes previewed", d.n);
+	cr_expect(d.kind[0] == SC_CHANGE_CREATED && d.id[0] == 0);
+	cr_expect(d.kind[1] == SC_CHANGE_OVER_LIMIT && d.id[1] == ids[0], "preview closes %lld",
+		  (long long)d.id[1]);
+
+	a = action(false);
+	cr_assert_eq(sc_create(&F->base, &ref, &ns, 3, &a, &err), 0, "%s", err.msg);
+	cr_assert_eq(S.n, 2);
+	cr_expect(S.kind[0] == SC_CHANGE_CREATED && S.id[0] > ids[2]);
+	cr_expect(S.kind[1] == SC_CHANGE_OVER_LIMIT && S.id[1] == ids[0]);
+	cr_expect(!active(ids[0]) && active(ids[1]) && active(ids[2]) && active(S.id[0]));
+	d.row[0].id = S.row[0].id;
+	cr_expect(memcmp(&d.row[0], &S.row[0], sizeof(d.row[0])) == 0,
+		  "preview %s/%s/%s la %lld, created %s/%s/%s la %lld", d.row[0].fp, d.row[0].name,
+		  d.row[0].ip, (long long)d.row[0].last_activity, S.row[0].fp, S.row[0].name,
+		  S.row[0].ip, (long long)S.row[0].last_activity);
+	cr_expect_eq(F->calls[FAKE_LOCK_USERS], 1);
+	cr_expect_eq(fake_audit_count(F, "create", S.id[0]), 1);
+	cr_expect_eq(fake_audit_count(F, "over-limit", ids[0]), 1);
+}
+
+Test(core, refresh_preview_matches_the_real_refresh)
+{
+	struct sc_error err = { 0 };
+	int64_t ids[3];
+	struct sc_userref ref = { SC_USER_BY_ID, 1, "1" };
+	struct sc_new_session ns = { 0, "b", NULL, NULL, NULL, "10.0.0.2" };
+	struct sc_action a = action(true);
+
+	three_devices(ids);
+	cr_assert_eq(sc_create(&F->base, &ref, &ns, 3, &a, &err), 0, "%s", err.msg);
+	struct seen d = S;
+	cr_assert_eq(d.n, 1);
+	cr_expect(d.kind[0] == SC_CHANGE_REFRESHED && d.id[0] == ids[1]);
+	cr_expect_eq(fake_session(F, ids[1])->last_activity, NOW - 200, "a dry run refreshed");
+
+	a = action(false);
+	cr_assert_eq(sc_create(&F->base, &ref, &ns, 3, &a, &err), 0, "%s", err.msg);
+	cr_assert_eq(S.n, 1);
+	cr_expect(S.kind[0] == SC_CHANGE_REFRESHED);
+	cr_expect(memcmp(&d.row[0], &S.row[0], sizeof(d.row[0])) == 0,
+		  "preview %s/%s la %lld, refreshed %s/%s la %lld", d.row[0].name, d.row[0].ip,
+		  (long long)d.row[0].last_activity, S.row[0].name, S.row[0].ip,
+		  (long long)S.row[0].last_activity);
+	cr_expect_str_eq(S.row[0].name, "Laptop", "the device name was not kept");
+}
+
+Test(core, create_for_an_unknown_user_changes_nothing)
+{
+	struct sc_error err = { 0 };
+	struct sc_userref ref = { SC_USER_BY_EMAIL, -1, "nobody@example.com" };
+	struct sc_new_session ns = { 0, "d", NULL, NULL, NULL, NULL };
+	struct sc_action a = action(false);
+
+	cr_assert_neq(sc_create(&F->base, &ref, &ns, 3, &a, &err), 0);
+	cr_expect_eq(err.status, SC_NOUSER);
+	cr_expect_eq(F->st.nsessions, 0);
+	cr_expect_eq(F->calls[FAKE_UPSERT], 0);
+}
+
+/* ---- migrations (schema.c) ---- */
+
+static int napplied_cb;
+static int applied_order[16];
+
+static void on_migrated(const struct sc_migration *m, void *ctx)
+{
+	(void)ctx;
+	if (napplied_cb < 16)
+		applied_order[napplied_cb] = m->version;
+	napplied_cb++;
+}
+
+static void empty_db(const struct sc_backend *be)
+{
+	fake_free(F);
+	F = fake_new_empty();
+	F->base.backend = be;
+	F->base.mode = SC_OPEN_MIGRATE;
+	napplied_cb = 0;
+}
+
+Test(core, migrate_applies_each_step_under_the_lock)
+{
+	struct sc_error err = { 0 };
+	int n;
+
+	empty_db(&fake_backend);
+	cr_assert_eq(sc_migrate_run(&F->base, NOW, on_migrated, NULL, &n, &err), 0, "%s", err.msg);
+	cr_expect_eq(n, SC_SCHEMA_VERSION);
+	cr_assert_eq(napplied_cb, SC_SCHEMA_VERSION);
+	for (int v = 1; v <= SC_SCHEMA_VERSION; v++) {
+		cr_expect_eq(applied_order[v - 1], v);
+		cr_expect_eq(F->st.scripts_run[v], 1, "migration %d ran %d times", v, F->st.scripts_run[v]);
+	}
+	cr_expect_eq(F->st.nversions, SC_SCHEMA_VERSION);
+	cr_expect_eq(F->calls[FAKE_MIGRATE_LOCK], SC_SCHEMA_VERSION);
+	/* In every SC_TX_MIGRATE transaction the lock comes first. */
+	int migrate_txs = 0;
+	for (size_t i = 0; i < F->nlog; i++) {
+		if (F->log[i].op != FAKE_BEGIN || F->log[i].arg != SC_TX_MIGRATE)
+			continue;
+		migrate_txs++;
+		cr_assert_lt(i + 1, F->nlog);
+		cr_expect_eq(F->log[i + 1].op, FAKE_MIGRATE_LOCK,
+			     "a migration transaction did something before taking the lock");
+	}
+	cr_expect_eq(migrate_txs, SC_SCHEMA_VERSION);
+
+	/* Again: nothing to do, no migration transaction. */
+	int begins = F->calls[FAKE_BEGIN];
+	cr_assert_eq(sc_migrate_run(&F->base, NOW, on_migrated, NULL, &n, &err), 0, "%s", err.msg);
+	cr_expect_eq(n, 0);
+	cr_expect_eq(F->calls[FAKE_BEGIN], begins + 1, "an up-to-date schema was migrated again");
+}
+
+Test(core, migrate_works_without_a_lock_slot)
+{
+	struct sc_error err = { 0 };
+	int n;
+
+	empty_db(&fake_backend_no_lock);
+	cr_assert_eq(sc_migrate_run(&F->base, NOW, NULL, NULL, &n, &err), 0, "%s", err.msg);
+	cr_expect_eq(n, SC_SCHEMA_VERSION);
+	cr_expect_eq(F->calls[FAKE_MIGRATE_LOCK], 0);
+}
+
+Test(core, migrate_refuses_a_newer_schema)
+{
+	struct sc_error err = { 0 };
+	int n;
+
+	fake_apply_version(&F->st, SC_SCHEMA_VERSION + 1);
+	cr_assert_neq(sc_migrate_run(&F->base, NOW, NULL, NULL, &n, &err), 0);
+	cr_expect_eq(err.status, SC_CONFIG);
+	cr_expect_eq(F->calls[FAKE_EXEC_SCRIPT], 0);
+	cr_expect_eq(n, 0);
+}
+
+/* Another process migrates while we wait for the lock. */
+static void other_migrator(struct fake_db *f, enum fake_op op, void *ctx)
+{
+	int upto = *(int *)ctx;
+	if (op != FAKE_MIGRATE_LOCK || f->calls[FAKE_MIGRATE_LOCK] != 1)
+		return;
+	for (int v = 1; v <= upto; v++) {
+		fake_apply_version(&f->snap, v); /* committed before our lock was granted */
+		fake_apply_version(&f->st, v);
+	}
+}
+
+Test(core, migrate_skips_a_step_another_process_applied_meanwhile)
+{
+	struct sc_error err = { 0 };
+	int n, upto = 1;
+
+	empty_db(&fake_backend);
+	F->hook = other_migrator;
+	F->hook_ctx = &upto;
+	cr_assert_eq(sc_migrate_run(&F->base, NOW, on_migrated, NULL, &n, &err), 0, "%s", err.msg);
+	cr_expect_eq(n, SC_SCHEMA_VERSION - 1);
+	cr_expect_eq(napplied_cb, SC_SCHEMA_VERSION - 1);
+	if (napplied_cb > 0)
+		cr_expect_eq(applied_order[0], 2, "reported migration %d as ours", applied_order[0]);
+	cr_expect_eq(F->st.scripts_run[1], 1, "migration 1 ran twice");
+	cr_expect_eq(F->st.nversions, SC_SCHEMA_VERSION, "a version was recorded twice");
+}
+
+Test(core, migrate_refuses_a_newer_schema_that_appears_under_the_lock)
+{
+	struct sc_error err = { 0 };
+	int n, upto = SC_SCHEMA_VERSION + 1;
+
+	empty_db(&fake_backend);
+	F->hook = other_migrator;
+	F->hook_ctx = &upto;
+	cr_assert_neq(sc_migrate_run(&F->base, NOW, NULL, NULL, &n, &err), 0);
+	cr_expect_eq(err.status, SC_CONFIG);
+	cr_expect_eq(n, 0);
+	for (int v = 1; v <= SC_SCHEMA_VERSION; v++)
+		cr_expect_eq(F->st.scripts_run[v], 1, "we ran migration %d over a newer schema", v);
+}
