@@ -74,6 +74,7 @@ $(BUILD)/sessctl: $(SRC_OBJ) $(CLI_OBJ) | $(MODULES)
 	$(CC) $(LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libsessctl.a: $(SRC_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 # A module: position-independent, only its entry point visible, linked

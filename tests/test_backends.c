@@ -739,7 +739,7 @@ static void case_close_sessions(void)
 {
 	struct rows r = { 0 };
 	const int64_t ids[] = { 1, 5, 6, 999 };
-	struct sc_change ch = { "logout", "ops", "compromised", T + 5, true, false, 0 };
+	struct sc_change ch = { "logout", "ops", "compromised", T + 5, true, false, 0, NULL, 0 };
 
 	begin(SC_TX_WRITE);
 	/* 5 is closed already, 999 does not exist: skipped */
@@ -781,7 +781,7 @@ static void case_close_rechecks_idle_before(void)
 	/* 2: idle since T-300 (exactly idle_before: not before it); 4: since
 	 * T-100; 3: NULL; 10: T-200000 */
 	const int64_t ids[] = { 2, 3, 4, 10 };
-	struct sc_change ch = { "expire", "cron", NULL, T, true, true, T - 300 };
+	struct sc_change ch = { "expire", "cron", NULL, T, true, true, T - 300, NULL, 0 };
 
 	begin(SC_TX_WRITE);
 	cr_expect_eq(D.be->close_sessions(D.db, ids, 4, &ch, on_row, &r, &D.err), 1, "%s", D.err.msg);
@@ -801,7 +801,7 @@ static void case_purge_sessions(void)
 {
 	struct rows r = { 0 };
 	const int64_t ids[] = { 5, 6, 7, 999 };
-	struct sc_change ch = { "purge", "cron", NULL, T + 7, true, false, 0 };
+	struct sc_change ch = { "purge", "cron", NULL, T + 7, true, false, 0, NULL, 0 };
 
 	begin(SC_TX_WRITE);
 	/* 6 is active: never deleted */
@@ -827,7 +827,7 @@ static void case_upsert_session(void)
 {
 	struct rows r = { 0 };
 	bool created = false;
-	struct sc_change ch = { "create", "ops", NULL, T + 60, true, false, 0 };
+	struct sc_change ch = { "create", "ops", NULL, T + 60, true, false, 0, NULL, 0 };
 	struct sc_new_session ns = { 3, "new-device", "Desk", "desktop", "Firefox", "198.51.100.7" };
 	int64_t n;
 
@@ -890,17 +890,17 @@ static void case_upsert_session(void)
 /* Audit rows with distinct times, then every filter of history. */
 static void case_history(void)
 {
-	struct sc_change ch = { "logout", "ops", "r1", T + 10, true, false, 0 };
+	struct sc_change ch = { "logout", "ops", "r1", T + 10, true, false, 0, NULL, 0 };
 	struct audit_rows a;
 
 	begin(SC_TX_WRITE);
 	cr_assert_eq(D.be->close_sessions(D.db, (const int64_t[]){ 6 }, 1, &ch, NULL, NULL, &D.err), 1);
 	commit();
-	ch = (struct sc_change){ "purge", "cron", NULL, T + 30, true, false, 0 };
+	ch = (struct sc_change){ "purge", "cron", NULL, T + 30, true, false, 0, NULL, 0 };
 	begin(SC_TX_WRITE);
 	cr_assert_eq(D.be->purge_sessions(D.db, (const int64_t[]){ 7 }, 1, &ch, NULL, NULL, &D.err), 1);
 	commit();
-	ch = (struct sc_change){ "logout", "ops", NULL, T + 20, true, false, 0 }; /* an earlier time */
+	ch = (struct sc_change){ "logout", "ops", NULL, T + 20, true, false, 0, NULL, 0 }; /* an earlier time */
 	begin(SC_TX_WRITE);
 	cr_assert_eq(D.be->close_sessions(D.db, (const int64_t[]){ 1, 2 }, 2, &ch, NULL, NULL, &D.err), 2);
 	commit();
@@ -933,7 +933,7 @@ static void case_history(void)
 
 static void case_transactions(void)
 {
-	struct sc_change ch = { "logout", "ops", NULL, T, true, false, 0 };
+	struct sc_change ch = { "logout", "ops", NULL, T, true, false, 0, NULL, 0 };
 
 	/* A rolled-back change leaves nothing, audit rows included. */
 	begin(SC_TX_WRITE);
