@@ -89,7 +89,7 @@ check_sanitizer_logs() {
 # run_suite NAME PROGRAM [ENV=VALUE...]: runs one Criterion program and
 # adds its counts to the totals.
 run_suite() {
-	local name=$1 prog=$2 log san line tested passing failing crashing rc
+	local name=$1 prog=$2 log san line tested passing failing crashing rc start=$SECONDS
 	shift 2
 	log=$work/${name//\//-}.log
 	san=$work/san-${name//\//-}
@@ -107,6 +107,7 @@ run_suite() {
 		env "$@" "$prog" -j"$jobs" --color=never 2>&1 >&3 3>&- | tee "$log" >&2
 	fi 3>&1
 	rc=${PIPESTATUS[0]}
+	echo "== $name took $((SECONDS - start)) s"
 	line=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep 'Synthesis: Tested:' | tail -n 1)
 	if [ -z "$line" ]; then
 		failed=$((failed + 1))
@@ -242,5 +243,6 @@ echo
 for p in "${problems[@]}"; do
 	echo "failed: $p"
 done
+echo "(all suites: $SECONDS s)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "${#problems[@]}" -eq 0 ]
