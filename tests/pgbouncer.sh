@@ -57,7 +57,7 @@ die() {
 
 find_pgbouncer() {
 	if [ -n "${SESSCTL_PGBOUNCER:-}" ]; then
-		echo "$SESSCTL_PGBOUNCER"
+		[ -x "$SESSCTL_PGBOUNCER" ] && echo "$SESSCTL_PGBOUNCER"
 		return
 	fi
 	for p in /usr/sbin/pgbouncer /usr/bin/pgbouncer /usr/local/bin/pgbouncer; do
@@ -80,8 +80,12 @@ as_owner() {
 start() {
 	pgdir=$1
 	[ -S "$pgdir/.s.PGSQL.5432" ] || die "no PostgreSQL server listening in '$pgdir'"
-	bin=$(find_pgbouncer) ||
-		die "pgbouncer not found (install pgbouncer: 'make deps', or set SESSCTL_PGBOUNCER)"
+	if [ -n "${SESSCTL_PGBOUNCER:-}" ]; then
+		bin=$(find_pgbouncer) || die "SESSCTL_PGBOUNCER '$SESSCTL_PGBOUNCER' is not executable"
+	else
+		bin=$(find_pgbouncer) ||
+			die "pgbouncer not found (install pgbouncer: 'make deps', or set SESSCTL_PGBOUNCER)"
+	fi
 	if [ "$(id -u)" -eq 0 ]; then
 		id postgres >/dev/null 2>&1 || die "running as root needs a 'postgres' user"
 		command -v runuser >/dev/null 2>&1 || die "runuser not found (util-linux)"
