@@ -1,5 +1,6 @@
-/* The end-to-end harness: see e2e.h. */
+/* The end-to-end harness: see e2e.h; its drivers: see e2e-driver.h. */
 #include "e2e.h"
+#include "e2e-driver.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,10 +15,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
-#include <sqlite3.h>
-
 extern char **environ;
+
+/* Every backend the harness can test sessctl against; the first is the
+ * default. A new backend adds its line here (and its driver file). */
+static const struct e2e_driver *const e2e_drivers[] = {
+	&e2e_driver_sqlite,
+	&e2e_driver_postgres,
+};
 
 /* A time zone far from UTC, with daylight saving time, that needs no
  * tzdata: times printed or compared must not depend on it. */
@@ -27,9 +32,8 @@ extern char **environ;
 #define MAX_RUNS 256
 
 static struct {
-	bool pg;
+	const struct e2e_driver *driver; /* the run's backend */
 	const char *bin;
-	const char *pghost;
 	char dir[256];
 	struct e2e_db dbs[MAX_DBS]; /* [0] is the test's own */
 	int ndbs;
@@ -38,20 +42,16 @@ static struct {
 	int nfiles;
 	char *paths[64];
 	int npaths;
-	PGconn *admin;
-	char *roles[4];
-	int nroles;
 } h;
 
-static char *xstrdup(const char *s)
+char *e2e_xstrdup(const char *s)
 {
 	char *r = strdup(s);
 	cr_assert_not_null(r, "out of memory");
 	return r;
 }
 
-static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xprintf(const char *fmt, ...)
+char *e2e_xprintf(const char *fmt, ...)
 {
 	va_list ap;
 	char *r;
@@ -66,6 +66,23 @@ static char *xprintf(const char *fmt, ...)
 	vsnprintf(r, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	return r;
+}
+
+#define xstrdup e2e_xstrdup
+#define xprintf e2e_xprintf
+
+void e2e_buf_add(struct e2e_buf *b, const char *text)
+{
+	size_t l = strlen(text);
+
+	if (b->len + l + 1 > b->cap) {
+		while (b->len + l + 1 > b->cap)
+			b->cap = b->cap ? b->cap * 2 : 4096;
+		b->s = realloc(b->s, b->cap);
+		cr_assert_not_null(b->s, "out of memory");
+	}
+	memcpy(b->s + b->len, text, l + 1);
+	b->len += l;
 }
 
 /* ---- files ---- */
@@ -143,58 +160,14 @@ const char *e2e_path(const char *name)
 
 /* ---- databases ---- */
 
-static void pg_check(PGresult *res, const char *sql, const char *where)
-{
-	ExecStatusType st = PQresultStatus(res);
-	cr_assert(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s failed: %s", where, sql,
-		  PQresultErrorMessage(res));
-}
-
-static PGconn *pg_connect(const char *dbname, bool utc)
-{
-	char *conninfo = xprintf("host=%s dbname=%s user=postgres%s", h.pghost, dbname,
-				 utc ? " options='-c TimeZone=UTC'" : "");
-	PGconn *c = PQconnectdb(conninfo);
-
-	cr_assert_eq(PQstatus(c), CONNECTION_OK, "cannot connect with '%s': %s", conninfo,
-		     PQerrorMessage(c));
-	free(conninfo);
-	return c;
-}
-
-static const struct e2e_db *new_pg_db(void)
-{
-	static unsigned counter;
-	struct e2e_db *db;
-	PGresult *res;
-	char *sql;
-
-	cr_assert_lt(h.ndbs, MAX_DBS, "too many databases");
-	if (!h.admin)
-		h.admin = pg_connect("postgres", true);
-	db = &h.dbs[h.ndbs++];
-	db->pg = true;
-	db->path = xprintf("t_%ld_%u", (long)getpid(), counter++);
-	db->url = xprintf("host=%s dbname=%s user=postgres", h.pghost, db->path);
-	sql = xprintf("CREATE DATABASE %s", db->path);
-	res = PQexec(h.admin, sql);
-	pg_check(res, sql, "creating the test database");
-	PQclear(res);
-	free(sql);
-	return db;
-}
-
-static void pg_do(const char *dbname, const char *sql, long long *out);
-
-static const struct e2e_db *new_sqlite_db(const char *name)
+static const struct e2e_db *new_db(const struct e2e_driver *d, const char *name)
 {
 	struct e2e_db *db;
 
 	cr_assert_lt(h.ndbs, MAX_DBS, "too many databases");
 	db = &h.dbs[h.ndbs++];
-	db->pg = false;
-	db->path = xprintf("%s/%s", h.dir, name);
-	db->url = xstrdup(db->path);
+	db->driver = d;
+	d->create(db, name);
 	return db;
 }
 
@@ -203,15 +176,21 @@ const struct e2e_db *e2e_new_db(void)
 	static unsigned counter;
 	char name[32];
 
-	if (h.pg)
-		return new_pg_db();
 	snprintf(name, sizeof(name), "extra%u.db", counter++);
-	return new_sqlite_db(name);
+	return new_db(h.driver, name);
 }
 
 const struct e2e_db *e2e_sqlite_db(const char *name)
 {
-	return new_sqlite_db(name);
+	return new_db(&e2e_driver_sqlite, name);
+}
+
+static const struct e2e_driver *driver_named(const char *name)
+{
+	for (size_t i = 0; i < sizeof(e2e_drivers) / sizeof(e2e_drivers[0]); i++)
+		if (strcmp(e2e_drivers[i]->name, name) == 0)
+			return e2e_drivers[i];
+	return NULL;
 }
 
 void e2e_setup(void)
@@ -222,48 +201,35 @@ void e2e_setup(void)
 	h.bin = getenv("SESSCTL_BIN");
 	cr_assert(h.bin && *h.bin, "SESSCTL_BIN must name the sessctl binary to test");
 	cr_assert_eq(access(h.bin, X_OK), 0, "SESSCTL_BIN '%s' is not executable", h.bin);
-	if (!backend || !*backend || strcmp(backend, "sqlite") == 0) {
-		h.pg = false;
-	} else if (strcmp(backend, "postgres") == 0) {
-		h.pg = true;
-		h.pghost = getenv("SESSCTL_TEST_PGHOST");
-		cr_assert(h.pghost && *h.pghost,
-			  "SESSCTL_TEST_BACKEND=postgres needs SESSCTL_TEST_PGHOST (see tests/pg-server.sh)");
-	} else {
-		cr_assert_fail("SESSCTL_TEST_BACKEND must be sqlite or postgres, not '%s'", backend);
+	h.driver = backend && *backend ? driver_named(backend) : e2e_drivers[0];
+	if (!h.driver) {
+		char names[256] = "";
+		for (size_t i = 0; i < sizeof(e2e_drivers) / sizeof(e2e_drivers[0]); i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 i ? ", " : "", e2e_drivers[i]->name);
+		cr_assert_fail("SESSCTL_TEST_BACKEND must be one of %s, not '%s'", names, backend);
 	}
+	if (h.driver->init)
+		h.driver->init();
 	/* under $SESSCTL_TEST_TMPDIR (tests/run.sh removes it whatever
 	 * happens, even to a test killed by its timeout), else /tmp */
 	const char *tmp = getenv("SESSCTL_TEST_TMPDIR");
 	snprintf(h.dir, sizeof(h.dir), "%s/sce2e.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	cr_assert_not_null(mkdtemp(h.dir), "mkdtemp: %s", strerror(errno));
-	if (h.pg)
-		new_pg_db();
-	else
-		new_sqlite_db("test.db");
+	new_db(h.driver, "test.db");
 }
 
 void e2e_teardown(void)
 {
 	for (int i = 0; i < h.ndbs; i++) {
-		if (h.dbs[i].pg && h.admin) {
-			char *sql = xprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", h.dbs[i].path);
-			PQclear(PQexec(h.admin, sql));
-			free(sql);
-		}
+		if (h.dbs[i].driver && h.dbs[i].driver->drop)
+			h.dbs[i].driver->drop(&h.dbs[i]);
 		free(h.dbs[i].url);
 		free(h.dbs[i].path);
 	}
-	for (int i = 0; i < h.nroles; i++) {
-		if (h.admin) {
-			char *sql = xprintf("DROP ROLE IF EXISTS %s", h.roles[i]);
-			PQclear(PQexec(h.admin, sql));
-			free(sql);
-		}
-		free(h.roles[i]);
-	}
-	if (h.admin)
-		PQfinish(h.admin);
+	for (size_t i = 0; i < sizeof(e2e_drivers) / sizeof(e2e_drivers[0]); i++)
+		if (e2e_drivers[i]->fini)
+			e2e_drivers[i]->fini();
 	for (int i = 0; i < h.nruns; i++) {
 		free(h.runs[i]->out);
 		free(h.runs[i]->err);
@@ -277,88 +243,21 @@ void e2e_teardown(void)
 	memset(&h, 0, sizeof(h));
 }
 
-bool e2e_pg(void) { return h.pg; }
+const char *e2e_backend(void) { return h.driver ? h.driver->name : NULL; }
+bool e2e_pg(void) { return h.driver == &e2e_driver_postgres; }
 const struct e2e_db *e2e_db(void) { return &h.dbs[0]; }
 const char *e2e_url(void) { return h.dbs[0].url; }
 const char *e2e_dir(void) { return h.dir; }
-const char *e2e_pghost(void) { return h.pghost; }
-
-const char *e2e_pg_role(const char *password)
-{
-	char *sql;
-	PGresult *res;
-
-	cr_assert(h.pg && h.admin, "e2e_pg_role needs the PostgreSQL run");
-	cr_assert_lt(h.nroles, 4, "too many roles");
-	h.roles[h.nroles] = xprintf("r_%ld_%d", (long)getpid(), h.nroles);
-	sql = xprintf("CREATE ROLE %s LOGIN PASSWORD '%s'", h.roles[h.nroles], password);
-	res = PQexec(h.admin, sql);
-	pg_check(res, sql, "creating a role");
-	PQclear(res);
-	free(sql);
-	return h.roles[h.nroles++];
-}
-
-void e2e_pg_admin(const char *sql)
-{
-	cr_assert(h.pg, "e2e_pg_admin needs the PostgreSQL run");
-	pg_do(h.dbs[0].path, sql, NULL);
-}
-
-static void sqlite_do(const char *path, const char *sql, long long *out)
-{
-	sqlite3 *conn = NULL;
-	int rc = sqlite3_open_v2(path, &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-
-	cr_assert_eq(rc, SQLITE_OK, "cannot open '%s': %s", path, sqlite3_errstr(rc));
-	sqlite3_busy_timeout(conn, 10000);
-	if (out) {
-		sqlite3_stmt *st;
-		rc = sqlite3_prepare_v2(conn, sql, -1, &st, NULL);
-		cr_assert_eq(rc, SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(conn));
-		rc = sqlite3_step(st);
-		cr_assert_eq(rc, SQLITE_ROW, "%s: no row: %s", sql, sqlite3_errmsg(conn));
-		*out = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	} else {
-		char *msg = NULL;
-		rc = sqlite3_exec(conn, sql, NULL, NULL, &msg);
-		cr_assert_eq(rc, SQLITE_OK, "fixture SQL failed on '%s': %s\n%s", path,
-			     msg ? msg : sqlite3_errstr(rc), sql);
-		sqlite3_free(msg);
-	}
-	sqlite3_close(conn);
-}
-
-static void pg_do(const char *dbname, const char *sql, long long *out)
-{
-	PGconn *c = pg_connect(dbname, true);
-	PGresult *res = PQexec(c, sql);
-
-	pg_check(res, sql, dbname);
-	if (out) {
-		cr_assert(PQntuples(res) > 0 && !PQgetisnull(res, 0, 0), "%s: no value", sql);
-		*out = atoll(PQgetvalue(res, 0, 0));
-	}
-	PQclear(res);
-	PQfinish(c);
-}
 
 void db_exec_in(const struct e2e_db *db, const char *sql)
 {
-	if (db->pg)
-		pg_do(db->path, sql, NULL);
-	else
-		sqlite_do(db->path, sql, NULL);
+	db->driver->exec(db, sql, NULL);
 }
 
 long long db_int_in(const struct e2e_db *db, const char *sql)
 {
 	long long v = 0;
-	if (db->pg)
-		pg_do(db->path, sql, &v);
-	else
-		sqlite_do(db->path, sql, &v);
+	db->driver->exec(db, sql, &v);
 	return v;
 }
 
@@ -367,18 +266,7 @@ long long db_int(const char *sql) { return db_int_in(e2e_db(), sql); }
 
 bool db_table_exists_in(const struct e2e_db *db, const char *table)
 {
-	char *sql;
-	long long n;
-
-	if (!db->pg && !e2e_exists(db->path))
-		return false;
-	sql = db->pg ? xprintf("SELECT count(*) FROM information_schema.tables "
-			       "WHERE table_schema = current_schema() AND table_name = '%s'", table)
-		     : xprintf("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '%s'",
-			       table);
-	n = db_int_in(db, sql);
-	free(sql);
-	return n > 0;
+	return db->driver->has_table(db, table);
 }
 
 bool db_table_exists(const char *table) { return db_table_exists_in(e2e_db(), table); }
@@ -631,63 +519,11 @@ bool e2e_one_error_line(const char *s)
  * "NULL". Freed by the caller. */
 char *db_rows_in(const struct e2e_db *db, const char *sql)
 {
-	size_t cap = 4096, n = 0;
-	char *s = malloc(cap);
+	struct e2e_buf b = { 0 };
 
-	cr_assert_not_null(s);
-	s[0] = '\0';
-#define APPEND(txt)                                                       \
-	do {                                                              \
-		const char *t_ = (txt);                                   \
-		size_t l_ = strlen(t_);                                   \
-		while (n + l_ + 2 > cap)                                  \
-			cr_assert_not_null(s = realloc(s, cap *= 2));     \
-		memcpy(s + n, t_, l_ + 1);                                \
-		n += l_;                                                  \
-	} while (0)
-	if (db->pg) {
-		char *conninfo = malloc(strlen(db->url) + 64);
-		cr_assert_not_null(conninfo);
-		sprintf(conninfo, "%s options='-c TimeZone=UTC'", db->url);
-		PGconn *c = PQconnectdb(conninfo);
-		free(conninfo);
-		cr_assert_eq(PQstatus(c), CONNECTION_OK, "%s", PQerrorMessage(c));
-		PGresult *res = PQexec(c, sql);
-		cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s: %s", sql,
-			     PQresultErrorMessage(res));
-		for (int i = 0; i < PQntuples(res); i++) {
-			for (int j = 0; j < PQnfields(res); j++) {
-				if (j)
-					APPEND("|");
-				APPEND(PQgetisnull(res, i, j) ? "NULL" : PQgetvalue(res, i, j));
-			}
-			APPEND("\n");
-		}
-		PQclear(res);
-		PQfinish(c);
-	} else {
-		sqlite3 *c = NULL;
-		sqlite3_stmt *st = NULL;
-		cr_assert_eq(sqlite3_open_v2(db->path, &c, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-		sqlite3_busy_timeout(c, 10000);
-		cr_assert_eq(sqlite3_prepare_v2(c, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql,
-			     sqlite3_errmsg(c));
-		int rc;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			for (int j = 0; j < sqlite3_column_count(st); j++) {
-				const unsigned char *v = sqlite3_column_text(st, j);
-				if (j)
-					APPEND("|");
-				APPEND(v ? (const char *)v : "NULL");
-			}
-			APPEND("\n");
-		}
-		cr_assert_eq(rc, SQLITE_DONE, "%s: %s", sql, sqlite3_errmsg(c));
-		sqlite3_finalize(st);
-		sqlite3_close(c);
-	}
-#undef APPEND
-	return s;
+	e2e_buf_add(&b, "");
+	db->driver->rows(db, sql, &b);
+	return b.s;
 }
 
 char *db_rows(const char *sql) { return db_rows_in(e2e_db(), sql); }
@@ -713,7 +549,6 @@ char *db_dump(void) { return db_dump_in(e2e_db()); }
 
 void db_fix_sequence_in(const struct e2e_db *db)
 {
-	if (db->pg)
-		db_exec_in(db, "SELECT setval(pg_get_serial_sequence('sessions', 'id'), "
-			       "(SELECT max(id) FROM sessions))");
+	if (db->driver->fix_sequence_sql)
+		db_exec_in(db, db->driver->fix_sequence_sql);
 }

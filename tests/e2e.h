@@ -1,13 +1,17 @@
 /* The end-to-end harness: runs the built sessctl ($SESSCTL_BIN) on a fresh
  * database per test and captures what it prints.
  *
- * One set of test cases serves both backends. Each test has a temporary
+ * One set of test cases serves every backend. Each test has a temporary
  * directory of its own (under $SESSCTL_TEST_TMPDIR, else /tmp), its
- * working directory. SESSCTL_TEST_BACKEND=sqlite (the default) gives it
- * an SQLite file path there; SESSCTL_TEST_BACKEND=postgres gives it a new
- * database on the server whose socket directory is $SESSCTL_TEST_PGHOST
- * (tests/pg-server.sh), dropped after the test. Suites hook the harness in
- * with TestSuite(name, .init = e2e_setup, .fini = e2e_teardown).
+ * working directory, and a fresh database made by the driver that
+ * SESSCTL_TEST_BACKEND names (tests/e2e-driver.h): sqlite (the default)
+ * gives it an SQLite file path there; postgres gives it a new database on
+ * the server whose socket directory is $SESSCTL_TEST_PGHOST
+ * (tests/pg-server.sh), dropped after the test, and with
+ * $SESSCTL_TEST_PGBOUNCER (tests/pgbouncer.sh) sessctl reaches it through
+ * that PgBouncer in transaction mode while the harness's own fixtures and
+ * checks go straight to the server. Suites hook the harness in with
+ * TestSuite(name, .init = e2e_setup, .fini = e2e_teardown).
  *
  * Every sessctl run gets a clean environment: no SESSCTL_*, PG* or rule
  * variables from the caller, a time zone far from UTC (times must not
@@ -46,8 +50,9 @@ struct call {
 };
 
 /* A database the harness made: the test's own, or another one. */
+struct e2e_driver;
 struct e2e_db {
-	bool pg;
+	const struct e2e_driver *driver; /* its backend (tests/e2e-driver.h) */
 	char *url;  /* what --db gets */
 	char *path; /* SQLite: the file; PostgreSQL: the database name */
 };
@@ -55,11 +60,16 @@ struct e2e_db {
 void e2e_setup(void);
 void e2e_teardown(void);
 
-bool e2e_pg(void);                    /* the PostgreSQL run? */
+const char *e2e_backend(void);        /* the run's backend: "sqlite", "postgres" */
+bool e2e_pg(void);                    /* the PostgreSQL run (direct or pooled)? */
+/* PostgreSQL run through PgBouncer (SESSCTL_TEST_PGBOUNCER)? */
+bool e2e_pgbouncer(void);
 const struct e2e_db *e2e_db(void);    /* the test's database */
 const char *e2e_url(void);            /* its --db value */
 const char *e2e_dir(void);            /* the test's temporary directory */
-const char *e2e_pghost(void);         /* PostgreSQL run: the socket directory */
+/* PostgreSQL run: the socket directory sessctl connects to (the
+ * server's, or the pooler's in the pooled run) */
+const char *e2e_pghost(void);
 /* A path in the test's directory (owned by the harness). */
 const char *e2e_path(const char *name);
 /* Another fresh database of the run's backend, removed at teardown. */

@@ -10,7 +10,13 @@
 #    tests/pg-server.sh starts and, whatever happens, stops and removes
 #    (e2e, then e2e-postgres). It fails when the server cannot start;
 #    only SESSCTL_SKIP_POSTGRES=1 skips this half;
-# 4. the check scripts tests/check-*.sh (man page, shell completions),
+# 4. the same again through a PgBouncer in transaction mode in front of
+#    that server (tests/pgbouncer.sh): sessctl connects to the pooler, the
+#    harness's fixtures and checks go to the server (e2e/pgbouncer, then
+#    e2e/pgbouncer-only). A PgBouncer that cannot start is a failure too
+#    (again, only SESSCTL_SKIP_POSTGRES=1 skips it), and so is a pass
+#    after which the pooler has seen no transaction;
+# 5. the check scripts tests/check-*.sh (man page, shell completions),
 #    which end with their own "N passed, N failed" line.
 #
 # Criterion exits 0 when it ran nothing, and LeakSanitizer reports do not
@@ -29,9 +35,14 @@ passed=0
 failed=0
 problems=()
 pgdir=
+bouncer=
 work=$(mktemp -d /tmp/sccheck.XXXXXX) || exit 1
 
 cleanup() {
+	if [ -n "$bouncer" ]; then
+		"$here/pgbouncer.sh" stop "$bouncer" || true
+		bouncer=
+	fi
 	if [ -n "$pgdir" ]; then
 		"$here/pg-server.sh" stop "$pgdir" || true
 		pgdir=
@@ -78,7 +89,7 @@ check_sanitizer_logs() {
 # run_suite NAME PROGRAM [ENV=VALUE...]: runs one Criterion program and
 # adds its counts to the totals.
 run_suite() {
-	local name=$1 prog=$2 log san line tested passing failing crashing rc
+	local name=$1 prog=$2 log san line tested passing failing crashing rc start=$SECONDS
 	shift 2
 	log=$work/${name//\//-}.log
 	san=$work/san-${name//\//-}
@@ -96,6 +107,7 @@ run_suite() {
 		env "$@" "$prog" -j"$jobs" --color=never 2>&1 >&3 3>&- | tee "$log" >&2
 	fi 3>&1
 	rc=${PIPESTATUS[0]}
+	echo "== $name took $((SECONDS - start)) s"
 	line=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep 'Synthesis: Tested:' | tail -n 1)
 	if [ -z "$line" ]; then
 		failed=$((failed + 1))
@@ -161,6 +173,39 @@ run_script() {
 	check_sanitizer_logs "$name" "$san"
 }
 
+# The PostgreSQL suites a third time, through PgBouncer in transaction
+# mode in front of the server at $pgdir.
+run_pgbouncer() {
+	local before after
+	if ! bouncer=$("$here/pgbouncer.sh" start "$pgdir"); then
+		bouncer=
+		failed=$((failed + 1))
+		problem "e2e/pgbouncer: cannot start PgBouncer (see above); install pgbouncer" \
+			"('make deps'), or set SESSCTL_SKIP_POSTGRES=1 to skip the PostgreSQL half on purpose"
+		return
+	fi
+	echo "== pgbouncer at $bouncer (transaction mode, pool size 2)"
+	before=$("$here/pgbouncer.sh" transactions "$bouncer") || before=
+	run_suite e2e/pgbouncer "$tests/e2e" SESSCTL_TEST_BACKEND=postgres \
+		SESSCTL_TEST_PGHOST="$pgdir" SESSCTL_TEST_PGBOUNCER="$bouncer" \
+		SESSCTL_TEST_PGLOG="$pgdir/postgres.log"
+	run_suite e2e/pgbouncer-only "$tests/e2e-postgres" SESSCTL_TEST_BACKEND=postgres \
+		SESSCTL_TEST_PGHOST="$pgdir" SESSCTL_TEST_PGBOUNCER="$bouncer" \
+		SESSCTL_TEST_PGLOG="$pgdir/postgres.log"
+	after=$("$here/pgbouncer.sh" transactions "$bouncer") || after=
+	if [ -z "$before" ] || [ -z "$after" ]; then
+		failed=$((failed + 1))
+		problem "e2e/pgbouncer: cannot read PgBouncer's statistics (see above)"
+	elif [ "$after" -le "$before" ]; then
+		failed=$((failed + 1))
+		problem "e2e/pgbouncer: PgBouncer pooled no transaction: the suites bypassed it"
+	else
+		echo "== pgbouncer pooled $((after - before)) transactions"
+	fi
+	"$here/pgbouncer.sh" stop "$bouncer"
+	bouncer=
+}
+
 for prog in "$tests"/test_*; do
 	[ -x "$prog" ] || continue
 	run_suite "unit/${prog##*/test_}" "$prog"
@@ -182,6 +227,7 @@ else
 		SESSCTL_TEST_PGHOST="$pgdir" SESSCTL_TEST_PGLOG="$pgdir/postgres.log"
 	run_suite e2e/postgres-only "$tests/e2e-postgres" SESSCTL_TEST_BACKEND=postgres \
 		SESSCTL_TEST_PGHOST="$pgdir" SESSCTL_TEST_PGLOG="$pgdir/postgres.log"
+	run_pgbouncer
 	"$here/pg-server.sh" stop "$pgdir"
 	pgdir=
 fi
@@ -197,5 +243,6 @@ echo
 for p in "${problems[@]}"; do
 	echo "failed: $p"
 done
+echo "(all suites: $SECONDS s)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "${#problems[@]}" -eq 0 ]

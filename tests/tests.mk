@@ -10,7 +10,8 @@
 # tests/test_*.c       one unit-test program per module, linked with the
 #                      core (libsessctl.a)
 # tests/e2e_*.c        end-to-end tests of the built binary through the
-#                      harness tests/e2e.c: e2e runs on either backend
+#                      harness tests/e2e.c and its drivers, one per backend,
+#                      tests/e2e-driver-*.c: e2e runs on any backend
 #                      (SESSCTL_TEST_BACKEND), e2e-sqlite and e2e-postgres
 #                      hold the cases that only make sense on one of them
 
@@ -23,7 +24,8 @@ TEST_UNIT_SRC := $(wildcard tests/test_*.c)
 TEST_UNIT_BIN := $(TEST_UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_E2E_ONLY := tests/e2e_only_sqlite.c tests/e2e_only_postgres.c
 TEST_E2E_SRC := $(filter-out tests/e2e.c $(TEST_E2E_ONLY),$(wildcard tests/e2e_*.c))
-TEST_HARNESS_OBJ := $(BUILD)/tests/e2e.o
+TEST_HARNESS_OBJ := $(BUILD)/tests/e2e.o \
+	$(patsubst tests/%.c,$(BUILD)/tests/%.o,$(wildcard tests/e2e-driver-*.c))
 TEST_E2E_BIN := $(BUILD)/tests/e2e $(BUILD)/tests/e2e-sqlite $(BUILD)/tests/e2e-postgres
 TEST_FAKE_OBJ := $(BUILD)/tests/fake-backend.o
 TEST_OBJ := $(TEST_UNIT_SRC:%.c=$(BUILD)/%.o) $(TEST_E2E_SRC:%.c=$(BUILD)/%.o) \
