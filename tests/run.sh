@@ -227,6 +227,9 @@ else
 		SESSCTL_TEST_PGHOST="$pgdir" SESSCTL_TEST_PGLOG="$pgdir/postgres.log"
 	run_suite e2e/postgres-only "$tests/e2e-postgres" SESSCTL_TEST_BACKEND=postgres \
 		SESSCTL_TEST_PGHOST="$pgdir" SESSCTL_TEST_PGLOG="$pgdir/postgres.log"
+	# The backend contract table again, now with its PostgreSQL entry.
+	run_suite unit/backends-postgres "$tests/test_backends" SESSCTL_TEST_PGHOST="$pgdir" \
+		SESSCTL_TEST_CONTRACT_BACKEND=postgresql
 	run_pgbouncer
 	"$here/pg-server.sh" stop "$pgdir"
 	pgdir=

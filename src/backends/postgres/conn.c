@@ -97,11 +97,13 @@ bool pgb_contains_nocase(const char *s, size_t len, const char *needle)
 	return false;
 }
 
+/* libpq gives no SQLSTATE for a refused login: the text tells. "no such
+ * user" is PgBouncer's answer for an unknown role. */
 bool pgb_is_auth_failure(const char *line, size_t len)
 {
 	static const char *const patterns[] = {
 		"password authentication failed", "authentication failed", "no password supplied",
-		"no pg_hba.conf entry", "permission denied",
+		"no pg_hba.conf entry", "permission denied", "no such user",
 	};
 	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
 		if (pgb_contains_nocase(line, len, patterns[i]))
