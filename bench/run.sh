@@ -23,9 +23,10 @@ say() { echo "bench: $*" >&2; }
 
 SIZE=${1:-1m}
 case $SIZE in
-tiny) N=2000 RUNS=2 WARMUP=0 ERUNS=2 ;;
-50k) N=50000 RUNS=20 WARMUP=3 ERUNS=3 ;;
-1m) N=1000000 RUNS=20 WARMUP=3 ERUNS=3 ;;
+# RUNS: per-user rows; SRUNS: enforce steady state; ERUNS: catch-up and find.
+tiny) N=2000 RUNS=2 WARMUP=0 SRUNS=2 ERUNS=2 ;;
+50k) N=50000 RUNS=20 WARMUP=3 SRUNS=10 ERUNS=3 ;;
+1m) N=1000000 RUNS=20 WARMUP=3 SRUNS=5 ERUNS=3 ;;
 *) die "unknown size '$SIZE' (tiny, 50k or 1m)" ;;
 esac
 
@@ -134,10 +135,6 @@ say "per-user rows: USER $USER1 (3 active), ID $SID, logout-all user $BIG ($BIGN
 RESULTS=$W/results.txt
 printf '%-40s %-10s %10s %10s %7s %7s  %s\n' operation backend sessctl client ratio target result >"$RESULTS"
 
-fmt_time() { # seconds -> "12.3 ms" or "4.56 s"
-	awk -v t="$1" 'BEGIN { if (t < 10) printf "%.1f ms", t * 1000; else printf "%.2f s", t }'
-}
-
 # [WARMUP=N] row OPERATION BACKEND TARGET RUNS SESSCTL-CMD CLIENT-CMD [HYPERFINE-ARGS...]
 # Times both commands (whole processes, no shell) in one hyperfine run and
 # adds a table row of the medians and their ratio.
@@ -152,7 +149,7 @@ row() {
 	ms=$(awk -F, '$1 == "sessctl" { print $4 }' "$csv")
 	mc=$(awk -F, '$1 == "client" { print $4 }' "$csv")
 	awk -v op="$op" -v b="$backend" -v s="$ms" -v c="$mc" -v t="$target" '
-		function f(x) { return x < 10 ? sprintf("%.1f ms", x * 1000) : sprintf("%.2f s", x) }
+		function f(x) { return x < 1 ? sprintf("%.1f ms", x * 1000) : sprintf("%.2f s", x) }
 		BEGIN { r = s / c; printf "%-40s %-10s %10s %10s %6.2fx %6sx  %s\n",
 			op, b, f(s), f(c), r, "<=" t, (r <= t ? "OK" : "MISS") }' >>"$RESULTS"
 	tail -n 1 "$RESULTS" >&2
@@ -268,7 +265,7 @@ bench_backend() {
 
 	# Steady state: a second run right after the first, on the enforced
 	# copies the catch-up left; the client runs its statements again.
-	WARMUP=1 row 'enforce steady state' "$b" 0.1 "$RUNS" "$se" "$sc"
+	WARMUP=1 row 'enforce steady state' "$b" 0.1 "$SRUNS" "$se" "$sc"
 	"${p}_rows" "$es" "$act" >"$W/$p-es2.txt"
 	"${p}_rows" "$ec" "$act" >"$W/$p-ec2.txt"
 	same "$b enforce steady state" "$W/$p-es2.txt" "$W/$p-ec2.txt"
@@ -351,12 +348,15 @@ lockwait() {
 			(f[4] <= 200 ? "OK" : "MISS") }' "$out" >>"$LOCKS"
 }
 
+# The writer alone first: the floor of its waits on this machine.
 for mode in rollback WAL; do
-	for who in sessctl client; do
+	for who in alone sessctl client; do
 		cp "$SQ" "$W/lw.db"
 		[ "$mode" = WAL ] && sqlite3 "$W/lw.db" 'PRAGMA journal_mode = WAL' >/dev/null
 		sync "$W/lw.db"
-		if [ "$who" = sessctl ]; then
+		if [ "$who" = alone ]; then
+			lockwait "SQLite $mode" "nothing (1 s)" "$W/lw.db" sleep 1
+		elif [ "$who" = sessctl ]; then
 			lockwait "SQLite $mode" "sessctl enforce" "$W/lw.db" \
 				"$SESSCTL" --db "$W/lw.db" --now "$NOW" enforce -q --actor bench
 		else
@@ -366,9 +366,11 @@ for mode in rollback WAL; do
 	done
 done
 rm -f "$W/lw.db" "$W/lw.db-wal" "$W/lw.db-shm"
-for who in sessctl client; do
+for who in alone sessctl client; do
 	"${PSQL[@]}" -d postgres -c 'SET client_min_messages = warning' -c 'DROP DATABASE IF EXISTS lw' -c 'CREATE DATABASE lw TEMPLATE base'
-	if [ "$who" = sessctl ]; then
+	if [ "$who" = alone ]; then
+		lockwait PostgreSQL "nothing (1 s)" "$(pgurl lw)" sleep 1
+	elif [ "$who" = sessctl ]; then
 		lockwait PostgreSQL "sessctl enforce" "$(pgurl lw)" \
 			"$SESSCTL" --db "$(pgurl lw)" --now "$NOW" enforce -q --actor bench
 	else
