@@ -127,7 +127,9 @@ SID=$(sqlite3 "$SQ" "SELECT max(id) FROM sessions WHERE user_id = $USER1 AND is_
 read -r BIG BIGN < <(sqlite3 -separator ' ' "$SQ" "SELECT user_id, count(*) FROM sessions WHERE is_active
 	GROUP BY user_id ORDER BY abs(count(*) - 150), user_id LIMIT 1")
 BIGIDS=$(sqlite3 "$SQ" "SELECT group_concat(id) FROM sessions WHERE user_id = $BIG AND is_active")
-[ -n "$USER1" ] && [ -n "$SID" ] && [ -n "$BIG" ] || die "no user of the needed shape in the data"
+if [ -z "$USER1" ] || [ -z "$SID" ] || [ -z "$BIG" ]; then
+	die "no user of the needed shape in the data"
+fi
 say "per-user rows: USER $USER1 (3 active), ID $SID, logout-all user $BIG ($BIGN active)"
 
 # ---- timing ----------------------------------------------------------------
@@ -193,9 +195,6 @@ UPDATE sessions SET is_active = false WHERE id IN ($RANK);
 COMMIT;"
 PG_PURGE="${PG_ENFORCE%COMMIT;}DELETE FROM sessions WHERE NOT is_active AND last_activity < '$CUTOFF+00';
 COMMIT;"
-ENFORCE=(enforce -q --actor bench)
-
-find_built() { "$SESSCTL" help find >/dev/null 2>&1; }
 
 # ---- the rows of one backend ---------------------------------------------
 # Each backend defines: DB (the loaded data, read and per-user writes),
