@@ -1,0 +1,398 @@
+#!/usr/bin/env bash
+# make bench: sessctl beside the sqlite3 and psql clients running the same SQL
+# (issue 10, SPEC §6), on generated data, both backends, in one run.
+#
+#   bench/run.sh [tiny|50k|1m]     (make bench-smoke | make bench BENCH_SIZE=...)
+#
+# Needs ./sessctl, build/bench/gen and build/bench/writer (bench/bench.mk
+# builds them), hyperfine, sqlite3, GNU time (/usr/bin/time) and the
+# PostgreSQL 15 server binaries (a throwaway server from tests/pg-server.sh,
+# made durable for the bench: fsync on, no statement log). Prints one table
+# row per operation and backend, peak RSS of the streaming reads, and the
+# worst wait of an application writer during enforce. bench/README.md says
+# how to read it. Exits 1 if an end state differs from the client's or from
+# the generator's expectation; a MISS (target not reached) is not an error.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+say() { echo "bench: $*" >&2; }
+
+SIZE=${1:-1m}
+case $SIZE in
+# RUNS: per-user rows; SRUNS: enforce steady state; ERUNS: catch-up and find.
+tiny) N=2000 RUNS=2 WARMUP=0 SRUNS=2 ERUNS=2 ;;
+50k) N=50000 RUNS=20 WARMUP=3 SRUNS=10 ERUNS=3 ;;
+1m) N=1000000 RUNS=20 WARMUP=3 SRUNS=5 ERUNS=3 ;;
+*) die "unknown size '$SIZE' (tiny, 50k or 1m)" ;;
+esac
+
+# Every time rule is evaluated as of NOW, on both sides.
+NOW='2025-06-01 00:00:00'
+CUTOFF=$(date -u -d "$NOW UTC - 720 hours" '+%Y-%m-%d %H:%M:%S')
+PGBIN=/usr/lib/postgresql/15/bin
+SESSCTL=$PWD/sessctl
+GEN=$PWD/build/bench/gen
+WRITER=$PWD/build/bench/writer
+COLS='id, user_id, device_fingerprint, device_name, device_type, browser, ip_address, created_at, last_activity, is_active'
+
+for tool in hyperfine sqlite3; do
+	command -v "$tool" >/dev/null || die "$tool not found (apt-get install $tool)"
+done
+[ -x /usr/bin/time ] || die "/usr/bin/time not found (apt-get install time)"
+[ -x "$PGBIN/psql" ] || die "$PGBIN/psql not found (apt-get install postgresql-15)"
+for f in "$SESSCTL" "$GEN" "$WRITER"; do
+	[ -x "$f" ] || die "$f not built: run 'make bench' rather than this script"
+done
+
+W=$(mktemp -d /tmp/scbench.XXXXXX)
+PGDIR=
+WRITER_PID=
+cleanup() {
+	[ -z "$WRITER_PID" ] || kill "$WRITER_PID" 2>/dev/null || true
+	[ -z "$PGDIR" ] || tests/pg-server.sh stop "$PGDIR"
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# q STRING: STRING single-quoted for hyperfine's command-line splitting.
+q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
+# ---- data ----------------------------------------------------------------
+
+say "generating $N sessions into $W"
+"$GEN" --sessions "$N" --now "$NOW" --out "$W"
+# expect.txt: users, sessions, active, users_over, expire, over_limit,
+# active_after, purged, ... (see bench/gen.c)
+declare -A X
+while IFS='=' read -r k v; do X[$k]=$v; done <"$W/expect.txt"
+
+say "loading SQLite"
+SQ=$W/base.db
+"$SESSCTL" --db "$SQ" -q migrate
+sqlite3 -bail "$SQ" 'PRAGMA synchronous = OFF' 'BEGIN' \
+	".import --csv $W/users.csv users" ".import --csv $W/sessions.csv sessions" 'COMMIT'
+
+say "starting PostgreSQL and loading it"
+PGDIR=$(tests/pg-server.sh start)
+pg_owner() { # runs a server program as the data directory's owner
+	if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+PSQL=("$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$PGDIR" -U postgres)
+pgurl() { echo "host=$PGDIR user=postgres dbname=$1"; }
+"${PSQL[@]}" -d postgres -c 'CREATE DATABASE base'
+"$SESSCTL" --db "$(pgurl base)" -q migrate
+"${PSQL[@]}" -d base -c 'SET timezone = UTC' \
+	-c "\\copy users FROM '$W/users.csv' csv" -c "\\copy sessions FROM '$W/sessions.csv' csv" \
+	-c "SELECT setval(pg_get_serial_sequence('users', 'id'), max(id)) FROM users" \
+	-c "SELECT setval(pg_get_serial_sequence('sessions', 'id'), max(id)) FROM sessions" >/dev/null
+"${PSQL[@]}" -d base -c 'VACUUM ANALYZE'
+# The test server trades durability for speed and logs every statement;
+# a benchmark of commits needs the real thing.
+"${PSQL[@]}" -d postgres -c 'ALTER SYSTEM SET fsync = on' -c 'ALTER SYSTEM SET synchronous_commit = on' \
+	-c 'ALTER SYSTEM SET full_page_writes = on' -c "ALTER SYSTEM SET log_statement = 'none'" \
+	-c "ALTER SYSTEM SET shared_buffers = '256MB'" -c "ALTER SYSTEM SET max_wal_size = '2GB'"
+pg_owner "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/postgres.log" -w -t 60 restart >/dev/null ||
+	die "PostgreSQL did not restart (see $PGDIR/postgres.log)"
+
+# ---- the shape, checked through sessctl against the generator ------------
+
+check_shape() { # BACKEND DBURL
+	local totals over
+	totals=$("$SESSCTL" --db "$2" count -o csv --no-header | tr -d '\r')
+	over=$("$SESSCTL" --db "$2" count --by user --over 3 -o csv --no-header | wc -l)
+	[[ $totals == "${X[users]}",*,"${X[sessions]},${X[active]},${X[inactive]}" ]] ||
+		die "$1: sessctl count says '$totals', the generator made users=${X[users]} sessions=${X[sessions]} active=${X[active]}"
+	[ "$over" -eq "${X[users_over]}" ] ||
+		die "$1: sessctl count --over 3 finds $over users, the generator made ${X[users_over]}"
+}
+check_shape SQLite "$SQ"
+check_shape PostgreSQL "$(pgurl base)"
+subnet=$(sqlite3 "$SQ" "SELECT count(*) FROM sessions WHERE ip_address LIKE '203.0.113.%'")
+say "shape: ${X[users]} users, ${X[sessions]} sessions, ${X[active]} active, ${X[users_over]} users over 3," \
+	"${X[idle]} idle past 720 h, $subnet in 203.0.113.0/24; enforce must close" \
+	"$((X[expire] + X[over_limit]))"
+
+# The users and sessions the per-user rows work on (the same on both
+# backends): a typical user with 3 active sessions, the most recent of
+# them, and the user whose active sessions are nearest 150.
+USER1=$(sqlite3 "$SQ" "SELECT user_id FROM sessions WHERE is_active AND user_id >= ${X[users]} / 2
+	GROUP BY user_id HAVING count(*) = 3 ORDER BY user_id LIMIT 1")
+SID=$(sqlite3 "$SQ" "SELECT max(id) FROM sessions WHERE user_id = $USER1 AND is_active")
+read -r BIG BIGN < <(sqlite3 -separator ' ' "$SQ" "SELECT user_id, count(*) FROM sessions WHERE is_active
+	GROUP BY user_id ORDER BY abs(count(*) - 150), user_id LIMIT 1")
+BIGIDS=$(sqlite3 "$SQ" "SELECT group_concat(id) FROM sessions WHERE user_id = $BIG AND is_active")
+if [ -z "$USER1" ] || [ -z "$SID" ] || [ -z "$BIG" ]; then
+	die "no user of the needed shape in the data"
+fi
+say "per-user rows: USER $USER1 (3 active), ID $SID, logout-all user $BIG ($BIGN active)"
+
+# ---- timing ----------------------------------------------------------------
+
+RESULTS=$W/results.txt
+printf '%-40s %-10s %10s %10s %7s %7s  %s\n' operation backend sessctl client ratio target result >"$RESULTS"
+
+# [WARMUP=N] row OPERATION BACKEND TARGET RUNS SESSCTL-CMD CLIENT-CMD [HYPERFINE-ARGS...]
+# Times both commands (whole processes, no shell) in one hyperfine run and
+# adds a table row of the medians and their ratio.
+row() {
+	local op=$1 backend=$2 target=$3 runs=$4 s=$5 c=$6 csv=$W/hf.csv
+	shift 6
+	say "timing: $op ($backend)"
+	hyperfine -N --style none --runs "$runs" --warmup "$WARMUP" --export-csv "$csv" "$@" \
+		-n sessctl "$s" -n client "$c" >/dev/null ||
+		die "hyperfine failed on '$op' ($backend): run its commands by hand to see why"
+	local ms mc
+	ms=$(awk -F, '$1 == "sessctl" { print $4 }' "$csv")
+	mc=$(awk -F, '$1 == "client" { print $4 }' "$csv")
+	awk -v op="$op" -v b="$backend" -v s="$ms" -v c="$mc" -v t="$target" '
+		function f(x) { return x < 1 ? sprintf("%.1f ms", x * 1000) : sprintf("%.2f s", x) }
+		BEGIN { r = s / c; printf "%-40s %-10s %10s %10s %6.2fx %6sx  %s\n",
+			op, b, f(s), f(c), r, "<=" t, (r <= t ? "OK" : "MISS") }' >>"$RESULTS"
+	tail -n 1 "$RESULTS" >&2
+}
+
+not_built() { # OPERATION BACKEND TARGET
+	printf '%-40s %-10s %10s %10s %7s %6sx  %s\n' "$1" "$2" - - - "<=$3" 'not built' >>"$RESULTS"
+}
+
+FAILED=0
+same() { # WHAT A B: end states A and B (files of rows) must be equal
+	if ! cmp -s "$2" "$3"; then
+		echo "MISMATCH: $1: sessctl and the client left different end states" >>"$RESULTS"
+		say "MISMATCH: $1 (diff $2 $3)"
+		FAILED=1
+	fi
+}
+expect_count() { # WHAT FILE N: FILE has N lines
+	local n
+	n=$(wc -l <"$2")
+	if [ "$n" -ne "$3" ]; then
+		echo "MISMATCH: $1: $n rows, the generator expects $3" >>"$RESULTS"
+		FAILED=1
+	fi
+}
+
+# The obvious statements of issue 10, in one transaction. The same cutoff
+# as sessctl's --now minus 720 h; ties broken as enforce does (it keeps
+# the most recent, then the highest id).
+RANK="SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY user_id
+  ORDER BY last_activity DESC, id DESC) AS rn FROM sessions WHERE is_active) AS r WHERE rn > 3"
+SQ_ENFORCE="BEGIN IMMEDIATE;
+UPDATE sessions SET is_active = 0 WHERE is_active AND last_activity < '$CUTOFF';
+UPDATE sessions SET is_active = 0 WHERE id IN ($RANK);
+COMMIT;"
+SQ_PURGE="${SQ_ENFORCE%COMMIT;}DELETE FROM sessions WHERE NOT is_active AND last_activity < '$CUTOFF';
+COMMIT;"
+PG_ENFORCE="BEGIN;
+UPDATE sessions SET is_active = false WHERE is_active AND last_activity < '$CUTOFF+00';
+UPDATE sessions SET is_active = false WHERE id IN ($RANK);
+COMMIT;"
+PG_PURGE="${PG_ENFORCE%COMMIT;}DELETE FROM sessions WHERE NOT is_active AND last_activity < '$CUTOFF+00';
+COMMIT;"
+
+# ---- the rows of one backend ---------------------------------------------
+# Each backend defines: DB (the loaded data, read and per-user writes),
+# sess_on DB (sessctl's command prefix), client_q DB SQL (the client running
+# SQL), client_csv DB SQL, client_script DB SQL (several statements),
+# fresh SRC-COPY (a prepare command making a fresh copy), rows DB SQL (a
+# query's rows, for end states), and the names of the two enforce copies.
+
+sq_sess() { echo "$SESSCTL --db $1"; }
+sq_q() { echo "sqlite3 $1 $(q "$2")"; }
+sq_line() { echo "sqlite3 -line $1 $(q "$2")"; }
+sq_csv() { echo "sqlite3 -csv -header $1 $(q "$2")"; }
+sq_script() { echo "sqlite3 -bail $1 $(q "$2")"; }
+sq_fresh() { echo "bash -c $(q "cp $SQ $1 && sync $1")"; }
+sq_rows() { sqlite3 "$1" "$2"; }
+sq_run() { sqlite3 "$1" "$2" >/dev/null; }
+
+pg_sess() { echo "$SESSCTL --db $(q "$(pgurl "$1")")"; }
+pg_q() { echo "$PGBIN/psql -X -q -At -h $PGDIR -U postgres -d $1 -c $(q "$2")"; }
+pg_line() { echo "$PGBIN/psql -X -q -x -h $PGDIR -U postgres -d $1 -c $(q "$2")"; }
+pg_csv() { echo "$PGBIN/psql -X -q --csv -h $PGDIR -U postgres -d $1 -c $(q "$2")"; }
+pg_script() { echo "$PGBIN/psql -X -q -At -v ON_ERROR_STOP=1 -h $PGDIR -U postgres -d $1 -c $(q "$2")"; }
+pg_fresh() {
+	echo "$PGBIN/psql -X -q -h $PGDIR -U postgres -d postgres -c $(q 'SET client_min_messages = warning') -c $(q "DROP DATABASE IF EXISTS $1") -c $(q "CREATE DATABASE $1 TEMPLATE base")"
+}
+pg_rows() { "${PSQL[@]}" -d "$1" -c "$2"; }
+pg_run() { "${PSQL[@]}" -d "$1" -c "$2" >/dev/null; }
+
+# bench_backend NAME PREFIX(sq|pg) DB COPY-S COPY-C ENFORCE-SQL PURGE-SQL TRUE FALSE
+bench_backend() {
+	local b=$1 p=$2 db=$3 es=$4 ec=$5 enf=$6 purge=$7 t=$8 f=$9 s
+	s=$("${p}_sess" "$db")
+
+	row 'count USER' "$b" 1.15 "$RUNS" "$s count $USER1" \
+		"$("${p}_q" "$db" "SELECT count(*) FROM sessions WHERE user_id = $USER1 AND is_active")"
+	row 'list-user USER -o csv' "$b" 1.15 "$RUNS" "$s -o csv list-user $USER1" \
+		"$("${p}_csv" "$db" "SELECT $COLS FROM sessions WHERE user_id = $USER1 AND is_active
+		ORDER BY last_activity DESC, id DESC")"
+	row 'show ID' "$b" 1.15 "$RUNS" "$s show $SID" \
+		"$("${p}_line" "$db" "SELECT * FROM sessions WHERE id = $SID")"
+	# Writes: every run starts from the same state: the session (or the
+	# user's sessions) is made active again before it, outside the timing.
+	row 'logout ID' "$b" 1.3 "$RUNS" "$s logout $SID --actor bench" \
+		"$("${p}_q" "$db" "UPDATE sessions SET is_active = $f WHERE id = $SID AND is_active")" \
+		--prepare "$("${p}_q" "$db" "UPDATE sessions SET is_active = $t WHERE id = $SID")"
+	row "logout-all USER ($BIGN active)" "$b" 1.3 "$RUNS" "$s logout-all $BIG --yes --actor bench" \
+		"$("${p}_q" "$db" "UPDATE sessions SET is_active = $f WHERE user_id = $BIG AND is_active")" \
+		--prepare "$("${p}_q" "$db" "UPDATE sessions SET is_active = $t WHERE id IN ($BIGIDS)")"
+
+	# Catch-up: each side on its own fresh copy of the loaded data before
+	# every run (hyperfine's --prepare, one per command, in order); the
+	# copies the last runs leave are the end states compared, with each
+	# other and with what the generator computed.
+	local se sc act all
+	se="$("${p}_sess" "$es") --now $(q "$NOW") enforce -q --actor bench"
+	act='SELECT id FROM sessions WHERE is_active ORDER BY id'
+	all="SELECT id, CASE WHEN is_active THEN 1 ELSE 0 END FROM sessions ORDER BY id"
+	sc=$("${p}_script" "$ec" "$enf")
+	WARMUP=0 row 'enforce catch-up' "$b" 1.0 "$ERUNS" "$se" "$sc" \
+		--prepare "$("${p}_fresh" "$es")" --prepare "$("${p}_fresh" "$ec")"
+	"${p}_rows" "$es" "$act" >"$W/$p-es.txt"
+	"${p}_rows" "$ec" "$act" >"$W/$p-ec.txt"
+	same "$b enforce catch-up" "$W/$p-es.txt" "$W/$p-ec.txt"
+	same "$b enforce catch-up, against SQLite's client" "$W/$p-es.txt" "$W/sq-ec.txt"
+	expect_count "$b enforce catch-up, active sessions" "$W/$p-es.txt" "${X[active_after]}"
+	AUDIT[$b]=$("${p}_rows" "$es" 'SELECT count(*) FROM sessctl_audit')
+
+	# Steady state: a second run right after the first, on the enforced
+	# copies the catch-up left; the client runs its statements again.
+	WARMUP=1 row 'enforce steady state' "$b" 0.1 "$SRUNS" "$se" "$sc"
+	"${p}_rows" "$es" "$act" >"$W/$p-es2.txt"
+	"${p}_rows" "$ec" "$act" >"$W/$p-ec2.txt"
+	same "$b enforce steady state" "$W/$p-es2.txt" "$W/$p-ec2.txt"
+	same "$b enforce steady state changed nothing" "$W/$p-es.txt" "$W/$p-es2.txt"
+
+	WARMUP=0 row 'enforce --purge-after 720h catch-up' "$b" 1.0 "$ERUNS" "$se --purge-after 720h" \
+		"$("${p}_script" "$ec" "$purge")" \
+		--prepare "$("${p}_fresh" "$es")" --prepare "$("${p}_fresh" "$ec")"
+	"${p}_rows" "$es" "$all" >"$W/$p-ps.txt"
+	"${p}_rows" "$ec" "$all" >"$W/$p-pc.txt"
+	same "$b enforce --purge-after" "$W/$p-ps.txt" "$W/$p-pc.txt"
+	expect_count "$b enforce --purge-after, rows left" "$W/$p-ps.txt" "$((X[sessions] - X[purged]))"
+
+	# find: every active session as CSV, against the client's CSV export.
+	local fc
+	if [ "$p" = sq ]; then
+		fc=$(sq_csv "$db" "SELECT $COLS FROM sessions WHERE is_active ORDER BY id")
+	else
+		fc="$PGBIN/psql -X -q -h $PGDIR -U postgres -d $db -c $(q "\\copy (SELECT $COLS FROM sessions WHERE is_active ORDER BY id) TO stdout csv header")"
+	fi
+	if find_built; then
+		row "find -o csv (${X[active]} active)" "$b" 1.15 "$ERUNS" "$s -o csv find" "$fc"
+	else
+		not_built "find -o csv (${X[active]} active)" "$b" 1.15
+	fi
+
+	# Peak RSS of the streaming reads (SPEC §6: at most 8 MiB).
+	rss "$b" "list-user USER -o csv" "$s" -o csv list-user "$USER1"
+	rss "$b" "list-user USER --all -o ndjson ($BIGN+)" "$s" -o ndjson list-user "$BIG" --all
+	find_built && rss "$b" "find -o csv (${X[active]} rows)" "$s" -o csv find
+	return 0
+}
+
+RSS=$W/rss.txt
+: >"$RSS"
+rss() { # BACKEND WHAT SESSCTL-PREFIX ARGS...: peak RSS of sessctl, in KiB
+	local b=$1 what=$2 prefix=$3 kib
+	shift 3
+	# shellcheck disable=SC2086 # the prefix is words: sessctl --db URL
+	kib=$(eval "/usr/bin/time -f %M $prefix $(printf '%q ' "$@")" 2>&1 >/dev/null | tail -n 1)
+	awk -v b="$b" -v w="$what" -v k="$kib" 'BEGIN {
+		printf "%-40s %-10s %8.1f MiB  %s\n", w, b, k / 1024, (k <= 8192 ? "OK" : "MISS") }' >>"$RSS"
+}
+
+declare -A AUDIT
+find_built() { "$SESSCTL" help find >/dev/null 2>&1; }
+
+say "SQLite (rollback journal, as the application's database)"
+row '--version' SQLite 1.0 "$RUNS" "$SESSCTL --version" "sqlite3 :memory: $(q 'select 1')"
+cp "$SQ" "$W/sq.db"
+sync "$W/sq.db"
+bench_backend SQLite sq "$W/sq.db" "$W/es.db" "$W/ec.db" "$SQ_ENFORCE" "$SQ_PURGE" 1 0
+say "PostgreSQL"
+"${PSQL[@]}" -d postgres -c 'CREATE DATABASE per TEMPLATE base'
+bench_backend PostgreSQL pg per es ec "$PG_ENFORCE" "$PG_PURGE" true false
+
+# ---- the application's writes during enforce --------------------------------
+
+LOCKS=$W/locks.txt
+: >"$LOCKS"
+# lockwait MODE WHO DBURL COMMAND...: runs the writer beside COMMAND and
+# adds a line with COMMAND's wall time and the writer's worst and p99 waits.
+lockwait() {
+	local mode=$1 who=$2 url=$3 out=$W/writer.out t0 t1
+	shift 3
+	say "writer beside $who ($mode)"
+	"$WRITER" --db "$url" --max-id "$N" --stamp "$NOW" >"$out" &
+	WRITER_PID=$!
+	sleep 0.5
+	t0=$(date +%s.%N)
+	"$@" >/dev/null
+	t1=$(date +%s.%N)
+	sleep 0.3
+	kill -TERM "$WRITER_PID"
+	wait "$WRITER_PID" || die "the writer failed beside $who ($mode)"
+	WRITER_PID=
+	awk -v m="$mode" -v w="$who" -v t0="$t0" -v t1="$t1" '{
+		split($0, f, /[ =]/)   # writes N worst_ms X p99_ms Y median_ms Z
+		printf "%-22s %-22s %8.2f s %6d %9.1f ms %9.1f ms  %s\n", m, w, t1 - t0, f[2], f[4], f[6],
+			(f[4] <= 200 ? "OK" : "MISS") }' "$out" >>"$LOCKS"
+}
+
+# The writer alone first: the floor of its waits on this machine.
+for mode in rollback WAL; do
+	for who in alone sessctl client; do
+		cp "$SQ" "$W/lw.db"
+		[ "$mode" = WAL ] && sqlite3 "$W/lw.db" 'PRAGMA journal_mode = WAL' >/dev/null
+		sync "$W/lw.db"
+		if [ "$who" = alone ]; then
+			lockwait "SQLite $mode" "nothing (1 s)" "$W/lw.db" sleep 1
+		elif [ "$who" = sessctl ]; then
+			lockwait "SQLite $mode" "sessctl enforce" "$W/lw.db" \
+				"$SESSCTL" --db "$W/lw.db" --now "$NOW" enforce -q --actor bench
+		else
+			lockwait "SQLite $mode" "obvious statements" "$W/lw.db" \
+				sqlite3 -bail -cmd '.timeout 60000' "$W/lw.db" "$SQ_ENFORCE"
+		fi
+	done
+done
+rm -f "$W/lw.db" "$W/lw.db-wal" "$W/lw.db-shm"
+for who in alone sessctl client; do
+	"${PSQL[@]}" -d postgres -c 'SET client_min_messages = warning' -c 'DROP DATABASE IF EXISTS lw' -c 'CREATE DATABASE lw TEMPLATE base'
+	if [ "$who" = alone ]; then
+		lockwait PostgreSQL "nothing (1 s)" "$(pgurl lw)" sleep 1
+	elif [ "$who" = sessctl ]; then
+		lockwait PostgreSQL "sessctl enforce" "$(pgurl lw)" \
+			"$SESSCTL" --db "$(pgurl lw)" --now "$NOW" enforce -q --actor bench
+	else
+		lockwait PostgreSQL "obvious statements" "$(pgurl lw)" "${PSQL[@]}" -d lw -c "$PG_ENFORCE"
+	fi
+done
+
+# ---- report ------------------------------------------------------------------
+
+echo
+echo "$("$SESSCTL" --version | head -n 1) beside sqlite3 $(sqlite3 --version | cut -d' ' -f1)" \
+	"and psql 15: $SIZE data set (${X[sessions]} sessions, ${X[users]} users), medians of whole processes"
+echo "now '$NOW'; USER $USER1 (3 active), ID $SID, logout-all user $BIG ($BIGN active);" \
+	"enforce closes $((X[expire] + X[over_limit])) (${X[expire]} idle, ${X[over_limit]} over the limit)"
+echo
+cat "$RESULTS"
+echo
+echo "audit rows after one enforce catch-up: SQLite ${AUDIT[SQLite]}, PostgreSQL ${AUDIT[PostgreSQL]}" \
+	"(changes: $((X[expire] + X[over_limit])))"
+echo
+printf '%-40s %-10s %12s  %s\n' "peak RSS of sessctl" backend "" "(<= 8 MiB)"
+cat "$RSS"
+echo
+printf '%-22s %-22s %10s %6s %12s %12s  %s\n' "writer beside enforce" "" "run time" writes worst p99 "(worst <= 200 ms)"
+cat "$LOCKS"
+[ "$FAILED" -eq 0 ] || die "an end state differs (MISMATCH above)"
