@@ -18,9 +18,11 @@ build/bench/writer: bench/writer.c
 bench-tools: build/bench/gen build/bench/writer
 
 bench: sessctl bench-tools
+	./scripts/install-deps bench
 	bench/run.sh $(BENCH_SIZE)
 
 bench-smoke: sessctl bench-tools
+	./scripts/install-deps bench
 	bench/run.sh tiny
 
 .PHONY: bench bench-smoke bench-tools
