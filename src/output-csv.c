@@ -1,7 +1,7 @@
 /* CSV (RFC 4180) through libcsv.
  *
  * A field is quoted by libcsv only when it must be (it holds a comma, a
- * quote, CR or LF, or starts or ends with a space), so ordinary output
+ * quote, CR or LF, or starts or ends with a space or tab), so ordinary output
  * stays readable; an empty string is written as "" and NULL as nothing,
  * so the two stay distinct. Records end with CRLF as RFC 4180 says.
  * Invalid UTF-8 becomes U+FFFD, byte for byte as in JSON (sc_utf8_repair).
@@ -16,10 +16,13 @@
 #include "timeutil.h"
 #include "utf8.h"
 
+/* Readers such as libcsv trim spaces and tabs around an unquoted field,
+ * so a field that starts or ends with either is quoted too. */
 static bool needs_quotes(const char *s)
 {
 	size_t n = strlen(s);
-	return n == 0 || strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ' || s[n - 1] == ' ';
+	return n == 0 || strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ' || s[n - 1] == ' ' ||
+	       s[0] == '\t' || s[n - 1] == '\t';
 }
 
 static int write_field(FILE *out, const char *s)

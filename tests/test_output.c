@@ -279,6 +279,10 @@ static struct escape_case csv_quotes_fields_as_rfc4180_says_cases[] = {
 	{ "", "\"\"\r\n" },
 	{ " lead", "\" lead\"\r\n" },
 	{ "trail ", "\"trail \"\r\n" },
+	/* tabs too: readers such as libcsv trim them around unquoted fields */
+	{ "trail\t", "\"trail\t\"\r\n" },
+	{ "\tlead", "\"\tlead\"\r\n" },
+	{ "in\tside", "in\tside\r\n" },
 	{ "Zo\xc3\xab \xe6\x9d\xb1\xe4\xba\xac", "Zo\xc3\xab \xe6\x9d\xb1\xe4\xba\xac\r\n" },
 	{ "Caf\xc3\xa9 \"\xc3\x9cn\xc3\xaf" "code\", \xe6\x9d\xb1\xe4\xba\xac",
 	  "\"Caf\xc3\xa9 \"\"\xc3\x9cn\xc3\xaf" "code\"\", \xe6\x9d\xb1\xe4\xba\xac\"\r\n" },
