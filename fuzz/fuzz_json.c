@@ -79,9 +79,15 @@ static char *string(struct parser *ps, size_t *len)
 	char *out;
 	size_t o = 0;
 
+	const char *q;
+
 	if (!lit(ps, "\""))
 		return NULL;
-	out = malloc((size_t)(ps->end - ps->p) + 1);
+	/* room for the text up to the closing quote (escapes only shrink) */
+	for (q = ps->p; q < ps->end && *q != '"'; q++)
+		if (*q == '\\' && q + 1 < ps->end)
+			q++;
+	out = malloc((size_t)(q - ps->p) + 1);
 	CHECK(out, "out of memory");
 	while (ps->p < ps->end && *ps->p != '"') {
 		unsigned char c = (unsigned char)*ps->p;
