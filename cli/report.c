@@ -7,13 +7,26 @@
 #include <string.h>
 
 #include "../src/timeutil.h"
+#include "../src/utf8.h"
 
+/* Messages quote values from argv and the database: every control
+ * character (C0, DEL, C1), bidirectional formatting character, line
+ * separator and byte that is not UTF-8 shows as '?', as in tables, so the
+ * line cannot drive the terminal, reorder itself or become two lines. */
 static void print_line(const char *msg)
 {
+	char *safe = sc_printable_dup(msg);
+
 	fputs("sessctl: ", stderr);
-	for (const char *p = msg; *p; p++)
-		putc((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p, stderr);
+	if (safe) {
+		fputs(safe, stderr);
+	} else {
+		/* Out of memory: keep ASCII that is printable, nothing else. */
+		for (const char *p = msg; *p; p++)
+			putc(*p >= 0x20 && *p < 0x7f ? *p : '?', stderr);
+	}
 	putc('\n', stderr);
+	free(safe);
 }
 
 bool cli_output_closed;

@@ -1,29 +1,45 @@
 /* CSV (RFC 4180) through libcsv.
  *
  * A field is quoted by libcsv only when it must be (it holds a comma, a
- * quote, CR or LF, or starts or ends with a space), so ordinary output
+ * quote, CR or LF, or starts or ends with a space or tab), so ordinary output
  * stays readable; an empty string is written as "" and NULL as nothing,
  * so the two stay distinct. Records end with CRLF as RFC 4180 says.
+ * Invalid UTF-8 becomes U+FFFD, byte for byte as in JSON (sc_utf8_repair).
  */
 #include "output-internal.h"
 
 #include <csv.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "timeutil.h"
+#include "utf8.h"
 
+/* Readers such as libcsv trim spaces and tabs around an unquoted field,
+ * so a field that starts or ends with either is quoted too. */
 static bool needs_quotes(const char *s)
 {
 	size_t n = strlen(s);
-	return n == 0 || strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ' || s[n - 1] == ' ';
+	return n == 0 || strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ' || s[n - 1] == ' ' ||
+	       s[0] == '\t' || s[n - 1] == '\t';
 }
 
 static int write_field(FILE *out, const char *s)
 {
+	char *fixed;
+	int rc;
+
+	if (sc_utf8_repair(s, &fixed) < 0)
+		return -1;
+	if (fixed)
+		s = fixed;
 	if (!needs_quotes(s))
-		return fputs(s, out) == EOF ? -1 : 0;
-	return csv_fwrite(out, s, strlen(s)) == 0 ? 0 : -1;
+		rc = fputs(s, out) == EOF ? -1 : 0;
+	else
+		rc = csv_fwrite(out, s, strlen(s)) == 0 ? 0 : -1;
+	free(fixed);
+	return rc;
 }
 
 static int csv_begin(struct sc_writer *w)

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "timeutil.h"
@@ -13,7 +14,12 @@ static bool plain_json_byte(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-int sc_json_write_string(FILE *out, const char *s)
+/* Escapes the inside of a JSON string. Besides what JSON requires (quote,
+ * backslash, C0), DEL and the C1 controls are escaped, so that output
+ * shown on a terminal cannot drive it, and so are U+2028 and U+2029:
+ * with U+0085 (a C1 control) they are line breaks to splitters that
+ * follow Unicode, and an NDJSON record must stay one line for them too. */
+static int escape_string(FILE *out, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = strlen(s), i = 0;
@@ -28,36 +34,45 @@ int sc_json_write_string(FILE *out, const char *s)
 		if (i == n)
 			break;
 		unsigned char c = (unsigned char)s[i];
+		uint32_t cp = c;
+		size_t len = 1;
+		if (c >= 0x80)
+			len = sc_utf8_decode(s + i, n - i, &cp);
 		if (c == '"' || c == '\\') {
 			char esc[2] = { '\\', (char)c };
 			if (fwrite(esc, 1, 2, out) != 2)
 				return -1;
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
+		} else if (cp < 0xa0 || cp == 0x2028 || cp == 0x2029) {
 			const char *named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r"
 					  : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
-			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf], 0 };
+			char u[7] = { '\\', 'u', hex[cp >> 12 & 0xf], hex[cp >> 8 & 0xf],
+				      hex[cp >> 4 & 0xf], hex[cp & 0xf], 0 };
 			if (fputs(named ? named : u, out) == EOF)
 				return -1;
-			i++;
-		} else {
-			uint32_t cp;
-			size_t len = sc_utf8_decode(s + i, n - i, &cp);
-			if (cp == 0xFFFD && len == 1) {
-				if (fputs("\xEF\xBF\xBD", out) == EOF)
-					return -1;
-			} else if (fwrite(s + i, 1, len, out) != len) {
-				return -1;
-			}
-			i += len;
+		} else if (fwrite(s + i, 1, len, out) != len) {
+			return -1;
 		}
+		i += len;
 	}
 	return 0;
 }
 
+int sc_json_write_string(FILE *out, const char *s)
+{
+	char *fixed;
+	int rc;
+
+	/* Invalid UTF-8 becomes U+FFFD by the rule every writer shares. */
+	if (sc_utf8_repair(s, &fixed) < 0)
+		return -1;
+	rc = escape_string(out, fixed ? fixed : s);
+	free(fixed);
+	return rc;
+}
+
 static int write_value(FILE *out, enum sc_ctype t, const struct sc_value *v)
 {
-	char buf[32];
+	char buf[SC_TIME_RFC3339_LEN + 2];
 	size_t n;
 
 	if (v->null)
@@ -69,10 +84,11 @@ static int write_value(FILE *out, enum sc_ctype t, const struct sc_value *v)
 	case SC_COL_BOOL:
 		return fputs(v->i ? "true" : "false", out) == EOF ? -1 : 0;
 	case SC_COL_TIME:
+		/* RFC 3339, or the expanded year outside 0001-9999. */
 		buf[0] = '"';
-		sc_time_format_rfc3339(v->i, buf + 1);
-		buf[SC_TIME_RFC3339_LEN] = '"';
-		return fwrite(buf, 1, SC_TIME_RFC3339_LEN + 1, out) == SC_TIME_RFC3339_LEN + 1 ? 0 : -1;
+		n = sc_time_format_rfc3339(v->i, buf + 1) + 1;
+		buf[n++] = '"';
+		return fwrite(buf, 1, n, out) == n ? 0 : -1;
 	case SC_COL_TEXT:
 		if (putc('"', out) == EOF || sc_json_write_string(out, v->s ? v->s : "") < 0 ||
 		    putc('"', out) == EOF)

@@ -5,8 +5,10 @@
  * terminal (opts.tty) times are shown relative to opts.now, columns marked
  * SC_COL_SHRINK are shortened with "…" and, if need be, droppable columns
  * hidden to fit opts.width, headers use the columns' short labels, and with
- * opts.color rows marked SC_ROW_DIM are dimmed. Control characters in the
- * data always show as "?". Piped output is plain and
+ * opts.color rows marked SC_ROW_DIM are dimmed. Control characters (C0,
+ * DEL, C1), bidirectional formatting characters, U+2028, U+2029 and bytes
+ * that are not UTF-8 in the data always show as "?" (sc_printable_dup),
+ * one column each. Piped output is plain and
  * stable: full RFC 3339 times, nothing cut, no escape codes.
  * With opts.single the one record is shown as "FIELD  value" lines.
  */

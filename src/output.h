@@ -92,8 +92,11 @@ int sc_writer_close(struct sc_writer *w, struct sc_error *err);
 /* Frees w without finishing the output (after an error). Accepts NULL. */
 void sc_writer_abort(struct sc_writer *w);
 
-/* Escapes s as the inside of a JSON string into out (control characters
- * as \u00XX, invalid UTF-8 as U+FFFD). Returns -1 on a write error. */
+/* Escapes s as the inside of a JSON string into out: quote and backslash
+ * as \" and \\, C0, DEL and C1 controls and U+2028, U+2029 as \uXXXX (or
+ * \n, \t...), so a record is one line for every line splitter; invalid
+ * UTF-8 as U+FFFD (sc_utf8_repair, as CSV does). Returns -1 on a write
+ * error or when out of memory. */
 int sc_json_write_string(FILE *out, const char *s);
 
 #endif

@@ -54,6 +54,23 @@ static bool digits(const char **p, int n, unsigned *out)
 	return true;
 }
 
+/* Reads 1 to max decimal digits (no more follow); returns how many. */
+static int digit_run(const char **p, int max, int64_t *out)
+{
+	int64_t v = 0;
+	int n = 0;
+
+	while ((*p)[n] >= '0' && (*p)[n] <= '9') {
+		if (n == max)
+			return 0;
+		v = v * 10 + ((*p)[n] - '0');
+		n++;
+	}
+	*p += n;
+	*out = v;
+	return n;
+}
+
 static bool parse_offset(const char *p, int64_t *offset)
 {
 	unsigned hh, mm = 0;
@@ -82,27 +99,51 @@ static bool parse_offset(const char *p, int64_t *offset)
 	return true;
 }
 
-int sc_time_parse(const char *s, int64_t *out)
+/* The year: four digits, or the ISO 8601 expanded form with a sign and 6
+ * to 12 digits that sc_time_format_rfc3339 writes outside 0001-9999. */
+static bool parse_year(const char **p, int64_t *y)
 {
-	int64_t us;
+	unsigned y4;
 
-	if (sc_time_parse_us(s, &us) < 0)
-		return -1;
-	*out = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-	return 0;
+	if (**p == '+' || **p == '-') {
+		bool neg = **p == '-';
+		const char *q = *p + 1;
+		int n = digit_run(&q, 12, y);
+		if (n < 6 || (neg && *y == 0)) /* ISO 8601: no "-000000" */
+			return false;
+		if (neg)
+			*y = -*y;
+		*p = q;
+		return true;
+	}
+	if (!digits(p, 4, &y4))
+		return false;
+	*y = y4;
+	return true;
 }
 
-int sc_time_parse_us(const char *s, int64_t *out)
+/* Parses s into whole seconds (toward the past) and the microseconds past
+ * them (0 to 999999). -1 for anything else, or a time beyond int64_t. */
+static int parse_time(const char *s, int64_t *sec, int64_t *us)
 {
 	const char *p = s;
-	unsigned y, mo, d, h = 0, mi = 0, se = 0;
-	int64_t offset = 0, frac = 0;
+	int64_t y, days, t, tod, offset = 0, frac = 0;
+	unsigned mo, d, h = 0, mi = 0, se = 0;
 
 	if (!s)
 		return -1;
 	while (*p == ' ')
 		p++;
-	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) ||
+	/* Unix epoch seconds, as applications that store integers write
+	 * them: 1 to 12 digits and nothing else (up to year 33658). */
+	if (*p >= '0' && *p <= '9' && p[strspn(p, "0123456789")] == '\0') {
+		if (!digit_run(&p, 12, &t))
+			return -1;
+		*sec = t;
+		*us = 0;
+		return 0;
+	}
+	if (!parse_year(&p, &y) || *p++ != '-' || !digits(&p, 2, &mo) ||
 	    *p++ != '-' || !digits(&p, 2, &d))
 		return -1;
 	if (*p == ' ' || *p == 'T' || *p == 't') {
@@ -130,8 +171,43 @@ int sc_time_parse_us(const char *s, int64_t *out)
 	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
 	    mi > 59 || se > 60)
 		return -1;
-	*out = (sc_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset) * 1000000 +
-	       frac;
+	/* Fold the offset into the day (tod 0 to 86399), then count from a
+	 * midnight one day nearer the epoch, so that the days at the ends of
+	 * int64_t, whose own midnight is out of range, still fit when the
+	 * time itself does. */
+	days = sc_days_from_civil(y, mo, d);
+	tod = (int64_t)(h * 3600 + mi * 60 + se) - offset;
+	days += tod >= 0 ? tod / 86400 : -((86399 - tod) / 86400);
+	tod -= (tod >= 0 ? tod / 86400 : -((86399 - tod) / 86400)) * 86400;
+	if (days < 0) {
+		days++;
+		tod -= 86400;
+	}
+	if (__builtin_mul_overflow(days, 86400, &t) || __builtin_add_overflow(t, tod, &t))
+		return -1;
+	*sec = t;
+	*us = frac;
+	return 0;
+}
+
+int sc_time_parse(const char *s, int64_t *out)
+{
+	int64_t sec, us;
+
+	if (parse_time(s, &sec, &us) < 0)
+		return -1;
+	*out = sec;
+	return 0;
+}
+
+int sc_time_parse_us(const char *s, int64_t *out)
+{
+	int64_t sec, us, v;
+
+	if (parse_time(s, &sec, &us) < 0 || __builtin_mul_overflow(sec, 1000000, &v) ||
+	    __builtin_add_overflow(v, us, &v))
+		return -1;
+	*out = v;
 	return 0;
 }
 
@@ -155,55 +231,78 @@ static void put2(char *p, unsigned v)
 	p[1] = (char)('0' + v % 10);
 }
 
-/* Formats without printf: this runs twice for every row printed. */
-static void format(int64_t t, char sep, const char *suffix, char *buf, size_t len)
+/* The first and last seconds of years 0001 to 9999. */
+#define FIRST_4DIGIT INT64_C(-62135596800)
+#define LAST_4DIGIT INT64_C(253402300799)
+
+/* Formats without printf: this runs twice for every row printed. Years
+ * 0001-9999 as four digits; others in the expanded form (sign, at least
+ * six digits). Returns the length written. */
+static size_t format(int64_t t, char sep, bool zulu, char *buf)
 {
 	int64_t y;
 	unsigned mo, d, h, mi, s;
-	char tmp[32];
-	size_t n;
+	size_t n = 0;
 
-	/* Keep to years 1 to 9999: the fixed width, and what both databases
-	 * accept (PostgreSQL has no year 0). */
-	const int64_t first = -62135596800LL, last = 253402300799LL;
-	t = t < first ? first : t > last ? last : t;
 	split(t, &y, &mo, &d, &h, &mi, &s);
-	put2(tmp, (unsigned)(y / 100));
-	put2(tmp + 2, (unsigned)(y % 100));
-	tmp[4] = '-';
-	put2(tmp + 5, mo);
-	tmp[7] = '-';
-	put2(tmp + 8, d);
-	tmp[10] = sep;
-	put2(tmp + 11, h);
-	tmp[13] = ':';
-	put2(tmp + 14, mi);
-	tmp[16] = ':';
-	put2(tmp + 17, s);
-	n = 19;
-	while (*suffix && n < sizeof(tmp) - 1)
-		tmp[n++] = *suffix++;
-	tmp[n] = '\0';
-	n = n < len ? n : len - 1;
-	memcpy(buf, tmp, n);
+	if (t >= FIRST_4DIGIT && t <= LAST_4DIGIT) {
+		put2(buf, (unsigned)(y / 100));
+		put2(buf + 2, (unsigned)(y % 100));
+		n = 4;
+	} else {
+		char tmp[24];
+		uint64_t u = y < 0 ? (uint64_t)0 - (uint64_t)y : (uint64_t)y;
+		size_t k = 0;
+		do {
+			tmp[k++] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		while (k < 6)
+			tmp[k++] = '0';
+		buf[n++] = y < 0 ? '-' : '+';
+		while (k)
+			buf[n++] = tmp[--k];
+	}
+	buf[n] = '-';
+	put2(buf + n + 1, mo);
+	buf[n + 3] = '-';
+	put2(buf + n + 4, d);
+	buf[n + 6] = sep;
+	put2(buf + n + 7, h);
+	buf[n + 9] = ':';
+	put2(buf + n + 10, mi);
+	buf[n + 12] = ':';
+	put2(buf + n + 13, s);
+	n += 15;
+	if (zulu)
+		buf[n++] = 'Z';
 	buf[n] = '\0';
+	return n;
 }
 
-void sc_time_format_rfc3339(int64_t t, char *buf)
+size_t sc_time_format_rfc3339(int64_t t, char *buf)
 {
-	format(t, 'T', "Z", buf, SC_TIME_RFC3339_LEN);
+	return format(t, 'T', true, buf);
 }
 
-void sc_time_format_sql(int64_t t, char *buf)
+int sc_time_format_sql(int64_t t, char *buf)
 {
-	format(t, ' ', "", buf, SC_TIME_SQL_LEN);
+	bool inside = t >= FIRST_4DIGIT && t <= LAST_4DIGIT;
+
+	format(t < FIRST_4DIGIT ? FIRST_4DIGIT : t > LAST_4DIGIT ? LAST_4DIGIT : t, ' ', false, buf);
+	return inside ? 0 : -1;
 }
 
 void sc_time_format_relative(int64_t t, int64_t now, char *buf, unsigned len)
 {
-	int64_t delta = now - t;
-	bool future = delta < 0;
-	int64_t a = future ? -delta : delta;
+	int64_t delta, a;
+	bool future;
+
+	/* Far apart (or beyond int64_t apart): the date. */
+	if (__builtin_sub_overflow(now, t, &delta) || delta == INT64_MIN)
+		delta = INT64_MAX;
+	future = now < t;
+	a = delta < 0 ? -delta : delta;
 	const char *unit;
 	int64_t n;
 
@@ -212,9 +311,9 @@ void sc_time_format_relative(int64_t t, int64_t now, char *buf, unsigned len)
 		return;
 	}
 	if (a >= 7 * 86400) {
-		char full[SC_TIME_SQL_LEN];
-		sc_time_format_sql(t, full);
-		snprintf(buf, len, "%.10s", full);
+		char full[SC_TIME_RFC3339_LEN];
+		sc_time_format_rfc3339(t, full);
+		snprintf(buf, len, "%.*s", (int)strcspn(full, "T"), full);
 		return;
 	}
 	if (a < 60) {

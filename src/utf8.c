@@ -104,6 +104,18 @@ size_t sc_utf8_prefix(const char *s, size_t width)
 	return i;
 }
 
+bool sc_utf8_unsafe(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x061C || c == 0x200E ||
+	       c == 0x200F || (c >= 0x2028 && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/* A bad byte: what sc_utf8_decode answers for anything but valid UTF-8. */
+static bool bad_byte(uint32_t c, size_t len)
+{
+	return c == 0xFFFD && len == 1;
+}
+
 char *sc_printable_dup(const char *s)
 {
 	size_t n = strlen(s), i = 0, o = 0;
@@ -114,9 +126,7 @@ char *sc_printable_dup(const char *s)
 	while (i < n) {
 		uint32_t c;
 		size_t len = sc_utf8_decode(s + i, n - i, &c);
-		bool bad = (c == 0xFFFD && len == 1) || c < 0x20 || c == 0x7f ||
-			   (c >= 0x80 && c < 0xa0);
-		if (bad) {
+		if (bad_byte(c, len) || sc_utf8_unsafe(c)) {
 			out[o++] = '?';
 		} else {
 			memcpy(out + o, s + i, len);
@@ -126,4 +136,44 @@ char *sc_printable_dup(const char *s)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+int sc_utf8_repair(const char *s, char **fixed)
+{
+	size_t n = strlen(s), i = 0, bad = 0, o = 0;
+	char *out;
+
+	*fixed = NULL;
+	/* ASCII runs are the common case: skip them without decoding. */
+	while (i < n) {
+		uint32_t c;
+		size_t len;
+		if ((unsigned char)s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		len = sc_utf8_decode(s + i, n - i, &c);
+		bad += bad_byte(c, len);
+		i += len;
+	}
+	if (!bad)
+		return 0;
+	out = malloc(n + 2 * bad + 1); /* each bad byte grows to three */
+	if (!out)
+		return -1;
+	for (i = 0; i < n;) {
+		uint32_t c;
+		size_t len = sc_utf8_decode(s + i, n - i, &c);
+		if (bad_byte(c, len)) {
+			memcpy(out + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+		} else {
+			memcpy(out + o, s + i, len);
+			o += len;
+		}
+		i += len;
+	}
+	out[o] = '\0';
+	*fixed = out;
+	return 0;
 }

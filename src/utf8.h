@@ -2,6 +2,7 @@
 #ifndef SESSCTL_UTF8_H
 #define SESSCTL_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,10 +18,24 @@ size_t sc_utf8_width(const char *s);
 /* Length in bytes of the longest prefix of s that fits in width columns. */
 size_t sc_utf8_prefix(const char *s, size_t width);
 
-/* A malloc'd copy of s safe to print on a terminal: control characters
- * (C0, DEL and C1) and bytes that are not UTF-8 become '?', so data can
- * never move the cursor, retitle the window or start an escape sequence.
- * NULL when out of memory. */
+/* True for a character that must never reach a terminal raw: C0
+ * controls, DEL, C1 controls (U+0080-U+009F: U+009B is CSI, U+009D OSC),
+ * the bidirectional formatting characters (U+061C, U+200E, U+200F,
+ * U+202A-U+202E, U+2066-U+2069), which reorder the text after them, and
+ * the line and paragraph separators U+2028, U+2029, which break lines. */
+bool sc_utf8_unsafe(uint32_t cp);
+
+/* A malloc'd copy of s safe to print on a terminal: every character
+ * sc_utf8_unsafe() names, and every byte that is not UTF-8, becomes one
+ * '?', so data can never move the cursor, retitle the window, reverse
+ * the text or break a line (and a table stays aligned: '?' is one
+ * column). NULL when out of memory. */
 char *sc_printable_dup(const char *s);
+
+/* Invalid UTF-8 as every output writes it: each byte that does not start
+ * a valid sequence (sc_utf8_decode returns 1 and U+FFFD) becomes U+FFFD.
+ * Returns 0 with *fixed NULL when s is valid UTF-8 (use s as it is), 0
+ * with *fixed a malloc'd repaired copy, or -1 when out of memory. */
+int sc_utf8_repair(const char *s, char **fixed);
 
 #endif

@@ -104,7 +104,14 @@ static struct escape_case json_escape_escapes_quotes_backslashes_and_control_cha
 	{ "\xe6\x9d\xb1\xe4\xba\xac", "\xe6\x9d\xb1\xe4\xba\xac" },
 	{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" },
 	{ "\xef\xbf\xbd", "\xef\xbf\xbd" },
-	{ "\xe2\x80\xa8", "\xe2\x80\xa8" },
+	/* line breaks to Unicode line splitters, and C1 controls: escaped */
+	{ "a\xe2\x80\xa8" "b", "a\\u2028b" },             /* LINE SEPARATOR */
+	{ "\xe2\x80\xa9", "\\u2029" },                     /* PARAGRAPH SEPARATOR */
+	{ "a\xc2\x85" "b", "a\\u0085b" },                  /* NEXT LINE (C1) */
+	{ "\xc2\x80\xc2\x9b" "31m\xc2\x9f", "\\u0080\\u009b31m\\u009f" },
+	{ "\xc2\xa0", "\xc2\xa0" },                         /* U+00A0: just past C1 */
+	{ "\xe2\x80\xa7\xe2\x80\xaa", "\xe2\x80\xa7\xe2\x80\xaa" }, /* neighbours stay */
+	{ "\xc2\x85\xff", "\\u0085\xef\xbf\xbd" },
 	{ "a\xff" "b", "a\xef\xbf\xbd" "b" },
 	{ "a\xc3", "a\xef\xbf\xbd" },
 	{ "\xc3(", "\xef\xbf\xbd(" },
@@ -211,6 +218,33 @@ Test(ndjson, keeps_embedded_newlines_escaped_so_each_record_is_one_line)
 		    "{\"v\":\"a\\nb\\r\\nc\"}\n{\"v\":\"d\"}\n");
 }
 
+Test(ndjson, escapes_unicode_line_breaks_so_each_record_is_one_line_for_every_splitter)
+{
+	struct sc_output_opts o = { .format = SC_FORMAT_NDJSON };
+	static const struct sc_column one[] = { { "v", SC_COL_TEXT, 0, NULL, 0 } };
+	struct sc_value rows[][NCOLS] = { { TEXT("a\xe2\x80\xa8" "b\xc2\x85" "c\xe2\x80\xa9") },
+					  { TEXT("d") } };
+
+	expect_text(render(&o, one, 1, NULL, 0, (const struct sc_value (*)[NCOLS])rows, 2, NULL),
+		    "{\"v\":\"a\\u2028b\\u0085c\\u2029\"}\n{\"v\":\"d\"}\n");
+}
+
+/* RFC 3339 has four-digit years: outside 0001-9999 JSON keeps the value
+ * in the ISO 8601 expanded form rather than a clamped, wrong time. */
+Test(json, writes_times_outside_years_1_to_9999_in_the_expanded_form)
+{
+	static const struct sc_column one[] = { { "t", SC_COL_TIME, 0, NULL, 0 } };
+	struct sc_output_opts o = { .format = SC_FORMAT_NDJSON };
+	struct sc_value rows[][NCOLS] = { { INT(INT64_C(9224318015999)) },
+					  { INT(INT64_C(253402300799)) },
+					  { INT(INT64_MIN) } };
+
+	expect_text(render(&o, one, 1, NULL, 0, (const struct sc_value (*)[NCOLS])rows, 3, NULL),
+		    "{\"t\":\"+294276-12-31T23:59:59Z\"}\n"
+		    "{\"t\":\"9999-12-31T23:59:59Z\"}\n"
+		    "{\"t\":\"-292277022657-01-27T08:29:52Z\"}\n");
+}
+
 /* ---- CSV ---- */
 
 Test(csv, writes_a_header_row_and_crlf_records)
@@ -245,9 +279,18 @@ static struct escape_case csv_quotes_fields_as_rfc4180_says_cases[] = {
 	{ "", "\"\"\r\n" },
 	{ " lead", "\" lead\"\r\n" },
 	{ "trail ", "\"trail \"\r\n" },
+	/* tabs too: readers such as libcsv trim them around unquoted fields */
+	{ "trail\t", "\"trail\t\"\r\n" },
+	{ "\tlead", "\"\tlead\"\r\n" },
+	{ "in\tside", "in\tside\r\n" },
 	{ "Zo\xc3\xab \xe6\x9d\xb1\xe4\xba\xac", "Zo\xc3\xab \xe6\x9d\xb1\xe4\xba\xac\r\n" },
 	{ "Caf\xc3\xa9 \"\xc3\x9cn\xc3\xaf" "code\", \xe6\x9d\xb1\xe4\xba\xac",
 	  "\"Caf\xc3\xa9 \"\"\xc3\x9cn\xc3\xaf" "code\"\", \xe6\x9d\xb1\xe4\xba\xac\"\r\n" },
+	/* invalid UTF-8: U+FFFD for each bad byte, as JSON writes it */
+	{ "a\xff" "b", "a\xef\xbf\xbd" "b\r\n" },
+	{ "\xc0\xaf,x", "\"\xef\xbf\xbd\xef\xbf\xbd,x\"\r\n" },
+	{ "x\xe6\x9d", "x\xef\xbf\xbd\xef\xbf\xbd\r\n" },
+	{ "\xef\xbf\xbd", "\xef\xbf\xbd\r\n" },
 };
 
 ParameterizedTestParameters(csv, quotes_fields_as_rfc4180_says)
@@ -274,6 +317,38 @@ Test(csv, null_is_an_empty_field_and_the_empty_string_is_quoted)
 		    "a,b\r\n,\"\"\r\n\"\",\r\n");
 }
 
+/* CSV and JSON replace the same bytes with the same characters. */
+static const char *invalid_utf8_cases[] = {
+	"\xff", "a\xc3", "\xc3(", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+	"\xe6\x9d\x1b", "\xf0\x9f\x98", "ok\xef\xbf\xbd\xfe\xfe",
+};
+
+ParameterizedTestParameters(csv, replaces_invalid_utf8_exactly_as_json_does)
+{
+	CASE_INDEXES(invalid_utf8_cases);
+}
+
+ParameterizedTest(size_t *case_, csv, replaces_invalid_utf8_exactly_as_json_does)
+{
+	const char *in = invalid_utf8_cases[*case_];
+	char *csv = render_one_text(SC_FORMAT_CSV, in);
+	char *json = render_one_text(SC_FORMAT_JSON, in);
+	char *fixed = NULL;
+
+	cr_assert_eq(sc_utf8_repair(in, &fixed), 0);
+	cr_assert_not_null(fixed, "case %zu: not seen as invalid", *case_);
+	/* CSV: the repaired text, then CRLF (none of these need quotes) */
+	cr_expect_eq(strncmp(csv, fixed, strlen(fixed)), 0, "csv '%s', repaired '%s'", csv, fixed);
+	cr_expect_str_eq(csv + strlen(fixed), "\r\n");
+	/* JSON: the same characters (ESC escaped) between the quotes */
+	cr_assert_eq(strncmp(json, "{\"v\":\"", 6), 0, "json '%s'", json);
+	if (!strchr(in, 0x1b))
+		cr_expect_eq(strncmp(json + 6, fixed, strlen(fixed)), 0, "json '%s'", json);
+	free(fixed);
+	free(csv);
+	free(json);
+}
+
 /* ---- tables ---- */
 
 static const struct sc_column table_cols[] = {
@@ -297,6 +372,29 @@ Test(table, aligns_utf8_text_by_width_and_shows_null_as_dash)
 		    " 1  Zo\xc3\xab          true\n"
 		    "12  \xe6\x9d\xb1\xe4\xba\xac office  false\n"
 		    " 3  -            true\n");
+}
+
+/* Bidi overrides and isolates, directional marks, line and paragraph
+ * separators and C1 controls from the database would reorder, break or
+ * drive the terminal: each shows as one '?', so columns stay aligned. */
+Test(table, shows_bidi_separator_and_c1_characters_as_question_marks_and_stays_aligned)
+{
+	struct sc_output_opts o = { .format = SC_FORMAT_TABLE };
+	struct sc_value rows[][NCOLS] = {
+		{ INT(1), TEXT("evil\xe2\x80\xaegpj.exe"), INT(1) },        /* U+202E */
+		{ INT(2), TEXT("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c"), INT(1) }, /* U+2028, U+2029 */
+		{ INT(3), TEXT("\xe2\x81\xa6x\xe2\x81\xa9\xe2\x80\x8e"), INT(0) }, /* U+2066, U+2069, U+200E */
+		{ INT(4), TEXT("\xc2\x9b" "2J\xc2\x85"), INT(0) },           /* CSI, NEL */
+		{ INT(5), TEXT("plain"), INT(1) },
+	};
+
+	expect_text(render(&o, table_cols, 3, NULL, 0, (const struct sc_value (*)[NCOLS])rows, 5, NULL),
+		    "ID  NAME          ACTIVE\n"
+		    " 1  evil?gpj.exe  true\n"
+		    " 2  a?b?c         true\n"
+		    " 3  ?x??          false\n"
+		    " 4  ?2J?          false\n"
+		    " 5  plain         true\n");
 }
 
 Test(table, aligns_accented_text_in_decomposed_form)

@@ -2,6 +2,7 @@
  * hold, RFC 3339 and SQL formatting, relative times, durations. */
 #include "unit.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -42,6 +43,24 @@ static struct time_case time_parse_reads_every_form_applications_write_cases[] =
 	{ "2000-02-29 00:00:00", INT64_C(951782400) },
 	{ "2024-02-29 12:00:00", INT64_C(1709208000) },
 	{ "9999-12-31 23:59:59", INT64_C(253402300799) },
+	{ "2016-12-31T23:59:60Z", INT64_C(1483228800) }, /* leap second: the next minute */
+	/* Unix epoch seconds, as applications storing integers write them */
+	{ "1739010600", T_2025_02_08_103000 },
+	{ "1764700000", INT64_C(1764700000) },
+	{ "0", 0 },
+	{ "0000000001", 1 },
+	{ "999999999999", INT64_C(999999999999) }, /* twelve digits: year 33658 */
+	{ " 1739010600", T_2025_02_08_103000 },
+	/* the ISO 8601 expanded year that the RFC 3339 writer uses outside 0001-9999 */
+	{ "+010000-01-01T00:00:00Z", INT64_C(253402300800) },
+	{ "+294276-12-31T23:59:59Z", INT64_C(9224318015999) },
+	{ "+000000-01-01T00:00:00Z", INT64_C(-62167219200) },
+	{ "-000001-12-31T23:59:59Z", INT64_C(-62167219201) },
+	{ "+002025-02-08T10:30:00Z", T_2025_02_08_103000 },
+	{ "+292277026596-12-04T15:30:07Z", INT64_MAX },
+	{ "-292277022657-01-27T08:29:52Z", INT64_MIN },
+	{ "+292277026596-12-05T05:30:07+14:00", INT64_MAX }, /* the offset brings it back in */
+	{ "-292277022657-01-26T22:29:52-10:00", INT64_MIN },
 };
 
 ParameterizedTestParameters(time_parse, reads_every_form_applications_write)
@@ -62,7 +81,20 @@ static const char *time_parse_rejects_garbage_and_impossible_dates_cases[] = {
 	"",
 	"garbage",
 	"now",
-	"1739010600",
+	"-1739010600",      /* epochs: non-negative integers of 1 to 12 digits only */
+	"+1739010600",
+	"1739010600 ",
+	"1739010600.5",
+	"1e9",
+	"1234567890123",
+	"0x10",
+	"+12345-01-01",     /* an expanded year has 6 to 12 digits and a sign */
+	"12345-01-01",
+	"+1234567890123-01-01",
+	"-000000-01-01",    /* ISO 8601: year 0 is +000000 */
+	"+292277026596-12-04T15:30:08Z", /* one second past INT64_MAX */
+	"-292277022657-01-27T08:29:51Z",
+	"+999999999999-12-31T23:59:59Z",
 	"2025-02-08x",
 	"2025-02-08 10:30:00 junk",
 	"2025-02-08 10:30:00Zjunk",
@@ -220,54 +252,79 @@ ParameterizedTest(size_t *case_, time_format, writes_rfc3339_and_sql_including_n
 	cr_expect_str_eq(sql, c->sql, "sql(%lld)", (long long)c->t);
 }
 
-Test(time_format, keeps_the_fixed_width_for_times_beyond_year_9999_and_before_year_0)
-{
-	char rfc[SC_TIME_RFC3339_LEN], sql[SC_TIME_SQL_LEN];
-
-	sc_time_format_rfc3339(INT64_C(253402300800), rfc);
-	sc_time_format_sql(INT64_C(-99999999999), sql);
-	cr_expect_eq(strlen(rfc), SC_TIME_RFC3339_LEN - 1, "'%s'", rfc);
-	cr_expect_eq(strlen(sql), SC_TIME_SQL_LEN - 1, "'%s'", sql);
-	sc_time_format_rfc3339(INT64_MAX, rfc);
-	sc_time_format_rfc3339(INT64_MIN, rfc);
-	cr_expect_eq(strlen(rfc), SC_TIME_RFC3339_LEN - 1, "'%s'", rfc);
-}
-
-/* Both databases take years 1 to 9999 (PostgreSQL has no year 0): times
- * outside are written as the first or the last second of that range. */
-struct clamp_case {
+/* RFC 3339 has four-digit years only: outside 0001-9999 the writer uses
+ * the ISO 8601 expanded form (as ECMAScript's toISOString does), never a
+ * clamped, wrong time. The SQL form stays four digits for the databases:
+ * it writes the nearest end of the range and says so. */
+struct wide_case {
 	int64_t t;
 	const char *rfc3339;
 	const char *sql;
 };
 
-static struct clamp_case time_format_clamps_to_years_1_to_9999_cases[] = {
+static struct wide_case time_format_writes_expanded_years_and_says_when_the_sql_form_is_clamped_cases[] = {
 	{ INT64_C(-62135596800), "0001-01-01T00:00:00Z", "0001-01-01 00:00:00" }, /* the first second */
-	{ INT64_C(-62135596799), "0001-01-01T00:00:01Z", "0001-01-01 00:00:01" },
-	{ INT64_C(-62135596801), "0001-01-01T00:00:00Z", "0001-01-01 00:00:00" }, /* year 0 */
-	{ INT64_C(-62167219200), "0001-01-01T00:00:00Z", "0001-01-01 00:00:00" }, /* 0000-01-01 */
-	{ INT64_C(-99999999999), "0001-01-01T00:00:00Z", "0001-01-01 00:00:00" },
-	{ INT64_MIN, "0001-01-01T00:00:00Z", "0001-01-01 00:00:00" },
+	{ INT64_C(-62135596801), "+000000-12-31T23:59:59Z", "0001-01-01 00:00:00" }, /* year 0 */
+	{ INT64_C(-62167219200), "+000000-01-01T00:00:00Z", "0001-01-01 00:00:00" },
+	{ INT64_C(-62167219201), "-000001-12-31T23:59:59Z", "0001-01-01 00:00:00" },
+	{ INT64_C(-99999999999), "-001199-02-15T14:13:21Z", "0001-01-01 00:00:00" },
+	{ INT64_MIN, "-292277022657-01-27T08:29:52Z", "0001-01-01 00:00:00" },
 	{ INT64_C(253402300799), "9999-12-31T23:59:59Z", "9999-12-31 23:59:59" }, /* the last second */
-	{ INT64_C(253402300800), "9999-12-31T23:59:59Z", "9999-12-31 23:59:59" }, /* 10000-01-01 */
-	{ INT64_C(253402300800) + 86400 * 200, "9999-12-31T23:59:59Z", "9999-12-31 23:59:59" },
-	{ INT64_MAX, "9999-12-31T23:59:59Z", "9999-12-31 23:59:59" },
+	{ INT64_C(253402300800), "+010000-01-01T00:00:00Z", "9999-12-31 23:59:59" },
+	{ INT64_C(9224318015999), "+294276-12-31T23:59:59Z", "9999-12-31 23:59:59" }, /* PostgreSQL's last year */
+	{ INT64_MAX, "+292277026596-12-04T15:30:07Z", "9999-12-31 23:59:59" },
 };
 
-ParameterizedTestParameters(time_format, clamps_to_years_1_to_9999)
+ParameterizedTestParameters(time_format, writes_expanded_years_and_says_when_the_sql_form_is_clamped)
 {
-	CASE_INDEXES(time_format_clamps_to_years_1_to_9999_cases);
+	CASE_INDEXES(time_format_writes_expanded_years_and_says_when_the_sql_form_is_clamped_cases);
 }
 
-ParameterizedTest(size_t *case_, time_format, clamps_to_years_1_to_9999)
+ParameterizedTest(size_t *case_, time_format, writes_expanded_years_and_says_when_the_sql_form_is_clamped)
 {
-	struct clamp_case *c = &time_format_clamps_to_years_1_to_9999_cases[*case_];
+	struct wide_case *c = &time_format_writes_expanded_years_and_says_when_the_sql_form_is_clamped_cases[*case_];
 	char rfc[SC_TIME_RFC3339_LEN], sql[SC_TIME_SQL_LEN];
+	bool inside = c->t >= INT64_C(-62135596800) && c->t <= INT64_C(253402300799);
+	int64_t back = 42;
 
-	sc_time_format_rfc3339(c->t, rfc);
-	sc_time_format_sql(c->t, sql);
+	cr_expect_eq(sc_time_format_rfc3339(c->t, rfc), strlen(c->rfc3339));
 	cr_expect_str_eq(rfc, c->rfc3339, "rfc3339(%lld) = '%s'", (long long)c->t, rfc);
+	cr_expect_eq(sc_time_format_sql(c->t, sql), inside ? 0 : -1, "sql(%lld)", (long long)c->t);
 	cr_expect_str_eq(sql, c->sql, "sql(%lld) = '%s'", (long long)c->t, sql);
+	cr_assert_eq(sc_time_parse(rfc, &back), 0, "'%s' rejected", rfc);
+	cr_expect_eq(back, c->t, "'%s' read back as %lld", rfc, (long long)back);
+}
+
+/* format -> parse is the identity on every int64_t: the edges, and a
+ * spread of values across the whole range. */
+Test(time_format, round_trips_through_parse_for_every_int64)
+{
+	char rfc[SC_TIME_RFC3339_LEN];
+	uint64_t x = 88172645463325252u;
+
+	for (int i = 0; i < 200000; i++) {
+		int64_t t, back = 0;
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* mix full-range values with ones near the epoch and the edges */
+		t = i % 3 == 0 ? (int64_t)x : i % 3 == 1 ? (int64_t)(x % 40000000000u) - 20000000000
+			: (i & 8 ? INT64_MAX - (int64_t)(x % 100000) : INT64_MIN + (int64_t)(x % 100000));
+		sc_time_format_rfc3339(t, rfc);
+		cr_assert_eq(sc_time_parse(rfc, &back), 0, "'%s' (%lld) rejected", rfc, (long long)t);
+		cr_assert_eq(back, t, "'%s' = %lld, expected %lld", rfc, (long long)back, (long long)t);
+	}
+}
+
+Test(time_parse_us, rejects_times_whose_microseconds_overflow)
+{
+	int64_t us = 42, t = 0;
+
+	cr_expect_eq(sc_time_parse_us("+294276-12-31T23:59:59Z", &us), -1);
+	cr_expect_eq(us, 42);
+	cr_expect_eq(sc_time_parse("+294276-12-31T23:59:59Z", &t), 0);
+	cr_expect_eq(sc_time_parse_us("+200000-01-01T00:00:00.5Z", &us), 0);
+	cr_expect_eq(us, INT64_C(6249223180800) * 1000000 + 500000);
 }
 
 Test(time_format, round_trips_through_parse_for_every_day_from_1900_to_2100)
@@ -322,6 +379,7 @@ static struct relative_case time_relative_says_how_long_ago_for_people_cases[] =
 	{ -3 * 3600, "in 3 h" },
 	{ -2 * 86400, "in 2 d" },
 	{ -10 * 86400, "2025-02-18" },
+	{ T_2025_02_08_103000 - INT64_C(253402300800), "+010000-01-01" }, /* the date, not clamped */
 };
 
 ParameterizedTestParameters(time_relative, says_how_long_ago_for_people)
@@ -337,6 +395,16 @@ ParameterizedTest(size_t *case_, time_relative, says_how_long_ago_for_people)
 
 	sc_time_format_relative(now - c->ago, now, buf, sizeof(buf));
 	cr_expect_str_eq(buf, c->out, "%lld s ago: '%s', expected '%s'", (long long)c->ago, buf, c->out);
+}
+
+Test(time_relative, shows_the_date_for_times_beyond_int64_apart)
+{
+	char buf[32];
+
+	sc_time_format_relative(INT64_MAX, INT64_MIN, buf, sizeof(buf));
+	cr_expect_str_eq(buf, "+292277026596-12-04");
+	sc_time_format_relative(INT64_MIN, INT64_MAX, buf, sizeof(buf));
+	cr_expect_str_eq(buf, "-292277022657-01-27");
 }
 
 struct duration_case {

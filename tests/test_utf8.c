@@ -146,6 +146,17 @@ static struct printable_case utf8_printable_dup_replaces_control_characters_and_
 	{ "\xc0\xaf", "??" },                                   /* overlong: two bad bytes */
 	{ "\xe6\x9d\x1b", "???" },                               /* broken sequence, then ESC */
 	{ "ok\xef\xbf\xbd", "ok\xef\xbf\xbd" },                    /* a real U+FFFD stays */
+	/* bidirectional formatting characters reorder what follows */
+	{ "a\xe2\x80\xaa" "b\xe2\x80\xab" "c\xe2\x80\xac" "d\xe2\x80\xad" "e\xe2\x80\xae" "f",
+	  "a?b?c?d?e?f" },                                     /* U+202A-U+202E */
+	{ "\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9", "????" }, /* U+2066-U+2069 */
+	{ "\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", "???" },             /* LRM, RLM, ALM */
+	{ "a\xe2\x80\xa8" "b\xe2\x80\xa9" "c", "a?b?c" },           /* line, paragraph separators */
+	{ "\xc2\x85", "?" },                                  /* NEL */
+	/* their neighbours stay */
+	{ "\xe2\x80\x8d\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa",
+	  "\xe2\x80\x8d\xe2\x80\xa7\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa" },
+	{ "\xd8\x9b\xd8\x9d", "\xd8\x9b\xd8\x9d" },
 };
 
 ParameterizedTestParameters(utf8, printable_dup_replaces_control_characters_and_bad_bytes)
@@ -162,4 +173,54 @@ ParameterizedTest(size_t *case_, utf8, printable_dup_replaces_control_characters
 	cr_expect_str_eq(out, c->out, "case %zu: got '%s', expected '%s'", *case_, out, c->out);
 	cr_expect_neq(out, c->in, "not a copy");
 	free(out);
+}
+
+Test(utf8, unsafe_names_controls_bidi_and_separators_only)
+{
+	static const uint32_t unsafe[] = { 0x00, 0x1b, 0x1f, 0x7f, 0x80, 0x85, 0x9b, 0x9f, 0x061c,
+					   0x200e, 0x200f, 0x2028, 0x2029, 0x202a, 0x202e, 0x2066,
+					   0x2069 };
+	static const uint32_t safe[] = { 0x20, 0x7e, 0xa0, 0xe9, 0x061b, 0x200d, 0x2027, 0x202f,
+					 0x2065, 0x206a, 0xfffd, 0x1f600 };
+
+	for (size_t i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++)
+		cr_expect(sc_utf8_unsafe(unsafe[i]), "U+%04X", (unsigned)unsafe[i]);
+	for (size_t i = 0; i < sizeof(safe) / sizeof(safe[0]); i++)
+		cr_expect(!sc_utf8_unsafe(safe[i]), "U+%04X", (unsigned)safe[i]);
+}
+
+struct repair_case {
+	const char *in;
+	const char *out; /* NULL: valid, no copy */
+};
+
+static struct repair_case utf8_repair_replaces_each_bad_byte_with_u_fffd_cases[] = {
+	{ "", NULL },
+	{ "plain", NULL },
+	{ "caf\xc3\xa9 \xe6\x9d\xb1 \xf0\x9f\x98\x80 \xef\xbf\xbd", NULL },
+	{ "\xff", "\xef\xbf\xbd" },
+	{ "a\xc3", "a\xef\xbf\xbd" },
+	{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },
+	{ "\xed\xa0\x80x", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx" },
+	{ "\xe6\x9d\xb1\xe6\x9d", "\xe6\x9d\xb1\xef\xbf\xbd\xef\xbf\xbd" },
+};
+
+ParameterizedTestParameters(utf8, repair_replaces_each_bad_byte_with_u_fffd)
+{
+	CASE_INDEXES(utf8_repair_replaces_each_bad_byte_with_u_fffd_cases);
+}
+
+ParameterizedTest(size_t *case_, utf8, repair_replaces_each_bad_byte_with_u_fffd)
+{
+	struct repair_case *c = &utf8_repair_replaces_each_bad_byte_with_u_fffd_cases[*case_];
+	char *fixed = (char *)1;
+
+	cr_assert_eq(sc_utf8_repair(c->in, &fixed), 0);
+	if (!c->out) {
+		cr_expect_null(fixed, "case %zu: copied a valid string", *case_);
+		return;
+	}
+	cr_assert_not_null(fixed);
+	cr_expect_str_eq(fixed, c->out, "case %zu", *case_);
+	free(fixed);
 }
