@@ -141,6 +141,6 @@ demo:
 	./sessctl --db demo.db list-user alice@example.com --all
 
 clean:
-	rm -rf build build-san sessctl $(MODULE_NAMES) demo.db
+	rm -rf build build-san build-fuzz sessctl $(MODULE_NAMES) demo.db
 
 .PHONY: all deps install uninstall demo clean check FORCE

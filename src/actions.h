@@ -45,13 +45,15 @@ struct sc_action {
 /* Adaptive batches start at SC_BATCH_MIN rows, double while a batch
  * commits in under SC_BATCH_FAST_MS and halve when one takes more than
  * SC_BATCH_SLOW_MS, within [SC_BATCH_MIN, SC_BATCH_MAX]: the write lock
- * is held for about a tenth of a second at a time, and a large backlog
- * is not split into thousands of transactions that each rewrite the same
- * index pages. */
-#define SC_BATCH_MIN 1000
+ * (SQLite) or a batch's row locks (PostgreSQL) are held for well under a
+ * tenth of a second at a time, so the application's own writes get in
+ * between batches (see struct sc_backend.lock_pause_ms), while a large
+ * backlog is not split into more transactions than that needs. */
+#define SC_BATCH_MIN 250
+#define SC_BATCH_MIN_USERS 8
 #define SC_BATCH_MAX 200000
-#define SC_BATCH_FAST_MS 100
-#define SC_BATCH_SLOW_MS 400
+#define SC_BATCH_FAST_MS 40
+#define SC_BATCH_SLOW_MS 100
 
 /* Transactions are retried this many times on SC_TEMPFAIL, then 75. */
 #define SC_TX_ATTEMPTS 6

@@ -30,7 +30,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 4
+#define SC_BACKEND_ABI 5
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -105,6 +105,12 @@ struct sc_backend {
 	size_t size;                           /* sizeof(struct sc_backend) */
 	const char *name;                      /* "sqlite", "postgresql" */
 	const struct sc_migration *migrations; /* SC_SCHEMA_VERSION of them */
+	/* After each batch that held the database's write lock, enforce
+	 * pauses this long, so that a writer polling for the lock (SQLite's
+	 * busy handler sleeps between polls, up to 100 ms) gets in before the
+	 * next batch takes it again; 0 where waiters queue (PostgreSQL's row
+	 * locks). */
+	unsigned lock_pause_ms;
 	/* Creates sessctl's migrations table (version, name, applied_at) if
 	 * it does not exist, in the backend's dialect. */
 	const char *migrations_table;

@@ -97,12 +97,17 @@ static double monotonic_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static void adapt_batch(struct enforce_ctx *c, double ms)
+/* Doubles a fast batch, halves a slow one. A batch of the device limit
+ * counts users, and one user may have hundreds of sessions to close: its
+ * floor is lower. */
+static void adapt_batch(struct enforce_ctx *c, enum enforce_step step, double ms)
 {
+	int64_t min = step == STEP_LIMIT ? SC_BATCH_MIN_USERS : SC_BATCH_MIN;
+
 	if (ms < SC_BATCH_FAST_MS && c->batch < SC_BATCH_MAX)
 		c->batch = c->batch * 2 < SC_BATCH_MAX ? c->batch * 2 : SC_BATCH_MAX;
-	else if (ms > SC_BATCH_SLOW_MS && c->batch > SC_BATCH_MIN)
-		c->batch = c->batch / 2 > SC_BATCH_MIN ? c->batch / 2 : SC_BATCH_MIN;
+	else if (ms > SC_BATCH_SLOW_MS && c->batch > min)
+		c->batch = c->batch / 2 > min ? c->batch / 2 : min;
 }
 
 /* Moves past the ids (or, for the limit, the users) of this batch. */
@@ -150,7 +155,12 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 		if (sc_run_tx(db, false, step_tx_body, &t, NULL, err) < 0)
 			return -1;
 		if (!c->o->batch_size)
-			adapt_batch(c, monotonic_ms() - started);
+			adapt_batch(c, step, monotonic_ms() - started);
+		if (!c->finished && c->done && db->backend->lock_pause_ms) {
+			unsigned ms = db->backend->lock_pause_ms;
+			struct timespec pause = { ms / 1000, (long)(ms % 1000) * 1000000L };
+			nanosleep(&pause, NULL);
+		}
 		next_page(step, c);
 		*counter(c->r, step) += c->done;
 		c->r->batches += c->done > 0;

@@ -7,6 +7,9 @@ const struct sc_backend sc_sqlite_backend = {
 	.size = sizeof(struct sc_backend),
 	.name = "sqlite",
 	.migrations = sc_sqlite_migrations,
+	/* The application's busy handler polls at 25 to 100 ms intervals
+	 * once it has waited a while: a gap this long lets it in. */
+	.lock_pause_ms = 30,
 	.migrations_table = "CREATE TABLE IF NOT EXISTS sessctl_migrations (\n"
 			    "    version INTEGER PRIMARY KEY,\n"
 			    "    name TEXT NOT NULL,\n"
