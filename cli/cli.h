@@ -108,6 +108,20 @@ void cli_print_command_help(const struct cli_command *cmd);
 /* Prints `sessctl --help` on stdout. */
 void cli_print_help(void);
 
+/* Levenshtein distance, for "did you mean". */
+size_t cli_distance(const char *a, const char *b);
+
+/* "unknown command 'X'", with the nearest command when one is close:
+ * prints and returns 64. */
+int cli_unknown_command(const char *name);
+
+/* An option getopt did not take: arg (a long one) or short_opt. Says
+ * which, lists the candidates of an ambiguous abbreviation, suggests the
+ * nearest option of all, and before a command name says where a
+ * command's option goes. Prints and returns 64. */
+int cli_unknown_option(const struct cli_ctx *ctx, const char *arg, int short_opt,
+		       const struct option *all, bool before_command);
+
 /* The command named name, or NULL. */
 const struct cli_command *cli_find_command(const char *name);
 

@@ -16,7 +16,7 @@ static const char global_help[] =
 	"  -q, --quiet          print nothing but results and errors\n"
 	"  -v, --verbose        say more\n"
 	"  -h, --help           show help\n"
-	"  --version            show the version\n";
+	"  -V, --version        show the version and the backends it can use\n";
 
 void cli_print_help(void)
 {
@@ -71,7 +71,7 @@ static int run_help(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	}
 	cmd = cli_find_command(argv[0]);
 	if (!cmd)
-		return cli_fail(SC_USAGE, "unknown command '%s': see 'sessctl --help'", argv[0]);
+		return cli_unknown_command(argv[0]);
 	cli_print_command_help(cmd);
 	return SC_OK;
 }

@@ -7,6 +7,10 @@
 
 enum { OPT_DRY_RUN = 2000, OPT_CHECK };
 
+/* migrate and migrate --dry-run on an up-to-date schema: one wording, on
+ * standard output, exit 0. */
+#define UP_TO_DATE "schema is up to date (version %d): nothing to do\n"
+
 struct migrate_opts {
 	bool dry_run;
 	bool check;
@@ -97,8 +101,7 @@ static int dry_run(struct cli_ctx *ctx)
 		printed++;
 	}
 	if (!printed && !ctx->quiet)
-		fprintf(stderr, "sessctl: schema is up to date (version %d): nothing to do\n",
-			SC_SCHEMA_VERSION);
+		printf(UP_TO_DATE, SC_SCHEMA_VERSION);
 	return SC_OK;
 }
 
@@ -120,8 +123,7 @@ static int apply(struct cli_ctx *ctx)
 	if (sc_migrate_run(db, ctx->now, on_applied, ctx, &applied, &err) < 0)
 		return cli_report(&err);
 	if (!ctx->quiet)
-		printf(applied ? "schema is at version %d\n" : "schema is up to date (version %d)\n",
-		       SC_SCHEMA_VERSION);
+		printf(applied ? "schema is at version %d\n" : UP_TO_DATE, SC_SCHEMA_VERSION);
 	return SC_OK;
 }
 

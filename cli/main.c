@@ -13,48 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Levenshtein distance, for "did you mean". */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[64];
-
-	if (lb >= sizeof(row) / sizeof(row[0]))
-		return (size_t)-1;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t prev = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cur = row[j];
-			size_t sub = prev + (a[i - 1] != b[j - 1]);
-			size_t del = row[j] + 1, ins = row[j - 1] + 1;
-			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-			prev = cur;
-		}
-	}
-	return row[lb];
-}
-
-static int unknown_command(const char *name)
-{
-	const struct cli_command *best = NULL;
-	size_t best_d = (size_t)-1;
-
-	for (const struct cli_command *const *c = cli_commands; *c; c++) {
-		size_t d = (*c)->hidden ? (size_t)-1 : distance(name, (*c)->name);
-		if (strncmp(name, (*c)->name, strlen(name)) == 0 && strlen(name) >= 3)
-			d = 1;
-		if (d < best_d) {
-			best_d = d;
-			best = *c;
-		}
-	}
-	if (best && best_d <= 2 && best_d * 2 < strlen(name))
-		return cli_fail(SC_USAGE, "unknown command '%s': did you mean '%s'?", name, best->name);
-	return cli_fail(SC_USAGE, "unknown command '%s': see 'sessctl --help'", name);
-}
-
 /* Flushes standard output: a reader that went away (EPIPE) ends the
  * command quietly; any other write error is status 74. */
 static int finish_output(int rc)
@@ -140,6 +98,6 @@ int main(int argc, char **argv)
 	}
 	cmd = cli_find_command(argv[first]);
 	if (!cmd)
-		return unknown_command(argv[first]);
+		return cli_unknown_command(argv[first]);
 	return finish_output(run_command(&ctx, cmd, argc - first, argv + first));
 }

@@ -33,7 +33,7 @@ static const struct option global_options[] = {
 	{ "version", no_argument, NULL, OPT_VERSION },
 };
 #define NGLOBAL (sizeof(global_options) / sizeof(global_options[0]))
-#define GLOBAL_SHORT "o:qvh"
+#define GLOBAL_SHORT "o:qvhV"
 /* handle_global: opt is not a global option */
 #define NOT_GLOBAL (-100)
 
@@ -82,6 +82,7 @@ static int handle_global(struct cli_ctx *ctx, int opt, const char *arg)
 		ctx->verbose++;
 		return 0;
 	case OPT_VERSION:
+	case 'V':
 		return CLI_SHOW_VERSION;
 	}
 	return NOT_GLOBAL;
@@ -119,19 +120,10 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 			name[strcspn(name, "=")] = '\0';
 			return cli_usage(ctx, "option '%s' takes no value", name);
 		}
-		if (opt == '?') {
-			if (ctx->cmd == &cli_cmd_help && strcmp(argv[0], "help") != 0) {
-				/* before any command: only global options go here */
-				if (optopt)
-					return cli_fail(SC_USAGE, "unknown option '-%c': command options go after "
-							"the command (see 'sessctl --help')", optopt);
-				return cli_fail(SC_USAGE, "unknown option '%s': command options go after the "
-						"command (see 'sessctl --help')", argv[optind - 1]);
-			}
-			if (optopt)
-				return cli_usage(ctx, "unknown option '-%c'", optopt);
-			return cli_usage(ctx, "unknown option '%s'", argv[optind - 1]);
-		}
+		if (opt == '?')
+			/* before any command only global options go here */
+			return cli_unknown_option(ctx, argv[optind - 1], optopt, all,
+						  ctx->cmd == &cli_cmd_help && strcmp(argv[0], "help") != 0);
 		if (opt == ':')
 			return cli_usage(ctx, "option '%s' needs a value", argv[optind - 1]);
 		if (opt == 'h')
@@ -146,16 +138,40 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 	return 0;
 }
 
+/* $COLUMNS when set (as ls, ps and git honour it), else the terminal's. */
 static unsigned terminal_width(void)
 {
 	struct winsize ws;
 	const char *cols = getenv("COLUMNS");
 
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		return ws.ws_col;
 	if (cols && atoi(cols) > 0)
 		return (unsigned)atoi(cols);
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
 	return 80;
+}
+
+/* libpq's own variables that name a database, as psql reads them. */
+static bool libpq_env(void)
+{
+	static const char *const names[] = { "PGSERVICE", "PGDATABASE", "PGHOST", "PGHOSTADDR" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *v = getenv(names[i]);
+		if (v && *v)
+			return true;
+	}
+	return false;
+}
+
+/* The database when neither --db nor $SESSCTL_DB names one:
+ * ./sessions.db when it exists; else, when libpq's environment names a
+ * database (PGSERVICE, PGDATABASE, PGHOST), PostgreSQL as psql would
+ * connect; else sessions.db (which then does not exist: 66). */
+static const char *default_db(void)
+{
+	if (access("sessions.db", F_OK) != 0 && libpq_env())
+		return "postgresql://";
+	return "sessions.db";
 }
 
 int cli_finish_ctx(struct cli_ctx *ctx)
@@ -164,7 +180,7 @@ int cli_finish_ctx(struct cli_ctx *ctx)
 
 	if (!ctx->db) {
 		env = getenv("SESSCTL_DB");
-		ctx->db = env && *env ? env : "sessions.db";
+		ctx->db = env && *env ? env : default_db();
 	}
 	if (ctx->now == INT64_MIN) {
 		env = getenv("SESSCTL_NOW");

@@ -14,7 +14,7 @@ _sessctl_commands='count create enforce find help history list-user logout logou
 # Options that take a value, global or of any command.
 _sessctl_value_options=' --db -o --output --columns --now --color --device-type --ip --idle-for -n --limit --by --over --user --device --except --fingerprint --device-name --browser --max-sessions --idle-timeout --purge-after --batch-size --session --since --actor --reason --seen-since --seen-until --created-since --created-until '
 
-_sessctl_global_options='--db -o --output --columns --no-header --now --color -q --quiet -v --verbose -h --help --version'
+_sessctl_global_options='--db -o --output --columns --no-header --now --color -q --quiet -v --verbose -h --help -V --version'
 
 # The options of command $1.
 _sessctl_command_options()

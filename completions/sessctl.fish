@@ -163,7 +163,7 @@ complete -c sessctl -l color -x -a 'auto always never' -d 'when to colour tables
 complete -c sessctl -s q -l quiet -d 'print nothing but results and errors'
 complete -c sessctl -s v -l verbose -d 'say more'
 complete -c sessctl -s h -l help -d 'show help'
-complete -c sessctl -l version -d 'show the version'
+complete -c sessctl -s V -l version -d 'show the version'
 
 # Operands.
 complete -c sessctl -n '__sessctl_first_operand help' -a "$cmds"

@@ -12,7 +12,7 @@ INSERT INTO sessions (user_id, device_fingerprint, device_name, device_type, bro
   (1,  'fp-admin-laptop', 'Firefox on Debian',        'web',    'Firefox', '192.0.2.10',   datetime('now', '-20 days'), datetime('now', '-5 minutes'), 1),
   (74, 'fp-alice-win',    'Chrome on Windows 10',     'web',    'Chrome',  '203.0.113.7',  datetime('now', '-12 days'), datetime('now', '-2 hours'),   1),
   (74, 'fp-alice-iphone', 'Safari on iPhone 15',      'mobile', 'Safari',  '2001:db8::15', datetime('now', '-30 days'), datetime('now', '-1 days'),    1),
-  (74, 'fp-alice-old',    'Edge on Windows 11',       'web',    'Edge',    '198.51.100.4', datetime('now', '-90 days'), datetime('now', '-60 days'),   0),
+  (74, 'fp-alice-old',    'Edge on Windows 11',       'web',    'Edge',    '198.51.100.4', datetime('now', '-90 days'), datetime('now', '-60 days'),   1),
   (75, 'fp-bob-1',        'Chrome on macOS',          'web',    'Chrome',  '10.1.0.11',    datetime('now', '-10 days'), datetime('now', '-10 minutes'), 1),
   (75, 'fp-bob-2',        'Firefox on Ubuntu',        'web',    'Firefox', '10.1.0.12',    datetime('now', '-9 days'),  datetime('now', '-3 hours'),   1),
   (75, 'fp-bob-3',        'Pixel 8 app',              'mobile', NULL,      '10.1.0.13',    datetime('now', '-8 days'),  datetime('now', '-1 days'),    1),

@@ -227,5 +227,20 @@ else
 	fail "ENVIRONMENT lists every variable the code reads" "missing:$missing"
 fi
 
+# The footer names sessctl and its version, not "BSD" (an empty .Os).
+version=$("$bin" --version | sed -n '1s/^sessctl //p')
+footer=$(MANWIDTH=80 mandoc -Tascii "$page" | sed "s/.\x08//g" | tail -n 1)
+if printf '%s' "$footer" | grep -q "sessctl $version" && ! printf '%s' "$footer" | grep -q BSD; then
+	pass "the footer names sessctl $version"
+else
+	fail "the footer names sessctl $version" "footer: $footer"
+fi
+header=$(MANWIDTH=80 mandoc -Tascii "$page" | sed "s/.\x08//g" | head -n 1)
+if ! printf '%s' "$header" | grep -q "BSD"; then
+	pass "the header is not the BSD General Commands Manual"
+else
+	fail "the header is not the BSD General Commands Manual" "header: $header"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -46,6 +46,13 @@ INSERT INTO sessions (id, user_id, device_fingerprint, device_name, device_type,
 INSERT INTO sessions (user_id, device_fingerprint, last_activity, is_active)
  SELECT 74, 'bulk' || value, '2024-01-01 00:00:00', 1 FROM json_each('[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]');"
 
+# COLUMNS, when set, wins over the terminal's own width (issue 13 item 3).
+# (Set inside the terminal's shell: bash sets COLUMNS itself after stty.)
+out=$(NO_COLOR= TERM=xterm script -qec "stty cols 100 rows 50; COLUMNS=60 $(printf '%q ' "$bin" --db "$db" \
+	--now '2025-02-08 12:00:00' list-user alice --all)" /dev/null </dev/null | tr -d '\r')
+cwide=$(printf '%s\n' "$out" | sed 's/\x1b\[[0-9;]*m//g' | awk '{ if (length($0) > m) m = length($0) } END { print m }')
+check "COLUMNS=60 in a 100-column terminal fits 60 columns (widest: $cwide)" test "${cwide:-999}" -le 60
+
 out=$(on_tty 80 NO_COLOR= -- list-user alice --all)
 widest=$(printf '%s\n' "$out" | sed 's/\x1b\[[0-9;]*m//g' | awk '{ if (length($0) > m) m = length($0) } END { print m }')
 check "a table on an 80-column terminal fits in 80 columns (widest line: $widest)" test "$widest" -le 80

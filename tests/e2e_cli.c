@@ -251,3 +251,50 @@ Test(cli, an_unknown_short_option_after_a_long_flag_is_named_as_unknown)
 	EXPECT_ERR_HAS(r, "'-Z'");
 	cr_expect_null(strstr(r->err, "takes no value"), "%s: misreported: %s", r->what, r->err);
 }
+
+/* ---- option errors that say what is wrong (issue 13 item 6) ---- */
+
+Test(cli, an_unknown_option_before_the_command_is_named_not_blamed_on_placement)
+{
+	struct run *r = RUN_NODB("--no-pager", "history");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "unknown option '--no-pager'");
+	cr_expect_null(strstr(r->err, "go after"), "blamed on its place: %s", r->err);
+	r = RUN_NODB("--yes", "logout-all", "bob");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "'--yes' belongs after the command name");
+}
+
+Test(cli, capital_v_is_the_version)
+{
+	struct run *a = RUN_NODB("-V"), *b = RUN_NODB("--version");
+	EXPECT_OK(a);
+	EXPECT_OUT(a, b->out);
+}
+
+Test(cli, an_ambiguous_option_lists_its_candidates)
+{
+	struct run *r = RUN("list-user", "--d", "web", "alice");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "option '--d' is ambiguous: --db, --device-type");
+}
+
+Test(cli, an_unknown_option_gets_the_nearest_one)
+{
+	struct run *r = RUN("count", "--ovre", "3");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "unknown option '--ovre': did you mean '--over'?");
+	r = RUN_NODB("--dbb", "x.db", "count");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "did you mean '--db'?");
+	r = RUN("count", "--zzzzzz");
+	EXPECT_FAIL(r, 64);
+	cr_expect_null(strstr(r->err, "did you mean"), "a far-fetched suggestion: %s", r->err);
+}
+
+Test(cli, help_with_a_misspelt_command_suggests_the_nearest)
+{
+	struct run *r = RUN_NODB("help", "lsit-user");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "unknown command 'lsit-user': did you mean 'list-user'?");
+}

@@ -318,6 +318,32 @@ Test(postgres_only, url_and_keyword_forms_and_pghost_reach_the_same_database)
 	EXPECT_OUT(r, "4\n");
 }
 
+/* Issue 13 item 11: with neither --db nor SESSCTL_DB, libpq's own
+ * variables select PostgreSQL as psql would, unless ./sessions.db
+ * exists. */
+Test(postgres_only, libpq_variables_select_postgresql_when_no_database_is_named)
+{
+	char host[300], dbname[128];
+
+	fx_standard();
+	snprintf(host, sizeof(host), "PGHOST=%s", e2e_pghost());
+	snprintf(dbname, sizeof(dbname), "PGDATABASE=%s", e2e_db()->path);
+	struct run *r = e2e_run(&(struct call){ .no_db = true,
+						.env = ARGV(host, dbname, "PGUSER=postgres") },
+				ARGV("count", "alice"));
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "4\n");
+
+	/* A sessions.db here still wins: it is the documented default. */
+	EXPECT_OK(e2e_run(&(struct call){ .db = "sessions.db" }, ARGV("-q", "migrate")));
+	r = e2e_run(&(struct call){ .no_db = true, .env = ARGV(host, dbname, "PGUSER=postgres") },
+		    ARGV("count", "alice"));
+	EXPECT_FAIL(r, 67);
+	/* Without any of them, the missing sessions.db is reported as before. */
+	r = e2e_run(&(struct call){ .no_db = true, .cwd = "/" }, ARGV("count", "alice"));
+	EXPECT_FAIL(r, 66);
+}
+
 Test(postgres_only, the_clients_time_zone_and_date_style_do_not_change_the_output)
 {
 	fx_standard();

@@ -1,0 +1,118 @@
+/* "Did you mean": unknown commands and options answered with the nearest
+ * name, ambiguous option prefixes with their candidates. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Levenshtein distance, for "did you mean". */
+size_t cli_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64];
+
+	if (lb >= sizeof(row) / sizeof(row[0]))
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j];
+			size_t sub = prev + (a[i - 1] != b[j - 1]);
+			size_t del = row[j] + 1, ins = row[j - 1] + 1;
+			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+int cli_unknown_command(const char *name)
+{
+	const struct cli_command *best = NULL;
+	size_t best_d = (size_t)-1;
+
+	for (const struct cli_command *const *c = cli_commands; *c; c++) {
+		size_t d = (*c)->hidden ? (size_t)-1 : cli_distance(name, (*c)->name);
+		if (strncmp(name, (*c)->name, strlen(name)) == 0 && strlen(name) >= 3)
+			d = 1;
+		if (d < best_d) {
+			best_d = d;
+			best = *c;
+		}
+	}
+	if (best && best_d <= 2 && best_d * 2 < strlen(name))
+		return cli_fail(SC_USAGE, "unknown command '%s': did you mean '%s'?", name, best->name);
+	return cli_fail(SC_USAGE, "unknown command '%s': see 'sessctl --help'", name);
+}
+
+/* The long options in all that start with name (for an ambiguous
+ * abbreviation), written into buf as "--a, --b"; their number. */
+static size_t prefix_matches(const char *name, size_t len, const struct option *all, char *buf,
+			     size_t size)
+{
+	size_t n = 0, used = 0;
+
+	buf[0] = '\0';
+	for (const struct option *o = all; o->name; o++) {
+		if (strncmp(o->name, name, len) != 0)
+			continue;
+		if (used < size)
+			used += (size_t)snprintf(buf + used, size - used, "%s--%s", n ? ", " : "", o->name);
+		n++;
+	}
+	return n;
+}
+
+/* The long option of all nearest to name, or NULL when none is close. */
+static const char *nearest_option(const char *name, const struct option *all)
+{
+	const char *best = NULL;
+	size_t best_d = (size_t)-1;
+
+	for (const struct option *o = all; o->name; o++) {
+		size_t d = cli_distance(name, o->name);
+		if (d < best_d) {
+			best_d = d;
+			best = o->name;
+		}
+	}
+	return best && best_d <= 2 && best_d * 2 < strlen(name) ? best : NULL;
+}
+
+/* Whether some command takes the long option name. */
+static bool command_option(const char *name)
+{
+	for (const struct cli_command *const *c = cli_commands; *c; c++)
+		for (const struct option *o = (*c)->options; o && o->name; o++)
+			if (strcmp(o->name, name) == 0)
+				return true;
+	return false;
+}
+
+int cli_unknown_option(const struct cli_ctx *ctx, const char *arg, int short_opt,
+		       const struct option *all, bool before_command)
+{
+	char name[64], list[256];
+	size_t len;
+
+	if (short_opt)
+		return before_command
+			? cli_fail(SC_USAGE, "unknown option '-%c' (see 'sessctl --help')", short_opt)
+			: cli_usage(ctx, "unknown option '-%c'", short_opt);
+	snprintf(name, sizeof(name), "%s", arg + (strncmp(arg, "--", 2) == 0 ? 2 : 0));
+	len = strcspn(name, "=");
+	name[len] = '\0';
+	if (prefix_matches(name, len, all, list, sizeof(list)) > 1)
+		return cli_usage(ctx, "option '--%s' is ambiguous: %s", name, list);
+	if (before_command && command_option(name))
+		return cli_fail(SC_USAGE, "option '--%s' belongs after the command name "
+				"(sessctl COMMAND --%s; see 'sessctl --help')", name, name);
+	const char *near = nearest_option(name, all);
+	if (before_command)
+		return near ? cli_fail(SC_USAGE, "unknown option '--%s': did you mean '--%s'?", name, near)
+			    : cli_fail(SC_USAGE, "unknown option '--%s' (see 'sessctl --help')", name);
+	return near ? cli_usage(ctx, "unknown option '--%s': did you mean '--%s'?", name, near)
+		    : cli_usage(ctx, "unknown option '--%s'", name);
+}
