@@ -187,7 +187,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	if (sc_writer_close(w, &err) < 0)
 		return cli_report(&err);
 	if (more > 0 && !ctx->quiet)
-		printf("… %lld more not shown (the newest %lld are): --limit 0 shows all\n",
+		printf("… and %lld more (the newest %lld are shown; --limit 0 shows all)\n",
 		       (long long)more, (long long)req.limit);
 	return SC_OK;
 }
