@@ -102,6 +102,13 @@ int cli_session_id(const char *s, int64_t *out);
 /* Parses a duration option value; 64 with a clear message on error. */
 int cli_duration(const char *opt, const char *s, int64_t *out);
 
+/* Parses a point in time for a --since, --until, --*-since or --*-until
+ * option: a duration ago as of now ("7d", "90m", "1h30m") or a date and
+ * time, UTC unless it gives an offset ("2025-02-01", "2025-02-01 10:00",
+ * "2025-02-01 10:00:00", "2025-02-01T10:00:00+01:00"). Returns 0, or 64
+ * with a message naming opt. */
+int cli_when(const char *opt, const char *s, int64_t now, int64_t *out);
+
 /* Prints a command's help (synopsis, options, examples) on stdout. */
 void cli_print_command_help(const struct cli_command *cmd);
 

@@ -109,23 +109,13 @@ static int handle(int opt, const char *arg, void *state)
 	return SC_SOFTWARE;
 }
 
-/* A time bound: a duration ago ("7d", as of --now) or a date and time
- * ("2025-02-01", "2025-02-01 10:00:00", RFC 3339). NULL: none given. */
+/* A time bound (cli_when). NULL: none given. */
 static int parse_when(const char *opt, const char *s, int64_t now, bool *has, int64_t *out)
 {
-	int64_t d;
-
 	if (!s)
 		return 0;
 	*has = true;
-	if (sc_duration_parse(s, &d) == 0) {
-		*out = now - d;
-		return 0;
-	}
-	if (sc_time_parse(s, out) == 0)
-		return 0;
-	return cli_fail(SC_USAGE, "bad %s '%s': give a duration ago (90s, 15m, 720h, 30d, 2w) "
-			"or a UTC date and time ('2025-02-01', '2025-02-01 10:00:00', RFC 3339)", opt, s);
+	return cli_when(opt, s, now, out);
 }
 
 /* The session's columns, then the user's. */

@@ -39,12 +39,29 @@ static const struct option global_options[] = {
 
 static int color_mode = -1; /* -1 auto, 0 never, 1 always */
 
+/* --now and SESSCTL_NOW: a date and time only (a duration would be
+ * ambiguous here: ago, or ahead?). */
 static int parse_now(const char *what, const char *s, int64_t *out)
 {
 	if (sc_time_parse(s, out) < 0)
-		return cli_fail(SC_USAGE, "%s: bad timestamp '%s': use UTC 'YYYY-MM-DD HH:MM:SS' or RFC 3339",
-				what, s);
+		return cli_fail(SC_USAGE, "%s: bad timestamp '%s': use a UTC date and time ('2025-02-01', "
+				"'2025-02-01 10:00', '2025-02-01 10:00:00') or RFC 3339 "
+				"('2025-02-01T10:00:00+01:00')", what, s);
 	return 0;
+}
+
+int cli_when(const char *opt, const char *s, int64_t now, int64_t *out)
+{
+	int64_t d;
+
+	if (sc_duration_parse(s, &d) == 0) {
+		*out = now - d;
+		return 0;
+	}
+	if (sc_time_parse(s, out) == 0)
+		return 0;
+	return cli_fail(SC_USAGE, "bad %s '%s': give a duration ago (90s, 15m, 720h, 30d, 2w) "
+			"or a UTC date and time ('2025-02-01', '2025-02-01 10:00:00', RFC 3339)", opt, s);
 }
 
 static int handle_global(struct cli_ctx *ctx, int opt, const char *arg)

@@ -12,7 +12,7 @@
 _sessctl_commands='count create enforce find help history list-user logout logout-all migrate show'
 
 # Options that take a value, global or of any command.
-_sessctl_value_options=' --db -o --output --columns --now --color --device-type --ip --idle-for -n --limit --by --over --user --device --except --fingerprint --device-name --browser --max-sessions --idle-timeout --purge-after --batch-size --session --since --actor --reason --seen-since --seen-until --created-since --created-until '
+_sessctl_value_options=' --db -o --output --columns --now --color --device-type --ip --idle-for -n --limit --by --over --user --device --except --fingerprint --device-name --browser --max-sessions --idle-timeout --purge-after --batch-size --session --since --until --action --actor --reason --seen-since --seen-until --created-since --created-until '
 
 _sessctl_global_options='--db -o --output --columns --no-header --now --color -q --quiet -v --verbose -h --help -V --version'
 
@@ -28,7 +28,7 @@ _sessctl_command_options()
         logout-all) echo "--except -y --yes $write" ;;
         create) echo "--user --fingerprint --device-name --device-type --browser --ip --max-sessions $write" ;;
         enforce) echo "--idle-timeout --max-sessions --purge-after --user --batch-size $write" ;;
-        history) echo '--session --since -n --limit' ;;
+        history) echo '--session --since --until --actor --action -n --limit' ;;
         migrate) echo '--dry-run --check' ;;
     esac
 }
@@ -40,7 +40,7 @@ _sessctl_columns()
     case $1 in
         logout | logout-all | create) echo "change $session" ;;
         enforce) echo "change $session expired over_limit purged batches interrupted" ;;
-        history) echo 'id created_at action session_id user_id actor reason' ;;
+        history) echo 'id created_at action session_id user_id actor reason evaluated_at email device_name ip_address device_type' ;;
         count) echo 'user_id active_sessions email username users users_with_sessions sessions active inactive' ;;
         migrate) echo 'version name state applied_at' ;;
         find) echo "$session email username" ;;
@@ -210,6 +210,10 @@ _sessctl()
             _sessctl_add 'web mobile'
             return
             ;;
+        --action)
+            _sessctl_add 'logout logout-all expire over-limit purge create'
+            return
+            ;;
         --by)
             _sessctl_add 'user'
             return
@@ -234,7 +238,7 @@ _sessctl()
             ;;
         --now | --ip | --idle-for | -n | --limit | --over | --device | --fingerprint | \
             --device-name | --browser | --max-sessions | --idle-timeout | --purge-after | \
-            --batch-size | --since | --actor | --reason | --seen-since | --seen-until | \
+            --batch-size | --since | --until | --actor | --reason | --seen-since | --seen-until | \
             --created-since | --created-until)
             return
             ;;

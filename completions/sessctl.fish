@@ -11,7 +11,7 @@
 # Options that take a value, global or of any command.
 set -g __sessctl_value_options -o --output --columns --now --color --device-type --ip \
     --idle-for -n --limit --by --over --user --device --except --fingerprint --device-name \
-    --browser --max-sessions --idle-timeout --purge-after --batch-size --session --since \
+    --browser --max-sessions --idle-timeout --purge-after --batch-size --session --since --until --action \
     --actor --reason --seen-since --seen-until --created-since --created-until
 
 # Prints, one a line: the binary, the --db value (may be empty), the
@@ -106,7 +106,8 @@ function __sessctl_columns
         case enforce
             set cols change $session expired over_limit purged batches interrupted
         case history
-            set cols id created_at action session_id user_id actor reason
+            set cols id created_at action session_id user_id actor reason evaluated_at email \
+                device_name ip_address device_type
         case count
             set cols user_id active_sessions email username users users_with_sessions sessions \
                 active inactive
@@ -223,7 +224,10 @@ complete -c sessctl -n '__sessctl_using_command enforce' -l batch-size -x -d 'se
 
 # history
 complete -c sessctl -n '__sessctl_using_command history' -l session -x -a '(__sessctl_candidates sessions)' -d "only this session's entries"
-complete -c sessctl -n '__sessctl_using_command history' -l since -x -d 'only entries newer than this'
+complete -c sessctl -n '__sessctl_using_command history' -l since -x -d 'only entries at or after this (a duration ago or a date)'
+complete -c sessctl -n '__sessctl_using_command history' -l until -x -d 'only entries before this (a duration ago or a date)'
+complete -c sessctl -n '__sessctl_using_command history' -l actor -x -d 'only changes made by this actor'
+complete -c sessctl -n '__sessctl_using_command history' -l action -x -a 'logout logout-all expire over-limit purge create' -d 'only this kind of change'
 
 # Every command that changes data.
 complete -c sessctl -n '__sessctl_using_command logout logout-all create enforce migrate' -l dry-run -d 'print what would change; change nothing'

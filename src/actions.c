@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- logout SESSION_ID... ---- */
 
@@ -338,7 +339,8 @@ static int create_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	struct sc_user user = { 0 };
 	int rc;
 	struct sc_change ch = { .action = "create", .actor = c->a->actor, .reason = c->a->reason,
-				.now = c->a->now, .audit = !c->a->dry_run };
+				.now = c->a->now, .audit = !c->a->dry_run,
+				.recorded_at = (int64_t)time(NULL) /* never --now */ };
 
 	if (sc_check_actor(db, c->a->actor, err) < 0 || sc_find_user(db, c->user, &user, err) < 0)
 		return -1;

@@ -67,7 +67,9 @@ struct sc_change {
 			     * "purge" or "create" */
 	const char *actor;
 	const char *reason; /* NULL: none given */
-	int64_t now;
+	int64_t now;        /* the time the rules are evaluated at (--now):
+			     * the times create gives a session; an audit
+			     * row keeps it as evaluated_at */
 	bool audit;         /* false for --dry-run: no audit rows */
 	/* close_sessions only: with has_idle_before, a session is closed only
 	 * if its last_activity is still before idle_before when the change
@@ -80,6 +82,13 @@ struct sc_change {
 	 * table distributed by user_id routes it to one node. NULL: any. */
 	const int64_t *users;
 	size_t nusers;
+	/* The real time of the change (the core reads the clock when it
+	 * builds the change; --now never moves it): every audit row's
+	 * created_at. Audit rows also keep a snapshot of the session they
+	 * describe (its user's email, device_name, ip_address, device_type,
+	 * as the change saw or left them), written by the statement that
+	 * changes the session, so a row purged later is still explained. */
+	int64_t recorded_at;
 };
 
 /* What find_sessions selects: req's conditions (users aside) in SQL,
@@ -174,7 +183,10 @@ struct sc_backend {
 	 * millions (a primary key walk, no sort). */
 	int (*recent_sessions)(struct sc_db *db, int64_t limit, sc_session_cb cb, void *ctx,
 			       struct sc_error *err);
-	/* The audit trail, newest first (created_at, then id, descending). */
+	/* The audit trail req selects, newest first (created_at, then id,
+	 * descending), at most req->limit rows (0: all); with req->more, sets
+	 * *req->more to the number of matching rows past the limit (0 when
+	 * the limit did not cut the list). */
 	int (*history)(struct sc_db *db, const struct sc_history_request *req,
 		       sc_audit_cb cb, void *ctx, struct sc_error *err);
 

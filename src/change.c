@@ -216,9 +216,11 @@ int sc_close_ids_if(struct sc_db *db, const int64_t *ids, size_t n, const struct
 			const int64_t *idle_before, struct changes *held, int64_t *count,
 			struct sc_error *err)
 {
+	/* --now moves the rules, never the audit trail: the row records the
+	 * real time of the change. */
 	struct sc_change ch = { action, a->actor, a->reason, a->now, !a->dry_run,
 				idle_before != NULL, idle_before ? *idle_before : 0,
-				users ? users->v : NULL, users ? users->n : 0 };
+				users ? users->v : NULL, users ? users->n : 0, (int64_t)time(NULL) };
 	struct close_ctx c = { held, kind, 0 };
 	int rc;
 

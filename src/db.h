@@ -137,7 +137,12 @@ typedef int (*sc_find_cb)(const struct sc_find_row *r, void *ctx);
 int sc_find_sessions(struct sc_db *db, const struct sc_find_request *req, sc_find_cb cb,
 		     void *ctx, struct sc_error *err);
 
-/* A row of sessctl's audit table. */
+/* A row of sessctl's audit table. created_at is the real time of the
+ * change; evaluated_at the time its rules were evaluated at (--now, else
+ * the clock when the command began). The snapshot (email, device_name,
+ * ip_address, device_type) is the session as the change saw it (create:
+ * as it left it). Rows written before schema version 3 have NULL there
+ * (evaluated_at_null, NULL strings). */
 struct sc_audit {
 	int64_t id;
 	int64_t created_at;
@@ -148,6 +153,12 @@ struct sc_audit {
 	int64_t user_id;
 	const char *actor;
 	const char *reason; /* may be NULL */
+	bool evaluated_at_null;
+	int64_t evaluated_at;
+	const char *email;       /* the user's, at the change; may be NULL */
+	const char *device_name; /* may be NULL */
+	const char *ip_address;  /* may be NULL */
+	const char *device_type; /* may be NULL */
 };
 
 typedef int (*sc_audit_cb)(const struct sc_audit *a, void *ctx);
@@ -159,7 +170,15 @@ struct sc_history_request {
 	int64_t session_id;
 	bool has_since;
 	int64_t since;  /* only rows with created_at >= since */
+	bool has_until;
+	int64_t until;  /* only rows with created_at < until */
+	const char *actor;  /* only rows of this actor (exact); NULL: any */
+	const char *action; /* only rows of this action; NULL: any */
 	int64_t limit;  /* 0: no limit */
+	/* Non-NULL: set to the number of rows that match beyond the limit
+	 * (0 when the limit did not cut the list), counted in the same
+	 * transaction. */
+	int64_t *more;
 };
 
 /* The audit trail, newest first (created_at, then id, descending); with

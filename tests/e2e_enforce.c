@@ -84,7 +84,7 @@ Test(enforce, idle_exactly_at_the_default_720h_is_kept_one_second_past_is_expire
 	/* Expiring leaves last_activity alone. */
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE id = 40 AND "
 			    "last_activity = '2025-01-30 00:00:00'"), 1);
-	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit WHERE id = 1 AND created_at = '" NOW "'"), 1);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit WHERE id = 1 AND evaluated_at = '" NOW "'"), 1);
 }
 
 Test(enforce, idle_timeout_option_at_its_edge)

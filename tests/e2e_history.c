@@ -19,7 +19,9 @@ static void must(struct run *r)
 }
 
 /* The standard fixture (without 14, which has no activity time), then
- * four changes on four days, one per write command:
+ * four changes on four days, one per write command (sessctl dates each
+ * audit row with the real time of the change, whatever --now says, so
+ * the fixture dates them by hand afterwards, as if made on those days):
  *   1 2025-03-01 10:00 logout 10 (alice) by ops, "lost phone"
  *   2 2025-03-02 10:00 logout-all bob (20) by alice, "password reset"
  *   3 2025-03-03 10:00 create carol fp-c1 (22) by ops
@@ -40,6 +42,10 @@ static void trail(void)
 	must(RUN("enforce", "--user", "alice", "--now", "2025-03-04 10:00:00", "--actor", "cron",
 		 "--reason", "nightly", "-q"));
 	cr_assert_eq(db_int("SELECT count(*) FROM sessctl_audit"), 4, "the trail is not as planned");
+	db_exec("UPDATE sessctl_audit SET created_at = '2025-03-01 10:00:00' WHERE id = 1");
+	db_exec("UPDATE sessctl_audit SET created_at = '2025-03-02 10:00:00' WHERE id = 2");
+	db_exec("UPDATE sessctl_audit SET created_at = '2025-03-03 10:00:00' WHERE id = 3");
+	db_exec("UPDATE sessctl_audit SET created_at = '2025-03-04 10:00:00' WHERE id = 4");
 }
 
 Test(history, lists_every_change_newest_first_as_csv)
@@ -191,12 +197,19 @@ Test(history, limit_keeps_the_newest)
 Test(history, newest_means_the_time_of_the_change)
 {
 	trail();
-	/* A change recorded as of an earlier time sorts after the later ones. */
+	/* --now moves the rules, not the audit trail: a change made today as
+	 * of an earlier time is the newest entry, and keeps that time as
+	 * evaluated_at. */
 	must(RUN("logout", "11", "--now", "2025-02-15 00:00:00", "--actor", "ops", "-q"));
-	struct run *r = RUN("history", "-o", "csv");
+	struct run *r = RUN("history", "-o", "csv", "--columns", "id,action,session_id,evaluated_at");
 
 	EXPECT_OK(r);
-	EXPECT_OUT(r, CSV_HEADER ROW4 ROW3 ROW2 ROW1 "5,2025-02-15T00:00:00Z,logout,11,1,ops,\r\n");
+	EXPECT_OUT(r, "id,action,session_id,evaluated_at\r\n"
+		      "5,logout,11,2025-02-15T00:00:00Z\r\n"
+		      "4,expire,12,2025-03-04T10:00:00Z\r\n"
+		      "3,create,22,2025-03-03T10:00:00Z\r\n"
+		      "2,logout-all,20,2025-03-02T10:00:00Z\r\n"
+		      "1,logout,10,2025-03-01T10:00:00Z\r\n");
 }
 
 Test(history, keeps_the_rows_of_purged_sessions_and_of_dry_runs_none)
@@ -258,7 +271,9 @@ Test(history, unknown_user_67_and_bad_values_64)
 	EXPECT_FAIL(r, 64);
 	r = RUN("history", "--since", "recently");
 	EXPECT_FAIL(r, 64);
-	r = RUN("history", "--limit", "0");
+	r = RUN("history", "--until", "recently");
+	EXPECT_FAIL(r, 64);
+	r = RUN("history", "--action", "logoutall");
 	EXPECT_FAIL(r, 64);
 	r = RUN("history", "-n", "-3");
 	EXPECT_FAIL(r, 64);

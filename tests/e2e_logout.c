@@ -45,8 +45,8 @@ Test(logout, closes_several_ids_and_writes_one_audit_row_each)
 	cr_expect_str_eq(r->err, "closed 2 sessions\n", "%s: stderr [%s]", r->what, r->err);
 	EXPECT_ROWS(ACTIVE_SQL, "10|0\n11|0\n12|1\n13|0\n14|1\n20|1\n21|0\n");
 	EXPECT_ROWS(AUDIT_SQL, "10|1|logout|ops|stolen laptop\n11|1|logout|ops|stolen laptop\n");
-	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit WHERE created_at = '" NOW "'"), 2,
-		     "audit rows carry the --now time");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit WHERE evaluated_at = '" NOW "'"), 2,
+		     "audit rows carry the --now time as evaluated_at");
 	/* Closing never deletes and leaves the activity time alone. */
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 7);
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE id = 10 AND "

@@ -117,7 +117,8 @@ static void add_audit(struct fake_store *st, const struct sc_change *ch, const s
 	a->id = ++st->next_audit_id;
 	a->session_id = s->id;
 	a->user_id = s->user_id;
-	a->created_at = ch->now;
+	a->created_at = ch->recorded_at;
+	a->evaluated_at = ch->now;
 	snprintf(a->action, sizeof(a->action), "%s", ch->action);
 	snprintf(a->actor, sizeof(a->actor), "%s", ch->actor);
 }

@@ -59,7 +59,7 @@ struct fake_user {
 };
 
 struct fake_audit {
-	int64_t id, session_id, user_id, created_at;
+	int64_t id, session_id, user_id, created_at, evaluated_at;
 	char action[16], actor[FAKE_STR];
 };
 

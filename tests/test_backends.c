@@ -361,8 +361,12 @@ static struct rows get(int64_t id)
 struct audit_rows {
 	size_t n;
 	int64_t id[MAXROWS], session_id[MAXROWS], user_id[MAXROWS], at[MAXROWS];
+	int64_t evaluated[MAXROWS]; /* -1: NULL */
 	bool session_null[MAXROWS];
 	char action[MAXROWS][16], actor[MAXROWS][16], reason[MAXROWS][16];
+	/* the snapshot, "(null)" for NULL */
+	char email[MAXROWS][24], name[MAXROWS][16], ip[MAXROWS][16], type[MAXROWS][16];
+	int64_t more; /* what history set req->more to */
 };
 
 static int on_audit(const struct sc_audit *a, void *ctx)
@@ -379,16 +383,43 @@ static int on_audit(const struct sc_audit *a, void *ctx)
 	snprintf(r->action[i], sizeof(r->action[i]), "%s", a->action);
 	snprintf(r->actor[i], sizeof(r->actor[i]), "%s", a->actor);
 	snprintf(r->reason[i], sizeof(r->reason[i]), "%s", a->reason ? a->reason : "(null)");
+	r->evaluated[i] = a->evaluated_at_null ? -1 : a->evaluated_at;
+	snprintf(r->email[i], sizeof(r->email[i]), "%s", a->email ? a->email : "(null)");
+	snprintf(r->name[i], sizeof(r->name[i]), "%s", a->device_name ? a->device_name : "(null)");
+	snprintf(r->ip[i], sizeof(r->ip[i]), "%s", a->ip_address ? a->ip_address : "(null)");
+	snprintf(r->type[i], sizeof(r->type[i]), "%s", a->device_type ? a->device_type : "(null)");
 	return 0;
+}
+
+/* The audit row of session id among a's, which must hold one. */
+static size_t audit_of(const struct audit_rows *a, int64_t id)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->session_id[i] == id)
+			return i;
+	cr_assert_fail("no audit row for session %lld", (long long)id);
+	return 0;
+}
+
+/* Row i of a keeps this snapshot of its session. */
+static void expect_snapshot(const struct audit_rows *a, size_t i, const char *email,
+			    const char *name, const char *ip, const char *type)
+{
+	cr_expect_str_eq(a->email[i], email, "session %lld: email", (long long)a->session_id[i]);
+	cr_expect_str_eq(a->name[i], name, "session %lld: device_name", (long long)a->session_id[i]);
+	cr_expect_str_eq(a->ip[i], ip, "session %lld: ip_address", (long long)a->session_id[i]);
+	cr_expect_str_eq(a->type[i], type, "session %lld: device_type", (long long)a->session_id[i]);
 }
 
 static struct audit_rows history(const struct sc_history_request *req)
 {
 	struct audit_rows r = { 0 };
 	struct sc_history_request all = { 0 };
+	struct sc_history_request q = req ? *req : all;
+	r.more = -1;
+	q.more = &r.more;
 	begin(SC_TX_READ);
-	cr_assert_eq(D.be->history(D.db, req ? req : &all, on_audit, &r, &D.err), 0, "history: %s",
-		     D.err.msg);
+	cr_assert_eq(D.be->history(D.db, &q, on_audit, &r, &D.err), 0, "history: %s", D.err.msg);
 	commit();
 	return r;
 }
@@ -739,7 +770,9 @@ static void case_close_sessions(void)
 {
 	struct rows r = { 0 };
 	const int64_t ids[] = { 1, 5, 6, 999 };
-	struct sc_change ch = { "logout", "ops", "compromised", T + 5, true, false, 0, NULL, 0 };
+	/* --now (T - 999) and the real time of the change (T + 5) differ */
+	struct sc_change ch = { "logout", "ops", "compromised", T - 999, true, false, 0, NULL, 0,
+				T + 5 };
 
 	begin(SC_TX_WRITE);
 	/* 5 is closed already, 999 does not exist: skipped */
@@ -761,10 +794,13 @@ static void case_close_sessions(void)
 		cr_expect_str_eq(a.action[i], "logout");
 		cr_expect_str_eq(a.actor[i], "ops");
 		cr_expect_str_eq(a.reason[i], "compromised");
-		cr_expect_eq(a.at[i], T + 5);
+		cr_expect_eq(a.at[i], T + 5, "created_at is not the real time of the change");
+		cr_expect_eq(a.evaluated[i], T - 999, "evaluated_at is not ch->now");
 		cr_expect(!a.session_null[i]);
 		cr_expect_eq(a.user_id[i], a.session_id[i] == 1 ? 1 : 2);
 	}
+	expect_snapshot(&a, audit_of(&a, 1), "alice@example.com", "Laptop", "10.0.0.1", "desktop");
+	expect_snapshot(&a, audit_of(&a, 6), "bob@example.com", "Work", "192.0.2.1", "desktop");
 
 	/* no audit; cb NULL; already closed */
 	ch.audit = false;
@@ -781,7 +817,7 @@ static void case_close_rechecks_idle_before(void)
 	/* 2: idle since T-300 (exactly idle_before: not before it); 4: since
 	 * T-100; 3: NULL; 10: T-200000 */
 	const int64_t ids[] = { 2, 3, 4, 10 };
-	struct sc_change ch = { "expire", "cron", NULL, T, true, true, T - 300, NULL, 0 };
+	struct sc_change ch = { "expire", "cron", NULL, T, true, true, T - 300, NULL, 0, T };
 
 	begin(SC_TX_WRITE);
 	cr_expect_eq(D.be->close_sessions(D.db, ids, 4, &ch, on_row, &r, &D.err), 1, "%s", D.err.msg);
@@ -801,7 +837,7 @@ static void case_purge_sessions(void)
 {
 	struct rows r = { 0 };
 	const int64_t ids[] = { 5, 6, 7, 999 };
-	struct sc_change ch = { "purge", "cron", NULL, T + 7, true, false, 0, NULL, 0 };
+	struct sc_change ch = { "purge", "cron", NULL, T + 7, true, false, 0, NULL, 0, T + 8 };
 
 	begin(SC_TX_WRITE);
 	/* 6 is active: never deleted */
@@ -821,13 +857,17 @@ static void case_purge_sessions(void)
 	cr_expect(sids[0] == 5 && sids[1] == 7, "audit rows for sessions %lld, %lld",
 		  (long long)sids[0], (long long)sids[1]);
 	cr_expect(a.user_id[0] == 1 || a.user_id[0] == 2);
+	/* The rows are gone; their audit rows still say what they were. */
+	expect_snapshot(&a, audit_of(&a, 5), "alice@example.com", "Old", "10.0.0.5", "desktop");
+	expect_snapshot(&a, audit_of(&a, 7), "bob@example.com", "Gone", "192.0.2.2", "mobile");
+	cr_expect(a.at[0] == T + 8 && a.at[1] == T + 8 && a.evaluated[0] == T + 7);
 }
 
 static void case_upsert_session(void)
 {
 	struct rows r = { 0 };
 	bool created = false;
-	struct sc_change ch = { "create", "ops", NULL, T + 60, true, false, 0, NULL, 0 };
+	struct sc_change ch = { "create", "ops", NULL, T + 60, true, false, 0, NULL, 0, T + 61 };
 	struct sc_new_session ns = { 3, "new-device", "Desk", "desktop", "Firefox", "198.51.100.7" };
 	int64_t n;
 
@@ -873,6 +913,11 @@ static void case_upsert_session(void)
 	cr_assert_eq(a.n, 2);
 	cr_expect(a.session_id[0] == 5 && a.session_id[1] == new_id && a.user_id[1] == 3 &&
 		  strcmp(a.action[0], "create") == 0);
+	/* The snapshot is the row as the change left it; times: the real one
+	 * and the rules' (the session's times). */
+	expect_snapshot(&a, 1, "carol@example.com", "Desk", "198.51.100.7", "desktop");
+	expect_snapshot(&a, 0, "alice@example.com", "Old", "10.9.9.9", "desktop");
+	cr_expect(a.at[1] == T + 61 && a.evaluated[1] == T + 60 && a.evaluated[0] == T + 120);
 
 	/* Without audit: no row. */
 	ch.audit = false;
@@ -890,17 +935,20 @@ static void case_upsert_session(void)
 /* Audit rows with distinct times, then every filter of history. */
 static void case_history(void)
 {
-	struct sc_change ch = { "logout", "ops", "r1", T + 10, true, false, 0, NULL, 0 };
+	/* ch.now (the rules' time) is far from recorded_at: history orders
+	 * and filters by the real time of the change. */
+	struct sc_change ch = { "logout", "ops", "r1", T - 5000, true, false, 0, NULL, 0, T + 10 };
 	struct audit_rows a;
 
 	begin(SC_TX_WRITE);
 	cr_assert_eq(D.be->close_sessions(D.db, (const int64_t[]){ 6 }, 1, &ch, NULL, NULL, &D.err), 1);
 	commit();
-	ch = (struct sc_change){ "purge", "cron", NULL, T + 30, true, false, 0, NULL, 0 };
+	ch = (struct sc_change){ "purge", "cron", NULL, T + 9000, true, false, 0, NULL, 0, T + 30 };
 	begin(SC_TX_WRITE);
 	cr_assert_eq(D.be->purge_sessions(D.db, (const int64_t[]){ 7 }, 1, &ch, NULL, NULL, &D.err), 1);
 	commit();
-	ch = (struct sc_change){ "logout", "ops", NULL, T + 20, true, false, 0, NULL, 0 }; /* an earlier time */
+	/* an earlier time than the row before */
+	ch = (struct sc_change){ "logout", "ops", NULL, T, true, false, 0, NULL, 0, T + 20 };
 	begin(SC_TX_WRITE);
 	cr_assert_eq(D.be->close_sessions(D.db, (const int64_t[]){ 1, 2 }, 2, &ch, NULL, NULL, &D.err), 2);
 	commit();
@@ -916,6 +964,7 @@ static void case_history(void)
 	cr_expect_str_eq(a.action[0], "purge");
 	cr_expect_str_eq(a.reason[3], "r1");
 	cr_expect_str_eq(a.reason[0], "(null)");
+	cr_expect_eq(a.more, 0, "no limit, yet %lld more", (long long)a.more);
 
 	a = history(&(struct sc_history_request){ .has_user = true, .user_id = 2 });
 	expect_ids(a.session_id, a.n, (const int64_t[]){ 7, 6 }, 2, "7, 6");
@@ -923,17 +972,39 @@ static void case_history(void)
 	expect_ids(a.session_id, a.n, (const int64_t[]){ 2 }, 1, "2");
 	a = history(&(struct sc_history_request){ .has_since = true, .since = T + 20 });
 	cr_expect_eq(a.n, 3, "since keeps created_at >= since: %zu rows", a.n);
+	/* until excludes a row exactly at it */
+	a = history(&(struct sc_history_request){ .has_until = true, .until = T + 20 });
+	expect_ids(a.session_id, a.n, (const int64_t[]){ 6 }, 1, "until T+20: 6");
+	a = history(&(struct sc_history_request){ .has_until = true, .until = T + 21 });
+	cr_expect_eq(a.n, 3, "until T+21: %zu rows", a.n);
+	a = history(&(struct sc_history_request){ .has_since = true, .since = T + 20, .has_until = true,
+						  .until = T + 30 });
+	cr_expect(a.n == 2 && a.at[0] == T + 20 && a.at[1] == T + 20, "since and until: %zu rows", a.n);
+	a = history(&(struct sc_history_request){ .actor = "cron" });
+	expect_ids(a.session_id, a.n, (const int64_t[]){ 7 }, 1, "actor cron: 7");
+	a = history(&(struct sc_history_request){ .actor = "op" });
+	cr_expect_eq(a.n, 0, "actor matches a prefix: %zu rows", a.n);
+	a = history(&(struct sc_history_request){ .action = "logout", .actor = "ops" });
+	cr_expect_eq(a.n, 3);
+	a = history(&(struct sc_history_request){ .action = "purge", .has_user = true, .user_id = 1 });
+	cr_expect_eq(a.n, 0);
 	a = history(&(struct sc_history_request){ .limit = 2 });
 	cr_expect(a.n == 2 && a.at[0] == T + 30);
+	cr_expect_eq(a.more, 2, "limit 2 of 4: %lld more", (long long)a.more);
+	a = history(&(struct sc_history_request){ .limit = 4 });
+	cr_expect(a.n == 4 && a.more == 0, "limit 4 of 4: %zu rows, %lld more", a.n, (long long)a.more);
+	a = history(&(struct sc_history_request){ .limit = 1, .action = "logout" });
+	cr_expect(a.n == 1 && a.more == 2, "limit 1 of 3 logouts: %zu rows, %lld more", a.n,
+		  (long long)a.more);
 	a = history(&(struct sc_history_request){ .has_user = true, .user_id = 1, .limit = 1 });
-	cr_expect(a.n == 1 && a.user_id[0] == 1);
+	cr_expect(a.n == 1 && a.user_id[0] == 1 && a.more == 1);
 	a = history(&(struct sc_history_request){ .has_user = true, .user_id = 4 });
 	cr_expect_eq(a.n, 0);
 }
 
 static void case_transactions(void)
 {
-	struct sc_change ch = { "logout", "ops", NULL, T, true, false, 0, NULL, 0 };
+	struct sc_change ch = { "logout", "ops", NULL, T, true, false, 0, NULL, 0, T };
 
 	/* A rolled-back change leaves nothing, audit rows included. */
 	begin(SC_TX_WRITE);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../src/actions.h"
 #include "../src/change.h"
@@ -794,4 +795,53 @@ Test(core, migrate_refuses_a_newer_schema_that_appears_under_the_lock)
 	cr_expect_eq(n, 0);
 	for (int v = 1; v <= SC_SCHEMA_VERSION; v++)
 		cr_expect_eq(F->st.scripts_run[v], 1, "we ran migration %d over a newer schema", v);
+}
+
+/* ---- the audit trail's time ---- */
+
+/* --now (a->now) moves the rules only: every audit row the core has
+ * written records the clock at the change, and the --now it was
+ * evaluated at beside it (issue 11, item 1). */
+Test(core, audit_rows_record_the_real_time_of_the_change_never_now)
+{
+	struct sc_error err = { 0 };
+	struct sc_userref bob, carol;
+	struct sc_action a = action(false);
+	struct sc_enforce_result r;
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = IDLE, .limit = true,
+				     .max_sessions = 2, .purge = true, .purge_after = IDLE };
+	struct sc_new_session ns = { 0, "c-new", "Phone", "mobile", "Firefox", "10.0.0.1" };
+	int64_t logout_id = fake_add_session(F, 1, "a-logout", NOW, true);
+
+	fake_add_session(F, 1, "a-idle", NOW - 2 * IDLE, true);      /* expire, then purge */
+	fake_add_session(F, 1, "a-old", NOW - 3 * IDLE, false);      /* purge */
+	fake_add_session(F, 2, "b1", NOW, true);                     /* logout-all */
+	fake_add_session(F, 2, "b2", NOW, true);
+	for (int i = 0; i < 3; i++) {                                /* over-limit */
+		char fp[8];
+		snprintf(fp, sizeof(fp), "d%d", i);
+		fake_add_session(F, 4, fp, NOW - i, true);
+	}
+	cr_assert_eq(sc_userref_parse("bob", &bob, &err), 0);
+	cr_assert_eq(sc_userref_parse("carol", &carol, &err), 0);
+
+	int64_t t0 = (int64_t)time(NULL);
+	cr_assert_eq(sc_logout_ids(&F->base, &logout_id, 1, &a, &err), 0, "%s", err.msg);
+	cr_assert_eq(sc_logout_all(&F->base, &bob, NULL, &a, &err), 0, "%s", err.msg);
+	cr_assert_eq(sc_create(&F->base, &carol, &ns, 3, &a, &err), 0, "%s", err.msg);
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	int64_t t1 = (int64_t)time(NULL);
+
+	const char *const kinds[] = { "logout", "logout-all", "create", "expire", "over-limit", "purge" };
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		cr_expect_gt(fake_audit_count(F, kinds[k], -1), 0, "no %s row", kinds[k]);
+	for (size_t i = 0; i < F->st.naudit; i++) {
+		const struct fake_audit *row = &F->st.audit[i];
+		cr_expect(row->created_at >= t0 && row->created_at <= t1,
+			  "%s of %lld recorded at %lld, not the clock (%lld..%lld)", row->action,
+			  (long long)row->session_id, (long long)row->created_at, (long long)t0,
+			  (long long)t1);
+		cr_expect_eq(row->evaluated_at, NOW, "%s of %lld evaluated at %lld", row->action,
+			     (long long)row->session_id, (long long)row->evaluated_at);
+	}
 }

@@ -46,4 +46,15 @@ const struct sc_migration sc_postgres_migrations[] = {
 	  ");\n"
 	  "CREATE INDEX IF NOT EXISTS idx_sessctl_audit_user ON sessctl_audit (user_id, id);\n"
 	  "CREATE INDEX IF NOT EXISTS idx_sessctl_audit_session ON sessctl_audit (session_id, id);\n" },
+	/* Version 3: each audit row keeps what it changed (the user's email,
+	 * the device and address of the session) and the time the rules were
+	 * evaluated at (--now). Existing rows keep NULL there; adding a
+	 * nullable column without a default rewrites no row. */
+	{ 3, "audit snapshots",
+	  "ALTER TABLE sessctl_audit\n"
+	  "    ADD COLUMN IF NOT EXISTS evaluated_at timestamptz,\n"
+	  "    ADD COLUMN IF NOT EXISTS email text,\n"
+	  "    ADD COLUMN IF NOT EXISTS device_name text,\n"
+	  "    ADD COLUMN IF NOT EXISTS ip_address text,\n"
+	  "    ADD COLUMN IF NOT EXISTS device_type text;\n" },
 };

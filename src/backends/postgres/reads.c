@@ -240,6 +240,7 @@ int pg_recent_sessions(struct sc_db *base, int64_t limit, sc_session_cb cb, void
 struct audit_stream {
 	sc_audit_cb cb;
 	void *ctx;
+	int64_t shown;
 };
 
 int pgb_audit_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
@@ -255,40 +256,73 @@ int pgb_audit_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
 		.user_id = pgb_col_int64(res, row, 4),
 		.actor = pgb_col_text(res, row, 5),
 		.reason = pgb_col_text(res, row, 6),
+		.email = pgb_col_text(res, row, 8),
+		.device_name = pgb_col_text(res, row, 9),
+		.ip_address = pgb_col_text(res, row, 10),
+		.device_type = pgb_col_text(res, row, 11),
 	};
 	bool null;
 
 	(void)db;
 	(void)err;
 	pgb_col_time(res, row, 1, &a.created_at, &null);
+	pgb_col_time(res, row, 7, &a.evaluated_at, &a.evaluated_at_null);
+	as->shown++;
 	return as->cb(&a, as->ctx);
 }
+
+/* Every filter in one statement: a condition whose parameter is NULL
+ * holds for every row. An unnamed statement is planned with its
+ * parameters' values, so the NULL tests fold away and the user's index
+ * serves. */
+#define HISTORY_WHERE \
+	"WHERE ($1::bigint IS NULL OR user_id = $1::bigint)\n" \
+	"  AND ($2::bigint IS NULL OR session_id = $2::bigint)\n" \
+	"  AND ($3::timestamptz IS NULL OR created_at >= $3::timestamptz)\n" \
+	"  AND ($4::timestamptz IS NULL OR created_at < $4::timestamptz)\n" \
+	"  AND ($5::text IS NULL OR actor = $5::text)\n" \
+	"  AND ($6::text IS NULL OR action = $6::text)\n"
 
 int pg_history(struct sc_db *base, const struct sc_history_request *req,
 		      sc_audit_cb cb, void *ctx, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
 	char ubuf[INT64_PARAM_LEN], sbuf[INT64_PARAM_LEN], tbuf[TIME_PARAM_LEN],
-		lbuf[INT64_PARAM_LEN];
-	struct audit_stream as = { cb, ctx };
-	const char *params[4] = {
+		tubuf[TIME_PARAM_LEN], lbuf[INT64_PARAM_LEN];
+	struct audit_stream as = { cb, ctx, 0 };
+	const char *params[7] = {
 		req->has_user ? pgb_int64_param(req->user_id, ubuf) : NULL,
 		req->has_session ? pgb_int64_param(req->session_id, sbuf) : NULL,
 		req->has_since ? pgb_time_param(req->since, tbuf) : NULL,
+		req->has_until ? pgb_time_param(req->until, tubuf) : NULL,
+		req->actor,
+		req->action,
 		req->limit > 0 ? pgb_int64_param(req->limit, lbuf) : NULL,
 	};
+	PGresult *res;
+	int rc;
 
-	/* An unnamed statement is planned with its parameters' values, so
-	 * the NULL tests fold away and the user's index serves. */
-	return pgb_stream(db,
+	rc = pgb_stream(db,
 		"SELECT id, floor(extract(epoch FROM created_at))::bigint, action, session_id,\n"
-		"       user_id, actor, reason\n"
-		"FROM sessctl_audit\n"
-		"WHERE ($1::bigint IS NULL OR user_id = $1::bigint)\n"
-		"  AND ($2::bigint IS NULL OR session_id = $2::bigint)\n"
-		"  AND ($3::timestamptz IS NULL OR created_at >= $3::timestamptz)\n"
+		"       user_id, actor, reason, floor(extract(epoch FROM evaluated_at))::bigint,\n"
+		"       email, device_name, ip_address, device_type\n"
+		"FROM sessctl_audit\n" HISTORY_WHERE
 		"ORDER BY created_at DESC, id DESC\n"
-		"LIMIT $4::bigint", 4, params, "cannot read the audit trail", pgb_audit_row, &as, err);
+		"LIMIT $7::bigint", 7, params, "cannot read the audit trail", pgb_audit_row, &as, err);
+	if (rc != 0 || !req->more)
+		return rc;
+	*req->more = 0;
+	if (req->limit <= 0 || as.shown < req->limit)
+		return 0;
+	/* The limit cut the list: how many more are there? */
+	res = pgb_run(db, "SELECT count(*) FROM sessctl_audit\n" HISTORY_WHERE, 6, params,
+		      PGRES_TUPLES_OK, "cannot read the audit trail", err);
+	if (!res)
+		return -1;
+	if (PQntuples(res) == 1 && pgb_col_int64(res, 0, 0) > as.shown)
+		*req->more = pgb_col_int64(res, 0, 0) - as.shown;
+	PQclear(res);
+	return 0;
 }
 
 /* ---- find ---- */

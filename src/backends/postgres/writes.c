@@ -93,19 +93,24 @@ int pg_sessions_by_ids(struct sc_db *base, const int64_t *ids, size_t n,
 }
 
 /* One statement changes the sessions among $1 and writes their audit
- * rows ($6: ch->audit) from what it changed, in id order as on SQLite.
- * Under READ COMMITTED a row another process changed first is re-checked
- * after its lock is released, so it is skipped, never changed or audited
- * twice. */
+ * rows ($6: ch->audit) from what it changed, in id order as on SQLite,
+ * each with its snapshot (the user's email, the session's device and
+ * address): $5 is the real time of the change, $7 the time the rules
+ * were evaluated at. Under READ COMMITTED a row another process changed
+ * first is re-checked after its lock is released, so it is skipped,
+ * never changed or audited twice. */
 #define CHANGED_CTE(change) \
 	"WITH changed AS (\n" \
 	"  " change "\n" \
 	"  RETURNING id, user_id, device_fingerprint, device_name, device_type, browser,\n" \
 	"            ip_address, created_at, last_activity, is_active),\n" \
 	"audit AS (\n" \
-	"  INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at)\n" \
-	"  SELECT id, user_id, $2::text, $3::text, $4::text, $5::timestamptz FROM changed\n" \
-	"  WHERE $6::boolean ORDER BY id)\n"
+	"  INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at,\n" \
+	"      evaluated_at, email, device_name, ip_address, device_type)\n" \
+	"  SELECT c.id, c.user_id, $2::text, $3::text, $4::text, $5::timestamptz,\n" \
+	"      $7::timestamptz, u.email, c.device_name, c.ip_address, c.device_type\n" \
+	"  FROM changed c LEFT JOIN users u ON u.id = c.user_id\n" \
+	"  WHERE $6::boolean ORDER BY c.id)\n"
 /* The changed rows, for a callback; or only their number. */
 #define CHANGE_SESSIONS(change) CHANGED_CTE(change) "SELECT " SESSION_COLUMNS "\nFROM changed ORDER BY id"
 #define COUNT_CHANGED(change) CHANGED_CTE(change) "SELECT count(*) FROM changed"
@@ -130,13 +135,14 @@ int pgb_change_sessions(struct pg_db *db, const char *rows_sql, const char *coun
 			   const char *what, sc_session_cb cb, void *ctx, struct sc_error *err)
 {
 	struct counting_stream cs = { { cb, ctx }, 0 };
-	char tbuf[TIME_PARAM_LEN], ibuf[TIME_PARAM_LEN];
+	char tbuf[TIME_PARAM_LEN], ebuf[TIME_PARAM_LEN], ibuf[TIME_PARAM_LEN];
 	char *array = pgb_ids_array(ids, n);
 	char *users = ch->users ? pgb_ids_array(ch->users, ch->nusers) : NULL;
-	/* $7 is the idle cutoff of a close; the users come last. */
-	const char *params[8] = {
-		array, ch->action, ch->actor, ch->reason, pgb_time_param(ch->now, tbuf),
-		ch->audit ? "t" : "f", ch->has_idle_before ? pgb_time_param(ch->idle_before, ibuf) : NULL,
+	/* $8 is the idle cutoff of a close; the users come last. */
+	const char *params[9] = {
+		array, ch->action, ch->actor, ch->reason, pgb_time_param(ch->recorded_at, tbuf),
+		ch->audit ? "t" : "f", pgb_time_param(ch->now, ebuf),
+		ch->has_idle_before ? pgb_time_param(ch->idle_before, ibuf) : NULL,
 	};
 	int rc;
 
@@ -156,19 +162,19 @@ int pgb_change_sessions(struct pg_db *db, const char *rows_sql, const char *coun
 	return rc ? -1 : (int)cs.count;
 }
 
-/* The users' ids ($8, $7), when known, key the statement by user_id. */
+/* The users' ids ($9, $8), when known, key the statement by user_id. */
 #define CLOSE_CHANGE "UPDATE sessions SET is_active = false\n  WHERE id = ANY($1::bigint[]) AND is_active\n" \
-	"    AND ($7::timestamptz IS NULL OR last_activity < $7::timestamptz)\n" \
-	"    AND ($8::bigint[] IS NULL OR user_id = ANY($8::bigint[]))"
+	"    AND ($8::timestamptz IS NULL OR last_activity < $8::timestamptz)\n" \
+	"    AND ($9::bigint[] IS NULL OR user_id = ANY($9::bigint[]))"
 #define PURGE_CHANGE "DELETE FROM sessions\n  WHERE id = ANY($1::bigint[]) AND NOT is_active\n" \
-	"    AND ($7::bigint[] IS NULL OR user_id = ANY($7::bigint[]))"
+	"    AND ($8::bigint[] IS NULL OR user_id = ANY($8::bigint[]))"
 
 int pg_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 			     const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			     struct sc_error *err)
 {
 	return pgb_change_sessions(pgb_to_pg(base), CHANGE_SESSIONS(CLOSE_CHANGE), COUNT_CHANGED(CLOSE_CHANGE),
-			       8, ids, n, ch, "cannot close sessions", cb, ctx, err);
+			       9, ids, n, ch, "cannot close sessions", cb, ctx, err);
 }
 
 int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
@@ -176,7 +182,7 @@ int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 			     struct sc_error *err)
 {
 	return pgb_change_sessions(pgb_to_pg(base), CHANGE_SESSIONS(PURGE_CHANGE), COUNT_CHANGED(PURGE_CHANGE),
-			       7, ids, n, ch, "cannot purge sessions", cb, ctx, err);
+			       8, ids, n, ch, "cannot purge sessions", cb, ctx, err);
 }
 
 /* Active (or inactive) sessions idle since before cutoff, walked in id
@@ -248,15 +254,20 @@ int pg_over_limit_candidates(struct sc_db *base, const int64_t *user_ids, size_t
 /* create --dry-run: reads the (user, device) row and passes it as the
  * change would leave it; writes nothing and takes no sequence value. */
 
-/* The row and its "create" audit row ($11: ch->audit) in one statement. */
+/* The row and its "create" audit row ($11: ch->audit) in one statement;
+ * $12 is the real time of the change, $3 the time of the rules (the
+ * session's times), and the snapshot is the row as the change left it. */
 #define UPSERT(change) \
 	"WITH upserted AS (\n" \
 	"  " change "\n" \
 	"  RETURNING id, user_id, device_fingerprint, device_name, device_type, browser,\n" \
 	"            ip_address, created_at, last_activity, is_active),\n" \
 	"audit AS (\n" \
-	"  INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at)\n" \
-	"  SELECT id, user_id, $8::text, $9::text, $10::text, $3::timestamptz FROM upserted\n" \
+	"  INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at,\n" \
+	"      evaluated_at, email, device_name, ip_address, device_type)\n" \
+	"  SELECT p.id, p.user_id, $8::text, $9::text, $10::text, $12::timestamptz,\n" \
+	"      $3::timestamptz, u.email, p.device_name, p.ip_address, p.device_type\n" \
+	"  FROM upserted p LEFT JOIN users u ON u.id = p.user_id\n" \
 	"  WHERE $11::boolean)\n" \
 	"SELECT " SESSION_COLUMNS "\n" \
 	"FROM upserted"
@@ -266,11 +277,12 @@ int pg_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
 			     sc_session_cb cb, void *ctx, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
-	char ubuf[INT64_PARAM_LEN], tbuf[TIME_PARAM_LEN];
-	const char *params[11] = {
+	char ubuf[INT64_PARAM_LEN], tbuf[TIME_PARAM_LEN], rbuf[TIME_PARAM_LEN];
+	const char *params[12] = {
 		pgb_int64_param(ns->user_id, ubuf), ns->device_fingerprint, pgb_time_param(ch->now, tbuf),
 		ns->device_name, ns->device_type, ns->browser, ns->ip_address,
 		ch->action, ch->actor, ch->reason, ch->audit ? "t" : "f",
+		pgb_time_param(ch->recorded_at, rbuf),
 	};
 	struct sc_session s;
 	PGresult *res;
@@ -284,7 +296,7 @@ int pg_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
 			     "      browser = coalesce($6::text, browser),\n"
 			     "      ip_address = coalesce($7::text, ip_address)\n"
 			     "  WHERE user_id = $1::bigint AND device_fingerprint = $2::text"),
-		  11, params, PGRES_TUPLES_OK, "cannot refresh the session", err);
+		  12, params, PGRES_TUPLES_OK, "cannot refresh the session", err);
 	if (!res)
 		return -1;
 	*created = PQntuples(res) == 0;
@@ -298,7 +310,7 @@ int pg_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
 				     "      is_active)\n"
 				     "  VALUES ($1::bigint, $2::text, $4::text, $5::text, $6::text, $7::text,\n"
 				     "      $3::timestamptz, $3::timestamptz, true)"),
-			  11, params, PGRES_TUPLES_OK, "cannot create the session", err);
+			  12, params, PGRES_TUPLES_OK, "cannot create the session", err);
 		db->racing_insert = false;
 		if (!res)
 			return -1;

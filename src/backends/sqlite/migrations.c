@@ -46,4 +46,14 @@ const struct sc_migration sc_sqlite_migrations[] = {
 	  ");\n"
 	  "CREATE INDEX IF NOT EXISTS idx_sessctl_audit_user ON sessctl_audit (user_id, id);\n"
 	  "CREATE INDEX IF NOT EXISTS idx_sessctl_audit_session ON sessctl_audit (session_id, id);\n" },
+	/* Version 3: each audit row keeps what it changed (the user's email,
+	 * the device and address of the session) and the time the rules were
+	 * evaluated at (--now). Existing rows keep NULL there. ADD COLUMN
+	 * only changes the table's definition: no row is rewritten. */
+	{ 3, "audit snapshots",
+	  "ALTER TABLE sessctl_audit ADD COLUMN evaluated_at TEXT;\n"
+	  "ALTER TABLE sessctl_audit ADD COLUMN email TEXT;\n"
+	  "ALTER TABLE sessctl_audit ADD COLUMN device_name TEXT;\n"
+	  "ALTER TABLE sessctl_audit ADD COLUMN ip_address TEXT;\n"
+	  "ALTER TABLE sessctl_audit ADD COLUMN device_type TEXT;\n" },
 };

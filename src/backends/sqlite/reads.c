@@ -242,28 +242,78 @@ int sqlite_recent_sessions(struct sc_db *base, int64_t limit, sc_session_cb cb, 
 
 /* ---- history ---- */
 
-int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
-			  sc_audit_cb cb, void *ctx, struct sc_error *err)
-{
-	struct sqlite_db *db = sq_to_sqlite(base);
-	sqlite3_stmt *st;
-	int rc;
+/* Every filter in one statement: a condition whose parameter is NULL
+ * holds for every row. */
+#define HISTORY_WHERE \
+	"WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR session_id = ?2)\n" \
+	"  AND (?3 IS NULL OR sessctl_time(created_at) >= ?3)\n" \
+	"  AND (?4 IS NULL OR sessctl_time(created_at) < ?4)\n" \
+	"  AND (?5 IS NULL OR actor = ?5) AND (?6 IS NULL OR action = ?6)\n"
 
-	if (sq_prepare(db,
-		    "SELECT id, created_at, action, session_id, user_id, actor, reason\n"
-		    "FROM sessctl_audit\n"
-		    "WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR session_id = ?2)\n"
-		    "  AND (?3 IS NULL OR sessctl_time(created_at) >= ?3)\n"
-		    "ORDER BY sessctl_time(created_at) DESC, id DESC\n"
-		    "LIMIT ?4", &st, err) < 0)
-		return -1;
+static void bind_history(sqlite3_stmt *st, const struct sc_history_request *req)
+{
 	if (req->has_user)
 		sqlite3_bind_int64(st, 1, req->user_id);
 	if (req->has_session)
 		sqlite3_bind_int64(st, 2, req->session_id);
 	if (req->has_since)
 		sq_bind_time_us(st, 3, req->since);
-	sqlite3_bind_int64(st, 4, req->limit > 0 ? req->limit : -1);
+	if (req->has_until)
+		sq_bind_time_us(st, 4, req->until);
+	if (req->actor)
+		sqlite3_bind_text(st, 5, req->actor, -1, SQLITE_STATIC);
+	if (req->action)
+		sqlite3_bind_text(st, 6, req->action, -1, SQLITE_STATIC);
+}
+
+/* How many rows req selects past the `shown` the limit let through. */
+static int history_more(struct sqlite_db *db, const struct sc_history_request *req, int64_t shown,
+			int64_t *more, struct sc_error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sq_prepare(db, "SELECT count(*) FROM sessctl_audit\n" HISTORY_WHERE, &st, err) < 0)
+		return -1;
+	bind_history(st, req);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*more = sqlite3_column_int64(st, 0) - shown;
+	sq_finalize(db, st);
+	if (rc != SQLITE_ROW)
+		return sq_fail(db, rc, "cannot read the audit trail", err);
+	if (*more < 0)
+		*more = 0;
+	return 0;
+}
+
+static int audit_times(struct sqlite_db *db, sqlite3_stmt *st, struct sc_audit *a,
+		       struct sc_error *err)
+{
+	bool null;
+
+	if (sq_col_time(db, st, 1, a->id, &a->created_at, &null, err) < 0)
+		return -1;
+	return sq_col_time(db, st, 7, a->id, &a->evaluated_at, &a->evaluated_at_null, err);
+}
+
+int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
+			  sc_audit_cb cb, void *ctx, struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	sqlite3_stmt *st;
+	int64_t shown = 0;
+	int rc;
+
+	if (sq_prepare(db,
+		    "SELECT id, created_at, action, session_id, user_id, actor, reason,\n"
+		    "       evaluated_at, email, device_name, ip_address, device_type\n"
+		    "FROM sessctl_audit\n" HISTORY_WHERE
+		    "ORDER BY sessctl_time(created_at) DESC, id DESC\n"
+		    "LIMIT ?7", &st, err) < 0)
+		return -1;
+	bind_history(st, req);
+	sqlite3_bind_int64(st, 7, req->limit > 0 ? req->limit : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct sc_audit a = {
 			.id = sqlite3_column_int64(st, 0),
@@ -274,20 +324,31 @@ int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
 			.user_id = sqlite3_column_int64(st, 4),
 			.actor = sq_col_text(st, 5),
 			.reason = sq_col_text(st, 6),
+			.email = sq_col_text(st, 8),
+			.device_name = sq_col_text(st, 9),
+			.ip_address = sq_col_text(st, 10),
+			.device_type = sq_col_text(st, 11),
 		};
-		bool null;
 		int cbrc;
-		if (sq_col_time(db, st, 1, a.id, &a.created_at, &null, err) < 0) {
+		if (audit_times(db, st, &a, err) < 0) {
 			sq_finalize(db, st);
 			return -1;
 		}
+		shown++;
 		if ((cbrc = cb(&a, ctx)) != 0) {
 			sq_finalize(db, st);
 			return cbrc;
 		}
 	}
 	sq_finalize(db, st);
-	return rc == SQLITE_DONE ? 0 : sq_fail(db, rc, "cannot read the audit trail", err);
+	if (rc != SQLITE_DONE)
+		return sq_fail(db, rc, "cannot read the audit trail", err);
+	if (req->more) {
+		*req->more = 0;
+		if (req->limit > 0 && shown == req->limit)
+			return history_more(db, req, shown, req->more, err);
+	}
+	return 0;
 }
 
 /* ---- find ---- */

@@ -77,17 +77,25 @@ int sqlite_sessions_by_ids(struct sc_db *base, const int64_t *ids, size_t n,
 }
 
 /* Writes the audit rows for the active (or inactive) sessions among ids,
- * before they change. */
+ * before they change, each with its snapshot: the user's email, the
+ * session's device and address as they are now. Inside the write
+ * transaction (SQLite's lock is held), so the close or purge that follows
+ * changes exactly these rows. */
 int sq_audit_ids(struct sqlite_db *db, const int64_t *ids, size_t n, bool active,
 		     const struct sc_change *ch, struct sc_error *err)
 {
 #define AUDIT_IDS(where) \
-	"INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at)\n" \
-	"SELECT id, user_id, ?2, ?3, ?4, ?5 FROM sessions\n" \
-	"WHERE id IN (SELECT value FROM json_each(?1)) AND " where " ORDER BY id"
+	"INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at,\n" \
+	"    evaluated_at, email, device_name, ip_address, device_type)\n" \
+	"SELECT s.id, s.user_id, ?2, ?3, ?4, ?5, ?7,\n" \
+	"    (SELECT u.email FROM users u WHERE u.id = s.user_id),\n" \
+	"    s.device_name, s.ip_address, s.device_type\n" \
+	"FROM sessions s\n" \
+	"WHERE s.id IN (SELECT value FROM json_each(?1)) AND " where " ORDER BY s.id"
 	static const char *const sql_active =
-		AUDIT_IDS("is_active AND (?6 IS NULL OR sessctl_time(last_activity) < ?6)");
-	static const char *const sql_inactive = AUDIT_IDS("NOT is_active");
+		AUDIT_IDS("s.is_active AND (?6 IS NULL OR sessctl_time(s.last_activity) < ?6)");
+	static const char *const sql_inactive = AUDIT_IDS("NOT s.is_active");
+#undef AUDIT_IDS
 	sqlite3_stmt *st;
 
 	if (!ch->audit)
@@ -101,9 +109,10 @@ int sq_audit_ids(struct sqlite_db *db, const int64_t *ids, size_t n, bool active
 	sqlite3_bind_text(st, 2, ch->action, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, ch->actor, -1, SQLITE_STATIC);
 	sq_bind_text_or_null(st, 4, ch->reason);
-	sq_bind_time(st, 5, ch->now);
+	sq_bind_time(st, 5, ch->recorded_at);
 	if (active && ch->has_idle_before)
 		sq_bind_time_us(st, 6, ch->idle_before);
+	sq_bind_time(st, 7, ch->now);
 	return sq_step_done(db, st, "cannot write the audit trail", err);
 }
 
@@ -312,16 +321,23 @@ int sqlite_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
 	if (rc == 0 && row.oom)
 		rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
 	if (rc == 0 && ch->audit) {
+		/* The snapshot is the session as the change left it. */
 		rc = sq_prepare(db,
-			     "INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at)\n"
-			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st, err);
+			     "INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at,\n"
+			     "    evaluated_at, email, device_name, ip_address, device_type)\n"
+			     "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7,\n"
+			     "    (SELECT email FROM users WHERE id = ?2), ?8, ?9, ?10", &st, err);
 		if (rc == 0) {
 			sqlite3_bind_int64(st, 1, row.s.id);
 			sqlite3_bind_int64(st, 2, row.s.user_id);
 			sqlite3_bind_text(st, 3, ch->action, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 4, ch->actor, -1, SQLITE_STATIC);
 			sq_bind_text_or_null(st, 5, ch->reason);
-			sq_bind_time(st, 6, ch->now);
+			sq_bind_time(st, 6, ch->recorded_at);
+			sq_bind_time(st, 7, ch->now);
+			sq_bind_text_or_null(st, 8, row.s.device_name);
+			sq_bind_text_or_null(st, 9, row.s.ip_address);
+			sq_bind_text_or_null(st, 10, row.s.device_type);
 			rc = sq_step_done(db, st, "cannot write the audit trail", err);
 		}
 	}
