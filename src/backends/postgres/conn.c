@@ -190,6 +190,11 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': the server is read-only: "
 			      "connect to the primary (add target_session_attrs=read-write to the URL)",
 			      what, db->display);
+	else if (state && strcmp(state, "53100") == 0)
+		/* disk_full: the server could not write (the transaction is
+		 * rolled back) */
+		rc = pg_error(db, err, SC_IOERR, "%s on '%s': the server's disk is full (%s): "
+			      "free space on the server and run again", what, db->display, msg);
 	else if (state && pgb_sqlstate_is(state, denied, 1))
 		rc = pg_error(db, err, SC_NOPERM, "%s on '%s': %s", what, db->display, msg);
 	/* Class 22: a value the column or the client encoding cannot hold. */

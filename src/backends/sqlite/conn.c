@@ -29,9 +29,10 @@ int sq_status_of(int rc)
 	case SQLITE_CORRUPT:
 	case SQLITE_CONSTRAINT: /* e.g. duplicate rows for a unique index */
 		return SC_DATAERR;
+	case SQLITE_FULL: /* the disk (or the file system's quota) is full */
+		return SC_IOERR;
 	case SQLITE_CANTOPEN:
 	case SQLITE_IOERR:
-	case SQLITE_FULL:
 		return SC_UNAVAILABLE;
 	default:
 		return SC_SOFTWARE;
@@ -47,6 +48,12 @@ int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return sc_error_set(err, status, "%s on '%s': %s: remove the duplicate or invalid rows first",
 				    what, db->path, db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
+	if ((rc & 0xff) == SQLITE_FULL)
+		/* whatever was being done (reading rows back from a write
+		 * included): a write failed, the transaction is rolled back */
+		return sc_error_set(err, status, "cannot write to '%s': the disk is full: "
+				    "nothing of this transaction was written; free some space and "
+				    "run again", db->path);
 	if (status == SC_TEMPFAIL)
 		return sc_error_set(err, status,
 			"'%s' stayed locked by another process (%s): try again later", db->path, what);
