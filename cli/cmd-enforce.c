@@ -111,6 +111,29 @@ static int print_summary(const struct cli_ctx *ctx, const struct sc_enforce_resu
 	return SC_OK;
 }
 
+/* enforce failed: one line on stderr. When batches were committed before
+ * the failure (they stay), the line says what they did and, unless -q,
+ * their summary goes to stdout in the chosen format, as after a run that
+ * went through. A dry run committed nothing: its rows (already shown)
+ * stand for it. */
+static int stopped(const struct cli_ctx *ctx, bool dry_run, const struct sc_enforce_result *r,
+		   const struct sc_error *err, struct cli_changes *ch)
+{
+	cli_changes_abort(ch);
+	if (!err->status)
+		return cli_report(&ch->err); /* the output failed */
+	if (dry_run)
+		return cli_fail(err->status, "enforce --dry-run stopped (nothing was changed): %s",
+				err->msg);
+	if (!r->batches)
+		return cli_report(err);
+	if (!ctx->quiet)
+		print_summary(ctx, r);
+	return cli_fail(err->status, "enforce stopped after %lld committed batches (%lld expired, "
+			"%lld over the limit, %lld purged): %s", (long long)r->batches,
+			(long long)r->expired, (long long)r->over_limit, (long long)r->purged, err->msg);
+}
+
 static int parse(struct cli_ctx *ctx, const struct enforce_cli *c, struct sc_enforce_opts *o)
 {
 	struct sc_error err = { 0 };
@@ -201,21 +224,15 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	rc = sc_enforce(db, o, &a, &r, &err);
 	if (prog.shown)
 		fputs("\r\033[K", stderr);
-	if (rc != 0) {
-		cli_changes_abort(&ch);
-		if (r.batches && err.status)
-			fprintf(stderr, "sessctl: enforce stopped after %lld committed batches "
-				"(%lld expired, %lld over the limit, %lld purged)\n",
-				(long long)r.batches, (long long)r.expired, (long long)r.over_limit,
-				(long long)r.purged);
-		return cli_report(err.status ? &err : &ch.err);
-	}
+	if (rc != 0)
+		return stopped(ctx, c->w.dry_run, &r, &err, &ch);
 	if (c->w.dry_run)
 		rc = cli_changes_close(ctx, &ch, true);
 	else if (!ctx->quiet) /* -q: silent on success, for cron */
 		rc = print_summary(ctx, &r);
 	if (r.interrupted) {
-		fprintf(stderr, "sessctl: interrupted by %s: every committed batch stays; run enforce again to finish\n",
+		fprintf(stderr, c->w.dry_run ? "sessctl: interrupted by %s: the dry run stopped early; nothing was changed\n"
+			: "sessctl: interrupted by %s: every committed batch stays; run enforce again to finish\n",
 			stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
 		return stop_signal == SIGTERM ? 143 : 130;
 	}

@@ -16,6 +16,14 @@ static void notice(const char *msg, void *ctx)
 	fprintf(stderr, "sessctl: %s\n", msg);
 }
 
+/* A value read as NULL (sc_db_on_warning): named on stderr, escaped as
+ * errors are; main makes a command that shows data exit 65 at the end. */
+static void warning(const char *msg, void *ctx)
+{
+	(void)ctx;
+	cli_fail(SC_DATAERR, "%s", msg);
+}
+
 int cli_db(struct cli_ctx *ctx, enum cli_db_need mode, struct sc_db **db)
 {
 	struct sc_error err = { 0 };
@@ -27,6 +35,7 @@ int cli_db(struct cli_ctx *ctx, enum cli_db_need mode, struct sc_db **db)
 			return cli_fail(SC_SOFTWARE, "%s opens no database", ctx->cmd->name);
 		if (sc_db_open(ctx->db, open_modes[mode], &ctx->handle, &err) < 0)
 			return cli_report(&err);
+		sc_db_on_warning(ctx->handle, warning, NULL);
 		if (ctx->verbose) {
 			fprintf(stderr, "sessctl: using %s database '%s'\n",
 				sc_db_backend_name(ctx->handle), sc_db_display(ctx->handle));

@@ -71,6 +71,11 @@ static int run_command(struct cli_ctx *ctx, const struct cli_command *cmd, int a
 		rc = cli_finish_ctx(ctx);
 	if (rc == 0)
 		rc = cmd->run(ctx, state, argc - first, argv + first);
+	/* A listing that showed a value it could not read as null (named on
+	 * stderr as it went) is whole but not right: 65 at the end. A change
+	 * did its work whatever it could not show. */
+	if (rc == 0 && cmd->db == CLI_DB_READ && sc_db_unreadable_count(ctx->handle))
+		rc = SC_DATAERR;
 	sc_db_close(ctx->handle);
 	ctx->handle = NULL;
 	free(state);

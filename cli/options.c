@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../src/dburl.h"
 #include "../src/timeutil.h"
 
 enum {
@@ -64,6 +65,26 @@ int cli_when(const char *opt, const char *s, int64_t now, int64_t *out)
 			"or a UTC date and time ('2025-02-01', '2025-02-01 10:00:00', RFC 3339)", opt, s);
 }
 
+/* A password on the command line shows in the process list (ps, /proc)
+ * for as long as sessctl runs: said once, on stderr; not an error. The
+ * backend's own masking tells whether the value holds one. */
+static void warn_password_in_argv(const char *arg)
+{
+	static bool warned;
+	struct sc_error err = { 0 };
+	struct sc_dburl url;
+
+	if (warned || sc_dburl_parse(arg, &url, &err) < 0)
+		return;
+	if (strcmp(url.target, url.display) != 0) {
+		warned = true;
+		cli_fail(SC_OK, "warning: --db holds a password, which other users can see in the "
+			 "process list: put it in a password file (PGPASSFILE) or pass the URL in "
+			 "SESSCTL_DB");
+	}
+	sc_dburl_free(&url);
+}
+
 static int handle_global(struct cli_ctx *ctx, int opt, const char *arg)
 {
 	struct sc_error err = { 0 };
@@ -71,6 +92,7 @@ static int handle_global(struct cli_ctx *ctx, int opt, const char *arg)
 	switch (opt) {
 	case OPT_DB:
 		ctx->db = arg;
+		warn_password_in_argv(arg);
 		return 0;
 	case 'o':
 		return sc_format_parse(arg, &ctx->out.format, &err) < 0 ? cli_report(&err) : 0;

@@ -47,10 +47,21 @@ struct sc_db {
 	const char *display; /* the URL with any password masked, for messages */
 	sc_notice_cb notice; /* what the core tells as it goes (-v), or NULL */
 	void *notice_ctx;
+	sc_notice_cb warn;   /* values read as NULL (sc_db_unreadable), or NULL */
+	void *warn_ctx;
+	struct sc_unreadable *unreadable; /* the core's: zero it, never touch it */
 };
 
 /* Tells db's notice callback, if any (printf-style). */
 void sc_db_notice(struct sc_db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A backend read a time it cannot represent (text that is no time, a
+ * PostgreSQL infinity, a year outside 0001-9999) in column of the row
+ * id of table: it hands the row on with that time NULL and tells the
+ * core here, which counts it and tells db's warning callback once per
+ * row and column. value is the stored value as text (shown, cut). */
+void sc_db_unreadable(struct sc_db *db, const char *table, int64_t id, const char *column,
+		      const char *value);
 
 /* One applied migration, as recorded in the database. */
 struct sc_applied {

@@ -46,8 +46,10 @@ int sc_changes_add(struct changes *c, enum sc_change_kind kind, const struct sc_
 
 	if (!c->a->cb)
 		return 0;
-	if (c->a->dry_run)
+	if (c->a->dry_run) {
+		c->passed++;
 		return c->a->cb(kind, s, c->a->ctx);
+	}
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
 		struct held *v = realloc(c->v, cap * sizeof(*v));
@@ -139,6 +141,7 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 	const struct sc_backend *be = db->backend;
 
 	for (int attempt = 1;; attempt++) {
+		bool final;
 		if (held)
 			sc_changes_reset(held);
 		sc_error_clear(err);
@@ -158,9 +161,12 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 				be->rollback(db);
 			}
 		}
-		if (err->status == SC_UNAVAILABLE && !dry_run && sc_reconnect(db, err) == 0)
+		/* A dry run that showed rows cannot run again: they would
+		 * show twice. One that showed none ends as the real run. */
+		final = dry_run && (!held || held->passed);
+		if (err->status == SC_UNAVAILABLE && !final && sc_reconnect(db, err) == 0)
 			continue; /* a batch lost with the connection is done again */
-		if (err->status != SC_TEMPFAIL || dry_run)
+		if (err->status != SC_TEMPFAIL || final)
 			return -1;
 		if (attempt == SC_TX_ATTEMPTS) {
 			char msg[sizeof(err->msg)];

@@ -16,6 +16,8 @@ struct changes {
 	struct held *v;
 	size_t n, cap;
 	bool oom;
+	size_t passed; /* dry run: rows already passed on, which a retry
+			* could not take back */
 	const struct sc_action *a;
 };
 
@@ -42,7 +44,10 @@ typedef int (*tx_body)(struct sc_db *db, void *ctx, struct sc_error *err);
 
 /* Runs body in a write transaction; commits, or with dry_run rolls back.
  * Retries on SC_TEMPFAIL (busy, serialization failure, deadlock), at most
- * SC_TX_ATTEMPTS times, then fails with SC_TEMPFAIL. */
+ * SC_TX_ATTEMPTS times, then fails with SC_TEMPFAIL; after a lost
+ * connection, reconnects and runs body again. A dry run takes the same
+ * path, as long as it has passed no row on yet (held->passed: a dry run
+ * shows rows as it goes; without held, it is never run twice). */
 int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx, struct changes *held,
 	      struct sc_error *err);
 

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int sc_db_read(struct sc_db *db, int (*fn)(struct sc_db *db, void *ctx, struct sc_error *err),
 	       void *ctx, struct sc_error *err)
@@ -75,10 +76,123 @@ int sc_db_open(const char *text, enum sc_open_mode mode, struct sc_db **db, stru
 	return 0;
 }
 
+/* ---- values read as NULL ---- */
+
+/* The (row, column) pairs already told: an open-addressing set, so a
+ * listing of a million bad rows tells each once in constant time. */
+#define UNREADABLE_COLUMNS 16
+
+struct sc_unreadable {
+	unsigned long long count;
+	char *columns[UNREADABLE_COLUMNS]; /* "table.column", interned */
+	size_t ncolumns;
+	struct told {
+		int64_t id;
+		unsigned column; /* index into columns, plus 1; 0: empty */
+	} *slots;
+	size_t cap, n;
+};
+
+static size_t told_hash(int64_t id, unsigned column, size_t cap)
+{
+	uint64_t h = ((uint64_t)id ^ ((uint64_t)column << 56)) * 0x9E3779B97F4A7C15ull;
+	return (size_t)(h >> 16) & (cap - 1);
+}
+
+/* Adds (id, column) to the set: true when it was not there yet (also
+ * when out of memory: telling twice beats telling never). */
+static bool told_add(struct sc_unreadable *u, int64_t id, unsigned column)
+{
+	if ((u->n + 1) * 2 > u->cap) {
+		size_t cap = u->cap ? u->cap * 2 : 64;
+		struct told *slots = calloc(cap, sizeof(*slots));
+		if (!slots)
+			return true;
+		for (size_t i = 0; i < u->cap; i++) {
+			if (!u->slots[i].column)
+				continue;
+			size_t j = told_hash(u->slots[i].id, u->slots[i].column, cap);
+			while (slots[j].column)
+				j = (j + 1) & (cap - 1);
+			slots[j] = u->slots[i];
+		}
+		free(u->slots);
+		u->slots = slots;
+		u->cap = cap;
+	}
+	size_t j = told_hash(id, column, u->cap);
+	while (u->slots[j].column) {
+		if (u->slots[j].id == id && u->slots[j].column == column)
+			return false;
+		j = (j + 1) & (u->cap - 1);
+	}
+	u->slots[j] = (struct told){ id, column };
+	u->n++;
+	return true;
+}
+
+static unsigned column_index(struct sc_unreadable *u, const char *table, const char *column)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "%s.%s", table, column);
+	for (size_t i = 0; i < u->ncolumns; i++)
+		if (strcmp(u->columns[i], name) == 0)
+			return (unsigned)i + 1;
+	if (u->ncolumns == UNREADABLE_COLUMNS || !(u->columns[u->ncolumns] = strdup(name)))
+		return UNREADABLE_COLUMNS + 1; /* shared by the rest */
+	return (unsigned)++u->ncolumns;
+}
+
+void sc_db_unreadable(struct sc_db *db, const char *table, int64_t id, const char *column,
+		      const char *value)
+{
+	struct sc_unreadable *u = db->unreadable;
+	size_t len = value ? strlen(value) : 0, shown = len;
+	char msg[512];
+
+	if (!u && !(u = db->unreadable = calloc(1, sizeof(*u)))) {
+		if (db->warn)
+			db->warn("a time could not be read (and out of memory)", db->warn_ctx);
+		return;
+	}
+	u->count++;
+	if (!told_add(u, id, column_index(u, table, column)) || !db->warn)
+		return;
+	/* At most 40 bytes of the value, cut between UTF-8 characters. */
+	if (shown > 40)
+		for (shown = 40; shown && ((unsigned char)value[shown] & 0xC0) == 0x80; shown--)
+			;
+	snprintf(msg, sizeof(msg), "row %lld of %s has an unreadable %s '%.*s%s' "
+		 "(not a time in years 0001-9999): shown as null",
+		 (long long)id, table, column, (int)shown, value ? value : "", shown < len ? "..." : "");
+	db->warn(msg, db->warn_ctx);
+}
+
+void sc_db_on_warning(struct sc_db *db, sc_notice_cb cb, void *ctx)
+{
+	db->warn = cb;
+	db->warn_ctx = ctx;
+}
+
+unsigned long long sc_db_unreadable_count(const struct sc_db *db)
+{
+	return db && db->unreadable ? db->unreadable->count : 0;
+}
+
 void sc_db_close(struct sc_db *db)
 {
-	if (db)
-		db->backend->close(db);
+	struct sc_unreadable *u;
+
+	if (!db)
+		return;
+	if ((u = db->unreadable)) {
+		for (size_t i = 0; i < u->ncolumns; i++)
+			free(u->columns[i]);
+		free(u->slots);
+		free(u);
+	}
+	db->backend->close(db);
 }
 
 const char *sc_db_backend_name(const struct sc_db *db)

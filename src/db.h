@@ -45,6 +45,15 @@ const char *sc_db_display(const struct sc_db *db);
 typedef void (*sc_notice_cb)(const char *msg, void *ctx);
 void sc_db_on_notice(struct sc_db *db, sc_notice_cb cb, void *ctx);
 
+/* Values that could not be read (a time that is no time, a PostgreSQL
+ * infinity, a year outside 0001-9999) come back as NULL so a listing
+ * stays whole; cb hears of each row and column once ("row 12 of sessions
+ * has an unreadable last_activity 'garbage': shown as null"), and
+ * sc_db_unreadable_count tells how many values were read as NULL so far
+ * (a command that shows data then exits 65). */
+void sc_db_on_warning(struct sc_db *db, sc_notice_cb cb, void *ctx);
+unsigned long long sc_db_unreadable_count(const struct sc_db *db);
+
 /* Calls cb for each backend sessctl knows, in table order, with whether
  * it can be used here and how ("built in", the module's path, or "not
  * installed"): for --version. Loads nothing. */

@@ -175,12 +175,17 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 	return 0;
 }
 
-/* A dry run: every step in one transaction, rolled back. */
+/* A dry run: every step in one transaction, rolled back, so that each
+ * step sees what the steps before it would have changed. The batches are
+ * the real run's (batch_body), and so are the retries (sc_run_tx); its
+ * result counts what would change ("batches": the batches that would
+ * change something, at the largest size). */
 static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct enforce_ctx *c = vctx;
 	static const enum enforce_step steps[] = { STEP_EXPIRE, STEP_LIMIT, STEP_PURGE };
 
+	memset(c->r, 0, sizeof(*c->r)); /* a retry starts over */
 	if (sc_check_actor(db, c->a->actor, err) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
@@ -192,6 +197,11 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 		c->after = INT64_MIN; /* ids may be 0 or negative */
 		c->batch = c->o->batch_size ? c->o->batch_size : SC_BATCH_MAX;
 		while (!c->finished) {
+			/* SIGINT stops a dry run between batches too. */
+			if (c->o->stop && *c->o->stop) {
+				c->r->interrupted = true;
+				return 0;
+			}
 			if (batch_body(db, step, c, err) < 0)
 				return -1;
 			next_page(step, c);
@@ -211,7 +221,7 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 	memset(r, 0, sizeof(*r));
 	c.held.a = a;
 	if (a->dry_run) {
-		rc = sc_run_tx(db, true, dry_body, &c, NULL, err);
+		rc = sc_run_tx(db, true, dry_body, &c, &c.held, err);
 	} else {
 		c.steps = o->expire + o->limit + o->purge;
 		if (o->progress && db->backend->begin(db, SC_TX_READ, err) == 0) {

@@ -159,6 +159,36 @@ Test(postgres_only, list_user_runs_as_many_statements_for_100_sessions_as_for_1)
 
 /* ---- connection errors, passwords ---- */
 
+/* A password given in --db shows in the process list: sessctl warns of
+ * it first, on one line of its own (issue 11 item 15). */
+#define PASSWORD_WARNING "sessctl: warning: --db holds a password, which other users can see"
+
+/* The warning, then exactly what EXPECT_FAIL wants. */
+#define EXPECT_WARNED_FAIL(r, st)                                                          \
+	do {                                                                               \
+		const struct run *w_ = (r);                                                \
+		const char *rest_ = strchr(w_->err, '\n');                                  \
+		cr_expect_eq(w_->status, (st), "%s: exit status %d, expected %d; stderr: %s", \
+			     w_->what, w_->status, (st), w_->err);                         \
+		cr_expect(strncmp(w_->err, PASSWORD_WARNING, strlen(PASSWORD_WARNING)) == 0, \
+			  "%s: no password warning first: [%s]", w_->what, w_->err);        \
+		cr_expect(rest_ && e2e_one_error_line(rest_ + 1),                          \
+			  "%s: not the warning and one error line: [%s]", w_->what, w_->err); \
+	} while (0)
+
+/* The warning, and nothing else on stderr. */
+#define EXPECT_WARNED_OK(r)                                                                \
+	do {                                                                               \
+		const struct run *w_ = (r);                                                \
+		const char *rest_ = strchr(w_->err, '\n');                                  \
+		cr_expect_eq(w_->status, 0, "%s: exit status %d; stderr: %s", w_->what,     \
+			     w_->status, w_->err);                                         \
+		cr_expect(strncmp(w_->err, PASSWORD_WARNING, strlen(PASSWORD_WARNING)) == 0, \
+			  "%s: no password warning first: [%s]", w_->what, w_->err);        \
+		cr_expect(rest_ && !rest_[1], "%s: more than the warning: [%s]", w_->what, \
+			  w_->err);                                                        \
+	} while (0)
+
 Test(postgres_only, an_unreachable_server_exits_69_without_the_password)
 {
 	const char *const urls[] = {
@@ -170,12 +200,12 @@ Test(postgres_only, an_unreachable_server_exits_69_without_the_password)
 
 	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
 		struct run *r = RUN_DB(urls[i], "list-user", "alice");
-		EXPECT_FAIL(r, 69);
+		EXPECT_WARNED_FAIL(r, 69);
 		EXPECT_NO_OUT(r);
 		cr_expect_null(strstr(r->err, "s3cret"), "%s: password in message: %s", r->what, r->err);
 	}
 	struct run *m = RUN_DB("postgresql://u:s3cret@127.0.0.1:1/x", "migrate");
-	EXPECT_FAIL(m, 69);
+	EXPECT_WARNED_FAIL(m, 69);
 	cr_expect_null(strstr(m->err, "s3cret"), "password in message: %s", m->err);
 }
 
@@ -190,11 +220,11 @@ Test(postgres_only, an_unknown_database_exits_69_without_the_password)
 	const char *const urls[] = { kw, url };
 	for (size_t i = 0; i < 2; i++) {
 		struct run *r = RUN_DB(urls[i], "count");
-		EXPECT_FAIL(r, 69);
+		EXPECT_WARNED_FAIL(r, 69);
 		EXPECT_NO_OUT(r);
 		cr_expect_null(strstr(r->err, "s3cret"), "%s: password in message: %s", r->what, r->err);
 		r = RUN_DB(urls[i], "migrate");
-		EXPECT_FAIL(r, 69);
+		EXPECT_WARNED_FAIL(r, 69);
 		cr_expect_null(strstr(r->err, "s3cret"), "%s: password in message: %s", r->what, r->err);
 	}
 }
@@ -212,11 +242,11 @@ Test(postgres_only, a_wrong_password_exits_77_without_the_password)
 	const char *const urls[] = { kw, url };
 	for (size_t i = 0; i < 2; i++) {
 		struct run *r = RUN_DB(urls[i], "count");
-		EXPECT_FAIL(r, 77);
+		EXPECT_WARNED_FAIL(r, 77);
 		EXPECT_NO_OUT(r);
 		cr_expect_null(strstr(r->err, "s3cret"), "%s: password in message: %s", r->what, r->err);
 		r = RUN_DB(urls[i], "migrate");
-		EXPECT_FAIL(r, 77);
+		EXPECT_WARNED_FAIL(r, 77);
 		cr_expect_null(strstr(r->err, "s3cret"), "%s: password in message: %s", r->what, r->err);
 	}
 }
@@ -230,7 +260,7 @@ Test(postgres_only, an_unknown_role_exits_77_without_the_password)
 		 e2e_pghost(), e2e_db()->path, (long)getpid());
 	struct run *r = RUN_DB(kw, "count");
 
-	EXPECT_FAIL(r, 77);
+	EXPECT_WARNED_FAIL(r, 77);
 	cr_expect_null(strstr(r->err, "s3cret"), "password in message: %s", r->err);
 }
 
@@ -247,7 +277,7 @@ Test(postgres_only, a_role_without_privileges_on_the_tables_exits_77)
 	};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		struct run *r = e2e_run(&(struct call){ .db = kw }, cmds[i]);
-		EXPECT_FAIL(r, 77);
+		EXPECT_WARNED_FAIL(r, 77);
 		EXPECT_NO_OUT(r);
 		cr_expect_null(strstr(r->err, "right-one"), "%s: password in message: %s", r->what, r->err);
 	}
@@ -265,10 +295,10 @@ Test(postgres_only, a_role_with_read_privileges_can_read)
 	snprintf(kw, sizeof(kw), "host=%s dbname=%s user=%s password=right-one", e2e_pghost(),
 		 e2e_db()->path, role);
 	struct run *r = RUN_DB(kw, "count", "alice");
-	EXPECT_OK(r);
+	EXPECT_WARNED_OK(r);
 	EXPECT_OUT(r, "4\n");
 	r = RUN_DB(kw, "list-user", "bob", "-o", "csv", "--no-header", "--columns", "id");
-	EXPECT_OK(r);
+	EXPECT_WARNED_OK(r);
 	EXPECT_OUT(r, "20\r\n");
 }
 
@@ -287,6 +317,149 @@ Test(postgres_only, a_password_in_the_url_appears_in_no_output)
 		cr_expect_null(strstr(r->out, "s3cret"), "%s: password on stdout", r->what);
 		cr_expect_null(strstr(r->err, "s3cret"), "%s: password on stderr: %s", r->what, r->err);
 	}
+}
+
+/* Issue 11 item 5: three ways a password leaked, each with -v (whose
+ * "using postgresql database" line shows the URL) and in the messages. */
+Test(postgres_only, a_percent_encoded_password_key_is_masked_in_every_message)
+{
+	const struct e2e_db *empty = e2e_new_db();
+	char url[512], bare[512];
+
+	fx_standard();
+	snprintf(url, sizeof(url), "postgresql://postgres@/%s?host=%s&pass%%77ord=S3cretA", e2e_db()->path,
+		 e2e_pghost());
+	snprintf(bare, sizeof(bare), "postgresql://postgres@/%s?host=%s&pass%%77ord=S3cretA", empty->path,
+		 e2e_pghost());
+	struct run *r = RUN_DB(url, "-v", "count", "alice");
+	cr_expect_eq(r->status, 0, "%s: %d: %s", r->what, r->status, r->err);
+	EXPECT_ERR_HAS(r, "using postgresql database '");
+	EXPECT_ERR_HAS(r, PASSWORD_WARNING);
+	cr_expect_null(strstr(r->err, "S3cretA"), "%s: password on stderr: %s", r->what, r->err);
+	/* no schema: the exit-78 message names the database */
+	r = RUN_DB(bare, "-v", "count");
+	cr_expect_eq(r->status, 78, "%s: %d: %s", r->what, r->status, r->err);
+	EXPECT_ERR_HAS(r, "no sessctl schema");
+	cr_expect_null(strstr(r->err, "S3cretA"), "%s: password on stderr: %s", r->what, r->err);
+}
+
+Test(postgres_only, a_key_right_after_a_quoted_value_is_masked)
+{
+	char kw[512], spaced[512];
+
+	fx_standard();
+	snprintf(kw, sizeof(kw), "host=%s user=postgres dbname=%s password='x'password=S3cretK",
+		 e2e_pghost(), e2e_db()->path);
+	snprintf(spaced, sizeof(spaced), "host=%s user=postgres dbname=%s password= S3cretL", e2e_pghost(),
+		 e2e_db()->path);
+	const char *const urls[] = { kw, spaced };
+	for (size_t i = 0; i < 2; i++) {
+		struct run *r = RUN_DB(urls[i], "-v", "count", "alice");
+		cr_expect_eq(r->status, 0, "%s: %d: %s", r->what, r->status, r->err);
+		EXPECT_ERR_HAS(r, "using postgresql database '");
+		cr_expect_null(strstr(r->err, "S3cret"), "%s: password on stderr: %s", r->what, r->err);
+		r = RUN_DB(urls[i], "show", "999");
+		EXPECT_WARNED_FAIL(r, 66);
+		cr_expect_null(strstr(r->err, "S3cret"), "%s: password on stderr: %s", r->what, r->err);
+	}
+}
+
+Test(postgres_only, a_string_libpq_cannot_parse_is_never_repeated)
+{
+	const char *const urls[] = {
+		"postgresql://u:Se%zzcretC@127.0.0.1:1/db",
+		"postgresql://u:S3cretH@[::1/db",
+		"postgresql://u:S3%00cretZ@127.0.0.1:1/db",
+		"host=127.0.0.1 port=1 S3cretM",
+		"host=127.0.0.1 password='S3cretQ",
+	};
+	const char *const secrets[] = { "cretC", "S3cretH", "cretZ", "S3cretM", "S3cretQ" };
+
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		struct run *r = RUN_DB(urls[i], "-v", "count");
+		cr_expect_eq(r->status, 64, "%s: %d: %s", r->what, r->status, r->err);
+		EXPECT_ERR_HAS(r, "sessctl: bad postgresql connection string: libpq cannot parse it (");
+		cr_expect_null(strstr(r->err, secrets[i]), "%s: password on stderr: %s", r->what, r->err);
+		cr_expect_null(strstr(r->err, "127.0.0.1"), "%s: the string is repeated: %s", r->what, r->err);
+		cr_expect_null(strstr(r->err, "[::1/db"), "%s: the string is repeated: %s", r->what, r->err);
+		EXPECT_NO_OUT(r);
+	}
+}
+
+/* Issue 11 item 10: a typo in an option value is a usage error, which a
+ * cron job does not retry for ever. */
+Test(postgres_only, a_bad_connection_option_value_exits_64)
+{
+	char a[512], b[512], c[512];
+
+	fx_standard();
+	snprintf(a, sizeof(a), "%s sslmode=bogus", e2e_url());
+	snprintf(b, sizeof(b), "%s port=99999999999", e2e_url());
+	snprintf(c, sizeof(c), "postgresql://postgres@/%s?host=%s&target_session_attrs=primaryy",
+		 e2e_db()->path, e2e_pghost());
+	const char *const urls[] = { a, b, c };
+	const char *const says[] = { "sslmode", "port", "target_session_attrs" };
+	for (size_t i = 0; i < 3; i++) {
+		struct run *r = RUN_DB(urls[i], "count");
+		EXPECT_FAIL(r, 64);
+		EXPECT_ERR_HAS(r, "bad postgresql connection string");
+		EXPECT_ERR_HAS(r, says[i]);
+		EXPECT_NO_OUT(r);
+	}
+}
+
+/* Issue 11 item 6: infinity, -infinity and years outside 0001-9999. For
+ * the rules they keep PostgreSQL's order (infinity and year 10000 and
+ * later: never idle; -infinity and years before 0001: idle at once); for
+ * output they are null, named once on stderr, like an unreadable time. */
+#define ODD_TIMES_SQL                                                                          \
+	"INSERT INTO users (id, email, username) VALUES (9, 'tess@example.com', 'tess');\n"    \
+	"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)" \
+	" VALUES\n"                                                                            \
+	" (91, 9, 'f91', '2025-01-01 00:00:00', 'infinity', TRUE),\n"                          \
+	" (92, 9, 'f92', '-infinity', '-infinity', TRUE),\n"                                   \
+	" (93, 9, 'f93', '294276-01-01 00:00:00', '294276-01-01 00:00:00', TRUE),\n"           \
+	" (94, 9, 'f94', '2025-01-01 00:00:00', '0044-03-15 00:00:00 BC', TRUE),\n"            \
+	" (95, 9, 'f95', '2025-01-01 00:00:00', '2025-02-01 00:00:00', TRUE)"
+
+Test(postgres_only, infinity_and_years_beyond_9999_are_null_in_output_and_ordered_for_the_rules)
+{
+	db_migrate(NULL);
+	db_exec(ODD_TIMES_SQL);
+	struct run *r = RUN("list-user", "tess", "-o", "csv", "--columns", "id,created_at,last_activity");
+
+	cr_expect_eq(r->status, 65, "%s: %d: %s", r->what, r->status, r->err);
+	/* most recent first: infinity, year 294276, 2025, then the idle ones */
+	EXPECT_OUT(r, "id,created_at,last_activity\r\n"
+		      "91,2025-01-01T00:00:00Z,\r\n"
+		      "93,,\r\n"
+		      "95,2025-01-01T00:00:00Z,2025-02-01T00:00:00Z\r\n"
+		      "94,2025-01-01T00:00:00Z,\r\n"
+		      "92,,\r\n");
+	EXPECT_ERR_HAS(r, "row 91 of sessions has an unreadable last_activity 'infinity'");
+	EXPECT_ERR_HAS(r, "row 93 of sessions has an unreadable created_at '294276-01-01");
+	EXPECT_ERR_HAS(r, "row 94 of sessions has an unreadable last_activity '0044-03-15");
+	cr_expect_null(strstr(r->err, "9999-12-31"), "%s: a time was clamped: %s", r->what, r->err);
+	cr_expect_null(strstr(r->out, "9999-12-31"), "%s: a time was clamped: %s", r->what, r->out);
+
+	r = RUN("show", "92", "-o", "json", "--columns", "id,created_at,last_activity");
+	cr_expect_eq(r->status, 65, "%s: %d: %s", r->what, r->status, r->err);
+	EXPECT_OUT(r, "{\"id\":92,\"created_at\":null,\"last_activity\":null}\n");
+
+	/* the dry run and the real run agree: 92 and 94 are idle, 95 too by
+	 * 2030; infinity and year 294276 are not */
+	struct run *d = RUN("enforce", "--dry-run", "--now", "2030-01-01 00:00:00", "-o", "csv",
+			    "--columns", "change,id", "--no-header", "--actor", "ops");
+	cr_expect_eq(d->status, 0, "%s: %d: %s", d->what, d->status, d->err);
+	EXPECT_OUT(d, "expired,92\r\nexpired,94\r\nexpired,95\r\n");
+	struct run *e = RUN("enforce", "--now", "2030-01-01 00:00:00", "-o", "csv", "--actor", "ops");
+	EXPECT_OK(e);
+	EXPECT_OUT(e, "expired,over_limit,purged,batches,interrupted\r\n3,0,0,1,false\r\n");
+	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active ORDER BY id", "91\n93\n");
+
+	r = RUN("logout-all", "tess", "-o", "csv", "--columns", "change,id", "--no-header", "--actor", "ops");
+	cr_expect_eq(r->status, 0, "%s: %d: %s", r->what, r->status, r->err);
+	EXPECT_OUT(r, "closed,91\r\nclosed,93\r\n");
 }
 
 /* ---- URL forms and libpq's environment ---- */

@@ -144,6 +144,88 @@ Test(sqlite_only, an_unreadable_timestamp_is_bad_input_data)
 	EXPECT_OK(RUN("show", "10"));
 }
 
+/* Issue 11 items 2 and 7: every form of a time that is no time (empty,
+ * words, a zero date, a REAL) is shown as null and named once per row
+ * and column; the listing stays well-formed and exits 65 at the end. */
+Test(sqlite_only, every_unreadable_time_form_is_null_and_named_once)
+{
+	fx_standard();
+	db_exec("INSERT INTO users (id, email, username) VALUES (9, 'tess@example.com', 'tess');\n"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" VALUES (71, 9, 'f71', '', 'garbage', 1), (72, 9, 'f72', '0000-00-00', 1.5, 1),\n"
+		" (73, 9, 'f73', '2025-02-01 00:00:00', '2025-02-01 00:00:00', 1)");
+	struct run *r = RUN("list-user", "tess", "-o", "json", "--columns", "id,created_at,last_activity");
+
+	cr_expect_eq(r->status, 65, "%s: %d: %s", r->what, r->status, r->err);
+	EXPECT_OUT(r, "[\n"
+		      "{\"id\":73,\"created_at\":\"2025-02-01T00:00:00Z\",\"last_activity\":\"2025-02-01T00:00:00Z\"},\n"
+		      "{\"id\":72,\"created_at\":null,\"last_activity\":null},\n"
+		      "{\"id\":71,\"created_at\":null,\"last_activity\":null}\n"
+		      "]\n");
+	EXPECT_ERR_HAS(r, "sessctl: row 71 of sessions has an unreadable created_at '' ");
+	EXPECT_ERR_HAS(r, "sessctl: row 71 of sessions has an unreadable last_activity 'garbage' ");
+	EXPECT_ERR_HAS(r, "sessctl: row 72 of sessions has an unreadable created_at '0000-00-00' ");
+	EXPECT_ERR_HAS(r, "sessctl: row 72 of sessions has an unreadable last_activity '1.5' ");
+	size_t lines = 0;
+	for (const char *p = r->err; *p; p++)
+		lines += *p == '\n';
+	cr_expect_eq(lines, 4, "%s: stderr: %s", r->what, r->err);
+	/* a dry run of the real run's rules: both idle, expired first */
+	r = RUN("enforce", "--user", "tess", "--dry-run", "--now", "2025-02-01 00:00:00",
+		"--idle-timeout", "1h", "-o", "csv", "--columns", "change,id", "--no-header", "--actor", "ops");
+	cr_expect_eq(r->status, 0, "%s: %d: %s", r->what, r->status, r->err);
+	EXPECT_OUT(r, "expired,71\r\nexpired,72\r\n");
+}
+
+/* Issue 11 item 8: a full disk is 74 and says so (a tmpfs of 512 kB,
+ * filled up), and leaves the database as it was. */
+Test(sqlite_only, a_full_disk_exits_74_and_says_so)
+{
+	const char *dir = e2e_path("small");
+	char mount_cmd[512], *db;
+
+	if (geteuid() != 0)
+		cr_skip_test("mounting a tmpfs needs root");
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	snprintf(mount_cmd, sizeof(mount_cmd), "mount -t tmpfs -o size=512k sessctl-full '%s'", dir);
+	cr_assert_eq(system(mount_cmd), 0, "%s failed", mount_cmd);
+	db = malloc(strlen(dir) + 16);
+	cr_assert_not_null(db);
+	sprintf(db, "%s/full.db", dir);
+	const struct e2e_db *small = &(struct e2e_db){ .pg = false, .url = db, .path = db };
+	fx_standard_in(small);
+
+	/* fill what is left */
+	char fill[600];
+	snprintf(fill, sizeof(fill), "%s/fill", dir);
+	FILE *f = fopen(fill, "w");
+	cr_assert_not_null(f);
+	static char block[4096];
+	while (fwrite(block, 1, sizeof(block), f) == sizeof(block) && fflush(f) == 0)
+		;
+	fclose(f);
+	char *before = db_dump_in(small);
+
+	const char *const *cmds[] = {
+		ARGV("logout-all", "alice", "--actor", "ops"),
+		ARGV("create", "--user", "bob", "--fingerprint", "fp-new", "--actor", "ops"),
+		ARGV("enforce", "--now", "2030-01-01 00:00:00", "--actor", "ops"),
+	};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ .db = db }, cmds[i]);
+		EXPECT_FAIL(r, 74);
+		EXPECT_ERR_HAS(r, "the disk is full");
+		cr_expect_null(strstr(r->err, "cannot read"), "%s: %s", r->what, r->err);
+	}
+	char *after = db_dump_in(small);
+	cr_expect_str_eq(after, before, "the database changed on a full disk");
+	free(after);
+	free(before);
+	snprintf(mount_cmd, sizeof(mount_cmd), "umount '%s'", dir);
+	cr_expect_eq(system(mount_cmd), 0, "%s failed", mount_cmd);
+	free(db);
+}
+
 struct snapshot {
 	char *bytes;
 	size_t len;

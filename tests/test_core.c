@@ -227,16 +227,33 @@ Test(core, logout_dry_run_reports_and_changes_nothing)
 	expect_unchanged(&before, "after a dry run");
 }
 
-Test(core, dry_run_is_not_retried)
+/* A dry run takes the real run's path (issue 11 item 3): a busy database
+ * is tried again, as long as the dry run has shown no row yet. */
+Test(core, dry_run_that_showed_nothing_is_retried_like_the_real_run)
 {
 	struct sc_error err = { 0 };
 	int64_t id = fake_add_session(F, 1, "a", NOW, true);
 	struct sc_action a = action(true);
 
+	fake_fail(F, FAKE_CLOSE, 1, 1, SC_TEMPFAIL);
+	cr_expect_eq(sc_logout_ids(&F->base, &id, 1, &a, &err), 0, "%s", err.msg);
+	cr_expect_eq(F->calls[FAKE_BEGIN], 2);
+	cr_expect_eq(S.n, 1, "the row was shown %zu times", S.n);
+	cr_expect_eq(F->commits, 0, "a dry run committed");
+}
+
+/* Rows a dry run already showed cannot be taken back: no second try. */
+Test(core, dry_run_that_showed_rows_is_not_retried)
+{
+	struct sc_error err = { 0 };
+	int64_t ids[2] = { fake_add_session(F, 1, "a", NOW, false), fake_add_session(F, 1, "b", NOW, true) };
+	struct sc_action a = action(true);
+
 	fake_fail(F, FAKE_CLOSE, 1, -1, SC_TEMPFAIL);
-	cr_expect_neq(sc_logout_ids(&F->base, &id, 1, &a, &err), 0);
+	cr_expect_neq(sc_logout_ids(&F->base, ids, 2, &a, &err), 0);
 	cr_expect_eq(err.status, SC_TEMPFAIL);
 	cr_expect_eq(F->calls[FAKE_BEGIN], 1);
+	cr_expect_eq(S.n, 1, "the already-closed row was shown %zu times", S.n);
 }
 
 /* ---- logout ---- */

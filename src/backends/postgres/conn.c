@@ -111,9 +111,36 @@ bool pgb_is_auth_failure(const char *line, size_t len)
 	return false;
 }
 
+/* libpq refused a value of the connection string before connecting (a
+ * typo that no retry mends): "invalid sslmode value", "invalid integer
+ * value ... for connection option", "could not match 3 port numbers to 2
+ * hosts", an unparsable hostaddr. */
+static bool is_bad_option_value(const char *line, size_t len)
+{
+	static const char *const patterns[] = {
+		"invalid integer value", "invalid port number", "could not match ",
+		"could not parse network address", "when ssl support is not compiled in",
+	};
+	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
+		if (pgb_contains_nocase(line, len, patterns[i]))
+			return true;
+	/* "invalid KEYWORD value: ..." */
+	for (size_t i = 0; i + 8 < len; i++) {
+		if (strncmp(line + i, "invalid ", 8) != 0)
+			continue;
+		size_t j = i + 8;
+		while (j < len && ((line[j] >= 'a' && line[j] <= 'z') || line[j] == '_'))
+			j++;
+		if (j > i + 8 && len - j >= 7 && strncmp(line + j, " value:", 7) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Sets err for a failed connection: SC_NOPERM when the server refused the
  * credentials (on any host libpq tried, whose line is then shown),
- * SC_UNAVAILABLE otherwise. */
+ * SC_USAGE for a bad value in the connection string, SC_UNAVAILABLE
+ * otherwise. */
 int pgb_connect_failed(struct pg_db *db, struct sc_error *err)
 {
 	const char *msg = db->conn ? PQerrorMessage(db->conn) : "out of memory";
@@ -128,11 +155,18 @@ int pgb_connect_failed(struct pg_db *db, struct sc_error *err)
 			status = SC_NOPERM;
 			break;
 		}
+		if (is_bad_option_value(p, len)) {
+			shown = p;
+			status = SC_USAGE;
+			break;
+		}
 		p += len + (p[len] == '\n');
 	}
 	if (!(line = pgb_clean_line(shown)))
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");
-	if (!*line)
+	if (status == SC_USAGE)
+		pg_error(db, err, status, "bad postgresql connection string '%s': %s", db->display, line);
+	else if (!*line)
 		pg_error(db, err, status, "cannot connect to '%s'", db->display);
 	else
 		pg_error(db, err, status, "cannot connect to '%s': %s", db->display, line);
@@ -192,6 +226,11 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': the server is read-only: "
 			      "connect to the primary (add target_session_attrs=read-write to the URL)",
 			      what, db->display);
+	else if (state && strcmp(state, "53100") == 0)
+		/* disk_full: the server could not write (the transaction is
+		 * rolled back) */
+		rc = pg_error(db, err, SC_IOERR, "%s on '%s': the server's disk is full (%s): "
+			      "free space on the server and run again", what, db->display, msg);
 	else if (state && pgb_sqlstate_is(state, denied, 1))
 		rc = pg_error(db, err, SC_NOPERM, "%s on '%s': %s", what, db->display, msg);
 	/* Class 22: a value the column or the client encoding cannot hold. */

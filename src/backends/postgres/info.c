@@ -38,98 +38,187 @@ static int claim(const char *s, char **target, struct sc_error *err)
 	return *target ? 2 : sc_error_set(err, SC_SOFTWARE, "out of memory");
 }
 
-/* Replaces out[start, end) by "***". */
-static char *splice_stars(char *s, size_t start, size_t end)
+/* ---- masking passwords for messages, without libpq ----
+ *
+ * This masking serves the messages given before the module is loaded
+ * (and is the starting point of the module's own, which checks it
+ * against libpq's parse: pg_open). It follows libpq's grammar, and where
+ * the text leaves any doubt about where a password ends, it masks
+ * everything from there on. */
+
+struct out {
+	char *s;
+	size_t n, cap;
+	bool oom;
+};
+
+static void put(struct out *o, const char *s, size_t n)
 {
-	size_t len = strlen(s);
-	char *r = malloc(len - (end - start) + 4);
-	if (!r) {
-		free(s);
-		return NULL;
+	if (o->oom)
+		return;
+	if (o->n + n + 1 > o->cap) {
+		size_t cap = (o->n + n + 1) * 2;
+		char *p = realloc(o->s, cap);
+		if (!p) {
+			o->oom = true;
+			return;
+		}
+		o->s = p;
+		o->cap = cap;
 	}
-	memcpy(r, s, start);
-	memcpy(r + start, "***", 3);
-	memcpy(r + start + 3, s + end, len - end + 1);
-	free(s);
-	return r;
+	memcpy(o->s + o->n, s, n);
+	o->n += n;
+	o->s[o->n] = '\0';
 }
 
-/* Masks every value of key "password" in a keyword string or URL query,
- * starting the search at from. */
-static char *mask_password_keywords(char *s, bool url_query)
+static void puts_(struct out *o, const char *s)
 {
-	size_t pos = 0;
+	put(o, s, strlen(s));
+}
 
-	for (;;) {
-		char *hit = strstr(s + pos, "password");
-		if (!hit)
-			return s;
-		size_t at = (size_t)(hit - s);
-		bool starts_key = at == 0 || (url_query ? (s[at - 1] == '?' || s[at - 1] == '&')
-							: isspace((unsigned char)s[at - 1]));
-		char *p = hit + strlen("password");
-		while (!url_query && isspace((unsigned char)*p))
-			p++;
-		if (!starts_key || *p != '=') {
-			pos = at + 1;
+/* A key whose value may be shown: a plain keyword other than password
+ * and sslpassword. A key libpq would decode (%..) or any other spelling
+ * may name one. */
+static bool shown_key(const char *k, size_t n)
+{
+	if (n == 0 || (n == 8 && memcmp(k, "password", 8) == 0) ||
+	    (n == 11 && memcmp(k, "sslpassword", 11) == 0))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((k[i] >= 'a' && k[i] <= 'z') || k[i] == '_'))
+			return false;
+	return true;
+}
+
+static bool is_url(const char *s)
+{
+	return has_prefix(s, "postgresql://") || has_prefix(s, "postgres://");
+}
+
+/* postgresql://[user[:password]@]hosts[/dbname][?key=value&...] */
+static void mask_url(struct out *o, const char *s, size_t len)
+{
+	const char *end = s + len, *p = strstr(s, "://") + 3;
+	const char *slash = memchr(p, '/', (size_t)(end - p)), *at = NULL;
+
+	put(o, s, (size_t)(p - s));
+	if (!slash)
+		slash = end;
+	/* libpq ends the user part at the first '@' or '/'; a password that
+	 * holds a '/' (unencoded) would put its '@' after it, in the path:
+	 * doubt. (An '@' in the query is a value's.) */
+	for (const char *q = p; q < slash; q++)
+		if (*q == '@')
+			at = q;
+	const char *path_end = memchr(slash, '?', (size_t)(end - slash));
+	if (memchr(slash, '@', (size_t)((path_end ? path_end : end) - slash))) {
+		puts_(o, "***");
+		return;
+	}
+	if (at) {
+		const char *colon = memchr(p, ':', (size_t)(at - p));
+		if (colon) {
+			put(o, p, (size_t)(colon + 1 - p));
+			puts_(o, "***");
+		} else {
+			put(o, p, (size_t)(at - p));
+		}
+		p = at;
+	}
+	const char *q = memchr(p, '?', (size_t)(end - p));
+	if (!q) {
+		put(o, p, (size_t)(end - p));
+		return;
+	}
+	put(o, p, (size_t)(q + 1 - p));
+	for (p = q + 1; p <= end;) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *pe = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(pe - p));
+		if (!eq) {
+			if (pe > p)
+				puts_(o, "***");
+		} else if (shown_key(p, (size_t)(eq - p))) {
+			put(o, p, (size_t)(pe - p));
+		} else {
+			put(o, p, (size_t)(eq + 1 - p));
+			puts_(o, "***");
+		}
+		if (!amp)
+			break;
+		puts_(o, "&");
+		p = amp + 1;
+	}
+}
+
+/* key = value ... as libpq's conninfo_parse reads it: a value is quoted
+ * ('...' with backslash escapes, and the next key may follow the closing
+ * quote at once) or runs to white space (backslash escapes too). */
+static void mask_keywords(struct out *o, const char *s)
+{
+	const char *p = s;
+
+	while (*p) {
+		if (isspace((unsigned char)*p)) {
+			put(o, p++, 1);
 			continue;
 		}
-		p++;
-		while (!url_query && isspace((unsigned char)*p))
+		const char *key = p;
+		while (*p && *p != '=' && !isspace((unsigned char)*p))
 			p++;
-		size_t vstart = (size_t)(p - s), vend;
-		if (url_query) {
-			vend = vstart + strcspn(p, "&#");
-		} else if (*p == '\'') {
-			const char *q = p + 1;
-			while (*q && *q != '\'') {
-				if (*q == '\\' && q[1])
-					q++;
-				q++;
-			}
-			vend = (size_t)(q - s) + (*q == '\'');
-		} else {
-			/* unquoted: up to white space, backslash escapes included */
-			const char *q = p;
-			while (*q && !isspace((unsigned char)*q)) {
-				if (*q == '\\' && q[1])
-					q++;
-				q++;
-			}
-			vend = (size_t)(q - s);
+		size_t klen = (size_t)(p - key);
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != '=' || klen == 0) {
+			puts_(o, "***"); /* libpq fails here: the rest is doubt */
+			return;
 		}
-		s = splice_stars(s, vstart, vend);
-		if (!s)
-			return NULL;
-		pos = vstart + 3;
+		p++;
+		while (isspace((unsigned char)*p))
+			p++;
+		const char *val = p;
+		if (*p == '\'') {
+			for (p++; *p && *p != '\''; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (!*p) {
+				put(o, key, (size_t)(val - key));
+				puts_(o, "***"); /* unterminated */
+				return;
+			}
+			p++;
+		} else {
+			for (; *p && !isspace((unsigned char)*p); p++)
+				if (*p == '\\' && p[1])
+					p++;
+		}
+		put(o, key, (size_t)(val - key)); /* the key, '=' and blanks as given */
+		if (!shown_key(key, klen))
+			puts_(o, "***");
+		else if (is_url(val) || (val[0] == '\'' && is_url(val + 1)))
+			mask_url(o, val, (size_t)(p - val));
+		else
+			put(o, val, (size_t)(p - val));
+		/* a key may follow a quoted value without a blank */
+		if (*p && !isspace((unsigned char)*p))
+			puts_(o, " ");
 	}
 }
 
 static char *redact(const char *conninfo)
 {
-	char *s = strdup(conninfo);
-	if (!s)
+	struct out o = { 0 };
+
+	puts_(&o, "");
+	if (is_url(conninfo))
+		mask_url(&o, conninfo, strlen(conninfo));
+	else
+		mask_keywords(&o, conninfo);
+	if (o.oom) {
+		free(o.s);
 		return NULL;
-	if (has_prefix(s, "postgresql://") || has_prefix(s, "postgres://")) {
-		/* libpq ends the user part at the first '@' before any '/':
-		 * a password may hold '?' or '#'. */
-		char *auth = strstr(s, "://") + 3;
-		size_t authlen = strcspn(auth, "/");
-		char *at = NULL;
-		for (size_t i = 0; i < authlen; i++)
-			if (auth[i] == '@')
-				at = auth + i;
-		if (at) {
-			char *colon = memchr(auth, ':', (size_t)(at - auth));
-			if (colon) {
-				s = splice_stars(s, (size_t)(colon + 1 - s), (size_t)(at - s));
-				if (!s)
-					return NULL;
-			}
-		}
-		return mask_password_keywords(s, true);
 	}
-	return mask_password_keywords(s, false);
+	return o.s;
 }
 
 const struct sc_backend_info sc_postgres_info = {

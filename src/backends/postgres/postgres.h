@@ -38,10 +38,29 @@ struct pg_db {
 	bool racing_insert; /* a unique violation now means a racing creator */
 };
 
-#define SESSION_COLUMNS \
-	"id, user_id, device_fingerprint, device_name, device_type, browser, ip_address,\n" \
-	"       floor(extract(epoch FROM created_at))::bigint,\n" \
-	"       floor(extract(epoch FROM last_activity))::bigint, is_active"
+/* A time column c as whole epoch seconds, when sessctl can show it: NULL
+ * for infinity, -infinity and years outside 0001-9999 (which extract()
+ * would turn into an error or a value no output form holds); and the
+ * same value as text only then, so the row names it (sc_db_unreadable).
+ * The rules compare the column itself: infinity is later than every
+ * time (never idle), -infinity and years before 0001 earlier (idle). */
+#define PG_TIME_SHOWN(c) \
+	"CASE WHEN " c " >= '0001-01-01' AND " c " < '10000-01-01'\n" \
+	"       THEN floor(extract(epoch FROM " c "))::bigint END"
+#define PG_TIME_ODD(c) \
+	"CASE WHEN NOT (" c " >= '0001-01-01' AND " c " < '10000-01-01') THEN " c "::text END"
+
+/* The columns pgb_read_session reads, of a row of sessions (or of a CTE
+ * with its columns) seen through prefix p ("" or "s."): 12 of them. */
+#define SESSION_COLUMNS_OF(p) \
+	p "id, " p "user_id, " p "device_fingerprint, " p "device_name, " p "device_type,\n" \
+	"       " p "browser, " p "ip_address,\n" \
+	"       " PG_TIME_SHOWN(p "created_at") ",\n" \
+	"       " PG_TIME_SHOWN(p "last_activity") ", " p "is_active,\n" \
+	"       " PG_TIME_ODD(p "created_at") ",\n" \
+	"       " PG_TIME_ODD(p "last_activity")
+#define SESSION_COLUMNS SESSION_COLUMNS_OF("")
+#define SESSION_NCOLUMNS 12
 
 #define INT64_PARAM_LEN 24
 #define TIME_PARAM_LEN (SC_TIME_SQL_LEN + 3)
@@ -76,6 +95,8 @@ int pgb_stream(struct pg_db *db, const char *sql, int nparams, const char *const
 const char *pgb_col_text(const PGresult *res, int row, int col);
 int64_t pgb_col_int64(const PGresult *res, int row, int col);
 void pgb_col_time(const PGresult *res, int row, int col, int64_t *t, bool *null);
+void pgb_col_time_shown(struct pg_db *db, const PGresult *res, int row, int col, int odd_col,
+			const char *table, const char *column, int64_t id, int64_t *t, bool *null);
 const char *pgb_int64_param(int64_t v, char buf[INT64_PARAM_LEN]);
 const char *pgb_time_param(int64_t t, char buf[TIME_PARAM_LEN]);
 void pgb_discard_notice(void *arg, const char *message);
@@ -95,7 +116,7 @@ int pg_migrate_lock(struct sc_db *base, struct sc_error *err);
 int pg_exec_script(struct sc_db *base, const char *sql, const char *what, struct sc_error *err);
 int pg_record_migration(struct sc_db *base, const struct sc_migration *m, int64_t now,
 			struct sc_error *err);
-void pgb_read_session(const PGresult *res, int row, struct sc_session *s);
+void pgb_read_session(struct pg_db *db, const PGresult *res, int row, struct sc_session *s);
 int pgb_session_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
 		       struct sc_error *err);
 int pg_find_user(struct sc_db *base, const struct sc_userref *ref, struct sc_user *user,

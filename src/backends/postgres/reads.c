@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void pgb_read_session(const PGresult *res, int row, struct sc_session *s)
+/* Reads a row selected with SESSION_COLUMNS. */
+void pgb_read_session(struct pg_db *db, const PGresult *res, int row, struct sc_session *s)
 {
 	s->id = pgb_col_int64(res, row, 0);
 	s->user_id = pgb_col_int64(res, row, 1);
@@ -14,9 +15,11 @@ void pgb_read_session(const PGresult *res, int row, struct sc_session *s)
 	s->device_type = pgb_col_text(res, row, 4);
 	s->browser = pgb_col_text(res, row, 5);
 	s->ip_address = pgb_col_text(res, row, 6);
-	pgb_col_time(res, row, 7, &s->created_at, &s->created_at_null);
-	pgb_col_time(res, row, 8, &s->last_activity, &s->last_activity_null);
 	s->is_active = strcmp(PQgetvalue(res, row, 9), "t") == 0;
+	pgb_col_time_shown(db, res, row, 7, 10, "sessions", "created_at", s->id, &s->created_at,
+			   &s->created_at_null);
+	pgb_col_time_shown(db, res, row, 8, 11, "sessions", "last_activity", s->id,
+			   &s->last_activity, &s->last_activity_null);
 }
 
 /* ---- reads ---- */
@@ -28,9 +31,8 @@ int pgb_session_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
 	struct session_stream *ss = vctx;
 	struct sc_session s;
 
-	(void)db;
 	(void)err;
-	pgb_read_session(res, row, &s);
+	pgb_read_session(db, res, row, &s);
 	return ss->cb(&s, ss->ctx);
 }
 
@@ -114,7 +116,7 @@ int pg_get_session(struct sc_db *base, int64_t id, sc_session_cb cb, void *ctx,
 		PQclear(res);
 		return sc_error_set(err, SC_NOINPUT, "no such session %lld", (long long)id);
 	}
-	pgb_read_session(res, 0, &s);
+	pgb_read_session(db, res, 0, &s);
 	rc = cb(&s, ctx);
 	PQclear(res);
 	return rc;
@@ -340,12 +342,9 @@ int pg_history(struct sc_db *base, const struct sc_history_request *req,
 
 static const char find_sql[] =
 	"DECLARE " FIND_CURSOR " NO SCROLL CURSOR FOR\n"
-	"SELECT s.id, s.user_id, s.device_fingerprint, s.device_name, s.device_type,\n"
-	"       s.browser, s.ip_address,\n"
-	"       floor(extract(epoch FROM s.created_at))::bigint,\n"
-	"       floor(extract(epoch FROM s.last_activity))::bigint, s.is_active,\n"
+	"SELECT " SESSION_COLUMNS_OF("s.") ",\n"
 	"       u.email, u.username\n"
-	"FROM sessions AS s\n"
+"FROM sessions AS s\n"
 	"LEFT JOIN LATERAL (SELECT email, username FROM users\n"
 	"                   WHERE $1::boolean AND id = s.user_id) AS u ON true\n"
 	"WHERE ($2::bigint[] IS NULL OR s.user_id = ANY($2::bigint[]))\n"
@@ -365,14 +364,14 @@ static const char find_sql[] =
 	"LIMIT $14::bigint";
 
 /* Hands the rows of one FETCH to cb: 0 to go on, or cb's value. */
-static int find_batch(const PGresult *res, sc_find_cb cb, void *ctx)
+static int find_batch(struct pg_db *db, const PGresult *res, sc_find_cb cb, void *ctx)
 {
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct sc_find_row r;
 		int rc;
-		pgb_read_session(res, i, &r.s);
-		r.email = pgb_col_text(res, i, 10);
-		r.username = pgb_col_text(res, i, 11);
+		pgb_read_session(db, res, i, &r.s);
+		r.email = pgb_col_text(res, i, SESSION_NCOLUMNS);
+		r.username = pgb_col_text(res, i, SESSION_NCOLUMNS + 1);
 		if ((rc = cb(&r, ctx)) != 0)
 			return rc;
 	}
@@ -418,7 +417,7 @@ int pg_find_sessions(struct sc_db *base, const struct sc_find_plan *plan, sc_fin
 		if (!res)
 			return -1;
 		n = PQntuples(res);
-		rc = find_batch(res, cb, ctx);
+		rc = find_batch(db, res, cb, ctx);
 		PQclear(res);
 	} while (rc == 0 && n == FIND_BATCH);
 	/* A failure rolls the transaction (and the cursor) back; a reader

@@ -1,5 +1,6 @@
 #include "postgres.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,17 @@ void pgb_col_time(const PGresult *res, int row, int col, int64_t *t, bool *null)
 	*t = *null ? 0 : pgb_col_int64(res, row, col);
 }
 
+/* Reads a column selected as PG_TIME_SHOWN, whose PG_TIME_ODD is odd_col:
+ * a time sessctl cannot show is read as NULL and told to the core (once
+ * per row and column), so that one row never breaks a listing. */
+void pgb_col_time_shown(struct pg_db *db, const PGresult *res, int row, int col, int odd_col,
+			const char *table, const char *column, int64_t id, int64_t *t, bool *null)
+{
+	pgb_col_time(res, row, col, t, null);
+	if (*null && !PQgetisnull(res, row, odd_col))
+		sc_db_unreadable(&db->base, table, id, column, PQgetvalue(res, row, odd_col));
+}
+
 const char *pgb_int64_param(int64_t v, char buf[INT64_PARAM_LEN])
 {
 	snprintf(buf, INT64_PARAM_LEN, "%lld", (long long)v);
@@ -130,32 +142,152 @@ void pg_close(struct sc_db *base)
 	free(db);
 }
 
-/* Copies the password the conninfo itself carries, if any. Returns 0, or
- * -1 with SC_USAGE when libpq cannot parse the conninfo. */
+/* What a libpq parse error means, without its text: libpq repeats the
+ * string, or the part it choked on, which may be the password. */
+static const char *parse_hint(const char *msg)
+{
+	static const struct {
+		const char *says, *hint;
+	} hints[] = {
+		{ "percent-encoded", "a '%' must be followed by two hex digits (write '%25' for '%'), "
+				     "and '%00' is not allowed" },
+		{ "IPv6", "an IPv6 host goes in brackets: postgresql://[::1]:5432/DBNAME" },
+		{ "missing \"=\"", "each keyword needs '=VALUE': host=H dbname=D user=U" },
+		{ "unterminated quoted string", "a quoted value lacks its closing quote" },
+		{ "invalid connection option", "a keyword is not one libpq knows" },
+		{ "invalid URI query parameter", "a query parameter is not one libpq knows" },
+		{ "key/value separator", "each query parameter is KEY=VALUE, joined by '&'" },
+		{ "unexpected character", "a character is out of place: the form is "
+					  "postgresql://USER@HOST:PORT/DBNAME?KEY=VALUE" },
+	};
+	for (size_t i = 0; msg && i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (strstr(msg, hints[i].says))
+			return hints[i].hint;
+	return "the forms are postgresql://USER@HOST:PORT/DBNAME?KEY=VALUE and 'host=H dbname=D'";
+}
+
+static int hex(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Whether text shows secret, as it is or percent-decoded (as libpq
+ * decodes a URL; a bad escape stays as it is). */
+static bool shows(const char *text, const char *secret)
+{
+	size_t n = strlen(text), j = 0;
+	char *d;
+	bool found;
+
+	if (!secret || !*secret)
+		return false;
+	if (strstr(text, secret))
+		return true;
+	if (!(d = malloc(n + 1)))
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		if (text[i] == '%' && i + 2 < n && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0 &&
+		    (hex(text[i + 1]) || hex(text[i + 2]))) {
+			d[j++] = (char)(hex(text[i + 1]) * 16 + hex(text[i + 2]));
+			i += 2;
+		} else {
+			d[j++] = text[i];
+		}
+	}
+	d[j] = '\0';
+	found = strstr(d, secret) != NULL;
+	free(d);
+	return found;
+}
+
+/* A secret option: its value is never shown. */
+static bool secret_option(const PQconninfoOption *o)
+{
+	return strcmp(o->keyword, "password") == 0 || strcmp(o->keyword, "sslpassword") == 0 ||
+	       (o->dispchar && o->dispchar[0] == '*');
+}
+
+/* The conninfo as libpq parsed it, for messages: "key=value ..." with
+ * every secret masked (a value quoted as libpq reads it). */
+static char *display_of_options(const PQconninfoOption *opts)
+{
+	size_t cap = 1;
+	char *s, *p;
+
+	for (const PQconninfoOption *o = opts; o->keyword; o++)
+		if (o->val)
+			cap += strlen(o->keyword) + 2 * strlen(o->val) + 8;
+	if (!(s = p = malloc(cap)))
+		return NULL;
+	*p = '\0';
+	for (const PQconninfoOption *o = opts; o->keyword; o++) {
+		if (!o->val)
+			continue;
+		p += sprintf(p, "%s%s=", p == s ? "" : " ", o->keyword);
+		if (secret_option(o)) {
+			p += sprintf(p, "***");
+			continue;
+		}
+		bool quote = !*o->val || strpbrk(o->val, " \t\n\r\f\v'\\");
+		if (quote)
+			*p++ = '\'';
+		for (const char *v = o->val; *v; v++) {
+			if (quote && (*v == '\'' || *v == '\\'))
+				*p++ = '\\';
+			*p++ = *v;
+		}
+		if (quote)
+			*p++ = '\'';
+		*p = '\0';
+	}
+	return s;
+}
+
+/* Reads the conninfo with libpq's own parser: keeps the password it
+ * carries (for the redaction of messages) and checks db->display against
+ * what libpq found. The text masked without libpq (info.c) serves when it
+ * shows none of the secrets libpq would use, as given or percent-decoded;
+ * otherwise the display is made of the options libpq parsed, secrets
+ * masked. Returns 0, or -1 with SC_USAGE when libpq cannot parse the
+ * conninfo: the message then repeats neither the string nor libpq's
+ * words, which quote it. */
 int pgb_read_url_password(struct pg_db *db, const char *target, struct sc_error *err)
 {
 	PQconninfoOption *opts;
 	char *errmsg = NULL;
-	int rc = 0;
+	bool safe = true;
 
 	opts = PQconninfoParse(target, &errmsg);
 	if (!opts) {
-		char *line = errmsg ? pgb_clean_line(errmsg) : NULL;
-		if (line)
-			/* Not the string itself: unparsable, its password is unknown. */
-			pg_error(db, err, SC_USAGE, "bad postgresql connection string: %s", line);
-		else
-			sc_error_set(err, SC_SOFTWARE, "out of memory");
-		free(line);
+		if (!errmsg)
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+		sc_error_set(err, SC_USAGE, "bad postgresql connection string: libpq cannot parse it (%s)",
+			     parse_hint(errmsg));
 		PQfreemem(errmsg);
 		return -1;
 	}
-	for (PQconninfoOption *o = opts; o->keyword; o++)
-		if (strcmp(o->keyword, "password") == 0 && o->val && *o->val &&
-		    !(db->url_password = strdup(o->val)))
-			rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		if (!secret_option(o) || !o->val || !*o->val)
+			continue;
+		if (shows(db->display, o->val))
+			safe = false;
+		if (strcmp(o->keyword, "password") == 0 && !(db->url_password = strdup(o->val))) {
+			PQconninfoFree(opts);
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+		}
+	}
+	if (!safe) {
+		char *shown = display_of_options(opts);
+		if (!shown) {
+			PQconninfoFree(opts);
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+		}
+		free(db->display);
+		db->base.display = db->display = shown;
+	}
 	PQconninfoFree(opts);
-	return rc;
+	return 0;
 }
 
 int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, struct sc_db **out,

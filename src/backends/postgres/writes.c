@@ -320,7 +320,7 @@ int pg_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
 					"cannot create the session on '%s': unexpected result", db->display);
 		}
 	}
-	pgb_read_session(res, 0, &s);
+	pgb_read_session(db, res, 0, &s);
 	rc = cb(&s, ctx);
 	PQclear(res);
 	return rc;

@@ -29,9 +29,10 @@ int sq_status_of(int rc)
 	case SQLITE_CORRUPT:
 	case SQLITE_CONSTRAINT: /* e.g. duplicate rows for a unique index */
 		return SC_DATAERR;
+	case SQLITE_FULL: /* the disk (or the file system's quota) is full */
+		return SC_IOERR;
 	case SQLITE_CANTOPEN:
 	case SQLITE_IOERR:
-	case SQLITE_FULL:
 		return SC_UNAVAILABLE;
 	default:
 		return SC_SOFTWARE;
@@ -47,6 +48,12 @@ int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return sc_error_set(err, status, "%s on '%s': %s: remove the duplicate or invalid rows first",
 				    what, db->path, db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
+	if ((rc & 0xff) == SQLITE_FULL)
+		/* whatever was being done (reading rows back from a write
+		 * included): a write failed, the transaction is rolled back */
+		return sc_error_set(err, status, "cannot write to '%s': the disk is full: "
+				    "nothing of this transaction was written; free some space and "
+				    "run again", db->path);
 	if (status == SC_TEMPFAIL)
 		return sc_error_set(err, status,
 			"'%s' stayed locked by another process (%s): try again later", db->path, what);
@@ -123,18 +130,27 @@ void sq_bind_time_us(sqlite3_stmt *st, int i, int64_t t)
 /* sessctl_time(TEXT): the time in microseconds since the epoch, by the
  * same parser that reads times for output, so that what a row shows and
  * how rules compare it always agree (julianday() rejects forms such as
- * +0100 offsets that applications write). NULL for NULL or garbage. */
+ * +0100 offsets that applications write). NULL for NULL. A value that is
+ * no time at all (output shows it as null, sc_db_unreadable) compares as
+ * the earliest time there is: idle since ever, so enforce expires and
+ * purges it and the device limit closes it first, rather than keeping it
+ * active for ever (SPEC: unreadable times). */
 void sq_sql_sessctl_time(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const unsigned char *text;
 	int64_t us;
 
 	(void)argc;
-	if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
-	    !(text = sqlite3_value_text(argv[0])) || sc_time_parse_us((const char *)text, &us) < 0) {
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
 		sqlite3_result_null(ctx);
 		return;
 	}
+	if (!(text = sqlite3_value_text(argv[0]))) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	if (sc_time_parse_us((const char *)text, &us) < 0)
+		us = SQ_UNREADABLE_TIME;
 	sqlite3_result_int64(ctx, us);
 }
 
@@ -157,6 +173,23 @@ int sq_col_time(struct sqlite_db *db, sqlite3_stmt *st, int i, int64_t id, int64
 			"row %lld of '%s' has an unreadable %s '%.40s': expected UTC 'YYYY-MM-DD HH:MM:SS'",
 			(long long)id, db->path, sqlite3_column_name(st, i), text);
 	return 0;
+}
+
+/* Reads a time column of a row of table that is shown, not relied on: a
+ * value that is no time is read as NULL and told to the core (once per
+ * row and column), so one bad row never breaks a listing or a change. */
+void sq_col_time_soft(struct sqlite_db *db, sqlite3_stmt *st, int i, const char *table,
+		      int64_t id, int64_t *t, bool *null)
+{
+	const char *text = sq_col_text(st, i);
+
+	*t = 0;
+	*null = text == NULL;
+	if (text && sc_time_parse(text, t) < 0) {
+		*t = 0;
+		*null = true;
+		sc_db_unreadable(&db->base, table, id, sqlite3_column_name(st, i), text);
+	}
 }
 
 /* ---- connection ---- */

@@ -7,10 +7,12 @@
 
 /* ---- reads ---- */
 
-/* Reads a row selected with SESSION_COLUMNS. */
+/* Reads a row selected with SESSION_COLUMNS. A time that is no time is
+ * read as NULL (sq_col_time_soft): never fails. */
 int sq_read_session(struct sqlite_db *db, sqlite3_stmt *st, struct sc_session *s,
 			struct sc_error *err)
 {
+	(void)err;
 	s->id = sqlite3_column_int64(st, 0);
 	s->user_id = sqlite3_column_int64(st, 1);
 	s->device_fingerprint = sq_col_text(st, 2);
@@ -19,9 +21,8 @@ int sq_read_session(struct sqlite_db *db, sqlite3_stmt *st, struct sc_session *s
 	s->browser = sq_col_text(st, 5);
 	s->ip_address = sq_col_text(st, 6);
 	s->is_active = sqlite3_column_int(st, 9) != 0;
-	if (sq_col_time(db, st, 7, s->id, &s->created_at, &s->created_at_null, err) < 0 ||
-	    sq_col_time(db, st, 8, s->id, &s->last_activity, &s->last_activity_null, err) < 0)
-		return -1;
+	sq_col_time_soft(db, st, 7, "sessions", s->id, &s->created_at, &s->created_at_null);
+	sq_col_time_soft(db, st, 8, "sessions", s->id, &s->last_activity, &s->last_activity_null);
 	return 0;
 }
 

@@ -24,6 +24,9 @@ extern const struct sc_migration sc_sqlite_migrations[];
 
 #define STMT_CACHE 48
 
+/* What sessctl_time() gives for a value that is no time: the earliest. */
+#define SQ_UNREADABLE_TIME INT64_MIN
+
 struct sqlite_db {
 	struct sc_db base; /* first: see struct sc_db */
 	sqlite3 *conn;
@@ -65,6 +68,8 @@ void sq_sql_sessctl_time(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 const char *sq_col_text(sqlite3_stmt *st, int i);
 int sq_col_time(struct sqlite_db *db, sqlite3_stmt *st, int i, int64_t id, int64_t *t,
 		    bool *null, struct sc_error *err);
+void sq_col_time_soft(struct sqlite_db *db, sqlite3_stmt *st, int i, const char *table,
+		      int64_t id, int64_t *t, bool *null);
 int sq_sync_normal_in_wal(struct sqlite_db *db, struct sc_error *err);
 int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
 		       struct sc_db **out, struct sc_error *err);
