@@ -191,7 +191,7 @@ struct cli_filters {
 	const char *ip, *fingerprint, *device_type, *browser;
 	const char *seen_since, *seen_until, *created_since, *created_until;
 	const char *idle_for;
-	bool any; /* some filter was given */
+	bool any; /* a filter other than --user was given */
 };
 
 /* Takes one of CLI_OPT_* above: 0, an exit status after printing the
@@ -207,6 +207,14 @@ void cli_filters_free(void);
  * printing the error. */
 int cli_filters_request(const struct cli_ctx *ctx, const struct cli_filters *f,
 			struct sc_find_request *req, struct sc_userref **refs, struct sc_ipnet *net);
+
+/* Confirmation of a change to many sessions (cli/confirm.c).
+ * cli_need_yes: 0 when the command may go on (yes, dry_run, or standard
+ * input is a terminal to ask on), else 64 after the one-line refusal.
+ * cli_confirm: prints the question and " [y/N] " on stderr and reads the
+ * answer: 0 for y or yes (any case), else 1 after "not confirmed". */
+int cli_need_yes(bool yes, bool dry_run);
+int cli_confirm(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Reports changes (enum sc_change_kind) in the chosen format: a
  * "change" column, then the session's columns. */

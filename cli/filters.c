@@ -36,7 +36,7 @@ int cli_filter_option(struct cli_filters *f, int opt, const char *arg)
 	case CLI_OPT_FINGERPRINT: f->fingerprint = arg; break;
 	case CLI_OPT_DEVICE_TYPE: f->device_type = arg; break;
 	case CLI_OPT_BROWSER: f->browser = arg; break;
-	case CLI_OPT_FILTER_USER: f->any = true; return add_user(arg);
+	case CLI_OPT_FILTER_USER: return add_user(arg);
 	case CLI_OPT_SEEN_SINCE: f->seen_since = arg; break;
 	case CLI_OPT_SEEN_UNTIL: f->seen_until = arg; break;
 	case CLI_OPT_CREATED_SINCE: f->created_since = arg; break;
