@@ -171,6 +171,72 @@ int cli_write_option(struct cli_write *w, int opt, const char *arg);
 /* The actor: w->actor, else $SUDO_USER, else the login name. */
 const char *cli_actor(const struct cli_write *w);
 
+/* The session filters of find and logout --where (cli/filters.c). */
+enum {
+	CLI_OPT_IP = 3100,
+	CLI_OPT_FINGERPRINT,
+	CLI_OPT_DEVICE_TYPE,
+	CLI_OPT_BROWSER,
+	CLI_OPT_FILTER_USER,
+	CLI_OPT_SEEN_SINCE,
+	CLI_OPT_SEEN_UNTIL,
+	CLI_OPT_CREATED_SINCE,
+	CLI_OPT_CREATED_UNTIL,
+	CLI_OPT_IDLE_FOR,
+};
+#define CLI_FILTER_OPTIONS \
+	{ "ip", required_argument, NULL, CLI_OPT_IP }, \
+	{ "fingerprint", required_argument, NULL, CLI_OPT_FINGERPRINT }, \
+	{ "device-type", required_argument, NULL, CLI_OPT_DEVICE_TYPE }, \
+	{ "browser", required_argument, NULL, CLI_OPT_BROWSER }, \
+	{ "user", required_argument, NULL, CLI_OPT_FILTER_USER }, \
+	{ "seen-since", required_argument, NULL, CLI_OPT_SEEN_SINCE }, \
+	{ "seen-until", required_argument, NULL, CLI_OPT_SEEN_UNTIL }, \
+	{ "created-since", required_argument, NULL, CLI_OPT_CREATED_SINCE }, \
+	{ "created-until", required_argument, NULL, CLI_OPT_CREATED_UNTIL }, \
+	{ "idle-for", required_argument, NULL, CLI_OPT_IDLE_FOR }
+#define CLI_FILTER_HELP \
+	"  --ip ADDR|CIDR            only sessions from this address or network (IPv4,\n" \
+	"                            IPv6; ::ffff:a.b.c.d addresses match as IPv4)\n" \
+	"  --fingerprint F           only sessions with this device fingerprint\n" \
+	"  --device-type TYPE        only web or mobile sessions\n" \
+	"  --browser B               only sessions of this browser (exact text)\n" \
+	"  --user USER               only this user's sessions; repeat for several\n" \
+	"  --seen-since WHEN         only sessions last active at or after WHEN\n" \
+	"  --seen-until WHEN         only sessions last active before WHEN\n" \
+	"  --created-since WHEN      only sessions created at or after WHEN\n" \
+	"  --created-until WHEN      only sessions created before WHEN\n" \
+	"  --idle-for DURATION       only sessions idle at least this long\n"
+
+struct cli_filters {
+	const char *ip, *fingerprint, *device_type, *browser;
+	const char *seen_since, *seen_until, *created_since, *created_until;
+	const char *idle_for;
+	bool any; /* a filter other than --user was given */
+};
+
+/* Takes one of CLI_OPT_* above: 0, an exit status after printing the
+ * error, or -2 when opt is not a filter. --user values are kept apart
+ * (cli_filter_users) until cli_filters_free(). */
+int cli_filter_option(struct cli_filters *f, int opt, const char *arg);
+/* The --user values given so far (*v may be NULL): how many. */
+size_t cli_filter_users(const char ***v);
+void cli_filters_free(void);
+/* Fills req's filters (users, ip, fingerprint, device_type, browser,
+ * times) from f; *refs is allocated for the users (free it even on
+ * failure), net holds the parsed --ip. 0, or an exit status after
+ * printing the error. */
+int cli_filters_request(const struct cli_ctx *ctx, const struct cli_filters *f,
+			struct sc_find_request *req, struct sc_userref **refs, struct sc_ipnet *net);
+
+/* Confirmation of a change to many sessions (cli/confirm.c).
+ * cli_need_yes: 0 when the command may go on (yes, dry_run, or standard
+ * input is a terminal to ask on), else 64 after the one-line refusal.
+ * cli_confirm: prints the question and " [y/N] " on stderr and reads the
+ * answer: 0 for y or yes (any case), else 1 after "not confirmed". */
+int cli_need_yes(bool yes, bool dry_run);
+int cli_confirm(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Reports changes (enum sc_change_kind) in the chosen format: a
  * "change" column, then the session's columns. */
 struct cli_changes {

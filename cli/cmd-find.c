@@ -6,51 +6,17 @@
 #include <string.h>
 
 #include "../src/records.h"
-#include "../src/timeutil.h"
 
-enum {
-	OPT_IP = 2000,
-	OPT_FINGERPRINT,
-	OPT_DEVICE_TYPE,
-	OPT_BROWSER,
-	OPT_USER,
-	OPT_SEEN_SINCE,
-	OPT_SEEN_UNTIL,
-	OPT_CREATED_SINCE,
-	OPT_CREATED_UNTIL,
-	OPT_IDLE_FOR,
-	OPT_ACTIVE,
-	OPT_INACTIVE,
-	OPT_ALL,
-};
+enum { OPT_ACTIVE = 2000, OPT_INACTIVE };
 
 struct find_opts {
-	const char *ip, *fingerprint, *device_type, *browser;
-	const char *seen_since, *seen_until, *created_since, *created_until;
-	const char *idle_for;
-	int state_opt; /* OPT_ACTIVE, OPT_INACTIVE, OPT_ALL, or 0 */
+	struct cli_filters f;
+	int state_opt; /* OPT_ACTIVE, OPT_INACTIVE, 'a' (--all), or 0 */
 	int64_t limit;
 };
 
-/* The --user values, in order. File scope rather than in struct
- * find_opts, so that the array stays reachable (not a leak) when parsing
- * fails after some of them; run() frees it. */
-static struct {
-	const char **v;
-	size_t n, cap;
-} users;
-
 static const struct option options[] = {
-	{ "ip", required_argument, NULL, OPT_IP },
-	{ "fingerprint", required_argument, NULL, OPT_FINGERPRINT },
-	{ "device-type", required_argument, NULL, OPT_DEVICE_TYPE },
-	{ "browser", required_argument, NULL, OPT_BROWSER },
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "seen-since", required_argument, NULL, OPT_SEEN_SINCE },
-	{ "seen-until", required_argument, NULL, OPT_SEEN_UNTIL },
-	{ "created-since", required_argument, NULL, OPT_CREATED_SINCE },
-	{ "created-until", required_argument, NULL, OPT_CREATED_UNTIL },
-	{ "idle-for", required_argument, NULL, OPT_IDLE_FOR },
+	CLI_FILTER_OPTIONS,
 	{ "active", no_argument, NULL, OPT_ACTIVE },
 	{ "inactive", no_argument, NULL, OPT_INACTIVE },
 	{ "all", no_argument, NULL, 'a' },
@@ -72,50 +38,19 @@ static int set_state(struct find_opts *o, int opt)
 	return 0;
 }
 
-static int add_user(const char *arg)
-{
-	if (users.n == users.cap) {
-		size_t cap = users.cap ? users.cap * 2 : 8;
-		const char **v = realloc(users.v, cap * sizeof(*v));
-		if (!v)
-			return cli_fail(SC_SOFTWARE, "out of memory");
-		users.v = v;
-		users.cap = cap;
-	}
-	users.v[users.n++] = arg;
-	return 0;
-}
-
 static int handle(int opt, const char *arg, void *state)
 {
 	struct find_opts *o = state;
+	int rc;
 
 	switch (opt) {
-	case OPT_IP: o->ip = arg; return 0;
-	case OPT_FINGERPRINT: o->fingerprint = arg; return 0;
-	case OPT_DEVICE_TYPE: o->device_type = arg; return 0;
-	case OPT_BROWSER: o->browser = arg; return 0;
-	case OPT_USER: return add_user(arg);
-	case OPT_SEEN_SINCE: o->seen_since = arg; return 0;
-	case OPT_SEEN_UNTIL: o->seen_until = arg; return 0;
-	case OPT_CREATED_SINCE: o->created_since = arg; return 0;
-	case OPT_CREATED_UNTIL: o->created_until = arg; return 0;
-	case OPT_IDLE_FOR: o->idle_for = arg; return 0;
 	case OPT_ACTIVE: return set_state(o, OPT_ACTIVE);
 	case OPT_INACTIVE: return set_state(o, OPT_INACTIVE);
-	case 'a': return set_state(o, OPT_ALL);
+	case 'a': return set_state(o, 'a');
 	case 'n': return cli_positive("--limit", arg, &o->limit);
 	}
-	return SC_SOFTWARE;
-}
-
-/* A time bound (cli_when). NULL: none given. */
-static int parse_when(const char *opt, const char *s, int64_t now, bool *has, int64_t *out)
-{
-	if (!s)
-		return 0;
-	*has = true;
-	return cli_when(opt, s, now, out);
+	rc = cli_filter_option(&o->f, opt, arg);
+	return rc == -2 ? SC_SOFTWARE : rc;
 }
 
 /* The session's columns, then the user's. */
@@ -169,51 +104,24 @@ static int emit(const struct sc_find_row *r, void *vctx)
 	return sc_writer_row(e->w, vals, r->s.is_active ? 0 : SC_ROW_DIM, e->err);
 }
 
-/* Fills req from the options (refs gets the parsed --user values):
+/* Fills req from the options (*refs gets the parsed --user values):
  * 0, or an exit status after printing the error. */
 static int build_request(const struct cli_ctx *ctx, const struct find_opts *o,
-			 struct sc_find_request *req, struct sc_userref *refs, struct sc_ipnet *net)
+			 struct sc_find_request *req, struct sc_userref **refs, struct sc_ipnet *net)
 {
-	struct sc_error err = { 0 };
-	int rc;
+	int rc = cli_filters_request(ctx, &o->f, req, refs, net);
 
-	for (size_t i = 0; i < users.n; i++)
-		if (sc_userref_parse(users.v[i], &refs[i], &err) < 0)
-			return cli_report(&err);
-	if ((o->device_type && sc_device_type_check(o->device_type, &err) < 0) ||
-	    (o->ip && sc_ipnet_parse(o->ip, net, &err) < 0))
-		return cli_report(&err);
-	req->users = refs;
-	req->nusers = users.n;
-	req->ip = o->ip ? net : NULL;
-	req->fingerprint = o->fingerprint;
-	req->device_type = o->device_type;
-	req->browser = o->browser;
+	if (rc)
+		return rc;
 	req->state = o->state_opt == OPT_INACTIVE ? SC_FIND_INACTIVE
-		   : o->state_opt == OPT_ALL     ? SC_FIND_ALL
+		   : o->state_opt == 'a'         ? SC_FIND_ALL
 						 : SC_FIND_ACTIVE;
 	req->limit = o->limit;
 	req->with_user = wants_user(ctx->out.columns);
-	if ((rc = parse_when("--seen-since", o->seen_since, ctx->now, &req->has_seen_since,
-			     &req->seen_since)) ||
-	    (rc = parse_when("--seen-until", o->seen_until, ctx->now, &req->has_seen_until,
-			     &req->seen_until)) ||
-	    (rc = parse_when("--created-since", o->created_since, ctx->now,
-			     &req->has_created_since, &req->created_since)) ||
-	    (rc = parse_when("--created-until", o->created_until, ctx->now,
-			     &req->has_created_until, &req->created_until)))
-		return rc;
-	if (o->idle_for) {
-		int64_t d;
-		if ((rc = cli_duration("--idle-for", o->idle_for, &d)))
-			return rc;
-		req->has_idle_before = true;
-		req->idle_before = ctx->now - d;
-	}
 	return 0;
 }
 
-static int find(struct cli_ctx *ctx, const struct find_opts *o, struct sc_userref *refs)
+static int find(struct cli_ctx *ctx, const struct find_opts *o, struct sc_userref **refs)
 {
 	struct sc_error err = { 0 };
 	struct sc_find_request req = { 0 };
@@ -239,16 +147,14 @@ static int find(struct cli_ctx *ctx, const struct find_opts *o, struct sc_userre
 
 static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 {
-	struct sc_userref *refs = calloc(users.n ? users.n : 1, sizeof(*refs));
+	struct sc_userref *refs = NULL;
 	int rc;
 
 	(void)argc;
 	(void)argv;
-	rc = refs ? find(ctx, state, refs) : cli_fail(SC_SOFTWARE, "out of memory");
+	rc = find(ctx, state, &refs);
 	free(refs);
-	free(users.v);
-	users.v = NULL;
-	users.n = users.cap = 0;
+	cli_filters_free();
 	return rc;
 }
 
@@ -262,17 +168,7 @@ const struct cli_command cli_cmd_find = {
 		"read: any number of them in JSON, NDJSON or CSV in constant memory.\n"
 		"Only active sessions are listed unless --inactive or --all is given.\n\n"
 		"Options:\n"
-		"  --ip ADDR|CIDR            only sessions from this address or network (IPv4,\n"
-		"                            IPv6; ::ffff:a.b.c.d addresses match as IPv4)\n"
-		"  --fingerprint F           only sessions with this device fingerprint\n"
-		"  --device-type TYPE        only web or mobile sessions\n"
-		"  --browser B               only sessions of this browser (exact text)\n"
-		"  --user USER               only this user's sessions; repeat for several\n"
-		"  --seen-since WHEN         only sessions last active at or after WHEN\n"
-		"  --seen-until WHEN         only sessions last active before WHEN\n"
-		"  --created-since WHEN      only sessions created at or after WHEN\n"
-		"  --created-until WHEN      only sessions created before WHEN\n"
-		"  --idle-for DURATION       only sessions idle at least this long\n"
+		CLI_FILTER_HELP
 		"  --active                  only active sessions (the default)\n"
 		"  --inactive                only closed sessions\n"
 		"  -a, --all                 active and closed sessions\n"

@@ -34,38 +34,81 @@ static int handle(int opt, const char *arg, void *state)
 	return cli_write_option(&o->w, opt, arg) == 0 ? 0 : SC_SOFTWARE;
 }
 
-/* Asks on the terminal; true to go on. */
-static bool confirm(struct sc_db *db, const struct sc_userref *ref, const int64_t *except,
-		    int *status)
+struct owner {
+	int64_t user_id;
+	bool active;
+};
+
+static int on_session(const struct sc_session *s, void *vctx)
+{
+	struct owner *o = vctx;
+	o->user_id = s->user_id;
+	o->active = s->is_active;
+	return 0;
+}
+
+/* --except: the session must be one of the user's, and active (keeping a
+ * closed one would close every session without a word). 0, or an exit
+ * status after printing the error. The core checks again in its
+ * transaction; this is for the question not to be asked in vain. */
+static int check_except(struct sc_db *db, const struct sc_userref *ref, const struct sc_user *user,
+			int64_t except, bool *active)
+{
+	struct sc_error err = { 0 };
+	struct owner o = { 0 };
+
+	if (sc_get_session(db, except, on_session, &o, &err) < 0) {
+		if (err.status != SC_NOINPUT)
+			return cli_report(&err);
+		o.user_id = user->id + 1; /* no such session: not the user's either */
+	}
+	if (o.user_id != user->id)
+		return cli_fail(SC_NOINPUT, "session %lld is not a session of user '%s': nothing was changed",
+				(long long)except, ref->text);
+	if (!o.active)
+		return cli_fail(SC_DATAERR, "session %lld of user '%s' is closed, so --except keeps nothing: "
+				"nothing was changed (leave out --except to close every session)",
+				(long long)except, ref->text);
+	*active = true;
+	return 0;
+}
+
+/* On a terminal without --yes: says what will close and asks. 0 to go
+ * on; else the exit status (0 too when nothing is left to close: *done is
+ * then set). */
+static int ask(struct sc_db *db, const struct sc_userref *ref, const int64_t *except, bool *done)
 {
 	struct sc_error err = { 0 };
 	struct sc_user user = { 0 };
+	bool kept = false;
 	int64_t n = 0, id;
-	char answer[16];
+	int rc;
 
-	*status = 0;
-	if (sc_count_user(db, ref, &id, &n, &err) < 0 || sc_resolve_user(db, ref, &user, &err) < 0) {
+	*done = false;
+	if (sc_resolve_user(db, ref, &user, &err) < 0 || sc_count_user(db, ref, &id, &n, &err) < 0) {
 		sc_user_free(&user);
-		*status = cli_report(&err);
-		return false;
+		return cli_report(&err);
+	}
+	if (except && (rc = check_except(db, ref, &user, *except, &kept))) {
+		sc_user_free(&user);
+		return rc;
+	}
+	if (n - kept <= 0) {
+		sc_user_free(&user);
+		*done = true;
+		return 0;
 	}
 	char *who = sc_printable_dup(user.email ? user.email : user.username ? user.username : ref->text);
 	if (except)
-		fprintf(stderr, "close every active session of user %lld (%s) but session %lld "
-			"(%lld active now)? [y/N] ", (long long)user.id, who ? who : "?",
-			(long long)*except, (long long)n);
+		rc = cli_confirm("close every active session of user %lld (%s) but session %lld "
+				 "(%lld active now)?", (long long)user.id, who ? who : "?",
+				 (long long)*except, (long long)n);
 	else
-		fprintf(stderr, "close all %lld active session%s of user %lld (%s)? [y/N] ",
-			(long long)n, n == 1 ? "" : "s", (long long)user.id, who ? who : "?");
+		rc = cli_confirm("close all %lld active session%s of user %lld (%s)?", (long long)n,
+				 n == 1 ? "" : "s", (long long)user.id, who ? who : "?");
 	free(who);
 	sc_user_free(&user);
-	if (!fgets(answer, sizeof(answer), stdin))
-		answer[0] = '\0';
-	if (strcmp(answer, "y\n") == 0 || strcmp(answer, "yes\n") == 0 ||
-	    strcmp(answer, "Y\n") == 0)
-		return true;
-	*status = cli_fail(SC_FALSE, "not confirmed: nothing was changed");
-	return false;
+	return rc;
 }
 
 static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
@@ -76,6 +119,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	struct sc_userref ref;
 	struct sc_db *db;
 	int64_t except = 0;
+	bool done = false;
 	int rc;
 
 	(void)argc;
@@ -83,15 +127,21 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 		return cli_report(&err);
 	if (o->except && (rc = cli_session_id(o->except, &except)))
 		return rc;
+	if ((rc = cli_need_yes(o->yes, o->w.dry_run)))
+		return rc;
 	if ((rc = cli_changes_open(ctx, &ch)))
 		return rc;
 	if ((rc = cli_db(ctx, CLI_DB_NONE, &db))) {
 		cli_changes_abort(&ch);
 		return rc;
 	}
-	if (!o->yes && !o->w.dry_run && isatty(STDIN_FILENO) && !confirm(db, &ref, o->except ? &except : NULL, &rc)) {
-		cli_changes_abort(&ch);
-		return rc;
+	if (!o->yes && !o->w.dry_run &&
+	    ((rc = ask(db, &ref, o->except ? &except : NULL, &done)) || done)) {
+		if (rc) {
+			cli_changes_abort(&ch);
+			return rc;
+		}
+		return cli_changes_close(ctx, &ch, false); /* "nothing to do" */
 	}
 	struct sc_action a = { cli_actor(&o->w), o->w.reason, ctx->now, o->w.dry_run,
 			       cli_changes_row, &ch };
@@ -108,15 +158,20 @@ const struct cli_command cli_cmd_logout_all = {
 	.summary = "close all of a user's active sessions, or all but one",
 	.synopsis = "logout-all USER [--except SESSION_ID] [--yes] [--dry-run] [--actor NAME] [--reason TEXT]",
 	.help =
-		"Asks for confirmation when standard input is a terminal, unless --yes.\n"
+		"Asks for confirmation when standard input is a terminal, unless --yes; when\n"
+		"it is not a terminal, refuses (exit 64, nothing changed) unless --yes or\n"
+		"--dry-run is given. A user with nothing to close gets \"nothing to do\"\n"
+		"(exit 0) without a question. --except must name an active session of the\n"
+		"user: another user's session exits 66, a closed one 65, and nothing changes.\n"
 		"Prints the sessions it closed and how many.\n\n"
 		"Options:\n"
 		"  --except SESSION_ID       keep this session (log out the other devices)\n"
-		"  -y, --yes                 do not ask\n"
+		"  -y, --yes                 do not ask (required without a terminal)\n"
 		CLI_WRITE_HELP "\n"
 		"Examples:\n"
 		"  sessctl logout-all bob@example.com --yes --reason 'password reset'\n"
-		"  sessctl logout-all 74 --except 1042\n",
+		"  sessctl logout-all 74 --except 1042\n"
+		"  sessctl logout-all bob --dry-run\n",
 	.shortopts = "y",
 	.options = options,
 	.option = handle,

@@ -1,22 +1,33 @@
+/* logout: sessions by id, one session of a user, or (--where) every
+ * active session that find's filters select, in batches. */
 #include "cli.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../src/actions.h"
 
-enum { OPT_USER = 2000, OPT_DEVICE, OPT_LATEST };
+enum { OPT_DEVICE = 2000, OPT_LATEST, OPT_WHERE, OPT_ALL_USERS, OPT_BATCH_SIZE };
 
 struct logout_opts {
 	struct cli_write w;
-	const char *user;
+	struct cli_filters f; /* --user is one of them, also without --where */
 	const char *device;
 	bool latest;
+	bool where, all_users, yes;
+	int64_t batch_size;
 };
 
 static const struct option options[] = {
-	{ "user", required_argument, NULL, OPT_USER },
+	CLI_FILTER_OPTIONS,
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "latest", no_argument, NULL, OPT_LATEST },
+	{ "where", no_argument, NULL, OPT_WHERE },
+	{ "all-users", no_argument, NULL, OPT_ALL_USERS },
+	{ "yes", no_argument, NULL, 'y' },
+	{ "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
 	CLI_WRITE_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -24,32 +35,47 @@ static const struct option options[] = {
 static int handle(int opt, const char *arg, void *state)
 {
 	struct logout_opts *o = state;
+	int rc;
 
 	switch (opt) {
-	case OPT_USER: o->user = arg; return 0;
 	case OPT_DEVICE: o->device = arg; return 0;
 	case OPT_LATEST: o->latest = true; return 0;
+	case OPT_WHERE: o->where = true; return 0;
+	case OPT_ALL_USERS: o->all_users = true; return 0;
+	case 'y': o->yes = true; return 0;
+	case OPT_BATCH_SIZE: return cli_positive("--batch-size", arg, &o->batch_size);
 	}
+	if ((rc = cli_filter_option(&o->f, opt, arg)) != -2)
+		return rc;
 	return cli_write_option(&o->w, opt, arg) == 0 ? 0 : SC_SOFTWARE;
 }
 
-static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
+/* ---- logout SESSION_ID... | --user USER (--device FP | --latest) ---- */
+
+static int run_one(struct cli_ctx *ctx, struct logout_opts *o, int argc, char **argv)
 {
-	struct logout_opts *o = state;
 	struct sc_error err = { 0 };
 	struct cli_changes ch;
 	struct sc_userref ref;
 	struct sc_db *db;
+	const char **users;
+	size_t nusers = cli_filter_users(&users);
 	int64_t *ids = NULL;
 	size_t n = (size_t)argc;
 	int rc;
 
-	if (o->user) {
+	if (o->f.any)
+		return cli_usage(ctx, "filters such as --ip select sessions for a bulk logout: give --where too");
+	if (o->yes || o->batch_size)
+		return cli_usage(ctx, "--yes and --batch-size are for a bulk logout (--where)");
+	if (nusers) {
 		if (n)
 			return cli_usage(ctx, "give session ids or --user, not both");
+		if (nusers > 1)
+			return cli_usage(ctx, "give --user once (with --where, --user may repeat)");
 		if (!o->device == !o->latest)
 			return cli_usage(ctx, "--user needs one of --device FINGERPRINT or --latest");
-		if (sc_userref_parse(o->user, &ref, &err) < 0)
+		if (sc_userref_parse(users[0], &ref, &err) < 0)
 			return cli_report(&err);
 		if (o->device && !*o->device)
 			return cli_usage(ctx, "--device needs a fingerprint");
@@ -57,7 +83,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 		if (o->device || o->latest)
 			return cli_usage(ctx, "--device and --latest need --user USER");
 		if (!n)
-			return cli_usage(ctx, "logout needs SESSION_ID... or --user USER");
+			return cli_usage(ctx, "logout needs SESSION_ID..., --user USER or --where FILTERS");
 		ids = calloc(n, sizeof(*ids));
 		if (!ids)
 			return cli_fail(SC_SOFTWARE, "out of memory");
@@ -79,7 +105,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	}
 	struct sc_action a = { cli_actor(&o->w), o->w.reason, ctx->now, o->w.dry_run,
 			       cli_changes_row, &ch };
-	if (o->user) {
+	if (nusers) {
 		struct sc_logout_pick pick = { &ref, o->device, o->latest };
 		rc = sc_logout_pick(db, &pick, &a, &err);
 	} else {
@@ -93,23 +119,209 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	return cli_changes_close(ctx, &ch, o->w.dry_run);
 }
 
+/* ---- logout --where FILTERS | --all-users ---- */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static const struct sc_column summary_cols[] = {
+	{ "closed", SC_COL_INT, 0, NULL, 0 },
+	{ "users", SC_COL_INT, 0, NULL, 0 },
+	{ "batches", SC_COL_INT, 0, NULL, 0 },
+	{ "interrupted", SC_COL_BOOL, 0, NULL, 0 },
+};
+
+static int print_summary(const struct cli_ctx *ctx, const struct sc_bulk_result *r)
+{
+	struct sc_output_opts out = ctx->out;
+	struct sc_error err = { 0 };
+	struct sc_writer *w;
+	struct sc_value v[] = { { .i = r->closed }, { .i = r->users }, { .i = r->batches },
+				{ .i = r->interrupted } };
+
+	out.single = true;
+	if (sc_writer_open(&w, stdout, &out, summary_cols, 4, NULL, 0, &err) < 0 ||
+	    sc_writer_row(w, v, 0, &err) < 0 || sc_writer_close(w, &err) < 0)
+		return cli_report(&err);
+	return SC_OK;
+}
+
+/* On a terminal without --yes: counts, then asks. 0 to go on; else the
+ * exit status (0 too when nothing matches: *done is then set). */
+static int ask(struct cli_ctx *ctx, struct sc_db *db, const struct sc_find_request *req, bool *done)
+{
+	struct sc_error err = { 0 };
+	int64_t n, users;
+
+	*done = false;
+	if (sc_bulk_count(db, req, &n, &users, &err) < 0)
+		return cli_report(&err);
+	if (n == 0) {
+		struct sc_bulk_result none = { 0 };
+		*done = true;
+		if (ctx->quiet)
+			return SC_OK;
+		if (ctx->out.format != SC_FORMAT_TABLE)
+			return print_summary(ctx, &none);
+		puts("nothing to do: no active session matches");
+		return SC_OK;
+	}
+	return cli_confirm("close %lld active session%s of %lld user%s?", (long long)n,
+			   n == 1 ? "" : "s", (long long)users, users == 1 ? "" : "s");
+}
+
+static int dry_run(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_opts *bo,
+		   const char *actor, const char *reason)
+{
+	struct sc_error err = { 0 };
+	struct sc_bulk_result r;
+	struct cli_changes ch;
+	int rc;
+
+	if ((rc = cli_changes_open(ctx, &ch)))
+		return rc;
+	struct sc_action a = { actor, reason, ctx->now, true, cli_changes_row, &ch };
+	if (sc_logout_where(db, bo, &a, &r, &err) < 0) {
+		cli_changes_abort(&ch);
+		return cli_report(err.status ? &err : &ch.err);
+	}
+	return cli_changes_close(ctx, &ch, true);
+}
+
+static int close_batches(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_opts *bo,
+			 const char *actor, const char *reason)
+{
+	struct sc_error err = { 0 };
+	struct sc_bulk_result r;
+	struct sigaction sa;
+	int rc;
+
+	/* SIGINT/SIGTERM: finish (commit or roll back) the batch in progress,
+	 * report what was done, exit 130/143. A second signal kills at once;
+	 * the database then rolls the open batch back by itself. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	bo->stop = &stop_signal;
+
+	struct sc_action a = { actor, reason, ctx->now, false, NULL, NULL };
+	if (sc_logout_where(db, bo, &a, &r, &err) < 0) {
+		if (r.batches)
+			fprintf(stderr, "sessctl: logout stopped after %lld committed batches "
+				"(%lld sessions of %lld users closed)\n", (long long)r.batches,
+				(long long)r.closed, (long long)r.users);
+		return cli_report(&err);
+	}
+	rc = ctx->quiet ? SC_OK : print_summary(ctx, &r);
+	if (r.interrupted) {
+		fprintf(stderr, "sessctl: interrupted by %s: %lld sessions closed in %lld committed "
+			"batches stay closed; run the same command again to close the rest\n",
+			stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", (long long)r.closed,
+			(long long)r.batches);
+		return stop_signal == SIGTERM ? 143 : 130;
+	}
+	return rc;
+}
+
+static int where(struct cli_ctx *ctx, struct logout_opts *o, struct sc_userref **refs)
+{
+	struct sc_find_request req = { 0 };
+	struct sc_ipnet net;
+	struct sc_db *db;
+	bool done;
+	int rc;
+
+	if ((rc = cli_need_yes(o->yes, o->w.dry_run)) ||
+	    (rc = cli_filters_request(ctx, &o->f, &req, refs, &net)) ||
+	    (rc = cli_db(ctx, CLI_DB_NONE, &db)))
+		return rc;
+	struct sc_bulk_opts bo = { .filter = &req, .batch_size = o->batch_size };
+	if (o->w.dry_run)
+		return dry_run(ctx, db, &bo, cli_actor(&o->w), o->w.reason);
+	if (!o->yes && ((rc = ask(ctx, db, &req, &done)) || done))
+		return rc;
+	return close_batches(ctx, db, &bo, cli_actor(&o->w), o->w.reason);
+}
+
+static int run_where(struct cli_ctx *ctx, struct logout_opts *o, int argc)
+{
+	struct sc_userref *refs = NULL;
+	bool filters = o->f.any || cli_filter_users(NULL) > 0;
+	int rc;
+
+	if (argc)
+		return cli_usage(ctx, "give session ids or --where FILTERS, not both");
+	if (o->device || o->latest)
+		return cli_usage(ctx, "--device and --latest pick one session of a user: not with --where "
+				 "(use --fingerprint)");
+	if (o->all_users && filters)
+		return cli_usage(ctx, "--all-users closes every active session of every user: give it "
+				 "without filters");
+	if (!o->all_users && !filters)
+		return cli_usage(ctx, "logout --where needs a filter (--ip, --user, --fingerprint, "
+				 "--device-type, --browser, a time) or --all-users to close every "
+				 "active session");
+	rc = where(ctx, o, &refs);
+	free(refs);
+	return rc;
+}
+
+static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
+{
+	struct logout_opts *o = state;
+	int rc = o->where || o->all_users ? run_where(ctx, o, argc) : run_one(ctx, o, argc, argv);
+
+	cli_filters_free();
+	return rc;
+}
+
 const struct cli_command cli_cmd_logout = {
 	.name = "logout",
-	.summary = "close sessions: by id, one device of a user, or a user's current device",
-	.synopsis = "logout SESSION_ID... | logout --user USER (--device FINGERPRINT | --latest) [--dry-run] [--actor NAME] [--reason TEXT]",
+	.summary = "close sessions: by id, one device of a user, a user's current device, or by filters",
+	.synopsis = "logout SESSION_ID... | logout --user USER (--device FINGERPRINT | --latest) | "
+		    "logout --where FILTERS | --all-users [--yes] [--batch-size N] "
+		    "[--dry-run] [--actor NAME] [--reason TEXT]",
 	.help =
 		"Closing never deletes a row: it sets is_active false. All or nothing: when any\n"
 		"id does not exist, nothing changes (exit 66). A session already closed is\n"
 		"reported as such (exit 0).\n\n"
+		"With --where, closes every active session of every user that matches all\n"
+		"the filters (as 'sessctl find' lists them; at least one filter), or with\n"
+		"--all-users every active session (a forced logout of everyone). On a\n"
+		"terminal it first says how many sessions of how many users it will close\n"
+		"and asks; when standard input is not a terminal it refuses (exit 64) unless\n"
+		"--yes is given. It works in batches of one short transaction each, with one\n"
+		"audit row per session, and prints how many sessions of how many users it\n"
+		"closed. SIGINT or SIGTERM stops after the batch in progress (exit 130 or\n"
+		"143): the batches done stay done, and running the same command again closes\n"
+		"the rest. --dry-run lists the sessions it would close.\n\n"
 		"Options:\n"
 		"  --user USER               the user whose session to close, with:\n"
 		"  --device FINGERPRINT      the session of this device\n"
 		"  --latest                  the most recently active session (\"this device\")\n"
+		"\nBulk logout:\n"
+		"  --where                   close the active sessions the filters select:\n"
+		CLI_FILTER_HELP
+		"  --all-users               close every active session of every user\n"
+		"  -y, --yes                 do not ask (required without a terminal)\n"
+		"  --batch-size N            sessions per transaction (default: adaptive, from\n"
+		"                            1000 to 200000, about 0.1 s each)\n"
 		CLI_WRITE_HELP "\n"
 		"Examples:\n"
 		"  sessctl logout 1042 1043 --reason 'stolen laptop'\n"
 		"  sessctl logout --user alice@example.com --device 3f9a1c\n"
-		"  sessctl logout --user 74 --latest --dry-run\n",
+		"  sessctl logout --user 74 --latest --dry-run\n"
+		"  sessctl logout --where --ip 203.0.113.0/24 --dry-run\n"
+		"  sessctl logout --where --ip 203.0.113.0/24 --seen-since 1d --yes --reason 'incident 7'\n"
+		"  sessctl logout --all-users --yes --reason 'credential leak' -q\n",
+	.shortopts = "y",
 	.options = options,
 	.option = handle,
 	.state_size = sizeof(struct logout_opts),

@@ -24,7 +24,7 @@ _sessctl_command_options()
         list-user) echo '-a --all --device-type --ip --idle-for -n --limit' ;;
         find) echo '--ip --fingerprint --device-type --browser --user --seen-since --seen-until --created-since --created-until --idle-for --active --inactive -a --all -n --limit' ;;
         count) echo '--by --over' ;;
-        logout) echo "--user --device --latest $write" ;;
+        logout) echo "--user --device --latest --where --all-users -y --yes --batch-size --ip --fingerprint --device-type --browser --seen-since --seen-until --created-since --created-until --idle-for $write" ;;
         logout-all) echo "--except -y --yes $write" ;;
         create) echo "--user --fingerprint --device-name --device-type --browser --ip --max-sessions $write" ;;
         enforce) echo "--idle-timeout --max-sessions --purge-after --user --batch-size $write" ;;
@@ -38,7 +38,8 @@ _sessctl_columns()
 {
     local session='id user_id device_fingerprint device_name device_type browser ip_address created_at last_activity is_active'
     case $1 in
-        logout | logout-all | create) echo "change $session" ;;
+        logout) echo "change $session closed users batches interrupted" ;;
+        logout-all | create) echo "change $session" ;;
         enforce) echo "change $session expired over_limit purged batches interrupted" ;;
         history) echo 'id created_at action session_id user_id actor reason evaluated_at email device_name ip_address device_type' ;;
         count) echo 'user_id active_sessions email username users users_with_sessions sessions active inactive' ;;

@@ -101,7 +101,9 @@ function __sessctl_columns
         created_at last_activity is_active
     set -l cols
     switch "$p[3]"
-        case logout logout-all create
+        case logout
+            set cols change $session closed users batches interrupted
+        case logout-all create
             set cols change $session
         case enforce
             set cols change $session expired over_limit purged batches interrupted
@@ -204,10 +206,23 @@ complete -c sessctl -n '__sessctl_using_command count' -l over -x -d 'only users
 complete -c sessctl -n '__sessctl_using_command logout create enforce' -l user -x -a '(__sessctl_candidates users)' -d 'the user'
 complete -c sessctl -n '__sessctl_using_command logout' -l device -x -d 'the session of this device fingerprint'
 complete -c sessctl -n '__sessctl_using_command logout' -l latest -d 'the most recently active session'
+complete -c sessctl -n '__sessctl_using_command logout' -l where -d 'close the active sessions the filters select'
+complete -c sessctl -n '__sessctl_using_command logout' -l all-users -d 'close every active session of every user'
+complete -c sessctl -n '__sessctl_using_command logout' -s y -l yes -d 'do not ask (required without a terminal)'
+complete -c sessctl -n '__sessctl_using_command logout' -l batch-size -x -d 'sessions per transaction'
+complete -c sessctl -n '__sessctl_using_command logout' -l ip -x -d 'only sessions from this address or network'
+complete -c sessctl -n '__sessctl_using_command logout' -l fingerprint -x -d 'only sessions with this device fingerprint'
+complete -c sessctl -n '__sessctl_using_command logout' -l device-type -x -a 'web mobile' -d 'only web or mobile sessions'
+complete -c sessctl -n '__sessctl_using_command logout' -l browser -x -d 'only sessions of this browser (exact text)'
+complete -c sessctl -n '__sessctl_using_command logout' -l seen-since -x -d 'only sessions last active at or after this (duration ago or UTC time)'
+complete -c sessctl -n '__sessctl_using_command logout' -l seen-until -x -d 'only sessions last active before this (duration ago or UTC time)'
+complete -c sessctl -n '__sessctl_using_command logout' -l created-since -x -d 'only sessions created at or after this (duration ago or UTC time)'
+complete -c sessctl -n '__sessctl_using_command logout' -l created-until -x -d 'only sessions created before this (duration ago or UTC time)'
+complete -c sessctl -n '__sessctl_using_command logout' -l idle-for -x -d 'only sessions idle at least this long'
 
 # logout-all
 complete -c sessctl -n '__sessctl_using_command logout-all' -l except -x -a '(__sessctl_candidates sessions)' -d 'keep this session'
-complete -c sessctl -n '__sessctl_using_command logout-all' -s y -l yes -d 'do not ask'
+complete -c sessctl -n '__sessctl_using_command logout-all' -s y -l yes -d 'do not ask (required without a terminal)'
 
 # create
 complete -c sessctl -n '__sessctl_using_command create' -l fingerprint -x -d 'the device fingerprint'

@@ -208,7 +208,7 @@ static int on_owner(const struct sc_session *s, void *vctx)
 }
 
 /* Whether session id exists and belongs to user_id (false with err set on
- * a failure). A closed session kept by --except is still the user's. */
+ * a failure), active or not. */
 static bool session_of(struct sc_db *db, int64_t user_id, int64_t id, struct sc_error *err)
 {
 	struct owner_ctx o = { user_id, false };
@@ -237,11 +237,18 @@ static int all_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	sc_user_free(&user);
 	if (user_sessions(db, user_id, &c->us, err) < 0)
 		return -1;
-	if (c->except && !c->us.except_seen && !session_of(db, user_id, *c->except, err))
-		return err->status ? -1
-			: sc_error_set(err, SC_NOINPUT,
-				       "session %lld is not a session of user '%s': nothing was changed",
-				       (long long)*c->except, c->user->text);
+	if (c->except && !c->us.except_seen) {
+		/* Not among the user's active sessions: another user's, none,
+		 * or a closed one, which would leave nothing kept. */
+		if (!session_of(db, user_id, *c->except, err))
+			return err->status ? -1
+				: sc_error_set(err, SC_NOINPUT,
+					       "session %lld is not a session of user '%s': nothing was changed",
+					       (long long)*c->except, c->user->text);
+		return sc_error_set(err, SC_DATAERR, "session %lld of user '%s' is closed, so --except "
+				    "keeps nothing: nothing was changed (leave out --except to close "
+				    "every session)", (long long)*c->except, c->user->text);
+	}
 	const struct sc_ids owner = { &user_id, 1, 1 };
 	return sc_close_ids(db, c->us.ids.v, c->us.ids.n, &owner, c->a, "logout-all", SC_CHANGE_CLOSED,
 			    &c->held, NULL, err);

@@ -122,6 +122,41 @@ struct sc_enforce_opts {
 int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct sc_action *a,
 	       struct sc_enforce_result *r, struct sc_error *err);
 
+/* ---- logout --where: bulk logout by filters (bulk.c) ---- */
+
+struct sc_bulk_result {
+	int64_t closed;    /* sessions closed (with dry_run: that would be) */
+	int64_t users;     /* distinct users among them */
+	int64_t batches;   /* committed batches that closed something */
+	bool interrupted;  /* stopped by *stop before the end */
+};
+
+struct sc_bulk_opts {
+	/* Which sessions: the active ones among those the filters select
+	 * (state, limit, with_user and after are ignored). */
+	const struct sc_find_request *filter;
+	int64_t batch_size;  /* sessions per transaction; 0: adaptive (SC_BATCH_*) */
+	/* Checked between batches: when non-zero, stops after the batch in
+	 * progress with interrupted set. May be NULL. */
+	volatile sig_atomic_t *stop;
+};
+
+/* How many active sessions filter selects, and of how many users (one
+ * read transaction): what a bulk logout asks about before it starts. */
+int sc_bulk_count(struct sc_db *db, const struct sc_find_request *filter, int64_t *sessions,
+		  int64_t *users, struct sc_error *err);
+
+/* Closes the active sessions o->filter selects, walking them in id order
+ * in batches of one short transaction each (select, close, one "logout"
+ * audit row per session), so that an interrupt or a failure leaves only
+ * whole batches done and a second run closes what is left. With
+ * a->dry_run, everything runs in one transaction that is rolled back and
+ * each session is reported to a->cb as it would be closed; otherwise
+ * a->cb is not called (r counts). r holds what was committed even when
+ * this fails. */
+int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct sc_action *a,
+		    struct sc_bulk_result *r, struct sc_error *err);
+
 /* Refuses (SC_NOPERM) an actor that names a user of the users table (id,
  * email or username) whose role is not admin. Inside the caller's
  * transaction. */

@@ -30,7 +30,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 5
+#define SC_BACKEND_ABI 6
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -118,6 +118,8 @@ struct sc_find_plan {
 	bool ip_prefilter;
 	const char *ip_v4_prefix;
 	int64_t limit;                     /* at most this many rows; 0: all */
+	int64_t after;                     /* only ids greater than this
+					    * (INT64_MIN: every id) */
 };
 
 struct sc_backend {
@@ -308,6 +310,11 @@ extern const struct sc_backend_info *const sc_backend_table[];
  * as fn left it, when fn failed for a reason of its caller's). */
 int sc_db_read(struct sc_db *db, int (*fn)(struct sc_db *db, void *ctx, struct sc_error *err),
 	       void *ctx, struct sc_error *err);
+
+/* sc_find_sessions inside the caller's transaction (a bulk logout's
+ * batches select in their write transaction). */
+int sc_find_in_tx(struct sc_db *db, const struct sc_find_request *req, sc_find_cb cb,
+		  void *ctx, struct sc_error *err);
 
 /* The user ref names, inside the caller's transaction: 0 and user
  * filled, or -1 with SC_NOUSER (none, or a username shared by several). */

@@ -268,7 +268,8 @@ static int find_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct find *f = vctx;
 	const struct sc_find_request *req = f->req;
-	struct sc_find_plan plan = { .req = req, .limit = req->limit };
+	struct sc_find_plan plan = { .req = req, .limit = req->limit,
+				     .after = req->has_after ? req->after : INT64_MIN };
 	struct sc_ids ids = { 0 };
 	char prefix[16];
 	int rc;
@@ -301,6 +302,13 @@ static int find_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	}
 	sc_ids_free(&ids);
 	return rc;
+}
+
+int sc_find_in_tx(struct sc_db *db, const struct sc_find_request *req, sc_find_cb cb,
+		  void *ctx, struct sc_error *err)
+{
+	struct find f = { req, cb, ctx, 0 };
+	return find_body(db, &f, err);
 }
 
 int sc_find_sessions(struct sc_db *db, const struct sc_find_request *req, sc_find_cb cb,

@@ -109,7 +109,7 @@ writes=(
 	"logout --user alice --latest --actor alice"
 	"logout --user bob --device fp-2-1 --actor alice"
 	"logout-all bob --yes --actor alice"
-	"logout-all alice --except 103 --yes --actor alice"
+	"logout-all alice --except 104 --yes --actor alice"
 	"enforce --actor alice"
 	"enforce --max-sessions 1 --user alice --actor alice"
 	"create --user bob --fingerprint fp-standby --device-type web --actor alice"

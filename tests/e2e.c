@@ -468,6 +468,11 @@ static void check_sanitizer_log(pid_t pid, const char *what)
 	free(path);
 }
 
+int e2e_signal(const struct e2e_proc *p, int sig)
+{
+	return kill(p->pid, sig);
+}
+
 struct run *e2e_wait(struct e2e_proc *p)
 {
 	struct run *r = calloc(1, sizeof(*r));

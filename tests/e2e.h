@@ -90,6 +90,8 @@ struct run *e2e_run(const struct call *c, const char *const *argv);
 /* Starts sessctl without waiting; e2e_wait collects it. */
 struct e2e_proc *e2e_start(const struct call *c, const char *const *argv);
 struct run *e2e_wait(struct e2e_proc *p);
+/* Sends signal sig to a started sessctl: kill(2)'s result. */
+int e2e_signal(const struct e2e_proc *p, int sig);
 
 #define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define RUN(...) e2e_run(&(struct call){ .db = NULL }, ARGV(__VA_ARGS__))

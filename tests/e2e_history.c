@@ -35,7 +35,7 @@ static void trail(void)
 			"(SELECT max(id) FROM sessions))");
 	must(RUN("logout", "10", "--now", "2025-03-01 10:00:00", "--actor", "ops", "--reason",
 		 "lost phone", "-q"));
-	must(RUN("logout-all", "bob", "--now", "2025-03-02 10:00:00", "--actor", "alice", "--reason",
+	must(RUN("logout-all", "bob", "--yes", "--now", "2025-03-02 10:00:00", "--actor", "alice", "--reason",
 		 "password reset", "-q"));
 	must(RUN("create", "--user", "carol", "--fingerprint", "fp-c1", "--now", "2025-03-03 10:00:00",
 		 "--actor", "ops", "-q"));

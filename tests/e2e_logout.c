@@ -279,7 +279,7 @@ Test(logout, dry_run_prints_what_would_change_and_changes_nothing)
 Test(logout_all, closes_every_active_session_of_the_user_and_says_how_many)
 {
 	fx();
-	struct run *r = W("logout-all", "alice@example.com", "-o", "csv", "--columns", "change,id",
+	struct run *r = W("logout-all", "alice@example.com", "--yes", "-o", "csv", "--columns", "change,id",
 			  "--reason", "password reset");
 
 	cr_expect_eq(r->status, 0, "%s: exit %d: %s", r->what, r->status, r->err);
@@ -290,7 +290,7 @@ Test(logout_all, closes_every_active_session_of_the_user_and_says_how_many)
 			       "12|1|logout-all|ops|password reset\n14|1|logout-all|ops|password reset\n");
 
 	/* Again: nothing left to do. */
-	struct run *again = W("logout-all", "alice");
+	struct run *again = W("logout-all", "alice", "--yes");
 	EXPECT_OK(again);
 	EXPECT_OUT(again, "nothing to do\n");
 	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 4);
@@ -299,13 +299,13 @@ Test(logout_all, closes_every_active_session_of_the_user_and_says_how_many)
 Test(logout_all, table_output_says_how_many_it_closed)
 {
 	fx();
-	struct run *r = W("logout-all", "bob");
+	struct run *r = W("logout-all", "bob", "--yes");
 
 	EXPECT_OK(r);
 	EXPECT_OUT_HAS(r, "closed 1 session\n");
 	EXPECT_ROWS(ACTIVE_SQL, "10|1\n11|1\n12|1\n13|0\n14|1\n20|0\n21|0\n");
 
-	struct run *none = W("logout-all", "carol");
+	struct run *none = W("logout-all", "carol", "--yes");
 	EXPECT_OK(none);
 	EXPECT_OUT(none, "nothing to do\n");
 }
@@ -313,17 +313,23 @@ Test(logout_all, table_output_says_how_many_it_closed)
 Test(logout_all, except_keeps_that_session)
 {
 	fx();
-	struct run *r = W("logout-all", "1", "--except", "10", "-o", "csv", "--columns", "change,id", "-q");
+	struct run *r = W("logout-all", "1", "--yes", "--except", "10", "-o", "csv", "--columns", "change,id", "-q");
 
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "change,id\r\nclosed,11\r\nclosed,12\r\nclosed,14\r\n");
 	EXPECT_ROWS(ACTIVE_SQL, "10|1\n11|0\n12|0\n13|0\n14|0\n20|1\n21|0\n");
 	EXPECT_ROWS(AUDIT_SQL, "11|1|logout-all|ops|-\n12|1|logout-all|ops|-\n14|1|logout-all|ops|-\n");
 
-	/* Keeping a closed session of the user is allowed: it stays closed. */
-	struct run *closed = W("logout-all", "alice", "--except", "13");
-	EXPECT_OK(closed);
-	EXPECT_ROWS(ACTIVE_SQL, "10|0\n11|0\n12|0\n13|0\n14|0\n20|1\n21|0\n");
+	/* Keeping a closed session keeps nothing: refused (65), and 10 stays
+	 * active (issue 13 item 5: it used to close 10 without a word). */
+	char *before = db_dump();
+	struct run *closed = W("logout-all", "alice", "--yes", "--except", "13");
+	EXPECT_FAIL(closed, 65);
+	EXPECT_ERR_HAS(closed, "session 13 of user 'alice' is closed");
+	EXPECT_NO_OUT(closed);
+	EXPECT_UNCHANGED(before);
+	free(before);
+	EXPECT_ROWS(ACTIVE_SQL, "10|1\n11|0\n12|0\n13|0\n14|0\n20|1\n21|0\n");
 }
 
 Test(logout_all, except_a_session_of_another_user_or_none_changes_nothing)
@@ -332,18 +338,18 @@ Test(logout_all, except_a_session_of_another_user_or_none_changes_nothing)
 	char *before = db_dump();
 	struct run *r;
 
-	r = W("logout-all", "alice", "--except", "20");
+	r = W("logout-all", "alice", "--yes", "--except", "20");
 	EXPECT_FAIL(r, 66);
 	EXPECT_NO_OUT(r);
-	r = W("logout-all", "alice", "--except", "999");
+	r = W("logout-all", "alice", "--yes", "--except", "999");
 	EXPECT_FAIL(r, 66);
-	r = W("logout-all", "alice", "--except", "x1");
+	r = W("logout-all", "alice", "--yes", "--except", "x1");
 	EXPECT_FAIL(r, 64);
 	/* No session has id 0: it is not alice's either (and must not mean
 	 * "keep none"). */
-	r = W("logout-all", "alice", "--except", "0");
+	r = W("logout-all", "alice", "--yes", "--except", "0");
 	EXPECT_FAIL(r, 66);
-	r = W("logout-all", "alice", "--except", "99999999999999999999999");
+	r = W("logout-all", "alice", "--yes", "--except", "99999999999999999999999");
 	EXPECT_FAIL(r, 66);
 	EXPECT_UNCHANGED(before);
 	free(before);
@@ -355,30 +361,47 @@ Test(logout_all, an_unknown_user_exits_67_and_usage_errors_64)
 	char *before = db_dump();
 	struct run *r;
 
-	r = W("logout-all", "nobody@example.com");
+	r = W("logout-all", "nobody@example.com", "--yes");
 	EXPECT_FAIL(r, 67);
-	r = W("logout-all", "999");
+	r = W("logout-all", "999", "--yes");
 	EXPECT_FAIL(r, 67);
-	r = W("logout-all", "nobody");
+	r = W("logout-all", "nobody", "--yes");
 	EXPECT_FAIL(r, 67);
-	r = W("logout-all");
+	r = W("logout-all", "--yes");
 	EXPECT_FAIL(r, 64);
-	r = W("logout-all", "alice", "bob");
+	r = W("logout-all", "alice", "bob", "--yes");
 	EXPECT_FAIL(r, 64);
-	r = W("logout-all", "dupname");
+	r = W("logout-all", "dupname", "--yes");
 	EXPECT_FAIL(r, 64);
 	EXPECT_UNCHANGED(before);
 	free(before);
 }
 
-Test(logout_all, does_not_prompt_when_stdin_is_not_a_terminal)
+Test(logout_all, refuses_without_a_terminal_unless_yes)
 {
 	fx();
-	/* "n" on a pipe is not an answer: nothing asks for one. */
-	struct run *r = e2e_run(&(struct call){ .in = "n\n" },
-				ARGV("logout-all", "alice", "--now", NOW, "--actor", "ops", "-o", "csv",
-				     "--columns", "id", "-q"));
+	char *before = db_dump();
+	/* An answer on a pipe is not a confirmation: nothing asks for one,
+	 * and without --yes nothing is closed (issue 9: `echo | sessctl
+	 * logout-all bob` refuses). */
+	static const char *const answers[] = { "", "y\n", "yes\n", "n\n" };
+	for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ .in = answers[i] },
+					ARGV("logout-all", "alice", "--now", NOW, "--actor", "ops"));
+		EXPECT_FAIL(r, 64);
+		EXPECT_ERR_HAS(r, "give --yes");
+		EXPECT_NO_OUT(r);
+	}
+	/* The user with no active session too: a script finds out at once. */
+	struct run *r = W("logout-all", "carol");
+	EXPECT_FAIL(r, 64);
+	EXPECT_UNCHANGED(before);
+	free(before);
 
+	/* --yes: no question, the sessions close. */
+	r = e2e_run(&(struct call){ .in = "n\n" },
+		    ARGV("logout-all", "alice", "--yes", "--now", NOW, "--actor", "ops", "-o", "csv",
+			 "--columns", "id", "-q"));
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "id\r\n10\r\n11\r\n12\r\n14\r\n");
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE user_id = 1 AND is_active"), 0);
@@ -448,7 +471,7 @@ Test(logout_all, the_actor_rule_applies)
 {
 	fx();
 	char *before = db_dump();
-	struct run *r = RUN("logout-all", "alice", "--now", NOW, "--actor", "bob@example.com");
+	struct run *r = RUN("logout-all", "alice", "--yes", "--now", NOW, "--actor", "bob@example.com");
 
 	EXPECT_FAIL(r, 77);
 	r = RUN("logout-all", "alice", "--now", NOW, "--actor", "2", "--yes");
@@ -456,9 +479,9 @@ Test(logout_all, the_actor_rule_applies)
 	EXPECT_UNCHANGED(before);
 	free(before);
 
-	r = RUN("logout-all", "bob", "--now", NOW, "--actor", "alice", "--reason", "offboarding", "-q");
+	r = RUN("logout-all", "bob", "--yes", "--now", NOW, "--actor", "alice", "--reason", "offboarding", "-q");
 	EXPECT_OK(r);
-	r = RUN("logout-all", "alice", "--except", "10", "--now", NOW, "--actor", "helpdesk", "-q");
+	r = RUN("logout-all", "alice", "--yes", "--except", "10", "--now", NOW, "--actor", "helpdesk", "-q");
 	EXPECT_OK(r);
 	EXPECT_ROWS(AUDIT_SQL, "20|2|logout-all|alice|offboarding\n11|1|logout-all|helpdesk|-\n"
 			       "12|1|logout-all|helpdesk|-\n14|1|logout-all|helpdesk|-\n");

@@ -360,6 +360,7 @@ static const char find_sql[] =
 	"  AND ($11::timestamptz IS NULL OR s.created_at >= $11::timestamptz)\n"
 	"  AND ($12::timestamptz IS NULL OR s.created_at < $12::timestamptz)\n"
 	"  AND ($13::timestamptz IS NULL OR s.last_activity <= $13::timestamptz)\n"
+	"  AND s.id > $15::bigint\n"
 	"ORDER BY s.id\n"
 	"LIMIT $14::bigint";
 
@@ -384,14 +385,14 @@ int pg_find_sessions(struct sc_db *base, const struct sc_find_plan *plan, sc_fin
 	static const char fetch_sql[] = "FETCH FORWARD " FIND_STR(FIND_BATCH) " FROM " FIND_CURSOR;
 	struct pg_db *db = pgb_to_pg(base);
 	const struct sc_find_request *req = plan->req;
-	char t[5][TIME_PARAM_LEN], lbuf[INT64_PARAM_LEN];
+	char t[5][TIME_PARAM_LEN], lbuf[INT64_PARAM_LEN], abuf[INT64_PARAM_LEN];
 	char *ids = NULL;
 	PGresult *res;
 	int rc = 0, n;
 
 	if (plan->nusers && !(ids = pgb_ids_array(plan->user_ids, plan->nusers)))
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");
-	const char *params[14] = {
+	const char *params[15] = {
 		req->with_user ? "t" : "f",
 		ids,
 		req->state == SC_FIND_ACTIVE ? "0" : req->state == SC_FIND_INACTIVE ? "1" : "2",
@@ -406,8 +407,9 @@ int pg_find_sessions(struct sc_db *base, const struct sc_find_plan *plan, sc_fin
 		req->has_created_until ? pgb_time_param(req->created_until, t[3]) : NULL,
 		req->has_idle_before ? pgb_time_param(req->idle_before, t[4]) : NULL,
 		plan->limit > 0 ? pgb_int64_param(plan->limit, lbuf) : NULL,
+		pgb_int64_param(plan->after, abuf),
 	};
-	res = pgb_run(db, find_sql, 14, params, PGRES_COMMAND_OK, "cannot read sessions", err);
+	res = pgb_run(db, find_sql, 15, params, PGRES_COMMAND_OK, "cannot read sessions", err);
 	free(ids);
 	if (!res)
 		return -1;

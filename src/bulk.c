@@ -1,0 +1,282 @@
+/* logout --where: the active sessions find's filters select, closed in
+ * batches like enforce's (each batch one short transaction that selects
+ * the next ids after the last batch's, closes them and writes their
+ * audit rows), so the application keeps working, an interrupt leaves
+ * whole batches, and a rerun closes what is left. */
+#include "change.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- a set of user ids, to count distinct users ---- */
+
+struct idset {
+	int64_t *v; /* open addressing; INT64_MIN marks a free slot */
+	size_t cap, n;
+	bool has_min; /* INT64_MIN itself, which cannot be stored */
+};
+
+static size_t slot(int64_t id, size_t cap)
+{
+	uint64_t h = (uint64_t)id * 0x9e3779b97f4a7c15ull;
+	return (size_t)(h >> 17) & (cap - 1);
+}
+
+static int idset_grow(struct idset *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 1024;
+	int64_t *v = malloc(cap * sizeof(*v));
+
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < cap; i++)
+		v[i] = INT64_MIN;
+	for (size_t i = 0; i < s->cap; i++) {
+		if (s->v[i] == INT64_MIN)
+			continue;
+		size_t j = slot(s->v[i], cap);
+		while (v[j] != INT64_MIN)
+			j = (j + 1) & (cap - 1);
+		v[j] = s->v[i];
+	}
+	free(s->v);
+	s->v = v;
+	s->cap = cap;
+	return 0;
+}
+
+static int idset_add(struct idset *s, int64_t id)
+{
+	if (id == INT64_MIN) {
+		s->has_min = true;
+		return 0;
+	}
+	if ((s->n + 1) * 2 > s->cap && idset_grow(s) < 0)
+		return -1;
+	size_t j = slot(id, s->cap);
+	while (s->v[j] != INT64_MIN) {
+		if (s->v[j] == id)
+			return 0;
+		j = (j + 1) & (s->cap - 1);
+	}
+	s->v[j] = id;
+	s->n++;
+	return 0;
+}
+
+static int64_t idset_count(const struct idset *s)
+{
+	return (int64_t)s->n + s->has_min;
+}
+
+/* ---- counting ---- */
+
+struct count_ctx {
+	int64_t sessions;
+	struct idset users;
+	bool oom;
+};
+
+static int count_row(const struct sc_find_row *r, void *vctx)
+{
+	struct count_ctx *c = vctx;
+
+	c->sessions++;
+	if (idset_add(&c->users, r->s.user_id) < 0)
+		return c->oom = true, -1;
+	return 0;
+}
+
+/* The filter as a bulk logout reads it: active sessions only. */
+static struct sc_find_request active_only(const struct sc_find_request *filter)
+{
+	struct sc_find_request req = *filter;
+
+	req.state = SC_FIND_ACTIVE;
+	req.with_user = false;
+	req.limit = 0;
+	req.has_after = false;
+	return req;
+}
+
+int sc_bulk_count(struct sc_db *db, const struct sc_find_request *filter, int64_t *sessions,
+		  int64_t *users, struct sc_error *err)
+{
+	struct sc_find_request req = active_only(filter);
+	struct count_ctx c = { 0 };
+	int rc = sc_find_sessions(db, &req, count_row, &c, err);
+
+	if (rc != 0 && c.oom)
+		sc_error_set(err, SC_SOFTWARE, "out of memory");
+	*sessions = c.sessions;
+	*users = idset_count(&c.users);
+	free(c.users.v);
+	return rc == 0 ? 0 : -1;
+}
+
+/* ---- the batches ---- */
+
+struct bulk_ctx {
+	const struct sc_bulk_opts *o;
+	const struct sc_action *a;
+	struct sc_find_request req; /* active only, from after, batch at most */
+	struct sc_ids ids;          /* the batch's sessions */
+	struct sc_ids closed_users; /* users of the sessions it closed */
+	int64_t done;               /* sessions it closed */
+	bool finished;              /* nothing matches past this batch */
+	bool oom;
+};
+
+static int collect(const struct sc_find_row *r, void *vctx)
+{
+	struct bulk_ctx *c = vctx;
+
+	if (sc_ids_push(&c->ids, r->s.id) < 0)
+		return c->oom = true, -1;
+	return 0;
+}
+
+/* close_sessions' callback: the closed row's user, and in a dry run the
+ * row itself for the caller (a dry run is never retried). */
+static int on_closed(const struct sc_session *s, void *vctx)
+{
+	struct bulk_ctx *c = vctx;
+
+	if (sc_ids_push(&c->closed_users, s->user_id) < 0)
+		return c->oom = true, -1;
+	if (c->a->dry_run && c->a->cb)
+		return c->a->cb(SC_CHANGE_CLOSED, s, c->a->ctx);
+	return 0;
+}
+
+/* One batch: the next active matching sessions after req.after, closed
+ * with their audit rows. */
+static int batch_body(struct sc_db *db, struct bulk_ctx *c, struct sc_error *err)
+{
+	const struct sc_action *a = c->a;
+	struct sc_change ch = { .action = "logout", .actor = a->actor, .reason = a->reason,
+				.now = a->now, .audit = !a->dry_run };
+	int n;
+
+	c->ids.n = 0;
+	c->closed_users.n = 0;
+	c->done = 0;
+	if (sc_find_in_tx(db, &c->req, collect, c, err) != 0)
+		return c->oom ? sc_error_set(err, SC_SOFTWARE, "out of memory") : -1;
+	c->finished = c->ids.n < (size_t)c->req.limit;
+	if (c->ids.n == 0)
+		return 0;
+	n = db->backend->close_sessions(db, c->ids.v, c->ids.n, &ch, on_closed, c, err);
+	if (n < 0)
+		return err->status || !c->oom ? -1 : sc_error_set(err, SC_SOFTWARE, "out of memory");
+	c->done = n;
+	return 0;
+}
+
+static int batch_tx(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct bulk_ctx *c = vctx;
+
+	if (sc_check_actor(db, c->a->actor, err) < 0)
+		return -1;
+	return batch_body(db, c, err);
+}
+
+/* After a batch committed: its totals, and the walk moves past it. */
+static int tally(struct bulk_ctx *c, struct idset *users, struct sc_bulk_result *r)
+{
+	for (size_t i = 0; i < c->closed_users.n; i++)
+		if (idset_add(users, c->closed_users.v[i]) < 0)
+			return -1;
+	if (c->ids.n) {
+		c->req.has_after = true;
+		c->req.after = c->ids.v[c->ids.n - 1];
+	}
+	r->closed += c->done;
+	r->batches += c->done > 0;
+	r->users = idset_count(users);
+	return 0;
+}
+
+/* A dry run: every batch in one transaction, rolled back. */
+struct dry_ctx {
+	struct bulk_ctx *c;
+	struct idset *users;
+	struct sc_bulk_result *r;
+};
+
+static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct dry_ctx *d = vctx;
+
+	if (sc_check_actor(db, d->c->a->actor, err) < 0)
+		return -1;
+	do {
+		if (batch_body(db, d->c, err) < 0)
+			return -1;
+		if (tally(d->c, d->users, d->r) < 0)
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	} while (!d->c->finished);
+	return 0;
+}
+
+static double monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* As enforce: double while a batch is fast, halve when it is slow. */
+static int64_t next_batch(int64_t batch, double ms)
+{
+	if (ms < SC_BATCH_FAST_MS)
+		return batch * 2 < SC_BATCH_MAX ? batch * 2 : SC_BATCH_MAX;
+	if (ms > SC_BATCH_SLOW_MS)
+		return batch / 2 > SC_BATCH_MIN ? batch / 2 : SC_BATCH_MIN;
+	return batch;
+}
+
+static int run_batches(struct sc_db *db, struct bulk_ctx *c, struct idset *users,
+		       struct sc_bulk_result *r, struct sc_error *err)
+{
+	const struct sc_bulk_opts *o = c->o;
+
+	c->req.limit = o->batch_size ? o->batch_size : SC_BATCH_MIN;
+	do {
+		if (o->stop && *o->stop) {
+			r->interrupted = true;
+			return 0;
+		}
+		double started = monotonic_ms();
+		if (sc_run_tx(db, false, batch_tx, c, NULL, err) < 0)
+			return -1;
+		if (tally(c, users, r) < 0)
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+		if (!o->batch_size)
+			c->req.limit = next_batch(c->req.limit, monotonic_ms() - started);
+	} while (!c->finished);
+	return 0;
+}
+
+int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct sc_action *a,
+		    struct sc_bulk_result *r, struct sc_error *err)
+{
+	struct bulk_ctx c = { .o = o, .a = a, .req = active_only(o->filter) };
+	struct idset users = { 0 };
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (a->dry_run) {
+		struct dry_ctx d = { &c, &users, r };
+		c.req.limit = o->batch_size ? o->batch_size : SC_BATCH_MAX;
+		rc = sc_run_tx(db, true, dry_body, &d, NULL, err);
+	} else {
+		rc = run_batches(db, &c, &users, r, err);
+	}
+	sc_ids_free(&c.ids);
+	sc_ids_free(&c.closed_users);
+	free(users.v);
+	return rc;
+}
