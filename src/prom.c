@@ -56,6 +56,13 @@ static void sample(FILE *out, const char *name, const char *label, const char *v
 	fprintf(out, " %" PRId64 "\n", v);
 }
 
+/* A family of one sample without labels. */
+static void gauge(FILE *out, const char *name, const char *help, int64_t v)
+{
+	family(out, name, help);
+	sample(out, name, NULL, NULL, v);
+}
+
 static int finish(FILE *out, struct sc_error *err)
 {
 	errno = 0;
@@ -73,24 +80,23 @@ int sc_metrics_print(FILE *out, const struct sc_metrics *m, const struct sc_metr
 	for (size_t i = 0; i < m->ndevice_types; i++)
 		sample(out, "sessctl_active_sessions", "device_type", m->device_types[i].name,
 		       m->device_types[i].n);
-	family(out, "sessctl_users_over_limit",
-	       "Users with more active sessions than sessctl_max_sessions_per_user.");
-	sample(out, "sessctl_users_over_limit", NULL, NULL, m->users_over_limit);
-	family(out, "sessctl_idle_sessions",
-	       "Active sessions idle longer than sessctl_idle_timeout_seconds: what enforce would expire.");
-	sample(out, "sessctl_idle_sessions", NULL, NULL, m->idle_sessions);
-	family(out, "sessctl_oldest_idle_session_age_seconds",
-	       "Seconds since the last activity of the oldest active session past the idle timeout; 0 when none.");
-	sample(out, "sessctl_oldest_idle_session_age_seconds", NULL, NULL, m->oldest_idle_age);
+	gauge(out, "sessctl_users_over_limit",
+	      "Users with more active sessions than sessctl_max_sessions_per_user.", m->users_over_limit);
+	gauge(out, "sessctl_idle_sessions",
+	      "Active sessions idle longer than sessctl_idle_timeout_seconds: what enforce would expire.",
+	      m->idle_sessions);
+	gauge(out, "sessctl_oldest_idle_session_age_seconds",
+	      "Seconds since the last activity of the oldest active session past the idle timeout; 0 when none.",
+	      m->oldest_idle_age);
 	family(out, "sessctl_audit_actions_last_24h",
 	       "Audit rows written in the last 24 hours, by action.");
 	for (size_t i = 0; i < m->nactions; i++)
 		sample(out, "sessctl_audit_actions_last_24h", "action", m->actions[i].name,
 		       m->actions[i].n);
-	family(out, "sessctl_max_sessions_per_user", "The device limit these metrics applied.");
-	sample(out, "sessctl_max_sessions_per_user", NULL, NULL, req->max_sessions);
-	family(out, "sessctl_idle_timeout_seconds", "The idle timeout these metrics applied.");
-	sample(out, "sessctl_idle_timeout_seconds", NULL, NULL, req->idle_timeout);
+	gauge(out, "sessctl_max_sessions_per_user", "The device limit these metrics applied.",
+	      req->max_sessions);
+	gauge(out, "sessctl_idle_timeout_seconds", "The idle timeout these metrics applied.",
+	      req->idle_timeout);
 	return finish(out, err);
 }
 
@@ -129,30 +135,23 @@ static void write_run(FILE *out, const struct sc_enforce_run *run, bool has_last
 {
 	const struct sc_enforce_result *r = run->r;
 
-	family(out, "sessctl_enforce_expired_sessions",
-	       "Sessions the last enforce run expired (idle past the timeout).");
-	sample(out, "sessctl_enforce_expired_sessions", NULL, NULL, r->expired);
-	family(out, "sessctl_enforce_over_limit_sessions",
-	       "Sessions the last enforce run closed over the device limit.");
-	sample(out, "sessctl_enforce_over_limit_sessions", NULL, NULL, r->over_limit);
-	family(out, "sessctl_enforce_purged_sessions", "Inactive sessions the last enforce run deleted.");
-	sample(out, "sessctl_enforce_purged_sessions", NULL, NULL, r->purged);
-	family(out, "sessctl_enforce_batches", "Transactions the last enforce run committed.");
-	sample(out, "sessctl_enforce_batches", NULL, NULL, r->batches);
+	gauge(out, "sessctl_enforce_expired_sessions",
+	      "Sessions the last enforce run expired (idle past the timeout).", r->expired);
+	gauge(out, "sessctl_enforce_over_limit_sessions",
+	      "Sessions the last enforce run closed over the device limit.", r->over_limit);
+	gauge(out, "sessctl_enforce_purged_sessions", "Inactive sessions the last enforce run deleted.",
+	      r->purged);
+	gauge(out, "sessctl_enforce_batches", "Transactions the last enforce run committed.", r->batches);
 	family(out, "sessctl_enforce_duration_seconds", "How long the last enforce run took.");
 	fprintf(out, "sessctl_enforce_duration_seconds %.6f\n", run->duration);
-	family(out, "sessctl_enforce_interrupted",
-	       "1 when the last enforce run was stopped by SIGINT or SIGTERM.");
-	sample(out, "sessctl_enforce_interrupted", NULL, NULL, r->interrupted);
-	family(out, "sessctl_enforce_success", "1 when the last enforce run finished its work.");
-	sample(out, "sessctl_enforce_success", NULL, NULL, run->success);
-	family(out, "sessctl_enforce_last_run_timestamp_seconds",
-	       "When the last enforce run started (Unix time).");
-	sample(out, "sessctl_enforce_last_run_timestamp_seconds", NULL, NULL, run->started);
-	if (has_last) {
-		family(out, LAST_SUCCESS, "When the last successful enforce run started (Unix time).");
-		sample(out, LAST_SUCCESS, NULL, NULL, last);
-	}
+	gauge(out, "sessctl_enforce_interrupted",
+	      "1 when the last enforce run was stopped by SIGINT or SIGTERM.", r->interrupted);
+	gauge(out, "sessctl_enforce_success", "1 when the last enforce run finished its work.",
+	      run->success);
+	gauge(out, "sessctl_enforce_last_run_timestamp_seconds",
+	      "When the last enforce run started (Unix time).", run->started);
+	if (has_last)
+		gauge(out, LAST_SUCCESS, "When the last successful enforce run started (Unix time).", last);
 }
 
 /* Makes what the new file holds visible to readers only as a whole:
