@@ -175,6 +175,36 @@ Test(count_by, day_since_relative_and_absolute_give_the_same_rows)
 		      "2025-03-06,0,0\r\n");
 }
 
+/* The same instants written as an application may: on SQLite other text
+ * forms (T, Z, offsets, fractions), on PostgreSQL an ORM's "timestamp
+ * without time zone" columns, read as UTC. Days and metrics' ages are the
+ * same. */
+Test(count_by, days_and_ages_from_other_time_forms)
+{
+	fx_days();
+	if (e2e_pg())
+		e2e_pg_admin("ALTER TABLE sessions\n"
+			     "  ALTER COLUMN created_at TYPE timestamp USING created_at AT TIME ZONE 'UTC',\n"
+			     "  ALTER COLUMN last_activity TYPE timestamp USING last_activity AT TIME ZONE 'UTC';\n"
+			     "UPDATE sessions SET last_activity = '2025-03-03 10:00:00.5' WHERE id = 1");
+	else
+		db_exec("UPDATE sessions SET created_at = '2025-03-02T00:59:59+01:00',\n"
+			"  last_activity = '2025-03-03T10:00:00.5Z' WHERE id = 1;\n"
+			"UPDATE sessions SET created_at = '2025-03-02T00:00:00Z',\n"
+			"  last_activity = '2025-03-01 19:00:00-05:00' WHERE id = 2;\n"
+			"UPDATE sessions SET last_activity = '2025-03-01T00:00:00.000001' WHERE id = 5");
+	struct run *r = RUN("count", "--by", "day", "--since", "2025-03-01", DAY_NOW, "-o", "csv");
+
+	EXPECT_OK(r);
+	EXPECT_OUT(r, since_0301_csv);
+	/* At 2025-04-15 the active 1, 3 and 5 are idle past 720h; 5, last
+	 * seen on 2025-03-01 at midnight, for 45 days. */
+	r = RUN("metrics", "--now", "2025-04-15 00:00:00");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "\nsessctl_idle_sessions 3\n");
+	EXPECT_OUT_HAS(r, "\nsessctl_oldest_idle_session_age_seconds 3888000\n");
+}
+
 Test(count_by, day_in_every_format)
 {
 	fx_days();
