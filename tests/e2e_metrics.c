@@ -12,7 +12,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-TestSuite(metrics, .init = e2e_setup, .fini = e2e_teardown, .timeout = 60);
+/* What the parser printed, freed after each test. */
+static char *parsed_outputs[16];
+static size_t nparsed;
+
+static void metrics_teardown(void)
+{
+	while (nparsed)
+		free(parsed_outputs[--nparsed]);
+	e2e_teardown();
+}
+
+TestSuite(metrics, .init = e2e_setup, .fini = metrics_teardown, .timeout = 60);
 
 #define NOW "2025-02-08 12:00:00"
 #define NOW_EPOCH "1739016000"
@@ -46,7 +57,7 @@ static const char parser_py[] =
 	"        print(s.name, json.dumps(s.labels, sort_keys=True), v)\n";
 
 /* What the parser makes of the file at path (the test fails when it
- * rejects it). Freed at exit of the test process. */
+ * rejects it). Freed at teardown. */
 static char *parse_prom(const char *path)
 {
 	const char *script = e2e_path("check_prom.py");
@@ -65,6 +76,8 @@ static char *parse_prom(const char *path)
 	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
 		fwrite(buf, 1, n, mem);
 	fclose(mem);
+	cr_assert_lt(nparsed, sizeof(parsed_outputs) / sizeof(*parsed_outputs));
+	parsed_outputs[nparsed++] = out;
 	st = pclose(p);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 		  "the Prometheus parser rejected %s (install python3-prometheus-client):\n%s", path, out);
