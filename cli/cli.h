@@ -262,6 +262,7 @@ extern const struct cli_command cli_cmd_find;
 extern const struct cli_command cli_cmd_history;
 extern const struct cli_command cli_cmd_logout;
 extern const struct cli_command cli_cmd_logout_all;
+extern const struct cli_command cli_cmd_metrics;
 extern const struct cli_command cli_cmd_help;
 extern const struct cli_command cli_cmd_list_user;
 extern const struct cli_command cli_cmd_migrate;

@@ -192,7 +192,8 @@ Test(sqlite_only, a_full_disk_exits_74_and_says_so)
 	db = malloc(strlen(dir) + 16);
 	cr_assert_not_null(db);
 	sprintf(db, "%s/full.db", dir);
-	const struct e2e_db *small = &(struct e2e_db){ .pg = false, .url = db, .path = db };
+	const struct e2e_db *small = &(struct e2e_db){ .driver = e2e_sqlite_db("unused.db")->driver,
+						       .url = db, .path = db };
 	fx_standard_in(small);
 
 	/* fill what is left */
