@@ -115,7 +115,7 @@ void cli_print_command_help(const struct cli_command *cmd);
 /* Prints `sessctl --help` on stdout. */
 void cli_print_help(void);
 
-/* Levenshtein distance, for "did you mean". */
+/* Edit distance (a transposition is one edit), for "did you mean". */
 size_t cli_distance(const char *a, const char *b);
 
 /* "unknown command 'X'", with the nearest command when one is close:

@@ -208,7 +208,7 @@ Test(sqlite_only, a_full_disk_exits_74_and_says_so)
 	char *before = db_dump_in(small);
 
 	const char *const *cmds[] = {
-		ARGV("logout-all", "alice", "--actor", "ops"),
+		ARGV("logout-all", "alice", "--yes", "--actor", "ops"),
 		ARGV("create", "--user", "bob", "--fingerprint", "fp-new", "--actor", "ops"),
 		ARGV("enforce", "--now", "2030-01-01 00:00:00", "--actor", "ops"),
 	};
