@@ -117,7 +117,8 @@ consistent() { # db label
 		"0|0|0" "$(q "$1" "SELECT
   (SELECT count(*) FROM sessions s WHERE NOT is_active AND (SELECT count(*)
      FROM sessctl_audit a WHERE a.session_id = s.id AND a.action IN ($CLOSING)) <> 1),
-  (SELECT count(*) FROM sessctl_audit a JOIN sessions s ON s.id = a.session_id WHERE s.is_active),
+  (SELECT count(*) FROM sessctl_audit a JOIN sessions s ON s.id = a.session_id
+     WHERE s.is_active AND a.action IN ($CLOSING)),
   (SELECT count(*) FROM sessctl_audit WHERE action IN ($CLOSING))
     - (SELECT count(*) FROM sessions WHERE NOT is_active)")"
 }
