@@ -8,14 +8,15 @@
 #    there, since root writes anywhere): write commands exit 77 with a
 #    message, the file is unchanged, reads work.
 # 2. A full disk (a tiny tmpfs, filled up) during `enforce`, `logout-all`
-#    and `migrate`: exit 74 saying the disk is full, no half-applied batch;
-#    after freeing space a rerun completes.
+#    (rollback journal and WAL) and `migrate`: exit 74 saying the disk is
+#    full, no half-applied batch; after freeing space a rerun completes.
 # 3. A writer holding the lock (sqlite3 in BEGIN IMMEDIATE, sleeping)
 #    longer than the busy timeout and its retries: exit 75, nothing
 #    changed, reads still work.
-# 4. SIGKILL of `enforce` at random points, 20 times, on 40 000 sessions
-#    in batches of 25: the invariants after each kill, then a rerun
-#    completes and another run changes nothing.
+# 4. SIGKILL of `enforce` at random points, 20 times (10 with a rollback
+#    journal, 10 in WAL mode), on 40 000 sessions in batches of 25: the
+#    invariants after each kill, then a rerun completes and another run
+#    changes nothing.
 #
 #   tests/check-faults-sqlite.sh SESSCTL
 set -u
@@ -139,6 +140,10 @@ state() { # db: counts that a failed command must leave as they were
 
 # ---- 1. read-only file, read-only directory -----------------------------
 
+if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
+	# root writes through any permission: the cases run as 'nobody'.
+	bad "read-only file and directory: need root and a 'nobody' user to run sessctl as"
+else
 ro=$dir/ro
 mkdir "$ro"
 make_db "$ro/s.db" 20
@@ -186,6 +191,7 @@ chmod 755 "$ro"
 ro_case "read-only directory" 0
 chown -R root: "$ro"
 consistent "$ro/s.db" "read-only cases"
+fi
 
 # ---- 2. a full disk -----------------------------------------------------
 
@@ -231,6 +237,38 @@ else
 		"$? $(sed -n 2p "$dir/out" | cut -d, -f1-3)"
 	check_eq "full disk, enforce: a third run changes nothing" "$before" "$(state "$mnt/e.db")"
 	rm -f "$mnt"/*
+
+	# enforce again on a WAL database: the batches fill the WAL.
+	cp "$dir/e.db" "$mnt/w.db"
+	q "$mnt/w.db" "PRAGMA journal_mode = wal" >/dev/null
+	fill 1024
+	"$bin" --db "$mnt/w.db" "${enforce_args[@]}" --batch-size 100 >"$dir/out" 2>"$dir/err"
+	check_eq "full disk, enforce, WAL: exits 74" 74 $?
+	check_grep "full disk, enforce, WAL: says the disk is full" 'disk is full' "$dir/err"
+	check_one_line "full disk, enforce, WAL" "$dir/err"
+	consistent "$mnt/w.db" "full disk, enforce, WAL"
+	closed=$(q "$mnt/w.db" "SELECT count(*) FROM sessions WHERE NOT is_active")
+	if [ "$closed" -gt 0 ] && [ "$closed" -lt 24000 ]; then
+		ok "full disk, enforce, WAL: stopped mid-run ($closed of 24000 closed)"
+	else
+		bad "full disk, enforce, WAL: expected to stop mid-run, $closed of 24000 closed"
+	fi
+	echo "     (full disk, enforce, WAL: $closed sessions closed and audited before the disk filled)"
+	# A write connection lets the WAL grow to 100 MB before it checkpoints
+	# (README): give it that room.
+	rm -f "$mnt/fill"
+	mount -o remount,size=160m "$mnt" || bad "full disk: cannot grow the tmpfs"
+	"$bin" --db "$mnt/w.db" "${enforce_args[@]}" --batch-size 100 >"$dir/out" 2>"$dir/err"
+	check_eq "full disk, enforce, WAL: the rerun with space exits 0" 0 $?
+	consistent "$mnt/w.db" "full disk, enforce, WAL rerun"
+	enforced "$mnt/w.db" 8000 "full disk, enforce, WAL rerun"
+	before=$(state "$mnt/w.db")
+	"$bin" --db "$mnt/w.db" "${enforce_args[@]}" >"$dir/out" 2>"$dir/err"
+	check_eq "full disk, enforce, WAL: a third run exits 0 and closes nothing" "0 0,0,0" \
+		"$? $(sed -n 2p "$dir/out" | cut -d, -f1-3)"
+	check_eq "full disk, enforce, WAL: a third run changes nothing" "$before" "$(state "$mnt/w.db")"
+	rm -f "$mnt"/*
+	mount -o remount,size=24m "$mnt" || bad "full disk: cannot shrink the tmpfs"
 
 	# logout-all: one transaction for 20 000 sessions of one user.
 	make_db "$dir/l.db" 10
@@ -375,6 +413,11 @@ while [ "$kills" -lt 20 ]; do
 			c=$(q "$kdb" "SELECT count(*) FROM sessions WHERE NOT is_active")
 			echo "     kill $kills: $c of 24000 sessions closed and audited so far"
 			consistent "$kdb" "SIGKILL $kills"
+			# The second half of the kills on a WAL database.
+			if [ "$kills" -eq 10 ]; then
+				q "$kdb" "PRAGMA journal_mode = wal" >/dev/null
+				q "$dir/k0.db" "PRAGMA journal_mode = wal" >/dev/null
+			fi
 		fi
 	else
 		wait "$bg"
@@ -385,8 +428,8 @@ while [ "$kills" -lt 20 ]; do
 	# from the untouched copy, so that every kill lands mid-run.
 	if [ "$(q "$kdb" "SELECT count(*) FROM sessions WHERE NOT is_active")" = 24000 ]; then
 		consistent "$kdb" "run finished between kills"
+		rm -f "$kdb-journal" "$kdb-wal" "$kdb-shm"
 		cp "$dir/k0.db" "$kdb"
-		rm -f "$kdb-journal"
 		resets=$((resets + 1))
 	fi
 done
