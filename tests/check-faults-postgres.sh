@@ -1,0 +1,340 @@
+#!/bin/bash
+# Fault injection on PostgreSQL (issue 11, item 13), on a throwaway server
+# (tests/pg-server.sh). Each fault must leave the database consistent:
+# every closed session has exactly one audit row of a closing action (and
+# no active one has any), the batches sessctl committed are there, a rerun
+# finishes the work and a further run changes nothing.
+#
+# 1. The server stopped with `pg_ctl stop -m immediate` mid-`enforce` and
+#    left down: sessctl retries the lost connection for its 30 s window,
+#    then exits 69 with one error line.
+# 2. The same, but the server starts again 2 s later: sessctl reconnects,
+#    redoes the lost batch and finishes with 0.
+# 3. A connection killed by pg_terminate_backend mid-`enforce`: sessctl
+#    reconnects (the server is up) and finishes with 0.
+# 4. statement_timeout=1 (ms) through the URL's options: exit 75 saying
+#    the statement timed out, nothing changed.
+# 5. lock_timeout through the URL, with a conflicting row lock held from
+#    another session: exit 75, nothing changed; once the lock is gone, a
+#    rerun works.
+#
+#   tests/check-faults-postgres.sh SESSCTL
+set -u
+bin=$(cd "$(dirname "${1:?usage: check-faults-postgres.sh SESSCTL}")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+unset SESSCTL_DB SESSCTL_NOW SESSION_TIMEOUT_HOURS MAX_SESSIONS_PER_USER PGHOST PGPORT \
+	PGDATABASE PGUSER PGSERVICE PGOPTIONS PGAPPNAME PGCONNECT_TIMEOUT
+passed=0
+failed=0
+pg=
+bg=
+holder=
+work=$(mktemp -d /tmp/scfaultpg.XXXXXX) || exit 1
+
+cleanup() {
+	[ -n "$bg" ] && kill -9 "$bg" 2>/dev/null && wait "$bg" 2>/dev/null
+	[ -n "$holder" ] && kill "$holder" 2>/dev/null && wait "$holder" 2>/dev/null
+	[ -n "$pg" ] && "$here/pg-server.sh" stop "$pg"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+die() {
+	echo "check-faults-postgres: $*" >&2
+	exit 1
+}
+
+ok() {
+	echo "ok   $1"
+	passed=$((passed + 1))
+}
+
+bad() {
+	echo "FAIL $1"
+	failed=$((failed + 1))
+}
+
+check_eq() { # what, expected, actual
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		bad "$1: expected '$2', got '$3'"
+	fi
+}
+
+check_grep() { # what, extended regex, file
+	if grep -qiE "$2" "$3"; then
+		ok "$1"
+	else
+		bad "$1: no /$2/ in: $(head -c 400 "$3")"
+	fi
+}
+
+bindir=/usr/lib/postgresql/15/bin
+[ -x "$bindir/pg_ctl" ] || bindir=$(pg_config --bindir 2>/dev/null) || die "pg_ctl not found"
+psql=$bindir/psql
+pg=$("$here/pg-server.sh" start) || { pg=; die "cannot start a PostgreSQL server (install postgresql-15)"; }
+
+as_pg() {
+	(cd / && runuser -u postgres -- "$@")
+}
+
+server_stop() { # immediate, like a crash of the server
+	as_pg "$bindir/pg_ctl" -D "$pg/data" -m immediate -w stop >/dev/null 2>&1 ||
+		die "cannot stop the server"
+}
+
+server_start() {
+	as_pg "$bindir/pg_ctl" -D "$pg/data" -l "$pg/postgres.log" -w -t 60 start >/dev/null 2>&1 ||
+		die "cannot start the server again"
+}
+
+q() { # db sql
+	PGAPPNAME=check-faults "$psql" -X -q -At -v ON_ERROR_STOP=1 -h "$pg" -U postgres -d "$1" -c "$2" 2>&1
+}
+
+# A commit that sessctl saw must survive an immediate stop (pg-server.sh
+# turns synchronous_commit off for speed); no statement log either.
+q postgres "ALTER SYSTEM SET synchronous_commit = on" >/dev/null
+q postgres "ALTER SYSTEM SET log_statement = 'none'" >/dev/null
+q postgres "SELECT pg_reload_conf()" >/dev/null
+
+NOW='2025-02-08 12:00:00'
+USERS=8000
+enforce_args=(--now "$NOW" -o csv enforce --idle-timeout 720h --max-sessions 2
+	--actor fault-test --reason faults)
+CLOSING="'logout', 'logout-all', 'expire', 'over-limit'"
+
+url() { # db [extra keywords]
+	echo "host=$pg dbname=$1 user=postgres${2:+ $2}"
+}
+
+# The template: users 1..USERS with devices d1..d5: d1, d2 idle since
+# December (expire), d3 the oldest of the recent three (over the limit of
+# 2), d4, d5 kept; and user 9000 with 20 000 recent sessions.
+q postgres "CREATE DATABASE tmpl" >/dev/null || die "cannot create the template database"
+"$bin" --db "$(url tmpl)" -q migrate || die "sessctl migrate failed"
+q tmpl "
+INSERT INTO users (id, email, username)
+  SELECT u, 'u' || u || '@example.com', 'u' || u FROM generate_series(1, $USERS) u;
+INSERT INTO sessions (user_id, device_fingerprint, device_name, created_at, last_activity)
+  SELECT u, 'd' || k, 'device ' || k, '2024-01-01 00:00:00+00',
+    CASE WHEN k <= 2 THEN timestamptz '2024-12-01 00:00:00+00' + k * interval '1 second'
+         ELSE timestamptz '2025-02-08 11:00:00+00' + k * interval '1 minute' END
+  FROM generate_series(1, $USERS) u, generate_series(1, 5) k;
+INSERT INTO users (id, email) VALUES (9000, 'many@example.com');
+INSERT INTO sessions (user_id, device_fingerprint, last_activity)
+  SELECT 9000, 'bulk' || k, '2025-02-08 11:30:00+00' FROM generate_series(1, 20000) k;
+ANALYZE" >/dev/null || die "cannot load the sessions"
+TOTAL_CLOSE=$((3 * USERS + 20000 - 2))
+
+newdb() { # name: a fresh copy of the template
+	q postgres "CREATE DATABASE $1 TEMPLATE tmpl" >/dev/null || die "cannot create database $1"
+}
+
+closed() { # db
+	q "$1" "SELECT count(*) FROM sessions WHERE NOT is_active"
+}
+
+consistent() { # db label
+	check_eq "$2: every closed session has exactly one closing audit row, no active one has any" \
+		"0|0|0" "$(q "$1" "SELECT
+  (SELECT count(*) FROM sessions s WHERE NOT is_active AND (SELECT count(*)
+     FROM sessctl_audit a WHERE a.session_id = s.id AND a.action IN ($CLOSING)) <> 1),
+  (SELECT count(*) FROM sessctl_audit a JOIN sessions s ON s.id = a.session_id
+     WHERE s.is_active AND a.action IN ($CLOSING)),
+  (SELECT count(*) FROM sessctl_audit WHERE action IN ($CLOSING))
+    - (SELECT count(*) FROM sessions WHERE NOT is_active)")"
+}
+
+enforced() { # db label
+	check_eq "$2: audit rows by action" "expire|$((2 * USERS))
+over-limit|$((USERS + 19998))" \
+		"$(q "$1" "SELECT action, count(*) FROM sessctl_audit GROUP BY 1 ORDER BY 1")"
+	check_eq "$2: two sessions left active per user, the newest" "$((2 * USERS + 2))|0" \
+		"$(q "$1" "SELECT count(*), count(*) FILTER (WHERE user_id <> 9000
+		  AND device_fingerprint NOT IN ('d4', 'd5')) FROM sessions WHERE is_active")"
+}
+
+state() { # db: what a failed command must leave as it was
+	q "$1" "SELECT (SELECT count(*) FROM sessions WHERE is_active), (SELECT count(*) FROM sessctl_audit),
+	  (SELECT coalesce(sum(hashtext(id || ':' || is_active::text)), 0) FROM sessions)"
+}
+
+# A rerun completes, a further run changes nothing.
+finish() { # db label
+	local before
+	"$bin" --db "$(url "$1")" "${enforce_args[@]}" >"$work/out" 2>"$work/err"
+	check_eq "$2: a rerun exits 0" 0 $?
+	consistent "$1" "$2, rerun"
+	enforced "$1" "$2, rerun"
+	before=$(state "$1")
+	"$bin" --db "$(url "$1")" "${enforce_args[@]}" >"$work/out" 2>"$work/err"
+	check_eq "$2: a further run exits 0 and closes nothing" "0 0,0,0" \
+		"$? $(sed -n 2p "$work/out" | tr -d '\r' | cut -d, -f1-3)"
+	check_eq "$2: a further run changes nothing" "$before" "$(state "$1")"
+}
+
+# Starts enforce on db in the background (batches of 50) and waits until
+# N sessions are closed; false if it ended first or 60 s passed.
+start_enforce() { # db n [sessctl options]
+	local _ db=$1 n=$2
+	shift 2
+	timeout 120 "$bin" --db "$(url "$db")" "$@" "${enforce_args[@]}" --batch-size 50 \
+		>"$work/run.out" 2>"$work/run.err" &
+	bg=$!
+	for _ in $(seq 1200); do
+		kill -0 "$bg" 2>/dev/null || return 1
+		[ "$(closed "$db")" -ge "$n" ] 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# ---- 1. the server stops and stays down ---------------------------------
+
+newdb fa
+if ! start_enforce fa 2000; then
+	bad "server down: enforce ended (or never got going) before the server could be stopped"
+	wait "$bg"
+	bg=
+else
+	seen=$(closed fa)
+	server_stop
+	t0=$SECONDS
+	wait "$bg"
+	rc=$?
+	bg=
+	took=$((SECONDS - t0))
+	check_eq "server down: enforce exits 69" 69 "$rc"
+	if [ "$took" -ge 25 ] && [ "$took" -le 45 ]; then
+		ok "server down: it gave up after its reconnect window ($took s)"
+	else
+		bad "server down: it gave up after $took s, expected about 30 s"
+	fi
+	check_grep "server down: the error says no server came back within 30 s" \
+		'^sessctl: .*within 30 s' "$work/run.err"
+	check_eq "server down: one line on stderr" 1 "$(wc -l <"$work/run.err")"
+	summary=$(sed -n 2p "$work/run.out" | tr -d '\r')
+	server_start
+	after=$(closed fa)
+	echo "     (server down: stopped with $seen closed; the summary said '$summary'; the database holds $after closed)"
+	consistent fa "server down"
+	committed=$(($(echo "$summary" | cut -d, -f1) + $(echo "$summary" | cut -d, -f2)))
+	if [ "$after" -ge "$seen" ] && [ "$after" -ge "$committed" ] && [ "$after" -lt "$TOTAL_CLOSE" ]; then
+		ok "server down: the committed batches are there ($after >= $seen seen, >= $committed reported)"
+	else
+		bad "server down: $after closed after the restart, $seen seen before the stop, $committed reported"
+	fi
+	finish fa "server down"
+fi
+
+# ---- 2. the server stops and comes back within the window ----------------
+
+newdb fb
+if ! start_enforce fb 2000 -v; then
+	bad "server restarted: enforce ended before the server could be stopped"
+	wait "$bg"
+	bg=
+else
+	seen=$(closed fb)
+	server_stop
+	sleep 2
+	server_start
+	wait "$bg"
+	rc=$?
+	bg=
+	check_eq "server restarted: enforce reconnects and exits 0" 0 "$rc"
+	check_grep "server restarted: -v said it lost the connection" 'connection lost.*reconnecting' "$work/run.err"
+	check_grep "server restarted: -v said it reconnected" 'reconnected to' "$work/run.err"
+	echo "     (server restarted: stopped with $seen closed; summary '$(sed -n 2p "$work/run.out" | tr -d '\r')')"
+	consistent fb "server restarted"
+	enforced fb "server restarted"
+	finish fb "server restarted"
+fi
+
+# ---- 3. pg_terminate_backend --------------------------------------------
+
+newdb fc
+if ! start_enforce fc 2000; then
+	bad "terminated: enforce ended before its connection could be killed"
+	wait "$bg"
+	bg=
+else
+	seen=$(closed fc)
+	check_eq "terminated: one sessctl connection killed" t \
+		"$(q postgres "SELECT bool_and(pg_terminate_backend(pid)) AND count(*) = 1 FROM pg_stat_activity
+		  WHERE datname = 'fc' AND application_name = 'sessctl'")"
+	wait "$bg"
+	rc=$?
+	bg=
+	check_eq "terminated: enforce reconnects and exits 0" 0 "$rc"
+	check_eq "terminated: without -v, nothing on stderr" "" "$(cat "$work/run.err")"
+	echo "     (terminated: killed with $seen closed; summary '$(sed -n 2p "$work/run.out" | tr -d '\r')')"
+	consistent fc "terminated"
+	enforced fc "terminated"
+	finish fc "terminated"
+fi
+
+# ---- 4. statement_timeout -----------------------------------------------
+
+newdb fd
+before=$(state fd)
+"$bin" --db "$(url fd "options='-c statement_timeout=1'")" logout-all 9000 --yes \
+	>"$work/out" 2>"$work/err"
+check_eq "statement_timeout: logout-all of 20 000 sessions exits 75" 75 $?
+check_grep "statement_timeout: it says the statement timed out" 'statement timeout.*try again later' "$work/err"
+check_eq "statement_timeout: one error line" 1 "$(grep -c . "$work/err")"
+check_eq "statement_timeout: nothing changed" "$before" "$(state fd)"
+"$bin" --db "$(url fd "options='-c statement_timeout=1'")" "${enforce_args[@]}" \
+	>"$work/out" 2>"$work/err"
+check_eq "statement_timeout: enforce exits 75" 75 $?
+check_grep "statement_timeout: enforce says the statement timed out" 'statement timeout.*try again later' "$work/err"
+consistent fd "statement_timeout"
+echo "     (statement_timeout: enforce committed '$(sed -n 2p "$work/out" | tr -d '\r')'; the database holds $(closed fd) closed)"
+finish fd "statement_timeout"
+
+# ---- 5. lock_timeout against a held row lock ----------------------------
+
+newdb fe
+# Another session locks user 5's sessions and user 9000's row.
+PGAPPNAME=holder "$psql" -X -q -h "$pg" -U postgres -d fe -c "BEGIN;
+SELECT id FROM sessions WHERE user_id = 5 FOR UPDATE;
+SELECT id FROM users WHERE id = 9000 FOR UPDATE;
+SELECT pg_sleep(60)" >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 100); do
+	[ "$(q postgres "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'holder'
+	  AND wait_event = 'PgSleep'")" = 1 ] && break
+	sleep 0.05
+done
+check_eq "lock_timeout: the other session holds the row locks" 1 \
+	"$(q postgres "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'holder' AND wait_event = 'PgSleep'")"
+before=$(state fe)
+lt="options='-c lock_timeout=200'"
+"$bin" --db "$(url fe "$lt")" logout-all 5 --yes >"$work/out" 2>"$work/err"
+check_eq "lock_timeout: logout-all of a locked user exits 75" 75 $?
+check_grep "lock_timeout: it says the lock timed out" 'lock timeout.*try again later' "$work/err"
+check_eq "lock_timeout: one error line" 1 "$(grep -c . "$work/err")"
+id5=$(q fe "SELECT min(id) FROM sessions WHERE user_id = 5")
+"$bin" --db "$(url fe "$lt")" logout "$id5" >"$work/out" 2>"$work/err"
+check_eq "lock_timeout: logout of a locked session exits 75" 75 $?
+"$bin" --db "$(url fe "$lt")" create --user 9000 --fingerprint new-device >"$work/out" 2>"$work/err"
+check_eq "lock_timeout: create for a locked user exits 75" 75 $?
+"$bin" --db "$(url fe "$lt")" "${enforce_args[@]}" >"$work/out" 2>"$work/err"
+check_eq "lock_timeout: enforce, which must close some of user 5's sessions, exits 75" 75 $?
+check_grep "lock_timeout: enforce says the lock timed out" 'lock timeout.*try again later' "$work/err"
+check_eq "lock_timeout: nothing changed" "$before" "$(state fe)"
+q postgres "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'" >/dev/null
+wait "$holder"
+holder=
+"$bin" --db "$(url fe "$lt")" logout-all 5 --yes -q >"$work/out" 2>"$work/err"
+check_eq "lock_timeout: with the lock gone, logout-all exits 0" 0 $?
+consistent fe "lock_timeout"
+check_eq "lock_timeout: user 5 closed, with one logout-all row each" "0|5" \
+	"$(q fe "SELECT count(*) FILTER (WHERE is_active), (SELECT count(*) FROM sessctl_audit
+	  WHERE user_id = 5 AND action = 'logout-all') FROM sessions WHERE user_id = 5")"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
