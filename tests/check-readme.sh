@@ -35,6 +35,14 @@ example() {
 	(cd "$work" && PATH="$(dirname "$bin"):$PATH" SESSCTL_DB="$work/copy.db" \
 		eval "${line/#sessctl/$(basename "$bin")}") >"$work/out" 2>"$work/err" </dev/null
 	rc=$?
+	# An example that asks first (a bulk logout) is refused without a
+	# terminal: it must say so, and with --yes, as a script gives it, work.
+	if [ "$rc" -eq 64 ] && grep -q 'give --yes' "$work/err"; then
+		cp "$work/demo.db" "$work/copy.db"
+		(cd "$work" && PATH="$(dirname "$bin"):$PATH" SESSCTL_DB="$work/copy.db" \
+			eval "${line/#sessctl/$(basename "$bin")} --yes") >"$work/out" 2>"$work/err" </dev/null
+		rc=$?
+	fi
 	if [ "$rc" -ne 0 ]; then
 		echo "     exit $rc: $(head -c 300 "$work/err")"
 		return 1
