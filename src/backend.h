@@ -138,10 +138,11 @@ struct sc_backend {
 	const char *name;                      /* "sqlite", "postgresql" */
 	const struct sc_migration *migrations; /* SC_SCHEMA_VERSION of them */
 	/* After each batch that held the database's write lock, enforce
-	 * pauses this long, so that a writer polling for the lock (SQLite's
-	 * busy handler sleeps between polls, up to 100 ms) gets in before the
-	 * next batch takes it again; 0 where waiters queue (PostgreSQL's row
-	 * locks). */
+	 * pauses this long (with a --batch-size, at most as long as the batch
+	 * took), so that a writer
+	 * polling for the lock (SQLite's busy handler sleeps between polls,
+	 * up to 100 ms) gets in before the next batch takes it again; 0 where
+	 * waiters queue (PostgreSQL's row locks). */
 	unsigned lock_pause_ms;
 	/* Creates sessctl's migrations table (version, name, applied_at) if
 	 * it does not exist, in the backend's dialect. */

@@ -155,11 +155,17 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 		double started = monotonic_ms();
 		if (sc_run_tx(db, false, step_tx_body, &t, NULL, err) < 0)
 			return -1;
+		double took = monotonic_ms() - started;
 		if (!c->o->batch_size)
-			adapt_batch(c, step, monotonic_ms() - started);
+			adapt_batch(c, step, took);
+		/* Leave the lock free for the backend's pause; with a batch size
+		 * the user chose, at most as long as the batch held it, so tiny
+		 * batches do not spend their time waiting. */
 		if (!c->finished && c->done && db->backend->lock_pause_ms) {
-			unsigned ms = db->backend->lock_pause_ms;
-			struct timespec pause = { ms / 1000, (long)(ms % 1000) * 1000000L };
+			double ms = db->backend->lock_pause_ms;
+			if (c->o->batch_size && took < ms)
+				ms = took;
+			struct timespec pause = { (time_t)(ms / 1000), (long)(ms * 1e6) % 1000000000L };
 			nanosleep(&pause, NULL);
 		}
 		next_page(step, c);
