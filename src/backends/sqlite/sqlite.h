@@ -115,6 +115,9 @@ int sqlite_id_bounds(struct sc_db *base, int64_t *max_session_id, int64_t *max_u
 			    struct sc_error *err);
 int sqlite_recent_sessions(struct sc_db *base, int64_t limit, sc_session_cb cb, void *ctx,
 				  struct sc_error *err);
+int sqlite_complete(struct sc_db *base, enum sc_complete_kind kind, const int64_t *user_id,
+		    const char *prefix, int64_t limit, sc_candidate_cb cb, void *ctx,
+		    struct sc_error *err);
 int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
 			  sc_audit_cb cb, void *ctx, struct sc_error *err);
 int sqlite_find_sessions(struct sc_db *base, const struct sc_find_plan *plan, sc_find_cb cb,
