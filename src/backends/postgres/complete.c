@@ -28,7 +28,7 @@ static const char bytewise_sql[] =
 	"SELECT * FROM (SELECT email, 'user ' || id FROM users\n" \
 	"  WHERE " EMAIL " ORDER BY email LIMIT $2::bigint) e\n" \
 	"UNION ALL SELECT * FROM (SELECT username, 'user ' || id FROM users\n" \
-	"  WHERE " NAME " ORDER BY username LIMIT $2::bigint) u\n" \
+	"  WHERE " NAME " ORDER BY username, id LIMIT $2::bigint) u\n" \
 	"UNION ALL SELECT * FROM (SELECT id::text, 'user ' || coalesce(email, username, '') FROM users\n" \
 	"  WHERE $3::boolean AND " ID " ORDER BY id LIMIT $2::bigint) i"
 

@@ -16,7 +16,7 @@ static const char users_sql[] =
 	"SELECT * FROM (SELECT email, 'user ' || id FROM users\n"
 	"  WHERE " RANGE("email") " ORDER BY email LIMIT ?2)\n"
 	"UNION ALL SELECT * FROM (SELECT username, 'user ' || id FROM users\n"
-	"  WHERE " RANGE("username") " ORDER BY username LIMIT ?2)\n"
+	"  WHERE " RANGE("username") " ORDER BY username, id LIMIT ?2)\n"
 	"UNION ALL SELECT * FROM (SELECT CAST(id AS TEXT), 'user ' || coalesce(email, username, '')\n"
 	"  FROM users WHERE ?3 AND " RANGE("CAST(id AS TEXT)") " ORDER BY id LIMIT ?2)";
 
