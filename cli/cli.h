@@ -143,6 +143,9 @@ int cli_usage(const struct cli_ctx *ctx, const char *fmt, ...) __attribute__((fo
  * error. main closes it. */
 int cli_db(struct cli_ctx *ctx, enum cli_db_need mode, struct sc_db **db);
 
+/* Prints a -v line on stderr: "sessctl: HH:MM:SS.mmm MESSAGE" (local time). */
+void cli_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Prints the version and the backends this sessctl can use. */
 void cli_print_version(void);
 

@@ -1,50 +1,86 @@
 /* The hidden completion helper the shell completions call:
- *   sessctl [--db URL] __complete users|sessions
- * prints one candidate a line (users: id, email and username of users
- * with active sessions; sessions: ids of the newest active
- * sessions, with the user and device as a description after a tab). Fast
- * (at most 200 rows), read-only, and silent: any error prints nothing and
- * exits 0, so a shell never shows noise while completing. */
+ *
+ *   sessctl [--db URL] __complete users [PREFIX]
+ *   sessctl [--db URL] __complete sessions [USER]
+ *   sessctl [--db URL] __complete fingerprints USER [PREFIX]
+ *
+ * prints one candidate a line, a description after a tab: users whose
+ * email or username (or id, for digits) starts with PREFIX, found by
+ * prefix in the database so that any of millions of users completes;
+ * the ids of the newest active sessions, of USER only when given (so
+ * `logout-all bob --except` offers bob's); the device fingerprints of
+ * USER's active sessions. Fast (at most 200 rows, index walks),
+ * read-only, and silent: any error (no database, an unknown user)
+ * prints nothing and exits 0, so a shell never shows noise while
+ * completing. */
 #include "cli.h"
 
-#include <inttypes.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
 
-
 #define MAX_CANDIDATES 200
 
-static int print_user(const struct sc_user_count *c, void *ctx)
+struct printed {
+	int left;
+};
+
+static int print_candidate(const char *value, const char *desc, void *ctx)
 {
-	int *left = ctx;
-	if ((*left)--  <= 0)
+	struct printed *p = ctx;
+
+	/* a tab or newline in a value would split the line: not offered */
+	if (strpbrk(value, "\t\n\r"))
+		return 0;
+	if (p->left-- <= 0)
 		return 1; /* enough candidates */
-	printf("%" PRId64 "\tuser %s\n", c->user_id, c->email ? c->email : c->username ? c->username : "");
-	if (c->email)
-		printf("%s\tuser %" PRId64 "\n", c->email, c->user_id);
-	if (c->username)
-		printf("%s\tuser %" PRId64 "\n", c->username, c->user_id);
+	printf("%s\t", value);
+	for (; *desc; desc++)
+		putchar(*desc == '\t' || *desc == '\n' || *desc == '\r' ? ' ' : *desc);
+	putchar('\n');
 	return 0;
 }
 
-static int print_session(const struct sc_session *s, void *ctx)
+/* What argv asks for: 0, or -1 for a request that offers nothing. */
+static int parse(int argc, char **argv, struct sc_complete_request *req, struct sc_userref *ref)
 {
-	(void)ctx;
-	printf("%" PRId64 "\tuser %" PRId64 ", %s\n", s->id, s->user_id,
-	       s->device_name ? s->device_name : "unknown device");
+	struct sc_error err = { 0 };
+	const char *user = NULL;
+
+	req->limit = MAX_CANDIDATES;
+	if (strcmp(argv[0], "users") == 0 && argc <= 2) {
+		req->kind = SC_COMPLETE_USERS;
+		req->prefix = argc == 2 ? argv[1] : "";
+	} else if (strcmp(argv[0], "sessions") == 0 && argc <= 2) {
+		req->kind = SC_COMPLETE_SESSIONS;
+		user = argc == 2 && *argv[1] ? argv[1] : NULL;
+	} else if (strcmp(argv[0], "fingerprints") == 0 && (argc == 2 || argc == 3)) {
+		req->kind = SC_COMPLETE_FINGERPRINTS;
+		user = argv[1];
+		req->prefix = argc == 3 ? argv[2] : "";
+	} else {
+		return -1;
+	}
+	if (user) {
+		if (sc_userref_parse(user, ref, &err) < 0)
+			return -1;
+		req->user = ref;
+	}
 	return 0;
 }
 
 static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 {
+	struct sc_complete_request req = { 0 };
+	struct sc_userref ref;
 	struct sc_error err = { 0 };
+	struct printed printed = { MAX_CANDIDATES };
 	struct sc_db *db;
 
 	(void)state;
-	if (argc != 1 || cli_finish_ctx(ctx))
+	if (argc < 1 || parse(argc, argv, &req, &ref) < 0 || cli_finish_ctx(ctx))
 		return SC_OK;
 	/* Quiet on every error: completions must never print noise. */
 	int devnull = open("/dev/null", O_WRONLY);
@@ -53,20 +89,15 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	close(devnull);
 	/* Never keep a shell waiting for an unreachable server. */
 	setenv("PGCONNECT_TIMEOUT", "3", 0);
-	if (cli_db(ctx, CLI_DB_NONE, &db) == 0) {
-		int left = MAX_CANDIDATES;
-		if (strcmp(argv[0], "users") == 0)
-			sc_count_by_user(db, 0, print_user, &left, &err);
-		else if (strcmp(argv[0], "sessions") == 0)
-			sc_recent_sessions(db, MAX_CANDIDATES, print_session, NULL, &err);
-	}
+	if (cli_db(ctx, CLI_DB_NONE, &db) == 0)
+		sc_complete(db, &req, print_candidate, &printed, &err);
 	return SC_OK;
 }
 
 const struct cli_command cli_cmd_complete = {
 	.name = "__complete",
 	.summary = "completion helper for the shell completions",
-	.synopsis = "__complete users|sessions",
+	.synopsis = "__complete users [PREFIX] | sessions [USER] | fingerprints USER [PREFIX]",
 	.help = "",
 	.min_args = 0,
 	.max_args = -1,

@@ -78,9 +78,9 @@ static void show_progress(const struct sc_enforce_result *r, void *vctx)
 	int64_t done = r->expired + r->over_limit + r->purged;
 
 	if (p->lines) {
-		fprintf(stderr, "sessctl: batch %lld: %lld expired, %lld over the limit, %lld purged (%.1fs)\n",
-			(long long)r->batches, (long long)r->expired, (long long)r->over_limit,
-			(long long)r->purged, secs);
+		cli_verbose("batch %lld: %lld expired, %lld over the limit, %lld purged (%.1fs)",
+			    (long long)r->batches, (long long)r->expired, (long long)r->over_limit,
+			    (long long)r->purged, secs);
 		return;
 	}
 	if (secs < 0.25 && !p->shown)

@@ -1,7 +1,9 @@
 /* The command's database: opened on first use, closed by main. */
 #include "cli.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 
 static const enum sc_open_mode open_modes[] = {
 	[CLI_DB_READ] = SC_OPEN_READ,
@@ -10,10 +12,33 @@ static const enum sc_open_mode open_modes[] = {
 	[CLI_DB_MIGRATE] = SC_OPEN_MIGRATE,
 };
 
+/* A -v line: "sessctl: 12:03:04.512 MESSAGE", stamped with the local
+ * wall-clock time of day to the millisecond (TZ honoured; --now does not
+ * apply: it is when sessctl said it, as GIT_TRACE and strace -t stamp
+ * their lines), so a slow step shows where the time went. One write, so
+ * lines of concurrent processes never interleave mid-line. */
+void cli_verbose(const char *fmt, ...)
+{
+	char line[1024];
+	struct timespec ts;
+	struct tm tm;
+	va_list ap;
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	n = snprintf(line, sizeof(line), "sessctl: %02d:%02d:%02d.%03ld ", tm.tm_hour, tm.tm_min,
+		     tm.tm_sec, ts.tv_nsec / 1000000);
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s\n", line);
+}
+
 static void notice(const char *msg, void *ctx)
 {
 	(void)ctx;
-	fprintf(stderr, "sessctl: %s\n", msg);
+	cli_verbose("%s", msg);
 }
 
 /* A value read as NULL (sc_db_on_warning): named on stderr, escaped as
@@ -37,8 +62,8 @@ int cli_db(struct cli_ctx *ctx, enum cli_db_need mode, struct sc_db **db)
 			return cli_report(&err);
 		sc_db_on_warning(ctx->handle, warning, NULL);
 		if (ctx->verbose) {
-			fprintf(stderr, "sessctl: using %s database '%s'\n",
-				sc_db_backend_name(ctx->handle), sc_db_display(ctx->handle));
+			cli_verbose("using %s database '%s'",
+				    sc_db_backend_name(ctx->handle), sc_db_display(ctx->handle));
 			sc_db_on_notice(ctx->handle, notice, NULL);
 		}
 	}

@@ -6,8 +6,11 @@
 #
 # User and session ids come from the database named by --db on the line
 # being completed (else $SESSCTL_DB, else sessions.db, as sessctl itself
-# resolves it) through `sessctl __complete users|sessions`, which is
-# read-only and prints nothing on any error.
+# resolves it) through `sessctl __complete users PREFIX`, `__complete
+# sessions [USER]` and `__complete fingerprints USER PREFIX`, which are
+# read-only and print nothing on any error: users are found by prefix in
+# the database, and sessions and fingerprints are those of the user on
+# the line (logout-all USER --except, logout --user USER --device).
 
 _sessctl_commands='count create enforce find help history list-user logout logout-all metrics migrate show'
 
@@ -78,8 +81,9 @@ _sessctl_dequote()
     printf '%s' "$out"
 }
 
-# Adds to COMPREPLY the candidates of `sessctl __complete $1` (users or
-# sessions) that start with $cur, quoted for the command line.
+# Adds to COMPREPLY the candidates of `sessctl __complete $1 $2...`
+# (users PREFIX, sessions [USER], fingerprints USER PREFIX) that start
+# with $cur, quoted for the command line.
 _sessctl_db_candidates()
 {
     local line cand q
@@ -93,7 +97,7 @@ _sessctl_db_candidates()
             cand=$q
         fi
         COMPREPLY+=("$cand")
-    done < <(PGCONNECT_TIMEOUT=${PGCONNECT_TIMEOUT:-3} "$bin" "${args[@]}" __complete "$1" 2>/dev/null)
+    done < <(PGCONNECT_TIMEOUT=${PGCONNECT_TIMEOUT:-3} "$bin" "${args[@]}" __complete "$@" 2>/dev/null)
 }
 
 # Adds the words of $1 that start with $cur to COMPREPLY (no expansion).
@@ -160,7 +164,7 @@ _sessctl()
     fi
 
     # Scan the words before the cursor: the command, its operands, --db.
-    local bin cmd='' db='' w
+    local bin cmd='' db='' user='' w
     local -a operands=()
     local -i i
     bin=$(_sessctl_dequote "${words[0]}")
@@ -176,12 +180,14 @@ _sessctl()
                 ((i + 1 < cword)) && db=$(_sessctl_dequote "${words[i + 1]}")
                 ((i++))
                 ;;
+            --user=*) user=$(_sessctl_dequote "${w#--user=}") ;;
             --) ;;
             --*=* | -o?*) ;;
             -*)
                 if [[ $_sessctl_value_options == *" $w "* ]]; then
                     [[ ${words[i + 1]-} == = ]] && ((i++))
                     ((i++))
+                    [[ $w == --user ]] && ((i < cword)) && user=$(_sessctl_dequote "${words[i]}")
                 fi
                 ;;
             =) ;;
@@ -234,11 +240,16 @@ _sessctl()
             return
             ;;
         --user)
-            _sessctl_db_candidates users
+            _sessctl_db_candidates users "$(_sessctl_dequote "$cur")"
             return
             ;;
         --except | --session)
-            _sessctl_db_candidates sessions
+            # logout-all USER --except, history USER --session: USER's
+            _sessctl_db_candidates sessions "$(_sessctl_dequote "${operands[0]-}")"
+            return
+            ;;
+        --device)
+            [[ -n $user ]] && _sessctl_db_candidates fingerprints "$user" "$(_sessctl_dequote "$cur")"
             return
             ;;
         --columns)
@@ -251,7 +262,7 @@ _sessctl()
             type compopt &>/dev/null && compopt -o nospace
             return
             ;;
-        --now | --ip | --idle-for | -n | --limit | --over | --device | --fingerprint | \
+        --now | --ip | --idle-for | -n | --limit | --over | --fingerprint | \
             --device-name | --browser | --max-sessions | --idle-timeout | --purge-after | \
             --batch-size | --since | --until | --actor | --reason | --seen-since | --seen-until | \
             --created-since | --created-until)
@@ -270,10 +281,10 @@ _sessctl()
         help) ((${#operands[@]} == 0)) && _sessctl_add "$_sessctl_commands" ;;
         migrate) ((${#operands[@]} == 0)) && _sessctl_add status ;;
         list-user | logout-all | count | history)
-            ((${#operands[@]} == 0)) && _sessctl_db_candidates users
+            ((${#operands[@]} == 0)) && _sessctl_db_candidates users "$(_sessctl_dequote "$cur")"
             ;;
         show) ((${#operands[@]} == 0)) && _sessctl_db_candidates sessions ;;
-        logout) _sessctl_db_candidates sessions ;;
+        logout) _sessctl_db_candidates sessions "$user" ;;
     esac
 }
 

@@ -5,8 +5,11 @@
 #
 # User and session ids come from the database named by --db on the line
 # being completed (else $SESSCTL_DB, else sessions.db, as sessctl itself
-# resolves it) through `sessctl __complete users|sessions`, which is
-# read-only and prints nothing on any error.
+# resolves it) through `sessctl __complete users PREFIX`, `__complete
+# sessions [USER]` and `__complete fingerprints USER PREFIX`, which are
+# read-only and print nothing on any error: users are found by prefix in
+# the database, and sessions and fingerprints are those of the user on
+# the line (logout-all USER --except, logout --user USER --device).
 
 # Options that take a value, global or of any command.
 set -g __sessctl_value_options -o --output --columns --now --color --device-type --ip \
@@ -15,8 +18,8 @@ set -g __sessctl_value_options -o --output --columns --now --color --device-type
     --actor --reason --seen-since --seen-until --created-since --created-until --metrics-file
 
 # Prints, one a line: the binary, the --db value (may be empty), the
-# command (may be empty), then the command's operands, from the tokens
-# before the cursor.
+# command (may be empty), the --user value (may be empty), then the
+# command's operands, from the tokens before the cursor.
 function __sessctl_parse
     set -l tokens (commandline -opc)
     set -l bin $tokens[1]
@@ -28,10 +31,17 @@ function __sessctl_parse
     set -l operands
     set -l skip 0
     set -l want_db 0
+    set -l user
+    set -l want_user 0
     for t in $tokens[2..-1]
         if test $want_db = 1
             set db $t
             set want_db 0
+            continue
+        end
+        if test $want_user = 1
+            set user $t
+            set want_user 0
             continue
         end
         if test $skip = 1
@@ -43,6 +53,10 @@ function __sessctl_parse
                 set db (string replace -- '--db=' '' $t)
             case --db
                 set want_db 1
+            case '--user=*'
+                set user (string replace -- '--user=' '' $t)
+            case --user
+                set want_user 1
             case '--*=*' '-o?*'
             case '-*'
                 if contains -- $t $__sessctl_value_options
@@ -58,7 +72,7 @@ function __sessctl_parse
     end
     string replace -r '^~/' "$HOME/" -- $bin
     string replace -r '^~/' "$HOME/" -- "$db"
-    printf '%s\n' "$cmd" $operands
+    printf '%s\n' "$cmd" "$user" $operands
 end
 
 # True when no command has been given yet.
@@ -76,13 +90,30 @@ end
 # True when the command is one of the arguments and has no operand yet.
 function __sessctl_first_operand
     set -l p (__sessctl_parse)
-    contains -- "$p[3]" $argv; and test (count $p) -le 3
+    contains -- "$p[3]" $argv; and test (count $p) -le 4
 end
 
-# Candidates "id<TAB>description" from the database: $argv[1] is users or
-# sessions.
+# Candidates "value<TAB>description" from the database: $argv[1] is
+# users (by the prefix being typed), sessions (of the command's USER for
+# logout-all and history, of --user for logout) or fingerprints (of
+# --user's sessions).
 function __sessctl_candidates
     set -l p (__sessctl_parse)
+    set -l word (string replace -r -- '^--[a-z-]+=' '' (commandline -ct))
+    set -l args $argv[1]
+    switch $argv[1]
+        case users
+            set -a args "$word"
+        case sessions
+            if contains -- "$p[3]" logout-all history
+                set -a args "$p[5]"
+            else
+                set -a args "$p[4]"
+            end
+        case fingerprints
+            test -n "$p[4]"; or return
+            set -a args "$p[4]" "$word"
+    end
     set -l dbopt
     if test -n "$p[2]"
         set dbopt --db $p[2]
@@ -91,7 +122,7 @@ function __sessctl_candidates
     if set -q PGCONNECT_TIMEOUT
         set timeout $PGCONNECT_TIMEOUT
     end
-    env PGCONNECT_TIMEOUT=$timeout $p[1] $dbopt __complete $argv[1] 2>/dev/null
+    env PGCONNECT_TIMEOUT=$timeout $p[1] $dbopt __complete $args 2>/dev/null
 end
 
 # --columns: the command's columns, after the part of the list already typed.
@@ -208,7 +239,7 @@ complete -c sessctl -n '__sessctl_using_command count' -l since -x -d 'with --by
 
 # logout
 complete -c sessctl -n '__sessctl_using_command logout create enforce' -l user -x -a '(__sessctl_candidates users)' -d 'the user'
-complete -c sessctl -n '__sessctl_using_command logout' -l device -x -d 'the session of this device fingerprint'
+complete -c sessctl -n '__sessctl_using_command logout' -l device -x -a '(__sessctl_candidates fingerprints)' -d 'the session of this device fingerprint'
 complete -c sessctl -n '__sessctl_using_command logout' -l latest -d 'the most recently active session'
 complete -c sessctl -n '__sessctl_using_command logout' -l where -d 'close the active sessions the filters select'
 complete -c sessctl -n '__sessctl_using_command logout' -l all-users -d 'close every active session of every user'

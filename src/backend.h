@@ -30,7 +30,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 7
+#define SC_BACKEND_ABI 8
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -207,6 +207,14 @@ struct sc_backend {
 	 * millions (a primary key walk, no sort). */
 	int (*recent_sessions)(struct sc_db *db, int64_t limit, sc_session_cb cb, void *ctx,
 			       struct sc_error *err);
+	/* OPTIONAL (NULL: __complete offers nothing). Completion candidates
+	 * of kind (sc_complete in db.h), with user_id resolved (NULL: any
+	 * user) and prefix never NULL: at most limit rows of each kind of
+	 * value, by index range walks (a prefix as `>= p AND < p || U+10FFFF`
+	 * in byte order), never a sort of a large table. */
+	int (*complete)(struct sc_db *db, enum sc_complete_kind kind, const int64_t *user_id,
+			const char *prefix, int64_t limit, sc_candidate_cb cb, void *ctx,
+			struct sc_error *err);
 	/* The audit trail req selects, newest first (created_at, then id,
 	 * descending), at most req->limit rows (0: all); with req->more, sets
 	 * *req->more to the number of matching rows past the limit (0 when

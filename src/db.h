@@ -100,6 +100,35 @@ int sc_count_by_user(struct sc_db *db, int64_t over, sc_user_count_cb cb, void *
 int sc_recent_sessions(struct sc_db *db, int64_t limit, sc_session_cb cb, void *ctx,
 		       struct sc_error *err);
 
+/* Shell completion (the hidden __complete): at most req->limit
+ * candidates, each a value and a description (borrowed for the call),
+ * from index walks that answer at once on tables of millions:
+ *   SC_COMPLETE_USERS: emails and usernames that start with prefix (and
+ *     ids, when prefix is digits or empty), described as "user ID";
+ *   SC_COMPLETE_SESSIONS: ids of the newest active sessions, of user
+ *     when given; prefix is not used;
+ *   SC_COMPLETE_FINGERPRINTS: the distinct device fingerprints of user's
+ *     active sessions that start with prefix (user required).
+ * "Starts with" compares bytes (code points), whatever the collation.
+ * cb returns 0 to go on, non-zero to stop. */
+enum sc_complete_kind {
+	SC_COMPLETE_USERS,
+	SC_COMPLETE_SESSIONS,
+	SC_COMPLETE_FINGERPRINTS,
+};
+
+struct sc_complete_request {
+	enum sc_complete_kind kind;
+	const char *prefix;             /* NULL: "" */
+	const struct sc_userref *user;  /* NULL: any (not for fingerprints) */
+	int64_t limit;
+};
+
+typedef int (*sc_candidate_cb)(const char *value, const char *desc, void *ctx);
+
+int sc_complete(struct sc_db *db, const struct sc_complete_request *req, sc_candidate_cb cb,
+		void *ctx, struct sc_error *err);
+
 /* What find asks: the sessions of every user that match all the filters
  * given, in ascending id order. Times are bounds on last_activity
  * ("seen") and created_at: *_since includes a row exactly at the bound,

@@ -185,6 +185,45 @@ int sc_recent_sessions(struct sc_db *db, int64_t limit, sc_session_cb cb, void *
 	return sc_db_read(db, recent_body, &r, err);
 }
 
+/* ---- shell completion ---- */
+
+struct complete {
+	const struct sc_complete_request *req;
+	sc_candidate_cb cb;
+	void *ctx;
+};
+
+static int complete_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct complete *c = vctx;
+	const struct sc_complete_request *req = c->req;
+	int64_t user_id = 0;
+	bool have_user = false;
+
+	if (req->user) {
+		struct sc_user user = { 0 };
+		if (sc_find_user(db, req->user, &user, err) < 0)
+			return -1;
+		user_id = user.id;
+		have_user = true;
+		sc_user_free(&user);
+	} else if (req->kind == SC_COMPLETE_FINGERPRINTS) {
+		return sc_error_set(err, SC_USAGE, "fingerprints complete for a user only");
+	}
+	return db->backend->complete(db, req->kind, have_user ? &user_id : NULL,
+				     req->prefix ? req->prefix : "", req->limit, c->cb, c->ctx, err);
+}
+
+int sc_complete(struct sc_db *db, const struct sc_complete_request *req, sc_candidate_cb cb,
+		void *ctx, struct sc_error *err)
+{
+	struct complete c = { req, cb, ctx };
+
+	if (!db->backend->complete)
+		return 0;
+	return sc_db_read(db, complete_body, &c, err);
+}
+
 /* ---- history ---- */
 
 struct history {

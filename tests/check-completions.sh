@@ -76,6 +76,24 @@ then
 	exit 2
 fi
 
+# A database of 60,000 users (u1@example.com ... with usernames user1 ...),
+# only the first 300 with sessions: users are completed by prefix in the
+# database, not from the users with the most sessions.
+big=$work/big.db
+big_expected="u5999@example.com $(seq -f 'u%g@example.com' 59990 59999 | tr '\n' ' ')"
+if ! "$bin" --db "$big" -q migrate >"$work/migrate.log" 2>&1 ||
+	! sqlite3 "$big" >"$work/sqlite.log" 2>&1 <<'EOF'
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60000)
+INSERT INTO users (id, email, username) SELECT i, 'u' || i || '@example.com', 'user' || i FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)
+INSERT INTO sessions (user_id, device_fingerprint, device_name) SELECT i, 'fp' || i, 'device' FROM n;
+EOF
+then
+	echo "check-completions: cannot build the 60k-user database:" >&2
+	cat "$work/migrate.log" "$work/sqlite.log" >&2
+	exit 2
+fi
+
 # What the binary says: its commands and each command's long options.
 commands=$("$bin" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }')
 global_options=$("$bin" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u)
@@ -90,6 +108,16 @@ check "__complete users lists ids, emails and usernames" \
 	bash -c '[ "$("$1" --db "$2" __complete users | cut -f1 | sort | tr "\n" " ")" = "7 8 alice alice@example.com bob bob@example.com " ]' _ "$bin" "$db"
 check "__complete sessions lists active session ids" \
 	bash -c '[ "$("$1" --db "$2" __complete sessions | cut -f1 | sort | tr "\n" " ")" = "101 102 201 " ]' _ "$bin" "$db"
+check "__complete users PREFIX: users whose email, username or id starts with it" \
+	bash -c '[ "$("$1" --db "$2" __complete users al | cut -f1 | sort | tr "\n" " ")" = "alice alice@example.com " ] &&
+		[ "$("$1" --db "$2" __complete users 8 | cut -f1 | tr "\n" " ")" = "8 " ]' _ "$bin" "$db"
+check "__complete sessions USER: that user's active sessions only" \
+	bash -c '[ "$("$1" --db "$2" __complete sessions bob | cut -f1 | tr "\n" " ")" = "201 " ] &&
+		[ "$("$1" --db "$2" __complete sessions 7 | cut -f1 | tr "\n" " ")" = "102 101 " ]' _ "$bin" "$db"
+check "__complete fingerprints USER [PREFIX]: the user's active devices" \
+	bash -c '[ "$("$1" --db "$2" __complete fingerprints alice | cut -f1 | tr "\n" " ")" = "fp-a1 fp-a2 " ] &&
+		[ "$("$1" --db "$2" __complete fingerprints alice fp-a2 | cut -f1 | tr "\n" " ")" = "fp-a2 " ] &&
+		[ -z "$("$1" --db "$2" __complete fingerprints nobody)" ]' _ "$bin" "$db"
 check "__complete is silent and exits 0 without a database" \
 	bash -c 'out=$("$1" --db "$2/none.db" __complete users 2>&1); [ $? = 0 ] && [ -z "$out" ]' _ "$bin" "$work"
 
@@ -269,6 +297,14 @@ for shell in bash fish zsh; do
 	expect $shell "session ids for logout" "sessctl --db $db logout 10" exact 101 102
 	expect $shell "session ids for --except" "sessctl --db $db logout-all alice --except 1" exact 101 102
 	expect $shell "session ids for --session" "sessctl history --db $db --session 2" exact 201
+	expect $shell "--except offers the user's sessions only" "sessctl --db $db logout-all bob --except " exact 201
+	expect $shell "--except of alice" "sessctl --db $db logout-all alice --except " exact 101 102
+	expect $shell "--session of history USER" "sessctl --db $db history bob --session " exact 201
+	expect $shell "--device: fingerprints of --user" "sessctl --db $db logout --user alice --device " exact fp-a1 fp-a2
+	expect $shell "--device after --user=USER, by prefix" "sessctl --db $db logout --user=bob --device fp" exact fp-b1
+	expect $shell "--device without --user offers nothing" "sessctl --db $db logout --device " none
+	expect $shell "users by prefix among 60k" "sessctl --db $big list-user u5999" exact $big_expected
+	expect $shell "--user by prefix among 60k" "sessctl --db $big logout --user u5999" exact $big_expected
 	expect $shell "nothing from a missing database" "sessctl --db $work/none.db list-user " none
 	expect $shell "one USER only" "sessctl --db $db list-user alice " lacks 7 8 alice bob
 	# zsh's compadd receives a file's or list element's last part only.

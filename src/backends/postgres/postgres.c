@@ -32,6 +32,7 @@ const struct sc_backend sc_postgres_backend = {
 	.count_by_user = pg_count_by_user,
 	.id_bounds = pg_id_bounds,
 	.recent_sessions = pg_recent_sessions,
+	.complete = pg_complete,
 	.history = pg_history,
 	.find_sessions = pg_find_sessions,
 	.count_by_group = pg_count_by_group,

@@ -135,6 +135,9 @@ int pg_count_by_user(struct sc_db *base, int64_t over, sc_user_count_cb cb, void
 			    struct sc_error *err);
 int pg_id_bounds(struct sc_db *base, int64_t *max_session_id, int64_t *max_user_id,
 			struct sc_error *err);
+int pg_complete(struct sc_db *base, enum sc_complete_kind kind, const int64_t *user_id,
+		const char *prefix, int64_t limit, sc_candidate_cb cb, void *ctx,
+		struct sc_error *err);
 int pg_recent_sessions(struct sc_db *base, int64_t limit, sc_session_cb cb, void *ctx,
 			      struct sc_error *err);
 int pgb_audit_row(struct pg_db *db, const PGresult *res, int row, void *vctx,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct sqlite_db *sq_to_sqlite(struct sc_db *db)
@@ -194,6 +195,56 @@ void sq_col_time_soft(struct sqlite_db *db, sqlite3_stmt *st, int i, const char 
 
 /* ---- connection ---- */
 
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The busy handler: sleeps as sqlite3_busy_timeout() would (short naps
+ * first, then 100 ms) for up to BUSY_TIMEOUT_MS a try, and tells -v
+ * (sc_db_notice) what it waits for once the wait passes a second, then
+ * every 5 s, counting a retry that follows within a second (the core's
+ * write retries) as the same wait. Returns 0 to give up (SQLITE_BUSY). */
+int sq_busy(void *vdb, int count)
+{
+	static const int naps[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50 };
+	struct sqlite_db *db = vdb;
+	double now = mono_ms();
+	int nap;
+
+	if (count == 0) {
+		db->busy_try = now;
+		if (!db->busy_since || now - db->busy_last > 1000) {
+			db->busy_since = now;
+			db->busy_tell = now + 1000;
+		}
+	}
+	db->busy_last = now;
+	if (now - db->busy_try >= BUSY_TIMEOUT_MS)
+		return 0;
+	if (now >= db->busy_tell) {
+		long waited = (long)((now - db->busy_since) / 1e3 + 0.5);
+		if (db->busy_tell - db->busy_since < 1500)
+			sc_db_notice(&db->base, db->tx_write
+				? "waiting for the write lock on '%s': another process holds it "
+				  "(each try gives up after %d s)"
+				: "waiting to read '%s': another process is writing it "
+				  "(giving up after %d s)",
+				db->path, BUSY_TIMEOUT_MS / 1000);
+		else
+			sc_db_notice(&db->base, "still waiting for %s '%s' (%ld s so far)",
+				     db->tx_write ? "the write lock on" : "to read", db->path, waited);
+		db->busy_tell += 5000;
+	}
+	nap = count < (int)(sizeof(naps) / sizeof(naps[0])) ? naps[count] : 100;
+	if (now + nap - db->busy_try > BUSY_TIMEOUT_MS)
+		nap = (int)(BUSY_TIMEOUT_MS - (now - db->busy_try)) + 1;
+	sqlite3_sleep(nap);
+	return 1;
+}
+
 /* In WAL mode, synchronous=NORMAL keeps the database consistent through
  * a crash and only lets the last commits before a power loss be lost
  * (whole, with their audit rows: each batch is one transaction). It saves
@@ -275,7 +326,7 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
 		sc_sqlite_backend.close(&db->base);
 		return -1;
 	}
-	sqlite3_busy_timeout(db->conn, BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(db->conn, sq_busy, db);
 	/* Reading the schema tells a database from any other file. */
 	if (sq_exec(db, "SELECT count(*) FROM sqlite_schema", "cannot read database", err) < 0 ||
 	    (!read_only &&
@@ -311,6 +362,7 @@ void sqlite_close(struct sc_db *base)
 int sqlite_begin(struct sc_db *base, enum sc_tx_mode mode, struct sc_error *err)
 {
 	struct sqlite_db *db = sq_to_sqlite(base);
+	db->tx_write = mode != SC_TX_READ;
 	return sq_exec(db, mode == SC_TX_READ ? "BEGIN" : "BEGIN IMMEDIATE",
 		    "cannot begin a transaction", err);
 }

@@ -32,6 +32,7 @@ const struct sc_backend sc_sqlite_backend = {
 	.count_by_user = sqlite_count_by_user,
 	.id_bounds = sqlite_id_bounds,
 	.recent_sessions = sqlite_recent_sessions,
+	.complete = sqlite_complete,
 	.history = sqlite_history,
 	.find_sessions = sqlite_find_sessions,
 	.count_by_group = sqlite_count_by_group,

@@ -39,6 +39,12 @@ struct sqlite_db {
 		sqlite3_stmt *st;
 	} cache[STMT_CACHE];
 	size_t ncache;
+	/* The busy handler's state (conn.c): whether the transaction is a
+	 * write, when the current wait for a lock began (ms on the monotonic
+	 * clock, 0: not waiting), when busy was last seen, and when -v is
+	 * told next, and when this try began. Waits a retry resumes within a second count as one. */
+	bool tx_write;
+	double busy_since, busy_last, busy_tell, busy_try;
 };
 
 #define SESSION_COLUMNS \
@@ -70,6 +76,7 @@ int sq_col_time(struct sqlite_db *db, sqlite3_stmt *st, int i, int64_t id, int64
 		    bool *null, struct sc_error *err);
 void sq_col_time_soft(struct sqlite_db *db, sqlite3_stmt *st, int i, const char *table,
 		      int64_t id, int64_t *t, bool *null);
+int sq_busy(void *vdb, int count);
 int sq_sync_normal_in_wal(struct sqlite_db *db, struct sc_error *err);
 int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
 		       struct sc_db **out, struct sc_error *err);
@@ -108,6 +115,9 @@ int sqlite_id_bounds(struct sc_db *base, int64_t *max_session_id, int64_t *max_u
 			    struct sc_error *err);
 int sqlite_recent_sessions(struct sc_db *base, int64_t limit, sc_session_cb cb, void *ctx,
 				  struct sc_error *err);
+int sqlite_complete(struct sc_db *base, enum sc_complete_kind kind, const int64_t *user_id,
+		    const char *prefix, int64_t limit, sc_candidate_cb cb, void *ctx,
+		    struct sc_error *err);
 int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
 			  sc_audit_cb cb, void *ctx, struct sc_error *err);
 int sqlite_find_sessions(struct sc_db *base, const struct sc_find_plan *plan, sc_find_cb cb,
