@@ -19,6 +19,7 @@ struct cli_ctx {
 	bool quiet;                  /* -q */
 	int verbose;                 /* -v, repeatable */
 	int64_t now;                 /* --now, else $SESSCTL_NOW, else the clock */
+	bool no_pager;               /* --no-pager */
 	const struct cli_command *cmd;
 };
 
@@ -76,6 +77,13 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 /* Finishes setting up ctx after parsing: $SESSCTL_NOW, the clock, the
  * terminal. Returns 0 or an exit status after printing the error. */
 int cli_finish_ctx(struct cli_ctx *ctx);
+
+/* The pager (cli/pager.c): cli_pager_start pipes standard output through
+ * $SESSCTL_PAGER, else $PAGER, else "less -FRX", when it is a terminal
+ * and --no-pager was not given; call it after cli_finish_ctx.
+ * cli_pager_finish flushes, closes the pipe and waits for the pager. */
+void cli_pager_start(const struct cli_ctx *ctx);
+void cli_pager_finish(void);
 
 /* Prints "sessctl: MESSAGE" on one line (control characters shown as '?')
  * and returns err->status; for a broken pipe prints nothing and returns

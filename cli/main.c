@@ -69,6 +69,10 @@ static int run_command(struct cli_ctx *ctx, const struct cli_command *cmd, int a
 		rc = check_operands(ctx, cmd, argc - first, argv + first);
 	if (rc == 0 && !cmd->raw)
 		rc = cli_finish_ctx(ctx);
+	/* A listing on a terminal goes through the pager; a command that
+	 * changes data may ask on the terminal, and is never paged. */
+	if (rc == 0 && cmd->db == CLI_DB_READ && !cmd->raw)
+		cli_pager_start(ctx);
 	if (rc == 0)
 		rc = cmd->run(ctx, state, argc - first, argv + first);
 	/* A listing that showed a value it could not read as null (named on
@@ -104,5 +108,7 @@ int main(int argc, char **argv)
 	cmd = cli_find_command(argv[first]);
 	if (!cmd)
 		return cli_unknown_command(argv[first]);
-	return finish_output(run_command(&ctx, cmd, argc - first, argv + first));
+	rc = finish_output(run_command(&ctx, cmd, argc - first, argv + first));
+	cli_pager_finish();
+	return rc;
 }

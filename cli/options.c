@@ -19,6 +19,9 @@ enum {
 	OPT_NOW,
 	OPT_COLOR,
 	OPT_VERSION,
+	OPT_FULL,
+	OPT_TIME,
+	OPT_NO_PAGER,
 };
 
 static const struct option global_options[] = {
@@ -32,6 +35,9 @@ static const struct option global_options[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "full", no_argument, NULL, OPT_FULL },
+	{ "time", required_argument, NULL, OPT_TIME },
+	{ "no-pager", no_argument, NULL, OPT_NO_PAGER },
 };
 #define NGLOBAL (sizeof(global_options) / sizeof(global_options[0]))
 #define GLOBAL_SHORT "o:qvhV"
@@ -113,6 +119,14 @@ static int handle_global(struct cli_ctx *ctx, int opt, const char *arg)
 			color_mode = 1;
 		else
 			return cli_fail(SC_USAGE, "bad --color '%s': use auto, always or never", arg);
+		return 0;
+	case OPT_FULL:
+		ctx->out.full = true;
+		return 0;
+	case OPT_TIME:
+		return sc_time_style_parse(arg, &ctx->out.time, &err) < 0 ? cli_report(&err) : 0;
+	case OPT_NO_PAGER:
+		ctx->no_pager = true;
 		return 0;
 	case 'q':
 		ctx->quiet = true;

@@ -15,9 +15,9 @@
 _sessctl_commands='count create enforce find help history list-user logout logout-all metrics migrate show'
 
 # Options that take a value, global or of any command.
-_sessctl_value_options=' --db -o --output --columns --now --color --device-type --ip --idle-for -n --limit --by --over --user --device --except --fingerprint --device-name --browser --max-sessions --idle-timeout --purge-after --batch-size --session --since --until --action --actor --reason --seen-since --seen-until --created-since --created-until --metrics-file '
+_sessctl_value_options=' --db -o --output --columns --now --color --time --device-type --ip --idle-for -n --limit --by --over --user --device --except --fingerprint --device-name --browser --max-sessions --idle-timeout --purge-after --batch-size --session --since --until --action --actor --reason --seen-since --seen-until --created-since --created-until --metrics-file '
 
-_sessctl_global_options='--db -o --output --columns --no-header --now --color -q --quiet -v --verbose -h --help -V --version'
+_sessctl_global_options='--db -o --output --columns --no-header --now --color --time --full --no-pager -q --quiet -v --verbose -h --help -V --version'
 
 # The options of command $1.
 _sessctl_command_options()
@@ -213,6 +213,10 @@ _sessctl()
             ;;
         --color)
             _sessctl_add 'auto always never'
+            return
+            ;;
+        --time)
+            _sessctl_add 'relative utc local'
             return
             ;;
         --device-type)

@@ -12,7 +12,7 @@
 # the line (logout-all USER --except, logout --user USER --device).
 
 # Options that take a value, global or of any command.
-set -g __sessctl_value_options -o --output --columns --now --color --device-type --ip \
+set -g __sessctl_value_options -o --output --columns --now --color --time --device-type --ip \
     --idle-for -n --limit --by --over --user --device --except --fingerprint --device-name \
     --browser --max-sessions --idle-timeout --purge-after --batch-size --session --since --until --action \
     --actor --reason --seen-since --seen-until --created-since --created-until --metrics-file
@@ -197,6 +197,9 @@ complete -c sessctl -l columns -x -a '(__sessctl_columns)' -d 'show these column
 complete -c sessctl -l no-header -d 'no header row (table, csv)'
 complete -c sessctl -l now -x -d 'evaluate time rules as of this UTC time'
 complete -c sessctl -l color -x -a 'auto always never' -d 'when to colour tables'
+complete -c sessctl -l time -x -a 'relative utc local' -d 'how tables show times'
+complete -c sessctl -l full -d "never shorten or hide a table's columns"
+complete -c sessctl -l no-pager -d 'do not page a listing on a terminal'
 complete -c sessctl -s q -l quiet -d 'print nothing but results and errors'
 complete -c sessctl -s v -l verbose -d 'say more'
 complete -c sessctl -s h -l help -d 'show help'

@@ -39,4 +39,21 @@ size_t sc_format_int64(int64_t v, char *buf);
  * or v->s itself for text. */
 const char *sc_value_text(enum sc_ctype t, const struct sc_value *v, char *buf, size_t len);
 
+/* A buffer for sc_people_time. */
+#define SC_PEOPLE_TIME_LEN 96
+
+/* Formats time t for a table as opts->time says (SC_TIME_AUTO resolved
+ * by opts->tty): relative ("3 h ago", the full UTC time beyond a week),
+ * UTC (RFC 3339) or local ("2025-02-08 11:30:00 CET", in $TZ, the zone
+ * always labelled: its abbreviation, or its offset "+05:30" when it has
+ * none). With full (show's one record), a relative time is given as the
+ * full UTC time followed by "(3 h ago)": never a bare date. Returns buf. */
+const char *sc_people_time(const struct sc_output_opts *opts, int64_t t, bool full, char *buf,
+			   size_t len);
+
+/* Whether column c is an identifier a table never shortens: flagged
+ * SC_COL_KEY, a number, or named id, *_id, device_fingerprint,
+ * ip_address, email or username. */
+bool sc_column_is_key(const struct sc_column *c);
+
 #endif

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "timeutil.h"
 
@@ -28,6 +29,114 @@ int sc_format_parse(const char *s, enum sc_format *out, struct sc_error *err)
 	}
 	return sc_error_set(err, SC_USAGE,
 			    "unknown output format '%s': use table, json, ndjson or csv", s);
+}
+
+int sc_time_style_parse(const char *s, enum sc_time_style *out, struct sc_error *err)
+{
+	static const struct {
+		const char *name;
+		enum sc_time_style style;
+	} styles[] = {
+		{ "relative", SC_TIME_RELATIVE },
+		{ "utc", SC_TIME_UTC },
+		{ "local", SC_TIME_LOCAL },
+	};
+
+	for (size_t i = 0; i < sizeof(styles) / sizeof(styles[0]); i++) {
+		if (strcmp(s, styles[i].name) == 0) {
+			*out = styles[i].style;
+			return 0;
+		}
+	}
+	return sc_error_set(err, SC_USAGE, "bad --time '%s': use relative, utc or local", s);
+}
+
+/* t in $TZ: "2025-02-08 11:30:00 CET", or with an offset "+05:30" for a
+ * zone without a name (tzdata writes those as "+0530" or "-03"). -1 when
+ * the year is outside 1-9999 (the caller shows UTC). */
+static int local_time(int64_t t, char *buf, size_t len)
+{
+	static bool tz_read;
+	struct tm tm;
+	time_t tt = (time_t)t;
+	char zone[16];
+
+	if (!tz_read) {
+		tzset();
+		tz_read = true;
+	}
+	if ((int64_t)tt != t || !localtime_r(&tt, &tm) || tm.tm_year < 1 - 1900 ||
+	    tm.tm_year > 9999 - 1900)
+		return -1;
+	/* %Z: the zone's abbreviation, or tzdata's "+0530" / "-03" for a zone
+	 * without one, which becomes "+05:30" / "-03:00" (as %z says). */
+	if (strftime(zone, sizeof(zone), "%Z", &tm) == 0 ||
+	    !((zone[0] >= 'A' && zone[0] <= 'Z') || (zone[0] >= 'a' && zone[0] <= 'z'))) {
+		char off[8];
+		if (strftime(off, sizeof(off), "%z", &tm) != 5)
+			return -1;
+		snprintf(zone, sizeof(zone), "%.3s:%.2s", off, off + 3);
+	}
+	snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d %s", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, zone);
+	return 0;
+}
+
+#define WEEK (7 * 86400)
+
+/* "3 h ago" within a week; beyond, in days ("19 d ago"). */
+static void relative_days(int64_t t, int64_t now, char *buf, size_t len)
+{
+	int64_t d;
+
+	if (__builtin_sub_overflow(now, t, &d) || d == INT64_MIN || d >= WEEK || d <= -WEEK) {
+		bool future = t > now;
+		/* Far apart: count in days without overflowing. */
+		int64_t days = future ? t / 86400 - now / 86400 : now / 86400 - t / 86400;
+		snprintf(buf, len, future ? "in %lld d" : "%lld d ago", (long long)days);
+		return;
+	}
+	sc_time_format_relative(t, now, buf, (unsigned)len);
+}
+
+const char *sc_people_time(const struct sc_output_opts *opts, int64_t t, bool full, char *buf,
+			   size_t len)
+{
+	enum sc_time_style style = opts->time;
+	char rfc[SC_TIME_RFC3339_LEN], rel[48];
+	int64_t d;
+
+	if (style == SC_TIME_AUTO)
+		style = opts->tty ? SC_TIME_RELATIVE : SC_TIME_UTC;
+	if (style == SC_TIME_LOCAL && local_time(t, buf, len) == 0)
+		return buf;
+	sc_time_format_rfc3339(t, rfc);
+	if (style != SC_TIME_RELATIVE) {
+		snprintf(buf, len, "%s", rfc);
+	} else if (full) {
+		relative_days(t, opts->now, rel, sizeof(rel));
+		snprintf(buf, len, "%s (%s)", rfc, rel);
+	} else if (__builtin_sub_overflow(opts->now, t, &d) || d >= WEEK || d <= -WEEK) {
+		snprintf(buf, len, "%s", rfc); /* never a bare date */
+	} else {
+		sc_time_format_relative(t, opts->now, buf, (unsigned)len);
+	}
+	return buf;
+}
+
+bool sc_column_is_key(const struct sc_column *c)
+{
+	static const char *const keys[] = { "id", "device_fingerprint", "ip_address", "email",
+					    "username" };
+	size_t n = strlen(c->name);
+
+	if ((c->flags & SC_COL_KEY) || c->type == SC_COL_INT ||
+	    (n > 3 && strcmp(c->name + n - 3, "_id") == 0))
+		return true;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(c->name, keys[i]) == 0)
+			return true;
+	return false;
 }
 
 size_t sc_format_int64(int64_t v, char *buf)

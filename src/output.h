@@ -3,7 +3,9 @@
  * A command describes its record once (an array of struct sc_column),
  * opens a writer for the chosen format, hands it rows of struct sc_value
  * in column order, and closes it. JSON, NDJSON and CSV stream each row as
- * it comes; the table buffers rows to align them.
+ * it comes; the table measures the first SC_TABLE_MEASURE_ROWS rows to
+ * align the columns, then streams the rest: memory stays bounded whatever
+ * the number of rows.
  */
 #ifndef SESSCTL_OUTPUT_H
 #define SESSCTL_OUTPUT_H
@@ -37,7 +39,28 @@ enum sc_ctype {
 };
 
 /* Column flags. */
-#define SC_COL_SHRINK 0x1 /* a table may shorten this column with "…" */
+#define SC_COL_SHRINK 0x1 /* free text: a table on a terminal may shorten it
+			   * with "…" */
+#define SC_COL_KEY 0x2    /* an identifier (id, fingerprint, address, email,
+			   * user name): never shortened, whatever the width.
+			   * Columns named id, *_id, device_fingerprint,
+			   * ip_address, email and username are treated as
+			   * keys even without the flag. */
+
+/* Rows a table measures before it fixes its column widths and streams. */
+#define SC_TABLE_MEASURE_ROWS 200
+
+/* How a table shows times (--time). JSON, NDJSON and CSV always write
+ * RFC 3339 UTC. */
+enum sc_time_style {
+	SC_TIME_AUTO,     /* relative on a terminal (opts.tty), else UTC */
+	SC_TIME_RELATIVE, /* "3 h ago"; beyond a week the full UTC time */
+	SC_TIME_UTC,      /* "2025-02-08T10:30:00Z" */
+	SC_TIME_LOCAL,    /* "2025-02-08 11:30:00 CET" in $TZ, zone labelled */
+};
+
+/* Parses "relative", "utc" or "local"; -1 with SC_USAGE otherwise. */
+int sc_time_style_parse(const char *s, enum sc_time_style *out, struct sc_error *err);
 
 struct sc_column {
 	const char *name; /* JSON key and CSV header; upper-cased in tables */
@@ -65,6 +88,8 @@ struct sc_output_opts {
 	bool color;          /* dim rows marked SC_ROW_DIM */
 	unsigned width;      /* terminal width when tty */
 	int64_t now;         /* reference time for relative times */
+	enum sc_time_style time; /* --time */
+	bool full;           /* --full: never shorten or hide a column */
 };
 
 /* Row flags. */

@@ -3,7 +3,8 @@
 # made by script(1)): tables fit the width with "…" (never cutting ids),
 # relative times, dimmed closed sessions, no colour with NO_COLOR or a
 # machine format, plain stable output when piped, and enforce's progress
-# on a terminal only.
+# on a terminal only. Issue 13: identifiers never cut (item 1), full and
+# local times (item 2), the pager and a table in bounded memory (item 9).
 #   tests/check-terminal.sh SESSCTL
 set -u
 bin=$(cd "$(dirname "${1:?usage: check-terminal.sh SESSCTL}")" && pwd)/$(basename "$1")
@@ -34,7 +35,8 @@ on_tty() { # cols, env..., -- args...
 	shift
 	local cmd
 	cmd=$(printf '%q ' "$bin" --db "$db" --now '2025-02-08 12:00:00' "$@")
-	env "${envs[@]}" TERM=xterm script -qec "stty cols $cols rows 50; $cmd" /dev/null </dev/null | tr -d '\r'
+	# No pager unless a check asks for one (PAGER=... in env...).
+	env -u SESSCTL_PAGER PAGER=cat "${envs[@]}" TERM=xterm script -qec "stty cols $cols rows 50; $cmd" /dev/null </dev/null | tr -d '\r'
 }
 
 "$bin" --db "$db" -q migrate
@@ -44,11 +46,14 @@ INSERT INTO sessions (id, user_id, device_fingerprint, device_name, device_type,
  (123456, 74, 'fp1', 'Chrome 121 on Windows 11 Enterprise Edition, corporate laptop of the finance department', 'web', 'Chrome', '203.0.113.5', '2025-01-01 00:00:00', '2025-02-08 09:00:00', 1),
  (123457, 74, 'fp2', 'Old phone', 'mobile', 'Safari', '2001:db8::1', '2025-01-01 00:00:00', '2025-01-20 00:00:00', 0);
 INSERT INTO sessions (user_id, device_fingerprint, last_activity, is_active)
- SELECT 74, 'bulk' || value, '2024-01-01 00:00:00', 1 FROM json_each('[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]');"
+ SELECT 74, 'bulk' || value, '2024-01-01 00:00:00', 1 FROM json_each('[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]');
+INSERT INTO users (id, email, username, role) VALUES (75, 'bob@example.com', 'bob', 'user');
+INSERT INTO sessions (id, user_id, device_fingerprint, device_name, device_type, browser, ip_address, created_at, last_activity, is_active) VALUES
+ (123400, 75, 'c0ffee0123456789abcdef0123456789', 'Firefox on a Linux workstation in the lab', 'web', 'Firefox', '2001:db8:85a3::8a2e:370:7334', '2025-02-01 09:15:30', '2025-02-07 18:00:00', 0);"
 
 # COLUMNS, when set, wins over the terminal's own width (issue 13 item 3).
 # (Set inside the terminal's shell: bash sets COLUMNS itself after stty.)
-out=$(NO_COLOR= TERM=xterm script -qec "stty cols 100 rows 50; COLUMNS=60 $(printf '%q ' "$bin" --db "$db" \
+out=$(NO_COLOR= PAGER=cat TERM=xterm script -qec "stty cols 100 rows 50; COLUMNS=60 $(printf '%q ' "$bin" --db "$db" \
 	--now '2025-02-08 12:00:00' list-user alice --all)" /dev/null </dev/null | tr -d '\r')
 cwide=$(printf '%s\n' "$out" | sed 's/\x1b\[[0-9;]*m//g' | awk '{ if (length($0) > m) m = length($0) } END { print m }')
 check "COLUMNS=60 in a 100-column terminal fits 60 columns (widest: $cwide)" test "${cwide:-999}" -le 60
@@ -59,8 +64,33 @@ check "a table on an 80-column terminal fits in 80 columns (widest line: $widest
 check "a long device name is shortened with …" grep -q '…' <<<"$out"
 check "ids are never shortened" grep -q '123456' <<<"$out"
 check "times are relative on a terminal (3 h ago)" grep -q '3 h ago' <<<"$out"
-check "old times show as a date on a terminal" grep -q '2025-01-20' <<<"$out"
+check "old times show as the full UTC time on a terminal" grep -q '2025-01-20T00:00:00Z' <<<"$out"
 check "closed sessions are dimmed" grep -q $'\x1b\[2m.*123457' <<<"$out"
+
+# Item 1: identifiers keep their width; free text gives way.
+out=$(on_tty 80 NO_COLOR= -- list-user bob --all)
+check "an IPv6 address at 80 columns is not cut" grep -q '2001:db8:85a3::8a2e:370:7334 ' <<<"$out"
+out=$(on_tty 60 NO_COLOR= -- list-user bob --all --columns id,device_name,device_fingerprint,ip_address)
+check "60 columns, --columns: fingerprints are not cut" grep -q 'c0ffee0123456789abcdef0123456789 ' <<<"$out"
+check "60 columns, --columns: addresses are not cut" grep -q '2001:db8:85a3::8a2e:370:7334' <<<"$out"
+check "60 columns, --columns: the device name gives way" grep -q 'Fir…' <<<"$out"
+out=$(on_tty 60 NO_COLOR= -- list-user alice --all --full)
+check "--full: nothing shortened at 60 columns" bash -c '! grep -q "…" <<<"$1"' _ "$out"
+check "--full: the whole device name" grep -q 'finance department' <<<"$out"
+check "--full: no column hidden" grep -q 'BROWSER' <<<"$out"
+
+# Item 2: show prints full times; local times are labelled with the zone.
+out=$(on_tty 100 -- show 123400)
+check "show on a terminal: the full creation time" grep -Eq '^CREATED_AT +2025-02-01T09:15:30Z \(7 d ago\)$' <<<"$out"
+check "show on a terminal: no bare date" bash -c '! grep -Eq "[0-9]{4}-[0-9]{2}-[0-9]{2}( |$)" <<<"$1"' _ "$out"
+out=$(on_tty 100 TZ=Europe/Berlin -- show 123400 --time local)
+check "show --time local, TZ=Europe/Berlin: labelled CET" grep -Eq '^CREATED_AT +2025-02-01 10:15:30 CET$' <<<"$out"
+out=$(on_tty 200 TZ=Europe/Berlin -- list-user alice --all --time local)
+check "list-user --time local, TZ=Europe/Berlin: labelled CET" grep -q '2025-02-08 10:00:00 CET' <<<"$out"
+piped=$(TZ=Europe/Berlin "$bin" --db "$db" --now '2025-02-08 12:00:00' list-user alice --all --time local -o csv)
+check "-o csv ignores --time local: RFC 3339 UTC" grep -q '2025-02-08T09:00:00Z' <<<"$piped"
+out=$(on_tty 200 -- list-user alice --all)
+check "a table on a terminal shows no bare date beyond a week" bash -c '! grep -Eq "[0-9]{4}-[0-9]{2}-[0-9]{2}( |$)" <<<"$1"' _ "$out"
 
 out=$(on_tty 200 NO_COLOR=1 -- list-user alice --all)
 check "NO_COLOR: no escape codes" bash -c '! grep -q $'"'"'\x1b'"'"' <<<"$1"' _ "$out"
@@ -99,6 +129,34 @@ out=$(printf 'n\n' | env TERM=xterm script -qec "$(printf '%q ' "$bin" --db "$di
 check "logout-all --except asks which session it keeps" grep -q 'but session 123456 (21 active now)? \[y/N\]' <<<"$out"
 check "logout-all not confirmed exits 1" grep -q 'rc=1' <<<"$out"
 check "logout-all not confirmed changes nothing" test "$(sqlite3 "$dir/c.db" 'SELECT count(*) FROM sessions WHERE is_active')" = 21
+
+# Item 9: a pager on a terminal, never when piped or with --no-pager.
+printf '#!/bin/sh\necho ran >"%s"\nexec cat\n' "$dir/paged" >"$dir/pager"
+chmod +x "$dir/pager"
+out=$(on_tty 200 PAGER="$dir/pager" -- list-user alice)
+check "a listing on a terminal goes through \$PAGER" test -f "$dir/paged"
+check "the pager shows the table" grep -q '123456' <<<"$out"
+rm -f "$dir/paged"
+out=$(on_tty 200 PAGER=cat SESSCTL_PAGER="$dir/pager" -- list-user alice)
+check "\$SESSCTL_PAGER wins over \$PAGER" test -f "$dir/paged"
+rm -f "$dir/paged"
+out=$(on_tty 200 PAGER="$dir/pager" -- --no-pager list-user alice)
+check "--no-pager: no pager" test ! -f "$dir/paged"
+check "--no-pager: the table on the terminal" grep -q '123456' <<<"$out"
+PAGER="$dir/pager" "$bin" --db "$db" list-user alice >/dev/null
+check "piped: no pager" test ! -f "$dir/paged"
+out=$(on_tty 200 NO_COLOR= PAGER="less -FRX" -- list-user alice --all)
+check "colours pass through less -R" grep -q $'\x1b\[2m.*123457' <<<"$out"
+cp "$db" "$dir/m.db"
+sqlite3 "$dir/m.db" "INSERT INTO sessions (user_id, device_fingerprint, device_name, ip_address, last_activity, is_active)
+ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400000)
+ SELECT 74, 'mem' || i, 'device ' || i, '10.0.' || (i % 256) || '.' || (i / 256 % 256), '2024-01-01 00:00:00', 1 FROM n;"
+out=$(env -u SESSCTL_PAGER PAGER='head -n 3' TERM=xterm script -qec "stty cols 120 rows 50; $(printf '%q ' "$bin" --db "$dir/m.db" find --all); echo \"rc=\$?\"" /dev/null </dev/null 2>&1 | tr -d '\r')
+check "a pager quit early: quiet exit 0" bash -c 'grep -q "^rc=0$" <<<"$1" && ! grep -q "sessctl:" <<<"$1"' _ "$out"
+rows=$(/usr/bin/time -o "$dir/rss" -f %M "$bin" --db "$dir/m.db" find --all | wc -l)
+rss=$(tail -n 1 "$dir/rss")
+check "a table of 400k rows streams to a pipe ($rows lines)" test "$rows" -eq 400024
+check "a table of 400k rows to a pipe stays under 10 MiB RSS ($rss KiB)" test "$rss" -lt 10240
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

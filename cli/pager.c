@@ -1,0 +1,128 @@
+/* The pager, as git and loginctl run one: a listing on a terminal goes
+ * through $SESSCTL_PAGER, else $PAGER, else "less -FRX" (F: quit when it
+ * fits a screen, R: show colours, X: leave it on the screen). LESS=FRX
+ * and LV=-c are set for the pager when unset, so PAGER=less behaves the
+ * same. An empty pager or "cat" means none, as in git. Never when
+ * standard output is not a terminal, nor with --no-pager.
+ *
+ * The pager reads a pipe that replaces standard output; sessctl's own
+ * terminal checks are made before (cli_finish_ctx), so the output keeps
+ * its terminal form. At the end (or on SIGINT, SIGTERM, SIGHUP, SIGQUIT)
+ * sessctl closes the pipe and waits for the pager, so the shell's prompt
+ * comes back after it. A pager the user quit early closes the pipe: the
+ * writers see EPIPE and sessctl ends quietly with status 0. */
+#include "cli.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DEFAULT_PAGER "less -FRX"
+
+static pid_t pager_pid = -1;
+
+/* Whether an executable named name is on $PATH. */
+static bool on_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char file[4096];
+
+	if (!path || !*path)
+		path = "/usr/bin:/bin";
+	for (const char *p = path;;) {
+		size_t len = strcspn(p, ":");
+		struct stat st;
+		snprintf(file, sizeof(file), "%.*s/%s", (int)(len ? len : 1), len ? p : ".", name);
+		if (stat(file, &st) == 0 && S_ISREG(st.st_mode) && access(file, X_OK) == 0)
+			return true;
+		if (!p[len])
+			return false;
+		p += len + 1;
+	}
+}
+
+/* The pager command, or NULL for none. */
+static const char *pager_command(void)
+{
+	const char *cmd = getenv("SESSCTL_PAGER");
+
+	if (!cmd)
+		cmd = getenv("PAGER");
+	if (!cmd)
+		return on_path("less") ? DEFAULT_PAGER : NULL;
+	cmd += strspn(cmd, " \t");
+	if (!*cmd || strcmp(cmd, "cat") == 0)
+		return NULL;
+	return cmd;
+}
+
+static void wait_pager(void)
+{
+	int status;
+
+	if (pager_pid < 0)
+		return;
+	close(STDOUT_FILENO);
+	while (waitpid(pager_pid, &status, 0) < 0 && errno == EINTR)
+		;
+	pager_pid = -1;
+}
+
+static void on_signal(int sig)
+{
+	wait_pager();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void cli_pager_start(const struct cli_ctx *ctx)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	const char *cmd;
+	int fd[2];
+
+	if (ctx->no_pager || pager_pid >= 0 || !isatty(STDOUT_FILENO) || !(cmd = pager_command()))
+		return;
+	fflush(stdout);
+	if (pipe(fd) < 0)
+		return;
+	pager_pid = fork();
+	if (pager_pid < 0) {
+		close(fd[0]);
+		close(fd[1]);
+		return;
+	}
+	if (pager_pid == 0) {
+		dup2(fd[0], STDIN_FILENO);
+		close(fd[0]);
+		close(fd[1]);
+		setenv("LESS", "FRX", 0);
+		setenv("LV", "-c", 0);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	dup2(fd[1], STDOUT_FILENO);
+	close(fd[0]);
+	close(fd[1]);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction sa = { 0 }, old;
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		/* A signal the caller ignored stays ignored. */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+void cli_pager_finish(void)
+{
+	if (pager_pid < 0)
+		return;
+	fflush(stdout);
+	wait_pager();
+}
