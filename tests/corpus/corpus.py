@@ -448,13 +448,13 @@ def db_cases(scenarios):
     for i, (name, _) in enumerate(scenarios):
         huge = '10 MB' in name
         for j, argv in enumerate(DB_READS):
-            if (j and (i + j) % 3) or (huge and j % 3):
+            if (j and (i + j) % 4) or (huge and j % 3):
                 continue
             fmt = MACHINE[(i + j) % 4]
             cases.append(Case('db %s: %s -o %s' % (name, ' '.join(argv), fmt),
                               ['--db', '@DB'] + argv + ['-o', fmt], db=name, kind='db'))
         for j, argv in enumerate(DB_WRITES):
-            if (j and (i + j) % 4) or (huge and j % 3):
+            if (j and (i + j) % 5) or (huge and j % 3):
                 continue
             fmt = MACHINE[(i + j) % 4]
             cases.append(Case('db %s: %s -o %s' % (name, ' '.join(argv), fmt),
