@@ -115,7 +115,7 @@ void cli_print_command_help(const struct cli_command *cmd);
 /* Prints `sessctl --help` on stdout. */
 void cli_print_help(void);
 
-/* Levenshtein distance, for "did you mean". */
+/* Edit distance (a transposition is one edit), for "did you mean". */
 size_t cli_distance(const char *a, const char *b);
 
 /* "unknown command 'X'", with the nearest command when one is close:
@@ -262,6 +262,7 @@ extern const struct cli_command cli_cmd_find;
 extern const struct cli_command cli_cmd_history;
 extern const struct cli_command cli_cmd_logout;
 extern const struct cli_command cli_cmd_logout_all;
+extern const struct cli_command cli_cmd_metrics;
 extern const struct cli_command cli_cmd_help;
 extern const struct cli_command cli_cmd_list_user;
 extern const struct cli_command cli_cmd_migrate;

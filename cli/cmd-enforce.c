@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include "../src/actions.h"
+#include "../src/prom.h"
 
 
-enum { OPT_IDLE_TIMEOUT = 2000, OPT_MAX_SESSIONS, OPT_PURGE_AFTER, OPT_USER, OPT_BATCH_SIZE };
+enum { OPT_IDLE_TIMEOUT = 2000, OPT_MAX_SESSIONS, OPT_PURGE_AFTER, OPT_USER, OPT_BATCH_SIZE,
+       OPT_METRICS_FILE };
 
 struct enforce_cli {
 	struct cli_write w;
@@ -18,6 +20,8 @@ struct enforce_cli {
 	const char *purge_after;
 	const char *user;
 	int64_t batch_size;
+	const char *metrics_file;      /* --metrics-file */
+	struct sc_enforce_result done; /* what run() committed, for it */
 };
 
 static const struct option options[] = {
@@ -26,6 +30,7 @@ static const struct option options[] = {
 	{ "purge-after", required_argument, NULL, OPT_PURGE_AFTER },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 	CLI_WRITE_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -40,6 +45,7 @@ static int handle(int opt, const char *arg, void *state)
 	case OPT_PURGE_AFTER: o->purge_after = arg; return 0;
 	case OPT_USER: o->user = arg; return 0;
 	case OPT_BATCH_SIZE: return cli_positive("--batch-size", arg, &o->batch_size);
+	case OPT_METRICS_FILE: o->metrics_file = arg; return 0;
 	}
 	return cli_write_option(&o->w, opt, arg) == 0 ? 0 : SC_SOFTWARE;
 }
@@ -222,6 +228,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	struct sc_action a = { cli_actor(&c->w), c->w.reason, ctx->now, c->w.dry_run,
 			       c->w.dry_run ? cli_changes_row : NULL, &ch };
 	rc = sc_enforce(db, o, &a, &r, &err);
+	c->done = r;
 	if (prog.shown)
 		fputs("\r\033[K", stderr);
 	if (rc != 0)
@@ -239,10 +246,37 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	return rc;
 }
 
+/* enforce --metrics-file: runs enforce, then replaces the file with the
+ * run's results, whatever the outcome (a failed run keeps the previous
+ * last-success time). */
+static int run_with_metrics(struct cli_ctx *ctx, void *state, int argc, char **argv)
+{
+	struct enforce_cli *c = state;
+	struct sc_error err = { 0 };
+	struct timespec start;
+	int rc;
+
+	if (!c->metrics_file)
+		return run(ctx, state, argc, argv);
+	if (!*c->metrics_file)
+		return cli_usage(ctx, "--metrics-file needs a file name");
+	if (c->w.dry_run)
+		return cli_usage(ctx, "--metrics-file records real runs: it cannot go with --dry-run");
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	rc = run(ctx, state, argc, argv);
+	struct sc_enforce_run er = { &c->done, rc == SC_OK && !c->done.interrupted, elapsed(&start),
+				     ctx->now };
+	if (sc_enforce_metrics_file(c->metrics_file, &er, &err) < 0) {
+		int frc = cli_report(&err);
+		return rc ? rc : frc;
+	}
+	return rc;
+}
+
 const struct cli_command cli_cmd_enforce = {
 	.name = "enforce",
 	.summary = "the cron job: expire idle sessions, enforce the device limit, purge old rows",
-	.synopsis = "enforce [--idle-timeout D] [--max-sessions N] [--purge-after D] [--user USER] [--batch-size N] [--dry-run] [--actor NAME] [--reason TEXT]",
+	.synopsis = "enforce [--idle-timeout D] [--max-sessions N] [--purge-after D] [--user USER] [--batch-size N] [--metrics-file PATH] [--dry-run] [--actor NAME] [--reason TEXT]",
 	.help =
 		"Expires active sessions idle longer than the timeout, then closes the oldest\n"
 		"sessions of every user over the device limit (ties: lower id first), then, with\n"
@@ -258,10 +292,14 @@ const struct cli_command cli_cmd_enforce = {
 		"  --batch-size N            sessions (or users) per transaction (default:\n"
 		"                            adaptive, from 1000 to 200000 so that each\n"
 		"                            transaction takes about 0.1 s)\n"
+		"  --metrics-file PATH       write the run's results in Prometheus text format\n"
+		"                            to PATH (atomically: a temporary file renamed\n"
+		"                            over it), for a node_exporter textfile collector\n"
 		CLI_WRITE_HELP "\n"
 		"Examples:\n"
 		"  sessctl enforce\n"
 		"  sessctl enforce --purge-after 90d --reason nightly -q\n"
+		"  sessctl enforce -q --metrics-file /var/lib/node_exporter/textfile/sessctl.prom\n"
 		"  sessctl enforce --dry-run --now '2025-03-01 00:00:00' -o csv\n",
 	.options = options,
 	.option = handle,
@@ -269,5 +307,5 @@ const struct cli_command cli_cmd_enforce = {
 	.min_args = 0,
 	.max_args = 0,
 	.db = CLI_DB_WRITE,
-	.run = run,
+	.run = run_with_metrics,
 };

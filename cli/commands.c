@@ -14,6 +14,7 @@ const struct cli_command *const cli_commands[] = {
 	&cli_cmd_list_user,
 	&cli_cmd_logout,
 	&cli_cmd_logout_all,
+	&cli_cmd_metrics,
 	&cli_cmd_migrate,
 	&cli_cmd_show,
 	NULL,

@@ -5,27 +5,33 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Levenshtein distance, for "did you mean". */
+/* Edit distance with adjacent transpositions counted as one edit
+ * (optimal string alignment): "lsit" is one step from "list". */
 size_t cli_distance(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b), row[64];
+	enum { MAX = 64 };
+	size_t la = strlen(a), lb = strlen(b), d[3][MAX + 1];
 
-	if (lb >= sizeof(row) / sizeof(row[0]))
+	if (la > MAX || lb > MAX)
 		return (size_t)-1;
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
+		d[0][j] = j;
 	for (size_t i = 1; i <= la; i++) {
-		size_t prev = row[0];
-		row[0] = i;
+		size_t *cur = d[i % 3], *up = d[(i - 1) % 3], *up2 = d[(i + 1) % 3];
+		cur[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
-			size_t cur = row[j];
-			size_t sub = prev + (a[i - 1] != b[j - 1]);
-			size_t del = row[j] + 1, ins = row[j - 1] + 1;
-			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-			prev = cur;
+			size_t best = up[j - 1] + (a[i - 1] != b[j - 1]);
+			if (up[j] + 1 < best)
+				best = up[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    up2[j - 2] + 1 < best)
+				best = up2[j - 2] + 1;
+			cur[j] = best;
 		}
 	}
-	return row[lb];
+	return d[la % 3][lb];
 }
 
 int cli_unknown_command(const char *name)

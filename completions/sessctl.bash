@@ -9,10 +9,10 @@
 # resolves it) through `sessctl __complete users|sessions`, which is
 # read-only and prints nothing on any error.
 
-_sessctl_commands='count create enforce find help history list-user logout logout-all migrate show'
+_sessctl_commands='count create enforce find help history list-user logout logout-all metrics migrate show'
 
 # Options that take a value, global or of any command.
-_sessctl_value_options=' --db -o --output --columns --now --color --device-type --ip --idle-for -n --limit --by --over --user --device --except --fingerprint --device-name --browser --max-sessions --idle-timeout --purge-after --batch-size --session --since --until --action --actor --reason --seen-since --seen-until --created-since --created-until '
+_sessctl_value_options=' --db -o --output --columns --now --color --device-type --ip --idle-for -n --limit --by --over --user --device --except --fingerprint --device-name --browser --max-sessions --idle-timeout --purge-after --batch-size --session --since --until --action --actor --reason --seen-since --seen-until --created-since --created-until --metrics-file '
 
 _sessctl_global_options='--db -o --output --columns --no-header --now --color -q --quiet -v --verbose -h --help -V --version'
 
@@ -23,11 +23,12 @@ _sessctl_command_options()
     case $1 in
         list-user) echo '-a --all --device-type --ip --idle-for -n --limit' ;;
         find) echo '--ip --fingerprint --device-type --browser --user --seen-since --seen-until --created-since --created-until --idle-for --active --inactive -a --all -n --limit' ;;
-        count) echo '--by --over' ;;
+        count) echo '--by --over --since' ;;
         logout) echo "--user --device --latest --where --all-users -y --yes --batch-size --ip --fingerprint --device-type --browser --seen-since --seen-until --created-since --created-until --idle-for $write" ;;
         logout-all) echo "--except -y --yes $write" ;;
         create) echo "--user --fingerprint --device-name --device-type --browser --ip --max-sessions $write" ;;
-        enforce) echo "--idle-timeout --max-sessions --purge-after --user --batch-size $write" ;;
+        enforce) echo "--idle-timeout --max-sessions --purge-after --user --batch-size --metrics-file $write" ;;
+        metrics) echo '--max-sessions --idle-timeout' ;;
         history) echo '--session --since --until --actor --action -n --limit' ;;
         migrate) echo '--dry-run --check' ;;
     esac
@@ -42,7 +43,8 @@ _sessctl_columns()
         logout-all | create) echo "change $session" ;;
         enforce) echo "change $session expired over_limit purged batches interrupted" ;;
         history) echo 'id created_at action session_id user_id actor reason evaluated_at email device_name ip_address device_type' ;;
-        count) echo 'user_id active_sessions email username users users_with_sessions sessions active inactive' ;;
+        count) echo 'user_id active_sessions email username users users_with_sessions sessions active inactive device_type browser day created last_seen' ;;
+        metrics) ;; # Prometheus text: no columns
         migrate) echo 'version name state applied_at' ;;
         find) echo "$session email username" ;;
         *) echo "$session" ;;
@@ -216,7 +218,19 @@ _sessctl()
             return
             ;;
         --by)
-            _sessctl_add 'user'
+            _sessctl_add 'user device-type browser day'
+            return
+            ;;
+        --metrics-file)
+            if declare -F _filedir >/dev/null; then
+                _filedir
+            else
+                type compopt &>/dev/null && compopt -o filenames
+                local f
+                while IFS= read -r f; do
+                    COMPREPLY+=("$f")
+                done < <(compgen -f -- "$cur")
+            fi
             return
             ;;
         --user)

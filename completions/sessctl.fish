@@ -12,7 +12,7 @@
 set -g __sessctl_value_options -o --output --columns --now --color --device-type --ip \
     --idle-for -n --limit --by --over --user --device --except --fingerprint --device-name \
     --browser --max-sessions --idle-timeout --purge-after --batch-size --session --since --until --action \
-    --actor --reason --seen-since --seen-until --created-since --created-until
+    --actor --reason --seen-since --seen-until --created-since --created-until --metrics-file
 
 # Prints, one a line: the binary, the --db value (may be empty), the
 # command (may be empty), then the command's operands, from the tokens
@@ -112,7 +112,9 @@ function __sessctl_columns
                 device_name ip_address device_type
         case count
             set cols user_id active_sessions email username users users_with_sessions sessions \
-                active inactive
+                active inactive device_type browser day created last_seen
+        case metrics
+            return
         case migrate
             set cols version name state applied_at
         case find
@@ -143,8 +145,8 @@ end
 complete -c sessctl -f
 
 # Commands.
-set -l cmds count create enforce find help history list-user logout logout-all migrate show
-complete -c sessctl -n __sessctl_needs_command -a count -d 'count active sessions: of one user, in total, or per user over a limit'
+set -l cmds count create enforce find help history list-user logout logout-all metrics migrate show
+complete -c sessctl -n __sessctl_needs_command -a count -d 'count sessions: of one user, in total, per user, device type, browser or day'
 complete -c sessctl -n __sessctl_needs_command -a create -d 'register a session under the same-device and device-limit rules'
 complete -c sessctl -n __sessctl_needs_command -a enforce -d 'the cron job: expire idle sessions, enforce the device limit, purge old rows'
 complete -c sessctl -n __sessctl_needs_command -a find -d 'find sessions of every user by address, device, user or time'
@@ -153,6 +155,7 @@ complete -c sessctl -n __sessctl_needs_command -a history -d 'show the audit tra
 complete -c sessctl -n __sessctl_needs_command -a list-user -d "list a user's sessions, most recent activity first"
 complete -c sessctl -n __sessctl_needs_command -a logout -d "close sessions: by id, one device of a user, or a user's current device"
 complete -c sessctl -n __sessctl_needs_command -a logout-all -d "close all of a user's active sessions, or all but one"
+complete -c sessctl -n __sessctl_needs_command -a metrics -d 'the current state in Prometheus text format, for monitoring'
 complete -c sessctl -n __sessctl_needs_command -a migrate -d 'create or upgrade the schema; migrate status shows applied and pending versions'
 complete -c sessctl -n __sessctl_needs_command -a show -d 'show one session with every column, device fingerprint included'
 
@@ -199,8 +202,9 @@ complete -c sessctl -n '__sessctl_using_command find' -s a -l all -d 'active and
 complete -c sessctl -n '__sessctl_using_command find' -s n -l limit -x -d 'at most N sessions'
 
 # count
-complete -c sessctl -n '__sessctl_using_command count' -l by -x -a user -d 'one row per user'
+complete -c sessctl -n '__sessctl_using_command count' -l by -x -a 'user\tper\ user device-type\tper\ device\ type browser\tper\ browser day\tper\ UTC\ day' -d 'one row per group'
 complete -c sessctl -n '__sessctl_using_command count' -l over -x -d 'only users with more than N active sessions'
+complete -c sessctl -n '__sessctl_using_command count' -l since -x -d 'with --by day: from the UTC day of this time (duration ago or UTC time)'
 
 # logout
 complete -c sessctl -n '__sessctl_using_command logout create enforce' -l user -x -a '(__sessctl_candidates users)' -d 'the user'
@@ -230,12 +234,16 @@ complete -c sessctl -n '__sessctl_using_command create' -l device-name -x -d 'th
 complete -c sessctl -n '__sessctl_using_command create' -l device-type -x -a 'web mobile' -d 'web or mobile'
 complete -c sessctl -n '__sessctl_using_command create' -l browser -x -d 'the browser'
 complete -c sessctl -n '__sessctl_using_command create' -l ip -x -d 'IPv4 or IPv6 address'
-complete -c sessctl -n '__sessctl_using_command create enforce' -l max-sessions -x -d 'the device limit'
+complete -c sessctl -n '__sessctl_using_command create enforce metrics' -l max-sessions -x -d 'the device limit'
 
 # enforce
 complete -c sessctl -n '__sessctl_using_command enforce' -l idle-timeout -x -d 'idle timeout (default: $SESSION_TIMEOUT_HOURS hours, else 720h)'
 complete -c sessctl -n '__sessctl_using_command enforce' -l purge-after -x -d 'also delete inactive sessions idle longer than this'
 complete -c sessctl -n '__sessctl_using_command enforce' -l batch-size -x -d 'sessions (or users) per transaction (default 1000)'
+complete -c sessctl -n '__sessctl_using_command enforce' -l metrics-file -r -F -d "write the run's results for a node_exporter textfile collector"
+
+# metrics
+complete -c sessctl -n '__sessctl_using_command metrics' -l idle-timeout -x -d 'idle timeout (default: $SESSION_TIMEOUT_HOURS hours, else 720h)'
 
 # history
 complete -c sessctl -n '__sessctl_using_command history' -l session -x -a '(__sessctl_candidates sessions)' -d "only this session's entries"

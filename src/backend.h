@@ -30,7 +30,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 6
+#define SC_BACKEND_ABI 7
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -122,6 +122,16 @@ struct sc_find_plan {
 					    * (INT64_MIN: every id) */
 };
 
+/* What stats_snapshot reads. */
+struct sc_stats_snapshot {
+	int64_t users_over_limit;
+	int64_t idle_sessions;
+	int64_t oldest_idle_activity;
+};
+
+/* An action and its number of audit rows (action borrowed for the call). */
+typedef int (*sc_action_count_cb)(const char *action, int64_t n, void *ctx);
+
 struct sc_backend {
 	unsigned abi;                          /* SC_BACKEND_ABI */
 	size_t size;                           /* sizeof(struct sc_backend) */
@@ -210,6 +220,31 @@ struct sc_backend {
 	 * the rest) and that value is returned. */
 	int (*find_sessions)(struct sc_db *db, const struct sc_find_plan *plan,
 			     sc_find_cb cb, void *ctx, struct sc_error *err);
+
+	/* Statistics (stats.c): reads, in the core's read transaction; each
+	 * one statement, set-based.
+	 *
+	 * count_by_group: every value of the key's column (NULL included)
+	 * with its active and inactive sessions, in the order
+	 * sc_count_by_group gives (values compared byte by byte). */
+	int (*count_by_group)(struct sc_db *db, enum sc_group_key key, sc_group_count_cb cb,
+			      void *ctx, struct sc_error *err);
+	/* count_by_day: the UTC days (floor(epoch seconds / 86400)) with a
+	 * created_at or a last_activity at or after since (with has_since),
+	 * ascending, each with how many sessions were created and last seen
+	 * on it; days with neither are not given. */
+	int (*count_by_day)(struct sc_db *db, bool has_since, int64_t since,
+			    sc_day_count_cb cb, void *ctx, struct sc_error *err);
+	/* stats_snapshot: the users with more than max active sessions, and
+	 * the active sessions with a last_activity before idle_before (the
+	 * ones enforce would expire) with the oldest such last_activity
+	 * (seconds, truncated toward the past; 0 when there are none). */
+	int (*stats_snapshot)(struct sc_db *db, int64_t max, int64_t idle_before,
+			      struct sc_stats_snapshot *out, struct sc_error *err);
+	/* audit_counts: the audit rows with since <= created_at <= until per
+	 * action, by action in byte order. */
+	int (*audit_counts)(struct sc_db *db, int64_t since, int64_t until,
+			    sc_action_count_cb cb, void *ctx, struct sc_error *err);
 
 	/* Writes: inside a SC_TX_WRITE transaction. Each runs a fixed number
 	 * of statements whatever the number of ids.

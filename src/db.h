@@ -199,6 +199,78 @@ int sc_history(struct sc_db *db, const struct sc_userref *user,
 	       struct sc_history_request *req, sc_audit_cb cb, void *ctx,
 	       struct sc_error *err);
 
+/* ---- statistics (count --by, metrics: stats.c) ---- */
+
+/* A column count --by groups sessions by. */
+enum sc_group_key {
+	SC_GROUP_DEVICE_TYPE,
+	SC_GROUP_BROWSER,
+};
+
+/* One value of that column (NULL: the column is NULL) and its sessions.
+ * Borrowed for the call only. */
+struct sc_group_count {
+	const char *key;
+	int64_t active;
+	int64_t inactive;
+};
+
+typedef int (*sc_group_count_cb)(const struct sc_group_count *g, void *ctx);
+
+/* Every value of the column with its numbers of active and inactive
+ * sessions: most active first, then most inactive, then the value in
+ * byte order, NULL last. */
+int sc_count_by_group(struct sc_db *db, enum sc_group_key key, sc_group_count_cb cb,
+		      void *ctx, struct sc_error *err);
+
+/* One UTC day: the sessions created on it and the sessions whose last
+ * activity falls on it (active or not). */
+struct sc_day_count {
+	int64_t day; /* days since 1970-01-01 */
+	int64_t created;
+	int64_t last_seen;
+};
+
+typedef int (*sc_day_count_cb)(const struct sc_day_count *d, void *ctx);
+
+/* Per UTC day, ascending, with a row for every day of the range (zeros
+ * where nothing happened): from the day that contains since (with
+ * has_since; times before that day are not counted), else from the first
+ * day with a time, to the later of the day that contains now and the
+ * last day with a time. Nothing at all without has_since on a table
+ * without times. */
+int sc_count_by_day(struct sc_db *db, bool has_since, int64_t since, int64_t now,
+		    sc_day_count_cb cb, void *ctx, struct sc_error *err);
+
+/* What metrics reports, read in one transaction. */
+struct sc_metrics_request {
+	int64_t now;
+	int64_t max_sessions;  /* users with more active sessions are over */
+	int64_t idle_timeout;  /* seconds: active sessions idle longer are past it */
+	int64_t audit_window;  /* seconds: audit rows in [now - window, now] */
+};
+
+struct sc_named_count {
+	char *name; /* NULL: SQL NULL */
+	int64_t n;
+};
+
+struct sc_metrics {
+	struct sc_named_count *device_types; /* active sessions per device_type, */
+	size_t ndevice_types;                /* "web" and "mobile" always there */
+	int64_t users_over_limit;
+	int64_t idle_sessions;               /* active, past the idle timeout */
+	int64_t oldest_idle_age;             /* now - the oldest one's last
+					      * activity, seconds; 0: none */
+	struct sc_named_count *actions;      /* audit rows per action in the */
+	size_t nactions;                     /* window, every kind sessctl writes
+					      * there (0 when none), by name */
+};
+
+int sc_metrics_read(struct sc_db *db, const struct sc_metrics_request *req,
+		    struct sc_metrics *m, struct sc_error *err);
+void sc_metrics_free(struct sc_metrics *m);
+
 /* ---- writes (actions.h holds the commands that change data) ---- */
 
 /* A new session for create (fields as in struct sc_session; id, times and

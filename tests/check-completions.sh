@@ -256,7 +256,7 @@ for shell in bash fish zsh; do
 	expect $shell "--device-type values" "sessctl list-user --device-type " exact web mobile
 	expect $shell "--device-type values of create" "sessctl create --device-type m" exact mobile
 	expect $shell "--color values" "sessctl --color " exact auto always never
-	expect $shell "--by values" "sessctl count --by " exact user
+	expect $shell "--by values" "sessctl count --by " exact user device-type browser day
 	expect $shell "migrate subcommand" "sessctl migrate " exact status
 	# shellcheck disable=SC2086
 	expect $shell "help COMMAND" "sessctl help " exact $commands

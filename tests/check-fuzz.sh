@@ -26,11 +26,11 @@ check() {
 }
 
 cd "$here" || exit 1
-if ! make -s fuzz-build >build-fuzz.log 2>&1; then
+if ! make --no-print-directory -s fuzz-build >build-fuzz.log 2>&1; then
 	cat build-fuzz.log >&2
 	check "the fuzz targets build (clang with libFuzzer: 'make deps')" false
 else
-	for t in $(make -s -f Makefile -f - fuzz-targets-list <<<'fuzz-targets-list: ; @echo $(FUZZ_TARGETS)' 2>/dev/null); do
+	for t in $(make --no-print-directory -s -f Makefile -f - fuzz-targets-list <<<'fuzz-targets-list: ; @echo $(FUZZ_TARGETS)' 2>/dev/null); do
 		check "$t runs ${seconds} s without a finding" fuzz/run.sh build-fuzz "$seconds" "$t"
 	done
 fi

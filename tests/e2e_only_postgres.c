@@ -457,7 +457,7 @@ Test(postgres_only, infinity_and_years_beyond_9999_are_null_in_output_and_ordere
 	EXPECT_OUT(e, "expired,over_limit,purged,batches,interrupted\r\n3,0,0,1,false\r\n");
 	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active ORDER BY id", "91\n93\n");
 
-	r = RUN("logout-all", "tess", "-o", "csv", "--columns", "change,id", "--no-header", "--actor", "ops");
+	r = RUN("logout-all", "tess", "--yes", "-o", "csv", "--columns", "change,id", "--no-header", "--actor", "ops");
 	cr_expect_eq(r->status, 0, "%s: %d: %s", r->what, r->status, r->err);
 	EXPECT_OUT(r, "closed,91\r\nclosed,93\r\n");
 }

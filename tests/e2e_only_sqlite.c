@@ -192,7 +192,8 @@ Test(sqlite_only, a_full_disk_exits_74_and_says_so)
 	db = malloc(strlen(dir) + 16);
 	cr_assert_not_null(db);
 	sprintf(db, "%s/full.db", dir);
-	const struct e2e_db *small = &(struct e2e_db){ .pg = false, .url = db, .path = db };
+	const struct e2e_db *small = &(struct e2e_db){ .driver = e2e_sqlite_db("unused.db")->driver,
+						       .url = db, .path = db };
 	fx_standard_in(small);
 
 	/* fill what is left */
@@ -207,7 +208,7 @@ Test(sqlite_only, a_full_disk_exits_74_and_says_so)
 	char *before = db_dump_in(small);
 
 	const char *const *cmds[] = {
-		ARGV("logout-all", "alice", "--actor", "ops"),
+		ARGV("logout-all", "alice", "--yes", "--actor", "ops"),
 		ARGV("create", "--user", "bob", "--fingerprint", "fp-new", "--actor", "ops"),
 		ARGV("enforce", "--now", "2030-01-01 00:00:00", "--actor", "ops"),
 	};

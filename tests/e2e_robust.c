@@ -210,7 +210,7 @@ Test(robust, a_session_with_unreadable_times_can_be_closed_and_replaced)
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE id = 12 AND NOT is_active"), 1);
 
 	db_exec("UPDATE sessions SET is_active = TRUE WHERE id IN (10, 11, 12, 14)");
-	r = RUN("logout-all", "alice", "-o", "json", "--columns", "change,id", "--actor", "ops");
+	r = RUN("logout-all", "alice", "--yes", "-o", "json", "--columns", "change,id", "--actor", "ops");
 	cr_expect_eq(r->status, 0, "%s: status %d; stderr: %s", r->what, r->status, r->err);
 	cr_expect(json_ok(r->out), "%s: not JSON:\n%s", r->what, r->out);
 	EXPECT_OUT_HAS(r, "{\"change\":\"closed\",\"id\":12}");

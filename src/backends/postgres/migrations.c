@@ -56,5 +56,7 @@ const struct sc_migration sc_postgres_migrations[] = {
 	  "    ADD COLUMN IF NOT EXISTS email text,\n"
 	  "    ADD COLUMN IF NOT EXISTS device_name text,\n"
 	  "    ADD COLUMN IF NOT EXISTS ip_address text,\n"
-	  "    ADD COLUMN IF NOT EXISTS device_type text;\n" },
+	  "    ADD COLUMN IF NOT EXISTS device_type text;\n"
+	  /* history --since and metrics' last 24 h read by time */
+	  "CREATE INDEX IF NOT EXISTS idx_sessctl_audit_created ON sessctl_audit (created_at);\n" },
 };

@@ -55,5 +55,7 @@ const struct sc_migration sc_sqlite_migrations[] = {
 	  "ALTER TABLE sessctl_audit ADD COLUMN email TEXT;\n"
 	  "ALTER TABLE sessctl_audit ADD COLUMN device_name TEXT;\n"
 	  "ALTER TABLE sessctl_audit ADD COLUMN ip_address TEXT;\n"
-	  "ALTER TABLE sessctl_audit ADD COLUMN device_type TEXT;\n" },
+	  "ALTER TABLE sessctl_audit ADD COLUMN device_type TEXT;\n"
+	  /* history --since and metrics' last 24 h read by time */
+	  "CREATE INDEX IF NOT EXISTS idx_sessctl_audit_created ON sessctl_audit (created_at);\n" },
 };

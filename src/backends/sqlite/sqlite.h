@@ -142,5 +142,13 @@ void sq_found_free(struct found_session *f);
 int sqlite_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
 				 const struct sc_change *ch, bool *created,
 				 sc_session_cb cb, void *ctx, struct sc_error *err);
+int sqlite_count_by_group(struct sc_db *base, enum sc_group_key key, sc_group_count_cb cb,
+			  void *ctx, struct sc_error *err);
+int sqlite_count_by_day(struct sc_db *base, bool has_since, int64_t since,
+			sc_day_count_cb cb, void *ctx, struct sc_error *err);
+int sqlite_stats_snapshot(struct sc_db *base, int64_t max, int64_t idle_before,
+			  struct sc_stats_snapshot *out, struct sc_error *err);
+int sqlite_audit_counts(struct sc_db *base, int64_t since, int64_t until,
+			sc_action_count_cb cb, void *ctx, struct sc_error *err);
 
 #endif

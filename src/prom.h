@@ -1,0 +1,39 @@
+/* The Prometheus text exposition format (version 0.0.4): what `sessctl
+ * metrics` prints and what `enforce --metrics-file` writes for a
+ * node_exporter textfile collector. Every metric is a gauge named
+ * sessctl_*, in base units (seconds), with a HELP and a TYPE line.
+ */
+#ifndef SESSCTL_PROM_H
+#define SESSCTL_PROM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "actions.h"
+#include "db.h"
+#include "error.h"
+
+/* Writes m (read for req) to out. Returns 0, or -1 with SC_IOERR, or
+ * SC_BROKEN_PIPE when the reader went away. */
+int sc_metrics_print(FILE *out, const struct sc_metrics *m, const struct sc_metrics_request *req,
+		     struct sc_error *err);
+
+/* How an enforce run ended, for its metrics file. */
+struct sc_enforce_run {
+	const struct sc_enforce_result *r; /* what its committed batches did */
+	bool success;                      /* it ran to the end (exit 0) */
+	double duration;                   /* seconds */
+	int64_t started;                   /* its time (--now, else the clock) */
+};
+
+/* Replaces the file at path with run's metrics, atomically: writes
+ * PATH.tmp.XXXXXX in the same directory, syncs it and renames it over
+ * path, so a reader sees the old file or the new one, never a part. After
+ * a failed run, sessctl_enforce_last_success_timestamp_seconds keeps the
+ * value the old file had (left out when it had none). Returns 0, or -1
+ * with SC_IOERR (nothing is left behind but the old file). */
+int sc_enforce_metrics_file(const char *path, const struct sc_enforce_run *run,
+			    struct sc_error *err);
+
+#endif
