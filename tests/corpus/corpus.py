@@ -124,10 +124,12 @@ POOLS = {'N': NUMS, 'DURATION': DURATIONS, 'D': DURATIONS, 'WHEN': DURATIONS + T
 BAD = {'N': BAD_NUMS, 'DURATION': BAD_DURATIONS, 'D': BAD_DURATIONS,
        'WHEN': BAD_DURATIONS & BAD_TIMESTAMPS, 'TIMESTAMP': BAD_TIMESTAMPS,
        'SESSION_ID': BAD_IDS, 'ID': BAD_IDS, 'FORMAT': BAD_FORMATS}
-BY_OPTION = {'--color': (COLORS, {'', 'sometimes', b'\xff'}), '--by': (['user', 'User', '', 'ip'], {'User', '', 'ip'})}
+BY_OPTION = {'--color': (COLORS, {'', 'sometimes', b'\xff'}), '--by': (['user', 'device-type', 'browser', 'day', 'User', '', 'ip'], {'User', '', 'ip'})}
 
 UNSAFE = re.compile('[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069'
                     '\u200e\u200f\u061c]')
+PROM_LINE = re.compile(r'^(#.*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*",?)*\})? '
+                       r'(?:[-+0-9.eE]+|NaN|[-+]Inf))$')
 NOTE = re.compile(r'^sessctl: row -?\d+ of \S+ has an unreadable ')
 
 
@@ -287,7 +289,7 @@ DB_READS = [['list-user', 'alice', '--all'], ['list-user', '1'], ['show', '10'],
             ['find', '--all'], ['find', '--ip', '0.0.0.0/0', '--seen-since', '3000d'], ['count'],
             ['count', 'alice'], ['count', '--by', 'user'], ['history'], ['history', 'alice'],
             ['enforce', '--dry-run', '--now', '2030-01-01'], ['logout-all', 'alice', '--dry-run'],
-            ['migrate', 'status']]
+            ['migrate', 'status'], ['metrics'], ['count', '--by', 'browser']]
 DB_WRITES = [['logout', '10'], ['logout', '11', '10'], ['logout', '--user', 'alice', '--latest'],
              ['logout-all', 'alice', '--yes'], ['logout-all', 'alice', '--except', '10', '--yes'],
              ['create', '--user', 'alice', '--fingerprint', 'fa2', '--device-name', 'n'],
@@ -443,18 +445,20 @@ def env_cases():
     return cases
 
 
-def db_cases(scenarios):
+def db_cases(scenarios, cmds):
     cases = []
+    reads = [a for a in DB_READS if a[0] in cmds]
     for i, (name, _) in enumerate(scenarios):
         huge = '10 MB' in name
         # the schema's own poisonings run every command; the others a share
         full = name.startswith(('migrations', 'no ', 'many'))
-        for j, argv in enumerate(DB_READS):
+        for j, argv in enumerate(reads):
             if (j and (i + j) % 4 and not full) or (huge and j % 3):
                 continue
             fmt = MACHINE[(i + j) % 4]
-            cases.append(Case('db %s: %s -o %s' % (name, ' '.join(argv), fmt),
-                              ['--db', '@DB'] + argv + ['-o', fmt], db=name, kind='db'))
+            out = [] if argv[0] == 'metrics' else ['-o', fmt]
+            cases.append(Case('db %s: %s %s' % (name, ' '.join(argv), ' '.join(out)),
+                              ['--db', '@DB'] + argv + out, db=name, kind='db'))
         for j, argv in enumerate(DB_WRITES):
             if (j and (i + j) % 5 and not full) or (huge and j % 3):
                 continue
@@ -514,6 +518,10 @@ def check_machine(fmt, out):
                 json.loads(line)
             except ValueError as e:
                 return 'NDJSON line %d is not JSON: %s' % (n, e)
+    elif fmt == 'prometheus':
+        for n, line in enumerate(text.split('\n')[:-1], 1):
+            if not PROM_LINE.match(line):
+                return 'metrics line %d is not the Prometheus text format: %r' % (n, line[:80])
     elif fmt == 'csv':
         try:
             rows = list(csv.reader(io.StringIO(text, newline=''), strict=True))
@@ -626,8 +634,10 @@ class Runner:
             if re.match(r'sessctl: [A-Z][a-z]', e):
                 probs.append('error message starts with a capital: %s' % e[:80])
         fmt = fmt_of(case.argv)
+        if b'metrics' in case.argv and rc == 0 and not case.verbose:
+            fmt = 'prometheus'  # the Prometheus text format, for programs
         for name, stream in (('stderr', err), ('stdout', out)):
-            if name == 'stdout' and fmt in ('json', 'ndjson', 'csv'):
+            if name == 'stdout' and fmt in ('json', 'ndjson', 'csv', 'prometheus'):
                 continue  # data for programs: checked below for well-formedness
             if b'always' in case.argv:  # --color always: SGR sequences asked for
                 stream = re.sub(rb'\x1b\[[0-9;]*m', b'', stream)
@@ -638,7 +648,7 @@ class Runner:
             probs.append('the password is shown')
         helping = any(a in (b'-h', b'--help', b'help', b'-V', b'--version') for a in case.argv)
         migrating = b'migrate' in case.argv and b'status' not in case.argv
-        if fmt in ('json', 'ndjson', 'csv') and out and not helping and not migrating:
+        if fmt in ('json', 'ndjson', 'csv', 'prometheus') and out and not helping and not migrating:
             why = check_machine(fmt, out)
             if why:
                 probs.append(why)
@@ -654,7 +664,7 @@ def main():
     jobs = int(args[args.index('-j') + 1]) if '-j' in args else int(os.environ.get('SESSCTL_CORPUS_JOBS', '2'))
     cmds, glob = parse_help(binpath)
     scenarios = db_scenarios()
-    cases = argv_cases(cmds, glob) + env_cases() + db_cases(scenarios)
+    cases = argv_cases(cmds, glob) + env_cases() + db_cases(scenarios, cmds)
     if only:
         cases = [c for c in cases if only in c.name]
     if '--list' in args:
