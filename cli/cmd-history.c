@@ -107,7 +107,7 @@ static int emit(const struct sc_audit *a, void *vctx)
 	struct emit_ctx *e = vctx;
 	struct sc_value v[NCOLS] = {
 		[COL_ID] = { .i = a->id },
-		[COL_CREATED_AT] = { .i = a->created_at },
+		[COL_CREATED_AT] = { .null = a->created_at_null, .i = a->created_at },
 		[COL_ACTION] = text(a->action),
 		[COL_SESSION_ID] = { .null = a->session_id_null, .i = a->session_id },
 		[COL_USER_ID] = { .null = a->user_id_null, .i = a->user_id },

@@ -199,6 +199,7 @@ struct sc_audit {
 	const char *device_name; /* may be NULL */
 	const char *ip_address;  /* may be NULL */
 	const char *device_type; /* may be NULL */
+	bool created_at_null;    /* a created_at that could not be read */
 };
 
 typedef int (*sc_audit_cb)(const struct sc_audit *a, void *ctx);

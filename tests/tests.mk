@@ -78,3 +78,4 @@ check-run: $(BUILD)/sessctl $(MODULES) $(TEST_PROGRAMS)
 # Keep the test objects between runs (make would delete them as
 # intermediate files and rebuild them next time).
 .SECONDARY: $(TEST_OBJ)
+-include tests/valgrind.mk

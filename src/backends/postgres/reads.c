@@ -263,11 +263,9 @@ int pgb_audit_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
 		.ip_address = pgb_col_text(res, row, 10),
 		.device_type = pgb_col_text(res, row, 11),
 	};
-	bool null;
-
 	(void)db;
 	(void)err;
-	pgb_col_time(res, row, 1, &a.created_at, &null);
+	pgb_col_time(res, row, 1, &a.created_at, &a.created_at_null);
 	pgb_col_time(res, row, 7, &a.evaluated_at, &a.evaluated_at_null);
 	as->shown++;
 	return as->cb(&a, as->ctx);

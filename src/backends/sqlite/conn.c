@@ -40,6 +40,12 @@ int sq_status_of(int rc)
 	}
 }
 
+static bool schema_mismatch(const char *msg)
+{
+	return strncmp(msg, "no such table", 13) == 0 || strncmp(msg, "no such column", 14) == 0 ||
+	       strncmp(msg, "duplicate column name", 21) == 0;
+}
+
 int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err)
 {
 	int status = sq_status_of(rc);
@@ -58,6 +64,13 @@ int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err
 	if (status == SC_TEMPFAIL)
 		return sc_error_set(err, status,
 			"'%s' stayed locked by another process (%s): try again later", db->path, what);
+	/* A table or column missing (or there already) although
+	 * sessctl_migrations records its version: the schema, not sessctl,
+	 * is wrong (78, not an internal error). */
+	if ((rc & 0xff) == SQLITE_ERROR && db->conn && schema_mismatch(sqlite3_errmsg(db->conn)))
+		return sc_error_set(err, SC_CONFIG, "%s on '%s': %s: the schema does not match the "
+				    "version sessctl_migrations records", what, db->path,
+				    sqlite3_errmsg(db->conn));
 	return sc_error_set(err, status, "%s on '%s': %s", what, db->path,
 			    db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
 }
