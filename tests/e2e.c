@@ -327,7 +327,7 @@ static bool inherited(const char *var, const char *const *extra)
 	static const char *const drop[] = {
 		"SESSCTL_", "PG", "MAX_SESSIONS_PER_USER=", "SESSION_TIMEOUT_HOURS=", "TZ=",
 		"ASAN_OPTIONS=", "UBSAN_OPTIONS=", "LSAN_OPTIONS=", "NO_COLOR=", "COLUMNS=",
-		"SUDO_USER=",
+		"SUDO_USER=", "PAGER=", "LESS=",
 	};
 	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
 		if (has_prefix(var, drop[i]))
@@ -356,6 +356,8 @@ static char **child_env(const struct call *c)
 		if (inherited(*e, c->env))
 			env[i++] = xstrdup(*e);
 	env[i++] = xstrdup(CHILD_TZ);
+	/* A test on a pseudo-terminal reads sessctl, not a pager. */
+	env[i++] = xstrdup("PAGER=cat");
 	if (san && *san) {
 		env[i++] = xprintf("ASAN_OPTIONS=log_path=%s/sessctl:detect_leaks=1", san);
 		env[i++] = xprintf("UBSAN_OPTIONS=log_path=%s/sessctl:print_stacktrace=1", san);

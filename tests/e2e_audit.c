@@ -421,6 +421,7 @@ static char *on_terminal(int *status, const char *const *argv)
 	args[n] = NULL;
 	env[k++] = strdup("TERM=xterm");
 	env[k++] = strdup("NO_COLOR=1");
+	env[k++] = strdup("PAGER=cat"); /* the terminal's output, not a pager's */
 	env[k++] = strdup("TZ=NZST-12NZDT,M9.5.0,M4.1.0/3");
 	if (san && *san) {
 		char buf[512];
