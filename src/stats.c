@@ -55,6 +55,12 @@ struct by_day {
 	void *ctx;
 };
 
+/* Days are charted with zeros in between, but a day before 1970 (an
+ * unreadable time counts as the earliest time for the rules) gets a row
+ * of its own, not a zero row for each of the millennia between it and the
+ * data, unless --since asks for that range. */
+#define FILL_FROM_DAY 0
+
 /* Gives the empty days from b->next up to (not including) day. */
 static int fill_to(struct by_day *b, int64_t day)
 {
@@ -72,6 +78,10 @@ static int day_row(const struct sc_day_count *d, void *vctx)
 	struct by_day *b = vctx;
 	int rc;
 
+	/* Before 1970 and before any --since: a row of its own, no zeros
+	 * around it (the data starts later). */
+	if (d->day < FILL_FROM_DAY && !(b->has_since && b->since_day <= d->day) && !b->started)
+		return b->cb(d, b->ctx);
 	if (!b->started) {
 		b->started = true;
 		b->next = b->has_since && b->since_day < d->day ? b->since_day : d->day;

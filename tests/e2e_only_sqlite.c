@@ -491,3 +491,25 @@ Test(sqlite_only, writing_into_a_closed_pipe_ends_quietly_with_status_0)
 	closed_pipe("json");
 	closed_pipe("table");
 }
+
+/* count --by day over a session whose created_at cannot be read (the
+ * rules count it as the earliest time): that day is a row of its own,
+ * not the first of some 740 000 zero rows up to the data (found by the
+ * bad-input corpus, which saw output without end). */
+Test(sqlite_only, count_by_day_over_an_unreadable_time_charts_only_the_data)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'a@example.com', 'a');\n"
+		"INSERT INTO sessions (user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" VALUES (1, 'f', 'garbage', '2025-01-01 00:00:00', 1),"
+		" (1, 'g', '2025-01-03 00:00:00', '2025-01-03 00:00:00', 1);");
+	struct run *r = RUN("count", "--by", "day", "--now", "2025-01-04 00:00:00", "-o", "csv");
+
+	cr_expect_lt(r->out_len, 400, "%s: %zu bytes of output", r->what, r->out_len);
+	EXPECT_OUT(r, "day,created,last_seen\r\n"
+		      "0001-01-01,1,0\r\n"
+		      "2025-01-01,0,1\r\n"
+		      "2025-01-02,0,0\r\n"
+		      "2025-01-03,1,1\r\n"
+		      "2025-01-04,0,0\r\n");
+}
