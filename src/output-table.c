@@ -230,16 +230,18 @@ static int layout(struct sc_writer *w)
 			t->width[i] = cw > t->width[i] ? cw : t->width[i];
 		}
 	}
+	int rc = 0;
 	if (w->opts.tty && w->opts.width && !w->opts.full && fit(w, t->width, t->hidden) < 0)
-		return -1;
-	if (!w->opts.no_header && print_line(w, NULL, false) < 0)
-		return -1;
-	for (size_t r = 0; r < t->nbuf; r++)
+		rc = -1;
+	if (rc == 0 && !w->opts.no_header && print_line(w, NULL, false) < 0)
+		rc = -1;
+	for (size_t r = 0; rc == 0 && r < t->nbuf; r++)
 		if (print_line(w, &t->cells[r * w->nsel], w->opts.color && (t->flags[r] & SC_ROW_DIM)) < 0)
-			return -1;
+			rc = -1;
+	/* Freed whatever happened: laid_out tells table_free they are gone. */
 	free_cells(t->cells, t->nbuf * w->nsel);
 	t->nbuf = 0;
-	return 0;
+	return rc;
 }
 
 static int print_vertical(struct sc_writer *w, char *const *cells)
