@@ -52,11 +52,13 @@ INSERT INTO sessions (id, user_id, device_fingerprint, device_name, device_type,
  (123400, 75, 'c0ffee0123456789abcdef0123456789', 'Firefox on a Linux workstation in the lab', 'web', 'Firefox', '2001:db8:85a3::8a2e:370:7334', '2025-02-01 09:15:30', '2025-02-07 18:00:00', 0);"
 
 # COLUMNS, when set, wins over the terminal's own width (issue 13 item 3).
-# (Set inside the terminal's shell: bash sets COLUMNS itself after stty.)
-out=$(NO_COLOR= PAGER=cat TERM=xterm script -qec "stty cols 100 rows 50; COLUMNS=60 $(printf '%q ' "$bin" --db "$db" \
+# (Set inside the terminal's shell: bash sets COLUMNS itself after stty.
+# Widths in characters: "…" is one column, three bytes.)
+out=$(NO_COLOR= PAGER=cat TERM=xterm script -qec "stty cols 100 rows 50; COLUMNS=70 $(printf '%q ' "$bin" --db "$db" \
 	--now '2025-02-08 12:00:00' list-user alice --all)" /dev/null </dev/null | tr -d '\r')
-cwide=$(printf '%s\n' "$out" | sed 's/\x1b\[[0-9;]*m//g' | awk '{ if (length($0) > m) m = length($0) } END { print m }')
-check "COLUMNS=60 in a 100-column terminal fits 60 columns (widest: $cwide)" test "${cwide:-999}" -le 60
+cwide=$(printf '%s\n' "$out" | sed 's/\x1b\[[0-9;]*m//g' |
+	LC_ALL=C.UTF-8 bash -c 'm=0; while IFS= read -r l; do [ ${#l} -gt $m ] && m=${#l}; done; echo $m')
+check "COLUMNS=70 in a 100-column terminal fits 70 columns (widest: $cwide)" test "${cwide:-999}" -le 70
 
 out=$(on_tty 80 NO_COLOR= -- list-user alice --all)
 widest=$(printf '%s\n' "$out" | sed 's/\x1b\[[0-9;]*m//g' | awk '{ if (length($0) > m) m = length($0) } END { print m }')
@@ -156,7 +158,14 @@ check "a pager quit early: quiet exit 0" bash -c 'grep -q "^rc=0$" <<<"$1" && ! 
 rows=$(/usr/bin/time -o "$dir/rss" -f %M "$bin" --db "$dir/m.db" find --all | wc -l)
 rss=$(tail -n 1 "$dir/rss")
 check "a table of 400k rows streams to a pipe ($rows lines)" test "$rows" -eq 400024
-check "a table of 400k rows to a pipe stays under 10 MiB RSS ($rss KiB)" test "$rss" -lt 10240
+# Memory is measured on the plain build: under ASan (run.sh sets
+# ASAN_OPTIONS for the sanitizer run) shadow memory and the quarantine
+# make RSS meaningless, and the same check runs in the plain pass.
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+	echo "     (RSS not measured under ASan: the plain make check measures it)"
+else
+	check "a table of 400k rows to a pipe stays under 10 MiB RSS ($rss KiB)" test "$rss" -lt 10240
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
