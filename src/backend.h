@@ -30,7 +30,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 9
+#define SC_BACKEND_ABI 10
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -127,6 +127,15 @@ struct sc_stats_snapshot {
 	int64_t users_over_limit;
 	int64_t idle_sessions;
 	int64_t oldest_idle_activity;
+};
+
+/* What the last complete enforce run over every user recorded
+ * (enforce_state_get/put), so that the next run ranks only the users
+ * active since (see enforce.c). Times in seconds. */
+struct sc_enforce_state {
+	int64_t max_sessions; /* the device limit it enforced */
+	int64_t since;        /* activity at or after this was not yet ranked */
+	int64_t full_at;      /* real time of the last run that walked every row */
 };
 
 /* An action and its number of audit rows (action borrowed for the call). */
@@ -291,15 +300,38 @@ struct sc_backend {
 	 * expire: active; rows to purge: inactive.) */
 	int (*candidates)(struct sc_db *db, bool active, int64_t cutoff, const int64_t *user_id,
 			  int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
+	/* OPTIONAL (NULL: enforce walks the table with candidates). Appends
+	 * to out, in ascending id order, the ids of the active sessions with
+	 * a last_activity before cutoff, found through an index on the
+	 * active sessions' last_activity rather than a scan, stopping at more
+	 * than limit (the caller then walks instead: that many is a
+	 * backlog, which neighbouring pages serve better). A backend whose
+	 * times are text may find them by an over-approximating text range
+	 * and test each exactly; rows whose text does not sort as a time
+	 * (see README, "enforce in steady state") may be left to a full walk. */
+	int (*idle_sessions)(struct sc_db *db, int64_t cutoff, int64_t limit, struct sc_ids *out,
+			     struct sc_error *err);
 	/* Appends the ids of at most limit users with more than max active
-	 * sessions and an id greater than after, in ascending id order. */
-	int (*users_over_limit)(struct sc_db *db, int64_t max, int64_t after, int64_t limit,
-				struct sc_ids *out, struct sc_error *err);
+	 * sessions and an id greater than after, in ascending id order. With
+	 * since > INT64_MIN, only users with an active session whose
+	 * last_activity is at or after since (found through the index of
+	 * idle_sessions, which a backend providing this must have; a
+	 * backend may include more users, never fewer). */
+	int (*users_over_limit)(struct sc_db *db, int64_t max, int64_t since, int64_t after,
+				int64_t limit, struct sc_ids *out, struct sc_error *err);
 	/* For each of these users, appends the ids of the active sessions past
 	 * the `keep` most recent (last_activity descending, NULLs last, then
 	 * id descending): the ones the device limit closes. */
 	int (*over_limit_candidates)(struct sc_db *db, const int64_t *user_ids, size_t n,
 				     int64_t keep, struct sc_ids *out, struct sc_error *err);
+	/* OPTIONAL, both or neither (NULL: every enforce run ranks every
+	 * user). enforce_state_get reads what the last complete enforce run
+	 * recorded (*found false when nothing was); enforce_state_put
+	 * replaces it. Inside the caller's transaction. */
+	int (*enforce_state_get)(struct sc_db *db, struct sc_enforce_state *out, bool *found,
+				 struct sc_error *err);
+	int (*enforce_state_put)(struct sc_db *db, const struct sc_enforce_state *st,
+				 struct sc_error *err);
 	/* create: inserts the session, or when (user_id, device_fingerprint)
 	 * has a row, refreshes it (last_activity = ch->now, active again, and
 	 * the given device_name, device_type, browser and ip_address replace

@@ -1,9 +1,37 @@
 /* enforce: expire, then the device limit, then purge, in batches. */
 #include "change.h"
+#include "timeutil.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* ---- steady state ----
+ *
+ * A cron job runs enforce every few minutes on a table it already
+ * enforced; ranking every active row each time would cost as much as the
+ * first run. So a run that went through over every user records (the
+ * backend's enforce_state_put) the device limit it enforced and "since":
+ * the earlier of its real start and its --now, less SC_ENFORCE_SLACK for
+ * clocks that disagree. A user only goes over the limit when one of their
+ * sessions becomes active, which sets its last_activity to that moment;
+ * so the next run ranks only the users with an active session at or
+ * after since, and finds the idle sessions through the index on the
+ * active sessions' last_activity (idle_sessions), not by a scan.
+ *
+ * A run walks every row instead (a full pass) when nothing is recorded,
+ * the limit is lower than the one recorded, the last full pass is
+ * SC_FULL_PASS_EVERY old, with --full or --user, or when the backend has
+ * no such index. The daily full pass bounds what the incremental one
+ * cannot see: a session made active again without a new last_activity,
+ * rows written behind the application's back with old times, and times
+ * stored in a form that does not sort as text (see README).
+ */
+#define SC_ENFORCE_SLACK 3600
+#define SC_FULL_PASS_EVERY 86400
+/* More idle sessions than this through the index: a backlog, which the
+ * id-order walk (neighbouring pages per batch) serves better. */
+#define SC_SPARSE_MAX 20000
 
 /* ---- enforce ---- */
 
@@ -23,7 +51,85 @@ struct enforce_ctx {
 	int steps, step_no;   /* steps to run and the one running */
 	int64_t done;         /* rows changed by this batch */
 	bool finished;        /* the step has nothing left */
+	/* Steady state (see above): */
+	int64_t started;      /* real time the run started */
+	bool incremental;     /* rank only users active since `since` */
+	int64_t since;
+	bool recorded;        /* a state was recorded ... */
+	struct sc_enforce_state prev; /* ... this one */
+	bool sparse;          /* expire takes its ids from `idle` */
+	struct sc_ids idle;   /* (found through the index, ascending) */
 };
+
+/* Decides between a full and an incremental pass (inside a transaction). */
+static int plan(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
+{
+	const struct sc_backend *be = db->backend;
+	const struct sc_enforce_opts *o = c->o;
+	const char *why = NULL;
+
+	c->incremental = false;
+	c->recorded = false;
+	if (!be->enforce_state_get || !be->idle_sessions)
+		return 0;
+	if (be->enforce_state_get(db, &c->prev, &c->recorded, err) < 0)
+		return -1;
+	if (o->has_user)
+		return 0; /* one user's rows: their own index */
+	if (o->full)
+		why = "--full";
+	else if (!c->recorded)
+		why = "no earlier run recorded";
+	else if (c->prev.max_sessions > o->max_sessions)
+		why = "the limit is lower than the last run's";
+	else if (c->started - c->prev.full_at >= SC_FULL_PASS_EVERY || c->started < c->prev.full_at)
+		why = "the last full pass is a day old";
+	if (why) {
+		sc_db_notice(db, "enforce: full pass (%s)", why);
+		return 0;
+	}
+	char buf[SC_TIME_SQL_LEN];
+	sc_time_format_sql(c->prev.since, buf);
+	sc_db_notice(db, "enforce: ranking the users active since %s UTC (--full ranks all)", buf);
+	c->incremental = true;
+	c->since = c->prev.since;
+	return 0;
+}
+
+/* The expire step's next batch of idle sessions: through the index on
+ * the first batch of an incremental pass when there are few, else (and
+ * for a backlog) walking the table in id order. */
+static int expire_candidates(struct sc_db *db, struct enforce_ctx *c, int64_t cutoff,
+			     const int64_t *user, struct sc_error *err)
+{
+	const struct sc_backend *be = db->backend;
+
+	if (c->after == INT64_MIN) { /* the step's first batch (or its retry) */
+		c->sparse = false;
+		c->idle.n = 0;
+		if (c->incremental) {
+			if (be->idle_sessions(db, cutoff, SC_SPARSE_MAX, &c->idle, err) < 0)
+				return -1;
+			c->sparse = c->idle.n <= SC_SPARSE_MAX;
+		}
+	}
+	if (!c->sparse)
+		return be->candidates(db, true, cutoff, user, c->after, c->batch, &c->ids, err);
+	/* The ids past `after` (ascending), so a retried batch takes the
+	 * same ones again. */
+	size_t lo = 0, hi = c->idle.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->idle.v[mid] <= c->after)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (int64_t k = 0; k < c->batch && lo < c->idle.n; k++)
+		if (sc_ids_push(&c->ids, c->idle.v[lo++]) < 0)
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	return 0;
+}
 
 /* One batch of one step. Sets c->finished when nothing is left. */
 static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_ctx *c,
@@ -40,7 +146,7 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 	switch (step) {
 	case STEP_EXPIRE: {
 		int64_t cutoff = c->a->now - o->idle_timeout;
-		if (be->candidates(db, true, cutoff, user, c->after, c->batch, &c->ids, err) < 0)
+		if (expire_candidates(db, c, cutoff, user, err) < 0)
 			return -1;
 		c->finished = c->ids.n == 0;
 		return sc_close_ids_if(db, c->ids.v, c->ids.n, owner, c->a, "expire", SC_CHANGE_EXPIRED, &cutoff,
@@ -53,8 +159,8 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 				return c->finished = true, 0;
 			if (sc_ids_push(&c->users, o->user_id) < 0)
 				return sc_error_set(err, SC_SOFTWARE, "out of memory");
-		} else if (be->users_over_limit(db, o->max_sessions, c->after, c->batch,
-						&c->users, err) < 0) {
+		} else if (be->users_over_limit(db, o->max_sessions, c->incremental ? c->since : INT64_MIN,
+						c->after, c->batch, &c->users, err) < 0) {
 			return -1;
 		}
 		if (c->users.n == 0)
@@ -192,7 +298,7 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	static const enum enforce_step steps[] = { STEP_EXPIRE, STEP_LIMIT, STEP_PURGE };
 
 	memset(c->r, 0, sizeof(*c->r)); /* a retry starts over */
-	if (sc_check_actor(db, c->a->actor, err) < 0)
+	if (sc_check_actor(db, c->a->actor, err) < 0 || plan(db, c, err) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		enum enforce_step step = steps[i];
@@ -218,6 +324,46 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	return 0;
 }
 
+/* Before a real run: the pass it makes, and (for progress) how far the
+ * ids go. A read, but in sc_run_tx's write transaction so that a busy
+ * database is waited for and retried like any batch. */
+static int plan_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct enforce_ctx *c = vctx;
+
+	if (plan(db, c, err) < 0)
+		return -1;
+	if (c->o->progress && db->backend->id_bounds(db, &c->max_id, &c->max_user, err) < 0) {
+		c->max_id = c->max_user = 0;
+		sc_error_clear(err);
+	}
+	return 0;
+}
+
+/* After a real run over every user that went through: what the next
+ * run may rely on (see "steady state" above). A run that walked every
+ * row of both steps is a full pass. */
+static int record_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct enforce_ctx *c = vctx;
+	const struct sc_enforce_opts *o = c->o;
+	int64_t since = c->started < c->a->now ? c->started : c->a->now;
+	struct sc_enforce_state st = {
+		.max_sessions = o->max_sessions,
+		.since = since > INT64_MIN + SC_ENFORCE_SLACK ? since - SC_ENFORCE_SLACK : INT64_MIN,
+		.full_at = !c->incremental && o->expire ? c->started
+			 : c->recorded ? c->prev.full_at : 0,
+	};
+	return db->backend->enforce_state_put(db, &st, err);
+}
+
+static int record(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
+{
+	if (!db->backend->enforce_state_put || c->o->has_user || !c->o->limit)
+		return 0;
+	return sc_run_tx(db, false, record_body, c, NULL, err);
+}
+
 int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct sc_action *a,
 	       struct sc_enforce_result *r, struct sc_error *err)
 {
@@ -226,25 +372,25 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 
 	memset(r, 0, sizeof(*r));
 	c.held.a = a;
+	c.started = (int64_t)time(NULL); /* never --now */
 	if (a->dry_run) {
 		rc = sc_run_tx(db, true, dry_body, &c, &c.held, err);
 	} else {
 		c.steps = o->expire + o->limit + o->purge;
-		if (o->progress && db->backend->begin(db, SC_TX_READ, err) == 0) {
-			if (db->backend->id_bounds(db, &c.max_id, &c.max_user, err) < 0)
-				c.max_id = c.max_user = 0;
-			db->backend->rollback(db);
+		if ((rc = sc_run_tx(db, false, plan_body, &c, NULL, err)) == 0) {
+			if (o->expire)
+				rc = run_step(db, STEP_EXPIRE, &c, err);
+			if (rc == 0 && o->limit && !r->interrupted)
+				rc = run_step(db, STEP_LIMIT, &c, err);
+			if (rc == 0 && o->purge && !r->interrupted)
+				rc = run_step(db, STEP_PURGE, &c, err);
+			if (rc == 0 && !r->interrupted)
+				rc = record(db, &c, err);
 		}
-		sc_error_clear(err);
-		if (o->expire)
-			rc = run_step(db, STEP_EXPIRE, &c, err);
-		if (rc == 0 && o->limit && !r->interrupted)
-			rc = run_step(db, STEP_LIMIT, &c, err);
-		if (rc == 0 && o->purge && !r->interrupted)
-			rc = run_step(db, STEP_PURGE, &c, err);
 	}
 	sc_changes_free(&c.held);
 	sc_ids_free(&c.ids);
 	sc_ids_free(&c.users);
+	sc_ids_free(&c.idle);
 	return rc;
 }

@@ -143,7 +143,7 @@ Test(audit, a_purged_session_is_still_explained_by_history_alone)
 	EXPECT_OUT(after, "carol@example.com\r\ncarol@example.com\r\ncarol@example.com\r\n");
 }
 
-/* A database at version 2 with audit rows: migrate adds version 3 only,
+/* A database at version 2 with audit rows: migrate adds versions 3 and 4,
  * the old rows keep NULL snapshots, new rows get theirs. */
 Test(audit, migration_3_adopts_a_version_2_audit_trail)
 {
@@ -157,18 +157,19 @@ Test(audit, migration_3_adopts_a_version_2_audit_trail)
 			   " created_at TEXT NOT NULL)");
 	db_exec("INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at) "
 		"VALUES (13, 1, 'logout', 'ops', 'old row', '2025-01-20 12:00:00')");
-	db_exec("DELETE FROM sessctl_migrations WHERE version = 3");
+	db_exec("DELETE FROM sessctl_migrations WHERE version >= 3");
 
 	struct run *r = RUN("history");
 	EXPECT_FAIL(r, 78);
-	EXPECT_ERR_HAS(r, "schema version 2 is older than 3");
+	EXPECT_ERR_HAS(r, "schema version 2 is older than 4");
 	r = RUN("migrate");
 	EXPECT_OK(r);
-	EXPECT_OUT(r, "applied migration 3: audit snapshots\nschema is at version 3\n");
+	EXPECT_OUT(r, "applied migration 3: audit snapshots\napplied migration 4: enforce steady state\n"
+		      "schema is at version 4\n");
 	r = RUN("migrate", "status", "-o", "csv", "--columns", "version,name,state");
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "version,name,state\r\n1,users and sessions,applied\r\n2,audit trail,applied\r\n"
-		      "3,audit snapshots,applied\r\n");
+		      "3,audit snapshots,applied\r\n4,enforce steady state,applied\r\n");
 
 	must(RUN("logout", "11", "--actor", "ops", "-q"));
 	r = RUN("history", "-o", "ndjson", "--columns",

@@ -80,7 +80,8 @@ Test(migrate, status_lists_pending_versions_before_and_applied_after)
 	EXPECT_OUT(before, "version,name,state,applied_at\r\n"
 			   "1,users and sessions,pending,\r\n"
 			   "2,audit trail,pending,\r\n"
-			   "3,audit snapshots,pending,\r\n");
+			   "3,audit snapshots,pending,\r\n"
+			   "4,enforce steady state,pending,\r\n");
 
 	EXPECT_OK(RUN("migrate", "--now", "2025-03-01 12:00:00"));
 	struct run *after = RUN("migrate", "status", "-o", "ndjson");
@@ -91,6 +92,8 @@ Test(migrate, status_lists_pending_versions_before_and_applied_after)
 		   "{\"version\":2,\"name\":\"audit trail\",\"state\":\"applied\","
 		   "\"applied_at\":\"2025-03-01T12:00:00Z\"}\n"
 		   "{\"version\":3,\"name\":\"audit snapshots\",\"state\":\"applied\","
+		   "\"applied_at\":\"2025-03-01T12:00:00Z\"}\n"
+		   "{\"version\":4,\"name\":\"enforce steady state\",\"state\":\"applied\","
 		   "\"applied_at\":\"2025-03-01T12:00:00Z\"}\n");
 	cr_expect_null(strstr(after->out, "pending"), "pending after migrate:\n%s", after->out);
 	struct run *table = RUN("migrate", "status");
@@ -191,7 +194,8 @@ Test(migrate, an_older_schema_exits_78_until_migrate_upgrades_it)
 	EXPECT_OK(r);
 	EXPECT_OUT_HAS(r, "applied migration 2");
 	EXPECT_OUT_HAS(r, "applied migration 3");
-	EXPECT_OUT_HAS(r, "schema is at version 3");
+	EXPECT_OUT_HAS(r, "applied migration 4");
+	EXPECT_OUT_HAS(r, "schema is at version 4");
 	EXPECT_OK(RUN("list-user", "1"));
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 7);
 	expect_full_schema(e2e_db());

@@ -161,6 +161,7 @@ static int enter(struct fake_db *f, enum fake_op op, int64_t arg, const int64_t 
 		"exec_script", "record_migration", "find_user", "list_sessions", "get_session",
 		"id_bounds", "lock_users", "sessions_by_ids", "close_sessions", "purge_sessions",
 		"candidates", "users_over_limit", "over_limit_candidates", "upsert_session",
+		"idle_sessions", "enforce_state_get", "enforce_state_put",
 	};
 	int k = ++f->calls[op];
 	const struct fake_fault *flt = &f->faults[op];
@@ -577,8 +578,21 @@ static int fake_candidates(struct sc_db *db, bool active, int64_t cutoff, const 
 	return 0;
 }
 
-static int fake_users_over_limit(struct sc_db *db, int64_t max, int64_t after, int64_t limit,
-				 struct sc_ids *out, struct sc_error *err)
+/* With since: whether the user has an active session last seen at or
+ * after it. */
+static bool active_since(const struct fake_store *st, int64_t user, int64_t since)
+{
+	for (size_t i = 0; i < st->nsessions; i++) {
+		const struct fake_session *s = &st->sessions[i];
+		if (s->user_id == user && s->is_active && !s->last_activity_null &&
+		    s->last_activity >= since)
+			return true;
+	}
+	return false;
+}
+
+static int fake_users_over_limit(struct sc_db *db, int64_t max, int64_t since, int64_t after,
+				 int64_t limit, struct sc_ids *out, struct sc_error *err)
 {
 	struct fake_db *f = to_fake(db);
 	int64_t prev = after;
@@ -586,6 +600,7 @@ static int fake_users_over_limit(struct sc_db *db, int64_t max, int64_t after, i
 	if (enter(f, FAKE_USERS_OVER_LIMIT, limit, NULL, 0, err) < 0)
 		return -1;
 	f->log[f->nlog - 1].after = after;
+	f->log[f->nlog - 1].since = since;
 	/* Users in ascending id order: the smallest user id above prev, each round. */
 	while ((int64_t)out->n < limit) {
 		bool found = false;
@@ -601,10 +616,52 @@ static int fake_users_over_limit(struct sc_db *db, int64_t max, int64_t after, i
 			break;
 		for (size_t i = 0; i < f->st.nsessions; i++)
 			active += f->st.sessions[i].user_id == next && f->st.sessions[i].is_active;
-		if (active > max && sc_ids_push(out, next) < 0)
+		if (active > max && (since == INT64_MIN || active_since(&f->st, next, since)) &&
+		    sc_ids_push(out, next) < 0)
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 		prev = next;
 	}
+	return 0;
+}
+
+static int fake_idle_sessions(struct sc_db *db, int64_t cutoff, int64_t limit,
+			      struct sc_ids *out, struct sc_error *err)
+{
+	struct fake_db *f = to_fake(db);
+
+	if (enter(f, FAKE_IDLE_SESSIONS, limit, NULL, 0, err) < 0)
+		return -1;
+	for (size_t i = 0; i < f->st.nsessions && (int64_t)out->n <= limit; i++) {
+		const struct fake_session *s = &f->st.sessions[i];
+		if (s->is_active && !s->last_activity_null && s->last_activity < cutoff &&
+		    sc_ids_push(out, s->id) < 0)
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	}
+	return 0;
+}
+
+static int fake_state_get(struct sc_db *db, struct sc_enforce_state *out, bool *found,
+			  struct sc_error *err)
+{
+	struct fake_db *f = to_fake(db);
+
+	if (enter(f, FAKE_STATE_GET, 0, NULL, 0, err) < 0)
+		return -1;
+	*found = f->st.has_enforce_state;
+	if (*found)
+		*out = f->st.enforce_state;
+	return 0;
+}
+
+static int fake_state_put(struct sc_db *db, const struct sc_enforce_state *st,
+			  struct sc_error *err)
+{
+	struct fake_db *f = to_fake(db);
+
+	if (enter(f, FAKE_STATE_PUT, 0, NULL, 0, err) < 0)
+		return -1;
+	f->st.enforce_state = *st;
+	f->st.has_enforce_state = true;
 	return 0;
 }
 
@@ -699,6 +756,9 @@ const struct sc_backend fake_backend = {
 	FAKE_SLOTS,
 	.migrate_lock = fake_migrate_lock,
 	.lock_users = fake_lock_users,
+	.idle_sessions = fake_idle_sessions,
+	.enforce_state_get = fake_state_get,
+	.enforce_state_put = fake_state_put,
 };
 
 const struct sc_backend fake_backend_no_lock = { FAKE_SLOTS };

@@ -40,6 +40,9 @@ enum fake_op {
 	FAKE_USERS_OVER_LIMIT,
 	FAKE_OVER_LIMIT_CANDIDATES,
 	FAKE_UPSERT,
+	FAKE_IDLE_SESSIONS,
+	FAKE_STATE_GET,
+	FAKE_STATE_PUT,
 	FAKE_NOPS
 };
 
@@ -78,14 +81,18 @@ struct fake_store {
 	int versions[FAKE_MAX_VERSIONS]; /* applied, in the order recorded */
 	size_t nversions;
 	int scripts_run[FAKE_MAX_VERSIONS + 1]; /* times migration N's script ran */
+	struct sc_enforce_state enforce_state;  /* enforce_state_get/put */
+	bool has_enforce_state;
 };
 
 /* One call the core made, for the tests to read back. */
 struct fake_call {
 	enum fake_op op;
 	int tx;          /* the transaction it ran in (1, 2, ...; 0: none) */
-	int64_t arg;     /* candidates, users_over_limit: limit; begin: mode */
+	int64_t arg;     /* candidates, users_over_limit, idle_sessions: limit;
+			  * begin: mode */
 	int64_t after;   /* candidates, users_over_limit: after */
+	int64_t since;   /* users_over_limit: since */
 	int64_t *ids;    /* close, purge, lock_users: the ids passed */
 	size_t n;
 };

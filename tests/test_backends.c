@@ -721,7 +721,7 @@ static void case_candidates(void)
 static struct sc_ids over(int64_t max, int64_t after, int64_t limit)
 {
 	struct sc_ids ids = { 0 };
-	cr_assert_eq(D.be->users_over_limit(D.db, max, after, limit, &ids, &D.err), 0,
+	cr_assert_eq(D.be->users_over_limit(D.db, max, INT64_MIN, after, limit, &ids, &D.err), 0,
 		     "users_over_limit: %s", D.err.msg);
 	return ids;
 }
@@ -752,6 +752,94 @@ static void case_device_limit_reads(void)
 	EXPECT_SC_IDS(over_cand((const int64_t[]){ 1, 2, 3 }, 3, 4), 3);
 	EXPECT_SC_IDS(over_cand((const int64_t[]){ 1, 2 }, 2, 0), 1, 2, 3, 4, 6, 10);
 	EXPECT_SC_NONE(over_cand((const int64_t[]){ 2, 3 }, 2, 1));
+	commit();
+}
+
+static struct sc_ids idle(int64_t cutoff, int64_t limit)
+{
+	struct sc_ids ids = { 0 };
+	cr_assert_eq(D.be->idle_sessions(D.db, cutoff, limit, &ids, &D.err), 0, "idle_sessions: %s",
+		     D.err.msg);
+	return ids;
+}
+
+static struct sc_ids over_since(int64_t max, int64_t since)
+{
+	struct sc_ids ids = { 0 };
+	cr_assert_eq(D.be->users_over_limit(D.db, max, since, INT64_MIN, 100, &ids, &D.err), 0,
+		     "users_over_limit: %s", D.err.msg);
+	return ids;
+}
+
+static bool has_id(const struct sc_ids *ids, int64_t id)
+{
+	for (size_t i = 0; i < ids->n; i++)
+		if (ids->v[i] == id)
+			return true;
+	return false;
+}
+
+/* enforce's steady state: the idle sessions through the index (the same
+ * set as candidates), the users active since a time (never fewer than
+ * those; a backend may give more), and the record of the last run. */
+static void case_steady_state_reads(void)
+{
+	if (!D.be->idle_sessions) {
+		cr_expect_null(D.be->enforce_state_get, "state without the index slots");
+		return;
+	}
+	begin(SC_TX_READ);
+	EXPECT_SC_IDS(idle(T - 1000, 100), 6, 10);
+	EXPECT_SC_IDS(idle(T - 99, 100), 1, 2, 4, 6, 10);
+	EXPECT_SC_IDS(idle(T - 100, 100), 2, 6, 10); /* strictly before */
+	EXPECT_SC_IDS(idle(T + 400 * 86400LL, 100), 1, 2, 4, 6, 8, 10); /* NULL never */
+	EXPECT_SC_NONE(idle(T - 300000, 100));
+	/* more than limit: stops at limit + 1, the lowest ids */
+	EXPECT_SC_IDS(idle(T - 99, 2), 1, 2, 4);
+
+	/* u1 (sessions at T-100) and u3 (T-10) were active since T-150 */
+	struct sc_ids ids = over_since(0, T - 150);
+	cr_expect(has_id(&ids, 1) && has_id(&ids, 3), "users active since T-150: not 1 and 3");
+	cr_expect(!has_id(&ids, 4) && !has_id(&ids, 5), "users without sessions given");
+	for (size_t i = 1; i < ids.n; i++)
+		cr_expect_lt(ids.v[i - 1], ids.v[i], "users not in ascending order");
+	sc_ids_free(&ids);
+	EXPECT_SC_IDS(over_since(4, T - 150), 1);              /* and over the limit */
+	EXPECT_SC_NONE(over_since(1, T - 150 + 3 * 86400LL));  /* nobody active since */
+	EXPECT_SC_IDS(over_since(0, T - 300000), 1, 2, 3);     /* everybody */
+	ids = (struct sc_ids){ 0 };
+	cr_assert_eq(D.be->users_over_limit(D.db, 0, T - 300000, 1, 1, &ids, &D.err), 0, "%s",
+		     D.err.msg);
+	EXPECT_SC_IDS(ids, 2); /* after and limit still page */
+	commit();
+
+	/* the record: none at first, then what was put, replaced whole */
+	struct sc_enforce_state st = { 0 };
+	bool found = true;
+	begin(SC_TX_WRITE);
+	cr_assert_eq(D.be->enforce_state_get(D.db, &st, &found, &D.err), 0, "%s", D.err.msg);
+	cr_expect(!found, "a fresh database has an enforce record");
+	cr_assert_eq(D.be->enforce_state_put(D.db, &(struct sc_enforce_state){ 3, T - 3600, T },
+					     &D.err), 0, "%s", D.err.msg);
+	commit();
+	begin(SC_TX_WRITE);
+	cr_assert_eq(D.be->enforce_state_get(D.db, &st, &found, &D.err), 0, "%s", D.err.msg);
+	cr_expect(found && st.max_sessions == 3 && st.since == T - 3600 && st.full_at == T,
+		  "read back %lld %lld %lld", (long long)st.max_sessions, (long long)st.since,
+		  (long long)st.full_at);
+	cr_assert_eq(D.be->enforce_state_put(D.db, &(struct sc_enforce_state){ 5, INT64_MIN + 1, 0 },
+					     &D.err), 0, "%s", D.err.msg);
+	D.be->rollback(D.db); /* transactional */
+	begin(SC_TX_WRITE);
+	cr_assert_eq(D.be->enforce_state_get(D.db, &st, &found, &D.err), 0, "%s", D.err.msg);
+	cr_expect(found && st.max_sessions == 3, "a rolled-back put stayed");
+	cr_assert_eq(D.be->enforce_state_put(D.db, &(struct sc_enforce_state){ 5, INT64_MIN + 1, 0 },
+					     &D.err), 0, "%s", D.err.msg);
+	commit();
+	begin(SC_TX_READ);
+	cr_assert_eq(D.be->enforce_state_get(D.db, &st, &found, &D.err), 0, "%s", D.err.msg);
+	cr_expect(found && st.max_sessions == 5 && st.since == INT64_MIN + 1 && st.full_at == 0,
+		  "the second put did not replace the first");
 	commit();
 }
 
@@ -1071,6 +1159,7 @@ static const struct contract_case cases[] = {
 	{ "recent_sessions", case_recent_sessions },
 	{ "candidates", case_candidates },
 	{ "users_over_limit and over_limit_candidates", case_device_limit_reads },
+	{ "steady state: idle_sessions, users active since, the record", case_steady_state_reads },
 	{ "sessions_by_ids", case_sessions_by_ids },
 	{ "close_sessions", case_close_sessions },
 	{ "close_sessions re-checks idle_before", case_close_rechecks_idle_before },

@@ -466,6 +466,181 @@ Test(core, enforce_works_without_the_optional_slots)
 	cr_expect(!active(old));
 }
 
+/* ---- enforce in steady state (src/enforce.c) ---- */
+
+#define LONG_IDLE 100000 /* an idle timeout longer than the record's slack */
+
+static size_t calls(enum fake_op op)
+{
+	const struct fake_call *c[64];
+	return fake_calls_of(F, op, c, 64);
+}
+
+/* The since of the last users_over_limit call. */
+static int64_t last_since(void)
+{
+	const struct fake_call *c[64];
+	size_t n = fake_calls_of(F, FAKE_USERS_OVER_LIMIT, c, 64);
+	cr_assert_gt(n, 0, "users_over_limit was not called");
+	return c[n - 1]->since;
+}
+
+static void run_enforce(const struct sc_enforce_opts *o, int64_t now, bool dry_run)
+{
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(dry_run);
+
+	a.now = now;
+	F->nlog = 0;
+	memset(F->calls, 0, sizeof(F->calls));
+	cr_assert_eq(sc_enforce(&F->base, o, &a, &r, &err), 0, "%s", err.msg);
+}
+
+Test(core, enforce_records_its_run_and_the_next_one_ranks_only_users_active_since)
+{
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = LONG_IDLE, .limit = true,
+				     .max_sessions = 2 };
+	int64_t t0 = (int64_t)time(NULL);
+
+	/* Sessions older than the next run's since (NOW - 3600). */
+	for (int u = 1; u <= 3; u++) {
+		fake_add_session(F, u, "a", NOW - 5100, true);
+		fake_add_session(F, u, "b", NOW - 5000, true);
+	}
+	/* The first run: nothing recorded, so a full pass, which it records. */
+	run_enforce(&o, NOW, false);
+	cr_expect_eq(last_since(), INT64_MIN, "the first run did not rank every user");
+	cr_expect_eq(calls(FAKE_IDLE_SESSIONS), 0);
+	cr_expect_gt(calls(FAKE_CANDIDATES), 0, "the full pass did not walk the rows");
+	cr_assert(F->st.has_enforce_state, "the run was not recorded");
+	cr_expect_eq(F->st.enforce_state.max_sessions, 2);
+	cr_expect_eq(F->st.enforce_state.since, NOW - 3600, "since: the earlier of now and --now, less 1 h");
+	cr_expect(F->st.enforce_state.full_at >= t0 && F->st.enforce_state.full_at <= time(NULL) + 1,
+		  "full_at is not the real time of the run");
+	int64_t full_at = F->st.enforce_state.full_at;
+
+	/* Then: u1 logs in on a third device (over the limit), u2 has a
+	 * session idle past the timeout, and the application made an old
+	 * session of u3 active again without touching last_activity. */
+	int64_t u1_new = fake_add_session(F, 1, "c", NOW + 50, true);
+	int64_t u2_idle = fake_add_session(F, 2, "old", NOW + 100 - LONG_IDLE - 5, true);
+	int64_t u3_back = fake_add_session(F, 3, "back", NOW - 50000, true);
+	run_enforce(&o, NOW + 100, false);
+	cr_expect_eq(last_since(), NOW - 3600, "the second run did not rank only users active since");
+	cr_expect_eq(calls(FAKE_IDLE_SESSIONS), 1);
+	cr_expect_eq(calls(FAKE_CANDIDATES), 0, "a steady-state run walked the rows");
+	cr_expect(active(u1_new) && !active(1), "u1's oldest was not the one closed");
+	cr_expect(!active(u2_idle), "the idle session was not expired");
+	cr_expect(active(u3_back), "the incremental pass saw a session with an old time");
+	cr_expect_eq(fake_audit_count(F, "over-limit", 1), 1);
+	cr_expect_eq(F->st.enforce_state.since, NOW + 100 - 3600);
+	cr_expect_eq(F->st.enforce_state.full_at, full_at, "an incremental pass counted as full");
+
+	/* --full ranks everyone: u3's comeback goes; a full pass is recorded. */
+	o.full = true;
+	run_enforce(&o, NOW + 200, false);
+	cr_expect_eq(last_since(), INT64_MIN);
+	cr_expect(!active(u3_back), "--full did not close the re-activated session");
+	cr_expect_geq(F->st.enforce_state.full_at, full_at);
+}
+
+Test(core, enforce_makes_a_full_pass_when_the_record_cannot_be_trusted)
+{
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = LONG_IDLE, .limit = true,
+				     .max_sessions = 3 };
+
+	fake_add_session(F, 1, "a", NOW - 10, true);
+	run_enforce(&o, NOW, false);
+	run_enforce(&o, NOW, false);
+	cr_expect_eq(last_since(), NOW - 3600, "the plain second run is not incremental");
+	/* a lower limit */
+	o.max_sessions = 2;
+	run_enforce(&o, NOW, false);
+	cr_expect_eq(last_since(), INT64_MIN, "a lower limit did not rank every user");
+	cr_expect_eq(F->st.enforce_state.max_sessions, 2);
+	run_enforce(&o, NOW, false);
+	cr_expect_eq(last_since(), NOW - 3600);
+	/* a higher one needs no full pass */
+	o.max_sessions = 5;
+	run_enforce(&o, NOW, false);
+	cr_expect_eq(last_since(), NOW - 3600, "a higher limit made a full pass");
+	/* the last full pass a day old (and one from the future: a clock set back) */
+	F->st.enforce_state.full_at -= 86400;
+	run_enforce(&o, NOW, false);
+	cr_expect_eq(last_since(), INT64_MIN, "a day-old full pass did not make another");
+	F->st.enforce_state.full_at += 7 * 86400;
+	run_enforce(&o, NOW, false);
+	cr_expect_eq(last_since(), INT64_MIN, "a full pass in the future was trusted");
+	run_enforce(&o, NOW, false);
+	cr_expect_eq(last_since(), NOW - 3600);
+}
+
+Test(core, enforce_records_only_complete_real_runs_over_every_user)
+{
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = LONG_IDLE, .limit = true,
+				     .max_sessions = 3 };
+
+	fake_add_session(F, 1, "a", NOW - 10, true);
+	run_enforce(&o, NOW, true); /* dry run */
+	cr_expect(!F->st.has_enforce_state, "a dry run recorded itself");
+	o.has_user = true;
+	o.user_id = 1;
+	run_enforce(&o, NOW, false);
+	cr_expect(!F->st.has_enforce_state, "a --user run recorded itself");
+	o.has_user = false;
+	o.limit = false; /* the limit step did not run */
+	run_enforce(&o, NOW, false);
+	cr_expect(!F->st.has_enforce_state, "a run without the device limit recorded itself");
+	o.limit = true;
+	fake_fail(F, FAKE_STATE_PUT, 1, 1, SC_UNAVAILABLE);
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	cr_expect_neq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "a failed record went unsaid");
+	cr_expect(!F->st.has_enforce_state);
+	F->faults[FAKE_STATE_PUT] = (struct fake_fault){ 0 };
+	run_enforce(&o, NOW, false);
+	cr_expect(F->st.has_enforce_state);
+	/* A dry run reads the record and takes the real run's path. */
+	run_enforce(&o, NOW, true);
+	cr_expect_eq(last_since(), NOW - 3600, "the dry run did not take the incremental path");
+}
+
+Test(core, enforce_in_steady_state_closes_the_idle_sessions_it_found_in_batches)
+{
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = IDLE, .limit = true,
+				     .max_sessions = 10, .batch_size = 2 };
+	int64_t idle[5];
+
+	fake_add_session(F, 1, "keep", NOW, true);
+	run_enforce(&o, NOW, false); /* recorded */
+	for (int i = 0; i < 5; i++) {
+		char fp[8];
+		snprintf(fp, sizeof(fp), "i%d", i);
+		idle[i] = fake_add_session(F, 2, fp, NOW - IDLE - 1 - i, true);
+	}
+	fake_add_session(F, 3, "fresh", NOW - 5, true);
+	/* The first batch's transaction fails once: the retry takes the same ids. */
+	fake_fail(F, FAKE_CLOSE, 2, 1, SC_TEMPFAIL);
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	F->nlog = 0;
+	memset(F->calls, 0, sizeof(F->calls));
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	cr_expect_eq(r.expired, 5);
+	for (int i = 0; i < 5; i++)
+		cr_expect(!active(idle[i]), "idle session %d was left", i);
+	cr_expect_eq(fake_audit_count(F, "expire", -1), 5, "not one audit row per session");
+	cr_expect_eq(calls(FAKE_CANDIDATES), 0);
+	const struct fake_call *cl[16];
+	size_t ncl = fake_calls_of(F, FAKE_CLOSE, cl, 16);
+	cr_expect_eq(ncl, 4, "%zu close calls for 5 sessions in batches of 2 and one retry", ncl);
+	for (size_t i = 0; i < ncl; i++)
+		cr_expect_leq(cl[i]->n, 2);
+}
+
 static volatile sig_atomic_t stop_flag;
 
 static void stop_in_second_batch(struct fake_db *f, enum fake_op op, void *ctx)

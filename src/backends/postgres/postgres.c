@@ -44,8 +44,11 @@ const struct sc_backend sc_postgres_backend = {
 	.close_sessions = pg_close_sessions,
 	.purge_sessions = pg_purge_sessions,
 	.candidates = pg_candidates,
+	.idle_sessions = pg_idle_sessions,
 	.users_over_limit = pg_users_over_limit,
 	.over_limit_candidates = pg_over_limit_candidates,
+	.enforce_state_get = pg_enforce_state_get,
+	.enforce_state_put = pg_enforce_state_put,
 	.upsert_session = pg_upsert_session,
 };
 

@@ -214,21 +214,6 @@ int pg_candidates(struct sc_db *base, bool active, int64_t cutoff, const int64_t
 
 
 
-int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t after, int64_t limit,
-			       struct sc_ids *out, struct sc_error *err)
-{
-	struct pg_db *db = pgb_to_pg(base);
-	char mbuf[INT64_PARAM_LEN], abuf[INT64_PARAM_LEN], lbuf[INT64_PARAM_LEN];
-	const char *params[3] = {
-		pgb_int64_param(max, mbuf), pgb_int64_param(after, abuf), pgb_int64_param(limit, lbuf),
-	};
-
-	return pgb_collect_ids(db,
-		"SELECT user_id FROM sessions WHERE is_active AND user_id > $2::bigint\n"
-		"GROUP BY user_id HAVING count(*) > $1::bigint ORDER BY user_id LIMIT $3::bigint",
-		3, params, out, err);
-}
-
 int pg_over_limit_candidates(struct sc_db *base, const int64_t *user_ids, size_t n,
 				    int64_t keep, struct sc_ids *out, struct sc_error *err)
 {

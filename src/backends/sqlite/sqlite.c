@@ -43,7 +43,10 @@ const struct sc_backend sc_sqlite_backend = {
 	.close_sessions = sqlite_close_sessions,
 	.purge_sessions = sqlite_purge_sessions,
 	.candidates = sqlite_candidates,
+	.idle_sessions = sqlite_idle_sessions,
 	.users_over_limit = sqlite_users_over_limit,
 	.over_limit_candidates = sqlite_over_limit_candidates,
+	.enforce_state_get = sqlite_enforce_state_get,
+	.enforce_state_put = sqlite_enforce_state_put,
 	.upsert_session = sqlite_upsert_session,
 };

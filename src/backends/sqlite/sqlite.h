@@ -143,8 +143,15 @@ int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 				 struct sc_error *err);
 int sqlite_candidates(struct sc_db *base, bool active, int64_t cutoff, const int64_t *user_id,
 		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
-int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t after, int64_t limit,
-				   struct sc_ids *out, struct sc_error *err);
+/* steady.c */
+int sqlite_idle_sessions(struct sc_db *base, int64_t cutoff, int64_t limit, struct sc_ids *out,
+			 struct sc_error *err);
+int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t after,
+			    int64_t limit, struct sc_ids *out, struct sc_error *err);
+int sqlite_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool *found,
+			     struct sc_error *err);
+int sqlite_enforce_state_put(struct sc_db *base, const struct sc_enforce_state *s,
+			     struct sc_error *err);
 int sqlite_over_limit_candidates(struct sc_db *base, const int64_t *user_ids, size_t n,
 					int64_t keep, struct sc_ids *out, struct sc_error *err);
 int sq_on_found_session(const struct sc_session *s, void *vctx);

@@ -207,22 +207,6 @@ int sqlite_candidates(struct sc_db *base, bool active, int64_t cutoff, const int
 
 
 
-int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t after, int64_t limit,
-				   struct sc_ids *out, struct sc_error *err)
-{
-	struct sqlite_db *db = sq_to_sqlite(base);
-	sqlite3_stmt *st;
-
-	if (sq_prepare(db,
-		    "SELECT user_id FROM sessions WHERE is_active AND user_id > ?2\n"
-		    "GROUP BY user_id HAVING count(*) > ?1 ORDER BY user_id LIMIT ?3", &st, err) < 0)
-		return -1;
-	sqlite3_bind_int64(st, 1, max);
-	sqlite3_bind_int64(st, 2, after);
-	sqlite3_bind_int64(st, 3, limit);
-	return sq_collect_ids(db, st, out, err);
-}
-
 int sqlite_over_limit_candidates(struct sc_db *base, const int64_t *user_ids, size_t n,
 					int64_t keep, struct sc_ids *out, struct sc_error *err)
 {

@@ -1,0 +1,88 @@
+/* enforce in steady state (see src/enforce.c): the idle sessions and the
+ * recently active users found through idx_sessions_active_activity, the
+ * partial index on the active sessions' last_activity (migration 4), and
+ * what the last run recorded in sessctl_enforce_state. last_activity is
+ * a typed time here, so the ranges are exact. */
+#include "postgres.h"
+
+#include <stdlib.h>
+
+int pg_idle_sessions(struct sc_db *base, int64_t cutoff, int64_t limit, struct sc_ids *out,
+		     struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char tbuf[TIME_PARAM_LEN], lbuf[INT64_PARAM_LEN];
+	const char *params[2] = {
+		pgb_time_param(cutoff, tbuf), pgb_int64_param(limit < INT64_MAX ? limit + 1 : limit, lbuf),
+	};
+
+	return pgb_collect_ids(db,
+		"SELECT id FROM sessions WHERE is_active AND last_activity < $1::timestamptz\n"
+		"ORDER BY id LIMIT $2::bigint", 2, params, out, err);
+}
+
+int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t after,
+			int64_t limit, struct sc_ids *out, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char mbuf[INT64_PARAM_LEN], abuf[INT64_PARAM_LEN], lbuf[INT64_PARAM_LEN],
+		sbuf[TIME_PARAM_LEN];
+	const char *params[4] = {
+		pgb_int64_param(max, mbuf), pgb_int64_param(after, abuf), pgb_int64_param(limit, lbuf),
+		since == INT64_MIN ? NULL : pgb_time_param(since, sbuf),
+	};
+
+	if (since == INT64_MIN)
+		return pgb_collect_ids(db,
+			"SELECT user_id FROM sessions WHERE is_active AND user_id > $2::bigint\n"
+			"GROUP BY user_id HAVING count(*) > $1::bigint ORDER BY user_id LIMIT $3::bigint",
+			3, params, out, err);
+	return pgb_collect_ids(db,
+		"SELECT user_id FROM sessions\n"
+		"WHERE is_active AND user_id > $2::bigint AND user_id IN (\n"
+		"  SELECT user_id FROM sessions WHERE is_active AND last_activity >= $4::timestamptz)\n"
+		"GROUP BY user_id HAVING count(*) > $1::bigint ORDER BY user_id LIMIT $3::bigint",
+		4, params, out, err);
+}
+
+int pg_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool *found,
+			 struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	PGresult *res = pgb_run(db,
+		"SELECT max_sessions, since, full_at FROM sessctl_enforce_state WHERE id = 1",
+		0, NULL, PGRES_TUPLES_OK, "cannot read the last enforce run", err);
+
+	if (!res)
+		return -1;
+	*found = PQntuples(res) == 1;
+	if (*found) {
+		out->max_sessions = pgb_col_int64(res, 0, 0);
+		out->since = pgb_col_int64(res, 0, 1);
+		out->full_at = pgb_col_int64(res, 0, 2);
+	}
+	PQclear(res);
+	return 0;
+}
+
+int pg_enforce_state_put(struct sc_db *base, const struct sc_enforce_state *s,
+			 struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char mbuf[INT64_PARAM_LEN], sbuf[INT64_PARAM_LEN], fbuf[INT64_PARAM_LEN];
+	const char *params[3] = {
+		pgb_int64_param(s->max_sessions, mbuf), pgb_int64_param(s->since, sbuf),
+		pgb_int64_param(s->full_at, fbuf),
+	};
+	PGresult *res = pgb_run(db,
+		"INSERT INTO sessctl_enforce_state (id, max_sessions, since, full_at)\n"
+		"VALUES (1, $1::bigint, $2::bigint, $3::bigint) ON CONFLICT (id) DO UPDATE SET\n"
+		"  max_sessions = excluded.max_sessions, since = excluded.since,\n"
+		"  full_at = excluded.full_at", 3, params, PGRES_COMMAND_OK,
+		"cannot record the enforce run", err);
+
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
