@@ -11,7 +11,7 @@
 
 
 enum { OPT_IDLE_TIMEOUT = 2000, OPT_MAX_SESSIONS, OPT_PURGE_AFTER, OPT_USER, OPT_BATCH_SIZE,
-       OPT_METRICS_FILE, OPT_FULL };
+       OPT_METRICS_FILE, OPT_FULL_PASS };
 
 struct enforce_cli {
 	struct cli_write w;
@@ -21,7 +21,7 @@ struct enforce_cli {
 	const char *user;
 	int64_t batch_size;
 	const char *metrics_file;      /* --metrics-file */
-	bool full;                     /* --full */
+	bool full;                     /* --full-pass */
 	struct sc_enforce_result done; /* what run() committed, for it */
 };
 
@@ -32,7 +32,7 @@ static const struct option options[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
-	{ "full", no_argument, NULL, OPT_FULL },
+	{ "full-pass", no_argument, NULL, OPT_FULL_PASS },
 	CLI_WRITE_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -48,7 +48,7 @@ static int handle(int opt, const char *arg, void *state)
 	case OPT_USER: o->user = arg; return 0;
 	case OPT_BATCH_SIZE: return cli_positive("--batch-size", arg, &o->batch_size);
 	case OPT_METRICS_FILE: o->metrics_file = arg; return 0;
-	case OPT_FULL: o->full = true; return 0;
+	case OPT_FULL_PASS: o->full = true; return 0;
 	}
 	return cli_write_option(&o->w, opt, arg) == 0 ? 0 : SC_SOFTWARE;
 }
@@ -280,7 +280,7 @@ static int run_with_metrics(struct cli_ctx *ctx, void *state, int argc, char **a
 const struct cli_command cli_cmd_enforce = {
 	.name = "enforce",
 	.summary = "the cron job: expire idle sessions, enforce the device limit, purge old rows",
-	.synopsis = "enforce [--idle-timeout D] [--max-sessions N] [--purge-after D] [--user USER] [--batch-size N] [--metrics-file PATH] [--full] [--dry-run] [--actor NAME] [--reason TEXT]",
+	.synopsis = "enforce [--idle-timeout D] [--max-sessions N] [--purge-after D] [--user USER] [--batch-size N] [--metrics-file PATH] [--full-pass] [--dry-run] [--actor NAME] [--reason TEXT]",
 	.help =
 		"Expires active sessions idle longer than the timeout, then closes the oldest\n"
 		"sessions of every user over the device limit (ties: lower id first), then, with\n"
@@ -291,7 +291,7 @@ const struct cli_command cli_cmd_enforce = {
 		"A run records what it enforced, so that the next one ranks only the users\n"
 		"active since and finds idle sessions through an index (a cron job every few\n"
 		"minutes costs milliseconds); it walks every row when nothing is recorded, the\n"
-		"limit went down, the last full pass is a day old, or with --full.\n\n"
+		"limit went down, the last full pass is a day old, or with --full-pass.\n\n"
 		"Options:\n"
 		"  --idle-timeout D          default: $SESSION_TIMEOUT_HOURS hours, else 720h\n"
 		"  --max-sessions N          default: $MAX_SESSIONS_PER_USER, else 3\n"
@@ -300,7 +300,7 @@ const struct cli_command cli_cmd_enforce = {
 		"  --batch-size N            sessions (or users) per transaction (default:\n"
 		"                            adaptive, from 250 sessions or 8 users to 200000,\n"
 		"                            so that each transaction takes 40 to 100 ms)\n"
-		"  --full                    rank every user and walk every row, whatever the\n"
+		"  --full-pass               rank every user and walk every row, whatever the\n"
 		"                            last run recorded\n"
 		"  --metrics-file PATH       write the run's results in Prometheus text format\n"
 		"                            to PATH (atomically: a temporary file renamed\n"

@@ -152,8 +152,16 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 
 	for (size_t i = 0; i < NGLOBAL; i++)
 		all[n++] = global_options[i];
-	for (const struct option *o = longopts; o && o->name; o++)
+	for (const struct option *o = longopts; o && o->name; o++) {
+		/* getopt_long takes the first of two equal names: a command's
+		 * option must not hide behind a global one (the suite runs
+		 * every command, so this catches it). */
+		for (size_t i = 0; i < NGLOBAL; i++)
+			if (strcmp(o->name, global_options[i].name) == 0)
+				return cli_fail(SC_SOFTWARE, "internal error: option --%s is both global "
+						"and the command's", o->name);
 		all[n++] = *o;
+	}
 	memset(&all[n], 0, sizeof(all[n]));
 	/* A leading ':' makes getopt report a missing value as ':'. */
 	if (shortopts && *shortopts == '+') /* '+' must come first */

@@ -30,7 +30,7 @@ _sessctl_command_options()
         logout) echo "--user --device --latest --where --all-users -y --yes --batch-size --ip --fingerprint --device-type --browser --seen-since --seen-until --created-since --created-until --idle-for $write" ;;
         logout-all) echo "--except -y --yes $write" ;;
         create) echo "--user --fingerprint --device-name --device-type --browser --ip --max-sessions $write" ;;
-        enforce) echo "--idle-timeout --max-sessions --purge-after --user --batch-size --metrics-file --full $write" ;;
+        enforce) echo "--idle-timeout --max-sessions --purge-after --user --batch-size --metrics-file --full-pass $write" ;;
         metrics) echo '--max-sessions --idle-timeout' ;;
         history) echo '--session --since --until --actor --action -n --limit' ;;
         migrate) echo '--dry-run --check' ;;

@@ -275,7 +275,7 @@ complete -c sessctl -n '__sessctl_using_command enforce' -l idle-timeout -x -d '
 complete -c sessctl -n '__sessctl_using_command enforce' -l purge-after -x -d 'also delete inactive sessions idle longer than this'
 complete -c sessctl -n '__sessctl_using_command enforce' -l batch-size -x -d 'sessions (or users) per transaction (default adaptive)'
 complete -c sessctl -n '__sessctl_using_command enforce' -l metrics-file -r -F -d "write the run's results for a node_exporter textfile collector"
-complete -c sessctl -n '__sessctl_using_command enforce' -l full -d "rank every user and walk every row, whatever the last run recorded"
+complete -c sessctl -n '__sessctl_using_command enforce' -l full-pass -d "rank every user and walk every row, whatever the last run recorded"
 
 # metrics
 complete -c sessctl -n '__sessctl_using_command metrics' -l idle-timeout -x -d 'idle timeout (default: $SESSION_TIMEOUT_HOURS hours, else 720h)'

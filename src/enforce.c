@@ -21,13 +21,16 @@
  *
  * A run walks every row instead (a full pass) when nothing is recorded,
  * the limit is lower than the one recorded, the last full pass is
- * SC_FULL_PASS_EVERY old, with --full or --user, or when the backend has
+ * SC_FULL_PASS_EVERY old, with --full-pass or --user, or when the backend has
  * no such index. The daily full pass bounds what the incremental one
  * cannot see: a session made active again without a new last_activity,
  * rows written behind the application's back with old times, and times
  * stored in a form that does not sort as text (see README).
  */
-#define SC_ENFORCE_SLACK 3600
+/* Activity may be written up to this long before a run that should see it
+ * could see it: application clocks behind ours, and application
+ * transactions that set last_activity at their start and commit later. */
+#define SC_ENFORCE_SLACK 600
 #define SC_FULL_PASS_EVERY 86400
 /* More idle sessions than this through the index: a backlog, which the
  * id-order walk (neighbouring pages per batch) serves better. */
@@ -77,7 +80,7 @@ static int plan(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
 	if (o->has_user)
 		return 0; /* one user's rows: their own index */
 	if (o->full)
-		why = "--full";
+		why = "--full-pass";
 	else if (!c->recorded)
 		why = "no earlier run recorded";
 	else if (c->prev.max_sessions > o->max_sessions)
@@ -90,7 +93,7 @@ static int plan(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
 	}
 	char buf[SC_TIME_SQL_LEN];
 	sc_time_format_sql(c->prev.since, buf);
-	sc_db_notice(db, "enforce: ranking the users active since %s UTC (--full ranks all)", buf);
+	sc_db_notice(db, "enforce: ranking the users active since %s UTC (--full-pass ranks all)", buf);
 	c->incremental = true;
 	c->since = c->prev.since;
 	return 0;

@@ -503,7 +503,7 @@ Test(core, enforce_records_its_run_and_the_next_one_ranks_only_users_active_sinc
 				     .max_sessions = 2 };
 	int64_t t0 = (int64_t)time(NULL);
 
-	/* Sessions older than the next run's since (NOW - 3600). */
+	/* Sessions older than the next run's since (NOW - 600). */
 	for (int u = 1; u <= 3; u++) {
 		fake_add_session(F, u, "a", NOW - 5100, true);
 		fake_add_session(F, u, "b", NOW - 5000, true);
@@ -515,7 +515,7 @@ Test(core, enforce_records_its_run_and_the_next_one_ranks_only_users_active_sinc
 	cr_expect_gt(calls(FAKE_CANDIDATES), 0, "the full pass did not walk the rows");
 	cr_assert(F->st.has_enforce_state, "the run was not recorded");
 	cr_expect_eq(F->st.enforce_state.max_sessions, 2);
-	cr_expect_eq(F->st.enforce_state.since, NOW - 3600, "since: the earlier of now and --now, less 1 h");
+	cr_expect_eq(F->st.enforce_state.since, NOW - 600, "since: the earlier of now and --now, less 10 min");
 	cr_expect(F->st.enforce_state.full_at >= t0 && F->st.enforce_state.full_at <= time(NULL) + 1,
 		  "full_at is not the real time of the run");
 	int64_t full_at = F->st.enforce_state.full_at;
@@ -527,14 +527,14 @@ Test(core, enforce_records_its_run_and_the_next_one_ranks_only_users_active_sinc
 	int64_t u2_idle = fake_add_session(F, 2, "old", NOW + 100 - LONG_IDLE - 5, true);
 	int64_t u3_back = fake_add_session(F, 3, "back", NOW - 50000, true);
 	run_enforce(&o, NOW + 100, false);
-	cr_expect_eq(last_since(), NOW - 3600, "the second run did not rank only users active since");
+	cr_expect_eq(last_since(), NOW - 600, "the second run did not rank only users active since");
 	cr_expect_eq(calls(FAKE_IDLE_SESSIONS), 1);
 	cr_expect_eq(calls(FAKE_CANDIDATES), 0, "a steady-state run walked the rows");
 	cr_expect(active(u1_new) && !active(1), "u1's oldest was not the one closed");
 	cr_expect(!active(u2_idle), "the idle session was not expired");
 	cr_expect(active(u3_back), "the incremental pass saw a session with an old time");
 	cr_expect_eq(fake_audit_count(F, "over-limit", 1), 1);
-	cr_expect_eq(F->st.enforce_state.since, NOW + 100 - 3600);
+	cr_expect_eq(F->st.enforce_state.since, NOW + 100 - 600);
 	cr_expect_eq(F->st.enforce_state.full_at, full_at, "an incremental pass counted as full");
 
 	/* --full ranks everyone: u3's comeback goes; a full pass is recorded. */
@@ -553,18 +553,18 @@ Test(core, enforce_makes_a_full_pass_when_the_record_cannot_be_trusted)
 	fake_add_session(F, 1, "a", NOW - 10, true);
 	run_enforce(&o, NOW, false);
 	run_enforce(&o, NOW, false);
-	cr_expect_eq(last_since(), NOW - 3600, "the plain second run is not incremental");
+	cr_expect_eq(last_since(), NOW - 600, "the plain second run is not incremental");
 	/* a lower limit */
 	o.max_sessions = 2;
 	run_enforce(&o, NOW, false);
 	cr_expect_eq(last_since(), INT64_MIN, "a lower limit did not rank every user");
 	cr_expect_eq(F->st.enforce_state.max_sessions, 2);
 	run_enforce(&o, NOW, false);
-	cr_expect_eq(last_since(), NOW - 3600);
+	cr_expect_eq(last_since(), NOW - 600);
 	/* a higher one needs no full pass */
 	o.max_sessions = 5;
 	run_enforce(&o, NOW, false);
-	cr_expect_eq(last_since(), NOW - 3600, "a higher limit made a full pass");
+	cr_expect_eq(last_since(), NOW - 600, "a higher limit made a full pass");
 	/* the last full pass a day old (and one from the future: a clock set back) */
 	F->st.enforce_state.full_at -= 86400;
 	run_enforce(&o, NOW, false);
@@ -573,7 +573,7 @@ Test(core, enforce_makes_a_full_pass_when_the_record_cannot_be_trusted)
 	run_enforce(&o, NOW, false);
 	cr_expect_eq(last_since(), INT64_MIN, "a full pass in the future was trusted");
 	run_enforce(&o, NOW, false);
-	cr_expect_eq(last_since(), NOW - 3600);
+	cr_expect_eq(last_since(), NOW - 600);
 }
 
 Test(core, enforce_records_only_complete_real_runs_over_every_user)
@@ -604,7 +604,7 @@ Test(core, enforce_records_only_complete_real_runs_over_every_user)
 	cr_expect(F->st.has_enforce_state);
 	/* A dry run reads the record and takes the real run's path. */
 	run_enforce(&o, NOW, true);
-	cr_expect_eq(last_since(), NOW - 3600, "the dry run did not take the incremental path");
+	cr_expect_eq(last_since(), NOW - 600, "the dry run did not take the incremental path");
 }
 
 Test(core, enforce_in_steady_state_closes_the_idle_sessions_it_found_in_batches)

@@ -138,7 +138,10 @@ void sq_bind_time(sqlite3_stmt *st, int i, int64_t t)
 /* Binds t for comparison with sessctl_time(): microseconds. */
 void sq_bind_time_us(sqlite3_stmt *st, int i, int64_t t)
 {
-	sqlite3_bind_int64(st, i, t * 1000000);
+	int64_t us;
+	if (__builtin_mul_overflow(t, 1000000, &us))
+		us = t < 0 ? INT64_MIN : INT64_MAX;
+	sqlite3_bind_int64(st, i, us);
 }
 
 /* sessctl_time(TEXT): the time in microseconds since the epoch, by the

@@ -5,13 +5,17 @@
  *
  * last_activity is text in whatever form the application wrote, so the
  * index orders it as text, not as time. The ranges below over-approximate
- * with that in mind, and sessctl_time() then tests each row exactly:
- *  - "YYYY-MM-DD..." forms (space or T, fractions, offsets of -12:00 to
- *    +14:00, Z) sort by their date prefix: a bound is a whole day with
- *    those offsets added;
+ * with that in mind, and sessctl_time() then tests the rows that may be
+ * out of place exactly:
+ *  - "YYYY-MM-DD..." forms (space, T or t, fractions, offsets of -12:00
+ *    to +14:00, Z) sort by their digits: a time at or after since is
+ *    written at or after since - 12 h, and only the rows written in those
+ *    12 hours (and the minute before: "HH:MM" without seconds) need the
+ *    exact test; one before cutoff is written on or before cutoff's date
+ *    with 14 hours added;
  *  - epoch seconds written as 10 digits (2001 to 2286) sort by their
  *    digits, in a range of their own that stops before the next first
- *    digit (before "2" for today's "17...");
+ *    digit (before "2" for today's "17..."), each tested exactly;
  *  - text before "0" (leading spaces, signed years, the empty string) and
  *    from ":" on (words, blobs) is always read: normally none, and such
  *    rows are unreadable times, which the rules treat as idle since ever.
@@ -33,13 +37,14 @@ static int64_t add_sat(int64_t a, int64_t b)
 	return __builtin_add_overflow(a, b, &r) ? (b < 0 ? INT64_MIN : INT64_MAX) : r;
 }
 
-/* The date "YYYY-MM-DD" of t; outside years 0001-9999 a bound that sorts
- * before ("", t before) or after (":", t after) every such date. */
-static void day_text(int64_t t, char buf[SC_TIME_SQL_LEN])
+/* t as "YYYY-MM-DD HH:MM:SS", or only its date with date_only; outside
+ * years 0001-9999 a bound that sorts before ("", t before) or after
+ * (":", t after) every such text. */
+static void time_text(int64_t t, bool date_only, char buf[SC_TIME_SQL_LEN])
 {
 	if (sc_time_format_sql(t, buf) < 0)
 		strcpy(buf, t < 0 ? "" : ":");
-	else
+	else if (date_only)
 		buf[10] = '\0';
 }
 
@@ -52,7 +57,7 @@ int sqlite_idle_sessions(struct sc_db *base, int64_t cutoff, int64_t limit, stru
 
 	/* Every date on which a time before cutoff can be written: up to
 	 * cutoff's own (with +14:00), so below the day after it. */
-	day_text(add_sat(add_sat(cutoff, MAX_LATER_OFFSET), 86400), below);
+	time_text(add_sat(add_sat(cutoff, MAX_LATER_OFFSET), 86400), true, below);
 	if (sq_prepare(db,
 		    "SELECT id FROM (\n"
 		    "  SELECT id, last_activity FROM " ACTIVITY_INDEX "\n"
@@ -81,10 +86,11 @@ int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int6
 			    "GROUP BY user_id HAVING count(*) > ?1 ORDER BY user_id LIMIT ?3", &st, err) < 0)
 			return -1;
 	} else {
-		char from[SC_TIME_SQL_LEN], epoch_from[24], epoch_to[2] = ":";
-		/* Every date on which a time at or after since can be written
-		 * (with -12:00), and since as 10-digit epoch seconds. */
-		day_text(add_sat(since, -MAX_EARLIER_OFFSET), from);
+		char utc[SC_TIME_SQL_LEN], early[SC_TIME_SQL_LEN], epoch_from[24], epoch_to[2] = ":";
+		/* From since (UTC forms): no test needed; the 12 hours and a
+		 * minute before: tested (offsets); epoch seconds: tested. */
+		time_text(add_sat(since, -60), false, utc);
+		time_text(add_sat(since, -MAX_EARLIER_OFFSET - 60), false, early);
 		if (since >= INT64_C(1000000000) && since < INT64_C(10000000000)) {
 			snprintf(epoch_from, sizeof(epoch_from), "%lld", (long long)since);
 			epoch_to[0] = (char)(epoch_from[0] + 1);
@@ -98,15 +104,22 @@ int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int6
 			    "  WHERE is_active AND last_activity >= ?4\n"
 			    "  UNION ALL\n"
 			    "  SELECT user_id FROM " ACTIVITY_INDEX "\n"
+			    "  WHERE is_active AND last_activity >= ?5 AND last_activity < ?4\n"
+			    "    AND sessctl_time(last_activity) >= ?8\n"
+			    "  UNION ALL\n"
+			    "  SELECT user_id FROM " ACTIVITY_INDEX "\n"
 			    "  WHERE is_active AND last_activity < '0'\n"
 			    "  UNION ALL\n"
 			    "  SELECT user_id FROM " ACTIVITY_INDEX "\n"
-			    "  WHERE is_active AND last_activity >= ?5 AND last_activity < ?6)\n"
+			    "  WHERE is_active AND last_activity >= ?6 AND last_activity < ?7\n"
+			    "    AND sessctl_time(last_activity) >= ?8)\n"
 			    "GROUP BY user_id HAVING count(*) > ?1 ORDER BY user_id LIMIT ?3", &st, err) < 0)
 			return -1;
-		sqlite3_bind_text(st, 4, from, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 5, epoch_from, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 6, epoch_to, 1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, utc, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 5, early, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 6, epoch_from, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 7, epoch_to, 1, SQLITE_TRANSIENT);
+		sq_bind_time_us(st, 8, since);
 	}
 	sqlite3_bind_int64(st, 1, max);
 	sqlite3_bind_int64(st, 2, after);
