@@ -70,6 +70,7 @@ static int plan(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
 	const struct sc_backend *be = db->backend;
 	const struct sc_enforce_opts *o = c->o;
 	const char *why = NULL;
+	int64_t age;
 
 	c->incremental = false;
 	c->recorded = false;
@@ -85,8 +86,10 @@ static int plan(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
 		why = "no earlier run recorded";
 	else if (c->prev.max_sessions > o->max_sessions)
 		why = "the limit is lower than the last run's";
-	else if (c->started - c->prev.full_at >= SC_FULL_PASS_EVERY || c->started < c->prev.full_at)
+	else if (__builtin_sub_overflow(c->started, c->prev.full_at, &age) || age >= SC_FULL_PASS_EVERY)
 		why = "the last full pass is a day old";
+	else if (age < 0 || c->prev.since > c->started)
+		why = "the record is later than this clock";
 	if (why) {
 		sc_db_notice(db, "enforce: full pass (%s)", why);
 		return 0;

@@ -52,6 +52,7 @@ TestSuite(steady, .init = e2e_setup, .fini = e2e_teardown, .timeout = 60);
 #define PLAN_FULL "enforce: full pass (--full-pass)"
 #define PLAN_LOWER "enforce: full pass (the limit is lower than the last run's)"
 #define PLAN_DAY "enforce: full pass (the last full pass is a day old)"
+#define PLAN_CLOCK "enforce: full pass (the record is later than this clock)"
 #define PLAN_INCR plan_incr(SINCE_T)
 #define PLAN_INCR_LATER plan_incr(LATER_SINCE_T)
 
@@ -584,10 +585,21 @@ Test(steady, a_full_at_in_the_future_makes_a_full_pass)
 	struct run *r = W("-v", SUMMARY);
 	long long t1 = real_now();
 
-	EXPECT_PLAN(r, PLAN_DAY);
+	EXPECT_PLAN(r, PLAN_CLOCK);
 	EXPECT_OUT(r, CSV_HEAD "0,1,0,false\r\n");
 	EXPECT_ROWS(AUDIT_SQL, "53|2|over-limit|cron|-\n");
 	EXPECT_STATE(3, SINCE_T, t0, t1);
+}
+
+Test(steady, a_since_later_than_the_clock_or_a_full_at_out_of_range_makes_a_full_pass)
+{
+	reactivate();
+	db_exec("UPDATE sessctl_enforce_state SET since = 9000000000");
+	struct run *r = W("-v", "--dry-run", "-q");
+	EXPECT_PLAN(r, PLAN_CLOCK);
+	db_exec("UPDATE sessctl_enforce_state SET since = 1740786600, full_at = -9223372036854775807");
+	r = W("-v", "--dry-run", "-q");
+	EXPECT_PLAN(r, PLAN_DAY);
 }
 
 /* ---- the limit against the recorded one ---- */
