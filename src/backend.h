@@ -303,9 +303,10 @@ struct sc_backend {
 	/* OPTIONAL (NULL: enforce walks the table with candidates). Appends
 	 * to out, in ascending id order, the ids of the active sessions with
 	 * a last_activity before cutoff, found through an index on the
-	 * active sessions' last_activity rather than a scan, stopping at more
-	 * than limit (the caller then walks instead: that many is a
-	 * backlog, which neighbouring pages serve better). A backend whose
+	 * active sessions' last_activity rather than a scan. When more than
+	 * limit match it may stop at limit + 1 of them, any (the caller then
+	 * walks instead: that many is a backlog, which neighbouring pages
+	 * serve better). A backend whose
 	 * times are text may find them by an over-approximating text range
 	 * and test each exactly; rows whose text does not sort as a time
 	 * (see README, "enforce in steady state") may be left to a full walk. */

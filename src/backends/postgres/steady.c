@@ -16,9 +16,15 @@ int pg_idle_sessions(struct sc_db *base, int64_t cutoff, int64_t limit, struct s
 		pgb_time_param(cutoff, tbuf), pgb_int64_param(limit < INT64_MAX ? limit + 1 : limit, lbuf),
 	};
 
+	/* Ordered by last_activity under the LIMIT, so that the plan walks
+	 * the partial index whatever the statistics say: right after a
+	 * catch-up they still describe the table before it (the sessions
+	 * then idle), and the planner would scan the table instead. */
 	return pgb_collect_ids(db,
-		"SELECT id FROM sessions WHERE is_active AND last_activity < $1::timestamptz\n"
-		"ORDER BY id LIMIT $2::bigint", 2, params, out, err);
+		"SELECT id FROM (\n"
+		"  SELECT id FROM sessions WHERE is_active AND last_activity < $1::timestamptz\n"
+		"  ORDER BY last_activity LIMIT $2::bigint) AS idle\n"
+		"ORDER BY id", 2, params, out, err);
 }
 
 int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t after,
@@ -37,12 +43,17 @@ int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t 
 			"SELECT user_id FROM sessions WHERE is_active AND user_id > $2::bigint\n"
 			"GROUP BY user_id HAVING count(*) > $1::bigint ORDER BY user_id LIMIT $3::bigint",
 			3, params, out, err);
+	/* Each recent user's active sessions counted on their own (a
+	 * subquery per user, through idx_user_active): as a join, stale
+	 * statistics after a catch-up make the planner read every active
+	 * session instead. */
 	return pgb_collect_ids(db,
-		"SELECT user_id FROM sessions\n"
-		"WHERE is_active AND user_id > $2::bigint AND user_id IN (\n"
-		"  SELECT user_id FROM sessions WHERE is_active AND last_activity >= $4::timestamptz)\n"
-		"GROUP BY user_id HAVING count(*) > $1::bigint ORDER BY user_id LIMIT $3::bigint",
-		4, params, out, err);
+		"SELECT u.user_id FROM (\n"
+		"  SELECT DISTINCT user_id FROM sessions\n"
+		"  WHERE is_active AND last_activity >= $4::timestamptz AND user_id > $2::bigint) AS u\n"
+		"WHERE (SELECT count(*) FROM sessions s WHERE s.user_id = u.user_id AND s.is_active)\n"
+		"    > $1::bigint\n"
+		"ORDER BY u.user_id LIMIT $3::bigint", 4, params, out, err);
 }
 
 int pg_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool *found,
