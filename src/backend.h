@@ -153,6 +153,11 @@ struct sc_backend {
 	 * up to 100 ms) gets in before the next batch takes it again; 0 where
 	 * waiters queue (PostgreSQL's row locks). */
 	unsigned lock_pause_ms;
+	/* After a batch longer than SC_BATCH_SLOW_MS, the pause is this long
+	 * instead: a writer that waited that long polls less often (SQLite's
+	 * busy handler: every 100 ms), and short gaps at the same rhythm as
+	 * its polls could miss it again and again. */
+	unsigned lock_pause_long_ms;
 	/* Creates sessctl's migrations table (version, name, applied_at) if
 	 * it does not exist, in the backend's dialect. */
 	const char *migrations_table;

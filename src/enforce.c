@@ -210,17 +210,30 @@ static double monotonic_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Doubles a fast batch, halves a slow one. A batch of the device limit
- * counts users, and one user may have hundreds of sessions to close: its
- * floor is lower. */
+/* The first batch of a step. A batch of the device limit counts users,
+ * and one user may have hundreds of sessions to close: it starts (and
+ * stays) lower. */
+static int64_t first_batch(const struct enforce_ctx *c, enum enforce_step step)
+{
+	if (c->o->batch_size)
+		return c->o->batch_size;
+	return step == STEP_LIMIT ? SC_BATCH_MIN_USERS : SC_BATCH_MIN;
+}
+
+/* Doubles a fast batch; shrinks a slow one in proportion, to about the
+ * middle of the range at once (halving took several long batches to
+ * come down, each one a long wait for the application). */
 static void adapt_batch(struct enforce_ctx *c, enum enforce_step step, double ms)
 {
 	int64_t min = step == STEP_LIMIT ? SC_BATCH_MIN_USERS : SC_BATCH_MIN;
 
-	if (ms < SC_BATCH_FAST_MS && c->batch < SC_BATCH_MAX)
+	if (ms < SC_BATCH_FAST_MS && c->batch < SC_BATCH_MAX) {
 		c->batch = c->batch * 2 < SC_BATCH_MAX ? c->batch * 2 : SC_BATCH_MAX;
-	else if (ms > SC_BATCH_SLOW_MS && c->batch > min)
-		c->batch = c->batch / 2 > min ? c->batch / 2 : min;
+	} else if (ms > SC_BATCH_SLOW_MS && c->batch > min) {
+		double aim = (SC_BATCH_FAST_MS + SC_BATCH_SLOW_MS) / 2.0;
+		int64_t next = (int64_t)((double)c->batch * aim / ms);
+		c->batch = next > min ? next : min;
+	}
 }
 
 /* Moves past the ids (or, for the limit, the users) of this batch. */
@@ -257,7 +270,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 
 	c->finished = false;
 	c->after = INT64_MIN; /* ids may be 0 or negative */
-	c->batch = c->o->batch_size ? c->o->batch_size : SC_BATCH_MIN;
+	c->batch = first_batch(c, step);
 	c->step_no = (step > STEP_EXPIRE && c->o->expire) + (step > STEP_LIMIT && c->o->limit);
 	while (!c->finished) {
 		if (c->o->stop && *c->o->stop) {
@@ -274,7 +287,8 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 		 * the user chose, at most as long as the batch held it, so tiny
 		 * batches do not spend their time waiting. */
 		if (!c->finished && c->done && db->backend->lock_pause_ms) {
-			double ms = db->backend->lock_pause_ms;
+			double ms = took > SC_BATCH_SLOW_MS && db->backend->lock_pause_long_ms
+					    ? db->backend->lock_pause_long_ms : db->backend->lock_pause_ms;
 			if (c->o->batch_size && took < ms)
 				ms = took;
 			struct timespec pause = { (time_t)(ms / 1000), (long)(ms * 1e6) % 1000000000L };
