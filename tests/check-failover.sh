@@ -47,9 +47,13 @@ INSERT INTO sessions (user_id, device_fingerprint, device_name, created_at, last
 ANALYZE" >/dev/null || ha_die "cannot load the sessions on '$1'"
 }
 
-# The same data again on a server that has run enforce.
+# The same data again on a server that has run enforce. Sessions made
+# active again behind enforce's back, with their old times, are what its
+# record of the last run cannot see (README, steady state): the record
+# goes too, as after a restore, so that the next run is a full pass.
 reload() { # server
-	ha_psql "$1" t "DELETE FROM sessctl_audit; UPDATE sessions SET is_active = true" >/dev/null &&
+	ha_psql "$1" t "DELETE FROM sessctl_audit; DELETE FROM sessctl_enforce_state;
+		UPDATE sessions SET is_active = true" >/dev/null &&
 		ha_psql "$1" t "VACUUM ANALYZE" >/dev/null || ha_die "cannot reload the sessions on '$1'"
 }
 
