@@ -299,7 +299,7 @@ const struct cli_command cli_cmd_enforce = {
 		"  --user USER               only this user's sessions\n"
 		"  --batch-size N            sessions (or users) per transaction (default:\n"
 		"                            adaptive, from 250 sessions or 8 users to 200000,\n"
-		"                            so that each transaction takes 30 to 80 ms)\n"
+		"                            so that each transaction takes 40 to 100 ms)\n"
 		"  --full-pass               rank every user and walk every row, whatever the\n"
 		"                            last run recorded\n"
 		"  --metrics-file PATH       write the run's results in Prometheus text format\n"

@@ -52,8 +52,8 @@ struct sc_action {
 #define SC_BATCH_MIN 250
 #define SC_BATCH_MIN_USERS 8
 #define SC_BATCH_MAX 200000
-#define SC_BATCH_FAST_MS 30
-#define SC_BATCH_SLOW_MS 80
+#define SC_BATCH_FAST_MS 40
+#define SC_BATCH_SLOW_MS 100
 
 /* Transactions are retried this many times on SC_TEMPFAIL, then 75. */
 #define SC_TX_ATTEMPTS 6

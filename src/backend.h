@@ -153,7 +153,7 @@ struct sc_backend {
 	 * up to 100 ms) gets in before the next batch takes it again; 0 where
 	 * waiters queue (PostgreSQL's row locks). */
 	unsigned lock_pause_ms;
-	/* After a batch longer than SC_BATCH_SLOW_MS, the pause is this long
+	/* After a batch longer than 90 ms (enforce.c), the pause is this long
 	 * instead: a writer that waited that long polls less often (SQLite's
 	 * busy handler: every 100 ms), and short gaps at the same rhythm as
 	 * its polls could miss it again and again. */

@@ -35,6 +35,8 @@
 /* More idle sessions than this through the index: a backlog, which the
  * id-order walk (neighbouring pages per batch) serves better. */
 #define SC_SPARSE_MAX 20000
+/* A batch longer than this is followed by the backend's long pause. */
+#define SC_LONG_BATCH_MS 90
 
 /* ---- enforce ---- */
 
@@ -287,7 +289,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 		 * the user chose, at most as long as the batch held it, so tiny
 		 * batches do not spend their time waiting. */
 		if (!c->finished && c->done && db->backend->lock_pause_ms) {
-			double ms = took > SC_BATCH_SLOW_MS && db->backend->lock_pause_long_ms
+			double ms = took > SC_LONG_BATCH_MS && db->backend->lock_pause_long_ms
 					    ? db->backend->lock_pause_long_ms : db->backend->lock_pause_ms;
 			if (c->o->batch_size && took < ms)
 				ms = took;
