@@ -308,6 +308,17 @@ void fx_standard_in(const struct e2e_db *db)
 
 void fx_standard(void) { fx_standard_in(e2e_db()); }
 
+void fx_ten_users_in(const struct e2e_db *db)
+{
+	db_migrate(db);
+	db_exec_in(db, "INSERT INTO users (id, email, username, role) VALUES "
+		       "(1, 'alice@example.com', 'alice', 'admin'), (2, 'bob@example.com', 'bob', 'user'), "
+		       "(3, 'u3@example.com', 'u3', 'user'), (4, 'u4@example.com', 'u4', 'user'), "
+		       "(5, 'u5@example.com', 'u5', 'user'), (6, 'u6@example.com', 'u6', 'user'), "
+		       "(7, 'u7@example.com', 'u7', 'user'), (8, 'u8@example.com', 'u8', 'user'), "
+		       "(9, 'u9@example.com', 'u9', 'user'), (10, 'u10@example.com', 'u10', 'user')");
+}
+
 /* ---- running sessctl ---- */
 
 struct e2e_proc {

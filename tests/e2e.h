@@ -123,6 +123,10 @@ extern const char FX_STANDARD_SQL[];
 void fx_standard(void);
 void fx_standard_in(const struct e2e_db *db);
 
+/* The enforce fixtures' users, on a migrated db: 1 alice (admin), 2 bob,
+ * 3 to 10 u3 ... u10 (role user), without sessions. */
+void fx_ten_users_in(const struct e2e_db *db);
+
 /* ---- reading the database back (fixtures and checks) ---- */
 
 /* The rows of sql on db (db_rows: the test's), one line each, fields

@@ -36,18 +36,6 @@ TestSuite(enforce, .init = e2e_setup, .fini = e2e_teardown, .timeout = 60);
 		EXPECT_OUT(r, want); \
 	} while (0)
 
-/* Users 1 (alice, admin) to 10 (u2 ... u10, role user; 2 is bob). */
-static void users_in(const struct e2e_db *db)
-{
-	db_migrate(db);
-	db_exec_in(db, "INSERT INTO users (id, email, username, role) VALUES "
-		       "(1, 'alice@example.com', 'alice', 'admin'), (2, 'bob@example.com', 'bob', 'user'), "
-		       "(3, 'u3@example.com', 'u3', 'user'), (4, 'u4@example.com', 'u4', 'user'), "
-		       "(5, 'u5@example.com', 'u5', 'user'), (6, 'u6@example.com', 'u6', 'user'), "
-		       "(7, 'u7@example.com', 'u7', 'user'), (8, 'u8@example.com', 'u8', 'user'), "
-		       "(9, 'u9@example.com', 'u9', 'user'), (10, 'u10@example.com', 'u10', 'user')");
-}
-
 /* Users, then sessions given as "(id, user_id, 'last_activity',
  * TRUE|FALSE), ...", each with fingerprint fp<id> and created at
  * 2024-01-01. */
@@ -56,7 +44,7 @@ static void fx(const char *values)
 	char *sql = malloc(strlen(values) + 256);
 
 	cr_assert_not_null(sql);
-	users_in(e2e_db());
+	fx_ten_users_in(e2e_db());
 	sprintf(sql, "INSERT INTO sessions (id, user_id, last_activity, is_active) VALUES %s", values);
 	db_exec(sql);
 	db_exec("UPDATE sessions SET device_fingerprint = 'fp' || id, created_at = '2024-01-01 00:00:00'");
@@ -303,7 +291,7 @@ static void fx_low_ids(const char *values)
 	char *sql = malloc(strlen(values) + 256);
 
 	cr_assert_not_null(sql);
-	users_in(e2e_db());
+	fx_ten_users_in(e2e_db());
 	db_exec("INSERT INTO users (id, email, username, role) VALUES "
 		"(0, 'zero@example.com', 'zero', 'user'), (-5, 'neg@example.com', 'neg', 'user')");
 	sprintf(sql, "INSERT INTO sessions (id, user_id, last_activity, is_active) VALUES %s", values);
@@ -376,7 +364,7 @@ static void fx_mixed_in(const struct e2e_db *db)
 	time_t now = timegm(&tm);
 
 	cr_assert_not_null(sql);
-	users_in(db);
+	fx_ten_users_in(db);
 	n += (size_t)sprintf(sql, "INSERT INTO sessions (id, user_id, device_fingerprint, created_at, "
 				  "last_activity, is_active) VALUES ");
 	for (int i = 1; i <= 300; i++) {
@@ -775,7 +763,7 @@ Test(enforce, an_admin_or_an_actor_who_is_no_application_user_is_allowed)
 
 Test(enforce, quiet_prints_nothing_on_success_for_cron)
 {
-	users_in(e2e_db());
+	fx_ten_users_in(e2e_db());
 	db_exec("INSERT INTO sessions (user_id, device_fingerprint, last_activity, is_active) VALUES "
 		"(2, 'old', '2024-01-01 00:00:00', TRUE)");
 	struct run *r = W("-q");

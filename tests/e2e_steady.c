@@ -99,18 +99,6 @@ static const char *plan_incr(long long since)
 
 /* ---- fixtures ---- */
 
-/* Users 1 (alice, admin) to 10 (u2 ... u10, role user; 2 is bob). */
-static void users_in(const struct e2e_db *db)
-{
-	db_migrate(db);
-	db_exec_in(db, "INSERT INTO users (id, email, username, role) VALUES "
-		       "(1, 'alice@example.com', 'alice', 'admin'), (2, 'bob@example.com', 'bob', 'user'), "
-		       "(3, 'u3@example.com', 'u3', 'user'), (4, 'u4@example.com', 'u4', 'user'), "
-		       "(5, 'u5@example.com', 'u5', 'user'), (6, 'u6@example.com', 'u6', 'user'), "
-		       "(7, 'u7@example.com', 'u7', 'user'), (8, 'u8@example.com', 'u8', 'user'), "
-		       "(9, 'u9@example.com', 'u9', 'user'), (10, 'u10@example.com', 'u10', 'user')");
-}
-
 /* Adds sessions given as "(id, user_id, last_activity, TRUE|FALSE), ..."
  * to db, each with fingerprint fp<id> and created at 2024-01-01, as the
  * application would write them between two enforce runs. */
@@ -135,7 +123,7 @@ static void add(const char *values)
 /* Users, then sessions as add_in() takes them. */
 static void fx_in(const struct e2e_db *db, const char *values)
 {
-	users_in(db);
+	fx_ten_users_in(db);
 	add_in(db, values);
 }
 
@@ -261,7 +249,7 @@ static void expect_same_outcome(const struct e2e_db *a, const struct e2e_db *b, 
 
 Test(steady, migrate_creates_an_empty_state_table_and_the_partial_index)
 {
-	users_in(e2e_db());
+	fx_ten_users_in(e2e_db());
 	cr_expect(db_table_exists("sessctl_enforce_state"), "no sessctl_enforce_state table");
 	cr_expect_eq(db_int(STATE_COUNT_SQL), 0);
 	if (e2e_pg())
@@ -293,7 +281,7 @@ Test(steady, the_first_run_is_a_full_pass_and_records_the_limit_since_and_full_a
 
 Test(steady, the_record_keeps_the_limit_the_run_used)
 {
-	users_in(e2e_db());
+	fx_ten_users_in(e2e_db());
 	long long t0 = real_now();
 	struct run *r = W("--max-sessions", "7", SUMMARY);
 	long long t1 = real_now();
@@ -309,7 +297,7 @@ Test(steady, the_record_keeps_the_limit_the_run_used)
 
 Test(steady, since_is_the_real_start_less_the_slack_when_now_is_later)
 {
-	users_in(e2e_db());
+	fx_ten_users_in(e2e_db());
 	long long t0 = real_now();
 	struct run *r = RUN("enforce", "--now", "2099-01-01 00:00:00", "--actor", "cron", "-q");
 	long long t1 = real_now();
@@ -795,7 +783,7 @@ Test(steady, batches_of_one_give_the_same_incremental_result)
 	"(152, 15, '2025-02-27 10:00:00', TRUE), (160, 16, '2025-02-25 10:00:00', TRUE), "         \
 	"(161, 16, '2025-02-26 10:00:00', TRUE), (162, 16, '2025-02-27 10:00:00', TRUE)"
 
-/* Users 11 to 16 besides users_in()'s. */
+/* Users 11 to 16 besides fx_ten_users_in()'s. */
 #define MORE_USERS_SQL                                                                             \
 	"INSERT INTO users (id, email, username, role) VALUES "                                    \
 	"(11, 'u11@example.com', 'u11', 'user'), (12, 'u12@example.com', 'u12', 'user'), "         \
@@ -810,8 +798,8 @@ static struct run *incremental_against_full(const struct e2e_db *twin, const cha
 					    const char *values, const char *first, const char *when,
 					    const char *max, const char *plan)
 {
-	users_in(e2e_db());
-	users_in(twin);
+	fx_ten_users_in(e2e_db());
+	fx_ten_users_in(twin);
 	db_exec(MORE_USERS_SQL);
 	db_exec_in(twin, MORE_USERS_SQL);
 	add(base);
