@@ -30,7 +30,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 10
+#define SC_BACKEND_ABI 11
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -50,6 +50,7 @@ struct sc_db {
 	sc_notice_cb warn;   /* values read as NULL (sc_db_unreadable), or NULL */
 	void *warn_ctx;
 	struct sc_unreadable *unreadable; /* the core's: zero it, never touch it */
+	bool schema_unchecked; /* the core's: checked in the first transaction */
 };
 
 /* Tells db's notice callback, if any (printf-style). */
@@ -386,6 +387,12 @@ extern const struct sc_backend_info *const sc_backend_table[];
 #define SC_BACKEND(name) extern const struct sc_backend_info sc_##name##_info;
 #include "backends/list.h"
 #undef SC_BACKEND
+
+/* Begins a transaction with db's backend; the first one of a handle
+ * opened SC_OPEN_READ or SC_OPEN_WRITE also checks the schema, inside it
+ * (no transaction of its own: on PostgreSQL that is a BEGIN and a COMMIT
+ * fewer per command). Returns 0, or -1 with err set and nothing begun. */
+int sc_db_begin(struct sc_db *db, enum sc_tx_mode mode, struct sc_error *err);
 
 /* Runs fn(db, ctx, err) in a read transaction: commits after it, rolls
  * back when it returns non-zero. Returns 0, or -1 with err set (or left

@@ -145,7 +145,7 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 		if (held)
 			sc_changes_reset(held);
 		sc_error_clear(err);
-		if (be->begin(db, SC_TX_WRITE, err) == 0) {
+		if (sc_db_begin(db, SC_TX_WRITE, err) == 0) {
 			if (body(db, ctx, err) == 0) {
 				if (held && held->oom) {
 					be->rollback(db);

@@ -8,36 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-int sc_db_read(struct sc_db *db, int (*fn)(struct sc_db *db, void *ctx, struct sc_error *err),
-	       void *ctx, struct sc_error *err)
-{
-	const struct sc_backend *be = db->backend;
-
-	if (be->begin(db, SC_TX_READ, err) < 0)
-		return -1;
-	if (fn(db, ctx, err) != 0) {
-		be->rollback(db);
-		return -1;
-	}
-	return be->commit(db, err);
-}
-
 struct schema {
 	int version;
 	bool app_tables;
 };
 
-static int read_schema(struct sc_db *db, void *ctx, struct sc_error *err)
-{
-	struct schema *sch = ctx;
-	return db->backend->schema_version(db, &sch->version, &sch->app_tables, err);
-}
-
 static int check_schema(struct sc_db *db, struct sc_error *err)
 {
 	struct schema sch = { 0, false };
 
-	if (sc_db_read(db, read_schema, &sch, err) < 0)
+	if (db->backend->schema_version(db, &sch.version, &sch.app_tables, err) < 0)
 		return -1;
 	if (sch.version > SC_SCHEMA_VERSION)
 		return sc_schema_too_new(err, sch.version);
@@ -49,6 +29,36 @@ static int check_schema(struct sc_db *db, struct sc_error *err)
 			"schema version %d is older than %d: run 'sessctl migrate'",
 			sch.version, SC_SCHEMA_VERSION);
 	return 0;
+}
+
+int sc_db_begin(struct sc_db *db, enum sc_tx_mode mode, struct sc_error *err)
+{
+	const struct sc_backend *be = db->backend;
+
+	if (be->begin(db, mode, err) < 0)
+		return -1;
+	if (db->schema_unchecked) {
+		if (check_schema(db, err) < 0) {
+			be->rollback(db);
+			return -1;
+		}
+		db->schema_unchecked = false;
+	}
+	return 0;
+}
+
+int sc_db_read(struct sc_db *db, int (*fn)(struct sc_db *db, void *ctx, struct sc_error *err),
+	       void *ctx, struct sc_error *err)
+{
+	const struct sc_backend *be = db->backend;
+
+	if (sc_db_begin(db, SC_TX_READ, err) < 0)
+		return -1;
+	if (fn(db, ctx, err) != 0) {
+		be->rollback(db);
+		return -1;
+	}
+	return be->commit(db, err);
 }
 
 int sc_db_open(const char *text, enum sc_open_mode mode, struct sc_db **db, struct sc_error *err)
@@ -68,11 +78,8 @@ int sc_db_open(const char *text, enum sc_open_mode mode, struct sc_db **db, stru
 	sc_dburl_free(&url);
 	if (rc < 0)
 		return -1;
-	if ((mode == SC_OPEN_READ || mode == SC_OPEN_WRITE) && check_schema(*db, err) < 0) {
-		sc_db_close(*db);
-		*db = NULL;
-		return -1;
-	}
+	/* Checked in the first transaction, by sc_db_begin. */
+	(*db)->schema_unchecked = mode == SC_OPEN_READ || mode == SC_OPEN_WRITE;
 	return 0;
 }
 

@@ -27,8 +27,9 @@ enum sc_open_mode {
 /* Opens the database url names (a path, sqlite:PATH, postgresql://...,
  * a libpq keyword string) with the backend that claims it, loading that
  * backend's module first if it is one. For SC_OPEN_READ and
- * SC_OPEN_WRITE also checks the schema: SC_CONFIG when it is missing,
- * older than this sessctl needs ("run 'sessctl migrate'") or newer. */
+ * SC_OPEN_WRITE the schema is checked too, in the handle's first
+ * transaction: that one fails with SC_CONFIG when it is missing, older
+ * than this sessctl needs ("run 'sessctl migrate'") or newer. */
 int sc_db_open(const char *url, enum sc_open_mode mode, struct sc_db **db,
 	       struct sc_error *err);
 

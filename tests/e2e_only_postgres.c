@@ -101,8 +101,9 @@ Test(postgres_only, errors_are_the_same_as_on_sqlite)
 
 /* ---- statement count ---- */
 
-/* Counts the statements the server logged for application name app. */
-static int statements_of(const char *app)
+/* Counts the statements the server logged for application name app;
+ * with has, only those whose text contains it. */
+static int logged_statements(const char *app, const char *has)
 {
 	const char *log = getenv("SESSCTL_TEST_PGLOG");
 	char *text, *line;
@@ -115,12 +116,24 @@ static int statements_of(const char *app)
 	snprintf(prefix_stmt, sizeof(prefix_stmt), "%s LOG:  statement: ", app);
 	snprintf(prefix_exec, sizeof(prefix_exec), "%s LOG:  execute ", app);
 	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		if (strncmp(line, prefix_stmt, strlen(prefix_stmt)) == 0 ||
-		    strncmp(line, prefix_exec, strlen(prefix_exec)) == 0)
-			n++;
+		if (strncmp(line, prefix_stmt, strlen(prefix_stmt)) != 0 &&
+		    strncmp(line, prefix_exec, strlen(prefix_exec)) != 0)
+			continue;
+		char *end = strchr(line, '\n'), *found;
+		if (end)
+			*end = '\0'; /* the line alone, for strstr */
+		found = has ? strstr(line, has) : line;
+		if (end)
+			*end = '\n';
+		n += found != NULL;
 	}
 	free(text);
 	return n;
+}
+
+static int statements_of(const char *app)
+{
+	return logged_statements(app, NULL);
 }
 
 Test(postgres_only, list_user_runs_as_many_statements_for_100_sessions_as_for_1)
@@ -155,6 +168,45 @@ Test(postgres_only, list_user_runs_as_many_statements_for_100_sessions_as_for_1)
 			    "application_name of the URL?", app_one);
 	cr_expect_eq(n100, n1, "list-user ran %d statements for 100 sessions, %d for 1", n100, n1);
 	fprintf(stderr, "statement count: list-user of 1 session: %d, of 100 sessions: %d\n", n1, n100);
+}
+
+/* Issue 10: a per-user command is one transaction, like the SQL it
+ * replaces: the schema check runs inside it (it had a transaction of
+ * its own: a BEGIN and a COMMIT more per command), and a write commits
+ * once. */
+Test(postgres_only, a_per_user_command_is_one_transaction)
+{
+	static const struct {
+		const char *name;
+		const char *const argv[6]; /* NULL-terminated */
+	} cmds[] = {
+		{ "count", { "count", "1" } },
+		{ "show", { "show", "1" } },
+		{ "list-user", { "list-user", "1", "-o", "csv" } },
+		{ "logout", { "logout", "1", "--actor", "ops" } },
+		{ "logout-all", { "logout-all", "1", "--yes", "--actor", "ops" } },
+	};
+
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'one@example.com', 'one');\n"
+		"INSERT INTO sessions (user_id, device_fingerprint, device_name, last_activity, is_active)"
+		" SELECT 1, 'fp' || g, 'device ' || g, '2025-02-01 00:00:00', TRUE"
+		" FROM generate_series(1, 3) AS g;");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		char url[256], app[64];
+
+		snprintf(app, sizeof(app), "sc%ldtx%zu", (long)getpid(), i);
+		snprintf(url, sizeof(url), "%s application_name=%s", e2e_url(), app);
+		struct run *r = e2e_run(&(struct call){ .db = url }, cmds[i].argv);
+		EXPECT_OK(r);
+		int begins = logged_statements(app, "statement: BEGIN"),
+		    commits = logged_statements(app, "statement: COMMIT");
+		cr_expect_eq(begins, 1, "%s ran %d transactions (BEGIN), expected 1", cmds[i].name, begins);
+		cr_expect_eq(commits, 1, "%s committed %d times, expected 1", cmds[i].name, commits);
+		cr_expect_eq(logged_statements(app, "FROM sessctl_migrations"), 1,
+			     "%s did not check the schema version once", cmds[i].name);
+		fprintf(stderr, "statement count: %s: %d\n", cmds[i].name, statements_of(app));
+	}
 }
 
 /* ---- connection errors, passwords ---- */
