@@ -137,23 +137,58 @@ say "per-user rows: USER $USER1 (3 active), ID $SID, logout-all user $BIG ($BIGN
 RESULTS=$W/results.txt
 printf '%-40s %-10s %10s %10s %7s %7s  %s\n' operation backend sessctl client ratio target result >"$RESULTS"
 
-# [WARMUP=N] row OPERATION BACKEND TARGET RUNS SESSCTL-CMD CLIENT-CMD [HYPERFINE-ARGS...]
-# Times both commands (whole processes, no shell) in one hyperfine run and
-# adds a table row of the medians and their ratio.
+# [WARMUP=N] row OPERATION BACKEND TARGET RUNS SESSCTL-CMD CLIENT-CMD [--prepare CMD]...
+# Times both commands (whole processes, no shell) with hyperfine and adds
+# a table row of their medians and ratio. The runs are made in blocks of
+# BLOCK (5; 1 for the catch-up rows), each block timing both commands,
+# the first one alternating: a machine that slows down or speeds up
+# during the row (the VM's I/O, a neighbour) then weighs on both sides
+# alike instead of on whichever ran second. The times shown are the
+# medians of the blocks' medians; the ratio is the median of the blocks'
+# own ratios (each block's two medians taken close together). One
+# --prepare applies to both commands; two are sessctl's and the client's.
 row() {
-	local op=$1 backend=$2 target=$3 runs=$4 s=$5 c=$6 csv=$W/hf.csv
+	local op=$1 backend=$2 target=$3 runs=$4 s=$5 c=$6 csv=$W/hf.csv blocks=$W/blocks.txt
 	shift 6
+	local -a prep=()
+	while [ $# -gt 0 ]; do
+		[ "$1" = --prepare ] && [ $# -ge 2 ] || die "row: unexpected argument '$1'"
+		prep+=("$2")
+		shift 2
+	done
 	say "timing: $op ($backend)"
-	hyperfine -N --style none --runs "$runs" --warmup "$WARMUP" --export-csv "$csv" "$@" \
-		-n sessctl "$s" -n client "$c" >/dev/null ||
-		die "hyperfine failed on '$op' ($backend): run its commands by hand to see why"
-	local ms mc
-	ms=$(awk -F, '$1 == "sessctl" { print $4 }' "$csv")
-	mc=$(awk -F, '$1 == "client" { print $4 }' "$csv")
-	awk -v op="$op" -v b="$backend" -v s="$ms" -v c="$mc" -v t="$target" '
+	local block=${BLOCK:-5} done=0 k i=0 warm=$WARMUP
+	: >"$blocks"
+	while [ "$done" -lt "$runs" ]; do
+		k=$((runs - done < block ? runs - done : block))
+		local -a args=(-n sessctl "$s" -n client "$c") pargs=()
+		if [ ${#prep[@]} -eq 1 ]; then
+			pargs=(--prepare "${prep[0]}")
+		elif [ ${#prep[@]} -eq 2 ]; then
+			pargs=(--prepare "${prep[0]}" --prepare "${prep[1]}")
+		fi
+		if [ $((i % 2)) -eq 1 ]; then # the client first
+			args=(-n client "$c" -n sessctl "$s")
+			[ ${#prep[@]} -eq 2 ] && pargs=(--prepare "${prep[1]}" --prepare "${prep[0]}")
+		fi
+		hyperfine -N --style none --runs "$k" --warmup "$warm" --export-csv "$csv" \
+			"${pargs[@]}" "${args[@]}" >/dev/null ||
+			die "hyperfine failed on '$op' ($backend): run its commands by hand to see why"
+		awk -F, '$1 == "sessctl" { s = $4 } $1 == "client" { c = $4 } END { print s, c }' \
+			"$csv" >>"$blocks"
+		done=$((done + k))
+		i=$((i + 1))
+		warm=0
+	done
+	awk -v op="$op" -v b="$backend" -v t="$target" '
 		function f(x) { return x < 1 ? sprintf("%.1f ms", x * 1000) : sprintf("%.2f s", x) }
-		BEGIN { r = s / c; printf "%-40s %-10s %10s %10s %6.2fx %6sx  %s\n",
-			op, b, f(s), f(c), r, "<=" t, (r <= t ? "OK" : "MISS") }' >>"$RESULTS"
+		function median(a, n,   i, j, x) { # sorts a[1..n] (insertion) and returns its median
+			for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+			return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+		{ n++; s[n] = $1; c[n] = $2; r[n] = $1 / $2 }
+		END { ms = median(s, n); mc = median(c, n); mr = median(r, n)
+			printf "%-40s %-10s %10s %10s %6.2fx %6sx  %s\n",
+			op, b, f(ms), f(mc), mr, "<=" t, (mr <= t ? "OK" : "MISS") }' "$blocks" >>"$RESULTS"
 	tail -n 1 "$RESULTS" >&2
 }
 
@@ -253,7 +288,7 @@ bench_backend() {
 	act='SELECT id FROM sessions WHERE is_active ORDER BY id'
 	all="SELECT id, CASE WHEN is_active THEN 1 ELSE 0 END FROM sessions ORDER BY id"
 	sc=$("${p}_script" "$ec" "$enf")
-	WARMUP=0 row 'enforce catch-up' "$b" 1.0 "$ERUNS" "$se" "$sc" \
+	WARMUP=0 BLOCK=1 row 'enforce catch-up' "$b" 1.0 "$ERUNS" "$se" "$sc" \
 		--prepare "$("${p}_fresh" "$es")" --prepare "$("${p}_fresh" "$ec")"
 	"${p}_rows" "$es" "$act" >"$W/$p-es.txt"
 	"${p}_rows" "$ec" "$act" >"$W/$p-ec.txt"
@@ -270,7 +305,7 @@ bench_backend() {
 	same "$b enforce steady state" "$W/$p-es2.txt" "$W/$p-ec2.txt"
 	same "$b enforce steady state changed nothing" "$W/$p-es.txt" "$W/$p-es2.txt"
 
-	WARMUP=0 row 'enforce --purge-after 720h catch-up' "$b" 1.0 "$ERUNS" "$se --purge-after 720h" \
+	WARMUP=0 BLOCK=1 row 'enforce --purge-after 720h catch-up' "$b" 1.0 "$ERUNS" "$se --purge-after 720h" \
 		"$("${p}_script" "$ec" "$purge")" \
 		--prepare "$("${p}_fresh" "$es")" --prepare "$("${p}_fresh" "$ec")"
 	"${p}_rows" "$es" "$all" >"$W/$p-ps.txt"
@@ -286,7 +321,7 @@ bench_backend() {
 		fc="$PGBIN/psql -X -q -h $PGDIR -U postgres -d $db -c $(q "\\copy (SELECT $COLS FROM sessions WHERE is_active ORDER BY id) TO stdout csv header")"
 	fi
 	if find_built; then
-		row "find -o csv (${X[active]} active)" "$b" 1.15 "$ERUNS" "$s -o csv find" "$fc"
+		BLOCK=1 row "find -o csv (${X[active]} active)" "$b" 1.15 "$ERUNS" "$s -o csv find" "$fc"
 	else
 		not_built "find -o csv (${X[active]} active)" "$b" 1.15
 	fi
