@@ -288,6 +288,51 @@ Test(sqlite_only, read_commands_leave_the_file_byte_for_byte_unchanged)
 	free(before.bytes);
 }
 
+/* A writing connection keeps its rollback journal between commits
+ * (PERSIST: enforce's batches do not create and delete a file each) and
+ * deletes it when it closes; the application's own connections, in
+ * DELETE mode, write between sessctl's commits as usual. */
+Test(sqlite_only, writes_keep_their_journal_only_while_they_run)
+{
+	fx_standard();
+	const char *path = e2e_db()->path;
+	sqlite3 *app;
+	sqlite3_stmt *st;
+
+	struct run *r = RUN("enforce", "--batch-size", "1", "--max-sessions", "2",
+			    "--now", "2025-03-01 00:00:00", "--actor", "cron");
+	EXPECT_OK(r);
+	cr_expect_not(e2e_exists(e2e_path("test.db-journal")), "enforce left its journal behind");
+	EXPECT_OK(RUN("logout", "20", "--actor", "ops"));
+	cr_expect_not(e2e_exists(e2e_path("test.db-journal")), "logout left its journal behind");
+
+	/* A journal with a zeroed header, as a killed sessctl leaves it: the
+	 * application's DELETE-mode connection is not misled, writes, and
+	 * deletes it. */
+	cr_assert_eq(sqlite3_open(path, &app), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(app, "PRAGMA journal_mode = PERSIST; "
+				  "UPDATE sessions SET device_name = 'kept' WHERE id = 21", NULL, NULL, NULL),
+		     SQLITE_OK);
+	sqlite3_close(app);
+	cr_assert(e2e_exists(e2e_path("test.db-journal")), "the zeroed journal to test with");
+	EXPECT_OK(RUN("logout", "10", "--actor", "ops"));
+	cr_expect_not(e2e_exists(e2e_path("test.db-journal")), "the kept journal was not deleted");
+	cr_assert_eq(sqlite3_open(path, &app), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(app, "SELECT device_name, (SELECT is_active FROM sessions WHERE id = 10) "
+					"FROM sessions WHERE id = 21",
+					-1, &st, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	cr_expect_str_eq((const char *)sqlite3_column_text(st, 0), "kept");
+	cr_expect_eq(sqlite3_column_int(st, 1), 0, "session 10 is still active");
+	sqlite3_finalize(st);
+	cr_assert_eq(sqlite3_prepare_v2(app, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	cr_expect_str_eq((const char *)sqlite3_column_text(st, 0), "delete",
+			 "the database's journal mode changed");
+	sqlite3_finalize(st);
+	sqlite3_close(app);
+}
+
 Test(sqlite_only, a_missing_file_exits_66_for_read_commands_and_is_not_created)
 {
 	const char *path = e2e_db()->path;

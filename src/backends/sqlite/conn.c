@@ -261,16 +261,29 @@ int sq_busy(void *vdb, int count)
 	return 1;
 }
 
-/* In WAL mode, synchronous=NORMAL keeps the database consistent through
+/* The journal, for a connection that writes. This connection's settings
+ * only; the database's own mode is left as it is.
+ *
+ * In WAL mode, synchronous=NORMAL keeps the database consistent through
  * a crash and only lets the last commits before a power loss be lost
  * (whole, with their audit rows: each batch is one transaction). It saves
  * an fsync per commit, which dominates enforce's many short batches. A
- * rollback-journal database keeps its FULL default. The setting is this
- * connection's only. */
-int sq_sync_normal_in_wal(struct sqlite_db *db, struct sc_error *err)
+ * rollback-journal database keeps its FULL default.
+ *
+ * With a rollback journal (DELETE, every new connection's mode), this
+ * connection keeps its journal file between commits (PERSIST: the header
+ * is zeroed instead of the file deleted) and deletes it at close
+ * (sqlite_close). enforce commits hundreds of batches: creating,
+ * growing and deleting a file for each made the filesystem allocate its
+ * blocks anew every time (the device-limit step of a 1 M-row catch-up
+ * closed 37 % more sessions in the same 30 s with the file kept). A
+ * zeroed header is no hot journal: the application's connections, in
+ * DELETE mode, overwrite the file and delete it as usual, and one left by
+ * a killed sessctl is harmless. */
+int sq_tune_journal(struct sqlite_db *db, struct sc_error *err)
 {
 	sqlite3_stmt *st;
-	bool wal = false;
+	bool wal = false, delete = false;
 	int rc;
 
 	rc = sqlite3_prepare_v2(db->conn, "PRAGMA journal_mode", -1, &st, NULL);
@@ -279,9 +292,17 @@ int sq_sync_normal_in_wal(struct sqlite_db *db, struct sc_error *err)
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *mode = (const char *)sqlite3_column_text(st, 0);
 		wal = mode && strcmp(mode, "wal") == 0;
+		delete = mode && strcmp(mode, "delete") == 0;
 	}
 	sqlite3_finalize(st);
-	return wal ? sq_exec(db, "PRAGMA synchronous = NORMAL", "cannot set synchronous", err) : 0;
+	if (wal)
+		return sq_exec(db, "PRAGMA synchronous = NORMAL", "cannot set synchronous", err);
+	if (delete) {
+		if (sq_exec(db, "PRAGMA journal_mode = PERSIST", "cannot set the journal mode", err) < 0)
+			return -1;
+		db->persist_journal = true;
+	}
+	return 0;
 }
 
 int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
@@ -353,7 +374,7 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
 	       * every 100 MB of WAL rather than every 4 MB, so that a page is
 	       * copied back once for many batches (this connection only) */
 	      sq_exec(db, "PRAGMA wal_autocheckpoint = 25000", "cannot set the checkpoint interval", err) < 0 ||
-	      sq_sync_normal_in_wal(db, err) < 0))) {
+	      sq_tune_journal(db, err) < 0))) {
 		sc_sqlite_backend.close(&db->base);
 		return -1;
 	}
@@ -370,6 +391,10 @@ void sqlite_close(struct sc_db *base)
 	db = sq_to_sqlite(base);
 	for (size_t i = 0; i < db->ncache; i++)
 		sqlite3_finalize(db->cache[i].st);
+	/* Back to DELETE, which deletes the journal file kept until now
+	 * (see sq_tune_journal). */
+	if (db->persist_journal)
+		sqlite3_exec(db->conn, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
 	sqlite3_close_v2(db->conn);
 	free(db->path);
 	free(db);

@@ -44,6 +44,7 @@ struct sqlite_db {
 	 * clock, 0: not waiting), when busy was last seen, and when -v is
 	 * told next, and when this try began. Waits a retry resumes within a second count as one. */
 	bool tx_write;
+	bool persist_journal; /* journal kept between commits (sq_tune_journal) */
 	double busy_since, busy_last, busy_tell, busy_try;
 };
 
@@ -77,7 +78,7 @@ int sq_col_time(struct sqlite_db *db, sqlite3_stmt *st, int i, int64_t id, int64
 void sq_col_time_soft(struct sqlite_db *db, sqlite3_stmt *st, int i, const char *table,
 		      int64_t id, int64_t *t, bool *null);
 int sq_busy(void *vdb, int count);
-int sq_sync_normal_in_wal(struct sqlite_db *db, struct sc_error *err);
+int sq_tune_journal(struct sqlite_db *db, struct sc_error *err);
 int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
 		       struct sc_db **out, struct sc_error *err);
 void sqlite_close(struct sc_db *base);
