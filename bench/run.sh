@@ -231,6 +231,37 @@ COMMIT;"
 PG_PURGE="${PG_ENFORCE%COMMIT;}DELETE FROM sessions WHERE NOT is_active AND last_activity < '$CUTOFF+00';
 COMMIT;"
 
+# The same statements writing the audit rows sessctl writes (one per
+# closed session, with the user's email and the device as they were):
+# what the obvious statements cost once they keep the trail sessctl
+# keeps. A reference row, not a target of the issue (whose "SQL" writes
+# no audit row); the over-limit ids are ranked once, into a temporary
+# table on SQLite (its UPDATE has no RETURNING into an INSERT).
+AUDIT_COLS='session_id, user_id, action, actor, reason, created_at, evaluated_at, email, device_name, ip_address, device_type'
+SQ_AUDIT_OF() { # ACTION WHERE: the audit rows of the sessions WHERE selects
+	echo "INSERT INTO sessctl_audit ($AUDIT_COLS)
+SELECT s.id, s.user_id, '$1', 'bench', NULL, datetime('now'), '$NOW', u.email, s.device_name, s.ip_address, s.device_type
+FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE $2 ORDER BY s.id;"
+}
+SQ_ENFORCE_AUDIT="BEGIN IMMEDIATE;
+$(SQ_AUDIT_OF expire "s.is_active AND s.last_activity < '$CUTOFF'")
+UPDATE sessions SET is_active = 0 WHERE is_active AND last_activity < '$CUTOFF';
+CREATE TEMP TABLE over AS $RANK;
+$(SQ_AUDIT_OF over-limit "s.id IN (SELECT id FROM over)")
+UPDATE sessions SET is_active = 0 WHERE id IN (SELECT id FROM over);
+COMMIT;"
+PG_CLOSE_AUDIT() { # ACTION WHERE: closes the sessions WHERE selects, with their audit rows
+	echo "WITH c AS (UPDATE sessions SET is_active = false WHERE $2
+  RETURNING id, user_id, device_name, ip_address, device_type)
+INSERT INTO sessctl_audit ($AUDIT_COLS)
+SELECT c.id, c.user_id, '$1', 'bench', NULL, now(), '$NOW+00', u.email, c.device_name, c.ip_address, c.device_type
+FROM c LEFT JOIN users u ON u.id = c.user_id ORDER BY c.id;"
+}
+PG_ENFORCE_AUDIT="BEGIN;
+$(PG_CLOSE_AUDIT expire "is_active AND last_activity < '$CUTOFF+00'")
+$(PG_CLOSE_AUDIT over-limit "id IN ($RANK)")
+COMMIT;"
+
 # ---- the rows of one backend ---------------------------------------------
 # Each backend defines: DB (the loaded data, read and per-user writes),
 # sess_on DB (sessctl's command prefix), client_q DB SQL (the client running
@@ -258,9 +289,9 @@ pg_fresh() {
 pg_rows() { "${PSQL[@]}" -d "$1" -c "$2"; }
 pg_run() { "${PSQL[@]}" -d "$1" -c "$2" >/dev/null; }
 
-# bench_backend NAME PREFIX(sq|pg) DB COPY-S COPY-C ENFORCE-SQL PURGE-SQL TRUE FALSE
+# bench_backend NAME PREFIX(sq|pg) DB COPY-S COPY-C ENFORCE-SQL PURGE-SQL TRUE FALSE ENFORCE-AUDIT-SQL
 bench_backend() {
-	local b=$1 p=$2 db=$3 es=$4 ec=$5 enf=$6 purge=$7 t=$8 f=$9 s
+	local b=$1 p=$2 db=$3 es=$4 ec=$5 enf=$6 purge=$7 t=$8 f=$9 enfa=${10} s
 	s=$("${p}_sess" "$db")
 
 	row 'count USER' "$b" 1.15 "$RUNS" "$s count $USER1" \
@@ -304,6 +335,21 @@ bench_backend() {
 	"${p}_rows" "$ec" "$act" >"$W/$p-ec2.txt"
 	same "$b enforce steady state" "$W/$p-es2.txt" "$W/$p-ec2.txt"
 	same "$b enforce steady state changed nothing" "$W/$p-es.txt" "$W/$p-es2.txt"
+
+	# The reference: the client writing the audit rows too (above).
+	WARMUP=0 BLOCK=1 row 'enforce catch-up (client audits too)' "$b" 1.0 "$ERUNS" "$se" \
+		"$("${p}_script" "$ec" "$enfa")" \
+		--prepare "$("${p}_fresh" "$es")" --prepare "$("${p}_fresh" "$ec")"
+	"${p}_rows" "$es" "$act" >"$W/$p-es.txt"
+	"${p}_rows" "$ec" "$act" >"$W/$p-ec.txt"
+	same "$b enforce catch-up (client with audit rows)" "$W/$p-es.txt" "$W/$p-ec.txt"
+	local aud_s aud_c
+	aud_s=$("${p}_rows" "$es" 'SELECT count(*) FROM sessctl_audit')
+	aud_c=$("${p}_rows" "$ec" 'SELECT count(*) FROM sessctl_audit')
+	if [ "$aud_s" != "$aud_c" ]; then
+		echo "MISMATCH: $b enforce catch-up: sessctl wrote $aud_s audit rows, the client $aud_c" >>"$RESULTS"
+		FAILED=1
+	fi
 
 	WARMUP=0 BLOCK=1 row 'enforce --purge-after 720h catch-up' "$b" 1.0 "$ERUNS" "$se --purge-after 720h" \
 		"$("${p}_script" "$ec" "$purge")" \
@@ -351,10 +397,10 @@ say "SQLite (rollback journal, as the application's database)"
 row '--version' SQLite 1.0 "$RUNS" "$SESSCTL --version" "sqlite3 :memory: $(q 'select 1')"
 cp "$SQ" "$W/sq.db"
 sync "$W/sq.db"
-bench_backend SQLite sq "$W/sq.db" "$W/es.db" "$W/ec.db" "$SQ_ENFORCE" "$SQ_PURGE" 1 0
+bench_backend SQLite sq "$W/sq.db" "$W/es.db" "$W/ec.db" "$SQ_ENFORCE" "$SQ_PURGE" 1 0 "$SQ_ENFORCE_AUDIT"
 say "PostgreSQL"
 "${PSQL[@]}" -d postgres -c 'CREATE DATABASE per TEMPLATE base'
-bench_backend PostgreSQL pg per es ec "$PG_ENFORCE" "$PG_PURGE" true false
+bench_backend PostgreSQL pg per es ec "$PG_ENFORCE" "$PG_PURGE" true false "$PG_ENFORCE_AUDIT"
 
 # ---- the application's writes during enforce --------------------------------
 
