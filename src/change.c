@@ -115,6 +115,9 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err)
 		if (rc == 1)
 			return -1; /* not a lost connection: err stands */
 		if (rc == 0) {
+			/* Maybe another server (a promoted standby): its schema
+			 * is checked in the next transaction. */
+			db->schema_unchecked = db->mode == SC_OPEN_READ || db->mode == SC_OPEN_WRITE;
 			sc_db_notice(db, "reconnected to '%s' (attempt %d)", db->display, attempt);
 			sc_error_clear(err);
 			return 0;

@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <libpq-fe.h>
+#include <sqlite3.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1248,6 +1249,45 @@ Test(contract, every_backend_has_a_driver)
 		cr_expect_not_null(driver_of(sc_backend_table[b]->name),
 				   "backend '%s' has no driver in tests/test_backends.c: add one",
 				   sc_backend_table[b]->name);
+}
+
+/* SQLite in rollback-journal mode: a connection that writes keeps its
+ * journal between commits (PERSIST, its header zeroed: no hot journal)
+ * and deletes it when it closes; the database's own mode stays DELETE. */
+Test(sqlite_backend, keeps_its_journal_between_commits_and_deletes_it_at_close, .fini = close_fresh)
+{
+	const struct sc_backend_info *info = NULL;
+	char journal[sizeof(D.url) + 16];
+	unsigned char header[28], zero[28] = { 0 };
+	FILE *f;
+
+	for (size_t b = 0; sc_backend_table[b]; b++)
+		if (strcmp(sc_backend_table[b]->name, "sqlite") == 0)
+			info = sc_backend_table[b];
+	cr_assert_not_null(info);
+	cr_assert(open_fresh(info));
+	snprintf(journal, sizeof(journal), "%s-journal", D.url);
+	begin(SC_TX_WRITE);
+	cr_assert_eq(D.be->exec_script(D.db, "UPDATE sessions SET device_name = 'x' WHERE id = 1",
+				       "update", &D.err), 0, "%s", D.err.msg);
+	commit();
+	f = fopen(journal, "rb");
+	cr_assert_not_null(f, "no journal kept after a commit: %s", strerror(errno));
+	cr_expect_eq(fread(header, 1, sizeof(header), f), sizeof(header), "a journal without a header");
+	fclose(f);
+	cr_expect(memcmp(header, zero, sizeof(header)) == 0, "the kept journal's header is not zeroed");
+	sc_db_close(D.db);
+	D.db = NULL;
+	cr_expect_eq(access(journal, F_OK), -1, "the journal is still there after close");
+
+	sqlite3 *c;
+	sqlite3_stmt *st;
+	cr_assert_eq(sqlite3_open(D.url, &c), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(c, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	cr_expect_str_eq((const char *)sqlite3_column_text(st, 0), "delete");
+	sqlite3_finalize(st);
+	sqlite3_close(c);
 }
 
 /* Reported as skipped (not passed) without a server, so a run that left

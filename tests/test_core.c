@@ -195,6 +195,74 @@ Test(core, other_failures_are_not_retried_and_roll_back)
 	cr_expect(active(id));
 }
 
+/* ---- the schema check in the first transaction (sc_db_begin) ---- */
+
+/* The index in F's call log of the first call of op, or -1. */
+static long first_call(enum fake_op op)
+{
+	for (size_t i = 0; i < F->nlog; i++)
+		if (F->log[i].op == op)
+			return (long)i;
+	return -1;
+}
+
+Test(core, the_schema_is_checked_once_inside_the_first_transaction)
+{
+	struct sc_error err = { 0 };
+	int64_t ids[2] = { fake_add_session(F, 1, "a", NOW, true), fake_add_session(F, 1, "b", NOW, true) };
+	struct sc_action a = action(false);
+
+	F->base.schema_unchecked = true; /* as sc_db_open leaves a READ or WRITE handle */
+	cr_assert_eq(sc_logout_ids(&F->base, &ids[0], 1, &a, &err), 0, "%s", err.msg);
+	cr_expect_eq(F->calls[FAKE_BEGIN], 1, "the check ran in a transaction of its own");
+	cr_expect_eq(F->calls[FAKE_SCHEMA_VERSION], 1);
+	cr_expect_lt(first_call(FAKE_BEGIN), first_call(FAKE_SCHEMA_VERSION), "checked before BEGIN");
+	cr_expect_lt(first_call(FAKE_SCHEMA_VERSION), first_call(FAKE_CLOSE), "checked after the change");
+	cr_expect_not(F->base.schema_unchecked);
+	cr_assert_eq(sc_logout_ids(&F->base, &ids[1], 1, &a, &err), 0, "%s", err.msg);
+	cr_expect_eq(F->calls[FAKE_SCHEMA_VERSION], 1, "checked again in the next transaction");
+	cr_expect_eq(F->calls[FAKE_BEGIN], 2);
+}
+
+Test(core, an_old_schema_fails_the_first_transaction_with_78_and_changes_nothing)
+{
+	struct sc_error err = { 0 };
+	int64_t id = fake_add_session(F, 1, "a", NOW, true);
+	struct sc_action a = action(false);
+	struct snapshot before;
+
+	cr_assert_gt(F->st.nversions, 0);
+	F->st.nversions--; /* one migration short */
+	before = snap();
+	F->base.schema_unchecked = true;
+	cr_assert_neq(sc_logout_ids(&F->base, &id, 1, &a, &err), 0);
+	cr_expect_eq(err.status, SC_CONFIG, "status %d: %s", err.status, err.msg);
+	cr_expect(strstr(err.msg, "run 'sessctl migrate'") != NULL, "message: %s", err.msg);
+	cr_expect_eq(F->calls[FAKE_BEGIN], 1, "a schema too old was retried");
+	cr_expect_eq(F->rollbacks, 1, "the transaction of the check was not rolled back");
+	cr_expect_eq(F->commits, 0);
+	cr_expect_eq(F->calls[FAKE_CLOSE], 0, "the change ran on a schema too old");
+	cr_expect_eq(S.n, 0);
+	expect_unchanged(&before, "logout on an old schema");
+	cr_expect(F->base.schema_unchecked, "a failed check counts as done");
+}
+
+Test(core, a_busy_schema_check_is_retried_with_its_transaction)
+{
+	struct sc_error err = { 0 };
+	int64_t id = fake_add_session(F, 1, "a", NOW, true);
+	struct sc_action a = action(false);
+
+	F->base.schema_unchecked = true;
+	fake_fail(F, FAKE_SCHEMA_VERSION, 1, 1, SC_TEMPFAIL);
+	cr_assert_eq(sc_logout_ids(&F->base, &id, 1, &a, &err), 0, "%s", err.msg);
+	cr_expect_eq(F->calls[FAKE_BEGIN], 2);
+	cr_expect_eq(F->calls[FAKE_SCHEMA_VERSION], 2, "the check was not made again");
+	cr_expect_eq(F->rollbacks, 1);
+	cr_expect(!active(id));
+	cr_expect_eq(S.n, 1);
+}
+
 Test(core, a_failing_report_stops_reporting_after_the_commit)
 {
 	struct sc_error err = { 0 };

@@ -261,6 +261,34 @@ int sq_busy(void *vdb, int count)
 	return 1;
 }
 
+/* Whether a journal this process creates beside the database gets the
+ * database file's owner and group, so that the application, whoever it
+ * runs as, can write it as it writes the database (SQLite gives the
+ * journal the database's permission bits; as root, its owner and group
+ * too). */
+static bool journal_like_database(struct sqlite_db *db)
+{
+	const char *file = sqlite3_db_filename(db->conn, "main");
+	struct stat st, dir;
+	char *slash, *path;
+	bool same;
+
+	if (geteuid() == 0)
+		return true;
+	if (!file || !*file || stat(file, &st) < 0 || st.st_uid != geteuid())
+		return false;
+	if (!(path = strdup(file)))
+		return false;
+	slash = strrchr(path, '/');
+	if (slash)
+		slash[slash == path] = '\0'; /* "/x.db": the root directory */
+	/* A new file's group: the directory's when it is set-group-ID. */
+	same = stat(slash ? path : ".", &dir) == 0 &&
+	       ((dir.st_mode & S_ISGID) ? dir.st_gid : getegid()) == st.st_gid;
+	free(path);
+	return same;
+}
+
 /* The journal, for a connection that writes. This connection's settings
  * only; the database's own mode is left as it is.
  *
@@ -278,8 +306,10 @@ int sq_busy(void *vdb, int count)
  * blocks anew every time (the device-limit step of a 1 M-row catch-up
  * closed 37 % more sessions in the same 30 s with the file kept). A
  * zeroed header is no hot journal: the application's connections, in
- * DELETE mode, overwrite the file and delete it as usual, and one left by
- * a killed sessctl is harmless. */
+ * DELETE mode, write into the file and delete it as usual, and one left
+ * by a killed sessctl is harmless. Only when the file gets the database's
+ * owner and group: one the application cannot write would stop its
+ * writes for as long as it stays. */
 int sq_tune_journal(struct sqlite_db *db, struct sc_error *err)
 {
 	sqlite3_stmt *st;
@@ -297,12 +327,34 @@ int sq_tune_journal(struct sqlite_db *db, struct sc_error *err)
 	sqlite3_finalize(st);
 	if (wal)
 		return sq_exec(db, "PRAGMA synchronous = NORMAL", "cannot set synchronous", err);
-	if (delete) {
+	if (delete && journal_like_database(db)) {
 		if (sq_exec(db, "PRAGMA journal_mode = PERSIST", "cannot set the journal mode", err) < 0)
 			return -1;
 		db->persist_journal = true;
 	}
 	return 0;
+}
+
+/* Back to DELETE, which deletes the journal file kept until now (see
+ * sq_tune_journal), unless the connection follows another mode since
+ * (the database was switched to WAL meanwhile). SQLite deletes it only
+ * if it gets the write lock at once: when the application is writing
+ * just then, its own commit deletes the file. */
+static void sq_drop_journal(struct sqlite_db *db)
+{
+	sqlite3_stmt *st;
+	bool persist = false;
+
+	if (!db->persist_journal ||
+	    sqlite3_prepare_v2(db->conn, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *mode = (const char *)sqlite3_column_text(st, 0);
+		persist = mode && strcmp(mode, "persist") == 0;
+	}
+	sqlite3_finalize(st);
+	if (persist)
+		sqlite3_exec(db->conn, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
 }
 
 int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
@@ -391,10 +443,7 @@ void sqlite_close(struct sc_db *base)
 	db = sq_to_sqlite(base);
 	for (size_t i = 0; i < db->ncache; i++)
 		sqlite3_finalize(db->cache[i].st);
-	/* Back to DELETE, which deletes the journal file kept until now
-	 * (see sq_tune_journal). */
-	if (db->persist_journal)
-		sqlite3_exec(db->conn, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	sq_drop_journal(db);
 	sqlite3_close_v2(db->conn);
 	free(db->path);
 	free(db);
