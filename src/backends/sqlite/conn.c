@@ -289,6 +289,22 @@ static bool journal_like_database(struct sqlite_db *db)
 	return same;
 }
 
+/* This connection's journal mode ("delete", "persist", "wal", ...) into
+ * mode; "" when SQLite names none. SQLITE_OK or SQLite's error code. */
+static int journal_mode(struct sqlite_db *db, char mode[16])
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db->conn, "PRAGMA journal_mode", -1, &st, NULL);
+
+	mode[0] = '\0';
+	if (rc != SQLITE_OK)
+		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(mode, 16, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return SQLITE_OK;
+}
+
 /* The journal, for a connection that writes. This connection's settings
  * only; the database's own mode is left as it is.
  *
@@ -312,22 +328,14 @@ static bool journal_like_database(struct sqlite_db *db)
  * writes for as long as it stays. */
 int sq_tune_journal(struct sqlite_db *db, struct sc_error *err)
 {
-	sqlite3_stmt *st;
-	bool wal = false, delete = false;
-	int rc;
+	char mode[16];
+	int rc = journal_mode(db, mode);
 
-	rc = sqlite3_prepare_v2(db->conn, "PRAGMA journal_mode", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return sq_fail(db, rc, "cannot read the journal mode", err);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *mode = (const char *)sqlite3_column_text(st, 0);
-		wal = mode && strcmp(mode, "wal") == 0;
-		delete = mode && strcmp(mode, "delete") == 0;
-	}
-	sqlite3_finalize(st);
-	if (wal)
+	if (strcmp(mode, "wal") == 0)
 		return sq_exec(db, "PRAGMA synchronous = NORMAL", "cannot set synchronous", err);
-	if (delete && journal_like_database(db)) {
+	if (strcmp(mode, "delete") == 0 && journal_like_database(db)) {
 		if (sq_exec(db, "PRAGMA journal_mode = PERSIST", "cannot set the journal mode", err) < 0)
 			return -1;
 		db->persist_journal = true;
@@ -342,18 +350,9 @@ int sq_tune_journal(struct sqlite_db *db, struct sc_error *err)
  * just then, its own commit deletes the file. */
 static void sq_drop_journal(struct sqlite_db *db)
 {
-	sqlite3_stmt *st;
-	bool persist = false;
+	char mode[16];
 
-	if (!db->persist_journal ||
-	    sqlite3_prepare_v2(db->conn, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK)
-		return;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *mode = (const char *)sqlite3_column_text(st, 0);
-		persist = mode && strcmp(mode, "persist") == 0;
-	}
-	sqlite3_finalize(st);
-	if (persist)
+	if (db->persist_journal && journal_mode(db, mode) == SQLITE_OK && strcmp(mode, "persist") == 0)
 		sqlite3_exec(db->conn, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
 }
 
