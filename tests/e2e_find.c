@@ -441,6 +441,48 @@ static int into_closed_pipe(const char *const *argv, char **err)
 	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 }
 
+/* "a,b,...", the ids from..to after the given prefix. */
+static char *id_range(const char *prefix, int from, int to)
+{
+	size_t cap = strlen(prefix) + (size_t)(to - from + 1) * 6 + 1, len;
+	char *s = malloc(cap);
+
+	cr_assert_not_null(s);
+	len = (size_t)snprintf(s, cap, "%s", prefix);
+	for (int i = from; i <= to; i++)
+		len += (size_t)snprintf(s + len, cap - len, "%s%d", len ? "," : "", i);
+	return s;
+}
+
+/* PostgreSQL reads a listing in batches of 1,000 rows, the next one
+ * asked for while this one is written out: every row comes once and in
+ * order, and a listing stopped in the middle (a limit counted after the
+ * address filter) leaves the connection ready for the commit and the
+ * next command. */
+Test(find, a_long_listing_is_whole_and_in_order_and_stops_anywhere)
+{
+	many_sessions();
+	char *want = id_range("10,11,12,13,14,20,21", 1000, 4999);
+	EXPECT_IDS(want, "--all");
+	free(want);
+
+	const int limits[] = { 1, 998, 1000, 2500, 4001 };
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		char limit[16];
+		snprintf(limit, sizeof(limit), "%d", limits[i]);
+		/* 12 and 13 are in 10.0.0.0/8 too */
+		want = limits[i] == 1 ? strdup("12") : id_range("12,13", 1000, 1000 + limits[i] - 3);
+		EXPECT_IDS(want, "--all", "--ip", "10.0.0.0/8", "--limit", limit);
+		free(want);
+	}
+	want = id_range("", 1000, 4999);
+	EXPECT_IDS(want, "--inactive", "--ip", "10.0.0.1");
+	free(want);
+	struct run *r = RUN("count", "alice");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "4\n");
+}
+
 Test(find, a_closed_pipe_ends_it_quietly_and_a_full_disk_is_74)
 {
 	many_sessions();

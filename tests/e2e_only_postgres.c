@@ -494,6 +494,21 @@ Test(postgres_only, infinity_and_years_beyond_9999_are_null_in_output_and_ordere
 	cr_expect_null(strstr(r->err, "9999-12-31"), "%s: a time was clamped: %s", r->what, r->err);
 	cr_expect_null(strstr(r->out, "9999-12-31"), "%s: a time was clamped: %s", r->what, r->out);
 
+	/* find reads the times in binary: the same nulls, the same names */
+	struct run *f = RUN("find", "--user", "tess", "-o", "csv", "--columns",
+			    "id,created_at,last_activity");
+	cr_expect_eq(f->status, 65, "%s: %d: %s", f->what, f->status, f->err);
+	EXPECT_OUT(f, "id,created_at,last_activity\r\n"
+		      "91,2025-01-01T00:00:00Z,\r\n"
+		      "92,,\r\n"
+		      "93,,\r\n"
+		      "94,2025-01-01T00:00:00Z,\r\n"
+		      "95,2025-01-01T00:00:00Z,2025-02-01T00:00:00Z\r\n");
+	EXPECT_ERR_HAS(f, "row 91 of sessions has an unreadable last_activity 'infinity'");
+	EXPECT_ERR_HAS(f, "row 92 of sessions has an unreadable created_at '-infinity'");
+	EXPECT_ERR_HAS(f, "row 93 of sessions has an unreadable created_at '294276-01-01");
+	EXPECT_ERR_HAS(f, "row 94 of sessions has an unreadable last_activity '0044-03-15");
+
 	r = RUN("show", "92", "-o", "json", "--columns", "id,created_at,last_activity");
 	cr_expect_eq(r->status, 65, "%s: %d: %s", r->what, r->status, r->err);
 	EXPECT_OUT(r, "{\"id\":92,\"created_at\":null,\"last_activity\":null}\n");
@@ -512,6 +527,45 @@ Test(postgres_only, infinity_and_years_beyond_9999_are_null_in_output_and_ordere
 	r = RUN("logout-all", "tess", "--yes", "-o", "csv", "--columns", "change,id", "--no-header", "--actor", "ops");
 	cr_expect_eq(r->status, 0, "%s: %d: %s", r->what, r->status, r->err);
 	EXPECT_OUT(r, "closed,91\r\nclosed,93\r\n");
+}
+
+/* find reads times in binary (microseconds since 2000), the other
+ * commands as text seconds: both round down to the second, before 1970
+ * and at the edges of the years sessctl shows, and a timestamp without
+ * time zone column (an ORM's) reads as UTC in both. */
+Test(postgres_only, find_reads_every_time_to_the_second_as_list_user_does)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username) VALUES (9, 'tess@example.com', 'tess');\n"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" VALUES\n"
+		" (81, 9, 'f81', '1969-12-31 23:59:59.5+00', '2025-01-01 00:00:00.999999+00', TRUE),\n"
+		" (82, 9, 'f82', '0001-01-01 00:00:00+00', '9999-12-31 23:59:59.999999+00', TRUE),\n"
+		" (83, 9, 'f83', '1900-06-30 12:00:00.000001+00', '2000-01-01 00:00:00+00', TRUE),\n"
+		" (84, 9, 'f84', '1999-12-31 23:59:59.999999+00', '2000-01-01 00:00:00.000001+00', TRUE)");
+	const char *want = "id,created_at,last_activity\r\n"
+			   "81,1969-12-31T23:59:59Z,2025-01-01T00:00:00Z\r\n"
+			   "82,0001-01-01T00:00:00Z,9999-12-31T23:59:59Z\r\n"
+			   "83,1900-06-30T12:00:00Z,2000-01-01T00:00:00Z\r\n"
+			   "84,1999-12-31T23:59:59Z,2000-01-01T00:00:00Z\r\n";
+	const char *cols = "id,created_at,last_activity";
+	struct run *f = RUN("find", "--user", "tess", "-o", "csv", "--columns", cols);
+	EXPECT_OK(f);
+	EXPECT_OUT(f, want);
+	struct run *l = RUN("list-user", "tess", "-o", "csv", "--columns", cols);
+	EXPECT_OK(l);
+	cr_expect_eq(strlen(l->out), strlen(want), "%s: %s", l->what, l->out);
+	for (const char *line = strchr(want, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+		char one[64];
+		snprintf(one, sizeof(one), "%.*s", (int)(strchr(line, '\n') - line + 1), line);
+		EXPECT_OUT_HAS(l, one);
+	}
+
+	db_exec("ALTER TABLE sessions ALTER COLUMN created_at TYPE timestamp without time zone\n"
+		"USING created_at AT TIME ZONE 'UTC'");
+	f = RUN("find", "--user", "tess", "-o", "csv", "--columns", cols);
+	EXPECT_OK(f);
+	EXPECT_OUT(f, want);
 }
 
 /* ---- URL forms and libpq's environment ---- */

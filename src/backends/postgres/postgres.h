@@ -50,6 +50,12 @@ struct pg_db {
 #define PG_TIME_ODD(c) \
 	"CASE WHEN NOT (" c " >= '0001-01-01' AND " c " < '10000-01-01') THEN " c "::text END"
 
+/* The same time as it is stored, for a binary result (pgb_read_session_bin):
+ * microseconds since 2000-01-01 UTC, NULL where PG_TIME_SHOWN is. */
+#define PG_TIME_RAW(c) \
+	"CASE WHEN " c " >= '0001-01-01' AND " c " < '10000-01-01'\n" \
+	"       THEN " c "::timestamptz END"
+
 /* The columns pgb_read_session reads, of a row of sessions (or of a CTE
  * with its columns) seen through prefix p ("" or "s."): 12 of them. */
 #define SESSION_COLUMNS_OF(p) \
@@ -60,6 +66,17 @@ struct pg_db {
 	"       " PG_TIME_ODD(p "created_at") ",\n" \
 	"       " PG_TIME_ODD(p "last_activity")
 #define SESSION_COLUMNS SESSION_COLUMNS_OF("")
+/* The same 12 columns for a binary result, each cast to the type whose
+ * binary form pgb_read_session_bin reads (an id column may be integer,
+ * a time one timestamp without time zone, a text one varchar). */
+#define SESSION_COLUMNS_BIN_OF(p) \
+	p "id::bigint, " p "user_id::bigint, " p "device_fingerprint::text, " \
+	p "device_name::text, " p "device_type::text,\n" \
+	"       " p "browser::text, " p "ip_address::text,\n" \
+	"       " PG_TIME_RAW(p "created_at") ",\n" \
+	"       " PG_TIME_RAW(p "last_activity") ", " p "is_active::boolean,\n" \
+	"       " PG_TIME_ODD(p "created_at") ",\n" \
+	"       " PG_TIME_ODD(p "last_activity")
 #define SESSION_NCOLUMNS 12
 
 #define INT64_PARAM_LEN 24
@@ -94,6 +111,8 @@ int pgb_stream(struct pg_db *db, const char *sql, int nparams, const char *const
 		  const char *what, row_fn fn, void *ctx, struct sc_error *err);
 const char *pgb_col_text(const PGresult *res, int row, int col);
 int64_t pgb_col_int64(const PGresult *res, int row, int col);
+int64_t pgb_bin_int64(const PGresult *res, int row, int col);
+void pgb_bin_time(const PGresult *res, int row, int col, int64_t *t, bool *null);
 void pgb_col_time(const PGresult *res, int row, int col, int64_t *t, bool *null);
 void pgb_col_time_shown(struct pg_db *db, const PGresult *res, int row, int col, int odd_col,
 			const char *table, const char *column, int64_t id, int64_t *t, bool *null);
@@ -117,6 +136,7 @@ int pg_exec_script(struct sc_db *base, const char *sql, const char *what, struct
 int pg_record_migration(struct sc_db *base, const struct sc_migration *m, int64_t now,
 			struct sc_error *err);
 void pgb_read_session(struct pg_db *db, const PGresult *res, int row, struct sc_session *s);
+void pgb_read_session_bin(struct pg_db *db, const PGresult *res, int row, struct sc_session *s);
 int pgb_session_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
 		       struct sc_error *err);
 int pg_find_user(struct sc_db *base, const struct sc_userref *ref, struct sc_user *user,

@@ -90,6 +90,38 @@ int64_t pgb_col_int64(const PGresult *res, int row, int col)
 	return strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
+/* Binary results (a BINARY cursor): an int8 is 8 bytes, most significant
+ * first; a timestamptz the int8 count of microseconds since 2000-01-01
+ * 00:00:00 UTC. The columns are cast to those types in the query, so
+ * the lengths are known; a NULL reads as 0. */
+int64_t pgb_bin_int64(const PGresult *res, int row, int col)
+{
+	const unsigned char *p = (const unsigned char *)PQgetvalue(res, row, col);
+	uint64_t v = 0;
+
+	if (PQgetlength(res, row, col) != 8)
+		return 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return (int64_t)v;
+}
+
+/* Whole epoch seconds, rounded down as floor(extract(epoch ...)) does
+ * for the text results: -0.5 s is -1. */
+void pgb_bin_time(const PGresult *res, int row, int col, int64_t *t, bool *null)
+{
+	static const int64_t pg_epoch = 946684800; /* 2000-01-01 in Unix time */
+	int64_t us;
+
+	*null = PQgetisnull(res, row, col) != 0;
+	if (*null) {
+		*t = 0;
+		return;
+	}
+	us = pgb_bin_int64(res, row, col);
+	*t = us / 1000000 - (us % 1000000 < 0) + pg_epoch;
+}
+
 /* Reads a column selected as floor(extract(epoch FROM t))::bigint. */
 void pgb_col_time(const PGresult *res, int row, int col, int64_t *t, bool *null)
 {
