@@ -50,7 +50,7 @@ struct pg_db {
 #define PG_TIME_ODD(c) \
 	"CASE WHEN NOT (" c " >= '0001-01-01' AND " c " < '10000-01-01') THEN " c "::text END"
 
-/* The same time as it is stored, for a binary result (pgb_read_session_bin):
+/* The same time as it is stored, for a binary result (pgb_read_session):
  * microseconds since 2000-01-01 UTC, NULL where PG_TIME_SHOWN is. */
 #define PG_TIME_RAW(c) \
 	"CASE WHEN " c " >= '0001-01-01' AND " c " < '10000-01-01'\n" \
@@ -67,7 +67,7 @@ struct pg_db {
 	"       " PG_TIME_ODD(p "last_activity")
 #define SESSION_COLUMNS SESSION_COLUMNS_OF("")
 /* The same 12 columns for a binary result, each cast to the type whose
- * binary form pgb_read_session_bin reads (an id column may be integer,
+ * binary form pgb_read_session reads (an id column may be integer,
  * a time one timestamp without time zone, a text one varchar). */
 #define SESSION_COLUMNS_BIN_OF(p) \
 	p "id::bigint, " p "user_id::bigint, " p "device_fingerprint::text, " \
@@ -136,7 +136,6 @@ int pg_exec_script(struct sc_db *base, const char *sql, const char *what, struct
 int pg_record_migration(struct sc_db *base, const struct sc_migration *m, int64_t now,
 			struct sc_error *err);
 void pgb_read_session(struct pg_db *db, const PGresult *res, int row, struct sc_session *s);
-void pgb_read_session_bin(struct pg_db *db, const PGresult *res, int row, struct sc_session *s);
 int pgb_session_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
 		       struct sc_error *err);
 int pg_find_user(struct sc_db *base, const struct sc_userref *ref, struct sc_user *user,

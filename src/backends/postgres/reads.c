@@ -5,41 +5,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Reads a row selected with SESSION_COLUMNS. */
+/* Reads a row selected with SESSION_COLUMNS, or with SESSION_COLUMNS_BIN_OF
+ * in a binary result. */
 void pgb_read_session(struct pg_db *db, const PGresult *res, int row, struct sc_session *s)
 {
-	s->id = pgb_col_int64(res, row, 0);
-	s->user_id = pgb_col_int64(res, row, 1);
+	bool bin = PQfformat(res, 0) == 1;
+	const char *active = PQgetvalue(res, row, 9);
+
+	s->id = bin ? pgb_bin_int64(res, row, 0) : pgb_col_int64(res, row, 0);
+	s->user_id = bin ? pgb_bin_int64(res, row, 1) : pgb_col_int64(res, row, 1);
 	s->device_fingerprint = pgb_col_text(res, row, 2);
 	s->device_name = pgb_col_text(res, row, 3);
 	s->device_type = pgb_col_text(res, row, 4);
 	s->browser = pgb_col_text(res, row, 5);
 	s->ip_address = pgb_col_text(res, row, 6);
-	s->is_active = strcmp(PQgetvalue(res, row, 9), "t") == 0;
+	s->is_active = bin ? PQgetlength(res, row, 9) == 1 && active[0] == 1 : strcmp(active, "t") == 0;
 	pgb_col_time_shown(db, res, row, 7, 10, "sessions", "created_at", s->id, &s->created_at,
 			   &s->created_at_null);
 	pgb_col_time_shown(db, res, row, 8, 11, "sessions", "last_activity", s->id,
 			   &s->last_activity, &s->last_activity_null);
-}
-
-/* pgb_read_session for a binary row of SESSION_COLUMNS_BIN_OF. */
-void pgb_read_session_bin(struct pg_db *db, const PGresult *res, int row, struct sc_session *s)
-{
-	s->id = pgb_bin_int64(res, row, 0);
-	s->user_id = pgb_bin_int64(res, row, 1);
-	s->device_fingerprint = pgb_col_text(res, row, 2);
-	s->device_name = pgb_col_text(res, row, 3);
-	s->device_type = pgb_col_text(res, row, 4);
-	s->browser = pgb_col_text(res, row, 5);
-	s->ip_address = pgb_col_text(res, row, 6);
-	s->is_active = PQgetlength(res, row, 9) == 1 && PQgetvalue(res, row, 9)[0] == 1;
-	pgb_bin_time(res, row, 7, &s->created_at, &s->created_at_null);
-	if (s->created_at_null && !PQgetisnull(res, row, 10))
-		sc_db_unreadable(&db->base, "sessions", s->id, "created_at", PQgetvalue(res, row, 10));
-	pgb_bin_time(res, row, 8, &s->last_activity, &s->last_activity_null);
-	if (s->last_activity_null && !PQgetisnull(res, row, 11))
-		sc_db_unreadable(&db->base, "sessions", s->id, "last_activity",
-				 PQgetvalue(res, row, 11));
 }
 
 /* ---- reads ---- */
@@ -399,7 +383,7 @@ static int find_batch(struct pg_db *db, const PGresult *res, sc_find_cb cb, void
 		struct sc_find_row r;
 		int rc;
 		bool user = PQnfields(res) > SESSION_NCOLUMNS + 1;
-		pgb_read_session_bin(db, res, i, &r.s);
+		pgb_read_session(db, res, i, &r.s);
 		r.email = user ? pgb_col_text(res, i, SESSION_NCOLUMNS) : NULL;
 		r.username = user ? pgb_col_text(res, i, SESSION_NCOLUMNS + 1) : NULL;
 		if ((rc = cb(&r, ctx)) != 0)

@@ -129,13 +129,17 @@ void pgb_col_time(const PGresult *res, int row, int col, int64_t *t, bool *null)
 	*t = *null ? 0 : pgb_col_int64(res, row, col);
 }
 
-/* Reads a column selected as PG_TIME_SHOWN, whose PG_TIME_ODD is odd_col:
+/* Reads a column selected as PG_TIME_SHOWN (PG_TIME_RAW in a binary
+ * result), whose PG_TIME_ODD is odd_col:
  * a time sessctl cannot show is read as NULL and told to the core (once
  * per row and column), so that one row never breaks a listing. */
 void pgb_col_time_shown(struct pg_db *db, const PGresult *res, int row, int col, int odd_col,
 			const char *table, const char *column, int64_t id, int64_t *t, bool *null)
 {
-	pgb_col_time(res, row, col, t, null);
+	if (PQfformat(res, col) == 1)
+		pgb_bin_time(res, row, col, t, null);
+	else
+		pgb_col_time(res, row, col, t, null);
 	if (*null && !PQgetisnull(res, row, odd_col))
 		sc_db_unreadable(&db->base, table, id, column, PQgetvalue(res, row, odd_col));
 }
