@@ -254,12 +254,20 @@ $(SQ_AUDIT_OF over-limit "s.id IN (SELECT id FROM over)")
 UPDATE sessions SET is_active = 0 WHERE id IN (SELECT id FROM over);
 COMMIT;"
 PG_CLOSE_AUDIT() { # ACTION WHERE: closes the sessions WHERE selects, with their audit rows
-	echo "WITH c AS (UPDATE sessions SET is_active = false WHERE $2
+	echo "WITH c AS (UPDATE sessions AS s SET is_active = false WHERE $2
   RETURNING id, user_id, device_name, ip_address, device_type)
 INSERT INTO sessctl_audit ($AUDIT_COLS)
 SELECT c.id, c.user_id, '$1', 'bench', NULL, now(), '$NOW+00', u.email, c.device_name, c.ip_address, c.device_type
 FROM c LEFT JOIN users u ON u.id = c.user_id ORDER BY c.id;"
 }
+# The per-user writes the same way: WHERE names the sessions as s.
+sq_close_audit() { # ACTION WHERE
+	echo "BEGIN IMMEDIATE;
+$(SQ_AUDIT_OF "$1" "$2")
+UPDATE sessions AS s SET is_active = 0 WHERE $2;
+COMMIT;"
+}
+pg_close_audit() { PG_CLOSE_AUDIT "$@"; }
 PG_ENFORCE_AUDIT="BEGIN;
 $(PG_CLOSE_AUDIT expire "is_active AND last_activity < '$CUTOFF+00'")
 $(PG_CLOSE_AUDIT over-limit "id IN ($RANK)")
@@ -311,6 +319,13 @@ bench_backend() {
 		--prepare "$("${p}_q" "$db" "UPDATE sessions SET is_active = $t WHERE id = $SID")"
 	row "logout-all USER ($BIGN active)" "$b" 1.3 "$RUNS" "$s logout-all $BIG --yes --actor bench" \
 		"$("${p}_q" "$db" "UPDATE sessions SET is_active = $f WHERE user_id = $BIG AND is_active")" \
+		--prepare "$("${p}_q" "$db" "UPDATE sessions SET is_active = $t WHERE id IN ($BIGIDS)")"
+	# The same writes against the client writing the audit rows too.
+	row 'logout ID (client audits too)' "$b" - "$RUNS" "$s logout $SID --actor bench" \
+		"$("${p}_script" "$db" "$("${p}_close_audit" logout "s.id = $SID AND s.is_active")")" \
+		--prepare "$("${p}_q" "$db" "UPDATE sessions SET is_active = $t WHERE id = $SID")"
+	row "logout-all USER (client audits too)" "$b" - "$RUNS" "$s logout-all $BIG --yes --actor bench" \
+		"$("${p}_script" "$db" "$("${p}_close_audit" logout-all "s.user_id = $BIG AND s.is_active")")" \
 		--prepare "$("${p}_q" "$db" "UPDATE sessions SET is_active = $t WHERE id IN ($BIGIDS)")"
 
 	# Catch-up: each side on its own fresh copy of the loaded data before

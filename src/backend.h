@@ -30,7 +30,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 11
+#define SC_BACKEND_ABI 12
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -293,6 +293,13 @@ struct sc_backend {
 	int (*close_sessions)(struct sc_db *db, const int64_t *ids, size_t n,
 			      const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			      struct sc_error *err);
+	/* Closes every active session of the users ch->users lists (required
+	 * here) but those among except (nexcept of them, which may be 0),
+	 * with audit rows and cb as close_sessions: without reading the
+	 * sessions first, in one statement where the backend can (logout-all). */
+	int (*close_users_sessions)(struct sc_db *db, const int64_t *except, size_t nexcept,
+				    const struct sc_change *ch, sc_session_cb cb, void *ctx,
+				    struct sc_error *err);
 	/* Deletes the inactive sessions among ids, with audit rows as above;
 	 * cb (or NULL) gets each deleted row. Returns the number deleted. */
 	int (*purge_sessions)(struct sc_db *db, const int64_t *ids, size_t n,

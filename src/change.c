@@ -220,16 +220,22 @@ int sc_on_closed(const struct sc_session *s, void *vctx)
 	return sc_changes_add(c->held, c->kind, s);
 }
 
+/* The change a close makes. --now moves the rules, never the audit
+ * trail: the row records the real time of the change. */
+static struct sc_change close_change(const struct sc_action *a, const char *action,
+				     const int64_t *idle_before, const struct sc_ids *users)
+{
+	return (struct sc_change){ action, a->actor, a->reason, a->now, !a->dry_run,
+				   idle_before != NULL, idle_before ? *idle_before : 0,
+				   users ? users->v : NULL, users ? users->n : 0, (int64_t)time(NULL) };
+}
+
 int sc_close_ids_if(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_ids *users,
 			const struct sc_action *a, const char *action, enum sc_change_kind kind,
 			const int64_t *idle_before, struct changes *held, int64_t *count,
 			struct sc_error *err)
 {
-	/* --now moves the rules, never the audit trail: the row records the
-	 * real time of the change. */
-	struct sc_change ch = { action, a->actor, a->reason, a->now, !a->dry_run,
-				idle_before != NULL, idle_before ? *idle_before : 0,
-				users ? users->v : NULL, users ? users->n : 0, (int64_t)time(NULL) };
+	struct sc_change ch = close_change(a, action, idle_before, users);
 	struct close_ctx c = { held, kind, 0 };
 	int rc;
 
@@ -242,6 +248,17 @@ int sc_close_ids_if(struct sc_db *db, const int64_t *ids, size_t n, const struct
 	if (count)
 		*count += rc;
 	return 0;
+}
+
+int sc_close_users(struct sc_db *db, const struct sc_ids *users, const int64_t *except,
+		   size_t nexcept, const struct sc_action *a, const char *action,
+		   struct changes *held, struct sc_error *err)
+{
+	struct sc_change ch = close_change(a, action, NULL, users);
+	struct close_ctx c = { held, SC_CHANGE_CLOSED, 0 };
+
+	return db->backend->close_users_sessions(db, except, nexcept, &ch,
+						 a->cb ? sc_on_closed : NULL, &c, err) < 0 ? -1 : 0;
 }
 
 int sc_close_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_ids *users,

@@ -72,5 +72,10 @@ int sc_close_ids_if(struct sc_db *db, const int64_t *ids, size_t n, const struct
 int sc_close_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_ids *users,
 		 const struct sc_action *a, const char *action, enum sc_change_kind kind,
 		 struct changes *held, int64_t *count, struct sc_error *err);
+/* Closes every active session of users but those among except (nexcept
+ * of them), with audit rows of action, without reading them first. */
+int sc_close_users(struct sc_db *db, const struct sc_ids *users, const int64_t *except,
+		   size_t nexcept, const struct sc_action *a, const char *action,
+		   struct changes *held, struct sc_error *err);
 
 #endif

@@ -206,7 +206,15 @@ Test(postgres_only, a_per_user_command_is_one_transaction)
 		cr_expect_eq(logged_statements(app, "FROM sessctl_migrations"), 1,
 			     "%s did not check the schema version once", cmds[i].name);
 		fprintf(stderr, "statement count: %s: %d\n", cmds[i].name, statements_of(app));
+		/* logout-all closes in one statement, with no read of the
+		 * user's sessions before it */
+		if (strcmp(cmds[i].name, "logout-all") == 0)
+			cr_expect_eq(logged_statements(app, ": SELECT id, user_id, device_fingerprint"), 0,
+				     "logout-all read the sessions before closing them");
 	}
+	EXPECT_ROWS("SELECT count(*) FROM sessions WHERE is_active", "0\n");
+	EXPECT_ROWS("SELECT action, count(*) FROM sessctl_audit GROUP BY action ORDER BY action",
+		    "logout|1\nlogout-all|2\n");
 }
 
 /* ---- connection errors, passwords ---- */

@@ -161,7 +161,7 @@ static int enter(struct fake_db *f, enum fake_op op, int64_t arg, const int64_t 
 		"exec_script", "record_migration", "find_user", "list_sessions", "get_session",
 		"id_bounds", "lock_users", "sessions_by_ids", "close_sessions", "purge_sessions",
 		"candidates", "users_over_limit", "over_limit_candidates", "upsert_session",
-		"idle_sessions", "enforce_state_get", "enforce_state_put",
+		"idle_sessions", "enforce_state_get", "enforce_state_put", "close_users_sessions",
 	};
 	int k = ++f->calls[op];
 	const struct fake_fault *flt = &f->faults[op];
@@ -506,6 +506,19 @@ static int fake_sessions_by_ids(struct sc_db *db, const int64_t *ids, size_t n, 
 	return rc;
 }
 
+/* Closes s with its audit row and passes it to cb: -1 when cb fails. */
+static int close_one(struct fake_db *f, struct fake_session *s, const struct sc_change *ch,
+		     sc_session_cb cb, void *ctx)
+{
+	struct sc_session v;
+
+	s->is_active = false;
+	if (ch->audit)
+		add_audit(&f->st, ch, s);
+	view(s, &v);
+	return cb && cb(&v, ctx) != 0 ? -1 : 0;
+}
+
 static int fake_close_sessions(struct sc_db *db, const int64_t *ids, size_t n,
 			       const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			       struct sc_error *err)
@@ -517,17 +530,44 @@ static int fake_close_sessions(struct sc_db *db, const int64_t *ids, size_t n,
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct fake_session *s = find_session(&f->st, ids[i]);
-		struct sc_session v;
 		if (!s || !s->is_active)
 			continue;
 		if (ch->has_idle_before && (s->last_activity_null || s->last_activity >= ch->idle_before))
 			continue;
-		s->is_active = false;
 		closed++;
-		if (ch->audit)
-			add_audit(&f->st, ch, s);
-		view(s, &v);
-		if (cb && cb(&v, ctx) != 0)
+		if (close_one(f, s, ch, cb, ctx) < 0)
+			return -1;
+	}
+	return closed;
+}
+
+static bool among(int64_t v, const int64_t *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i] == v)
+			return true;
+	return false;
+}
+
+/* Logged with the users as its ids and the first exception as its arg. */
+static int fake_close_users_sessions(struct sc_db *db, const int64_t *except, size_t nexcept,
+				     const struct sc_change *ch, sc_session_cb cb, void *ctx,
+				     struct sc_error *err)
+{
+	struct fake_db *f = to_fake(db);
+	int closed = 0;
+
+	if (enter(f, FAKE_CLOSE_USERS, nexcept ? except[0] : INT64_MIN, ch->users, ch->nusers, err) < 0)
+		return -1;
+	if (!ch->users || !ch->nusers)
+		violation(f, "close_users_sessions without users");
+	for (size_t i = 0; i < f->st.nsessions; i++) {
+		struct fake_session *s = &f->st.sessions[i];
+		if (!s->is_active || !among(s->user_id, ch->users, ch->nusers) ||
+		    among(s->id, except, nexcept))
+			continue;
+		closed++;
+		if (close_one(f, s, ch, cb, ctx) < 0)
 			return -1;
 	}
 	return closed;
@@ -746,6 +786,7 @@ static int fake_upsert(struct sc_db *db, const struct sc_new_session *ns,
 	.history = fake_history,                                  \
 	.sessions_by_ids = fake_sessions_by_ids,                  \
 	.close_sessions = fake_close_sessions,                    \
+	.close_users_sessions = fake_close_users_sessions,        \
 	.purge_sessions = fake_purge_sessions,                    \
 	.candidates = fake_candidates,                            \
 	.users_over_limit = fake_users_over_limit,                \

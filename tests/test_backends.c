@@ -905,6 +905,50 @@ static void case_close_sessions(void)
 	cr_expect_eq(history(NULL).n, 2, "audit rows written with ch->audit false");
 }
 
+static void case_close_users_sessions(void)
+{
+	struct rows r = { 0 };
+	const int64_t alice = 1, keep = 4, two[] = { 1, 3 };
+	struct sc_change ch = { "logout-all", "ops", NULL, T - 7, true, false, 0, &alice, 1, T + 3 };
+
+	begin(SC_TX_WRITE);
+	/* alice's active sessions but 4: 1, 2, 3 (no times), 10; 5 is closed */
+	cr_expect_eq(D.be->close_users_sessions(D.db, &keep, 1, &ch, on_row, &r, &D.err), 4, "%s",
+		     D.err.msg);
+	commit();
+	qsort(r.id, r.n, sizeof(r.id[0]), cmp_id);
+	EXPECT_IDS(&r, 1, 2, 3, 10);
+	for (size_t i = 0; i < r.n; i++)
+		cr_expect(!r.active[i], "row %lld passed to cb as it was before the change",
+			  (long long)r.id[i]);
+	begin(SC_TX_READ);
+	cr_expect(get(4).active[0], "the exception was closed");
+	cr_expect(get(6).active[0] && get(8).active[0], "another user's session was closed");
+	commit();
+	struct audit_rows a = history(NULL);
+	cr_assert_eq(a.n, 4, "%zu audit rows", a.n);
+	for (size_t i = 0; i < a.n; i++) {
+		cr_expect_str_eq(a.action[i], "logout-all");
+		cr_expect_eq(a.user_id[i], 1);
+		cr_expect_eq(a.at[i], T + 3, "created_at is not the real time of the change");
+		cr_expect_eq(a.evaluated[i], T - 7, "evaluated_at is not ch->now");
+	}
+	expect_snapshot(&a, audit_of(&a, 1), "alice@example.com", "Laptop", "10.0.0.1", "desktop");
+
+	/* two users, no exception, no audit, cb NULL: 4 and carol's 8 */
+	ch.audit = false;
+	ch.users = two;
+	ch.nusers = 2;
+	begin(SC_TX_WRITE);
+	cr_expect_eq(D.be->close_users_sessions(D.db, NULL, 0, &ch, NULL, NULL, &D.err), 2, "%s",
+		     D.err.msg);
+	commit();
+	begin(SC_TX_READ);
+	cr_expect(!get(4).active[0] && !get(8).active[0] && get(6).active[0]);
+	commit();
+	cr_expect_eq(history(NULL).n, 4, "audit rows written with ch->audit false");
+}
+
 static void case_close_rechecks_idle_before(void)
 {
 	struct rows r = { 0 };
@@ -1169,6 +1213,7 @@ static const struct contract_case cases[] = {
 	{ "sessions_by_ids", case_sessions_by_ids },
 	{ "close_sessions", case_close_sessions },
 	{ "close_sessions re-checks idle_before", case_close_rechecks_idle_before },
+	{ "close_users_sessions", case_close_users_sessions },
 	{ "purge_sessions", case_purge_sessions },
 	{ "upsert_session", case_upsert_session },
 	{ "history", case_history },

@@ -1105,3 +1105,43 @@ Test(core, audit_rows_record_the_real_time_of_the_change_never_now)
 			     (long long)row->session_id, (long long)row->evaluated_at);
 	}
 }
+
+/* logout-all closes a user's sessions in one call, without reading them
+ * first; --except reads that one session only, and an exception that is
+ * not an active session of the user changes nothing. */
+Test(core, logout_all_closes_in_one_call_without_reading_the_sessions)
+{
+	struct sc_error err = { 0 };
+	struct sc_userref alice = { SC_USER_BY_NAME, -1, "alice" };
+	int64_t a1 = fake_add_session(F, 1, "a1", NOW - 10, true),
+		a2 = fake_add_session(F, 1, "a2", NOW - 20, true),
+		a3 = fake_add_session(F, 1, "a3", NOW - 30, true),
+		gone = fake_add_session(F, 1, "a4", NOW - 40, false),
+		bob = fake_add_session(F, 2, "b1", NOW - 10, true);
+	struct sc_action a = action(false);
+
+	cr_assert_eq(sc_logout_all(&F->base, &alice, &a2, &a, &err), 0, "%s", err.msg);
+	cr_expect_eq(F->calls[FAKE_CLOSE_USERS], 1);
+	cr_expect_eq(F->calls[FAKE_LIST_SESSIONS], 0, "the user's sessions were listed first");
+	cr_expect_eq(F->calls[FAKE_SESSIONS_BY_IDS], 1, "--except was not read once");
+	cr_expect(!active(a1) && active(a2) && !active(a3) && active(bob));
+	cr_expect_eq(S.n, 2, "%zu changes reported", S.n);
+	cr_expect_eq(fake_audit_count(F, "logout-all", a1), 1);
+	cr_expect_eq(fake_audit_count(F, "logout-all", a3), 1);
+
+	const int64_t *bad[] = { &bob, &gone };
+	const int status[] = { SC_NOINPUT, SC_DATAERR };
+	for (size_t i = 0; i < 2; i++) {
+		struct snapshot before = snap();
+		a = action(false);
+		cr_assert_neq(sc_logout_all(&F->base, &alice, bad[i], &a, &err), 0);
+		cr_expect_eq(err.status, status[i], "status %d: %s", err.status, err.msg);
+		expect_unchanged(&before, "logout-all with a bad --except");
+	}
+	cr_expect_eq(F->calls[FAKE_CLOSE_USERS], 1, "closed with a bad --except");
+
+	a = action(false);
+	cr_assert_eq(sc_logout_all(&F->base, &alice, NULL, &a, &err), 0, "%s", err.msg);
+	cr_expect(!active(a2) && active(bob));
+	cr_expect_eq(F->calls[FAKE_SESSIONS_BY_IDS], 3, "read a session without --except");
+}

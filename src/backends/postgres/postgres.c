@@ -42,6 +42,7 @@ const struct sc_backend sc_postgres_backend = {
 	.lock_users = pg_lock_users,
 	.sessions_by_ids = pg_sessions_by_ids,
 	.close_sessions = pg_close_sessions,
+	.close_users_sessions = pg_close_users_sessions,
 	.purge_sessions = pg_purge_sessions,
 	.candidates = pg_candidates,
 	.idle_sessions = pg_idle_sessions,

@@ -177,6 +177,9 @@ int pgb_counting_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
 int pgb_change_sessions(struct pg_db *db, const char *rows_sql, const char *count_sql,
 			   int nparams, const int64_t *ids, size_t n, const struct sc_change *ch,
 			   const char *what, sc_session_cb cb, void *ctx, struct sc_error *err);
+int pg_close_users_sessions(struct sc_db *base, const int64_t *except, size_t nexcept,
+			    const struct sc_change *ch, sc_session_cb cb, void *ctx,
+			    struct sc_error *err);
 int pg_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 			     const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			     struct sc_error *err);

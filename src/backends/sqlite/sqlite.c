@@ -42,6 +42,7 @@ const struct sc_backend sc_sqlite_backend = {
 	.audit_counts = sqlite_audit_counts,
 	.sessions_by_ids = sqlite_sessions_by_ids,
 	.close_sessions = sqlite_close_sessions,
+	.close_users_sessions = sqlite_close_users_sessions,
 	.purge_sessions = sqlite_purge_sessions,
 	.candidates = sqlite_candidates,
 	.idle_sessions = sqlite_idle_sessions,

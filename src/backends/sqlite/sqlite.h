@@ -131,11 +131,16 @@ int sq_collect_ids(struct sqlite_db *db, sqlite3_stmt *st, struct sc_ids *out,
 		       struct sc_error *err);
 int sqlite_sessions_by_ids(struct sc_db *base, const int64_t *ids, size_t n,
 				  sc_session_cb cb, void *ctx, struct sc_error *err);
-int sq_audit_ids(struct sqlite_db *db, const int64_t *ids, size_t n, bool active,
-		     const struct sc_change *ch, struct sc_error *err);
+enum sq_audit_of { SQ_AUDIT_ACTIVE, SQ_AUDIT_INACTIVE, SQ_AUDIT_USERS };
+int sq_audit_ids(struct sqlite_db *db, enum sq_audit_of of, const int64_t *ids, size_t n,
+		 const int64_t *except, size_t nexcept, const struct sc_change *ch,
+		 struct sc_error *err);
 int sq_change_ids(struct sqlite_db *db, const char *returning, const char *plain,
-		      const int64_t *ids, size_t n, const struct sc_change *ch, sc_session_cb cb,
-		      void *ctx, struct sc_error *err);
+		  const int64_t *ids, size_t n, const int64_t *except, size_t nexcept,
+		  const struct sc_change *ch, sc_session_cb cb, void *ctx, struct sc_error *err);
+int sqlite_close_users_sessions(struct sc_db *base, const int64_t *except, size_t nexcept,
+				const struct sc_change *ch, sc_session_cb cb, void *ctx,
+				struct sc_error *err);
 int sqlite_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 				 const struct sc_change *ch, sc_session_cb cb, void *ctx,
 				 struct sc_error *err);

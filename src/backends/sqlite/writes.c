@@ -76,13 +76,15 @@ int sqlite_sessions_by_ids(struct sc_db *base, const int64_t *ids, size_t n,
 	return rc;
 }
 
-/* Writes the audit rows for the active (or inactive) sessions among ids,
- * before they change, each with its snapshot: the user's email, the
- * session's device and address as they are now. Inside the write
- * transaction (SQLite's lock is held), so the close or purge that follows
- * changes exactly these rows. */
-int sq_audit_ids(struct sqlite_db *db, const int64_t *ids, size_t n, bool active,
-		     const struct sc_change *ch, struct sc_error *err)
+/* Writes the audit rows of the sessions a change is about to make (of):
+ * the active (or inactive) sessions among ids, or the active sessions of
+ * the users in ids but those in except. Before they change, each with
+ * its snapshot: the user's email, the session's device and address as
+ * they are now. Inside the write transaction (SQLite's lock is held), so
+ * the close or purge that follows changes exactly these rows. */
+int sq_audit_ids(struct sqlite_db *db, enum sq_audit_of of, const int64_t *ids, size_t n,
+		 const int64_t *except, size_t nexcept, const struct sc_change *ch,
+		 struct sc_error *err)
 {
 #define AUDIT_IDS(where) \
 	"INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at,\n" \
@@ -91,18 +93,23 @@ int sq_audit_ids(struct sqlite_db *db, const int64_t *ids, size_t n, bool active
 	"    (SELECT u.email FROM users u WHERE u.id = s.user_id),\n" \
 	"    s.device_name, s.ip_address, s.device_type\n" \
 	"FROM sessions s\n" \
-	"WHERE s.id IN (SELECT value FROM json_each(?1)) AND " where " ORDER BY s.id"
-	static const char *const sql_active =
-		AUDIT_IDS("s.is_active AND (?6 IS NULL OR sessctl_time(s.last_activity) < ?6)");
-	static const char *const sql_inactive = AUDIT_IDS("NOT s.is_active");
+	"WHERE " where " ORDER BY s.id"
+	static const char *const sql[] = {
+		[SQ_AUDIT_ACTIVE] = AUDIT_IDS("s.id IN (SELECT value FROM json_each(?1)) AND s.is_active\n"
+					      "  AND (?6 IS NULL OR sessctl_time(s.last_activity) < ?6)"),
+		[SQ_AUDIT_INACTIVE] = AUDIT_IDS("s.id IN (SELECT value FROM json_each(?1)) AND NOT s.is_active"),
+		[SQ_AUDIT_USERS] = AUDIT_IDS("s.user_id IN (SELECT value FROM json_each(?1)) AND s.is_active\n"
+					     "  AND s.id NOT IN (SELECT value FROM json_each(?8))"),
+	};
 #undef AUDIT_IDS
 	sqlite3_stmt *st;
 
 	if (!ch->audit)
 		return 0;
-	if (sq_prepare(db, active ? sql_active : sql_inactive, &st, err) < 0)
+	if (sq_prepare(db, sql[of], &st, err) < 0)
 		return -1;
-	if (sq_bind_ids(db, st, 1, ids, n, err) < 0) {
+	if (sq_bind_ids(db, st, 1, ids, n, err) < 0 ||
+	    (of == SQ_AUDIT_USERS && sq_bind_ids(db, st, 8, except, nexcept, err) < 0)) {
 		sq_finalize(db, st);
 		return -1;
 	}
@@ -110,17 +117,18 @@ int sq_audit_ids(struct sqlite_db *db, const int64_t *ids, size_t n, bool active
 	sqlite3_bind_text(st, 3, ch->actor, -1, SQLITE_STATIC);
 	sq_bind_text_or_null(st, 4, ch->reason);
 	sq_bind_time(st, 5, ch->recorded_at);
-	if (active && ch->has_idle_before)
+	if (of == SQ_AUDIT_ACTIVE && ch->has_idle_before)
 		sq_bind_time_us(st, 6, ch->idle_before);
 	sq_bind_time(st, 7, ch->now);
 	return sq_step_done(db, st, "cannot write the audit trail", err);
 }
 
-/* Runs a change of the sessions among ids. With cb, the statement
- * returns the changed rows for cb; without, plain changes only counts. */
+/* Runs a change of the sessions among ids (?1; ?2 the idle cutoff, ?3
+ * except, where the statement has them). With cb, the statement returns
+ * the changed rows for cb; without, plain changes only counts. */
 int sq_change_ids(struct sqlite_db *db, const char *returning, const char *plain,
-		      const int64_t *ids, size_t n, const struct sc_change *ch, sc_session_cb cb,
-		      void *ctx, struct sc_error *err)
+		  const int64_t *ids, size_t n, const int64_t *except, size_t nexcept,
+		  const struct sc_change *ch, sc_session_cb cb, void *ctx, struct sc_error *err)
 {
 	sqlite3_stmt *st;
 	int64_t count = 0;
@@ -128,7 +136,8 @@ int sq_change_ids(struct sqlite_db *db, const char *returning, const char *plain
 
 	if (sq_prepare(db, cb ? returning : plain, &st, err) < 0)
 		return -1;
-	if (sq_bind_ids(db, st, 1, ids, n, err) < 0) {
+	if (sq_bind_ids(db, st, 1, ids, n, err) < 0 ||
+	    (sqlite3_bind_parameter_count(st) >= 3 && sq_bind_ids(db, st, 3, except, nexcept, err) < 0)) {
 		sq_finalize(db, st);
 		return -1;
 	}
@@ -150,6 +159,11 @@ int sq_change_ids(struct sqlite_db *db, const char *returning, const char *plain
 	"UPDATE sessions SET is_active = 0\n" \
 	"WHERE id IN (SELECT value FROM json_each(?1)) AND is_active\n" \
 	"  AND (?2 IS NULL OR sessctl_time(last_activity) < ?2)"
+#define CLOSE_USERS_SQL \
+	"UPDATE sessions SET is_active = 0\n" \
+	"WHERE user_id IN (SELECT value FROM json_each(?1)) AND is_active\n" \
+	"  AND (?2 IS NULL OR sessctl_time(last_activity) < ?2)\n" \
+	"  AND id NOT IN (SELECT value FROM json_each(?3))"
 #define PURGE_SQL \
 	"DELETE FROM sessions\n" \
 	"WHERE id IN (SELECT value FROM json_each(?1)) AND NOT is_active"
@@ -160,10 +174,24 @@ int sqlite_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 {
 	struct sqlite_db *db = sq_to_sqlite(base);
 
-	if (sq_audit_ids(db, ids, n, true, ch, err) < 0)
+	if (sq_audit_ids(db, SQ_AUDIT_ACTIVE, ids, n, NULL, 0, ch, err) < 0)
 		return -1;
-	return sq_change_ids(db, CLOSE_SQL "\nRETURNING " SESSION_COLUMNS, CLOSE_SQL, ids, n, ch, cb,
-			  ctx, err);
+	return sq_change_ids(db, CLOSE_SQL "\nRETURNING " SESSION_COLUMNS, CLOSE_SQL, ids, n, NULL, 0,
+			     ch, cb, ctx, err);
+}
+
+int sqlite_close_users_sessions(struct sc_db *base, const int64_t *except, size_t nexcept,
+				const struct sc_change *ch, sc_session_cb cb, void *ctx,
+				struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+
+	if (!ch->users || !ch->nusers)
+		return sc_error_set(err, SC_SOFTWARE, "closing the sessions of no user");
+	if (sq_audit_ids(db, SQ_AUDIT_USERS, ch->users, ch->nusers, except, nexcept, ch, err) < 0)
+		return -1;
+	return sq_change_ids(db, CLOSE_USERS_SQL "\nRETURNING " SESSION_COLUMNS, CLOSE_USERS_SQL,
+			     ch->users, ch->nusers, except, nexcept, ch, cb, ctx, err);
 }
 
 int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
@@ -172,10 +200,10 @@ int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 {
 	struct sqlite_db *db = sq_to_sqlite(base);
 
-	if (sq_audit_ids(db, ids, n, false, ch, err) < 0)
+	if (sq_audit_ids(db, SQ_AUDIT_INACTIVE, ids, n, NULL, 0, ch, err) < 0)
 		return -1;
-	return sq_change_ids(db, PURGE_SQL "\nRETURNING " SESSION_COLUMNS, PURGE_SQL, ids, n, ch, cb,
-			  ctx, err);
+	return sq_change_ids(db, PURGE_SQL "\nRETURNING " SESSION_COLUMNS, PURGE_SQL, ids, n, NULL, 0,
+			     ch, cb, ctx, err);
 }
 
 /* Active (or inactive) sessions idle since before cutoff, walked in id
