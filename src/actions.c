@@ -197,37 +197,22 @@ int sc_logout_pick(struct sc_db *db, const struct sc_logout_pick *pick,
 
 struct owner_ctx {
 	int64_t user_id;
-	bool match, active;
+	bool match;
 };
 
 static int on_owner(const struct sc_session *s, void *vctx)
 {
 	struct owner_ctx *o = vctx;
 	o->match = s->user_id == o->user_id;
-	o->active = s->is_active;
 	return 0;
 }
 
-/* --except ID must name an active session of the user, or nothing is
- * changed: another user's, none, or a closed one (which would leave
- * nothing kept) is an error. */
-static int check_except(struct sc_db *db, int64_t user_id, int64_t id, const char *user,
-			struct sc_error *err)
+/* Whether session id exists and belongs to user_id (false with err set on
+ * a failure), active or not. */
+static bool session_of(struct sc_db *db, int64_t user_id, int64_t id, struct sc_error *err)
 {
-	struct owner_ctx o = { user_id, false, false };
-
-	if (db->backend->sessions_by_ids(db, &id, 1, on_owner, &o, err) != 0)
-		return err->status ? -1 : sc_error_set(err, SC_SOFTWARE, "cannot read session %lld",
-						       (long long)id);
-	if (!o.match)
-		return sc_error_set(err, SC_NOINPUT,
-				    "session %lld is not a session of user '%s': nothing was changed",
-				    (long long)id, user);
-	if (!o.active)
-		return sc_error_set(err, SC_DATAERR, "session %lld of user '%s' is closed, so --except "
-				    "keeps nothing: nothing was changed (leave out --except to close "
-				    "every session)", (long long)id, user);
-	return 0;
+	struct owner_ctx o = { user_id, false };
+	return db->backend->sessions_by_ids(db, &id, 1, on_owner, &o, err) == 0 && o.match;
 }
 
 struct all_ctx {
@@ -235,10 +220,38 @@ struct all_ctx {
 	const int64_t *except;
 	const struct sc_action *a;
 	struct changes held;
+	struct user_sessions us;
 };
 
-/* One statement closes the user's sessions: no read of them before it
- * (README, Performance). */
+/* --except ID must name an active session of the user, or nothing is
+ * changed. It is looked for among the user's active sessions (a read
+ * keyed by the user, as every statement of a per-user command is:
+ * tests/check-sharding.sh); only when it is not there, by its id, to
+ * tell why. */
+static int check_except(struct sc_db *db, struct all_ctx *c, int64_t user_id,
+			struct sc_error *err)
+{
+	c->us.has_except = true;
+	c->us.except = *c->except;
+	c->us.all = false;
+	if (user_sessions(db, user_id, &c->us, err) < 0)
+		return -1;
+	if (c->us.except_seen)
+		return 0;
+	/* Not among the user's active sessions: another user's, none, or a
+	 * closed one, which would leave nothing kept. */
+	if (!session_of(db, user_id, *c->except, err))
+		return err->status ? -1
+			: sc_error_set(err, SC_NOINPUT,
+				       "session %lld is not a session of user '%s': nothing was changed",
+				       (long long)*c->except, c->user->text);
+	return sc_error_set(err, SC_DATAERR, "session %lld of user '%s' is closed, so --except "
+			    "keeps nothing: nothing was changed (leave out --except to close "
+			    "every session)", (long long)*c->except, c->user->text);
+}
+
+/* One statement closes the user's sessions, with no read of them before
+ * it unless --except is given (README, Performance). */
 static int all_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct all_ctx *c = vctx;
@@ -248,7 +261,7 @@ static int all_body(struct sc_db *db, void *vctx, struct sc_error *err)
 		return -1;
 	int64_t user_id = user.id;
 	sc_user_free(&user);
-	if (c->except && check_except(db, user_id, *c->except, c->user->text, err) < 0)
+	if (c->except && check_except(db, c, user_id, err) < 0)
 		return -1;
 	const struct sc_ids owner = { &user_id, 1, 1 };
 	return sc_close_users(db, &owner, c->except, c->except ? 1 : 0, c->a, "logout-all",
@@ -266,6 +279,7 @@ int sc_logout_all(struct sc_db *db, const struct sc_userref *user, const int64_t
 	if (rc == 0)
 		rc = sc_changes_flush(&c.held);
 	sc_changes_free(&c.held);
+	sc_ids_free(&c.us.ids);
 	return rc;
 }
 
