@@ -240,8 +240,8 @@ struct sc_backend {
 	/* find: the sessions plan selects, in ascending id order, each with
 	 * its user's email and username when plan->req->with_user (NULL
 	 * otherwise). Streams: memory stays flat whatever the number of rows,
-	 * and when cb returns non-zero the query ends at once (no reading of
-	 * the rest) and that value is returned. */
+	 * and when cb returns non-zero the query ends without reading the
+	 * rest (a batch read ahead aside) and that value is returned. */
 	int (*find_sessions)(struct sc_db *db, const struct sc_find_plan *plan,
 			     sc_find_cb cb, void *ctx, struct sc_error *err);
 
@@ -296,7 +296,8 @@ struct sc_backend {
 	/* Closes every active session of the users ch->users lists (required
 	 * here) but those among except (nexcept of them, which may be 0),
 	 * with audit rows and cb as close_sessions: without reading the
-	 * sessions first, in one statement where the backend can (logout-all). */
+	 * sessions first, in one statement where the backend can (logout-all).
+	 * ch->has_idle_before must be false (SC_SOFTWARE otherwise). */
 	int (*close_users_sessions)(struct sc_db *db, const int64_t *except, size_t nexcept,
 				    const struct sc_change *ch, sc_session_cb cb, void *ctx,
 				    struct sc_error *err);

@@ -537,6 +537,42 @@ Test(postgres_only, infinity_and_years_beyond_9999_are_null_in_output_and_ordere
 	EXPECT_OUT(r, "closed,91\r\nclosed,93\r\n");
 }
 
+/* A FETCH that fails inside find's pipeline (a view whose row 1500
+ * divides by zero, in the second batch): the command exits with the
+ * server's reason, after the first batch's rows; a reader that had
+ * enough before it (a limit counted after the address filter) but whose
+ * batch asked for ahead failed is told the same reason, not that its
+ * transaction was aborted. */
+Test(postgres_only, a_fetch_failing_inside_finds_pipeline_is_told_with_its_reason)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'one@example.com', 'one');\n"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, device_name, ip_address,"
+		" last_activity, is_active)"
+		" SELECT g, 1, 'fp' || g, 'device ' || g, '10.0.0.1', '2025-02-01 00:00:00', TRUE"
+		" FROM generate_series(1, 3000) AS g;\n"
+		"ALTER TABLE sessions RENAME TO sessions_t;\n"
+		"CREATE VIEW sessions AS SELECT id, user_id, device_fingerprint,"
+		" CASE WHEN id = 1500 THEN (1 / (id - 1500))::text ELSE device_name END AS device_name,"
+		" device_type, browser, ip_address, created_at, last_activity, is_active FROM sessions_t");
+
+	struct run *r = RUN("find", "-o", "csv", "--no-header", "--columns", "id");
+	EXPECT_FAIL(r, 65);
+	EXPECT_ERR_HAS(r, "division by zero");
+	cr_expect(strncmp(r->out, "1\r\n2\r\n", 6) == 0, "%s: no first batch: %.40s", r->what, r->out);
+	cr_expect_null(strstr(r->out, "\n1500\r"), "%s: printed the failing row", r->what);
+
+	r = RUN("find", "--ip", "10.0.0.0/8", "--limit", "5", "-o", "csv", "--columns", "id");
+	EXPECT_FAIL(r, 65);
+	EXPECT_ERR_HAS(r, "division by zero");
+
+	/* the same limit without the address filter is the server's: the
+	 * cursor stops at 5 rows and nothing fails */
+	r = RUN("find", "--limit", "5", "-o", "csv", "--no-header", "--columns", "id");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "1\r\n2\r\n3\r\n4\r\n5\r\n");
+}
+
 /* find reads times in binary (microseconds since 2000), the other
  * commands as text seconds: both round down to the second, before 1970
  * and at the edges of the years sessctl shows, and a timestamp without

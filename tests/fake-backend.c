@@ -559,8 +559,8 @@ static int fake_close_users_sessions(struct sc_db *db, const int64_t *except, si
 
 	if (enter(f, FAKE_CLOSE_USERS, nexcept ? except[0] : INT64_MIN, ch->users, ch->nusers, err) < 0)
 		return -1;
-	if (!ch->users || !ch->nusers)
-		violation(f, "close_users_sessions without users");
+	if (!ch->users || !ch->nusers || ch->has_idle_before)
+		violation(f, "close_users_sessions without users, or with an idle cutoff");
 	for (size_t i = 0; i < f->st.nsessions; i++) {
 		struct fake_session *s = &f->st.sessions[i];
 		if (!s->is_active || !among(s->user_id, ch->users, ch->nusers) ||

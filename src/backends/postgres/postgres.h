@@ -3,7 +3,8 @@
  * Built as a module (sessctl-postgres.so) that sessctl loads only for a
  * PostgreSQL URL; only this folder includes libpq-fe.h.
  *
- * Pooler-safe: only unnamed statements (PQexec, PQexecParams), every
+ * Pooler-safe: only unnamed statements (PQexec, PQexecParams, and
+ * find's FETCHes sent pipelined with PQsendQueryParams), every
  * setting is SET LOCAL, locks are transaction-scoped, and every value is a
  * bound parameter. Every transaction runs with the time zone UTC, so
  * "timestamp without time zone" columns an ORM created read and compare

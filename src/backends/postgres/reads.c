@@ -333,14 +333,16 @@ int pg_history(struct sc_db *base, const struct sc_history_request *req,
 
 /* Rows come through a cursor in batches, so memory stays flat and a
  * reader that stops early (a limit after the address filter, a closed
- * pipe) costs nothing more: the cursor is closed, or the transaction
- * rolled back, without reading the rest. A condition whose parameter is
- * NULL holds for every row; the unnamed statement is planned with the
- * parameters' values, so those conditions fold away. The cursor is
- * BINARY: the server sends ids, times and flags as stored instead of
- * printing them for sessctl to parse back (13 % of a large export's
- * time: README, Performance); the join to users is there only when the
- * output shows a user's email or name. */
+ * pipe) costs at most the one batch asked for ahead: the cursor is
+ * closed, or the transaction rolled back, without reading the rest. A
+ * condition whose parameter is NULL holds for every row; the unnamed
+ * statement is planned with the parameters' values, so those conditions
+ * fold away. The rows come in binary (the FETCHes ask for it; BINARY in
+ * the DECLARE says the same to a reader of the log): the server sends
+ * ids, times and flags as stored instead of printing them for sessctl
+ * to parse back (13 % of a large export's time: README, Performance);
+ * the join to users is there only when the output shows a user's email
+ * or name. */
 #define FIND_CURSOR "sessctl_find"
 #define FIND_BATCH 1000
 #define FIND_STR_(x) #x
@@ -398,11 +400,18 @@ static const char fetch_sql[] = "FETCH FORWARD " FIND_STR(FIND_BATCH) " FROM " F
  * out, so the server reads the next batch while sessctl formats this
  * one: a FETCH at a time, each waited for, left both sides idle half
  * the time (README, Performance). Each is followed by a flush request,
- * so its rows come at once; one sync point ends the pipeline. */
-static bool queue_fetch(struct pg_db *db)
+ * so its rows come at once; one sync point ends the pipeline. Pipeline
+ * mode needs libpq 14 or later. A FETCH is counted in *queued as soon
+ * as it is sent, so that end_pipeline reads its result whatever fails
+ * after. */
+static int queue_fetch(struct pg_db *db, int *queued, struct sc_error *err)
 {
-	return PQsendQueryParams(db->conn, fetch_sql, 0, NULL, NULL, NULL, NULL, 1) &&
-	       PQsendFlushRequest(db->conn) && PQflush(db->conn) == 0;
+	if (!PQsendQueryParams(db->conn, fetch_sql, 0, NULL, NULL, NULL, NULL, 1))
+		return pgb_fail_result(db, NULL, "cannot read sessions", err);
+	(*queued)++;
+	if (!PQsendFlushRequest(db->conn) || PQflush(db->conn) != 0)
+		return pgb_fail_result(db, NULL, "cannot read sessions", err);
+	return 0;
 }
 
 /* The result of the oldest queued FETCH, and the NULL that ends it. */
@@ -415,37 +424,50 @@ static PGresult *queued_result(struct pg_db *db)
 	return res;
 }
 
-/* Reads the FETCHes still queued and the sync point, and leaves
- * pipeline mode: the connection is then ready for the next statement
- * (or for the rollback after a failure). */
+/* Reads the FETCHes still queued and the sync point, and leaves pipeline
+ * mode, so the connection is ready for the next statement (the CLOSE, or
+ * the rollback after a failure). A queued FETCH that failed (the reader
+ * had had enough, but the transaction is now aborted) is the error told,
+ * unless err is NULL (an error is set already). */
 static int end_pipeline(struct pg_db *db, int queued, struct sc_error *err)
 {
-	PGresult *res;
+	int rc = 0, nulls = 0;
 	bool synced = false;
 
 	if (!PQpipelineSync(db->conn))
-		return pgb_fail_result(db, NULL, "cannot read sessions", err);
-	while (queued-- > 0)
-		PQclear(queued_result(db));
-	while (!synced && (res = PQgetResult(db->conn))) {
+		rc = pgb_fail_result(db, NULL, "cannot read sessions", err);
+	while (queued-- > 0 && PQstatus(db->conn) == CONNECTION_OK) {
+		PGresult *res = queued_result(db);
+		ExecStatusType st = PQresultStatus(res);
+		if (rc == 0 && err && st != PGRES_TUPLES_OK && st != PGRES_PIPELINE_ABORTED)
+			rc = pgb_fail_result(db, res, "cannot read sessions", err);
+		PQclear(res);
+	}
+	/* The sync point's result (a NULL or two before it at most: more
+	 * would mean nothing is coming). */
+	while (rc == 0 && !synced && nulls < 3 && PQstatus(db->conn) == CONNECTION_OK) {
+		PGresult *res = PQgetResult(db->conn);
+		if (!res) {
+			nulls++;
+			continue;
+		}
 		synced = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
 		PQclear(res);
 	}
-	if (!synced || !PQexitPipelineMode(db->conn))
-		return pgb_fail_result(db, NULL, "cannot read sessions", err);
-	return 0;
+	if (rc == 0 && !synced)
+		rc = pgb_fail_result(db, NULL, "cannot read sessions", err);
+	if (!PQexitPipelineMode(db->conn) && rc == 0)
+		rc = pgb_fail_result(db, NULL, "cannot read sessions", err);
+	return rc;
 }
 
 static int fetch_all(struct pg_db *db, sc_find_cb cb, void *ctx, struct sc_error *err)
 {
-	int queued = 0, rc = 0;
+	int queued = 0, rc;
 
 	if (!PQenterPipelineMode(db->conn))
 		return pgb_fail_result(db, NULL, "cannot read sessions", err);
-	if (queue_fetch(db))
-		queued++;
-	else
-		rc = pgb_fail_result(db, NULL, "cannot read sessions", err);
+	rc = queue_fetch(db, &queued, err);
 	while (rc == 0 && queued > 0) {
 		PGresult *res = queued_result(db);
 		queued--;
@@ -456,12 +478,8 @@ static int fetch_all(struct pg_db *db, sc_find_cb cb, void *ctx, struct sc_error
 		}
 		/* The next batch is asked for before this one is written out;
 		 * a short batch was the last. */
-		if (PQntuples(res) == FIND_BATCH) {
-			if (queue_fetch(db))
-				queued++;
-			else
-				rc = pgb_fail_result(db, NULL, "cannot read sessions", err);
-		}
+		if (PQntuples(res) == FIND_BATCH)
+			rc = queue_fetch(db, &queued, err);
 		if (rc == 0)
 			rc = find_batch(db, res, cb, ctx);
 		PQclear(res);

@@ -177,17 +177,17 @@ int pg_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 			       9, ids, n, ch, "cannot close sessions", cb, ctx, err);
 }
 
-/* logout-all: every active session of the users ($9) but the ones in $1. */
+/* logout-all: every active session of the users ($9) but the ones in $1
+ * ($8, the idle cutoff, is always NULL here: named for its type). */
 #define CLOSE_USERS_CHANGE "UPDATE sessions SET is_active = false\n  WHERE user_id = ANY($9::bigint[]) AND is_active\n" \
-	"    AND id <> ALL($1::bigint[])\n" \
-	"    AND ($8::timestamptz IS NULL OR last_activity < $8::timestamptz)"
+	"    AND id <> ALL($1::bigint[]) AND $8::timestamptz IS NULL"
 
 int pg_close_users_sessions(struct sc_db *base, const int64_t *except, size_t nexcept,
 			    const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			    struct sc_error *err)
 {
-	if (!ch->users || !ch->nusers)
-		return sc_error_set(err, SC_SOFTWARE, "closing the sessions of no user");
+	if (!ch->users || !ch->nusers || ch->has_idle_before)
+		return sc_error_set(err, SC_SOFTWARE, "closing the sessions of no user, or by idleness");
 	return pgb_change_sessions(pgb_to_pg(base), CHANGE_SESSIONS(CLOSE_USERS_CHANGE),
 				   COUNT_CHANGED(CLOSE_USERS_CHANGE), 9, except, nexcept, ch,
 				   "cannot close sessions", cb, ctx, err);

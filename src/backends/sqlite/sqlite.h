@@ -136,8 +136,9 @@ int sq_audit_ids(struct sqlite_db *db, enum sq_audit_of of, const int64_t *ids, 
 		 const int64_t *except, size_t nexcept, const struct sc_change *ch,
 		 struct sc_error *err);
 int sq_change_ids(struct sqlite_db *db, const char *returning, const char *plain,
-		  const int64_t *ids, size_t n, const int64_t *except, size_t nexcept,
-		  const struct sc_change *ch, sc_session_cb cb, void *ctx, struct sc_error *err);
+		  const int64_t *ids, size_t n, bool except_ids, const int64_t *except,
+		  size_t nexcept, const struct sc_change *ch, sc_session_cb cb, void *ctx,
+		  struct sc_error *err);
 int sqlite_close_users_sessions(struct sc_db *base, const int64_t *except, size_t nexcept,
 				const struct sc_change *ch, sc_session_cb cb, void *ctx,
 				struct sc_error *err);

@@ -123,12 +123,14 @@ int sq_audit_ids(struct sqlite_db *db, enum sq_audit_of of, const int64_t *ids, 
 	return sq_step_done(db, st, "cannot write the audit trail", err);
 }
 
-/* Runs a change of the sessions among ids (?1; ?2 the idle cutoff, ?3
- * except, where the statement has them). With cb, the statement returns
- * the changed rows for cb; without, plain changes only counts. */
+/* Runs a change of the sessions among ids (?1; ?2 the idle cutoff, where
+ * the statement has it; with except_ids, ?3 the ids in except). With cb,
+ * the statement returns the changed rows for cb; without, plain changes
+ * only counts. */
 int sq_change_ids(struct sqlite_db *db, const char *returning, const char *plain,
-		  const int64_t *ids, size_t n, const int64_t *except, size_t nexcept,
-		  const struct sc_change *ch, sc_session_cb cb, void *ctx, struct sc_error *err)
+		  const int64_t *ids, size_t n, bool except_ids, const int64_t *except,
+		  size_t nexcept, const struct sc_change *ch, sc_session_cb cb, void *ctx,
+		  struct sc_error *err)
 {
 	sqlite3_stmt *st;
 	int64_t count = 0;
@@ -137,7 +139,7 @@ int sq_change_ids(struct sqlite_db *db, const char *returning, const char *plain
 	if (sq_prepare(db, cb ? returning : plain, &st, err) < 0)
 		return -1;
 	if (sq_bind_ids(db, st, 1, ids, n, err) < 0 ||
-	    (sqlite3_bind_parameter_count(st) >= 3 && sq_bind_ids(db, st, 3, except, nexcept, err) < 0)) {
+	    (except_ids && sq_bind_ids(db, st, 3, except, nexcept, err) < 0)) {
 		sq_finalize(db, st);
 		return -1;
 	}
@@ -162,7 +164,6 @@ int sq_change_ids(struct sqlite_db *db, const char *returning, const char *plain
 #define CLOSE_USERS_SQL \
 	"UPDATE sessions SET is_active = 0\n" \
 	"WHERE user_id IN (SELECT value FROM json_each(?1)) AND is_active\n" \
-	"  AND (?2 IS NULL OR sessctl_time(last_activity) < ?2)\n" \
 	"  AND id NOT IN (SELECT value FROM json_each(?3))"
 #define PURGE_SQL \
 	"DELETE FROM sessions\n" \
@@ -176,8 +177,8 @@ int sqlite_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 
 	if (sq_audit_ids(db, SQ_AUDIT_ACTIVE, ids, n, NULL, 0, ch, err) < 0)
 		return -1;
-	return sq_change_ids(db, CLOSE_SQL "\nRETURNING " SESSION_COLUMNS, CLOSE_SQL, ids, n, NULL, 0,
-			     ch, cb, ctx, err);
+	return sq_change_ids(db, CLOSE_SQL "\nRETURNING " SESSION_COLUMNS, CLOSE_SQL, ids, n, false, NULL,
+			     0, ch, cb, ctx, err);
 }
 
 int sqlite_close_users_sessions(struct sc_db *base, const int64_t *except, size_t nexcept,
@@ -186,12 +187,12 @@ int sqlite_close_users_sessions(struct sc_db *base, const int64_t *except, size_
 {
 	struct sqlite_db *db = sq_to_sqlite(base);
 
-	if (!ch->users || !ch->nusers)
-		return sc_error_set(err, SC_SOFTWARE, "closing the sessions of no user");
+	if (!ch->users || !ch->nusers || ch->has_idle_before)
+		return sc_error_set(err, SC_SOFTWARE, "closing the sessions of no user, or by idleness");
 	if (sq_audit_ids(db, SQ_AUDIT_USERS, ch->users, ch->nusers, except, nexcept, ch, err) < 0)
 		return -1;
 	return sq_change_ids(db, CLOSE_USERS_SQL "\nRETURNING " SESSION_COLUMNS, CLOSE_USERS_SQL,
-			     ch->users, ch->nusers, except, nexcept, ch, cb, ctx, err);
+			     ch->users, ch->nusers, true, except, nexcept, ch, cb, ctx, err);
 }
 
 int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
@@ -202,8 +203,8 @@ int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 
 	if (sq_audit_ids(db, SQ_AUDIT_INACTIVE, ids, n, NULL, 0, ch, err) < 0)
 		return -1;
-	return sq_change_ids(db, PURGE_SQL "\nRETURNING " SESSION_COLUMNS, PURGE_SQL, ids, n, NULL, 0,
-			     ch, cb, ctx, err);
+	return sq_change_ids(db, PURGE_SQL "\nRETURNING " SESSION_COLUMNS, PURGE_SQL, ids, n, false, NULL,
+			     0, ch, cb, ctx, err);
 }
 
 /* Active (or inactive) sessions idle since before cutoff, walked in id
