@@ -381,10 +381,11 @@ static const char find_user_sql[] = FIND_SQL(",\n       u.email::text, u.usernam
 /* Hands the rows of one FETCH to cb: 0 to go on, or cb's value. */
 static int find_batch(struct pg_db *db, const PGresult *res, sc_find_cb cb, void *ctx)
 {
+	bool user = PQnfields(res) > SESSION_NCOLUMNS + 1; /* find_user_sql's columns */
+
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct sc_find_row r;
 		int rc;
-		bool user = PQnfields(res) > SESSION_NCOLUMNS + 1;
 		pgb_read_session(db, res, i, &r.s);
 		r.email = user ? pgb_col_text(res, i, SESSION_NCOLUMNS) : NULL;
 		r.username = user ? pgb_col_text(res, i, SESSION_NCOLUMNS + 1) : NULL;
