@@ -30,7 +30,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 12
+#define SC_BACKEND_ABI 13
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -179,6 +179,12 @@ struct sc_backend {
 	int (*begin)(struct sc_db *db, enum sc_tx_mode mode, struct sc_error *err);
 	int (*commit)(struct sc_db *db, struct sc_error *err);
 	void (*rollback)(struct sc_db *db); /* harmless outside a transaction */
+	/* OPTIONAL. begin() that also does schema_version()'s work, for the
+	 * first transaction of a command: one round trip instead of several
+	 * where a server is at the other end. On failure no transaction is
+	 * left open. NULL: the core calls begin(), then schema_version(). */
+	int (*begin_checked)(struct sc_db *db, enum sc_tx_mode mode, int *version,
+			     bool *app_tables, struct sc_error *err);
 
 	/* Schema. schema_version stores the highest applied version, 0 when
 	 * sessctl's migrations table does not exist; *app_tables tells

@@ -8,42 +8,55 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct schema {
-	int version;
-	bool app_tables;
-};
-
-static int check_schema(struct sc_db *db, struct sc_error *err)
+/* The schema version check of a command's first transaction (SPEC:
+ * exit 78), on a transaction begun with it. */
+static int check_schema(const struct sc_db *db, int version, bool app_tables,
+			struct sc_error *err)
 {
-	struct schema sch = { 0, false };
-
-	if (db->backend->schema_version(db, &sch.version, &sch.app_tables, err) < 0)
-		return -1;
-	if (sch.version > SC_SCHEMA_VERSION)
-		return sc_schema_too_new(err, sch.version);
-	if (sch.version == 0 && !sch.app_tables)
+	if (version > SC_SCHEMA_VERSION)
+		return sc_schema_too_new(err, version);
+	if (version == 0 && !app_tables)
 		return sc_error_set(err, SC_CONFIG,
 			"'%s' has no sessctl schema: run 'sessctl migrate'", db->display);
-	if (sch.version < SC_SCHEMA_VERSION)
+	if (version < SC_SCHEMA_VERSION)
 		return sc_error_set(err, SC_CONFIG,
 			"schema version %d is older than %d: run 'sessctl migrate'",
-			sch.version, SC_SCHEMA_VERSION);
+			version, SC_SCHEMA_VERSION);
+	return 0;
+}
+
+/* Begins a transaction and reads the schema version in it, in one call
+ * when the backend can. */
+static int begin_and_read_schema(struct sc_db *db, enum sc_tx_mode mode, int *version,
+				 bool *app_tables, struct sc_error *err)
+{
+	const struct sc_backend *be = db->backend;
+
+	if (be->begin_checked)
+		return be->begin_checked(db, mode, version, app_tables, err);
+	if (be->begin(db, mode, err) < 0)
+		return -1;
+	if (be->schema_version(db, version, app_tables, err) < 0) {
+		be->rollback(db);
+		return -1;
+	}
 	return 0;
 }
 
 int sc_db_begin(struct sc_db *db, enum sc_tx_mode mode, struct sc_error *err)
 {
-	const struct sc_backend *be = db->backend;
+	int version = 0;
+	bool app_tables = false;
 
-	if (be->begin(db, mode, err) < 0)
+	if (!db->schema_unchecked)
+		return db->backend->begin(db, mode, err);
+	if (begin_and_read_schema(db, mode, &version, &app_tables, err) < 0)
 		return -1;
-	if (db->schema_unchecked) {
-		if (check_schema(db, err) < 0) {
-			be->rollback(db);
-			return -1;
-		}
-		db->schema_unchecked = false;
+	if (check_schema(db, version, app_tables, err) < 0) {
+		db->backend->rollback(db);
+		return -1;
 	}
+	db->schema_unchecked = false;
 	return 0;
 }
 

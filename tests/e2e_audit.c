@@ -161,15 +161,16 @@ Test(audit, migration_3_adopts_a_version_2_audit_trail)
 
 	struct run *r = RUN("history");
 	EXPECT_FAIL(r, 78);
-	EXPECT_ERR_HAS(r, "schema version 2 is older than 4");
+	EXPECT_ERR_HAS(r, "schema version 2 is older than 5");
 	r = RUN("migrate");
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "applied migration 3: audit snapshots\napplied migration 4: enforce steady state\n"
-		      "schema is at version 4\n");
+		      "applied migration 5: schema version function\nschema is at version 5\n");
 	r = RUN("migrate", "status", "-o", "csv", "--columns", "version,name,state");
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "version,name,state\r\n1,users and sessions,applied\r\n2,audit trail,applied\r\n"
-		      "3,audit snapshots,applied\r\n4,enforce steady state,applied\r\n");
+		      "3,audit snapshots,applied\r\n4,enforce steady state,applied\r\n"
+		      "5,schema version function,applied\r\n");
 
 	must(RUN("logout", "11", "--actor", "ops", "-q"));
 	r = RUN("history", "-o", "ndjson", "--columns",

@@ -81,7 +81,8 @@ Test(migrate, status_lists_pending_versions_before_and_applied_after)
 			   "1,users and sessions,pending,\r\n"
 			   "2,audit trail,pending,\r\n"
 			   "3,audit snapshots,pending,\r\n"
-			   "4,enforce steady state,pending,\r\n");
+			   "4,enforce steady state,pending,\r\n"
+			   "5,schema version function,pending,\r\n");
 
 	EXPECT_OK(RUN("migrate", "--now", "2025-03-01 12:00:00"));
 	struct run *after = RUN("migrate", "status", "-o", "ndjson");
@@ -94,6 +95,8 @@ Test(migrate, status_lists_pending_versions_before_and_applied_after)
 		   "{\"version\":3,\"name\":\"audit snapshots\",\"state\":\"applied\","
 		   "\"applied_at\":\"2025-03-01T12:00:00Z\"}\n"
 		   "{\"version\":4,\"name\":\"enforce steady state\",\"state\":\"applied\","
+		   "\"applied_at\":\"2025-03-01T12:00:00Z\"}\n"
+		   "{\"version\":5,\"name\":\"schema version function\",\"state\":\"applied\","
 		   "\"applied_at\":\"2025-03-01T12:00:00Z\"}\n");
 	cr_expect_null(strstr(after->out, "pending"), "pending after migrate:\n%s", after->out);
 	struct run *table = RUN("migrate", "status");
@@ -195,7 +198,8 @@ Test(migrate, an_older_schema_exits_78_until_migrate_upgrades_it)
 	EXPECT_OUT_HAS(r, "applied migration 2");
 	EXPECT_OUT_HAS(r, "applied migration 3");
 	EXPECT_OUT_HAS(r, "applied migration 4");
-	EXPECT_OUT_HAS(r, "schema is at version 4");
+	EXPECT_OUT_HAS(r, "applied migration 5");
+	EXPECT_OUT_HAS(r, "schema is at version 5");
 	EXPECT_OK(RUN("list-user", "1"));
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 7);
 	expect_full_schema(e2e_db());

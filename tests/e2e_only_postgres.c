@@ -203,8 +203,19 @@ Test(postgres_only, a_per_user_command_is_one_transaction)
 		    commits = logged_statements(app, "statement: COMMIT");
 		cr_expect_eq(begins, 1, "%s ran %d transactions (BEGIN), expected 1", cmds[i].name, begins);
 		cr_expect_eq(commits, 1, "%s committed %d times, expected 1", cmds[i].name, commits);
-		cr_expect_eq(logged_statements(app, "FROM sessctl_migrations"), 1,
+		/* the schema version comes in the round trip that begins
+		 * the transaction (migration 5's function) */
+		cr_expect_eq(logged_statements(app, "sessctl_schema_version()"), 1,
 			     "%s did not check the schema version once", cmds[i].name);
+		cr_expect_eq(logged_statements(app, "statement: BEGIN ISOLATION LEVEL"), 1,
+			     "%s began no transaction with one statement", cmds[i].name);
+		cr_expect_eq(logged_statements(app, "; SELECT pg_is_in_recovery(), "
+						    "sessctl_schema_version()"), 1,
+			     "%s read the schema version outside its BEGIN round trip", cmds[i].name);
+		cr_expect_eq(logged_statements(app, "sessctl_migrations"), 0,
+			     "%s read the migrations table", cmds[i].name);
+		cr_expect_eq(logged_statements(app, "to_regclass"), 0,
+			     "%s looked the tables up in the catalog", cmds[i].name);
 		fprintf(stderr, "statement count: %s: %d\n", cmds[i].name, statements_of(app));
 		/* logout-all closes in one statement, with no read of the
 		 * user's sessions before it */
@@ -215,6 +226,73 @@ Test(postgres_only, a_per_user_command_is_one_transaction)
 	EXPECT_ROWS("SELECT count(*) FROM sessions WHERE is_active", "0\n");
 	EXPECT_ROWS("SELECT action, count(*) FROM sessctl_audit GROUP BY action ORDER BY action",
 		    "logout|1\nlogout-all|2\n");
+}
+
+/* Migration 5: sessctl_schema_version() answers what the migrations
+ * table holds, whatever writes the table (a later sessctl, a restore, a
+ * hand), because a trigger rewrites it; and a schema from before it
+ * (no function) is told to migrate, not refused with a server error. */
+Test(postgres_only, the_schema_version_function_follows_the_migrations_table)
+{
+	char want[32];
+
+	db_migrate(NULL);
+	snprintf(want, sizeof(want), "%d\n", SC_SCHEMA_VERSION);
+	EXPECT_ROWS("SELECT sessctl_schema_version()", want);
+	db_exec("INSERT INTO sessctl_migrations (version, name, applied_at) "
+		"VALUES (99, 'from the future', '2030-01-01 00:00:00')");
+	EXPECT_ROWS("SELECT sessctl_schema_version()", "99\n");
+	struct run *r = RUN("count");
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "schema version 99 is newer than this sessctl supports");
+	db_exec("UPDATE sessctl_migrations SET version = 98 WHERE version = 99");
+	EXPECT_ROWS("SELECT sessctl_schema_version()", "98\n");
+	db_exec("DELETE FROM sessctl_migrations WHERE version > 3");
+	EXPECT_ROWS("SELECT sessctl_schema_version()", "3\n");
+	r = RUN("count");
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "schema version 3 is older than");
+	db_exec("TRUNCATE sessctl_migrations");
+	EXPECT_ROWS("SELECT sessctl_schema_version()", "0\n");
+	EXPECT_OK(RUN("migrate", "-q"));
+	EXPECT_ROWS("SELECT sessctl_schema_version()", want);
+	EXPECT_OK(RUN("count"));
+}
+
+Test(postgres_only, a_schema_from_before_the_version_function_is_told_to_migrate)
+{
+	char url[256], app[64];
+
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'one@example.com', 'one');\n"
+		"INSERT INTO sessions (user_id, device_fingerprint, last_activity, is_active)"
+		" VALUES (1, 'fp', '2025-02-01 00:00:00', TRUE)");
+	/* version 4 as an older sessctl left it */
+	db_exec("DROP TRIGGER sessctl_schema_version ON sessctl_migrations;\n"
+		"DROP FUNCTION sessctl_migrations_changed();\n"
+		"DROP FUNCTION sessctl_schema_version();\n"
+		"DELETE FROM sessctl_migrations WHERE version = 5");
+	snprintf(app, sizeof(app), "sc%ldold", (long)getpid());
+	snprintf(url, sizeof(url), "%s application_name=%s", e2e_url(), app);
+	const char *const *cmds[] = {
+		ARGV("count", "1"), ARGV("logout-all", "1", "--yes", "--actor", "ops"),
+	};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ .db = url }, cmds[i]);
+		EXPECT_FAIL(r, 78);
+		EXPECT_NO_OUT(r);
+		cr_expect_str_eq(r->err, "sessctl: schema version 4 is older than 5: run 'sessctl migrate'\n");
+	}
+	/* the second try read the migrations table, in a transaction of its own */
+	cr_expect_eq(logged_statements(app, "FROM sessctl_migrations"), 2);
+	struct run *r = RUN("migrate");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "applied migration 5: schema version function\nschema is at version 5\n");
+	r = RUN("count", "1");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "1\n");
+	EXPECT_ROWS("SELECT count(*) FROM sessions WHERE is_active", "1\n");
+	EXPECT_ROWS("SELECT count(*) FROM sessctl_audit", "0\n");
 }
 
 /* ---- connection errors, passwords ---- */

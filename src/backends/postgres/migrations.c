@@ -81,4 +81,32 @@ const struct sc_migration sc_postgres_migrations[] = {
 	  "    since bigint NOT NULL,\n"
 	  "    full_at bigint NOT NULL\n"
 	  ");\n" },
+	/* Version 5: the first transaction of a command reads the schema
+	 * version by calling sessctl_schema_version() in the round trip that
+	 * begins it (conn.c), instead of two more statements: a new server
+	 * process pays about 0.5 ms less (README, Performance) than it does
+	 * to open the migrations table and its index. The function is a
+	 * constant; the trigger rewrites it whenever the migrations table
+	 * changes (in the migration's own transaction, when its row is
+	 * recorded), so it follows whatever wrote the table, a later sessctl
+	 * included, and a dump restores both. */
+	{ 5, "schema version function",
+	  "CREATE OR REPLACE FUNCTION sessctl_schema_version() RETURNS integer\n"
+	  "    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT 0';\n"
+	  "CREATE OR REPLACE FUNCTION sessctl_migrations_changed() RETURNS trigger\n"
+	  "    LANGUAGE plpgsql AS $$\n"
+	  "DECLARE v integer;\n"
+	  "BEGIN\n"
+	  "    EXECUTE format('SELECT coalesce(max(version), 0) FROM %I.%I',\n"
+	  "                   TG_TABLE_SCHEMA, TG_TABLE_NAME) INTO v;\n"
+	  "    EXECUTE format('CREATE OR REPLACE FUNCTION %I.sessctl_schema_version() '\n"
+	  "                   'RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS %L',\n"
+	  "                   TG_TABLE_SCHEMA, 'SELECT ' || v);\n"
+	  "    RETURN NULL;\n"
+	  "END\n"
+	  "$$;\n"
+	  "DROP TRIGGER IF EXISTS sessctl_schema_version ON sessctl_migrations;\n"
+	  "CREATE TRIGGER sessctl_schema_version\n"
+	  "    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sessctl_migrations\n"
+	  "    FOR EACH STATEMENT EXECUTE PROCEDURE sessctl_migrations_changed();\n" },
 };

@@ -17,6 +17,7 @@ const struct sc_backend sc_postgres_backend = {
 	.close = pg_close,
 	.reconnect = pg_reconnect,
 	.begin = pg_begin,
+	.begin_checked = pg_begin_checked,
 	.commit = pg_commit,
 	.rollback = pg_rollback,
 	.schema_version = pg_schema_version,

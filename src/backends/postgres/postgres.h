@@ -127,6 +127,8 @@ int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, struct sc_db **o
 		   struct sc_error *err);
 void pg_rollback(struct sc_db *base);
 int pg_begin(struct sc_db *base, enum sc_tx_mode mode, struct sc_error *err);
+int pg_begin_checked(struct sc_db *base, enum sc_tx_mode mode, int *version, bool *app_tables,
+		     struct sc_error *err);
 int pg_commit(struct sc_db *base, struct sc_error *err);
 int pgb_max_version(struct pg_db *db, int *version, struct sc_error *err);
 int pg_schema_version(struct sc_db *base, int *version, bool *app_tables,

@@ -387,39 +387,86 @@ void pg_rollback(struct sc_db *base)
 		PQclear(PQexec(db->conn, "ROLLBACK"));
 }
 
-int pg_begin(struct sc_db *base, enum sc_tx_mode mode, struct sc_error *err)
-{
-	struct pg_db *db = pgb_to_pg(base);
-	PGresult *res;
+/* Reads and writes see times in UTC. Writes run READ COMMITTED whatever
+ * the server's default: after waiting for a row lock (lock_users, a
+ * concurrent close) each statement sees what the other transaction
+ * committed. The same round trip ends with a row: whether the server is
+ * a standby, so that a write sent there fails before it starts, with a
+ * message that says how to reach the primary; and for begin_checked the
+ * schema version, from migration 5's function. */
+#define BEGIN_READ "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL TIME ZONE 'UTC'; "
+#define BEGIN_WRITE "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL TIME ZONE 'UTC'; "
+#define BEGIN_ROW "SELECT pg_is_in_recovery()"
+#define BEGIN_VERSION ", sessctl_schema_version()"
 
-	if (mode == SC_TX_READ) {
-		if (pgb_run_command(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; "
-				    "SET LOCAL TIME ZONE 'UTC'", "cannot begin a transaction", err) < 0) {
-			pg_rollback(base);
-			return -1;
-		}
-		return 0;
-	}
-	/* Writes run READ COMMITTED whatever the server's default: after
-	 * waiting for a row lock (lock_users, a concurrent close) each
-	 * statement sees what the other transaction committed. The same
-	 * round trip asks whether the server is a standby, so that a write
-	 * sent there fails before it starts, with a message that says how
-	 * to reach the primary. */
-	res = pgb_run(db, "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL TIME ZONE 'UTC'; "
-		      "SELECT pg_is_in_recovery()", 0, NULL, PGRES_TUPLES_OK,
-		      "cannot begin a transaction", err);
-	if (!res) {
-		pg_rollback(base);
+/* Runs sql, a begin of mode ending with BEGIN_ROW (and BEGIN_VERSION when
+ * version is not NULL: its value goes there). On failure the transaction
+ * is rolled back, and sqlstate, when not NULL, gets the SQLSTATE of the
+ * error (empty without one). */
+static int begin_with(struct pg_db *db, enum sc_tx_mode mode, const char *sql, int *version,
+		      char sqlstate[6], struct sc_error *err)
+{
+	PGresult *res = PQexec(db->conn, sql);
+	bool standby;
+
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
+	    PQnfields(res) != (version ? 2 : 1)) {
+		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+		if (sqlstate)
+			snprintf(sqlstate, 6, "%s", state ? state : "");
+		if (res && PQresultStatus(res) == PGRES_TUPLES_OK)
+			pg_error(db, err, SC_SOFTWARE,
+				 "cannot begin a transaction on '%s': unexpected result", db->display);
+		else
+			pgb_fail_result(db, res, "cannot begin a transaction", err);
+		PQclear(res);
+		pg_rollback(&db->base);
 		return -1;
 	}
-	bool standby = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	standby = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	if (version)
+		*version = (int)pgb_col_int64(res, 0, 1);
 	PQclear(res);
-	if (standby) {
-		pg_rollback(base);
+	if (standby && mode != SC_TX_READ) {
+		pg_rollback(&db->base);
 		return sc_error_set(err, SC_UNAVAILABLE,
 			"'%s' is a read-only standby: connect to the primary (with several hosts, "
 			"add target_session_attrs=read-write to the URL)", db->display);
+	}
+	return 0;
+}
+
+int pg_begin(struct sc_db *base, enum sc_tx_mode mode, struct sc_error *err)
+{
+	return begin_with(pgb_to_pg(base), mode,
+			  mode == SC_TX_READ ? BEGIN_READ BEGIN_ROW : BEGIN_WRITE BEGIN_ROW, NULL,
+			  NULL, err);
+}
+
+/* A schema before version 5 has no function (42883), and a role may be
+ * refused the call (42501): then the transaction is begun again and the
+ * tables tell (pg_schema_version), so that the core says what to do. */
+int pg_begin_checked(struct sc_db *base, enum sc_tx_mode mode, int *version, bool *app_tables,
+		     struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char state[6] = "";
+
+	*app_tables = true;
+	if (begin_with(db, mode,
+		       mode == SC_TX_READ ? BEGIN_READ BEGIN_ROW BEGIN_VERSION
+					  : BEGIN_WRITE BEGIN_ROW BEGIN_VERSION,
+		       version, state, err) == 0)
+		return 0;
+	if (strcmp(state, "42883") != 0 && strcmp(state, "42501") != 0)
+		return -1;
+	sc_error_clear(err);
+	if (pg_begin(base, mode, err) < 0)
+		return -1;
+	if (pg_schema_version(base, version, app_tables, err) < 0) {
+		pg_rollback(base);
+		return -1;
 	}
 	return 0;
 }
