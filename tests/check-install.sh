@@ -24,6 +24,7 @@ check() { # description, command...
 
 expected="usr/bin/sessctl
 usr/lib/sessctl/sessctl-postgres.so
+usr/lib/sessctl/sessctl-sqlite.so
 usr/share/bash-completion/completions/sessctl
 usr/share/fish/vendor_completions.d/sessctl.fish
 usr/share/man/man1/sessctl.1
@@ -32,14 +33,19 @@ usr/share/zsh/vendor-completions/_sessctl"
 make -s -C "$here" install DESTDIR="$stage" PREFIX=/usr >"$stage.log" 2>&1
 check "make install DESTDIR=... PREFIX=/usr succeeds" test $? -eq 0
 installed=$(cd "$stage" && find . -type f | sed 's|^\./||' | sort)
-check "install lays out exactly the binary, the PostgreSQL module, man page and three completions" \
+check "install lays out exactly the binary, the two backend modules, man page and three completions" \
 	test "$installed" = "$expected"
 check "the installed binary runs" "$stage/usr/bin/sessctl" --version
 check "the installed binary looks for its modules in PREFIX/lib/sessctl" \
 	grep -q /usr/lib/sessctl "$stage/usr/bin/sessctl"
-check "--version lists the installed module (found through SESSCTL_BACKEND_DIR)" sh -c \
+check "--version lists the installed modules (found through SESSCTL_BACKEND_DIR)" sh -c \
 	"SESSCTL_BACKEND_DIR='$stage/usr/lib/sessctl' '$stage/usr/bin/sessctl' --version |
-	 grep -qF 'postgresql ($stage/usr/lib/sessctl/sessctl-postgres.so)'"
+	 grep -qF 'backends: sqlite ($stage/usr/lib/sessctl/sessctl-sqlite.so), postgresql ($stage/usr/lib/sessctl/sessctl-postgres.so)'"
+check "an SQLite database works with the installed modules" sh -c \
+	"SESSCTL_BACKEND_DIR='$stage/usr/lib/sessctl' '$stage/usr/bin/sessctl' --db '$stage/t.db' -q migrate &&
+	 SESSCTL_BACKEND_DIR='$stage/usr/lib/sessctl' '$stage/usr/bin/sessctl' --db '$stage/t.db' count -o csv --no-header |
+	 grep -q '^0,0,'"
+rm -f "$stage/t.db"
 # Outside the stage the module is not where the binary looks (unless a
 # real /usr/lib/sessctl holds one): a PostgreSQL URL then exits 69 and
 # names the module.
@@ -52,9 +58,18 @@ if [ ! -e /usr/lib/sessctl/sessctl-postgres.so ]; then
 		 grep -q \"^sessctl: postgresql support is not installed: 'sessctl-postgres.so' is not in \" '$stage.err'"
 	rm -f "$stage.err"
 fi
+if [ ! -e /usr/lib/sessctl/sessctl-sqlite.so ]; then
+	"$stage/usr/bin/sessctl" --db "$stage/none.db" count >/dev/null 2>"$stage.err"
+	rc=$?
+	check "a missing SQLite module exits 69" test "$rc" -eq 69
+	check "a missing SQLite module is named in one line, and no file is created" sh -c \
+		"test \$(wc -l <'$stage.err') -eq 1 && test ! -e '$stage/none.db' &&
+		 grep -q \"^sessctl: sqlite support is not installed: 'sessctl-sqlite.so' is not in \" '$stage.err'"
+	rm -f "$stage.err"
+fi
 check "the binary is executable and the rest is not" \
 	test -x "$stage/usr/bin/sessctl" -a ! -x "$stage/usr/share/man/man1/sessctl.1" \
-	-a ! -x "$stage/usr/lib/sessctl/sessctl-postgres.so"
+	-a ! -x "$stage/usr/lib/sessctl/sessctl-postgres.so" -a ! -x "$stage/usr/lib/sessctl/sessctl-sqlite.so"
 check "the installed man page renders" sh -c "mandoc -Tutf8 '$stage/usr/share/man/man1/sessctl.1' >/dev/null"
 
 touch "$stage/usr/bin/other-tool"

@@ -39,7 +39,7 @@ static int claim(const char *s, char **target, struct sc_error *err)
 
 const struct sc_backend_info sc_sqlite_info = {
 	.name = "sqlite",
-	.builtin = &sc_sqlite_backend,
+	.module = "sessctl-sqlite.so",
 	.claim = claim,
 	.may_create = true,
 };

@@ -52,3 +52,8 @@ const struct sc_backend sc_sqlite_backend = {
 	.enforce_state_put = sqlite_enforce_state_put,
 	.upsert_session = sqlite_upsert_session,
 };
+
+/* The module's entry point: the table above under the name the loader
+ * looks for. */
+extern const struct sc_backend sessctl_backend
+	__attribute__((alias("sc_sqlite_backend"), visibility("default")));
