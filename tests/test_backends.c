@@ -463,6 +463,18 @@ static void case_schema(void)
 		     (long long)c.at_bad);
 	for (int v = 1; v <= SC_SCHEMA_VERSION; v++)
 		cr_expect_eq(seen[v], 1, "version %d listed %d times", v, seen[v]);
+	/* begin_checked, where there is one, tells the same in either mode,
+	 * and the transaction it began is open */
+	for (int m = 0; D.be->begin_checked && m < 2; m++) {
+		version = -1;
+		app = false;
+		cr_assert_eq(D.be->begin_checked(D.db, m ? SC_TX_WRITE : SC_TX_READ, &version, &app,
+						 &D.err), 0, "%s", D.err.msg);
+		cr_expect_eq(version, SC_SCHEMA_VERSION);
+		cr_expect(app, "begin_checked: app_tables false after migration");
+		cr_expect_eq(D.be->count_active(D.db, 1, &(int64_t){ -1 }, &D.err), 0, "%s", D.err.msg);
+		commit();
+	}
 }
 
 static void case_schema_of_an_empty_database_is_zero(void)
@@ -478,10 +490,23 @@ static void case_schema_of_an_empty_database_is_zero(void)
 	cr_assert_eq(D.be->begin(db, SC_TX_READ, &D.err), 0, "%s", D.err.msg);
 	cr_assert_eq(D.be->schema_version(db, &version, &app, &D.err), 0, "%s", D.err.msg);
 	D.be->rollback(db);
-	sc_db_close(db);
-	D.drv->drop(handle);
 	cr_expect_eq(version, 0);
 	cr_expect(!app, "app_tables true on an empty database");
+	/* begin_checked, where there is one, tells the same (PostgreSQL:
+	 * without the version function, from the tables) in a transaction
+	 * that works */
+	if (D.be->begin_checked) {
+		version = -1;
+		app = true;
+		cr_assert_eq(D.be->begin_checked(db, SC_TX_READ, &version, &app, &D.err), 0, "%s",
+			     D.err.msg);
+		cr_expect_eq(version, 0);
+		cr_expect(!app, "begin_checked: app_tables true on an empty database");
+		cr_expect_eq(D.be->schema_version(db, &version, &app, &D.err), 0, "%s", D.err.msg);
+		cr_expect_eq(D.be->commit(db, &D.err), 0, "%s", D.err.msg);
+	}
+	sc_db_close(db);
+	D.drv->drop(handle);
 }
 
 static void case_find_user(void)
