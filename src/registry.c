@@ -4,11 +4,11 @@
  * that is loaded only when a URL of its own is used (libpq maps about
  * twenty libraries, ssl, krb5, ldap, ..., which would cost every SQLite
  * run 20 ms; libsqlite3 and libm would cost every PostgreSQL run about
- * 0.5 MiB of its peak RSS, over the 8 MiB SPEC allows). Like collectd and PAM, the
- * module is opened with RTLD_NOW | RTLD_LOCAL (fail at load, not at the
- * first call; nothing leaks between modules) and one symbol is looked
- * up, `sessctl_backend`, whose ABI version and size are checked before
- * anything else is used. The module is looked for in
+ * 0.5 MiB of its peak RSS, over the 8 MiB SPEC allows). Like collectd
+ * and PAM, the module is opened with RTLD_NOW | RTLD_LOCAL (fail at load,
+ * not at the first call; nothing leaks between modules) and one symbol
+ * is looked up, `sessctl_backend`, whose ABI version and size are checked
+ * before anything else is used. The module is looked for in
  * $SESSCTL_BACKEND_DIR when set, then next to the sessctl binary (the
  * build tree), then in SESSCTL_MODULEDIR ($(PREFIX)/lib/sessctl).
  */

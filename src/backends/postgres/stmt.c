@@ -399,14 +399,18 @@ void pg_rollback(struct sc_db *base)
 #define BEGIN_ROW "SELECT pg_is_in_recovery()"
 #define BEGIN_VERSION ", sessctl_schema_version()"
 
-/* Runs sql, a begin of mode ending with BEGIN_ROW (and BEGIN_VERSION when
- * version is not NULL: its value goes there). On failure the transaction
- * is rolled back, and sqlstate, when not NULL, gets the SQLSTATE of the
- * error (empty without one). */
-static int begin_with(struct pg_db *db, enum sc_tx_mode mode, const char *sql, int *version,
-		      char sqlstate[6], struct sc_error *err)
+/* Begins a transaction of mode, reading the schema version into *version
+ * too when version is not NULL. On failure the transaction is rolled
+ * back, and sqlstate, when not NULL, gets the SQLSTATE of the error
+ * (empty without one). */
+static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char sqlstate[6],
+		      struct sc_error *err)
 {
-	PGresult *res = PQexec(db->conn, sql);
+	static const char *const sql[2][2] = {
+		{ BEGIN_WRITE BEGIN_ROW, BEGIN_WRITE BEGIN_ROW BEGIN_VERSION },
+		{ BEGIN_READ BEGIN_ROW, BEGIN_READ BEGIN_ROW BEGIN_VERSION },
+	};
+	PGresult *res = PQexec(db->conn, sql[mode == SC_TX_READ][version != NULL]);
 	bool standby;
 
 	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
@@ -439,9 +443,7 @@ static int begin_with(struct pg_db *db, enum sc_tx_mode mode, const char *sql, i
 
 int pg_begin(struct sc_db *base, enum sc_tx_mode mode, struct sc_error *err)
 {
-	return begin_with(pgb_to_pg(base), mode,
-			  mode == SC_TX_READ ? BEGIN_READ BEGIN_ROW : BEGIN_WRITE BEGIN_ROW, NULL,
-			  NULL, err);
+	return begin_with(pgb_to_pg(base), mode, NULL, NULL, err);
 }
 
 /* A schema before version 5 has no function (42883), and a role may be
@@ -450,14 +452,10 @@ int pg_begin(struct sc_db *base, enum sc_tx_mode mode, struct sc_error *err)
 int pg_begin_checked(struct sc_db *base, enum sc_tx_mode mode, int *version, bool *app_tables,
 		     struct sc_error *err)
 {
-	struct pg_db *db = pgb_to_pg(base);
 	char state[6] = "";
 
 	*app_tables = true;
-	if (begin_with(db, mode,
-		       mode == SC_TX_READ ? BEGIN_READ BEGIN_ROW BEGIN_VERSION
-					  : BEGIN_WRITE BEGIN_ROW BEGIN_VERSION,
-		       version, state, err) == 0)
+	if (begin_with(pgb_to_pg(base), mode, version, state, err) == 0)
 		return 0;
 	if (strcmp(state, "42883") != 0 && strcmp(state, "42501") != 0)
 		return -1;
