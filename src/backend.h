@@ -30,7 +30,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 13
+#define SC_BACKEND_ABI 14
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -137,6 +137,10 @@ struct sc_enforce_state {
 	int64_t max_sessions; /* the device limit it enforced */
 	int64_t since;        /* activity at or after this was not yet ranked */
 	int64_t full_at;      /* real time of the last run that walked every row */
+	/* Every session active with a last_activity before this was expired
+	 * by a run (INT64_MIN: not known, stored as NULL); the next run's
+	 * idle search starts there, less the slack. */
+	int64_t idle_cutoff;
 };
 
 /* An action and its number of audit rows (action borrowed for the call). */
@@ -322,16 +326,18 @@ struct sc_backend {
 			  int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
 	/* OPTIONAL (NULL: enforce walks the table with candidates). Appends
 	 * to out, in ascending id order, the ids of the active sessions with
-	 * a last_activity before cutoff, found through an index on the
-	 * active sessions' last_activity rather than a scan. When more than
+	 * a last_activity before cutoff and (unless from is INT64_MIN) at or
+	 * after from, found through an index on last_activity rather than a
+	 * scan; it may include active sessions before from that are idle
+	 * too, never one that is not idle. When more than
 	 * limit match it may stop at limit + 1 of them, any (the caller then
 	 * walks instead: that many is a backlog, which neighbouring pages
 	 * serve better). A backend whose
 	 * times are text may find them by an over-approximating text range
 	 * and test each exactly; rows whose text does not sort as a time
 	 * (see README, "enforce in steady state") may be left to a full walk. */
-	int (*idle_sessions)(struct sc_db *db, int64_t cutoff, int64_t limit, struct sc_ids *out,
-			     struct sc_error *err);
+	int (*idle_sessions)(struct sc_db *db, int64_t from, int64_t cutoff, int64_t limit,
+			     struct sc_ids *out, struct sc_error *err);
 	/* Appends the ids of at most limit users with more than max active
 	 * sessions and an id greater than after, in ascending id order. With
 	 * since > INT64_MIN, only users with an active session whose

@@ -16,16 +16,25 @@
  * clocks that disagree. A user only goes over the limit when one of their
  * sessions becomes active, which sets its last_activity to that moment;
  * so the next run ranks only the users with an active session at or
- * after since, and finds the idle sessions through the index on the
- * active sessions' last_activity (idle_sessions), not by a scan.
+ * after since. A run that expired idle sessions also records its idle
+ * cutoff (the earlier of its real start and its --now, less the idle
+ * timeout): every session active with an older last_activity was closed
+ * then. A session only becomes idle by crossing the cutoff, so the next
+ * run looks for idle sessions through the index on last_activity
+ * (idle_sessions) only from that cutoff, less the slack, to its own: a
+ * few minutes of the index, not the rows that went idle long ago (which
+ * on PostgreSQL stay in the index, dead, until a vacuum, and on SQLite
+ * stay in it for good: its index is not partial, so that closing a
+ * session does not touch it).
  *
  * A run walks every row instead (a full pass) when nothing is recorded,
- * the limit is lower than the one recorded, the last full pass is
- * SC_FULL_PASS_EVERY old, with --full-pass or --user, or when the backend has
- * no such index. The daily full pass bounds what the incremental one
- * cannot see: a session made active again without a new last_activity,
- * rows written behind the application's back with old times, and times
- * stored in a form that does not sort as text (see README).
+ * the limit is lower than the one recorded, no idle cutoff is recorded,
+ * the last full pass is SC_FULL_PASS_EVERY old, with --full-pass or
+ * --user, or when the backend has no such index. The daily full pass
+ * bounds what the incremental one cannot see: a session made active
+ * again without a new last_activity, rows written behind the
+ * application's back with old times, and times stored in a form that
+ * does not sort as text (see README).
  */
 /* Activity may be written up to this long before a run that should see it
  * could see it: application clocks behind ours, and application
@@ -60,11 +69,18 @@ struct enforce_ctx {
 	int64_t started;      /* real time the run started */
 	bool incremental;     /* rank only users active since `since` */
 	int64_t since;
+	int64_t idle_from;    /* and look for idle sessions from here */
 	bool recorded;        /* a state was recorded ... */
 	struct sc_enforce_state prev; /* ... this one */
 	bool sparse;          /* expire takes its ids from `idle` */
 	struct sc_ids idle;   /* (found through the index, ascending) */
 };
+
+static int64_t sub_sat(int64_t a, int64_t b)
+{
+	int64_t r;
+	return __builtin_sub_overflow(a, b, &r) ? INT64_MIN : r;
+}
 
 /* Decides between a full and an incremental pass (inside a transaction). */
 static int plan(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
@@ -88,6 +104,8 @@ static int plan(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
 		why = "no earlier run recorded";
 	else if (c->prev.max_sessions > o->max_sessions)
 		why = "the limit is lower than the last run's";
+	else if (o->expire && c->prev.idle_cutoff == INT64_MIN)
+		why = "no idle cutoff recorded";
 	else if (__builtin_sub_overflow(c->started, c->prev.full_at, &age) || age >= SC_FULL_PASS_EVERY)
 		why = "the last full pass is a day old";
 	else if (age < 0 || c->prev.since > c->started)
@@ -101,6 +119,11 @@ static int plan(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
 	sc_db_notice(db, "enforce: ranking the users active since %s UTC (--full-pass ranks all)", buf);
 	c->incremental = true;
 	c->since = c->prev.since;
+	c->idle_from = sub_sat(c->prev.idle_cutoff, SC_ENFORCE_SLACK);
+	if (o->expire) {
+		sc_time_format_sql(c->idle_from, buf);
+		sc_db_notice(db, "enforce: looking for idle sessions last active since %s UTC", buf);
+	}
 	return 0;
 }
 
@@ -116,7 +139,7 @@ static int expire_candidates(struct sc_db *db, struct enforce_ctx *c, int64_t cu
 		c->sparse = false;
 		c->idle.n = 0;
 		if (c->incremental) {
-			if (be->idle_sessions(db, cutoff, SC_SPARSE_MAX, &c->idle, err) < 0)
+			if (be->idle_sessions(db, c->idle_from, cutoff, SC_SPARSE_MAX, &c->idle, err) < 0)
 				return -1;
 			c->sparse = c->idle.n <= SC_SPARSE_MAX;
 		}
@@ -372,9 +395,13 @@ static int record_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	int64_t since = c->started < c->a->now ? c->started : c->a->now;
 	struct sc_enforce_state st = {
 		.max_sessions = o->max_sessions,
-		.since = since > INT64_MIN + SC_ENFORCE_SLACK ? since - SC_ENFORCE_SLACK : INT64_MIN,
+		.since = sub_sat(since, SC_ENFORCE_SLACK),
 		.full_at = !c->incremental && o->expire ? c->started
 			 : c->recorded ? c->prev.full_at : 0,
+		/* A --now later than the clock must not move it past sessions
+		 * the application writes meanwhile with the real time. */
+		.idle_cutoff = o->expire ? sub_sat(since, o->idle_timeout)
+			     : c->recorded ? c->prev.idle_cutoff : INT64_MIN,
 	};
 	return db->backend->enforce_state_put(db, &st, err);
 }

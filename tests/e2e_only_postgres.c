@@ -271,7 +271,8 @@ Test(postgres_only, a_schema_from_before_the_version_function_is_told_to_migrate
 	db_exec("DROP TRIGGER sessctl_schema_version ON sessctl_migrations;\n"
 		"DROP FUNCTION sessctl_migrations_changed();\n"
 		"DROP FUNCTION sessctl_schema_version();\n"
-		"DELETE FROM sessctl_migrations WHERE version = 5");
+		"ALTER TABLE sessctl_enforce_state DROP COLUMN idle_cutoff;\n"
+		"DELETE FROM sessctl_migrations WHERE version >= 5");
 	snprintf(app, sizeof(app), "sc%ldold", (long)getpid());
 	snprintf(url, sizeof(url), "%s application_name=%s", e2e_url(), app);
 	const char *const *cmds[] = {
@@ -281,13 +282,14 @@ Test(postgres_only, a_schema_from_before_the_version_function_is_told_to_migrate
 		struct run *r = e2e_run(&(struct call){ .db = url }, cmds[i]);
 		EXPECT_FAIL(r, 78);
 		EXPECT_NO_OUT(r);
-		cr_expect_str_eq(r->err, "sessctl: schema version 4 is older than 5: run 'sessctl migrate'\n");
+		cr_expect_str_eq(r->err, "sessctl: schema version 4 is older than 6: run 'sessctl migrate'\n");
 	}
 	/* the second try read the migrations table, in a transaction of its own */
 	cr_expect_eq(logged_statements(app, "FROM sessctl_migrations"), 2);
 	struct run *r = RUN("migrate");
 	EXPECT_OK(r);
-	EXPECT_OUT(r, "applied migration 5: schema version function\nschema is at version 5\n");
+	EXPECT_OUT(r, "applied migration 5: schema version function\n"
+		      "applied migration 6: enforce idle cutoff\nschema is at version 6\n");
 	r = RUN("count", "1");
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "1\n");

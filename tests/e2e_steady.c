@@ -247,17 +247,27 @@ static void expect_same_outcome(const struct e2e_db *a, const struct e2e_db *b, 
 
 /* ---- the record ---- */
 
-Test(steady, migrate_creates_an_empty_state_table_and_the_partial_index)
+Test(steady, migrate_creates_an_empty_state_table_and_the_activity_index)
 {
 	fx_ten_users_in(e2e_db());
 	cr_expect(db_table_exists("sessctl_enforce_state"), "no sessctl_enforce_state table");
 	cr_expect_eq(db_int(STATE_COUNT_SQL), 0);
-	if (e2e_pg())
+	if (e2e_pg()) {
+		/* partial: PostgreSQL writes new index entries for a closed
+		 * session's new row version anyway */
 		cr_expect_eq(db_int("SELECT count(*) FROM pg_indexes WHERE tablename = 'sessions' AND "
-				    "indexname = 'idx_sessions_active_activity'"), 1);
-	else
+				    "indexname = 'idx_sessions_active_activity' AND "
+				    "indexdef LIKE '%WHERE is_active'"), 1);
+	} else {
+		/* not partial, is_active not in it: closing does not touch it */
 		cr_expect_eq(db_int("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
-				    "tbl_name = 'sessions' AND name = 'idx_sessions_active_activity'"), 1);
+				    "tbl_name = 'sessions' AND name = 'idx_sessions_activity' AND "
+				    "sql NOT LIKE '%WHERE%'"), 1);
+		cr_expect_eq(db_int("SELECT count(*) FROM pragma_index_info('idx_sessions_activity') "
+				    "WHERE name = 'is_active'"), 0);
+		cr_expect_eq(db_int("SELECT count(*) FROM sqlite_schema WHERE "
+				    "name = 'idx_sessions_active_activity'"), 0);
+	}
 }
 
 Test(steady, the_first_run_is_a_full_pass_and_records_the_limit_since_and_full_at)
@@ -277,6 +287,9 @@ Test(steady, the_first_run_is_a_full_pass_and_records_the_limit_since_and_full_a
 	 * slack; full_at: the real start. */
 	EXPECT_STATE(3, SINCE_T, t0, t1);
 	EXPECT_ROWS("SELECT id FROM sessctl_enforce_state", "1\n");
+	/* idle_cutoff: the earlier of the real start and --now, less the
+	 * idle timeout (720 h) */
+	cr_expect_eq(db_int("SELECT idle_cutoff FROM sessctl_enforce_state"), NOW_T - 720 * 3600);
 }
 
 Test(steady, the_record_keeps_the_limit_the_run_used)
@@ -408,18 +421,21 @@ Test(steady, an_incremental_run_expires_idle_sessions_written_after_the_last_run
 	EXPECT_OK(ENFORCE_IN(twin, NOW, "-q"));
 	long long first_full = age_full_at();
 
-	/* The cutoff at NOW is 2025-01-30 00:00:00: 110 is one second past
-	 * it, 111 exactly at it, 112 long idle, 113 closed, 114 recent, 115
-	 * without a time (never idle, as in a full pass). */
+	/* The cutoff at NOW is 2025-01-30 00:00:00, as it was at the first
+	 * run: 110 is one second past it (written late, within the slack),
+	 * 111 exactly at it, 112 nine minutes before it (the slack's edge),
+	 * 113 closed, 114 recent, 115 without a time (never idle, as in a
+	 * full pass). */
 #define IDLE_NEW                                                                              \
 	"(110, 3, '2025-01-29 23:59:59', TRUE), (111, 3, '2025-01-30 00:00:00', TRUE), "      \
-	"(112, 4, '2024-06-01 00:00:00', TRUE), (113, 4, '2024-06-01 00:00:00', FALSE), "     \
+	"(112, 4, '2025-01-29 23:50:00', TRUE), (113, 4, '2024-06-01 00:00:00', FALSE), "     \
 	"(114, 5, '2025-02-28 23:59:00', TRUE), (115, 5, NULL, TRUE)"
 	add(IDLE_NEW);
 	add_in(twin, IDLE_NEW);
 	struct run *r = W("-v", SUMMARY);
 
 	EXPECT_PLAN(r, PLAN_INCR);
+	EXPECT_ERR_HAS(r, "enforce: looking for idle sessions last active since 2025-01-29 23:50:00 UTC\n");
 	EXPECT_OUT(r, CSV_HEAD "2,0,0,false\r\n");
 	EXPECT_ROWS(ACTIVE_IDS_SQL, "50\n111\n114\n115\n");
 	EXPECT_ROWS(AUDIT_SQL, "110|3|expire|cron|-\n112|4|expire|cron|-\n");
@@ -443,9 +459,10 @@ Test(steady, an_incremental_run_expires_idle_sessions_written_after_the_last_run
 Test(steady, an_incremental_run_purges_as_a_full_pass_would)
 {
 	fx("(50, 2, '2025-02-25 10:00:00', TRUE), (51, 2, '2024-12-01 00:00:00', FALSE)");
-	EXPECT_OK(W("-q"));
-	add("(52, 3, '2024-12-01 00:00:00', TRUE), (53, 3, '2025-02-01 00:00:00', FALSE)");
-	struct run *r = W("-v", "--purge-after", "60d", SUMMARY);
+	EXPECT_OK(W("-q", "--idle-timeout", "90d"));
+	/* 52 crossed the idle cutoff (2024-12-01) within the slack */
+	add("(52, 3, '2024-11-30 23:55:00', TRUE), (53, 3, '2025-02-01 00:00:00', FALSE)");
+	struct run *r = W("-v", "--idle-timeout", "90d", "--purge-after", "60d", SUMMARY);
 
 	EXPECT_PLAN(r, PLAN_INCR);
 	EXPECT_OUT(r, CSV_HEAD "1,0,2,false\r\n");
@@ -510,17 +527,35 @@ Test(steady, a_session_written_with_an_old_time_is_left_by_an_incremental_run_an
 	fx(FX_REACTIVATE);
 	EXPECT_OK(W("-q"));
 	/* Written behind the application's back, with a time days before
-	 * since: bob has 4 active sessions, 54 the oldest. */
-	add("(54, 2, '2025-02-18 10:00:00', TRUE)");
+	 * since: bob has 4 active sessions, 54 the oldest; and u3's 61, idle
+	 * since long before the last run's idle cutoff (2025-01-30). */
+	add("(54, 2, '2025-02-18 10:00:00', TRUE), (61, 3, '2024-06-01 00:00:00', TRUE)");
 	struct run *r = W("-v", SUMMARY);
 
 	EXPECT_PLAN(r, PLAN_INCR);
 	EXPECT_OUT(r, CSV_HEAD "0,0,0,false\r\n");
-	EXPECT_ROWS(ACTIVE_IDS_SQL, "50\n51\n52\n54\n60\n");
+	EXPECT_ROWS(ACTIVE_IDS_SQL, "50\n51\n52\n54\n60\n61\n");
 	r = W("-v", "--full-pass", SUMMARY);
 	EXPECT_PLAN(r, PLAN_FULL);
-	EXPECT_OUT(r, CSV_HEAD "0,1,0,false\r\n");
-	EXPECT_ROWS(AUDIT_SQL, "54|2|over-limit|cron|-\n");
+	EXPECT_OUT(r, CSV_HEAD "1,1,0,false\r\n");
+	EXPECT_ROWS(AUDIT_SQL, "54|2|over-limit|cron|-\n61|3|expire|cron|-\n");
+}
+
+Test(steady, a_record_without_an_idle_cutoff_makes_a_full_pass_that_records_one)
+{
+	fx(FX_REACTIVATE);
+	EXPECT_OK(W("-q"));
+	/* as a run before migration 6 left it, with a session it would
+	 * have expired: idle since long before the cutoff */
+	db_exec("UPDATE sessctl_enforce_state SET idle_cutoff = NULL");
+	add("(61, 3, '2024-06-01 00:00:00', TRUE)");
+	struct run *r = W("-v", SUMMARY);
+
+	EXPECT_PLAN(r, "enforce: full pass (no idle cutoff recorded)");
+	EXPECT_OUT(r, CSV_HEAD "1,0,0,false\r\n");
+	EXPECT_ROWS(AUDIT_SQL, "61|3|expire|cron|-\n");
+	cr_expect_eq(db_int("SELECT idle_cutoff FROM sessctl_enforce_state"), NOW_T - 720 * 3600);
+	EXPECT_PLAN(W("-v", SUMMARY), PLAN_INCR);
 }
 
 Test(steady, a_full_pass_a_day_old_makes_the_next_run_a_full_pass)
@@ -727,12 +762,13 @@ Test(steady, dry_run_and_user_leave_the_record_as_it_was)
 Test(steady, batches_of_one_give_the_same_incremental_result)
 {
 	const struct e2e_db *twin = e2e_new_db();
-	/* After the first run: FX_STEADY_NEW, and idle sessions, which expire
-	 * before the limit counts: 110 would put u3 over it, 112 u4 further
-	 * over. */
+	/* After the first run: FX_STEADY_NEW, and sessions that crossed the
+	 * idle cutoff between the runs (2025-01-30 00:00 at NOW, 01:00 at
+	 * LATER), which expire before the limit counts: 110 would put u3
+	 * over it, 112 u4 further over. */
 #define BATCH_NEW steady_new("(110, 3, '2025-01-29 23:59:59', TRUE), "                       \
-	"(112, 4, '2024-06-01 00:00:00', TRUE), (116, 8, '2024-01-01 00:00:00', TRUE), "      \
-	"(117, 8, '2024-01-02 00:00:00', TRUE), (118, 9, '2024-01-03 00:00:00', TRUE)")
+	"(112, 4, '2025-01-30 00:10:00', TRUE), (116, 8, '2025-01-30 00:20:00', TRUE), "      \
+	"(117, 8, '2025-01-30 00:30:00', TRUE), (118, 9, '2025-01-30 00:59:59', TRUE)")
 	fx(FX_STEADY);
 	fx_in(twin, FX_STEADY);
 	EXPECT_OK(W("-q"));
@@ -825,7 +861,6 @@ static struct run *incremental_against_full(const struct e2e_db *twin, const cha
 #define EARLY_T (NOW_T + 6 * 3600)
 #define EARLY_LATER "2025-03-01 07:00:00"
 #define NOON "2025-03-01 12:00:00"
-#define NOON_T (NOW_T + 12 * 3600)
 
 Test(steady, sqlite_recent_times_in_every_form_put_their_user_over_the_limit)
 {
@@ -877,8 +912,10 @@ Test(steady, sqlite_idle_times_in_every_form_are_expired_by_an_incremental_run)
 	if (e2e_pg())
 		cr_skip_test("text forms of last_activity are SQLite's");
 	const struct e2e_db *twin = e2e_new_db();
-	/* The cutoff at NOON is 2025-01-30 12:00:00 UTC (1738238400). 200 to
-	 * 214 are before it (by a second or less, or long), or unreadable;
+	/* The cutoff at NOON is 2025-01-30 12:00:00 UTC (1738238400), the
+	 * first run's (at NOW) twelve hours earlier. 200 to 214 crossed it
+	 * since (by a second or less before it, by ten minutes, or by 12
+	 * hours: a date alone), or are unreadable;
 	 * 220 to 228 are at it or after; 230 has no time at all. 203 and 223
 	 * are dated the day after by their +14:00. */
 	struct run *r = incremental_against_full(twin, "(20, 2, '2025-02-25 10:00:00', TRUE)",
@@ -892,7 +929,7 @@ Test(steady, sqlite_idle_times_in_every_form_are_expired_by_an_incremental_run)
 		"(207, 2, '', TRUE), "
 		"(208, 2, ' 2025-01-30 11:59:59', TRUE), "
 		"(209, 2, '2025-01-30t11:59:59z', TRUE), "
-		"(210, 2, '2024-06-01 00:00:00', TRUE), "
+		"(210, 2, '2025-01-30 11:50:00', TRUE), "
 		"(211, 2, '2025-01-29T23:59:59-12:00', TRUE), "
 		"(212, 2, '2025-01-30T13:59:59+0200', TRUE), "
 		"(213, 2, '2025-01-30', TRUE), "
@@ -906,7 +943,7 @@ Test(steady, sqlite_idle_times_in_every_form_are_expired_by_an_incremental_run)
 		"(226, 2, '2025-02-28 12:00:00', TRUE), "
 		"(227, 2, '2025-01-31', TRUE), "
 		"(228, 2, '2025-01-30 12:00', TRUE), "
-		"(230, 2, NULL, TRUE)", NOON, NOON, "50", plan_incr(NOON_T - SLACK));
+		"(230, 2, NULL, TRUE)", NOW, NOON, "50", PLAN_INCR);
 
 	EXPECT_OUT(r, CSV_HEAD "15,0,0,false\r\n");
 	EXPECT_ROWS(ACTIVE_IDS_SQL, "20\n220\n221\n222\n223\n224\n225\n226\n227\n228\n230\n");

@@ -664,17 +664,18 @@ static int fake_users_over_limit(struct sc_db *db, int64_t max, int64_t since, i
 	return 0;
 }
 
-static int fake_idle_sessions(struct sc_db *db, int64_t cutoff, int64_t limit,
+static int fake_idle_sessions(struct sc_db *db, int64_t from, int64_t cutoff, int64_t limit,
 			      struct sc_ids *out, struct sc_error *err)
 {
 	struct fake_db *f = to_fake(db);
 
 	if (enter(f, FAKE_IDLE_SESSIONS, limit, NULL, 0, err) < 0)
 		return -1;
+	f->log[f->nlog - 1].since = from;
 	for (size_t i = 0; i < f->st.nsessions && (int64_t)out->n <= limit; i++) {
 		const struct fake_session *s = &f->st.sessions[i];
 		if (s->is_active && !s->last_activity_null && s->last_activity < cutoff &&
-		    sc_ids_push(out, s->id) < 0)
+		    (from == INT64_MIN || s->last_activity >= from) && sc_ids_push(out, s->id) < 0)
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 	}
 	return 0;

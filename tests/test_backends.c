@@ -781,12 +781,46 @@ static void case_device_limit_reads(void)
 	commit();
 }
 
-static struct sc_ids idle(int64_t cutoff, int64_t limit)
+static bool has_id(const struct sc_ids *ids, int64_t id)
+{
+	for (size_t i = 0; i < ids->n; i++)
+		if (ids->v[i] == id)
+			return true;
+	return false;
+}
+
+static struct sc_ids idle_from(int64_t from, int64_t cutoff, int64_t limit)
 {
 	struct sc_ids ids = { 0 };
-	cr_assert_eq(D.be->idle_sessions(D.db, cutoff, limit, &ids, &D.err), 0, "idle_sessions: %s",
-		     D.err.msg);
+	cr_assert_eq(D.be->idle_sessions(D.db, from, cutoff, limit, &ids, &D.err), 0,
+		     "idle_sessions: %s", D.err.msg);
 	return ids;
+}
+
+static struct sc_ids idle(int64_t cutoff, int64_t limit)
+{
+	return idle_from(INT64_MIN, cutoff, limit);
+}
+
+/* idle_sessions from `from`: every idle session from it on (must), ids
+ * ascending, none that is not idle; and none of `never` (idle, but so
+ * long before from that no over-approximation reaches it). */
+static void expect_idle_from(int64_t from, int64_t cutoff, const int64_t *must, size_t nmust,
+			     int64_t never)
+{
+	struct sc_ids all = idle(cutoff, 100), got = idle_from(from, cutoff, 100);
+	for (size_t i = 0; i < nmust; i++)
+		cr_expect(has_id(&got, must[i]), "from %lld: session %lld (idle, after from) missing",
+			  (long long)(from - T), (long long)must[i]);
+	for (size_t i = 0; i < got.n; i++) {
+		cr_expect(has_id(&all, got.v[i]), "from %lld: session %lld is not idle",
+			  (long long)(from - T), (long long)got.v[i]);
+		cr_expect(i == 0 || got.v[i - 1] < got.v[i], "ids not ascending");
+	}
+	cr_expect(!has_id(&got, never), "from %lld: session %lld, long before from, found",
+		  (long long)(from - T), (long long)never);
+	sc_ids_free(&all);
+	sc_ids_free(&got);
 }
 
 static struct sc_ids over_since(int64_t max, int64_t since)
@@ -795,14 +829,6 @@ static struct sc_ids over_since(int64_t max, int64_t since)
 	cr_assert_eq(D.be->users_over_limit(D.db, max, since, INT64_MIN, 100, &ids, &D.err), 0,
 		     "users_over_limit: %s", D.err.msg);
 	return ids;
-}
-
-static bool has_id(const struct sc_ids *ids, int64_t id)
-{
-	for (size_t i = 0; i < ids->n; i++)
-		if (ids->v[i] == id)
-			return true;
-	return false;
 }
 
 /* enforce's steady state: the idle sessions through the index (the same
@@ -827,6 +853,12 @@ static void case_steady_state_reads(void)
 		cr_expect(some.v[i] == 1 || some.v[i] == 2 || some.v[i] == 4 || some.v[i] == 6 ||
 			  some.v[i] == 10, "id %lld is not idle", (long long)some.v[i]);
 	sc_ids_free(&some);
+	/* from a time on: 10 (200000 s before T) is long before T-100000;
+	 * the closed 7 and 9 in range are never idle */
+	expect_idle_from(T - 100000, T - 99, (const int64_t[]){ 1, 2, 4, 6 }, 4, 10);
+	expect_idle_from(T - 300, T - 99, (const int64_t[]){ 1, 2, 4 }, 3, 10);
+	expect_idle_from(T - 100, T - 99, (const int64_t[]){ 1, 4 }, 2, 10);
+	expect_idle_from(T - 99, T - 99, NULL, 0, 10);
 
 	/* u1 (sessions at T-100) and u3 (T-10) were active since T-150 */
 	struct sc_ids ids = over_since(0, T - 150);
@@ -850,27 +882,31 @@ static void case_steady_state_reads(void)
 	begin(SC_TX_WRITE);
 	cr_assert_eq(D.be->enforce_state_get(D.db, &st, &found, &D.err), 0, "%s", D.err.msg);
 	cr_expect(!found, "a fresh database has an enforce record");
-	cr_assert_eq(D.be->enforce_state_put(D.db, &(struct sc_enforce_state){ 3, T - 3600, T },
+	cr_assert_eq(D.be->enforce_state_put(D.db, &(struct sc_enforce_state){ 3, T - 3600, T, T - 7200 },
 					     &D.err), 0, "%s", D.err.msg);
 	commit();
 	begin(SC_TX_WRITE);
 	cr_assert_eq(D.be->enforce_state_get(D.db, &st, &found, &D.err), 0, "%s", D.err.msg);
-	cr_expect(found && st.max_sessions == 3 && st.since == T - 3600 && st.full_at == T,
-		  "read back %lld %lld %lld", (long long)st.max_sessions, (long long)st.since,
-		  (long long)st.full_at);
-	cr_assert_eq(D.be->enforce_state_put(D.db, &(struct sc_enforce_state){ 5, INT64_MIN + 1, 0 },
+	cr_expect(found && st.max_sessions == 3 && st.since == T - 3600 && st.full_at == T &&
+			  st.idle_cutoff == T - 7200,
+		  "read back %lld %lld %lld %lld", (long long)st.max_sessions, (long long)st.since,
+		  (long long)st.full_at, (long long)st.idle_cutoff);
+	cr_assert_eq(D.be->enforce_state_put(D.db, &(struct sc_enforce_state){ 5, INT64_MIN + 1, 0, T },
 					     &D.err), 0, "%s", D.err.msg);
 	D.be->rollback(D.db); /* transactional */
 	begin(SC_TX_WRITE);
 	cr_assert_eq(D.be->enforce_state_get(D.db, &st, &found, &D.err), 0, "%s", D.err.msg);
 	cr_expect(found && st.max_sessions == 3, "a rolled-back put stayed");
-	cr_assert_eq(D.be->enforce_state_put(D.db, &(struct sc_enforce_state){ 5, INT64_MIN + 1, 0 },
+	cr_assert_eq(D.be->enforce_state_put(D.db, &(struct sc_enforce_state){ 5, INT64_MIN + 1, 0,
+										INT64_MIN },
 					     &D.err), 0, "%s", D.err.msg);
 	commit();
 	begin(SC_TX_READ);
 	cr_assert_eq(D.be->enforce_state_get(D.db, &st, &found, &D.err), 0, "%s", D.err.msg);
-	cr_expect(found && st.max_sessions == 5 && st.since == INT64_MIN + 1 && st.full_at == 0,
-		  "the second put did not replace the first");
+	cr_expect(found && st.max_sessions == 5 && st.since == INT64_MIN + 1 && st.full_at == 0 &&
+			  st.idle_cutoff == INT64_MIN,
+		  "the second put did not replace the first (idle_cutoff %lld: not known)",
+		  (long long)st.idle_cutoff);
 	commit();
 }
 

@@ -545,6 +545,15 @@ static size_t calls(enum fake_op op)
 }
 
 /* The since of the last users_over_limit call. */
+/* The last call of op (one there must be). */
+static const struct fake_call *last_call(enum fake_op op)
+{
+	const struct fake_call *c[64];
+	size_t n = fake_calls_of(F, op, c, 64);
+	cr_assert_gt(n, 0, "no call of op %d", (int)op);
+	return c[n - 1];
+}
+
 static int64_t last_since(void)
 {
 	const struct fake_call *c[64];
@@ -586,31 +595,72 @@ Test(core, enforce_records_its_run_and_the_next_one_ranks_only_users_active_sinc
 	cr_expect_eq(F->st.enforce_state.since, NOW - 600, "since: the earlier of now and --now, less 10 min");
 	cr_expect(F->st.enforce_state.full_at >= t0 && F->st.enforce_state.full_at <= time(NULL) + 1,
 		  "full_at is not the real time of the run");
+	cr_expect_eq(F->st.enforce_state.idle_cutoff, NOW - LONG_IDLE, "idle_cutoff: --now less the timeout");
 	int64_t full_at = F->st.enforce_state.full_at;
 
 	/* Then: u1 logs in on a third device (over the limit), u2 has a
-	 * session idle past the timeout, and the application made an old
-	 * session of u3 active again without touching last_activity. */
+	 * session that crossed the idle cutoff since, the application made
+	 * an old session of u3 active again without touching last_activity,
+	 * and one of u4's, long idle, was written active behind its back. */
 	int64_t u1_new = fake_add_session(F, 1, "c", NOW + 50, true);
 	int64_t u2_idle = fake_add_session(F, 2, "old", NOW + 100 - LONG_IDLE - 5, true);
 	int64_t u3_back = fake_add_session(F, 3, "back", NOW - 50000, true);
+	int64_t u4_old = fake_add_session(F, 4, "older", NOW - LONG_IDLE - 601, true);
 	run_enforce(&o, NOW + 100, false);
 	cr_expect_eq(last_since(), NOW - 600, "the second run did not rank only users active since");
 	cr_expect_eq(calls(FAKE_IDLE_SESSIONS), 1);
+	cr_expect_eq(last_call(FAKE_IDLE_SESSIONS)->since, NOW - LONG_IDLE - 600,
+		     "the idle search did not start at the last run's cutoff less the slack");
 	cr_expect_eq(calls(FAKE_CANDIDATES), 0, "a steady-state run walked the rows");
 	cr_expect(active(u1_new) && !active(1), "u1's oldest was not the one closed");
 	cr_expect(!active(u2_idle), "the idle session was not expired");
 	cr_expect(active(u3_back), "the incremental pass saw a session with an old time");
+	cr_expect(active(u4_old), "the incremental pass looked for idle sessions before its range");
 	cr_expect_eq(fake_audit_count(F, "over-limit", 1), 1);
 	cr_expect_eq(F->st.enforce_state.since, NOW + 100 - 600);
+	cr_expect_eq(F->st.enforce_state.idle_cutoff, NOW + 100 - LONG_IDLE);
 	cr_expect_eq(F->st.enforce_state.full_at, full_at, "an incremental pass counted as full");
 
-	/* --full ranks everyone: u3's comeback goes; a full pass is recorded. */
+	/* --full ranks everyone and walks every row: u3's comeback and u4's
+	 * old session go; a full pass is recorded. */
 	o.full = true;
 	run_enforce(&o, NOW + 200, false);
 	cr_expect_eq(last_since(), INT64_MIN);
 	cr_expect(!active(u3_back), "--full did not close the re-activated session");
+	cr_expect(!active(u4_old), "--full did not expire the session written with an old time");
 	cr_expect_geq(F->st.enforce_state.full_at, full_at);
+}
+
+Test(core, enforce_records_the_idle_cutoff_of_a_run_that_expired)
+{
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = LONG_IDLE, .limit = true,
+				     .max_sessions = 3 };
+	int64_t t0 = (int64_t)time(NULL);
+
+	fake_add_session(F, 1, "a", NOW - 10, true);
+	/* A --now later than the clock: the cutoff is the real start's. */
+	run_enforce(&o, t0 + 10 * 86400, false);
+	int64_t c = F->st.enforce_state.idle_cutoff;
+	cr_expect(c >= t0 - LONG_IDLE && c <= (int64_t)time(NULL) - LONG_IDLE,
+		  "idle_cutoff %lld is not the real start less the timeout", (long long)c);
+	/* A run without the expire step keeps the cutoff it found. */
+	o.expire = false;
+	run_enforce(&o, NOW, false);
+	cr_expect_eq(F->st.enforce_state.idle_cutoff, c, "a run that expired nothing moved the cutoff");
+	o.expire = true;
+	/* A record without a cutoff (one from before migration 6): a full pass. */
+	run_enforce(&o, NOW, false);
+	cr_expect_eq(last_since(), NOW - 600);
+	F->st.enforce_state.idle_cutoff = INT64_MIN;
+	run_enforce(&o, NOW, false);
+	cr_expect_eq(last_since(), INT64_MIN, "a record without an idle cutoff was trusted");
+	cr_expect_eq(F->st.enforce_state.idle_cutoff, NOW - LONG_IDLE);
+	/* ... but a run that does not expire needs none. */
+	F->st.enforce_state.idle_cutoff = INT64_MIN;
+	o.expire = false;
+	run_enforce(&o, NOW, false);
+	cr_expect_eq(last_since(), NOW - 600, "a run without the expire step needed an idle cutoff");
+	cr_expect_eq(F->st.enforce_state.idle_cutoff, INT64_MIN);
 }
 
 Test(core, enforce_makes_a_full_pass_when_the_record_cannot_be_trusted)

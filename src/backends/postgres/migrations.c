@@ -109,4 +109,11 @@ const struct sc_migration sc_postgres_migrations[] = {
 	  "CREATE TRIGGER sessctl_schema_version\n"
 	  "    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sessctl_migrations\n"
 	  "    FOR EACH STATEMENT EXECUTE PROCEDURE sessctl_migrations_changed();\n" },
+	/* Version 6: enforce records the idle cutoff of a run that expired
+	 * sessions (NULL: not known, and the next run is a full pass), and
+	 * the next run looks for idle sessions only from there: right after
+	 * a catch-up, walking the index entries of the sessions it expired
+	 * (dead until a vacuum) took most of a steady-state run. */
+	{ 6, "enforce idle cutoff",
+	  "ALTER TABLE sessctl_enforce_state ADD COLUMN IF NOT EXISTS idle_cutoff bigint;\n" },
 };

@@ -1,30 +1,42 @@
 /* enforce in steady state (see src/enforce.c): the idle sessions and the
  * recently active users found through idx_sessions_active_activity, the
  * partial index on the active sessions' last_activity (migration 4), and
- * what the last run recorded in sessctl_enforce_state. last_activity is
+ * what the last run recorded in sessctl_enforce_state (its idle cutoff
+ * since migration 6). last_activity is
  * a typed time here, so the ranges are exact. */
 #include "postgres.h"
 
 #include <stdlib.h>
 
-int pg_idle_sessions(struct sc_db *base, int64_t cutoff, int64_t limit, struct sc_ids *out,
-		     struct sc_error *err)
+int pg_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64_t limit,
+		     struct sc_ids *out, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
-	char tbuf[TIME_PARAM_LEN], lbuf[INT64_PARAM_LEN];
-	const char *params[2] = {
+	char tbuf[TIME_PARAM_LEN], lbuf[INT64_PARAM_LEN], fbuf[TIME_PARAM_LEN];
+	const char *params[3] = {
 		pgb_time_param(cutoff, tbuf), pgb_int64_param(limit < INT64_MAX ? limit + 1 : limit, lbuf),
+		from == INT64_MIN ? NULL : pgb_time_param(from, fbuf),
 	};
 
 	/* Ordered by last_activity under the LIMIT, so that the plan walks
 	 * the partial index whatever the statistics say: right after a
 	 * catch-up they still describe the table before it (the sessions
-	 * then idle), and the planner would scan the table instead. */
+	 * then idle), and the planner would scan the table instead. From
+	 * `from` on: until a vacuum, the entries of the sessions a catch-up
+	 * expired stay in the index, dead, and walking them took most of a
+	 * steady-state run (README, Performance). */
+	if (from == INT64_MIN)
+		return pgb_collect_ids(db,
+			"SELECT id FROM (\n"
+			"  SELECT id FROM sessions WHERE is_active AND last_activity < $1::timestamptz\n"
+			"  ORDER BY last_activity LIMIT $2::bigint) AS idle\n"
+			"ORDER BY id", 2, params, out, err);
 	return pgb_collect_ids(db,
 		"SELECT id FROM (\n"
 		"  SELECT id FROM sessions WHERE is_active AND last_activity < $1::timestamptz\n"
+		"    AND last_activity >= $3::timestamptz\n"
 		"  ORDER BY last_activity LIMIT $2::bigint) AS idle\n"
-		"ORDER BY id", 2, params, out, err);
+		"ORDER BY id", 3, params, out, err);
 }
 
 int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t after,
@@ -61,7 +73,7 @@ int pg_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool 
 {
 	struct pg_db *db = pgb_to_pg(base);
 	PGresult *res = pgb_run(db,
-		"SELECT max_sessions, since, full_at FROM sessctl_enforce_state WHERE id = 1",
+		"SELECT max_sessions, since, full_at, idle_cutoff FROM sessctl_enforce_state WHERE id = 1",
 		0, NULL, PGRES_TUPLES_OK, "cannot read the last enforce run", err);
 
 	if (!res)
@@ -71,6 +83,7 @@ int pg_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool 
 		out->max_sessions = pgb_col_int64(res, 0, 0);
 		out->since = pgb_col_int64(res, 0, 1);
 		out->full_at = pgb_col_int64(res, 0, 2);
+		out->idle_cutoff = PQgetisnull(res, 0, 3) ? INT64_MIN : pgb_col_int64(res, 0, 3);
 	}
 	PQclear(res);
 	return 0;
@@ -80,16 +93,18 @@ int pg_enforce_state_put(struct sc_db *base, const struct sc_enforce_state *s,
 			 struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
-	char mbuf[INT64_PARAM_LEN], sbuf[INT64_PARAM_LEN], fbuf[INT64_PARAM_LEN];
-	const char *params[3] = {
+	char mbuf[INT64_PARAM_LEN], sbuf[INT64_PARAM_LEN], fbuf[INT64_PARAM_LEN],
+		ibuf[INT64_PARAM_LEN];
+	const char *params[4] = {
 		pgb_int64_param(s->max_sessions, mbuf), pgb_int64_param(s->since, sbuf),
 		pgb_int64_param(s->full_at, fbuf),
+		s->idle_cutoff == INT64_MIN ? NULL : pgb_int64_param(s->idle_cutoff, ibuf),
 	};
 	PGresult *res = pgb_run(db,
-		"INSERT INTO sessctl_enforce_state (id, max_sessions, since, full_at)\n"
-		"VALUES (1, $1::bigint, $2::bigint, $3::bigint) ON CONFLICT (id) DO UPDATE SET\n"
+		"INSERT INTO sessctl_enforce_state (id, max_sessions, since, full_at, idle_cutoff)\n"
+		"VALUES (1, $1::bigint, $2::bigint, $3::bigint, $4::bigint) ON CONFLICT (id) DO UPDATE SET\n"
 		"  max_sessions = excluded.max_sessions, since = excluded.since,\n"
-		"  full_at = excluded.full_at", 3, params, PGRES_COMMAND_OK,
+		"  full_at = excluded.full_at, idle_cutoff = excluded.idle_cutoff", 4, params, PGRES_COMMAND_OK,
 		"cannot record the enforce run", err);
 
 	if (!res)

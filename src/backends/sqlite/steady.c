@@ -1,15 +1,16 @@
 /* enforce in steady state (see src/enforce.c): the idle sessions and the
- * recently active users found through idx_sessions_active_activity, the
- * partial index on the active sessions' last_activity (migration 4), and
- * what the last run recorded in sessctl_enforce_state.
+ * recently active users found through idx_sessions_activity, the index on
+ * every session's last_activity (migration 6; not partial, so that
+ * closing a session does not touch it), and what the last run recorded
+ * in sessctl_enforce_state.
  *
  * last_activity is text in whatever form the application wrote, so the
  * index orders it as text, not as time. The ranges below over-approximate
  * with that in mind, and sessctl_time() then tests the rows that may be
  * out of place exactly:
  *  - "YYYY-MM-DD..." forms (space, T or t, fractions, offsets of -12:00
- *    to +14:00, Z) sort by their digits: a time at or after since is
- *    written at or after since - 12 h, and only the rows written in those
+ *    to +14:00, Z) sort by their digits: a time at or after t is
+ *    written at or after t - 12 h, and only the rows written in those
  *    12 hours (and the minute before: "HH:MM" without seconds) need the
  *    exact test; one before cutoff is written on or before cutoff's date
  *    with 14 hours added;
@@ -27,7 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ACTIVITY_INDEX "sessions INDEXED BY idx_sessions_active_activity"
+#define ACTIVITY_INDEX "sessions INDEXED BY idx_sessions_activity"
 #define MAX_EARLIER_OFFSET (12 * 3600) /* -12:00: written before UTC */
 #define MAX_LATER_OFFSET (14 * 3600)   /* +14:00: written after UTC */
 
@@ -48,26 +49,88 @@ static void time_text(int64_t t, bool date_only, char buf[SC_TIME_SQL_LEN])
 		buf[10] = '\0';
 }
 
-int sqlite_idle_sessions(struct sc_db *base, int64_t cutoff, int64_t limit, struct sc_ids *out,
-			 struct sc_error *err)
+/* The text ranges in which a time at or after t may be written (see
+ * above): UTC forms from utc on need no test; from early to utc, and
+ * 10-digit epoch seconds from epoch_from to epoch_to, do. */
+struct from_text {
+	char utc[SC_TIME_SQL_LEN], early[SC_TIME_SQL_LEN], epoch_from[24], epoch_to[2];
+};
+
+static void from_text(int64_t t, struct from_text *r)
+{
+	time_text(add_sat(t, -60), false, r->utc);
+	time_text(add_sat(t, -MAX_EARLIER_OFFSET - 60), false, r->early);
+	r->epoch_to[0] = ':';
+	r->epoch_to[1] = '\0';
+	if (t >= INT64_C(1000000000) && t < INT64_C(10000000000)) {
+		snprintf(r->epoch_from, sizeof(r->epoch_from), "%lld", (long long)t);
+		r->epoch_to[0] = (char)(r->epoch_from[0] + 1);
+	} else {
+		strcpy(r->epoch_from, "0"); /* every digit */
+	}
+}
+
+int sqlite_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64_t limit,
+			 struct sc_ids *out, struct sc_error *err)
 {
 	struct sqlite_db *db = sq_to_sqlite(base);
 	char below[SC_TIME_SQL_LEN];
+	struct from_text f;
 	sqlite3_stmt *st;
 
 	/* Every date on which a time before cutoff can be written: up to
 	 * cutoff's own (with +14:00), so below the day after it. */
 	time_text(add_sat(add_sat(cutoff, MAX_LATER_OFFSET), 86400), true, below);
-	if (sq_prepare(db,
-		    "SELECT id FROM (\n"
-		    "  SELECT id, last_activity FROM " ACTIVITY_INDEX "\n"
-		    "  WHERE is_active AND last_activity < ?1\n"
-		    "  UNION ALL\n"
-		    "  SELECT id, last_activity FROM " ACTIVITY_INDEX "\n"
-		    "  WHERE is_active AND last_activity >= ':')\n"
-		    "WHERE sessctl_time(last_activity) < ?2\n"
-		    "ORDER BY id LIMIT ?3", &st, err) < 0)
-		return -1;
+	/* From `from`: the text ranges where a time at or after it may be
+	 * written. Without it, every text below cutoff's date, the closed
+	 * sessions' included. */
+	from_text(from, &f);
+	/* The arms read the index alone (the time test included); only the
+	 * rows they find are looked up for is_active. */
+	if (from == INT64_MIN) {
+		if (sq_prepare(db,
+			    "SELECT id FROM sessions WHERE is_active AND id IN (\n"
+			    "  SELECT id FROM " ACTIVITY_INDEX "\n"
+			    "  WHERE last_activity < ?1 AND sessctl_time(last_activity) < ?2\n"
+			    "  UNION ALL\n"
+			    "  SELECT id FROM " ACTIVITY_INDEX "\n"
+			    "  WHERE last_activity >= ':' AND sessctl_time(last_activity) < ?2)\n"
+			    "ORDER BY id LIMIT ?3", &st, err) < 0)
+			return -1;
+	} else {
+		/* In the ranges that may hold times from `from` on, only those
+		 * (and unreadable ones, the earliest time there is, idle since
+		 * ever): the sessions closed in the 12 hours of text before it
+		 * would each cost a look-up of their row (BETWEEN evaluates
+		 * sessctl_time once). */
+		if (sq_prepare(db,
+			    "SELECT id FROM sessions WHERE is_active AND id IN (\n"
+			    "  SELECT id FROM " ACTIVITY_INDEX "\n"
+			    "  WHERE last_activity >= ?4 AND last_activity < ?1\n"
+			    "    AND sessctl_time(last_activity) < ?2\n"
+			    "    AND sessctl_time(last_activity) NOT BETWEEN ?7 AND ?8\n"
+			    "  UNION ALL\n"
+			    "  SELECT id FROM " ACTIVITY_INDEX "\n"
+			    "  WHERE last_activity >= ?5 AND last_activity < ?6\n"
+			    "    AND sessctl_time(last_activity) < ?2\n"
+			    "    AND sessctl_time(last_activity) NOT BETWEEN ?7 AND ?8\n"
+			    "  UNION ALL\n"
+			    "  SELECT id FROM " ACTIVITY_INDEX "\n"
+			    "  WHERE last_activity < '0' AND sessctl_time(last_activity) < ?2\n"
+			    "  UNION ALL\n"
+			    "  SELECT id FROM " ACTIVITY_INDEX "\n"
+			    "  WHERE last_activity >= ':' AND sessctl_time(last_activity) < ?2)\n"
+			    "ORDER BY id LIMIT ?3", &st, err) < 0)
+			return -1;
+		sqlite3_bind_text(st, 4, f.early, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 5, f.epoch_from, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 6, f.epoch_to, 1, SQLITE_TRANSIENT);
+		int64_t from_us;
+		if (__builtin_mul_overflow(from, 1000000, &from_us))
+			from_us = from < 0 ? INT64_MIN : INT64_MAX;
+		sqlite3_bind_int64(st, 7, SQ_UNREADABLE_TIME + 1);
+		sqlite3_bind_int64(st, 8, from_us > INT64_MIN ? from_us - 1 : INT64_MIN);
+	}
 	sqlite3_bind_text(st, 1, below, -1, SQLITE_TRANSIENT);
 	sq_bind_time_us(st, 2, cutoff);
 	sqlite3_bind_int64(st, 3, limit < INT64_MAX ? limit + 1 : limit);
@@ -86,39 +149,30 @@ int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int6
 			    "GROUP BY user_id HAVING count(*) > ?1 ORDER BY user_id LIMIT ?3", &st, err) < 0)
 			return -1;
 	} else {
-		char utc[SC_TIME_SQL_LEN], early[SC_TIME_SQL_LEN], epoch_from[24], epoch_to[2] = ":";
-		/* From since (UTC forms): no test needed; the 12 hours and a
-		 * minute before: tested (offsets); epoch seconds: tested. */
-		time_text(add_sat(since, -60), false, utc);
-		time_text(add_sat(since, -MAX_EARLIER_OFFSET - 60), false, early);
-		if (since >= INT64_C(1000000000) && since < INT64_C(10000000000)) {
-			snprintf(epoch_from, sizeof(epoch_from), "%lld", (long long)since);
-			epoch_to[0] = (char)(epoch_from[0] + 1);
-		} else {
-			strcpy(epoch_from, "0"); /* every digit */
-		}
+		struct from_text f;
+		from_text(since, &f);
 		if (sq_prepare(db,
 			    "SELECT user_id FROM sessions\n"
 			    "WHERE is_active AND user_id > ?2 AND user_id IN (\n"
 			    "  SELECT user_id FROM " ACTIVITY_INDEX "\n"
-			    "  WHERE is_active AND last_activity >= ?4\n"
+			    "  WHERE last_activity >= ?4\n"
 			    "  UNION ALL\n"
 			    "  SELECT user_id FROM " ACTIVITY_INDEX "\n"
-			    "  WHERE is_active AND last_activity >= ?5 AND last_activity < ?4\n"
+			    "  WHERE last_activity >= ?5 AND last_activity < ?4\n"
 			    "    AND sessctl_time(last_activity) >= ?8\n"
 			    "  UNION ALL\n"
 			    "  SELECT user_id FROM " ACTIVITY_INDEX "\n"
-			    "  WHERE is_active AND last_activity < '0'\n"
+			    "  WHERE last_activity < '0'\n"
 			    "  UNION ALL\n"
 			    "  SELECT user_id FROM " ACTIVITY_INDEX "\n"
-			    "  WHERE is_active AND last_activity >= ?6 AND last_activity < ?7\n"
+			    "  WHERE last_activity >= ?6 AND last_activity < ?7\n"
 			    "    AND sessctl_time(last_activity) >= ?8)\n"
 			    "GROUP BY user_id HAVING count(*) > ?1 ORDER BY user_id LIMIT ?3", &st, err) < 0)
 			return -1;
-		sqlite3_bind_text(st, 4, utc, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 5, early, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 6, epoch_from, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 7, epoch_to, 1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, f.utc, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 5, f.early, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 6, f.epoch_from, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 7, f.epoch_to, 1, SQLITE_TRANSIENT);
 		sq_bind_time_us(st, 8, since);
 	}
 	sqlite3_bind_int64(st, 1, max);
@@ -134,8 +188,8 @@ int sqlite_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, b
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sq_prepare(db, "SELECT max_sessions, since, full_at FROM sessctl_enforce_state WHERE id = 1",
-		       &st, err) < 0)
+	if (sq_prepare(db, "SELECT max_sessions, since, full_at, idle_cutoff FROM sessctl_enforce_state\n"
+			   "WHERE id = 1", &st, err) < 0)
 		return -1;
 	rc = sqlite3_step(st);
 	*found = rc == SQLITE_ROW;
@@ -143,6 +197,8 @@ int sqlite_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, b
 		out->max_sessions = sqlite3_column_int64(st, 0);
 		out->since = sqlite3_column_int64(st, 1);
 		out->full_at = sqlite3_column_int64(st, 2);
+		out->idle_cutoff = sqlite3_column_type(st, 3) == SQLITE_NULL ? INT64_MIN
+				 : sqlite3_column_int64(st, 3);
 	}
 	sq_finalize(db, st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
@@ -156,13 +212,15 @@ int sqlite_enforce_state_put(struct sc_db *base, const struct sc_enforce_state *
 	sqlite3_stmt *st;
 
 	if (sq_prepare(db,
-		    "INSERT INTO sessctl_enforce_state (id, max_sessions, since, full_at)\n"
-		    "VALUES (1, ?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET\n"
+		    "INSERT INTO sessctl_enforce_state (id, max_sessions, since, full_at, idle_cutoff)\n"
+		    "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET\n"
 		    "  max_sessions = excluded.max_sessions, since = excluded.since,\n"
-		    "  full_at = excluded.full_at", &st, err) < 0)
+		    "  full_at = excluded.full_at, idle_cutoff = excluded.idle_cutoff", &st, err) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, s->max_sessions);
 	sqlite3_bind_int64(st, 2, s->since);
 	sqlite3_bind_int64(st, 3, s->full_at);
+	if (s->idle_cutoff != INT64_MIN) /* else NULL, as bound by default */
+		sqlite3_bind_int64(st, 4, s->idle_cutoff);
 	return sq_step_done(db, st, "cannot record the enforce run", err);
 }
