@@ -42,15 +42,19 @@ struct sc_action {
 	void *ctx;
 };
 
-/* Adaptive batches start at SC_BATCH_MIN rows, double while a batch
- * commits in under SC_BATCH_FAST_MS and halve when one takes more than
- * SC_BATCH_SLOW_MS, within [SC_BATCH_MIN, SC_BATCH_MAX]: the write lock
+/* Adaptive batches start at SC_BATCH_MIN rows, grow (at most double)
+ * while a batch commits in under SC_BATCH_FAST_MS and shrink when one
+ * takes more than SC_BATCH_SLOW_MS (enforce: in proportion, and within
+ * the band the connection sets, struct sc_db; logout --where: doubling
+ * and halving), within [SC_BATCH_MIN, SC_BATCH_MAX]: the write lock
  * (SQLite) or a batch's row locks (PostgreSQL) are held for well under a
  * tenth of a second at a time, so the application's own writes get in
  * between batches (see struct sc_backend.lock_pause_ms), while a large
  * backlog is not split into more transactions than that needs. */
 #define SC_BATCH_MIN 250
-#define SC_BATCH_MIN_USERS 8
+/* The device limit's batches count sessions to close, whole users at a
+ * time (at least one), and may shrink this low. */
+#define SC_BATCH_MIN_LIMIT 8
 #define SC_BATCH_MAX 200000
 #define SC_BATCH_FAST_MS 40
 #define SC_BATCH_SLOW_MS 100
@@ -93,8 +97,11 @@ struct sc_enforce_result {
 	int64_t batches;
 	bool interrupted;
 	/* With a progress callback: an estimate of the share of the work
-	 * done, 0 to 1 (how far the batches have walked the ids). */
+	 * done, 0 to 1 (how far the batches have walked the ids), and how
+	 * long the last batch's transaction took (ms): what it held the
+	 * write lock for, with its retries. */
 	double done_share;
+	double batch_ms;
 };
 
 struct sc_enforce_opts {

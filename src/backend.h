@@ -51,6 +51,10 @@ struct sc_db {
 	void *warn_ctx;
 	struct sc_unreadable *unreadable; /* the core's: zero it, never touch it */
 	bool schema_unchecked; /* the core's: checked in the first transaction */
+	/* The backend's, at open: the band enforce's adaptive batches aim
+	 * for, in ms (0: SC_BATCH_FAST_MS and SC_BATCH_SLOW_MS). Lower where
+	 * a commit is cheap, so that shorter batches cost little. */
+	unsigned batch_fast_ms, batch_slow_ms;
 };
 
 /* Tells db's notice callback, if any (printf-style). */
@@ -343,9 +347,12 @@ struct sc_backend {
 	 * since > INT64_MIN, only users with an active session whose
 	 * last_activity is at or after since (found through the index of
 	 * idle_sessions, which a backend providing this must have; a
-	 * backend may include more users, never fewer). */
+	 * backend may include more users, never fewer). Unless excess is
+	 * NULL, appends to it, for each user, how many active sessions they
+	 * have over max (as counted then: enforce sizes its batches by it). */
 	int (*users_over_limit)(struct sc_db *db, int64_t max, int64_t since, int64_t after,
-				int64_t limit, struct sc_ids *out, struct sc_error *err);
+				int64_t limit, struct sc_ids *out, struct sc_ids *excess,
+				struct sc_error *err);
 	/* For each of these users, appends the ids of the active sessions past
 	 * the `keep` most recent (last_activity descending, NULLs last, then
 	 * id descending): the ones the device limit closes. */
@@ -368,6 +375,12 @@ struct sc_backend {
 	int (*upsert_session)(struct sc_db *db, const struct sc_new_session *ns,
 			      const struct sc_change *ch, bool *created,
 			      sc_session_cb cb, void *ctx, struct sc_error *err);
+	/* OPTIONAL: called at the start of enforce's pause after a batch
+	 * (lock_pause_ms), outside any transaction, for work that lets the
+	 * application's writes go on meanwhile; enforce sleeps whatever is
+	 * left of the pause after it. Never fails: what it cannot do now is
+	 * done later. */
+	void (*between_batches)(struct sc_db *db);
 };
 
 /* ---- the core's side (registry.c, db.c) ---- */

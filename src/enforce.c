@@ -58,8 +58,10 @@ struct enforce_ctx {
 	struct changes held;  /* only reports rows in a dry run */
 	struct sc_ids ids;
 	struct sc_ids users;
+	struct sc_ids excess; /* each user's active sessions over the limit */
 	int64_t after;        /* batches walk ids (or user ids) upwards */
-	int64_t batch;        /* rows (users) in the next batch */
+	int64_t batch;        /* rows in the next batch; for the device limit,
+			       * sessions to close (users with --batch-size) */
 	int64_t max_id;       /* for progress: highest session id */
 	int64_t max_user;     /* and user id */
 	int steps, step_no;   /* steps to run and the one running */
@@ -190,9 +192,25 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 				return c->finished = true, 0;
 			if (sc_ids_push(&c->users, o->user_id) < 0)
 				return sc_error_set(err, SC_SOFTWARE, "out of memory");
-		} else if (be->users_over_limit(db, o->max_sessions, c->incremental ? c->since : INT64_MIN,
-						c->after, c->batch, &c->users, err) < 0) {
-			return -1;
+		} else {
+			/* Adaptive batches count sessions to close, not users:
+			 * one user may have hundreds, and a batch of twice as
+			 * many users as a quick one could take ten times as long
+			 * (the application waiting meanwhile). Whole users, at
+			 * least one. */
+			bool budget = !o->batch_size;
+			c->excess.n = 0;
+			if (be->users_over_limit(db, o->max_sessions, c->incremental ? c->since : INT64_MIN,
+						 c->after, c->batch, &c->users, budget ? &c->excess : NULL,
+						 err) < 0)
+				return -1;
+			if (budget && c->excess.n == c->users.n) {
+				int64_t sum = 0;
+				size_t k = 0;
+				while (k < c->users.n && (k == 0 || sum + c->excess.v[k] <= c->batch))
+					sum += c->excess.v[k++];
+				c->users.n = k;
+			}
 		}
 		if (c->users.n == 0)
 			return c->finished = true, 0;
@@ -235,27 +253,35 @@ static double monotonic_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* The first batch of a step. A batch of the device limit counts users,
- * and one user may have hundreds of sessions to close: it starts (and
- * stays) lower. */
-static int64_t first_batch(const struct enforce_ctx *c, enum enforce_step step)
+/* The first batch of a step: rows, or for the device limit sessions to
+ * close (which may shrink lower, a user at a time: see adapt_batch). */
+static int64_t first_batch(const struct enforce_ctx *c)
 {
-	if (c->o->batch_size)
-		return c->o->batch_size;
-	return step == STEP_LIMIT ? SC_BATCH_MIN_USERS : SC_BATCH_MIN;
+	return c->o->batch_size ? c->o->batch_size : SC_BATCH_MIN;
 }
 
-/* Doubles a fast batch; shrinks a slow one in proportion, to about the
- * middle of the range at once (halving took several long batches to
- * come down, each one a long wait for the application). */
-static void adapt_batch(struct enforce_ctx *c, enum enforce_step step, double ms)
+/* Grows a fast batch in proportion, towards one and a half times the
+ * fast line and at most double: doubling a batch just under the line
+ * made batches of 120-340 ms now and then, as the time per row varies
+ * (the writer beside enforce in WAL mode waited up to 430 ms). Shrinks
+ * a slow one in proportion, to about the middle of the range at once
+ * (halving took several long batches to come down, each one a long wait
+ * for the application). */
+static void adapt_batch(const struct sc_db *db, struct enforce_ctx *c, enum enforce_step step,
+			double ms)
 {
-	int64_t min = step == STEP_LIMIT ? SC_BATCH_MIN_USERS : SC_BATCH_MIN;
+	int64_t min = step == STEP_LIMIT ? SC_BATCH_MIN_LIMIT : SC_BATCH_MIN;
+	double fast = db->batch_fast_ms ? db->batch_fast_ms : SC_BATCH_FAST_MS;
+	double slow = db->batch_slow_ms ? db->batch_slow_ms : SC_BATCH_SLOW_MS;
 
-	if (ms < SC_BATCH_FAST_MS && c->batch < SC_BATCH_MAX) {
-		c->batch = c->batch * 2 < SC_BATCH_MAX ? c->batch * 2 : SC_BATCH_MAX;
-	} else if (ms > SC_BATCH_SLOW_MS && c->batch > min) {
-		double aim = (SC_BATCH_FAST_MS + SC_BATCH_SLOW_MS) / 2.0;
+	if (ms < fast && c->batch < SC_BATCH_MAX) {
+		double grow = ms > 0 ? fast * 1.5 / ms : 2.0;
+		int64_t next = (int64_t)((double)c->batch * (grow < 2.0 ? grow : 2.0));
+		if (next <= c->batch)
+			next = c->batch + 1;
+		c->batch = next < SC_BATCH_MAX ? next : SC_BATCH_MAX;
+	} else if (ms > slow && c->batch > min) {
+		double aim = (fast + slow) / 2.0;
 		int64_t next = (int64_t)((double)c->batch * aim / ms);
 		c->batch = next > min ? next : min;
 	}
@@ -295,7 +321,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 
 	c->finished = false;
 	c->after = INT64_MIN; /* ids may be 0 or negative */
-	c->batch = first_batch(c, step);
+	c->batch = first_batch(c);
 	c->step_no = (step > STEP_EXPIRE && c->o->expire) + (step > STEP_LIMIT && c->o->limit);
 	while (!c->finished) {
 		if (c->o->stop && *c->o->stop) {
@@ -307,7 +333,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 			return -1;
 		double took = monotonic_ms() - started;
 		if (!c->o->batch_size)
-			adapt_batch(c, step, took);
+			adapt_batch(db, c, step, took);
 		/* Leave the lock free for the backend's pause; with a batch size
 		 * the user chose, at most as long as the batch held it, so tiny
 		 * batches do not spend their time waiting. */
@@ -316,8 +342,15 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 					    ? db->backend->lock_pause_long_ms : db->backend->lock_pause_ms;
 			if (c->o->batch_size && took < ms)
 				ms = took;
-			struct timespec pause = { (time_t)(ms / 1000), (long)(ms * 1e6) % 1000000000L };
-			nanosleep(&pause, NULL);
+			if (db->backend->between_batches) {
+				double t0 = monotonic_ms();
+				db->backend->between_batches(db);
+				ms -= monotonic_ms() - t0;
+			}
+			if (ms > 0) {
+				struct timespec pause = { (time_t)(ms / 1000), (long)(ms * 1e6) % 1000000000L };
+				nanosleep(&pause, NULL);
+			}
 		}
 		next_page(step, c);
 		*counter(c->r, step) += c->done;
@@ -326,6 +359,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 			int64_t max = step == STEP_LIMIT ? c->max_user : c->max_id;
 			double share = max > 0 && !c->finished ? (double)c->after / (double)max : 1.0;
 			c->r->done_share = ((double)c->step_no + (share < 1.0 ? share : 1.0)) / c->steps;
+			c->r->batch_ms = took;
 			c->o->progress(c->r, c->o->progress_ctx);
 		}
 	}
@@ -440,6 +474,7 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 	sc_changes_free(&c.held);
 	sc_ids_free(&c.ids);
 	sc_ids_free(&c.users);
+	sc_ids_free(&c.excess);
 	sc_ids_free(&c.idle);
 	return rc;
 }

@@ -98,6 +98,13 @@ Test(verbose, enforce_batch_lines_carry_the_time_too)
 	cr_expect_eq(r->status, 0, "%s: exit %d: %s", r->what, r->status, r->err);
 	cr_expect_geq(expect_stamped(r->err), 2, "a using line and batch lines expected: %s", r->err);
 	EXPECT_ERR_HAS(r, " batch 1: ");
+	/* and how long the batch held its transaction */
+	const char *b = strstr(r->err, " batch 1: ");
+	unsigned ms = 0;
+	char end = 0;
+	b = b ? strstr(b, "; this batch ") : NULL;
+	cr_expect(b && sscanf(b, "; this batch %u ms%c", &ms, &end) == 2 && end == ')' && ms < 60000,
+		  "no batch time in: %s", r->err);
 }
 
 /* Holds the write lock of an SQLite file until release(). */

@@ -632,7 +632,8 @@ static bool active_since(const struct fake_store *st, int64_t user, int64_t sinc
 }
 
 static int fake_users_over_limit(struct sc_db *db, int64_t max, int64_t since, int64_t after,
-				 int64_t limit, struct sc_ids *out, struct sc_error *err)
+				 int64_t limit, struct sc_ids *out, struct sc_ids *excess,
+				 struct sc_error *err)
 {
 	struct fake_db *f = to_fake(db);
 	int64_t prev = after;
@@ -657,7 +658,7 @@ static int fake_users_over_limit(struct sc_db *db, int64_t max, int64_t since, i
 		for (size_t i = 0; i < f->st.nsessions; i++)
 			active += f->st.sessions[i].user_id == next && f->st.sessions[i].is_active;
 		if (active > max && (since == INT64_MIN || active_since(&f->st, next, since)) &&
-		    sc_ids_push(out, next) < 0)
+		    (sc_ids_push(out, next) < 0 || (excess && sc_ids_push(excess, active - max) < 0)))
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 		prev = next;
 	}

@@ -519,6 +519,39 @@ Test(core, enforce_device_limit_locks_users_and_keeps_the_most_recent)
 	}
 }
 
+Test(core, enforce_sizes_device_limit_batches_by_the_sessions_they_close)
+{
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	struct sc_enforce_opts o = { .limit = true, .max_sessions = 1 }; /* adaptive */
+
+	/* u1 has 300 sessions over the limit, more than a first batch's 250:
+	 * alone, whole; u2 to u5 one each: together, after it. */
+	for (int i = 0; i < 301; i++) {
+		char fp[16];
+		snprintf(fp, sizeof(fp), "d%d", i);
+		fake_add_session(F, 1, fp, NOW - 10 - i, true);
+	}
+	for (int u = 2; u <= 5; u++) {
+		fake_add_session(F, u, "a", NOW - 10, true);
+		fake_add_session(F, u, "b", NOW - 20, true);
+	}
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	cr_expect_eq(r.over_limit, 304);
+	const struct fake_call *lk[16], *ul[16];
+	size_t nlk = fake_calls_of(F, FAKE_LOCK_USERS, lk, 16);
+	size_t nul = fake_calls_of(F, FAKE_USERS_OVER_LIMIT, ul, 16);
+	cr_assert_eq(nlk, 2, "%zu batches", nlk);
+	cr_expect(lk[0]->n == 1 && lk[0]->ids[0] == 1, "the first batch locked %zu users", lk[0]->n);
+	cr_expect(lk[1]->n == 4 && lk[1]->ids[0] == 2 && lk[1]->ids[3] == 5,
+		  "the second batch locked %zu users", lk[1]->n);
+	cr_expect_eq(ul[0]->arg, SC_BATCH_MIN, "the first batch asked for %lld users",
+		     (long long)ul[0]->arg);
+	cr_expect_eq(ul[1]->after, 1, "the second batch started after user %lld", (long long)ul[1]->after);
+	cr_expect_eq(nul, 3);
+}
+
 Test(core, enforce_works_without_the_optional_slots)
 {
 	struct sc_error err = { 0 };

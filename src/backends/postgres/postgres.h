@@ -171,6 +171,8 @@ int pg_find_sessions(struct sc_db *base, const struct sc_find_plan *plan, sc_fin
 char *pgb_ids_array(const int64_t *ids, size_t n);
 int pgb_collect_ids(struct pg_db *db, const char *sql, int nparams, const char *const *params,
 		       struct sc_ids *out, struct sc_error *err);
+int pgb_collect_pairs(struct pg_db *db, const char *sql, int nparams, const char *const *params,
+		      struct sc_ids *out, struct sc_ids *second, struct sc_error *err);
 int pg_lock_users(struct sc_db *base, const int64_t *user_ids, size_t n,
 			 struct sc_error *err);
 int pg_sessions_by_ids(struct sc_db *base, const int64_t *ids, size_t n,
@@ -195,7 +197,7 @@ int pg_candidates(struct sc_db *base, bool active, int64_t cutoff, const int64_t
 int pg_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64_t limit,
 		     struct sc_ids *out, struct sc_error *err);
 int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t after,
-			int64_t limit, struct sc_ids *out, struct sc_error *err);
+			int64_t limit, struct sc_ids *out, struct sc_ids *excess, struct sc_error *err);
 int pg_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool *found,
 			 struct sc_error *err);
 int pg_enforce_state_put(struct sc_db *base, const struct sc_enforce_state *s,

@@ -40,7 +40,7 @@ int pg_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64_t l
 }
 
 int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t after,
-			int64_t limit, struct sc_ids *out, struct sc_error *err)
+			int64_t limit, struct sc_ids *out, struct sc_ids *excess, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
 	char mbuf[INT64_PARAM_LEN], abuf[INT64_PARAM_LEN], lbuf[INT64_PARAM_LEN],
@@ -51,21 +51,23 @@ int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t 
 	};
 
 	if (since == INT64_MIN)
-		return pgb_collect_ids(db,
-			"SELECT user_id FROM sessions WHERE is_active AND user_id > $2::bigint\n"
+		return pgb_collect_pairs(db,
+			"SELECT user_id, count(*) - $1::bigint FROM sessions\n"
+			"WHERE is_active AND user_id > $2::bigint\n"
 			"GROUP BY user_id HAVING count(*) > $1::bigint ORDER BY user_id LIMIT $3::bigint",
-			3, params, out, err);
+			3, params, out, excess, err);
 	/* Each recent user's active sessions counted on their own (a
 	 * subquery per user, through idx_user_active): as a join, stale
 	 * statistics after a catch-up make the planner read every active
 	 * session instead. */
-	return pgb_collect_ids(db,
-		"SELECT u.user_id FROM (\n"
+	return pgb_collect_pairs(db,
+		"SELECT u.user_id, c.n - $1::bigint FROM (\n"
 		"  SELECT DISTINCT user_id FROM sessions\n"
 		"  WHERE is_active AND last_activity >= $4::timestamptz AND user_id > $2::bigint) AS u\n"
-		"WHERE (SELECT count(*) FROM sessions s WHERE s.user_id = u.user_id AND s.is_active)\n"
-		"    > $1::bigint\n"
-		"ORDER BY u.user_id LIMIT $3::bigint", 4, params, out, err);
+		"CROSS JOIN LATERAL (\n"
+		"  SELECT count(*) AS n FROM sessions s WHERE s.user_id = u.user_id AND s.is_active) AS c\n"
+		"WHERE c.n > $1::bigint\n"
+		"ORDER BY u.user_id LIMIT $3::bigint", 4, params, out, excess, err);
 }
 
 int pg_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool *found,

@@ -24,22 +24,30 @@ char *pgb_ids_array(const int64_t *ids, size_t n)
 	return s;
 }
 
-/* Runs a query whose first column is an id and appends the ids to out. */
-int pgb_collect_ids(struct pg_db *db, const char *sql, int nparams, const char *const *params,
-		       struct sc_ids *out, struct sc_error *err)
+/* Runs a query whose first column is an id and appends the ids to out,
+ * and unless second is NULL, its second column to second. */
+int pgb_collect_pairs(struct pg_db *db, const char *sql, int nparams, const char *const *params,
+		      struct sc_ids *out, struct sc_ids *second, struct sc_error *err)
 {
 	PGresult *res = pgb_run(db, sql, nparams, params, PGRES_TUPLES_OK, "cannot select sessions", err);
 
 	if (!res)
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {
-		if (sc_ids_push(out, pgb_col_int64(res, i, 0)) < 0) {
+		if (sc_ids_push(out, pgb_col_int64(res, i, 0)) < 0 ||
+		    (second && sc_ids_push(second, pgb_col_int64(res, i, 1)) < 0)) {
 			PQclear(res);
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 		}
 	}
 	PQclear(res);
 	return 0;
+}
+
+int pgb_collect_ids(struct pg_db *db, const char *sql, int nparams, const char *const *params,
+		    struct sc_ids *out, struct sc_error *err)
+{
+	return pgb_collect_pairs(db, sql, nparams, params, out, NULL, err);
 }
 
 int pg_lock_users(struct sc_db *base, const int64_t *user_ids, size_t n,

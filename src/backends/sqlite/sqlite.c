@@ -50,6 +50,7 @@ const struct sc_backend sc_sqlite_backend = {
 	.over_limit_candidates = sqlite_over_limit_candidates,
 	.enforce_state_get = sqlite_enforce_state_get,
 	.enforce_state_put = sqlite_enforce_state_put,
+	.between_batches = sqlite_between_batches,
 	.upsert_session = sqlite_upsert_session,
 };
 

@@ -45,6 +45,7 @@ struct sqlite_db {
 	 * told next, and when this try began. Waits a retry resumes within a second count as one. */
 	bool tx_write;
 	bool persist_journal; /* journal kept between commits (sq_tune_journal) */
+	bool wal;             /* the database is in WAL mode (sq_tune_journal) */
 	double busy_since, busy_last, busy_tell, busy_try;
 };
 
@@ -129,6 +130,8 @@ int sq_bind_ids(struct sqlite_db *db, sqlite3_stmt *st, int i, const int64_t *id
 int sq_step_done(struct sqlite_db *db, sqlite3_stmt *st, const char *what, struct sc_error *err);
 int sq_collect_ids(struct sqlite_db *db, sqlite3_stmt *st, struct sc_ids *out,
 		       struct sc_error *err);
+int sq_collect_pairs(struct sqlite_db *db, sqlite3_stmt *st, struct sc_ids *out,
+		     struct sc_ids *second, struct sc_error *err);
 int sqlite_sessions_by_ids(struct sc_db *base, const int64_t *ids, size_t n,
 				  sc_session_cb cb, void *ctx, struct sc_error *err);
 enum sq_audit_of { SQ_AUDIT_ACTIVE, SQ_AUDIT_INACTIVE, SQ_AUDIT_USERS };
@@ -151,10 +154,11 @@ int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 int sqlite_candidates(struct sc_db *base, bool active, int64_t cutoff, const int64_t *user_id,
 		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
 /* steady.c */
+void sqlite_between_batches(struct sc_db *base);
 int sqlite_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64_t limit,
 			 struct sc_ids *out, struct sc_error *err);
 int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t after,
-			    int64_t limit, struct sc_ids *out, struct sc_error *err);
+			    int64_t limit, struct sc_ids *out, struct sc_ids *excess, struct sc_error *err);
 int sqlite_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool *found,
 			     struct sc_error *err);
 int sqlite_enforce_state_put(struct sc_db *base, const struct sc_enforce_state *s,

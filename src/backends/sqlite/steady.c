@@ -138,21 +138,22 @@ int sqlite_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64
 }
 
 int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t after,
-			    int64_t limit, struct sc_ids *out, struct sc_error *err)
+			    int64_t limit, struct sc_ids *out, struct sc_ids *excess,
+			    struct sc_error *err)
 {
 	struct sqlite_db *db = sq_to_sqlite(base);
 	sqlite3_stmt *st;
 
 	if (since == INT64_MIN) {
 		if (sq_prepare(db,
-			    "SELECT user_id FROM sessions WHERE is_active AND user_id > ?2\n"
+			    "SELECT user_id, count(*) - ?1 FROM sessions WHERE is_active AND user_id > ?2\n"
 			    "GROUP BY user_id HAVING count(*) > ?1 ORDER BY user_id LIMIT ?3", &st, err) < 0)
 			return -1;
 	} else {
 		struct from_text f;
 		from_text(since, &f);
 		if (sq_prepare(db,
-			    "SELECT user_id FROM sessions\n"
+			    "SELECT user_id, count(*) - ?1 FROM sessions\n"
 			    "WHERE is_active AND user_id > ?2 AND user_id IN (\n"
 			    "  SELECT user_id FROM " ACTIVITY_INDEX "\n"
 			    "  WHERE last_activity >= ?4\n"
@@ -178,7 +179,7 @@ int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int6
 	sqlite3_bind_int64(st, 1, max);
 	sqlite3_bind_int64(st, 2, after);
 	sqlite3_bind_int64(st, 3, limit);
-	return sq_collect_ids(db, st, out, err);
+	return sq_collect_pairs(db, st, out, excess, err);
 }
 
 int sqlite_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool *found,

@@ -42,18 +42,27 @@ int sq_step_done(struct sqlite_db *db, sqlite3_stmt *st, const char *what, struc
 	return rc == SQLITE_DONE ? 0 : sq_fail(db, rc, what, err);
 }
 
-int sq_collect_ids(struct sqlite_db *db, sqlite3_stmt *st, struct sc_ids *out,
-		       struct sc_error *err)
+/* Steps st, appending its first column to out and, unless second is
+ * NULL, its second to second; finalizes it. */
+int sq_collect_pairs(struct sqlite_db *db, sqlite3_stmt *st, struct sc_ids *out,
+		     struct sc_ids *second, struct sc_error *err)
 {
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sc_ids_push(out, sqlite3_column_int64(st, 0)) < 0) {
+		if (sc_ids_push(out, sqlite3_column_int64(st, 0)) < 0 ||
+		    (second && sc_ids_push(second, sqlite3_column_int64(st, 1)) < 0)) {
 			sq_finalize(db, st);
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 		}
 	}
 	sq_finalize(db, st);
 	return rc == SQLITE_DONE ? 0 : sq_fail(db, rc, "cannot select sessions", err);
+}
+
+int sq_collect_ids(struct sqlite_db *db, sqlite3_stmt *st, struct sc_ids *out,
+		   struct sc_error *err)
+{
+	return sq_collect_pairs(db, st, out, NULL, err);
 }
 
 
