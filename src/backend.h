@@ -167,6 +167,14 @@ struct sc_backend {
 	 * busy handler: every 100 ms), and short gaps at the same rhythm as
 	 * its polls could miss it again and again. */
 	unsigned lock_pause_long_ms;
+	/* Whether enforce's batches must be even, not only short on average:
+	 * where a batch holds a lock every writer waits for (SQLite's), a
+	 * device-limit batch counts the sessions it closes rather than users,
+	 * and a quick batch grows in proportion rather than doubling. Where
+	 * a batch locks only its own users' rows (PostgreSQL), fewer, larger
+	 * batches cost less: finding the users over the limit costs each
+	 * batch a scan of the index by user (README, Performance). */
+	bool even_batches;
 	/* Creates sessctl's migrations table (version, name, applied_at) if
 	 * it does not exist, in the backend's dialect. */
 	const char *migrations_table;

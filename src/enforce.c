@@ -59,9 +59,12 @@ struct enforce_ctx {
 	struct sc_ids ids;
 	struct sc_ids users;
 	struct sc_ids excess; /* each user's active sessions over the limit */
+	int64_t excess_sum;   /* and their sum over the users read so far */
+	int64_t excess_users; /* in the device-limit step */
 	int64_t after;        /* batches walk ids (or user ids) upwards */
 	int64_t batch;        /* rows in the next batch; for the device limit,
-			       * sessions to close (users with --batch-size) */
+			       * sessions to close where batches must be even,
+			       * else (and with --batch-size) users */
 	int64_t max_id;       /* for progress: highest session id */
 	int64_t max_user;     /* and user id */
 	int steps, step_no;   /* steps to run and the one running */
@@ -164,6 +167,20 @@ static int expire_candidates(struct sc_db *db, struct enforce_ctx *c, int64_t cu
 	return 0;
 }
 
+/* How many users over the limit a device-limit batch reads to fill its
+ * budget of sessions: by their average excess so far, and a quarter more.
+ * Reading them costs in proportion (the full pass groups the active
+ * sessions from the last user on until it has that many), and every one
+ * read past the budget is read again by the next batch. */
+static int64_t users_wanted(const struct enforce_ctx *c)
+{
+	if (c->excess_users <= 0 || c->excess_sum <= 0)
+		return c->batch;
+	double avg = (double)c->excess_sum / (double)c->excess_users;
+	double want = (double)c->batch / avg * 1.25 + 1;
+	return want < (double)c->batch ? (int64_t)want : c->batch;
+}
+
 /* One batch of one step. Sets c->finished when nothing is left. */
 static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_ctx *c,
 		      struct sc_error *err)
@@ -198,15 +215,18 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 			 * many users as a quick one could take ten times as long
 			 * (the application waiting meanwhile). Whole users, at
 			 * least one. */
-			bool budget = !o->batch_size;
+			bool budget = !o->batch_size && be->even_batches;
 			c->excess.n = 0;
 			if (be->users_over_limit(db, o->max_sessions, c->incremental ? c->since : INT64_MIN,
-						 c->after, c->batch, &c->users, budget ? &c->excess : NULL,
-						 err) < 0)
+						 c->after, budget ? users_wanted(c) : c->batch, &c->users,
+						 budget ? &c->excess : NULL, err) < 0)
 				return -1;
 			if (budget && c->excess.n == c->users.n) {
 				int64_t sum = 0;
 				size_t k = 0;
+				for (size_t i = 0; i < c->excess.n; i++)
+					c->excess_sum += c->excess.v[i];
+				c->excess_users += (int64_t)c->excess.n;
 				while (k < c->users.n && (k == 0 || sum + c->excess.v[k] <= c->batch))
 					sum += c->excess.v[k++];
 				c->users.n = k;
@@ -254,16 +274,21 @@ static double monotonic_ms(void)
 }
 
 /* The first batch of a step: rows, or for the device limit sessions to
- * close (which may shrink lower, a user at a time: see adapt_batch). */
-static int64_t first_batch(const struct enforce_ctx *c)
+ * close (which may shrink lower, a user at a time: see adapt_batch), or
+ * users where batches need not be even. */
+static int64_t first_batch(const struct sc_db *db, const struct enforce_ctx *c,
+			   enum enforce_step step)
 {
-	return c->o->batch_size ? c->o->batch_size : SC_BATCH_MIN;
+	if (c->o->batch_size)
+		return c->o->batch_size;
+	return step == STEP_LIMIT && !db->backend->even_batches ? SC_BATCH_MIN_LIMIT : SC_BATCH_MIN;
 }
 
-/* Grows a fast batch in proportion, towards one and a half times the
- * fast line and at most double: doubling a batch just under the line
- * made batches of 120-340 ms now and then, as the time per row varies
- * (the writer beside enforce in WAL mode waited up to 430 ms). Shrinks
+/* Grows a fast batch: where batches must be even (struct sc_backend), in
+ * proportion, towards one and a half times the fast line and at most
+ * double (doubling a batch just under the line made SQLite batches of
+ * 120-340 ms now and then, as the time per row varies: the writer beside
+ * enforce in WAL mode waited up to 430 ms); elsewhere doubles it. Shrinks
  * a slow one in proportion, to about the middle of the range at once
  * (halving took several long batches to come down, each one a long wait
  * for the application). */
@@ -275,7 +300,7 @@ static void adapt_batch(const struct sc_db *db, struct enforce_ctx *c, enum enfo
 	double slow = db->batch_slow_ms ? db->batch_slow_ms : SC_BATCH_SLOW_MS;
 
 	if (ms < fast && c->batch < SC_BATCH_MAX) {
-		double grow = ms > 0 ? fast * 1.5 / ms : 2.0;
+		double grow = ms > 0 && db->backend->even_batches ? fast * 1.5 / ms : 2.0;
 		int64_t next = (int64_t)((double)c->batch * (grow < 2.0 ? grow : 2.0));
 		if (next <= c->batch)
 			next = c->batch + 1;
@@ -321,7 +346,8 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 
 	c->finished = false;
 	c->after = INT64_MIN; /* ids may be 0 or negative */
-	c->batch = first_batch(c);
+	c->batch = first_batch(db, c, step);
+	c->excess_sum = c->excess_users = 0;
 	c->step_no = (step > STEP_EXPIRE && c->o->expire) + (step > STEP_LIMIT && c->o->limit);
 	while (!c->finished) {
 		if (c->o->stop && *c->o->stop) {
@@ -387,6 +413,7 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 		c->finished = false;
 		c->after = INT64_MIN; /* ids may be 0 or negative */
 		c->batch = c->o->batch_size ? c->o->batch_size : SC_BATCH_MAX;
+		c->excess_sum = c->excess_users = 0;
 		while (!c->finished) {
 			/* SIGINT stops a dry run between batches too. */
 			if (c->o->stop && *c->o->stop) {

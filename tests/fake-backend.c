@@ -806,6 +806,12 @@ const struct sc_backend fake_backend = {
 
 const struct sc_backend fake_backend_no_lock = { FAKE_SLOTS };
 
+const struct sc_backend fake_backend_even = {
+	FAKE_SLOTS,
+	.lock_users = fake_lock_users,
+	.even_batches = true,
+};
+
 /* ---- the test side ---- */
 
 struct fake_db *fake_new_empty(void)

@@ -124,6 +124,9 @@ struct fake_db {
  * fake_backend_no_lock has NULL in the optional slots. */
 extern const struct sc_backend fake_backend;
 extern const struct sc_backend fake_backend_no_lock;
+/* Like fake_backend_no_lock but with lock_users, and batches that must be
+ * even (struct sc_backend.even_batches), as SQLite's. */
+extern const struct sc_backend fake_backend_even;
 
 /* A new store with the schema at SC_SCHEMA_VERSION (migrated), or with
  * nothing at all (fake_new_empty). */

@@ -519,15 +519,9 @@ Test(core, enforce_device_limit_locks_users_and_keeps_the_most_recent)
 	}
 }
 
-Test(core, enforce_sizes_device_limit_batches_by_the_sessions_they_close)
+/* u1 with 300 sessions over a limit of 1, u2 to u5 with one each. */
+static void fx_uneven_excess(void)
 {
-	struct sc_error err = { 0 };
-	struct sc_enforce_result r;
-	struct sc_action a = action(false);
-	struct sc_enforce_opts o = { .limit = true, .max_sessions = 1 }; /* adaptive */
-
-	/* u1 has 300 sessions over the limit, more than a first batch's 250:
-	 * alone, whole; u2 to u5 one each: together, after it. */
 	for (int i = 0; i < 301; i++) {
 		char fp[16];
 		snprintf(fp, sizeof(fp), "d%d", i);
@@ -537,6 +531,19 @@ Test(core, enforce_sizes_device_limit_batches_by_the_sessions_they_close)
 		fake_add_session(F, u, "a", NOW - 10, true);
 		fake_add_session(F, u, "b", NOW - 20, true);
 	}
+}
+
+Test(core, enforce_sizes_even_device_limit_batches_by_the_sessions_they_close)
+{
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	struct sc_enforce_opts o = { .limit = true, .max_sessions = 1 }; /* adaptive */
+
+	/* u1's 300, more than a first batch's 250: alone, whole; u2 to u5:
+	 * together, after it. */
+	F->base.backend = &fake_backend_even;
+	fx_uneven_excess();
 	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
 	cr_expect_eq(r.over_limit, 304);
 	const struct fake_call *lk[16], *ul[16];
@@ -550,6 +557,27 @@ Test(core, enforce_sizes_device_limit_batches_by_the_sessions_they_close)
 		     (long long)ul[0]->arg);
 	cr_expect_eq(ul[1]->after, 1, "the second batch started after user %lld", (long long)ul[1]->after);
 	cr_expect_eq(nul, 3);
+}
+
+Test(core, enforce_sizes_other_device_limit_batches_by_users)
+{
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	struct sc_enforce_opts o = { .limit = true, .max_sessions = 1 }; /* adaptive */
+
+	/* Where batches need not be even: 8 users at first, whatever they
+	 * have to close, so all 5 in one batch. */
+	fx_uneven_excess();
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	cr_expect_eq(r.over_limit, 304);
+	const struct fake_call *lk[16], *ul[16];
+	size_t nlk = fake_calls_of(F, FAKE_LOCK_USERS, lk, 16);
+	cr_assert_eq(nlk, 1, "%zu batches", nlk);
+	cr_expect_eq(lk[0]->n, 5);
+	cr_assert_gt(fake_calls_of(F, FAKE_USERS_OVER_LIMIT, ul, 16), 0);
+	cr_expect_eq(ul[0]->arg, SC_BATCH_MIN_LIMIT, "the first batch asked for %lld users",
+		     (long long)ul[0]->arg);
 }
 
 Test(core, enforce_works_without_the_optional_slots)

@@ -11,6 +11,7 @@ const struct sc_backend sc_sqlite_backend = {
 	 * once it has waited a while: a gap this long lets it in. */
 	.lock_pause_ms = 30,
 	.lock_pause_long_ms = 110,
+	.even_batches = true,
 	.migrations_table = "CREATE TABLE IF NOT EXISTS sessctl_migrations (\n"
 			    "    version INTEGER PRIMARY KEY,\n"
 			    "    name TEXT NOT NULL,\n"
