@@ -135,13 +135,19 @@ void sq_bind_time(sqlite3_stmt *st, int i, int64_t t)
 	sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
 }
 
-/* Binds t for comparison with sessctl_time(): microseconds. */
-void sq_bind_time_us(sqlite3_stmt *st, int i, int64_t t)
+/* t in microseconds, as sessctl_time() answers, saturated. */
+int64_t sq_time_us(int64_t t)
 {
 	int64_t us;
 	if (__builtin_mul_overflow(t, 1000000, &us))
 		us = t < 0 ? INT64_MIN : INT64_MAX;
-	sqlite3_bind_int64(st, i, us);
+	return us;
+}
+
+/* Binds t for comparison with sessctl_time(): microseconds. */
+void sq_bind_time_us(sqlite3_stmt *st, int i, int64_t t)
+{
+	sqlite3_bind_int64(st, i, sq_time_us(t));
 }
 
 /* sessctl_time(TEXT): the time in microseconds since the epoch, by the

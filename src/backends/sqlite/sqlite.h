@@ -71,6 +71,7 @@ void sq_finalize(struct sqlite_db *db, sqlite3_stmt *st);
 int sq_exec(struct sqlite_db *db, const char *sql, const char *what, struct sc_error *err);
 void sq_bind_text_or_null(sqlite3_stmt *st, int i, const char *s);
 void sq_bind_time(sqlite3_stmt *st, int i, int64_t t);
+int64_t sq_time_us(int64_t t);
 void sq_bind_time_us(sqlite3_stmt *st, int i, int64_t t);
 void sq_sql_sessctl_time(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 const char *sq_col_text(sqlite3_stmt *st, int i);

@@ -125,9 +125,7 @@ int sqlite_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64
 		sqlite3_bind_text(st, 4, f.early, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 5, f.epoch_from, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 6, f.epoch_to, 1, SQLITE_TRANSIENT);
-		int64_t from_us;
-		if (__builtin_mul_overflow(from, 1000000, &from_us))
-			from_us = from < 0 ? INT64_MIN : INT64_MAX;
+		int64_t from_us = sq_time_us(from);
 		sqlite3_bind_int64(st, 7, SQ_UNREADABLE_TIME + 1);
 		sqlite3_bind_int64(st, 8, from_us > INT64_MIN ? from_us - 1 : INT64_MIN);
 	}
