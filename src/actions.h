@@ -98,8 +98,9 @@ struct sc_enforce_result {
 	bool interrupted;
 	/* With a progress callback: an estimate of the share of the work
 	 * done, 0 to 1 (how far the batches have walked the ids), and how
-	 * long the last batch's transaction took (ms): what it held the
-	 * write lock for, with its retries. */
+	 * long the last batch's transaction took (ms): from its body to its
+	 * commit, what it held SQLite's write lock for (not the wait for the
+	 * lock, nor the attempts before a retry). */
 	double done_share;
 	double batch_ms;
 };

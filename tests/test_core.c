@@ -875,6 +875,48 @@ Test(core, enforce_adaptive_batches_start_small_and_grow_when_fast)
 	cr_expect_eq(cand[1]->arg, 2 * SC_BATCH_MIN, "second batch of %lld", (long long)cand[1]->arg);
 }
 
+/* The application holds the lock: each begin waits longer than a slow
+ * batch takes. */
+static void slow_begin(struct fake_db *f, enum fake_op op, void *ctx)
+{
+	(void)f;
+	(void)ctx;
+	if (op == FAKE_BEGIN)
+		nanosleep(&(struct timespec){ 0, (SC_BATCH_SLOW_MS + 30) * 1000000L }, NULL);
+}
+
+static void max_batch_ms(const struct sc_enforce_result *r, void *ctx)
+{
+	double *max = ctx;
+	if (r->batch_ms > *max)
+		*max = r->batch_ms;
+}
+
+Test(core, enforce_times_a_batch_without_its_wait_for_the_lock)
+{
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	double max = 0;
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = IDLE, .progress = max_batch_ms,
+				     .progress_ctx = &max };
+
+	a.cb = NULL;
+	for (int i = 0; i < 1000; i++)
+		fake_add_session(F, 1 + i % 4, "x", NOW - IDLE - 10, true);
+	F->hook = slow_begin;
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	cr_expect_eq(r.expired, 1000);
+	cr_expect_gt(max, 0.0, "no batch time reported");
+	cr_expect_lt(max, SC_BATCH_SLOW_MS, "a batch of the fake took %.0f ms: the wait for the lock counted",
+		     max);
+	const struct fake_call *cand[8];
+	size_t n = fake_calls_of(F, FAKE_CANDIDATES, cand, 8);
+	cr_assert_geq(n, 2);
+	cr_expect_eq(cand[1]->arg, 2 * SC_BATCH_MIN, "second batch of %lld: shrunk for the wait",
+		     (long long)cand[1]->arg);
+}
+
 Test(core, enforce_retries_a_busy_batch_without_closing_twice)
 {
 	struct sc_error err = { 0 };

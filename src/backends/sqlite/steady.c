@@ -18,8 +18,11 @@
  *    digits, in a range of their own that stops before the next first
  *    digit (before "2" for today's "17..."), each tested exactly;
  *  - text before "0" (leading spaces, signed years, the empty string) and
- *    from ":" on (words, blobs) is always read: normally none, and such
- *    rows are unreadable times, which the rules treat as idle since ever.
+ *    from ":" on (words, blobs) is always read through the index: normally
+ *    none; a row there is looked up only when its time is unreadable (idle
+ *    since ever, by the rules) or after the range's lower bound, so that a
+ *    column holding something else (integers in a column without a type
+ *    sort before all text) costs the index, not every row, on each run.
  * A time in some other form that sorts elsewhere (epoch seconds of other
  * lengths, say) is only found by the full pass, at most a day later.
  */
@@ -117,9 +120,11 @@ int sqlite_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64
 			    "  UNION ALL\n"
 			    "  SELECT id FROM " ACTIVITY_INDEX "\n"
 			    "  WHERE last_activity < '0' AND sessctl_time(last_activity) < ?2\n"
+			    "    AND sessctl_time(last_activity) NOT BETWEEN ?7 AND ?8\n"
 			    "  UNION ALL\n"
 			    "  SELECT id FROM " ACTIVITY_INDEX "\n"
-			    "  WHERE last_activity >= ':' AND sessctl_time(last_activity) < ?2)\n"
+			    "  WHERE last_activity >= ':' AND sessctl_time(last_activity) < ?2\n"
+			    "    AND sessctl_time(last_activity) NOT BETWEEN ?7 AND ?8)\n"
 			    "ORDER BY id LIMIT ?3", &st, err) < 0)
 			return -1;
 		sqlite3_bind_text(st, 4, f.early, -1, SQLITE_TRANSIENT);
@@ -161,7 +166,7 @@ int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int6
 			    "    AND sessctl_time(last_activity) >= ?8\n"
 			    "  UNION ALL\n"
 			    "  SELECT user_id FROM " ACTIVITY_INDEX "\n"
-			    "  WHERE last_activity < '0'\n"
+			    "  WHERE last_activity < '0' AND sessctl_time(last_activity) >= ?8\n"
 			    "  UNION ALL\n"
 			    "  SELECT user_id FROM " ACTIVITY_INDEX "\n"
 			    "  WHERE last_activity >= ?6 AND last_activity < ?7\n"
