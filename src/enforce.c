@@ -61,6 +61,8 @@ struct enforce_ctx {
 	struct sc_ids excess; /* each user's active sessions over the limit */
 	int64_t excess_sum;   /* and their sum over the users read so far */
 	int64_t excess_users; /* in the device-limit step */
+	int64_t excess_upto;  /* the last user counted in them (users come in
+			       * ascending order) */
 	int64_t after;        /* batches walk ids (or user ids) upwards */
 	int64_t batch;        /* rows in the next batch; for the device limit,
 			       * sessions to close where batches must be even,
@@ -224,9 +226,15 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 			if (budget && c->excess.n == c->users.n) {
 				int64_t sum = 0;
 				size_t k = 0;
-				for (size_t i = 0; i < c->excess.n; i++)
+				/* Every user read counts towards the average, once:
+				 * those not taken are read again by the next batch. */
+				for (size_t i = 0; i < c->excess.n; i++) {
+					if (c->users.v[i] <= c->excess_upto)
+						continue;
 					c->excess_sum += c->excess.v[i];
-				c->excess_users += (int64_t)c->excess.n;
+					c->excess_users++;
+					c->excess_upto = c->users.v[i];
+				}
 				while (k < c->users.n && (k == 0 || sum + c->excess.v[k] <= c->batch))
 					sum += c->excess.v[k++];
 				c->users.n = k;
@@ -350,6 +358,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 	c->after = INT64_MIN; /* ids may be 0 or negative */
 	c->batch = first_batch(db, c, step);
 	c->excess_sum = c->excess_users = 0;
+	c->excess_upto = INT64_MIN;
 	c->step_no = (step > STEP_EXPIRE && c->o->expire) + (step > STEP_LIMIT && c->o->limit);
 	while (!c->finished) {
 		if (c->o->stop && *c->o->stop) {
@@ -420,6 +429,7 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 		c->after = INT64_MIN; /* ids may be 0 or negative */
 		c->batch = c->o->batch_size ? c->o->batch_size : SC_BATCH_MAX;
 		c->excess_sum = c->excess_users = 0;
+		c->excess_upto = INT64_MIN;
 		while (!c->finished) {
 			/* SIGINT stops a dry run between batches too. */
 			if (c->o->stop && *c->o->stop) {
