@@ -83,8 +83,7 @@ Test(migrate, status_lists_pending_versions_before_and_applied_after)
 			   "3,audit snapshots,pending,\r\n"
 			   "4,enforce steady state,pending,\r\n"
 			   "5,schema version function,pending,\r\n"
-			   "6,enforce idle cutoff,pending,\r\n"
-			   "7,user index without deduplication,pending,\r\n");
+			   "6,enforce idle cutoff,pending,\r\n");
 
 	EXPECT_OK(RUN("migrate", "--now", "2025-03-01 12:00:00"));
 	struct run *after = RUN("migrate", "status", "-o", "ndjson");
@@ -101,8 +100,6 @@ Test(migrate, status_lists_pending_versions_before_and_applied_after)
 		   "{\"version\":5,\"name\":\"schema version function\",\"state\":\"applied\","
 		   "\"applied_at\":\"2025-03-01T12:00:00Z\"}\n"
 		   "{\"version\":6,\"name\":\"enforce idle cutoff\",\"state\":\"applied\","
-		   "\"applied_at\":\"2025-03-01T12:00:00Z\"}\n"
-		   "{\"version\":7,\"name\":\"user index without deduplication\",\"state\":\"applied\","
 		   "\"applied_at\":\"2025-03-01T12:00:00Z\"}\n");
 	cr_expect_null(strstr(after->out, "pending"), "pending after migrate:\n%s", after->out);
 	struct run *table = RUN("migrate", "status");
@@ -207,8 +204,7 @@ Test(migrate, an_older_schema_exits_78_until_migrate_upgrades_it)
 	EXPECT_OUT_HAS(r, "applied migration 4");
 	EXPECT_OUT_HAS(r, "applied migration 5");
 	EXPECT_OUT_HAS(r, "applied migration 6");
-	EXPECT_OUT_HAS(r, "applied migration 7");
-	EXPECT_OUT_HAS(r, "schema is at version 7");
+	EXPECT_OUT_HAS(r, "schema is at version 6");
 	EXPECT_OK(RUN("list-user", "1"));
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 7);
 	expect_full_schema(e2e_db());

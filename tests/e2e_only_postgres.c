@@ -259,48 +259,6 @@ Test(postgres_only, the_schema_version_function_follows_the_migrations_table)
 	EXPECT_OK(RUN("count"));
 }
 
-#define DEDUP_OFF_SQL \
-	"SELECT count(*) FROM pg_class WHERE relname = 'idx_user_active' AND " \
-	"'deduplicate_items=off' = ANY (reloptions)"
-
-/* Migration 7: idx_user_active without deduplication (a scan can then
- * mark the entries of closed sessions dead one by one), rebuilt so that
- * the posting lists an older version merged are split; and a database
- * whose operator dropped the index migrates all the same. */
-Test(postgres_only, migration_7_turns_deduplication_off_on_the_user_index)
-{
-	db_migrate(NULL);
-	EXPECT_ROWS(DEDUP_OFF_SQL, "1\n");
-	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'one@example.com', 'one');\n"
-		"INSERT INTO sessions (user_id, device_fingerprint, last_activity, is_active)"
-		" SELECT 1, 'fp' || g, '2025-02-01 00:00:00', TRUE FROM generate_series(1, 3000) g");
-	/* version 6 as the last sessctl left it: merged entries */
-	db_exec("ALTER INDEX idx_user_active RESET (deduplicate_items);\n"
-		"REINDEX INDEX idx_user_active;\n"
-		"DELETE FROM sessctl_migrations WHERE version = 7");
-	EXPECT_ROWS(DEDUP_OFF_SQL, "0\n");
-	long long merged = db_int("SELECT pg_relation_size('idx_user_active')");
-	struct run *r = RUN("migrate");
-	EXPECT_OK(r);
-	EXPECT_OUT(r, "applied migration 7: user index without deduplication\nschema is at version 7\n");
-	EXPECT_ROWS(DEDUP_OFF_SQL, "1\n");
-	/* rebuilt: one entry per row now, where one posting list held many */
-	long long split = db_int("SELECT pg_relation_size('idx_user_active')");
-	cr_expect_gt(split, merged * 3 / 2, "idx_user_active %lld bytes, %lld before: not rebuilt",
-		     split, merged);
-	EXPECT_ROWS("SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_user_active' AND "
-		    "indexdef LIKE '%(user_id, is_active)%'", "1\n");
-	EXPECT_ROWS("SELECT count(*) FROM sessions WHERE user_id = 1 AND is_active", "3000\n");
-
-	db_exec("DROP INDEX idx_user_active;\n"
-		"DELETE FROM sessctl_migrations WHERE version = 7");
-	r = RUN("migrate");
-	EXPECT_OK(r);
-	EXPECT_OUT(r, "applied migration 7: user index without deduplication\nschema is at version 7\n");
-	EXPECT_ROWS("SELECT count(*) FROM pg_class WHERE relname = 'idx_user_active'", "0\n");
-	EXPECT_OK(RUN("count", "1"));
-}
-
 Test(postgres_only, a_schema_from_before_the_version_function_is_told_to_migrate)
 {
 	char url[256], app[64];
@@ -324,15 +282,14 @@ Test(postgres_only, a_schema_from_before_the_version_function_is_told_to_migrate
 		struct run *r = e2e_run(&(struct call){ .db = url }, cmds[i]);
 		EXPECT_FAIL(r, 78);
 		EXPECT_NO_OUT(r);
-		cr_expect_str_eq(r->err, "sessctl: schema version 4 is older than 7: run 'sessctl migrate'\n");
+		cr_expect_str_eq(r->err, "sessctl: schema version 4 is older than 6: run 'sessctl migrate'\n");
 	}
 	/* the second try read the migrations table, in a transaction of its own */
 	cr_expect_eq(logged_statements(app, "FROM sessctl_migrations"), 2);
 	struct run *r = RUN("migrate");
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "applied migration 5: schema version function\n"
-		      "applied migration 6: enforce idle cutoff\n"
-		      "applied migration 7: user index without deduplication\nschema is at version 7\n");
+		      "applied migration 6: enforce idle cutoff\nschema is at version 6\n");
 	r = RUN("count", "1");
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "1\n");

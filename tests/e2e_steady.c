@@ -258,10 +258,6 @@ Test(steady, migrate_creates_an_empty_state_table_and_the_activity_index)
 		cr_expect_eq(db_int("SELECT count(*) FROM pg_indexes WHERE tablename = 'sessions' AND "
 				    "indexname = 'idx_sessions_active_activity' AND "
 				    "indexdef LIKE '%WHERE is_active'"), 1);
-		/* migration 7: a scan can mark a closed session's old entry
-		 * in idx_user_active dead on its own */
-		cr_expect_eq(db_int("SELECT count(*) FROM pg_class WHERE relname = 'idx_user_active' "
-				    "AND 'deduplicate_items=off' = ANY (reloptions)"), 1);
 	} else {
 		/* not partial, is_active not in it: closing does not touch it */
 		cr_expect_eq(db_int("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "

@@ -162,6 +162,7 @@ static int enter(struct fake_db *f, enum fake_op op, int64_t arg, const int64_t 
 		"id_bounds", "lock_users", "sessions_by_ids", "close_sessions", "purge_sessions",
 		"candidates", "users_over_limit", "over_limit_candidates", "upsert_session",
 		"idle_sessions", "enforce_state_get", "enforce_state_put", "close_users_sessions",
+		"between_batches",
 	};
 	int k = ++f->calls[op];
 	const struct fake_fault *flt = &f->faults[op];
@@ -806,10 +807,25 @@ const struct sc_backend fake_backend = {
 
 const struct sc_backend fake_backend_no_lock = { FAKE_SLOTS };
 
+/* Outside any transaction, counted and logged like the other calls. */
+static void fake_between_batches(struct sc_db *db)
+{
+	struct fake_db *f = to_fake(db);
+
+	if (f->in_tx)
+		violation(f, "between_batches called inside a transaction");
+	f->calls[FAKE_BETWEEN_BATCHES]++;
+	log_call(f, FAKE_BETWEEN_BATCHES, 0, NULL, 0);
+	if (f->hook)
+		f->hook(f, FAKE_BETWEEN_BATCHES, f->hook_ctx);
+}
+
 const struct sc_backend fake_backend_even = {
 	FAKE_SLOTS,
 	.lock_users = fake_lock_users,
 	.even_batches = true,
+	.lock_pause_ms = 1,
+	.between_batches = fake_between_batches,
 };
 
 /* ---- the test side ---- */

@@ -44,6 +44,7 @@ enum fake_op {
 	FAKE_STATE_GET,
 	FAKE_STATE_PUT,
 	FAKE_CLOSE_USERS,
+	FAKE_BETWEEN_BATCHES,
 	FAKE_NOPS
 };
 
@@ -124,8 +125,9 @@ struct fake_db {
  * fake_backend_no_lock has NULL in the optional slots. */
 extern const struct sc_backend fake_backend;
 extern const struct sc_backend fake_backend_no_lock;
-/* Like fake_backend_no_lock but with lock_users, and batches that must be
- * even (struct sc_backend.even_batches), as SQLite's. */
+/* Like fake_backend_no_lock but with lock_users, batches that must be
+ * even (struct sc_backend.even_batches), as SQLite's, and a pause of 1 ms
+ * after each batch that begins with between_batches. */
 extern const struct sc_backend fake_backend_even;
 
 /* A new store with the schema at SC_SCHEMA_VERSION (migrated), or with

@@ -557,6 +557,43 @@ Test(core, enforce_sizes_even_device_limit_batches_by_the_sessions_they_close)
 		     (long long)ul[0]->arg);
 	cr_expect_eq(ul[1]->after, 1, "the second batch started after user %lld", (long long)ul[1]->after);
 	cr_expect_eq(nul, 3);
+	/* How many users a batch reads: its budget (500 sessions, then 1000:
+	 * the fake's batches are quick) over the average excess of the users
+	 * read so far, each counted once ((299 + 4 * 1) / 5), with a margin:
+	 * 500 / 60.6 * 1.25 + 1 and 1000 / 60.6 * 1.25 + 1. Counting the users
+	 * the first batch left and the second read again twice made it 37. */
+	cr_expect_eq(ul[1]->arg, 11, "the second batch asked for %lld users", (long long)ul[1]->arg);
+	cr_expect_eq(ul[2]->arg, 21, "the third batch asked for %lld users", (long long)ul[2]->arg);
+}
+
+/* The backend's work between batches: after every batch that changed
+ * something and left more to do, outside its transaction (the fake
+ * checks), never after the last one nor in a dry run. */
+Test(core, enforce_calls_between_batches_in_each_pause)
+{
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = IDLE, .batch_size = 100 };
+
+	F->base.backend = &fake_backend_even;
+	a.cb = NULL;
+	for (int i = 0; i < 1000; i++)
+		fake_add_session(F, 1 + i % 4, "x", NOW - IDLE - 10, true);
+	a.dry_run = true;
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	cr_expect_eq(F->calls[FAKE_BETWEEN_BATCHES], 0, "between_batches in a dry run");
+	a.dry_run = false;
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	cr_expect_eq(r.expired, 1000);
+	cr_expect_eq(r.batches, 10);
+	/* batches 1-10 each leave more to look for; the 11th finds none */
+	cr_expect_eq(F->calls[FAKE_BETWEEN_BATCHES], 10, "%d calls for 10 batches",
+		     F->calls[FAKE_BETWEEN_BATCHES]);
+	const struct fake_call *cl[16];
+	size_t n = fake_calls_of(F, FAKE_BETWEEN_BATCHES, cl, 16);
+	for (size_t i = 0; i < n; i++)
+		cr_expect_eq(cl[i]->tx, 0, "between_batches logged in transaction %d", cl[i]->tx);
 }
 
 Test(core, enforce_sizes_other_device_limit_batches_by_users)

@@ -116,25 +116,4 @@ const struct sc_migration sc_postgres_migrations[] = {
 	 * (dead until a vacuum) took most of a steady-state run. */
 	{ 6, "enforce idle cutoff",
 	  "ALTER TABLE sessctl_enforce_state ADD COLUMN IF NOT EXISTS idle_cutoff bigint;\n" },
-	/* Version 7: right after a catch-up, enforce's next run counted the
-	 * recent users' active sessions through idx_user_active's entries of
-	 * the 600 k sessions the catch-up closed, dead until a vacuum, at
-	 * every run (8,860 heap fetches, 82 ms of a 125 ms run at 1 M). A
-	 * scan marks an entry it found dead, so that the next one skips it,
-	 * only when the entry is its own: deduplication merges a user's
-	 * entries, live and dead, into one posting list, which a scan can
-	 * mark only as a whole. Without it the first run after a catch-up
-	 * marks them and the next ones skip them (55 ms a run), at the price
-	 * of an index three times the size (30 MB against 10 at 1 M
-	 * sessions). REINDEX splits the lists there are; it blocks writes to
-	 * sessions while it builds, about a second per million sessions. */
-	{ 7, "user index without deduplication",
-	  "DO $$\n"
-	  "BEGIN\n"
-	  "    IF to_regclass('idx_user_active') IS NOT NULL THEN\n"
-	  "        ALTER INDEX idx_user_active SET (deduplicate_items = off);\n"
-	  "        REINDEX INDEX idx_user_active;\n"
-	  "    END IF;\n"
-	  "END\n"
-	  "$$;\n" },
 };

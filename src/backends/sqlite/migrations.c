@@ -98,8 +98,4 @@ const struct sc_migration sc_sqlite_migrations[] = {
 	  "ALTER TABLE sessctl_enforce_state ADD COLUMN idle_cutoff INTEGER;\n"
 	  "CREATE INDEX IF NOT EXISTS idx_sessions_activity ON sessions (last_activity, user_id);\n"
 	  "DROP INDEX IF EXISTS idx_sessions_active_activity;\n" },
-	/* Version 7 is PostgreSQL's (idx_user_active without deduplication):
-	 * an SQLite index holds one entry per row, and no dead ones. */
-	{ 7, "user index without deduplication",
-	  "-- nothing to change in SQLite\n" },
 };

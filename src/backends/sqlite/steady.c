@@ -16,13 +16,17 @@
  *    with 14 hours added;
  *  - epoch seconds written as 10 digits (2001 to 2286) sort by their
  *    digits, in a range of their own that stops before the next first
- *    digit (before "2" for today's "17..."), each tested exactly;
+ *    digit (before "2" for today's "17..."), each tested exactly; so a
+ *    run whose lower bound is before 2033-05-18 03:33:20 UTC (epoch
+ *    2000000000) leaves times from then on to the next full pass;
  *  - text before "0" (leading spaces, signed years, the empty string) and
  *    from ":" on (words, blobs) is always read through the index: normally
- *    none; a row there is looked up only when its time is unreadable (idle
- *    since ever, by the rules) or after the range's lower bound, so that a
- *    column holding something else (integers in a column without a type
- *    sort before all text) costs the index, not every row, on each run.
+ *    none. The idle search looks a row there up only when its time is
+ *    unreadable (idle since ever, by the rules) or after the range's lower
+ *    bound, and the users' search takes a row before "0" only when its
+ *    time is after it, so that a column holding something else (integers
+ *    in a column without a type sort before all text) costs the index, not
+ *    every row, on each run.
  * A time in some other form that sorts elsewhere (epoch seconds of other
  * lengths, say) is only found by the full pass, at most a day later.
  */
