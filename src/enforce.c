@@ -174,6 +174,13 @@ static int expire_candidates(struct sc_db *db, struct enforce_ctx *c, int64_t cu
  * Reading them costs in proportion (the full pass groups the active
  * sessions from the last user on until it has that many), and every one
  * read past the budget is read again by the next batch. */
+/* Each step starts its average excess afresh. */
+static void start_average(struct enforce_ctx *c)
+{
+	c->excess_sum = c->excess_users = 0;
+	c->excess_upto = INT64_MIN;
+}
+
 static int64_t users_wanted(const struct enforce_ctx *c)
 {
 	if (c->excess_users <= 0 || c->excess_sum <= 0)
@@ -357,8 +364,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 	c->finished = false;
 	c->after = INT64_MIN; /* ids may be 0 or negative */
 	c->batch = first_batch(db, c, step);
-	c->excess_sum = c->excess_users = 0;
-	c->excess_upto = INT64_MIN;
+	start_average(c);
 	c->step_no = (step > STEP_EXPIRE && c->o->expire) + (step > STEP_LIMIT && c->o->limit);
 	while (!c->finished) {
 		if (c->o->stop && *c->o->stop) {
@@ -428,8 +434,7 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 		c->finished = false;
 		c->after = INT64_MIN; /* ids may be 0 or negative */
 		c->batch = c->o->batch_size ? c->o->batch_size : SC_BATCH_MAX;
-		c->excess_sum = c->excess_users = 0;
-		c->excess_upto = INT64_MIN;
+		start_average(c);
 		while (!c->finished) {
 			/* SIGINT stops a dry run between batches too. */
 			if (c->o->stop && *c->o->stop) {
