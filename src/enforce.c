@@ -169,11 +169,6 @@ static int expire_candidates(struct sc_db *db, struct enforce_ctx *c, int64_t cu
 	return 0;
 }
 
-/* How many users over the limit a device-limit batch reads to fill its
- * budget of sessions: by their average excess so far, and a quarter more.
- * Reading them costs in proportion (the full pass groups the active
- * sessions from the last user on until it has that many), and every one
- * read past the budget is read again by the next batch. */
 /* Each step starts its average excess afresh. */
 static void start_average(struct enforce_ctx *c)
 {
@@ -181,6 +176,11 @@ static void start_average(struct enforce_ctx *c)
 	c->excess_upto = INT64_MIN;
 }
 
+/* How many users over the limit a device-limit batch reads to fill its
+ * budget of sessions: by their average excess so far, and a quarter more.
+ * Reading them costs in proportion (the full pass groups the active
+ * sessions from the last user on until it has that many), and every one
+ * read past the budget is read again by the next batch. */
 static int64_t users_wanted(const struct enforce_ctx *c)
 {
 	if (c->excess_users <= 0 || c->excess_sum <= 0)

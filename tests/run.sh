@@ -153,7 +153,10 @@ run_script() {
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		failed=$((failed + 1))
-		problem "$name: no 'N passed, N failed' line (exit status $rc)"
+		# CI keeps only the end of the output: the summary repeats the
+		# script's last lines, which say why it stopped.
+		problem "$name: no 'N passed, N failed' line (exit status $rc); it ended with:
+$(tail -n 12 "$log" | sed 's/^/    | /')"
 	else
 		p=${line%% passed*}
 		f=${line#*passed, }

@@ -24,7 +24,18 @@ HA_PIDS=()
 passed=0
 failed=0
 
+# Stops the script. The last lines of each server's log come first, as the
+# cause is often there, and the message last, where a reader of the tail
+# of the output looks.
 ha_die() {
+	local log
+	if [ -n "$HA" ]; then
+		for log in "$HA"/*/postgres.log; do
+			[ -s "$log" ] || continue
+			echo "${0##*/}: the end of ${log#"$HA"/}:" >&2
+			tail -n 5 "$log" | sed 's/^/    /' >&2
+		done
+	fi
 	echo "${0##*/}: $*" >&2
 	exit 1
 }
