@@ -153,13 +153,18 @@ ha_primary() {
 }
 
 # ha_standby PRIMARY NAME PORT: a hot standby of PRIMARY made with
-# pg_basebackup -R (it streams from PRIMARY), started.
+# pg_basebackup -R (it streams from PRIMARY), started. It streams through
+# a replication slot named NAME on PRIMARY: without one, a primary that
+# restarts after a crash may recycle, at its end-of-recovery checkpoint,
+# the WAL segment the standby was in the middle of, and the standby can
+# never catch up ("requested WAL segment ... has already been removed";
+# check-failover.sh's second part did that now and then).
 ha_standby() {
 	local primary=$1 name=$2 port=$3 dir=$HA/$2
 	mkdir "$dir" && chmod 755 "$dir"
 	[ "$(id -u)" -ne 0 ] || chown postgres: "$dir"
 	if ! ha_as_pg "$HA_BIN/pg_basebackup" -h "$HA/$primary" -p "$(ha_port "$primary")" \
-		-U postgres -D "$dir/data" -R -X stream -c fast --no-sync \
+		-U postgres -D "$dir/data" -R -C -S "$name" -X stream -c fast --no-sync \
 		>"$dir/basebackup.log" 2>&1; then
 		cat "$dir/basebackup.log" >&2
 		ha_die "pg_basebackup of '$primary' into '$name' failed"
