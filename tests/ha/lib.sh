@@ -8,7 +8,7 @@
 #   source "$(dirname "$0")/ha/lib.sh"
 #   ha_setup                       # makes $HA (a /tmp/scha.XXXXXX directory)
 #   ha_primary a 5433 [CONF...]    # initdb + start; socket in $HA/a
-#   ha_standby a b 5434            # hot standby of a, streaming, started
+#   ha_standby a b 5434            # hot standby of a, streaming (slot b on a), started
 #   ha_psql a DB SQL               # one psql -c, unaligned, tuples only
 #
 # Every server lives in $HA/NAME (data in $HA/NAME/data, log in
