@@ -81,7 +81,7 @@ check_sanitizer_logs() {
 			fi
 			shown=$((shown + 1))
 			failed=$((failed + 1))
-			problem "$suite: sanitizer report in $(basename "$f")"
+			problem "$suite: sanitizer report in $(basename "$f"): $(grep -m 1 '^SUMMARY:' "$f")"
 		fi
 	done
 }
@@ -125,7 +125,10 @@ run_suite() {
 		failed=$((failed + 1))
 		problem "$name: ran no tests"
 	elif [ "$((failing + crashing))" -gt 0 ]; then
-		problem "$name: $failing failing, $crashing crashing of $tested"
+		# Which tests, and where: CI keeps only the end of the output.
+		problem "$name: $failing failing, $crashing crashing of $tested:
+$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^\[FAIL\]|^\[----\] .*:[0-9]+: |^\[----\]   [^ ]' |
+			head -n 16 | sed 's/^/    | /')"
 	elif [ "$rc" -ne 0 ]; then
 		failed=$((failed + 1))
 		problem "$name: exit status $rc although every test passed"
@@ -167,7 +170,8 @@ $(tail -n 12 "$log" | sed 's/^/    | /')"
 			failed=$((failed + 1))
 			problem "$name: ran no checks"
 		elif [ "$f" -gt 0 ]; then
-			problem "$name: $f failed"
+			problem "$name: $f failed:
+$(grep -E '^FAIL |^     (expected|got): ' "$log" | head -n 12 | sed 's/^/    | /')"
 		elif [ "$rc" -ne 0 ]; then
 			failed=$((failed + 1))
 			problem "$name: exit status $rc although every check passed"
