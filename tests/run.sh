@@ -66,6 +66,12 @@ problem() {
 	echo "run.sh: FAILED: $*" >&2
 }
 
+# The first N lines of standard input, indented under a problem's line
+# (CI keeps only the end of the output, where the problems are listed).
+quoted() { # n
+	head -n "$1" | sed 's/^/    | /'
+}
+
 # Searches the sanitizer logs of dir for reports; each report file counts
 # as one failure.
 check_sanitizer_logs() {
@@ -125,10 +131,9 @@ run_suite() {
 		failed=$((failed + 1))
 		problem "$name: ran no tests"
 	elif [ "$((failing + crashing))" -gt 0 ]; then
-		# Which tests, and where: CI keeps only the end of the output.
+		# Which tests, and where.
 		problem "$name: $failing failing, $crashing crashing of $tested:
-$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^\[FAIL\]|^\[----\] .*:[0-9]+: |^\[----\]   [^ ]' |
-			head -n 16 | sed 's/^/    | /')"
+$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^\[FAIL\]|^\[----\] .*:[0-9]+: |^\[----\]   [^ ]' | quoted 16)"
 	elif [ "$rc" -ne 0 ]; then
 		failed=$((failed + 1))
 		problem "$name: exit status $rc although every test passed"
@@ -156,10 +161,9 @@ run_script() {
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		failed=$((failed + 1))
-		# CI keeps only the end of the output: the summary repeats the
-		# script's last lines, which say why it stopped.
+		# Its last lines say why it stopped.
 		problem "$name: no 'N passed, N failed' line (exit status $rc); it ended with:
-$(tail -n 12 "$log" | sed 's/^/    | /')"
+$(tail -n 12 "$log" | quoted 12)"
 	else
 		p=${line%% passed*}
 		f=${line#*passed, }
@@ -171,7 +175,7 @@ $(tail -n 12 "$log" | sed 's/^/    | /')"
 			problem "$name: ran no checks"
 		elif [ "$f" -gt 0 ]; then
 			problem "$name: $f failed:
-$(grep -E '^FAIL |^     (expected|got): ' "$log" | head -n 12 | sed 's/^/    | /')"
+$(grep -E '^FAIL |^     (expected|got): ' "$log" | quoted 12)"
 		elif [ "$rc" -ne 0 ]; then
 			failed=$((failed + 1))
 			problem "$name: exit status $rc although every check passed"

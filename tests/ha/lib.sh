@@ -186,8 +186,7 @@ ha_start() {
 	if ! ha_as_pg "$HA_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
 		start >"$dir/pg_ctl.log" 2>&1; then
 		cat "$dir/pg_ctl.log" >&2
-		tail -n 20 "$dir/postgres.log" >&2 2>/dev/null
-		ha_die "server '$1' did not start"
+		ha_die "server '$1' did not start" # with the end of its log
 	fi
 }
 
