@@ -97,8 +97,22 @@ pgurl() { echo "host=$PGDIR user=postgres dbname=$1"; }
 "${PSQL[@]}" -d postgres -c 'ALTER SYSTEM SET fsync = on' -c 'ALTER SYSTEM SET synchronous_commit = on' \
 	-c 'ALTER SYSTEM SET full_page_writes = on' -c "ALTER SYSTEM SET log_statement = 'none'" \
 	-c "ALTER SYSTEM SET shared_buffers = '256MB'" -c "ALTER SYSTEM SET max_wal_size = '2GB'"
-pg_owner "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/postgres.log" -w -t 60 restart >/dev/null ||
-	die "PostgreSQL did not restart (see $PGDIR/postgres.log)"
+# pg_pages on|off: restarts the server with its shared memory in huge
+# pages or in the kernel's 4 kB pages.
+pg_pages() {
+	"${PSQL[@]}" -d postgres -c "ALTER SYSTEM SET huge_pages = $1"
+	pg_owner "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/postgres.log" -w -t 60 restart >/dev/null ||
+		die "PostgreSQL did not restart with huge_pages = $1 (see $PGDIR/postgres.log)"
+}
+# Huge pages when the kernel has enough reserved for the server (its 256
+# MB of buffers and the rest: 320 MB), as a production server of this
+# size would: each sessctl run is a new server process, and with 4 kB
+# pages its first touch of each shared buffer is a page fault (bench/README.md).
+HUGE=off
+hp_free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+hp_kib=$(awk '/^Hugepagesize:/ { print $2 }' /proc/meminfo)
+[ $((${hp_free:-0} * ${hp_kib:-0})) -ge $((320 * 1024)) ] && HUGE=on
+pg_pages "$HUGE"
 
 # ---- the shape, checked through sessctl against the generator ------------
 
@@ -353,6 +367,12 @@ bench_backend() {
 	"${p}_rows" "$ec" "$act" >"$W/$p-ec2.txt"
 	same "$b enforce steady state" "$W/$p-es2.txt" "$W/$p-ec2.txt"
 	same "$b enforce steady state changed nothing" "$W/$p-es.txt" "$W/$p-es2.txt"
+	# With huge pages, the same row with the server on 4 kB pages.
+	if [ "$p" = pg ] && [ "$HUGE" = on ]; then
+		pg_pages off
+		WARMUP=1 BLOCK=2 row 'enforce steady state, 4 kB pages' "$b" - "$SRUNS" "$se" "$sc"
+		pg_pages on
+	fi
 
 	# The reference: the client writing the audit rows too (above).
 	WARMUP=0 BLOCK=1 row 'enforce catch-up (client audits too)' "$b" - "$ERUNS" "$se" \
@@ -505,6 +525,11 @@ echo "$("$SESSCTL" --version | head -n 1) beside sqlite3 $(sqlite3 --version | c
 	"and psql 15: $SIZE data set (${X[sessions]} sessions, ${X[users]} users), medians of whole processes"
 echo "now '$NOW'; USER $USER1 (3 active), ID $SID, logout-all user $BIG ($BIGN active);" \
 	"enforce closes $((X[expire] + X[over_limit])) (${X[expire]} idle, ${X[over_limit]} over the limit)"
+if [ "$HUGE" = on ]; then
+	echo "PostgreSQL's shared memory in huge pages (the 4 kB pages row: the server restarted without)"
+else
+	echo "PostgreSQL's shared memory in 4 kB pages: no huge pages reserved (bench/README.md)"
+fi
 echo
 cat "$RESULTS"
 echo

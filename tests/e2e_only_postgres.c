@@ -228,6 +228,67 @@ Test(postgres_only, a_per_user_command_is_one_transaction)
 		    "logout|1\nlogout-all|2\n");
 }
 
+/* The record of an enforce run only narrows the next run, so its commit
+ * does not wait for the WAL to be flushed (synchronous_commit off, in its
+ * own transaction); the batches that close sessions and write their
+ * audit rows stay durable. */
+Test(postgres_only, only_the_enforce_record_commits_without_waiting_for_the_disk)
+{
+	char url[256], app[64];
+	const char *log = getenv("SESSCTL_TEST_PGLOG");
+
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'one@example.com', 'one');\n"
+		"INSERT INTO sessions (user_id, device_fingerprint, device_name, last_activity, is_active)"
+		" SELECT 1, 'fp' || g, 'device ' || g, '2025-02-01 00:00:00'::timestamptz + g * interval '1 day',"
+		" TRUE FROM generate_series(1, 5) AS g;");
+	snprintf(app, sizeof(app), "sc%ldrec", (long)getpid());
+	snprintf(url, sizeof(url), "%s application_name=%s", e2e_url(), app);
+	/* one idle (before 2025-02-03), then two more over the limit of 2 */
+	struct run *r = e2e_run(&(struct call){ .db = url },
+				ARGV("enforce", "--now", "2025-03-05 00:00:00", "--max-sessions", "2",
+				     "--idle-timeout", "720h", "--actor", "ops", "-q"));
+	EXPECT_OK(r);
+	EXPECT_ROWS("SELECT count(*) FROM sessctl_audit", "3\n");
+
+	/* Walk the app's statements transaction by transaction. */
+	cr_assert(log && *log, "SESSCTL_TEST_PGLOG must name the server's log (tests/pg-server.sh)");
+	char *text = e2e_read_file(log, NULL), prefix[128];
+	cr_assert_not_null(text, "cannot read '%s'", log);
+	snprintf(prefix, sizeof(prefix), "%s LOG:  ", app);
+	int txs = 0, async_txs = 0, closing_txs = 0, async_closing = 0, async_record = 0;
+	bool async = false, closes = false, records = false;
+	for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, prefix, strlen(prefix)) != 0)
+			continue;
+		char *end = strchr(line, '\n');
+		if (end)
+			*end = '\0';
+		if (strstr(line, "statement: BEGIN"))
+			async = closes = records = false;
+		async |= strstr(line, "SET LOCAL synchronous_commit = off") != NULL;
+		closes |= strstr(line, "execute <unnamed>: WITH changed AS") != NULL;
+		records |= strstr(line, "execute <unnamed>: INSERT INTO sessctl_enforce_state") != NULL;
+		if (strstr(line, "statement: COMMIT")) {
+			txs++;
+			async_txs += async;
+			closing_txs += closes;
+			async_closing += async && closes;
+			async_record += async && records;
+		}
+		if (end)
+			*end = '\n';
+	}
+	free(text);
+	cr_expect_geq(closing_txs, 2, "enforce closed sessions in %d transactions, expected the expire "
+		      "and the limit batches (of %d)", closing_txs, txs);
+	cr_expect_eq(async_closing, 0, "%d batches that closed sessions committed without waiting for "
+		     "the disk", async_closing);
+	cr_expect_eq(async_txs, 1, "%d transactions set synchronous_commit off, expected the record's",
+		     async_txs);
+	cr_expect_eq(async_record, 1, "the run's record was not the transaction without the wait");
+}
+
 /* Migration 5: sessctl_schema_version() answers what the migrations
  * table holds, whatever writes the table (a later sessctl, a restore, a
  * hand), because a trigger rewrites it; and a schema from before it

@@ -59,13 +59,19 @@ int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t 
 	/* Each recent user's active sessions counted on their own (a
 	 * subquery per user, through idx_user_active): as a join, stale
 	 * statistics after a catch-up make the planner read every active
-	 * session instead. */
+	 * session instead. Ordered as the index is, so that the count walks
+	 * it (an index-only scan once a vacuum has marked the pages) rather
+	 * than building a bitmap of each user's entries: right after a
+	 * catch-up, when the stale statistics promise dozens per user, the
+	 * bitmaps cost 1.5 ms more of a 9 ms count (README, Performance). */
 	return pgb_collect_pairs(db,
 		"SELECT u.user_id, c.n - $1::bigint FROM (\n"
 		"  SELECT DISTINCT user_id FROM sessions\n"
 		"  WHERE is_active AND last_activity >= $4::timestamptz AND user_id > $2::bigint) AS u\n"
 		"CROSS JOIN LATERAL (\n"
-		"  SELECT count(*) AS n FROM sessions s WHERE s.user_id = u.user_id AND s.is_active) AS c\n"
+		"  SELECT count(*) AS n FROM (\n"
+		"    SELECT s.user_id FROM sessions s WHERE s.user_id = u.user_id AND s.is_active\n"
+		"    ORDER BY s.user_id, s.is_active) AS a) AS c\n"
 		"WHERE c.n > $1::bigint\n"
 		"ORDER BY u.user_id LIMIT $3::bigint", 4, params, out, excess, err);
 }
@@ -102,7 +108,18 @@ int pg_enforce_state_put(struct sc_db *base, const struct sc_enforce_state *s,
 		pgb_int64_param(s->full_at, fbuf),
 		s->idle_cutoff == INT64_MIN ? NULL : pgb_int64_param(s->idle_cutoff, ibuf),
 	};
-	PGresult *res = pgb_run(db,
+	/* The record only narrows the next run; losing it to a crash makes
+	 * that run read from the record before (or make a full pass), which
+	 * is as correct. So its commit need not wait for the WAL to reach
+	 * the disk (or a synchronous standby): about 1 ms of a steady-state
+	 * run of 40. The batches' own commits stay durable. */
+	PGresult *res = pgb_run(db, "SET LOCAL synchronous_commit = off", 0, NULL, PGRES_COMMAND_OK,
+				"cannot record the enforce run", err);
+
+	if (!res)
+		return -1;
+	PQclear(res);
+	res = pgb_run(db,
 		"INSERT INTO sessctl_enforce_state (id, max_sessions, since, full_at, idle_cutoff)\n"
 		"VALUES (1, $1::bigint, $2::bigint, $3::bigint, $4::bigint) ON CONFLICT (id) DO UPDATE SET\n"
 		"  max_sessions = excluded.max_sessions, since = excluded.since,\n"
