@@ -101,14 +101,13 @@ Test(postgres_only, errors_are_the_same_as_on_sqlite)
 
 /* ---- statement count ---- */
 
-/* Counts the statements the server logged for application name app;
- * with has, only those whose text contains it. */
-static int logged_statements(const char *app, const char *has)
+/* Calls visit with each line the server logged for application name app
+ * (a statement, or the execute of a prepared one), NUL-terminated. */
+static void each_logged_line(const char *app, void (*visit)(const char *line, void *ctx), void *ctx)
 {
 	const char *log = getenv("SESSCTL_TEST_PGLOG");
 	char *text, *line;
 	char prefix_stmt[128], prefix_exec[128];
-	int n = 0;
 
 	cr_assert(log && *log, "SESSCTL_TEST_PGLOG must name the server's log (tests/pg-server.sh)");
 	text = e2e_read_file(log, NULL);
@@ -119,16 +118,34 @@ static int logged_statements(const char *app, const char *has)
 		if (strncmp(line, prefix_stmt, strlen(prefix_stmt)) != 0 &&
 		    strncmp(line, prefix_exec, strlen(prefix_exec)) != 0)
 			continue;
-		char *end = strchr(line, '\n'), *found;
+		char *end = strchr(line, '\n');
 		if (end)
 			*end = '\0'; /* the line alone, for strstr */
-		found = has ? strstr(line, has) : line;
+		visit(line, ctx);
 		if (end)
 			*end = '\n';
-		n += found != NULL;
 	}
 	free(text);
-	return n;
+}
+
+struct count_ctx {
+	const char *has;
+	int n;
+};
+
+static void count_line(const char *line, void *vctx)
+{
+	struct count_ctx *c = vctx;
+	c->n += !c->has || strstr(line, c->has) != NULL;
+}
+
+/* Counts the statements the server logged for application name app;
+ * with has, only those whose text contains it. */
+static int logged_statements(const char *app, const char *has)
+{
+	struct count_ctx c = { has, 0 };
+	each_logged_line(app, count_line, &c);
+	return c.n;
 }
 
 static int statements_of(const char *app)
@@ -228,6 +245,31 @@ Test(postgres_only, a_per_user_command_is_one_transaction)
 		    "logout|1\nlogout-all|2\n");
 }
 
+/* A transaction's statements, as each_logged_line gives them: what the
+ * transaction in progress did, and the sums over the committed ones. */
+struct tx_ctx {
+	bool async, closes, records;        /* the transaction in progress */
+	int txs, async_txs, closing, async_closing, async_record;
+};
+
+static void tx_line(const char *line, void *vctx)
+{
+	struct tx_ctx *t = vctx;
+
+	if (strstr(line, "statement: BEGIN"))
+		t->async = t->closes = t->records = false;
+	t->async |= strstr(line, "SET LOCAL synchronous_commit = off") != NULL;
+	t->closes |= strstr(line, "execute <unnamed>: WITH changed AS") != NULL;
+	t->records |= strstr(line, "execute <unnamed>: INSERT INTO sessctl_enforce_state") != NULL;
+	if (strstr(line, "statement: COMMIT")) {
+		t->txs++;
+		t->async_txs += t->async;
+		t->closing += t->closes;
+		t->async_closing += t->async && t->closes;
+		t->async_record += t->async && t->records;
+	}
+}
+
 /* The record of an enforce run only narrows the next run, so its commit
  * does not wait for the WAL to be flushed (synchronous_commit off, in its
  * own transaction); the batches that close sessions and write their
@@ -235,7 +277,6 @@ Test(postgres_only, a_per_user_command_is_one_transaction)
 Test(postgres_only, only_the_enforce_record_commits_without_waiting_for_the_disk)
 {
 	char url[256], app[64];
-	const char *log = getenv("SESSCTL_TEST_PGLOG");
 
 	db_migrate(NULL);
 	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'one@example.com', 'one');\n"
@@ -252,41 +293,15 @@ Test(postgres_only, only_the_enforce_record_commits_without_waiting_for_the_disk
 	EXPECT_ROWS("SELECT count(*) FROM sessctl_audit", "3\n");
 
 	/* Walk the app's statements transaction by transaction. */
-	cr_assert(log && *log, "SESSCTL_TEST_PGLOG must name the server's log (tests/pg-server.sh)");
-	char *text = e2e_read_file(log, NULL), prefix[128];
-	cr_assert_not_null(text, "cannot read '%s'", log);
-	snprintf(prefix, sizeof(prefix), "%s LOG:  ", app);
-	int txs = 0, async_txs = 0, closing_txs = 0, async_closing = 0, async_record = 0;
-	bool async = false, closes = false, records = false;
-	for (char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		if (strncmp(line, prefix, strlen(prefix)) != 0)
-			continue;
-		char *end = strchr(line, '\n');
-		if (end)
-			*end = '\0';
-		if (strstr(line, "statement: BEGIN"))
-			async = closes = records = false;
-		async |= strstr(line, "SET LOCAL synchronous_commit = off") != NULL;
-		closes |= strstr(line, "execute <unnamed>: WITH changed AS") != NULL;
-		records |= strstr(line, "execute <unnamed>: INSERT INTO sessctl_enforce_state") != NULL;
-		if (strstr(line, "statement: COMMIT")) {
-			txs++;
-			async_txs += async;
-			closing_txs += closes;
-			async_closing += async && closes;
-			async_record += async && records;
-		}
-		if (end)
-			*end = '\n';
-	}
-	free(text);
-	cr_expect_geq(closing_txs, 2, "enforce closed sessions in %d transactions, expected the expire "
-		      "and the limit batches (of %d)", closing_txs, txs);
-	cr_expect_eq(async_closing, 0, "%d batches that closed sessions committed without waiting for "
-		     "the disk", async_closing);
-	cr_expect_eq(async_txs, 1, "%d transactions set synchronous_commit off, expected the record's",
-		     async_txs);
-	cr_expect_eq(async_record, 1, "the run's record was not the transaction without the wait");
+	struct tx_ctx t = { 0 };
+	each_logged_line(app, tx_line, &t);
+	cr_expect_geq(t.closing, 2, "enforce closed sessions in %d transactions, expected the expire "
+		      "and the limit batches (of %d)", t.closing, t.txs);
+	cr_expect_eq(t.async_closing, 0, "%d batches that closed sessions committed without waiting for "
+		     "the disk", t.async_closing);
+	cr_expect_eq(t.async_txs, 1, "%d transactions set synchronous_commit off, expected the record's",
+		     t.async_txs);
+	cr_expect_eq(t.async_record, 1, "the run's record was not the transaction without the wait");
 }
 
 /* Migration 5: sessctl_schema_version() answers what the migrations
