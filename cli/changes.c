@@ -44,6 +44,18 @@ const char *cli_actor(const struct cli_write *w)
 	return pw && pw->pw_name ? pw->pw_name : "unknown";
 }
 
+int cli_summary_columns_check(const struct cli_ctx *ctx, const struct sc_column *cols, size_t ncols)
+{
+	struct sc_error err = { 0 };
+	struct sc_writer *w;
+
+	/* Opening selects the columns and prints nothing yet. */
+	if (sc_writer_open(&w, stdout, &ctx->out, cols, ncols, NULL, 0, &err) < 0)
+		return cli_report(&err);
+	sc_writer_abort(w);
+	return 0;
+}
+
 /* "change", then every column of a session. */
 static struct sc_column columns[1 + SC_SESS_NCOLS];
 static size_t defaults[1 + SC_SESS_NCOLS];

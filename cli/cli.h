@@ -258,6 +258,12 @@ struct cli_changes {
 };
 
 int cli_changes_open(const struct cli_ctx *ctx, struct cli_changes *c);
+/* For a command that prints a summary of its changes once they are
+ * committed (enforce, a bulk logout): checks --columns against the
+ * summary's columns before anything changes, so that a typo is a usage
+ * error (64) and not a failure after the work is done. 0, or 64 after
+ * the one-line error. */
+int cli_summary_columns_check(const struct cli_ctx *ctx, const struct sc_column *cols, size_t ncols);
 /* An sc_change_cb; ctx is the struct cli_changes. */
 int cli_changes_row(enum sc_change_kind kind, const struct sc_session *s, void *ctx);
 /* Prints the table (if any rows) and, for tables, the summary line

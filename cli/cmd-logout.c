@@ -73,7 +73,10 @@ static int run_one(struct cli_ctx *ctx, struct logout_opts *o, int argc, char **
 			return cli_usage(ctx, "give session ids or --user, not both");
 		if (nusers > 1)
 			return cli_usage(ctx, "give --user once (with --where, --user may repeat)");
-		if (!o->device == !o->latest)
+		if (o->device && o->latest)
+			return cli_usage(ctx, "--device and --latest exclude each other: --device closes that "
+					 "device's session, --latest the most recently active one");
+		if (!o->device && !o->latest)
 			return cli_usage(ctx, "--user needs one of --device FINGERPRINT or --latest");
 		if (sc_userref_parse(users[0], &ref, &err) < 0)
 			return cli_report(&err);
@@ -213,11 +216,16 @@ static int close_batches(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_o
 
 	struct sc_action a = { actor, reason, ctx->now, false, NULL, NULL };
 	if (sc_logout_where(db, bo, &a, &r, &err) < 0) {
-		if (r.batches)
-			fprintf(stderr, "sessctl: logout stopped after %lld committed batches "
-				"(%lld sessions of %lld users closed)\n", (long long)r.batches,
-				(long long)r.closed, (long long)r.users);
-		return cli_report(&err);
+		/* As enforce: one line, and unless -q the summary of the
+		 * committed batches (they stay) on stdout. */
+		if (!r.batches || err.status == SC_BROKEN_PIPE)
+			return cli_report(&err);
+		if (!ctx->quiet)
+			print_summary(ctx, &r);
+		return cli_fail(err.status, "logout stopped after %lld committed batch%s (%lld session%s of "
+				"%lld user%s closed): %s", (long long)r.batches, r.batches == 1 ? "" : "es",
+				(long long)r.closed, r.closed == 1 ? "" : "s", (long long)r.users,
+				r.users == 1 ? "" : "s", err.msg);
 	}
 	rc = ctx->quiet ? SC_OK : print_summary(ctx, &r);
 	if (r.interrupted) {
@@ -240,6 +248,7 @@ static int where(struct cli_ctx *ctx, struct logout_opts *o, struct sc_userref *
 
 	if ((rc = cli_need_yes(o->yes, o->w.dry_run)) ||
 	    (rc = cli_filters_request(ctx, &o->f, &req, refs, &net)) ||
+	    (!o->w.dry_run && (rc = cli_summary_columns_check(ctx, summary_cols, 4))) ||
 	    (rc = cli_db(ctx, CLI_DB_NONE, &db)))
 		return rc;
 	struct sc_bulk_opts bo = { .filter = &req, .batch_size = o->batch_size };

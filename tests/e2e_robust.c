@@ -316,6 +316,60 @@ Test(robust, a_failing_enforce_prints_one_line_and_the_summary_of_what_it_commit
 	EXPECT_ERR_HAS(d, "nothing was changed");
 }
 
+/* A bulk logout that fails part-way says so as enforce does: one line
+ * naming what its committed batches closed (they stay), and unless -q
+ * their summary on stdout. */
+Test(robust, a_failing_bulk_logout_prints_one_line_and_the_summary_of_what_it_committed)
+{
+	fx_standard();
+	fail_on_session_20();
+	int status = e2e_pg() ? 74 : 65;
+	/* batches of one in id order: alice's 10, 11, 12 and 14, then bob's 20 fails */
+	struct run *r = RUN("logout", "--all-users", "--yes", "--batch-size", "1", "--actor", "ops", "-o", "csv");
+	EXPECT_FAIL(r, status);
+	EXPECT_ERR_HAS(r, "logout stopped after 4 committed batches (4 sessions of 1 user closed): ");
+	EXPECT_OUT(r, "closed,users,batches,interrupted\r\n4,1,4,false\r\n");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE user_id = 1 AND is_active"), 0);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit WHERE user_id = 1"), 4);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE id = 20 AND is_active"), 1);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit WHERE session_id = 20"), 0);
+
+	/* one committed batch; -q: the line only */
+	db_exec("UPDATE sessions SET is_active = TRUE WHERE id = 10");
+	struct run *q = RUN("logout", "--all-users", "--yes", "--batch-size", "1", "--actor", "ops", "-q");
+	EXPECT_FAIL(q, status);
+	EXPECT_ERR_HAS(q, "logout stopped after 1 committed batch (1 session of 1 user closed): ");
+	EXPECT_NO_OUT(q);
+
+	/* nothing committed: the error alone */
+	struct run *n = RUN("logout", "--where", "--user", "bob", "--yes", "--actor", "ops");
+	EXPECT_FAIL(n, status);
+	cr_expect_null(strstr(n->err, "committed"), "%s: %s", n->what, n->err);
+	EXPECT_NO_OUT(n);
+}
+
+/* A summary's --columns is checked before anything changes: a typo is a
+ * usage error, not a failure after the work is done. */
+Test(robust, a_bad_summary_column_changes_nothing)
+{
+	fx_standard();
+	char *before = db_dump();
+	const char *const *runs[] = {
+		ARGV("enforce", "--now", "2030-01-01 00:00:00", "--actor", "ops", "--columns", "expired,bogus"),
+		ARGV("enforce", "--now", "2030-01-01 00:00:00", "--actor", "ops", "-q", "--columns", "bogus"),
+		ARGV("logout", "--all-users", "--yes", "--actor", "ops", "--columns", "closed,closed"),
+		ARGV("logout", "--where", "--user", "alice", "--yes", "--actor", "ops", "-q", "--columns", "bogus"),
+	};
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ 0 }, runs[i]);
+		EXPECT_FAIL(r, 64);
+		EXPECT_ERR_HAS(r, "--columns");
+		EXPECT_NO_OUT(r);
+	}
+	EXPECT_UNCHANGED(before);
+	free(before);
+}
+
 /* ---- a password on the command line ---- */
 
 Test(robust, a_password_in_db_is_warned_about_once_and_not_from_the_environment)
