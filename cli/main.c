@@ -8,10 +8,12 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Flushes standard output: a reader that went away (EPIPE) ends the
  * command quietly; any other write error is status 74. */
@@ -86,6 +88,28 @@ static int run_command(struct cli_ctx *ctx, const struct cli_command *cmd, int a
 	return shown(rc, cmd);
 }
 
+/* A standard descriptor the caller closed (`>&-`) is the next number
+ * open() or socket() hands out: the database file or the server's socket
+ * would take it, and output meant for it would go there (into the
+ * protocol stream). Each closed one is held by /dev/null opened the other
+ * way, so that writing to a closed stdout or stderr, or reading a closed
+ * stdin, still fails (EBADF) as it would have. */
+static int hold_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lower ones are open: open() returns fd. */
+		int nfd = open("/dev/null", (fd == 0 ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+		if (nfd != fd) {
+			if (nfd >= 0)
+				close(nfd);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_ctx ctx = { .now = INT64_MIN };
@@ -95,6 +119,9 @@ int main(int argc, char **argv)
 	/* A closed pipe is reported by write errors (EPIPE) and ends the
 	 * command quietly; nothing is killed half-way through a write. */
 	signal(SIGPIPE, SIG_IGN);
+
+	if (hold_std_fds() < 0)
+		return SC_IOERR; /* no /dev/null to hold them: output cannot go where it should */
 
 	/* Global options before the command name ("+": stop at it). */
 	ctx.cmd = &cli_cmd_help;

@@ -142,6 +142,7 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 		  struct changes *held, struct sc_error *err)
 {
 	const struct sc_backend *be = db->backend;
+	int lost = 0;
 
 	for (int attempt = 1;; attempt++) {
 		bool final;
@@ -167,6 +168,12 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 		/* A dry run that showed rows cannot run again: they would
 		 * show twice. One that showed none ends as the real run. */
 		final = dry_run && (!held || held->passed);
+		if (err->status == SC_UNAVAILABLE && !final && be->reconnect && ++lost > SC_TX_LOST_MAX) {
+			char msg[sizeof(err->msg)];
+			memcpy(msg, err->msg, sizeof(msg));
+			return sc_error_set(err, SC_UNAVAILABLE, "%s (the connection was lost %d times in "
+					    "one transaction: gave up)", msg, lost);
+		}
 		if (err->status == SC_UNAVAILABLE && !final && sc_reconnect(db, err) == 0)
 			continue; /* a batch lost with the connection is done again */
 		if (err->status != SC_TEMPFAIL || final)

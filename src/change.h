@@ -34,6 +34,12 @@ int sc_changes_flush(struct changes *c);
  * promoted, a multi-host URL finds it) before the command gives up. */
 #define SC_RECONNECT_SECONDS 30
 
+/* How many times one transaction may lose its connection and run again
+ * after a reconnect. A failover loses it once or twice; a transaction
+ * that loses it every time (a statement that ends its server process, a
+ * peer that drops whatever it is sent) would otherwise run for ever. */
+#define SC_TX_LOST_MAX 5
+
 /* After err (SC_UNAVAILABLE): opens db's lost connection again, trying
  * with growing pauses for SC_RECONNECT_SECONDS, telling db's notice
  * callback. 0 when reconnected (err cleared); -1 when the connection was
@@ -45,7 +51,8 @@ typedef int (*tx_body)(struct sc_db *db, void *ctx, struct sc_error *err);
 /* Runs body in a write transaction; commits, or with dry_run rolls back.
  * Retries on SC_TEMPFAIL (busy, serialization failure, deadlock), at most
  * SC_TX_ATTEMPTS times, then fails with SC_TEMPFAIL; after a lost
- * connection, reconnects and runs body again. A dry run takes the same
+ * connection, reconnects and runs body again (at most SC_TX_LOST_MAX
+ * times, then fails with SC_UNAVAILABLE). A dry run takes the same
  * path, as long as it has passed no row on yet (held->passed: a dry run
  * shows rows as it goes; without held, it is never run twice). */
 int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx, struct changes *held,

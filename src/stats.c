@@ -58,8 +58,10 @@ struct by_day {
 /* Days are charted with zeros in between, but a day before 1970 (an
  * unreadable time counts as the earliest time for the rules) gets a row
  * of its own, not a zero row for each of the millennia between it and the
- * data, unless --since asks for that range. */
+ * data, unless --since asks for that range; so does a day more than a
+ * year after today (a year mistyped, PostgreSQL's infinity). */
 #define FILL_FROM_DAY 0
+#define FILL_AHEAD_DAYS 366
 
 /* Gives the empty days from b->next up to (not including) day. */
 static int fill_to(struct by_day *b, int64_t day)
@@ -86,7 +88,10 @@ static int day_row(const struct sc_day_count *d, void *vctx)
 		b->started = true;
 		b->next = b->has_since && b->since_day < d->day ? b->since_day : d->day;
 	}
-	if ((rc = fill_to(b, d->day)) != 0 || (rc = b->cb(d, b->ctx)) != 0)
+	/* Far after today (a mistyped year; infinity is 9999-12-31): a row
+	 * of its own after today's, no zeros up to it. */
+	if ((rc = fill_to(b, d->day > b->now_day + FILL_AHEAD_DAYS ? b->now_day + 1 : d->day)) != 0 ||
+	    (rc = b->cb(d, b->ctx)) != 0)
 		return rc;
 	b->next = d->day + 1;
 	return 0;

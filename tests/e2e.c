@@ -444,6 +444,10 @@ struct e2e_proc *e2e_start(const struct call *c, const char *const *argv)
 		if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
 		    dup2(err, 2) < 0)
 			_exit(126);
+		if (c->close_out)
+			close(1);
+		if (c->close_err)
+			close(2);
 		if (chdir(c->cwd ? c->cwd : h.dir) < 0)
 			_exit(126);
 		sigemptyset(&none);

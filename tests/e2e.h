@@ -47,6 +47,8 @@ struct call {
 	const char *cwd;        /* NULL: the test's temporary directory */
 	const char *out_to;     /* a file to write standard output to instead
 				 * of capturing it (e.g. /dev/full) */
+	bool close_out;         /* start it with standard output closed */
+	bool close_err;         /* ... with standard error closed */
 };
 
 /* A database the harness made: the test's own, or another one. */

@@ -1,7 +1,9 @@
 /* Output that goes away: a reader that closed the pipe ends any command
  * quietly with status 0, whatever it was printing (a bare count, help, a
- * dry run reporting as it goes); any other write error (a full disk) is
- * status 74 with one line saying so, never "out of memory". */
+ * dry run reporting as it goes); any other write error (a full disk, a
+ * standard output closed before the start) is status 74 with one line
+ * saying so, never "out of memory", and nothing meant for a closed
+ * standard output or error goes anywhere else (the server's socket). */
 #include "e2e.h"
 
 #include <errno.h>
@@ -184,4 +186,39 @@ Test(closed_pipe, a_dry_run_reporting_as_it_goes_ends_quietly_and_is_no_out_of_m
 	cr_expect_null(strstr(full->err, "out of memory"), "%s: %s", full->what, full->err);
 	EXPECT_UNCHANGED(before);
 	free(before);
+}
+
+/* A descriptor closed before the start (`>&-`, `2>&-`) is the next one a
+ * socket takes: on PostgreSQL the output and the -v lines went into the
+ * protocol stream (a count "succeeded" with its output sent to the
+ * server; -v with stderr closed broke every connection it made and
+ * reconnected for ever). Now a closed stdout fails the write (74) and a
+ * closed stderr only loses what would have gone there. */
+Test(closed_pipe, closed_standard_descriptors_are_not_reused_for_the_database)
+{
+	fx_standard();
+	const char *const *outs[] = {
+		ARGV("count"),
+		ARGV("find", "--all", "-o", "csv"),
+		ARGV("list-user", "alice", "-o", "json"),
+		ARGV("enforce", "--now", "2025-03-01 00:00:00", "--actor", "ops", "-o", "json"),
+	};
+	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ .close_out = true }, outs[i]);
+		EXPECT_FAIL(r, 74);
+		EXPECT_ERR_HAS(r, "cannot write output");
+	}
+	/* the enforce above did its work: only its summary was lost */
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE id = 12 AND NOT is_active"), 1);
+
+	db_exec("UPDATE sessions SET is_active = TRUE WHERE id = 12");
+	struct run *v = e2e_run(&(struct call){ .close_err = true },
+				ARGV("-v", "enforce", "--full-pass", "--now", "2025-03-01 00:00:00", "--actor", "ops", "-o", "csv",
+				     "--no-header", "--columns", "expired"));
+	EXPECT_OK(v);
+	EXPECT_OUT(v, "1\r\n");
+	struct run *c = e2e_run(&(struct call){ .close_err = true }, ARGV("-v", "count", "alice", "-o", "csv",
+									  "--no-header", "--columns", "active_sessions"));
+	EXPECT_OK(c);
+	EXPECT_OUT(c, "3\n");
 }

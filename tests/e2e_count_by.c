@@ -335,3 +335,19 @@ Test(count_by, bad_combinations_exit_64)
 		EXPECT_NO_OUT(r);
 	}
 }
+
+/* A day after today (a clock ahead, a mistyped year) is a row of its own
+ * after today's: not the last of a zero row for every day up to it. */
+Test(count_by, a_day_after_today_is_a_row_of_its_own)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'a@example.com', 'a');\n"
+		"INSERT INTO sessions (user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" VALUES (1, 'f', '2025-03-05 10:00:00', '9000-01-01 00:00:00', TRUE);");
+	struct run *r = RUN("count", "--by", "day", DAY_NOW, "-o", "csv");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "day,created,last_seen\r\n"
+		      "2025-03-05,1,0\r\n"
+		      "2025-03-06,0,0\r\n"
+		      "9000-01-01,0,1\r\n");
+}

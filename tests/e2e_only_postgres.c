@@ -984,3 +984,62 @@ Test(postgres_only, migrations_are_recorded_once_with_their_time)
 	EXPECT_OK(r);
 	EXPECT_OUT_HAS(r, "1,applied,2025-03-01T12:00:00Z\r\n");
 }
+
+/* A transaction that loses its connection every time it runs (here a
+ * trigger ends its own server process) is run again after each
+ * reconnect, but not for ever: after SC_TX_LOST_MAX reconnects the
+ * command gives up with 69, and nothing has changed. (It used to loop as
+ * long as each reconnect succeeded.) */
+Test(postgres_only, a_transaction_that_always_loses_its_connection_gives_up)
+{
+	fx_standard();
+	e2e_pg_admin("CREATE FUNCTION end_me() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+		     "BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$;\n"
+		     "CREATE TRIGGER end_me BEFORE UPDATE ON sessions FOR EACH ROW\n"
+		     "WHEN (OLD.id = 10) EXECUTE FUNCTION end_me()");
+	char *before = db_dump();
+	struct run *r = RUN("logout", "10", "--actor", "ops");
+	EXPECT_FAIL(r, 69);
+	EXPECT_ERR_HAS(r, "(the connection was lost 6 times in one transaction: gave up)");
+	EXPECT_UNCHANGED(before);
+	free(before);
+
+	/* -v tells each reconnect */
+	struct run *v = RUN("-v", "enforce", "--now", "2030-01-01 00:00:00", "--actor", "ops", "--batch-size", "1");
+	cr_expect_eq(v->status, 69, "%s: %d: %s", v->what, v->status, v->err);
+	EXPECT_ERR_HAS(v, "(attempt 1)");
+	EXPECT_ERR_HAS(v, "gave up)");
+}
+
+/* Statistics over the same times: infinity and years outside 0001-9999
+ * are counted on the nearest day of that range (-infinity on the day of
+ * the earliest time, as an unreadable time on SQLite), the days after
+ * today are rows of their own, and metrics' oldest idle session is at
+ * the earliest 0001-01-01. (Both failed with "cannot convert infinity to
+ * bigint", exit 70.) */
+Test(postgres_only, statistics_count_infinity_on_the_ends_of_the_range)
+{
+	db_migrate(NULL);
+	db_exec(ODD_TIMES_SQL);
+	struct run *r = RUN("count", "--by", "day", "--now", "2025-02-01 00:00:00", "-o", "csv");
+	EXPECT_OK(r);
+	/* created: 92 at -infinity, 91, 94, 95 on 2025-01-01, 93 in 294276;
+	 * last seen: 92 and 94 (44 BC) early, 95 on 2025-02-01, 91
+	 * (infinity) and 93 late; zeros on the 30 days between */
+	cr_expect(strncmp(r->out, "day,created,last_seen\r\n0001-01-01,1,2\r\n2025-01-01,3,0\r\n"
+			  "2025-01-02,0,0\r\n", 65) == 0, "%s: %s", r->what, r->out);
+	const char *tail = "2025-01-31,0,0\r\n2025-02-01,0,1\r\n9999-12-31,1,2\r\n";
+	cr_expect(r->out_len > strlen(tail) && strcmp(r->out + r->out_len - strlen(tail), tail) == 0,
+		  "%s: %s", r->what, r->out);
+	size_t lines = 0;
+	for (const char *p = r->out; *p; p++)
+		lines += *p == '\n';
+	cr_expect_eq(lines, 35, "%s: %zu lines", r->what, lines);
+
+	/* idle at 720h on 2025-03-01: 92 and 94 (95, seen 2025-02-01, is not) */
+	struct run *m = RUN("metrics", "--now", "2025-03-01 00:00:00");
+	EXPECT_OK(m);
+	EXPECT_OUT_HAS(m, "\nsessctl_idle_sessions 2\n");
+	/* 2025-03-01 less 0001-01-01, in seconds */
+	EXPECT_OUT_HAS(m, "\nsessctl_oldest_idle_session_age_seconds 63876384000\n");
+}

@@ -556,3 +556,20 @@ Test(sqlite_only, count_by_day_over_an_unreadable_time_charts_only_the_data)
 		      "2025-01-03,1,1\r\n"
 		      "2025-01-04,0,0\r\n");
 }
+
+/* metrics over an idle session whose last_activity cannot be read: it is
+ * idle (the earliest time for the rules), and its age is counted from
+ * 0001-01-01, as -infinity's on PostgreSQL (it was from the smallest
+ * 64-bit microsecond, 292 000 years). */
+Test(sqlite_only, metrics_counts_an_unreadable_idle_time_from_year_1)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'a@example.com', 'a');\n"
+		"INSERT INTO sessions (user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" VALUES (1, 'f', '2025-01-01 00:00:00', 'garbage', 1),"
+		" (1, 'g', '2025-01-03 00:00:00', '2025-01-03 00:00:00', 1);");
+	struct run *m = RUN("metrics", "--now", "2025-03-01 00:00:00");
+	EXPECT_OK(m);
+	EXPECT_OUT_HAS(m, "\nsessctl_idle_sessions 2\n");
+	EXPECT_OUT_HAS(m, "\nsessctl_oldest_idle_session_age_seconds 63876384000\n");
+}

@@ -61,6 +61,14 @@ static int day_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
 	return ds->cb(&d, ds->ctx);
 }
 
+/* The day of c, a time outside 0001-9999 (infinity, -infinity) on the
+ * nearest day of that range: the day of the earliest time for the rules
+ * as on SQLite, where an unreadable time is the earliest there is (README,
+ * "Unreadable times"), never an error. */
+#define PG_DAY(c) \
+	"floor(extract(epoch FROM least(greatest(" c ", '0001-01-01 00:00:00+00'),\n" \
+	"                              '9999-12-31 23:59:59+00')) / 86400)::bigint"
+
 /* Each half can use the index on its column when since is given (the
  * created_at one exists; the parameter folds away otherwise). */
 int pg_count_by_day(struct sc_db *base, bool has_since, int64_t since,
@@ -72,12 +80,12 @@ int pg_count_by_day(struct sc_db *base, bool has_since, int64_t since,
 
 	return pgb_stream(pgb_to_pg(base),
 		"SELECT day, sum(created)::bigint, sum(seen)::bigint FROM (\n"
-		"  SELECT floor(extract(epoch FROM created_at) / 86400)::bigint AS day,\n"
+		"  SELECT " PG_DAY("created_at") " AS day,\n"
 		"         1 AS created, 0 AS seen\n"
 		"  FROM sessions WHERE created_at IS NOT NULL\n"
 		"    AND ($1::timestamptz IS NULL OR created_at >= $1::timestamptz)\n"
 		"  UNION ALL\n"
-		"  SELECT floor(extract(epoch FROM last_activity) / 86400)::bigint, 0, 1\n"
+		"  SELECT " PG_DAY("last_activity") ", 0, 1\n"
 		"  FROM sessions WHERE last_activity IS NOT NULL\n"
 		"    AND ($1::timestamptz IS NULL OR last_activity >= $1::timestamptz)\n"
 		") AS d GROUP BY day ORDER BY day", 1, &param, "cannot count sessions", day_row, &ds,
@@ -85,7 +93,8 @@ int pg_count_by_day(struct sc_db *base, bool has_since, int64_t since,
 }
 
 /* The idle test is enforce's (pg_candidates): last_activity before the
- * cutoff. */
+ * cutoff. The oldest idle time is at the earliest 0001-01-01 (-infinity,
+ * years before 1: as an unreadable time on SQLite). */
 int pg_stats_snapshot(struct sc_db *base, int64_t max, int64_t idle_before,
 		      struct sc_stats_snapshot *out, struct sc_error *err)
 {
@@ -97,7 +106,8 @@ int pg_stats_snapshot(struct sc_db *base, int64_t max, int64_t idle_before,
 		"SELECT (SELECT count(*) FROM (SELECT 1 FROM sessions WHERE is_active\n"
 		"                              GROUP BY user_id HAVING count(*) > $1::bigint) AS o),\n"
 		"       count(*),\n"
-		"       coalesce(floor(extract(epoch FROM min(last_activity))), 0)::bigint\n"
+		"       coalesce(floor(extract(epoch FROM\n"
+		"                greatest(min(last_activity), '0001-01-01 00:00:00+00'))), 0)::bigint\n"
 		"FROM sessions WHERE is_active AND last_activity < $2::timestamptz",
 		2, params, v, 3, err) < 0)
 		return -1;

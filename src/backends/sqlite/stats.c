@@ -98,6 +98,9 @@ int sqlite_count_by_day(struct sc_db *base, bool has_since, int64_t since,
 	return each_row(db, st, day_row, &r, "cannot count sessions", err);
 }
 
+/* 0001-01-01 00:00:00 UTC in microseconds since 1970. */
+#define SQ_TIME_0001_US (-62135596800LL * 1000000)
+
 /* The idle test is enforce's (sqlite_candidates): last_activity before
  * the cutoff, to the microsecond. */
 int sqlite_stats_snapshot(struct sc_db *base, int64_t max, int64_t idle_before,
@@ -120,7 +123,10 @@ int sqlite_stats_snapshot(struct sc_db *base, int64_t max, int64_t idle_before,
 		return -1;
 	out->users_over_limit = v[0];
 	out->idle_sessions = v[1];
-	/* Whole seconds, toward the past. */
+	/* Whole seconds, toward the past; an unreadable time (the earliest
+	 * for the rules) at 0001-01-01, as -infinity on PostgreSQL. */
+	if (v[2] < SQ_TIME_0001_US)
+		v[2] = SQ_TIME_0001_US;
 	out->oldest_idle_activity = v[2] / 1000000 - (v[2] % 1000000 < 0);
 	return 0;
 }
