@@ -1,9 +1,11 @@
 #include "cli.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "../src/actions.h"
 #include "../src/records.h"
+#include "../src/utf8.h"
 
 enum {
 	OPT_USER = 2000, OPT_FINGERPRINT, OPT_DEVICE_NAME, OPT_DEVICE_TYPE, OPT_BROWSER, OPT_IP,
@@ -45,11 +47,18 @@ static int handle(int opt, const char *arg, void *state)
 	return cli_write_option(&o->w, opt, arg) == 0 ? 0 : SC_SOFTWARE;
 }
 
-/* The application's column limits (SPEC §1). */
+/* The application's column limits (SPEC §1), in characters as varchar
+ * counts them (a bad byte counts one): a fingerprint the application
+ * stored in 200 two-byte characters must be given back as it is. */
 static int check_length(const char *opt, const char *v, size_t max)
 {
-	if (v && strlen(v) > max)
-		return cli_fail(SC_USAGE, "%s is %zu bytes long: at most %zu", opt, strlen(v), max);
+	size_t chars = 0, len = v ? strlen(v) : 0;
+	uint32_t cp;
+
+	for (size_t i = 0; i < len; chars++)
+		i += sc_utf8_decode(v + i, len - i, &cp);
+	if (chars > max)
+		return cli_fail(SC_USAGE, "%s is %zu characters long: at most %zu", opt, chars, max);
 	return 0;
 }
 
@@ -115,10 +124,11 @@ const struct cli_command cli_cmd_create = {
 		"duplicated. Then the user's oldest sessions beyond the device limit are closed.\n\n"
 		"Options:\n"
 		"  --user USER               the session's user (id, email or username)\n"
-		"  --fingerprint FP          the device fingerprint (at most 255 bytes)\n"
-		"  --device-name NAME        e.g. \"Chrome on Windows 10\" (at most 255 bytes)\n"
+		"  --fingerprint FP          the device fingerprint (at most 255 characters)\n"
+		"  --device-name NAME        e.g. \"Chrome on Windows 10\" (at most 255\n"
+		"                            characters)\n"
 		"  --device-type TYPE        web or mobile\n"
-		"  --browser NAME            at most 100 bytes\n"
+		"  --browser NAME            at most 100 characters\n"
 		"  --ip ADDR                 IPv4 or IPv6 address\n"
 		"  --max-sessions N          the device limit (default: $MAX_SESSIONS_PER_USER, else 3)\n"
 		CLI_WRITE_HELP "\n"

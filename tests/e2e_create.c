@@ -354,6 +354,43 @@ Test(create, values_at_the_length_limits_are_accepted)
 	free(browser100);
 }
 
+/* n copies of the two-byte "é". */
+static char *repeat_e(size_t n)
+{
+	char *s = malloc(2 * n + 1);
+	cr_assert_not_null(s);
+	for (size_t i = 0; i < n; i++)
+		memcpy(s + 2 * i, "\xc3\xa9", 2);
+	s[2 * n] = '\0';
+	return s;
+}
+
+/* The limits are varchar's, in characters: a fingerprint the application
+ * stored in 255 two-byte characters is one create accepts too (it said
+ * "510 bytes long: at most 255"). */
+Test(create, the_length_limits_count_characters_not_bytes)
+{
+	fx();
+	char *fp255 = repeat_e(255), *name255 = repeat_e(255), *browser100 = repeat_e(100);
+	char *fp256 = repeat_e(256);
+	struct run *r = W("--user", "carol", "--fingerprint", fp255, "--device-name", name255,
+			  "--browser", browser100, "-q");
+
+	EXPECT_OK(r);
+	cr_expect_eq(db_int("SELECT length(device_fingerprint) + length(device_name) + length(browser) "
+			    "FROM sessions WHERE user_id = 3"), 610);
+	char *before = db_dump();
+	r = W("--user", "carol", "--fingerprint", fp256);
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "--fingerprint is 256 characters long: at most 255");
+	EXPECT_UNCHANGED(before);
+	free(before);
+	free(fp255);
+	free(name255);
+	free(browser100);
+	free(fp256);
+}
+
 /* ---- --dry-run ---- */
 
 Test(create, dry_run_of_a_new_device_shows_id_0_and_changes_nothing)

@@ -602,6 +602,34 @@ Test(postgres_only, a_string_libpq_cannot_parse_is_never_repeated)
 	}
 }
 
+/* A password holding an unencoded '@': libpq ends the user part at the
+ * first '@', and its message about the "host" it found repeated the rest
+ * of the password. Refused before connecting, quoting nothing. */
+Test(postgres_only, a_password_with_an_unencoded_at_sign_is_refused_without_being_repeated)
+{
+	const char *const urls[] = {
+		"postgresql://app:Pa@ssWord1@nohost.invalid/app",
+		"postgres://app:Pa@ss@Word2@127.0.0.1:1",
+		"postgresql://app:Pa@ssWord3@127.0.0.1:1?sslmode=disable",
+	};
+	const char *const secrets[] = { "ssWord1", "Word2", "ssWord3" };
+
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		struct run *r = RUN_DB(urls[i], "-v", "count");
+		EXPECT_FAIL(r, 64);
+		EXPECT_ERR_HAS(r, "more than one '@' before the host: write an '@' of the user name or password as %40");
+		cr_expect_null(strstr(r->err, secrets[i]), "%s: password on stderr: %s", r->what, r->err);
+		EXPECT_NO_OUT(r);
+	}
+	/* encoded, it is a password like any other (the server is not there) */
+	struct run *r = RUN_DB("postgresql://app:Pa%40ssWord4@127.0.0.1:1/app", "count");
+	cr_expect_eq(r->status, 69, "%s: %d: %s", r->what, r->status, r->err);
+	cr_expect_null(strstr(r->err, "ssWord4"), "%s: password on stderr: %s", r->what, r->err);
+	/* an '@' in the query is a value's */
+	r = RUN_DB("postgresql://127.0.0.1:1/app?application_name=a@b", "count");
+	cr_expect_eq(r->status, 69, "%s: %d: %s", r->what, r->status, r->err);
+}
+
 /* Issue 11 item 10: a typo in an option value is a usage error, which a
  * cron job does not retry for ever. */
 Test(postgres_only, a_bad_connection_option_value_exits_64)

@@ -34,6 +34,19 @@ static int claim(const char *s, char **target, struct sc_error *err)
 {
 	if (!has_prefix(s, "postgresql://") && !has_prefix(s, "postgres://") && !is_keyword_string(s))
 		return 0;
+	if (has_prefix(s, "postgresql://") || has_prefix(s, "postgres://")) {
+		/* libpq ends the user part at the first '@': the rest of a
+		 * password holding an unencoded '@' would become the host name,
+		 * which libpq's message repeats. (Nothing of the URL is quoted
+		 * here: it holds the password.) */
+		const char *p = strstr(s, "://") + 3;
+		size_t n = strcspn(p, "/?"), ats = 0;
+		for (size_t i = 0; i < n; i++)
+			ats += p[i] == '@';
+		if (ats > 1)
+			return sc_error_set(err, SC_USAGE, "bad postgresql URL: more than one '@' before the "
+					    "host: write an '@' of the user name or password as %%40");
+	}
 	*target = strdup(s);
 	return *target ? 2 : sc_error_set(err, SC_SOFTWARE, "out of memory");
 }
