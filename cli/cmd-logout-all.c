@@ -160,8 +160,9 @@ const struct cli_command cli_cmd_logout_all = {
 	.help =
 		"Asks for confirmation when standard input is a terminal, unless --yes; when\n"
 		"it is not a terminal, refuses (exit 64, nothing changed) unless --yes or\n"
-		"--dry-run is given. A user with nothing to close gets \"nothing to do\"\n"
-		"(exit 0) without a question. --except must name an active session of the\n"
+		"--dry-run is given (checked first, before anything is read). On a terminal,\n"
+		"a user with nothing to close gets \"nothing to do\" (exit 0) without a\n"
+		"question. --except must name an active session of the\n"
 		"user: another user's session exits 66, a closed one 65, and nothing changes.\n"
 		"Prints the sessions it closed and how many.\n\n"
 		"Options:\n"

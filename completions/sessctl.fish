@@ -184,10 +184,10 @@ complete -c sessctl -n __sessctl_needs_command -a find -d 'find sessions of ever
 complete -c sessctl -n __sessctl_needs_command -a help -d 'show help for sessctl or for one command'
 complete -c sessctl -n __sessctl_needs_command -a history -d 'show the audit trail of changes, newest first'
 complete -c sessctl -n __sessctl_needs_command -a list-user -d "list a user's sessions, most recent activity first"
-complete -c sessctl -n __sessctl_needs_command -a logout -d "close sessions: by id, one device of a user, or a user's current device"
+complete -c sessctl -n __sessctl_needs_command -a logout -d "close sessions: by id, one device of a user, a user's current device, or by filters"
 complete -c sessctl -n __sessctl_needs_command -a logout-all -d "close all of a user's active sessions, or all but one"
 complete -c sessctl -n __sessctl_needs_command -a metrics -d 'the current state in Prometheus text format, for monitoring'
-complete -c sessctl -n __sessctl_needs_command -a migrate -d 'create or upgrade the schema; migrate status shows applied and pending versions'
+complete -c sessctl -n __sessctl_needs_command -a migrate -d "create or upgrade the schema; 'migrate status' shows applied and pending versions"
 complete -c sessctl -n __sessctl_needs_command -a show -d 'show one session with every column, device fingerprint included'
 
 # Global options, before or after the command.

@@ -127,6 +127,17 @@ check "bash -n completions/sessctl.bash" bash -n "$comp/sessctl.bash"
 check "zsh -n completions/_sessctl" zsh -n "$comp/_sessctl"
 check "fish -n completions/sessctl.fish" fish --no-config -n "$comp/sessctl.fish"
 
+# Each command's description in zsh and fish is its summary in --help.
+while IFS= read -r line; do
+	name=${line%% *}
+	summary=$(printf '%s' "${line#"$name"}" | sed 's/^ *//')
+	zsh_summary=${summary//\'/\'\\\'\'}
+	check "zsh describes $name as --help does" \
+		grep -qF -- "'$name:$zsh_summary'" "$comp/_sessctl"
+	check "fish describes $name as --help does" \
+		grep -qF -e "-a $name -d \"$summary\"" -e "-a $name -d '$summary'" "$comp/sessctl.fish"
+done < <("$bin" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { sub(/^ +/, ""); print }')
+
 # --- how each shell is driven -----------------------------------------
 #
 # Each driver takes a command line (the cursor at its end) and prints the

@@ -28,17 +28,18 @@ check() {
 SESSCTL=$bin "$here/demo/make-demo" "$work/demo.db" 2>/dev/null
 check "demo/make-demo builds the demo database" test -s "$work/demo.db"
 
-# Runs one example on a fresh copy of the demo database.
+# Runs one example on a fresh copy of the demo database (with "same", on
+# the copy the examples before it changed).
 example() {
-	local line=$1 out err rc
-	cp "$work/demo.db" "$work/copy.db"
+	local line=$1 same=${2-} out err rc
+	[ -n "$same" ] || cp "$work/demo.db" "$work/copy.db"
 	(cd "$work" && PATH="$(dirname "$bin"):$PATH" SESSCTL_DB="$work/copy.db" \
 		eval "${line/#sessctl/$(basename "$bin")}") >"$work/out" 2>"$work/err" </dev/null
 	rc=$?
 	# An example that asks first (a bulk logout) is refused without a
 	# terminal: it must say so, and with --yes, as a script gives it, work.
 	if [ "$rc" -eq 64 ] && grep -q 'give --yes' "$work/err"; then
-		cp "$work/demo.db" "$work/copy.db"
+		[ -n "$same" ] || cp "$work/demo.db" "$work/copy.db"
 		(cd "$work" && PATH="$(dirname "$bin"):$PATH" SESSCTL_DB="$work/copy.db" \
 			eval "${line/#sessctl/$(basename "$bin")} --yes") >"$work/out" 2>"$work/err" </dev/null
 		rc=$?
@@ -55,7 +56,7 @@ example() {
 	fi
 }
 
-n=0
+examples=()
 while IFS= read -r line; do
 	line=${line#    }
 	line=${line%%#*}
@@ -63,10 +64,21 @@ while IFS= read -r line; do
 	case $line in
 	*'$'* | '') continue ;;
 	esac
-	check "README: $line" example "$line"
-	n=$((n + 1))
+	examples+=("$line")
 done < <(sed -n '/^## Guides/,/^## Database URLs/p' "$here/README.md" | grep '^    sessctl ')
-check "README's guides have examples to run ($n)" test "$n" -ge 10
+for line in "${examples[@]}"; do
+	check "README: $line" example "$line"
+done
+check "README's guides have examples to run (${#examples[@]})" test "${#examples[@]}" -ge 10
+
+# README says they also run one after the other, as a reader tries them.
+in_order() {
+	cp "$work/demo.db" "$work/copy.db"
+	for line in "${examples[@]}"; do
+		example "$line" same || { echo "     after the examples before it: $line"; return 1; }
+	done
+}
+check "README's examples run one after the other, in order" in_order
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
