@@ -268,6 +268,8 @@ static int run_with_metrics(struct cli_ctx *ctx, void *state, int argc, char **a
 		return cli_usage(ctx, "--metrics-file needs a file name");
 	if (c->w.dry_run)
 		return cli_usage(ctx, "--metrics-file records real runs: it cannot go with --dry-run");
+	if (sc_metrics_file_check(c->metrics_file, &err) < 0)
+		return cli_report(&err);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	rc = run(ctx, state, argc, argv);
 	struct sc_enforce_run er = { &c->done, rc == SC_OK && !c->done.interrupted, elapsed(&start),

@@ -13,6 +13,7 @@ enum { OPT_EXCEPT = 2000, OPT_YES };
 struct all_opts {
 	struct cli_write w;
 	const char *except;
+	int nexcept;
 	bool yes;
 };
 
@@ -28,7 +29,7 @@ static int handle(int opt, const char *arg, void *state)
 	struct all_opts *o = state;
 
 	switch (opt) {
-	case OPT_EXCEPT: o->except = arg; return 0;
+	case OPT_EXCEPT: o->except = arg; o->nexcept++; return 0;
 	case 'y': o->yes = true; return 0;
 	}
 	return cli_write_option(&o->w, opt, arg) == 0 ? 0 : SC_SOFTWARE;
@@ -123,6 +124,11 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	int rc;
 
 	(void)argc;
+	/* A second --except silently replacing the first would close the
+	 * session the operator meant to keep. */
+	if (o->nexcept > 1)
+		return cli_usage(ctx, "--except keeps one session: give it once (close the others "
+				 "by id with 'sessctl logout SESSION_ID...')");
 	if (sc_userref_parse(argv[0], &ref, &err) < 0)
 		return cli_report(&err);
 	if (o->except && (rc = cli_session_id(o->except, &except)))

@@ -9,7 +9,7 @@
 
 #include "../src/actions.h"
 
-enum { OPT_DEVICE = 2000, OPT_LATEST, OPT_WHERE, OPT_ALL_USERS, OPT_BATCH_SIZE };
+enum { OPT_DEVICE = 2000, OPT_LATEST, OPT_WHERE, OPT_ALL_USERS, OPT_BATCH_SIZE, OPT_NOT_ALL };
 
 struct logout_opts {
 	struct cli_write w;
@@ -26,6 +26,10 @@ static const struct option options[] = {
 	{ "latest", no_argument, NULL, OPT_LATEST },
 	{ "where", no_argument, NULL, OPT_WHERE },
 	{ "all-users", no_argument, NULL, OPT_ALL_USERS },
+	/* Not an option: without it getopt would take find's --all (include
+	 * the inactive sessions) as an abbreviation of --all-users, a forced
+	 * logout of everyone. */
+	{ "all", no_argument, NULL, OPT_NOT_ALL },
 	{ "yes", no_argument, NULL, 'y' },
 	{ "batch-size", required_argument, NULL, OPT_BATCH_SIZE },
 	CLI_WRITE_OPTIONS,
@@ -42,6 +46,9 @@ static int handle(int opt, const char *arg, void *state)
 	case OPT_LATEST: o->latest = true; return 0;
 	case OPT_WHERE: o->where = true; return 0;
 	case OPT_ALL_USERS: o->all_users = true; return 0;
+	case OPT_NOT_ALL:
+		return cli_fail(SC_USAGE, "logout has no --all (closed sessions are closed already); "
+				"--all-users closes every active session of every user: give it in full");
 	case 'y': o->yes = true; return 0;
 	case OPT_BATCH_SIZE: return cli_positive("--batch-size", arg, &o->batch_size);
 	}

@@ -64,7 +64,7 @@ static int status(struct cli_ctx *ctx, const struct migrate_opts *o)
 			{ .i = states[i].m->version },
 			{ .s = states[i].m->name },
 			{ .s = states[i].applied ? "applied" : "pending" },
-			{ .null = !states[i].applied, .i = states[i].applied_at },
+			{ .null = !states[i].applied || states[i].applied_at_null, .i = states[i].applied_at },
 		};
 		pending += !states[i].applied;
 		if (!silent && sc_writer_row(w, v, states[i].applied ? 0 : SC_ROW_DIM, &err) < 0) {

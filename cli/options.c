@@ -47,13 +47,17 @@ static const struct option global_options[] = {
 static int color_mode = -1; /* -1 auto, 0 never, 1 always */
 
 /* --now and SESSCTL_NOW: a date and time only (a duration would be
- * ambiguous here: ago, or ahead?). */
+ * ambiguous here: ago, or ahead?), in the years 0001 to 9999 that every
+ * output shows (the rules subtract durations of up to 10,000 years from
+ * it; and the smallest time there is stands for "not given"). */
 static int parse_now(const char *what, const char *s, int64_t *out)
 {
 	if (sc_time_parse(s, out) < 0)
 		return cli_fail(SC_USAGE, "%s: bad timestamp '%s': use a UTC date and time ('2025-02-01', "
 				"'2025-02-01 10:00', '2025-02-01 10:00:00') or RFC 3339 "
 				"('2025-02-01T10:00:00+01:00')", what, s);
+	if (*out < -62135596800 || *out > 253402300799)
+		return cli_fail(SC_USAGE, "%s: '%s' is outside the years 0001 to 9999", what, s);
 	return 0;
 }
 

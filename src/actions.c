@@ -79,6 +79,7 @@ int sc_logout_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct s
 	int rc;
 
 	c.held.a = a;
+	c.held.hold_dry = true; /* few rows, all or nothing */
 	rc = sc_run_tx(db, a->dry_run, logout_ids_body, &c, &c.held, err);
 	if (rc == 0)
 		rc = sc_changes_flush(&c.held);
@@ -184,6 +185,7 @@ int sc_logout_pick(struct sc_db *db, const struct sc_logout_pick *pick,
 
 	c.close = (struct logout_ids_ctx){ .ids = &c.id, .n = 1, .a = a };
 	c.close.held.a = a;
+	c.close.held.hold_dry = true; /* few rows, all or nothing */
 	rc = sc_run_tx(db, a->dry_run, pick_body, &c, &c.close.held, err);
 	if (rc == 0)
 		rc = sc_changes_flush(&c.close.held);
@@ -275,6 +277,7 @@ int sc_logout_all(struct sc_db *db, const struct sc_userref *user, const int64_t
 	int rc;
 
 	c.held.a = a;
+	c.held.hold_dry = true; /* few rows, all or nothing */
 	rc = sc_run_tx(db, a->dry_run, all_body, &c, &c.held, err);
 	if (rc == 0)
 		rc = sc_changes_flush(&c.held);
@@ -407,6 +410,7 @@ int sc_create(struct sc_db *db, const struct sc_userref *user, const struct sc_n
 	int rc;
 
 	c.held.a = a;
+	c.held.hold_dry = true; /* few rows, all or nothing */
 	rc = sc_run_tx(db, a->dry_run, create_body, &c, &c.held, err);
 	if (rc == 0)
 		rc = sc_changes_flush(&c.held);

@@ -73,6 +73,7 @@ struct sc_applied {
 	int version;
 	const char *name;
 	int64_t applied_at;
+	bool applied_at_null; /* NULL, or a time that cannot be read */
 };
 
 typedef int (*sc_applied_cb)(const struct sc_applied *a, void *ctx);

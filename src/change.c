@@ -39,14 +39,14 @@ void sc_changes_free(struct changes *c)
 }
 
 /* Records a change: held until commit, or passed on at once in a dry run
- * (which is never retried). */
+ * (which is never retried) unless hold_dry. */
 int sc_changes_add(struct changes *c, enum sc_change_kind kind, const struct sc_session *s)
 {
 	struct held *h;
 
 	if (!c->a->cb)
 		return 0;
-	if (c->a->dry_run) {
+	if (c->a->dry_run && !c->hold_dry) {
 		c->passed++;
 		return c->a->cb(kind, s, c->a->ctx);
 	}
@@ -73,7 +73,7 @@ int sc_changes_add(struct changes *c, enum sc_change_kind kind, const struct sc_
 int sc_changes_flush(struct changes *c)
 {
 	int rc = 0;
-	if (!c->a->dry_run && c->a->cb)
+	if ((!c->a->dry_run || c->hold_dry) && c->a->cb)
 		for (size_t i = 0; i < c->n && rc == 0; i++)
 			rc = c->a->cb(c->v[i].kind, &c->v[i].s, c->a->ctx);
 	return rc;

@@ -18,6 +18,10 @@ struct changes {
 	bool oom;
 	size_t passed; /* dry run: rows already passed on, which a retry
 			* could not take back */
+	bool hold_dry; /* hold a dry run's rows too, until it has passed: a
+			* change of one user's few sessions is all or
+			* nothing, and a dry run that fails after some rows
+			* would have shown them (and left JSON unclosed) */
 	const struct sc_action *a;
 };
 
@@ -25,9 +29,9 @@ struct changes {
 void sc_changes_reset(struct changes *c);
 void sc_changes_free(struct changes *c);
 /* Records a change: held until commit, or passed on at once in a dry run
- * (which is never retried). */
+ * (which is never retried) unless hold_dry. */
 int sc_changes_add(struct changes *c, enum sc_change_kind kind, const struct sc_session *s);
-/* Passes the held changes on, after the commit. */
+/* Passes the held changes on, after the commit (or the dry run). */
 int sc_changes_flush(struct changes *c);
 
 /* How long a lost connection is tried again (a failover: the standby is

@@ -14,6 +14,7 @@ struct sc_migration_state {
 	const struct sc_migration *m;
 	bool applied;
 	int64_t applied_at; /* when applied */
+	bool applied_at_null; /* not known (NULL, or unreadable) */
 };
 
 /* Fills states[SC_SCHEMA_VERSION] and *version (0 without sessctl's

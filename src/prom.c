@@ -185,6 +185,20 @@ static int commit_file(FILE *f, const char *tmp, const char *path)
 	return 0;
 }
 
+int sc_metrics_file_check(const char *path, struct sc_error *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return 0; /* nothing there yet, or what writing it will say */
+	if (S_ISREG(st.st_mode))
+		return 0;
+	return sc_error_set(err, SC_USAGE, "--metrics-file '%s' is %s, which the file written "
+			    "beside it would replace: give the path of a regular file", path,
+			    S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a directory"
+			    : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "not a regular file");
+}
+
 int sc_enforce_metrics_file(const char *path, const struct sc_enforce_run *run,
 			    struct sc_error *err)
 {
@@ -198,6 +212,10 @@ int sc_enforce_metrics_file(const char *path, const struct sc_enforce_run *run,
 
 	if (!tmp)
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	if (sc_metrics_file_check(path, err) < 0) {
+		free(tmp);
+		return -1;
+	}
 	memcpy(tmp, path, len);
 	memcpy(tmp + len, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
 	if ((fd = mkstemp(tmp)) < 0) {

@@ -18,6 +18,7 @@ static int on_applied(const struct sc_applied *a, void *vctx)
 	if (a->version >= 1 && a->version <= SC_SCHEMA_VERSION) {
 		ctx->states[a->version - 1].applied = true;
 		ctx->states[a->version - 1].applied_at = a->applied_at;
+		ctx->states[a->version - 1].applied_at_null = a->applied_at_null;
 	}
 	return 0;
 }

@@ -62,6 +62,9 @@ struct by_day {
  * year after today (a year mistyped, PostgreSQL's infinity). */
 #define FILL_FROM_DAY 0
 #define FILL_AHEAD_DAYS 366
+/* The day of 0001-01-01, the first a date shows (backends count earlier
+ * times on it). */
+#define DAY_0001 (-719162)
 
 /* Gives the empty days from b->next up to (not including) day. */
 static int fill_to(struct by_day *b, int64_t day)
@@ -122,7 +125,9 @@ int sc_count_by_day(struct sc_db *db, bool has_since, int64_t since, int64_t now
 {
 	struct by_day b = {
 		.has_since = has_since,
-		.since_day = has_since ? floor_div(since, DAY) : 0,
+		/* No day before 0001-01-01 has a date to show (a --since of a
+		 * million days would chart 0001-01-01 over and over). */
+		.since_day = has_since ? (floor_div(since, DAY) < DAY_0001 ? DAY_0001 : floor_div(since, DAY)) : 0,
 		.now_day = floor_div(now, DAY),
 		.cb = cb,
 		.ctx = ctx,

@@ -303,6 +303,15 @@ Test(bulk, usage_errors_change_nothing)
 	EXPECT_FAIL(r, 64);
 	r = W("logout", "--where", "--ip", "10.0.0.0/8", "--batch-size", "0", "--yes");
 	EXPECT_FAIL(r, 64);
+	/* find's --all (the inactive too) is no abbreviation of --all-users,
+	 * a forced logout of everyone */
+	r = W("logout", "--where", "--all", "--yes");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "give it in full");
+	r = W("logout", "--where", "--user", "alice", "--all", "--yes");
+	EXPECT_FAIL(r, 64);
+	r = W("logout", "--where", "--al", "--yes");
+	EXPECT_FAIL(r, 64);
 	/* Errors the database answers: an unknown user, a non-admin actor. */
 	r = W("logout", "--where", "--user", "alice", "--user", "nobody", "--yes");
 	EXPECT_FAIL(r, 67);

@@ -150,6 +150,29 @@ Test(cli, a_bad_sessctl_now_exits_64)
 	EXPECT_ERR_HAS(r, "SESSCTL_NOW");
 }
 
+/* --now within the years every output shows: the rules subtract up to
+ * 10,000 years from it (an overflow at the far end of int64), and the
+ * smallest time there is stood for "not given" (the clock). */
+Test(cli, a_now_outside_the_years_1_to_9999_exits_64)
+{
+	fx_standard();
+	char *before = db_dump();
+	const char *const bad[] = { "-292277022657-01-27T08:29:52Z", "-292277022657-01-27T08:29:53Z",
+				    "+010000-01-01T00:00:00Z", "-000001-12-31T23:59:59Z" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct run *r = RUN("--now", bad[i], "enforce", "--dry-run", "--actor", "ops");
+		EXPECT_FAIL(r, 64);
+		EXPECT_ERR_HAS(r, "outside the years 0001 to 9999");
+		EXPECT_NO_OUT(r);
+	}
+	struct run *r = RUN("--now", "9999-12-31 23:59:59", "history", "--since", "1d", "-q");
+	EXPECT_OK(r);
+	r = RUN("--now", "0001-01-01 00:00:00", "enforce", "--dry-run", "--actor", "ops", "-q");
+	EXPECT_OK(r);
+	EXPECT_UNCHANGED(before);
+	free(before);
+}
+
 Test(cli, sessctl_db_names_the_database_and_db_overrides_it)
 {
 	fx_standard();

@@ -130,6 +130,12 @@ Test(logout, a_missing_id_among_valid_ones_changes_nothing_and_exits_66)
 	EXPECT_FAIL(r, 66);
 	r = W("logout", "10", "99999999999999999999999");
 	EXPECT_FAIL(r, 66);
+
+	/* A dry run is all or nothing too: no row of 13 (already closed)
+	 * before the error, and no JSON left open. */
+	r = W("logout", "13", "10", "99", "--dry-run", "-o", "json");
+	EXPECT_FAIL(r, 66);
+	EXPECT_NO_OUT(r);
 	EXPECT_UNCHANGED(before);
 	free(before);
 }
@@ -351,6 +357,11 @@ Test(logout_all, except_a_session_of_another_user_or_none_changes_nothing)
 	EXPECT_FAIL(r, 66);
 	r = W("logout-all", "alice", "--yes", "--except", "99999999999999999999999");
 	EXPECT_FAIL(r, 66);
+	/* --except keeps one session: a second one must not replace the
+	 * first (which was then closed) */
+	r = W("logout-all", "alice", "--yes", "--except", "10", "--except", "11");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "give it once");
 	EXPECT_UNCHANGED(before);
 	free(before);
 }

@@ -454,3 +454,36 @@ Test(metrics, metrics_file_refuses_dry_run_and_an_empty_name)
 	EXPECT_UNCHANGED(before);
 	free(before);
 }
+
+/* A path that is no regular file is refused before the run (64, nothing
+ * changed): the rename would replace it rather than write to it (as
+ * root, --metrics-file /dev/full made /dev/full a plain file). */
+Test(metrics, a_metrics_path_that_is_no_regular_file_is_refused_before_the_run)
+{
+	fx_standard();
+	char *before = db_dump();
+	const char *target = e2e_path("target.prom"), *link = e2e_path("link.prom");
+	const char *fifo = e2e_path("fifo.prom"), *dir = e2e_path("dir.prom");
+	e2e_write_file(target, "# kept\n", 7);
+	cr_assert_eq(symlink(target, link), 0);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	const char *const paths[] = { link, fifo, dir };
+	const char *const kinds[] = { "is a symbolic link", "is not a regular file", "is a directory" };
+
+	for (size_t i = 0; i < 3; i++) {
+		struct run *r = RUN("enforce", "--now", NOW, "--actor", "cron", "-q", "--metrics-file", paths[i]);
+		EXPECT_FAIL(r, 64);
+		EXPECT_ERR_HAS(r, kinds[i]);
+	}
+	EXPECT_UNCHANGED(before);
+	free(before);
+	struct stat st;
+	cr_expect(lstat(link, &st) == 0 && S_ISLNK(st.st_mode), "the link was replaced");
+	cr_expect(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode), "the FIFO was replaced");
+	size_t n;
+	char *kept = e2e_read_file(target, &n);
+	cr_expect_str_eq(kept, "# kept\n");
+	free(kept);
+	cr_expect_eq(count_entries("link.prom"), 1, "a temporary file was left behind");
+}

@@ -573,3 +573,73 @@ Test(sqlite_only, metrics_counts_an_unreadable_idle_time_from_year_1)
 	EXPECT_OUT_HAS(m, "\nsessctl_idle_sessions 2\n");
 	EXPECT_OUT_HAS(m, "\nsessctl_oldest_idle_session_age_seconds 63876384000\n");
 }
+
+/* is_active as the application may have written it: SQL takes any
+ * number but 0 for true (WHERE is_active), and so must the rows read
+ * back (sqlite3_column_int made 0.5 and 2^32 false: logout said
+ * "already-closed", closed nothing and exited 0). */
+Test(sqlite_only, an_is_active_of_any_nonzero_number_is_active)
+{
+	fx_standard();
+	db_exec("UPDATE sessions SET is_active = 0.5 WHERE id = 10;\n"
+		"UPDATE sessions SET is_active = 4294967296 WHERE id = 11;\n"
+		"UPDATE sessions SET is_active = '1' WHERE id = 20;");
+	struct run *f = RUN("find", "--user", "alice", "--user", "bob", "-o", "csv", "--columns", "id,is_active");
+	EXPECT_OK(f);
+	EXPECT_OUT(f, "id,is_active\r\n10,true\r\n11,true\r\n12,true\r\n14,true\r\n20,true\r\n");
+	struct run *r = RUN("logout", "10", "11", "20", "--actor", "ops", "-q", "-o", "csv", "--no-header",
+			    "--columns", "change,id,is_active");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "closed,10,false\r\nclosed,11,false\r\nclosed,20,false\r\n");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE id IN (10, 11, 20) AND is_active"), 0);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit WHERE session_id IN (10, 11, 20)"), 3);
+}
+
+/* A schema version beyond 32 bits is newer than this sessctl, not
+ * version 1 (its low bits): no "run 'sessctl migrate'", and migrate does
+ * not call it up to date. */
+Test(sqlite_only, a_schema_version_beyond_32_bits_is_newer)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO sessctl_migrations (version, name, applied_at) "
+		"VALUES (4294967297, 'future', '2030-01-01 00:00:00')");
+	struct run *r = RUN("count");
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "newer than this sessctl");
+	r = RUN("migrate");
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "newer than this sessctl");
+}
+
+/* An applied_at the application's tools mangled is shown as null, as any
+ * unreadable time: it does not stop 'migrate status --check || migrate'. */
+Test(sqlite_only, an_unreadable_applied_at_does_not_stop_migrate)
+{
+	db_migrate(NULL);
+	db_exec("UPDATE sessctl_migrations SET applied_at = 'yesterday' WHERE version = 2");
+	struct run *r = RUN("-q", "migrate", "status", "--check");
+	cr_expect_eq(r->status, 0, "%s: %d: %s", r->what, r->status, r->err);
+	r = RUN("migrate", "status", "-o", "csv", "--no-header", "--columns", "version,applied_at");
+	cr_expect_eq(r->status, 0, "%s: %d: %s", r->what, r->status, r->err);
+	EXPECT_OUT_HAS(r, "\r\n2,\r\n");
+	EXPECT_ERR_HAS(r, "row 2 of sessctl_migrations has an unreadable applied_at 'yesterday'");
+	r = RUN("migrate");
+	cr_expect_eq(r->status, 0, "%s: %d: %s", r->what, r->status, r->err);
+}
+
+/* Times beyond 9999 (readable with a sign) are counted on 9999-12-31,
+ * once: not one row of that date per day, after millions of zeros. */
+Test(sqlite_only, count_by_day_counts_times_beyond_9999_on_one_row)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'a@example.com', 'a');\n"
+		"INSERT INTO sessions (user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" VALUES (1, 'f', '+020000-01-01 00:00:00', '2025-01-03 00:00:00', 1),"
+		" (1, 'g', '+030000-06-01 00:00:00', '2025-01-03 00:00:00', 1);");
+	struct run *r = RUN("count", "--by", "day", "--now", "2025-01-04 00:00:00", "-o", "csv");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "day,created,last_seen\r\n"
+		      "2025-01-03,0,2\r\n"
+		      "2025-01-04,0,0\r\n"
+		      "9999-12-31,2,0\r\n");
+}

@@ -262,7 +262,7 @@ static int fake_applied(struct sc_db *db, sc_applied_cb cb, void *ctx, struct sc
 	if (enter(f, FAKE_APPLIED, 0, NULL, 0, err) < 0)
 		return -1;
 	for (size_t i = 0; i < f->st.nversions; i++) {
-		struct sc_applied a = { f->st.versions[i], "fake", 1000 + f->st.versions[i] };
+		struct sc_applied a = { f->st.versions[i], "fake", 1000 + f->st.versions[i], false };
 		int rc = cb(&a, ctx);
 		if (rc)
 			return rc;

@@ -20,7 +20,10 @@ int sq_read_session(struct sqlite_db *db, sqlite3_stmt *st, struct sc_session *s
 	s->device_type = sq_col_text(st, 4);
 	s->browser = sq_col_text(st, 5);
 	s->ip_address = sq_col_text(st, 6);
-	s->is_active = sqlite3_column_int(st, 9) != 0;
+	/* As SQL tests it (WHERE is_active): a number other than 0, also
+	 * 0.5 or 2^32, which sqlite3_column_int would make 0 (the low 32
+	 * bits); text by its numeric prefix; NULL is false. */
+	s->is_active = sqlite3_column_double(st, 9) != 0.0;
 	sq_col_time_soft(db, st, 7, "sessions", s->id, &s->created_at, &s->created_at_null);
 	sq_col_time_soft(db, st, 8, "sessions", s->id, &s->last_activity, &s->last_activity_null);
 	return 0;

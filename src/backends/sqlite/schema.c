@@ -29,7 +29,10 @@ int sq_max_version(struct sqlite_db *db, int *version, struct sc_error *err)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sq_prepare(db, "SELECT coalesce(max(version), 0) FROM sessctl_migrations", &st, err) < 0)
+	/* Within an int: a version of 2^32 + 1 would read as 1 ("older"),
+	 * and stays "newer than this sessctl" this way. */
+	if (sq_prepare(db, "SELECT max(min(coalesce(max(version), 0), 2147483647), -2147483648) "
+		       "FROM sessctl_migrations", &st, err) < 0)
 		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -57,17 +60,16 @@ int sqlite_applied(struct sc_db *base, sc_applied_cb cb, void *ctx, struct sc_er
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sq_prepare(db, "SELECT version, name, applied_at FROM sessctl_migrations ORDER BY version",
-		    &st, err) < 0)
+	if (sq_prepare(db, "SELECT max(min(version, 2147483647), -2147483648), name, applied_at\n"
+		    "FROM sessctl_migrations ORDER BY version", &st, err) < 0)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct sc_applied a = { sqlite3_column_int(st, 0), sq_col_text(st, 1), 0 };
-		bool null;
+		struct sc_applied a = { sqlite3_column_int(st, 0), sq_col_text(st, 1), 0, false };
 		int cbrc;
-		if (sq_col_time(db, st, 2, a.version, &a.applied_at, &null, err) < 0) {
-			sq_finalize(db, st);
-			return -1;
-		}
+		/* An unreadable time is shown as null (and named once), as in
+		 * any listing: it must not stop a migration. */
+		sq_col_time_soft(db, st, 2, "sessctl_migrations", a.version, &a.applied_at,
+				 &a.applied_at_null);
 		if ((cbrc = cb(&a, ctx)) != 0) {
 			sq_finalize(db, st);
 			return cbrc;

@@ -63,6 +63,13 @@ int sqlite_count_by_group(struct sc_db *base, enum sc_group_key key, sc_group_co
 	return each_row(db, st, group_row, &r, "cannot count sessions", err);
 }
 
+/* A time in microseconds within 0001-01-01 00:00:00 to 9999-12-31
+ * 23:59:59, the dates a day shows: a time outside (an unreadable one, the
+ * earliest for the rules; a year beyond 9999) is counted on the nearest
+ * day of that range, as PostgreSQL's infinity is, not on a day of its own
+ * shown with the same date. NULL stays NULL. */
+#define CLAMPED(t) "max(min(" t ", 253402300799000000), -62135596800000000)"
+
 /* The day of a time t in microseconds, rounded toward the past. */
 #define DAY_OF(t) "((" t ") / " US_PER_DAY " - ((" t ") % " US_PER_DAY " < 0))"
 
@@ -85,11 +92,11 @@ int sqlite_count_by_day(struct sc_db *base, bool has_since, int64_t since,
 	if (sq_prepare(db,
 		    "SELECT day, sum(created), sum(seen) FROM (\n"
 		    "  SELECT " DAY_OF("t") " AS day, 1 AS created, 0 AS seen\n"
-		    "  FROM (SELECT sessctl_time(created_at) AS t FROM sessions)\n"
+		    "  FROM (SELECT " CLAMPED("sessctl_time(created_at)") " AS t FROM sessions)\n"
 		    "  WHERE t IS NOT NULL AND (?1 IS NULL OR t >= ?1)\n"
 		    "  UNION ALL\n"
 		    "  SELECT " DAY_OF("t") ", 0, 1\n"
-		    "  FROM (SELECT sessctl_time(last_activity) AS t FROM sessions)\n"
+		    "  FROM (SELECT " CLAMPED("sessctl_time(last_activity)") " AS t FROM sessions)\n"
 		    "  WHERE t IS NOT NULL AND (?1 IS NULL OR t >= ?1)\n"
 		    ") GROUP BY day ORDER BY day", &st, err) < 0)
 		return -1;
