@@ -81,9 +81,11 @@ int cli_finish_ctx(struct cli_ctx *ctx);
 /* The pager (cli/pager.c): cli_pager_start pipes standard output through
  * $SESSCTL_PAGER, else $PAGER, else "less -FRX", when it is a terminal
  * and --no-pager was not given; call it after cli_finish_ctx.
- * cli_pager_finish flushes, closes the pipe and waits for the pager. */
+ * cli_pager_finish flushes, closes the pipe and waits for the pager: 0,
+ * or 74 after a one-line error when the shell could not run it (126,
+ * 127: nothing was shown). */
 void cli_pager_start(const struct cli_ctx *ctx);
-void cli_pager_finish(void);
+int cli_pager_finish(void);
 
 /* Prints "sessctl: MESSAGE" on one line (control characters shown as '?')
  * and returns err->status; for a broken pipe prints nothing and returns
@@ -159,6 +161,11 @@ void cli_print_version(void);
 
 /* Options every command that changes data takes. */
 enum { CLI_OPT_DRY_RUN = 3000, CLI_OPT_ACTOR, CLI_OPT_REASON };
+
+/* An option whose val is CLI_OPT_HIDDEN or more is never offered (in
+ * suggestions or ambiguity lists): a guard that refuses a spelling
+ * getopt would otherwise take as an abbreviation. */
+#define CLI_OPT_HIDDEN 9000
 #define CLI_WRITE_OPTIONS \
 	{ "dry-run", no_argument, NULL, CLI_OPT_DRY_RUN }, \
 	{ "actor", required_argument, NULL, CLI_OPT_ACTOR }, \

@@ -193,7 +193,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	(void)argv;
 	if ((rc = parse(ctx, c, o)))
 		return rc;
-	if (!c->w.dry_run && (rc = cli_summary_columns_check(ctx, summary_cols, 5)))
+	if (!c->w.dry_run && (rc = cli_summary_columns_check(ctx, summary_cols, sizeof(summary_cols) / sizeof(summary_cols[0]))))
 		return rc;
 	if (c->user && sc_userref_parse(c->user, &ref, &err) < 0)
 		return cli_report(&err);

@@ -9,7 +9,7 @@
 
 #include "../src/actions.h"
 
-enum { OPT_DEVICE = 2000, OPT_LATEST, OPT_WHERE, OPT_ALL_USERS, OPT_BATCH_SIZE, OPT_NOT_ALL };
+enum { OPT_DEVICE = 2000, OPT_LATEST, OPT_WHERE, OPT_ALL_USERS, OPT_BATCH_SIZE, OPT_NOT_ALL = CLI_OPT_HIDDEN };
 
 struct logout_opts {
 	struct cli_write w;
@@ -48,7 +48,7 @@ static int handle(int opt, const char *arg, void *state)
 	case OPT_ALL_USERS: o->all_users = true; return 0;
 	case OPT_NOT_ALL:
 		return cli_fail(SC_USAGE, "logout has no --all (closed sessions are closed already); "
-				"--all-users closes every active session of every user: give it in full");
+				"--all-users closes every active session of every user");
 	case 'y': o->yes = true; return 0;
 	case OPT_BATCH_SIZE: return cli_positive("--batch-size", arg, &o->batch_size);
 	}
@@ -236,10 +236,10 @@ static int close_batches(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_o
 	}
 	rc = ctx->quiet ? SC_OK : print_summary(ctx, &r);
 	if (r.interrupted) {
-		fprintf(stderr, "sessctl: interrupted by %s: %lld sessions closed in %lld committed "
-			"batches stay closed; run the same command again to close the rest\n",
+		fprintf(stderr, "sessctl: interrupted by %s: %lld session%s closed in %lld committed "
+			"batch%s stay closed; run the same command again to close the rest\n",
 			stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", (long long)r.closed,
-			(long long)r.batches);
+			r.closed == 1 ? "" : "s", (long long)r.batches, r.batches == 1 ? "" : "es");
 		return stop_signal == SIGTERM ? 143 : 130;
 	}
 	return rc;
@@ -255,7 +255,7 @@ static int where(struct cli_ctx *ctx, struct logout_opts *o, struct sc_userref *
 
 	if ((rc = cli_need_yes(o->yes, o->w.dry_run)) ||
 	    (rc = cli_filters_request(ctx, &o->f, &req, refs, &net)) ||
-	    (!o->w.dry_run && (rc = cli_summary_columns_check(ctx, summary_cols, 4))) ||
+	    (!o->w.dry_run && (rc = cli_summary_columns_check(ctx, summary_cols, sizeof(summary_cols) / sizeof(summary_cols[0])))) ||
 	    (rc = cli_db(ctx, CLI_DB_NONE, &db)))
 		return rc;
 	struct sc_bulk_opts bo = { .filter = &req, .batch_size = o->batch_size };

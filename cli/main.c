@@ -120,8 +120,9 @@ int main(int argc, char **argv)
 	 * command quietly; nothing is killed half-way through a write. */
 	signal(SIGPIPE, SIG_IGN);
 
-	if (hold_std_fds() < 0)
-		return SC_IOERR; /* no /dev/null to hold them: output cannot go where it should */
+	if (hold_std_fds() < 0) /* no /dev/null: said where it still can be */
+		return cli_fail(SC_IOERR, "cannot open /dev/null to hold a closed standard descriptor: %s",
+				strerror(errno));
 
 	/* Global options before the command name ("+": stop at it). */
 	ctx.cmd = &cli_cmd_help;
@@ -136,6 +137,6 @@ int main(int argc, char **argv)
 	if (!cmd)
 		return cli_unknown_command(argv[first]);
 	rc = finish_output(run_command(&ctx, cmd, argc - first, argv + first));
-	cli_pager_finish();
-	return rc;
+	int prc = cli_pager_finish();
+	return rc ? rc : prc;
 }

@@ -25,6 +25,7 @@
 #define DEFAULT_PAGER "less -FRX"
 
 static pid_t pager_pid = -1;
+static const char *pager_cmd; /* for the message when it cannot run */
 
 /* Whether an executable named name is on $PATH. */
 static bool on_path(const char *name)
@@ -61,21 +62,23 @@ static const char *pager_command(void)
 	return cmd;
 }
 
-static void wait_pager(void)
+/* The pager's wait status, or -1 when there is none to wait for. */
+static int wait_pager(void)
 {
-	int status;
+	int status = -1;
 
 	if (pager_pid < 0)
-		return;
+		return -1;
 	close(STDOUT_FILENO);
 	while (waitpid(pager_pid, &status, 0) < 0 && errno == EINTR)
 		;
 	pager_pid = -1;
+	return status;
 }
 
 static void on_signal(int sig)
 {
-	wait_pager();
+	(void)wait_pager();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -91,6 +94,7 @@ void cli_pager_start(const struct cli_ctx *ctx)
 	fflush(stdout);
 	if (pipe(fd) < 0)
 		return;
+	pager_cmd = cmd;
 	pager_pid = fork();
 	if (pager_pid < 0) {
 		close(fd[0]);
@@ -119,10 +123,19 @@ void cli_pager_start(const struct cli_ctx *ctx)
 	}
 }
 
-void cli_pager_finish(void)
+int cli_pager_finish(void)
 {
+	int status;
+
 	if (pager_pid < 0)
-		return;
+		return 0;
 	fflush(stdout);
-	wait_pager();
+	status = wait_pager();
+	/* The shell could not run it (126, 127): the output went nowhere.
+	 * Any other status is the pager's own (quit early, as less is). */
+	if (status >= 0 && WIFEXITED(status) && (WEXITSTATUS(status) == 126 || WEXITSTATUS(status) == 127))
+		return cli_fail(SC_IOERR, "the pager '%s' could not run (exit %d), so nothing was shown: "
+				"fix SESSCTL_PAGER or PAGER, or give --no-pager", pager_cmd,
+				WEXITSTATUS(status));
+	return 0;
 }

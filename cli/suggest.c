@@ -62,7 +62,7 @@ static size_t prefix_matches(const char *name, size_t len, const struct option *
 
 	buf[0] = '\0';
 	for (const struct option *o = all; o->name; o++) {
-		if (strncmp(o->name, name, len) != 0)
+		if (o->val >= CLI_OPT_HIDDEN || strncmp(o->name, name, len) != 0)
 			continue;
 		if (used < size)
 			used += (size_t)snprintf(buf + used, size - used, "%s--%s", n ? ", " : "", o->name);
@@ -78,7 +78,7 @@ static const char *nearest_option(const char *name, const struct option *all)
 	size_t best_d = (size_t)-1;
 
 	for (const struct option *o = all; o->name; o++) {
-		size_t d = cli_distance(name, o->name);
+		size_t d = o->val >= CLI_OPT_HIDDEN ? (size_t)-1 : cli_distance(name, o->name);
 		if (d < best_d) {
 			best_d = d;
 			best = o->name;

@@ -193,7 +193,9 @@ static int print_line(struct sc_writer *w, char *const *cells, bool dim)
 		keep = strlen(s);
 		if (cw > width && w->opts.tty && !w->opts.full && shrinkable(w, i)) {
 			keep = sc_utf8_prefix(s, width ? width - 1 : 0);
-			cw = width;
+			/* A wide character that does not fit leaves the prefix a
+			 * column short: the cell is that much narrower. */
+			cw = width ? sc_utf8_width_n(s, keep) + 1 : 0;
 			cut = width > 0;
 		}
 		target = right && cw < width ? start + width - cw : start;

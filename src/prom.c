@@ -1,4 +1,7 @@
 /* The Prometheus text exposition format, and enforce's metrics file. */
+/* realpath(3) */
+#define _XOPEN_SOURCE 700
+
 #include "prom.h"
 
 #include <errno.h>
@@ -193,10 +196,15 @@ int sc_metrics_file_check(const char *path, struct sc_error *err)
 		return 0; /* nothing there yet, or what writing it will say */
 	if (S_ISREG(st.st_mode))
 		return 0;
+	/* A link to a regular file: that file is replaced (in its own
+	 * directory), the link stays. */
+	if (S_ISLNK(st.st_mode) && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		return 0;
 	return sc_error_set(err, SC_USAGE, "--metrics-file '%s' is %s, which the file written "
 			    "beside it would replace: give the path of a regular file", path,
-			    S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a directory"
-			    : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "not a regular file");
+			    S_ISLNK(st.st_mode) ? "a symbolic link to no regular file" : S_ISDIR(st.st_mode)
+			    ? "a directory" : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+			    : "not a regular file");
 }
 
 int sc_enforce_metrics_file(const char *path, const struct sc_enforce_run *run,
@@ -204,44 +212,59 @@ int sc_enforce_metrics_file(const char *path, const struct sc_enforce_run *run,
 {
 	int64_t last = run->started;
 	bool has_last = run->success || previous_success(path, &last);
-	size_t len = strlen(path);
-	char *tmp = malloc(len + sizeof(".tmp.XXXXXX"));
+	struct stat st;
+	char *real = NULL;
 	mode_t mask;
 	FILE *f;
 	int fd;
 
-	if (!tmp)
-		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	/* Checked before the run; changed since, it is a file that cannot
+	 * be written (the run's work is done). */
 	if (sc_metrics_file_check(path, err) < 0) {
-		free(tmp);
+		err->status = SC_IOERR;
 		return -1;
+	}
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && !(real = realpath(path, NULL)))
+		return sc_error_set(err, SC_IOERR, "cannot write metrics file '%s': %s", path, strerror(errno));
+	const char *shown = path;
+	if (real)
+		path = real;
+	size_t len = strlen(path);
+	char *tmp = malloc(len + sizeof(".tmp.XXXXXX"));
+	if (!tmp) {
+		free(real);
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
 	}
 	memcpy(tmp, path, len);
 	memcpy(tmp + len, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
 	if ((fd = mkstemp(tmp)) < 0) {
-		sc_error_set(err, SC_IOERR, "cannot write metrics file '%s': %s", path, strerror(errno));
+		sc_error_set(err, SC_IOERR, "cannot write metrics file '%s': %s", shown, strerror(errno));
 		free(tmp);
+		free(real);
 		return -1;
 	}
 	/* mkstemp makes it 0600; the collector runs as another user. */
 	mask = umask(0);
 	umask(mask);
 	if (fchmod(fd, 0666 & ~mask) != 0 || !(f = fdopen(fd, "w"))) {
-		sc_error_set(err, SC_IOERR, "cannot write metrics file '%s': %s", path, strerror(errno));
+		sc_error_set(err, SC_IOERR, "cannot write metrics file '%s': %s", shown, strerror(errno));
 		close(fd);
 		unlink(tmp);
 		free(tmp);
+		free(real);
 		return -1;
 	}
 	write_run(f, run, has_last, last);
 	errno = 0;
 	if (commit_file(f, tmp, path) < 0) {
-		sc_error_set(err, SC_IOERR, "cannot write metrics file '%s': %s", path,
+		sc_error_set(err, SC_IOERR, "cannot write metrics file '%s': %s", shown,
 			     strerror(errno ? errno : EIO));
 		unlink(tmp);
 		free(tmp);
+		free(real);
 		return -1;
 	}
 	free(tmp);
+	free(real);
 	return 0;
 }

@@ -32,15 +32,16 @@ struct sc_enforce_run {
  * path, so a reader sees the old file or the new one, never a part. After
  * a failed run, sessctl_enforce_last_success_timestamp_seconds keeps the
  * value the old file had (left out when it had none). Returns 0, or -1
- * with SC_IOERR (nothing is left behind but the old file), or SC_USAGE
- * for a path sc_metrics_file_check refuses. */
+ * with SC_IOERR (nothing is left behind but the old file; also for a path
+ * sc_metrics_file_check refuses by now). */
 int sc_enforce_metrics_file(const char *path, const struct sc_enforce_run *run,
 			    struct sc_error *err);
 
-/* Whether path may be replaced by sc_enforce_metrics_file: a regular file
- * or nothing yet. A symbolic link, a device (/dev/full), a directory or a
- * FIFO would be replaced by the rename itself, not written: -1 with
- * SC_USAGE. Checked before the run, so that nothing is done in vain. */
+/* Whether path may be replaced by sc_enforce_metrics_file: a regular file,
+ * a symbolic link to one (that file is replaced, the link stays), or
+ * nothing yet. A device (/dev/full), a directory, a FIFO or a link to
+ * none of them would be replaced by the rename itself, not written: -1
+ * with SC_USAGE. Checked before the run, so that nothing is done in vain. */
 int sc_metrics_file_check(const char *path, struct sc_error *err);
 
 #endif

@@ -47,7 +47,10 @@ int sc_count_by_group(struct sc_db *db, enum sc_group_key key, sc_group_count_cb
 
 struct by_day {
 	bool has_since;
-	int64_t since_day; /* the first day, with has_since */
+	int64_t since_day; /* the first day charted, with has_since (0001-01-01
+			    * at the earliest: no earlier day has a date) */
+	int64_t since;     /* and the start of the day --since is in, for the
+			    * query (4712 BC at the earliest) */
 	int64_t now_day;
 	bool started;
 	int64_t next;      /* the next day to give, once started */
@@ -65,6 +68,10 @@ struct by_day {
 /* The day of 0001-01-01, the first a date shows (backends count earlier
  * times on it). */
 #define DAY_0001 (-719162)
+/* A day in 4712 BC: a --since before it asks for every time there is
+ * but the earliest (SQLite's unreadable times, PostgreSQL's -infinity),
+ * as any early --since does, and is a time both backends can take. */
+#define DAY_QUERY_MIN (-2440000)
 
 /* Gives the empty days from b->next up to (not including) day. */
 static int fill_to(struct by_day *b, int64_t day)
@@ -108,7 +115,7 @@ static int by_day_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	if (!db->backend->count_by_day)
 		return missing_slot(db, "count by day", err);
 	b->started = false;
-	rc = db->backend->count_by_day(db, b->has_since, b->since_day * DAY, day_row, b, err);
+	rc = db->backend->count_by_day(db, b->has_since, b->since, day_row, b, err);
 	if (rc)
 		return rc;
 	if (!b->started) {
@@ -123,11 +130,13 @@ static int by_day_body(struct sc_db *db, void *vctx, struct sc_error *err)
 int sc_count_by_day(struct sc_db *db, bool has_since, int64_t since, int64_t now,
 		    sc_day_count_cb cb, void *ctx, struct sc_error *err)
 {
+	int64_t day = has_since ? floor_div(since, DAY) : 0;
 	struct by_day b = {
 		.has_since = has_since,
-		/* No day before 0001-01-01 has a date to show (a --since of a
-		 * million days would chart 0001-01-01 over and over). */
-		.since_day = has_since ? (floor_div(since, DAY) < DAY_0001 ? DAY_0001 : floor_div(since, DAY)) : 0,
+		/* A --since of a million days charted 0001-01-01 260,000
+		 * times; what it counts is still every time from there. */
+		.since_day = day < DAY_0001 ? DAY_0001 : day,
+		.since = (day < DAY_QUERY_MIN ? DAY_QUERY_MIN : day) * DAY,
 		.now_day = floor_div(now, DAY),
 		.cb = cb,
 		.ctx = ctx,

@@ -80,7 +80,12 @@ static size_t char_width(uint32_t c)
 
 size_t sc_utf8_width(const char *s)
 {
-	size_t n = strlen(s), w = 0, i = 0;
+	return sc_utf8_width_n(s, strlen(s));
+}
+
+size_t sc_utf8_width_n(const char *s, size_t n)
+{
+	size_t w = 0, i = 0;
 	while (i < n) {
 		uint32_t c;
 		i += sc_utf8_decode(s + i, n - i, &c);

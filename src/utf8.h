@@ -14,6 +14,8 @@ size_t sc_utf8_decode(const char *s, size_t n, uint32_t *cp);
  * wide and fullwidth characters, none for combining marks. Bad bytes
  * count one each. */
 size_t sc_utf8_width(const char *s);
+/* The same for the first n bytes of s. */
+size_t sc_utf8_width_n(const char *s, size_t n);
 
 /* Length in bytes of the longest prefix of s that fits in width columns. */
 size_t sc_utf8_prefix(const char *s, size_t width);

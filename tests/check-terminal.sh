@@ -155,6 +155,11 @@ sqlite3 "$dir/m.db" "INSERT INTO sessions (user_id, device_fingerprint, device_n
  SELECT 74, 'mem' || i, 'device ' || i, '10.0.' || (i % 256) || '.' || (i / 256 % 256), '2024-01-01 00:00:00', 1 FROM n;"
 out=$(env -u SESSCTL_PAGER PAGER='head -n 3' TERM=xterm script -qec "stty cols 120 rows 50; $(printf '%q ' "$bin" --db "$dir/m.db" find --all); echo \"rc=\$?\"" /dev/null </dev/null 2>&1 | tr -d '\r')
 check "a pager quit early: quiet exit 0" bash -c 'grep -q "^rc=0$" <<<"$1" && ! grep -q "sessctl:" <<<"$1"' _ "$out"
+# A pager the shell cannot run showed nothing: said, and 74 (it was a
+# silent exit 0 with no output at all).
+out=$(env -u SESSCTL_PAGER PAGER="$dir/no-such-pager" TERM=xterm script -qec "stty cols 120 rows 50; $(printf '%q ' "$bin" --db "$db" list-user alice); echo \"rc=\$?\"" /dev/null </dev/null 2>&1 | tr -d '\r')
+check "a pager that cannot run: exit 74" grep -q "^rc=74$" <<<"$out"
+check "a pager that cannot run: one line says so" grep -q "^sessctl: the pager '$dir/no-such-pager' could not run (exit 127)" <<<"$out"
 rows=$(/usr/bin/time -o "$dir/rss" -f %M "$bin" --db "$dir/m.db" find --all | wc -l)
 rss=$(tail -n 1 "$dir/rss")
 check "a table of 400k rows streams to a pipe ($rows lines)" test "$rows" -eq 400024

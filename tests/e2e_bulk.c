@@ -307,11 +307,18 @@ Test(bulk, usage_errors_change_nothing)
 	 * a forced logout of everyone */
 	r = W("logout", "--where", "--all", "--yes");
 	EXPECT_FAIL(r, 64);
-	EXPECT_ERR_HAS(r, "give it in full");
+	EXPECT_ERR_HAS(r, "logout has no --all");
 	r = W("logout", "--where", "--user", "alice", "--all", "--yes");
 	EXPECT_FAIL(r, 64);
 	r = W("logout", "--where", "--al", "--yes");
 	EXPECT_FAIL(r, 64);
+	/* the guard is never offered */
+	r = W("logout", "--where", "--alll", "--yes");
+	EXPECT_FAIL(r, 64);
+	cr_expect_null(strstr(r->err, "'--all'"), "%s: %s", r->what, r->err);
+	r = W("logout", "--where", "--al", "--yes");
+	cr_expect_null(strstr(r->err, "--all,"), "%s: %s", r->what, r->err);
+	cr_expect_null(strstr(r->err, ", --all "), "%s: %s", r->what, r->err);
 	/* Errors the database answers: an unknown user, a non-admin actor. */
 	r = W("logout", "--where", "--user", "alice", "--user", "nobody", "--yes");
 	EXPECT_FAIL(r, 67);

@@ -457,19 +457,23 @@ Test(metrics, metrics_file_refuses_dry_run_and_an_empty_name)
 
 /* A path that is no regular file is refused before the run (64, nothing
  * changed): the rename would replace it rather than write to it (as
- * root, --metrics-file /dev/full made /dev/full a plain file). */
+ * root, --metrics-file /dev/full made /dev/full a plain file). A link to
+ * a regular file is followed: its target is replaced, the link stays. */
 Test(metrics, a_metrics_path_that_is_no_regular_file_is_refused_before_the_run)
 {
 	fx_standard();
 	char *before = db_dump();
 	const char *target = e2e_path("target.prom"), *link = e2e_path("link.prom");
-	const char *fifo = e2e_path("fifo.prom"), *dir = e2e_path("dir.prom");
+	const char *dangling = e2e_path("dangling.prom"), *fifo = e2e_path("fifo.prom");
+	const char *dir = e2e_path("dir.prom");
 	e2e_write_file(target, "# kept\n", 7);
 	cr_assert_eq(symlink(target, link), 0);
+	cr_assert_eq(symlink(e2e_path("nowhere.prom"), dangling), 0);
 	cr_assert_eq(mkfifo(fifo, 0600), 0);
 	cr_assert_eq(mkdir(dir, 0700), 0);
-	const char *const paths[] = { link, fifo, dir };
-	const char *const kinds[] = { "is a symbolic link", "is not a regular file", "is a directory" };
+	const char *const paths[] = { dangling, fifo, dir };
+	const char *const kinds[] = { "is a symbolic link to no regular file", "is not a regular file",
+				      "is a directory" };
 
 	for (size_t i = 0; i < 3; i++) {
 		struct run *r = RUN("enforce", "--now", NOW, "--actor", "cron", "-q", "--metrics-file", paths[i]);
@@ -479,11 +483,18 @@ Test(metrics, a_metrics_path_that_is_no_regular_file_is_refused_before_the_run)
 	EXPECT_UNCHANGED(before);
 	free(before);
 	struct stat st;
-	cr_expect(lstat(link, &st) == 0 && S_ISLNK(st.st_mode), "the link was replaced");
+	cr_expect(lstat(dangling, &st) == 0 && S_ISLNK(st.st_mode), "the link was replaced");
 	cr_expect(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode), "the FIFO was replaced");
+	cr_expect(!e2e_exists(e2e_path("nowhere.prom")), "the dangling link's target was made");
+
+	/* through the link: the target replaced, the link kept */
+	struct run *r = RUN("enforce", "--now", NOW, "--actor", "cron", "-q", "--metrics-file", link);
+	EXPECT_OK(r);
+	cr_expect(lstat(link, &st) == 0 && S_ISLNK(st.st_mode), "the link was replaced");
 	size_t n;
-	char *kept = e2e_read_file(target, &n);
-	cr_expect_str_eq(kept, "# kept\n");
-	free(kept);
-	cr_expect_eq(count_entries("link.prom"), 1, "a temporary file was left behind");
+	char *written = e2e_read_file(target, &n);
+	cr_expect_not_null(strstr(written, "\nsessctl_enforce_success 1\n"), "%s", written);
+	free(written);
+	cr_expect_eq(count_entries("target.prom"), 1, "a temporary file was left behind");
+	cr_expect_eq(count_entries("link.prom"), 1, "a temporary file was left beside the link");
 }

@@ -611,8 +611,9 @@ Test(postgres_only, a_password_with_an_unencoded_at_sign_is_refused_without_bein
 		"postgresql://app:Pa@ssWord1@nohost.invalid/app",
 		"postgres://app:Pa@ss@Word2@127.0.0.1:1",
 		"postgresql://app:Pa@ssWord3@127.0.0.1:1?sslmode=disable",
+		"postgresql://app:Pa?ss@Word5@127.0.0.1:1/app", /* libpq's user part ends at '@', not '?' */
 	};
-	const char *const secrets[] = { "ssWord1", "Word2", "ssWord3" };
+	const char *const secrets[] = { "ssWord1", "Word2", "ssWord3", "Word5" };
 
 	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
 		struct run *r = RUN_DB(urls[i], "-v", "count");
@@ -1063,6 +1064,14 @@ Test(postgres_only, statistics_count_infinity_on_the_ends_of_the_range)
 	for (const char *p = r->out; *p; p++)
 		lines += *p == '\n';
 	cr_expect_eq(lines, 35, "%s: %zu lines", r->what, lines);
+
+	/* A --since before the year 1 counts what lies after it, 44 BC
+	 * included (it was sent as 0001-01-01), -infinity not (the earliest
+	 * time there is), and charts from 0001-01-01, once. */
+	r = RUN("count", "--by", "day", "--since", "1000000d", "--now", "2025-02-01 00:00:00", "-o", "csv");
+	EXPECT_OK(r);
+	const char *head = "day,created,last_seen\r\n0001-01-01,0,1\r\n0001-01-02,0,0\r\n";
+	cr_expect(strncmp(r->out, head, strlen(head)) == 0, "%s: %.200s", r->what, r->out);
 
 	/* idle at 720h on 2025-03-01: 92 and 94 (95, seen 2025-02-01, is not) */
 	struct run *m = RUN("metrics", "--now", "2025-03-01 00:00:00");

@@ -310,18 +310,53 @@ Test(core, dry_run_that_showed_nothing_is_retried_like_the_real_run)
 	cr_expect_eq(F->commits, 0, "a dry run committed");
 }
 
-/* Rows a dry run already showed cannot be taken back: no second try. */
-Test(core, dry_run_that_showed_rows_is_not_retried)
+/* A per-user change holds its dry run's rows until it has passed, as the
+ * real run does until its commit (all or nothing): a busy database is
+ * tried again, the rows are shown once it passed, and a dry run that
+ * fails for good shows none (it showed the rows it had read, then the
+ * error, and left JSON open). */
+Test(core, a_per_user_dry_run_shows_its_rows_only_once_it_has_passed)
 {
 	struct sc_error err = { 0 };
 	int64_t ids[2] = { fake_add_session(F, 1, "a", NOW, false), fake_add_session(F, 1, "b", NOW, true) };
 	struct sc_action a = action(true);
 
+	fake_fail(F, FAKE_CLOSE, 1, 1, SC_TEMPFAIL);
+	cr_expect_eq(sc_logout_ids(&F->base, ids, 2, &a, &err), 0, "%s", err.msg);
+	cr_expect_eq(F->calls[FAKE_BEGIN], 2);
+	cr_expect_eq(S.n, 2, "%zu rows shown, expected already-closed and closed once each", S.n);
+	cr_expect(S.kind[0] == SC_CHANGE_ALREADY_CLOSED && S.id[0] == ids[0]);
+	cr_expect(S.kind[1] == SC_CHANGE_CLOSED && S.id[1] == ids[1]);
+	cr_expect_eq(F->commits, 0, "a dry run committed");
+
+	a = action(true);
+	memset(F->calls, 0, sizeof(F->calls));
 	fake_fail(F, FAKE_CLOSE, 1, -1, SC_TEMPFAIL);
 	cr_expect_neq(sc_logout_ids(&F->base, ids, 2, &a, &err), 0);
 	cr_expect_eq(err.status, SC_TEMPFAIL);
-	cr_expect_eq(F->calls[FAKE_BEGIN], 1);
-	cr_expect_eq(S.n, 1, "the already-closed row was shown %zu times", S.n);
+	cr_expect_eq(F->calls[FAKE_BEGIN], SC_TX_ATTEMPTS);
+	cr_expect_eq(S.n, 0, "a failed dry run showed %zu rows", S.n);
+}
+
+/* Rows a dry run already showed cannot be taken back: a dry run that
+ * shows rows as it goes (enforce's, batch by batch) does not try a batch
+ * again once it has shown any. */
+Test(core, dry_run_that_showed_rows_is_not_retried)
+{
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(true);
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = IDLE, .batch_size = 1 };
+
+	fake_add_session(F, 1, "a", NOW - IDLE - 20, true);
+	fake_add_session(F, 2, "b", NOW - IDLE - 10, true);
+	fake_fail(F, FAKE_CLOSE, 2, -1, SC_TEMPFAIL); /* the second batch, every time */
+	cr_expect_neq(sc_enforce(&F->base, &o, &a, &r, &err), 0);
+	cr_expect_eq(err.status, SC_TEMPFAIL);
+	cr_expect_eq(F->calls[FAKE_CLOSE], 2, "%d closes: the second batch was tried again",
+		     F->calls[FAKE_CLOSE]);
+	cr_expect_eq(S.n, 1, "the first batch's row was shown %zu times", S.n);
+	cr_expect_eq(F->commits, 0, "a dry run committed");
 }
 
 /* ---- logout ---- */

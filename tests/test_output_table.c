@@ -296,6 +296,37 @@ Test(table_stream, on_a_terminal_later_free_text_is_shortened_and_identifiers_ov
 	free(out);
 }
 
+/* A cell shortened where a double-width character does not fit: the
+ * prefix is a column short of the others, and the next column must still
+ * start where it does on every row (it started a column early). */
+Test(table_fit, a_cell_cut_before_a_wide_character_keeps_the_next_column_aligned)
+{
+	struct sc_output_opts o = tty_opts(27);
+	struct sc_value v[NC];
+	struct mem m;
+
+	o.columns = "id,device_name,ip_address";
+	mem_open(&m, &o);
+	session(v, 1, "f1", "abcdefghijklmnop", "1.1.1.1", T_2025_02_08_103000);
+	mem_row(&m, v);
+	session(v, 2, "f2", "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe7\xab\xaf"
+		"\xe6\x9c\xab\xe5\x90\x8d\xe5\x89\x8d\xe3\x81\xa7\xe3\x81\x99", /* 日本語の端末名前です */
+		"1.1.1.1", T_2025_02_08_103000);
+	mem_row(&m, v);
+	char *out = mem_close(&m);
+	const char *r1 = strstr(out, "\n 1  "), *r2 = strstr(out, "\n 2  ");
+	cr_assert(r1 && r2, "%s", out);
+	const char *ip1 = strstr(r1, "1.1.1.1"), *ip2 = strstr(r2, "1.1.1.1");
+	cr_assert(ip1 && ip2, "%s", out);
+	/* display columns before the address on each row */
+	char *pre1 = strndup(r1 + 1, (size_t)(ip1 - r1 - 1)), *pre2 = strndup(r2 + 1, (size_t)(ip2 - r2 - 1));
+	cr_expect_eq(sc_utf8_width(pre1), sc_utf8_width(pre2), "the address moved:\n%s", out);
+	cr_expect_not_null(strstr(pre2, "\xe2\x80\xa6"), "row 2 was not shortened:\n%s", out);
+	free(pre1);
+	free(pre2);
+	free(out);
+}
+
 /* ---- item 2: times ---- */
 
 static void use_tz(const char *tz)

@@ -40,10 +40,9 @@ static int claim(const char *s, char **target, struct sc_error *err)
 		 * which libpq's message repeats. (Nothing of the URL is quoted
 		 * here: it holds the password.) */
 		const char *p = strstr(s, "://") + 3;
-		size_t n = strcspn(p, "/?"), ats = 0;
-		for (size_t i = 0; i < n; i++)
-			ats += p[i] == '@';
-		if (ats > 1)
+		size_t u = strcspn(p, "@/"); /* libpq's end of the user part */
+		const char *host = p[u] == '@' ? p + u + 1 : NULL;
+		if (host && memchr(host, '@', strcspn(host, "/?")))
 			return sc_error_set(err, SC_USAGE, "bad postgresql URL: more than one '@' before the "
 					    "host: write an '@' of the user name or password as %%40");
 	}

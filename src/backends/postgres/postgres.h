@@ -81,7 +81,7 @@ struct pg_db {
 #define SESSION_NCOLUMNS 12
 
 #define INT64_PARAM_LEN 24
-#define TIME_PARAM_LEN (SC_TIME_SQL_LEN + 3)
+#define TIME_PARAM_LEN (SC_TIME_SQL_LEN + 16) /* "+00", and the year BC before the year 1 */
 
 typedef int (*row_fn)(struct pg_db *db, const PGresult *res, int row, void *ctx,
 		      struct sc_error *err);

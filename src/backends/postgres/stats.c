@@ -107,7 +107,7 @@ int pg_stats_snapshot(struct sc_db *base, int64_t max, int64_t idle_before,
 		"                              GROUP BY user_id HAVING count(*) > $1::bigint) AS o),\n"
 		"       count(*),\n"
 		"       coalesce(floor(extract(epoch FROM\n"
-		"                greatest(min(last_activity), '0001-01-01 00:00:00+00'))), 0)::bigint\n"
+		"                min(greatest(last_activity, '0001-01-01 00:00:00+00')))), 0)::bigint\n"
 		"FROM sessions WHERE is_active AND last_activity < $2::timestamptz",
 		2, params, v, 3, err) < 0)
 		return -1;

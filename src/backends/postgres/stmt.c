@@ -152,6 +152,19 @@ const char *pgb_int64_param(int64_t v, char buf[INT64_PARAM_LEN])
 
 const char *pgb_time_param(int64_t t, char buf[TIME_PARAM_LEN])
 {
+	/* Before the year 1 (a --since a million days ago): the year BC,
+	 * as PostgreSQL reads it (1 BC is the year 0), down to 4713 BC, the
+	 * earliest it holds; not 0001-01-01, after 44 BC. */
+	if (t < -62135596800) {
+		char iso[SC_TIME_RFC3339_LEN];
+		int64_t bc_4713 = sc_days_from_civil(-4712, 1, 1) * 86400;
+		char *end;
+		sc_time_format_rfc3339(t < bc_4713 ? bc_4713 : t, iso);
+		/* "-000712-01-01T00:00:00Z" (or "+000000-..."): 713 BC */
+		int bc = 1 - (int)strtol(iso, &end, 10); /* 1 to 4713 */
+		snprintf(buf, TIME_PARAM_LEN, "%04d-%.5s %.8s+00 BC", bc, end + 1, end + 7);
+		return buf;
+	}
 	sc_time_format_sql(t, buf);
 	strcat(buf, "+00");
 	return buf;

@@ -91,12 +91,12 @@ int sqlite_count_by_day(struct sc_db *base, bool has_since, int64_t since,
 
 	if (sq_prepare(db,
 		    "SELECT day, sum(created), sum(seen) FROM (\n"
-		    "  SELECT " DAY_OF("t") " AS day, 1 AS created, 0 AS seen\n"
-		    "  FROM (SELECT " CLAMPED("sessctl_time(created_at)") " AS t FROM sessions)\n"
+		    "  SELECT " DAY_OF(CLAMPED("t")) " AS day, 1 AS created, 0 AS seen\n"
+		    "  FROM (SELECT sessctl_time(created_at) AS t FROM sessions)\n"
 		    "  WHERE t IS NOT NULL AND (?1 IS NULL OR t >= ?1)\n"
 		    "  UNION ALL\n"
-		    "  SELECT " DAY_OF("t") ", 0, 1\n"
-		    "  FROM (SELECT " CLAMPED("sessctl_time(last_activity)") " AS t FROM sessions)\n"
+		    "  SELECT " DAY_OF(CLAMPED("t")) ", 0, 1\n"
+		    "  FROM (SELECT sessctl_time(last_activity) AS t FROM sessions)\n"
 		    "  WHERE t IS NOT NULL AND (?1 IS NULL OR t >= ?1)\n"
 		    ") GROUP BY day ORDER BY day", &st, err) < 0)
 		return -1;
