@@ -56,7 +56,7 @@ static int parse_now(const char *what, const char *s, int64_t *out)
 		return cli_fail(SC_USAGE, "%s: bad timestamp '%s': use a UTC date and time ('2025-02-01', "
 				"'2025-02-01 10:00', '2025-02-01 10:00:00') or RFC 3339 "
 				"('2025-02-01T10:00:00+01:00')", what, s);
-	if (*out < -62135596800 || *out > 253402300799)
+	if (*out < SC_TIME_FIRST || *out > SC_TIME_LAST)
 		return cli_fail(SC_USAGE, "%s: '%s' is outside the years 0001 to 9999", what, s);
 	return 0;
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "timeutil.h"
+
 #define DAY 86400
 
 /* floor(a / b) for b > 0, also for a time before 1970. */
@@ -67,7 +69,7 @@ struct by_day {
 #define FILL_AHEAD_DAYS 366
 /* The day of 0001-01-01, the first a date shows (backends count earlier
  * times on it). */
-#define DAY_0001 (-719162)
+#define DAY_0001 (SC_TIME_FIRST / DAY)
 /* A day in 4712 BC: a --since before it asks for every time there is
  * but the earliest (SQLite's unreadable times, PostgreSQL's -infinity),
  * as any early --since does, and is a time both backends can take. */

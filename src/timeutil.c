@@ -231,10 +231,6 @@ static void put2(char *p, unsigned v)
 	p[1] = (char)('0' + v % 10);
 }
 
-/* The first and last seconds of years 0001 to 9999. */
-#define FIRST_4DIGIT INT64_C(-62135596800)
-#define LAST_4DIGIT INT64_C(253402300799)
-
 /* Formats without printf: this runs twice for every row printed. Years
  * 0001-9999 as four digits; others in the expanded form (sign, at least
  * six digits). Returns the length written. */
@@ -245,7 +241,7 @@ static size_t format(int64_t t, char sep, bool zulu, char *buf)
 	size_t n = 0;
 
 	split(t, &y, &mo, &d, &h, &mi, &s);
-	if (t >= FIRST_4DIGIT && t <= LAST_4DIGIT) {
+	if (t >= SC_TIME_FIRST && t <= SC_TIME_LAST) {
 		put2(buf, (unsigned)(y / 100));
 		put2(buf + 2, (unsigned)(y % 100));
 		n = 4;
@@ -287,9 +283,9 @@ size_t sc_time_format_rfc3339(int64_t t, char *buf)
 
 int sc_time_format_sql(int64_t t, char *buf)
 {
-	bool inside = t >= FIRST_4DIGIT && t <= LAST_4DIGIT;
+	bool inside = t >= SC_TIME_FIRST && t <= SC_TIME_LAST;
 
-	format(t < FIRST_4DIGIT ? FIRST_4DIGIT : t > LAST_4DIGIT ? LAST_4DIGIT : t, ' ', false, buf);
+	format(t < SC_TIME_FIRST ? SC_TIME_FIRST : t > SC_TIME_LAST ? SC_TIME_LAST : t, ' ', false, buf);
 	return inside ? 0 : -1;
 }
 

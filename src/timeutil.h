@@ -16,6 +16,11 @@
 #define SC_TIME_RFC3339_LEN 32
 #define SC_TIME_SQL_LEN 20     /* "2025-02-08 10:30:00" plus NUL */
 
+/* The first and last seconds of the years 0001 to 9999, the times every
+ * output form shows (0001-01-01 00:00:00 and 9999-12-31 23:59:59 UTC). */
+#define SC_TIME_FIRST INT64_C(-62135596800)
+#define SC_TIME_LAST INT64_C(253402300799)
+
 /* Parses the timestamp forms applications write into SQLite:
  *   YYYY-MM-DD HH:MM:SS[.f...]  and  YYYY-MM-DDTHH:MM:SS[.f...]
  * each optionally followed by Z, +HH, +HH:MM, +HHMM (or -), and a bare

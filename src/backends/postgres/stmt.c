@@ -155,7 +155,7 @@ const char *pgb_time_param(int64_t t, char buf[TIME_PARAM_LEN])
 	/* Before the year 1 (a --since a million days ago): the year BC,
 	 * as PostgreSQL reads it (1 BC is the year 0), down to 4713 BC, the
 	 * earliest it holds; not 0001-01-01, after 44 BC. */
-	if (t < -62135596800) {
+	if (t < SC_TIME_FIRST) {
 		char iso[SC_TIME_RFC3339_LEN];
 		int64_t bc_4713 = sc_days_from_civil(-4712, 1, 1) * 86400;
 		char *end;

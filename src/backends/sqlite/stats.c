@@ -67,7 +67,8 @@ int sqlite_count_by_group(struct sc_db *base, enum sc_group_key key, sc_group_co
  * 23:59:59, the dates a day shows: a time outside (an unreadable one, the
  * earliest for the rules; a year beyond 9999) is counted on the nearest
  * day of that range, as PostgreSQL's infinity is, not on a day of its own
- * shown with the same date. NULL stays NULL. */
+ * shown with the same date. NULL stays NULL. (SC_TIME_FIRST and
+ * SC_TIME_LAST in microseconds, written out for the SQL text.) */
 #define CLAMPED(t) "max(min(" t ", 253402300799000000), -62135596800000000)"
 
 /* The day of a time t in microseconds, rounded toward the past. */
@@ -106,7 +107,7 @@ int sqlite_count_by_day(struct sc_db *base, bool has_since, int64_t since,
 }
 
 /* 0001-01-01 00:00:00 UTC in microseconds since 1970. */
-#define SQ_TIME_0001_US (-62135596800LL * 1000000)
+#define SQ_TIME_0001_US (SC_TIME_FIRST * 1000000)
 
 /* The idle test is enforce's (sqlite_candidates): last_activity before
  * the cutoff, to the microsecond. */
