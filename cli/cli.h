@@ -109,14 +109,24 @@ int cli_nonnegative(const char *opt, const char *s, int64_t *out);
  * (no such session) when beyond any id. */
 int cli_session_id(const char *s, int64_t *out);
 
+/* The same for a filter (history --session): an id beyond any a database
+ * can hold is no error there but matches nothing, as a missing id does:
+ * 0 with *beyond set. */
+int cli_session_id_filter(const char *s, int64_t *out, bool *beyond);
+
 /* Parses a duration option value; 64 with a clear message on error. */
 int cli_duration(const char *opt, const char *s, int64_t *out);
 
 /* Parses a point in time for a --since, --until, --*-since or --*-until
  * option: a duration ago as of now ("7d", "90m", "1h30m") or a date and
  * time, UTC unless it gives an offset ("2025-02-01", "2025-02-01 10:00",
- * "2025-02-01 10:00:00", "2025-02-01T10:00:00+01:00"). Returns 0, or 64
- * with a message naming opt. */
+ * "2025-02-01 10:00:00", "2025-02-01T10:00:00.250+01:00"), into
+ * microseconds since the epoch, so that a bound with a fraction of a
+ * second is kept whole. Returns 0, or 64 with a message naming opt. */
+int cli_when_us(const char *opt, const char *s, int64_t now, int64_t *out_us);
+
+/* The same in whole seconds (a fraction is dropped), for bounds that are
+ * days (count --by day --since). */
 int cli_when(const char *opt, const char *s, int64_t now, int64_t *out);
 
 /* Prints a command's help (synopsis, options, examples) on stdout. */

@@ -53,22 +53,6 @@ static int handle(int opt, const char *arg, void *state)
 	return SC_SOFTWARE;
 }
 
-/* A time option: a duration ago (7d) or a date and time, as find takes
- * them. */
-static int parse_when(const char *opt, const char *s, int64_t now, int64_t *out)
-{
-	int64_t d;
-
-	if (sc_duration_parse(s, &d) == 0) {
-		*out = now - d;
-		return 0;
-	}
-	if (sc_time_parse(s, out) == 0)
-		return 0;
-	return cli_fail(SC_USAGE, "bad %s '%s': give a duration ago (90s, 15m, 720h, 30d, 2w) "
-			"or a UTC date and time ('2025-02-01', '2025-02-01 10:00:00', RFC 3339)", opt, s);
-}
-
 static const struct sc_column user_count_cols[] = {
 	{ "user_id", SC_COL_INT, 0, NULL, 0 },
 	{ "active_sessions", SC_COL_INT, 0, NULL, 0 },
@@ -266,7 +250,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	int rc;
 
 	if ((rc = check_options(ctx, o, user_arg)) ||
-	    (o->since && (rc = parse_when("--since", o->since, ctx->now, &q.since))))
+	    (o->since && (rc = cli_when("--since", o->since, ctx->now, &q.since))))
 		return rc;
 	if ((rc = cli_db(ctx, CLI_DB_NONE, &db)) || (query(db, &q, &err) < 0 && (rc = cli_report(&err)))) {
 		sc_writer_abort(q.w);

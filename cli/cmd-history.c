@@ -129,17 +129,18 @@ static int build_request(struct cli_ctx *ctx, const struct history_opts *o,
 	int rc;
 
 	if (o->session) {
-		if ((rc = cli_session_id(o->session, &req->session_id)))
+		if ((rc = cli_session_id_filter(o->session, &req->session_id,
+						&req->session_beyond)))
 			return rc;
 		req->has_session = true;
 	}
 	if (o->since) {
-		if ((rc = cli_when("--since", o->since, ctx->now, &req->since)))
+		if ((rc = cli_when_us("--since", o->since, ctx->now, &req->since_us)))
 			return rc;
 		req->has_since = true;
 	}
 	if (o->until) {
-		if ((rc = cli_when("--until", o->until, ctx->now, &req->until)))
+		if ((rc = cli_when_us("--until", o->until, ctx->now, &req->until_us)))
 			return rc;
 		req->has_until = true;
 	}

@@ -64,12 +64,12 @@ void cli_filters_free(void)
 
 /* A time bound (cli_when: a duration ago or a date and time). NULL: none
  * given. */
-static int parse_when(const char *opt, const char *s, int64_t now, bool *has, int64_t *out)
+static int parse_when(const char *opt, const char *s, int64_t now, bool *has, int64_t *out_us)
 {
 	if (!s)
 		return 0;
 	*has = true;
-	return cli_when(opt, s, now, out);
+	return cli_when_us(opt, s, now, out_us);
 }
 
 int cli_filters_request(const struct cli_ctx *ctx, const struct cli_filters *f,
@@ -94,13 +94,13 @@ int cli_filters_request(const struct cli_ctx *ctx, const struct cli_filters *f,
 	req->device_type = f->device_type;
 	req->browser = f->browser;
 	if ((rc = parse_when("--seen-since", f->seen_since, ctx->now, &req->has_seen_since,
-			     &req->seen_since)) ||
+			     &req->seen_since_us)) ||
 	    (rc = parse_when("--seen-until", f->seen_until, ctx->now, &req->has_seen_until,
-			     &req->seen_until)) ||
+			     &req->seen_until_us)) ||
 	    (rc = parse_when("--created-since", f->created_since, ctx->now,
-			     &req->has_created_since, &req->created_since)) ||
+			     &req->has_created_since, &req->created_since_us)) ||
 	    (rc = parse_when("--created-until", f->created_until, ctx->now,
-			     &req->has_created_until, &req->created_until)))
+			     &req->has_created_until, &req->created_until_us)))
 		return rc;
 	if (f->idle_for) {
 		int64_t d;

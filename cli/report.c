@@ -93,7 +93,7 @@ int cli_nonnegative(const char *opt, const char *s, int64_t *out)
 	return parse_int(opt, s, out, 0);
 }
 
-int cli_session_id(const char *s, int64_t *out)
+int cli_session_id_filter(const char *s, int64_t *out, bool *beyond)
 {
 	char *end;
 	long long v;
@@ -102,10 +102,19 @@ int cli_session_id(const char *s, int64_t *out)
 		return cli_fail(SC_USAGE, "bad session id '%s': a session id is a positive integer", s);
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (errno == ERANGE)
-		return cli_fail(SC_NOINPUT, "no such session %s", s);
-	*out = v;
+	*beyond = errno == ERANGE;
+	*out = *beyond ? 0 : v;
 	return 0;
+}
+
+int cli_session_id(const char *s, int64_t *out)
+{
+	bool beyond;
+	int rc = cli_session_id_filter(s, out, &beyond);
+
+	if (!rc && beyond)
+		return cli_fail(SC_NOINPUT, "no such session %s", s);
+	return rc;
 }
 
 int cli_duration(const char *opt, const char *s, int64_t *out)

@@ -148,9 +148,10 @@ struct sc_find_request {
 	const char *device_type;        /* NULL: any */
 	const char *browser;            /* NULL: any */
 	bool has_seen_since, has_seen_until;
-	int64_t seen_since, seen_until;       /* last_activity >= since, < until */
+	/* Microseconds since the epoch: a bound keeps its fraction of a second. */
+	int64_t seen_since_us, seen_until_us;       /* last_activity >= since, < until */
 	bool has_created_since, has_created_until;
-	int64_t created_since, created_until; /* created_at >= since, < until */
+	int64_t created_since_us, created_until_us; /* created_at >= since, < until */
 	bool has_idle_before;
 	int64_t idle_before;            /* last_activity <= this (--idle-for) */
 	bool has_after;
@@ -210,10 +211,11 @@ struct sc_history_request {
 	int64_t user_id;
 	bool has_session;
 	int64_t session_id;
+	bool session_beyond; /* the id is beyond int64_t: no row matches */
 	bool has_since;
-	int64_t since;  /* only rows with created_at >= since */
+	int64_t since_us;  /* only rows with created_at >= since (microseconds) */
 	bool has_until;
-	int64_t until;  /* only rows with created_at < until */
+	int64_t until_us;  /* only rows with created_at < until (microseconds) */
 	const char *actor;  /* only rows of this actor (exact); NULL: any */
 	const char *action; /* only rows of this action; NULL: any */
 	int64_t limit;  /* 0: no limit */

@@ -245,6 +245,13 @@ static int history_body(struct sc_db *db, void *vctx, struct sc_error *err)
 		h->req->user_id = user.id;
 		sc_user_free(&user);
 	}
+	/* No database holds such a session (it was checked for the user
+	 * all the same): the empty history a missing id has. */
+	if (h->req->has_session && h->req->session_beyond) {
+		if (h->req->more)
+			*h->req->more = 0;
+		return 0;
+	}
 	return db->backend->history(db, h->req, h->cb, h->ctx, err);
 }
 

@@ -218,6 +218,25 @@ Test(find, since_bounds_include_a_time_exactly_at_them_and_until_bounds_exclude_
 	EXPECT_IDS("20", "--seen-since", "2025-02-08", "--seen-until", "2025-02-08 10:30:00");
 }
 
+Test(find, a_bound_with_a_fraction_of_a_second_is_kept_to_the_microsecond)
+{
+	fx_find();
+	/* Applications write fractions; a bound may give one too, and the
+	 * half-open ranges hold at the microsecond, not the second. */
+	db_exec("INSERT INTO sessions (id, user_id, device_fingerprint, device_name, device_type,\n"
+		"                      browser, ip_address, created_at, last_activity, is_active)\n"
+		" VALUES (40, 3, 'fp-frac', 'frac', 'web', 'Chrome', '192.0.2.40',\n"
+		"         '2025-02-07 11:00:00.25', '2025-02-07 12:00:00.5', TRUE)");
+	EXPECT_IDS("40", "--seen-since", "2025-02-07 12:00:00.5", "--seen-until", "2025-02-07 12:00:00.500001");
+	EXPECT_IDS("", "--seen-since", "2025-02-07 12:00:00.500001", "--seen-until", "2025-02-07 12:00:01");
+	EXPECT_IDS("40", "--seen-since", "2025-02-07 12:00:00", "--seen-until", "2025-02-07 12:00:00.6");
+	EXPECT_IDS("", "--seen-since", "2025-02-07 12:00:00", "--seen-until", "2025-02-07 12:00:00.5");
+	EXPECT_IDS("40", "--seen-since", "2025-02-07T13:00:00.4+01:00", "--seen-until", "2025-02-07 12:00:01");
+	EXPECT_IDS("40", "--created-since", "2025-02-07 11:00:00.25", "--created-until", "2025-02-07 11:00:00.250001");
+	EXPECT_IDS("", "--created-since", "2025-02-07 11:00:00.2501", "--created-until", "2025-02-07 11:00:01");
+	EXPECT_IDS("", "--created-since", "2025-02-07 11:00:00", "--created-until", "2025-02-07 11:00:00.25");
+}
+
 Test(find, a_duration_ago_and_the_same_absolute_time_give_the_same_rows)
 {
 	fx_find();

@@ -148,6 +148,37 @@ Test(history, session_filter)
 	EXPECT_OUT(both, CSV_HEADER ROW1);
 	EXPECT_OK(other);
 	EXPECT_OUT(other, CSV_HEADER);
+	/* An id no database can hold is a session with no history, as a
+	 * missing one is; the user is still checked. */
+	struct run *missing = RUN("history", "--session", "999999", "-o", "csv");
+	struct run *beyond = RUN("history", "--session", "99999999999999999999", "-o", "csv");
+	struct run *beyond_user = RUN("history", "nobody", "--session", "99999999999999999999");
+	EXPECT_OK(missing);
+	EXPECT_OUT(missing, CSV_HEADER);
+	EXPECT_OK(beyond);
+	EXPECT_OUT(beyond, CSV_HEADER);
+	EXPECT_FAIL(beyond_user, 67);
+}
+
+Test(history, a_bound_with_a_fraction_of_a_second_is_kept_to_the_microsecond)
+{
+	trail();
+	db_exec("UPDATE sessctl_audit SET created_at = '2025-03-04 10:00:00.5' WHERE id = 4");
+	struct run *at = RUN("history", "--since", "2025-03-04 10:00:00.5", "-o", "csv");
+	struct run *after = RUN("history", "--since", "2025-03-04 10:00:00.500001", "-o", "csv");
+	struct run *before = RUN("history", "--since", "2025-03-03 10:00:00", "--until",
+				 "2025-03-04 10:00:00.5", "-o", "csv");
+	struct run *upto = RUN("history", "--since", "2025-03-03 10:00:00.000001", "--until",
+			       "2025-03-04T11:00:00.500001+01:00", "-o", "csv");
+
+	EXPECT_OK(at);
+	EXPECT_OUT(at, CSV_HEADER ROW4);
+	EXPECT_OK(after);
+	EXPECT_OUT(after, CSV_HEADER);
+	EXPECT_OK(before);
+	EXPECT_OUT(before, CSV_HEADER ROW3);
+	EXPECT_OK(upto);
+	EXPECT_OUT(upto, CSV_HEADER ROW4);
 }
 
 Test(history, since_counts_back_from_now)

@@ -1191,15 +1191,18 @@ static void case_history(void)
 	expect_ids(a.session_id, a.n, (const int64_t[]){ 7, 6 }, 2, "7, 6");
 	a = history(&(struct sc_history_request){ .has_session = true, .session_id = 2 });
 	expect_ids(a.session_id, a.n, (const int64_t[]){ 2 }, 1, "2");
-	a = history(&(struct sc_history_request){ .has_since = true, .since = T + 20 });
+	/* The bounds are microseconds. */
+	a = history(&(struct sc_history_request){ .has_since = true, .since_us = (T + 20) * 1000000 });
 	cr_expect_eq(a.n, 3, "since keeps created_at >= since: %zu rows", a.n);
+	a = history(&(struct sc_history_request){ .has_since = true, .since_us = (T + 20) * 1000000 + 1 });
+	cr_expect_eq(a.n, 1, "since a microsecond after T+20: %zu rows", a.n);
 	/* until excludes a row exactly at it */
-	a = history(&(struct sc_history_request){ .has_until = true, .until = T + 20 });
+	a = history(&(struct sc_history_request){ .has_until = true, .until_us = (T + 20) * 1000000 });
 	expect_ids(a.session_id, a.n, (const int64_t[]){ 6 }, 1, "until T+20: 6");
-	a = history(&(struct sc_history_request){ .has_until = true, .until = T + 21 });
-	cr_expect_eq(a.n, 3, "until T+21: %zu rows", a.n);
-	a = history(&(struct sc_history_request){ .has_since = true, .since = T + 20, .has_until = true,
-						  .until = T + 30 });
+	a = history(&(struct sc_history_request){ .has_until = true, .until_us = (T + 20) * 1000000 + 1 });
+	cr_expect_eq(a.n, 3, "until a microsecond after T+20: %zu rows", a.n);
+	a = history(&(struct sc_history_request){ .has_since = true, .since_us = (T + 20) * 1000000,
+						  .has_until = true, .until_us = (T + 30) * 1000000 });
 	cr_expect(a.n == 2 && a.at[0] == T + 20 && a.at[1] == T + 20, "since and until: %zu rows", a.n);
 	a = history(&(struct sc_history_request){ .actor = "cron" });
 	expect_ids(a.session_id, a.n, (const int64_t[]){ 7 }, 1, "actor cron: 7");

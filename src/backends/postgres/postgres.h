@@ -81,7 +81,7 @@ struct pg_db {
 #define SESSION_NCOLUMNS 12
 
 #define INT64_PARAM_LEN 24
-#define TIME_PARAM_LEN (SC_TIME_SQL_LEN + 16) /* "+00", and the year BC before the year 1 */
+#define TIME_PARAM_LEN (SC_TIME_SQL_LEN + 16) /* ".ffffff+00", and " BC" before the year 1 */
 
 typedef int (*row_fn)(struct pg_db *db, const PGresult *res, int row, void *ctx,
 		      struct sc_error *err);
@@ -119,6 +119,7 @@ void pgb_col_time_shown(struct pg_db *db, const PGresult *res, int row, int col,
 			const char *table, const char *column, int64_t id, int64_t *t, bool *null);
 const char *pgb_int64_param(int64_t v, char buf[INT64_PARAM_LEN]);
 const char *pgb_time_param(int64_t t, char buf[TIME_PARAM_LEN]);
+const char *pgb_time_us_param(int64_t us, char buf[TIME_PARAM_LEN]);
 void pgb_discard_notice(void *arg, const char *message);
 void pg_close(struct sc_db *base);
 int pg_reconnect(struct sc_db *base, struct sc_error *err);

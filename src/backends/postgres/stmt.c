@@ -150,8 +150,13 @@ const char *pgb_int64_param(int64_t v, char buf[INT64_PARAM_LEN])
 	return buf;
 }
 
-const char *pgb_time_param(int64_t t, char buf[TIME_PARAM_LEN])
+/* t, and us microseconds past it (0 to 999999), as a timestamptz. */
+static const char *time_param(int64_t t, int us, char buf[TIME_PARAM_LEN])
 {
+	char frac[8] = "";
+
+	if (us)
+		snprintf(frac, sizeof(frac), ".%06d", us);
 	/* Before the year 1 (a --since a million days ago): the year BC,
 	 * as PostgreSQL reads it (1 BC is the year 0), down to 4713 BC, the
 	 * earliest it holds; not 0001-01-01, after 44 BC. */
@@ -159,15 +164,38 @@ const char *pgb_time_param(int64_t t, char buf[TIME_PARAM_LEN])
 		char iso[SC_TIME_RFC3339_LEN];
 		int64_t bc_4713 = sc_days_from_civil(-4712, 1, 1) * 86400;
 		char *end;
-		sc_time_format_rfc3339(t < bc_4713 ? bc_4713 : t, iso);
+		if (t < bc_4713) {
+			t = bc_4713;
+			frac[0] = '\0';
+		}
+		sc_time_format_rfc3339(t, iso);
 		/* "-000712-01-01T00:00:00Z" (or "+000000-..."): 713 BC */
 		int bc = 1 - (int)strtol(iso, &end, 10); /* 1 to 4713 */
-		snprintf(buf, TIME_PARAM_LEN, "%04d-%.5s %.8s+00 BC", bc, end + 1, end + 7);
+		snprintf(buf, TIME_PARAM_LEN, "%04d-%.5s %.8s%s+00 BC", bc, end + 1, end + 7, frac);
 		return buf;
 	}
-	sc_time_format_sql(t, buf);
+	/* After 9999-12-31 23:59:59, formatted as that second: no fraction. */
+	if (sc_time_format_sql(t, buf) < 0)
+		frac[0] = '\0';
+	strcat(buf, frac);
 	strcat(buf, "+00");
 	return buf;
+}
+
+const char *pgb_time_param(int64_t t, char buf[TIME_PARAM_LEN])
+{
+	return time_param(t, 0, buf);
+}
+
+const char *pgb_time_us_param(int64_t us, char buf[TIME_PARAM_LEN])
+{
+	int64_t t = us / 1000000, rem = us % 1000000;
+
+	if (rem < 0) {
+		rem += 1000000;
+		t--;
+	}
+	return time_param(t, (int)rem, buf);
 }
 
 /* ---- connection ---- */

@@ -261,9 +261,9 @@ static void bind_history(sqlite3_stmt *st, const struct sc_history_request *req)
 	if (req->has_session)
 		sqlite3_bind_int64(st, 2, req->session_id);
 	if (req->has_since)
-		sq_bind_time_us(st, 3, req->since);
+		sqlite3_bind_int64(st, 3, req->since_us);
 	if (req->has_until)
-		sq_bind_time_us(st, 4, req->until);
+		sqlite3_bind_int64(st, 4, req->until_us);
 	if (req->actor)
 		sqlite3_bind_text(st, 5, req->actor, -1, SQLITE_STATIC);
 	if (req->action)
@@ -383,10 +383,11 @@ int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
 	"ORDER BY s.id\n" \
 	"LIMIT ?14"
 
-static void bind_time_if(sqlite3_stmt *st, int i, bool has, int64_t t)
+/* A bound of the request, already in microseconds. */
+static void bind_us_if(sqlite3_stmt *st, int i, bool has, int64_t us)
 {
 	if (has)
-		sq_bind_time_us(st, i, t);
+		sqlite3_bind_int64(st, i, us);
 }
 
 static int bind_find(struct sqlite_db *db, sqlite3_stmt *st, const struct sc_find_plan *plan,
@@ -403,11 +404,12 @@ static int bind_find(struct sqlite_db *db, sqlite3_stmt *st, const struct sc_fin
 	sq_bind_text_or_null(st, 6, req->browser);
 	sqlite3_bind_int(st, 7, plan->ip_prefilter);
 	sq_bind_text_or_null(st, 8, plan->ip_v4_prefix);
-	bind_time_if(st, 9, req->has_seen_since, req->seen_since);
-	bind_time_if(st, 10, req->has_seen_until, req->seen_until);
-	bind_time_if(st, 11, req->has_created_since, req->created_since);
-	bind_time_if(st, 12, req->has_created_until, req->created_until);
-	bind_time_if(st, 13, req->has_idle_before, req->idle_before);
+	bind_us_if(st, 9, req->has_seen_since, req->seen_since_us);
+	bind_us_if(st, 10, req->has_seen_until, req->seen_until_us);
+	bind_us_if(st, 11, req->has_created_since, req->created_since_us);
+	bind_us_if(st, 12, req->has_created_until, req->created_until_us);
+	if (req->has_idle_before)
+		sq_bind_time_us(st, 13, req->idle_before);
 	sqlite3_bind_int64(st, 14, plan->limit > 0 ? plan->limit : -1);
 	sqlite3_bind_int64(st, 15, plan->after);
 	return 0;
