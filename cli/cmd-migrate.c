@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../src/migrate.h"
 
@@ -120,7 +121,8 @@ static int apply(struct cli_ctx *ctx)
 
 	if ((rc = cli_db(ctx, CLI_DB_MIGRATE, &db)))
 		return rc;
-	if (sc_migrate_run(db, ctx->now, on_applied, ctx, &applied, &err) < 0)
+	/* applied_at is the real time, never --now: as the audit trail. */
+	if (sc_migrate_run(db, (int64_t)time(NULL), on_applied, ctx, &applied, &err) < 0)
 		return cli_report(&err);
 	if (!ctx->quiet)
 		printf(applied ? "schema is at version %d\n" : UP_TO_DATE, SC_SCHEMA_VERSION);

@@ -30,6 +30,10 @@ extern const struct sc_migration sc_postgres_migrations[];
 #define CONNECT_TIMEOUT "10"
 /* The key of the transaction-scoped advisory lock migrators take. */
 #define MIGRATE_LOCK_KEY "7311712345678901"
+/* How long migrate waits for another migrator, and for each lock a
+ * migration needs (schema.c, pg_migrate_lock), before exiting 75. */
+#define PG_MIGRATOR_WAIT "60s"
+#define PG_MIGRATE_LOCK_WAIT "5s"
 
 struct pg_db {
 	struct sc_db base; /* first: see struct sc_db */

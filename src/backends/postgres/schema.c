@@ -64,16 +64,29 @@ int pg_applied(struct sc_db *base, sc_applied_cb cb, void *ctx, struct sc_error 
 }
 
 /* A second migrator waits here, then sees the version this one recorded.
- * The lock ends with the transaction. */
+ * The lock ends with the transaction.
+ *
+ * Every wait is bounded, then 75 (55P03): a minute for another migrator
+ * (it blocks no one else meanwhile), and 5 s for each lock of the
+ * migration itself, since a DDL statement waiting for the application's
+ * long transaction makes every later write to that table queue behind it.
+ * And the server gives the migration up within a second of the client
+ * going away (killed, or the network gone) instead of building an index
+ * for no one while the application's writes wait (PostgreSQL 14+). */
 int pg_migrate_lock(struct sc_db *base, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
-	PGresult *res = pgb_run(db, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK_KEY ")", 0, NULL,
-				PGRES_TUPLES_OK, "cannot lock the database for migration", err);
+	PGresult *res = pgb_run(db, "SET LOCAL lock_timeout = '" PG_MIGRATOR_WAIT "';\n"
+				"SELECT pg_advisory_xact_lock(" MIGRATE_LOCK_KEY ")", 0, NULL,
+				PGRES_TUPLES_OK, "another sessctl migrate holds the database", err);
 	if (!res)
 		return -1;
 	PQclear(res);
-	return 0;
+	return pgb_run_command(db, PQserverVersion(db->conn) >= 140000
+				   ? "SET LOCAL lock_timeout = '" PG_MIGRATE_LOCK_WAIT "';\n"
+				     "SET LOCAL client_connection_check_interval = '1s'"
+				   : "SET LOCAL lock_timeout = '" PG_MIGRATE_LOCK_WAIT "'",
+			       "cannot set the migration's lock timeout", err);
 }
 
 int pg_exec_script(struct sc_db *base, const char *sql, const char *what, struct sc_error *err)
