@@ -84,21 +84,30 @@ static int status(struct cli_ctx *ctx, const struct migrate_opts *o)
 	return SC_OK;
 }
 
-/* Prints the SQL of every pending migration; changes nothing. */
+/* Prints the SQL migrate would run for every pending migration, so that
+ * the plan applied by hand leaves what migrate leaves: each migration in
+ * its transaction, the migrations table created in the first, each
+ * version recorded in its own. Changes nothing. */
 static int dry_run(struct cli_ctx *ctx)
 {
 	struct sc_migration_state states[SC_SCHEMA_VERSION];
+	struct sc_migrate_dialect d;
 	struct sc_error err = { 0 };
 	int version, printed = 0;
 
 	/* A database that does not exist yet has everything pending. */
-	if (sc_migrate_plan(ctx->db, states, &version, &err) < 0)
+	if (sc_migrate_plan(ctx->db, states, &version, &d, &err) < 0)
 		return cli_report(&err);
 	for (int i = 0; i < SC_SCHEMA_VERSION; i++) {
 		if (states[i].applied)
 			continue;
-		printf("-- migration %d: %s\nBEGIN;\n%sCOMMIT;\n\n", states[i].m->version,
-		       states[i].m->name, states[i].m->sql);
+		printf("-- migration %d: %s\nBEGIN;\n", states[i].m->version, states[i].m->name);
+		if (!printed)
+			printf("%s;\n", d.table_sql);
+		/* The names are sessctl's own, without quotes. */
+		printf("%sINSERT INTO sessctl_migrations (version, name, applied_at)\n"
+		       "    VALUES (%d, '%s', %s);\nCOMMIT;\n\n",
+		       states[i].m->sql, states[i].m->version, states[i].m->name, d.now_sql);
 		printed++;
 	}
 	if (!printed && !ctx->quiet)

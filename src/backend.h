@@ -179,6 +179,10 @@ struct sc_backend {
 	/* Creates sessctl's migrations table (version, name, applied_at) if
 	 * it does not exist, in the backend's dialect. */
 	const char *migrations_table;
+	/* OPTIONAL. The SQL expression of the current time as
+	 * record_migration stores applied_at, for the plan migrate --dry-run
+	 * prints (NULL: CURRENT_TIMESTAMP). */
+	const char *migrations_now;
 
 	/* Connects. SC_NOINPUT for a missing SQLite file (unless
 	 * SC_OPEN_MIGRATE), SC_UNAVAILABLE when unreachable, SC_NOPERM when

@@ -23,11 +23,19 @@ struct sc_migration_state {
 int sc_migrate_status(struct sc_db *db, struct sc_migration_state *states,
 		      int *version, struct sc_error *err);
 
+/* What migrate runs besides the migrations' own SQL, in the backend's
+ * dialect: the statement that creates the migrations table, and the
+ * expression of the time it records each version at. */
+struct sc_migrate_dialect {
+	const char *table_sql;
+	const char *now_sql;
+};
+
 /* The same for the database url names, opened read-only; a database that
  * does not exist yet but that migrate would create (an SQLite file) has
  * every migration pending. Changes nothing. */
 int sc_migrate_plan(const char *url, struct sc_migration_state *states, int *version,
-		    struct sc_error *err);
+		    struct sc_migrate_dialect *dialect, struct sc_error *err);
 
 typedef void (*sc_migrate_cb)(const struct sc_migration *m, void *ctx);
 

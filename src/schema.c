@@ -60,14 +60,21 @@ int sc_migrate_status(struct sc_db *db, struct sc_migration_state *states,
 	return ctx.version > SC_SCHEMA_VERSION ? sc_schema_too_new(err, ctx.version) : 0;
 }
 
+static void dialect_of(const struct sc_backend *be, struct sc_migrate_dialect *d)
+{
+	d->table_sql = be->migrations_table;
+	d->now_sql = be->migrations_now ? be->migrations_now : "CURRENT_TIMESTAMP";
+}
+
 int sc_migrate_plan(const char *text, struct sc_migration_state *states, int *version,
-		    struct sc_error *err)
+		    struct sc_migrate_dialect *dialect, struct sc_error *err)
 {
 	struct sc_db *db;
 	int rc;
 
 	if (sc_db_open(text, SC_OPEN_INSPECT, &db, err) == 0) {
 		rc = sc_migrate_status(db, states, version, err);
+		dialect_of(db->backend, dialect);
 		sc_db_close(db);
 		return rc;
 	}
@@ -86,6 +93,7 @@ int sc_migrate_plan(const char *text, struct sc_migration_state *states, int *ve
 		return -1;
 	sc_error_clear(err);
 	all_pending(be, states);
+	dialect_of(be, dialect);
 	*version = 0;
 	return 0;
 }

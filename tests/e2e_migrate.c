@@ -158,6 +158,32 @@ Test(migrate, dry_run_prints_the_sql_and_creates_nothing)
 	EXPECT_FAIL(RUN("migrate", "status", "--check"), 1);
 }
 
+/* The plan run by hand (psql, sqlite3) leaves what migrate leaves,
+ * versions recorded: migrate then has nothing to do. */
+Test(migrate, the_dry_run_plan_applied_by_hand_is_what_migrate_makes)
+{
+	existing_database_without_schema();
+	struct run *plan = RUN("migrate", "--dry-run");
+	EXPECT_OK(plan);
+	db_exec(plan->out);
+	EXPECT_OK(RUN("migrate", "status", "--check"));
+	struct run *r = RUN("migrate");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "nothing to do");
+	expect_full_schema(e2e_db());
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_migrations"), SC_SCHEMA_VERSION);
+
+	/* and from an older version: only what is pending */
+	db_exec("DROP TABLE sessctl_enforce_state");
+	db_exec("DELETE FROM sessctl_migrations WHERE version > 3");
+	plan = RUN("migrate", "--dry-run");
+	EXPECT_OK(plan);
+	cr_expect_null(strstr(plan->out, "migration 3:"), "plan repeats migration 3:\n%s", plan->out);
+	db_exec(plan->out);
+	EXPECT_OK(RUN("migrate", "status", "--check"));
+	expect_full_schema(e2e_db());
+}
+
 Test(migrate, dry_run_after_migrate_prints_no_sql)
 {
 	db_migrate(NULL);

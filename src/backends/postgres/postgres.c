@@ -13,6 +13,7 @@ const struct sc_backend sc_postgres_backend = {
 			    "    name text NOT NULL,\n"
 			    "    applied_at timestamptz NOT NULL\n"
 			    ")",
+	.migrations_now = "now()",
 	.open = pg_open,
 	.close = pg_close,
 	.reconnect = pg_reconnect,

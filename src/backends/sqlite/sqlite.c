@@ -17,6 +17,7 @@ const struct sc_backend sc_sqlite_backend = {
 			    "    name TEXT NOT NULL,\n"
 			    "    applied_at TEXT NOT NULL\n"
 			    ")",
+	.migrations_now = "strftime('%Y-%m-%d %H:%M:%S', 'now')",
 	.open = sqlite_open,
 	.close = sqlite_close,
 	.begin = sqlite_begin,
