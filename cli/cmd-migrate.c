@@ -52,12 +52,16 @@ static int status(struct cli_ctx *ctx, const struct migrate_opts *o)
 	struct sc_db *db;
 	int version, pending = 0, rc;
 
+	/* -q --check: the exit status is the answer; print nothing, not
+	 * even that an applied_at could not be read (shown null otherwise,
+	 * exit unchanged: the answer is about what is pending). */
+	bool silent = ctx->quiet && o->check;
 	if ((rc = cli_db(ctx, CLI_DB_INSPECT, &db)))
 		return rc;
+	if (silent)
+		sc_db_on_warning(db, NULL, NULL);
 	if (sc_migrate_status(db, states, &version, &err) < 0)
 		return cli_report(&err);
-	/* -q --check: the exit status is the answer; print nothing. */
-	bool silent = ctx->quiet && o->check;
 	if (!silent && sc_writer_open(&w, stdout, &ctx->out, status_cols, 4, NULL, 0, &err) < 0)
 		return cli_report(&err);
 	for (int i = 0; i < SC_SCHEMA_VERSION; i++) {

@@ -56,6 +56,15 @@ int sc_migrate_status(struct sc_db *db, struct sc_migration_state *states,
 	all_pending(db->backend, states);
 	if (sc_db_read(db, read_status, &ctx, err) < 0)
 		return -1;
+	/* The schema's version is the highest recorded, as every command
+	 * and migrate itself read it: a version below it whose row is gone
+	 * (deleted by hand) is applied, at a time not known, not pending
+	 * for status while migrate has nothing to do. */
+	for (int i = 0; i < ctx.version && i < SC_SCHEMA_VERSION; i++)
+		if (!states[i].applied) {
+			states[i].applied = true;
+			states[i].applied_at_null = true;
+		}
 	*version = ctx.version;
 	return ctx.version > SC_SCHEMA_VERSION ? sc_schema_too_new(err, ctx.version) : 0;
 }

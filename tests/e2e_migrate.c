@@ -277,6 +277,43 @@ Test(migrate, a_schema_newer_than_this_sessctl_exits_78)
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 7);
 }
 
+/* The version is the highest recorded: a row below it deleted by hand
+ * leaves status and migrate agreeing (applied, time not known), not one
+ * saying "pending" while the other has nothing to do. */
+Test(migrate, a_version_row_deleted_by_hand_is_not_pending)
+{
+	fx_standard();
+	db_exec("DELETE FROM sessctl_migrations WHERE version = 4");
+	EXPECT_OK(RUN("migrate", "status", "--check"));
+	struct run *r = RUN("migrate", "status", "-o", "csv", "--no-header", "--columns", "version,state,applied_at");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "4,applied,\r\n");
+	r = RUN("migrate");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "nothing to do");
+	r = RUN("migrate", "--dry-run");
+	EXPECT_OK(r);
+	cr_expect_null(strstr(r->out, "INSERT"), "the plan applies something:\n%s", r->out);
+}
+
+/* -q status --check prints nothing at all, not even that an applied_at
+ * could not be read; without -q that is named and shown null, and the
+ * answer is still about what is pending. */
+Test(migrate, quiet_status_check_is_silent_about_an_unreadable_applied_at)
+{
+	fx_standard();
+	db_exec(e2e_pg() ? "UPDATE sessctl_migrations SET applied_at = 'infinity' WHERE version = 2"
+			 : "UPDATE sessctl_migrations SET applied_at = 'garbage' WHERE version = 2");
+	struct run *q = RUN("-q", "migrate", "status", "--check");
+	cr_expect_eq(q->status, 0, "exit %d: %s", q->status, q->err);
+	EXPECT_NO_OUT(q);
+	cr_expect_eq(q->err_len, 0, "stderr: %s", q->err);
+	struct run *r = RUN("migrate", "status", "--check", "-o", "csv", "--no-header", "--columns", "version,applied_at");
+	cr_expect_eq(r->status, 0, "exit %d: %s", r->status, r->err);
+	EXPECT_OUT_HAS(r, "2,\r\n");
+	EXPECT_ERR_HAS(r, "applied_at");
+}
+
 Test(migrate, two_concurrent_migrators_end_with_one_correct_schema)
 {
 	for (int round = 0; round < 4; round++) {

@@ -47,7 +47,8 @@ int pg_applied(struct sc_db *base, sc_applied_cb cb, void *ctx, struct sc_error 
 {
 	struct pg_db *db = pgb_to_pg(base);
 	PGresult *res = pgb_run(db,
-		"SELECT version, name, " PG_TIME_SHOWN("applied_at") "\n"
+		"SELECT version, name, " PG_TIME_SHOWN("applied_at") ",\n"
+		"       " PG_TIME_ODD("applied_at") "\n"
 		"FROM sessctl_migrations ORDER BY version", 0, NULL, PGRES_TUPLES_OK,
 		"cannot read applied migrations", err);
 	int rc = 0;
@@ -56,7 +57,9 @@ int pg_applied(struct sc_db *base, sc_applied_cb cb, void *ctx, struct sc_error 
 		return -1;
 	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
 		struct sc_applied a = { (int)pgb_col_int64(res, i, 0), pgb_col_text(res, i, 1), 0, false };
-		pgb_col_time(res, i, 2, &a.applied_at, &a.applied_at_null);
+		/* named on stderr as SQLite's are (an infinity, say) */
+		pgb_col_time_shown(db, res, i, 2, 3, "sessctl_migrations", "applied_at", a.version,
+				   &a.applied_at, &a.applied_at_null);
 		rc = cb(&a, ctx);
 	}
 	PQclear(res);
