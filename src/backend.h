@@ -223,6 +223,14 @@ struct sc_backend {
 			   struct sc_error *err);
 	int (*record_migration)(struct sc_db *db, const struct sc_migration *m, int64_t now,
 				struct sc_error *err);
+	/* OPTIONAL. Whether column c of the application's tables is there
+	 * and of a type this backend's statements can use as c->kind: 0, 1
+	 * when there is no such column, 2 when its type will not do (a
+	 * short reason in reason, such as the type's name), -1 with err set
+	 * for anything else. Runs in the migration's transaction, which
+	 * the core rolls back after a non-zero answer. */
+	int (*check_column)(struct sc_db *db, const struct sc_app_column *c, char *reason,
+			    size_t reason_len, struct sc_error *err);
 
 	/* Reads. find_user fills user and returns 0, or returns 1 when no user
 	 * matches and 2 when a username matches more than one user (err is

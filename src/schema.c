@@ -107,6 +107,60 @@ int sc_migrate_plan(const char *text, struct sc_migration_state *states, int *ve
 	return 0;
 }
 
+/* What sessctl reads of the application's tables (SPEC: the data model). */
+static const struct sc_app_column app_columns[] = {
+	{ "users", "id", SC_APP_ID },
+	{ "users", "email", SC_APP_TEXT },
+	{ "users", "username", SC_APP_TEXT },
+	{ "users", "role", SC_APP_TEXT },
+	{ "sessions", "id", SC_APP_ID },
+	{ "sessions", "user_id", SC_APP_ID },
+	{ "sessions", "device_fingerprint", SC_APP_TEXT },
+	{ "sessions", "device_name", SC_APP_TEXT },
+	{ "sessions", "device_type", SC_APP_TEXT },
+	{ "sessions", "browser", SC_APP_TEXT },
+	{ "sessions", "ip_address", SC_APP_TEXT },
+	{ "sessions", "created_at", SC_APP_TIME },
+	{ "sessions", "last_activity", SC_APP_TIME },
+	{ "sessions", "is_active", SC_APP_BOOL },
+};
+
+static const char *const kind_needs[] = {
+	[SC_APP_ID] = "an integer",
+	[SC_APP_TEXT] = "text",
+	[SC_APP_TIME] = "a timestamp",
+	[SC_APP_BOOL] = "a boolean",
+};
+
+/* The application's tables hold every column sessctl reads, of a type
+ * it can use: an adopted table that does not fails migrate (78) with the
+ * column named, instead of every command after a deploy that looked
+ * fine. In the migration transaction, after the step's script. */
+static int check_app_tables(struct sc_db *db, struct sc_error *err)
+{
+	const struct sc_backend *be = db->backend;
+
+	if (!be->check_column)
+		return 0;
+	for (size_t i = 0; i < sizeof(app_columns) / sizeof(app_columns[0]); i++) {
+		const struct sc_app_column *c = &app_columns[i];
+		char reason[128] = "";
+		int rc = be->check_column(db, c, reason, sizeof(reason), err);
+		if (rc == 1)
+			return sc_error_set(err, SC_CONFIG,
+					    "the application's table %s has no column %s, which sessctl "
+					    "reads (%s): add it, or check that --db names the "
+					    "application's database", c->table, c->column, kind_needs[c->kind]);
+		if (rc == 2)
+			return sc_error_set(err, SC_CONFIG,
+					    "column %s.%s is %s, which sessctl cannot use: it needs %s there",
+					    c->table, c->column, reason, kind_needs[c->kind]);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* One migration in a transaction of its own: lock out other migrators,
  * make sure the migrations table exists, re-read the version under the
  * lock (a migrator that held it before us may have applied m), refuse a
@@ -135,7 +189,7 @@ static int migrate_step(struct sc_db *db, const struct sc_migration *m, int64_t 
 		return 0;
 	}
 	if (be->exec_script(db, m->sql, "migration failed", err) < 0 ||
-	    be->record_migration(db, m, now, err) < 0)
+	    check_app_tables(db, err) < 0 || be->record_migration(db, m, now, err) < 0)
 		goto fail;
 	if (be->commit(db, err) < 0)
 		return -1;
@@ -161,8 +215,9 @@ int sc_migrate_run(struct sc_db *db, int64_t now, sc_migrate_cb cb, void *ctx,
 	if (version >= SC_SCHEMA_VERSION) {
 		if (db->backend->begin(db, SC_TX_MIGRATE, err) < 0)
 			return -1;
+		int rc = check_app_tables(db, err);
 		db->backend->rollback(db);
-		return 0;
+		return rc < 0 ? -1 : 0;
 	}
 	for (int i = 0; i < SC_SCHEMA_VERSION; i++) {
 		bool applied = false;

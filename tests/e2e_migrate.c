@@ -314,6 +314,39 @@ Test(migrate, quiet_status_check_is_silent_about_an_unreadable_applied_at)
 	EXPECT_ERR_HAS(r, "applied_at");
 }
 
+/* An application's tables that lack a column sessctl reads are not
+ * adopted: migrate says which (78) and applies nothing, rather than a
+ * deploy that looks fine and every command failing after it. The same
+ * for a table that loses one later. */
+Test(migrate, tables_without_a_column_sessctl_reads_are_not_adopted)
+{
+	db_exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, username TEXT,"
+		" role TEXT NOT NULL DEFAULT 'user');"
+		"CREATE TABLE sessions (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL,"
+		" device_fingerprint TEXT, device_name TEXT, device_type TEXT, ip_address TEXT,"
+		" created_at TIMESTAMP, last_activity TIMESTAMP, is_active BOOLEAN NOT NULL DEFAULT TRUE);"
+		"INSERT INTO users (id, email) VALUES (1, 'a@example.com');"
+		"INSERT INTO sessions (id, user_id, device_fingerprint) VALUES (1, 1, 'f1');");
+	struct run *r = RUN("migrate");
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "table sessions has no column browser");
+	cr_expect_not(db_table_exists("sessctl_migrations"), "migrate recorded something");
+	cr_expect_not(db_table_exists("sessctl_audit"), "migrate applied migration 2");
+	EXPECT_FAIL(RUN("migrate", "status", "--check"), 1);
+
+	db_exec("ALTER TABLE sessions ADD COLUMN browser VARCHAR(100)");
+	r = RUN("migrate");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "schema is at version 6");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 1);
+
+	/* up to date, and a column gone since */
+	db_exec("ALTER TABLE sessions DROP COLUMN device_name");
+	r = RUN("migrate");
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "table sessions has no column device_name");
+}
+
 Test(migrate, two_concurrent_migrators_end_with_one_correct_schema)
 {
 	for (int round = 0; round < 4; round++) {

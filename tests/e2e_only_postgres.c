@@ -1014,6 +1014,36 @@ Test(postgres_only, a_killed_migration_leaves_no_server_process_waiting, .timeou
 	cr_expect_eq(db_int("SELECT max(version) FROM sessctl_migrations"), 3);
 }
 
+/* uuid ids, text times: columns sessctl cannot use are named by
+ * migrate (78) before anything is applied; a domain over an integer and
+ * an ORM's naive timestamps will do. */
+Test(postgres_only, tables_with_columns_of_types_sessctl_cannot_use_are_not_adopted)
+{
+	db_exec("CREATE DOMAIN user_key AS bigint;"
+		"CREATE TABLE users (id user_key PRIMARY KEY, email text UNIQUE, username text,"
+		" role text NOT NULL DEFAULT 'user');"
+		"CREATE TABLE sessions (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),"
+		" user_id bigint NOT NULL REFERENCES users (id), device_fingerprint varchar(255),"
+		" device_name varchar(255), device_type varchar(20), browser varchar(100),"
+		" ip_address varchar(45), created_at timestamp, last_activity text,"
+		" is_active boolean NOT NULL DEFAULT true)");
+	struct run *r = RUN("migrate");
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "column sessions.id is uuid");
+	EXPECT_ERR_HAS(r, "integer");
+	cr_expect_not(db_table_exists("sessctl_migrations"), "migrate recorded something");
+
+	db_exec("ALTER TABLE sessions DROP COLUMN id; ALTER TABLE sessions ADD COLUMN id bigserial PRIMARY KEY");
+	r = RUN("migrate");
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "column sessions.last_activity is text");
+
+	db_exec("ALTER TABLE sessions ALTER COLUMN last_activity TYPE timestamp USING last_activity::timestamp");
+	r = RUN("migrate");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "schema is at version 6");
+}
+
 /* ---- an ORM's schema: timestamp without time zone, integer ids ---- */
 
 static const char naive_schema[] =

@@ -26,6 +26,7 @@ const struct sc_backend sc_postgres_backend = {
 	.migrate_lock = pg_migrate_lock,
 	.exec_script = pg_exec_script,
 	.record_migration = pg_record_migration,
+	.check_column = pg_check_column,
 	.find_user = pg_find_user,
 	.list_sessions = pg_list_sessions,
 	.get_session = pg_get_session,

@@ -111,3 +111,43 @@ int pg_record_migration(struct sc_db *base, const struct sc_migration *m, int64_
 	PQclear(res);
 	return 0;
 }
+
+/* The column's type, through a domain to its base, against what the
+ * statements do with it: integer ids (pgb_col_int64), times compared
+ * with timestamptz parameters, a boolean is_active. Text columns are
+ * only looked for: any type the server prints will do. */
+int pg_check_column(struct sc_db *base, const struct sc_app_column *c, char *reason,
+		    size_t reason_len, struct sc_error *err)
+{
+	static const char *const kinds[] = {
+		[SC_APP_ID] = "id", [SC_APP_TEXT] = "text", [SC_APP_TIME] = "time", [SC_APP_BOOL] = "bool",
+	};
+	struct pg_db *db = pgb_to_pg(base);
+	const char *params[3] = { c->table, c->column, kinds[c->kind] };
+	PGresult *res = pgb_run(db,
+		"SELECT format_type(a.atttypid, a.atttypmod),\n"
+		"       CASE $3 WHEN 'id' THEN b.t IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)\n"
+		"               WHEN 'time' THEN b.t IN ('timestamptz'::regtype, 'timestamp'::regtype)\n"
+		"               WHEN 'bool' THEN b.t = 'bool'::regtype\n"
+		"               ELSE true END\n"
+		"FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid,\n"
+		"     LATERAL (SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype\n"
+		"                          ELSE a.atttypid END::regtype AS t) b\n"
+		"WHERE a.attrelid = to_regclass($1) AND a.attname = $2\n"
+		"  AND a.attnum > 0 AND NOT a.attisdropped", 3, params, PGRES_TUPLES_OK,
+		"cannot read the application's tables", err);
+	int rc;
+
+	if (!res)
+		return -1;
+	if (PQntuples(res) == 0)
+		rc = 1;
+	else if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
+		rc = 0;
+	else {
+		snprintf(reason, reason_len, "%s", PQgetvalue(res, 0, 0));
+		rc = 2;
+	}
+	PQclear(res);
+	return rc;
+}

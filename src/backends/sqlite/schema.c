@@ -102,3 +102,25 @@ int sqlite_record_migration(struct sc_db *base, const struct sc_migration *m, in
 	sq_finalize(db, st);
 	return rc == SQLITE_DONE ? 0 : sq_fail(db, rc, "cannot record the migration", err);
 }
+
+/* SQLite's columns take any value: only whether the column is there. */
+int sqlite_check_column(struct sc_db *base, const struct sc_app_column *c, char *reason,
+			size_t reason_len, struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	(void)reason;
+	(void)reason_len;
+	if (sq_prepare(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2 COLLATE NOCASE", &st,
+		       err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, c->table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->column, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sq_finalize(db, st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? 1 : sq_fail(db, rc, "cannot read the application's tables", err);
+}

@@ -27,6 +27,7 @@ const struct sc_backend sc_sqlite_backend = {
 	.applied = sqlite_applied,
 	.exec_script = sqlite_exec_script,
 	.record_migration = sqlite_record_migration,
+	.check_column = sqlite_check_column,
 	.find_user = sqlite_find_user,
 	.list_sessions = sqlite_list_sessions,
 	.get_session = sqlite_get_session,

@@ -95,6 +95,8 @@ int sqlite_schema_version(struct sc_db *base, int *version, bool *app_tables,
 int sqlite_applied(struct sc_db *base, sc_applied_cb cb, void *ctx, struct sc_error *err);
 int sqlite_exec_script(struct sc_db *base, const char *sql, const char *what,
 		       struct sc_error *err);
+int sqlite_check_column(struct sc_db *base, const struct sc_app_column *c, char *reason,
+			size_t reason_len, struct sc_error *err);
 int sqlite_record_migration(struct sc_db *base, const struct sc_migration *m, int64_t now,
 			    struct sc_error *err);
 int sq_read_session(struct sqlite_db *db, sqlite3_stmt *st, struct sc_session *s,
