@@ -643,3 +643,41 @@ Test(sqlite_only, count_by_day_counts_times_beyond_9999_on_one_row)
 		      "2025-01-04,0,0\r\n"
 		      "9999-12-31,2,0\r\n");
 }
+
+/* An application that writes epoch seconds into a column it declared
+ * DATETIME: SQLite stores them as numbers there (numeric affinity), and
+ * took the steady state's text bound "0" for the number 0, so the
+ * incremental run neither expired such a session nor saw that it put
+ * its user over the limit; only the daily full pass did. */
+Test(sqlite_only, the_steady_state_sees_epoch_seconds_in_a_datetime_column)
+{
+	db_exec("DROP TABLE IF EXISTS sessions; DROP TABLE IF EXISTS users;"
+		"CREATE TABLE users (id INTEGER NOT NULL PRIMARY KEY, email VARCHAR(255) NOT NULL UNIQUE,"
+		" username VARCHAR(100), role VARCHAR(20) NOT NULL DEFAULT 'user');"
+		"CREATE TABLE sessions (id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,"
+		" user_id INTEGER NOT NULL REFERENCES users (id), device_fingerprint VARCHAR(255),"
+		" device_name VARCHAR(255), device_type VARCHAR(20), browser VARCHAR(100),"
+		" ip_address VARCHAR(45), created_at DATETIME, last_activity DATETIME,"
+		" is_active BOOLEAN DEFAULT 1, CONSTRAINT uq_user_device UNIQUE (user_id, device_fingerprint));"
+		"INSERT INTO users (id, email) VALUES (1, 'one@example.com'), (2, 'two@example.com');"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" VALUES (1, 2, 'b1', '2025-03-01 11:50:00.000000', '2025-03-01 11:50:00.000000', 1);");
+	EXPECT_OK(RUN("migrate", "-q"));
+	/* a full pass, recorded */
+	EXPECT_OK(RUN("enforce", "-q", "--now", "2025-03-01 12:00:00", "--idle-timeout", "1h",
+		      "--max-sessions", "1"));
+	/* 12:10 UTC as epoch seconds: one for user 1, a second device for user 2 */
+	db_exec("INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" VALUES (2, 1, 'a1', 1740831000, 1740831000, 1), (3, 2, 'b2', 1740831000, 1740831000, 1)");
+	cr_assert_eq(db_int("SELECT count(*) FROM sessions WHERE typeof(last_activity) = 'integer'"), 2,
+		     "the column did not store the epoch seconds as numbers");
+	struct run *r = RUN("enforce", "--now", "2025-03-01 12:30:00", "--idle-timeout", "1h",
+			    "--max-sessions", "1", "-o", "csv", "--columns", "expired,over_limit");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "expired,over_limit\r\n0,1\r\n");
+	r = RUN("enforce", "--now", "2025-03-01 13:20:00", "--idle-timeout", "1h", "--max-sessions", "1",
+		"-o", "csv", "--columns", "expired,over_limit");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "expired,over_limit\r\n2,0\r\n");
+	EXPECT_ROWS("SELECT id, is_active FROM sessions ORDER BY id", "1|0\n2|0\n3|0\n");
+}

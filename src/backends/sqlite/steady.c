@@ -19,9 +19,14 @@
  *    digit (before "2" for today's "17..."), each tested exactly; so a
  *    run whose lower bound is before 2033-05-18 03:33:20 UTC (epoch
  *    2000000000) leaves times from then on to the next full pass;
- *  - text before "0" (leading spaces, signed years, the empty string) and
- *    from ":" on (words, blobs) is always read through the index: normally
- *    none. The idle search looks a row there up only when its time is
+ *  - numbers, text before "/" (leading spaces, signed years, the empty
+ *    string) and from ":" on (words, blobs) are always read through the
+ *    index: normally none. The bound is "/", not "0": in a column the
+ *    application declared DATETIME or INTEGER (numeric affinity) SQLite
+ *    takes a bound "0" for the number 0, and the epoch seconds it stores
+ *    there as numbers, which sort before all text, would be left out;
+ *    "/" stays text in any column (only text starting with "/" is left
+ *    to the full pass). The idle search looks a row there up only when its time is
  *    unreadable (idle since ever, by the rules) or after the range's lower
  *    bound, and the users' search takes a row before "0" only when its
  *    time is after it, so that a column holding something else (integers
@@ -123,7 +128,7 @@ int sqlite_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64
 			    "    AND sessctl_time(last_activity) NOT BETWEEN ?7 AND ?8\n"
 			    "  UNION ALL\n"
 			    "  SELECT id FROM " ACTIVITY_INDEX "\n"
-			    "  WHERE last_activity < '0' AND sessctl_time(last_activity) < ?2\n"
+			    "  WHERE last_activity < '/' AND sessctl_time(last_activity) < ?2\n"
 			    "    AND sessctl_time(last_activity) NOT BETWEEN ?7 AND ?8\n"
 			    "  UNION ALL\n"
 			    "  SELECT id FROM " ACTIVITY_INDEX "\n"
@@ -170,7 +175,7 @@ int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int6
 			    "    AND sessctl_time(last_activity) >= ?8\n"
 			    "  UNION ALL\n"
 			    "  SELECT user_id FROM " ACTIVITY_INDEX "\n"
-			    "  WHERE last_activity < '0' AND sessctl_time(last_activity) >= ?8\n"
+			    "  WHERE last_activity < '/' AND sessctl_time(last_activity) >= ?8\n"
 			    "  UNION ALL\n"
 			    "  SELECT user_id FROM " ACTIVITY_INDEX "\n"
 			    "  WHERE last_activity >= ?6 AND last_activity < ?7\n"
