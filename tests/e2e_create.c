@@ -498,3 +498,31 @@ Test(create, an_admin_or_an_actor_who_is_no_application_user_is_allowed)
 			       "24|3|create|1|-\n25|3|create|deploy-bot|import\n"
 			       "22|3|over-limit|deploy-bot|import\n");
 }
+
+/* A NOT NULL column of the application's without a default, which
+ * sessctl does not fill: bad input (65) that says what to change, not an
+ * internal error (70) or advice to remove rows; nothing is created. */
+Test(create, a_not_null_column_sessctl_does_not_fill_exits_65_and_says_so)
+{
+	if (e2e_pg()) {
+		fx_standard();
+		db_exec("ALTER TABLE sessions ADD COLUMN refresh_hash text NOT NULL DEFAULT 'x';"
+			"ALTER TABLE sessions ALTER COLUMN refresh_hash DROP DEFAULT");
+	} else {
+		db_exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, username TEXT,"
+			" role TEXT NOT NULL DEFAULT 'user');"
+			"CREATE TABLE sessions (id INTEGER PRIMARY KEY AUTOINCREMENT, user_id INTEGER NOT NULL,"
+			" device_fingerprint TEXT, device_name TEXT, device_type TEXT, browser TEXT,"
+			" ip_address TEXT, created_at TEXT, last_activity TEXT,"
+			" is_active INTEGER NOT NULL DEFAULT 1, refresh_hash TEXT NOT NULL);"
+			"INSERT INTO users (id, email, username) VALUES (1, 'alice@example.com', 'alice');");
+		EXPECT_OK(RUN("migrate", "-q"));
+	}
+	long long before = db_int("SELECT count(*) FROM sessions");
+	struct run *r = RUN("create", "--user", "alice", "--fingerprint", "fp-new");
+	EXPECT_FAIL(r, 65);
+	EXPECT_ERR_HAS(r, "refresh_hash");
+	EXPECT_ERR_HAS(r, "give it a default");
+	EXPECT_NO_OUT(r);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), before);
+}

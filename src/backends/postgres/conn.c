@@ -223,6 +223,11 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		rc = pg_error(db, err, SC_DATAERR, "%s on '%s': %s: the data has duplicates "
 			      "(user_id, device_fingerprint) that must be removed first", what,
 			      db->display, msg);
+	else if (state && strcmp(state, "23502") == 0)
+		/* not_null_violation: a column of the application's that
+		 * sessctl does not fill (create) */
+		rc = pg_error(db, err, SC_DATAERR, "%s on '%s': %s: sessctl does not fill that column: "
+			      "give it a default (or allow NULL)", what, db->display, msg);
 	else if (state && strcmp(state, "25006") == 0)
 		/* read_only_sql_transaction: a write reached a server that
 		 * takes none (a standby, default_transaction_read_only). */

@@ -52,6 +52,13 @@ int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err
 
 	if ((rc & 0xff) == SQLITE_NOTADB)
 		return sc_error_set(err, status, "'%s' is not an sqlite database", db->path);
+	/* A NOT NULL column of the application's that sessctl does not fill
+	 * (create): the table, not the data, needs a change. */
+	if ((rc & 0xff) == SQLITE_CONSTRAINT && db->conn &&
+	    sqlite3_extended_errcode(db->conn) == SQLITE_CONSTRAINT_NOTNULL)
+		return sc_error_set(err, status, "%s on '%s': %s: sessctl does not fill that column: "
+				    "give it a default (or allow NULL)", what, db->path,
+				    sqlite3_errmsg(db->conn));
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return sc_error_set(err, status, "%s on '%s': %s: remove the duplicate or invalid rows first",
 				    what, db->path, db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));

@@ -29,9 +29,10 @@ int sq_read_session(struct sqlite_db *db, sqlite3_stmt *st, struct sc_session *s
 	return 0;
 }
 
-/* Steps st to the end, handing each session to cb. */
-int sq_stream_sessions(struct sqlite_db *db, sqlite3_stmt *st, sc_session_cb cb, void *ctx,
-			   int64_t *count, struct sc_error *err)
+/* Steps st to the end, handing each session to cb; what names a failure
+ * (a write's RETURNING fails as a write). */
+int sq_stream_sessions_as(struct sqlite_db *db, sqlite3_stmt *st, sc_session_cb cb, void *ctx,
+			  int64_t *count, const char *what, struct sc_error *err)
 {
 	int rc;
 
@@ -45,7 +46,13 @@ int sq_stream_sessions(struct sqlite_db *db, sqlite3_stmt *st, sc_session_cb cb,
 		if (count)
 			(*count)++;
 	}
-	return rc == SQLITE_DONE ? 0 : sq_fail(db, rc, "cannot read sessions", err);
+	return rc == SQLITE_DONE ? 0 : sq_fail(db, rc, what, err);
+}
+
+int sq_stream_sessions(struct sqlite_db *db, sqlite3_stmt *st, sc_session_cb cb, void *ctx,
+			   int64_t *count, struct sc_error *err)
+{
+	return sq_stream_sessions_as(db, st, cb, ctx, count, "cannot read sessions", err);
 }
 
 int sqlite_find_user(struct sc_db *base, const struct sc_userref *ref,

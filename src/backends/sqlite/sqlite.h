@@ -103,6 +103,8 @@ int sq_read_session(struct sqlite_db *db, sqlite3_stmt *st, struct sc_session *s
 			struct sc_error *err);
 int sq_stream_sessions(struct sqlite_db *db, sqlite3_stmt *st, sc_session_cb cb, void *ctx,
 			   int64_t *count, struct sc_error *err);
+int sq_stream_sessions_as(struct sqlite_db *db, sqlite3_stmt *st, sc_session_cb cb, void *ctx,
+			  int64_t *count, const char *what, struct sc_error *err);
 int sqlite_find_user(struct sc_db *base, const struct sc_userref *ref,
 			    struct sc_user *user, struct sc_error *err);
 int sqlite_list_sessions(struct sc_db *base, const struct sc_list_request *req,

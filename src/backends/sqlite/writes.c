@@ -155,7 +155,7 @@ int sq_change_ids(struct sqlite_db *db, const char *returning, const char *plain
 	if (ch->has_idle_before && sqlite3_bind_parameter_count(st) >= 2)
 		sq_bind_time_us(st, 2, ch->idle_before);
 	if (cb) {
-		rc = sq_stream_sessions(db, st, cb, ctx, &count, err);
+		rc = sq_stream_sessions_as(db, st, cb, ctx, &count, "cannot close sessions", err);
 		sq_finalize(db, st);
 		return rc ? -1 : (int)count;
 	}
@@ -338,7 +338,8 @@ int sqlite_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
 	sq_bind_text_or_null(st, 6, ns->ip_address);
 
 	struct found_session row = { 0 };
-	rc = sq_stream_sessions(db, st, sq_on_found_session, &row, NULL, err);
+	rc = sq_stream_sessions_as(db, st, sq_on_found_session, &row, NULL, "cannot create the session",
+				   err);
 	sq_finalize(db, st);
 	if (rc == 0 && row.oom)
 		rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
