@@ -373,6 +373,21 @@ Test(sqlite_only, only_migrate_creates_the_file)
 	cr_expect(e2e_exists(path), "migrate did not create '%s'", path);
 }
 
+/* migrate into a directory that is not there says so (66), where SQLite
+ * only said "unable to open database file" (69); its --dry-run prints
+ * the plan all the same. */
+Test(sqlite_only, migrate_into_a_missing_directory_names_it)
+{
+	const char *path = e2e_path("no-such-dir/app.db");
+	struct run *r = RUN_DB(path, "migrate");
+
+	EXPECT_FAIL(r, 66);
+	EXPECT_ERR_HAS(r, "there is no directory");
+	EXPECT_ERR_HAS(r, "no-such-dir");
+	cr_expect_not(e2e_exists(path));
+	EXPECT_OK(RUN_DB(path, "migrate", "--dry-run"));
+}
+
 Test(sqlite_only, a_file_that_is_not_a_database_exits_65_and_stays_as_it_was)
 {
 	const char *path = e2e_db()->path;

@@ -62,6 +62,11 @@ int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return sc_error_set(err, status, "%s on '%s': %s: remove the duplicate or invalid rows first",
 				    what, db->path, db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
+	/* The file is writable but its directory is not: a write needs to
+	 * create the rollback journal (or the WAL) beside it. */
+	if (db->conn && sqlite3_extended_errcode(db->conn) == SQLITE_READONLY_DIRECTORY)
+		return sc_error_set(err, SC_NOPERM, "cannot write to '%s': SQLite creates its journal "
+				    "in the file's directory, which this user cannot write to", db->path);
 	if ((rc & 0xff) == SQLITE_FULL)
 		/* whatever was being done (reading rows back from a write
 		 * included): a write failed, the transaction is rolled back */
@@ -377,6 +382,27 @@ static void sq_drop_journal(struct sqlite_db *db)
 		sqlite3_exec(db->conn, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
 }
 
+/* migrate is to create path: say so when its directory is missing or not
+ * writable, rather than SQLite's "unable to open database file". */
+static int create_dir_problem(const char *path, struct sc_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+	struct stat st;
+	int rc = 0;
+
+	if (!dir)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		rc = sc_error_set(err, SC_NOINPUT, "cannot create '%s': there is no directory '%s'",
+				  path, dir);
+	else if (access(dir, W_OK | X_OK) < 0)
+		rc = sc_error_set(err, SC_NOPERM, "cannot create '%s': directory '%s' is not writable",
+				  path, dir);
+	free(dir);
+	return rc;
+}
+
 int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
 		       struct sc_db **out, struct sc_error *err)
 {
@@ -396,6 +422,8 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
 		if (errno != ENOENT)
 			return sc_error_set(err, SC_UNAVAILABLE, "cannot open '%s': %s", url->target,
 					    strerror(errno));
+		if (create_dir_problem(url->target, err) < 0)
+			return -1;
 	} else if (S_ISDIR(st.st_mode)) {
 		return sc_error_set(err, SC_DATAERR, "'%s' is a directory, not an sqlite database",
 				    url->target);
