@@ -4,6 +4,7 @@
 #define SESSCTL_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -128,6 +129,15 @@ int cli_when_us(const char *opt, const char *s, int64_t now, int64_t *out_us);
 /* The same in whole seconds (a fraction is dropped), for bounds that are
  * days (count --by day --since). */
 int cli_when(const char *opt, const char *s, int64_t now, int64_t *out);
+
+/* SIGINT/SIGTERM for a batched command (stop.c): cli_catch_stop installs
+ * the handler (not over a signal ignored at start) that sets
+ * cli_stop_signal, which the core checks between batches; the name and
+ * the exit status (130, 143) of the signal that came. */
+extern volatile sig_atomic_t cli_stop_signal;
+void cli_catch_stop(void);
+const char *cli_stop_name(void);
+int cli_stop_status(void);
 
 /* Prints a command's help (synopsis, options, examples) on stdout. */
 void cli_print_command_help(const struct cli_command *cmd);

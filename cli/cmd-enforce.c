@@ -53,13 +53,6 @@ static int handle(int opt, const char *arg, void *state)
 	return cli_write_option(&o->w, opt, arg) == 0 ? 0 : SC_SOFTWARE;
 }
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
 struct progress {
 	struct timespec start;
 	bool shown;
@@ -186,7 +179,6 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	struct progress prog = { 0 };
 	struct sc_userref ref;
 	struct sc_db *db;
-	struct sigaction sa;
 	int rc;
 
 	(void)argc;
@@ -215,15 +207,9 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	}
 
 	/* SIGINT/SIGTERM: finish (commit or roll back) the batch in progress,
-	 * report what was done, exit 130/143. A second signal kills at once;
-	 * the database then rolls the open batch back by itself. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	o->stop = &stop_signal;
+	 * report what was done, exit 130/143 (stop.c). */
+	cli_catch_stop();
+	o->stop = &cli_stop_signal;
 	prog.lines = ctx->verbose > 0 && !isatty(STDERR_FILENO);
 	if (!ctx->quiet && (isatty(STDERR_FILENO) || ctx->verbose)) {
 		clock_gettime(CLOCK_MONOTONIC, &prog.start);
@@ -246,8 +232,8 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	if (r.interrupted) {
 		fprintf(stderr, c->w.dry_run ? "sessctl: interrupted by %s: the dry run stopped early; nothing was changed\n"
 			: "sessctl: interrupted by %s: every committed batch stays; run enforce again to finish\n",
-			stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
-		return stop_signal == SIGTERM ? 143 : 130;
+			cli_stop_name());
+		return cli_stop_status();
 	}
 	return rc;
 }

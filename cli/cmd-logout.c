@@ -131,13 +131,6 @@ static int run_one(struct cli_ctx *ctx, struct logout_opts *o, int argc, char **
 
 /* ---- logout --where FILTERS | --all-users ---- */
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
 static const struct sc_column summary_cols[] = {
 	{ "closed", SC_COL_INT, 0, NULL, 0 },
 	{ "users", SC_COL_INT, 0, NULL, 0 },
@@ -194,12 +187,22 @@ static int dry_run(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_opts *b
 
 	if ((rc = cli_changes_open(ctx, &ch)))
 		return rc;
+	/* As enforce --dry-run: a signal ends the listing between batches,
+	 * well-formed, and exits 130/143. */
+	cli_catch_stop();
+	bo->stop = &cli_stop_signal;
 	struct sc_action a = { actor, reason, ctx->now, true, cli_changes_row, &ch };
 	if (sc_logout_where(db, bo, &a, &r, &err) < 0) {
 		cli_changes_abort(&ch);
 		return cli_report(err.status ? &err : &ch.err);
 	}
-	return cli_changes_close(ctx, &ch, true);
+	rc = cli_changes_close(ctx, &ch, true);
+	if (r.interrupted) {
+		fprintf(stderr, "sessctl: interrupted by %s: the dry run stopped early; nothing was changed\n",
+			cli_stop_name());
+		return cli_stop_status();
+	}
+	return rc;
 }
 
 static int close_batches(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_opts *bo,
@@ -207,19 +210,12 @@ static int close_batches(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_o
 {
 	struct sc_error err = { 0 };
 	struct sc_bulk_result r;
-	struct sigaction sa;
 	int rc;
 
 	/* SIGINT/SIGTERM: finish (commit or roll back) the batch in progress,
-	 * report what was done, exit 130/143. A second signal kills at once;
-	 * the database then rolls the open batch back by itself. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	bo->stop = &stop_signal;
+	 * report what was done, exit 130/143 (stop.c). */
+	cli_catch_stop();
+	bo->stop = &cli_stop_signal;
 
 	struct sc_action a = { actor, reason, ctx->now, false, NULL, NULL };
 	if (sc_logout_where(db, bo, &a, &r, &err) < 0) {
@@ -238,9 +234,9 @@ static int close_batches(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_o
 	if (r.interrupted) {
 		fprintf(stderr, "sessctl: interrupted by %s: %lld session%s closed in %lld committed "
 			"batch%s stay closed; run the same command again to close the rest\n",
-			stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", (long long)r.closed,
+			cli_stop_name(), (long long)r.closed,
 			r.closed == 1 ? "" : "s", (long long)r.batches, r.batches == 1 ? "" : "es");
-		return stop_signal == SIGTERM ? 143 : 130;
+		return cli_stop_status();
 	}
 	return rc;
 }

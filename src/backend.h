@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "db.h"
@@ -55,6 +56,11 @@ struct sc_db {
 	 * for, in ms (0: SC_BATCH_FAST_MS and SC_BATCH_SLOW_MS). Lower where
 	 * a commit is cheap, so that shorter batches cost little. */
 	unsigned batch_fast_ms, batch_slow_ms;
+	/* The core's, for a batched run (enforce, bulk logout): its stop
+	 * flag, set by SIGINT/SIGTERM, or NULL. A backend waiting for a lock
+	 * gives the wait up when it is set (SQLite's busy handler), and the
+	 * core then retries no more. */
+	const volatile sig_atomic_t *stop;
 };
 
 /* Tells db's notice callback, if any (printf-style). */

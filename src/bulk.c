@@ -213,6 +213,11 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	if (sc_check_actor(db, d->c->a->actor, err) < 0)
 		return -1;
 	do {
+		const volatile sig_atomic_t *stop = d->c->o->stop;
+		if (stop && *stop) {
+			d->r->interrupted = true;
+			return 0;
+		}
 		if (batch_body(db, d->c, err) < 0)
 			return -1;
 		if (tally(d->c, d->users, d->r) < 0)
@@ -252,10 +257,15 @@ static int run_batches(struct sc_db *db, struct bulk_ctx *c, struct idset *users
 		double started = monotonic_ms();
 		if (sc_run_tx(db, false, batch_tx, c, NULL, err) < 0)
 			return -1;
+		double took = monotonic_ms() - started;
 		if (tally(c, users, r) < 0)
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 		if (!o->batch_size)
-			c->req.limit = next_batch(c->req.limit, monotonic_ms() - started);
+			c->req.limit = next_batch(c->req.limit, took);
+		/* As enforce: the application gets the lock between batches
+		 * (without the pause, on SQLite, it waited out the whole run). */
+		if (!c->finished)
+			sc_batch_pause(db, took, o->batch_size != 0);
 	} while (!c->finished);
 	return 0;
 }
@@ -268,6 +278,7 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	db->stop = o->stop;
 	if (a->dry_run) {
 		struct dry_ctx d = { &c, &users, r };
 		c.req.limit = o->batch_size ? o->batch_size : SC_BATCH_MAX;
@@ -275,6 +286,13 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 	} else {
 		rc = run_batches(db, &c, &users, r, err);
 	}
+	/* A signal while a transaction waited for a lock: as enforce. */
+	if (rc < 0 && err->status == SC_INTERRUPTED) {
+		r->interrupted = true;
+		sc_error_clear(err);
+		rc = 0;
+	}
+	db->stop = NULL;
 	sc_ids_free(&c.ids);
 	sc_ids_free(&c.closed_users);
 	free(users.v);

@@ -178,6 +178,10 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 			continue; /* a batch lost with the connection is done again */
 		if (err->status != SC_TEMPFAIL || final)
 			return -1;
+		/* Stopped while waiting for a lock: nothing of this
+		 * transaction was done; the caller reports the interrupt. */
+		if (db->stop && *db->stop)
+			return sc_error_set(err, SC_INTERRUPTED, "interrupted while waiting for a lock");
 		if (attempt == SC_TX_ATTEMPTS) {
 			char msg[sizeof(err->msg)];
 			memcpy(msg, err->msg, sizeof(msg));
@@ -275,3 +279,29 @@ int sc_close_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct sc
 	return sc_close_ids_if(db, ids, n, users, a, action, kind, NULL, held, count, err);
 }
 
+
+/* ---- the pause between batches ---- */
+
+/* A batch longer than this is followed by the backend's long pause. */
+#define SC_LONG_BATCH_MS 90
+
+void sc_batch_pause(struct sc_db *db, double took_ms, bool fixed_size)
+{
+	const struct sc_backend *be = db->backend;
+
+	if (!be->lock_pause_ms)
+		return;
+	double ms = took_ms > SC_LONG_BATCH_MS && be->lock_pause_long_ms ? be->lock_pause_long_ms
+									 : be->lock_pause_ms;
+	if (fixed_size && took_ms < ms)
+		ms = took_ms;
+	if (be->between_batches) {
+		double t0 = now_ms();
+		be->between_batches(db);
+		ms -= now_ms() - t0;
+	}
+	if (ms > 0) {
+		struct timespec pause = { (time_t)(ms / 1000), (long)(ms * 1e6) % 1000000000L };
+		nanosleep(&pause, NULL);
+	}
+}

@@ -50,6 +50,15 @@ int sc_changes_flush(struct changes *c);
  * not lost (err stands) or no server took it in time (err says so). */
 int sc_reconnect(struct sc_db *db, struct sc_error *err);
 
+/* After a batch that held its transaction took_ms and changed rows, with
+ * more to come: leaves the lock free for the backend's pause (SQLite's:
+ * the application's busy handler polls at 25 to 100 ms once it has waited
+ * a while, so a gap this long lets it in), after the backend's
+ * between_batches hook; with a batch size the user chose (fixed_size), at
+ * most as long as the batch took, so tiny batches do not spend their time
+ * waiting. enforce and the bulk logout both. */
+void sc_batch_pause(struct sc_db *db, double took_ms, bool fixed_size);
+
 typedef int (*tx_body)(struct sc_db *db, void *ctx, struct sc_error *err);
 
 /* Runs body in a write transaction; commits, or with dry_run rolls back.

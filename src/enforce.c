@@ -44,8 +44,6 @@
 /* More idle sessions than this through the index: a backlog, which the
  * id-order walk (neighbouring pages per batch) serves better. */
 #define SC_SPARSE_MAX 20000
-/* A batch longer than this is followed by the backend's long pause. */
-#define SC_LONG_BATCH_MS 90
 
 /* ---- enforce ---- */
 
@@ -384,21 +382,8 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 		/* Leave the lock free for the backend's pause; with a batch size
 		 * the user chose, at most as long as the batch held it, so tiny
 		 * batches do not spend their time waiting. */
-		if (!c->finished && c->done && db->backend->lock_pause_ms) {
-			double ms = took > SC_LONG_BATCH_MS && db->backend->lock_pause_long_ms
-					    ? db->backend->lock_pause_long_ms : db->backend->lock_pause_ms;
-			if (c->o->batch_size && took < ms)
-				ms = took;
-			if (db->backend->between_batches) {
-				double t0 = monotonic_ms();
-				db->backend->between_batches(db);
-				ms -= monotonic_ms() - t0;
-			}
-			if (ms > 0) {
-				struct timespec pause = { (time_t)(ms / 1000), (long)(ms * 1e6) % 1000000000L };
-				nanosleep(&pause, NULL);
-			}
-		}
+		if (!c->finished && c->done)
+			sc_batch_pause(db, took, c->o->batch_size != 0);
 		next_page(step, c);
 		*counter(c->r, step) += c->done;
 		c->r->batches += c->done > 0;
@@ -504,6 +489,7 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 	memset(r, 0, sizeof(*r));
 	c.held.a = a;
 	c.started = (int64_t)time(NULL); /* never --now */
+	db->stop = o->stop;
 	if (a->dry_run) {
 		rc = sc_run_tx(db, true, dry_body, &c, &c.held, err);
 	} else {
@@ -519,6 +505,14 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 				rc = record(db, &c, err);
 		}
 	}
+	/* A signal while a transaction waited for a lock: that transaction
+	 * did nothing; the run stops as between two batches. */
+	if (rc < 0 && err->status == SC_INTERRUPTED) {
+		r->interrupted = true;
+		sc_error_clear(err);
+		rc = 0;
+	}
+	db->stop = NULL;
 	sc_changes_free(&c.held);
 	sc_ids_free(&c.ids);
 	sc_ids_free(&c.users);

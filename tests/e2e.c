@@ -490,6 +490,16 @@ int e2e_signal(const struct e2e_proc *p, int sig)
 	return kill(p->pid, sig);
 }
 
+bool e2e_running(const struct e2e_proc *p)
+{
+	siginfo_t info = { 0 };
+
+	/* WNOWAIT: the exit stays for e2e_wait to collect. */
+	if (waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return false;
+	return info.si_pid == 0;
+}
+
 struct run *e2e_wait(struct e2e_proc *p)
 {
 	struct run *r = calloc(1, sizeof(*r));

@@ -94,6 +94,8 @@ struct e2e_proc *e2e_start(const struct call *c, const char *const *argv);
 struct run *e2e_wait(struct e2e_proc *p);
 /* Sends signal sig to a started sessctl: kill(2)'s result. */
 int e2e_signal(const struct e2e_proc *p, int sig);
+/* Whether a started sessctl is still running (it is not collected). */
+bool e2e_running(const struct e2e_proc *p);
 
 #define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define RUN(...) e2e_run(&(struct call){ .db = NULL }, ARGV(__VA_ARGS__))

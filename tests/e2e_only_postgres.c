@@ -933,6 +933,53 @@ Test(postgres_only, a_session_the_application_refreshes_while_enforce_runs_is_no
 	EXPECT_ROWS("SELECT session_id, action FROM sessctl_audit ORDER BY id", "51|over-limit\n");
 }
 
+/* A write that needs a row the application holds locked waits at most
+ * a second a try (lock_timeout), so that the application's writes to the
+ * rows it has locked meanwhile wait no longer either, and gives up after
+ * its retries (75) instead of waiting for ever; SIGTERM during the wait
+ * stops it as between two batches (143). */
+static double wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+Test(postgres_only, a_write_waits_for_a_row_lock_a_bounded_time, .timeout = 90)
+{
+	fx_standard();
+	PGconn *app = PQconnectdb(e2e_url());
+	cr_assert_eq(PQstatus(app), CONNECTION_OK, "%s", PQerrorMessage(app));
+	pg_ok(app, "BEGIN");
+	pg_ok(app, "UPDATE sessions SET last_activity = last_activity WHERE id = 10");
+
+	double t0 = wall_ms();
+	struct run *r = RUN("logout", "--all-users", "--yes", "--actor", "ops", "-q");
+	double took = wall_ms() - t0;
+	EXPECT_FAIL(r, 75);
+	EXPECT_ERR_HAS(r, "try again later");
+	cr_expect_lt(took, 30000.0, "gave up only after %.0f ms", took);
+
+	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
+				       ARGV("logout", "--all-users", "--yes", "--actor", "ops", "-o", "csv",
+					    "--columns", "closed,interrupted"));
+	bool waited = false;
+	for (int i = 0; i < 150 && !waited; i++) {
+		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+		waited = lock_waiters() > 0;
+	}
+	e2e_signal(p, SIGTERM);
+	r = e2e_wait(p);
+	pg_ok(app, "COMMIT");
+	PQfinish(app);
+
+	cr_expect(waited, "the bulk logout never waited for the application's lock");
+	cr_expect_eq(r->status, 143, "exit %d: %s", r->status, r->err);
+	EXPECT_ERR_HAS(r, "interrupted by SIGTERM");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 0);
+	EXPECT_OK(RUN("logout", "--all-users", "--yes", "--actor", "ops", "-q"));
+}
+
 /* A database at version 3, so that migration 4 builds an index on
  * sessions, which needs a lock the application's open transaction holds. */
 static void at_version_3(void)

@@ -34,6 +34,8 @@ extern const struct sc_migration sc_postgres_migrations[];
  * migration needs (schema.c, pg_migrate_lock), before exiting 75. */
 #define PG_MIGRATOR_WAIT "60s"
 #define PG_MIGRATE_LOCK_WAIT "5s"
+/* How long any other write transaction waits for a lock (stmt.c). */
+#define PG_WRITE_LOCK_WAIT "1s"
 
 struct pg_db {
 	struct sc_db base; /* first: see struct sc_db */

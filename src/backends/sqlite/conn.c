@@ -258,6 +258,10 @@ int sq_busy(void *vdb, int count)
 	db->busy_last = now;
 	if (now - db->busy_try >= BUSY_TIMEOUT_MS)
 		return 0;
+	/* SIGINT/SIGTERM during a batched run: stop waiting (sc_run_tx
+	 * then retries no more and the run reports the interrupt). */
+	if (db->base.stop && *db->base.stop)
+		return 0;
 	if (now >= db->busy_tell) {
 		long waited = (long)((now - db->busy_since) / 1e3 + 0.5);
 		if (db->busy_tell - db->busy_since < 1500)
