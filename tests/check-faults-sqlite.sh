@@ -189,6 +189,12 @@ else
 	chown root: "$ro"
 	chmod 755 "$ro"
 	ro_case "read-only directory" 0
+	# migrate is to create a new file there: it says the directory is
+	# the problem, not "unable to open database file" (69).
+	(cd / && runuser -u nobody -- "$bin" --db "$ro/new.db" migrate) >"$dir/out" 2>"$dir/err"
+	check_eq "read-only directory: migrate of a new file exits 77" 77 $?
+	check_grep "read-only directory: migrate of a new file says why" "directory '$ro' is not writable" "$dir/err"
+	check_one_line "read-only directory: migrate of a new file" "$dir/err"
 	chown -R root: "$ro"
 	consistent "$ro/s.db" "read-only cases"
 fi

@@ -65,8 +65,9 @@ int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err
 	/* The file is writable but its directory is not: a write needs to
 	 * create the rollback journal (or the WAL) beside it. */
 	if (db->conn && sqlite3_extended_errcode(db->conn) == SQLITE_READONLY_DIRECTORY)
-		return sc_error_set(err, SC_NOPERM, "cannot write to '%s': SQLite creates its journal "
-				    "in the file's directory, which this user cannot write to", db->path);
+		return sc_error_set(err, SC_NOPERM, "cannot write to '%s': permission denied on its "
+				    "directory, where SQLite creates its journal: let this user write "
+				    "there", db->path);
 	if ((rc & 0xff) == SQLITE_FULL)
 		/* whatever was being done (reading rows back from a write
 		 * included): a write failed, the transaction is rolled back */
