@@ -933,6 +933,30 @@ Test(postgres_only, a_session_the_application_refreshes_while_enforce_runs_is_no
 	EXPECT_ROWS("SELECT session_id, action FROM sessctl_audit ORDER BY id", "51|over-limit\n");
 }
 
+/* The application's open transaction, holding session id's row. */
+static PGconn *app_locks_session(int id)
+{
+	char sql[128];
+	PGconn *app = PQconnectdb(e2e_url());
+
+	cr_assert_eq(PQstatus(app), CONNECTION_OK, "%s", PQerrorMessage(app));
+	pg_ok(app, "BEGIN");
+	snprintf(sql, sizeof(sql), "UPDATE sessions SET last_activity = last_activity WHERE id = %d", id);
+	pg_ok(app, sql);
+	return app;
+}
+
+/* Whether another connection comes to wait for a lock within 3 s. */
+static bool someone_waits_for_a_lock(void)
+{
+	for (int i = 0; i < 150; i++) {
+		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+		if (lock_waiters() > 0)
+			return true;
+	}
+	return false;
+}
+
 /* A write that needs a row the application holds locked waits at most
  * a second a try (lock_timeout), so that the application's writes to the
  * rows it has locked meanwhile wait no longer either, and gives up after
@@ -948,10 +972,7 @@ static double wall_ms(void)
 Test(postgres_only, a_write_waits_for_a_row_lock_a_bounded_time, .timeout = 90)
 {
 	fx_standard();
-	PGconn *app = PQconnectdb(e2e_url());
-	cr_assert_eq(PQstatus(app), CONNECTION_OK, "%s", PQerrorMessage(app));
-	pg_ok(app, "BEGIN");
-	pg_ok(app, "UPDATE sessions SET last_activity = last_activity WHERE id = 10");
+	PGconn *app = app_locks_session(10);
 
 	double t0 = wall_ms();
 	struct run *r = RUN("logout", "--all-users", "--yes", "--actor", "ops", "-q");
@@ -963,11 +984,7 @@ Test(postgres_only, a_write_waits_for_a_row_lock_a_bounded_time, .timeout = 90)
 	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
 				       ARGV("logout", "--all-users", "--yes", "--actor", "ops", "-o", "csv",
 					    "--columns", "closed,interrupted"));
-	bool waited = false;
-	for (int i = 0; i < 150 && !waited; i++) {
-		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
-		waited = lock_waiters() > 0;
-	}
+	bool waited = someone_waits_for_a_lock();
 	e2e_signal(p, SIGTERM);
 	r = e2e_wait(p);
 	pg_ok(app, "COMMIT");
@@ -996,17 +1013,10 @@ static void at_version_3(void)
 Test(postgres_only, a_migration_waits_for_a_lock_at_most_5_s_and_the_writes_go_on, .timeout = 60)
 {
 	at_version_3();
-	PGconn *app = PQconnectdb(e2e_url());
-	cr_assert_eq(PQstatus(app), CONNECTION_OK, "%s", PQerrorMessage(app));
-	pg_ok(app, "BEGIN");
-	pg_ok(app, "UPDATE sessions SET last_activity = last_activity WHERE id = 10");
+	PGconn *app = app_locks_session(10);
 
 	struct e2e_proc *p = e2e_start(&(struct call){ 0 }, ARGV("migrate"));
-	bool waited = false;
-	for (int i = 0; i < 150 && !waited; i++) { /* up to 3 s */
-		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
-		waited = lock_waiters() > 0;
-	}
+	bool waited = someone_waits_for_a_lock();
 	/* Another write of the application's queues behind the waiting
 	 * migration: it must get through once migrate gives up. */
 	PGconn *other = PQconnectdb(e2e_url());
@@ -1036,17 +1046,10 @@ Test(postgres_only, a_killed_migration_leaves_no_server_process_waiting, .timeou
 	if (e2e_pgbouncer())
 		return; /* the pooler, not sessctl, is the server's client */
 	at_version_3();
-	PGconn *app = PQconnectdb(e2e_url());
-	cr_assert_eq(PQstatus(app), CONNECTION_OK, "%s", PQerrorMessage(app));
-	pg_ok(app, "BEGIN");
-	pg_ok(app, "UPDATE sessions SET last_activity = last_activity WHERE id = 10");
+	PGconn *app = app_locks_session(10);
 
 	struct e2e_proc *p = e2e_start(&(struct call){ 0 }, ARGV("migrate"));
-	bool waited = false;
-	for (int i = 0; i < 150 && !waited; i++) {
-		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
-		waited = lock_waiters() > 0;
-	}
+	bool waited = someone_waits_for_a_lock();
 	cr_assert(waited, "migrate never waited for the application's transaction");
 	e2e_signal(p, SIGKILL);
 	e2e_wait(p);
