@@ -1,0 +1,78 @@
+#!/bin/bash
+# SIGTERM while a dry run writes into a reader that is slow to read (a
+# pipe full, the write blocked): the listing ends at a batch, complete,
+# and sessctl exits 143 with its line, as between batches. Before the
+# handler restarted interrupted system calls (SA_RESTART), the blocked
+# write failed with EINTR: exit 74, "Interrupted system call", a line cut
+# in the middle. Also: SIGINT that a script's background job ignores
+# stays ignored (the run goes on to the end). (The e2e harness writes
+# output to files, which never block: hence a script.)
+#   tests/check-signals.sh SESSCTL
+set -u
+bin=$(cd "$(dirname "${1:?usage: check-signals.sh SESSCTL}")" && pwd)/$(basename "$1")
+dir=$(mktemp -d /tmp/scsig.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+passed=0
+failed=0
+
+ok() { echo "ok   $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL $1"; failed=$((failed + 1)); }
+check_eq() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: '$3', expected '$2'"; fi; }
+
+db=$dir/s.db
+"$bin" --db "$db" -q migrate
+sqlite3 "$db" "
+INSERT INTO users (id, email, username, role) VALUES (1, 'a@example.com', 'a', 'admin'), (2, 'b@example.com', 'b', 'user');
+INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)
+ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+ SELECT i, 1 + i % 2, 'fp' || i, '2025-01-01 00:00:00', '2025-01-01 00:00:00', 1 FROM n;"
+
+# name, then sessctl's arguments: the dry run writes into a FIFO whose
+# reader waits 2 s before reading; SIGTERM comes after 1 s.
+slow_reader() {
+	local name=$1 fifo=$dir/fifo.$1 rc
+	shift
+	mkfifo "$fifo"
+	# the reader opens at once (so that sessctl's open does not wait),
+	# then reads only after 2 s: the pipe fills and the write blocks
+	(exec <"$fifo"; sleep 2; cat >"$dir/out.$name") &
+	local reader=$!
+	"$bin" --db "$db" "$@" >"$fifo" 2>"$dir/err.$name" &
+	local pid=$!
+	sleep 1
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	wait "$reader"
+	check_eq "$name: SIGTERM into a slow reader exits 143" 143 "$rc"
+	if grep -q 'interrupted by SIGTERM: the dry run stopped early; nothing was changed' "$dir/err.$name" &&
+		! grep -qi 'interrupted system call' "$dir/err.$name"; then
+		ok "$name: it says the dry run stopped early"
+	else
+		bad "$name: stderr: $(head -c 300 "$dir/err.$name")"
+	fi
+	# NDJSON: every line a whole object
+	if [ -s "$dir/out.$name" ] && ! grep -qv '^{.*}$' "$dir/out.$name"; then
+		ok "$name: every line written is whole ($(wc -l <"$dir/out.$name") lines)"
+	else
+		bad "$name: a line was cut: $(tail -c 120 "$dir/out.$name")"
+	fi
+}
+
+slow_reader enforce -o ndjson enforce --dry-run --now '2025-06-01 00:00:00' --actor ops
+slow_reader logout -o ndjson logout --all-users --dry-run --actor ops
+check_eq "nothing was changed" "200000 0" \
+	"$(sqlite3 "$db" 'SELECT count(*) FROM sessions WHERE is_active') $(sqlite3 "$db" 'SELECT count(*) FROM sessctl_audit')"
+
+# A background job of a script ignores SIGINT; sessctl keeps it so.
+cp "$db" "$dir/ign.db"
+"$bin" --db "$dir/ign.db" -q logout --all-users --yes --actor ops &
+pid=$!
+sleep 0.3
+kill -INT "$pid"
+wait "$pid"
+check_eq "an ignored SIGINT stays ignored: the bulk logout runs to the end" \
+	"0 0" "$? $(sqlite3 "$dir/ign.db" 'SELECT count(*) FROM sessions WHERE is_active')"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
