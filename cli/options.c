@@ -61,28 +61,6 @@ static int parse_now(const char *what, const char *s, int64_t *out)
 	return 0;
 }
 
-int cli_when_us(const char *opt, const char *s, int64_t now, int64_t *out_us)
-{
-	int64_t d, sec;
-
-	/* Durations are at most about 10,000 years and now lies in the years
-	 * 0001-9999: (now - d) microseconds fit in int64_t. */
-	if (sc_duration_parse(s, &d) == 0) {
-		*out_us = (now - d) * 1000000;
-		return 0;
-	}
-	if (sc_time_parse_us(s, out_us) == 0)
-		return 0;
-	/* A time too far out for microseconds (beyond about year 294000)
-	 * lies beyond every stored time: the nearest end of int64_t. */
-	if (sc_time_parse(s, &sec) == 0) {
-		*out_us = sec < 0 ? INT64_MIN : INT64_MAX;
-		return 0;
-	}
-	return cli_fail(SC_USAGE, "bad %s '%s': give a duration ago (90s, 15m, 720h, 30d, 2w) "
-			"or a UTC date and time ('2025-02-01', '2025-02-01 10:00:00', RFC 3339)", opt, s);
-}
-
 int cli_when(const char *opt, const char *s, int64_t now, int64_t *out)
 {
 	int64_t d;
@@ -95,6 +73,25 @@ int cli_when(const char *opt, const char *s, int64_t now, int64_t *out)
 		return 0;
 	return cli_fail(SC_USAGE, "bad %s '%s': give a duration ago (90s, 15m, 720h, 30d, 2w) "
 			"or a UTC date and time ('2025-02-01', '2025-02-01 10:00:00', RFC 3339)", opt, s);
+}
+
+int cli_when_us(const char *opt, const char *s, int64_t now, int64_t *out_us)
+{
+	int64_t sec, d;
+	int rc = cli_when(opt, s, now, &sec);
+
+	if (rc)
+		return rc;
+	/* A time, with its fraction where microseconds hold it. */
+	if (sc_duration_parse(s, &d) < 0 && sc_time_parse_us(s, out_us) == 0)
+		return 0;
+	/* A duration ago (at most about 10,000 years from a now in the
+	 * years 0001-9999: it fits), or a time too far out for microseconds
+	 * (beyond about year 294000), which lies beyond every stored time:
+	 * the nearest end of int64_t. */
+	if (__builtin_mul_overflow(sec, 1000000, out_us))
+		*out_us = sec < 0 ? INT64_MIN : INT64_MAX;
+	return 0;
 }
 
 /* A password on the command line shows in the process list (ps, /proc)

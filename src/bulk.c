@@ -286,13 +286,7 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 	} else {
 		rc = run_batches(db, &c, &users, r, err);
 	}
-	/* A signal while a transaction waited for a lock: as enforce. */
-	if (rc < 0 && err->status == SC_INTERRUPTED) {
-		r->interrupted = true;
-		sc_error_clear(err);
-		rc = 0;
-	}
-	db->stop = NULL;
+	rc = sc_batched_run_end(db, rc, err, &r->interrupted);
 	sc_ids_free(&c.ids);
 	sc_ids_free(&c.closed_users);
 	free(users.v);

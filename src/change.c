@@ -279,8 +279,18 @@ int sc_close_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct sc
 	return sc_close_ids_if(db, ids, n, users, a, action, kind, NULL, held, count, err);
 }
 
+/* ---- batched runs: the pause between batches, the end ---- */
 
-/* ---- the pause between batches ---- */
+int sc_batched_run_end(struct sc_db *db, int rc, struct sc_error *err, bool *interrupted)
+{
+	db->stop = NULL;
+	if (rc < 0 && err->status == SC_INTERRUPTED) {
+		*interrupted = true;
+		sc_error_clear(err);
+		return 0;
+	}
+	return rc;
+}
 
 /* A batch longer than this is followed by the backend's long pause. */
 #define SC_LONG_BATCH_MS 90

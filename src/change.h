@@ -59,6 +59,13 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err);
  * waiting. enforce and the bulk logout both. */
 void sc_batch_pause(struct sc_db *db, double took_ms, bool fixed_size);
 
+/* The end of a batched run that set db->stop (enforce, bulk logout),
+ * whose result was rc: a signal while a transaction waited for a lock
+ * (SC_INTERRUPTED from sc_run_tx; that transaction did nothing) ends it
+ * as between two batches: *interrupted set, err cleared, 0. Clears
+ * db->stop. */
+int sc_batched_run_end(struct sc_db *db, int rc, struct sc_error *err, bool *interrupted);
+
 typedef int (*tx_body)(struct sc_db *db, void *ctx, struct sc_error *err);
 
 /* Runs body in a write transaction; commits, or with dry_run rolls back.

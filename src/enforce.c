@@ -505,14 +505,7 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 				rc = record(db, &c, err);
 		}
 	}
-	/* A signal while a transaction waited for a lock: that transaction
-	 * did nothing; the run stops as between two batches. */
-	if (rc < 0 && err->status == SC_INTERRUPTED) {
-		r->interrupted = true;
-		sc_error_clear(err);
-		rc = 0;
-	}
-	db->stop = NULL;
+	rc = sc_batched_run_end(db, rc, err, &r->interrupted);
 	sc_changes_free(&c.held);
 	sc_ids_free(&c.ids);
 	sc_ids_free(&c.users);

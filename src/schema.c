@@ -167,7 +167,7 @@ static int check_app_tables(struct sc_db *db, struct sc_error *err)
  * newer schema, run m's script, record it, commit. *applied is false
  * when another process applied m first. */
 static int migrate_step(struct sc_db *db, const struct sc_migration *m, int64_t now,
-			bool *applied, struct sc_error *err)
+			bool *checked, bool *applied, struct sc_error *err)
 {
 	const struct sc_backend *be = db->backend;
 	int version = 0;
@@ -189,11 +189,12 @@ static int migrate_step(struct sc_db *db, const struct sc_migration *m, int64_t 
 		return 0;
 	}
 	if (be->exec_script(db, m->sql, "migration failed", err) < 0 ||
-	    check_app_tables(db, err) < 0 || be->record_migration(db, m, now, err) < 0)
+	    (!*checked && check_app_tables(db, err) < 0) ||
+	    be->record_migration(db, m, now, err) < 0)
 		goto fail;
 	if (be->commit(db, err) < 0)
 		return -1;
-	*applied = true;
+	*checked = *applied = true;
 	return 0;
 fail:
 	be->rollback(db);
@@ -219,11 +220,14 @@ int sc_migrate_run(struct sc_db *db, int64_t now, sc_migrate_cb cb, void *ctx,
 		db->backend->rollback(db);
 		return rc < 0 ? -1 : 0;
 	}
+	/* The application's tables are checked in the first migration this
+	 * run applies: the later ones do not touch their columns. */
+	bool checked = false;
 	for (int i = 0; i < SC_SCHEMA_VERSION; i++) {
 		bool applied = false;
 		if (states[i].applied)
 			continue;
-		if (migrate_step(db, states[i].m, now, &applied, err) < 0)
+		if (migrate_step(db, states[i].m, now, &checked, &applied, err) < 0)
 			return -1;
 		if (applied) {
 			(*napplied)++;

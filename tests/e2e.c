@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -488,6 +489,13 @@ static void check_sanitizer_log(pid_t pid, const char *what)
 int e2e_signal(const struct e2e_proc *p, int sig)
 {
 	return kill(p->pid, sig);
+}
+
+double e2e_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 bool e2e_running(const struct e2e_proc *p)

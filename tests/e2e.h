@@ -96,6 +96,8 @@ struct run *e2e_wait(struct e2e_proc *p);
 int e2e_signal(const struct e2e_proc *p, int sig);
 /* Whether a started sessctl is still running (it is not collected). */
 bool e2e_running(const struct e2e_proc *p);
+/* A monotonic clock in milliseconds, to bound how long something took. */
+double e2e_ms(void);
 
 #define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define RUN(...) e2e_run(&(struct call){ .db = NULL }, ARGV(__VA_ARGS__))

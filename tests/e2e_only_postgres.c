@@ -962,21 +962,14 @@ static bool someone_waits_for_a_lock(void)
  * rows it has locked meanwhile wait no longer either, and gives up after
  * its retries (75) instead of waiting for ever; SIGTERM during the wait
  * stops it as between two batches (143). */
-static double wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 Test(postgres_only, a_write_waits_for_a_row_lock_a_bounded_time, .timeout = 90)
 {
 	fx_standard();
 	PGconn *app = app_locks_session(10);
 
-	double t0 = wall_ms();
+	double t0 = e2e_ms();
 	struct run *r = RUN("logout", "--all-users", "--yes", "--actor", "ops", "-q");
-	double took = wall_ms() - t0;
+	double took = e2e_ms() - t0;
 	EXPECT_FAIL(r, 75);
 	EXPECT_ERR_HAS(r, "try again later");
 	cr_expect_lt(took, 30000.0, "gave up only after %.0f ms", took);
