@@ -237,6 +237,16 @@ struct sc_backend {
 	 * the core rolls back after a non-zero answer. */
 	int (*check_column)(struct sc_db *db, const struct sc_app_column *c, char *reason,
 			    size_t reason_len, struct sc_error *err);
+	/* OPTIONAL. Whether the name of index `index`, which a migration
+	 * creates on `table` "IF NOT EXISTS", is held by something else in
+	 * the table's schema (an index on another table, a table, a view),
+	 * which makes the statement skip creating it: 0 when the name is
+	 * free or an index on table has it, 1 when something else does (what
+	 * it is in holder, such as "an index on table foo"), -1 with err set
+	 * for anything else. Runs in the migration's transaction, after the
+	 * migration's script. */
+	int (*check_index_name)(struct sc_db *db, const char *index, const char *table,
+				char *holder, size_t holder_len, struct sc_error *err);
 
 	/* Reads. find_user fills user and returns 0, or returns 1 when no user
 	 * matches and 2 when a username matches more than one user (err is

@@ -45,4 +45,10 @@ typedef void (*sc_migrate_cb)(const struct sc_migration *m, void *ctx);
 int sc_migrate_run(struct sc_db *db, int64_t now, sc_migrate_cb cb, void *ctx,
 		   int *napplied, struct sc_error *err);
 
+/* The next "CREATE [UNIQUE] INDEX IF NOT EXISTS index ON table" in a
+ * migration's script from *sql on: 1 with the names and *sql moved past
+ * them, 0 at the end. */
+int sc_migration_next_index(const char **sql, char *index, size_t index_len, char *table,
+			    size_t table_len);
+
 #endif

@@ -1,6 +1,7 @@
 /* Schema migrations: the steps, over any backend. */
 #include "migrate.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "backend.h"
@@ -161,6 +162,66 @@ static int check_app_tables(struct sc_db *db, struct sc_error *err)
 	return 0;
 }
 
+/* The next "CREATE [UNIQUE] INDEX IF NOT EXISTS name ON table" of a
+ * migration's script from *sql on: 1 with the two names copied (cut to
+ * their buffers) and *sql past them, 0 when there is none. The scripts
+ * are this program's own, written in that form. */
+int sc_migration_next_index(const char **sql, char *index, size_t index_len, char *table,
+			    size_t table_len)
+{
+	static const char mark[] = "INDEX IF NOT EXISTS ";
+	const char *p;
+
+	while ((p = strstr(*sql, mark))) {
+		const char *name = p + sizeof(mark) - 1, *end = name;
+		while (*end == '_' || (*end >= 'a' && *end <= 'z') || (*end >= '0' && *end <= '9'))
+			end++;
+		const char *on = end;
+		while (*on == ' ' || *on == '\n')
+			on++;
+		*sql = on;
+		if (end == name || strncmp(on, "ON ", 3) != 0)
+			continue;
+		const char *tbl = on + 3, *tend = tbl;
+		while (*tend == '_' || (*tend >= 'a' && *tend <= 'z') || (*tend >= '0' && *tend <= '9'))
+			tend++;
+		if (tend == tbl)
+			continue;
+		snprintf(index, index_len, "%.*s", (int)(end - name), name);
+		snprintf(table, table_len, "%.*s", (int)(tend - tbl), tbl);
+		*sql = tend;
+		return 1;
+	}
+	return 0;
+}
+
+/* Each index m creates "IF NOT EXISTS" is there, on its table: a name
+ * already held by something else (the application's index on another
+ * table) would make the statement skip it without a word, and the
+ * commands run on without the index, or a later migration drop the
+ * application's. 78 with both named, and the migration rolled back. */
+static int check_indexes(struct sc_db *db, const struct sc_migration *m, struct sc_error *err)
+{
+	const struct sc_backend *be = db->backend;
+	const char *sql = m->sql;
+	char index[64], table[64];
+
+	if (!be->check_index_name)
+		return 0;
+	while (sc_migration_next_index(&sql, index, sizeof(index), table, sizeof(table))) {
+		char holder[160] = "";
+		int rc = be->check_index_name(db, index, table, holder, sizeof(holder), err);
+		if (rc == 1)
+			return sc_error_set(err, SC_CONFIG,
+					    "migration %d (%s) creates index %s on table %s, but the "
+					    "name is taken by %s: rename or drop that, then run migrate "
+					    "again", m->version, m->name, index, table, holder);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* One migration in a transaction of its own: lock out other migrators,
  * make sure the migrations table exists, re-read the version under the
  * lock (a migrator that held it before us may have applied m), refuse a
@@ -189,6 +250,7 @@ static int migrate_step(struct sc_db *db, const struct sc_migration *m, int64_t 
 		return 0;
 	}
 	if (be->exec_script(db, m->sql, "migration failed", err) < 0 ||
+	    check_indexes(db, m, err) < 0 ||
 	    (!*checked && check_app_tables(db, err) < 0) ||
 	    be->record_migration(db, m, now, err) < 0)
 		goto fail;

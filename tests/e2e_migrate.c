@@ -347,6 +347,54 @@ Test(migrate, tables_without_a_column_sessctl_reads_are_not_adopted)
 	EXPECT_ERR_HAS(r, "table sessions has no column device_name");
 }
 
+static long long index_on(const char *index, const char *table)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql),
+		 e2e_pg() ? "SELECT count(*) FROM pg_indexes WHERE indexname = '%s' AND tablename = '%s'"
+			  : "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = '%s' "
+			    "AND tbl_name = '%s'", index, table);
+	return db_int(sql);
+}
+
+/* CREATE INDEX IF NOT EXISTS skips, without a word, a name held by the
+ * application's index on another table (or, on PostgreSQL, by any
+ * relation): migrate must not record a schema that lacks its index. */
+Test(migrate, an_index_name_held_on_another_table_is_not_taken_for_sessctls)
+{
+	db_exec("CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER, created_at TIMESTAMP);"
+		"CREATE INDEX idx_created_at ON orders (created_at);");
+	struct run *r = RUN("migrate");
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "migration 1 (users and sessions) creates index idx_created_at on table "
+		       "sessions, but the name is taken by an index on table orders");
+	cr_expect_not(db_table_exists("sessctl_migrations"), "migrate recorded something");
+	cr_expect_not(db_table_exists("sessions"), "migration 1 was not rolled back");
+	cr_expect_eq(index_on("idx_created_at", "orders"), 1, "the application's index is gone");
+
+	/* a later migration's index: 4 names users' index by username */
+	db_exec("CREATE TABLE audit_log (id INTEGER PRIMARY KEY, username TEXT)");
+	db_exec(e2e_pg() ? "ALTER INDEX idx_created_at RENAME TO idx_orders_created"
+			 : "DROP INDEX idx_created_at");
+	db_exec("CREATE INDEX idx_users_username ON audit_log (username)");
+	r = RUN("migrate");
+	EXPECT_FAIL(r, 78);
+	EXPECT_OUT_HAS(r, "applied migration 3");
+	EXPECT_ERR_HAS(r, "migration 4 (enforce steady state) creates index idx_users_username on "
+		       "table users, but the name is taken by an index on table audit_log");
+	cr_expect_eq(db_int("SELECT max(version) FROM sessctl_migrations"), 3);
+	cr_expect_eq(index_on("idx_created_at", "sessions"), 1, "migration 1 lacks its index");
+	EXPECT_FAIL(RUN("migrate", "status", "--check"), 1);
+
+	db_exec("DROP INDEX idx_users_username");
+	r = RUN("migrate");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "schema is at version 6");
+	cr_expect_eq(index_on("idx_users_username", "users"), 1);
+	EXPECT_OK(RUN("migrate", "status", "--check"));
+}
+
 Test(migrate, two_concurrent_migrators_end_with_one_correct_schema)
 {
 	for (int round = 0; round < 4; round++) {

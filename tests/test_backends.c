@@ -1421,6 +1421,45 @@ Test(sqlite_backend, keeps_its_journal_between_commits_and_deletes_it_at_close, 
 	sqlite3_close(c);
 }
 
+/* migrate checks each index a migration creates "IF NOT EXISTS" by the
+ * names it reads from the script: every such statement of every
+ * backend's migrations is read, on the table it names. */
+Test(contract, migrate_reads_every_index_a_migration_creates)
+{
+	module_dir();
+	for (size_t b = 0; sc_backend_table[b]; b++) {
+		struct sc_error err = { 0 };
+		const struct sc_backend *be = sc_backend_load(sc_backend_table[b], &err);
+		int total = 0;
+
+		cr_assert_not_null(be, "%s: %s", sc_backend_table[b]->name, err.msg);
+		cr_expect_not_null(be->check_index_name, "%s: no check_index_name", be->name);
+		for (int v = 0; v < SC_SCHEMA_VERSION; v++) {
+			const char *sql = be->migrations[v].sql, *p = sql;
+			char index[64], table[64];
+			int marks = 0, parsed = 0;
+
+			while ((p = strstr(p, "INDEX IF NOT EXISTS ")))
+				marks++, p++;
+			p = sql;
+			while (sc_migration_next_index(&p, index, sizeof(index), table, sizeof(table))) {
+				parsed++;
+				cr_expect(strncmp(index, "idx_", 4) == 0 || strncmp(index, "uq_", 3) == 0,
+					  "%s %d: index '%s'", be->name, v + 1, index);
+				cr_expect(strcmp(table, "sessions") == 0 || strcmp(table, "users") == 0 ||
+					  strcmp(table, "sessctl_audit") == 0,
+					  "%s %d: table '%s' of %s", be->name, v + 1, table, index);
+				if (strcmp(index, "uq_sessions_user_device") == 0)
+					cr_expect_str_eq(table, "sessions"); /* across a line break */
+			}
+			cr_expect_eq(parsed, marks, "%s migration %d: %d of %d indexes read", be->name,
+				     v + 1, parsed, marks);
+			total += parsed;
+		}
+		cr_expect_geq(total, 8, "%s: %d indexes in all", be->name, total);
+	}
+}
+
 /* Reported as skipped (not passed) without a server, so a run that left
  * PostgreSQL out says so in its summary. */
 Test(contract, postgresql_entries_need_a_server)

@@ -27,6 +27,7 @@ const struct sc_backend sc_postgres_backend = {
 	.exec_script = pg_exec_script,
 	.record_migration = pg_record_migration,
 	.check_column = pg_check_column,
+	.check_index_name = pg_check_index_name,
 	.find_user = pg_find_user,
 	.list_sessions = pg_list_sessions,
 	.get_session = pg_get_session,

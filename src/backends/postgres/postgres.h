@@ -145,6 +145,8 @@ int pg_migrate_lock(struct sc_db *base, struct sc_error *err);
 int pg_exec_script(struct sc_db *base, const char *sql, const char *what, struct sc_error *err);
 int pg_check_column(struct sc_db *base, const struct sc_app_column *c, char *reason,
 		    size_t reason_len, struct sc_error *err);
+int pg_check_index_name(struct sc_db *base, const char *index, const char *table, char *holder,
+			size_t holder_len, struct sc_error *err);
 int pg_record_migration(struct sc_db *base, const struct sc_migration *m, int64_t now,
 			struct sc_error *err);
 void pgb_read_session(struct pg_db *db, const PGresult *res, int row, struct sc_session *s);

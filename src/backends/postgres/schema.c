@@ -151,3 +151,37 @@ int pg_check_column(struct sc_db *base, const struct sc_app_column *c, char *rea
 	PQclear(res);
 	return rc;
 }
+
+/* Any relation of the index's name in the table's schema makes CREATE
+ * INDEX IF NOT EXISTS skip (a notice only): an index on another table,
+ * a table, a view, a sequence. */
+int pg_check_index_name(struct sc_db *base, const char *index, const char *table, char *holder,
+			size_t holder_len, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	const char *params[2] = { index, table };
+	PGresult *res = pgb_run(db,
+		"SELECT CASE WHEN c.relkind IN ('i', 'I') THEN 'an index on table ' || t.relname\n"
+		"            WHEN c.relkind IN ('r', 'p') THEN 'a table'\n"
+		"            WHEN c.relkind = 'v' THEN 'a view'\n"
+		"            WHEN c.relkind = 'm' THEN 'a materialized view'\n"
+		"            WHEN c.relkind = 'S' THEN 'a sequence'\n"
+		"            WHEN c.relkind = 'f' THEN 'a foreign table'\n"
+		"            ELSE 'another relation' END\n"
+		"FROM pg_class c LEFT JOIN pg_index x ON x.indexrelid = c.oid\n"
+		"     LEFT JOIN pg_class t ON t.oid = x.indrelid\n"
+		"WHERE c.relname = $1 AND c.relnamespace =\n"
+		"      (SELECT relnamespace FROM pg_class WHERE oid = to_regclass($2))\n"
+		"  AND x.indrelid IS DISTINCT FROM to_regclass($2)", 2, params, PGRES_TUPLES_OK,
+		"cannot read the schema", err);
+	int rc = 0;
+
+	if (!res)
+		return -1;
+	if (PQntuples(res) > 0) {
+		snprintf(holder, holder_len, "%s", PQgetvalue(res, 0, 0));
+		rc = 1;
+	}
+	PQclear(res);
+	return rc;
+}

@@ -124,3 +124,35 @@ int sqlite_check_column(struct sc_db *base, const struct sc_app_column *c, char 
 		return 0;
 	return rc == SQLITE_DONE ? 1 : sq_fail(db, rc, "cannot read the application's tables", err);
 }
+
+/* Index and table names share one name space in SQLite, without regard
+ * to case; a table of the name fails CREATE INDEX itself. */
+int sqlite_check_index_name(struct sc_db *base, const char *index, const char *table,
+			    char *holder, size_t holder_len, struct sc_error *err)
+{
+	struct sqlite_db *db = sq_to_sqlite(base);
+	sqlite3_stmt *st = NULL;
+	int rc, held = 0;
+
+	if (sq_prepare(db, "SELECT type, tbl_name, tbl_name = ?2 COLLATE NOCASE FROM main.sqlite_schema\n"
+		       "WHERE name = ?1 COLLATE NOCASE AND type IN ('index', 'table', 'view')", &st,
+		       err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, index, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, table, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *type = sq_col_text(st, 0), *on = sq_col_text(st, 1);
+		bool index_on_table = strcmp(type, "index") == 0 && sqlite3_column_int(st, 2);
+		if (!index_on_table) {
+			held = 1;
+			if (strcmp(type, "index") == 0)
+				snprintf(holder, holder_len, "an index on table %s", on);
+			else
+				snprintf(holder, holder_len, "a %s", type);
+		}
+		rc = SQLITE_DONE;
+	}
+	sq_finalize(db, st);
+	return rc == SQLITE_DONE ? held : sq_fail(db, rc, "cannot read the schema", err);
+}

@@ -28,6 +28,7 @@ const struct sc_backend sc_sqlite_backend = {
 	.exec_script = sqlite_exec_script,
 	.record_migration = sqlite_record_migration,
 	.check_column = sqlite_check_column,
+	.check_index_name = sqlite_check_index_name,
 	.find_user = sqlite_find_user,
 	.list_sessions = sqlite_list_sessions,
 	.get_session = sqlite_get_session,

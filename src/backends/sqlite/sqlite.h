@@ -97,6 +97,8 @@ int sqlite_exec_script(struct sc_db *base, const char *sql, const char *what,
 		       struct sc_error *err);
 int sqlite_check_column(struct sc_db *base, const struct sc_app_column *c, char *reason,
 			size_t reason_len, struct sc_error *err);
+int sqlite_check_index_name(struct sc_db *base, const char *index, const char *table,
+			    char *holder, size_t holder_len, struct sc_error *err);
 int sqlite_record_migration(struct sc_db *base, const struct sc_migration *m, int64_t now,
 			    struct sc_error *err);
 int sq_read_session(struct sqlite_db *db, sqlite3_stmt *st, struct sc_session *s,
