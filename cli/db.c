@@ -58,14 +58,13 @@ int cli_db(struct cli_ctx *ctx, enum cli_db_need mode, struct sc_db **db)
 	if (!ctx->handle) {
 		if (mode == CLI_DB_NONE)
 			return cli_fail(SC_SOFTWARE, "%s opens no database", ctx->cmd->name);
-		if (sc_db_open(ctx->db, open_modes[mode], &ctx->handle, &err) < 0)
+		if (sc_db_open(ctx->db, open_modes[mode], ctx->verbose ? notice : NULL, NULL,
+			       &ctx->handle, &err) < 0)
 			return cli_report(&err);
 		sc_db_on_warning(ctx->handle, warning, NULL);
-		if (ctx->verbose) {
+		if (ctx->verbose)
 			cli_verbose("using %s database '%s'",
 				    sc_db_backend_name(ctx->handle), sc_db_display(ctx->handle));
-			sc_db_on_notice(ctx->handle, notice, NULL);
-		}
 	}
 	*db = ctx->handle;
 	return 0;

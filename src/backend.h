@@ -31,7 +31,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 14
+#define SC_BACKEND_ABI 15
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -192,9 +192,11 @@ struct sc_backend {
 
 	/* Connects. SC_NOINPUT for a missing SQLite file (unless
 	 * SC_OPEN_MIGRATE), SC_UNAVAILABLE when unreachable, SC_NOPERM when
-	 * refused, SC_DATAERR for a file that is not a database. */
-	int (*open)(const struct sc_dburl *url, enum sc_open_mode mode,
-		    struct sc_db **db, struct sc_error *err);
+	 * refused, SC_DATAERR for a file that is not a database, SC_TEMPFAIL
+	 * when busy. Sets (*db)->notice and notice_ctx from the arguments
+	 * before anything that may wait, so that -v hears of it. */
+	int (*open)(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb notice,
+		    void *notice_ctx, struct sc_db **db, struct sc_error *err);
 	void (*close)(struct sc_db *db); /* accepts NULL */
 	/* OPTIONAL. After an operation failed with SC_UNAVAILABLE: 1 when the
 	 * connection is still up (the failure was something else: no

@@ -81,7 +81,7 @@ int sc_changes_flush(struct changes *c)
 
 /* ---- transactions with bounded retries ---- */
 
-static void backoff(int attempt)
+void sc_tx_backoff(int attempt)
 {
 	/* 20 ms, 40 ms, ... with jitter, so two retrying processes part
 	 * (from the clock: rand() would give every process the same). */
@@ -188,7 +188,7 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 			return sc_error_set(err, SC_TEMPFAIL, "%s (gave up after %d attempts)", msg,
 					    SC_TX_ATTEMPTS);
 		}
-		backoff(attempt);
+		sc_tx_backoff(attempt);
 	}
 }
 

@@ -68,6 +68,10 @@ int sc_batched_run_end(struct sc_db *db, int rc, struct sc_error *err, bool *int
 
 typedef int (*tx_body)(struct sc_db *db, void *ctx, struct sc_error *err);
 
+/* Sleeps before try attempt + 1 of a transaction: 20 ms, 40 ms, ... with
+ * jitter. */
+void sc_tx_backoff(int attempt);
+
 /* Runs body in a write transaction; commits, or with dry_run rolls back.
  * Retries on SC_TEMPFAIL (busy, serialization failure, deadlock), at most
  * SC_TX_ATTEMPTS times, then fails with SC_TEMPFAIL; after a lost

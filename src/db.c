@@ -2,6 +2,9 @@
  * the part of the core every command goes through. */
 #include "backend.h"
 
+#include "actions.h"
+#include "change.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -74,7 +77,8 @@ int sc_db_read(struct sc_db *db, int (*fn)(struct sc_db *db, void *ctx, struct s
 	return be->commit(db, err);
 }
 
-int sc_db_open(const char *text, enum sc_open_mode mode, struct sc_db **db, struct sc_error *err)
+int sc_db_open(const char *text, enum sc_open_mode mode, sc_notice_cb notice, void *notice_ctx,
+	       struct sc_db **db, struct sc_error *err)
 {
 	const struct sc_backend *be;
 	struct sc_dburl url;
@@ -87,7 +91,20 @@ int sc_db_open(const char *text, enum sc_open_mode mode, struct sc_db **db, stru
 		sc_dburl_free(&url);
 		return -1;
 	}
-	rc = be->open(&url, mode, db, err);
+	for (int attempt = 1;; attempt++) {
+		rc = be->open(&url, mode, notice, notice_ctx, db, err);
+		if (rc == 0 || err->status != SC_TEMPFAIL || mode != SC_OPEN_WRITE)
+			break;
+		if (attempt == SC_TX_ATTEMPTS) {
+			char msg[sizeof(err->msg)];
+			memcpy(msg, err->msg, sizeof(msg));
+			sc_error_set(err, SC_TEMPFAIL, "%s (gave up after %d attempts)", msg,
+				     SC_TX_ATTEMPTS);
+			break;
+		}
+		sc_error_clear(err);
+		sc_tx_backoff(attempt);
+	}
 	sc_dburl_free(&url);
 	if (rc < 0)
 		return -1;

@@ -30,8 +30,17 @@ enum sc_open_mode {
  * SC_OPEN_WRITE the schema is checked too, in the handle's first
  * transaction: that one fails with SC_CONFIG when it is missing, older
  * than this sessctl needs ("run 'sessctl migrate'") or newer. */
-int sc_db_open(const char *url, enum sc_open_mode mode, struct sc_db **db,
-	       struct sc_error *err);
+/* What the core tells as it goes, for -v ("connection lost: reconnecting
+ * ..."): one line, without "sessctl: " and newline. */
+typedef void (*sc_notice_cb)(const char *msg, void *ctx);
+
+/* A write handle (SC_OPEN_WRITE) that meets a busy database as it opens
+ * (an SQLite file another process is committing to) is tried as often
+ * as a change's transaction (SC_TX_ATTEMPTS), then SC_TEMPFAIL. notice
+ * (or NULL) hears from the start what the open waits for, as
+ * sc_db_on_notice's callback does afterwards. */
+int sc_db_open(const char *url, enum sc_open_mode mode, sc_notice_cb notice, void *notice_ctx,
+	       struct sc_db **db, struct sc_error *err);
 
 /* Closes db; accepts NULL. */
 void sc_db_close(struct sc_db *db);
@@ -41,9 +50,6 @@ void sc_db_close(struct sc_db *db);
 const char *sc_db_backend_name(const struct sc_db *db);
 const char *sc_db_display(const struct sc_db *db);
 
-/* What the core tells as it goes, for -v ("connection lost: reconnecting
- * ..."): one line, without "sessctl: " and newline. */
-typedef void (*sc_notice_cb)(const char *msg, void *ctx);
 void sc_db_on_notice(struct sc_db *db, sc_notice_cb cb, void *ctx);
 
 /* Values that could not be read (a time that is no time, a PostgreSQL

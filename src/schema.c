@@ -82,7 +82,7 @@ int sc_migrate_plan(const char *text, struct sc_migration_state *states, int *ve
 	struct sc_db *db;
 	int rc;
 
-	if (sc_db_open(text, SC_OPEN_INSPECT, &db, err) == 0) {
+	if (sc_db_open(text, SC_OPEN_INSPECT, NULL, NULL, &db, err) == 0) {
 		rc = sc_migrate_status(db, states, version, err);
 		dialect_of(db->backend, dialect);
 		sc_db_close(db);

@@ -785,6 +785,39 @@ Test(sqlite_only, a_signal_while_waiting_for_the_lock_stops_at_once)
 	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 0);
 }
 
+/* A process committing (here: holding the exclusive lock) blocks every
+ * reader, so the read with which sessctl opens a file waits as any read
+ * does. A change then tries again as its transactions do (6 tries of
+ * 5 s), where it gave up after the first 5 s; a read gives up after 5 s;
+ * -v says what each waits for from the start, where it said nothing
+ * before the open ended. */
+Test(sqlite_only, a_change_that_opens_a_file_being_committed_tries_again, .timeout = 60)
+{
+	fx_standard();
+	sqlite3 *conn;
+	cr_assert_eq(sqlite3_open(e2e_db()->path, &conn), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(conn, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	struct e2e_proc *w = e2e_start(&(struct call){ 0 },
+				       ARGV("-v", "logout-all", "alice", "--yes", "--actor", "ops"));
+	struct e2e_proc *r = e2e_start(&(struct call){ 0 }, ARGV("-v", "count", "alice"));
+	nanosleep(&(struct timespec){ .tv_sec = 6, .tv_nsec = 500000000 }, NULL);
+	sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(conn);
+	struct run *rw = e2e_wait(w), *rr = e2e_wait(r);
+
+	/* -v: the notices, then the error's one line */
+	cr_expect_eq(rr->status, 75, "count: exit %d: %s", rr->status, rr->err);
+	EXPECT_ERR_HAS(rr, "waiting to read");
+	EXPECT_ERR_HAS(rr, "(giving up after 5 s)");
+	EXPECT_ERR_HAS(rr, "\nsessctl: '");
+	EXPECT_ERR_HAS(rr, "' stayed locked by another process (cannot read database): try again later\n");
+	cr_expect_eq(rw->status, 0, "logout-all: exit %d: %s", rw->status, rw->err);
+	EXPECT_ERR_HAS(rw, "waiting to read");
+	EXPECT_ERR_HAS(rw, "(each try gives up after 5 s)");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE user_id = 1 AND is_active"), 0);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit WHERE user_id = 1"), 4);
+}
+
 /* A bulk logout's dry run stops at a signal as enforce's does: the
  * listing ends well-formed, one line says nothing was changed, 143;
  * before, the signal killed it mid-row with nothing said. */

@@ -367,8 +367,8 @@ int pgb_read_url_password(struct pg_db *db, const char *target, struct sc_error 
 	return 0;
 }
 
-int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, struct sc_db **out,
-		   struct sc_error *err)
+int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb notice,
+	    void *notice_ctx, struct sc_db **out, struct sc_error *err)
 {
 	/* Later keywords override earlier ones, and dbname (expanded) comes
 	 * last, so the URL's own settings win over these defaults. */
@@ -385,6 +385,8 @@ int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, struct sc_db **o
 	db->base.backend = &sc_postgres_backend;
 	db->base.mode = mode;
 	db->base.display = db->display;
+	db->base.notice = notice;
+	db->base.notice_ctx = notice_ctx;
 	if (pgb_read_url_password(db, url->target, err) < 0)
 		goto fail;
 

@@ -265,9 +265,15 @@ int sq_busy(void *vdb, int count)
 		return 0;
 	if (now >= db->busy_tell) {
 		long waited = (long)((now - db->busy_since) / 1e3 + 0.5);
+		/* A write handle's open is tried again, as a change's
+		 * transaction is (sc_db_open). */
+		bool tried_again = db->tx_write || (db->opening && db->base.mode == SC_OPEN_WRITE);
 		if (db->busy_tell - db->busy_since < 1500)
 			sc_db_notice(&db->base, db->tx_write
 				? "waiting for the write lock on '%s': another process holds it "
+				  "(each try gives up after %d s)"
+				: tried_again
+				? "waiting to read '%s': another process is writing it "
 				  "(each try gives up after %d s)"
 				: "waiting to read '%s': another process is writing it "
 				  "(giving up after %d s)",
@@ -408,8 +414,8 @@ static int create_dir_problem(const char *path, struct sc_error *err)
 	return rc;
 }
 
-int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
-		       struct sc_db **out, struct sc_error *err)
+int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb notice,
+		void *notice_ctx, struct sc_db **out, struct sc_error *err)
 {
 	struct sqlite_db *db;
 	struct stat st;
@@ -445,6 +451,8 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
 	db->base.backend = &sc_sqlite_backend;
 	db->base.mode = mode;
 	db->base.display = db->path;
+	db->base.notice = notice;
+	db->base.notice_ctx = notice_ctx;
 
 	flags = SQLITE_OPEN_NOMUTEX;
 	if (read_only)
@@ -469,6 +477,7 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
 		return -1;
 	}
 	sqlite3_busy_handler(db->conn, sq_busy, db);
+	db->opening = true;
 	/* Reading the schema tells a database from any other file. */
 	if (sq_exec(db, "SELECT count(*) FROM sqlite_schema", "cannot read database", err) < 0 ||
 	    (!read_only &&
@@ -483,6 +492,7 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
 		sc_sqlite_backend.close(&db->base);
 		return -1;
 	}
+	db->opening = false;
 	*out = &db->base;
 	return 0;
 }

@@ -46,6 +46,7 @@ struct sqlite_db {
 	bool tx_write;
 	bool persist_journal; /* journal kept between commits (sq_tune_journal) */
 	bool wal;             /* the database is in WAL mode (sq_tune_journal) */
+	bool opening;         /* in sqlite_open's first reads */
 	double busy_since, busy_last, busy_tell, busy_try;
 };
 
@@ -81,8 +82,8 @@ void sq_col_time_soft(struct sqlite_db *db, sqlite3_stmt *st, int i, const char 
 		      int64_t id, int64_t *t, bool *null);
 int sq_busy(void *vdb, int count);
 int sq_tune_journal(struct sqlite_db *db, struct sc_error *err);
-int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode,
-		       struct sc_db **out, struct sc_error *err);
+int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb notice,
+		void *notice_ctx, struct sc_db **out, struct sc_error *err);
 void sqlite_close(struct sc_db *base);
 int sqlite_begin(struct sc_db *base, enum sc_tx_mode mode, struct sc_error *err);
 int sqlite_commit(struct sc_db *base, struct sc_error *err);
