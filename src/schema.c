@@ -166,6 +166,13 @@ static int check_app_tables(struct sc_db *db, struct sc_error *err)
  * migration's script from *sql on: 1 with the two names copied (cut to
  * their buffers) and *sql past them, 0 when there is none. The scripts
  * are this program's own, written in that form. */
+static const char *name_end(const char *p)
+{
+	while (*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
+		p++;
+	return p;
+}
+
 int sc_migration_next_index(const char **sql, char *index, size_t index_len, char *table,
 			    size_t table_len)
 {
@@ -173,18 +180,14 @@ int sc_migration_next_index(const char **sql, char *index, size_t index_len, cha
 	const char *p;
 
 	while ((p = strstr(*sql, mark))) {
-		const char *name = p + sizeof(mark) - 1, *end = name;
-		while (*end == '_' || (*end >= 'a' && *end <= 'z') || (*end >= '0' && *end <= '9'))
-			end++;
+		const char *name = p + sizeof(mark) - 1, *end = name_end(name);
 		const char *on = end;
 		while (*on == ' ' || *on == '\n')
 			on++;
 		*sql = on;
 		if (end == name || strncmp(on, "ON ", 3) != 0)
 			continue;
-		const char *tbl = on + 3, *tend = tbl;
-		while (*tend == '_' || (*tend >= 'a' && *tend <= 'z') || (*tend >= '0' && *tend <= '9'))
-			tend++;
+		const char *tbl = on + 3, *tend = name_end(tbl);
 		if (tend == tbl)
 			continue;
 		snprintf(index, index_len, "%.*s", (int)(end - name), name);
