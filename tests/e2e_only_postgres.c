@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1238,4 +1239,48 @@ Test(postgres_only, statistics_count_infinity_on_the_ends_of_the_range)
 	EXPECT_OUT_HAS(m, "\nsessctl_idle_sessions 2\n");
 	/* 2025-03-01 less 0001-01-01, in seconds */
 	EXPECT_OUT_HAS(m, "\nsessctl_oldest_idle_session_age_seconds 63876384000\n");
+}
+
+/* A database in SQL_ASCII holds bytes in no encoding; the server refused
+ * to send one that is not UTF-8 to sessctl's UTF8 connection, so one
+ * such byte in a device name failed every listing (cut off, 65) and
+ * every logout of that session. Now read as bytes, replaced on output. */
+Test(postgres_only, a_sql_ascii_database_with_bytes_that_are_not_utf8_is_listed_and_logged_out)
+{
+	char name[64], create[256], drop[128];
+	const struct e2e_db *home = e2e_db();
+
+	snprintf(name, sizeof(name), "sqlascii_%ld", (long)getpid());
+	snprintf(create, sizeof(create), "CREATE DATABASE %s ENCODING 'SQL_ASCII' LC_COLLATE 'C' "
+		 "LC_CTYPE 'C' TEMPLATE template0", name);
+	snprintf(drop, sizeof(drop), "DROP DATABASE IF EXISTS %s WITH (FORCE)", name); /* PgBouncer pools */
+	e2e_pg_admin(drop);
+	e2e_pg_admin(create);
+	const char *at = strstr(home->url, home->path);
+	cr_assert_not_null(at, "the database name is not in '%s'", home->url);
+	char url[512];
+	snprintf(url, sizeof(url), "%.*s%s%s", (int)(at - home->url), home->url, name,
+		 at + strlen(home->path));
+	struct e2e_db db = { .driver = home->driver, .url = url, .path = name };
+
+	EXPECT_OK(RUN_DB(url, "-q", "migrate"));
+	db_exec_in(&db, "INSERT INTO users (id, email, username) VALUES (1, 'a@example.com', 'alice');"
+		   "INSERT INTO sessions (id, user_id, device_fingerprint, device_name, browser,"
+		   " last_activity) VALUES (1, 1, 'fp1', E'Caf\\xe9 PC', E'\\xff', "
+		   "'2025-01-02 00:00:00+00'), (2, 1, 'fp2', 'ok', 'Firefox', '2025-01-02 10:00:00+00')");
+	struct run *r = RUN_DB(url, "list-user", "alice", "-o", "json", "--columns", "id,device_name");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "[\n{\"id\":2,\"device_name\":\"ok\"},\n"
+		      "{\"id\":1,\"device_name\":\"Caf\xef\xbf\xbd PC\"}\n]\n");
+	r = RUN_DB(url, "count", "--by", "browser", "-o", "csv");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "\xef\xbf\xbd,1");
+	r = RUN_DB(url, "-q", "logout", "--user", "alice", "--device", "fp1", "--actor", "ops", "-o", "csv",
+		   "--columns", "change,id,device_name");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "change,id,device_name\r\nclosed,1,Caf\xef\xbf\xbd PC\r\n");
+	r = RUN_DB(url, "history", "-o", "csv", "--columns", "action,session_id,device_name");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "action,session_id,device_name\r\nlogout,1,Caf\xef\xbf\xbd PC\r\n");
+	e2e_pg_admin(drop);
 }

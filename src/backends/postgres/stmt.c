@@ -206,6 +206,25 @@ void pgb_discard_notice(void *arg, const char *message)
 	(void)message;
 }
 
+/* What every new connection gets. A database in SQL_ASCII holds bytes
+ * in no known encoding, and the server refuses to send a value that is
+ * not UTF-8 to a UTF8 client ("invalid byte sequence"): one such byte
+ * in a device name failed every listing and logout of that session.
+ * Such a connection takes the bytes as they are instead, and the
+ * output's writers replace what is not UTF-8 (as for SQLite), unless
+ * PGCLIENTENCODING chose an encoding. */
+static int connected(struct pg_db *db, struct sc_error *err)
+{
+	const char *server = PQparameterStatus(db->conn, "server_encoding");
+	const char *client = PQparameterStatus(db->conn, "client_encoding");
+
+	PQsetNoticeProcessor(db->conn, pgb_discard_notice, NULL);
+	if (!getenv("PGCLIENTENCODING") && server && strcmp(server, "SQL_ASCII") == 0 &&
+	    client && strcmp(client, "UTF8") == 0 && PQsetClientEncoding(db->conn, "SQL_ASCII") != 0)
+		return pgb_fail_result(db, NULL, "cannot set the client encoding", err);
+	return 0;
+}
+
 void pg_close(struct sc_db *base)
 {
 	struct pg_db *db;
@@ -411,7 +430,8 @@ int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb not
 		pgb_connect_failed(db, err);
 		goto fail;
 	}
-	PQsetNoticeProcessor(db->conn, pgb_discard_notice, NULL);
+	if (connected(db, err) < 0)
+		goto fail;
 	*out = &db->base;
 	return 0;
 fail:
@@ -549,6 +569,5 @@ int pg_reconnect(struct sc_db *base, struct sc_error *err)
 	PQreset(db->conn);
 	if (PQstatus(db->conn) != CONNECTION_OK)
 		return pgb_connect_failed(db, err);
-	PQsetNoticeProcessor(db->conn, pgb_discard_notice, NULL);
-	return 0;
+	return connected(db, err);
 }
