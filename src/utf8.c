@@ -52,30 +52,35 @@ size_t sc_utf8_decode(const char *str, size_t n, uint32_t *cp)
 	return len;
 }
 
-static bool is_combining(uint32_t c)
+#include "utf8-width.h"
+
+static bool in_ranges(uint32_t c, const struct sc_width_range *r, size_t n)
 {
-	return (c >= 0x0300 && c <= 0x036F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
-	       (c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) ||
-	       (c >= 0xFE20 && c <= 0xFE2F) || c == 0x200B || c == 0x200D ||
-	       (c >= 0xFE00 && c <= 0xFE0F);
+	size_t lo = 0, hi = n;
+
+	if (n == 0 || c < r[0].first || c > r[n - 1].last)
+		return false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c > r[mid].last)
+			lo = mid + 1;
+		else if (c < r[mid].first)
+			hi = mid;
+		else
+			return true;
+	}
+	return false;
 }
 
-static bool is_wide(uint32_t c)
-{
-	return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) ||
-	       (c >= 0x3041 && c <= 0x33FF) || (c >= 0x3400 && c <= 0x4DBF) ||
-	       (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
-	       (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
-	       (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
-	       (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
-	       (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x20000 && c <= 0x3FFFD);
-}
-
+/* As glibc's wcwidth() counts (src/utf8-width.h); a bad byte (U+FFFD)
+ * and anything not in either table take one column. */
 static size_t char_width(uint32_t c)
 {
-	if (is_combining(c))
+	if (c < 0x300) /* Latin; controls are replaced before they are measured */
+		return 1;
+	if (in_ranges(c, sc_width_zero, sizeof(sc_width_zero) / sizeof(sc_width_zero[0])))
 		return 0;
-	return is_wide(c) ? 2 : 1;
+	return in_ranges(c, sc_width_two, sizeof(sc_width_two) / sizeof(sc_width_two[0])) ? 2 : 1;
 }
 
 size_t sc_utf8_width(const char *s)
