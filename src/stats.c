@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "timeutil.h"
+#include "utf8.h"
 
 #define DAY 86400
 
@@ -213,27 +214,34 @@ static void counts_free(struct counts *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* Adds n under the label value name is printed as: NULL and '' are both
+ * "", and every byte that is not UTF-8 is U+FFFD (prom.c), so values that
+ * print alike are one sample, not two with the same labels (which a
+ * scraper rejects or drops). */
+static int counts_add_label(struct counts *c, const char *name, int64_t n)
+{
+	char *fixed;
+	int rc;
+
+	if (sc_utf8_repair(name ? name : "", &fixed) < 0)
+		rc = -1;
+	else
+		rc = counts_add(c, fixed ? fixed : name ? name : "", n);
+	free(fixed);
+	if (rc < 0)
+		c->oom = true;
+	return rc;
+}
+
 /* Types with only closed sessions get no sample of their own. */
 static int device_row(const struct sc_group_count *g, void *vctx)
 {
-	struct counts *c = vctx;
-
-	if (g->active && counts_add(c, g->key, g->active) < 0) {
-		c->oom = true;
-		return -1;
-	}
-	return 0;
+	return g->active ? counts_add_label(vctx, g->key, g->active) : 0;
 }
 
 static int action_row(const char *action, int64_t n, void *vctx)
 {
-	struct counts *c = vctx;
-
-	if (counts_add(c, action, n) < 0) {
-		c->oom = true;
-		return -1;
-	}
-	return 0;
+	return counts_add_label(vctx, action, n);
 }
 
 struct metrics_read {

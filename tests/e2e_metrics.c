@@ -232,6 +232,45 @@ Test(metrics, label_values_are_escaped)
 			   "%s", parsed);
 }
 
+/* Values printed alike are one sample: a scraper rejects (node_exporter's
+ * textfile collector) or drops the second sample of a label set. NULL
+ * and '' are both "", and on SQLite bytes that are not UTF-8 all print
+ * as U+FFFD. */
+Test(metrics, values_printed_alike_are_one_sample)
+{
+	fx_standard();
+	db_exec("UPDATE sessions SET device_type = '' WHERE id = 12");
+	if (!e2e_pg())
+		db_exec("UPDATE sessions SET device_type = CAST(x'ff' AS TEXT) WHERE id = 10;"
+			"UPDATE sessions SET device_type = CAST(x'fe' AS TEXT) WHERE id = 20;"
+			"INSERT INTO sessctl_audit (session_id, user_id, action, actor, reason, created_at)"
+			" VALUES (NULL, NULL, CAST(x'c0' AS TEXT), 'x', NULL, '2025-02-08 11:00:00'),"
+			" (NULL, NULL, CAST(x'c1' AS TEXT), 'x', NULL, '2025-02-08 11:00:00')");
+	struct run *r = RUN("metrics", "--now", NOW);
+
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "\nsessctl_active_sessions{device_type=\"\"} 2\n");
+	if (!e2e_pg()) {
+		EXPECT_OUT_HAS(r, "\nsessctl_active_sessions{device_type=\"\xef\xbf\xbd\"} 2\n");
+		EXPECT_OUT_HAS(r, "\nsessctl_audit_actions_last_24h{action=\"\xef\xbf\xbd\"} 2\n");
+	}
+	char *parsed = parse_output(r);
+	/* every label set once */
+	for (char *line = parsed; line && *line;) {
+		char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		char *brace = memchr(line, '}', len);
+		size_t key = brace ? (size_t)(brace - line) + 1 : len;
+		char *again = end;
+		while (again && *++again) {
+			cr_expect_neq(strncmp(again, line, key), 0, "two samples of %.*s:\n%s", (int)key,
+				      line, parsed);
+			again = strchr(again, '\n');
+		}
+		line = end ? end + 1 : NULL;
+	}
+}
+
 Test(metrics, an_empty_database_has_every_family_at_zero)
 {
 	db_migrate(NULL);
