@@ -21,6 +21,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "../src/utf8.h"
+
 #define MAX_CANDIDATES 200
 
 struct printed {
@@ -30,17 +32,25 @@ struct printed {
 static int print_candidate(const char *value, const char *desc, void *ctx)
 {
 	struct printed *p = ctx;
+	char *safe_value = sc_printable_dup(value), *safe_desc = NULL;
+	int rc = 0;
 
-	/* a tab or newline in a value would split the line: not offered */
-	if (strpbrk(value, "\t\n\r"))
-		return 0;
-	if (p->left-- <= 0)
-		return 1; /* enough candidates */
-	printf("%s\t", value);
-	for (; *desc; desc++)
-		putchar(*desc == '\t' || *desc == '\n' || *desc == '\r' ? ' ' : *desc);
-	putchar('\n');
-	return 0;
+	/* A value with a control character, a bidirectional formatting
+	 * character or a byte that is not UTF-8 would split the line, or
+	 * reach the terminal and the command line raw (the shells print
+	 * candidates as they are): not offered. A description shows '?'
+	 * for each such character, as a table does. */
+	if (!safe_value || strcmp(safe_value, value) != 0)
+		rc = !safe_value;
+	else if (p->left-- <= 0)
+		rc = 1; /* enough candidates */
+	else if (!(safe_desc = sc_printable_dup(desc)))
+		rc = 1;
+	else
+		printf("%s\t%s\n", value, safe_desc);
+	free(safe_value);
+	free(safe_desc);
+	return rc;
 }
 
 /* What argv asks for: 0, or -1 for a request that offers nothing. */

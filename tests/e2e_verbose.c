@@ -246,6 +246,23 @@ Test(complete, fingerprints_of_a_users_active_sessions)
 	EXPECT_COMPLETE("", "fingerprints", NULL, NULL); /* needs a user */
 }
 
+/* The shells print candidates and descriptions as they are: a value with
+ * a control character (or a byte that is not UTF-8) is not offered, and
+ * a description shows '?' for each, so a device name cannot drive the
+ * terminal while completing. */
+Test(complete, data_that_could_drive_the_terminal_is_never_printed_raw)
+{
+	fx_standard();
+	db_exec("UPDATE sessions SET device_fingerprint = 'fp-\x1b[2J' WHERE id = 11;"
+		"UPDATE sessions SET device_fingerprint = 'fp-\xe2\x80\xae' WHERE id = 12;"
+		"UPDATE sessions SET device_name = 'evil\x1b]0;title\x07\tx' WHERE id = 10");
+	EXPECT_COMPLETE("fp-a1\tevil?]0;title??x\nfp-a5\tunknown device\n", "fingerprints", "alice",
+			NULL);
+	EXPECT_COMPLETE("14\tuser 1, unknown device\n12\tuser 1, Firefox on Linux\n"
+			"11\tuser 1, Safari on iPhone\n10\tuser 1, evil?]0;title??x\n",
+			"sessions", "alice", NULL);
+}
+
 Test(complete, silent_on_errors_and_unknown_requests)
 {
 	EXPECT_COMPLETE("", "users", "a", NULL); /* no schema */
