@@ -46,13 +46,30 @@ static const struct option global_options[] = {
 
 static int color_mode = -1; /* -1 auto, 0 never, 1 always */
 
+/* A bare number, which the time parser reads as Unix epoch seconds (a
+ * form applications store, not one an operator types): on the command
+ * line it is a duration without its unit ("--seen-since 30") or a date
+ * without its dashes ("20250201"), and read as 1970 it would select
+ * every session (a forced logout of everyone with `logout --where`). */
+static bool bare_number(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
 /* --now and SESSCTL_NOW: a date and time only (a duration would be
  * ambiguous here: ago, or ahead?), in the years 0001 to 9999 that every
  * output shows (the rules subtract durations of up to 10,000 years from
  * it; and the smallest time there is stands for "not given"). */
 static int parse_now(const char *what, const char *s, int64_t *out)
 {
-	if (sc_time_parse(s, out) < 0)
+	if (bare_number(s) || sc_time_parse(s, out) < 0)
 		return cli_fail(SC_USAGE, "%s: bad timestamp '%s': use a UTC date and time ('2025-02-01', "
 				"'2025-02-01 10:00', '2025-02-01 10:00:00') or RFC 3339 "
 				"('2025-02-01T10:00:00+01:00')", what, s);
@@ -69,6 +86,9 @@ int cli_when(const char *opt, const char *s, int64_t now, int64_t *out)
 		*out = now - d;
 		return 0;
 	}
+	if (bare_number(s))
+		return cli_fail(SC_USAGE, "bad %s '%s': a number needs a unit (90s, 15m, 720h, 30d, 2w), "
+				"a date its dashes ('2025-02-01')", opt, s);
 	if (sc_time_parse(s, out) == 0)
 		return 0;
 	return cli_fail(SC_USAGE, "bad %s '%s': give a duration ago (90s, 15m, 720h, 30d, 2w) "

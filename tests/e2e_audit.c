@@ -374,7 +374,26 @@ Test(audit, bad_times_exit_64_and_say_what_is_accepted)
 		EXPECT_NO_OUT(r);
 		EXPECT_ERR_HAS(r, "give a duration ago");
 	}
+	/* A bare number is a duration without its unit or a date without
+	 * its dashes: read as epoch seconds (1970) it selected every session,
+	 * and `logout --where --seen-since 30 --yes` closed them all. */
+	const char *const *bare[] = {
+		ARGV("find", "--seen-since", "30"),
+		ARGV("find", "--created-until", "20250201"),
+		ARGV("history", "--until", "1738368000"),
+		ARGV("count", "--by", "day", "--since", "20250101"),
+		ARGV("logout", "--where", "--seen-until", "30", "--yes", "--actor", "ops"),
+	};
+	long long active = db_int("SELECT count(*) FROM sessions WHERE is_active");
+	for (size_t i = 0; i < sizeof(bare) / sizeof(bare[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ 0 }, bare[i]);
+		EXPECT_FAIL(r, 64);
+		EXPECT_NO_OUT(r);
+		EXPECT_ERR_HAS(r, "a number needs a unit (90s, 15m, 720h, 30d, 2w), a date its dashes");
+	}
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active"), active);
 	const char *const *bad_now[] = {
+		ARGV("--now", "1738368000", "history"),
 		ARGV("--now", "7d", "history"),
 		ARGV("--now", "2025-03-01 10", "history"),
 		ARGV("--now", "tomorrow", "count"),
