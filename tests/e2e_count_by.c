@@ -43,6 +43,59 @@ Test(count_by, device_type_in_every_format)
 	EXPECT_OUT(r, "2,web\r\n2,mobile\r\n1,\r\n");
 }
 
+/* An adopted table whose is_active may be NULL (an ORM's default
+ * Boolean column) or, on SQLite, text: active is what WHERE is_active
+ * takes, everything else inactive, alike in every count and listing.
+ * NULL (and on SQLite 'false', 'yes') was left out of find --inactive
+ * and of both columns of count --by, which counted SQLite's text as
+ * active. */
+Test(count_by, every_count_and_listing_splits_active_and_inactive_alike)
+{
+	db_exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, username TEXT,"
+		" role TEXT NOT NULL DEFAULT 'user');"
+		"CREATE TABLE sessions (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL,"
+		" device_fingerprint TEXT, device_name TEXT, device_type TEXT, browser TEXT,"
+		" ip_address TEXT, created_at TIMESTAMP, last_activity TIMESTAMP, is_active BOOLEAN)");
+	EXPECT_OK(RUN("-q", "migrate"));
+	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'a@example.com', 'a');"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, device_type, browser,"
+		" created_at, last_activity, is_active) VALUES"
+		" (1, 1, 'f1', 'web', 'B', '2025-02-01 10:00:00', '2025-02-01 10:00:00', TRUE),"
+		" (2, 1, 'f2', 'web', 'B', '2025-02-01 10:00:00', '2025-02-01 10:00:00', NULL),"
+		" (3, 1, 'f3', 'web', 'B', '2025-02-01 10:00:00', '2025-02-01 10:00:00', FALSE)");
+	const char *inactive = "id\r\n2\r\n3\r\n", *by = "device_type,active,inactive\r\nweb,1,2\r\n";
+	const char *by_browser = "browser,active,inactive\r\nB,1,2\r\n";
+	const char *totals = "sessions,active,inactive\r\n3,1,2\r\n";
+	if (!e2e_pg()) {
+		db_exec("INSERT INTO sessions (id, user_id, device_fingerprint, device_type, browser,"
+			" created_at, last_activity, is_active) VALUES"
+			" (4, 1, 'f4', 'web', 'B', '2025-02-01 10:00:00', '2025-02-01 10:00:00', 'false'),"
+			" (5, 1, 'f5', 'web', 'B', '2025-02-01 10:00:00', '2025-02-01 10:00:00', 'yes')");
+		inactive = "id\r\n2\r\n3\r\n4\r\n5\r\n";
+		by = "device_type,active,inactive\r\nweb,1,4\r\n";
+		by_browser = "browser,active,inactive\r\nB,1,4\r\n";
+		totals = "sessions,active,inactive\r\n5,1,4\r\n";
+	}
+	struct run *r = RUN("find", "--inactive", "-o", "csv", "--columns", "id");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, inactive);
+	r = RUN("find", "--active", "-o", "csv", "--columns", "id");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "id\r\n1\r\n");
+	r = RUN("count", "--by", "device-type", "-o", "csv");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, by);
+	r = RUN("count", "--by", "browser", "-o", "csv");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, by_browser);
+	r = RUN("count", "-o", "csv", "--columns", "sessions,active,inactive");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, totals);
+	r = RUN("metrics", "--now", "2025-02-02");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "\nsessctl_active_sessions{device_type=\"web\"} 1\n");
+}
+
 /* Most active first, then most closed, then the name byte by byte (upper
  * case before lower case, whatever the database's collation), NULL last
  * among equals. */

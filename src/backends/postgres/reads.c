@@ -355,8 +355,8 @@ int pg_history(struct sc_db *base, const struct sc_history_request *req,
 	user_join                                                                        \
 	"WHERE ($1::boolean OR true)\n"                                                  \
 	"  AND ($2::bigint[] IS NULL OR s.user_id = ANY($2::bigint[]))\n"                \
-	"  AND CASE $3::integer WHEN 0 THEN s.is_active WHEN 1 THEN NOT s.is_active\n"   \
-	"      ELSE true END\n"                                                          \
+	"  AND CASE $3::integer WHEN 0 THEN s.is_active\n"                               \
+	"      WHEN 1 THEN s.is_active IS NOT TRUE ELSE true END\n"                      \
 	"  AND ($4::text IS NULL OR s.device_fingerprint = $4::text)\n"                  \
 	"  AND ($5::text IS NULL OR s.device_type = $5::text)\n"                         \
 	"  AND ($6::text IS NULL OR s.browser = $6::text)\n"                             \

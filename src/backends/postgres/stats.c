@@ -8,7 +8,7 @@
  * database's collation. */
 #define GROUP_SQL(col) \
 	"SELECT " col "::text, count(*) FILTER (WHERE is_active),\n" \
-	"       count(*) FILTER (WHERE NOT is_active)\n" \
+	"       count(*) FILTER (WHERE is_active IS NOT TRUE)\n" \
 	"FROM sessions GROUP BY " col "::text\n" \
 	"ORDER BY 2 DESC, 3 DESC, " col "::text COLLATE \"C\" NULLS LAST"
 

@@ -375,7 +375,7 @@ int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
 	"       CASE WHEN ?1 THEN (SELECT username FROM users WHERE id = s.user_id) END\n" \
 	"FROM sessions AS s\n" \
 	"WHERE (?2 IS NULL OR s.user_id IN (SELECT value FROM json_each(?2)))\n" \
-	"  AND CASE ?3 WHEN 0 THEN s.is_active WHEN 1 THEN NOT s.is_active ELSE 1 END\n" \
+	"  AND CASE ?3 WHEN 0 THEN s.is_active WHEN 1 THEN NOT coalesce(s.is_active, 0) ELSE 1 END\n" \
 	"  AND (?4 IS NULL OR s.device_fingerprint = ?4)\n" \
 	"  AND (?5 IS NULL OR s.device_type = ?5)\n" \
 	"  AND (?6 IS NULL OR s.browser = ?6)\n" \

@@ -32,9 +32,12 @@ struct rows {
 };
 
 /* count --by: one statement per column (the column name cannot be a
- * parameter). Values compare byte by byte (SQLite's BINARY collation). */
+ * parameter). Values compare byte by byte (SQLite's BINARY collation).
+ * Active as WHERE is_active tests it, inactive everything else (NULL
+ * and text too), as every other count and listing splits them. */
 #define GROUP_SQL(col) \
-	"SELECT " col ", sum(is_active <> 0), sum(is_active = 0)\n" \
+	"SELECT " col ", sum(CASE WHEN is_active THEN 1 ELSE 0 END),\n" \
+	"       sum(CASE WHEN is_active THEN 0 ELSE 1 END)\n" \
 	"FROM sessions GROUP BY " col "\n" \
 	"ORDER BY 2 DESC, 3 DESC, " col " IS NULL, " col
 
