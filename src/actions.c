@@ -4,7 +4,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- logout SESSION_ID... ---- */
 
@@ -362,9 +361,7 @@ static int create_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	struct create_ctx *c = vctx;
 	struct sc_user user = { 0 };
 	int rc;
-	struct sc_change ch = { .action = "create", .actor = c->a->actor, .reason = c->a->reason,
-				.now = c->a->now, .audit = !c->a->dry_run,
-				.recorded_at = (int64_t)time(NULL) /* never --now */ };
+	struct sc_change ch = sc_change_for(c->a, "create", NULL, 0);
 
 	if (sc_check_actor(db, c->a->actor, err) < 0 || sc_find_user(db, c->user, &user, err) < 0)
 		return -1;

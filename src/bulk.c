@@ -155,8 +155,7 @@ static int on_closed(const struct sc_session *s, void *vctx)
 static int batch_body(struct sc_db *db, struct bulk_ctx *c, struct sc_error *err)
 {
 	const struct sc_action *a = c->a;
-	struct sc_change ch = { .action = "logout", .actor = a->actor, .reason = a->reason,
-				.now = a->now, .audit = !a->dry_run };
+	struct sc_change ch = sc_change_for(a, "logout", NULL, 0);
 	int n;
 
 	c->ids.n = 0;

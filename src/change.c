@@ -233,12 +233,22 @@ int sc_on_closed(const struct sc_session *s, void *vctx)
 
 /* The change a close makes. --now moves the rules, never the audit
  * trail: the row records the real time of the change. */
+struct sc_change sc_change_for(const struct sc_action *a, const char *action, const int64_t *users,
+			       size_t nusers)
+{
+	return (struct sc_change){ .action = action, .actor = a->actor, .reason = a->reason,
+				   .now = a->now, .audit = !a->dry_run, .users = users,
+				   .nusers = nusers, .recorded_at = (int64_t)time(NULL) /* never --now */ };
+}
+
 static struct sc_change close_change(const struct sc_action *a, const char *action,
 				     const int64_t *idle_before, const struct sc_ids *users)
 {
-	return (struct sc_change){ action, a->actor, a->reason, a->now, !a->dry_run,
-				   idle_before != NULL, idle_before ? *idle_before : 0,
-				   users ? users->v : NULL, users ? users->n : 0, (int64_t)time(NULL) };
+	struct sc_change ch = sc_change_for(a, action, users ? users->v : NULL, users ? users->n : 0);
+
+	ch.has_idle_before = idle_before != NULL;
+	ch.idle_before = idle_before ? *idle_before : 0;
+	return ch;
 }
 
 int sc_close_ids_if(struct sc_db *db, const int64_t *ids, size_t n, const struct sc_ids *users,

@@ -66,6 +66,13 @@ void sc_batch_pause(struct sc_db *db, double took_ms, bool fixed_size);
  * db->stop. */
 int sc_batched_run_end(struct sc_db *db, int rc, struct sc_error *err, bool *interrupted);
 
+/* The change a's command makes, for the backend: its audit fields, and
+ * the real time as the audit rows' created_at (read here, so that no
+ * caller leaves it 0: --now never moves it). users (or NULL) are the
+ * users the sessions belong to, when known. */
+struct sc_change sc_change_for(const struct sc_action *a, const char *action, const int64_t *users,
+			       size_t nusers);
+
 typedef int (*tx_body)(struct sc_db *db, void *ctx, struct sc_error *err);
 
 /* Sleeps before try attempt + 1 of a transaction: 20 ms, 40 ms, ... with

@@ -257,10 +257,7 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 			return -1;
 		return 0;
 	case STEP_PURGE: {
-		struct sc_change ch = { .action = "purge", .actor = c->a->actor, .reason = c->a->reason,
-					.now = c->a->now, .audit = !c->a->dry_run,
-					.users = user, .nusers = user ? 1 : 0,
-					.recorded_at = (int64_t)time(NULL) /* never --now */ };
+		struct sc_change ch = sc_change_for(c->a, "purge", user, user ? 1 : 0);
 		struct close_ctx cc = { &c->held, SC_CHANGE_PURGED, 0 };
 		if (be->candidates(db, false, c->a->now - o->purge_after, user, c->after,
 				   c->batch, &c->ids, err) < 0)

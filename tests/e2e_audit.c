@@ -60,9 +60,13 @@ Test(audit, sessctl_now_moves_the_rules_never_the_time_an_audit_row_records)
 	EXPECT_OUT(week, "action,session_id,actor\r\nlogout,10,ops\r\n");
 
 	/* Every command that writes audit rows, with --now far in the past
-	 * and in the future: logout-all, create (and its over-limit close),
-	 * enforce's expire and purge. */
+	 * and in the future: logout-all, a bulk logout (its rows said
+	 * 1970-01-01), create (and its over-limit close), enforce's expire
+	 * and purge. */
 	must(RUN("logout-all", "bob", "--now", "2019-05-05", "--actor", "ops", "--yes", "-q"));
+	must(RUN("logout", "--where", "--ip", "10.1.2.3", "--now", "2019-05-05", "--actor", "ops", "--yes",
+		 "-q"));
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit WHERE session_id = 12"), 1);
 	must(RUN("create", "--user", "alice", "--fingerprint", "fp-new", "--max-sessions", "1", "--now",
 		 "2019-05-05 10:00", "--actor", "ops", "-q"));
 	must(RUN("enforce", "--now", "2031-01-01T00:00:00+01:00", "--purge-after", "1d", "--actor", "cron",
