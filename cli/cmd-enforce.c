@@ -23,6 +23,7 @@ struct enforce_cli {
 	const char *metrics_file;      /* --metrics-file */
 	bool full;                     /* --full-pass */
 	struct sc_enforce_result done; /* what run() committed, for it */
+	bool enforced;                 /* sc_enforce succeeded (the output may not have) */
 };
 
 static const struct option options[] = {
@@ -221,6 +222,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 			       c->w.dry_run ? cli_changes_row : NULL, &ch };
 	rc = sc_enforce(db, o, &a, &r, &err);
 	c->done = r;
+	c->enforced = rc == 0;
 	if (prog.shown)
 		fputs("\r\033[K", stderr);
 	if (rc != 0)
@@ -240,7 +242,10 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 
 /* enforce --metrics-file: runs enforce, then replaces the file with the
  * run's results, whatever the outcome (a failed run keeps the previous
- * last-success time). */
+ * last-success time). Success is the enforcement's: a summary that could
+ * not be printed (74) does not make the alert on staleness fire. The
+ * times are the real ones, as an alert compares them with time(): --now
+ * moves the rules, never the record of when the run was. */
 static int run_with_metrics(struct cli_ctx *ctx, void *state, int argc, char **argv)
 {
 	struct enforce_cli *c = state;
@@ -256,10 +261,11 @@ static int run_with_metrics(struct cli_ctx *ctx, void *state, int argc, char **a
 		return cli_usage(ctx, "--metrics-file records real runs: it cannot go with --dry-run");
 	if (sc_metrics_file_check(c->metrics_file, &err) < 0)
 		return cli_report(&err);
+	int64_t started = (int64_t)time(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	rc = run(ctx, state, argc, argv);
-	struct sc_enforce_run er = { &c->done, rc == SC_OK && !c->done.interrupted, elapsed(&start),
-				     ctx->now };
+	struct sc_enforce_run er = { &c->done, c->enforced && !c->done.interrupted, elapsed(&start),
+				     started };
 	if (sc_enforce_metrics_file(c->metrics_file, &er, &err) < 0) {
 		int frc = cli_report(&err);
 		return rc ? rc : frc;

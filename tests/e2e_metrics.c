@@ -26,9 +26,7 @@ static void metrics_teardown(void)
 TestSuite(metrics, .init = e2e_setup, .fini = metrics_teardown, .timeout = 60);
 
 #define NOW "2025-02-08 12:00:00"
-#define NOW_EPOCH "1739016000"
 #define NEXT_DAY "2025-02-09 12:00:00"
-#define NEXT_DAY_EPOCH "1739102400"
 
 /* ---- the parser ----
  *
@@ -36,9 +34,10 @@ TestSuite(metrics, .init = e2e_setup, .fini = metrics_teardown, .timeout = 60);
  * python3-prometheus-client installs it), checks every family is a
  * documented sessctl_ gauge, and prints one line per sample:
  * "name {labels as sorted JSON} value" (an integer when it is one;
- * durations as "D" after checking 0 <= value < 600). */
+ * durations as "D" after checking 0 <= value < 600; a timestamp within
+ * 10 minutes of the real time as "T"). */
 static const char parser_py[] =
-	"import json, sys\n"
+	"import json, sys, time\n"
 	"from prometheus_client.parser import text_string_to_metric_families\n"
 	"text = open(sys.argv[1], encoding='utf-8').read()\n"
 	"assert text.endswith('\\n'), 'no final line feed'\n"
@@ -52,6 +51,8 @@ static const char parser_py[] =
 	"        if s.name.endswith('_duration_seconds'):\n"
 	"            assert 0 <= v < 600, v\n"
 	"            v = 'D'\n"
+	"        elif s.name.endswith('_timestamp_seconds') and abs(v - time.time()) < 600:\n"
+	"            v = 'T'\n"
 	"        elif v == int(v):\n"
 	"            v = int(v)\n"
 	"        print(s.name, json.dumps(s.labels, sort_keys=True), v)\n";
@@ -368,8 +369,8 @@ Test(metrics, enforce_writes_the_runs_results)
 		 "sessctl_enforce_duration_seconds {} D\n"
 		 "sessctl_enforce_interrupted {} 0\n"
 		 "sessctl_enforce_success {} 1\n"
-		 "sessctl_enforce_last_run_timestamp_seconds {} " NOW_EPOCH "\n"
-		 "sessctl_enforce_last_success_timestamp_seconds {} " NOW_EPOCH "\n",
+		 "sessctl_enforce_last_run_timestamp_seconds {} T\n"
+		 "sessctl_enforce_last_success_timestamp_seconds {} T\n",
 		 batches_of(r));
 	cr_expect_str_eq(parse_prom(path), want);
 	cr_expect_eq(count_entries("sessctl.prom"), 1, "a temporary file was left behind");
@@ -410,8 +411,8 @@ Test(metrics, a_second_run_replaces_the_file_whole)
 					  "sessctl_enforce_over_limit_sessions {} 0\n"
 					  "sessctl_enforce_purged_sessions {} 0\n"), "%s", parsed);
 	cr_expect_not_null(strstr(parsed, "sessctl_enforce_success {} 1\n"
-					  "sessctl_enforce_last_run_timestamp_seconds {} " NEXT_DAY_EPOCH "\n"
-					  "sessctl_enforce_last_success_timestamp_seconds {} " NEXT_DAY_EPOCH "\n"),
+					  "sessctl_enforce_last_run_timestamp_seconds {} T\n"
+					  "sessctl_enforce_last_success_timestamp_seconds {} T\n"),
 			   "%s", parsed);
 	cr_expect_eq(count_entries("sessctl.prom"), 1, "a temporary file was left behind");
 	free(first);
@@ -441,8 +442,8 @@ Test(metrics, a_failed_run_keeps_the_last_success)
 		"sessctl_enforce_duration_seconds {} D\n"
 		"sessctl_enforce_interrupted {} 0\n"
 		"sessctl_enforce_success {} 0\n"
-		"sessctl_enforce_last_run_timestamp_seconds {} " NEXT_DAY_EPOCH "\n"
-		"sessctl_enforce_last_success_timestamp_seconds {} " NOW_EPOCH "\n");
+		"sessctl_enforce_last_run_timestamp_seconds {} T\n"
+		"sessctl_enforce_last_success_timestamp_seconds {} T\n");
 	/* Twice: the kept value survives another failure. */
 	r = RUN_DB(bare->url, "enforce", "--now", NEXT_DAY, "--metrics-file", path);
 	EXPECT_FAIL(r, 78);
@@ -462,6 +463,24 @@ Test(metrics, a_failed_run_keeps_the_last_success)
 	EXPECT_FAIL(r, 78);
 	parsed = parse_prom(garbage);
 	cr_expect_null(strstr(parsed, "last_success"), "%s", parsed);
+}
+
+/* The enforcement succeeded but its summary could not be written: the
+ * run exits 74, and the file records a success (it said 0, and an alert
+ * on staleness fired after a run that did its work). */
+Test(metrics, a_summary_that_cannot_be_written_is_no_failed_enforcement)
+{
+	fx_standard();
+	const char *path = e2e_path("sessctl.prom");
+	struct run *r = e2e_run(&(struct call){ .out_to = "/dev/full" },
+				ARGV("enforce", "--now", NOW, "--actor", "cron", "--max-sessions", "2",
+				     "--metrics-file", path));
+	EXPECT_FAIL(r, 74);
+	char *parsed = parse_prom(path);
+	cr_expect_not_null(strstr(parsed, "sessctl_enforce_expired_sessions {} 1\n"), "%s", parsed);
+	cr_expect_not_null(strstr(parsed, "sessctl_enforce_success {} 1\n"
+					  "sessctl_enforce_last_run_timestamp_seconds {} T\n"
+					  "sessctl_enforce_last_success_timestamp_seconds {} T\n"), "%s", parsed);
 }
 
 /* The file cannot be written: enforce's work stays, the run exits 74
