@@ -38,6 +38,7 @@ static int handle(int opt, const char *arg, void *state)
 struct owner {
 	int64_t user_id;
 	bool active;
+	bool found;
 };
 
 static int on_session(const struct sc_session *s, void *vctx)
@@ -45,6 +46,7 @@ static int on_session(const struct sc_session *s, void *vctx)
 	struct owner *o = vctx;
 	o->user_id = s->user_id;
 	o->active = s->is_active;
+	o->found = true;
 	return 0;
 }
 
@@ -58,12 +60,9 @@ static int check_except(struct sc_db *db, const struct sc_userref *ref, const st
 	struct sc_error err = { 0 };
 	struct owner o = { 0 };
 
-	if (sc_get_session(db, except, on_session, &o, &err) < 0) {
-		if (err.status != SC_NOINPUT)
-			return cli_report(&err);
-		o.user_id = user->id + 1; /* no such session: not the user's either */
-	}
-	if (o.user_id != user->id)
+	if (sc_get_session(db, except, on_session, &o, &err) < 0 && err.status != SC_NOINPUT)
+		return cli_report(&err);
+	if (!o.found || o.user_id != user->id) /* no such session: not the user's either */
 		return cli_fail(SC_NOINPUT, "session %lld is not a session of user '%s': nothing was changed",
 				(long long)except, ref->text);
 	if (!o.active)
