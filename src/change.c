@@ -111,6 +111,11 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err)
 	memcpy(lost, err->msg, sizeof(lost));
 	for (int attempt = 1;; attempt++) {
 		struct sc_error again = { 0 };
+		/* SIGINT/SIGTERM in a batched run: the signal cuts the sleep
+		 * short (nanosleep is not restarted), and the run stops as
+		 * between two batches instead of trying for 30 s more. */
+		if (db->stop && *db->stop)
+			return sc_error_set(err, SC_INTERRUPTED, "interrupted while reconnecting");
 		int rc = be->reconnect(db, &again);
 		if (rc == 1)
 			return -1; /* not a lost connection: err stands */

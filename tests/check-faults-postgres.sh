@@ -11,7 +11,8 @@
 # 2. The same, but the server starts again 2 s later: sessctl reconnects,
 #    redoes the lost batch and finishes with 0.
 # 3. A connection killed by pg_terminate_backend mid-`enforce`: sessctl
-#    reconnects (the server is up) and finishes with 0.
+#    reconnects (the server is up) and finishes with 0. SIGTERM while it
+#    waits to reconnect to a server that is down: 143 at once.
 # 4. statement_timeout=1 (ms) through the URL's options: exit 75 saying
 #    the statement timed out, nothing changed.
 # 5. lock_timeout through the URL, with a conflicting row lock held from
@@ -275,6 +276,46 @@ else
 	consistent fc "terminated"
 	enforced fc "terminated"
 	finish fc "terminated"
+fi
+
+# ---- 3b. SIGTERM while reconnecting ---------------------------------------
+# The signal stops enforce as between two batches (143, the committed
+# batches stay), where it went on trying for the rest of its 30 s window
+# and ended in 69.
+
+newdb fg
+if ! start_enforce fg 2000 -v; then
+	bad "signal while reconnecting: enforce ended before the server could be stopped"
+	wait "$bg"
+	bg=
+else
+	server_stop
+	for _ in $(seq 100); do
+		grep -q 'reconnecting in' "$work/run.err" && break
+		sleep 0.05
+	done
+	sleep 0.5
+	t0=$(date +%s%N)
+	# sessctl itself: timeout(1) would signal its process group again,
+	# and a second signal kills at once (SA_RESETHAND)
+	kill -TERM "$(pgrep -P "$bg")"
+	wait "$bg"
+	rc=$?
+	bg=
+	took=$((($(date +%s%N) - t0) / 1000000))
+	check_eq "signal while reconnecting: enforce exits 143" 143 "$rc"
+	if [ "$took" -lt 3000 ]; then
+		ok "signal while reconnecting: it stopped in $took ms"
+	else
+		bad "signal while reconnecting: it took $took ms to stop"
+	fi
+	check_grep "signal while reconnecting: it says the committed batches stay" \
+		'interrupted by SIGTERM: every committed batch stays' "$work/run.err"
+	check_grep "signal while reconnecting: the summary says it was interrupted" ',true$' \
+		<(tr -d '\r' <"$work/run.out")
+	server_start
+	consistent fg "signal while reconnecting"
+	finish fg "signal while reconnecting"
 fi
 
 # ---- 4. statement_timeout -----------------------------------------------
