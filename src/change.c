@@ -166,6 +166,21 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 				}
 				if (be->commit(db, err) == 0)
 					return 0;
+				/* The connection lost with the COMMIT's answer: the
+				 * server may have committed. A batch is run again (it
+				 * selects what is left); a change that reports its rows
+				 * (held) is not: run again, it would report them as
+				 * the commit left them (already closed) and create
+				 * would audit the session twice. */
+				if (held && err->status == SC_UNAVAILABLE) {
+					char msg[sizeof(err->msg)];
+					memcpy(msg, err->msg, sizeof(msg));
+					return sc_error_set(err, SC_UNAVAILABLE,
+							    "%s: the connection was lost as the change "
+							    "committed, so it may or may not have been made: "
+							    "check with 'sessctl history' before running it "
+							    "again", msg);
+				}
 			} else {
 				be->rollback(db);
 			}

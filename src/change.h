@@ -83,7 +83,10 @@ void sc_tx_backoff(int attempt);
  * Retries on SC_TEMPFAIL (busy, serialization failure, deadlock), at most
  * SC_TX_ATTEMPTS times, then fails with SC_TEMPFAIL; after a lost
  * connection, reconnects and runs body again (at most SC_TX_LOST_MAX
- * times, then fails with SC_UNAVAILABLE). A dry run takes the same
+ * times, then fails with SC_UNAVAILABLE); not when the connection was
+ * lost with the COMMIT's answer and the transaction reports its rows
+ * (held): the server may have committed, and that fails with
+ * SC_UNAVAILABLE saying so. A dry run takes the same
  * path, as long as it has passed no row on yet (held->passed: a dry run
  * shows rows as it goes; without held, it is never run twice). */
 int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx, struct changes *held,

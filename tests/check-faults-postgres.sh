@@ -318,6 +318,45 @@ else
 	finish fg "signal while reconnecting"
 fi
 
+# ---- 3c. the COMMIT's answer lost ----------------------------------------
+# The server commits, then the connection drops before sessctl reads the
+# answer (tests/commit-lose.c). A change that reports its rows is not run
+# again (create audited its session twice, logout-all said "nothing to
+# do" after closing everything): 69 saying the change may have been made.
+# enforce's batches are run again: they select what is left.
+
+shim=$work/commit-lose.so
+if ! cc -shared -fPIC -I/usr/include/postgresql -o "$shim" "$here/commit-lose.c" -ldl -lpq \
+	2>"$work/cc.err"; then
+	bad "commit lost: cannot build the shim: $(head -c 300 "$work/cc.err")"
+else
+	newdb fh
+	lose() { # db, n, sessctl arguments...
+		local db=$1 n=$2
+		shift 2
+		SESSCTL_TEST_COMMIT_LOSE=$n LD_PRELOAD=$shim "$bin" --db "$(url "$db")" "$@" \
+			>"$work/out" 2>"$work/err"
+	}
+	lose fh 1 create --user 1 --fingerprint fp-new --actor fault-test
+	check_eq "commit lost: create exits 69" 69 $?
+	check_grep "commit lost: create says the change may have been made" \
+		'lost as the change committed, so it may or may not have been made' "$work/err"
+	check_eq "commit lost: create made the session, audited once" "1|1" \
+		"$(q fh "SELECT count(*), (SELECT count(*) FROM sessctl_audit WHERE action = 'create')
+		  FROM sessions WHERE device_fingerprint = 'fp-new'")"
+	lose fh 1 logout-all 2 --yes --actor fault-test
+	check_eq "commit lost: logout-all exits 69" 69 $?
+	check_eq "commit lost: logout-all closed user 2's sessions, audited once each" "0|5" \
+		"$(q fh "SELECT count(*) FILTER (WHERE is_active), (SELECT count(*) FROM sessctl_audit
+		  WHERE user_id = 2 AND action = 'logout-all') FROM sessions WHERE user_id = 2")"
+	newdb fi
+	lose fi 3 "${enforce_args[@]}" --batch-size 500
+	check_eq "commit lost: enforce runs the batch again and exits 0" 0 $?
+	consistent fi "commit lost"
+	enforced fi "commit lost"
+	finish fi "commit lost"
+fi
+
 # ---- 4. statement_timeout -----------------------------------------------
 
 newdb fd
