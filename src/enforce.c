@@ -433,20 +433,23 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	return 0;
 }
 
-/* Before a real run: the pass it makes, and (for progress) how far the
- * ids go. A read, but in sc_run_tx's write transaction so that a busy
- * database is waited for and retried like any batch. */
+/* Before a real run: the pass it makes. A read, but in sc_run_tx's write
+ * transaction so that a busy database is waited for and retried like any
+ * batch. */
 static int plan_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	return plan(db, vctx, err);
+}
+
+/* For progress only: how far the ids go. In a transaction of its own,
+ * whose failure only leaves the progress without a total (a failed
+ * statement ends a PostgreSQL transaction: in plan_body's, it failed the
+ * commit). */
+static int bounds_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct enforce_ctx *c = vctx;
 
-	if (plan(db, c, err) < 0)
-		return -1;
-	if (c->o->progress && db->backend->id_bounds(db, &c->max_id, &c->max_user, err) < 0) {
-		c->max_id = c->max_user = 0;
-		sc_error_clear(err);
-	}
-	return 0;
+	return db->backend->id_bounds(db, &c->max_id, &c->max_user, err);
 }
 
 /* After a real run over every user that went through: what the next
@@ -492,6 +495,9 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 	} else {
 		c.steps = o->expire + o->limit + o->purge;
 		if ((rc = sc_run_tx(db, false, plan_body, &c, NULL, err)) == 0) {
+			struct sc_error ignored = { 0 };
+			if (o->progress && sc_db_read(db, bounds_body, &c, &ignored) < 0)
+				c.max_id = c.max_user = 0;
 			if (o->expire)
 				rc = run_step(db, STEP_EXPIRE, &c, err);
 			if (rc == 0 && o->limit && !r->interrupted)
