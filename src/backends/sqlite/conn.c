@@ -389,8 +389,11 @@ static void sq_drop_journal(struct sqlite_db *db)
 {
 	char mode[16];
 
-	if (db->persist_journal && journal_mode(db, mode) == SQLITE_OK && strcmp(mode, "persist") == 0)
+	if (db->persist_journal && journal_mode(db, mode) == SQLITE_OK && strcmp(mode, "persist") == 0) {
+		/* at once or not at all: no busy wait at close */
+		sqlite3_busy_handler(db->conn, NULL, NULL);
 		sqlite3_exec(db->conn, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	}
 }
 
 /* migrate is to create path: say so when its directory is missing or not
