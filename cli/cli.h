@@ -173,6 +173,11 @@ int cli_usage(const struct cli_ctx *ctx, const char *fmt, ...) __attribute__((fo
  * error. main closes it. */
 int cli_db(struct cli_ctx *ctx, enum cli_db_need mode, struct sc_db **db);
 
+/* cli_db for a listing that writes to w: a value read as NULL counts
+ * (exit 65, named on stderr) only in a column w prints. */
+struct sc_writer;
+int cli_db_listing(struct cli_ctx *ctx, const struct sc_writer *w, struct sc_db **db);
+
 /* Prints a -v line on stderr: "sessctl: HH:MM:SS.mmm MESSAGE" (local time). */
 void cli_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -137,7 +137,7 @@ static int find(struct cli_ctx *ctx, const struct find_opts *o, struct sc_userre
 			   sc_session_response_ncols, &err) < 0)
 		return cli_report(&err);
 	struct emit_ctx e = { w, &err };
-	if ((rc = cli_db(ctx, CLI_DB_NONE, &db)) ||
+	if ((rc = cli_db_listing(ctx, w, &db)) ||
 	    (sc_find_sessions(db, &req, emit, &e, &err) < 0 && (rc = cli_report(&err)))) {
 		sc_writer_abort(w);
 		return rc;

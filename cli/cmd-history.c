@@ -180,7 +180,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 		return cli_report(&err);
 	struct emit_ctx e = { w, &err };
 	struct sc_db *db;
-	if ((rc = cli_db(ctx, CLI_DB_NONE, &db)) ||
+	if ((rc = cli_db_listing(ctx, w, &db)) ||
 	    (sc_history(db, user_arg ? &ref : NULL, &req, emit, &e, &err) < 0 && (rc = cli_report(&err)))) {
 		sc_writer_abort(w);
 		return rc;

@@ -83,7 +83,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 		return cli_report(&err);
 	struct emit_ctx e = { w, &err };
 	struct sc_db *db;
-	if ((rc = cli_db(ctx, CLI_DB_NONE, &db)) ||
+	if ((rc = cli_db_listing(ctx, w, &db)) ||
 	    (sc_list_user_sessions(db, &ref, &q, emit, &e, &err) < 0 && (rc = cli_report(&err)))) {
 		sc_writer_abort(w);
 		return rc;

@@ -36,7 +36,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	if (sc_writer_open(&w, stdout, &out, sc_session_columns, SC_SESS_NCOLS, NULL, 0, &err) < 0)
 		return cli_report(&err);
 	struct show_ctx c = { w, &err };
-	if ((rc = cli_db(ctx, CLI_DB_NONE, &db)) ||
+	if ((rc = cli_db_listing(ctx, w, &db)) ||
 	    (sc_get_session(db, id, emit, &c, &err) < 0 && (rc = cli_report(&err)))) {
 		sc_writer_abort(w);
 		return rc;

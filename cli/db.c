@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 static const enum sc_open_mode open_modes[] = {
@@ -47,6 +48,22 @@ static void warning(const char *msg, void *ctx)
 {
 	(void)ctx;
 	cli_fail(SC_DATAERR, "%s", msg);
+}
+
+int cli_db_listing(struct cli_ctx *ctx, const struct sc_writer *w, struct sc_db **db)
+{
+	int rc = cli_db(ctx, CLI_DB_NONE, db);
+	char *list;
+
+	if (rc)
+		return rc;
+	list = sc_writer_column_list(w);
+	if (!list || sc_db_shown_columns(*db, list) < 0) {
+		free(list);
+		return cli_fail(SC_SOFTWARE, "out of memory");
+	}
+	free(list);
+	return 0;
 }
 
 int cli_db(struct cli_ctx *ctx, enum cli_db_need mode, struct sc_db **db)

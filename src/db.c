@@ -121,6 +121,7 @@ int sc_db_open(const char *text, enum sc_open_mode mode, sc_notice_cb notice, vo
 
 struct sc_unreadable {
 	unsigned long long count;
+	char *shown;        /* sc_db_shown_columns: ",a,b,", or NULL for all */
 	char *columns[UNREADABLE_COLUMNS]; /* "table.column", interned */
 	size_t ncolumns;
 	struct told {
@@ -181,6 +182,17 @@ static unsigned column_index(struct sc_unreadable *u, const char *table, const c
 	return (unsigned)++u->ncolumns;
 }
 
+/* Whether column is one of list's (",a,b,"). */
+static bool listed(const char *list, const char *column)
+{
+	size_t n = strlen(column);
+
+	for (const char *p = list; (p = strstr(p, column)); p++)
+		if (p > list && p[-1] == ',' && p[n] == ',')
+			return true;
+	return false;
+}
+
 void sc_db_unreadable(struct sc_db *db, const char *table, int64_t id, const char *column,
 		      const char *value)
 {
@@ -193,6 +205,8 @@ void sc_db_unreadable(struct sc_db *db, const char *table, int64_t id, const cha
 			db->warn("a time could not be read (and out of memory)", db->warn_ctx);
 		return;
 	}
+	if (u->shown && !listed(u->shown, column))
+		return; /* not printed: nothing was shown as null */
 	u->count++;
 	if (!told_add(u, id, column_index(u, table, column)) || !db->warn)
 		return;
@@ -204,6 +218,19 @@ void sc_db_unreadable(struct sc_db *db, const char *table, int64_t id, const cha
 		 "(not a time in years 0001-9999): shown as null",
 		 (long long)id, table, column, (int)shown, value ? value : "", shown < len ? "..." : "");
 	db->warn(msg, db->warn_ctx);
+}
+
+int sc_db_shown_columns(struct sc_db *db, const char *list)
+{
+	char *copy = NULL;
+
+	if (!db->unreadable && !(db->unreadable = calloc(1, sizeof(*db->unreadable))))
+		return -1;
+	if (list && !(copy = strdup(list)))
+		return -1;
+	free(db->unreadable->shown);
+	db->unreadable->shown = copy;
+	return 0;
 }
 
 void sc_db_on_warning(struct sc_db *db, sc_notice_cb cb, void *ctx)
@@ -227,6 +254,7 @@ void sc_db_close(struct sc_db *db)
 		for (size_t i = 0; i < u->ncolumns; i++)
 			free(u->columns[i]);
 		free(u->slots);
+		free(u->shown);
 		free(u);
 	}
 	db->backend->close(db);

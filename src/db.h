@@ -59,6 +59,11 @@ void sc_db_on_notice(struct sc_db *db, sc_notice_cb cb, void *ctx);
  * sc_db_unreadable_count tells how many values were read as NULL so far
  * (a command that shows data then exits 65). */
 void sc_db_on_warning(struct sc_db *db, sc_notice_cb cb, void *ctx);
+/* A listing that prints only some columns (list: ",a,b,", copied; NULL:
+ * all again): a value read as NULL in a column not listed is neither
+ * told nor counted, since nothing was shown as null. -1 when out of
+ * memory. */
+int sc_db_shown_columns(struct sc_db *db, const char *list);
 unsigned long long sc_db_unreadable_count(const struct sc_db *db);
 
 /* Calls cb for each backend sessctl knows, in table order, with whether

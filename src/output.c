@@ -235,6 +235,26 @@ static int select_columns(struct sc_writer *w, size_t ncols, const size_t *defau
 	return 0;
 }
 
+char *sc_writer_column_list(const struct sc_writer *w)
+{
+	size_t len = 2;
+
+	for (size_t i = 0; i < w->nsel; i++)
+		len += strlen(w->cols[w->sel[i]].name) + 1;
+	char *list = malloc(len), *p = list;
+	if (!list)
+		return NULL;
+	*p++ = ',';
+	for (size_t i = 0; i < w->nsel; i++) {
+		size_t n = strlen(w->cols[w->sel[i]].name);
+		memcpy(p, w->cols[w->sel[i]].name, n);
+		p += n;
+		*p++ = ',';
+	}
+	*p = '\0';
+	return list;
+}
+
 static int start(struct sc_writer *w)
 {
 	if (w->started)

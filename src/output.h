@@ -105,6 +105,10 @@ int sc_writer_open(struct sc_writer **w, FILE *out, const struct sc_output_opts 
 		   const struct sc_column *cols, size_t ncols, const size_t *defaults,
 		   size_t ndefaults, struct sc_error *err);
 
+/* The names of the columns w prints, as ",a,b,c," (malloc'd; NULL when
+ * out of memory): for sc_db_shown_columns. */
+char *sc_writer_column_list(const struct sc_writer *w);
+
 /* Writes one row (ncols values in column order). Returns 0, or -1 with
  * SC_IOERR, or SC_BROKEN_PIPE when the reader has gone. */
 int sc_writer_row(struct sc_writer *w, const struct sc_value *vals, unsigned flags,
