@@ -72,11 +72,15 @@ static bool in_ranges(uint32_t c, const struct sc_width_range *r, size_t n)
 	return false;
 }
 
-/* As glibc's wcwidth() counts (src/utf8-width.h); a bad byte (U+FFFD)
- * and anything not in either table take one column. */
+/* As glibc's wcwidth() counts (src/utf8-width.h), but for the characters
+ * sc_utf8_unsafe() names; a bad byte (U+FFFD) and anything not in either
+ * table take one column. */
 static size_t char_width(uint32_t c)
 {
-	if (c < 0x300) /* Latin; controls are replaced before they are measured */
+	/* Latin, and what is never printed raw: controls, bidirectional
+	 * formatting characters, U+2028/9 are shown as '?' (one column), so
+	 * a text measures as its printable copy does */
+	if (c < 0x300 || sc_utf8_unsafe(c))
 		return 1;
 	if (in_ranges(c, sc_width_zero, sizeof(sc_width_zero) / sizeof(sc_width_zero[0])))
 		return 0;

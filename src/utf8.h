@@ -13,8 +13,8 @@ size_t sc_utf8_decode(const char *s, size_t n, uint32_t *cp);
 /* Columns s takes on a terminal, as glibc's wcwidth() counts them: one
  * per character, two for East Asian wide and fullwidth characters
  * (emoji among them), none for combining marks and format characters
- * (src/utf8-width.h, written by tools/gen-width.py). Bad bytes count one
- * each. */
+ * (src/utf8-width.h, written by tools/gen-width.py). Bad bytes, and the
+ * characters sc_utf8_unsafe() names (printed as '?'), count one each. */
 size_t sc_utf8_width(const char *s);
 /* The same for the first n bytes of s. */
 size_t sc_utf8_width_n(const char *s, size_t n);
