@@ -166,13 +166,14 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 				}
 				if (be->commit(db, err) == 0)
 					return 0;
-				/* The connection lost with the COMMIT's answer: the
-				 * server may have committed. A batch is run again (it
+				/* The connection lost with the COMMIT's answer (a
+				 * backend with connections to lose): the server may
+				 * have committed. A batch is run again (it
 				 * selects what is left); a change that reports its rows
 				 * (held) is not: run again, it would report them as
 				 * the commit left them (already closed) and create
 				 * would audit the session twice. */
-				if (held && err->status == SC_UNAVAILABLE) {
+				if (held && err->status == SC_UNAVAILABLE && be->reconnect) {
 					char msg[sizeof(err->msg)];
 					memcpy(msg, err->msg, sizeof(msg));
 					return sc_error_set(err, SC_UNAVAILABLE,

@@ -22,9 +22,10 @@ int sc_metrics_print(FILE *out, const struct sc_metrics *m, const struct sc_metr
 /* How an enforce run ended, for its metrics file. */
 struct sc_enforce_run {
 	const struct sc_enforce_result *r; /* what its committed batches did */
-	bool success;                      /* it ran to the end (exit 0) */
+	bool success;                      /* the enforcement ran to the end (its
+					    * summary's output aside) */
 	double duration;                   /* seconds */
-	int64_t started;                   /* its time (--now, else the clock) */
+	int64_t started;                   /* the real time it started (never --now) */
 };
 
 /* Replaces the file at path with run's metrics, atomically: writes

@@ -252,7 +252,10 @@ static int migrate_step(struct sc_db *db, const struct sc_migration *m, int64_t 
 		be->rollback(db);
 		return 0;
 	}
-	if (be->exec_script(db, m->sql, "migration failed", err) < 0 ||
+	/* Before the script too: SQLite fails CREATE INDEX on a table or view
+	 * of the name with an error of its own (70). */
+	if (check_indexes(db, m, err) < 0 ||
+	    be->exec_script(db, m->sql, "migration failed", err) < 0 ||
 	    check_indexes(db, m, err) < 0 ||
 	    (!*checked && check_app_tables(db, err) < 0) ||
 	    be->record_migration(db, m, now, err) < 0)

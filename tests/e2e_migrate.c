@@ -395,6 +395,18 @@ Test(migrate, an_index_name_held_on_another_table_is_not_taken_for_sessctls)
 	EXPECT_OK(RUN("migrate", "status", "--check"));
 }
 
+/* A table or view of the name: SQLite failed CREATE INDEX itself (70),
+ * PostgreSQL skipped it (a notice). */
+Test(migrate, an_index_name_held_by_a_view_is_refused_before_the_script)
+{
+	db_exec("CREATE VIEW idx_created_at AS SELECT 1 AS one");
+	struct run *r = RUN("migrate");
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "creates index idx_created_at on table sessions, but the name is taken by "
+		       "a view");
+	cr_expect_not(db_table_exists("sessctl_migrations"), "migrate recorded something");
+}
+
 Test(migrate, two_concurrent_migrators_end_with_one_correct_schema)
 {
 	for (int round = 0; round < 4; round++) {

@@ -242,6 +242,11 @@ static double mono_ms(void)
  * (sc_db_notice) what it waits for once the wait passes a second, then
  * every 5 s, counting a retry that follows within a second (the core's
  * write retries) as the same wait. Returns 0 to give up (SQLITE_BUSY). */
+/* The busy timing of the last open that gave up busy: sc_db_open tries
+ * a write handle's open again with a new connection, and its wait goes
+ * on as the same wait for -v ("still waiting ... (N s so far)"). */
+static double open_busy_since, open_busy_last, open_busy_tell;
+
 int sq_busy(void *vdb, int count)
 {
 	static const int naps[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50 };
@@ -279,8 +284,8 @@ int sq_busy(void *vdb, int count)
 				  "(giving up after %d s)",
 				db->path, BUSY_TIMEOUT_MS / 1000);
 		else
-			sc_db_notice(&db->base, "still waiting for %s '%s' (%ld s so far)",
-				     db->tx_write ? "the write lock on" : "to read", db->path, waited);
+			sc_db_notice(&db->base, "still waiting %s '%s' (%ld s so far)",
+				     db->tx_write ? "for the write lock on" : "to read", db->path, waited);
 		db->busy_tell += 5000;
 	}
 	nap = count < (int)(sizeof(naps) / sizeof(naps[0])) ? naps[count] : 100;
@@ -481,6 +486,9 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb
 	}
 	sqlite3_busy_handler(db->conn, sq_busy, db);
 	db->opening = true;
+	db->busy_since = open_busy_since;
+	db->busy_last = open_busy_last;
+	db->busy_tell = open_busy_tell;
 	/* Reading the schema tells a database from any other file. */
 	if (sq_exec(db, "SELECT count(*) FROM sqlite_schema", "cannot read database", err) < 0 ||
 	    (!read_only &&
@@ -492,6 +500,9 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb
 	       * copied back once for many batches (this connection only) */
 	      sq_exec(db, "PRAGMA wal_autocheckpoint = 25000", "cannot set the checkpoint interval", err) < 0 ||
 	      sq_tune_journal(db, err) < 0))) {
+		open_busy_since = db->busy_since;
+		open_busy_last = db->busy_last;
+		open_busy_tell = db->busy_tell;
 		sc_sqlite_backend.close(&db->base);
 		return -1;
 	}
