@@ -184,11 +184,36 @@ static int handle_global(struct cli_ctx *ctx, int opt, const char *arg)
 	return NOT_GLOBAL;
 }
 
+/* A command's option with a value given twice (--user alice --user bob)
+ * is a usage error rather than the last one winning without a word: for
+ * the options that name what a change acts on, the first would be
+ * silently ignored (create for another user, logout of another device).
+ * The filters' --user is a list (find, logout --where); global options
+ * keep the usual last-one-wins. index is getopt_long's (-1 for a short
+ * option). */
+static int once(struct cli_ctx *ctx, const struct option *all, size_t n, const char **given,
+		int index, int opt, const char *arg)
+{
+	if (index < 0)
+		for (size_t i = NGLOBAL; i < n; i++)
+			if (all[i].val == opt && all[i].has_arg == required_argument)
+				index = (int)i;
+	if (index < (int)NGLOBAL || all[index].has_arg != required_argument ||
+	    all[index].val == CLI_OPT_FILTER_USER)
+		return 0;
+	if (given[index])
+		return cli_usage(ctx, "--%s given twice ('%s', then '%s'): give it once", all[index].name,
+				 given[index], arg);
+	given[index] = arg;
+	return 0;
+}
+
 int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 	      const struct option *longopts,
 	      int (*handle)(int opt, const char *arg, void *state), void *state, int *first)
 {
 	struct option all[64];
+	const char *given[64] = { 0 }; /* a command option's value, once given */
 	char shorts[64];
 	size_t n = 0;
 	int opt, index;
@@ -214,7 +239,7 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, shorts, all, &index)) != -1) {
+	while ((index = -1, opt = getopt_long(argc, argv, shorts, all, &index)) != -1) {
 		int rc;
 		if (opt == '?' && optopt && strncmp(argv[optind - 1], "--", 2) == 0 &&
 		    strchr(argv[optind - 1], '=')) {
@@ -232,6 +257,8 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 			return cli_usage(ctx, "option '%s' needs a value", argv[optind - 1]);
 		if (opt == 'h')
 			return CLI_SHOW_HELP;
+		if ((rc = once(ctx, all, n, given, index, opt, optarg)))
+			return rc;
 		rc = handle_global(ctx, opt, optarg);
 		if (rc == NOT_GLOBAL)
 			rc = handle ? handle(opt, optarg, state) : SC_SOFTWARE;

@@ -259,6 +259,42 @@ Test(cli, a_long_option_given_a_value_says_it_takes_none_and_changes_nothing)
 	free(before);
 }
 
+/* A command's option with a value given twice was taken as the last one
+ * without a word: create for bob when alice came first, a logout of
+ * another device. Now a usage error naming both values; the filters'
+ * --user stays a list, global options keep the last. */
+Test(cli, a_command_option_given_twice_is_refused_and_changes_nothing)
+{
+	fx_standard();
+	char *before = db_dump();
+	const char *const *twice[] = {
+		ARGV("create", "--user", "alice", "--user", "bob", "--fingerprint", "fp-new", "--actor", "ops"),
+		ARGV("create", "--user", "bob", "--fingerprint", "a", "--fingerprint", "b", "--actor", "ops"),
+		ARGV("create", "--user", "bob", "--fingerprint", "a", "--max-sessions", "3",
+		     "--max-sessions=1", "--actor", "ops"),
+		ARGV("logout", "--user", "alice", "--device", "fp-a1", "--device", "fp-a2", "--actor", "ops"),
+		ARGV("enforce", "--user", "alice", "--user", "bob", "--actor", "ops"),
+		ARGV("find", "-n", "3", "--limit", "4"),
+	};
+	for (size_t i = 0; i < sizeof(twice) / sizeof(twice[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ 0 }, twice[i]);
+		EXPECT_FAIL(r, 64);
+		EXPECT_NO_OUT(r);
+		EXPECT_ERR_HAS(r, " given twice (");
+		EXPECT_ERR_HAS(r, "): give it once");
+	}
+	struct run *r = RUN("create", "--user", "alice", "--user", "bob", "--fingerprint", "x");
+	EXPECT_ERR_HAS(r, "--user given twice ('alice', then 'bob')");
+	EXPECT_UNCHANGED(before);
+	free(before);
+	r = RUN("find", "--user", "alice", "--user", "bob", "-o", "csv", "--columns", "id");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "id\r\n10\r\n11\r\n12\r\n14\r\n20\r\n");
+	r = RUN("list-user", "bob", "-o", "json", "-o", "csv", "--columns", "id");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "id\r\n20\r\n");
+}
+
 /* The check for a long option given a value must not catch an unknown
  * short option that merely follows a long one. */
 Test(cli, an_unknown_short_option_after_a_long_flag_is_named_as_unknown)
