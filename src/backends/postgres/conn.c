@@ -193,6 +193,9 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 	static const char *const gone[] = { "57P01", "57P02", "57P03" };
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+	const char *table = res ? PQresultErrorField(res, PG_DIAG_TABLE_NAME) : NULL;
 	const char *raw = primary ? primary
 		: res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res)
 		: PQerrorMessage(db->conn);
@@ -213,6 +216,18 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 	else if (state && strcmp(state, "55P03") == 0)
 		rc = pg_error(db, err, SC_TEMPFAIL, "%s on '%s': %s: another transaction held a lock "
 			      "this one needs: try again later", what, db->display, msg);
+	else if (state && strcmp(state, "23505") == 0 &&
+		 ((constraint && strlen(constraint) > 5 &&
+		   strcmp(constraint + strlen(constraint) - 5, "_pkey") == 0) ||
+		  (detail && strncmp(detail, "Key (id)=", 9) == 0)))
+		/* a new row's id taken (the primary key, by its default name
+		 * or the English detail): the table's id sequence is behind
+		 * rows inserted with explicit ids; retrying only burns it */
+		rc = pg_error(db, err, SC_DATAERR, "%s on '%s': %s: the id sequence of %s is behind "
+			      "the ids already in it (rows inserted with explicit ids): move it past "
+			      "them, e.g. SELECT setval(pg_get_serial_sequence('%s', 'id'), max(id)) "
+			      "FROM %s", what, db->display, msg, table ? table : "the table",
+			      table ? table : "sessions", table ? table : "sessions");
 	else if (state && (pgb_sqlstate_is(state, busy, 4) ||
 			   (db->racing_insert && strcmp(state, "23505") == 0)))
 		/* 23505 while creating: two creators raced on one (user,
