@@ -13,7 +13,6 @@ enum { OPT_EXCEPT = 2000, OPT_YES };
 struct all_opts {
 	struct cli_write w;
 	const char *except;
-	int nexcept;
 	bool yes;
 };
 
@@ -29,7 +28,7 @@ static int handle(int opt, const char *arg, void *state)
 	struct all_opts *o = state;
 
 	switch (opt) {
-	case OPT_EXCEPT: o->except = arg; o->nexcept++; return 0;
+	case OPT_EXCEPT: o->except = arg; return 0; /* once: cli_parse */
 	case 'y': o->yes = true; return 0;
 	}
 	return cli_write_option(&o->w, opt, arg) == 0 ? 0 : SC_SOFTWARE;
@@ -100,9 +99,9 @@ static int ask(struct sc_db *db, const struct sc_userref *ref, const int64_t *ex
 	}
 	char *who = sc_printable_dup(user.email ? user.email : user.username ? user.username : ref->text);
 	if (except)
-		rc = cli_confirm("close every active session of user %lld (%s) but session %lld "
-				 "(%lld active now)?", (long long)user.id, who ? who : "?",
-				 (long long)*except, (long long)n);
+		rc = cli_confirm("close %lld active session%s of user %lld (%s), keeping session %lld?",
+				 (long long)(n - kept), n - kept == 1 ? "" : "s", (long long)user.id,
+				 who ? who : "?", (long long)*except);
 	else
 		rc = cli_confirm("close all %lld active session%s of user %lld (%s)?", (long long)n,
 				 n == 1 ? "" : "s", (long long)user.id, who ? who : "?");
@@ -123,11 +122,6 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 	int rc;
 
 	(void)argc;
-	/* A second --except silently replacing the first would close the
-	 * session the operator meant to keep. */
-	if (o->nexcept > 1)
-		return cli_usage(ctx, "--except keeps one session: give it once (close the others "
-				 "by id with 'sessctl logout SESSION_ID...')");
 	if (sc_userref_parse(argv[0], &ref, &err) < 0)
 		return cli_report(&err);
 	if (o->except && (rc = cli_session_id(o->except, &except)))

@@ -128,7 +128,8 @@ check "enforce with stderr not a terminal shows no progress" test -z "$err"
 # logout-all asks on a terminal; "n" changes nothing and exits 1.
 cp "$db" "$dir/c.db"
 out=$(printf 'n\n' | env TERM=xterm script -qec "$(printf '%q ' "$bin" --db "$dir/c.db" logout-all alice --except 123456); echo \"rc=\$?\"" /dev/null | tr -d '\r')
-check "logout-all --except asks which session it keeps" grep -q 'but session 123456 (21 active now)? \[y/N\]' <<<"$out"
+check "logout-all --except asks how many it closes and which it keeps" \
+	grep -q 'close 20 active sessions of user 74 (alice@example.com), keeping session 123456? \[y/N\]' <<<"$out"
 check "logout-all not confirmed exits 1" grep -q 'rc=1' <<<"$out"
 check "logout-all not confirmed changes nothing" test "$(sqlite3 "$dir/c.db" 'SELECT count(*) FROM sessions WHERE is_active')" = 21
 
