@@ -252,8 +252,8 @@ int sc_on_closed(const struct sc_session *s, void *vctx)
 	return sc_changes_add(c->held, c->kind, s);
 }
 
-/* The change a close makes. --now moves the rules, never the audit
- * trail: the row records the real time of the change. */
+/* --now moves the rules, never the audit trail: the row records the
+ * real time of the change. */
 struct sc_change sc_change_for(const struct sc_action *a, const char *action, const int64_t *users,
 			       size_t nusers)
 {
@@ -262,6 +262,7 @@ struct sc_change sc_change_for(const struct sc_action *a, const char *action, co
 				   .nusers = nusers, .recorded_at = (int64_t)time(NULL) /* never --now */ };
 }
 
+/* The change a close makes. */
 static struct sc_change close_change(const struct sc_action *a, const char *action,
 				     const int64_t *idle_before, const struct sc_ids *users)
 {
