@@ -334,8 +334,11 @@ else
 	lose() { # db, n, sessctl arguments...
 		local db=$1 n=$2
 		shift 2
-		SESSCTL_TEST_COMMIT_LOSE=$n LD_PRELOAD=$shim "$bin" --db "$(url "$db")" "$@" \
-			>"$work/out" 2>"$work/err"
+		# In a SANITIZE build the shim comes before ASan's runtime,
+		# which ASan refuses by default; it only wraps PQexec.
+		SESSCTL_TEST_COMMIT_LOSE=$n LD_PRELOAD=$shim \
+			ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+			"$bin" --db "$(url "$db")" "$@" >"$work/out" 2>"$work/err"
 	}
 	lose fh 1 create --user 1 --fingerprint fp-new --actor fault-test
 	check_eq "commit lost: create exits 69" 69 $?
