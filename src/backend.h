@@ -245,8 +245,9 @@ struct sc_backend {
 	 * which makes the statement skip creating it: 0 when the name is
 	 * free or an index on table has it, 1 when something else does (what
 	 * it is in holder, such as "an index on table foo"), -1 with err set
-	 * for anything else. Runs in the migration's transaction, after the
-	 * migration's script. */
+	 * for anything else. Runs in the migration's transaction, before the
+	 * migration's script (SQLite refuses CREATE INDEX over a table's
+	 * name itself) and after it (the table may be new). */
 	int (*check_index_name)(struct sc_db *db, const char *index, const char *table,
 				char *holder, size_t holder_len, struct sc_error *err);
 

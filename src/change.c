@@ -81,7 +81,7 @@ int sc_changes_flush(struct changes *c)
 
 /* ---- transactions with bounded retries ---- */
 
-void sc_tx_backoff(int attempt)
+static void backoff(int attempt)
 {
 	/* 20 ms, 40 ms, ... with jitter, so two retrying processes part
 	 * (from the clock: rand() would give every process the same). */
@@ -90,6 +90,18 @@ void sc_tx_backoff(int attempt)
 	long ms = (20L << (attempt - 1)) + now.tv_nsec / 1000 % 20;
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	nanosleep(&ts, NULL);
+}
+
+int sc_tx_retry(int attempt, struct sc_error *err)
+{
+	if (attempt == SC_TX_ATTEMPTS) {
+		char msg[sizeof(err->msg)];
+		memcpy(msg, err->msg, sizeof(msg));
+		return sc_error_set(err, SC_TEMPFAIL, "%s (gave up after %d attempts)", msg,
+				    SC_TX_ATTEMPTS);
+	}
+	backoff(attempt);
+	return 0;
 }
 
 static double now_ms(void)
@@ -203,13 +215,8 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 		 * transaction was done; the caller reports the interrupt. */
 		if (db->stop && *db->stop)
 			return sc_error_set(err, SC_INTERRUPTED, "interrupted while waiting for a lock");
-		if (attempt == SC_TX_ATTEMPTS) {
-			char msg[sizeof(err->msg)];
-			memcpy(msg, err->msg, sizeof(msg));
-			return sc_error_set(err, SC_TEMPFAIL, "%s (gave up after %d attempts)", msg,
-					    SC_TX_ATTEMPTS);
-		}
-		sc_tx_backoff(attempt);
+		if (sc_tx_retry(attempt, err) < 0)
+			return -1;
 	}
 }
 

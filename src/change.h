@@ -75,9 +75,11 @@ struct sc_change sc_change_for(const struct sc_action *a, const char *action, co
 
 typedef int (*tx_body)(struct sc_db *db, void *ctx, struct sc_error *err);
 
-/* Sleeps before try attempt + 1 of a transaction: 20 ms, 40 ms, ... with
- * jitter. */
-void sc_tx_backoff(int attempt);
+/* After try attempt of a transaction failed busy (err): sleeps before
+ * the next (20 ms, 40 ms, ... with jitter) and returns 0, or, after the
+ * last of SC_TX_ATTEMPTS, adds "gave up after N attempts" to err and
+ * returns -1. */
+int sc_tx_retry(int attempt, struct sc_error *err);
 
 /* Runs body in a write transaction; commits, or with dry_run rolls back.
  * Retries on SC_TEMPFAIL (busy, serialization failure, deadlock), at most

@@ -2,7 +2,6 @@
  * the part of the core every command goes through. */
 #include "backend.h"
 
-#include "actions.h"
 #include "change.h"
 
 #include <stdarg.h>
@@ -93,17 +92,10 @@ int sc_db_open(const char *text, enum sc_open_mode mode, sc_notice_cb notice, vo
 	}
 	for (int attempt = 1;; attempt++) {
 		rc = be->open(&url, mode, notice, notice_ctx, db, err);
-		if (rc == 0 || err->status != SC_TEMPFAIL || mode != SC_OPEN_WRITE)
+		if (rc == 0 || err->status != SC_TEMPFAIL || mode != SC_OPEN_WRITE ||
+		    sc_tx_retry(attempt, err) < 0)
 			break;
-		if (attempt == SC_TX_ATTEMPTS) {
-			char msg[sizeof(err->msg)];
-			memcpy(msg, err->msg, sizeof(msg));
-			sc_error_set(err, SC_TEMPFAIL, "%s (gave up after %d attempts)", msg,
-				     SC_TX_ATTEMPTS);
-			break;
-		}
 		sc_error_clear(err);
-		sc_tx_backoff(attempt);
 	}
 	sc_dburl_free(&url);
 	if (rc < 0)

@@ -162,10 +162,6 @@ static int check_app_tables(struct sc_db *db, struct sc_error *err)
 	return 0;
 }
 
-/* The next "CREATE [UNIQUE] INDEX IF NOT EXISTS name ON table" of a
- * migration's script from *sql on: 1 with the two names copied (cut to
- * their buffers) and *sql past them, 0 when there is none. The scripts
- * are this program's own, written in that form. */
 static const char *name_end(const char *p)
 {
 	while (*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
@@ -173,6 +169,10 @@ static const char *name_end(const char *p)
 	return p;
 }
 
+/* The next "CREATE [UNIQUE] INDEX IF NOT EXISTS name ON table" of a
+ * migration's script from *sql on: 1 with the two names copied (cut to
+ * their buffers) and *sql past them, 0 when there is none. The scripts
+ * are this program's own, written in that form. */
 int sc_migration_next_index(const char **sql, char *index, size_t index_len, char *table,
 			    size_t table_len)
 {

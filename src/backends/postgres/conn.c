@@ -195,7 +195,8 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
 	const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
-	const char *table = res ? PQresultErrorField(res, PG_DIAG_TABLE_NAME) : NULL;
+	const char *table = res && PQresultErrorField(res, PG_DIAG_TABLE_NAME)
+		? PQresultErrorField(res, PG_DIAG_TABLE_NAME) : "sessions";
 	const char *raw = primary ? primary
 		: res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res)
 		: PQerrorMessage(db->conn);
@@ -226,8 +227,7 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		rc = pg_error(db, err, SC_DATAERR, "%s on '%s': %s: the id sequence of %s is behind "
 			      "the ids already in it (rows inserted with explicit ids): move it past "
 			      "them, e.g. SELECT setval(pg_get_serial_sequence('%s', 'id'), max(id)) "
-			      "FROM %s", what, db->display, msg, table ? table : "the table",
-			      table ? table : "sessions", table ? table : "sessions");
+			      "FROM %s", what, db->display, msg, table, table, table);
 	else if (state && (pgb_sqlstate_is(state, busy, 4) ||
 			   (db->racing_insert && strcmp(state, "23505") == 0)))
 		/* 23505 while creating: two creators raced on one (user,

@@ -237,15 +237,16 @@ static double mono_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* The busy timing of the last open that gave up busy: sc_db_open tries
+ * a write handle's open again with a new connection, and its wait goes
+ * on as the same wait for -v ("still waiting ... (N s so far)"). */
+static double open_busy_since, open_busy_last, open_busy_tell;
+
 /* The busy handler: sleeps as sqlite3_busy_timeout() would (short naps
  * first, then 100 ms) for up to BUSY_TIMEOUT_MS a try, and tells -v
  * (sc_db_notice) what it waits for once the wait passes a second, then
  * every 5 s, counting a retry that follows within a second (the core's
  * write retries) as the same wait. Returns 0 to give up (SQLITE_BUSY). */
-/* The busy timing of the last open that gave up busy: sc_db_open tries
- * a write handle's open again with a new connection, and its wait goes
- * on as the same wait for -v ("still waiting ... (N s so far)"). */
-static double open_busy_since, open_busy_last, open_busy_tell;
 
 int sq_busy(void *vdb, int count)
 {
@@ -274,15 +275,11 @@ int sq_busy(void *vdb, int count)
 		 * transaction is (sc_db_open). */
 		bool tried_again = db->tx_write || (db->opening && db->base.mode == SC_OPEN_WRITE);
 		if (db->busy_tell - db->busy_since < 1500)
-			sc_db_notice(&db->base, db->tx_write
-				? "waiting for the write lock on '%s': another process holds it "
-				  "(each try gives up after %d s)"
-				: tried_again
-				? "waiting to read '%s': another process is writing it "
-				  "(each try gives up after %d s)"
-				: "waiting to read '%s': another process is writing it "
-				  "(giving up after %d s)",
-				db->path, BUSY_TIMEOUT_MS / 1000);
+			sc_db_notice(&db->base, "waiting %s '%s': another process %s (%s after %d s)",
+				     db->tx_write ? "for the write lock on" : "to read", db->path,
+				     db->tx_write ? "holds it" : "is writing it",
+				     tried_again ? "each try gives up" : "giving up",
+				     BUSY_TIMEOUT_MS / 1000);
 		else
 			sc_db_notice(&db->base, "still waiting %s '%s' (%ld s so far)",
 				     db->tx_write ? "for the write lock on" : "to read", db->path, waited);
