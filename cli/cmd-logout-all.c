@@ -36,6 +36,7 @@ static int handle(int opt, const char *arg, void *state)
 
 struct owner {
 	int64_t user_id;
+	bool unowned; /* user_id NULL: nobody's */
 	bool active;
 	bool found;
 };
@@ -44,6 +45,7 @@ static int on_session(const struct sc_session *s, void *vctx)
 {
 	struct owner *o = vctx;
 	o->user_id = s->user_id;
+	o->unowned = s->user_id_null;
 	o->active = s->is_active;
 	o->found = true;
 	return 0;
@@ -61,7 +63,7 @@ static int check_except(struct sc_db *db, const struct sc_userref *ref, const st
 
 	if (sc_get_session(db, except, on_session, &o, &err) < 0 && err.status != SC_NOINPUT)
 		return cli_report(&err);
-	if (!o.found || o.user_id != user->id) /* no such session: not the user's either */
+	if (!o.found || o.unowned || o.user_id != user->id) /* no such session: not the user's either */
 		return cli_fail(SC_NOINPUT, "session %lld is not a session of user '%s': nothing was changed",
 				(long long)except, ref->text);
 	if (!o.active)

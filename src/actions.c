@@ -15,13 +15,15 @@ struct logout_ids_ctx {
 	struct sc_ids found;   /* ids that exist */
 	struct sc_ids active;  /* ids that are active */
 	struct sc_ids owners;  /* the users they belong to */
+	bool unowned;          /* one belongs to no user (user_id NULL) */
 	bool oom;
 };
 
 static int on_found(const struct sc_session *s, void *vctx)
 {
 	struct logout_ids_ctx *c = vctx;
-	bool known = false;
+	bool known = s->user_id_null;
+	c->unowned |= s->user_id_null;
 	for (size_t i = 0; i < c->owners.n && !known; i++)
 		known = c->owners.v[i] == s->user_id;
 	if (sc_ids_push(&c->found, s->id) < 0 || (s->is_active && sc_ids_push(&c->active, s->id) < 0) ||
@@ -37,7 +39,7 @@ static int on_found(const struct sc_session *s, void *vctx)
 static int close_existing(struct sc_db *db, struct logout_ids_ctx *c, struct sc_error *err)
 {
 	c->found.n = c->active.n = c->owners.n = 0;
-	c->oom = false;
+	c->unowned = c->oom = false;
 	/* A failure without err is the output's (a dry run reports as it
 	 * goes): the caller reports it. */
 	if (db->backend->sessions_by_ids(db, c->ids, c->n, on_found, c, err) != 0)
@@ -50,8 +52,10 @@ static int close_existing(struct sc_db *db, struct logout_ids_ctx *c, struct sc_
 			return sc_error_set(err, SC_NOINPUT, "no such session %lld: nothing was changed",
 					    (long long)c->ids[i]);
 	}
-	return sc_close_ids(db, c->active.v, c->active.n, &c->owners, c->a, "logout", SC_CHANGE_CLOSED,
-			    &c->held, NULL, err);
+	/* The owners key the close by user_id (a table distributed by user),
+	 * which a session of no user would escape: then they are not given. */
+	return sc_close_ids(db, c->active.v, c->active.n, c->unowned ? NULL : &c->owners, c->a,
+			    "logout", SC_CHANGE_CLOSED, &c->held, NULL, err);
 }
 
 static int logout_ids_body(struct sc_db *db, void *vctx, struct sc_error *err)
@@ -204,7 +208,7 @@ struct owner_ctx {
 static int on_owner(const struct sc_session *s, void *vctx)
 {
 	struct owner_ctx *o = vctx;
-	o->match = s->user_id == o->user_id;
+	o->match = !s->user_id_null && s->user_id == o->user_id;
 	return 0;
 }
 

@@ -83,7 +83,7 @@ static int count_row(const struct sc_find_row *r, void *vctx)
 	struct count_ctx *c = vctx;
 
 	c->sessions++;
-	if (idset_add(&c->users, r->s.user_id) < 0)
+	if (!r->s.user_id_null && idset_add(&c->users, r->s.user_id) < 0)
 		return c->oom = true, -1;
 	return 0;
 }
@@ -143,7 +143,8 @@ static int on_closed(const struct sc_session *s, void *vctx)
 {
 	struct bulk_ctx *c = vctx;
 
-	if (sc_ids_push(&c->closed_users, s->user_id) < 0)
+	/* A session of no user (user_id NULL) counts for none. */
+	if (!s->user_id_null && sc_ids_push(&c->closed_users, s->user_id) < 0)
 		return c->oom = true, -1;
 	if (c->a->dry_run && c->a->cb)
 		return c->a->cb(SC_CHANGE_CLOSED, s, c->a->ctx);

@@ -38,7 +38,9 @@ struct sc_user {
 void sc_user_free(struct sc_user *u);
 
 /* One row of `sessions`. Strings are NULL for SQL NULL; *_null flags mark
- * NULL times. Rows handed to a callback are borrowed for the call only. */
+ * NULL times, and a user_id that names no user: NULL, or on SQLite not an
+ * integer (an adopted table without SPEC's NOT NULL). Rows handed to a
+ * callback are borrowed for the call only. */
 struct sc_session {
 	int64_t id;
 	int64_t user_id;
@@ -51,6 +53,7 @@ struct sc_session {
 	int64_t last_activity;
 	bool created_at_null;
 	bool last_activity_null;
+	bool user_id_null;
 	bool is_active;
 };
 

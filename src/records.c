@@ -31,7 +31,7 @@ static struct sc_value text(const char *s)
 void sc_session_values(const struct sc_session *s, struct sc_value *v)
 {
 	v[SC_SESS_ID] = (struct sc_value){ .i = s->id };
-	v[SC_SESS_USER_ID] = (struct sc_value){ .i = s->user_id };
+	v[SC_SESS_USER_ID] = (struct sc_value){ .null = s->user_id_null, .i = s->user_id };
 	v[SC_SESS_DEVICE_FINGERPRINT] = text(s->device_fingerprint);
 	v[SC_SESS_DEVICE_NAME] = text(s->device_name);
 	v[SC_SESS_DEVICE_TYPE] = text(s->device_type);

@@ -151,3 +151,93 @@ Test(adopt, migrate_status_of_an_application_database_shows_everything_pending)
 	EXPECT_OUT_HAS(r, "pending");
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 4);
 }
+
+/* A session whose user_id is NULL (an adopted table without SPEC's NOT
+ * NULL: an application's anonymous sessions) or, on SQLite, not an
+ * integer belongs to no user: shown with user_id null, never counted as a
+ * user's for the device limit (enforce, count --by user, metrics' users
+ * over the limit), but listed, expired and logged out as any session.
+ * They were shown as user 0; the NULL group counted in metrics as a user
+ * over the limit that enforce never closed; and on SQLite text or a real
+ * made enforce's full pass loop for ever (the same "user" found again). */
+Test(adopt, sessions_of_no_user_are_shown_as_such_and_never_counted_as_a_users)
+{
+	db_exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, username TEXT,"
+		" role TEXT NOT NULL DEFAULT 'user');"
+		"CREATE TABLE sessions (id INTEGER PRIMARY KEY, user_id INTEGER,"
+		" device_fingerprint TEXT, device_name TEXT, device_type TEXT, browser TEXT,"
+		" ip_address TEXT, created_at TIMESTAMP, last_activity TIMESTAMP, is_active BOOLEAN)");
+	EXPECT_OK(RUN("-q", "migrate"));
+	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'a@example.com', 'a');"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity,"
+		" is_active) VALUES"
+		" (1, 1, 'u1', '2025-02-01 10:00:00', '2025-02-01 10:00:01', TRUE),"
+		" (2, 1, 'u2', '2025-02-01 10:00:00', '2025-02-01 10:00:02', TRUE),"
+		" (3, 1, 'u3', '2025-02-01 10:00:00', '2025-02-01 10:00:03', TRUE),"
+		" (4, 1, 'u4', '2025-02-01 10:00:00', '2025-02-01 10:00:04', TRUE),"
+		" (10, NULL, 'n0', '2025-02-01 10:00:00', '2025-02-01 10:00:00', TRUE),"
+		" (11, NULL, 'n1', '2025-02-01 10:00:00', '2025-02-01 10:00:01', TRUE),"
+		" (12, NULL, 'n2', '2025-02-01 10:00:00', '2025-02-01 10:00:02', TRUE),"
+		" (13, NULL, 'n3', '2025-02-01 10:00:00', '2025-02-01 10:00:03', TRUE),"
+		" (14, NULL, 'n4', '2025-01-01 10:00:00', '2025-01-01 10:00:00', TRUE)");
+	const char *ids = "id,user_id\r\n1,1\r\n2,1\r\n3,1\r\n4,1\r\n10,\r\n11,\r\n12,\r\n13,\r\n14,\r\n";
+	if (!e2e_pg()) {
+		db_exec("INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity,"
+			" is_active) VALUES"
+			" (20, 'abc', 't0', '2025-02-01 10:00:00', '2025-02-01 10:00:00', 1),"
+			" (21, 'abc', 't1', '2025-02-01 10:00:00', '2025-02-01 10:00:01', 1),"
+			" (22, 'abc', 't2', '2025-02-01 10:00:00', '2025-02-01 10:00:02', 1),"
+			" (23, 'abc', 't3', '2025-02-01 10:00:00', '2025-02-01 10:00:03', 1),"
+			" (30, 2.5, 'r0', '2025-02-01 10:00:00', '2025-02-01 10:00:00', 1),"
+			" (31, 2.5, 'r1', '2025-02-01 10:00:00', '2025-02-01 10:00:01', 1),"
+			" (32, 2.5, 'r2', '2025-02-01 10:00:00', '2025-02-01 10:00:02', 1),"
+			" (33, 2.5, 'r3', '2025-02-01 10:00:00', '2025-02-01 10:00:03', 1)");
+		ids = "id,user_id\r\n1,1\r\n2,1\r\n3,1\r\n4,1\r\n10,\r\n11,\r\n12,\r\n13,\r\n14,\r\n"
+		      "20,\r\n21,\r\n22,\r\n23,\r\n30,\r\n31,\r\n32,\r\n33,\r\n";
+	}
+	struct run *r = RUN("find", "-o", "csv", "--columns", "id,user_id");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, ids);
+	r = RUN("show", "10", "-o", "json", "--columns", "id,user_id");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "{\"id\":10,\"user_id\":null}\n");
+	r = RUN("show", "11", "--columns", "id,user_id");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "ID       11\nUSER_ID  -\n");
+	r = RUN("count", "--by", "user", "-o", "csv", "--columns", "user_id,active_sessions");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "user_id,active_sessions\r\n1,4\r\n");
+	r = RUN("count", "-o", "csv", "--columns", "users_with_sessions");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "users_with_sessions\r\n1\r\n");
+	r = RUN("metrics", "--now", "2025-02-01 12:00:00");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "\nsessctl_users_over_limit 1\n");
+	EXPECT_OUT_HAS(r, "\nsessctl_idle_sessions 1\n");
+
+	/* The full pass closes user 1's oldest and the idle one of no user. */
+	r = RUN("enforce", "--full-pass", "--now", "2025-02-01 12:00:00", "--actor", "cron", "-o", "csv",
+		"--columns", "expired,over_limit");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "expired,over_limit\r\n1,1\r\n");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active"), e2e_pg() ? 7 : 15);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active AND id IN (1, 14)"), 0);
+
+	r = RUN("logout", "12", "--actor", "cron");
+	EXPECT_OK(r);
+	r = RUN("history", "-n", "1", "-o", "csv", "--columns", "action,session_id,user_id");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "action,session_id,user_id\r\nlogout,12,\r\n");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active AND id = 12"), 0);
+
+	/* A bulk logout counts no user for them; the purge deletes them. */
+	r = RUN("logout", "--where", "--fingerprint", "n3", "--yes", "--actor", "cron", "-o", "csv",
+		"--columns", "closed,users");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "closed,users\r\n1,0\r\n");
+	r = RUN("enforce", "--purge-after", "1d", "--now", "2025-02-05 12:00:00", "--actor", "cron",
+		"-o", "csv", "--columns", "purged");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "purged\r\n4\r\n");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE id IN (1, 12, 13, 14)"), 0);
+}

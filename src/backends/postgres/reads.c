@@ -13,6 +13,7 @@ void pgb_read_session(struct pg_db *db, const PGresult *res, int row, struct sc_
 	const char *active = PQgetvalue(res, row, 9);
 
 	s->id = bin ? pgb_bin_int64(res, row, 0) : pgb_col_int64(res, row, 0);
+	s->user_id_null = PQgetisnull(res, row, 1) != 0;
 	s->user_id = bin ? pgb_bin_int64(res, row, 1) : pgb_col_int64(res, row, 1);
 	s->device_fingerprint = pgb_col_text(res, row, 2);
 	s->device_name = pgb_col_text(res, row, 3);
@@ -204,7 +205,8 @@ int pg_count_by_user(struct sc_db *base, int64_t over, sc_user_count_cb cb, void
 
 	return pgb_stream(db,
 		"SELECT s.user_id, u.email, u.username, s.n\n"
-		"FROM (SELECT user_id, count(*) AS n FROM sessions WHERE is_active\n"
+		"FROM (SELECT user_id, count(*) AS n FROM sessions\n"
+		"      WHERE is_active AND user_id IS NOT NULL\n"
 		"      GROUP BY user_id HAVING count(*) > $1::bigint) AS s\n"
 		"LEFT JOIN users AS u ON u.id = s.user_id\n"
 		"ORDER BY s.n DESC, s.user_id", 1, &param, "cannot count sessions", pgb_count_row, &cs,

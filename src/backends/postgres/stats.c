@@ -103,7 +103,8 @@ int pg_stats_snapshot(struct sc_db *base, int64_t max, int64_t idle_before,
 	int64_t v[3];
 
 	if (pgb_single_int64(pgb_to_pg(base),
-		"SELECT (SELECT count(*) FROM (SELECT 1 FROM sessions WHERE is_active\n"
+		"SELECT (SELECT count(*) FROM (SELECT 1 FROM sessions\n"
+		"                              WHERE is_active AND user_id IS NOT NULL\n"
 		"                              GROUP BY user_id HAVING count(*) > $1::bigint) AS o),\n"
 		"       count(*),\n"
 		"       coalesce(floor(extract(epoch FROM\n"

@@ -14,7 +14,10 @@ int sq_read_session(struct sqlite_db *db, sqlite3_stmt *st, struct sc_session *s
 {
 	(void)err;
 	s->id = sqlite3_column_int64(st, 0);
-	s->user_id = sqlite3_column_int64(st, 1);
+	/* Only an integer names a user: WHERE user_id = ?1 finds no other
+	 * (SQ_IS_USER). */
+	s->user_id_null = sqlite3_column_type(st, 1) != SQLITE_INTEGER;
+	s->user_id = s->user_id_null ? 0 : sqlite3_column_int64(st, 1);
 	s->device_fingerprint = sq_col_text(st, 2);
 	s->device_name = sq_col_text(st, 3);
 	s->device_type = sq_col_text(st, 4);
@@ -175,7 +178,7 @@ int sqlite_totals(struct sc_db *base, struct sc_totals *t, struct sc_error *err)
 
 	if (sq_prepare(db,
 		    "SELECT (SELECT count(*) FROM users),\n"
-		    "       count(DISTINCT CASE WHEN is_active THEN user_id END),\n"
+		    "       count(DISTINCT CASE WHEN is_active AND " SQ_IS_USER " THEN user_id END),\n"
 		    "       count(*),\n"
 		    "       coalesce(sum(CASE WHEN is_active THEN 1 ELSE 0 END), 0)\n"
 		    "FROM sessions", &st, err) < 0 ||
@@ -198,7 +201,8 @@ int sqlite_count_by_user(struct sc_db *base, int64_t over, sc_user_count_cb cb, 
 
 	if (sq_prepare(db,
 		    "SELECT s.user_id, u.email, u.username, s.n\n"
-		    "FROM (SELECT user_id, count(*) AS n FROM sessions WHERE is_active\n"
+		    "FROM (SELECT user_id, count(*) AS n FROM sessions\n"
+		    "      WHERE is_active AND " SQ_IS_USER "\n"
 		    "      GROUP BY user_id HAVING count(*) > ?1) AS s\n"
 		    "LEFT JOIN users AS u ON u.id = s.user_id\n"
 		    "ORDER BY s.n DESC, s.user_id", &st, err) < 0)
@@ -332,8 +336,9 @@ int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
 			.action = sq_col_text(st, 2),
 			.session_id_null = sqlite3_column_type(st, 3) == SQLITE_NULL,
 			.session_id = sqlite3_column_int64(st, 3),
-			.user_id_null = sqlite3_column_type(st, 4) == SQLITE_NULL,
-			.user_id = sqlite3_column_int64(st, 4),
+			.user_id_null = sqlite3_column_type(st, 4) != SQLITE_INTEGER,
+			.user_id = sqlite3_column_type(st, 4) == SQLITE_INTEGER
+					? sqlite3_column_int64(st, 4) : 0,
 			.actor = sq_col_text(st, 5),
 			.reason = sq_col_text(st, 6),
 			.email = sq_col_text(st, 8),

@@ -69,6 +69,12 @@ int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err
 int sq_prepare(struct sqlite_db *db, const char *sql, sqlite3_stmt **stmt,
 		   struct sc_error *err);
 void sq_finalize(struct sqlite_db *db, sqlite3_stmt *st);
+/* A session whose user_id is not an integer (NULL, or text or a real in
+ * an adopted table's column) belongs to no user: WHERE user_id = ?1 never
+ * finds it, so it is nobody's to count against the device limit, and
+ * read as user_id NULL (sq_read_session). */
+#define SQ_IS_USER "typeof(user_id) = 'integer'"
+
 int sq_exec(struct sqlite_db *db, const char *sql, const char *what, struct sc_error *err);
 void sq_bind_text_or_null(sqlite3_stmt *st, int i, const char *s);
 void sq_bind_time(sqlite3_stmt *st, int i, int64_t t);

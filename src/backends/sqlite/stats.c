@@ -122,7 +122,8 @@ int sqlite_stats_snapshot(struct sc_db *base, int64_t max, int64_t idle_before,
 	int64_t v[3];
 
 	if (sq_prepare(db,
-		    "SELECT (SELECT count(*) FROM (SELECT 1 FROM sessions WHERE is_active\n"
+		    "SELECT (SELECT count(*) FROM (SELECT 1 FROM sessions\n"
+		    "                              WHERE is_active AND " SQ_IS_USER "\n"
 		    "                              GROUP BY user_id HAVING count(*) > ?1)),\n"
 		    "       count(*), coalesce(min(t), 0)\n"
 		    "FROM (SELECT sessctl_time(last_activity) AS t FROM sessions WHERE is_active)\n"

@@ -158,7 +158,8 @@ int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int6
 
 	if (since == INT64_MIN) {
 		if (sq_prepare(db,
-			    "SELECT user_id, count(*) - ?1 FROM sessions WHERE is_active AND user_id > ?2\n"
+			    "SELECT user_id, count(*) - ?1 FROM sessions\n"
+			    "WHERE is_active AND user_id > ?2 AND " SQ_IS_USER "\n"
 			    "GROUP BY user_id HAVING count(*) > ?1 ORDER BY user_id LIMIT ?3", &st, err) < 0)
 			return -1;
 	} else {
@@ -166,7 +167,7 @@ int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int6
 		from_text(since, &f);
 		if (sq_prepare(db,
 			    "SELECT user_id, count(*) - ?1 FROM sessions\n"
-			    "WHERE is_active AND user_id > ?2 AND user_id IN (\n"
+			    "WHERE is_active AND user_id > ?2 AND " SQ_IS_USER " AND user_id IN (\n"
 			    "  SELECT user_id FROM " ACTIVITY_INDEX "\n"
 			    "  WHERE last_activity >= ?4\n"
 			    "  UNION ALL\n"
