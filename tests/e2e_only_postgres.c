@@ -633,6 +633,40 @@ Test(postgres_only, a_password_with_an_unencoded_at_sign_is_refused_without_bein
 	cr_expect_eq(r->status, 69, "%s: %d: %s", r->what, r->status, r->err);
 }
 
+/* A password holding an unencoded '/' (base64 makes them): libpq ends the
+ * user part at the first '/', took what came before it for the host and
+ * port and the rest for the database name, and its message ("invalid
+ * integer value \"Ab3\" for connection option \"port\"") and the
+ * server's ("database \"xyzSECRET@/app\" does not exist") repeated the
+ * password between them. Refused before connecting, quoting nothing. */
+Test(postgres_only, a_password_with_an_unencoded_slash_is_refused_without_being_repeated)
+{
+	char local[600];
+	snprintf(local, sizeof(local), "postgresql://postgres:5432/xyzSECRET6@/app?host=%s",
+		 e2e_pghost());
+	const char *const urls[] = {
+		"postgresql://reader:Ab3/xyzSECRET1@/app?host=/nonexistent",
+		"postgresql://reader:Ab3/xyzSECRET2@nohost.invalid/app",
+		"postgres://reader:a/b/xyzSECRET3@127.0.0.1:1",
+		"postgresql://reader:/xyzSECRET4@127.0.0.1:1/app?sslmode=disable",
+		local,
+	};
+	const char *const secrets[] = { "xyzSECRET1", "xyzSECRET2", "xyzSECRET3", "xyzSECRET4", "xyzSECRET6" };
+
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		struct run *r = RUN_DB(urls[i], "-v", "count");
+		EXPECT_FAIL(r, 64);
+		EXPECT_ERR_HAS(r, "an '@' after the first '/': write a '/' of the user name or password as %2F");
+		cr_expect_null(strstr(r->err, secrets[i]), "%s: password on stderr: %s", r->what, r->err);
+		cr_expect_null(strstr(r->err, "Ab3"), "%s: password on stderr: %s", r->what, r->err);
+		EXPECT_NO_OUT(r);
+	}
+	/* encoded, it is a password like any other (the server is not there) */
+	struct run *r = RUN_DB("postgresql://reader:Ab3%2FxyzSECRET5@127.0.0.1:1/app", "count");
+	cr_expect_eq(r->status, 69, "%s: %d: %s", r->what, r->status, r->err);
+	cr_expect_null(strstr(r->err, "SECRET5"), "%s: password on stderr: %s", r->what, r->err);
+}
+
 /* Issue 11 item 10: a typo in an option value is a usage error, which a
  * cron job does not retry for ever. */
 Test(postgres_only, a_bad_connection_option_value_exits_64)

@@ -45,6 +45,15 @@ static int claim(const char *s, char **target, struct sc_error *err)
 		if (host && memchr(host, '@', strcspn(host, "/?")))
 			return sc_error_set(err, SC_USAGE, "bad postgresql URL: more than one '@' before the "
 					    "host: write an '@' of the user name or password as %%40");
+		/* It also ends it at the first '/': a password holding an
+		 * unencoded '/' (base64 makes them) puts its first part in the
+		 * host and port and the rest in the database name, both of
+		 * which libpq's and the server's messages repeat. An '@' in
+		 * the path is that, or a database name to write with %40. */
+		const char *path = p + strcspn(p, "/");
+		if (*path && memchr(path, '@', strcspn(path, "?")))
+			return sc_error_set(err, SC_USAGE, "bad postgresql URL: an '@' after the first '/': "
+					    "write a '/' of the user name or password as %%2F (an '@' as %%40)");
 	}
 	*target = strdup(s);
 	return *target ? 2 : sc_error_set(err, SC_SOFTWARE, "out of memory");
