@@ -1338,3 +1338,19 @@ Test(postgres_only, a_create_whose_new_id_is_taken_says_the_sequence_is_behind)
 	EXPECT_OK(RUN("-q", "create", "--user", "carol", "--fingerprint", "fp-new", "--actor", "ops"));
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE device_fingerprint = 'fp-new'"), 1);
 }
+
+/* A search_path naming no schema (a typo in the URL's options or the
+ * database's setting) is the operator's to fix: migrate exited 70
+ * ("internal error") with the server's "no schema has been selected to
+ * create in", while every other command sent the operator to migrate.
+ * Now 78 saying to check the search_path, and nothing is created. */
+Test(postgres_only, a_search_path_naming_no_schema_is_a_configuration_error)
+{
+	char sql[300];
+	snprintf(sql, sizeof(sql), "ALTER DATABASE \"%s\" SET search_path = nosuchschema", e2e_db()->path);
+	e2e_pg_admin(sql);
+	struct run *r = RUN("migrate");
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "no schema has been selected to create in: check the search_path");
+	cr_expect_eq(db_int("SELECT count(*) FROM pg_tables WHERE tablename = 'sessctl_migrations'"), 0);
+}

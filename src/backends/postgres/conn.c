@@ -259,6 +259,12 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 	/* Class 22: a value the column or the client encoding cannot hold. */
 	else if (state && strncmp(state, "22", 2) == 0)
 		rc = pg_error(db, err, SC_DATAERR, "%s on '%s': %s", what, db->display, msg);
+	else if (state && strcmp(state, "3F000") == 0)
+		/* invalid_schema_name: "no schema has been selected to create
+		 * in", a search_path naming no schema (a typo) */
+		rc = pg_error(db, err, SC_CONFIG, "%s on '%s': %s: check the search_path (the URL's "
+			      "options=-csearch_path=..., or the role's or database's setting)", what,
+			      db->display, msg);
 	else if (state && pgb_sqlstate_is(state, undefined, 2))
 		rc = pg_error(db, err, SC_CONFIG, "%s on '%s': %s: run 'sessctl migrate'", what,
 			      db->display, msg);
