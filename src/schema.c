@@ -136,8 +136,10 @@ static const char *const kind_needs[] = {
 /* The application's tables hold every column sessctl reads, of a type
  * it can use: an adopted table that does not fails migrate (78) with the
  * column named, instead of every command after a deploy that looked
- * fine. In the migration transaction, after the step's script. */
-static int check_app_tables(struct sc_db *db, struct sc_error *err)
+ * fine. In the migration transaction, after the step's script (before
+ * it too for an adopted sessions table: table "sessions"); all tables
+ * when table is NULL. */
+static int check_app_tables(struct sc_db *db, const char *table, struct sc_error *err)
 {
 	const struct sc_backend *be = db->backend;
 
@@ -146,6 +148,8 @@ static int check_app_tables(struct sc_db *db, struct sc_error *err)
 	for (size_t i = 0; i < sizeof(app_columns) / sizeof(app_columns[0]); i++) {
 		const struct sc_app_column *c = &app_columns[i];
 		char reason[128] = "";
+		if (table && strcmp(c->table, table) != 0)
+			continue;
 		int rc = be->check_column(db, c, reason, sizeof(reason), err);
 		if (rc == 1)
 			return sc_error_set(err, SC_CONFIG,
@@ -253,11 +257,16 @@ static int migrate_step(struct sc_db *db, const struct sc_migration *m, int64_t 
 		return 0;
 	}
 	/* Before the script too: SQLite fails CREATE INDEX on a table or view
-	 * of the name with an error of its own (70). */
+	 * of the name with an error of its own (70); and the first
+	 * migration's indexes on an adopted sessions table lacking one of
+	 * their columns fail with the database's "no such column", which
+	 * says neither that the application's table lacks it nor what to do
+	 * (the users table the script may still create is checked after). */
 	if (check_indexes(db, m, err) < 0 ||
+	    (!*checked && app_tables && check_app_tables(db, "sessions", err) < 0) ||
 	    be->exec_script(db, m->sql, "migration failed", err) < 0 ||
 	    check_indexes(db, m, err) < 0 ||
-	    (!*checked && check_app_tables(db, err) < 0) ||
+	    (!*checked && check_app_tables(db, NULL, err) < 0) ||
 	    be->record_migration(db, m, now, err) < 0)
 		goto fail;
 	if (be->commit(db, err) < 0)
@@ -284,7 +293,7 @@ int sc_migrate_run(struct sc_db *db, int64_t now, sc_migrate_cb cb, void *ctx,
 	if (version >= SC_SCHEMA_VERSION) {
 		if (db->backend->begin(db, SC_TX_MIGRATE, err) < 0)
 			return -1;
-		int rc = check_app_tables(db, err);
+		int rc = check_app_tables(db, NULL, err);
 		db->backend->rollback(db);
 		return rc < 0 ? -1 : 0;
 	}

@@ -347,6 +347,42 @@ Test(migrate, tables_without_a_column_sessctl_reads_are_not_adopted)
 	EXPECT_ERR_HAS(r, "table sessions has no column device_name");
 }
 
+/* A column the first migration indexes (is_active, user_id, created_at,
+ * device_fingerprint) missing from the application's sessions table made
+ * its CREATE INDEX fail first, with the database's "no such column" and
+ * a wrong hint (SQLite: "the schema does not match the version
+ * sessctl_migrations records", with no such table; PostgreSQL: "run
+ * 'sessctl migrate'"). It is named as any other column. */
+Test(migrate, a_missing_column_the_first_migration_indexes_is_named_too)
+{
+	static const char *const columns[][2] = {
+		{ "is_active", "a boolean" }, { "user_id", "an integer" },
+		{ "created_at", "a timestamp" }, { "device_fingerprint", "text" },
+	};
+
+	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++) {
+		const struct e2e_db *d = e2e_new_db();
+		char sql[1024], want[200];
+		snprintf(sql, sizeof(sql),
+			 "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, username TEXT,"
+			 " role TEXT NOT NULL DEFAULT 'user');"
+			 "CREATE TABLE sessions (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL,"
+			 " device_fingerprint TEXT, device_name TEXT, device_type TEXT, browser TEXT,"
+			 " ip_address TEXT, created_at TIMESTAMP, last_activity TIMESTAMP,"
+			 " is_active BOOLEAN NOT NULL DEFAULT TRUE);"
+			 "ALTER TABLE sessions DROP COLUMN %s", columns[i][0]);
+		db_exec_in(d, sql);
+		struct run *r = RUN_DB(d->url, "migrate");
+		EXPECT_FAIL(r, 78);
+		snprintf(want, sizeof(want), "the application's table sessions has no column %s, which "
+			 "sessctl reads (%s): add it", columns[i][0], columns[i][1]);
+		EXPECT_ERR_HAS(r, want);
+		cr_expect_null(strstr(r->err, "run 'sessctl migrate'"), "%s", r->err);
+		cr_expect_null(strstr(r->err, "does not match"), "%s", r->err);
+		cr_expect_not(db_table_exists_in(d, "sessctl_migrations"), "migrate recorded something");
+	}
+}
+
 static long long index_on(const char *index, const char *table)
 {
 	char sql[256];
