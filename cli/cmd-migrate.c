@@ -158,6 +158,11 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 		return cli_usage(ctx, "--dry-run goes with 'migrate', not 'migrate status'");
 	if (is_status)
 		return status(ctx, o);
+	/* Its lines (or SQL) are no records: an -o or --columns given for
+	 * it would be ignored without a word, as metrics refuses them. */
+	if (ctx->out.format != SC_FORMAT_TABLE || ctx->out.columns || ctx->out.no_header)
+		return cli_usage(ctx, "migrate prints progress lines (with --dry-run, SQL): no -o, "
+				 "--columns or --no-header (those go with 'migrate status')");
 	return o->dry_run ? dry_run(ctx) : apply(ctx);
 }
 
@@ -168,7 +173,9 @@ const struct cli_command cli_cmd_migrate = {
 	.help =
 		"Applies every pending migration, each in one transaction, recording its time.\n"
 		"An application database that already has users and sessions is adopted as it\n"
-		"is: nothing is dropped or rewritten. Only migrate may create an SQLite file.\n\n"
+		"is: nothing is dropped or rewritten. Only migrate may create an SQLite file.\n"
+		"It prints progress lines (or SQL), no records: -o, --columns and --no-header\n"
+		"go with 'migrate status'.\n\n"
 		"Options:\n"
 		"  --dry-run      print the SQL of the pending migrations; change nothing\n"
 		"  --check        with status: exit 1 when any migration is pending\n"

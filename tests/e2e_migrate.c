@@ -383,6 +383,29 @@ Test(migrate, a_missing_column_the_first_migration_indexes_is_named_too)
 	}
 }
 
+/* migrate prints lines, not records: -o json or --columns given to it
+ * were ignored without a word (exit 0, plain lines). Refused as metrics
+ * refuses them, before anything is created; migrate status takes them. */
+Test(migrate, output_options_go_with_migrate_status_only)
+{
+	const char *const *argvs[] = {
+		ARGV("migrate", "-o", "json"), ARGV("migrate", "--columns", "version"),
+		ARGV("migrate", "--dry-run", "-o", "csv"), ARGV("migrate", "--no-header"),
+	};
+
+	for (size_t i = 0; i < sizeof(argvs) / sizeof(argvs[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ .db = NULL }, argvs[i]);
+		EXPECT_FAIL(r, 64);
+		EXPECT_ERR_HAS(r, "no -o, --columns or --no-header (those go with 'migrate status')");
+		EXPECT_NO_OUT(r);
+		cr_expect_not(db_table_exists("sessctl_migrations"), "%s: migrate applied something", r->what);
+	}
+	EXPECT_OK(RUN("-q", "migrate"));
+	struct run *r = RUN("migrate", "status", "-o", "csv", "--no-header", "--columns", "version");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "1\r\n2\r\n3\r\n4\r\n5\r\n6\r\n");
+}
+
 static long long index_on(const char *index, const char *table)
 {
 	char sql[256];
