@@ -1354,3 +1354,18 @@ Test(postgres_only, a_search_path_naming_no_schema_is_a_configuration_error)
 	EXPECT_ERR_HAS(r, "no schema has been selected to create in: check the search_path");
 	cr_expect_eq(db_int("SELECT count(*) FROM pg_tables WHERE tablename = 'sessctl_migrations'"), 0);
 }
+
+/* With several hosts, every host's reason is in the one line: only the
+ * first's was, so README's failover URL with db-a down and db-b still a
+ * standby said "no such file" of db-a and nothing of db-b. */
+Test(postgres_only, a_failed_connection_to_several_hosts_gives_each_hosts_reason)
+{
+	char url[700];
+	snprintf(url, sizeof(url), "host=/nonexistent,%s dbname=%s user=postgres "
+		 "target_session_attrs=standby", e2e_pghost(), e2e_db()->path);
+	struct run *r = RUN_DB(url, "count");
+	EXPECT_FAIL(r, 69);
+	EXPECT_ERR_HAS(r, "\"/nonexistent/.s.PGSQL.5432\" failed: No such file or directory; connection to server");
+	EXPECT_ERR_HAS(r, "failed: server is not in hot standby mode\n");
+	cr_expect(strchr(r->err, '\n') == r->err + r->err_len - 1, "not one line: %s", r->err);
+}

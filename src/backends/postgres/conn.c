@@ -137,14 +137,42 @@ static bool is_bad_option_value(const char *line, size_t len)
 	return false;
 }
 
+/* libpq's lines for each host it tried ("connection to server ...
+ * failed: ..."), without the indented hints, joined by "; ": with several
+ * hosts the last one's reason is often the answer (db-b is a standby),
+ * not the first's (db-a refused). NULL when out of memory. */
+static char *every_host_line(const char *msg)
+{
+	char *joined = NULL;
+	size_t n = 0;
+
+	for (const char *p = msg; *p;) {
+		size_t len = strcspn(p, "\n");
+		if (len && *p != ' ' && *p != '\t') {
+			char *line = pgb_clean_line(p);
+			char *more = line ? realloc(joined, n + strlen(line) + 3) : NULL;
+			if (!more) {
+				free(line);
+				free(joined);
+				return NULL;
+			}
+			joined = more;
+			n += (size_t)sprintf(joined + n, "%s%s", n ? "; " : "", line);
+			free(line);
+		}
+		p += len + (p[len] == '\n');
+	}
+	return joined ? joined : strdup("");
+}
+
 /* Sets err for a failed connection: SC_NOPERM when the server refused the
  * credentials (on any host libpq tried, whose line is then shown),
  * SC_USAGE for a bad value in the connection string, SC_UNAVAILABLE
- * otherwise. */
+ * otherwise, with every host's line. */
 int pgb_connect_failed(struct pg_db *db, struct sc_error *err)
 {
 	const char *msg = db->conn ? PQerrorMessage(db->conn) : "out of memory";
-	const char *shown = msg;
+	const char *shown = NULL;
 	int status = SC_UNAVAILABLE;
 	char *line;
 
@@ -162,7 +190,7 @@ int pgb_connect_failed(struct pg_db *db, struct sc_error *err)
 		}
 		p += len + (p[len] == '\n');
 	}
-	if (!(line = pgb_clean_line(shown)))
+	if (!(line = shown ? pgb_clean_line(shown) : every_host_line(msg)))
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");
 	if (status == SC_USAGE)
 		pg_error(db, err, status, "bad postgresql connection string '%s': %s", db->display, line);
