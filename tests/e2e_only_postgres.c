@@ -877,6 +877,14 @@ Test(postgres_only, libpq_variables_select_postgresql_when_no_database_is_named)
 				ARGV("count", "alice"));
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "4\n");
+	/* -v says where: the URL is only 'postgresql://' */
+	r = e2e_run(&(struct call){ .no_db = true, .env = ARGV(host, dbname, "PGUSER=postgres") },
+		    ARGV("-v", "count", "alice"));
+	cr_expect_eq(r->status, 0, "%s: exit %d: %s", r->what, r->status, r->err);
+	char want[600];
+	snprintf(want, sizeof(want), " connected to database '%s' as user 'postgres' on socket directory %s port ",
+		 e2e_db()->path, e2e_pghost());
+	EXPECT_ERR_HAS(r, want);
 
 	/* A sessions.db here still wins: it is the documented default. */
 	EXPECT_OK(e2e_run(&(struct call){ .db = "sessions.db" }, ARGV("-q", "migrate")));

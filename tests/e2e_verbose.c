@@ -83,10 +83,16 @@ Test(verbose, every_line_carries_the_local_time_of_day)
 
 	cr_expect_eq(r->status, 0, "%s: exit %d: %s", r->what, r->status, r->err);
 	EXPECT_OUT(r, "4\n");
-	cr_expect_eq(expect_stamped(r->err), 1, "one line expected: %s", r->err);
+	/* PostgreSQL: where libpq connected, then the URL */
+	cr_expect_eq(expect_stamped(r->err), e2e_pg() ? 2 : 1, "lines: %s", r->err);
 	char want[512];
 	snprintf(want, sizeof(want), " using %s database '", e2e_pg() ? "postgresql" : "sqlite");
 	EXPECT_ERR_HAS(r, want);
+	if (e2e_pg()) {
+		snprintf(want, sizeof(want), " connected to database '%s' as user 'postgres' on socket "
+			 "directory %s port ", e2e_db()->path, e2e_pghost());
+		EXPECT_ERR_HAS(r, want);
+	}
 }
 
 Test(verbose, enforce_batch_lines_carry_the_time_too)

@@ -219,6 +219,12 @@ static int connected(struct pg_db *db, struct sc_error *err)
 	const char *client = PQparameterStatus(db->conn, "client_encoding");
 
 	PQsetNoticeProcessor(db->conn, pgb_discard_notice, NULL);
+	/* -v: where libpq went, which the URL may not say (libpq's
+	 * environment alone, a service file, a list of hosts). */
+	const char *host = PQhost(db->conn);
+	sc_db_notice(&db->base, "connected to database '%s' as user '%s' on %s%s port %s",
+		     PQdb(db->conn), PQuser(db->conn), host && host[0] == '/' ? "socket directory " : "host ",
+		     host ? host : "?", PQport(db->conn));
 	if (!getenv("PGCLIENTENCODING") && server && strcmp(server, "SQL_ASCII") == 0 &&
 	    client && strcmp(client, "UTF8") == 0 && PQsetClientEncoding(db->conn, "SQL_ASCII") != 0)
 		return pgb_fail_result(db, NULL, "cannot set the client encoding", err);
