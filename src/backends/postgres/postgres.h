@@ -158,6 +158,8 @@ int pg_list_sessions(struct sc_db *base, const struct sc_list_request *req,
 			    sc_session_cb cb, void *ctx, struct sc_error *err);
 int pg_get_session(struct sc_db *base, int64_t id, sc_session_cb cb, void *ctx,
 			  struct sc_error *err);
+int pgb_single_int64_as(struct pg_db *db, const char *sql, int nparams, const char *const *params,
+			int64_t *out, int ncols, const char *what, struct sc_error *err);
 int pgb_single_int64(struct pg_db *db, const char *sql, int nparams,
 			const char *const *params, int64_t *out, int ncols, struct sc_error *err);
 int pg_count_active(struct sc_db *base, int64_t user_id, int64_t *n, struct sc_error *err);

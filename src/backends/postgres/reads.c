@@ -127,23 +127,29 @@ int pg_get_session(struct sc_db *base, int64_t id, sc_session_cb cb, void *ctx,
 	return rc;
 }
 
-/* Runs a query that returns one row of ncols integers into out. */
-int pgb_single_int64(struct pg_db *db, const char *sql, int nparams,
-			const char *const *params, int64_t *out, int ncols, struct sc_error *err)
+/* Runs a query that returns one row of ncols integers into out; what
+ * names a failure ("cannot purge sessions"). */
+int pgb_single_int64_as(struct pg_db *db, const char *sql, int nparams, const char *const *params,
+			int64_t *out, int ncols, const char *what, struct sc_error *err)
 {
-	PGresult *res = pgb_run(db, sql, nparams, params, PGRES_TUPLES_OK, "cannot count sessions", err);
+	PGresult *res = pgb_run(db, sql, nparams, params, PGRES_TUPLES_OK, what, err);
 
 	if (!res)
 		return -1;
 	if (PQntuples(res) != 1 || PQnfields(res) != ncols) {
 		PQclear(res);
-		return pg_error(db, err, SC_SOFTWARE, "cannot count sessions on '%s': unexpected result",
-				db->display);
+		return pg_error(db, err, SC_SOFTWARE, "%s on '%s': unexpected result", what, db->display);
 	}
 	for (int i = 0; i < ncols; i++)
 		out[i] = pgb_col_int64(res, 0, i);
 	PQclear(res);
 	return 0;
+}
+
+int pgb_single_int64(struct pg_db *db, const char *sql, int nparams,
+			const char *const *params, int64_t *out, int ncols, struct sc_error *err)
+{
+	return pgb_single_int64_as(db, sql, nparams, params, out, ncols, "cannot count sessions", err);
 }
 
 int pg_count_active(struct sc_db *base, int64_t user_id, int64_t *n, struct sc_error *err)

@@ -163,7 +163,7 @@ int pgb_change_sessions(struct pg_db *db, const char *rows_sql, const char *coun
 	if (cb) {
 		rc = pgb_stream(db, rows_sql, nparams, params, what, pgb_counting_row, &cs, err);
 	} else {
-		rc = pgb_single_int64(db, count_sql, nparams, params, &cs.count, 1, err);
+		rc = pgb_single_int64_as(db, count_sql, nparams, params, &cs.count, 1, what, err);
 	}
 	free(array);
 	free(users);
