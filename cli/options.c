@@ -208,6 +208,21 @@ static int once(struct cli_ctx *ctx, const struct option *all, size_t n, const c
 	return 0;
 }
 
+/* Whether word, an option's value given as the next word, is itself one
+ * of the options (--dry-run, --yes=...): the value was left out, and
+ * taking the option for it would drop it without a word ("logout 5
+ * --reason --dry-run" closed session 5). */
+static bool names_an_option(const struct option *all, const char *word)
+{
+	if (strncmp(word, "--", 2) != 0)
+		return false;
+	size_t len = strcspn(word + 2, "=");
+	for (const struct option *o = all; o->name; o++)
+		if (strlen(o->name) == len && strncmp(o->name, word + 2, len) == 0)
+			return true;
+	return false;
+}
+
 int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 	      const struct option *longopts,
 	      int (*handle)(int opt, const char *arg, void *state), void *state, int *first)
@@ -257,6 +272,16 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 			return cli_usage(ctx, "option '%s' needs a value", argv[optind - 1]);
 		if (opt == 'h')
 			return CLI_SHOW_HELP;
+		if (optarg && optarg == argv[optind - 1] && names_an_option(all, optarg)) {
+			char name[72];
+			if (index >= 0)
+				snprintf(name, sizeof(name), "--%s", all[index].name);
+			else
+				snprintf(name, sizeof(name), "-%c", opt);
+			return cli_usage(ctx, "option '%s' needs a value, and '%s' is an option: give the "
+					 "value (write %s=%s if that is the value meant)", name, optarg,
+					 name, optarg);
+		}
 		if ((rc = once(ctx, all, n, given, index, opt, optarg)))
 			return rc;
 		rc = handle_global(ctx, opt, optarg);

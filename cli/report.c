@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,7 +77,8 @@ static int parse_int(const char *opt, const char *s, int64_t *out, int64_t min)
 
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (!*s || *end || *s == ' ' || *s == '+' || errno || v < min)
+	/* strtoll skips any leading white space: refused, as a trailing one */
+	if (!*s || *end || isspace((unsigned char)*s) || *s == '+' || errno || v < min)
 		return cli_fail(SC_USAGE, "%s needs %s integer, not '%s'", opt,
 				min > 0 ? "a positive" : "a non-negative", s);
 	*out = v;

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 TestSuite(cli, .init = e2e_setup, .fini = e2e_teardown, .timeout = 60);
 
@@ -293,6 +294,49 @@ Test(cli, a_command_option_given_twice_is_refused_and_changes_nothing)
 	r = RUN("list-user", "bob", "-o", "json", "-o", "csv", "--columns", "id");
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "id\r\n20\r\n");
+}
+
+/* A text option whose value was left out took the next word, even
+ * --dry-run: "logout 10 --reason --dry-run" closed session 10 for real
+ * (its reason "--dry-run"), create added a session fingerprinted
+ * "--dry-run", enforce ran and wrote a file named --dry-run. A value that
+ * is one of the options is refused (64), nothing changed; written
+ * --reason=--dry-run it is a value. And a number with leading white
+ * space other than a blank ("\t2", "\n1"), which strtoll skips, was
+ * taken. */
+Test(cli, an_options_missing_value_is_never_the_next_option)
+{
+	fx_standard();
+	char *before = db_dump();
+	const char *const *cmds[] = {
+		ARGV("logout", "10", "--reason", "--dry-run", "--actor", "ops"),
+		ARGV("logout", "10", "--actor", "--dry-run"),
+		ARGV("create", "--user", "bob", "--fingerprint", "--dry-run", "--actor", "ops"),
+		ARGV("create", "--user", "bob", "--fingerprint", "f", "--browser", "--dry-run=x"),
+		ARGV("logout-all", "bob", "--yes", "--reason", "--dry-run"),
+		ARGV("enforce", "--metrics-file", "--dry-run", "--actor", "ops"),
+		ARGV("list-user", "alice", "--limit", "\t2"),
+		ARGV("enforce", "--max-sessions", "\n1", "--actor", "ops"),
+		ARGV("enforce", "--batch-size", "\t5", "--actor", "ops"),
+	};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ 0 }, cmds[i]);
+		EXPECT_FAIL(r, 64);
+		EXPECT_NO_OUT(r);
+	}
+	EXPECT_UNCHANGED(before);
+	free(before);
+	cr_expect_eq(access(e2e_path("--dry-run"), F_OK), -1, "enforce wrote a file named --dry-run");
+	struct run *r = RUN("logout", "10", "--reason", "--yes");
+	EXPECT_ERR_HAS(r, "option '--reason' needs a value, and '--yes' is an option: give the value "
+		       "(write --reason=--yes if that is the value meant)");
+	/* with '=' it is the value */
+	r = RUN("-q", "logout", "10", "--reason=--dry-run", "--actor", "ops", "-o", "csv", "--columns", "id");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "id\r\n10\r\n");
+	r = RUN("history", "--session", "10", "-o", "csv", "--columns", "reason");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "reason\r\n--dry-run\r\n");
 }
 
 /* The check for a long option given a value must not catch an unknown
