@@ -104,7 +104,8 @@ static const struct sc_backend *load_module(const struct sc_backend_info *info, 
 			const char *why = dlerror();
 			sc_error_set(err, SC_UNAVAILABLE,
 				     "cannot load %s support from '%s' (%s): install %s",
-				     info->name, path, why ? why : "unknown error", info->needs);
+				     info->name, path, why ? why : "unknown error",
+				     info->needs ? info->needs : "sessctl again");
 			return NULL;
 		}
 		const struct sc_backend *be = check_module(info, handle, path, err);

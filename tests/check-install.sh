@@ -67,6 +67,21 @@ if [ ! -e /usr/lib/sessctl/sessctl-sqlite.so ]; then
 		 grep -q \"^sessctl: sqlite support is not installed: 'sessctl-sqlite.so' is not in \" '$stage.err'"
 	rm -f "$stage.err"
 fi
+# A module that cannot be loaded (its library missing, or the file
+# damaged) says what to install: the SQLite one said "install (null)".
+mkdir "$stage/broken"
+echo garbage >"$stage/broken/sessctl-sqlite.so"
+echo garbage >"$stage/broken/sessctl-postgres.so"
+SESSCTL_BACKEND_DIR="$stage/broken" "$stage/usr/bin/sessctl" --db "$stage/none.db" count >/dev/null 2>"$stage.err"
+rc=$?
+check "an SQLite module that cannot be loaded exits 69 and says to install libsqlite3-0" sh -c \
+	"test $rc -eq 69 && test \$(wc -l <'$stage.err') -eq 1 && test ! -e '$stage/none.db' &&
+	 grep -q \"^sessctl: cannot load sqlite support from '$stage/broken/sessctl-sqlite.so' (.*): install libsqlite3-0\$\" '$stage.err'"
+SESSCTL_BACKEND_DIR="$stage/broken" "$stage/usr/bin/sessctl" --db 'host=/nonexistent dbname=x' count >/dev/null 2>"$stage.err"
+rc=$?
+check "a PostgreSQL module that cannot be loaded exits 69 and says to install libpq5" sh -c \
+	"test $rc -eq 69 && grep -q \"^sessctl: cannot load postgresql support from .*: install libpq5\$\" '$stage.err'"
+rm -rf "$stage/broken" "$stage.err"
 check "the binary is executable and the rest is not" \
 	test -x "$stage/usr/bin/sessctl" -a ! -x "$stage/usr/share/man/man1/sessctl.1" \
 	-a ! -x "$stage/usr/lib/sessctl/sessctl-postgres.so" -a ! -x "$stage/usr/lib/sessctl/sessctl-sqlite.so"

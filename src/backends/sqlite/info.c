@@ -40,6 +40,7 @@ static int claim(const char *s, char **target, struct sc_error *err)
 const struct sc_backend_info sc_sqlite_info = {
 	.name = "sqlite",
 	.module = "sessctl-sqlite.so",
+	.needs = "libsqlite3-0",
 	.claim = claim,
 	.may_create = true,
 };
