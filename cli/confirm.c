@@ -34,10 +34,12 @@ int cli_confirm(const char *fmt, ...)
 		return cli_fail(SC_FALSE, "not confirmed: nothing was changed");
 	}
 	n = strlen(line);
-	if (n && line[n - 1] != '\n') { /* a long answer: not yes; drop the rest */
+	if (n && line[n - 1] != '\n') { /* a long answer, or one ended by Ctrl-D: not yes */
 		int ch;
 		while ((ch = getchar()) != EOF && ch != '\n')
 			;
+		if (ch == EOF)
+			fputc('\n', stderr); /* the error on a line of its own */
 		line[0] = '\0';
 	}
 	char *p = line;

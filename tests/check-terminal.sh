@@ -132,6 +132,12 @@ check "logout-all --except asks how many it closes and which it keeps" \
 	grep -q 'close 20 active sessions of user 74 (alice@example.com), keeping session 123456? \[y/N\]' <<<"$out"
 check "logout-all not confirmed exits 1" grep -q 'rc=1' <<<"$out"
 check "logout-all not confirmed changes nothing" test "$(sqlite3 "$dir/c.db" 'SELECT count(*) FROM sessions WHERE is_active')" = 21
+# "y" ended by Ctrl-D (no newline) is no answer, and the error goes on a
+# line of its own, not after the prompt.
+out=$(printf 'y\004\004' | env TERM=xterm script -qec "$(printf '%q ' "$bin" --db "$dir/c.db" logout-all alice); echo \"rc=\$?\"" /dev/null | tr -d '\r')
+check "an answer ended by Ctrl-D: not confirmed, exit 1, the error on its own line" \
+	bash -c 'grep -q "^sessctl: not confirmed: nothing was changed$" <<<"$1" && grep -q "^rc=1$" <<<"$1"' _ "$out"
+check "an answer ended by Ctrl-D changes nothing" test "$(sqlite3 "$dir/c.db" 'SELECT count(*) FROM sessions WHERE is_active')" = 21
 
 # Item 9: a pager on a terminal, never when piped or with --no-pager.
 printf '#!/bin/sh\necho ran >"%s"\nexec cat\n' "$dir/paged" >"$dir/pager"
