@@ -331,7 +331,7 @@ if ! cc -shared -fPIC -I/usr/include/postgresql -o "$shim" "$here/commit-lose.c"
 	bad "commit lost: cannot build the shim: $(head -c 300 "$work/cc.err")"
 else
 	newdb fh
-	lose() { # db, n, sessctl arguments...
+	lose() { # db, n, sessctl arguments... (SESSCTL_TEST_BEGIN_LOSE may be set)
 		local db=$1 n=$2
 		shift 2
 		# In a SANITIZE build the shim comes before ASan's runtime,
@@ -358,6 +358,18 @@ else
 	consistent fi "commit lost"
 	enforced fi "commit lost"
 	finish fi "commit lost"
+
+	# The connection lost between the statements of a BEGIN (a server
+	# stopped at that moment): PQexec handed back an earlier statement's
+	# result, and enforce stopped with 70 ("unexpected result", an
+	# internal error) instead of reconnecting.
+	newdb fk
+	SESSCTL_TEST_BEGIN_LOSE=4 lose fk 0 "${enforce_args[@]}" --batch-size 500
+	check_eq "begin lost: enforce reconnects and exits 0" 0 $?
+	check_eq "begin lost: without -v, nothing on stderr" "" "$(cat "$work/err")"
+	consistent fk "begin lost"
+	enforced fk "begin lost"
+	finish fk "begin lost"
 fi
 
 # ---- 4. statement_timeout -----------------------------------------------

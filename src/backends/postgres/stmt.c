@@ -489,6 +489,13 @@ static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char
 	PGresult *res = PQexec(db->conn, sql[mode == SC_TX_READ][version != NULL]);
 	bool standby;
 
+	/* A connection lost between the statements (a server stopped at that
+	 * moment): PQexec hands back the last complete result, an earlier
+	 * statement's, which is no answer; the lost connection is. */
+	if (res && PQstatus(db->conn) == CONNECTION_BAD) {
+		PQclear(res);
+		res = NULL;
+	}
 	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
 	    PQnfields(res) != (version ? 2 : 1)) {
 		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
