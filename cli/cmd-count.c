@@ -265,8 +265,9 @@ const struct cli_command cli_cmd_count = {
 	.synopsis = "count [USER] | count [--by user|device-type|browser|day] [--over N] [--since T]",
 	.help =
 		"With USER, prints that user's number of active sessions as a bare integer\n"
-		"(an object with -o json). Without, prints totals (users, users_with_sessions,\n"
-		"sessions, active, inactive), or one row per group with --by:\n"
+		"(an object with -o json). Without, prints totals (users, users_with_sessions:\n"
+		"those with an active session, sessions, active, inactive), or one row per\n"
+		"group with --by:\n"
 		"  user         user_id, email, username, active_sessions: every user with\n"
 		"               active sessions, most first (--over N: more than N only)\n"
 		"  device-type  device_type, active, inactive: most active first\n"

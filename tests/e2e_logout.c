@@ -440,8 +440,12 @@ Test(logout_all, dry_run_lists_them_and_changes_nothing)
 Test(logout, an_actor_who_is_an_application_user_but_not_admin_is_refused)
 {
 	fx();
+	/* any role but admin: not only the fixture's "user" */
+	db_exec("INSERT INTO users (id, email, username, role) VALUES "
+		"(50, 'sue@example.com', 'sue', 'support'), (51, 'mo@example.com', 'mo', 'moderator')");
 	char *before = db_dump();
-	static const char *const actors[] = { "2", "bob", "bob@example.com", "carol", "dupname" };
+	static const char *const actors[] = { "2", "bob", "bob@example.com", "carol", "dupname", "sue",
+					      "51" };
 
 	for (size_t i = 0; i < sizeof(actors) / sizeof(actors[0]); i++) {
 		struct run *r = RUN("logout", "10", "--now", NOW, "--actor", actors[i]);
@@ -496,4 +500,19 @@ Test(logout_all, the_actor_rule_applies)
 	EXPECT_OK(r);
 	EXPECT_ROWS(AUDIT_SQL, "20|2|logout-all|alice|offboarding\n11|1|logout-all|helpdesk|-\n"
 			       "12|1|logout-all|helpdesk|-\n14|1|logout-all|helpdesk|-\n");
+}
+
+/* --device names one fingerprint exactly: another of the user's devices
+ * whose fingerprint begins the same (fp-a2 and fp-a20) stays logged in. */
+Test(logout, user_and_device_matches_the_whole_fingerprint_only)
+{
+	fx();
+	db_exec("INSERT INTO sessions (id, user_id, device_fingerprint, is_active) VALUES "
+		"(15, 1, 'fp-a20', TRUE), (16, 1, 'fp-a', TRUE)");
+	struct run *r = W("logout", "--user", "alice", "--device", "fp-a2", "-o", "csv", "--columns", "id",
+			  "-q");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "id\r\n11\r\n");
+	EXPECT_ROWS(ACTIVE_SQL, "10|1\n11|0\n12|1\n13|0\n14|1\n15|1\n16|1\n20|1\n21|0\n");
+	EXPECT_ROWS(AUDIT_SQL, "11|1|logout|ops|-\n");
 }

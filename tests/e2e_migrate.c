@@ -141,6 +141,13 @@ Test(migrate, status_check_exits_1_while_anything_is_pending_and_0_after)
 	r = RUN("migrate", "status", "--check");
 	EXPECT_OK(r);
 	EXPECT_OUT_HAS(r, "applied");
+	/* one release behind: the newest migration alone pending */
+	char sql[128];
+	snprintf(sql, sizeof(sql), "DELETE FROM sessctl_migrations WHERE version = %d", SC_SCHEMA_VERSION);
+	db_exec(sql);
+	r = RUN("migrate", "status", "--check");
+	EXPECT_FAIL(r, 1);
+	EXPECT_ERR_HAS(r, "sessctl: 1 migration pending: run 'sessctl migrate'");
 }
 
 Test(migrate, dry_run_prints_the_sql_and_creates_nothing)

@@ -228,6 +228,11 @@ Test(postgres_only, a_per_user_command_is_one_transaction)
 			     "%s did not check the schema version once", cmds[i].name);
 		cr_expect_eq(logged_statements(app, "statement: BEGIN ISOLATION LEVEL"), 1,
 			     "%s began no transaction with one statement", cmds[i].name);
+		/* reads in a read-only transaction, writes in a write one */
+		bool reads = i < 3;
+		cr_expect_eq(logged_statements(app, "statement: BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"),
+			     reads ? 1 : 0, "%s: its transaction is %sread-only", cmds[i].name,
+			     reads ? "not " : "");
 		cr_expect_eq(logged_statements(app, "; SELECT pg_is_in_recovery(), "
 						    "sessctl_schema_version()"), 1,
 			     "%s read the schema version outside its BEGIN round trip", cmds[i].name);

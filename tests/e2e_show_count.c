@@ -153,6 +153,12 @@ Test(count, totals_without_a_user)
 		      "SESSIONS             7\n"
 		      "ACTIVE               5\n"
 		      "INACTIVE             2\n");
+	/* users_with_sessions: with an active one; a user whose sessions are
+	 * all closed is not counted */
+	db_exec("INSERT INTO sessions (id, user_id, device_fingerprint, is_active) VALUES (30, 3, 'c1', FALSE)");
+	r = RUN("count", "-o", "csv");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "users,users_with_sessions,sessions,active,inactive\r\n5,2,8,5,3\r\n");
 }
 
 Test(count, totals_of_an_empty_database_are_zero)
