@@ -846,3 +846,67 @@ Test(sqlite_only, a_signal_ends_a_bulk_dry_run_listing_cleanly)
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active"), active);
 	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 0);
 }
+
+/* A writer that crashed mid-transaction leaves a hot journal, and until
+ * it is rolled back every read-only connection fails: count, list-user
+ * and metrics exited 77 "attempt to write a readonly database" (even for
+ * root), just when the application is down and an admin looks. A read
+ * rolls it back first, as any SQLite client that may write the file does,
+ * and reads the database as it was before the crashed transaction. */
+Test(sqlite_only, a_hot_journal_left_by_a_crashed_writer_is_rolled_back_before_a_read)
+{
+	const char *path = e2e_db()->path;
+	char journal[4200];
+
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'a@example.com', 'a');"
+		"WITH RECURSIVE s(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM s WHERE k < 4999)"
+		" INSERT INTO sessions (user_id, device_fingerprint) SELECT 1, 'fp' || k FROM s");
+	pid_t pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		/* a small cache spills the changed pages into the file before
+		 * the commit, which never comes */
+		sqlite3 *app;
+		if (sqlite3_open(path, &app) != SQLITE_OK ||
+		    sqlite3_exec(app, "PRAGMA cache_size = 5; BEGIN; UPDATE sessions SET device_name = 'crashed'",
+				 NULL, NULL, NULL) != SQLITE_OK)
+			_exit(1);
+		raise(SIGKILL);
+	}
+	int status;
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFSIGNALED(status), "the writer did not crash as planned");
+	snprintf(journal, sizeof(journal), "%s-journal", path);
+	cr_assert_eq(access(journal, F_OK), 0, "no journal left behind");
+
+	struct run *r = RUN("-v", "count", "-o", "csv", "--columns", "sessions");
+	cr_expect_eq(r->status, 0, "%s: exit %d: %s", r->what, r->status, r->err);
+	EXPECT_OUT(r, "sessions\r\n5000\r\n");
+	EXPECT_ERR_HAS(r, "rolled back the hot journal of '");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE device_name = 'crashed'"), 0);
+	r = RUN("count", "-o", "csv", "--columns", "sessions");
+	EXPECT_OK(r);
+}
+
+/* "file:NAME" is a file of that name: SQLite (built to take URIs, as
+ * Debian's is) opened the file the URI names, so migrate created
+ * "new.db" and every other command said there was no "file:new.db". And
+ * a FIFO blocked the open for ever. */
+Test(sqlite_only, a_path_beginning_file_colon_is_that_file_and_a_fifo_is_no_database)
+{
+	struct run *r = RUN_DB("file:new.db", "-q", "migrate");
+	EXPECT_OK(r);
+	cr_expect_eq(access(e2e_path("file:new.db"), F_OK), 0, "file:new.db not created");
+	cr_expect_eq(access(e2e_path("new.db"), F_OK), -1, "new.db created instead");
+	r = RUN_DB("file:new.db", "count", "-o", "csv", "--columns", "sessions");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "sessions\r\n0\r\n");
+
+	cr_assert_eq(mkfifo(e2e_path("fifo.db"), 0600), 0);
+	double t0 = e2e_ms();
+	r = RUN_DB(e2e_path("fifo.db"), "count");
+	EXPECT_FAIL(r, 65);
+	EXPECT_ERR_HAS(r, "is not a regular file, not an sqlite database");
+	cr_expect_lt(e2e_ms() - t0, 5000, "the FIFO blocked");
+}

@@ -1,6 +1,7 @@
 #include "sqlite.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -419,6 +420,39 @@ static int create_dir_problem(const char *path, struct sc_error *err)
 	return rc;
 }
 
+/* A read found a hot journal: a writer crashed mid-transaction, and
+ * until someone who may write the file rolls it back, every read-only
+ * connection fails ("attempt to write a readonly database"). That is
+ * what any SQLite client with write access does on its first read, and
+ * what the crashed writer's transaction needs: done here on a connection
+ * of its own, after which the read-only one reads the restored file. */
+static int roll_back_hot_journal(struct sqlite_db *db, const char *open_path, struct sc_error *err)
+{
+	sqlite3 *rw = NULL;
+	int rc = sqlite3_open_v2(open_path, &rw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(rw, BUSY_TIMEOUT_MS);
+		rc = sqlite3_exec(rw, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+	}
+	if (rc != SQLITE_OK) {
+		int code = rw ? sqlite3_extended_errcode(rw) : rc;
+		sc_error_set(err, (code & 0xff) == SQLITE_BUSY ? SC_TEMPFAIL
+				  : (code & 0xff) == SQLITE_READONLY || (code & 0xff) == SQLITE_PERM ||
+				    (code & 0xff) == SQLITE_CANTOPEN ? SC_NOPERM : SC_UNAVAILABLE,
+			     "'%s' has a hot journal left by a writer that crashed, which must be rolled "
+			     "back before it can be read, and this user cannot (%s): run any sessctl "
+			     "write command, or sqlite3, as a user who may write it", db->path,
+			     rw ? sqlite3_errmsg(rw) : sqlite3_errstr(rc));
+		sqlite3_close(rw);
+		return -1;
+	}
+	sqlite3_close(rw);
+	sc_db_notice(&db->base, "rolled back the hot journal of '%s', left by a writer that crashed",
+		     db->path);
+	return 0;
+}
+
 int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb notice,
 		void *notice_ctx, struct sc_db **out, struct sc_error *err)
 {
@@ -443,6 +477,10 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb
 	} else if (S_ISDIR(st.st_mode)) {
 		return sc_error_set(err, SC_DATAERR, "'%s' is a directory, not an sqlite database",
 				    url->target);
+	} else if (!S_ISREG(st.st_mode)) {
+		/* a FIFO would block the open for ever; a device is no database */
+		return sc_error_set(err, SC_DATAERR, "'%s' is not a regular file, not an sqlite database",
+				    url->target);
 	} else if (access(url->target, read_only ? R_OK : R_OK | W_OK) < 0) {
 		return sc_error_set(err, SC_NOPERM, "cannot open '%s'%s: permission denied",
 				    url->target, read_only ? "" : " for writing");
@@ -466,7 +504,16 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb
 		flags |= SQLITE_OPEN_READWRITE;
 	if (mode == SC_OPEN_MIGRATE)
 		flags |= SQLITE_OPEN_CREATE;
-	rc = sqlite3_open_v2(url->target, &db->conn, flags, NULL);
+	/* A relative path beginning "file:" is a file of that name: SQLite
+	 * (built with SQLITE_USE_URI, as Debian's is) would read it as a URI
+	 * naming another file than the one checked above. */
+	char open_path[PATH_MAX + 3];
+	if (snprintf(open_path, sizeof(open_path), "%s%s",
+		     strncmp(url->target, "file:", 5) == 0 ? "./" : "", url->target) >= (int)sizeof(open_path)) {
+		sc_sqlite_backend.close(&db->base);
+		return sc_error_set(err, SC_USAGE, "database path too long: '%s'", url->target);
+	}
+	rc = sqlite3_open_v2(open_path, &db->conn, flags, NULL);
 	if (rc != SQLITE_OK) {
 		sq_fail(db, rc, "cannot open database", err);
 		sc_sqlite_backend.close(&db->base);
@@ -487,7 +534,13 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb
 	db->busy_last = open_busy_last;
 	db->busy_tell = open_busy_tell;
 	/* Reading the schema tells a database from any other file. */
-	if (sq_exec(db, "SELECT count(*) FROM sqlite_schema", "cannot read database", err) < 0 ||
+	int first = sq_exec(db, "SELECT count(*) FROM sqlite_schema", "cannot read database", err);
+	if (first < 0 && read_only && sqlite3_extended_errcode(db->conn) == SQLITE_READONLY_ROLLBACK) {
+		sc_error_clear(err);
+		first = roll_back_hot_journal(db, open_path, err) < 0 ? -1
+			: sq_exec(db, "SELECT count(*) FROM sqlite_schema", "cannot read database", err);
+	}
+	if (first < 0 ||
 	    (!read_only &&
 	     (sq_exec(db, "PRAGMA foreign_keys = ON", "cannot enable foreign keys", err) < 0 ||
 	      /* enforce's batches revisit index pages: keep them cached */
