@@ -436,13 +436,10 @@ static int roll_back_hot_journal(struct sqlite_db *db, const char *open_path, st
 		rc = sqlite3_exec(rw, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
 	}
 	if (rc != SQLITE_OK) {
-		int code = rw ? sqlite3_extended_errcode(rw) : rc;
-		sc_error_set(err, (code & 0xff) == SQLITE_BUSY ? SC_TEMPFAIL
-				  : (code & 0xff) == SQLITE_READONLY || (code & 0xff) == SQLITE_PERM ||
-				    (code & 0xff) == SQLITE_CANTOPEN ? SC_NOPERM : SC_UNAVAILABLE,
+		sc_error_set(err, sq_status_of(rw ? sqlite3_extended_errcode(rw) : rc),
 			     "'%s' has a hot journal left by a writer that crashed, which must be rolled "
-			     "back before it can be read, and this user cannot (%s): run any sessctl "
-			     "write command, or sqlite3, as a user who may write it", db->path,
+			     "back before it can be read, and rolling it back failed (%s): run any "
+			     "sessctl write command, or sqlite3, as a user who may write it", db->path,
 			     rw ? sqlite3_errmsg(rw) : sqlite3_errstr(rc));
 		sqlite3_close(rw);
 		return -1;
