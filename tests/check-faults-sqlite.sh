@@ -340,7 +340,7 @@ INSERT INTO sessions (user_id, device_fingerprint, created_at)
 	rm -f "$mnt/fill"
 	"$bin" --db "$mnt/m.db" -q migrate >"$dir/out" 2>"$dir/err"
 	check_eq "full disk, migrate: the rerun with space exits 0" 0 $?
-	check_eq "full disk, migrate: at version 6 with the indexes" "1,2,3,4,5,6|4|ok" \
+	check_eq "full disk, migrate: at version 7 with the indexes" "1,2,3,4,5,6,7|4|ok" \
 		"$(q "$mnt/m.db" "SELECT (SELECT group_concat(version) FROM (SELECT version FROM sessctl_migrations ORDER BY 1)),
 		  (SELECT count(*) FROM sqlite_master WHERE type = 'index'
 		  AND name IN ('idx_user_active', 'idx_created_at', 'uq_sessions_user_device',

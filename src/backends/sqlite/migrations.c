@@ -98,4 +98,9 @@ const struct sc_migration sc_sqlite_migrations[] = {
 	  "ALTER TABLE sessctl_enforce_state ADD COLUMN idle_cutoff INTEGER;\n"
 	  "CREATE INDEX IF NOT EXISTS idx_sessions_activity ON sessions (last_activity, user_id);\n"
 	  "DROP INDEX IF EXISTS idx_sessions_active_activity;\n" },
+	/* Version 7 changes a PostgreSQL index's storage (B-tree
+	 * deduplication); SQLite's B-trees keep every entry on its own
+	 * already. The version is recorded all the same: one schema version
+	 * means one set of tables whatever the backend. */
+	{ 7, "idx_user_active without deduplication", "" },
 };
