@@ -221,6 +221,11 @@ static struct nouser_case list_user_unknown_users_exit_67_cases[] = {
 	{ "_" },
 	{ "ALICE" },
 	{ "-1" },
+	/* Bytes that are not UTF-8 (PostgreSQL refused the parameter: 65). */
+	{ "\xff\xfe" },
+	{ "al\xe9" "ce" },
+	{ "bob\xc3" },
+	{ "b\xffob@example.com" },
 };
 
 ParameterizedTestParameters(list_user, unknown_users_exit_67)

@@ -1,5 +1,7 @@
 #include "postgres.h"
 
+#include "../../utf8.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,22 @@ int pgb_session_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
 	return ss->cb(&s, ss->ctx);
 }
 
+/* Whether s is UTF-8 as the server checks it: a name that is not cannot
+ * be in a database the connection speaks UTF-8 to, and the server would
+ * refuse the parameter ("invalid byte sequence", 65) instead of finding
+ * no one, as SQLite does (67). */
+static bool valid_utf8(const char *s)
+{
+	for (size_t n = strlen(s), k; n; s += k, n -= k) {
+		uint32_t cp;
+
+		k = sc_utf8_decode(s, n, &cp);
+		if (k == 1 && cp == 0xFFFD)
+			return false;
+	}
+	return true;
+}
+
 int pg_find_user(struct sc_db *base, const struct sc_userref *ref, struct sc_user *user,
 			struct sc_error *err)
 {
@@ -53,10 +71,14 @@ int pg_find_user(struct sc_db *base, const struct sc_userref *ref, struct sc_use
 	struct pg_db *db = pgb_to_pg(base);
 	char idbuf[INT64_PARAM_LEN];
 	const char *param = ref->kind == SC_USER_BY_ID ? pgb_int64_param(ref->id, idbuf) : ref->text;
-	PGresult *res = pgb_run(db, sql[ref->kind], 1, &param, PGRES_TUPLES_OK, "cannot read users", err);
+	PGresult *res;
 	const char *email, *name, *role;
 	int rows;
 
+	if (ref->kind != SC_USER_BY_ID && PQclientEncoding(db->conn) == pg_char_to_encoding("UTF8") &&
+	    !valid_utf8(ref->text))
+		return 1;
+	res = pgb_run(db, sql[ref->kind], 1, &param, PGRES_TUPLES_OK, "cannot read users", err);
 	if (!res)
 		return -1;
 	rows = PQntuples(res);
