@@ -128,7 +128,15 @@ const struct sc_migration sc_postgres_migrations[] = {
 	 * about 2.5 times the size (README, Performance). Existing posting
 	 * lists stay until the index is rebuilt (REINDEX INDEX CONCURRENTLY
 	 * idx_user_active); the change takes a lock that lets the
-	 * application read and write. */
+	 * application read and write. Before PostgreSQL 13 (no
+	 * deduplication, every entry its own already) there is nothing to
+	 * change, and the parameter would be refused. */
 	{ 7, "idx_user_active without deduplication",
-	  "ALTER INDEX IF EXISTS idx_user_active SET (deduplicate_items = off);\n" },
+	  "DO $$\n"
+	  "BEGIN\n"
+	  "    IF current_setting('server_version_num')::integer >= 130000 THEN\n"
+	  "        ALTER INDEX IF EXISTS idx_user_active SET (deduplicate_items = off);\n"
+	  "    END IF;\n"
+	  "END\n"
+	  "$$;\n" },
 };
