@@ -125,7 +125,7 @@ const struct sc_migration sc_postgres_migrations[] = {
 	 * version in the table (20 of a 30 ms steady-state run right after a
 	 * catch-up at 1 M sessions). Entries of their own are marked dead by
 	 * the first read that finds them so, and skipped after. The index is
-	 * about 2.5 times the size (README, Performance). Existing posting
+	 * about three times the size (README, Performance). Existing posting
 	 * lists stay until the index is rebuilt (REINDEX INDEX CONCURRENTLY
 	 * idx_user_active); the change takes a lock that lets the
 	 * application read and write. Before PostgreSQL 13 (no
