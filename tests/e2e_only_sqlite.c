@@ -389,6 +389,25 @@ Test(sqlite_only, migrate_into_a_missing_directory_names_it)
 	EXPECT_OK(RUN_DB(path, "migrate", "--dry-run"));
 }
 
+/* The same for a relative path from a working directory that was
+ * deleted (a shell left in it): SQLite said only "unable to open database
+ * file", exit 69. */
+Test(sqlite_only, migrate_in_a_deleted_working_directory_says_so)
+{
+	const char *dir = e2e_path("gone");
+
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	cr_assert_eq(chdir(dir), 0);
+	cr_assert_eq(rmdir(dir), 0);
+	struct run *r = e2e_run(&(struct call){ .db = "app.db", .cwd = "." }, ARGV("migrate"));
+	cr_assert_eq(chdir(e2e_dir()), 0);
+	EXPECT_FAIL(r, 66);
+	EXPECT_ERR_HAS(r, "cannot create 'app.db': the working directory was deleted");
+	r = e2e_run(&(struct call){ .db = "gone/app.db" }, ARGV("migrate"));
+	EXPECT_FAIL(r, 66);
+	EXPECT_ERR_HAS(r, "there is no directory 'gone'");
+}
+
 Test(sqlite_only, a_file_that_is_not_a_database_exits_65_and_stays_as_it_was)
 {
 	const char *path = e2e_db()->path;

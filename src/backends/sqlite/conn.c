@@ -399,8 +399,9 @@ static void sq_drop_journal(struct sqlite_db *db)
 	}
 }
 
-/* migrate is to create path: say so when its directory is missing or not
- * writable, rather than SQLite's "unable to open database file". */
+/* migrate is to create path: say so when its directory is missing, was
+ * deleted (a shell left in it) or is not writable, rather than SQLite's
+ * "unable to open database file" (69). */
 static int create_dir_problem(const char *path, struct sc_error *err)
 {
 	const char *slash = strrchr(path, '/');
@@ -413,6 +414,11 @@ static int create_dir_problem(const char *path, struct sc_error *err)
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		rc = sc_error_set(err, SC_NOINPUT, "cannot create '%s': there is no directory '%s'",
 				  path, dir);
+	else if (st.st_nlink == 0) /* deleted, and still someone's working directory */
+		rc = slash ? sc_error_set(err, SC_NOINPUT, "cannot create '%s': directory '%s' was deleted",
+					  path, dir)
+			   : sc_error_set(err, SC_NOINPUT,
+					  "cannot create '%s': the working directory was deleted", path);
 	else if (access(dir, W_OK | X_OK) < 0)
 		rc = sc_error_set(err, SC_NOPERM, "cannot create '%s': directory '%s' is not writable",
 				  path, dir);
