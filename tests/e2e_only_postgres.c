@@ -1330,6 +1330,15 @@ Test(postgres_only, a_sql_ascii_database_with_bytes_that_are_not_utf8_is_listed_
 	r = RUN_DB(url, "history", "-o", "csv", "--columns", "action,session_id,device_name");
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "action,session_id,device_name\r\nlogout,1,Caf\xef\xbf\xbd PC\r\n");
+	/* A client_encoding the connection string chooses is the user's
+	 * (it was overridden, as README and the man page say it is not):
+	 * UTF8 has the server check each value it sends, and it refuses the
+	 * byte that is not UTF-8 (65). */
+	char chosen[600];
+	snprintf(chosen, sizeof(chosen), "%s client_encoding=UTF8", url);
+	r = RUN_DB(chosen, "list-user", "alice", "--all", "-o", "csv", "--columns", "id,device_name");
+	EXPECT_FAIL(r, 65);
+	EXPECT_ERR_HAS(r, "invalid byte sequence for encoding \"UTF8\"");
 	e2e_pg_admin(drop);
 }
 

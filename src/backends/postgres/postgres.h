@@ -42,6 +42,7 @@ struct pg_db {
 	PGconn *conn;
 	char *display;
 	char *url_password; /* the password in the conninfo, for redaction */
+	bool url_encoding;  /* the conninfo chooses a client_encoding */
 	bool racing_insert; /* a unique violation now means a racing creator */
 };
 

@@ -212,7 +212,7 @@ void pgb_discard_notice(void *arg, const char *message)
  * in a device name failed every listing and logout of that session.
  * Such a connection takes the bytes as they are instead, and the
  * output's writers replace what is not UTF-8 (as for SQLite), unless
- * PGCLIENTENCODING chose an encoding. */
+ * PGCLIENTENCODING or the connection string chose an encoding. */
 static int connected(struct pg_db *db, struct sc_error *err)
 {
 	const char *server = PQparameterStatus(db->conn, "server_encoding");
@@ -225,7 +225,7 @@ static int connected(struct pg_db *db, struct sc_error *err)
 	sc_db_notice(&db->base, "connected to database '%s' as user '%s' on %s%s port %s",
 		     PQdb(db->conn), PQuser(db->conn), host && host[0] == '/' ? "socket directory " : "host ",
 		     host ? host : "?", PQport(db->conn));
-	if (!getenv("PGCLIENTENCODING") && server && strcmp(server, "SQL_ASCII") == 0 &&
+	if (!getenv("PGCLIENTENCODING") && !db->url_encoding && server && strcmp(server, "SQL_ASCII") == 0 &&
 	    client && strcmp(client, "UTF8") == 0 && PQsetClientEncoding(db->conn, "SQL_ASCII") != 0)
 		return pgb_fail_result(db, NULL, "cannot set the client encoding", err);
 	return 0;
@@ -347,7 +347,9 @@ static char *display_of_options(const PQconninfoOption *opts)
 }
 
 /* Reads the conninfo with libpq's own parser: keeps the password it
- * carries (for the redaction of messages) and checks db->display against
+ * carries (for the redaction of messages), notes whether it chooses a
+ * client_encoding (which connected() then leaves alone), and checks
+ * db->display against
  * what libpq found. The text masked without libpq (info.c) serves when it
  * shows none of the secrets libpq would use, as given or percent-decoded;
  * otherwise the display is made of the options libpq parsed, secrets
@@ -370,6 +372,8 @@ int pgb_read_url_password(struct pg_db *db, const char *target, struct sc_error 
 		return -1;
 	}
 	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		if (strcmp(o->keyword, "client_encoding") == 0 && o->val && *o->val)
+			db->url_encoding = true;
 		if (!secret_option(o) || !o->val || !*o->val)
 			continue;
 		if (shows(db->display, o->val))
