@@ -152,12 +152,11 @@ char *sc_printable_dup(const char *s)
 	return out;
 }
 
-int sc_utf8_repair(const char *s, char **fixed)
+/* How many bytes of s[0..n) are not UTF-8. */
+static size_t bad_bytes(const char *s, size_t n)
 {
-	size_t n = strlen(s), i = 0, bad = 0, o = 0;
-	char *out;
+	size_t i = 0, bad = 0;
 
-	*fixed = NULL;
 	/* ASCII runs are the common case: skip them without decoding. */
 	while (i < n) {
 		uint32_t c;
@@ -170,6 +169,20 @@ int sc_utf8_repair(const char *s, char **fixed)
 		bad += bad_byte(c, len);
 		i += len;
 	}
+	return bad;
+}
+
+bool sc_utf8_valid(const char *s)
+{
+	return bad_bytes(s, strlen(s)) == 0;
+}
+
+int sc_utf8_repair(const char *s, char **fixed)
+{
+	size_t n = strlen(s), i, bad = bad_bytes(s, n), o = 0;
+	char *out;
+
+	*fixed = NULL;
 	if (!bad)
 		return 0;
 	out = malloc(n + 2 * bad + 1); /* each bad byte grows to three */

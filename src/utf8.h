@@ -36,6 +36,9 @@ bool sc_utf8_unsafe(uint32_t cp);
  * column). NULL when out of memory. */
 char *sc_printable_dup(const char *s);
 
+/* Whether s is valid UTF-8: no byte that sc_utf8_decode reads as bad. */
+bool sc_utf8_valid(const char *s);
+
 /* Invalid UTF-8 as every output writes it: each byte that does not start
  * a valid sequence (sc_utf8_decode returns 1 and U+FFFD) becomes U+FFFD.
  * Returns 0 with *fixed NULL when s is valid UTF-8 (use s as it is), 0

@@ -43,22 +43,6 @@ int pgb_session_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
 	return ss->cb(&s, ss->ctx);
 }
 
-/* Whether s is UTF-8 as the server checks it: a name that is not cannot
- * be in a database the connection speaks UTF-8 to, and the server would
- * refuse the parameter ("invalid byte sequence", 65) instead of finding
- * no one, as SQLite does (67). */
-static bool valid_utf8(const char *s)
-{
-	for (size_t n = strlen(s), k; n; s += k, n -= k) {
-		uint32_t cp;
-
-		k = sc_utf8_decode(s, n, &cp);
-		if (k == 1 && cp == 0xFFFD)
-			return false;
-	}
-	return true;
-}
-
 int pg_find_user(struct sc_db *base, const struct sc_userref *ref, struct sc_user *user,
 			struct sc_error *err)
 {
@@ -75,8 +59,12 @@ int pg_find_user(struct sc_db *base, const struct sc_userref *ref, struct sc_use
 	const char *email, *name, *role;
 	int rows;
 
+	/* A name that is not UTF-8 cannot be in a database the connection
+	 * speaks UTF-8 to, and the server would refuse the parameter
+	 * ("invalid byte sequence", 65) instead of finding no one, as SQLite
+	 * does (67). */
 	if (ref->kind != SC_USER_BY_ID && PQclientEncoding(db->conn) == pg_char_to_encoding("UTF8") &&
-	    !valid_utf8(ref->text))
+	    !sc_utf8_valid(ref->text))
 		return 1;
 	res = pgb_run(db, sql[ref->kind], 1, &param, PGRES_TUPLES_OK, "cannot read users", err);
 	if (!res)
