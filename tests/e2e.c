@@ -1,10 +1,14 @@
 /* The end-to-end harness: see e2e.h; its drivers: see e2e-driver.h. */
+#define _DEFAULT_SOURCE /* setgroups() */
 #include "e2e.h"
 #include "e2e-driver.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +39,7 @@ static const struct e2e_driver *const e2e_drivers[] = {
 static struct {
 	const struct e2e_driver *driver; /* the run's backend */
 	const char *bin;
+	char *user_bin; /* the copy a call with .user runs (user_copy) */
 	char dir[256];
 	struct e2e_db dbs[MAX_DBS]; /* [0] is the test's own */
 	int ndbs;
@@ -239,6 +244,7 @@ void e2e_teardown(void)
 	}
 	for (int i = 0; i < h.npaths; i++)
 		free(h.paths[i]);
+	free(h.user_bin);
 	if (h.dir[0])
 		rm_rf(h.dir);
 	memset(&h, 0, sizeof(h));
@@ -404,6 +410,39 @@ static char *describe(const struct call *c, const char *const *argv)
 	return s;
 }
 
+/* A copy of the binary and the modules beside it, in a directory of the
+ * test's that any user may enter and run from (the test's directory is
+ * opened to others for it: 0711, its files stay as they are). */
+static const char *user_copy(void)
+{
+	const char *slash = strrchr(h.bin, '/');
+	char *pattern, *cmd;
+	glob_t g;
+
+	if (h.user_bin)
+		return h.user_bin;
+	char *bin_dir = xprintf("%s/bin", h.dir);
+	cr_assert_eq(chmod(h.dir, 0711), 0, "chmod %s: %s", h.dir, strerror(errno));
+	cr_assert_eq(mkdir(bin_dir, 0755), 0, "mkdir %s: %s", bin_dir, strerror(errno));
+	pattern = slash ? xprintf("%.*s/sessctl-*.so", (int)(slash - h.bin), h.bin)
+			: xstrdup("sessctl-*.so");
+	cmd = xprintf("cp '%s' '%s'", h.bin, bin_dir);
+	cr_assert_eq(system(cmd), 0, "%s failed", cmd);
+	free(cmd);
+	if (glob(pattern, 0, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			cmd = xprintf("cp '%s' '%s'", g.gl_pathv[i], bin_dir);
+			cr_assert_eq(system(cmd), 0, "%s failed", cmd);
+			free(cmd);
+		}
+		globfree(&g);
+	}
+	free(pattern);
+	h.user_bin = xprintf("%s/%s", bin_dir, slash ? slash + 1 : h.bin);
+	free(bin_dir);
+	return h.user_bin;
+}
+
 struct e2e_proc *e2e_start(const struct call *c, const char *const *argv)
 {
 	static unsigned seq;
@@ -433,6 +472,14 @@ struct e2e_proc *e2e_start(const struct call *c, const char *const *argv)
 	}
 	seq++;
 	env = child_env(c);
+	const char *bin = h.bin;
+	struct passwd *pw = NULL;
+	if (c->user) {
+		cr_assert_eq(geteuid(), 0, "running as '%s' needs root", c->user);
+		pw = getpwnam(c->user);
+		cr_assert_not_null(pw, "no user '%s'", c->user);
+		bin = user_copy();
+	}
 	fflush(NULL);
 	p->pid = fork();
 	cr_assert_neq(p->pid, -1, "fork: %s", strerror(errno));
@@ -451,13 +498,15 @@ struct e2e_proc *e2e_start(const struct call *c, const char *const *argv)
 			close(2);
 		if (chdir(c->cwd ? c->cwd : h.dir) < 0)
 			_exit(126);
+		if (pw && (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0))
+			_exit(126);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		for (int s = 1; s < 32; s++)
 			if (s != SIGKILL && s != SIGSTOP)
 				signal(s, SIG_DFL);
-		execve(h.bin, args, env);
-		dprintf(2, "e2e: cannot execute '%s': %s\n", h.bin, strerror(errno));
+		execve(bin, args, env);
+		dprintf(2, "e2e: cannot execute '%s': %s\n", bin, strerror(errno));
 		_exit(127);
 	}
 	free(in_path);

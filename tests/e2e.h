@@ -49,6 +49,9 @@ struct call {
 				 * of capturing it (e.g. /dev/full) */
 	bool close_out;         /* start it with standard output closed */
 	bool close_err;         /* ... with standard error closed */
+	const char *user;       /* run as this user (the harness runs as root):
+				 * a copy of the binary and its modules where
+				 * that user may run them */
 };
 
 /* A database the harness made: the test's own, or another one. */

@@ -228,6 +228,87 @@ Test(sqlite_only, a_full_disk_exits_74_and_says_so)
 	free(db);
 }
 
+/* A rollback journal, a WAL or a WAL index that another user's process
+ * created with a mode that shuts this user out: SQLite says only "unable
+ * to open database file" (69); sessctl names the file, its owner and
+ * mode (77), and changes nothing. Runs sessctl as nobody. */
+Test(sqlite_only, a_journal_or_wal_this_user_cannot_open_is_named_with_77)
+{
+	const char *shared = e2e_path("shared");
+	char *path = strdup(e2e_path("shared/app.db"));
+	const char *journal = e2e_path("shared/app.db-journal");
+	const char *wal = e2e_path("shared/app.db-wal");
+	const char *shm = e2e_path("shared/app.db-shm");
+	const struct e2e_db *db = &(struct e2e_db){ .driver = e2e_sqlite_db("unused.db")->driver,
+						    .url = path, .path = path };
+	struct run *r;
+
+	if (geteuid() != 0)
+		cr_skip_test("running sessctl as another user needs root");
+	cr_assert_eq(mkdir(shared, 0777), 0);
+	cr_assert_eq(chmod(shared, 0777), 0); /* whatever the umask */
+	fx_standard_in(db);
+	cr_assert_eq(chmod(path, 0666), 0);
+	char *before = db_dump_in(db);
+
+	/* the user may read and write the database and its directory */
+	r = e2e_run(&(struct call){ .db = path, .user = "nobody" }, ARGV("count", "alice"));
+	cr_expect_eq(r->status, 0, "%s: %d: %s", r->what, r->status, r->err);
+
+	/* a journal of root's, 0600: a read does not need it, a write does */
+	int fd = open(journal, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	r = e2e_run(&(struct call){ .db = path, .user = "nobody" }, ARGV("count", "alice"));
+	cr_expect_eq(r->status, 0, "%s: %d: %s", r->what, r->status, r->err);
+	r = e2e_run(&(struct call){ .db = path, .user = "nobody" },
+		    ARGV("logout-all", "alice", "--yes", "--actor", "ops"));
+	EXPECT_FAIL(r, 77);
+	EXPECT_ERR_HAS(r, "this user cannot open its rollback journal '");
+	EXPECT_ERR_HAS(r, "app.db-journal' (owner root, mode 0600): run as root, or let this user "
+		       "read and write it");
+	cr_assert_eq(unlink(journal), 0);
+
+	/* a WAL and its index, made 0600 by root's connection that holds
+	 * them open */
+	sqlite3 *holder = NULL;
+	cr_assert_eq(sqlite3_open(path, &holder), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(holder, "PRAGMA journal_mode = WAL; SELECT count(*) FROM sessions",
+				  NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(holder));
+	char *in_wal = db_dump_in(db);
+	cr_assert_eq(chmod(wal, 0600), 0);
+	cr_assert_eq(chmod(shm, 0600), 0);
+	const char *const *cmds[] = {
+		ARGV("count", "alice"),
+		ARGV("logout-all", "alice", "--yes", "--actor", "ops"),
+	};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		r = e2e_run(&(struct call){ .db = path, .user = "nobody" }, cmds[i]);
+		EXPECT_FAIL(r, 77);
+		EXPECT_ERR_HAS(r, "this user cannot open its write-ahead log '");
+		EXPECT_ERR_HAS(r, "app.db-wal' (owner root, mode 0600)");
+	}
+	cr_assert_eq(chmod(wal, 0666), 0);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		r = e2e_run(&(struct call){ .db = path, .user = "nobody" }, cmds[i]);
+		EXPECT_FAIL(r, 77);
+		EXPECT_ERR_HAS(r, "this user cannot open its write-ahead log index '");
+		EXPECT_ERR_HAS(r, "app.db-shm' (owner root, mode 0600)");
+	}
+	char *after = db_dump_in(db);
+	cr_expect_str_eq(after, in_wal, "the database changed");
+	sqlite3_close(holder);
+	free(after);
+	free(in_wal);
+	/* the WAL mode aside, nothing changed: switch back and compare */
+	db_exec_in(db, "PRAGMA journal_mode = DELETE");
+	after = db_dump_in(db);
+	cr_expect_str_eq(after, before, "the database changed");
+	free(after);
+	free(before);
+	free(path);
+}
+
 struct snapshot {
 	char *bytes;
 	size_t len;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,40 @@ static bool schema_mismatch(const char *msg)
 	       strncmp(msg, "duplicate column name", 21) == 0;
 }
 
+/* SQLite opens the files beside the database (the rollback journal, or
+ * the WAL and its index) when it needs them, and one this user may not
+ * open fails as "unable to open database file" (69), naming neither the
+ * file nor the cause: another user's process (often root's, or the
+ * application's) created it with a mode that shuts this user out. Names
+ * the first such file, its owner and mode; returns 0 if there is none. */
+static int companion_problem(struct sqlite_db *db, const char *what, struct sc_error *err)
+{
+	static const struct {
+		const char *suffix, *name;
+	} companions[] = {
+		{ "-journal", "rollback journal" },
+		{ "-wal", "write-ahead log" },
+		{ "-shm", "write-ahead log index" },
+	};
+	char path[PATH_MAX];
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]); i++) {
+		if (snprintf(path, sizeof(path), "%s%s", db->path, companions[i].suffix) >= (int)sizeof(path) ||
+		    stat(path, &st) < 0 || access(path, R_OK | W_OK) == 0 || errno != EACCES)
+			continue;
+		struct passwd *pw = getpwuid(st.st_uid);
+		char owner[32];
+		if (!pw)
+			snprintf(owner, sizeof(owner), "uid %lu", (unsigned long)st.st_uid);
+		return sc_error_set(err, SC_NOPERM, "%s on '%s': this user cannot open its %s '%s' "
+				    "(owner %s, mode %04o): run as %s, or let this user read and write it",
+				    what, db->path, companions[i].name, path, pw ? pw->pw_name : owner,
+				    (unsigned)(st.st_mode & 07777), pw ? pw->pw_name : "its owner");
+	}
+	return 0;
+}
+
 int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err)
 {
 	int status = sq_status_of(rc);
@@ -69,6 +104,9 @@ int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err
 		return sc_error_set(err, SC_NOPERM, "cannot write to '%s': permission denied on its "
 				    "directory, where SQLite creates its journal: let this user write "
 				    "there", db->path);
+	if (((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_IOERR ||
+	     (rc & 0xff) == SQLITE_READONLY) && companion_problem(db, what, err) < 0)
+		return -1;
 	if ((rc & 0xff) == SQLITE_FULL)
 		/* whatever was being done (reading rows back from a write
 		 * included): a write failed, the transaction is rolled back */
