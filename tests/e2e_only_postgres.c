@@ -673,6 +673,35 @@ Test(postgres_only, a_password_with_an_unencoded_slash_is_refused_without_being_
 	cr_expect_null(strstr(r->err, "SECRET5"), "%s: password on stderr: %s", r->what, r->err);
 }
 
+/* A dbname that is a connection string or URL of its own: libpq takes
+ * it for a database name, and the server's "database \"...\" does not
+ * exist" repeated the password in it. The display masks it as a
+ * connection string, and messages leave it out. */
+Test(postgres_only, a_dbname_holding_a_connection_string_is_masked_and_not_repeated)
+{
+	char urls[3][600];
+	/* in SESSCTL_DB, where a password is not in the process list (--db
+	 * adds a warning line for it) */
+	snprintf(urls[0], sizeof(urls[0]), "SESSCTL_DB=host=%s user=postgres dbname='x password=xyzSECRET1'",
+		 e2e_pghost());
+	snprintf(urls[1], sizeof(urls[1]),
+		 "SESSCTL_DB=host=%s user=postgres dbname='host=/x password=xyzSECRET2'", e2e_pghost());
+	snprintf(urls[2], sizeof(urls[2]),
+		 "SESSCTL_DB=host=%s user=postgres dbname='postgresql://u:xyzSECRET3@/x'", e2e_pghost());
+	const char *const secrets[] = { "xyzSECRET1", "xyzSECRET2", "xyzSECRET3" };
+
+	for (size_t i = 0; i < 3; i++) {
+		struct run *r = e2e_run(&(struct call){ .no_db = true,
+							.env = (const char *const[]){ urls[i], NULL } },
+					ARGV("-v", "count"));
+		EXPECT_FAIL(r, 69);
+		EXPECT_ERR_HAS(r, "cannot connect to 'host=");
+		cr_expect_null(strstr(r->err, secrets[i]), "%s: password on stderr: %s", r->what, r->err);
+		cr_expect_null(strstr(r->err, "SECRET"), "%s: password on stderr: %s", r->what, r->err);
+		EXPECT_NO_OUT(r);
+	}
+}
+
 /* Issue 11 item 10: a typo in an option value is a usage error, which a
  * cron job does not retry for ever. */
 Test(postgres_only, a_bad_connection_option_value_exits_64)

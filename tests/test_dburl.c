@@ -166,6 +166,13 @@ static struct redact_case redact_masks_every_password_form_cases[] = {
 	{ "host=h password=a dbname=d password=b", "host=h password=*** dbname=d password=***" },
 	{ "host=h dbname=d", "host=h dbname=d" },
 	{ "host=h dbname=password", "host=h dbname=password" },
+	/* a dbname that is a connection string of its own (libpq takes it
+	 * for a database name): masked in turn */
+	{ "host=h dbname='host=x password=s3cret'", "host=h dbname='host=x password=***'" },
+	{ "host=h dbname='x password=s3cret' port=1", "host=h dbname='***' port=1" },
+	{ "dbname=host=x\\ password=s3cret port=1", "dbname=host=x password=*** port=1" },
+	{ "host=h dbname='host=x password=\\'s3 cret\\''", "host=h dbname='host=x password=***'" },
+	{ "host=h options='-c search_path=s3' dbname=d", "host=h options='-c search_path=s3' dbname=d" },
 };
 
 ParameterizedTestParameters(redact, masks_every_password_form)

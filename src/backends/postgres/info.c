@@ -172,6 +172,36 @@ static void mask_url(struct out *o, const char *s, size_t len)
 	}
 }
 
+static void mask_keywords(struct out *o, const char *s);
+
+/* A dbname holding '=' within a connection string: libpq takes it for a
+ * database name, but it reads as a connection string of its own, likely
+ * with a password in it. Shown masked in turn, read as libpq reads the
+ * value (its backslash escapes undone); a quoted one keeps its quotes. */
+static void mask_nested(struct out *o, const char *val, size_t len)
+{
+	bool quoted = len >= 2 && val[0] == '\'' && val[len - 1] == '\'';
+	const char *end = val + len - quoted;
+	char *inner = malloc(len + 1), *w = inner;
+
+	if (!inner) {
+		o->oom = true;
+		return;
+	}
+	for (const char *r = val + quoted; r < end; r++) {
+		if (*r == '\\' && r + 1 < end)
+			r++;
+		*w++ = *r;
+	}
+	*w = '\0';
+	if (quoted)
+		puts_(o, "'");
+	mask_keywords(o, inner);
+	if (quoted)
+		puts_(o, "'");
+	free(inner);
+}
+
 /* key = value ... as libpq's conninfo_parse reads it: a value is quoted
  * ('...' with backslash escapes, and the next key may follow the closing
  * quote at once) or runs to white space (backslash escapes too). */
@@ -218,6 +248,8 @@ static void mask_keywords(struct out *o, const char *s)
 			puts_(o, "***");
 		else if (is_url(val) || (val[0] == '\'' && is_url(val + 1)))
 			mask_url(o, val, (size_t)(p - val));
+		else if (klen == 6 && memcmp(key, "dbname", 6) == 0 && memchr(val, '=', (size_t)(p - val)))
+			mask_nested(o, val, (size_t)(p - val));
 		else
 			put(o, val, (size_t)(p - val));
 		/* a key may follow a quoted value without a blank */

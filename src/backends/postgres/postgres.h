@@ -42,6 +42,10 @@ struct pg_db {
 	PGconn *conn;
 	char *display;
 	char *url_password; /* the password in the conninfo, for redaction */
+	/* A dbname that is itself a connection string or URL (which libpq
+	 * takes for a database name, and the server then quotes): shown
+	 * masked, and redacted as a whole from messages. */
+	char *nested_dbname;
 	bool url_encoding;  /* the conninfo chooses a client_encoding */
 	bool racing_insert; /* a unique violation now means a racing creator */
 };

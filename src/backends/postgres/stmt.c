@@ -241,6 +241,7 @@ void pg_close(struct sc_db *base)
 	PQfinish(db->conn);
 	free(db->display);
 	free(db->url_password);
+	free(db->nested_dbname);
 	free(db);
 }
 
@@ -374,6 +375,11 @@ int pgb_read_url_password(struct pg_db *db, const char *target, struct sc_error 
 	for (PQconninfoOption *o = opts; o->keyword; o++) {
 		if (strcmp(o->keyword, "client_encoding") == 0 && o->val && *o->val)
 			db->url_encoding = true;
+		if (strcmp(o->keyword, "dbname") == 0 && o->val && (strchr(o->val, '=') || strstr(o->val, "://")) &&
+		    !(db->nested_dbname = strdup(o->val))) {
+			PQconninfoFree(opts);
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+		}
 		if (!secret_option(o) || !o->val || !*o->val)
 			continue;
 		if (shows(db->display, o->val))
