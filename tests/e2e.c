@@ -421,6 +421,16 @@ static const char *user_copy(void)
 
 	if (h.user_bin)
 		return h.user_bin;
+	/* every directory above must let others pass */
+	char *up = xstrdup(h.dir), *cut;
+	while ((cut = strrchr(up, '/')) && cut != up) {
+		struct stat st;
+		*cut = '\0';
+		cr_assert(stat(up, &st) == 0 && (st.st_mode & S_IXOTH),
+			  "'%s' must let other users pass (chmod o+x) for a test that runs sessctl as "
+			  "another user; tests/run.sh makes its directory so", up);
+	}
+	free(up);
 	char *bin_dir = xprintf("%s/bin", h.dir);
 	cr_assert_eq(chmod(h.dir, 0711), 0, "chmod %s: %s", h.dir, strerror(errno));
 	cr_assert_eq(mkdir(bin_dir, 0755), 0, "mkdir %s: %s", bin_dir, strerror(errno));

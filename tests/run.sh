@@ -37,6 +37,9 @@ problems=()
 pgdir=
 bouncer=
 work=$(mktemp -d /tmp/sccheck.XXXXXX) || exit 1
+# Others may pass through (not list or write): a test that runs sessctl
+# as another user (struct call.user) opens its own directory to them.
+chmod 711 "$work" || exit 1
 
 cleanup() {
 	if [ -n "$bouncer" ]; then
