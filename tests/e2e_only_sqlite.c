@@ -145,6 +145,33 @@ Test(sqlite_only, an_unreadable_timestamp_is_bad_input_data)
 	EXPECT_OK(RUN("show", "10"));
 }
 
+/* Text with a NUL byte (SQLite stores it; a C string ends there, and
+ * PostgreSQL's text cannot hold one) is shown in full, each NUL as
+ * U+FFFD as for a byte that is not UTF-8, in every format; a time is
+ * read up to the NUL, as the rules compare it (sessctl_time()). */
+Test(sqlite_only, text_with_a_nul_byte_is_shown_in_full)
+{
+	fx_standard();
+	db_exec("UPDATE sessions SET device_name = CAST(x'41004200' AS TEXT) || 'tail',\n"
+		"  browser = CAST(x'0058' AS TEXT),\n"
+		"  last_activity = '2025-01-14 12:00:00' || CAST(x'0078' AS TEXT) WHERE id = 10");
+	struct run *r = RUN("show", "10", "-o", "json", "--columns", "device_name,browser,last_activity");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "{\"device_name\":\"A\xEF\xBF\xBD" "B\xEF\xBF\xBDtail\",\"browser\":\"\xEF\xBF\xBDX\","
+		      "\"last_activity\":\"2025-01-14T12:00:00Z\"}\n");
+	r = RUN("list-user", "alice", "-o", "csv", "--columns", "id,device_name,browser", "--no-header", "--all");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "10,A\xEF\xBF\xBD" "B\xEF\xBF\xBDtail,\xEF\xBF\xBDX\r\n");
+	r = RUN("find", "--user", "alice", "--columns", "id,device_name", "--no-header", "--full");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "10  A\xEF\xBF\xBD" "B\xEF\xBF\xBDtail\n");
+	/* the audit trail's copy of the name, too */
+	EXPECT_OK(RUN("logout", "10", "--actor", "ops"));
+	r = RUN("history", "--session", "10", "-o", "csv", "--columns", "device_name", "--no-header");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "A\xEF\xBF\xBD" "B\xEF\xBF\xBDtail\r\n");
+}
+
 /* Issue 11 items 2 and 7: every form of a time that is no time (empty,
  * words, a zero date, a REAL) is shown as null and named once per row
  * and column; the listing stays well-formed and exits 65 at the end. */

@@ -229,7 +229,70 @@ void sq_sql_sessctl_time(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int64(ctx, us);
 }
 
+/* Text holding a NUL byte (which SQLite stores, and neither a C string
+ * nor PostgreSQL's text can hold) is shown in full, each NUL as U+FFFD,
+ * as output shows a byte that is not UTF-8: copied into one of a ring of
+ * buffers, enough for every column of a row (a value, like SQLite's own
+ * pointer, is good until the next row). */
+#define NUL_RING 16
+static struct {
+	char *buf;
+	size_t cap;
+} nul_ring[NUL_RING];
+static unsigned nul_next;
+
+static const char *nuls_shown(const char *text, size_t n)
+{
+	size_t nuls = 0, o = 0;
+
+	for (size_t i = 0; i < n; i++)
+		nuls += text[i] == '\0';
+	unsigned slot = nul_next++ % NUL_RING;
+	size_t need = n + 2 * nuls + 1;
+	if (nul_ring[slot].cap < need) {
+		char *b = realloc(nul_ring[slot].buf, need);
+		if (!b)
+			return text; /* out of memory: up to the first NUL */
+		nul_ring[slot].buf = b;
+		nul_ring[slot].cap = need;
+	}
+	char *out = nul_ring[slot].buf;
+	for (size_t i = 0; i < n; i++) {
+		if (text[i]) {
+			out[o++] = text[i];
+		} else {
+			memcpy(out + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+void sq_col_text_release(void)
+{
+	for (unsigned i = 0; i < NUL_RING; i++) {
+		free(nul_ring[i].buf);
+		nul_ring[i].buf = NULL;
+		nul_ring[i].cap = 0;
+	}
+}
+
 const char *sq_col_text(sqlite3_stmt *st, int i)
+{
+	const char *text;
+	int n;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL ||
+	    !(text = (const char *)sqlite3_column_text(st, i)))
+		return NULL;
+	n = sqlite3_column_bytes(st, i);
+	return n > 0 && memchr(text, '\0', (size_t)n) ? nuls_shown(text, (size_t)n) : text;
+}
+
+/* A time's text up to a NUL byte, as sessctl_time() reads it: what a row
+ * shows and how the rules compare it agree. */
+static const char *time_text(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL
 							 : (const char *)sqlite3_column_text(st, i);
@@ -238,7 +301,7 @@ const char *sq_col_text(sqlite3_stmt *st, int i)
 int sq_col_time(struct sqlite_db *db, sqlite3_stmt *st, int i, int64_t id, int64_t *t,
 		    bool *null, struct sc_error *err)
 {
-	const char *text = sq_col_text(st, i);
+	const char *text = time_text(st, i);
 
 	*null = text == NULL;
 	if (!text)
@@ -256,7 +319,7 @@ int sq_col_time(struct sqlite_db *db, sqlite3_stmt *st, int i, int64_t id, int64
 void sq_col_time_soft(struct sqlite_db *db, sqlite3_stmt *st, int i, const char *table,
 		      int64_t id, int64_t *t, bool *null)
 {
-	const char *text = sq_col_text(st, i);
+	const char *text = time_text(st, i);
 
 	*t = 0;
 	*null = text == NULL;
@@ -627,6 +690,7 @@ void sqlite_close(struct sc_db *base)
 		sqlite3_finalize(db->cache[i].st);
 	sq_drop_journal(db);
 	sqlite3_close_v2(db->conn);
+	sq_col_text_release();
 	free(db->path);
 	free(db);
 }

@@ -82,6 +82,7 @@ int64_t sq_time_us(int64_t t);
 void sq_bind_time_us(sqlite3_stmt *st, int i, int64_t t);
 void sq_sql_sessctl_time(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 const char *sq_col_text(sqlite3_stmt *st, int i);
+void sq_col_text_release(void);
 int sq_col_time(struct sqlite_db *db, sqlite3_stmt *st, int i, int64_t id, int64_t *t,
 		    bool *null, struct sc_error *err);
 void sq_col_time_soft(struct sqlite_db *db, sqlite3_stmt *st, int i, const char *table,
