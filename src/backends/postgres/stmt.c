@@ -304,6 +304,13 @@ static bool shows(const char *text, const char *secret)
 	return found;
 }
 
+/* A dbname that is a connection string or URL of its own (libpq takes it
+ * for a database name): likely with a password in it. */
+static bool nested_conninfo(const char *val)
+{
+	return strchr(val, '=') || strstr(val, "://");
+}
+
 /* A secret option: its value is never shown. */
 static bool secret_option(const PQconninfoOption *o)
 {
@@ -328,7 +335,7 @@ static char *display_of_options(const PQconninfoOption *opts)
 		if (!o->val)
 			continue;
 		p += sprintf(p, "%s%s=", p == s ? "" : " ", o->keyword);
-		if (secret_option(o)) {
+		if (secret_option(o) || (strcmp(o->keyword, "dbname") == 0 && nested_conninfo(o->val))) {
 			p += sprintf(p, "***");
 			continue;
 		}
@@ -375,7 +382,7 @@ int pgb_read_url_password(struct pg_db *db, const char *target, struct sc_error 
 	for (PQconninfoOption *o = opts; o->keyword; o++) {
 		if (strcmp(o->keyword, "client_encoding") == 0 && o->val && *o->val)
 			db->url_encoding = true;
-		if (strcmp(o->keyword, "dbname") == 0 && o->val && (strchr(o->val, '=') || strstr(o->val, "://")) &&
+		if (strcmp(o->keyword, "dbname") == 0 && o->val && nested_conninfo(o->val) &&
 		    !(db->nested_dbname = strdup(o->val))) {
 			PQconninfoFree(opts);
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
