@@ -24,7 +24,8 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -fno-omit-frame-pointer \
 	-D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -DSESSCTL_VERSION='"$(VERSION)"' \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 
-FUZZ_TARGETS ?= fuzz_duration fuzz_time fuzz_userref fuzz_ipnet fuzz_utf8 fuzz_json fuzz_csv
+FUZZ_TARGETS ?= fuzz_duration fuzz_time fuzz_userref fuzz_ipnet fuzz_utf8 fuzz_json fuzz_csv \
+	fuzz_dburl
 
 # The sources and libraries each target is built from.
 FUZZ_OUTPUT_SRC := src/output.c src/output-json.c src/output-csv.c src/output-table.c \
@@ -39,16 +40,16 @@ fuzz_json_LIBS := -lcsv
 fuzz_csv_SRC := $(FUZZ_OUTPUT_SRC)
 fuzz_csv_LIBS := -lcsv
 
-# ---- database URLs and their redaction (fuzz_dburl): added by the lead ----
-# Add fuzz_dburl to FUZZ_TARGETS above, write fuzz/fuzz_dburl.c and seeds in
-# fuzz/corpus/fuzz_dburl/, and set here, for example:
-#   fuzz_dburl_SRC := src/dburl.c src/error.c
-#   fuzz_dburl_LIBS := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null)
-# ---------------------------------------------------------------------------
+# Database URLs and their redaction: the core's URL parsing and the
+# PostgreSQL backend's check of its display against libpq's parser, with
+# what they need of the rest (the module's files and the core).
+fuzz_dburl_SRC := $(wildcard src/*.c) \
+	$(wildcard src/backends/postgres/*.c) src/backends/sqlite/info.c
+fuzz_dburl_LIBS := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null) -lcsv -ldl
 
 .SECONDEXPANSION:
 $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%): $(FUZZ_BUILD)/%: fuzz/%.c fuzz/fuzz.h fuzz/rows.h $$($$*_SRC) \
-		$(wildcard src/*.h)
+		$(wildcard src/*.h src/backends/*/*.h)
 	@mkdir -p $(FUZZ_BUILD)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/$*.c $($*_SRC) $($*_LIBS)
 

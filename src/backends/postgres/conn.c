@@ -21,9 +21,9 @@ struct pg_db *pgb_to_pg(struct sc_db *db)
  * so no prefix of a password survives a cut. */
 int pg_error(struct pg_db *db, struct sc_error *err, int status, const char *fmt, ...)
 {
-	const char *secrets[4] = {
+	const char *secrets[5] = {
 		db->nested_dbname, db->conn ? PQpass(db->conn) : NULL, db->url_password,
-		getenv("PGPASSWORD"),
+		db->url_sslpassword, getenv("PGPASSWORD"),
 	};
 	va_list ap;
 	size_t cap;
@@ -36,8 +36,8 @@ int pg_error(struct pg_db *db, struct sc_error *err, int status, const char *fmt
 	if (n < 0)
 		return sc_error_set(err, status, "cannot format an error message");
 	/* Each redaction pass at most triples the length (a 1-byte secret
-	 * becomes "***"): room for four passes without truncation. */
-	cap = (size_t)n * 81 + 16;
+	 * becomes "***"): room for five passes without truncation. */
+	cap = (size_t)n * 243 + 16;
 	if (!(buf = malloc(cap)))
 		return sc_error_set(err, status, "out of memory while reporting an error");
 	va_start(ap, fmt);

@@ -42,6 +42,7 @@ struct pg_db {
 	PGconn *conn;
 	char *display;
 	char *url_password; /* the password in the conninfo, for redaction */
+	char *url_sslpassword; /* ... and its sslpassword (a client key's) */
 	/* A dbname that is itself a connection string or URL (which libpq
 	 * takes for a database name, and the server then quotes): shown
 	 * masked, and redacted as a whole from messages. */

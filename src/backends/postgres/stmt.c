@@ -241,6 +241,7 @@ void pg_close(struct sc_db *base)
 	PQfinish(db->conn);
 	free(db->display);
 	free(db->url_password);
+	free(db->url_sslpassword);
 	free(db->nested_dbname);
 	free(db);
 }
@@ -391,7 +392,8 @@ int pgb_read_url_password(struct pg_db *db, const char *target, struct sc_error 
 			continue;
 		if (shows(db->display, o->val))
 			safe = false;
-		if (strcmp(o->keyword, "password") == 0 && !(db->url_password = strdup(o->val))) {
+		if ((strcmp(o->keyword, "password") == 0 && !(db->url_password = strdup(o->val))) ||
+		    (strcmp(o->keyword, "sslpassword") == 0 && !(db->url_sslpassword = strdup(o->val)))) {
 			PQconninfoFree(opts);
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 		}
