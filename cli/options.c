@@ -116,7 +116,8 @@ int cli_when_us(const char *opt, const char *s, int64_t now, int64_t *out_us)
 
 /* A password on the command line shows in the process list (ps, /proc)
  * for as long as sessctl runs: said once, on stderr; not an error. The
- * backend's own masking tells whether the value holds one. */
+ * backend's own masking tells whether the value holds one (not a text
+ * masked out of doubt, which libpq refuses at once). */
 static void warn_password_in_argv(const char *arg)
 {
 	static bool warned;
@@ -125,7 +126,7 @@ static void warn_password_in_argv(const char *arg)
 
 	if (warned || sc_dburl_parse(arg, &url, &err) < 0)
 		return;
-	if (strcmp(url.target, url.display) != 0) {
+	if (sc_dburl_holds_password(&url)) {
 		warned = true;
 		cli_fail(SC_OK, "warning: --db holds a password, which other users can see in the "
 			 "process list: put it in a password file (PGPASSFILE) or pass the URL in "

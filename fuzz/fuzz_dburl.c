@@ -6,7 +6,8 @@
  * display, redacted as every message of the backend is (pg_error), holds
  * no secret libpq parsed from it: a password, an sslpassword, or a
  * dbname that is a connection string of its own (one holding a '*' is
- * not looked for: the masks could make it). */
+ * not looked for: the masks could make it); and the --db warning is
+ * given for every password or sslpassword libpq finds. */
 #include "fuzz.h"
 
 #include "../src/backends/postgres/postgres.h"
@@ -37,10 +38,16 @@ static void check_postgres(const struct sc_dburl *url)
 		pg_error(&db, &msg, SC_UNAVAILABLE, "cannot connect to '%s': server said '%s'",
 			 db.display, db.display);
 		/* (a secret with a '*' may be made by the masks themselves) */
-		for (const PQconninfoOption *o = opts; o->keyword; o++)
+		for (const PQconninfoOption *o = opts; o->keyword; o++) {
 			if (o->val && *o->val && !strchr(o->val, '*') && secret(o))
 				CHECK(!strstr(msg.msg, o->val), "%s '%s' of '%s' in the message: %s",
 				      o->keyword, o->val, url->target, msg.msg);
+			/* --db's warning never misses a password libpq would use */
+			if (o->val && *o->val && (strcmp(o->keyword, "password") == 0 ||
+						  strcmp(o->keyword, "sslpassword") == 0))
+				CHECK(sc_dburl_holds_password(url), "'%s' holds %s '%s', not warned of",
+				      url->target, o->keyword, o->val);
+		}
 		PQconninfoFree(opts);
 	}
 	free(db.url_password);

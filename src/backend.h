@@ -444,6 +444,9 @@ struct sc_backend_info {
 	/* OPTIONAL: a malloc'd copy of target with secrets masked, for
 	 * messages (NULL: target is shown as it is). NULL only on OOM. */
 	char *(*redact)(const char *target);
+	/* OPTIONAL: whether target holds a password, for the warning about
+	 * one given in --db (NULL: whenever redact masks anything). */
+	bool (*holds_password)(const char *target);
 	bool may_create;                  /* open(SC_OPEN_MIGRATE) may create
 					   * a missing database (a file) */
 };

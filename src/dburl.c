@@ -49,6 +49,12 @@ int sc_dburl_parse(const char *s, struct sc_dburl *url, struct sc_error *err)
 	return 0;
 }
 
+bool sc_dburl_holds_password(const struct sc_dburl *url)
+{
+	return url->info->holds_password ? url->info->holds_password(url->target)
+					 : strcmp(url->target, url->display) != 0;
+}
+
 void sc_dburl_free(struct sc_dburl *url)
 {
 	if (!url)

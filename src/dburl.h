@@ -8,6 +8,7 @@
 #ifndef SESSCTL_DBURL_H
 #define SESSCTL_DBURL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -24,6 +25,10 @@ struct sc_dburl {
  * Returns 0, or -1 with SC_USAGE for an empty or malformed value. */
 int sc_dburl_parse(const char *s, struct sc_dburl *url, struct sc_error *err);
 
+/* Whether the value url was parsed from holds a password (which the
+ * process list shows while sessctl runs): the backend's masking found one
+ * (not a text masked out of doubt, which the backend refuses at once). */
+bool sc_dburl_holds_password(const struct sc_dburl *url);
 void sc_dburl_free(struct sc_dburl *url);
 
 /* Replaces, in place, every occurrence of secret in buf by "***" (does

@@ -588,6 +588,8 @@ Test(postgres_only, a_key_right_after_a_quoted_value_is_masked)
 	}
 }
 
+/* The password warning only for a string that holds one: not for one
+ * masked from where libpq will fail, out of doubt. */
 Test(postgres_only, a_string_libpq_cannot_parse_is_never_repeated)
 {
 	const char *const urls[] = {
@@ -596,12 +598,20 @@ Test(postgres_only, a_string_libpq_cannot_parse_is_never_repeated)
 		"postgresql://u:S3%00cretZ@127.0.0.1:1/db",
 		"host=127.0.0.1 port=1 S3cretM",
 		"host=127.0.0.1 password='S3cretQ",
+		"host=127.0.0.1 dbname='S3cretU",
+		"postgresql://127.0.0.1:1/db?S3cretV",
+		"host=127.0.0.1 password=S3cretW junk",
 	};
-	const char *const secrets[] = { "cretC", "S3cretH", "cretZ", "S3cretM", "S3cretQ" };
+	const char *const secrets[] = { "cretC", "S3cretH", "cretZ", "S3cretM", "S3cretQ", "S3cretU",
+					"S3cretV", "S3cretW" };
+	const bool warned[] = { true, true, true, false, true, false, false, true };
 
 	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
 		struct run *r = RUN_DB(urls[i], "-v", "count");
-		cr_expect_eq(r->status, 64, "%s: %d: %s", r->what, r->status, r->err);
+		if (warned[i])
+			EXPECT_WARNED_FAIL(r, 64);
+		else
+			EXPECT_FAIL(r, 64);
 		EXPECT_ERR_HAS(r, "sessctl: bad postgresql connection string: libpq cannot parse it (");
 		cr_expect_null(strstr(r->err, secrets[i]), "%s: password on stderr: %s", r->what, r->err);
 		cr_expect_null(strstr(r->err, "127.0.0.1"), "%s: the string is repeated: %s", r->what, r->err);

@@ -318,3 +318,40 @@ Test(redact, secret_never_writes_past_a_tiny_buffer)
 		}
 	}
 }
+
+/* --db's warning: a password the masking finds, wherever it is; not a
+ * text masked only because libpq will refuse it from there on; a SQLite
+ * path never. */
+Test(dburl, holds_password_only_where_the_masking_finds_one)
+{
+	static const struct {
+		const char *in;
+		bool holds;
+	} cases[] = {
+		{ "postgresql://u:s3cret@h/db", true },
+		{ "postgresql://h/db?password=s3cret", true },
+		{ "postgresql://h/db?pass%77ord=s3cret", true },
+		{ "host=h password=s3cret dbname=d", true },
+		{ "host=h sslpassword=s3cret", true },
+		{ "host=h password='unterminated", true },
+		{ "host=h password=s3cret junk", true },
+		{ "host=h dbname='x password=s3cret'", true },
+		{ "host=h dbname='host=x password=s3cret'", true },
+		{ "postgresql://u@h/db", false },
+		{ "host=h dbname=d user=u", false },
+		{ "host=h junk", false },
+		{ "host=h dbname='unterminated", false },
+		{ "postgresql://h/db?junk", false },
+		{ "app.db", false },
+		{ "sqlite:///tmp/pass=word.db", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sc_dburl url;
+		struct sc_error err = { 0 };
+
+		cr_assert_eq(sc_dburl_parse(cases[i].in, &url, &err), 0, "%s: %s", cases[i].in, err.msg);
+		cr_expect_eq(sc_dburl_holds_password(&url), cases[i].holds, "'%s': holds a password: %d",
+			     cases[i].in, !cases[i].holds);
+		sc_dburl_free(&url);
+	}
+}

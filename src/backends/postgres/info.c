@@ -71,6 +71,7 @@ struct out {
 	char *s;
 	size_t n, cap;
 	bool oom;
+	bool secret; /* a value masked as a password (not out of doubt) */
 };
 
 static void put(struct out *o, const char *s, size_t n)
@@ -95,6 +96,14 @@ static void put(struct out *o, const char *s, size_t n)
 static void puts_(struct out *o, const char *s)
 {
 	put(o, s, strlen(s));
+}
+
+/* "***" for a password (secret), or for the rest of a text libpq will
+ * refuse, where a password may hide (doubt). */
+static void mask(struct out *o, bool secret)
+{
+	puts_(o, "***");
+	o->secret |= secret;
 }
 
 /* A key whose value may be shown: a plain keyword other than password
@@ -133,14 +142,14 @@ static void mask_url(struct out *o, const char *s, size_t len)
 			at = q;
 	const char *path_end = memchr(slash, '?', (size_t)(end - slash));
 	if (memchr(slash, '@', (size_t)((path_end ? path_end : end) - slash))) {
-		puts_(o, "***");
+		mask(o, true);
 		return;
 	}
 	if (at) {
 		const char *colon = memchr(p, ':', (size_t)(at - p));
 		if (colon) {
 			put(o, p, (size_t)(colon + 1 - p));
-			puts_(o, "***");
+			mask(o, true);
 		} else {
 			put(o, p, (size_t)(at - p));
 		}
@@ -158,12 +167,12 @@ static void mask_url(struct out *o, const char *s, size_t len)
 		const char *eq = memchr(p, '=', (size_t)(pe - p));
 		if (!eq) {
 			if (pe > p)
-				puts_(o, "***");
+				mask(o, false); /* libpq refuses a parameter without '=' */
 		} else if (shown_key(p, (size_t)(eq - p))) {
 			put(o, p, (size_t)(pe - p));
 		} else {
 			put(o, p, (size_t)(eq + 1 - p));
-			puts_(o, "***");
+			mask(o, true);
 		}
 		if (!amp)
 			break;
@@ -196,7 +205,12 @@ static void mask_nested(struct out *o, const char *val, size_t len)
 	*w = '\0';
 	if (quoted)
 		puts_(o, "'");
+	size_t from = o->n;
 	mask_keywords(o, inner);
+	/* whatever it masks there, out of doubt too, is in a database name
+	 * libpq accepts: shown to anyone as it is given */
+	if (!o->oom && strstr(o->s + from, "***"))
+		o->secret = true;
 	if (quoted)
 		puts_(o, "'");
 	free(inner);
@@ -221,7 +235,7 @@ static void mask_keywords(struct out *o, const char *s)
 		while (isspace((unsigned char)*p))
 			p++;
 		if (*p != '=' || klen == 0) {
-			puts_(o, "***"); /* libpq fails here: the rest is doubt */
+			mask(o, false); /* libpq fails here: the rest is doubt */
 			return;
 		}
 		p++;
@@ -234,7 +248,7 @@ static void mask_keywords(struct out *o, const char *s)
 					p++;
 			if (!*p) {
 				put(o, key, (size_t)(val - key));
-				puts_(o, "***"); /* unterminated */
+				mask(o, !shown_key(key, klen)); /* unterminated */
 				return;
 			}
 			p++;
@@ -245,7 +259,7 @@ static void mask_keywords(struct out *o, const char *s)
 		}
 		put(o, key, (size_t)(val - key)); /* the key, '=' and blanks as given */
 		if (!shown_key(key, klen))
-			puts_(o, "***");
+			mask(o, true);
 		else if (is_url(val) || (val[0] == '\'' && is_url(val + 1)))
 			mask_url(o, val, (size_t)(p - val));
 		else if (klen == 6 && memcmp(key, "dbname", 6) == 0 && memchr(val, '=', (size_t)(p - val)))
@@ -258,7 +272,7 @@ static void mask_keywords(struct out *o, const char *s)
 	}
 }
 
-static char *redact(const char *conninfo)
+static struct out masked(const char *conninfo)
 {
 	struct out o = { 0 };
 
@@ -267,11 +281,28 @@ static char *redact(const char *conninfo)
 		mask_url(&o, conninfo, strlen(conninfo));
 	else
 		mask_keywords(&o, conninfo);
+	return o;
+}
+
+static char *redact(const char *conninfo)
+{
+	struct out o = masked(conninfo);
+
 	if (o.oom) {
 		free(o.s);
 		return NULL;
 	}
 	return o.s;
+}
+
+/* A password the masking finds, not the rest of a text masked out of
+ * doubt: libpq refuses such a text at once (64). */
+static bool holds_password(const char *conninfo)
+{
+	struct out o = masked(conninfo);
+
+	free(o.s);
+	return o.secret || o.oom;
 }
 
 const struct sc_backend_info sc_postgres_info = {
@@ -280,4 +311,5 @@ const struct sc_backend_info sc_postgres_info = {
 	.needs = "libpq5",
 	.claim = claim,
 	.redact = redact,
+	.holds_password = holds_password,
 };
