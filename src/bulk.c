@@ -122,6 +122,8 @@ struct bulk_ctx {
 	const struct sc_action *a;
 	struct sc_find_request req; /* active only, from after, batch at most */
 	struct sc_ids ids;          /* the batch's sessions */
+	struct sc_ids batch_users;  /* ... and their users, distinct */
+	bool keyless;               /* one of them has no user */
 	struct sc_ids closed_users; /* users of the sessions it closed */
 	int64_t done;               /* sessions it closed */
 	bool finished;              /* nothing matches past this batch */
@@ -134,7 +136,29 @@ static int collect(const struct sc_find_row *r, void *vctx)
 
 	if (sc_ids_push(&c->ids, r->s.id) < 0)
 		return c->oom = true, -1;
+	if (r->s.user_id_null)
+		c->keyless = true;
+	else if (sc_ids_push(&c->batch_users, r->s.user_id) < 0)
+		return c->oom = true, -1;
 	return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The batch's users, sorted and distinct. */
+static void distinct_users(struct sc_ids *u)
+{
+	size_t n = 0;
+
+	qsort(u->v, u->n, sizeof(*u->v), cmp_id);
+	for (size_t i = 0; i < u->n; i++)
+		if (!n || u->v[n - 1] != u->v[i])
+			u->v[n++] = u->v[i];
+	u->n = n;
 }
 
 /* close_sessions' callback: the closed row's user, and in a dry run the
@@ -152,14 +176,17 @@ static int on_closed(const struct sc_session *s, void *vctx)
 }
 
 /* One batch: the next active matching sessions after req.after, closed
- * with their audit rows. */
+ * with their audit rows. The close is keyed by the users of the
+ * sessions too, unless one has none: on a table distributed by user_id
+ * it goes to their shards only (README, Deployments). */
 static int batch_body(struct sc_db *db, struct bulk_ctx *c, struct sc_error *err)
 {
 	const struct sc_action *a = c->a;
-	struct sc_change ch = sc_change_for(a, "logout", NULL, 0);
 	int n;
 
 	c->ids.n = 0;
+	c->batch_users.n = 0;
+	c->keyless = false;
 	c->closed_users.n = 0;
 	c->done = 0;
 	if (sc_find_in_tx(db, &c->req, collect, c, err) != 0)
@@ -167,6 +194,9 @@ static int batch_body(struct sc_db *db, struct bulk_ctx *c, struct sc_error *err
 	c->finished = c->ids.n < (size_t)c->req.limit;
 	if (c->ids.n == 0)
 		return 0;
+	distinct_users(&c->batch_users);
+	struct sc_change ch = sc_change_for(a, "logout", c->keyless ? NULL : c->batch_users.v,
+					    c->keyless ? 0 : c->batch_users.n);
 	n = db->backend->close_sessions(db, c->ids.v, c->ids.n, &ch, on_closed, c, err);
 	if (n < 0)
 		return err->status || !c->oom ? -1 : sc_error_set(err, SC_SOFTWARE, "out of memory");
@@ -288,6 +318,7 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 	}
 	rc = sc_batched_run_end(db, rc, err, &r->interrupted);
 	sc_ids_free(&c.ids);
+	sc_ids_free(&c.batch_users);
 	sc_ids_free(&c.closed_users);
 	free(users.v);
 	return rc;

@@ -240,4 +240,11 @@ Test(adopt, sessions_of_no_user_are_shown_as_such_and_never_counted_as_a_users)
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "purged\r\n4\r\n");
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE id IN (1, 12, 13, 14)"), 0);
+
+	/* A bulk batch with sessions of a user and of none: its close is not
+	 * keyed by the users then (PostgreSQL), or it would skip the others. */
+	r = RUN("logout", "--all-users", "--yes", "--actor", "cron", "-o", "csv", "--columns", "closed,users");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, e2e_pg() ? "closed,users\r\n5,1\r\n" : "closed,users\r\n13,1\r\n");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active"), 0);
 }
