@@ -29,6 +29,7 @@ int sc_dburl_parse(const char *s, struct sc_dburl *url, struct sc_error *err);
  * process list shows while sessctl runs): the backend's masking found one
  * (not a text masked out of doubt, which the backend refuses at once). */
 bool sc_dburl_holds_password(const struct sc_dburl *url);
+
 void sc_dburl_free(struct sc_dburl *url);
 
 /* Replaces, in place, every occurrence of secret in buf by "***" (does
