@@ -154,6 +154,8 @@ static void distinct_users(struct sc_ids *u)
 {
 	size_t n = 0;
 
+	if (u->n < 2) /* none (u->v may be NULL, which qsort must not get) or one */
+		return;
 	qsort(u->v, u->n, sizeof(*u->v), cmp_id);
 	for (size_t i = 0; i < u->n; i++)
 		if (!n || u->v[n - 1] != u->v[i])
