@@ -410,13 +410,28 @@ static char *describe(const struct call *c, const char *const *argv)
 	return s;
 }
 
+/* Copies the file at from into dir, executable (0755). */
+static void copy_into(const char *from, const char *dir)
+{
+	const char *base = strrchr(from, '/');
+	char *to = xprintf("%s/%s", dir, base ? base + 1 : from);
+	size_t len;
+	char *data = e2e_read_file(from, &len);
+
+	cr_assert_not_null(data, "cannot read '%s'", from);
+	e2e_write_file(to, data, len);
+	cr_assert_eq(chmod(to, 0755), 0, "chmod %s: %s", to, strerror(errno));
+	free(data);
+	free(to);
+}
+
 /* A copy of the binary and the modules beside it, in a directory of the
  * test's that any user may enter and run from (the test's directory is
  * opened to others for it: 0711, its files stay as they are). */
 static const char *user_copy(void)
 {
 	const char *slash = strrchr(h.bin, '/');
-	char *pattern, *cmd;
+	char *pattern;
 	glob_t g;
 
 	if (h.user_bin)
@@ -434,17 +449,12 @@ static const char *user_copy(void)
 	char *bin_dir = xprintf("%s/bin", h.dir);
 	cr_assert_eq(chmod(h.dir, 0711), 0, "chmod %s: %s", h.dir, strerror(errno));
 	cr_assert_eq(mkdir(bin_dir, 0755), 0, "mkdir %s: %s", bin_dir, strerror(errno));
+	copy_into(h.bin, bin_dir);
 	pattern = slash ? xprintf("%.*s/sessctl-*.so", (int)(slash - h.bin), h.bin)
 			: xstrdup("sessctl-*.so");
-	cmd = xprintf("cp '%s' '%s'", h.bin, bin_dir);
-	cr_assert_eq(system(cmd), 0, "%s failed", cmd);
-	free(cmd);
 	if (glob(pattern, 0, NULL, &g) == 0) {
-		for (size_t i = 0; i < g.gl_pathc; i++) {
-			cmd = xprintf("cp '%s' '%s'", g.gl_pathv[i], bin_dir);
-			cr_assert_eq(system(cmd), 0, "%s failed", cmd);
-			free(cmd);
-		}
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			copy_into(g.gl_pathv[i], bin_dir);
 		globfree(&g);
 	}
 	free(pattern);

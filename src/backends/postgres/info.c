@@ -71,7 +71,8 @@ struct out {
 	char *s;
 	size_t n, cap;
 	bool oom;
-	bool secret; /* a value masked as a password (not out of doubt) */
+	bool secret;   /* a value masked as a password (not out of doubt) */
+	size_t masks;  /* how many "***" it wrote */
 };
 
 static void put(struct out *o, const char *s, size_t n)
@@ -103,6 +104,7 @@ static void puts_(struct out *o, const char *s)
 static void mask(struct out *o, bool secret)
 {
 	puts_(o, "***");
+	o->masks++;
 	o->secret |= secret;
 }
 
@@ -205,11 +207,11 @@ static void mask_nested(struct out *o, const char *val, size_t len)
 	*w = '\0';
 	if (quoted)
 		puts_(o, "'");
-	size_t from = o->n;
+	size_t masks = o->masks;
 	mask_keywords(o, inner);
 	/* whatever it masks there, out of doubt too, is in a database name
 	 * libpq accepts: shown to anyone as it is given */
-	if (!o->oom && strstr(o->s + from, "***"))
+	if (o->masks != masks)
 		o->secret = true;
 	if (quoted)
 		puts_(o, "'");
