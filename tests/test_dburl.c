@@ -148,6 +148,9 @@ static struct redact_case redact_masks_every_password_form_cases[] = {
 	{ "postgresql://u@h/db", "postgresql://u@h/db" },
 	{ "postgresql://h/db", "postgresql://h/db" },
 	{ "postgresql://h/db?user=a:b@c", "postgresql://h/db?user=a:b@c" },
+	/* no '/': the user part ends at its '@', not at one in the query */
+	{ "postgresql://u@?sslmode=re@q&password=s3cret", "postgresql://u@?sslmode=re@q&password=***" },
+	{ "postgresql://u:s3cret@h?application_name=a@b", "postgresql://u:***@h?application_name=a@b" },
 	/* ?password= query parameter */
 	{ "postgresql://h/db?password=s3cret", "postgresql://h/db?password=***" },
 	{ "postgresql://h/db?password=s3cret&sslmode=disable",
@@ -331,6 +334,7 @@ Test(dburl, holds_password_only_where_the_masking_finds_one)
 		{ "postgresql://u:s3cret@h/db", true },
 		{ "postgresql://h/db?password=s3cret", true },
 		{ "postgresql://h/db?pass%77ord=s3cret", true },
+		{ "postgresql://u@?sslmode=re@q&password=s3cret", true },
 		{ "host=h password=s3cret dbname=d", true },
 		{ "host=h sslpassword=s3cret", true },
 		{ "host=h password='unterminated", true },

@@ -138,10 +138,15 @@ static void mask_url(struct out *o, const char *s, size_t len)
 		slash = end;
 	/* libpq ends the user part at the first '@' or '/'; a password that
 	 * holds a '/' (unencoded) would put its '@' after it, in the path:
-	 * doubt. (An '@' in the query is a value's.) */
-	for (const char *q = p; q < slash; q++)
+	 * doubt. (An '@' in the query is a value's: a '?' after an '@' starts
+	 * the query, since no host holds a '?'; before one it may be the
+	 * password's.) */
+	for (const char *q = p; q < slash; q++) {
 		if (*q == '@')
 			at = q;
+		else if (*q == '?' && at)
+			break;
+	}
 	const char *path_end = memchr(slash, '?', (size_t)(end - slash));
 	if (memchr(slash, '@', (size_t)((path_end ? path_end : end) - slash))) {
 		mask(o, true);
