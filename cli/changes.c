@@ -27,21 +27,35 @@ int cli_write_option(struct cli_write *w, int opt, const char *arg)
 	return -2;
 }
 
-const char *cli_actor(const struct cli_write *w)
+/* The actor, and where it came from when not from --actor. */
+static const char *actor(const struct cli_write *w, const char **from)
 {
 	const char *name;
 	struct passwd *pw;
 
+	*from = NULL;
 	if (w->actor)
 		return w->actor;
 	name = getenv("SUDO_USER");
+	*from = "$SUDO_USER";
 	if (name && *name)
 		return name;
 	name = getlogin();
+	*from = "the login name";
 	if (name && *name)
 		return name;
 	pw = getpwuid(geteuid());
 	return pw && pw->pw_name ? pw->pw_name : "unknown";
+}
+
+struct sc_action cli_action(const struct cli_ctx *ctx, const struct cli_write *w,
+			    sc_change_cb cb, void *cbctx)
+{
+	struct sc_action a = { .reason = w->reason, .now = ctx->now, .dry_run = w->dry_run,
+			       .cb = cb, .ctx = cbctx };
+
+	a.actor = actor(w, &a.actor_from);
+	return a;
 }
 
 int cli_summary_columns_check(const struct cli_ctx *ctx, const struct sc_column *cols, size_t ncols)

@@ -15,6 +15,7 @@
 
 struct cli_ctx {
 	const char *db;              /* --db, else $SESSCTL_DB, else sessions.db */
+	const char *db_env;          /* "$PGHOST" when that chose PostgreSQL by default */
 	struct sc_db *handle;        /* opened by cli_db(), closed by main */
 	struct sc_output_opts out;   /* -o, --no-header, --columns, terminal */
 	bool quiet;                  /* -q */
@@ -211,8 +212,11 @@ struct cli_write {
 /* Handles CLI_OPT_*: returns 0 when opt was one of them, -2 when not. */
 int cli_write_option(struct cli_write *w, int opt, const char *arg);
 
-/* The actor: w->actor, else $SUDO_USER, else the login name. */
-const char *cli_actor(const struct cli_write *w);
+/* The action of a write command: its actor (w->actor, else $SUDO_USER,
+ * else the login name, which the actor rule's refusal then names), reason,
+ * time and dry run, and cb(ctx) for each change. */
+struct sc_action cli_action(const struct cli_ctx *ctx, const struct cli_write *w,
+			    sc_change_cb cb, void *cbctx);
 
 /* The session filters of find and logout --where (cli/filters.c). */
 enum {

@@ -262,7 +262,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 const struct cli_command cli_cmd_count = {
 	.name = "count",
 	.summary = "count sessions: of one user, in total, per user, device type, browser or day",
-	.synopsis = "count [USER] | count [--by user|device-type|browser|day] [--over N] [--since T]",
+	.synopsis = "count [USER]\ncount [--by user|device-type|browser|day] [--over N] [--since WHEN]",
 	.help =
 		"With USER, prints that user's number of active sessions as a bare integer\n"
 		"(an object with -o json). Without, prints totals (users, users_with_sessions:\n"
@@ -281,8 +281,9 @@ const struct cli_command cli_cmd_count = {
 		"Options:\n"
 		"  --by KEY       one row per user, device-type, browser or day\n"
 		"  --over N       only users with more than N active sessions (implies --by user)\n"
-		"  --since T      with --by day: from the UTC day that contains T, a duration\n"
-		"                 ago (30d) or a date and time ('2025-02-01', RFC 3339)\n\n"
+		"  --since WHEN   with --by day: from the UTC day that contains WHEN, a\n"
+		"                 duration ago (30d) or a date and time ('2025-02-01',\n"
+		"                 '2025-02-01 14:30', RFC 3339)\n\n"
 		"Examples:\n"
 		"  sessctl count alice@example.com\n"
 		"  sessctl count --by user --over 3 -o csv\n"

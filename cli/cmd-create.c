@@ -105,7 +105,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 		cli_changes_abort(&ch);
 		return rc;
 	}
-	struct sc_action a = { cli_actor(&o->w), o->w.reason, ctx->now, o->w.dry_run, cli_changes_row, &ch };
+	struct sc_action a = cli_action(ctx, &o->w, cli_changes_row, &ch);
 	rc = sc_create(db, &ref, &o->ns, o->max_sessions, &a, &err);
 	if (rc != 0) {
 		cli_changes_abort(&ch);

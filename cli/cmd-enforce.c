@@ -218,8 +218,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 		o->progress_ctx = &prog;
 	}
 
-	struct sc_action a = { cli_actor(&c->w), c->w.reason, ctx->now, c->w.dry_run,
-			       c->w.dry_run ? cli_changes_row : NULL, &ch };
+	struct sc_action a = cli_action(ctx, &c->w, c->w.dry_run ? cli_changes_row : NULL, &ch);
 	rc = sc_enforce(db, o, &a, &r, &err);
 	c->done = r;
 	c->enforced = rc == 0;

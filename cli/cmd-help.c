@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char global_help[] =
 	"Global options (before or after the command):\n"
@@ -18,7 +19,8 @@ static const char global_help[] =
 	"  --time STYLE         times in tables: relative, utc or local ($TZ)\n"
 	"                       (default: relative on a terminal, else utc)\n"
 	"  --full               never shorten or hide a table's columns\n"
-	"  --no-pager           do not page a listing on a terminal ($PAGER, less -FRX)\n"
+	"  --no-pager           do not page a listing on a terminal\n"
+	"                       ($SESSCTL_PAGER, else $PAGER, else less -FRX)\n"
 	"  -q, --quiet          print nothing but results and errors\n"
 	"  -v, --verbose        say more\n"
 	"  -h, --help           show help\n"
@@ -52,14 +54,27 @@ void cli_print_version(void)
 	putchar('\n');
 }
 
+/* One usage line for each form of the command (the synopsis's lines). */
+static void print_synopsis(const char *synopsis)
+{
+	const char *prefix = "usage:";
+
+	for (const char *line = synopsis; *line; prefix = "      ") {
+		size_t len = strcspn(line, "\n");
+
+		printf("%s sessctl %.*s\n", prefix, (int)len, line);
+		line += len + (line[len] == '\n');
+	}
+}
+
 void cli_print_command_help(const struct cli_command *cmd)
 {
 	if (!cmd || cmd == &cli_cmd_help) {
 		cli_print_help();
 		return;
 	}
-	printf("usage: sessctl %s\n\n%c%s.\n", cmd->synopsis, toupper((unsigned char)cmd->summary[0]),
-	       cmd->summary + 1);
+	print_synopsis(cmd->synopsis);
+	printf("\n%c%s.\n", toupper((unsigned char)cmd->summary[0]), cmd->summary + 1);
 	if (cmd->help && *cmd->help)
 		printf("\n%s", cmd->help);
 	printf("\n%s", global_help);

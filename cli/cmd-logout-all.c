@@ -144,8 +144,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 		}
 		return cli_changes_close(ctx, &ch, false); /* "nothing to do" */
 	}
-	struct sc_action a = { cli_actor(&o->w), o->w.reason, ctx->now, o->w.dry_run,
-			       cli_changes_row, &ch };
+	struct sc_action a = cli_action(ctx, &o->w, cli_changes_row, &ch);
 	rc = sc_logout_all(db, &ref, o->except ? &except : NULL, &a, &err);
 	if (rc != 0) {
 		cli_changes_abort(&ch);

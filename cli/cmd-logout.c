@@ -74,7 +74,7 @@ static int run_one(struct cli_ctx *ctx, struct logout_opts *o, int argc, char **
 	if (o->f.any)
 		return cli_usage(ctx, "filters such as --ip select sessions for a bulk logout: give --where too");
 	if (o->yes || o->batch_size)
-		return cli_usage(ctx, "--yes and --batch-size are for a bulk logout (--where)");
+		return cli_usage(ctx, "--yes and --batch-size are for a bulk logout (--where or --all-users)");
 	if (nusers) {
 		if (n)
 			return cli_usage(ctx, "give session ids or --user, not both");
@@ -113,8 +113,7 @@ static int run_one(struct cli_ctx *ctx, struct logout_opts *o, int argc, char **
 		free(ids);
 		return rc;
 	}
-	struct sc_action a = { cli_actor(&o->w), o->w.reason, ctx->now, o->w.dry_run,
-			       cli_changes_row, &ch };
+	struct sc_action a = cli_action(ctx, &o->w, cli_changes_row, &ch);
 	if (nusers) {
 		struct sc_logout_pick pick = { &ref, o->device, o->latest };
 		rc = sc_logout_pick(db, &pick, &a, &err);
@@ -178,7 +177,7 @@ static int ask(struct cli_ctx *ctx, struct sc_db *db, const struct sc_find_reque
 }
 
 static int dry_run(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_opts *bo,
-		   const char *actor, const char *reason)
+		   const struct cli_write *w)
 {
 	struct sc_error err = { 0 };
 	struct sc_bulk_result r;
@@ -191,7 +190,7 @@ static int dry_run(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_opts *b
 	 * well-formed, and exits 130/143. */
 	cli_catch_stop();
 	bo->stop = &cli_stop_signal;
-	struct sc_action a = { actor, reason, ctx->now, true, cli_changes_row, &ch };
+	struct sc_action a = cli_action(ctx, w, cli_changes_row, &ch);
 	if (sc_logout_where(db, bo, &a, &r, &err) < 0) {
 		cli_changes_abort(&ch);
 		return cli_report(err.status ? &err : &ch.err);
@@ -206,7 +205,7 @@ static int dry_run(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_opts *b
 }
 
 static int close_batches(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_opts *bo,
-			 const char *actor, const char *reason)
+			 const struct cli_write *w)
 {
 	struct sc_error err = { 0 };
 	struct sc_bulk_result r;
@@ -217,7 +216,7 @@ static int close_batches(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_o
 	cli_catch_stop();
 	bo->stop = &cli_stop_signal;
 
-	struct sc_action a = { actor, reason, ctx->now, false, NULL, NULL };
+	struct sc_action a = cli_action(ctx, w, NULL, NULL);
 	if (sc_logout_where(db, bo, &a, &r, &err) < 0) {
 		/* As enforce: one line, and unless -q the summary of the
 		 * committed batches (they stay) on stdout. */
@@ -256,10 +255,10 @@ static int where(struct cli_ctx *ctx, struct logout_opts *o, struct sc_userref *
 		return rc;
 	struct sc_bulk_opts bo = { .filter = &req, .batch_size = o->batch_size };
 	if (o->w.dry_run)
-		return dry_run(ctx, db, &bo, cli_actor(&o->w), o->w.reason);
+		return dry_run(ctx, db, &bo, &o->w);
 	if (!o->yes && ((rc = ask(ctx, db, &req, &done)) || done))
 		return rc;
-	return close_batches(ctx, db, &bo, cli_actor(&o->w), o->w.reason);
+	return close_batches(ctx, db, &bo, &o->w);
 }
 
 static int run_where(struct cli_ctx *ctx, struct logout_opts *o, int argc)
@@ -297,9 +296,11 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 const struct cli_command cli_cmd_logout = {
 	.name = "logout",
 	.summary = "close sessions: by id, one device of a user, a user's current device, or by filters",
-	.synopsis = "logout SESSION_ID... | logout --user USER (--device FINGERPRINT | --latest) | "
-		    "logout --where FILTERS | --all-users [--yes] [--batch-size N] "
-		    "[--dry-run] [--actor NAME] [--reason TEXT]",
+	.synopsis = "logout SESSION_ID... [--dry-run] [--actor NAME] [--reason TEXT]\n"
+		    "logout --user USER (--device FINGERPRINT | --latest) [--dry-run] [--actor NAME] "
+		    "[--reason TEXT]\n"
+		    "logout (--where FILTERS | --all-users) [--yes] [--batch-size N] [--dry-run] "
+		    "[--actor NAME] [--reason TEXT]",
 	.help =
 		"Closing never deletes a row: it sets is_active false. All or nothing: when any\n"
 		"id does not exist, nothing changes (exit 66). A session already closed is\n"

@@ -169,7 +169,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 const struct cli_command cli_cmd_migrate = {
 	.name = "migrate",
 	.summary = "create or upgrade the schema; 'migrate status' shows applied and pending versions",
-	.synopsis = "migrate [--dry-run] | migrate status [--check]",
+	.synopsis = "migrate [--dry-run]\nmigrate status [--check]",
 	.help =
 		"Applies every pending migration, each in one transaction, recording its time.\n"
 		"An application database that already has users and sessions is adopted as it\n"

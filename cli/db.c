@@ -76,8 +76,13 @@ int cli_db(struct cli_ctx *ctx, enum cli_db_need mode, struct sc_db **db)
 		if (mode == CLI_DB_NONE)
 			return cli_fail(SC_SOFTWARE, "%s opens no database", ctx->cmd->name);
 		if (sc_db_open(ctx->db, open_modes[mode], ctx->verbose ? notice : NULL, NULL,
-			       &ctx->handle, &err) < 0)
+			       &ctx->handle, &err) < 0) {
+			/* Chosen by default: say why it is PostgreSQL at all. */
+			if (ctx->db_env && err.status != SC_BROKEN_PIPE)
+				return cli_fail(err.status, "%s (PostgreSQL by default: no --db or $SESSCTL_DB, "
+					 "no sessions.db here, and %s is set)", err.msg, ctx->db_env);
 			return cli_report(&err);
+		}
 		sc_db_on_warning(ctx->handle, warning, NULL);
 		if (ctx->verbose)
 			cli_verbose("using %s database '%s'",

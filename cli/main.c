@@ -127,6 +127,9 @@ int main(int argc, char **argv)
 	/* Global options before the command name ("+": stop at it). */
 	ctx.cmd = &cli_cmd_help;
 	rc = cli_parse(&ctx, argc, argv, "+", NULL, NULL, NULL, &first);
+	/* `sessctl --help COMMAND` is that command's help, as `help COMMAND`. */
+	if (rc == CLI_SHOW_HELP && optind < argc)
+		return finish_output(shown(rc, cli_find_command(argv[optind])));
 	if (rc)
 		return finish_output(shown(rc, NULL));
 	if (first >= argc) {

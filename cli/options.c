@@ -92,7 +92,7 @@ int cli_when(const char *opt, const char *s, int64_t now, int64_t *out)
 	if (sc_time_parse(s, out) == 0)
 		return 0;
 	return cli_fail(SC_USAGE, "bad %s '%s': give a duration ago (90s, 15m, 720h, 30d, 2w) "
-			"or a UTC date and time ('2025-02-01', '2025-02-01 10:00:00', RFC 3339)", opt, s);
+			"or a UTC date and time ('2025-02-01', '2025-02-01 10:00', RFC 3339)", opt, s);
 }
 
 int cli_when_us(const char *opt, const char *s, int64_t now, int64_t *out_us)
@@ -209,6 +209,25 @@ static int once(struct cli_ctx *ctx, const struct option *all, size_t n, const c
 	return 0;
 }
 
+/* getopt_long takes any unique prefix of a long option (--dry for
+ * --dry-run), as GNU tools do; an option that widens a change to every
+ * user must be written in full, so that no shortened word does that. */
+static int spelled_in_full(const struct cli_ctx *ctx, char **argv, const char *name)
+{
+	static const char *const full_only[] = { "all-users" };
+	/* The word that named the option: before its value when that was
+	 * the next word. */
+	const char *word = argv[optind - 1 - (optarg && optarg == argv[optind - 1])];
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < sizeof(full_only) / sizeof(full_only[0]); i++)
+		if (strcmp(name, full_only[i]) == 0 &&
+		    !(strncmp(word + 2, name, len) == 0 && (word[2 + len] == '\0' || word[2 + len] == '=')))
+			return cli_usage(ctx, "'%s' shortens --%s: write it in full (it widens the change "
+					 "to every user)", word, name);
+	return 0;
+}
+
 /* Whether word, an option's value given as the next word, is itself one
  * of the options (--dry-run, --yes=...): the value was left out, and
  * taking the option for it would drop it without a word ("logout 5
@@ -283,6 +302,8 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 					 "value (write %s=%s if that is the value meant)", name, optarg,
 					 name, optarg);
 		}
+		if (index >= 0 && (rc = spelled_in_full(ctx, argv, all[index].name)))
+			return rc;
 		if ((rc = once(ctx, all, n, given, index, opt, optarg)))
 			return rc;
 		rc = handle_global(ctx, opt, optarg);
@@ -308,25 +329,27 @@ static unsigned terminal_width(void)
 	return 80;
 }
 
-/* libpq's own variables that name a database, as psql reads them. */
-static bool libpq_env(void)
+/* The first of libpq's own variables that name a database, as psql reads
+ * them, that is set ("$PGHOST"); NULL when none is. */
+static const char *libpq_env(void)
 {
-	static const char *const names[] = { "PGSERVICE", "PGDATABASE", "PGHOST", "PGHOSTADDR" };
+	static const char *const names[] = { "$PGSERVICE", "$PGDATABASE", "$PGHOST", "$PGHOSTADDR" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		const char *v = getenv(names[i]);
+		const char *v = getenv(names[i] + 1);
 		if (v && *v)
-			return true;
+			return names[i];
 	}
-	return false;
+	return NULL;
 }
 
 /* The database when neither --db nor $SESSCTL_DB names one:
  * ./sessions.db when it exists; else, when libpq's environment names a
- * database (PGSERVICE, PGDATABASE, PGHOST), PostgreSQL as psql would
- * connect; else sessions.db (which then does not exist: 66). */
-static const char *default_db(void)
+ * database (PGSERVICE, PGDATABASE, PGHOST, PGHOSTADDR; *why names it),
+ * PostgreSQL as psql would connect; else sessions.db (which then does not
+ * exist: 66). */
+static const char *default_db(const char **why)
 {
-	if (access("sessions.db", F_OK) != 0 && libpq_env())
+	if (access("sessions.db", F_OK) != 0 && (*why = libpq_env()))
 		return "postgresql://";
 	return "sessions.db";
 }
@@ -337,7 +360,7 @@ int cli_finish_ctx(struct cli_ctx *ctx)
 
 	if (!ctx->db) {
 		env = getenv("SESSCTL_DB");
-		ctx->db = env && *env ? env : default_db();
+		ctx->db = env && *env ? env : default_db(&ctx->db_env);
 	}
 	if (ctx->now == INT64_MIN) {
 		env = getenv("SESSCTL_NOW");

@@ -64,7 +64,10 @@ int cli_usage(const struct cli_ctx *ctx, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	n = strlen(msg);
-	if (ctx && ctx->cmd)
+	/* Before any command (the help command's context), the general help. */
+	if (ctx && ctx->cmd == &cli_cmd_help)
+		snprintf(msg + n, sizeof(msg) - n, " (see 'sessctl --help')");
+	else if (ctx && ctx->cmd)
 		snprintf(msg + n, sizeof(msg) - n, " (see 'sessctl help %s')", ctx->cmd->name);
 	print_line(msg);
 	return SC_USAGE;
@@ -101,7 +104,7 @@ int cli_session_id_filter(const char *s, int64_t *out, bool *beyond)
 	long long v;
 
 	if (!*s || strspn(s, "0123456789") != strlen(s))
-		return cli_fail(SC_USAGE, "bad session id '%s': a session id is a positive integer", s);
+		return cli_fail(SC_USAGE, "bad session id '%s': a session id is a number, digits only (such as 1042)", s);
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	*beyond = errno == ERANGE;

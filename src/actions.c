@@ -62,7 +62,7 @@ static int logout_ids_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct logout_ids_ctx *c = vctx;
 
-	if (sc_check_actor(db, c->a->actor, err) < 0)
+	if (sc_check_actor(db, c->a, err) < 0)
 		return -1;
 	return close_existing(db, c, err);
 }
@@ -154,7 +154,7 @@ static int pick_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	const struct sc_userref *ref = c->pick->user;
 	struct sc_user user = { 0 };
 
-	if (sc_check_actor(db, c->close.a->actor, err) < 0 || sc_find_user(db, ref, &user, err) < 0)
+	if (sc_check_actor(db, c->close.a, err) < 0 || sc_find_user(db, ref, &user, err) < 0)
 		return -1;
 	c->us.fingerprint = c->pick->fingerprint;
 	c->us.all = c->pick->fingerprint != NULL;
@@ -262,7 +262,7 @@ static int all_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	struct all_ctx *c = vctx;
 	struct sc_user user = { 0 };
 
-	if (sc_check_actor(db, c->a->actor, err) < 0 || sc_find_user(db, c->user, &user, err) < 0)
+	if (sc_check_actor(db, c->a, err) < 0 || sc_find_user(db, c->user, &user, err) < 0)
 		return -1;
 	int64_t user_id = user.id;
 	sc_user_free(&user);
@@ -367,7 +367,7 @@ static int create_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	int rc;
 	struct sc_change ch = sc_change_for(c->a, "create", NULL, 0);
 
-	if (sc_check_actor(db, c->a->actor, err) < 0 || sc_find_user(db, c->user, &user, err) < 0)
+	if (sc_check_actor(db, c->a, err) < 0 || sc_find_user(db, c->user, &user, err) < 0)
 		return -1;
 	c->ns.user_id = user.id;
 	sc_user_free(&user);

@@ -35,6 +35,7 @@ typedef int (*sc_change_cb)(enum sc_change_kind kind, const struct sc_session *s
 /* Common to every change. */
 struct sc_action {
 	const char *actor;  /* required */
+	const char *actor_from; /* a default actor's origin ("$SUDO_USER"); NULL: --actor */
 	const char *reason; /* NULL: none */
 	int64_t now;
 	bool dry_run;       /* run in a transaction that is rolled back */
@@ -167,9 +168,10 @@ int sc_bulk_count(struct sc_db *db, const struct sc_find_request *filter, int64_
 int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct sc_action *a,
 		    struct sc_bulk_result *r, struct sc_error *err);
 
-/* Refuses (SC_NOPERM) an actor that names a user of the users table (id,
- * email or username) whose role is not admin. Inside the caller's
- * transaction. */
-int sc_check_actor(struct sc_db *db, const char *actor, struct sc_error *err);
+/* Refuses (SC_NOPERM) an actor (a->actor) that names a user of the users
+ * table (id, email or username) whose role is not admin; the message
+ * names where a default actor came from and asks for --actor. Inside the
+ * caller's transaction. */
+int sc_check_actor(struct sc_db *db, const struct sc_action *a, struct sc_error *err);
 
 #endif

@@ -210,7 +210,7 @@ static int batch_tx(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct bulk_ctx *c = vctx;
 
-	if (sc_check_actor(db, c->a->actor, err) < 0)
+	if (sc_check_actor(db, c->a, err) < 0)
 		return -1;
 	return batch_body(db, c, err);
 }
@@ -242,7 +242,7 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct dry_ctx *d = vctx;
 
-	if (sc_check_actor(db, d->c->a->actor, err) < 0)
+	if (sc_check_actor(db, d->c->a, err) < 0)
 		return -1;
 	do {
 		const volatile sig_atomic_t *stop = d->c->o->stop;

@@ -2,6 +2,7 @@
  * closing sessions: what every change shares. */
 #include "change.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -222,8 +223,10 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 
 /* ---- the actor rule ---- */
 
-int sc_check_actor(struct sc_db *db, const char *actor, struct sc_error *err)
+int sc_check_actor(struct sc_db *db, const struct sc_action *a, struct sc_error *err)
 {
+	const char *actor = a->actor;
+	char from[48] = "";
 	struct sc_userref ref;
 	struct sc_user user = { 0 };
 	int rc;
@@ -239,13 +242,17 @@ int sc_check_actor(struct sc_db *db, const char *actor, struct sc_error *err)
 		return -1;
 	if (rc == 1)
 		return 0; /* not an application user: an operator's login name */
+	if (a->actor_from)
+		snprintf(from, sizeof(from), " (%s)", a->actor_from);
 	if (rc == 2)
 		return sc_error_set(err, SC_NOPERM,
-			"actor '%s' names more than one user: give an admin's id or email", actor);
+			"actor '%s'%s names more than one user: name an admin by id or email with --actor",
+			actor, from);
 	rc = user.role && strcmp(user.role, "admin") == 0 ? 0
 		: sc_error_set(err, SC_NOPERM,
-			       "actor '%s' is user %lld with role '%s', not admin: permission denied",
-			       actor, (long long)user.id, user.role ? user.role : "none");
+			       "actor '%s'%s is user %lld with role '%s', not admin: permission denied; "
+			       "name an admin with --actor",
+			       actor, from, (long long)user.id, user.role ? user.role : "none");
 	sc_user_free(&user);
 	return rc;
 }

@@ -340,7 +340,7 @@ static int step_tx_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct step_tx *t = vctx;
 	t->body_started = monotonic_ms();
-	if (sc_check_actor(db, t->c->a->actor, err) < 0)
+	if (sc_check_actor(db, t->c->a, err) < 0)
 		return -1;
 	return batch_body(db, t->step, t->c, err);
 }
@@ -406,7 +406,7 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	static const enum enforce_step steps[] = { STEP_EXPIRE, STEP_LIMIT, STEP_PURGE };
 
 	memset(c->r, 0, sizeof(*c->r)); /* a retry starts over */
-	if (sc_check_actor(db, c->a->actor, err) < 0 || plan(db, c, err) < 0)
+	if (sc_check_actor(db, c->a, err) < 0 || plan(db, c, err) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		enum enforce_step step = steps[i];

@@ -312,6 +312,15 @@ Test(bulk, usage_errors_change_nothing)
 	EXPECT_FAIL(r, 64);
 	r = W("logout", "--where", "--al", "--yes");
 	EXPECT_FAIL(r, 64);
+	/* nor is any shortening of --all-users (other options' may be) */
+	static const char *const shortened[] = { "--all-u", "--all-user", "--all-" };
+	for (size_t i = 0; i < sizeof(shortened) / sizeof(shortened[0]); i++) {
+		r = W("logout", shortened[i], "--yes");
+		EXPECT_FAIL(r, 64);
+		EXPECT_ERR_HAS(r, "shortens --all-users: write it in full");
+		r = W("logout", "--where", "--user", "alice", shortened[i], "--yes");
+		EXPECT_FAIL(r, 64);
+	}
 	/* the guard is never offered */
 	r = W("logout", "--where", "--alll", "--yes");
 	EXPECT_FAIL(r, 64);

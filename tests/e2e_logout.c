@@ -460,6 +460,28 @@ Test(logout, an_actor_who_is_an_application_user_but_not_admin_is_refused)
 	free(before);
 }
 
+Test(logout, a_refused_actor_is_told_where_it_came_from_and_what_to_do)
+{
+	fx();
+	char *before = db_dump();
+	struct run *r = e2e_run(&(struct call){ .env = ARGV("SUDO_USER=bob") },
+				ARGV("logout", "10", "--now", NOW));
+
+	EXPECT_FAIL(r, 77);
+	EXPECT_ERR_HAS(r, "actor 'bob' ($SUDO_USER) is user 2 with role 'user', not admin");
+	EXPECT_ERR_HAS(r, "name an admin with --actor");
+	r = RUN("logout", "10", "--now", NOW, "--actor", "bob");
+	EXPECT_FAIL(r, 77);
+	EXPECT_ERR_HAS(r, "actor 'bob' is user 2 with role 'user', not admin");
+	cr_expect_null(strstr(r->err, "$SUDO_USER"), "%s: [%s]", r->what, r->err);
+	r = e2e_run(&(struct call){ .env = ARGV("SUDO_USER=dupname") },
+		    ARGV("logout", "--where", "--user", "alice", "--yes", "--now", NOW));
+	EXPECT_FAIL(r, 77);
+	EXPECT_ERR_HAS(r, "actor 'dupname' ($SUDO_USER) names more than one user");
+	EXPECT_UNCHANGED(before);
+	free(before);
+}
+
 Test(logout, an_admin_or_an_actor_who_is_no_application_user_is_allowed)
 {
 	fx();

@@ -937,6 +937,17 @@ Test(postgres_only, libpq_variables_select_postgresql_when_no_database_is_named)
 	snprintf(want, sizeof(want), " connected to database '%s' as user 'postgres' on socket directory %s port ",
 		 e2e_db()->path, e2e_pghost());
 	EXPECT_ERR_HAS(r, want);
+	/* When that connection fails, the error says why it is PostgreSQL. */
+	r = e2e_run(&(struct call){ .no_db = true, .env = ARGV("PGHOST=/nonexistent") },
+		    ARGV("count", "alice"));
+	EXPECT_FAIL(r, 69);
+	EXPECT_ERR_HAS(r, "(PostgreSQL by default: no --db or $SESSCTL_DB, no sessions.db here, and "
+			  "$PGHOST is set)\n");
+	r = e2e_run(&(struct call){ .no_db = true, .env = ARGV(host, "PGDATABASE=no_such_db", "PGUSER=postgres") },
+		    ARGV("count", "alice"));
+	EXPECT_FAIL(r, 69);
+	EXPECT_ERR_HAS(r, "database \"no_such_db\" does not exist (PostgreSQL by default: ");
+	EXPECT_ERR_HAS(r, "and $PGDATABASE is set)\n");
 
 	/* A sessions.db here still wins: it is the documented default. */
 	EXPECT_OK(e2e_run(&(struct call){ .db = "sessions.db" }, ARGV("-q", "migrate")));
