@@ -810,6 +810,42 @@ Test(postgres_only, infinity_and_years_beyond_9999_are_null_in_output_and_ordere
 	EXPECT_OUT(r, "closed,91\r\nclosed,93\r\n");
 }
 
+/* A bound after 9999 (a mistyped year, or one past a stored time that
+ * far) is compared as given, up to the latest time PostgreSQL holds,
+ * and after that as 'infinity': it was once cut to 9999-12-31 23:59:59,
+ * so that rows between that second and the bound were on the wrong side. */
+Test(postgres_only, bounds_after_9999_are_compared_as_given)
+{
+	db_migrate(NULL);
+	db_exec(ODD_TIMES_SQL ";\n"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" VALUES (96, 9, 'f96', '2025-01-01', '10000-06-01 00:00:00', TRUE),"
+		" (97, 9, 'f97', '2025-01-01', '9999-12-31 23:59:59.5', TRUE)");
+	static const struct {
+		const char *opt, *when, *ids;
+	} cases[] = {
+		{ "--seen-since", "+020000-01-01", "91\r\n93\r\n" },
+		{ "--seen-since", "+010000-01-01", "91\r\n93\r\n96\r\n" },
+		{ "--seen-since", "+010000-06-01T00:00:00.5Z", "91\r\n93\r\n" },
+		{ "--seen-until", "+010000-01-01", "92\r\n94\r\n95\r\n97\r\n" },
+		{ "--seen-until", "+020000-01-01", "92\r\n94\r\n95\r\n96\r\n97\r\n" },
+		{ "--seen-since", "+300000-01-01", "91\r\n" },
+		{ "--seen-until", "+300000-01-01", "92\r\n93\r\n94\r\n95\r\n96\r\n97\r\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct run *r = RUN("find", "--user", "tess", cases[i].opt, cases[i].when, "-o", "csv",
+				    "--columns", "id", "--no-header");
+		EXPECT_OK(r);
+		EXPECT_OUT(r, cases[i].ids);
+		/* a bulk logout selects the same sessions */
+		r = RUN("logout", "--where", "--user", "tess", cases[i].opt, cases[i].when, "--dry-run",
+			"-o", "csv", "--columns", "id", "--no-header", "--actor", "ops");
+		cr_expect_eq(r->status, 0, "%s: exit %d: %s", r->what, r->status, r->err);
+		EXPECT_OUT(r, cases[i].ids);
+	}
+}
+
 /* A FETCH that fails inside find's pipeline (a view whose row 1500
  * divides by zero, in the second batch): the command exits with the
  * server's reason, after the first batch's rows; a reader that had

@@ -174,9 +174,21 @@ static const char *time_param(int64_t t, int us, char buf[TIME_PARAM_LEN])
 		snprintf(buf, TIME_PARAM_LEN, "%04d-%.5s %.8s%s+00 BC", bc, end + 1, end + 7, frac);
 		return buf;
 	}
-	/* After 9999-12-31 23:59:59, formatted as that second: no fraction. */
-	if (sc_time_format_sql(t, buf) < 0)
-		frac[0] = '\0';
+	/* After 9999: the year in five or six digits, as PostgreSQL reads
+	 * it, up to 294276, the latest it holds; after that 'infinity',
+	 * which ranks after every time as such a bound would. */
+	if (t > SC_TIME_LAST) {
+		char iso[SC_TIME_RFC3339_LEN];
+		char *end;
+		if (t > sc_days_from_civil(294276, 12, 31) * 86400 + 86399)
+			return "infinity";
+		sc_time_format_rfc3339(t, iso);
+		/* "+010000-06-01T00:00:00Z" */
+		long year = strtol(iso, &end, 10);
+		snprintf(buf, TIME_PARAM_LEN, "%ld-%.5s %.8s%s+00", year, end + 1, end + 7, frac);
+		return buf;
+	}
+	sc_time_format_sql(t, buf);
 	strcat(buf, frac);
 	strcat(buf, "+00");
 	return buf;
@@ -190,6 +202,12 @@ const char *pgb_time_param(int64_t t, char buf[TIME_PARAM_LEN])
 const char *pgb_time_us_param(int64_t us, char buf[TIME_PARAM_LEN])
 {
 	int64_t t = us / 1000000, rem = us % 1000000;
+
+	/* The ends of int64_t: a bound beyond every time sessctl can hold in
+	 * microseconds (cli_when_us), which PostgreSQL's latest (294276)
+	 * still passes: the infinity on its side. */
+	if (us == INT64_MAX || us == INT64_MIN)
+		return us > 0 ? "infinity" : "-infinity";
 
 	if (rem < 0) {
 		rem += 1000000;
