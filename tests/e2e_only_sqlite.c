@@ -205,6 +205,43 @@ Test(sqlite_only, every_unreadable_time_form_is_null_and_named_once)
 	EXPECT_OUT(r, "expired,71\r\nexpired,72\r\n");
 }
 
+/* Text in the expanded year form ("+010000-01-01", the form sessctl
+ * writes for a year outside 0001-9999) is a time no RFC 3339 output
+ * holds: null and named, as PostgreSQL's years after 9999 are, and
+ * ranked as that year by the rules (never idle), while "-000001" is
+ * idle at once. It was printed as "+010000-01-01T00:00:00Z" with exit 0. */
+Test(sqlite_only, a_year_outside_0001_9999_is_null_and_named_and_ranked_as_that_year)
+{
+	fx_standard();
+	db_exec("INSERT INTO users (id, email, username) VALUES (9, 'tess@example.com', 'tess');\n"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" VALUES (81, 9, 'f81', '+010000-01-01 00:00:00', '+012345-06-07T08:09:10Z', 1),"
+		" (82, 9, 'f82', '2025-01-01 00:00:00', '-000001-01-01 00:00:00', 1),"
+		" (83, 9, 'f83', '2025-01-01 00:00:00', '2025-01-31 00:00:00', 1)");
+	struct run *listings[] = {
+		RUN("find", "--user", "tess", "-o", "csv", "--columns", "id,created_at,last_activity"),
+		RUN("list-user", "tess", "-o", "csv", "--columns", "id,created_at,last_activity"),
+	};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct run *r = listings[i];
+		cr_expect_eq(r->status, 65, "%s: %d: %s", r->what, r->status, r->err);
+		cr_expect_null(strstr(r->out, "+0"), "%s: an expanded year shown: %s", r->what, r->out);
+		cr_expect_null(strstr(r->out, "-0000"), "%s: an expanded year shown: %s", r->what, r->out);
+		EXPECT_ERR_HAS(r, "row 81 of sessions has an unreadable created_at '+010000-01-01 00:00:00'");
+		EXPECT_ERR_HAS(r, "row 81 of sessions has an unreadable last_activity '+012345-06-07T08:09:10Z'");
+		EXPECT_ERR_HAS(r, "row 82 of sessions has an unreadable last_activity '-000001-01-01 00:00:00'");
+	}
+	struct run *r = RUN("show", "81", "-o", "json", "--columns", "id,created_at,last_activity");
+	cr_expect_eq(r->status, 65, "%s: %d: %s", r->what, r->status, r->err);
+	EXPECT_OUT(r, "{\"id\":81,\"created_at\":null,\"last_activity\":null}\n");
+	/* the rules: year 12345 is never idle, year 0 (1 BC) at once */
+	r = RUN("enforce", "--user", "tess", "--dry-run", "--now", "2025-02-01 00:00:00",
+		"--idle-timeout", "1h", "-o", "csv", "--columns", "change,id", "--no-header", "--actor", "ops");
+	cr_expect_eq(r->status, 0, "%s: %d: %s", r->what, r->status, r->err);
+	EXPECT_OUT(r, "expired,82\r\nexpired,83\r\n");
+}
+
 /* Issue 11 item 8: a full disk is 74 and says so (a tmpfs of 512 kB,
  * filled up), and leaves the database as it was. */
 Test(sqlite_only, a_full_disk_exits_74_and_says_so)

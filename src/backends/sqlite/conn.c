@@ -315,7 +315,11 @@ int sq_col_time(struct sqlite_db *db, sqlite3_stmt *st, int i, int64_t id, int64
 
 /* Reads a time column of a row of table that is shown, not relied on: a
  * value that is no time is read as NULL and told to the core (once per
- * row and column), so one bad row never breaks a listing or a change. */
+ * row and column), so one bad row never breaks a listing or a change.
+ * So is a time outside the years 0001-9999 (text in the expanded form,
+ * "+010000-01-01 00:00:00"), which no RFC 3339 output holds: as
+ * PostgreSQL's are, it is ranked as that time by the rules and shown as
+ * null. */
 void sq_col_time_soft(struct sqlite_db *db, sqlite3_stmt *st, int i, const char *table,
 		      int64_t id, int64_t *t, bool *null)
 {
@@ -323,7 +327,7 @@ void sq_col_time_soft(struct sqlite_db *db, sqlite3_stmt *st, int i, const char 
 
 	*t = 0;
 	*null = text == NULL;
-	if (text && sc_time_parse(text, t) < 0) {
+	if (text && (sc_time_parse(text, t) < 0 || *t < SC_TIME_FIRST || *t > SC_TIME_LAST)) {
 		*t = 0;
 		*null = true;
 		sc_db_unreadable(&db->base, table, id, sqlite3_column_name(st, i), text);
