@@ -242,6 +242,29 @@ Test(sqlite_only, a_year_outside_0001_9999_is_null_and_named_and_ranked_as_that_
 	EXPECT_OUT(r, "expired,82\r\nexpired,83\r\n");
 }
 
+/* An audit row whose session_id is no integer (a hand-edited or adopted
+ * trail): null, as such a user_id is, not the number SQLite makes of it
+ * ('x' was shown as session 0, 2.5 as session 2, which --session 2 then
+ * did not find). */
+Test(sqlite_only, an_audit_session_id_that_is_no_integer_is_null)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO sessctl_audit (id, session_id, user_id, action, actor, created_at) VALUES"
+		" (1, 2, 1, 'logout', 'a', '2025-03-01 10:00:00'),"
+		" (2, 'x', 'y', 'logout', 'b', '2025-03-01 11:00:00'),"
+		" (3, 2.5, 2.5, 'create', 'c', '2025-03-01 11:30:00')");
+	struct run *r = RUN("history", "-o", "csv", "--columns", "id,session_id,user_id", "--no-header");
+
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "3,,\r\n2,,\r\n1,2,1\r\n");
+	r = RUN("history", "--session", "2", "-o", "csv", "--columns", "id", "--no-header");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "1\r\n");
+	r = RUN("history", "-o", "json", "--columns", "id,session_id", "--limit", "1");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "[\n{\"id\":3,\"session_id\":null}\n]\n");
+}
+
 /* Issue 11 item 8: a full disk is 74 and says so (a tmpfs of 512 kB,
  * filled up), and leaves the database as it was. */
 Test(sqlite_only, a_full_disk_exits_74_and_says_so)

@@ -7,9 +7,10 @@
 
 /* ---- reads ---- */
 
-/* A user_id column: only an integer names a user (WHERE user_id = ?1 finds
- * no other, SQ_IS_USER); NULL, text or a real is read as NULL. */
-static void col_user_id(sqlite3_stmt *st, int col, int64_t *id, bool *null)
+/* A user_id (or an audit row's session_id) column: only an integer names
+ * a user or session (WHERE user_id = ?1 finds no other, SQ_IS_USER);
+ * NULL, text or a real is read as NULL. */
+static void col_id(sqlite3_stmt *st, int col, int64_t *id, bool *null)
 {
 	*null = sqlite3_column_type(st, col) != SQLITE_INTEGER;
 	*id = *null ? 0 : sqlite3_column_int64(st, col);
@@ -22,7 +23,7 @@ int sq_read_session(struct sqlite_db *db, sqlite3_stmt *st, struct sc_session *s
 {
 	(void)err;
 	s->id = sqlite3_column_int64(st, 0);
-	col_user_id(st, 1, &s->user_id, &s->user_id_null);
+	col_id(st, 1, &s->user_id, &s->user_id_null);
 	s->device_fingerprint = sq_col_text(st, 2);
 	s->device_name = sq_col_text(st, 3);
 	s->device_type = sq_col_text(st, 4);
@@ -339,8 +340,6 @@ int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
 		struct sc_audit a = {
 			.id = sqlite3_column_int64(st, 0),
 			.action = sq_col_text(st, 2),
-			.session_id_null = sqlite3_column_type(st, 3) == SQLITE_NULL,
-			.session_id = sqlite3_column_int64(st, 3),
 			.actor = sq_col_text(st, 5),
 			.reason = sq_col_text(st, 6),
 			.email = sq_col_text(st, 8),
@@ -349,7 +348,11 @@ int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
 			.device_type = sq_col_text(st, 11),
 		};
 		int cbrc;
-		col_user_id(st, 4, &a.user_id, &a.user_id_null);
+		/* A session id that is not an integer (text, a real) is no
+		 * session's, as a user id is no user's: null, not the number
+		 * SQLite would make of it. */
+		col_id(st, 3, &a.session_id, &a.session_id_null);
+		col_id(st, 4, &a.user_id, &a.user_id_null);
 		if (audit_times(db, st, &a, err) < 0) {
 			sq_finalize(db, st);
 			return -1;
