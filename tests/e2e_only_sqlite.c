@@ -265,6 +265,56 @@ Test(sqlite_only, an_audit_session_id_that_is_no_integer_is_null)
 	EXPECT_OUT(r, "[\n{\"id\":3,\"session_id\":null}\n]\n");
 }
 
+/* An application that binds bytes stores a BLOB in a text column; sessctl
+ * shows it as its text, and every filter, count and the same-device rule
+ * take it as that text too. A BLOB never equals text in SQL: find --ip
+ * with a /8 or longer prefix, --device-type, --fingerprint and --browser
+ * skipped such a session (a bulk logout by address left it active), and
+ * count --by device-type split 'web' in two rows. */
+Test(sqlite_only, a_blob_in_a_text_column_matches_as_the_text_it_shows)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'a@example.com', 'a');\n"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, device_type, browser, ip_address,"
+		" created_at, last_activity, is_active) VALUES"
+		" (1, 1, 'fp1', 'web', 'Firefox', '10.0.0.13', '2025-01-01', '2025-01-02', 1),"
+		" (2, 1, CAST('fp2' AS BLOB), CAST('web' AS BLOB), CAST('Firefox' AS BLOB),"
+		"  CAST('10.0.0.14' AS BLOB), '2025-01-01', '2025-01-03', 1),"
+		" (3, 1, CAST('fp3' AS BLOB), 'mobile', 'Safari', CAST('2001:db8::1' AS BLOB),"
+		"  '2025-01-01', '2025-01-04', 1)");
+	static const char *const filters[][2] = {
+		{ "--ip", "10.0.0.14" }, { "--ip", "10.0.0.0/8" }, { "--ip", "10.0.0.0/24" },
+		{ "--fingerprint", "fp2" }, { "--device-type", "web" }, { "--browser", "Firefox" },
+		{ "--ip", "2001:db8::/32" },
+	};
+	static const char *const want[] = { "2\r\n", "1\r\n2\r\n", "1\r\n2\r\n", "2\r\n",
+					     "1\r\n2\r\n", "1\r\n2\r\n", "3\r\n" };
+
+	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++) {
+		struct run *r = RUN("find", filters[i][0], filters[i][1], "-o", "csv", "--columns", "id",
+				    "--no-header");
+		EXPECT_OK(r);
+		EXPECT_OUT(r, want[i]);
+		r = RUN("logout", "--where", filters[i][0], filters[i][1], "--dry-run", "-q", "-o", "csv",
+			"--columns", "id", "--no-header", "--actor", "ops");
+		EXPECT_OK(r);
+		EXPECT_OUT(r, want[i]);
+	}
+	struct run *r = RUN("list-user", "a", "--device-type", "web", "-o", "csv", "--columns", "id",
+			    "--no-header");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "2\r\n1\r\n");
+	r = RUN("count", "--by", "device-type", "-o", "csv", "--no-header");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "web,2,0\r\nmobile,1,0\r\n");
+	/* the same device: refreshed, not a second session */
+	r = RUN("create", "--user", "a", "--fingerprint", "fp2", "--now", "2025-01-05 00:00:00", "-q",
+		"-o", "csv", "--columns", "change,id", "--no-header", "--actor", "ops");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "refreshed,2\r\n");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 3);
+}
+
 /* Issue 11 item 8: a full disk is 74 and says so (a tmpfs of 512 kB,
  * filled up), and leaves the database as it was. */
 Test(sqlite_only, a_full_disk_exits_74_and_says_so)

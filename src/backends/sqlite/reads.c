@@ -119,7 +119,7 @@ int sqlite_list_sessions(struct sc_db *base, const struct sc_list_request *req,
 	if (sq_prepare(db,
 		    "SELECT " SESSION_COLUMNS " FROM sessions\n"
 		    "WHERE user_id = ?1 AND (?2 OR is_active)\n"
-		    "  AND (?3 IS NULL OR device_type = ?3)\n"
+		    "  AND (?3 IS NULL OR CAST(device_type AS TEXT) = ?3)\n"
 		    "  AND (?4 IS NULL OR sessctl_time(last_activity) <= ?4)\n"
 		    "ORDER BY sessctl_time(last_activity) DESC NULLS LAST, id DESC\n"
 		    "LIMIT ?5", &st, err) < 0)
@@ -378,7 +378,10 @@ int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
 
 /* One statement for every filter: a condition whose parameter is NULL
  * holds for every row, and SQLite evaluates the rest only when it is
- * given. The rowid walk gives id order without a sort. */
+ * given. The rowid walk gives id order without a sort. A text column is
+ * compared as text: a BLOB there (an application that bound bytes) is
+ * shown as its text and must match as it shows, which a BLOB never
+ * equals. */
 #define FIND_SQL \
 	"SELECT s.id, s.user_id, s.device_fingerprint, s.device_name, s.device_type,\n" \
 	"       s.browser, s.ip_address, s.created_at, s.last_activity, s.is_active,\n" \
@@ -387,11 +390,11 @@ int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
 	"FROM sessions AS s\n" \
 	"WHERE (?2 IS NULL OR s.user_id IN (SELECT value FROM json_each(?2)))\n" \
 	"  AND CASE ?3 WHEN 0 THEN s.is_active WHEN 1 THEN NOT coalesce(s.is_active, 0) ELSE 1 END\n" \
-	"  AND (?4 IS NULL OR s.device_fingerprint = ?4)\n" \
-	"  AND (?5 IS NULL OR s.device_type = ?5)\n" \
-	"  AND (?6 IS NULL OR s.browser = ?6)\n" \
-	"  AND (NOT ?7 OR instr(s.ip_address, ':') > 0\n" \
-	"       OR substr(s.ip_address, 1, length(?8)) = ?8)\n" \
+	"  AND (?4 IS NULL OR CAST(s.device_fingerprint AS TEXT) = ?4)\n" \
+	"  AND (?5 IS NULL OR CAST(s.device_type AS TEXT) = ?5)\n" \
+	"  AND (?6 IS NULL OR CAST(s.browser AS TEXT) = ?6)\n" \
+	"  AND (NOT ?7 OR instr(CAST(s.ip_address AS TEXT), ':') > 0\n" \
+	"       OR substr(CAST(s.ip_address AS TEXT), 1, length(?8)) = ?8)\n" \
 	"  AND (?9 IS NULL OR sessctl_time(s.last_activity) >= ?9)\n" \
 	"  AND (?10 IS NULL OR sessctl_time(s.last_activity) < ?10)\n" \
 	"  AND (?11 IS NULL OR sessctl_time(s.created_at) >= ?11)\n" \

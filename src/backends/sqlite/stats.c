@@ -32,14 +32,15 @@ struct rows {
 };
 
 /* count --by: one statement per column (the column name cannot be a
- * parameter). Values compare byte by byte (SQLite's BINARY collation).
+ * parameter). Values compare byte by byte (SQLite's BINARY collation),
+ * as text: a BLOB is counted with the text it shows as.
  * Active as WHERE is_active tests it, inactive everything else (NULL
  * and text too), as every other count and listing splits them. */
 #define GROUP_SQL(col) \
-	"SELECT " col ", sum(CASE WHEN is_active THEN 1 ELSE 0 END),\n" \
+	"SELECT CAST(" col " AS TEXT) AS v, sum(CASE WHEN is_active THEN 1 ELSE 0 END),\n" \
 	"       sum(CASE WHEN is_active THEN 0 ELSE 1 END)\n" \
-	"FROM sessions GROUP BY " col "\n" \
-	"ORDER BY 2 DESC, 3 DESC, " col " IS NULL, " col
+	"FROM sessions GROUP BY v\n" \
+	"ORDER BY 2 DESC, 3 DESC, v IS NULL, v"
 
 static int group_row(sqlite3_stmt *st, void *vctx)
 {

@@ -292,7 +292,7 @@ int sqlite_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
 	int rc;
 
 	if (sq_prepare(db, "SELECT " SESSION_COLUMNS " FROM sessions\n"
-			"WHERE user_id = ?1 AND device_fingerprint = ?2", &st, err) < 0)
+			"WHERE user_id = ?1 AND CAST(device_fingerprint AS TEXT) = ?2", &st, err) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, ns->user_id);
 	sqlite3_bind_text(st, 2, ns->device_fingerprint, -1, SQLITE_STATIC);
