@@ -384,8 +384,8 @@ static int create_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	/* The device limit keeps the new or refreshed session first (in a
 	 * dry run it is not in the table, or not refreshed, so it is placed
 	 * first by hand; id 0 stands for one not inserted), then the others
-	 * by last activity. */
-	c->us.has_except = true;
+	 * by last activity: every other, a session whose id is 0 too. */
+	c->us.has_except = !(c->a->dry_run && c->created);
 	c->us.except = c->session_id;
 	c->us.all = false;
 	c->us.fingerprint = NULL;

@@ -417,6 +417,27 @@ Test(create, dry_run_of_a_new_device_shows_id_0_and_changes_nothing)
 	free(before);
 }
 
+/* A dry run's new session is not in the table (it shows id 0); a real
+ * session whose id is 0 was left out of the ranking as if it were that
+ * one, so the dry run did not list it closed while the real run closed it. */
+Test(create, dry_run_of_a_new_device_ranks_a_session_whose_id_is_0)
+{
+	fx_carol("(0, 3, 'c0', '2025-02-01 10:00:00', TRUE), (31, 3, 'c31', '2025-02-02 10:00:00', TRUE), "
+		 "(32, 3, 'c32', '2025-02-03 10:00:00', TRUE)");
+	char *before = db_dump();
+	struct run *r = W("--user", "carol", "--fingerprint", "c-new", "--dry-run", "-q", "-o", "csv",
+			  "--no-header", "--columns", "change,id,device_fingerprint");
+
+	cr_expect_eq(r->status, 0, "%s: exit %d: %s", r->what, r->status, r->err);
+	EXPECT_OUT(r, "created,0,c-new\r\nover-limit,0,c0\r\n");
+	EXPECT_UNCHANGED(before);
+	struct run *real = W("--user", "carol", "--fingerprint", "c-new", "-q", "-o", "csv", "--no-header",
+			     "--columns", "change,id,device_fingerprint");
+	EXPECT_OK(real);
+	EXPECT_OUT(real, "created,33,c-new\r\nover-limit,0,c0\r\n");
+	free(before);
+}
+
 Test(create, dry_run_of_a_refresh_shows_the_refreshed_row_and_changes_nothing)
 {
 	fx();
