@@ -229,16 +229,22 @@ static int spelled_in_full(const struct cli_ctx *ctx, char **argv, const char *n
 }
 
 /* Whether word, an option's value given as the next word, is itself one
- * of the options (--dry-run, --yes=...): the value was left out, and
- * taking the option for it would drop it without a word ("logout 5
- * --reason --dry-run" closed session 5). */
-static bool names_an_option(const struct option *all, const char *word)
+ * of the options as getopt would take it (--dry-run, a prefix such as
+ * --dry, --yes=..., -y, -qv), or "--": the value was left out, and taking
+ * the option for it would drop it without a word ("logout 5 --reason
+ * --dry-run" closed session 5). A value that only starts with '-' (a
+ * reason "-5") is not. */
+static bool names_an_option(const struct option *all, const char *shorts, const char *word)
 {
-	if (strncmp(word, "--", 2) != 0)
+	if (word[0] != '-')
 		return false;
+	if (word[1] != '-')
+		return word[1] && word[1] != ':' && word[1] != '+' && strchr(shorts, word[1]);
 	size_t len = strcspn(word + 2, "=");
+	if (len == 0)
+		return word[2] == '\0'; /* "--" */
 	for (const struct option *o = all; o->name; o++)
-		if (strlen(o->name) == len && strncmp(o->name, word + 2, len) == 0)
+		if (strlen(o->name) >= len && strncmp(o->name, word + 2, len) == 0)
 			return true;
 	return false;
 }
@@ -292,7 +298,7 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 			return cli_usage(ctx, "option '%s' needs a value", argv[optind - 1]);
 		if (opt == 'h')
 			return CLI_SHOW_HELP;
-		if (optarg && optarg == argv[optind - 1] && names_an_option(all, optarg)) {
+		if (optarg && optarg == argv[optind - 1] && names_an_option(all, shorts, optarg)) {
 			char name[72];
 			if (index >= 0)
 				snprintf(name, sizeof(name), "--%s", all[index].name);

@@ -318,6 +318,13 @@ Test(cli, an_options_missing_value_is_never_the_next_option)
 		ARGV("list-user", "alice", "--limit", "\t2"),
 		ARGV("enforce", "--max-sessions", "\n1", "--actor", "ops"),
 		ARGV("enforce", "--batch-size", "\t5", "--actor", "ops"),
+		/* a short option, a shortened long one, "--": as getopt takes them */
+		ARGV("logout", "10", "--reason", "-q", "--actor", "ops"),
+		ARGV("logout-all", "bob", "--yes", "--reason", "-y"),
+		ARGV("logout-all", "bob", "--actor", "-y", "--yes"),
+		ARGV("logout-all", "bob", "--yes", "--reason", "-qv"),
+		ARGV("logout", "10", "--reason", "--dry", "--actor", "ops"),
+		ARGV("create", "--user", "bob", "--fingerprint", "--", "--actor", "ops"),
 	};
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		struct run *r = e2e_run(&(struct call){ 0 }, cmds[i]);
@@ -337,6 +344,12 @@ Test(cli, an_options_missing_value_is_never_the_next_option)
 	r = RUN("history", "--session", "10", "-o", "csv", "--columns", "reason");
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "reason\r\n--dry-run\r\n");
+	/* a value that only starts with '-' is a value */
+	r = RUN("-q", "logout", "11", "--reason", "-5", "--actor", "ops");
+	EXPECT_OK(r);
+	r = RUN("history", "--session", "11", "-o", "csv", "--columns", "reason", "--no-header");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "-5\r\n");
 }
 
 /* The check for a long option given a value must not catch an unknown
