@@ -229,6 +229,7 @@ struct sc_history_request {
 	int64_t until_us;  /* only rows with created_at < until (microseconds) */
 	const char *actor;  /* only rows of this actor (exact); NULL: any */
 	const char *action; /* only rows of this action; NULL: any */
+	const char *email;  /* only rows whose user's email was this; NULL: any */
 	int64_t limit;  /* 0: no limit */
 	/* Non-NULL: set to the number of rows that match beyond the limit
 	 * (0 when the limit did not cut the list), counted in the same
@@ -237,7 +238,10 @@ struct sc_history_request {
 };
 
 /* The audit trail, newest first (created_at, then id, descending); with
- * user non-NULL, of that user only (req->has_user is then set from it). */
+ * user non-NULL, of that user only (req->has_user is then set from it).
+ * A user the users table no longer has (deleted, or an email since
+ * changed) is found by the trail's own record: its id, or the email its
+ * rows kept; 67 only when the trail does not name it either. */
 int sc_history(struct sc_db *db, const struct sc_userref *user,
 	       struct sc_history_request *req, sc_audit_cb cb, void *ctx,
 	       struct sc_error *err);

@@ -233,17 +233,57 @@ struct history {
 	void *ctx;
 };
 
+static int count_row(const struct sc_audit *a, void *vctx)
+{
+	(void)a;
+	++*(int64_t *)vctx;
+	return 0;
+}
+
+/* A user the users table no longer has: the trail's own record of it
+ * (the id its rows name, or the email they kept; it keeps no user name),
+ * when any row has it. Otherwise the lookup's error (67) stands. */
+static int trail_user(struct sc_db *db, const struct sc_userref *ref, struct sc_history_request *req,
+		      struct sc_error *err)
+{
+	struct sc_history_request probe = { .limit = 1 };
+	struct sc_error perr = { 0 };
+	int64_t rows = 0;
+
+	if (ref->kind == SC_USER_BY_ID && ref->id >= 0) {
+		probe.has_user = true;
+		probe.user_id = ref->id;
+	} else if (ref->kind == SC_USER_BY_EMAIL) {
+		probe.email = ref->text;
+	} else {
+		return -1;
+	}
+	if (db->backend->history(db, &probe, count_row, &rows, &perr) < 0) {
+		*err = perr;
+		return -1;
+	}
+	if (rows == 0)
+		return -1;
+	req->has_user = probe.has_user;
+	req->user_id = probe.user_id;
+	req->email = probe.email;
+	*err = (struct sc_error){ 0 };
+	return 0;
+}
+
 static int history_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct history *h = vctx;
 
 	if (h->user) {
 		struct sc_user user = { 0 };
-		if (sc_find_user(db, h->user, &user, err) < 0)
+		if (sc_find_user(db, h->user, &user, err) == 0) {
+			h->req->has_user = true;
+			h->req->user_id = user.id;
+			sc_user_free(&user);
+		} else if (err->status != SC_NOUSER || trail_user(db, h->user, h->req, err) < 0) {
 			return -1;
-		h->req->has_user = true;
-		h->req->user_id = user.id;
-		sc_user_free(&user);
+		}
 	}
 	/* No database holds such a session (it was checked for the user
 	 * all the same): the empty history a missing id has. */

@@ -284,6 +284,43 @@ Test(history, changes_nothing_itself)
 	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 4);
 }
 
+/* The trail outlives the users table: a deleted user's entries by id or
+ * by the email they kept, an old email after a change of address; a
+ * user name the trail does not keep, or one it never named, is 67. */
+Test(history, a_deleted_or_renamed_user_is_found_by_the_trails_own_record)
+{
+	trail();
+	db_exec("DELETE FROM sessions WHERE user_id = 2");
+	db_exec("DELETE FROM users WHERE id = 2");
+	db_exec("UPDATE users SET email = 'alice2@example.com' WHERE id = 1");
+	static const char *const found[][2] = {
+		{ "2", "2\r\n" },
+		{ "bob@example.com", "2\r\n" },
+		{ "alice@example.com", "4\r\n1\r\n" },  /* the email the entries kept */
+		{ "alice2@example.com", "4\r\n1\r\n" }, /* the user as the table has it */
+	};
+	for (size_t i = 0; i < sizeof(found) / sizeof(found[0]); i++) {
+		struct run *r = RUN("history", found[i][0], "-o", "csv", "--columns", "id", "--no-header");
+		EXPECT_OK(r);
+		EXPECT_OUT(r, found[i][1]);
+	}
+	struct run *r = RUN("history", "bob");
+	EXPECT_FAIL(r, 67);
+	EXPECT_ERR_HAS(r, "no such user 'bob'");
+	r = RUN("history", "998");
+	EXPECT_FAIL(r, 67);
+	r = RUN("history", "gone@example.com");
+	EXPECT_FAIL(r, 67);
+	/* the other filters and the limit apply as for any user */
+	r = RUN("history", "bob@example.com", "--action", "logout", "-o", "csv", "--no-header");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "");
+	r = RUN("history", "alice@example.com", "--limit", "1", "-o", "csv", "--columns", "id",
+		"--no-header");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "4\r\n");
+}
+
 Test(history, unknown_user_67_and_bad_values_64)
 {
 	trail();

@@ -303,7 +303,8 @@ int pgb_audit_row(struct pg_db *db, const PGresult *res, int row, void *vctx,
 	"  AND ($3::timestamptz IS NULL OR created_at >= $3::timestamptz)\n" \
 	"  AND ($4::timestamptz IS NULL OR created_at < $4::timestamptz)\n" \
 	"  AND ($5::text IS NULL OR actor = $5::text)\n" \
-	"  AND ($6::text IS NULL OR action = $6::text)\n"
+	"  AND ($6::text IS NULL OR action = $6::text)\n" \
+	"  AND ($7::text IS NULL OR email = $7::text)\n"
 
 int pg_history(struct sc_db *base, const struct sc_history_request *req,
 		      sc_audit_cb cb, void *ctx, struct sc_error *err)
@@ -312,13 +313,14 @@ int pg_history(struct sc_db *base, const struct sc_history_request *req,
 	char ubuf[INT64_PARAM_LEN], sbuf[INT64_PARAM_LEN], tbuf[TIME_PARAM_LEN],
 		tubuf[TIME_PARAM_LEN], lbuf[INT64_PARAM_LEN];
 	struct audit_stream as = { cb, ctx, 0 };
-	const char *params[7] = {
+	const char *params[8] = {
 		req->has_user ? pgb_int64_param(req->user_id, ubuf) : NULL,
 		req->has_session ? pgb_int64_param(req->session_id, sbuf) : NULL,
 		req->has_since ? pgb_time_us_param(req->since_us, tbuf) : NULL,
 		req->has_until ? pgb_time_us_param(req->until_us, tubuf) : NULL,
 		req->actor,
 		req->action,
+		req->email,
 		req->limit > 0 ? pgb_int64_param(req->limit, lbuf) : NULL,
 	};
 	PGresult *res;
@@ -330,14 +332,14 @@ int pg_history(struct sc_db *base, const struct sc_history_request *req,
 		"       email, device_name, ip_address, device_type\n"
 		"FROM sessctl_audit\n" HISTORY_WHERE
 		"ORDER BY created_at DESC, id DESC\n"
-		"LIMIT $7::bigint", 7, params, "cannot read the audit trail", pgb_audit_row, &as, err);
+		"LIMIT $8::bigint", 8, params, "cannot read the audit trail", pgb_audit_row, &as, err);
 	if (rc != 0 || !req->more)
 		return rc;
 	*req->more = 0;
 	if (req->limit <= 0 || as.shown < req->limit)
 		return 0;
 	/* The limit cut the list: how many more are there? */
-	res = pgb_run(db, "SELECT count(*) FROM sessctl_audit\n" HISTORY_WHERE, 6, params,
+	res = pgb_run(db, "SELECT count(*) FROM sessctl_audit\n" HISTORY_WHERE, 7, params,
 		      PGRES_TUPLES_OK, "cannot read the audit trail", err);
 	if (!res)
 		return -1;

@@ -269,7 +269,8 @@ int sqlite_recent_sessions(struct sc_db *base, int64_t limit, sc_session_cb cb, 
 	"WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR session_id = ?2)\n" \
 	"  AND (?3 IS NULL OR sessctl_time(created_at) >= ?3)\n" \
 	"  AND (?4 IS NULL OR sessctl_time(created_at) < ?4)\n" \
-	"  AND (?5 IS NULL OR actor = ?5) AND (?6 IS NULL OR action = ?6)\n"
+	"  AND (?5 IS NULL OR actor = ?5) AND (?6 IS NULL OR action = ?6)\n" \
+	"  AND (?8 IS NULL OR email = ?8)\n"
 
 static void bind_history(sqlite3_stmt *st, const struct sc_history_request *req)
 {
@@ -285,6 +286,8 @@ static void bind_history(sqlite3_stmt *st, const struct sc_history_request *req)
 		sqlite3_bind_text(st, 5, req->actor, -1, SQLITE_STATIC);
 	if (req->action)
 		sqlite3_bind_text(st, 6, req->action, -1, SQLITE_STATIC);
+	if (req->email) /* ?7 is the listing's limit */
+		sqlite3_bind_text(st, 8, req->email, -1, SQLITE_STATIC);
 }
 
 /* How many rows req selects past the `shown` the limit let through. */
