@@ -119,11 +119,16 @@ static int dry_run(struct cli_ctx *ctx)
 	return SC_OK;
 }
 
+/* Said as each migration commits, and flushed: a migrate killed later
+ * (SIGINT in the next index build; it is rolled back) has still told a
+ * pipe or a deploy log which versions are in. */
 static void on_applied(const struct sc_migration *m, void *vctx)
 {
 	const struct cli_ctx *ctx = vctx;
-	if (!ctx->quiet)
+	if (!ctx->quiet) {
 		printf("applied migration %d: %s\n", m->version, m->name);
+		fflush(stdout);
+	}
 }
 
 static int apply(struct cli_ctx *ctx)

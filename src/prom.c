@@ -188,14 +188,40 @@ static int commit_file(FILE *f, const char *tmp, const char *path)
 	return 0;
 }
 
+/* The directory the temporary file and the rename need: there, and
+ * writable by this user, before the run rather than after its work. */
+static int metrics_dir_check(const char *path, struct sc_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+	char *dir = malloc(len + 1);
+	struct stat st;
+	int rc = 0;
+
+	if (!dir)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	memcpy(dir, slash ? path : ".", len);
+	dir[len] = '\0';
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		rc = sc_error_set(err, SC_USAGE, "--metrics-file '%s': there is no directory '%s' to "
+				  "write it in: create it, or give another path", path, dir);
+	else if (access(dir, W_OK | X_OK) != 0)
+		rc = sc_error_set(err, errno == EROFS ? SC_IOERR : SC_NOPERM,
+				  "--metrics-file '%s': cannot write in directory '%s' (%s): let this "
+				  "user write there, or give another path", path, dir,
+				  errno == EROFS ? "a read-only file system" : "permission denied");
+	free(dir);
+	return rc;
+}
+
 int sc_metrics_file_check(const char *path, struct sc_error *err)
 {
 	struct stat st;
 
 	if (lstat(path, &st) != 0)
-		return 0; /* nothing there yet, or what writing it will say */
+		return metrics_dir_check(path, err); /* nothing there yet */
 	if (S_ISREG(st.st_mode))
-		return 0;
+		return metrics_dir_check(path, err);
 	/* A link to a regular file: that file is replaced (in its own
 	 * directory), the link stays. */
 	if (S_ISLNK(st.st_mode) && stat(path, &st) == 0 && S_ISREG(st.st_mode))

@@ -42,7 +42,9 @@ int sc_enforce_metrics_file(const char *path, const struct sc_enforce_run *run,
  * a symbolic link to one (that file is replaced, the link stays), or
  * nothing yet. A device (/dev/full), a directory, a FIFO or a link to
  * none of them would be replaced by the rename itself, not written: -1
- * with SC_USAGE. Checked before the run, so that nothing is done in vain. */
+ * with SC_USAGE; so is a directory that is not there, and one this user
+ * cannot write in is SC_NOPERM (SC_IOERR on a read-only file system).
+ * Checked before the run, so that nothing is done in vain. */
 int sc_metrics_file_check(const char *path, struct sc_error *err);
 
 #endif

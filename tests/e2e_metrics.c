@@ -483,17 +483,39 @@ Test(metrics, a_summary_that_cannot_be_written_is_no_failed_enforcement)
 					  "sessctl_enforce_last_success_timestamp_seconds {} T\n"), "%s", parsed);
 }
 
-/* The file cannot be written: enforce's work stays, the run exits 74
- * and leaves nothing behind. */
+/* The file cannot be written after the run (here a name with no room
+ * for its temporary's suffix: PATH.tmp.XXXXXX is longer than a file
+ * name may be): enforce's work stays, the run exits 74 and leaves
+ * nothing behind. */
 Test(metrics, an_unwritable_metrics_file_exits_74)
 {
 	fx_standard();
-	const char *path = e2e_path("nodir/sessctl.prom");
+	char name[251];
+	memset(name, 'm', 245);
+	strcpy(name + 245, ".prom");
+	const char *path = e2e_path(name);
 	struct run *r = RUN("enforce", "--now", NOW, "--actor", "cron", "-q", "--metrics-file", path);
 
 	EXPECT_FAIL(r, 74);
-	EXPECT_ERR_HAS(r, "nodir/sessctl.prom");
+	EXPECT_ERR_HAS(r, "cannot write metrics file");
 	EXPECT_ROWS("SELECT id FROM sessions WHERE NOT is_active ORDER BY id", "12\n13\n21\n");
+	cr_expect(!e2e_exists(path));
+}
+
+/* A directory that is not there is found before the run (64, nothing
+ * changed), not after its work: a cron line with a mistyped path. */
+Test(metrics, a_metrics_file_in_no_directory_is_refused_before_the_run)
+{
+	fx_standard();
+	char *before = db_dump();
+	const char *path = e2e_path("nodir/sessctl.prom");
+	struct run *r = RUN("enforce", "--now", NOW, "--actor", "cron", "-q", "--metrics-file", path);
+
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "there is no directory '");
+	EXPECT_ERR_HAS(r, "nodir' to write it in");
+	EXPECT_UNCHANGED(before);
+	free(before);
 	cr_expect(!e2e_exists(e2e_path("nodir")));
 }
 
