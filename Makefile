@@ -122,7 +122,9 @@ install: $(BUILD)/sessctl $(MODULES)
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 755 $(BUILD)/sessctl $(DESTDIR)$(BINDIR)/sessctl
 	install -m 644 $(MODULES) $(DESTDIR)$(MODULEDIR)/
-	install -m 644 man/sessctl.1 $(DESTDIR)$(MANDIR)/man1/sessctl.1
+	# The page names the default module directory; installed, its own.
+	sed 's|/usr/local/lib/sessctl|$(MODULEDIR)|g' man/sessctl.1 >$(DESTDIR)$(MANDIR)/man1/sessctl.1
+	chmod 644 $(DESTDIR)$(MANDIR)/man1/sessctl.1
 	install -m 644 completions/sessctl.bash $(DESTDIR)$(BASHCOMPDIR)/sessctl
 	install -m 644 completions/_sessctl $(DESTDIR)$(ZSHCOMPDIR)/_sessctl
 	install -m 644 completions/sessctl.fish $(DESTDIR)$(FISHCOMPDIR)/sessctl.fish

@@ -86,6 +86,9 @@ check "the binary is executable and the rest is not" \
 	test -x "$stage/usr/bin/sessctl" -a ! -x "$stage/usr/share/man/man1/sessctl.1" \
 	-a ! -x "$stage/usr/lib/sessctl/sessctl-postgres.so" -a ! -x "$stage/usr/lib/sessctl/sessctl-sqlite.so"
 check "the installed man page renders" sh -c "mandoc -Tutf8 '$stage/usr/share/man/man1/sessctl.1' >/dev/null"
+check "the installed man page names the installed module directory, not the default's" sh -c \
+	"grep -q '/usr/lib/sessctl/sessctl-sqlite.so' '$stage/usr/share/man/man1/sessctl.1' &&
+	 ! grep -q '/usr/local/lib/sessctl' '$stage/usr/share/man/man1/sessctl.1'"
 
 touch "$stage/usr/bin/other-tool"
 make -s -C "$here" uninstall DESTDIR="$stage" PREFIX=/usr >>"$stage.log" 2>&1
