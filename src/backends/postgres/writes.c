@@ -305,7 +305,7 @@ int pg_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
 			     "      browser = coalesce($6::text, browser),\n"
 			     "      ip_address = coalesce($7::text, ip_address)\n"
 			     "  WHERE user_id = $1::bigint AND device_fingerprint = $2::text"),
-		  12, params, PGRES_TUPLES_OK, "cannot refresh the session", err);
+		  12, params, PGRES_TUPLES_OK, "cannot create or refresh the session", err);
 	if (!res)
 		return -1;
 	*created = PQntuples(res) == 0;
