@@ -69,7 +69,9 @@ static bool bare_number(const char *s)
  * it; and the smallest time there is stands for "not given"). */
 static int parse_now(const char *what, const char *s, int64_t *out)
 {
-	if (bare_number(s) || sc_time_parse(s, out) < 0)
+	/* The parser skips the leading blanks stored text may have; an
+	 * argument with one is refused, as one with a trailing blank is. */
+	if (*s == ' ' || bare_number(s) || sc_time_parse(s, out) < 0)
 		return cli_fail(SC_USAGE, "%s: bad timestamp '%s': use a UTC date and time ('2025-02-01', "
 				"'2025-02-01 10:00', '2025-02-01 10:00:00') or RFC 3339 "
 				"('2025-02-01T10:00:00+01:00')", what, s);
@@ -89,7 +91,7 @@ int cli_when(const char *opt, const char *s, int64_t now, int64_t *out)
 	if (bare_number(s))
 		return cli_fail(SC_USAGE, "bad %s '%s': a number needs a unit (90s, 15m, 720h, 30d, 2w), "
 				"a date its dashes ('2025-02-01')", opt, s);
-	if (sc_time_parse(s, out) == 0)
+	if (*s != ' ' && sc_time_parse(s, out) == 0)
 		return 0;
 	return cli_fail(SC_USAGE, "bad %s '%s': give a duration ago (90s, 15m, 720h, 30d, 2w) "
 			"or a UTC date and time ('2025-02-01', '2025-02-01 10:00', RFC 3339)", opt, s);

@@ -318,6 +318,10 @@ Test(cli, an_options_missing_value_is_never_the_next_option)
 		ARGV("list-user", "alice", "--limit", "\t2"),
 		ARGV("enforce", "--max-sessions", "\n1", "--actor", "ops"),
 		ARGV("enforce", "--batch-size", "\t5", "--actor", "ops"),
+		/* a time with a leading blank, as one with a trailing blank */
+		ARGV("find", "--seen-since", " 2025-02-01"),
+		ARGV("logout", "--where", "--seen-until", " 2025-02-01", "--yes", "--actor", "ops"),
+		ARGV("--now", " 2025-02-01 00:00:00", "enforce", "--actor", "ops"),
 		/* a short option, a shortened long one, "--": as getopt takes them */
 		ARGV("logout", "10", "--reason", "-q", "--actor", "ops"),
 		ARGV("logout-all", "bob", "--yes", "--reason", "-y"),
