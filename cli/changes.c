@@ -94,7 +94,8 @@ int cli_changes_open(const struct cli_ctx *ctx, struct cli_changes *c)
 	if (sc_writer_open(&c->w, stdout, &ctx->out, columns, 1 + SC_SESS_NCOLS, defaults, ndefaults,
 			   &c->err) < 0)
 		return cli_report(&c->err);
-	return 0;
+	/* A time read as null is told only for a column shown, as listings do. */
+	return cli_db_shown(ctx, c->w);
 }
 
 int cli_changes_row(enum sc_change_kind kind, const struct sc_session *s, void *vctx)

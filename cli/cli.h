@@ -179,6 +179,10 @@ int cli_db(struct cli_ctx *ctx, enum cli_db_need mode, struct sc_db **db);
 struct sc_writer;
 int cli_db_listing(struct cli_ctx *ctx, const struct sc_writer *w, struct sc_db **db);
 
+/* The same for a listing whose database opens later (or is open): a
+ * value read as NULL is told only in a column w prints. */
+int cli_db_shown(const struct cli_ctx *ctx, const struct sc_writer *w);
+
 /* Prints a -v line on stderr: "sessctl: HH:MM:SS.mmm MESSAGE" (local time). */
 void cli_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -50,20 +50,33 @@ static void warning(const char *msg, void *ctx)
 	cli_fail(SC_DATAERR, "%s", msg);
 }
 
+/* The columns a listing shows, for sc_db_shown_columns: told to the
+ * database now, or as it opens (a change's listing opens first). */
+static char *pending_shown;
+
+int cli_db_shown(const struct cli_ctx *ctx, const struct sc_writer *w)
+{
+	char *list = sc_writer_column_list(w);
+	int rc = 0;
+
+	if (!list)
+		return cli_fail(SC_SOFTWARE, "out of memory");
+	if (!ctx->handle) {
+		free(pending_shown);
+		pending_shown = list;
+		return 0;
+	}
+	if (sc_db_shown_columns(ctx->handle, list) < 0)
+		rc = cli_fail(SC_SOFTWARE, "out of memory");
+	free(list);
+	return rc;
+}
+
 int cli_db_listing(struct cli_ctx *ctx, const struct sc_writer *w, struct sc_db **db)
 {
 	int rc = cli_db(ctx, CLI_DB_NONE, db);
-	char *list;
 
-	if (rc)
-		return rc;
-	list = sc_writer_column_list(w);
-	if (!list || sc_db_shown_columns(*db, list) < 0) {
-		free(list);
-		return cli_fail(SC_SOFTWARE, "out of memory");
-	}
-	free(list);
-	return 0;
+	return rc ? rc : cli_db_shown(ctx, w);
 }
 
 int cli_db(struct cli_ctx *ctx, enum cli_db_need mode, struct sc_db **db)
@@ -84,6 +97,13 @@ int cli_db(struct cli_ctx *ctx, enum cli_db_need mode, struct sc_db **db)
 			return cli_report(&err);
 		}
 		sc_db_on_warning(ctx->handle, warning, NULL);
+		if (pending_shown) {
+			int rc = sc_db_shown_columns(ctx->handle, pending_shown);
+			free(pending_shown);
+			pending_shown = NULL;
+			if (rc < 0)
+				return cli_fail(SC_SOFTWARE, "out of memory");
+		}
 		if (ctx->verbose)
 			cli_verbose("using %s database '%s'",
 				    sc_db_backend_name(ctx->handle), sc_db_display(ctx->handle));

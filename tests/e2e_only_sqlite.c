@@ -203,6 +203,15 @@ Test(sqlite_only, every_unreadable_time_form_is_null_and_named_once)
 		"--idle-timeout", "1h", "-o", "csv", "--columns", "change,id", "--no-header", "--actor", "ops");
 	cr_expect_eq(r->status, 0, "%s: %d: %s", r->what, r->status, r->err);
 	EXPECT_OUT(r, "expired,71\r\nexpired,72\r\n");
+	/* the times were not shown: nothing to name, as in a listing */
+	cr_expect_str_eq(r->err, "would expire 2 sessions (dry run: nothing was changed)\n", "%s: [%s]",
+			 r->what, r->err);
+	r = RUN("logout", "71", "72", "--dry-run", "-o", "csv", "--columns", "change,id,last_activity",
+		"--no-header", "--actor", "ops");
+	cr_expect_eq(r->status, 0, "%s: %d: %s", r->what, r->status, r->err);
+	EXPECT_OUT(r, "closed,71,\r\nclosed,72,\r\n");
+	EXPECT_ERR_HAS(r, "row 71 of sessions has an unreadable last_activity 'garbage'");
+	cr_expect_null(strstr(r->err, "created_at"), "%s: [%s]", r->what, r->err);
 }
 
 /* Text in the expanded year form ("+010000-01-01", the form sessctl

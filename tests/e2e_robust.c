@@ -232,8 +232,20 @@ Test(robust, a_session_with_unreadable_times_can_be_closed_and_replaced)
 	cr_expect_eq(r->status, 0, "%s: status %d; stderr: %s", r->what, r->status, r->err);
 	cr_expect(json_ok(r->out), "%s: not JSON:\n%s", r->what, r->out);
 	EXPECT_OUT_HAS(r, "{\"change\":\"closed\",\"id\":12}");
-	expect_named_once(r);
+	/* neither time was shown: nothing to name, as in a listing */
+	expect_named(r, false, false);
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE user_id = 1 AND is_active"), 0);
+	db_exec("UPDATE sessions SET is_active = TRUE WHERE id IN (10, 11, 12, 14)");
+	r = RUN("logout-all", "alice", "--yes", "-o", "json", "--columns", "change,id,last_activity",
+		"--actor", "ops");
+	cr_expect_eq(r->status, 0, "%s: status %d; stderr: %s", r->what, r->status, r->err);
+	EXPECT_OUT_HAS(r, "{\"change\":\"closed\",\"id\":12,\"last_activity\":null}");
+	expect_named(r, false, true);
+	/* the default columns show both */
+	db_exec("UPDATE sessions SET is_active = TRUE WHERE id IN (10, 11, 12, 14)");
+	r = RUN("logout-all", "alice", "--yes", "-o", "json", "--actor", "ops");
+	cr_expect_eq(r->status, 0, "%s: status %d; stderr: %s", r->what, r->status, r->err);
+	expect_named_once(r);
 
 	/* create at the device limit: 12 (idle since ever) goes first */
 	db_exec("UPDATE sessions SET is_active = TRUE WHERE id IN (10, 11, 12)");
