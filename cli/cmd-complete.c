@@ -2,14 +2,19 @@
  *
  *   sessctl [--db URL] __complete users [PREFIX]
  *   sessctl [--db URL] __complete sessions [USER]
+ *   sessctl [--db URL] __complete audited-sessions [USER]
  *   sessctl [--db URL] __complete fingerprints USER [PREFIX]
  *
  * prints one candidate a line, a description after a tab: users whose
  * email or username (or id, for digits) starts with PREFIX, found by
  * prefix in the database so that any of millions of users completes;
  * the ids of the newest active sessions, of USER only when given (so
- * `logout-all bob --except` offers bob's); the device fingerprints of
- * USER's active sessions. Fast (at most 200 rows, index walks),
+ * `logout-all bob --except` offers bob's); the sessions the newest
+ * audit entries name, of USER only when given, closed ones too (for
+ * `history bob --session`: mostly closed sessions have a history),
+ * described by the user and action of each one's newest entry; the
+ * device fingerprints of USER's active sessions. Fast (at most 200
+ * candidates, index walks; the audit trail's newest 2000 entries),
  * read-only, and silent: any error (no database, an unknown user)
  * prints nothing and exits 0, so a shell never shows noise while
  * completing. */
@@ -66,6 +71,9 @@ static int parse(int argc, char **argv, struct sc_complete_request *req, struct 
 	} else if (strcmp(argv[0], "sessions") == 0 && argc <= 2) {
 		req->kind = SC_COMPLETE_SESSIONS;
 		user = argc == 2 && *argv[1] ? argv[1] : NULL;
+	} else if (strcmp(argv[0], "audited-sessions") == 0 && argc <= 2) {
+		req->kind = SC_COMPLETE_AUDITED_SESSIONS;
+		user = argc == 2 && *argv[1] ? argv[1] : NULL;
 	} else if (strcmp(argv[0], "fingerprints") == 0 && (argc == 2 || argc == 3)) {
 		req->kind = SC_COMPLETE_FINGERPRINTS;
 		user = argv[1];
@@ -107,7 +115,8 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 const struct cli_command cli_cmd_complete = {
 	.name = "__complete",
 	.summary = "completion helper for the shell completions",
-	.synopsis = "__complete users [PREFIX] | sessions [USER] | fingerprints USER [PREFIX]",
+	.synopsis = "__complete users [PREFIX] | sessions [USER] | audited-sessions [USER]\n"
+		    "__complete fingerprints USER [PREFIX]",
 	.help = "",
 	.min_args = 0,
 	.max_args = -1,

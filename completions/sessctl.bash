@@ -2,15 +2,24 @@
 #
 # Installed as $(PREFIX)/share/bash-completion/completions/sessctl, where
 # bash-completion loads it on the first Tab after "sessctl"; or source it.
-# Uses bash-completion's helpers when they are loaded, and works without.
+# Uses bash-completion's helpers when they are loaded, and works without:
+# then it rejoins the words readline split at ':' itself (--db
+# sqlite:PATH), as bash-completion's _get_comp_words_by_ref -n : does.
 #
 # User and session ids come from the database named by --db on the line
 # being completed (else $SESSCTL_DB, else sessions.db, as sessctl itself
 # resolves it) through `sessctl __complete users PREFIX`, `__complete
-# sessions [USER]` and `__complete fingerprints USER PREFIX`, which are
-# read-only and print nothing on any error: users are found by prefix in
-# the database, and sessions and fingerprints are those of the user on
-# the line (logout-all USER --except, logout --user USER --device).
+# sessions [USER]`, `__complete audited-sessions [USER]` and `__complete
+# fingerprints USER PREFIX`, which are read-only and print nothing on any
+# error: users are found by prefix in the database, and sessions and
+# fingerprints are those of the user on the line (logout-all USER
+# --except, logout --user USER --device); history [USER] --session offers
+# the sessions the newest audit entries name, closed ones too.
+#
+# Options are offered as the binary takes them: not -o, --columns or
+# --no-header for metrics and plain migrate (they print no records), and
+# for logout only what the form already on the line allows (ids, --user
+# with --device or --latest, --where with filters, --all-users).
 
 _sessctl_commands='count create enforce find help history list-user logout logout-all metrics migrate show'
 
@@ -19,7 +28,8 @@ _sessctl_value_options=' --db -o --output --columns --now --color --time --devic
 
 _sessctl_global_options='--db -o --output --columns --no-header --now --color --time --full --no-pager -q --quiet -v --verbose -h --help -V --version'
 
-# The options of command $1.
+# The options of command $1 (its first operand $2; for logout, the options
+# on the line are in $seen and the operands in $operands).
 _sessctl_command_options()
 {
     local write='--dry-run --actor --reason'
@@ -27,14 +37,64 @@ _sessctl_command_options()
         list-user) echo '-a --all --device-type --ip --idle-for -n --limit' ;;
         find) echo '--ip --fingerprint --device-type --browser --user --seen-since --seen-until --created-since --created-until --idle-for --active --inactive -a --all -n --limit' ;;
         count) echo '--by --over --since' ;;
-        logout) echo "--user --device --latest --where --all-users -y --yes --batch-size --ip --fingerprint --device-type --browser --seen-since --seen-until --created-since --created-until --idle-for $write" ;;
+        logout) echo "$(_sessctl_logout_options) $write" ;;
         logout-all) echo "--except -y --yes $write" ;;
         create) echo "--user --fingerprint --device-name --device-type --browser --ip --max-sessions $write" ;;
         enforce) echo "--idle-timeout --max-sessions --purge-after --user --batch-size --metrics-file --full-pass $write" ;;
         metrics) echo '--max-sessions --idle-timeout' ;;
         history) echo '--session --since --until --actor --action -n --limit' ;;
-        migrate) echo '--dry-run --check' ;;
+        migrate) [[ $2 == status ]] && echo --check || echo --dry-run ;;
     esac
+}
+
+# Whether command $1 (first operand $2) prints no records, so refuses -o
+# (but -o table, the default), --columns and --no-header.
+_sessctl_no_records()
+{
+    [[ $1 == metrics || ($1 == migrate && $2 != status) ]]
+}
+
+# logout's forms exclude each other (sessctl help logout): SESSION_ID...;
+# --user USER with --device or --latest; --where with filters (--user
+# among them, repeatable); --all-users. Prints the options still possible
+# with what the line has: the options in $seen, the ids in $operands.
+# Options that only need another one (a filter needs --where) stay.
+_sessctl_logout_options()
+{
+    local filters='--ip --fingerprint --device-type --browser --seen-since --seen-until --created-since --created-until --idle-for'
+    local f has_filter=false has_bulk=false
+    for f in $filters; do
+        [[ $seen == *" $f "* ]] && has_filter=true
+    done
+    for f in -y --yes --batch-size; do
+        [[ $seen == *" $f "* ]] && has_bulk=true
+    done
+    if ((${#operands[@]})); then
+        return # ids: the write options only
+    elif [[ $seen == *' --device '* || $seen == *' --latest '* ]]; then
+        [[ $seen == *' --user '* ]] || echo --user
+    elif [[ $seen == *' --all-users '* ]]; then
+        echo '-y --yes --batch-size'
+    else
+        echo "--user --where -y --yes --batch-size $filters"
+        [[ $seen == *' --where '* || $has_filter == true || $has_bulk == true ]] ||
+            echo '--device --latest'
+        [[ $seen == *' --where '* || $has_filter == true || $seen == *' --user '* ]] ||
+            echo --all-users
+    fi
+}
+
+# Whether logout's SESSION_ID operands are still possible: no option of
+# another form on the line.
+_sessctl_logout_ids()
+{
+    local o
+    for o in --user --device --latest --where --all-users -y --yes --batch-size \
+        --ip --fingerprint --device-type --browser --seen-since --seen-until \
+        --created-since --created-until --idle-for; do
+        [[ $seen == *" $o "* ]] && return 1
+    done
+    return 0
 }
 
 # The columns --columns can name for command $1 (and migrate subcommand $2).
@@ -48,7 +108,7 @@ _sessctl_columns()
         history) echo 'id created_at action session_id user_id actor reason evaluated_at email device_name ip_address device_type' ;;
         count) echo 'user_id active_sessions email username users users_with_sessions sessions active inactive device_type browser day created last_seen' ;;
         metrics) ;; # Prometheus text: no columns
-        migrate) echo 'version name state applied_at' ;;
+        migrate) [[ $2 == status ]] && echo 'version name state applied_at' ;;
         find) echo "$session email username" ;;
         *) echo "$session" ;;
     esac
@@ -82,8 +142,9 @@ _sessctl_dequote()
 }
 
 # Adds to COMPREPLY the candidates of `sessctl __complete $1 $2...`
-# (users PREFIX, sessions [USER], fingerprints USER PREFIX) that start
-# with $cur, quoted for the command line.
+# (users PREFIX, sessions [USER], audited-sessions [USER], fingerprints
+# USER PREFIX) that start with $cur and are not in $skip (" a b "),
+# quoted for the command line.
 _sessctl_db_candidates()
 {
     local line cand q
@@ -91,7 +152,7 @@ _sessctl_db_candidates()
     [[ -n $db ]] && args=(--db "$db")
     while IFS= read -r line; do
         cand=${line%%$'\t'*}
-        [[ -z $cand || $cand != "$cur"* ]] && continue
+        [[ -z $cand || $cand != "$cur"* || ${skip-} == *" $cand "* ]] && continue
         if [[ $cand == *[!A-Za-z0-9@._+%,/=-]* ]]; then
             printf -v q '%q' "$cand"
             cand=$q
@@ -143,18 +204,42 @@ _sessctl_complete_db()
     declare -F __ltrim_colon_completions >/dev/null && __ltrim_colon_completions "$cur"
 }
 
+# Without bash-completion: sets words and cword from COMP_WORDS, where
+# readline split at ':' ("sqlite:/tmp/a.db" is sqlite, :, /tmp/a.db),
+# rejoining the words with no blank between them around a ':', as
+# _get_comp_words_by_ref -n : does. "--opt=value" stays split.
+_sessctl_rejoin_colons()
+{
+    local line=${COMP_LINE:0:COMP_POINT} rest w
+    local -i i blank
+    words=()
+    cword=0
+    for ((i = 0; i <= COMP_CWORD; i++)); do
+        w=${COMP_WORDS[i]}
+        rest=${line#"${line%%[![:blank:]]*}"}
+        blank=$((${#rest} != ${#line}))
+        line=${rest#"$w"}
+        if ((i > 0 && !blank)) && [[ $w == : || ${COMP_WORDS[i - 1]} == : ]]; then
+            words[${#words[@]} - 1]+=$w
+        else
+            words+=("$w")
+        fi
+    done
+    cword=$((${#words[@]} - 1))
+}
+
 _sessctl()
 {
-    local cur prev words cword split=false
+    local cur prev words cword split=false colons=false
     if declare -F _init_completion >/dev/null; then
         _init_completion -s -n : || return
     else
         COMPREPLY=()
-        words=("${COMP_WORDS[@]}")
-        cword=$COMP_CWORD
-        cur=${COMP_WORDS[COMP_CWORD]}
-        prev=${COMP_WORDS[COMP_CWORD - 1]}
-        # Without bash-completion, "--opt=value" and "a:b" are split.
+        _sessctl_rejoin_colons
+        colons=true
+        cur=${words[cword]}
+        prev=${words[cword - 1]-}
+        # Without bash-completion, "--opt=value" is split.
         if [[ $cur == = ]]; then
             cur=
         elif [[ $prev == = && $cword -ge 2 ]]; then
@@ -162,9 +247,22 @@ _sessctl()
         fi
         [[ $cur == : || $prev == : ]] && return
     fi
+    _sessctl_complete
+    # readline replaces only what follows the word's last ':'.
+    if [[ $colons == true && $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then
+        local i colon_prefix=${cur%"${cur##*:}"}
+        for i in "${!COMPREPLY[@]}"; do
+            COMPREPLY[i]=${COMPREPLY[i]#"$colon_prefix"}
+        done
+    fi
+}
 
-    # Scan the words before the cursor: the command, its operands, --db.
-    local bin cmd='' db='' user='' w
+# Completes words[cword] (cur, after prev) into COMPREPLY.
+_sessctl_complete()
+{
+    # Scan the words before the cursor: the command, its operands, --db,
+    # and the options given (in $seen, as " --opt ").
+    local bin cmd='' db='' user='' w seen=' ' skip=' '
     local -a operands=()
     local -i i
     bin=$(_sessctl_dequote "${words[0]}")
@@ -180,10 +278,15 @@ _sessctl()
                 ((i + 1 < cword)) && db=$(_sessctl_dequote "${words[i + 1]}")
                 ((i++))
                 ;;
-            --user=*) user=$(_sessctl_dequote "${w#--user=}") ;;
+            --user=*)
+                user=$(_sessctl_dequote "${w#--user=}")
+                seen+='--user '
+                ;;
             --) ;;
-            --*=* | -o?*) ;;
+            --*=*) seen+="${w%%=*} " ;;
+            -o?*) seen+='-o ' ;;
             -*)
+                seen+="$w "
                 if [[ $_sessctl_value_options == *" $w "* ]]; then
                     [[ ${words[i + 1]-} == = ]] && ((i++))
                     ((i++))
@@ -208,7 +311,12 @@ _sessctl()
             return
             ;;
         -o | --output)
-            _sessctl_add 'table json ndjson csv'
+            # -o table, the default, is all that metrics and migrate take
+            if _sessctl_no_records "$cmd" "${operands[0]-}"; then
+                _sessctl_add table
+            else
+                _sessctl_add 'table json ndjson csv'
+            fi
             return
             ;;
         --color)
@@ -247,13 +355,20 @@ _sessctl()
             _sessctl_db_candidates users "$(_sessctl_dequote "$cur")"
             return
             ;;
-        --except | --session)
-            # logout-all USER --except, history USER --session: USER's
+        --except)
+            # logout-all USER --except: USER's
             _sessctl_db_candidates sessions "$(_sessctl_dequote "${operands[0]-}")"
             return
             ;;
+        --session)
+            # history [USER] --session: the sessions with entries, of USER
+            _sessctl_db_candidates audited-sessions "$(_sessctl_dequote "${operands[0]-}")"
+            return
+            ;;
         --device)
-            [[ -n $user ]] && _sessctl_db_candidates fingerprints "$user" "$(_sessctl_dequote "$cur")"
+            # not with --where or --all-users: the device is a filter there
+            [[ -n $user && $seen != *' --where '* && $seen != *' --all-users '* ]] &&
+                _sessctl_db_candidates fingerprints "$user" "$(_sessctl_dequote "$cur")"
             return
             ;;
         --columns)
@@ -276,7 +391,10 @@ _sessctl()
     [[ $split == true ]] && return
 
     if [[ $cur == -* ]]; then
-        _sessctl_add "$_sessctl_global_options $(_sessctl_command_options "$cmd")"
+        local global=$_sessctl_global_options
+        _sessctl_no_records "$cmd" "${operands[0]-}" &&
+            global=${global/-o --output --columns --no-header /}
+        _sessctl_add "$global $(_sessctl_command_options "$cmd" "${operands[0]-}")"
         return
     fi
 
@@ -288,7 +406,13 @@ _sessctl()
             ((${#operands[@]} == 0)) && _sessctl_db_candidates users "$(_sessctl_dequote "$cur")"
             ;;
         show) ((${#operands[@]} == 0)) && _sessctl_db_candidates sessions ;;
-        logout) _sessctl_db_candidates sessions "$user" ;;
+        logout)
+            # more ids, not those on the line already
+            if _sessctl_logout_ids; then
+                printf -v skip ' %s' "${operands[@]}" ' '
+                _sessctl_db_candidates sessions
+            fi
+            ;;
     esac
 }
 

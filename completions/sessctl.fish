@@ -6,10 +6,17 @@
 # User and session ids come from the database named by --db on the line
 # being completed (else $SESSCTL_DB, else sessions.db, as sessctl itself
 # resolves it) through `sessctl __complete users PREFIX`, `__complete
-# sessions [USER]` and `__complete fingerprints USER PREFIX`, which are
-# read-only and print nothing on any error: users are found by prefix in
-# the database, and sessions and fingerprints are those of the user on
-# the line (logout-all USER --except, logout --user USER --device).
+# sessions [USER]`, `__complete audited-sessions [USER]` and `__complete
+# fingerprints USER PREFIX`, which are read-only and print nothing on any
+# error: users are found by prefix in the database, and sessions and
+# fingerprints are those of the user on the line (logout-all USER
+# --except, logout --user USER --device); history [USER] --session offers
+# the sessions the newest audit entries name, closed ones too.
+#
+# Options are offered as the binary takes them: not -o, --columns or
+# --no-header for metrics and plain migrate (they print no records), and
+# for logout only what the form already on the line allows (ids, --user
+# with --device or --latest, --where with filters, --all-users).
 
 # Options that take a value, global or of any command.
 set -g __sessctl_value_options -o --output --columns --now --color --time --device-type --ip \
@@ -87,29 +94,99 @@ function __sessctl_using_command
     contains -- "$p[3]" $argv
 end
 
+# True when the word being completed is the value of the option before
+# it (one fish does not offer here, such as metrics' -o).
+function __sessctl_option_value
+    set -l tokens (commandline -opc)
+    set -q tokens[2]; and contains -- $tokens[-1] $__sessctl_value_options
+end
+
 # True when the command is one of the arguments and has no operand yet.
 function __sessctl_first_operand
     set -l p (__sessctl_parse)
-    contains -- "$p[3]" $argv; and test (count $p) -le 4
+    contains -- "$p[3]" $argv; and test (count $p) -le 4; and not __sessctl_option_value
+end
+
+# The options on the line before the cursor (--opt=value as --opt), but
+# for the last one when it takes the value being completed.
+function __sessctl_options
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    if set -q tokens[1]; and contains -- $tokens[-1] $__sessctl_value_options
+        set -e tokens[-1]
+    end
+    string match -r -- '^-[^=]*' $tokens
+end
+
+# True for migrate without its status subcommand.
+function __sessctl_plain_migrate
+    set -l p (__sessctl_parse)
+    test "$p[3]" = migrate; and test "$p[5]" != status
+end
+
+# True when the command prints no records (metrics, plain migrate), so
+# refuses -o (but -o table, the default), --columns and --no-header.
+function __sessctl_no_records
+    __sessctl_using_command metrics; or __sessctl_plain_migrate
+end
+
+# logout's forms exclude each other (sessctl help logout): SESSION_ID...;
+# --user USER with --device or --latest; --where with filters (--user
+# among them, repeatable); --all-users. True when options of kind
+# $argv[1] (ids, user, device, where, all-users, filter, bulk) are still
+# possible with what the line has; one that only needs another (a filter
+# needs --where) stays.
+function __sessctl_logout_allows
+    set -l p (__sessctl_parse)
+    test "$p[3]" = logout; or return 1
+    test $argv[1] = ids; and __sessctl_option_value; and return 1
+    set -l seen (__sessctl_options)
+    set -l ids (count $p[5..-1])
+    set -l single (count (string match -r -- '^--(device|latest)$' $seen))
+    set -l filter (count (string match -r -- '^--(ip|fingerprint|device-type|browser|seen-since|seen-until|created-since|created-until|idle-for)$' $seen))
+    set -l bulk (count (string match -r -- '^(-y|--yes|--batch-size)$' $seen))
+    set -l user (count (string match -- --user $seen))
+    set -l where (count (string match -- --where $seen))
+    set -l all (count (string match -- --all-users $seen))
+    test $ids = 0; or test $argv[1] = ids; or return 1
+    switch $argv[1]
+        case ids
+            test (math $single + $filter + $bulk + $user + $where + $all) = 0
+        case user
+            test $all = 0; and test (math $single \* $user) = 0
+        case device
+            test (math $single + $filter + $bulk + $where + $all) = 0
+        case where
+            test (math $single + $where + $all) = 0
+        case all-users
+            test (math $single + $filter + $user + $where + $all) = 0
+        case filter
+            test (math $single + $all) = 0
+        case bulk
+            test $single = 0
+    end
 end
 
 # Candidates "value<TAB>description" from the database: $argv[1] is
-# users (by the prefix being typed), sessions (of the command's USER for
-# logout-all and history, of --user for logout) or fingerprints (of
-# --user's sessions).
+# users (by the prefix being typed), sessions (active: of the command's
+# USER for logout-all; for logout not those on the line), audited-sessions
+# (of history's USER) or fingerprints (of --user's sessions).
 function __sessctl_candidates
     set -l p (__sessctl_parse)
     set -l word (string replace -r -- '^--[a-z-]+=' '' (commandline -ct))
     set -l args $argv[1]
+    set -l skip
     switch $argv[1]
         case users
             set -a args "$word"
         case sessions
-            if contains -- "$p[3]" logout-all history
+            if test "$p[3]" = logout-all
                 set -a args "$p[5]"
-            else
-                set -a args "$p[4]"
+            else if test "$p[3]" = logout
+                set skip $p[5..-1]
             end
+        case audited-sessions
+            set -a args "$p[5]"
         case fingerprints
             test -n "$p[4]"; or return
             set -a args "$p[4]" "$word"
@@ -122,7 +199,9 @@ function __sessctl_candidates
     if set -q PGCONNECT_TIMEOUT
         set timeout $PGCONNECT_TIMEOUT
     end
-    env PGCONNECT_TIMEOUT=$timeout $p[1] $dbopt __complete $args 2>/dev/null
+    for line in (env PGCONNECT_TIMEOUT=$timeout $p[1] $dbopt __complete $args 2>/dev/null)
+        contains -- (string split -m1 \t -- $line)[1] $skip; or printf '%s\n' $line
+    end
 end
 
 # --columns: the command's columns, after the part of the list already typed.
@@ -147,6 +226,7 @@ function __sessctl_columns
         case metrics
             return
         case migrate
+            test "$p[5]" = status; or return
             set cols version name state applied_at
         case find
             set cols $session email username
@@ -192,9 +272,11 @@ complete -c sessctl -n __sessctl_needs_command -a show -d 'show one session with
 
 # Global options, before or after the command.
 complete -c sessctl -l db -r -F -a '(__sessctl_db_urls)' -d 'database: file, sqlite:PATH, postgresql://... or libpq keywords'
-complete -c sessctl -s o -l output -x -a 'table json ndjson csv' -d 'output format'
-complete -c sessctl -l columns -x -a '(__sessctl_columns)' -d 'show these columns, in this order'
-complete -c sessctl -l no-header -d 'no header row (table, csv)'
+complete -c sessctl -n 'not __sessctl_no_records' -s o -l output -x -a 'table json ndjson csv' -d 'output format'
+complete -c sessctl -n 'not __sessctl_no_records' -l columns -x -a '(__sessctl_columns)' -d 'show these columns, in this order'
+complete -c sessctl -n 'not __sessctl_no_records' -l no-header -d 'no header row (table, csv)'
+# -o table, the default, is all that metrics and plain migrate take.
+complete -c sessctl -n '__sessctl_no_records; and string match -qr -- "^(-o|--output)\$" (commandline -opc)[-1]' -a table
 complete -c sessctl -l now -x -d 'evaluate time rules as of this UTC time'
 complete -c sessctl -l color -x -a 'auto always never' -d 'when to colour tables'
 complete -c sessctl -l time -x -a 'relative utc local' -d 'how tables show times'
@@ -210,7 +292,7 @@ complete -c sessctl -n '__sessctl_first_operand help' -a "$cmds"
 complete -c sessctl -n '__sessctl_first_operand migrate' -a status -d 'show applied and pending versions'
 complete -c sessctl -n '__sessctl_first_operand list-user logout-all count history' -a '(__sessctl_candidates users)'
 complete -c sessctl -n '__sessctl_first_operand show' -a '(__sessctl_candidates sessions)'
-complete -c sessctl -n '__sessctl_using_command logout' -a '(__sessctl_candidates sessions)'
+complete -c sessctl -n '__sessctl_logout_allows ids' -a '(__sessctl_candidates sessions)'
 
 # list-user
 complete -c sessctl -n '__sessctl_using_command list-user' -s a -l all -d 'include closed sessions'
@@ -240,23 +322,23 @@ complete -c sessctl -n '__sessctl_using_command count' -l by -x -a 'user\tper\ u
 complete -c sessctl -n '__sessctl_using_command count' -l over -x -d 'only users with more than N active sessions'
 complete -c sessctl -n '__sessctl_using_command count' -l since -x -d 'with --by day: from the UTC day of this time (duration ago or UTC time)'
 
-# logout
-complete -c sessctl -n '__sessctl_using_command logout create enforce' -l user -x -a '(__sessctl_candidates users)' -d 'the user'
-complete -c sessctl -n '__sessctl_using_command logout' -l device -x -a '(__sessctl_candidates fingerprints)' -d 'the session of this device fingerprint'
-complete -c sessctl -n '__sessctl_using_command logout' -l latest -d 'the most recently active session'
-complete -c sessctl -n '__sessctl_using_command logout' -l where -d 'close the active sessions the filters select'
-complete -c sessctl -n '__sessctl_using_command logout' -l all-users -d 'close every active session of every user'
-complete -c sessctl -n '__sessctl_using_command logout' -s y -l yes -d 'do not ask (required without a terminal)'
-complete -c sessctl -n '__sessctl_using_command logout' -l batch-size -x -d 'sessions per transaction'
-complete -c sessctl -n '__sessctl_using_command logout' -l ip -x -d 'only sessions from this address or network'
-complete -c sessctl -n '__sessctl_using_command logout' -l fingerprint -x -d 'only sessions with this device fingerprint'
-complete -c sessctl -n '__sessctl_using_command logout' -l device-type -x -a 'web mobile' -d 'only web or mobile sessions'
-complete -c sessctl -n '__sessctl_using_command logout' -l browser -x -d 'only sessions of this browser (exact text)'
-complete -c sessctl -n '__sessctl_using_command logout' -l seen-since -x -d 'only sessions last active at or after this (duration ago or UTC time)'
-complete -c sessctl -n '__sessctl_using_command logout' -l seen-until -x -d 'only sessions last active before this (duration ago or UTC time)'
-complete -c sessctl -n '__sessctl_using_command logout' -l created-since -x -d 'only sessions created at or after this (duration ago or UTC time)'
-complete -c sessctl -n '__sessctl_using_command logout' -l created-until -x -d 'only sessions created before this (duration ago or UTC time)'
-complete -c sessctl -n '__sessctl_using_command logout' -l idle-for -x -d 'only sessions idle at least this long'
+# logout: only the options its form on the line still allows.
+complete -c sessctl -n '__sessctl_using_command create enforce; or __sessctl_logout_allows user' -l user -x -a '(__sessctl_candidates users)' -d 'the user'
+complete -c sessctl -n '__sessctl_logout_allows device' -l device -x -a '(__sessctl_candidates fingerprints)' -d 'the session of this device fingerprint'
+complete -c sessctl -n '__sessctl_logout_allows device' -l latest -d 'the most recently active session'
+complete -c sessctl -n '__sessctl_logout_allows where' -l where -d 'close the active sessions the filters select'
+complete -c sessctl -n '__sessctl_logout_allows all-users' -l all-users -d 'close every active session of every user'
+complete -c sessctl -n '__sessctl_logout_allows bulk' -s y -l yes -d 'do not ask (required without a terminal)'
+complete -c sessctl -n '__sessctl_logout_allows bulk' -l batch-size -x -d 'sessions per transaction'
+complete -c sessctl -n '__sessctl_logout_allows filter' -l ip -x -d 'only sessions from this address or network'
+complete -c sessctl -n '__sessctl_logout_allows filter' -l fingerprint -x -d 'only sessions with this device fingerprint'
+complete -c sessctl -n '__sessctl_logout_allows filter' -l device-type -x -a 'web mobile' -d 'only web or mobile sessions'
+complete -c sessctl -n '__sessctl_logout_allows filter' -l browser -x -d 'only sessions of this browser (exact text)'
+complete -c sessctl -n '__sessctl_logout_allows filter' -l seen-since -x -d 'only sessions last active at or after this (duration ago or UTC time)'
+complete -c sessctl -n '__sessctl_logout_allows filter' -l seen-until -x -d 'only sessions last active before this (duration ago or UTC time)'
+complete -c sessctl -n '__sessctl_logout_allows filter' -l created-since -x -d 'only sessions created at or after this (duration ago or UTC time)'
+complete -c sessctl -n '__sessctl_logout_allows filter' -l created-until -x -d 'only sessions created before this (duration ago or UTC time)'
+complete -c sessctl -n '__sessctl_logout_allows filter' -l idle-for -x -d 'only sessions idle at least this long'
 
 # logout-all
 complete -c sessctl -n '__sessctl_using_command logout-all' -l except -x -a '(__sessctl_candidates sessions)' -d 'keep this session'
@@ -281,16 +363,16 @@ complete -c sessctl -n '__sessctl_using_command enforce' -l full-pass -d "rank e
 complete -c sessctl -n '__sessctl_using_command metrics' -l idle-timeout -x -d 'idle timeout (default: $SESSION_TIMEOUT_HOURS hours, else 720h)'
 
 # history
-complete -c sessctl -n '__sessctl_using_command history' -l session -x -a '(__sessctl_candidates sessions)' -d "only this session's entries"
+complete -c sessctl -n '__sessctl_using_command history' -l session -x -a '(__sessctl_candidates audited-sessions)' -d "only this session's entries"
 complete -c sessctl -n '__sessctl_using_command history' -l since -x -d 'only entries at or after this (a duration ago or a date)'
 complete -c sessctl -n '__sessctl_using_command history' -l until -x -d 'only entries before this (a duration ago or a date)'
 complete -c sessctl -n '__sessctl_using_command history' -l actor -x -d 'only changes made by this actor'
 complete -c sessctl -n '__sessctl_using_command history' -l action -x -a 'logout logout-all expire over-limit purge create' -d 'only this kind of change'
 
-# Every command that changes data.
-complete -c sessctl -n '__sessctl_using_command logout logout-all create enforce migrate' -l dry-run -d 'print what would change; change nothing'
+# Every command that changes data (migrate status changes none).
+complete -c sessctl -n '__sessctl_using_command logout logout-all create enforce; or __sessctl_plain_migrate' -l dry-run -d 'print what would change; change nothing'
 complete -c sessctl -n '__sessctl_using_command logout logout-all create enforce' -l actor -x -d 'who makes the change, for the audit trail'
 complete -c sessctl -n '__sessctl_using_command logout logout-all create enforce' -l reason -x -d 'why, for the audit trail'
 
-# migrate
-complete -c sessctl -n '__sessctl_using_command migrate' -l check -d 'with status: exit 1 when any migration is pending'
+# migrate status
+complete -c sessctl -n '__sessctl_using_command migrate; and not __sessctl_no_records' -l check -d 'exit 1 when any migration is pending'

@@ -120,13 +120,19 @@ int sc_recent_sessions(struct sc_db *db, int64_t limit, sc_session_cb cb, void *
  *   SC_COMPLETE_SESSIONS: ids of the newest active sessions, of user
  *     when given; prefix is not used;
  *   SC_COMPLETE_FINGERPRINTS: the distinct device fingerprints of user's
- *     active sessions that start with prefix (user required).
+ *     active sessions that start with prefix (user required);
+ *   SC_COMPLETE_AUDITED_SESSIONS: the distinct session ids of the newest
+ *     audit entries (of user when given; closed sessions too, for
+ *     history --session), newest first, described as "user ID, ACTION"
+ *     of the session's newest entry; only the newest entries are read,
+ *     so an old session may be missing; prefix is not used.
  * "Starts with" compares bytes (code points), whatever the collation.
  * cb returns 0 to go on, non-zero to stop. */
 enum sc_complete_kind {
 	SC_COMPLETE_USERS,
 	SC_COMPLETE_SESSIONS,
 	SC_COMPLETE_FINGERPRINTS,
+	SC_COMPLETE_AUDITED_SESSIONS,
 };
 
 struct sc_complete_request {

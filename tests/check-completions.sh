@@ -52,7 +52,8 @@ check() {
 	fi
 }
 
-# A database: two users (alice has three active sessions, one closed),
+# A database: two users (alice has two active sessions, one closed),
+# an audit trail that names alice's closed session and bob's active one,
 # and a PATH on which `sessctl` is the binary under test.
 db=$work/sessions.db
 mkdir -p "$work/bin"
@@ -69,6 +70,10 @@ INSERT INTO sessions (id, user_id, device_fingerprint, device_name, device_type,
   (102, 7, 'fp-a2', 'Safari on iPhone 15', 'mobile', 'Safari', '2001:db8::15', datetime('now', '-1 days'), 1),
   (103, 7, 'fp-a3', 'Edge on Windows 11', 'web', 'Edge', '198.51.100.4', datetime('now', '-60 days'), 0),
   (201, 8, 'fp-b1', 'Firefox on Debian', 'web', 'Firefox', '192.0.2.10', datetime('now', '-5 minutes'), 1);
+INSERT INTO sessctl_audit (id, session_id, user_id, action, actor, created_at) VALUES
+  (1, 103, 7, 'create', 'app', datetime('now', '-61 days')),
+  (2, 201, 8, 'create', 'app', datetime('now', '-5 minutes')),
+  (3, 103, 7, 'logout', 'alice', datetime('now', '-60 days'));
 EOF
 then
 	echo "check-completions: cannot build the test database:" >&2
@@ -101,6 +106,20 @@ command_options() {
 	"$bin" help "$1" | awk '/^Global options/ { exit } { print }' |
 		grep -oE -- '(^|[^a-z-])--[a-z][a-z-]*' | grep -oE -- '--[a-z][a-z-]*' | sort -u
 }
+# The long options `sessctl CMD --` offers: the command's and the global
+# ones, but for those the command refuses (each checked below as such):
+# metrics and plain migrate print no records (no --output, --columns or
+# --no-header), and --check goes with migrate status only.
+offered_options() {
+	local refused=' ' o
+	case $1 in
+	metrics) refused=' --output --columns --no-header ' ;;
+	migrate) refused=' --output --columns --no-header --check ' ;;
+	esac
+	for o in $(command_options "$1") $global_options; do
+		[[ $refused == *" $o "* ]] || printf '%s\n' "$o"
+	done
+}
 
 # --- the helper the completions call ---------------------------------
 
@@ -118,6 +137,19 @@ check "__complete fingerprints USER [PREFIX]: the user's active devices" \
 	bash -c '[ "$("$1" --db "$2" __complete fingerprints alice | cut -f1 | tr "\n" " ")" = "fp-a1 fp-a2 " ] &&
 		[ "$("$1" --db "$2" __complete fingerprints alice fp-a2 | cut -f1 | tr "\n" " ")" = "fp-a2 " ] &&
 		[ -z "$("$1" --db "$2" __complete fingerprints nobody)" ]' _ "$bin" "$db"
+check "__complete audited-sessions: the sessions the trail names, newest entry first" \
+	bash -c '[ "$("$1" --db "$2" __complete audited-sessions | tr "\t\n" "| ")" = "103|user 7, logout 201|user 8, create " ] &&
+		[ "$("$1" --db "$2" __complete audited-sessions alice | cut -f1 | tr "\n" " ")" = "103 " ] &&
+		[ "$("$1" --db "$2" __complete audited-sessions 8 | cut -f1 | tr "\n" " ")" = "201 " ]' _ "$bin" "$db"
+check "the binary refuses what the completions leave out" \
+	bash -c 'for a in "metrics -o json" "metrics --columns x" "metrics --no-header" "migrate -o json" \
+		"migrate --columns version" "migrate --no-header" "migrate --check" "migrate status --dry-run" \
+		"logout --where --user 7 --device fp-a1" "logout --where --ip 192.0.2.10 --latest" \
+		"logout --all-users --user 7" "logout --user 7 --latest --ip 192.0.2.10" \
+		"logout 101 --where --ip 192.0.2.10" "logout 101 --user 7"; do
+		# shellcheck disable=SC2086
+		"$1" --db "$2" $a --dry-run >/dev/null 2>&1; [ $? = 64 ] || { echo "accepted: $a"; exit 1; }
+	done' _ "$bin" "$db"
 check "__complete is silent and exits 0 without a database" \
 	bash -c 'out=$("$1" --db "$2/none.db" __complete users 2>&1); [ $? = 0 ] && [ -z "$out" ]' _ "$bin" "$work"
 
@@ -311,6 +343,33 @@ for shell in bash fish zsh; do
 	expect $shell "--except offers the user's sessions only" "sessctl --db $db logout-all bob --except " exact 201
 	expect $shell "--except of alice" "sessctl --db $db logout-all alice --except " exact 101 102
 	expect $shell "--session of history USER" "sessctl --db $db history bob --session " exact 201
+	expect $shell "--session: closed sessions with history too" "sessctl --db $db history --session " exact 103 201
+	expect $shell "--session of history USER: that user's only" "sessctl --db $db history alice --session " exact 103
+	expect $shell "logout offers no id already on the line" "sessctl --db $db logout 101 " exact 102 201
+	expect $shell "logout IDS: no option of another form" "sessctl --db $db logout 101 -" lacks \
+		--user --device --latest --where --all-users --yes --batch-size --ip
+	expect $shell "logout IDS: the write options" "sessctl --db $db logout 101 --" has --dry-run --actor --reason
+	expect $shell "logout --user: no ids" "sessctl --db $db logout --user alice " lacks 101 102 201
+	expect $shell "logout --latest: no bulk option" "sessctl --db $db logout --user alice --latest -" lacks \
+		--device --where --all-users --yes --batch-size --ip --idle-for
+	expect $shell "logout --where: no --device or --latest" "sessctl --db $db logout --where --ip 192.0.2.10 -" lacks \
+		--device --latest --all-users
+	expect $shell "logout --where: its filters" "sessctl --db $db logout --where --ip 192.0.2.10 --" has \
+		--user --fingerprint --idle-for --yes --batch-size
+	expect $shell "logout --where --device offers no fingerprint" "sessctl --db $db logout --where --user alice --device " none
+	expect $shell "logout --all-users: no filter" "sessctl --db $db logout --all-users -" lacks \
+		--user --device --latest --where --ip --idle-for
+	expect $shell "logout --all-users: --yes" "sessctl --db $db logout --all-users --" has --yes --batch-size --dry-run
+	expect $shell "migrate: no --check (migrate status's)" "sessctl migrate -" lacks --check
+	expect $shell "migrate status: no --dry-run (plain migrate's)" "sessctl migrate status -" lacks --dry-run
+	expect $shell "migrate status: --check and the record options" "sessctl migrate status --" has --check --output --columns --no-header
+	for c in metrics migrate; do
+		expect $shell "$c prints no records: no -o, --columns, --no-header" "sessctl $c -" lacks -o --output --columns --no-header
+		expect $shell "$c -o: the default only" "sessctl $c -o " exact table
+	done
+	expect $shell "migrate status -o" "sessctl migrate status -o " exact table json ndjson csv
+	expect $shell "migrate --columns: none (migrate status's)" "sessctl migrate --columns " none
+	expect $shell "migrate status --columns" "sessctl migrate status --columns ver" exact version
 	expect $shell "--device: fingerprints of --user" "sessctl --db $db logout --user alice --device " exact fp-a1 fp-a2
 	expect $shell "--device after --user=USER, by prefix" "sessctl --db $db logout --user=bob --device fp" exact fp-b1
 	expect $shell "--device without --user offers nothing" "sessctl --db $db logout --device " none
@@ -328,7 +387,7 @@ for shell in bash fish zsh; do
 	for c in $commands; do
 		[ "$c" = help ] && continue
 		# shellcheck disable=SC2046
-		expect $shell "every option of $c" "sessctl $c --" has $(command_options "$c") $global_options
+		expect $shell "every option of $c" "sessctl $c --" has $(offered_options "$c")
 	done
 done
 
@@ -350,11 +409,19 @@ expect bash_plain "--device-type values" "sessctl list-user --device-type " exac
 expect bash_plain "users from --db" "sessctl --db $db list-user al" exact alice alice@example.com
 expect bash_plain "users from --db=URL" "sessctl --db=$db list-user al" exact alice alice@example.com
 expect bash_plain "--output=VALUE" "sessctl --output=j" exact json
+# readline splits "sqlite:PATH" at ':' and replaces what follows it.
+expect bash_plain "user from --db given as sqlite:PATH" "sessctl --db sqlite:$db count b" exact bob bob@example.com
+expect bash_plain "--db sqlite:PATH completes files" "sessctl --db sqlite:$work/sess" exact "$work/sessions.db"
+expect bash_plain "--db=sqlite:PATH" "sessctl --db=sqlite:$db history --session " exact 103 201
+expect bash_plain "--session: closed sessions with history too" "sessctl --db $db history alice --session " exact 103
+expect bash_plain "metrics prints no records" "sessctl metrics --" lacks --output --columns --no-header
+expect bash_plain "logout offers no id already on the line" "sessctl --db $db logout 102 " exact 101 201
 
 # bash: the binary named on the line is asked, even when not on PATH.
 PATH=/usr/bin:/bin expect bash "the binary named on the line answers" "$bin --db $db show 2" exact 201
 # bash: --output=VALUE as one word (bash-completion joins it).
 expect bash "--output=VALUE" "sessctl --output=nd" exact ndjson
+expect bash "--db sqlite:PATH completes files" "sessctl --db sqlite:$work/sess" exact "$work/sessions.db"
 
 # zsh: the function loads with compinit.
 check "zsh: compinit defines _sessctl for sessctl" \

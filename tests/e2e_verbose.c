@@ -240,6 +240,27 @@ Test(complete, sessions_of_one_user_newest_first)
 	EXPECT_COMPLETE("", "sessions", "nobody", NULL);
 }
 
+/* history --session: the sessions the newest audit entries name, closed
+ * ones too, each once, newest first, described by its newest entry; of
+ * one user when given. */
+Test(complete, audited_sessions_newest_first_closed_ones_too)
+{
+	fx_standard();
+	EXPECT_OK(RUN("logout", "10", "-q", "--actor", "ops"));
+	EXPECT_OK(RUN("logout-all", "bob", "--yes", "-q", "--actor", "ops"));
+	EXPECT_OK(RUN("create", "--user", "alice", "--fingerprint", "fp-a1", "-q", "--actor", "ops"));
+	EXPECT_OK(RUN("logout", "11", "-q", "--actor", "ops"));
+	/* 10: logout, then refreshed by create, which closed 14 over the
+	 * limit; 20: logout-all; 11: logout */
+	EXPECT_COMPLETE("11\tuser 1, logout\n14\tuser 1, over-limit\n10\tuser 1, create\n"
+			"20\tuser 2, logout-all\n", "audited-sessions", NULL, NULL);
+	EXPECT_COMPLETE("11\tuser 1, logout\n14\tuser 1, over-limit\n10\tuser 1, create\n",
+			"audited-sessions", "alice", NULL);
+	EXPECT_COMPLETE("20\tuser 2, logout-all\n", "audited-sessions", "2", NULL);
+	EXPECT_COMPLETE("", "audited-sessions", "carol", NULL);
+	EXPECT_COMPLETE("", "audited-sessions", "nobody", NULL);
+}
+
 Test(complete, fingerprints_of_a_users_active_sessions)
 {
 	fx_standard();

@@ -47,6 +47,26 @@ static const char user_sessions_sql[] =
 	"FROM sessions WHERE user_id = $3::bigint AND is_active AND $1::text IS NOT NULL\n"
 	"ORDER BY id DESC LIMIT $2::bigint";
 
+/* history --session: the sessions the newest audit entries name, closed
+ * ones too. A backward walk of the primary key (or of
+ * idx_sessctl_audit_user (user_id, id) for one user) over the newest
+ * AUDIT_WALK entries, then DISTINCT ON: bounded on a trail of millions,
+ * where a GROUP BY of the whole table is not. A session has a few
+ * entries (create, logout), so that is about the 200 candidates; each
+ * is described by its newest entry. */
+#define AUDIT_WALK "2000"
+#define AUDITED_SQL(WHERE) \
+	"SELECT session_id::text, coalesce('user ' || user_id, 'no user') || ', ' || action\n" \
+	"FROM (SELECT DISTINCT ON (session_id) session_id, user_id, action, id\n" \
+	"  FROM (SELECT id, session_id, user_id, action FROM sessctl_audit\n" \
+	"    WHERE " WHERE " AND $1::text IS NOT NULL\n" \
+	"    ORDER BY id DESC LIMIT " AUDIT_WALK ") newest\n" \
+	"  WHERE session_id IS NOT NULL ORDER BY session_id, id DESC) s\n" \
+	"ORDER BY id DESC LIMIT $2::bigint"
+
+static const char audited_sql[] = AUDITED_SQL("$3::bigint IS NULL");
+static const char user_audited_sql[] = AUDITED_SQL("user_id = $3::bigint");
+
 #define FINGERPRINTS_SQL(FP) \
 	"SELECT device_fingerprint, coalesce(max(device_name), 'unknown device')\n" \
 	"FROM sessions WHERE user_id = $3::bigint AND is_active AND " FP "\n" \
@@ -95,7 +115,8 @@ int pg_complete(struct sc_db *base, enum sc_complete_kind kind, const int64_t *u
 	const char *sql;
 	bool range = false;
 
-	if (kind != SC_COMPLETE_SESSIONS && bytewise(db, &range, err) < 0)
+	if ((kind == SC_COMPLETE_USERS || kind == SC_COMPLETE_FINGERPRINTS) &&
+	    bytewise(db, &range, err) < 0)
 		return -1;
 	switch (kind) {
 	case SC_COMPLETE_USERS:
@@ -107,6 +128,9 @@ int pg_complete(struct sc_db *base, enum sc_complete_kind kind, const int64_t *u
 		break;
 	case SC_COMPLETE_FINGERPRINTS:
 		sql = fingerprints_sql[range];
+		break;
+	case SC_COMPLETE_AUDITED_SESSIONS:
+		sql = user_id ? user_audited_sql : audited_sql;
 		break;
 	default:
 		return sc_error_set(err, SC_SOFTWARE, "unknown completion kind");

@@ -35,6 +35,28 @@ static const char fingerprints_sql[] =
 	"FROM sessions WHERE user_id = ?3 AND is_active AND " RANGE("device_fingerprint") "\n"
 	"GROUP BY device_fingerprint ORDER BY device_fingerprint LIMIT ?2";
 
+/* history --session: the sessions the newest audit entries name, closed
+ * ones too. A walk down the primary key (or idx_sessctl_audit_user
+ * (user_id, id) for one user) of the newest AUDIT_WALK entries, then
+ * deduped: bounded on a trail of millions, where a GROUP BY of the whole
+ * table is not. A session has a few entries (create, logout), so that
+ * is about the 200 candidates. max(id) makes the bare user_id and action
+ * those of the session's newest entry (SQLite's rule for a bare column
+ * with max()). A session_id or user_id that is no integer is none, as
+ * history shows it. */
+#define AUDIT_WALK "2000"
+#define AUDITED_SQL(WHERE) \
+	"SELECT CAST(session_id AS TEXT),\n" \
+	"  CASE typeof(user_id) WHEN 'integer' THEN 'user ' || user_id ELSE 'no user' END\n" \
+	"  || ', ' || action, max(id)\n" \
+	"FROM (SELECT id, session_id, user_id, action FROM sessctl_audit\n" \
+	"  " WHERE " ORDER BY id DESC LIMIT " AUDIT_WALK ")\n" \
+	"WHERE typeof(session_id) = 'integer'\n" \
+	"GROUP BY session_id ORDER BY max(id) DESC LIMIT ?2"
+
+static const char audited_sql[] = AUDITED_SQL("");
+static const char user_audited_sql[] = AUDITED_SQL("WHERE user_id = ?3");
+
 static bool all_digits(const char *s)
 {
 	return strspn(s, "0123456789") == strlen(s) && strlen(s) < 20;
@@ -53,11 +75,12 @@ int sqlite_complete(struct sc_db *base, enum sc_complete_kind kind, const int64_
 	case SC_COMPLETE_USERS: sql = users_sql; break;
 	case SC_COMPLETE_SESSIONS: sql = user_id ? user_sessions_sql : sessions_sql; break;
 	case SC_COMPLETE_FINGERPRINTS: sql = fingerprints_sql; break;
+	case SC_COMPLETE_AUDITED_SESSIONS: sql = user_id ? user_audited_sql : audited_sql; break;
 	default: return sc_error_set(err, SC_SOFTWARE, "unknown completion kind");
 	}
 	if (sq_prepare(db, sql, &st, err) < 0)
 		return -1;
-	if (sql != sessions_sql && sql != user_sessions_sql)
+	if (kind == SC_COMPLETE_USERS || kind == SC_COMPLETE_FINGERPRINTS)
 		sqlite3_bind_text(st, 1, prefix, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, limit);
 	if (kind == SC_COMPLETE_USERS)
