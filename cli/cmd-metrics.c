@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 #include "../src/prom.h"
 
@@ -73,7 +74,8 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 		return rc;
 	if (sc_metrics_read(db, &req, &m, &err) < 0)
 		return cli_report(&err);
-	rc = sc_metrics_print(stdout, &m, &req, &err) < 0 ? cli_report(&err) : SC_OK;
+	rc = sc_metrics_print(stdout, &m, &req, isatty(STDOUT_FILENO), &err) < 0 ? cli_report(&err)
+										     : SC_OK;
 	sc_metrics_free(&m);
 	return rc;
 }

@@ -380,7 +380,8 @@ int cli_finish_ctx(struct cli_ctx *ctx)
 		}
 	}
 	ctx->out.now = ctx->now;
-	if (ctx->out.format == SC_FORMAT_TABLE && isatty(STDOUT_FILENO)) {
+	ctx->out.terminal = isatty(STDOUT_FILENO);
+	if (ctx->out.format == SC_FORMAT_TABLE && ctx->out.terminal) {
 		const char *term = getenv("TERM");
 		const char *no_color = getenv("NO_COLOR"); /* set and not empty: no colour */
 		ctx->out.tty = true;

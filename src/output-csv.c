@@ -5,6 +5,9 @@
  * stays readable; an empty string is written as "" and NULL as nothing,
  * so the two stay distinct. Records end with CRLF as RFC 4180 says.
  * Invalid UTF-8 becomes U+FFFD, byte for byte as in JSON (sc_utf8_repair).
+ * On a terminal (paged or not), where CSV is read, not parsed, a
+ * character that could drive it (an escape sequence in a device name)
+ * is shown as '?', as in a table; piped or redirected, every byte is kept.
  */
 #include "output-internal.h"
 
@@ -25,12 +28,12 @@ static bool needs_quotes(const char *s)
 	       s[0] == '\t' || s[n - 1] == '\t';
 }
 
-static int write_field(FILE *out, const char *s)
+static int write_field(FILE *out, const char *s, bool terminal)
 {
-	char *fixed;
+	char *fixed = NULL;
 	int rc;
 
-	if (sc_utf8_repair(s, &fixed) < 0)
+	if (terminal ? !(fixed = sc_printable_dup(s)) : sc_utf8_repair(s, &fixed) < 0)
 		return -1;
 	if (fixed)
 		s = fixed;
@@ -47,7 +50,7 @@ static int csv_begin(struct sc_writer *w)
 	if (w->opts.no_header)
 		return 0;
 	for (size_t i = 0; i < w->nsel; i++) {
-		if ((i && putc(',', w->out) == EOF) || write_field(w->out, w->cols[w->sel[i]].name) < 0)
+		if ((i && putc(',', w->out) == EOF) || write_field(w->out, w->cols[w->sel[i]].name, w->opts.terminal) < 0)
 			return -1;
 	}
 	return fputs("\r\n", w->out) == EOF ? -1 : 0;
@@ -64,7 +67,8 @@ static int csv_row(struct sc_writer *w, const struct sc_value *vals, unsigned fl
 			return -1;
 		if (v->null)
 			continue;
-		if (write_field(w->out, sc_value_text(w->cols[w->sel[i]].type, v, buf, sizeof(buf))) < 0)
+		if (write_field(w->out, sc_value_text(w->cols[w->sel[i]].type, v, buf, sizeof(buf)),
+				w->opts.terminal) < 0)
 			return -1;
 	}
 	return fputs("\r\n", w->out) == EOF ? -1 : 0;

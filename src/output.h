@@ -82,6 +82,8 @@ struct sc_output_opts {
 	enum sc_format format;
 	bool no_header;      /* no header row (table, CSV) */
 	bool single;         /* JSON: one object instead of an array */
+	bool terminal;       /* stdout is a terminal, any format: CSV shows
+			      * sc_utf8_unsafe characters as '?' there */
 	const char *columns; /* --columns "a,b,c", or NULL for the default */
 	/* Tables for people (all off when output is not a terminal): */
 	bool tty;            /* relative times, fit to width */

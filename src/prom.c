@@ -25,8 +25,10 @@ static void family(FILE *out, const char *name, const char *help)
 }
 
 /* A label value: backslash, double quote and line feed escaped, bytes
- * that are not UTF-8 replaced by U+FFFD (the format is UTF-8). */
-static void label_value(FILE *out, const char *s)
+ * that are not UTF-8 replaced by U+FFFD (the format is UTF-8). On a
+ * terminal, where nobody scrapes it, a character that could drive the
+ * terminal (sc_utf8_unsafe) is shown as '?', as in a table. */
+static void label_value(FILE *out, const char *s, bool terminal)
 {
 	size_t n = strlen(s);
 
@@ -41,6 +43,8 @@ static void label_value(FILE *out, const char *s)
 			fputs("\\\"", out);
 		else if (*s == '\n')
 			fputs("\\n", out);
+		else if (terminal && sc_utf8_unsafe(cp))
+			putc('?', out);
 		else
 			fwrite(s, 1, len, out);
 		s += len;
@@ -48,12 +52,13 @@ static void label_value(FILE *out, const char *s)
 	}
 }
 
-static void sample(FILE *out, const char *name, const char *label, const char *value, int64_t v)
+static void sample(FILE *out, const char *name, const char *label, const char *value, int64_t v,
+		   bool terminal)
 {
 	fputs(name, out);
 	if (label) {
 		fprintf(out, "{%s=\"", label);
-		label_value(out, value ? value : "");
+		label_value(out, value ? value : "", terminal);
 		fputs("\"}", out);
 	}
 	fprintf(out, " %" PRId64 "\n", v);
@@ -63,7 +68,7 @@ static void sample(FILE *out, const char *name, const char *label, const char *v
 static void gauge(FILE *out, const char *name, const char *help, int64_t v)
 {
 	family(out, name, help);
-	sample(out, name, NULL, NULL, v);
+	sample(out, name, NULL, NULL, v, false);
 }
 
 static int finish(FILE *out, struct sc_error *err)
@@ -77,12 +82,12 @@ static int finish(FILE *out, struct sc_error *err)
 }
 
 int sc_metrics_print(FILE *out, const struct sc_metrics *m, const struct sc_metrics_request *req,
-		     struct sc_error *err)
+		     bool terminal, struct sc_error *err)
 {
 	family(out, "sessctl_active_sessions", "Active sessions by device type.");
 	for (size_t i = 0; i < m->ndevice_types; i++)
 		sample(out, "sessctl_active_sessions", "device_type", m->device_types[i].name,
-		       m->device_types[i].n);
+		       m->device_types[i].n, terminal);
 	gauge(out, "sessctl_users_over_limit",
 	      "Users with more active sessions than sessctl_max_sessions_per_user.", m->users_over_limit);
 	gauge(out, "sessctl_idle_sessions",
@@ -95,7 +100,7 @@ int sc_metrics_print(FILE *out, const struct sc_metrics *m, const struct sc_metr
 	       "Audit rows written in the last 24 hours, by action.");
 	for (size_t i = 0; i < m->nactions; i++)
 		sample(out, "sessctl_audit_actions_last_24h", "action", m->actions[i].name,
-		       m->actions[i].n);
+		       m->actions[i].n, terminal);
 	gauge(out, "sessctl_max_sessions_per_user", "The device limit these metrics applied.",
 	      req->max_sessions);
 	gauge(out, "sessctl_idle_timeout_seconds", "The idle timeout these metrics applied.",

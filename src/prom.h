@@ -14,10 +14,11 @@
 #include "db.h"
 #include "error.h"
 
-/* Writes m (read for req) to out. Returns 0, or -1 with SC_IOERR, or
- * SC_BROKEN_PIPE when the reader went away. */
+/* Writes m (read for req) to out; terminal: out is one, where a label
+ * value's characters that could drive it are shown as '?'. Returns 0, or
+ * -1 with SC_IOERR, or SC_BROKEN_PIPE when the reader went away. */
 int sc_metrics_print(FILE *out, const struct sc_metrics *m, const struct sc_metrics_request *req,
-		     struct sc_error *err);
+		     bool terminal, struct sc_error *err);
 
 /* How an enforce run ended, for its metrics file. */
 struct sc_enforce_run {

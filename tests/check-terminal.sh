@@ -167,6 +167,25 @@ check "a pager quit early: quiet exit 0" bash -c 'grep -q "^rc=0$" <<<"$1" && ! 
 out=$(env -u SESSCTL_PAGER PAGER="$dir/no-such-pager" TERM=xterm script -qec "stty cols 120 rows 50; $(printf '%q ' "$bin" --db "$db" list-user alice); echo \"rc=\$?\"" /dev/null </dev/null 2>&1 | tr -d '\r')
 check "a pager that cannot run: exit 74" grep -q "^rc=74$" <<<"$out"
 check "a pager that cannot run: one line says so" grep -q "^sessctl: the pager '$dir/no-such-pager' could not run (exit 127)" <<<"$out"
+# Data that could drive the terminal (a window title, a screen clear, an
+# 8-bit CSI) reaches it through no format: CSV and metrics, which a
+# terminal shows raw, show such characters as '?' there, as a table
+# does; piped, they keep every byte for the program reading them.
+sqlite3 "$db" "
+INSERT INTO users (id, email, username, role) VALUES (76, 'eve@example.com', 'eve', 'user');
+INSERT INTO sessions (id, user_id, device_fingerprint, device_name, device_type, last_activity, is_active) VALUES
+ (123500, 76, 'fp-eve', 'x' || char(27) || ']0;PWNED' || char(7) || char(27) || '[2J' || char(155) || '31m', 'web' || char(27) || '[31m', '2025-02-08 11:00:00', 1);"
+out=$(on_tty 120 -- -o csv list-user eve --columns device_name,device_type)
+check "-o csv on a terminal: no escape character reaches it" bash -c '! grep -q $'"'"'\x1b'"'"' <<<"$1" && ! grep -q $'"'"'\xc2\x9b'"'"' <<<"$1"' _ "$out"
+check "-o csv on a terminal: shown as '?' as in a table" grep -q 'x?\]0;PWNED??\[2J?31m,web?\[31m' <<<"$out"
+piped=$("$bin" --db "$db" -o csv list-user eve --columns device_name --no-header | od -c | tr -s ' ')
+check "-o csv piped: every byte kept" grep -q '033 ] 0 ; P W N E D' <<<"$piped"
+out=$(on_tty 120 -- metrics)
+check "metrics on a terminal: no escape character reaches it" bash -c '! grep -q $'"'"'\x1b'"'"' <<<"$1"' _ "$out"
+check "metrics on a terminal: the label shown with '?'" grep -q 'device_type="web?\[31m"' <<<"$out"
+piped=$("$bin" --db "$db" metrics | od -c | tr -s ' ')
+check "metrics piped: every byte kept" grep -q 'w e b 033 \[ 3 1 m' <<<"$piped"
+
 rows=$(/usr/bin/time -o "$dir/rss" -f %M "$bin" --db "$dir/m.db" find --all | wc -l)
 rss=$(tail -n 1 "$dir/rss")
 check "a table of 400k rows streams to a pipe ($rows lines)" test "$rows" -eq 400024
