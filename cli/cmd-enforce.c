@@ -2,7 +2,9 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +60,10 @@ struct progress {
 	struct timespec start;
 	bool shown;
 	bool lines; /* -v without a terminal: one line per batch */
+	bool dumb;  /* TERM=dumb: no escape sequence, spaces clear */
+	int step;   /* the step the estimate times, since step_start */
+	double step_start;
+	size_t last_len;
 };
 
 static double elapsed(const struct timespec *start)
@@ -67,12 +73,25 @@ static double elapsed(const struct timespec *start)
 	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* Progress on a terminal: sessions changed so far and the rate. */
+/* stderr's width, for a line that must not wrap. */
+static size_t stderr_width(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1)
+		return ws.ws_col;
+	return 80;
+}
+
+/* Progress on a terminal: sessions changed so far, the rate, and the
+ * running step's share and time left, on one line that never wraps
+ * (a wrapped line would leave its first rows behind at each update). */
 static void show_progress(const struct sc_enforce_result *r, void *vctx)
 {
 	struct progress *p = vctx;
 	double secs = elapsed(&p->start);
 	int64_t done = r->expired + r->over_limit + r->purged;
+	char line[256], left[32] = "";
 
 	if (p->lines) {
 		cli_verbose("batch %lld: %lld expired, %lld over the limit, %lld purged (%.1fs; "
@@ -80,14 +99,29 @@ static void show_progress(const struct sc_enforce_result *r, void *vctx)
 			    (long long)r->over_limit, (long long)r->purged, secs, r->batch_ms);
 		return;
 	}
+	if (r->step != p->step) {
+		p->step = r->step;
+		p->step_start = secs;
+	}
 	if (secs < 0.25 && !p->shown)
 		return;
-	char left[32] = "";
-	if (r->done_share > 0.01 && r->done_share < 1.0)
-		snprintf(left, sizeof(left), ", about %.0fs left", secs * (1 - r->done_share) / r->done_share);
-	fprintf(stderr, "\r\033[Kenforce: %lld expired, %lld over the limit, %lld purged; %.0f%%, %.0f/s%s",
-		(long long)r->expired, (long long)r->over_limit, (long long)r->purged,
-		100 * r->done_share, secs > 0 ? (double)done / secs : 0.0, left);
+	double in_step = secs - p->step_start;
+	if (r->step_share > 0.01 && r->step_share < 1.0 && in_step > 0.5)
+		snprintf(left, sizeof(left), ", ~%.0fs left", in_step * (1 - r->step_share) / r->step_share);
+	int n = snprintf(line, sizeof(line), "enforce: %lld expired, %lld over limit, %lld purged; "
+			 "step %d/%d %.0f%%%s, %.0f/s", (long long)r->expired, (long long)r->over_limit,
+			 (long long)r->purged, r->step, r->steps, 100 * r->step_share, left,
+			 secs > 0 ? (double)done / secs : 0.0);
+	size_t len = n < 0 ? 0 : (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+	size_t width = stderr_width() - 1; /* the last column would wrap on some terminals */
+	if (len > width)
+		len = width;
+	if (p->dumb) /* overwrite what is left of a longer line */
+		fprintf(stderr, "\r%.*s%*s", (int)len, line,
+			p->last_len > len ? (int)(p->last_len - len) : 0, "");
+	else
+		fprintf(stderr, "\r\033[K%.*s", (int)len, line);
+	p->last_len = len;
 	p->shown = true;
 }
 
@@ -216,13 +250,17 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &prog.start);
 		o->progress = show_progress;
 		o->progress_ctx = &prog;
+		const char *term = getenv("TERM");
+		prog.dumb = !term || !*term || strcmp(term, "dumb") == 0;
 	}
 
 	struct sc_action a = cli_action(ctx, &c->w, c->w.dry_run ? cli_changes_row : NULL, &ch);
 	rc = sc_enforce(db, o, &a, &r, &err);
 	c->done = r;
 	c->enforced = rc == 0;
-	if (prog.shown)
+	if (prog.shown && prog.dumb)
+		fprintf(stderr, "\r%*s\r", (int)prog.last_len, "");
+	else if (prog.shown)
 		fputs("\r\033[K", stderr);
 	if (rc != 0)
 		return stopped(ctx, c->w.dry_run, &r, &err, &ch);

@@ -104,6 +104,11 @@ struct sc_enforce_result {
 	 * lock, nor the attempts before a retry). */
 	double done_share;
 	double batch_ms;
+	/* The step running (1 to steps: expire, the device limit, purge, as
+	 * asked) and the share of it done, 0 to 1: steps differ in size, so
+	 * an estimate of the time left is the running step's. */
+	int step, steps;
+	double step_share;
 };
 
 struct sc_enforce_opts {

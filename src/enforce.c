@@ -387,7 +387,10 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 		if (c->o->progress && c->done) {
 			int64_t max = step == STEP_LIMIT ? c->max_user : c->max_id;
 			double share = max > 0 && !c->finished ? (double)c->after / (double)max : 1.0;
-			c->r->done_share = ((double)c->step_no + (share < 1.0 ? share : 1.0)) / c->steps;
+			c->r->step_share = share < 1.0 ? share : 1.0;
+			c->r->done_share = ((double)c->step_no + c->r->step_share) / c->steps;
+			c->r->step = c->step_no + 1;
+			c->r->steps = c->steps;
 			c->r->batch_ms = took;
 			c->o->progress(c->r, c->o->progress_ctx);
 		}

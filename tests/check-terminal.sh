@@ -118,6 +118,25 @@ sqlite3 "$dir/p.db" "PRAGMA journal_mode = WAL; INSERT INTO sessions (user_id, d
  SELECT 74, 'many' || i, '2024-01-01 00:00:00', 1 FROM n;" >/dev/null
 out=$(env TERM=xterm script -qec "$(printf '%q ' "$bin" --db "$dir/p.db" --now '2025-02-08 12:00:00' enforce --batch-size 10) 2>&1 >/dev/null" /dev/null </dev/null | tr '\r' '\n')
 check "enforce on a terminal shows progress on stderr (share, rate, time left)" grep -q 'enforce: .*expired.*%' <<<"$out"
+# The line never wraps (a wrapped one left its first rows behind at each
+# update): cut to the terminal's width less one; TERM=dumb gets no escape
+# sequence, spaces overwrite instead.
+cp "$db" "$dir/p.db"
+sqlite3 "$dir/p.db" "PRAGMA journal_mode = WAL; INSERT INTO sessions (user_id, device_fingerprint, last_activity, is_active)
+ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+ SELECT 74, 'many' || i, '2024-01-01 00:00:00', 1 FROM n;" >/dev/null
+env TERM=xterm script -qec "stty cols 40; $(printf '%q ' "$bin" --db "$dir/p.db" --now '2025-02-08 12:00:00' enforce --batch-size 10) 2>&1 >/dev/null" /dev/null </dev/null |
+	sed 's/\x1b\[K//g' | tr '\r' '\n' >"$dir/progress40"
+longest=$(LC_ALL=C.UTF-8 awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$dir/progress40")
+check "enforce's progress on a 40-column terminal: shown, at most 39 columns ($longest)" \
+	bash -c 'grep -q "^enforce: " "$1" && test "$2" -le 39' _ "$dir/progress40" "$longest"
+cp "$db" "$dir/p.db"
+sqlite3 "$dir/p.db" "PRAGMA journal_mode = WAL; INSERT INTO sessions (user_id, device_fingerprint, last_activity, is_active)
+ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+ SELECT 74, 'many' || i, '2024-01-01 00:00:00', 1 FROM n;" >/dev/null
+env TERM=dumb script -qec "$(printf '%q ' "$bin" --db "$dir/p.db" --now '2025-02-08 12:00:00' enforce --batch-size 10) 2>&1 >/dev/null" /dev/null </dev/null >"$dir/progress-dumb"
+check "enforce's progress with TERM=dumb: shown, no escape sequence" \
+	bash -c 'grep -q "enforce: " "$1" && ! grep -q $'"'"'\x1b'"'"' "$1"' _ "$dir/progress-dumb"
 cp "$db" "$dir/q.db"
 out=$(env TERM=xterm script -qec "$(printf '%q ' "$bin" --db "$dir/q.db" --now '2025-02-08 12:00:00' -q enforce --batch-size 1) 2>&1 >/dev/null" /dev/null </dev/null)
 check "enforce -q on a terminal shows no progress" test -z "$out"
