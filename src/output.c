@@ -84,6 +84,18 @@ static int local_time(int64_t t, char *buf, size_t len)
 
 #define WEEK (7 * 86400)
 
+/* Whole days from a to b (a <= b), as within a week: elapsed time
+ * rounded down, not calendar days (23:30 to 00:00 is none), computed
+ * without overflowing however far apart; floor division, so that times
+ * before 1970 count alike. */
+static int64_t days_between(int64_t a, int64_t b)
+{
+	int64_t ad = a / 86400 - (a % 86400 < 0), bd = b / 86400 - (b % 86400 < 0);
+	int64_t ar = a - ad * 86400, br = b - bd * 86400;
+
+	return bd - ad - (br < ar);
+}
+
 /* "3 h ago" within a week; beyond, in days ("19 d ago"). */
 static void relative_days(int64_t t, int64_t now, char *buf, size_t len)
 {
@@ -91,8 +103,7 @@ static void relative_days(int64_t t, int64_t now, char *buf, size_t len)
 
 	if (__builtin_sub_overflow(now, t, &d) || d == INT64_MIN || d >= WEEK || d <= -WEEK) {
 		bool future = t > now;
-		/* Far apart: count in days without overflowing. */
-		int64_t days = future ? t / 86400 - now / 86400 : now / 86400 - t / 86400;
+		int64_t days = future ? days_between(now, t) : days_between(t, now);
 		snprintf(buf, len, future ? "in %lld d" : "%lld d ago", (long long)days);
 		return;
 	}

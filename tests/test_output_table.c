@@ -415,6 +415,20 @@ Test(table_time, one_record_shows_the_full_time_and_how_long_ago)
 		    "AT  2025-02-08T10:30:00Z (3 h ago)\n");
 	expect_time(one_time(SC_TIME_AUTO, true, true, t, t + 38 * 86400),
 		    "AT  2025-02-08T10:30:00Z (38 d ago)\n");
+	/* elapsed days rounded down, as within a week: 7 d 23 h 30 min is
+	 * 7 d (it was 8, counting calendar days), and before 1970 alike */
+	expect_time(one_time(SC_TIME_AUTO, true, true, t, t + 8 * 86400 - 1800),
+		    "AT  2025-02-08T10:30:00Z (7 d ago)\n");
+	expect_time(one_time(SC_TIME_AUTO, true, true, t + 8 * 86400 - 1800, t),
+		    "AT  2025-02-16T10:00:00Z (in 7 d)\n");
+	expect_time(one_time(SC_TIME_AUTO, true, true, -62135596800, 0),
+		    "AT  0001-01-01T00:00:00Z (719162 d ago)\n");
+	expect_time(one_time(SC_TIME_AUTO, true, true, -62135596800, -43200),
+		    "AT  0001-01-01T00:00:00Z (719161 d ago)\n");
+	expect_time(one_time(SC_TIME_AUTO, true, true, -62135596800 + 43200, -43200),
+		    "AT  0001-01-01T12:00:00Z (719161 d ago)\n");
+	expect_time(one_time(SC_TIME_AUTO, true, true, -62135596800 + 43201, -43200),
+		    "AT  0001-01-01T12:00:01Z (719160 d ago)\n");
 	expect_time(one_time(SC_TIME_AUTO, false, true, t, t + 60), "AT  2025-02-08T10:30:00Z\n");
 	use_tz("Europe/Berlin");
 	expect_time(one_time(SC_TIME_LOCAL, true, true, t, t), "AT  2025-02-08 11:30:00 CET\n");
