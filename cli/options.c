@@ -324,13 +324,15 @@ int cli_parse(struct cli_ctx *ctx, int argc, char **argv, const char *shortopts,
 	return 0;
 }
 
-/* $COLUMNS when set (as ls, ps and git honour it), else the terminal's. */
+/* $COLUMNS when set to a width (as ls, ps and git honour it: digits
+ * only, 1 to 10000), else the terminal's. */
 static unsigned terminal_width(void)
 {
 	struct winsize ws;
 	const char *cols = getenv("COLUMNS");
 
-	if (cols && atoi(cols) > 0)
+	if (cols && *cols && strspn(cols, "0123456789") == strlen(cols) && strlen(cols) <= 5 &&
+	    atoi(cols) > 0 && atoi(cols) <= 10000)
 		return (unsigned)atoi(cols);
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		return ws.ws_col;

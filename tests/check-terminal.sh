@@ -59,6 +59,15 @@ out=$(NO_COLOR= PAGER=cat TERM=xterm script -qec "stty cols 100 rows 50; COLUMNS
 cwide=$(printf '%s\n' "$out" | sed 's/\x1b\[[0-9;]*m//g' |
 	LC_ALL=C.UTF-8 bash -c 'm=0; while IFS= read -r l; do [ ${#l} -gt $m ] && m=${#l}; done; echo $m')
 check "COLUMNS=70 in a 100-column terminal fits 70 columns (widest: $cwide)" test "${cwide:-999}" -le 70
+# A COLUMNS that is no width (it wrapped, or had junk after the digits)
+# is ignored: the terminal's own 100 columns, where the table fits whole.
+wide=$(NO_COLOR= PAGER=cat TERM=xterm script -qec "stty cols 100 rows 50; unset COLUMNS; $(printf '%q ' "$bin" --db "$db" \
+	--now '2025-02-08 12:00:00' list-user alice --all)" /dev/null </dev/null | tr -d '\r')
+for bad in 4294967336 60x ' 60' 0; do
+	out=$(NO_COLOR= PAGER=cat TERM=xterm script -qec "stty cols 100 rows 50; COLUMNS='$bad' $(printf '%q ' "$bin" --db "$db" \
+		--now '2025-02-08 12:00:00' list-user alice --all)" /dev/null </dev/null | tr -d '\r')
+	check "COLUMNS='$bad' is no width: the terminal's own 100 columns are used" test "$out" = "$wide"
+done
 
 out=$(on_tty 80 NO_COLOR= -- list-user alice --all)
 widest=$(printf '%s\n' "$out" | sed 's/\x1b\[[0-9;]*m//g' | awk '{ if (length($0) > m) m = length($0) } END { print m }')
