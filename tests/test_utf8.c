@@ -41,6 +41,12 @@ static struct width_case utf8_width_counts_terminal_columns_cases[] = {
 	{ "\xd8\x80", 1 },                          /* Arabic number sign: shown */
 	{ "\xc2\xad", 1 },                          /* soft hyphen: shown */
 	{ "\xe1\x84\x80\xe1\x85\xa1", 2 },          /* Hangul jamo L + V */
+	/* unassigned: one column, as terminals draw it (it was two: CPython
+	 * calls every unassigned code point fullwidth), but in planes 2 and
+	 * 3, reserved for ideographs, two */
+	{ "\xcd\xb8", 1 },                          /* U+0378 */
+	{ "\xf0\x9f\xaf\xbf", 1 },                  /* U+1FBFF */
+	{ "\xf0\xaa\x9b\xa0", 2 },                  /* U+2A6E0 */
 };
 
 ParameterizedTestParameters(utf8, width_counts_terminal_columns)

@@ -43,6 +43,12 @@ def wide(cp):
     # Yijing hexagram symbols as wide.
     if 0x3248 <= cp <= 0x324F or 0x4DC0 <= cp <= 0x4DFF:
         return True
+    # An unassigned code point (which CPython calls 'F' wide) is one
+    # column, as terminals draw it (glibc's wcwidth() says -1): except in
+    # planes 2 and 3, whose unassigned points Unicode and terminals take
+    # for wide ideographs.
+    if unicodedata.category(chr(cp)) == "Cn":
+        return 0x20000 <= cp <= 0x3FFFD
     return not zero(cp) and unicodedata.east_asian_width(chr(cp)) in ("W", "F")
 
 
