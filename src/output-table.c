@@ -193,6 +193,11 @@ static int print_line(struct sc_writer *w, char *const *cells, bool dim)
 		keep = strlen(s);
 		if (cw > width && w->opts.tty && !w->opts.full && shrinkable(w, i)) {
 			keep = sc_utf8_prefix(s, width ? width - 1 : 0);
+			/* Not "word …" nor a joiner left dangling before the
+			 * "…" (half an emoji sequence). */
+			while (keep && (s[keep - 1] == ' ' ||
+					(keep >= 3 && memcmp(s + keep - 3, "\xe2\x80\x8d", 3) == 0)))
+				keep -= s[keep - 1] == ' ' ? 1 : 3;
 			/* A wide character that does not fit leaves the prefix a
 			 * column short: the cell is that much narrower. */
 			cw = width ? sc_utf8_width_n(s, keep) + 1 : 0;

@@ -327,6 +327,35 @@ Test(table_fit, a_cell_cut_before_a_wide_character_keeps_the_next_column_aligned
 	free(out);
 }
 
+/* A shortened cell never ends in a space before its "…" ("word …"), nor
+ * in a zero-width joiner (half an emoji sequence), whatever the width. */
+Test(table_fit, a_shortened_cell_ends_in_no_space_and_no_dangling_joiner)
+{
+	static const char *const names[] = {
+		"a b c d e f g h i j k l m n o p q r s t u v w x y z",
+		"\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7"
+		"\xe2\x80\x8d\xf0\x9f\x91\xa6 family phone of the house",
+	};
+	for (unsigned width = 20; width <= 44; width++) {
+		for (size_t n = 0; n < 2; n++) {
+			struct sc_output_opts o = tty_opts(width);
+			struct sc_value v[NC];
+			struct mem m;
+
+			o.columns = "id,device_name,ip_address";
+			mem_open(&m, &o);
+			session(v, 1, "f1", names[n], "10.0.0.1", T_2025_02_08_103000);
+			mem_row(&m, v);
+			char *out = mem_close(&m);
+			cr_expect_null(strstr(out, " \xe2\x80\xa6"), "%u columns: a space before the cut:\n%s",
+				       width, out);
+			cr_expect_null(strstr(out, "\xe2\x80\x8d\xe2\x80\xa6"),
+				       "%u columns: a joiner before the cut:\n%s", width, out);
+			free(out);
+		}
+	}
+}
+
 /* ---- item 2: times ---- */
 
 static void use_tz(const char *tz)
