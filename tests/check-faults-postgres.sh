@@ -12,7 +12,9 @@
 #    redoes the lost batch and finishes with 0.
 # 3. A connection killed by pg_terminate_backend mid-`enforce`: sessctl
 #    reconnects (the server is up) and finishes with 0. SIGTERM while it
-#    waits to reconnect to a server that is down: 143 at once.
+#    waits to reconnect to a server that is down: 143 at once. A bulk
+#    logout whose connection is killed again and again (its reads are
+#    pipelined): it reconnects each time and finishes with 0.
 # 4. statement_timeout=1 (ms) through the URL's options: exit 75 saying
 #    the statement timed out, nothing changed.
 # 5. lock_timeout through the URL, with a conflicting row lock held from
@@ -276,6 +278,35 @@ else
 	consistent fc "terminated"
 	enforced fc "terminated"
 	finish fc "terminated"
+fi
+
+# ---- 3a. a bulk logout's connection killed again and again ---------------
+# The server's "terminating connection" reached a batch's read, pipelined,
+# before libpq saw the socket close, so sessctl took the connection for
+# good, did not reconnect, and stopped with 69 part-way (every run).
+
+newdb fbulk
+q fbulk "UPDATE sessions SET ip_address = '10.' || (user_id % 250) || '.1.' || substr(device_fingerprint, 2)
+  WHERE device_fingerprint IN ('d1', 'd2')" >/dev/null
+timeout 120 "$bin" --db "$(url fbulk)" --now "$NOW" -o csv logout --where --ip 10.0.0.0/8 \
+	--yes --batch-size 100 --actor fault-test >"$work/run.out" 2>"$work/run.err" &
+bg=$!
+kills=0
+while kill -0 "$bg" 2>/dev/null; do
+	[ "$(q postgres "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+	  WHERE datname = 'fbulk' AND application_name = 'sessctl'")" = 1 ] && kills=$((kills + 1))
+	sleep "0.0$((RANDOM % 5 + 5))"
+done
+wait "$bg"
+rc=$?
+bg=
+check_eq "bulk logout killed $kills times: it reconnects each time and exits 0" 0 "$rc"
+check_eq "bulk logout killed: every idle session closed, nothing else" "$((2 * USERS))|0" \
+	"$(q fbulk "SELECT count(*) FILTER (WHERE NOT is_active), count(*) FILTER (WHERE NOT is_active
+	  AND device_fingerprint NOT IN ('d1', 'd2')) FROM sessions")"
+consistent fbulk "bulk logout killed"
+if [ "$kills" -lt 5 ]; then
+	bad "bulk logout killed: only $kills kills landed (the run was too short to test)"
 fi
 
 # ---- 3b. SIGTERM while reconnecting ---------------------------------------

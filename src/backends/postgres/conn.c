@@ -241,8 +241,10 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 	}
 	if (PQstatus(db->conn) == CONNECTION_BAD ||
-	    (state && (strncmp(state, "08", 2) == 0 || pgb_sqlstate_is(state, gone, 3))))
+	    (state && (strncmp(state, "08", 2) == 0 || pgb_sqlstate_is(state, gone, 3)))) {
+		db->gone = true;
 		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': %s", what, db->display, msg);
+	}
 	else if (state && strcmp(state, "55P03") == 0)
 		rc = pg_error(db, err, SC_TEMPFAIL, "%s on '%s': %s: another transaction held a lock "
 			      "this one needs: try again later", what, db->display, msg);

@@ -49,6 +49,10 @@ struct pg_db {
 	char *nested_dbname;
 	bool url_encoding;  /* the conninfo chooses a client_encoding */
 	bool racing_insert; /* a unique violation now means a racing creator */
+	/* The server said it ended the connection (57P01 and the like, 08):
+	 * lost, even while libpq, in pipeline mode, has not yet read the
+	 * end of it and still calls it good. */
+	bool gone;
 };
 
 /* A time column c as whole epoch seconds, when sessctl can show it: NULL

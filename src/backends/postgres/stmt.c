@@ -612,8 +612,9 @@ int pg_reconnect(struct sc_db *base, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
 
-	if (PQstatus(db->conn) != CONNECTION_BAD)
+	if (PQstatus(db->conn) != CONNECTION_BAD && !db->gone)
 		return 1;
+	db->gone = false;
 	/* The same parameters, so a multi-host URL with
 	 * target_session_attrs=read-write finds the promoted standby. */
 	PQreset(db->conn);
