@@ -20,6 +20,8 @@
 # 5. lock_timeout through the URL, with a conflicting row lock held from
 #    another session: exit 75, nothing changed; once the lock is gone, a
 #    rerun works.
+# 6. PgBouncer in statement pooling mode: 78 at once, saying to use
+#    transaction mode; nothing changed.
 #
 #   tests/check-faults-postgres.sh SESSCTL
 set -u
@@ -37,6 +39,7 @@ work=$(mktemp -d /tmp/scfaultpg.XXXXXX) || exit 1
 cleanup() {
 	[ -n "$bg" ] && kill -9 "$bg" 2>/dev/null && wait "$bg" 2>/dev/null
 	[ -n "$holder" ] && kill "$holder" 2>/dev/null && wait "$holder" 2>/dev/null
+	[ -n "${bouncer:-}" ] && "$here/pgbouncer.sh" stop "$bouncer"
 	[ -n "$pg" ] && "$here/pg-server.sh" stop "$pg"
 	rm -rf "$work"
 }
@@ -461,6 +464,27 @@ consistent fe "lock_timeout"
 check_eq "lock_timeout: user 5 closed, with one logout-all row each" "0|5" \
 	"$(q fe "SELECT count(*) FILTER (WHERE is_active), (SELECT count(*) FROM sessctl_audit
 	  WHERE user_id = 5 AND action = 'logout-all') FROM sessions WHERE user_id = 5")"
+
+# ---- 6. PgBouncer in statement pooling mode -------------------------------
+# No transaction holds there, and PgBouncer closes the connection: that
+# was retried as a lost connection six times, then "the connection was
+# lost 6 times". It is a setting to change: 78, once, saying which.
+
+bouncer=$(PGBOUNCER_POOL_MODE=statement "$here/pgbouncer.sh" start "$pg") || die "cannot start PgBouncer"
+before=$(state fe)
+for cmd in count "logout-all 5 --yes" "enforce --actor fault-test"; do
+	# shellcheck disable=SC2086
+	"$bin" --db "host=$bouncer dbname=fe user=postgres" $cmd >"$work/out" 2>"$work/err"
+	check_eq "statement pooling: $cmd exits 78" 78 $?
+	check_grep "statement pooling: $cmd says to use pool_mode=transaction" \
+		"statement pooling mode: sessctl runs each command in a transaction: use PgBouncer's pool_mode=transaction" \
+		"$work/err"
+	check_eq "statement pooling: $cmd, one line, no retry" "1 0" \
+		"$(grep -c . "$work/err") $(grep -c 'lost' "$work/err")"
+done
+check_eq "statement pooling: nothing changed" "$before" "$(state fe)"
+"$here/pgbouncer.sh" stop "$bouncer"
+bouncer=
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

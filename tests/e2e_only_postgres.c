@@ -488,6 +488,24 @@ Test(postgres_only, an_unknown_role_exits_77_without_the_password)
 	cr_expect_null(strstr(r->err, "s3cret"), "password in message: %s", r->err);
 }
 
+/* A role that may not log in is refused as a wrong password is: 77,
+ * permission denied by the database (it was 69, "unreachable"). */
+Test(postgres_only, a_role_that_may_not_log_in_exits_77)
+{
+	const char *role = e2e_pg_role("right-one");
+	char kw[512], sql[160];
+
+	fx_standard();
+	snprintf(sql, sizeof(sql), "ALTER ROLE %s NOLOGIN", role);
+	e2e_pg_admin(sql);
+	snprintf(kw, sizeof(kw), "host=%s dbname=%s user=%s password=right-one", e2e_pghost(),
+		 e2e_db()->path, role);
+	struct run *r = RUN_DB(kw, "count");
+
+	EXPECT_WARNED_FAIL(r, 77);
+	cr_expect_null(strstr(r->err, "right-one"), "password in message: %s", r->err);
+}
+
 Test(postgres_only, a_role_without_privileges_on_the_tables_exits_77)
 {
 	const char *role = e2e_pg_role("right-one");

@@ -6,7 +6,8 @@
 #                     starts a PgBouncer in a new short temporary directory
 #                     for the server whose socket directory is PGDIR, waits
 #                     until it accepts connections and prints its directory
-#                     on stdout
+#                     on stdout (PGBOUNCER_POOL_MODE=statement for a check
+#                     that sessctl refuses that mode clearly)
 #   tests/pgbouncer.sh transactions DIR
 #                     prints how many transactions it has pooled so far
 #                     (SHOW TOTALS), so that a caller can check that the
@@ -103,7 +104,7 @@ listen_port = 5432
 unix_socket_dir = $dir
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
-pool_mode = transaction
+pool_mode = ${PGBOUNCER_POOL_MODE:-transaction}
 default_pool_size = 2
 min_pool_size = 0
 reserve_pool_size = 0

@@ -105,6 +105,8 @@ bool pgb_is_auth_failure(const char *line, size_t len)
 	static const char *const patterns[] = {
 		"password authentication failed", "authentication failed", "no password supplied",
 		"no pg_hba.conf entry", "permission denied", "no such user",
+		"is not permitted to log in", /* a NOLOGIN role */
+		"pg_hba.conf rejects connection", /* a "reject" line */
 	};
 	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
 		if (pgb_contains_nocase(line, len, patterns[i]))
@@ -240,7 +242,13 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		if (!msg)
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 	}
-	if (PQstatus(db->conn) == CONNECTION_BAD ||
+	if (strstr(msg, "statement pooling mode"))
+		/* PgBouncer's pool_mode=statement: no transaction holds, and
+		 * it closes the connection, which no retry mends. */
+		rc = pg_error(db, err, SC_CONFIG, "%s on '%s': %s: sessctl runs each command in a "
+			      "transaction: use PgBouncer's pool_mode=transaction (or session)", what,
+			      db->display, msg);
+	else if (PQstatus(db->conn) == CONNECTION_BAD ||
 	    (state && (strncmp(state, "08", 2) == 0 || pgb_sqlstate_is(state, gone, 3)))) {
 		db->gone = true;
 		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': %s", what, db->display, msg);
@@ -278,7 +286,7 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		/* read_only_sql_transaction: a write reached a server that
 		 * takes none (a standby, default_transaction_read_only). */
 		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': the server is read-only: "
-			      "connect to the primary (add target_session_attrs=read-write to the URL)",
+			      "connect to the primary (set target_session_attrs=read-write in the URL)",
 			      what, db->display);
 	else if (state && strcmp(state, "53100") == 0)
 		/* disk_full: the server could not write (the transaction is

@@ -556,7 +556,7 @@ static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char
 		pg_rollback(&db->base);
 		return sc_error_set(err, SC_UNAVAILABLE,
 			"'%s' is a read-only standby: connect to the primary (with several hosts, "
-			"add target_session_attrs=read-write to the URL)", db->display);
+			"set target_session_attrs=read-write in the URL)", db->display);
 	}
 	return 0;
 }
