@@ -35,12 +35,12 @@ typedef int (*sc_change_cb)(enum sc_change_kind kind, const struct sc_session *s
 /* Common to every change. */
 struct sc_action {
 	const char *actor;  /* required */
-	const char *actor_from; /* a default actor's origin ("$SUDO_USER"); NULL: --actor */
 	const char *reason; /* NULL: none */
 	int64_t now;
 	bool dry_run;       /* run in a transaction that is rolled back */
 	sc_change_cb cb;    /* may be NULL */
 	void *ctx;
+	const char *actor_from; /* a default actor's origin ("$SUDO_USER"); NULL: --actor */
 };
 
 /* Adaptive batches start at SC_BATCH_MIN rows, grow (at most double)

@@ -83,7 +83,8 @@ static int on_change(enum sc_change_kind kind, const struct sc_session *s, void 
 static struct sc_action action(bool dry_run)
 {
 	memset(&S, 0, sizeof(S));
-	return (struct sc_action){ "cron", NULL, NOW, dry_run, on_change, &S };
+	return (struct sc_action){ .actor = "cron", .now = NOW, .dry_run = dry_run, .cb = on_change,
+				   .ctx = &S };
 }
 
 static bool active(int64_t id)
