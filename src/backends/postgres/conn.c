@@ -253,6 +253,13 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		db->gone = true;
 		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': %s", what, db->display, msg);
 	}
+	else if (state && strcmp(state, "57014") == 0 && strstr(msg, "statement timeout"))
+		/* A statement_timeout the role, database or URL sets, shorter
+		 * than a statement takes: a retry times out alike. */
+		rc = pg_error(db, err, SC_TEMPFAIL, "%s on '%s': %s: the statement_timeout in force "
+			      "is shorter than this statement takes: give sessctl a longer one "
+			      "(options=-cstatement_timeout=60s in the URL), or try again later", what,
+			      db->display, msg);
 	else if (state && strcmp(state, "55P03") == 0)
 		rc = pg_error(db, err, SC_TEMPFAIL, "%s on '%s': %s: another transaction held a lock "
 			      "this one needs: try again later", what, db->display, msg);
