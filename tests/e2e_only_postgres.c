@@ -1608,8 +1608,9 @@ Test(postgres_only, a_steady_state_run_marks_the_versions_a_catch_up_closed_dead
 	 * the commit of the change is on disk as far as the commit log can
 	 * tell: by groups of transactions, whose latest asynchronous commit
 	 * (the test server's default; an ANALYZE of the audit trail the
-	 * catch-up filled) must be flushed too. This database commits as a
-	 * real server does, and its audit trail is left alone. */
+	 * catch-up filled; another test's) must be flushed too. This
+	 * database commits as a real server does, its audit trail is left
+	 * alone, and below the catch-up's group is closed and flushed. */
 	db_exec("ALTER TABLE sessctl_audit SET (autovacuum_enabled = off)");
 	db_exec("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = on', "
 		"current_database()); END $$");
@@ -1626,6 +1627,12 @@ Test(postgres_only, a_steady_state_run_marks_the_versions_a_catch_up_closed_dead
 	 * run beside this one, some holding a transaction open for seconds.
 	 * And once the commit that closed it is on disk (the test server
 	 * commits without waiting for the disk; a real one waits). */
+	/* Forty transactions of this test's own: the commit log's group of
+	 * 32 that holds the catch-up's last changes is then complete, so
+	 * no later asynchronous commit of another test's can join it and
+	 * keep its hint bits from being set (the flush below covers every
+	 * commit before it). */
+	db_exec("DO $$ BEGIN FOR i IN 1..40 LOOP PERFORM txid_current(); COMMIT; END LOOP; END $$");
 	long long xid = db_int("SELECT txid_current()");
 	char older[320];
 	snprintf(older, sizeof(older),
