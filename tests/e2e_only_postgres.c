@@ -1644,13 +1644,23 @@ Test(postgres_only, a_steady_state_run_marks_the_versions_a_catch_up_closed_dead
 	cr_assert_leq(waited, 600, "other transactions on the server stayed open for a minute");
 	db_exec("BEGIN; SET LOCAL synchronous_commit = on; SELECT txid_current(); COMMIT");
 
-	/* The steady state: user 7 is recent, counted, within the limit. */
-	r = RUN("enforce", "--now", "2025-03-01 00:00:00", "--actor", "alice", "-o", "csv",
-		"--columns", "expired,over_limit");
-	EXPECT_OK(r);
-	EXPECT_OUT(r, "expired,over_limit\r\n0,0\r\n");
-	cr_expect_eq(dead_entries_of_user_7(), 37,
-		     "the steady state's count marked %lld of the 37 closed versions dead in the index",
-		     dead_entries_of_user_7());
+	/* The steady state: user 7 is recent, counted, within the limit.
+	 * A read marks an entry only where it may set the tuple's hint
+	 * bits, which the server can still refuse for a while under load
+	 * (about one run in twenty of the sanitized suite beside other
+	 * tests, after everything above): a second steady-state run must
+	 * then mark them. A plan that cannot mark (a bitmap scan, entries
+	 * merged into posting lists) marks none in any run. */
+	long long marked = 0;
+	for (int run = 0; run < 2 && marked != 37; run++) {
+		r = RUN("enforce", "--now", "2025-03-01 00:00:00", "--actor", "alice", "-o", "csv",
+			"--columns", "expired,over_limit");
+		EXPECT_OK(r);
+		EXPECT_OUT(r, "expired,over_limit\r\n0,0\r\n");
+		marked = dead_entries_of_user_7();
+	}
+	cr_expect_eq(marked, 37,
+		     "two steady-state runs marked %lld of the 37 closed versions dead in the index",
+		     marked);
 	EXPECT_ROWS("SELECT count(*) FROM sessions WHERE user_id = 7 AND is_active", "3\n");
 }
