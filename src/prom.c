@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -162,12 +161,22 @@ static void write_run(FILE *out, const struct sc_enforce_run *run, bool has_last
 		gauge(out, LAST_SUCCESS, "When the last successful enforce run started (Unix time).", last);
 }
 
+/* The directory path's file is in ("." for a bare name, "/" at the
+ * root), malloc'd; NULL when out of memory. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	return strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
 /* Makes what the new file holds visible to readers only as a whole:
  * synced, then renamed over path, then the directory synced. */
 static int commit_file(FILE *f, const char *tmp, const char *path)
 {
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
+	char *dir;
 	int fd;
 
 	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
@@ -178,18 +187,13 @@ static int commit_file(FILE *f, const char *tmp, const char *path)
 	}
 	if (fclose(f) != 0 || rename(tmp, path) != 0)
 		return -1;
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == path)
-		strcpy(dir, "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
 	/* The rename is done; a directory that cannot be synced (some file
 	 * systems refuse) does not undo it. */
-	if ((fd = open(dir, O_RDONLY)) >= 0) {
+	if ((dir = dir_of(path)) && (fd = open(dir, O_RDONLY)) >= 0) {
 		fsync(fd);
 		close(fd);
 	}
+	free(dir);
 	return 0;
 }
 
@@ -197,16 +201,12 @@ static int commit_file(FILE *f, const char *tmp, const char *path)
  * writable by this user, before the run rather than after its work. */
 static int metrics_dir_check(const char *path, struct sc_error *err)
 {
-	const char *slash = strrchr(path, '/');
-	size_t len = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
-	char *dir = malloc(len + 1);
+	char *dir = dir_of(path);
 	struct stat st;
 	int rc = 0;
 
 	if (!dir)
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");
-	memcpy(dir, slash ? path : ".", len);
-	dir[len] = '\0';
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		rc = sc_error_set(err, SC_USAGE, "--metrics-file '%s': there is no directory '%s' to "
 				  "write it in: create it, or give another path", path, dir);
