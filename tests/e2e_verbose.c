@@ -240,6 +240,41 @@ Test(complete, sessions_of_one_user_newest_first)
 	EXPECT_COMPLETE("", "sessions", "nobody", NULL);
 }
 
+/* Ids are offered in the order of their numbers: PostgreSQL sorted the
+ * ids it printed as text (99 after 1000), so past the 200 candidates the
+ * newest sessions were the ones left out. */
+Test(complete, ids_are_offered_in_numeric_order)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username)\n"
+		" SELECT i, 'u' || i || '@example.com', 'user' || i FROM (\n"
+		"  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)\n"
+		"  SELECT i FROM n) t;\n"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, device_name)\n"
+		" SELECT i, 7, 'fp' || i, 'd' || i FROM (\n"
+		"  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)\n"
+		"  SELECT i FROM n) t;");
+	for (int per_user = 0; per_user < 2; per_user++) {
+		struct run *r = per_user ? complete("sessions", "7", NULL) : complete("sessions", NULL, NULL);
+		EXPECT_OK(r);
+		const char *newest = "1000\tuser 7, d1000\n999\tuser 7, d999\n998\t";
+		cr_expect_eq(strncmp(r->out, newest, strlen(newest)), 0, "%.80s", r->out);
+		const char *last = r->out + r->out_len;
+		while (last > r->out && last[-1] == '\n')
+			last--;
+		while (last > r->out && last[-1] != '\n')
+			last--;
+		cr_expect_eq(strcmp(last, "801\tuser 7, d801\n"), 0, "the 200th: %s", last);
+	}
+	struct run *r = complete("users", "1", NULL);
+	EXPECT_OK(r);
+	const char *first = "1\tuser u1@example.com\n10\tuser u10@example.com\n"
+			    "11\tuser u11@example.com\n";
+	cr_expect_eq(strncmp(r->out, first, strlen(first)), 0, "%.120s", r->out);
+	cr_expect(strstr(r->out, "199\tuser u199@example.com\n1000\tuser u1000@example.com\n"),
+		  "%s", r->out);
+}
+
 /* history --session: the sessions the newest audit entries name, closed
  * ones too, each once, newest first, described by its newest entry; of
  * one user when given. */

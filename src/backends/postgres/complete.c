@@ -24,13 +24,16 @@ static const char bytewise_sql[] =
 #define RANGE(col) col " >= $1 AND " col " < $1 || chr(1114111) AND starts_with(" col ", $1)"
 #define SCAN(col) "starts_with(" col ", $1)"
 
+/* An output column id::text is named id, and ORDER BY id would sort by
+ * it, as text (99 after 1000), with the LIMIT cutting the wrong ones:
+ * the table's column is named in full. */
 #define USERS_SQL(EMAIL, NAME, ID) \
 	"SELECT * FROM (SELECT email, 'user ' || id FROM users\n" \
 	"  WHERE " EMAIL " ORDER BY email LIMIT $2::bigint) e\n" \
 	"UNION ALL SELECT * FROM (SELECT username, 'user ' || id FROM users\n" \
 	"  WHERE " NAME " ORDER BY username, id LIMIT $2::bigint) u\n" \
 	"UNION ALL SELECT * FROM (SELECT id::text, 'user ' || coalesce(email, username, '') FROM users\n" \
-	"  WHERE $3::boolean AND " ID " ORDER BY id LIMIT $2::bigint) i"
+	"  WHERE $3::boolean AND " ID " ORDER BY users.id LIMIT $2::bigint) i"
 
 static const char *const users_sql[2] = {
 	USERS_SQL(SCAN("email"), SCAN("username"), SCAN("id::text")),
@@ -40,12 +43,12 @@ static const char *const users_sql[2] = {
 static const char sessions_sql[] =
 	"SELECT id::text, 'user ' || user_id || ', ' || coalesce(device_name, 'unknown device')\n"
 	"FROM sessions WHERE is_active AND $1::text IS NOT NULL AND $3::bigint IS NULL\n"
-	"ORDER BY id DESC LIMIT $2::bigint";
+	"ORDER BY sessions.id DESC LIMIT $2::bigint";
 
 static const char user_sessions_sql[] =
 	"SELECT id::text, 'user ' || user_id || ', ' || coalesce(device_name, 'unknown device')\n"
 	"FROM sessions WHERE user_id = $3::bigint AND is_active AND $1::text IS NOT NULL\n"
-	"ORDER BY id DESC LIMIT $2::bigint";
+	"ORDER BY sessions.id DESC LIMIT $2::bigint";
 
 /* history --session: the sessions the newest audit entries name, closed
  * ones too. A backward walk of the primary key (or of
