@@ -1156,3 +1156,24 @@ Test(sqlite_only, a_path_beginning_file_colon_is_that_file_and_a_fifo_is_no_data
 	EXPECT_ERR_HAS(r, "is not a regular file, not an sqlite database");
 	cr_expect_lt(e2e_ms() - t0, 5000, "the FIFO blocked");
 }
+
+/* AUTOINCREMENT answers SQLITE_FULL when a table's sequence is at the
+ * largest rowid (one row imported with that id is enough): that was
+ * reported as a full disk (74, "free some space"), which no space
+ * mends. 65 as PostgreSQL's exhausted sequence, naming the table, and
+ * nothing written. */
+Test(sqlite_only, a_table_whose_ids_are_used_up_is_named_not_taken_for_a_full_disk)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username, role) VALUES (1, 'a@x', 'a', 'admin');"
+		"INSERT INTO sessions (id, user_id, device_fingerprint)"
+		" VALUES (9223372036854775807, 1, 'f1');");
+	struct run *r = RUN("create", "--user", "a", "--fingerprint", "f2", "--actor", "a");
+	EXPECT_FAIL(r, 65);
+	EXPECT_ERR_HAS(r, "cannot create the session on '");
+	EXPECT_ERR_HAS(r, "table sessions has used up its ids (its AUTOINCREMENT sequence is at "
+		       "9223372036854775807, the largest SQLite gives)");
+	cr_expect(!strstr(r->err, "disk is full"), "%s", r->err);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 1);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 0);
+}

@@ -48,6 +48,32 @@ static bool schema_mismatch(const char *msg)
 	       strncmp(msg, "duplicate column name", 21) == 0;
 }
 
+/* SQLITE_FULL is also AUTOINCREMENT's answer when a table's sequence
+ * has reached the largest rowid (a row imported with that id is
+ * enough): not a full disk, and no space freed mends it. 65 as
+ * PostgreSQL's exhausted sequence, with the table named; 0 when no
+ * sequence is at its end. */
+static int ids_used_up(struct sqlite_db *db, const char *what, struct sc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(db->conn, "SELECT name FROM sqlite_sequence "
+			       "WHERE seq >= 9223372036854775807 LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st); /* no AUTOINCREMENT table: no sqlite_sequence */
+		return 0;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *table = sq_col_text(st, 0);
+		rc = sc_error_set(err, SC_DATAERR, "%s on '%s': table %s has used up its ids (its "
+				  "AUTOINCREMENT sequence is at 9223372036854775807, the largest "
+				  "SQLite gives): renumber its rows and lower its row in "
+				  "sqlite_sequence", what, db->path, table ? table : "?");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* SQLite opens the files beside the database (the rollback journal, or
  * the WAL and its index) when it needs them, and one this user may not
  * open fails as "unable to open database file" (69), naming neither the
@@ -106,6 +132,8 @@ int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err
 				    "there", db->path);
 	if (((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_IOERR ||
 	     (rc & 0xff) == SQLITE_READONLY) && companion_problem(db, what, err) < 0)
+		return -1;
+	if ((rc & 0xff) == SQLITE_FULL && db->conn && ids_used_up(db, what, err) < 0)
 		return -1;
 	if ((rc & 0xff) == SQLITE_FULL)
 		/* whatever was being done (reading rows back from a write
