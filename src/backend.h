@@ -31,7 +31,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 16
+#define SC_BACKEND_ABI 17
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -227,6 +227,14 @@ struct sc_backend {
 	 * transaction already does); exec_script runs one or more statements;
 	 * record_migration inserts m's row into the migrations table. */
 	int (*migrate_lock)(struct sc_db *db, struct sc_error *err);
+	/* OPTIONAL. Whether the tables the migrations create "IF NOT EXISTS"
+	 * that exist already are where a migration would create them: 0, or
+	 * -1 with err set (SC_CONFIG, naming both places) when one is found
+	 * elsewhere (PostgreSQL: the application's tables in a schema later
+	 * in the search_path than the one new tables go to, where migrate
+	 * would create a second, empty pair). Runs before anything is
+	 * created, in the migration's transaction or migrate --dry-run's. */
+	int (*check_placement)(struct sc_db *db, struct sc_error *err);
 	int (*exec_script)(struct sc_db *db, const char *sql, const char *what,
 			   struct sc_error *err);
 	int (*record_migration)(struct sc_db *db, const struct sc_migration *m, int64_t now,
@@ -234,9 +242,10 @@ struct sc_backend {
 	/* OPTIONAL. Whether column c of the application's tables is there
 	 * and of a type this backend's statements can use as c->kind: 0, 1
 	 * when there is no such column, 2 when its type will not do (a
-	 * short reason in reason, such as the type's name), -1 with err set
-	 * for anything else. Runs in the migration's transaction, which
-	 * the core rolls back after a non-zero answer. */
+	 * short reason in reason, such as the type's name), 3 when there is
+	 * no such table, -1 with err set for anything else. Runs in the
+	 * migration's transaction, which the core rolls back after a
+	 * non-zero answer, or in the read transaction of migrate --dry-run. */
 	int (*check_column)(struct sc_db *db, const struct sc_app_column *c, char *reason,
 			    size_t reason_len, struct sc_error *err);
 	/* OPTIONAL. Whether the name of index `index`, which a migration

@@ -76,6 +76,34 @@ static void dialect_of(const struct sc_backend *be, struct sc_migrate_dialect *d
 	d->now_sql = be->migrations_now ? be->migrations_now : "CURRENT_TIMESTAMP";
 }
 
+static int check_app_tables(struct sc_db *db, const char *table, bool absent_ok,
+			    struct sc_error *err);
+static int check_indexes(struct sc_db *db, const struct sc_migration *m, struct sc_error *err);
+
+/* What migrate would refuse before it changes anything (78), found
+ * read-only for migrate --dry-run, so that a plan is printed (exit 0)
+ * only where migrate would apply it: the tables' placement, the index
+ * names each pending migration needs, the columns of the application's
+ * tables that are there. A table the plan would create is not checked. */
+static int plan_refusals(struct sc_db *db, void *vstates, struct sc_error *err)
+{
+	const struct sc_migration_state *states = vstates;
+	const struct sc_backend *be = db->backend;
+	bool pending = false;
+
+	for (int i = 0; i < SC_SCHEMA_VERSION; i++) {
+		if (states[i].applied)
+			continue;
+		if (!pending && be->check_placement && be->check_placement(db, err) < 0)
+			return -1;
+		pending = true;
+		if (check_indexes(db, states[i].m, err) < 0)
+			return -1;
+	}
+	/* the first migration creates the tables missing */
+	return check_app_tables(db, NULL, !states[0].applied, err);
+}
+
 int sc_migrate_plan(const char *text, struct sc_migration_state *states, int *version,
 		    struct sc_migrate_dialect *dialect, struct sc_error *err)
 {
@@ -84,6 +112,8 @@ int sc_migrate_plan(const char *text, struct sc_migration_state *states, int *ve
 
 	if (sc_db_open(text, SC_OPEN_INSPECT, NULL, NULL, &db, err) == 0) {
 		rc = sc_migrate_status(db, states, version, err);
+		if (rc == 0)
+			rc = sc_db_read(db, plan_refusals, states, err);
 		dialect_of(db->backend, dialect);
 		sc_db_close(db);
 		return rc;
@@ -138,8 +168,10 @@ static const char *const kind_needs[] = {
  * column named, instead of every command after a deploy that looked
  * fine. In the migration transaction, after the step's script (before
  * it too for an adopted sessions table: table "sessions"); all tables
- * when table is NULL. */
-static int check_app_tables(struct sc_db *db, const char *table, struct sc_error *err)
+ * when table is NULL. A table that is not there is passed over when
+ * absent_ok (migrate --dry-run, before the first migration creates it). */
+static int check_app_tables(struct sc_db *db, const char *table, bool absent_ok,
+			    struct sc_error *err)
 {
 	const struct sc_backend *be = db->backend;
 
@@ -151,6 +183,12 @@ static int check_app_tables(struct sc_db *db, const char *table, struct sc_error
 		if (table && strcmp(c->table, table) != 0)
 			continue;
 		int rc = be->check_column(db, c, reason, sizeof(reason), err);
+		if (rc == 3 && absent_ok)
+			continue;
+		if (rc == 3)
+			return sc_error_set(err, SC_CONFIG,
+					    "the database has no table %s, which sessctl reads: check "
+					    "that --db names the application's database", c->table);
 		if (rc == 1)
 			return sc_error_set(err, SC_CONFIG,
 					    "the application's table %s has no column %s, which sessctl "
@@ -245,6 +283,7 @@ static int migrate_step(struct sc_db *db, const struct sc_migration *m, int64_t 
 	if (be->begin(db, SC_TX_MIGRATE, err) < 0)
 		return -1;
 	if ((be->migrate_lock && be->migrate_lock(db, err) < 0) ||
+	    (be->check_placement && be->check_placement(db, err) < 0) ||
 	    be->exec_script(db, be->migrations_table, "cannot create the migrations table", err) < 0 ||
 	    be->schema_version(db, &version, &app_tables, err) < 0)
 		goto fail;
@@ -263,10 +302,10 @@ static int migrate_step(struct sc_db *db, const struct sc_migration *m, int64_t 
 	 * says neither that the application's table lacks it nor what to do
 	 * (the users table the script may still create is checked after). */
 	if (check_indexes(db, m, err) < 0 ||
-	    (!*checked && app_tables && check_app_tables(db, "sessions", err) < 0) ||
+	    (!*checked && app_tables && check_app_tables(db, "sessions", false, err) < 0) ||
 	    be->exec_script(db, m->sql, "migration failed", err) < 0 ||
 	    check_indexes(db, m, err) < 0 ||
-	    (!*checked && check_app_tables(db, NULL, err) < 0) ||
+	    (!*checked && check_app_tables(db, NULL, false, err) < 0) ||
 	    be->record_migration(db, m, now, err) < 0)
 		goto fail;
 	if (be->commit(db, err) < 0)
@@ -293,7 +332,7 @@ int sc_migrate_run(struct sc_db *db, int64_t now, sc_migrate_cb cb, void *ctx,
 	if (version >= SC_SCHEMA_VERSION) {
 		if (db->backend->begin(db, SC_TX_MIGRATE, err) < 0)
 			return -1;
-		int rc = check_app_tables(db, NULL, err);
+		int rc = check_app_tables(db, NULL, false, err);
 		db->backend->rollback(db);
 		return rc < 0 ? -1 : 0;
 	}

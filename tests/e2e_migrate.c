@@ -475,6 +475,49 @@ Test(migrate, an_index_name_held_by_a_view_is_refused_before_the_script)
 	cr_expect_not(db_table_exists("sessctl_migrations"), "migrate recorded something");
 }
 
+/* migrate --dry-run printed a plan and exited 0 where migrate refuses
+ * (78): run by hand, that plan left a half-adopted schema (the index
+ * skipped, the column missing) that migrate then called up to date. It
+ * refuses alike now, read-only, and prints no plan. */
+Test(migrate, dry_run_refuses_what_migrate_refuses)
+{
+	db_exec("CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER, created_at TIMESTAMP);"
+		"CREATE INDEX idx_created_at ON orders (created_at);");
+	struct run *r = RUN("migrate", "--dry-run");
+	EXPECT_FAIL(r, 78);
+	EXPECT_NO_OUT(r);
+	EXPECT_ERR_HAS(r, "migration 1 (users and sessions) creates index idx_created_at on table "
+		       "sessions, but the name is taken by an index on table orders");
+	cr_expect_not(db_table_exists("sessions"), "the dry run created something");
+	db_exec("DROP INDEX idx_created_at");
+
+	/* a users table of the application's without role: the plan would
+	 * create sessions and leave users as it is */
+	db_exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, username TEXT)");
+	r = RUN("migrate", "--dry-run");
+	EXPECT_FAIL(r, 78);
+	EXPECT_NO_OUT(r);
+	EXPECT_ERR_HAS(r, "the application's table users has no column role");
+	EXPECT_FAIL(RUN("migrate"), 78);
+
+	/* with it, the plan is printed, and sessions, still to be made, is
+	 * not asked for */
+	db_exec("ALTER TABLE users ADD COLUMN role TEXT");
+	r = RUN("migrate", "--dry-run");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "CREATE TABLE IF NOT EXISTS sessions");
+	cr_expect_not(db_table_exists("sessions"), "the dry run created something");
+
+	/* up to date, and a column gone since: migrate says so, and so
+	 * does the dry run */
+	EXPECT_OK(RUN("migrate", "-q"));
+	db_exec("ALTER TABLE sessions DROP COLUMN browser");
+	EXPECT_FAIL(RUN("migrate"), 78);
+	r = RUN("migrate", "--dry-run");
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "table sessions has no column browser");
+}
+
 Test(migrate, two_concurrent_migrators_end_with_one_correct_schema)
 {
 	for (int round = 0; round < 4; round++) {

@@ -234,6 +234,7 @@ Test(postgres_only, a_per_user_command_is_one_transaction)
 			     reads ? 1 : 0, "%s: its transaction is %sread-only", cmds[i].name,
 			     reads ? "not " : "");
 		cr_expect_eq(logged_statements(app, "; SELECT pg_is_in_recovery(), "
+						    "current_setting('transaction_read_only'), "
 						    "sessctl_schema_version()"), 1,
 			     "%s read the schema version outside its BEGIN round trip", cmds[i].name);
 		cr_expect_eq(logged_statements(app, "sessctl_migrations"), 0,
@@ -1487,6 +1488,99 @@ Test(postgres_only, a_search_path_naming_no_schema_is_a_configuration_error)
 	EXPECT_FAIL(r, 78);
 	EXPECT_ERR_HAS(r, "no schema has been selected to create in: check the search_path");
 	cr_expect_eq(db_int("SELECT count(*) FROM pg_tables WHERE tablename = 'sessctl_migrations'"), 0);
+}
+
+/* PostgreSQL creates a table in the first schema of the search_path that
+ * exists and finds one in any: with the application's tables in public
+ * and another schema first (the default "$user", public and a schema
+ * named after the role), migrate made a second, empty users and sessions
+ * there, exited 0, and every command after it read those. */
+Test(postgres_only, migrate_never_creates_tables_apart_from_the_applications)
+{
+	char sql[300];
+
+	db_exec(naive_schema);
+	db_exec("CREATE SCHEMA extra");
+	snprintf(sql, sizeof(sql), "ALTER DATABASE \"%s\" SET search_path = extra, public",
+		 e2e_db()->path);
+	e2e_pg_admin(sql);
+	struct run *r = RUN("migrate");
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "table sessions is in schema public, but new tables go to schema extra "
+		       "(the first one of the search_path), where migrate would create a second, "
+		       "empty users and sessions: put public first in the search_path");
+	cr_expect_eq(db_int("SELECT count(*) FROM pg_tables WHERE schemaname = 'extra'"), 0,
+		     "migrate created tables in schema extra");
+	cr_expect_eq(db_int("SELECT count(*) FROM pg_tables WHERE tablename = 'sessctl_migrations'"), 0);
+	r = RUN("migrate", "--dry-run");
+	EXPECT_FAIL(r, 78);
+	EXPECT_NO_OUT(r);
+	EXPECT_ERR_HAS(r, "table sessions is in schema public, but new tables go to schema extra");
+
+	/* as the message says: the application's schema first (to the
+	 * server itself: PgBouncer passes no options) */
+	char url[700];
+	snprintf(url, sizeof(url), "host=%s dbname=%s user=postgres options=-csearch_path=public",
+		 getenv("SESSCTL_TEST_PGHOST"), e2e_db()->path);
+	EXPECT_OK(RUN_DB(url, "migrate"));
+	cr_expect_eq(db_int("SELECT count(*) FROM pg_tables WHERE schemaname = 'extra'"), 0);
+	cr_expect_eq(db_int("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename"
+			    " IN ('users', 'sessions', 'sessctl_migrations', 'sessctl_audit',"
+			    " 'sessctl_enforce_state')"), 5);
+	/* and the commands find them through the database's search_path */
+	r = RUN("list-user", "dana", "--all", "-o", "csv", "--columns", "id");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "id\r\n501\r\n502\r\n503\r\n");
+	EXPECT_OK(RUN("migrate", "status", "--check"));
+
+	/* a later migration pending (one of sessctl's tables would go to
+	 * schema extra) is refused the same way */
+	db_exec("DELETE FROM public.sessctl_migrations WHERE version = 7");
+	r = RUN("migrate");
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "table sessions is in schema public, but new tables go to schema extra");
+	cr_expect_eq(db_int("SELECT count(*) FROM pg_tables WHERE schemaname = 'extra'"), 0);
+}
+
+/* default_transaction_read_only on a primary: every write failed (69,
+ * "connect to the primary"), while a migrate with nothing pending passed,
+ * so a deploy step failed or not by whether a migration was pending. */
+Test(postgres_only, a_connection_whose_transactions_are_read_only_is_refused_for_writes)
+{
+	/* a role of its own: a pooler's connections of another role, made
+	 * before, would not have the setting */
+	const char *role = e2e_pg_role("ro-pw");
+	char sql[300], ro[700];
+
+	fx_standard();
+	snprintf(sql, sizeof(sql), "ALTER ROLE %s SUPERUSER", role);
+	e2e_pg_admin(sql);
+	snprintf(sql, sizeof(sql), "ALTER ROLE %s SET default_transaction_read_only = on", role);
+	e2e_pg_admin(sql);
+	snprintf(ro, sizeof(ro), "host=%s dbname=%s user=%s", e2e_pghost(), e2e_db()->path, role);
+	const char *const *pw = ARGV("PGPASSWORD=ro-pw");
+	long active = db_int("SELECT count(*) FROM sessions WHERE is_active");
+	const char *const *writes[] = {
+		ARGV("migrate"), ARGV("logout-all", "alice", "--yes"), ARGV("logout", "10"),
+		ARGV("enforce"), ARGV("create", "--user", "alice", "--fingerprint", "new-one"),
+	};
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ .db = ro, .env = pw }, writes[i]);
+		EXPECT_FAIL(r, 77);
+		EXPECT_ERR_HAS(r, "takes no writes on this connection: default_transaction_read_only is on");
+	}
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active"), active);
+	EXPECT_OK(e2e_run(&(struct call){ .db = ro, .env = pw }, ARGV("count", "alice")));
+	EXPECT_OK(e2e_run(&(struct call){ .db = ro, .env = pw }, ARGV("migrate", "status", "--check")));
+
+	/* turned off for sessctl's connection, as the message says (to the
+	 * server itself: PgBouncer passes no options) */
+	char url[700];
+	snprintf(url, sizeof(url), "host=%s dbname=%s user=%s "
+		 "options=-cdefault_transaction_read_only=off", getenv("SESSCTL_TEST_PGHOST"),
+		 e2e_db()->path, role);
+	EXPECT_OK(e2e_run(&(struct call){ .db = url, .env = pw }, ARGV("logout", "10", "--actor", "ops")));
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active"), active - 1);
 }
 
 /* With several hosts, every host's reason is in the one line: only the

@@ -24,6 +24,7 @@ const struct sc_backend sc_postgres_backend = {
 	.schema_version = pg_schema_version,
 	.applied = pg_applied,
 	.migrate_lock = pg_migrate_lock,
+	.check_placement = pg_check_placement,
 	.exec_script = pg_exec_script,
 	.record_migration = pg_record_migration,
 	.check_column = pg_check_column,

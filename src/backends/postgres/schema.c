@@ -92,6 +92,47 @@ int pg_migrate_lock(struct sc_db *base, struct sc_error *err)
 			       "cannot set the migration's lock timeout", err);
 }
 
+/* The migrations create their tables unqualified, "IF NOT EXISTS", and
+ * PostgreSQL creates in the first schema of the search_path that exists
+ * (current_schema()) while it finds a table in any: with the default
+ * "$user", public and a schema named after the role, or with the URL's
+ * search_path listing another schema before the application's, a
+ * migration would create a second, empty users and sessions there, and
+ * every command after it would read those. So each of these tables that
+ * exists must be in current_schema(); a temporary table is not asked. */
+int pg_check_placement(struct sc_db *base, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	PGresult *res = pgb_run(db,
+		"SELECT n.nspname, quote_ident(n.nspname), t.name, current_schema()\n"
+		"FROM unnest(ARRAY['sessions', 'users', 'sessctl_migrations', 'sessctl_audit',\n"
+		"                  'sessctl_enforce_state']) WITH ORDINALITY AS t(name, ord)\n"
+		"     JOIN pg_class c ON c.oid = to_regclass(t.name)\n"
+		"     JOIN pg_namespace n ON n.oid = c.relnamespace\n"
+		"WHERE current_schema() IS NOT NULL AND n.nspname <> current_schema()\n"
+		"  AND n.oid <> pg_my_temp_schema()\n"
+		"ORDER BY t.ord LIMIT 1", 0, NULL, PGRES_TUPLES_OK, "cannot read the schema", err);
+	int rc = 0;
+
+	if (!res)
+		return -1;
+	if (PQntuples(res) == 1) {
+		const char *schema = PQgetvalue(res, 0, 0), *quoted = PQgetvalue(res, 0, 1);
+		const char *table = PQgetvalue(res, 0, 2), *first = PQgetvalue(res, 0, 3);
+		bool app = strcmp(table, "users") == 0 || strcmp(table, "sessions") == 0;
+		rc = pg_error(db, err, SC_CONFIG,
+			      "cannot migrate '%s': table %s is in schema %s, but new tables go to "
+			      "schema %s (the first one of the search_path), where migrate would "
+			      "create %s: put %s first in the search_path (options=-csearch_path=%s "
+			      "in the URL, or ALTER ROLE ... SET search_path) and run migrate again",
+			      db->display, table, schema, first,
+			      app ? "a second, empty users and sessions" : "sessctl's tables apart from it",
+			      quoted, quoted);
+	}
+	PQclear(res);
+	return rc;
+}
+
 int pg_exec_script(struct sc_db *base, const char *sql, const char *what, struct sc_error *err)
 {
 	return pgb_run_command(pgb_to_pg(base), sql, what, err);
@@ -140,9 +181,15 @@ int pg_check_column(struct sc_db *base, const struct sc_app_column *c, char *rea
 
 	if (!res)
 		return -1;
-	if (PQntuples(res) == 0)
-		rc = 1;
-	else if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
+	if (PQntuples(res) == 0) {
+		/* no such column: is there a table at all? */
+		PQclear(res);
+		res = pgb_run(db, "SELECT to_regclass($1) IS NULL", 1, params, PGRES_TUPLES_OK,
+			      "cannot read the application's tables", err);
+		if (!res)
+			return -1;
+		rc = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? 3 : 1;
+	} else if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
 		rc = 0;
 	else {
 		snprintf(reason, reason_len, "%s", PQgetvalue(res, 0, 0));
@@ -154,7 +201,8 @@ int pg_check_column(struct sc_db *base, const struct sc_app_column *c, char *rea
 
 /* Any relation of the index's name in the table's schema makes CREATE
  * INDEX IF NOT EXISTS skip (a notice only): an index on another table,
- * a table, a view, a sequence. */
+ * a table, a view, a sequence. A table not made yet will be made in the
+ * schema new tables go to (migrate --dry-run asks before it is). */
 int pg_check_index_name(struct sc_db *base, const char *index, const char *table, char *holder,
 			size_t holder_len, struct sc_error *err)
 {
@@ -171,7 +219,8 @@ int pg_check_index_name(struct sc_db *base, const char *index, const char *table
 		"FROM pg_class c LEFT JOIN pg_index x ON x.indexrelid = c.oid\n"
 		"     LEFT JOIN pg_class t ON t.oid = x.indrelid\n"
 		"WHERE c.relname = $1 AND c.relnamespace =\n"
-		"      (SELECT relnamespace FROM pg_class WHERE oid = to_regclass($2))\n"
+		"      coalesce((SELECT relnamespace FROM pg_class WHERE oid = to_regclass($2)),\n"
+		"               (SELECT oid FROM pg_namespace WHERE nspname = current_schema()))\n"
 		"  AND x.indrelid IS DISTINCT FROM to_regclass($2)", 2, params, PGRES_TUPLES_OK,
 		"cannot read the schema", err);
 	int rc = 0;

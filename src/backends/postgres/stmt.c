@@ -497,9 +497,10 @@ void pg_rollback(struct sc_db *base)
  * the server's default: after waiting for a row lock (lock_users, a
  * concurrent close) each statement sees what the other transaction
  * committed. The same round trip ends with a row: whether the server is
- * a standby, so that a write sent there fails before it starts, with a
- * message that says how to reach the primary; and for begin_checked the
- * schema version, from migration 5's function. */
+ * a standby, and whether the transaction is read-only anyway
+ * (default_transaction_read_only), so that a write sent there fails
+ * before it starts, with a message that says what to do; and for
+ * begin_checked the schema version, from migration 5's function. */
 #define BEGIN_READ "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL TIME ZONE 'UTC'; "
 /* A write waits for a row lock (the application's open transaction) at
  * most PG_WRITE_LOCK_WAIT, then fails busy (55P03) and is retried, so
@@ -509,7 +510,7 @@ void pg_rollback(struct sc_db *base)
 #define BEGIN_WRITE "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL TIME ZONE 'UTC'; " \
 	"SELECT set_config('lock_timeout', '" PG_WRITE_LOCK_WAIT "', true)" \
 	" WHERE current_setting('lock_timeout') = '0'; "
-#define BEGIN_ROW "SELECT pg_is_in_recovery()"
+#define BEGIN_ROW "SELECT pg_is_in_recovery(), current_setting('transaction_read_only')"
 #define BEGIN_VERSION ", sessctl_schema_version()"
 
 /* Begins a transaction of mode, reading the schema version into *version
@@ -524,7 +525,7 @@ static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char
 		{ BEGIN_READ BEGIN_ROW, BEGIN_READ BEGIN_ROW BEGIN_VERSION },
 	};
 	PGresult *res = PQexec(db->conn, sql[mode == SC_TX_READ][version != NULL]);
-	bool standby;
+	bool standby, read_only;
 
 	/* A connection lost between the statements (a server stopped at that
 	 * moment): PQexec hands back the last complete result, an earlier
@@ -534,7 +535,7 @@ static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char
 		res = NULL;
 	}
 	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
-	    PQnfields(res) != (version ? 2 : 1)) {
+	    PQnfields(res) != (version ? 3 : 2)) {
 		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
 		if (sqlstate)
@@ -549,14 +550,27 @@ static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char
 		return -1;
 	}
 	standby = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	read_only = strcmp(PQgetvalue(res, 0, 1), "on") == 0;
 	if (version)
-		*version = (int)pgb_col_int64(res, 0, 1);
+		*version = (int)pgb_col_int64(res, 0, 2);
 	PQclear(res);
 	if (standby && mode != SC_TX_READ) {
 		pg_rollback(&db->base);
 		return sc_error_set(err, SC_UNAVAILABLE,
 			"'%s' is a read-only standby: connect to the primary (with several hosts, "
 			"set target_session_attrs=read-write in the URL)", db->display);
+	}
+	/* A primary whose role, database or URL sets
+	 * default_transaction_read_only: every write would fail, and a
+	 * migrate with nothing to do would pass, a deploy step that
+	 * succeeds or fails by whether a migration is pending. */
+	if (read_only && mode != SC_TX_READ) {
+		pg_rollback(&db->base);
+		return sc_error_set(err, SC_NOPERM,
+			"'%s' takes no writes on this connection: default_transaction_read_only is "
+			"on (for the role, the database or in the URL): connect as a role that may "
+			"write, or turn it off for sessctl's connection "
+			"(options=-cdefault_transaction_read_only=off in the URL)", db->display);
 	}
 	return 0;
 }

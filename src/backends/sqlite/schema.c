@@ -122,7 +122,17 @@ int sqlite_check_column(struct sc_db *base, const struct sc_app_column *c, char 
 	sq_finalize(db, st);
 	if (rc == SQLITE_ROW)
 		return 0;
-	return rc == SQLITE_DONE ? 1 : sq_fail(db, rc, "cannot read the application's tables", err);
+	if (rc != SQLITE_DONE)
+		return sq_fail(db, rc, "cannot read the application's tables", err);
+	/* no such column: is there a table at all? */
+	if (sq_prepare(db, "SELECT 1 FROM pragma_table_info(?1)", &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, c->table, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sq_finalize(db, st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 3 : sq_fail(db, rc, "cannot read the application's tables", err);
 }
 
 /* Index and table names share one name space in SQLite, without regard
