@@ -22,6 +22,9 @@ struct cli_ctx {
 	int verbose;                 /* -v, repeatable */
 	int64_t now;                 /* --now, else $SESSCTL_NOW, else the clock */
 	bool no_pager;               /* --no-pager */
+	/* The SIGINT/SIGTERM flag for cli_db() to give the open (NULL: a
+	 * signal kills as usual), for a command that caught them first. */
+	const volatile sig_atomic_t *stop;
 	const struct cli_command *cmd;
 };
 

@@ -226,7 +226,15 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 		return cli_report(&err);
 	if (c->w.dry_run && (rc = cli_changes_open(ctx, &ch)))
 		return rc;
+	/* SIGINT/SIGTERM: finish (commit or roll back) the batch in progress,
+	 * report what was done, exit 130/143 (stop.c). Caught before the
+	 * open, which may wait for a lock (SQLite, 6 tries of 5 s): the wait
+	 * ends at once, and --metrics-file still records the run as
+	 * interrupted, where the signal used to kill sessctl there. */
+	cli_catch_stop();
+	ctx->stop = o->stop = &cli_stop_signal;
 	if ((rc = cli_db(ctx, CLI_DB_NONE, &db))) {
+		c->done.interrupted = cli_stop_signal != 0;
 		cli_changes_abort(&ch);
 		return rc;
 	}
@@ -234,6 +242,11 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 		struct sc_user user = { 0 };
 		if (sc_resolve_user(db, &ref, &user, &err) < 0) {
 			cli_changes_abort(&ch);
+			if (cli_stop_signal) {
+				c->done.interrupted = true;
+				return cli_fail(cli_stop_status(), "interrupted by %s while looking up "
+						"--user: nothing was changed", cli_stop_name());
+			}
 			return cli_report(&err);
 		}
 		o->has_user = true;
@@ -241,10 +254,6 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 		sc_user_free(&user);
 	}
 
-	/* SIGINT/SIGTERM: finish (commit or roll back) the batch in progress,
-	 * report what was done, exit 130/143 (stop.c). */
-	cli_catch_stop();
-	o->stop = &cli_stop_signal;
 	prog.lines = ctx->verbose > 0 && !isatty(STDERR_FILENO);
 	if (!ctx->quiet && (isatty(STDERR_FILENO) || ctx->verbose)) {
 		clock_gettime(CLOCK_MONOTONIC, &prog.start);

@@ -89,8 +89,11 @@ int cli_db(struct cli_ctx *ctx, enum cli_db_need mode, struct sc_db **db)
 		if (mode == CLI_DB_NONE)
 			return cli_fail(SC_SOFTWARE, "%s opens no database", ctx->cmd->name);
 		if (sc_db_open(ctx->db, open_modes[mode], ctx->verbose ? notice : NULL, NULL,
-			       &ctx->handle, &err) < 0) {
+			       ctx->stop, &ctx->handle, &err) < 0) {
 			/* Chosen by default: say why it is PostgreSQL at all. */
+			if (err.status == SC_INTERRUPTED) /* ctx->stop was set */
+				return cli_fail(cli_stop_status(), "%s (%s): nothing was changed",
+						err.msg, cli_stop_name());
 			if (ctx->db_env && err.status != SC_BROKEN_PIPE)
 				return cli_fail(err.status, "%s (PostgreSQL by default: no --db or $SESSCTL_DB, "
 					 "no sessions.db here, and %s is set)", err.msg, ctx->db_env);

@@ -57,9 +57,10 @@ struct sc_db {
 	 * a commit is cheap, so that shorter batches cost little. */
 	unsigned batch_fast_ms, batch_slow_ms;
 	/* The core's, for a batched run (enforce, bulk logout): its stop
-	 * flag, set by SIGINT/SIGTERM, or NULL. A backend waiting for a lock
-	 * gives the wait up when it is set (SQLite's busy handler), and the
-	 * core then retries no more. */
+	 * flag, set by SIGINT/SIGTERM, or NULL; from open() on when the
+	 * caller of sc_db_open gave one (enforce). A backend waiting for a
+	 * lock gives the wait up when it is set (SQLite's busy handler), and
+	 * the core then retries no more. */
 	const volatile sig_atomic_t *stop;
 };
 
@@ -193,10 +194,12 @@ struct sc_backend {
 	/* Connects. SC_NOINPUT for a missing SQLite file (unless
 	 * SC_OPEN_MIGRATE), SC_UNAVAILABLE when unreachable, SC_NOPERM when
 	 * refused, SC_DATAERR for a file that is not a database, SC_TEMPFAIL
-	 * when busy. Sets (*db)->notice and notice_ctx from the arguments
-	 * before anything that may wait, so that -v hears of it. */
+	 * when busy. Sets (*db)->notice, notice_ctx and stop from the
+	 * arguments before anything that may wait, so that -v hears of it
+	 * and a signal ends a wait for a lock (SC_TEMPFAIL at once). */
 	int (*open)(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb notice,
-		    void *notice_ctx, struct sc_db **db, struct sc_error *err);
+		    void *notice_ctx, const volatile sig_atomic_t *stop, struct sc_db **db,
+		    struct sc_error *err);
 	void (*close)(struct sc_db *db); /* accepts NULL */
 	/* OPTIONAL. After an operation failed with SC_UNAVAILABLE: 1 when the
 	 * connection is still up (the failure was something else: no

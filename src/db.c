@@ -77,7 +77,7 @@ int sc_db_read(struct sc_db *db, int (*fn)(struct sc_db *db, void *ctx, struct s
 }
 
 int sc_db_open(const char *text, enum sc_open_mode mode, sc_notice_cb notice, void *notice_ctx,
-	       struct sc_db **db, struct sc_error *err)
+	       const volatile sig_atomic_t *stop, struct sc_db **db, struct sc_error *err)
 {
 	const struct sc_backend *be;
 	struct sc_dburl url;
@@ -91,7 +91,12 @@ int sc_db_open(const char *text, enum sc_open_mode mode, sc_notice_cb notice, vo
 		return -1;
 	}
 	for (int attempt = 1;; attempt++) {
-		rc = be->open(&url, mode, notice, notice_ctx, db, err);
+		rc = be->open(&url, mode, notice, notice_ctx, stop, db, err);
+		if (rc < 0 && err->status == SC_TEMPFAIL && stop && *stop) {
+			sc_error_set(err, SC_INTERRUPTED, "interrupted while waiting to open '%s'",
+				     url.display);
+			break;
+		}
 		if (rc == 0 || err->status != SC_TEMPFAIL || mode != SC_OPEN_WRITE ||
 		    sc_tx_retry(attempt, err) < 0)
 			break;

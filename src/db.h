@@ -8,6 +8,7 @@
 #ifndef SESSCTL_DB_H
 #define SESSCTL_DB_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -38,9 +39,12 @@ typedef void (*sc_notice_cb)(const char *msg, void *ctx);
  * (an SQLite file another process is committing to) is tried as often
  * as a change's transaction (SC_TX_ATTEMPTS), then SC_TEMPFAIL. notice
  * (or NULL) hears from the start what the open waits for, as
- * sc_db_on_notice's callback does afterwards. */
+ * sc_db_on_notice's callback does afterwards. stop (or NULL) is the
+ * caller's SIGINT/SIGTERM flag: once set, a wait for a lock ends and the
+ * open fails with SC_INTERRUPTED; it stays the handle's stop flag (see
+ * struct sc_db) for the transactions after. */
 int sc_db_open(const char *url, enum sc_open_mode mode, sc_notice_cb notice, void *notice_ctx,
-	       struct sc_db **db, struct sc_error *err);
+	       const volatile sig_atomic_t *stop, struct sc_db **db, struct sc_error *err);
 
 /* Closes db; accepts NULL. */
 void sc_db_close(struct sc_db *db);

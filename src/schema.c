@@ -110,7 +110,7 @@ int sc_migrate_plan(const char *text, struct sc_migration_state *states, int *ve
 	struct sc_db *db;
 	int rc;
 
-	if (sc_db_open(text, SC_OPEN_INSPECT, NULL, NULL, &db, err) == 0) {
+	if (sc_db_open(text, SC_OPEN_INSPECT, NULL, NULL, NULL, &db, err) == 0) {
 		rc = sc_migrate_status(db, states, version, err);
 		if (rc == 0)
 			rc = sc_db_read(db, plan_refusals, states, err);

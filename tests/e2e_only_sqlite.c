@@ -1031,6 +1031,41 @@ Test(sqlite_only, a_signal_while_waiting_for_the_lock_stops_at_once)
 	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 0);
 }
 
+/* A signal while enforce waits to open a file another process holds the
+ * exclusive lock on (the first read is retried 6 times of 5 s) killed it:
+ * no line, and no --metrics-file written, so monitoring went on reading
+ * the previous run's success. Now it stops at once as any interrupted
+ * run: 143, one line, the file written with interrupted 1, success 0. */
+Test(sqlite_only, a_signal_while_enforce_waits_to_open_the_file_is_an_interrupted_run)
+{
+	fx_standard();
+	char prom[600];
+	snprintf(prom, sizeof(prom), "%s/enforce.prom", e2e_dir());
+	sqlite3 *conn;
+	cr_assert_eq(sqlite3_open(e2e_db()->path, &conn), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(conn, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	struct e2e_proc *e = e2e_start(&(struct call){ 0 },
+				       ARGV("enforce", "--actor", "cron", "--metrics-file", prom));
+	nanosleep(&(struct timespec){ .tv_sec = 1 }, NULL);
+	double t0 = e2e_ms();
+	e2e_signal(e, SIGTERM);
+	struct run *r = e2e_wait(e);
+	double took = e2e_ms() - t0;
+	sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(conn);
+
+	cr_expect_eq(r->status, 143, "enforce: exit %d: %s", r->status, r->err);
+	EXPECT_ERR_HAS(r, "interrupted while waiting to open '");
+	EXPECT_ERR_HAS(r, "(SIGTERM): nothing was changed\n");
+	cr_expect_lt(took, 2000.0, "the signal took %.0f ms to stop it", took);
+	char *metrics = e2e_read_file(prom, NULL);
+	cr_assert(metrics, "no metrics file");
+	cr_expect(strstr(metrics, "\nsessctl_enforce_interrupted 1\n"), "%s", metrics);
+	cr_expect(strstr(metrics, "\nsessctl_enforce_success 0\n"), "%s", metrics);
+	free(metrics);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 0);
+}
+
 /* A process committing (here: holding the exclusive lock) blocks every
  * reader, so the read with which sessctl opens a file waits as any read
  * does. A change then tries again as its transactions do (6 tries of

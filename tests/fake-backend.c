@@ -186,12 +186,14 @@ static int enter(struct fake_db *f, enum fake_op op, int64_t arg, const int64_t 
 /* ---- connection and transactions ---- */
 
 static int fake_open_slot(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb notice,
-			  void *notice_ctx, struct sc_db **db, struct sc_error *err)
+			  void *notice_ctx, const volatile sig_atomic_t *stop, struct sc_db **db,
+			  struct sc_error *err)
 {
 	(void)url;
 	(void)mode;
 	(void)notice;
 	(void)notice_ctx;
+	(void)stop;
 	*db = NULL;
 	return sc_error_set(err, SC_UNAVAILABLE, "the fake backend is not opened by URL");
 }

@@ -256,7 +256,7 @@ static bool open_fresh(const struct sc_backend_info *info)
 		D.drv = NULL;
 		return false;
 	}
-	cr_assert_eq(sc_db_open(D.url, SC_OPEN_MIGRATE, NULL, NULL, &D.db, &D.err), 0, "%s: cannot open '%s': %s",
+	cr_assert_eq(sc_db_open(D.url, SC_OPEN_MIGRATE, NULL, NULL, NULL, &D.db, &D.err), 0, "%s: cannot open '%s': %s",
 		     info->name, D.url, D.err.msg);
 	D.be = D.db->backend;
 	cr_assert_eq(D.be, sc_backend_load(info, &D.err), "'%s' was opened by backend %s, not %s",
@@ -486,7 +486,7 @@ static void case_schema_of_an_empty_database_is_zero(void)
 	bool app = true;
 
 	cr_assert(D.drv->make(url, sizeof(url), handle, sizeof(handle), reason, sizeof(reason)));
-	cr_assert_eq(sc_db_open(url, SC_OPEN_MIGRATE, NULL, NULL, &db, &D.err), 0, "%s", D.err.msg);
+	cr_assert_eq(sc_db_open(url, SC_OPEN_MIGRATE, NULL, NULL, NULL, &db, &D.err), 0, "%s", D.err.msg);
 	cr_assert_eq(D.be->begin(db, SC_TX_READ, &D.err), 0, "%s", D.err.msg);
 	cr_assert_eq(D.be->schema_version(db, &version, &app, &D.err), 0, "%s", D.err.msg);
 	D.be->rollback(db);

@@ -141,7 +141,8 @@ void pg_close(struct sc_db *base);
 int pg_reconnect(struct sc_db *base, struct sc_error *err);
 int pgb_read_url_password(struct pg_db *db, const char *target, struct sc_error *err);
 int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb notice,
-	    void *notice_ctx, struct sc_db **out, struct sc_error *err);
+	    void *notice_ctx, const volatile sig_atomic_t *stop, struct sc_db **out,
+	    struct sc_error *err);
 void pg_rollback(struct sc_db *base);
 int pg_begin(struct sc_db *base, enum sc_tx_mode mode, struct sc_error *err);
 int pg_begin_checked(struct sc_db *base, enum sc_tx_mode mode, int *version, bool *app_tables,

@@ -430,7 +430,8 @@ int pgb_read_url_password(struct pg_db *db, const char *target, struct sc_error 
 }
 
 int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb notice,
-	    void *notice_ctx, struct sc_db **out, struct sc_error *err)
+	    void *notice_ctx, const volatile sig_atomic_t *stop, struct sc_db **out,
+	    struct sc_error *err)
 {
 	/* Later keywords override earlier ones, and dbname (expanded) comes
 	 * last, so the URL's own settings win over these defaults. */
@@ -449,6 +450,7 @@ int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb not
 	db->base.display = db->display;
 	db->base.notice = notice;
 	db->base.notice_ctx = notice_ctx;
+	db->base.stop = stop;
 	if (pgb_read_url_password(db, url->target, err) < 0)
 		goto fail;
 

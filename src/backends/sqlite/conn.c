@@ -590,7 +590,8 @@ static int roll_back_hot_journal(struct sqlite_db *db, const char *open_path, st
 }
 
 int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb notice,
-		void *notice_ctx, struct sc_db **out, struct sc_error *err)
+		void *notice_ctx, const volatile sig_atomic_t *stop, struct sc_db **out,
+		struct sc_error *err)
 {
 	struct sqlite_db *db;
 	struct stat st;
@@ -632,6 +633,7 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb
 	db->base.display = db->path;
 	db->base.notice = notice;
 	db->base.notice_ctx = notice_ctx;
+	db->base.stop = stop;
 
 	flags = SQLITE_OPEN_NOMUTEX;
 	if (read_only)

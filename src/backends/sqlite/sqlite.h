@@ -90,7 +90,8 @@ void sq_col_time_soft(struct sqlite_db *db, sqlite3_stmt *st, int i, const char 
 int sq_busy(void *vdb, int count);
 int sq_tune_journal(struct sqlite_db *db, struct sc_error *err);
 int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb notice,
-		void *notice_ctx, struct sc_db **out, struct sc_error *err);
+		void *notice_ctx, const volatile sig_atomic_t *stop, struct sc_db **out,
+		struct sc_error *err);
 void sqlite_close(struct sc_db *base);
 int sqlite_begin(struct sc_db *base, enum sc_tx_mode mode, struct sc_error *err);
 int sqlite_commit(struct sc_db *base, struct sc_error *err);
