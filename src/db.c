@@ -92,7 +92,9 @@ int sc_db_open(const char *text, enum sc_open_mode mode, sc_notice_cb notice, vo
 	}
 	for (int attempt = 1;; attempt++) {
 		rc = be->open(&url, mode, notice, notice_ctx, stop, db, err);
-		if (rc < 0 && err->status == SC_TEMPFAIL && stop && *stop) {
+		/* a wait for a lock given up, or (PostgreSQL) a connection
+		 * that failed after the signal, its wait not cut short */
+		if (rc < 0 && stop && *stop) {
 			sc_error_set(err, SC_INTERRUPTED, "interrupted while waiting to open '%s'",
 				     url.display);
 			break;

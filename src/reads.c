@@ -1,5 +1,6 @@
 /* The read operations cli/ calls (db.h), each in one read transaction. */
 #include "backend.h"
+#include "change.h"
 
 #include <stdio.h>
 #include <sys/socket.h>
@@ -31,11 +32,21 @@ static int resolve_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	return sc_find_user(db, r->ref, r->user, err);
 }
 
+/* The look-up that begins a change (enforce --user): a connection lost
+ * there is opened again as in the change's own transactions, where it
+ * used to end the command at once (69) while the change itself would
+ * have reconnected. Reads that stream rows out are never run twice;
+ * this one prints nothing. */
 int sc_resolve_user(struct sc_db *db, const struct sc_userref *ref, struct sc_user *user,
 		    struct sc_error *err)
 {
 	struct resolve r = { ref, user };
-	return sc_db_read(db, resolve_body, &r, err);
+	int rc, lost = 0;
+
+	while ((rc = sc_db_read(db, resolve_body, &r, err)) < 0 && err->status == SC_UNAVAILABLE &&
+	       ++lost <= SC_TX_LOST_MAX && sc_reconnect(db, err) == 0)
+		;
+	return rc;
 }
 
 /* ---- one session ---- */

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1118,6 +1120,33 @@ static bool someone_waits_for_a_lock(void)
 	return false;
 }
 
+/* The look-up of enforce --user is a read of its own before the run: a
+ * connection lost there (a failover, the backend terminated) ended the
+ * command at once (69), where every transaction of the run reconnects.
+ * Here the application holds users locked, the look-up waits, and its
+ * server process is terminated: it reconnects and the run completes. */
+Test(postgres_only, a_connection_lost_while_enforce_looks_up_its_user_is_opened_again, .timeout = 60)
+{
+	fx_standard();
+	PGconn *app = PQconnectdb(e2e_url());
+	cr_assert_eq(PQstatus(app), CONNECTION_OK, "%s", PQerrorMessage(app));
+	pg_ok(app, "BEGIN");
+	pg_ok(app, "LOCK TABLE users IN ACCESS EXCLUSIVE MODE");
+	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
+				       ARGV("-v", "enforce", "--user", "alice", "--actor", "ops"));
+	bool waited = someone_waits_for_a_lock();
+	cr_assert(waited, "enforce --user never waited for the lock on users");
+	cr_expect_eq(db_int("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+			    " WHERE datname = current_database() AND wait_event_type = 'Lock'"), 1);
+	pg_ok(app, "COMMIT");
+	PQfinish(app);
+	struct run *r = e2e_wait(p);
+	cr_expect_eq(r->status, 0, "%s: exit %d: %s", r->what, r->status, r->err);
+	EXPECT_ERR_HAS(r, "reconnected to '");
+	EXPECT_ERR_HAS(r, "3 expired");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit WHERE action = 'expire'"), 3);
+}
+
 /* A write that needs a row the application holds locked waits at most
  * a second a try (lock_timeout), so that the application's writes to the
  * rows it has locked meanwhile wait no longer either, and gives up after
@@ -1581,6 +1610,43 @@ Test(postgres_only, a_connection_whose_transactions_are_read_only_is_refused_for
 		 e2e_db()->path, role);
 	EXPECT_OK(e2e_run(&(struct call){ .db = url, .env = pw }, ARGV("logout", "10", "--actor", "ops")));
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active"), active - 1);
+}
+
+/* SIGTERM while enforce connects (here to a server that takes the
+ * connection and never answers: a socket nobody accepts on) killed it,
+ * with no line and no --metrics-file, so monitoring kept the previous
+ * run's success. Now the run is interrupted: 143, one line, the file
+ * written (interrupted 1, success 0), once libpq's connect gives up. */
+Test(postgres_only, a_signal_while_enforce_connects_is_an_interrupted_run)
+{
+	char dir[600], sock[700], url[800], prom[700];
+	snprintf(dir, sizeof(dir), "%s", e2e_dir());
+	snprintf(sock, sizeof(sock), "%s/.s.PGSQL.5432", dir);
+	snprintf(prom, sizeof(prom), "%s/enforce.prom", dir);
+	snprintf(url, sizeof(url), "host=%s dbname=nobody user=nobody", dir);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	cr_assert_lt(strlen(sock), sizeof(sa.sun_path), "socket path too long: %s", sock);
+	strcpy(sa.sun_path, sock);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(fd, 8), 0);
+
+	struct e2e_proc *p = e2e_start(&(struct call){ .db = url, .env = ARGV("PGCONNECT_TIMEOUT=3") },
+				       ARGV("enforce", "--actor", "cron", "--metrics-file", prom));
+	nanosleep(&(struct timespec){ .tv_nsec = 500000000 }, NULL);
+	e2e_signal(p, SIGTERM);
+	struct run *r = e2e_wait(p);
+	close(fd);
+	unlink(sock);
+
+	cr_expect_eq(r->status, 143, "enforce: exit %d: %s", r->status, r->err);
+	EXPECT_ERR_HAS(r, "interrupted while waiting to open 'host=");
+	EXPECT_ERR_HAS(r, "(SIGTERM): nothing was changed\n");
+	char *metrics = e2e_read_file(prom, NULL);
+	cr_assert(metrics, "no metrics file");
+	cr_expect(strstr(metrics, "\nsessctl_enforce_interrupted 1\n"), "%s", metrics);
+	cr_expect(strstr(metrics, "\nsessctl_enforce_success 0\n"), "%s", metrics);
+	free(metrics);
 }
 
 /* With several hosts, every host's reason is in the one line: only the

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1211,4 +1212,37 @@ Test(sqlite_only, a_table_whose_ids_are_used_up_is_named_not_taken_for_a_full_di
 	cr_expect(!strstr(r->err, "disk is full"), "%s", r->err);
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 1);
 	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 0);
+}
+
+/* A file size limit (ulimit -f) killed sessctl with SIGXFSZ in the middle
+ * of a run (153, no line); with the signal ignored SQLite's write error
+ * said "disk I/O error" (69). Now a write error like a full disk: 74,
+ * the limit named, the transaction rolled back; the next run completes. */
+Test(sqlite_only, a_file_size_limit_is_a_write_error_named_as_such)
+{
+	fx_standard();
+	db_exec("INSERT INTO sessions (user_id, device_fingerprint, device_name, last_activity, is_active)\n"
+		" SELECT 3, 'bulk' || i, 'a device with a longish name ' || i, '2025-01-01 00:00:00', 1\n"
+		" FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)\n"
+		"  SELECT i FROM n) t;");
+	long long active = db_int("SELECT count(*) FROM sessions WHERE is_active");
+	struct stat st;
+	cr_assert_eq(stat(e2e_db()->path, &st), 0);
+	struct rlimit old, rl;
+	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	rl = old;
+	rl.rlim_cur = (rlim_t)st.st_size;
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	struct run *r = RUN("enforce", "--actor", "cron", "--now", "2030-01-01 00:00:00", "-q");
+	setrlimit(RLIMIT_FSIZE, &old);
+
+	EXPECT_FAIL(r, 74);
+	EXPECT_ERR_HAS(r, "the file size limit (ulimit -f) is reached: nothing of this transaction "
+		       "was written");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active"), active);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 0);
+	EXPECT_OK(RUN("enforce", "--actor", "cron", "--now", "2030-01-01 00:00:00", "-q"));
+	long long left = db_int("SELECT count(*) FROM sessions WHERE is_active");
+	cr_expect_lt(left, active - 3000, "the run after closed %lld", active - left);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), active - left);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +47,26 @@ static bool schema_mismatch(const char *msg)
 {
 	return strncmp(msg, "no such table", 13) == 0 || strncmp(msg, "no such column", 14) == 0 ||
 	       strncmp(msg, "duplicate column name", 21) == 0;
+}
+
+/* A write failed at the file size limit (RLIMIT_FSIZE, ulimit -f;
+ * main ignores SIGXFSZ): SQLite says SQLITE_FULL for a short write and
+ * SQLITE_IOERR_WRITE for EFBIG, and keeps no errno to tell. The file
+ * written last then ends at the limit, within a page or so. */
+static bool size_limit_reached(const struct sqlite_db *db)
+{
+	static const char *const suffixes[] = { "", "-journal", "-wal" };
+	struct rlimit rl;
+	char path[4096];
+	struct stat st;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return false;
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+		if ((size_t)snprintf(path, sizeof(path), "%s%s", db->path, suffixes[i]) < sizeof(path) &&
+		    stat(path, &st) == 0 && (rlim_t)st.st_size + 65536 >= rl.rlim_cur)
+			return true;
+	return false;
 }
 
 /* SQLITE_FULL is also AUTOINCREMENT's answer when a table's sequence
@@ -135,6 +156,11 @@ int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err
 		return -1;
 	if ((rc & 0xff) == SQLITE_FULL && db->conn && ids_used_up(db, what, err) < 0)
 		return -1;
+	if (((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL) && size_limit_reached(db))
+		/* as a full disk, the transaction is rolled back */
+		return sc_error_set(err, SC_IOERR, "cannot write to '%s': the file size limit "
+				    "(ulimit -f) is reached: nothing of this transaction was written; "
+				    "raise the limit and run again", db->path);
 	if ((rc & 0xff) == SQLITE_FULL)
 		/* whatever was being done (reading rows back from a write
 		 * included): a write failed, the transaction is rolled back */
