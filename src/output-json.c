@@ -15,10 +15,13 @@ static bool plain_json_byte(unsigned char c)
 }
 
 /* Escapes the inside of a JSON string. Besides what JSON requires (quote,
- * backslash, C0), DEL and the C1 controls are escaped, so that output
- * shown on a terminal cannot drive it, and so are U+2028 and U+2029:
- * with U+0085 (a C1 control) they are line breaks to splitters that
- * follow Unicode, and an NDJSON record must stay one line for them too. */
+ * backslash, C0), every character sc_utf8_unsafe() names is escaped:
+ * DEL and the C1 controls, so that output shown on a terminal cannot
+ * drive it; the bidirectional formatting characters, so that it cannot
+ * reorder what a terminal or a log viewer shows after them (a parser
+ * reads the same string); and U+2028 and U+2029: with U+0085 (a C1
+ * control) they are line breaks to splitters that follow Unicode, and an
+ * NDJSON record must stay one line for them too. */
 static int escape_string(FILE *out, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -42,7 +45,7 @@ static int escape_string(FILE *out, const char *s)
 			char esc[2] = { '\\', (char)c };
 			if (fwrite(esc, 1, 2, out) != 2)
 				return -1;
-		} else if (cp < 0xa0 || cp == 0x2028 || cp == 0x2029) {
+		} else if (sc_utf8_unsafe(cp)) {
 			const char *named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r"
 					  : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
 			char u[7] = { '\\', 'u', hex[cp >> 12 & 0xf], hex[cp >> 8 & 0xf],

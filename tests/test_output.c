@@ -110,7 +110,12 @@ static struct escape_case json_escape_escapes_quotes_backslashes_and_control_cha
 	{ "a\xc2\x85" "b", "a\\u0085b" },                  /* NEXT LINE (C1) */
 	{ "\xc2\x80\xc2\x9b" "31m\xc2\x9f", "\\u0080\\u009b31m\\u009f" },
 	{ "\xc2\xa0", "\xc2\xa0" },                         /* U+00A0: just past C1 */
-	{ "\xe2\x80\xa7\xe2\x80\xaa", "\xe2\x80\xa7\xe2\x80\xaa" }, /* neighbours stay */
+	{ "\xe2\x80\xa7\xe2\x80\xaf", "\xe2\x80\xa7\xe2\x80\xaf" }, /* neighbours stay */
+	/* bidirectional formatting characters: escaped, so that the JSON
+	 * shown on a terminal or in a log keeps its order */
+	{ "evil\xe2\x80\xaegpj.exe", "evil\\u202egpj.exe" },       /* U+202E RLO */
+	{ "\xe2\x80\xaa\xe2\x81\xa6\xe2\x81\xa9\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c",
+	  "\\u202a\\u2066\\u2069\\u200e\\u200f\\u061c" },
 	{ "\xc2\x85\xff", "\\u0085\xef\xbf\xbd" },
 	{ "a\xff" "b", "a\xef\xbf\xbd" "b" },
 	{ "a\xc3", "a\xef\xbf\xbd" },
