@@ -1,12 +1,13 @@
 /* The Prometheus text exposition format, and enforce's metrics file. */
-/* realpath(3) */
-#define _XOPEN_SOURCE 700
+/* O_PATH, and readlinkat(2) of an empty path */
+#define _GNU_SOURCE
 
 #include "prom.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -219,31 +220,110 @@ static int metrics_dir_check(const char *path, struct sc_error *err)
 	return rc;
 }
 
-int sc_metrics_file_check(const char *path, struct sc_error *err)
+static int not_a_file(const char *path, const struct stat *st, bool linked,
+		      struct sc_error *err)
 {
-	struct stat st;
-
-	if (lstat(path, &st) != 0)
-		return metrics_dir_check(path, err); /* nothing there yet */
-	if (S_ISREG(st.st_mode))
-		return metrics_dir_check(path, err);
-	/* A link to a regular file: that file is replaced (in its own
-	 * directory), the link stays. */
-	if (S_ISLNK(st.st_mode) && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		return 0;
 	return sc_error_set(err, SC_USAGE, "--metrics-file '%s' is %s, which the file written "
 			    "beside it would replace: give the path of a regular file", path,
-			    S_ISLNK(st.st_mode) ? "a symbolic link to no regular file" : S_ISDIR(st.st_mode)
-			    ? "a directory" : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+			    linked ? "a symbolic link to no regular file" : S_ISDIR(st->st_mode)
+			    ? "a directory" : S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ? "a device"
 			    : "not a regular file");
+}
+
+/* The file path names, through its symbolic links, malloc'd in *target;
+ * NULL there when path is no link (nothing there yet, or a regular file:
+ * written by a rename onto path, which replaces a link put there
+ * meanwhile instead of following it). A link is followed only when it
+ * belongs to this user or to root: a link another user made in a
+ * directory they can write (a collector's textfile directory) would make
+ * a cron job running as root replace, and leave world-readable, any file
+ * of their choosing. Each link is opened itself (O_PATH|O_NOFOLLOW), so
+ * the owner checked is that of the link read, whatever is renamed
+ * meanwhile. */
+static int link_target(const char *path, char **target, struct sc_error *err)
+{
+	char *cur = strdup(path);
+
+	*target = NULL;
+	for (int depth = 0; cur && depth < 40; depth++) {
+		int fd = open(cur, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		char buf[PATH_MAX];
+		struct stat st;
+		ssize_t n;
+
+		if (fd < 0 || fstat(fd, &st) != 0) {
+			int e = errno;
+			if (fd >= 0)
+				close(fd);
+			free(cur);
+			if (e == ENOENT && depth == 0)
+				return 0;
+			if (e == ENOENT)
+				return not_a_file(path, NULL, true, err);
+			return sc_error_set(err, SC_IOERR, "--metrics-file '%s': %s", path, strerror(e));
+		}
+		if (!S_ISLNK(st.st_mode)) {
+			close(fd);
+			if (depth == 0) {
+				free(cur);
+				return S_ISREG(st.st_mode) ? 0 : not_a_file(path, &st, false, err);
+			}
+			if (!S_ISREG(st.st_mode)) {
+				free(cur);
+				return not_a_file(path, &st, true, err);
+			}
+			*target = cur;
+			return 0;
+		}
+		if (st.st_uid != 0 && st.st_uid != geteuid()) {
+			close(fd);
+			sc_error_set(err, SC_USAGE, "--metrics-file '%s' leads through symbolic link '%s', "
+				     "which user %lu owns: sessctl follows only links of its own user or "
+				     "root's (it would replace the file the link names): give the path of "
+				     "the file itself", path, cur, (unsigned long)st.st_uid);
+			free(cur);
+			return -1;
+		}
+		n = readlinkat(fd, "", buf, sizeof(buf) - 1);
+		close(fd);
+		if (n < 0) {
+			free(cur);
+			return sc_error_set(err, SC_IOERR, "--metrics-file '%s': %s", path,
+					    strerror(errno));
+		}
+		buf[n] = '\0';
+		char *dir = buf[0] == '/' ? NULL : dir_of(cur), *next = NULL;
+		if (buf[0] == '/' || dir) {
+			size_t len = (dir ? strlen(dir) + 1 : 0) + (size_t)n + 1;
+			if ((next = malloc(len)))
+				snprintf(next, len, "%s%s%s", dir ? dir : "", dir ? "/" : "", buf);
+		}
+		free(dir);
+		free(cur);
+		cur = next;
+	}
+	if (!cur)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	free(cur);
+	return sc_error_set(err, SC_USAGE, "--metrics-file '%s': %s", path, strerror(ELOOP));
+}
+
+int sc_metrics_file_check(const char *path, struct sc_error *err)
+{
+	char *target;
+
+	if (link_target(path, &target, err) < 0)
+		return -1;
+	/* A link's file is replaced in its own directory, the link stays. */
+	int rc = metrics_dir_check(target ? target : path, err);
+	free(target);
+	return rc;
 }
 
 int sc_enforce_metrics_file(const char *path, const struct sc_enforce_run *run,
 			    struct sc_error *err)
 {
 	int64_t last = run->started;
-	bool has_last = run->success || previous_success(path, &last);
-	struct stat st;
 	char *real = NULL;
 	mode_t mask;
 	FILE *f;
@@ -251,15 +331,14 @@ int sc_enforce_metrics_file(const char *path, const struct sc_enforce_run *run,
 
 	/* Checked before the run; changed since, it is a file that cannot
 	 * be written (the run's work is done). */
-	if (sc_metrics_file_check(path, err) < 0) {
+	if (link_target(path, &real, err) < 0) {
 		err->status = SC_IOERR;
 		return -1;
 	}
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && !(real = realpath(path, NULL)))
-		return sc_error_set(err, SC_IOERR, "cannot write metrics file '%s': %s", path, strerror(errno));
 	const char *shown = path;
 	if (real)
 		path = real;
+	bool has_last = run->success || previous_success(path, &last);
 	size_t len = strlen(path);
 	char *tmp = malloc(len + sizeof(".tmp.XXXXXX"));
 	if (!tmp) {

@@ -5,9 +5,11 @@
 #include "e2e.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -577,4 +579,45 @@ Test(metrics, a_metrics_path_that_is_no_regular_file_is_refused_before_the_run)
 	free(written);
 	cr_expect_eq(count_entries("target.prom"), 1, "a temporary file was left behind");
 	cr_expect_eq(count_entries("link.prom"), 1, "a temporary file was left beside the link");
+}
+
+/* A link another user owns is not followed: made in a directory that
+ * user can write (a collector's textfile directory), it made a cron job
+ * running as root replace any file it named, and leave it world-readable.
+ * Links of this user's or root's are followed, through a chain too. */
+Test(metrics, a_link_another_user_owns_is_not_followed)
+{
+	fx_standard();
+	char *before = db_dump();
+	const char *secret = e2e_path("secret.conf"), *planted = e2e_path("planted.prom");
+	const char *target = e2e_path("own-target.prom"), *own = e2e_path("own.prom");
+	const char *chain = e2e_path("chain.prom");
+	e2e_write_file(secret, "secret\n", 7);
+	cr_assert_eq(chmod(secret, 0600), 0);
+	cr_assert_eq(symlink(secret, planted), 0);
+	cr_assert_eq(lchown(planted, 65534, 65534), 0, "lchown: %s (the suite runs as root)",
+		     strerror(errno));
+
+	struct run *r = RUN("enforce", "--now", NOW, "--actor", "cron", "-q", "--metrics-file", planted);
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "which user 65534 owns: sessctl follows only links of its own user or root's");
+	EXPECT_UNCHANGED(before);
+	free(before);
+	size_t n;
+	char *kept = e2e_read_file(secret, &n);
+	cr_expect_str_eq(kept, "secret\n");
+	free(kept);
+	struct stat st;
+	cr_expect(stat(secret, &st) == 0 && (st.st_mode & 0777) == 0600, "mode %o", st.st_mode & 0777);
+
+	/* this user's links, one through the other (relative), are followed */
+	e2e_write_file(target, "# old\n", 6);
+	cr_assert_eq(symlink(target, own), 0);
+	cr_assert_eq(symlink("own.prom", chain), 0);
+	r = RUN("enforce", "--now", NOW, "--actor", "cron", "-q", "--metrics-file", chain);
+	EXPECT_OK(r);
+	char *written = e2e_read_file(target, &n);
+	cr_expect_not_null(strstr(written, "\nsessctl_enforce_success 1\n"), "%s", written);
+	free(written);
+	cr_expect(lstat(chain, &st) == 0 && S_ISLNK(st.st_mode), "the link was replaced");
 }
