@@ -10,7 +10,15 @@
  * its terminal form. At the end (or on SIGINT, SIGTERM, SIGHUP, SIGQUIT)
  * sessctl closes the pipe and waits for the pager, so the shell's prompt
  * comes back after it. A pager the user quit early closes the pipe: the
- * writers see EPIPE and sessctl ends quietly with status 0. */
+ * writers see EPIPE and sessctl ends quietly with status 0.
+ *
+ * Secure mode, as systemd's pagers have it: when sessctl runs with
+ * privileges another user was handed (root by sudo or pkexec, or a
+ * set-user-ID copy), a pager that can run commands (less's "!sh", its
+ * editor, :e /etc/shadow) would be a root shell for anyone a sudo rule
+ * lets run sessctl. Then only less is run, with LESSSECURE=1, whatever
+ * $PAGER says ("cat" or empty still mean none). SESSCTL_PAGERSECURE=1
+ * asks for LESSSECURE=1 with the pager configured, =0 turns it off. */
 #include "cli.h"
 
 #include <errno.h>
@@ -18,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,18 +56,34 @@ static bool on_path(const char *name)
 	}
 }
 
+/* Whether the pager runs in secure mode; *trusted when
+ * SESSCTL_PAGERSECURE chose, so that the pager configured is run. */
+static bool secure_mode(bool *trusted)
+{
+	const char *v = getenv("SESSCTL_PAGERSECURE");
+
+	*trusted = v && *v;
+	if (*trusted)
+		return !(strcmp(v, "0") == 0 || strcasecmp(v, "no") == 0 ||
+			 strcasecmp(v, "false") == 0 || strcasecmp(v, "off") == 0);
+	return geteuid() != getuid() ||
+	       (geteuid() == 0 && (getenv("SUDO_UID") || getenv("SUDO_USER") || getenv("PKEXEC_UID")));
+}
+
 /* The pager command, or NULL for none. */
-static const char *pager_command(void)
+static const char *pager_command(bool secure, bool trusted)
 {
 	const char *cmd = getenv("SESSCTL_PAGER");
 
 	if (!cmd)
 		cmd = getenv("PAGER");
-	if (!cmd)
+	if (cmd) {
+		cmd += strspn(cmd, " \t");
+		if (!*cmd || strcmp(cmd, "cat") == 0)
+			return NULL;
+	}
+	if (!cmd || (secure && !trusted))
 		return on_path("less") ? DEFAULT_PAGER : NULL;
-	cmd += strspn(cmd, " \t");
-	if (!*cmd || strcmp(cmd, "cat") == 0)
-		return NULL;
 	return cmd;
 }
 
@@ -86,10 +111,12 @@ static void on_signal(int sig)
 void cli_pager_start(const struct cli_ctx *ctx)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	bool trusted, secure = secure_mode(&trusted);
 	const char *cmd;
 	int fd[2];
 
-	if (ctx->no_pager || pager_pid >= 0 || !isatty(STDOUT_FILENO) || !(cmd = pager_command()))
+	if (ctx->no_pager || pager_pid >= 0 || !isatty(STDOUT_FILENO) ||
+	    !(cmd = pager_command(secure, trusted)))
 		return;
 	fflush(stdout);
 	if (pipe(fd) < 0)
@@ -107,6 +134,8 @@ void cli_pager_start(const struct cli_ctx *ctx)
 		close(fd[1]);
 		setenv("LESS", "FRX", 0);
 		setenv("LV", "-c", 0);
+		if (secure)
+			setenv("LESSSECURE", "1", 1);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}

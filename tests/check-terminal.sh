@@ -36,7 +36,7 @@ on_tty() { # cols, env..., -- args...
 	local cmd
 	cmd=$(printf '%q ' "$bin" --db "$db" --now '2025-02-08 12:00:00' "$@")
 	# No pager unless a check asks for one (PAGER=... in env...).
-	env -u SESSCTL_PAGER PAGER=cat "${envs[@]}" TERM=xterm script -qec "stty cols $cols rows 50; $cmd" /dev/null </dev/null | tr -d '\r'
+	env -u SESSCTL_PAGER -u SESSCTL_PAGERSECURE -u SUDO_USER -u SUDO_UID -u PKEXEC_UID PAGER=cat "${envs[@]}" TERM=xterm script -qec "stty cols $cols rows 50; $cmd" /dev/null </dev/null | tr -d '\r'
 }
 
 "$bin" --db "$db" -q migrate
@@ -184,15 +184,38 @@ PAGER="$dir/pager" "$bin" --db "$db" list-user alice >/dev/null
 check "piped: no pager" test ! -f "$dir/paged"
 out=$(on_tty 200 NO_COLOR= PAGER="less -FRX" -- list-user alice --all)
 check "colours pass through less -R" grep -q $'\x1b\[2m.*123457' <<<"$out"
+# Secure mode: run as root by sudo (SUDO_USER set), a pager that can run
+# commands would be a root shell for whoever sudo lets run sessctl; only
+# less runs then, with LESSSECURE=1, whatever $PAGER says.
+printf '#!/bin/sh\necho "LESSSECURE=$LESSSECURE" >"%s"\nexec cat\n' "$dir/secure" >"$dir/envpager"
+chmod +x "$dir/envpager"
+if [ "$(id -u)" = 0 ]; then
+	out=$(on_tty 200 SUDO_USER=someone PAGER="$dir/pager" -- list-user alice)
+	check "under sudo: \$PAGER is not run" test ! -f "$dir/paged"
+	check "under sudo: the listing is shown (through less)" grep -q '123456' <<<"$out"
+	out=$(on_tty 200 SUDO_USER=someone SESSCTL_PAGERSECURE=1 PAGER="$dir/envpager" -- list-user alice)
+	check "SESSCTL_PAGERSECURE=1: the pager configured runs, with LESSSECURE=1" \
+		grep -qx 'LESSSECURE=1' "$dir/secure"
+	rm -f "$dir/secure"
+	out=$(on_tty 200 SUDO_USER=someone SESSCTL_PAGERSECURE=0 PAGER="$dir/envpager" -- list-user alice)
+	check "SESSCTL_PAGERSECURE=0: the pager configured runs, without LESSSECURE" \
+		grep -qx 'LESSSECURE=' "$dir/secure"
+	rm -f "$dir/secure"
+	out=$(on_tty 200 SUDO_USER=someone PAGER=cat -- list-user alice)
+	check "under sudo: PAGER=cat still means no pager" grep -q '123456' <<<"$out"
+else
+	echo "FAIL the secure-mode checks need root (sudo is simulated with SUDO_USER)"
+	failed=$((failed + 1))
+fi
 cp "$db" "$dir/m.db"
 sqlite3 "$dir/m.db" "INSERT INTO sessions (user_id, device_fingerprint, device_name, ip_address, last_activity, is_active)
  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400000)
  SELECT 74, 'mem' || i, 'device ' || i, '10.0.' || (i % 256) || '.' || (i / 256 % 256), '2024-01-01 00:00:00', 1 FROM n;"
-out=$(env -u SESSCTL_PAGER PAGER='head -n 3' TERM=xterm script -qec "stty cols 120 rows 50; $(printf '%q ' "$bin" --db "$dir/m.db" find --all); echo \"rc=\$?\"" /dev/null </dev/null 2>&1 | tr -d '\r')
+out=$(env -u SESSCTL_PAGER -u SESSCTL_PAGERSECURE -u SUDO_USER -u SUDO_UID -u PKEXEC_UID PAGER='head -n 3' TERM=xterm script -qec "stty cols 120 rows 50; $(printf '%q ' "$bin" --db "$dir/m.db" find --all); echo \"rc=\$?\"" /dev/null </dev/null 2>&1 | tr -d '\r')
 check "a pager quit early: quiet exit 0" bash -c 'grep -q "^rc=0$" <<<"$1" && ! grep -q "sessctl:" <<<"$1"' _ "$out"
 # A pager the shell cannot run showed nothing: said, and 74 (it was a
 # silent exit 0 with no output at all).
-out=$(env -u SESSCTL_PAGER PAGER="$dir/no-such-pager" TERM=xterm script -qec "stty cols 120 rows 50; $(printf '%q ' "$bin" --db "$db" list-user alice); echo \"rc=\$?\"" /dev/null </dev/null 2>&1 | tr -d '\r')
+out=$(env -u SESSCTL_PAGER -u SESSCTL_PAGERSECURE -u SUDO_USER -u SUDO_UID -u PKEXEC_UID PAGER="$dir/no-such-pager" TERM=xterm script -qec "stty cols 120 rows 50; $(printf '%q ' "$bin" --db "$db" list-user alice); echo \"rc=\$?\"" /dev/null </dev/null 2>&1 | tr -d '\r')
 check "a pager that cannot run: exit 74" grep -q "^rc=74$" <<<"$out"
 check "a pager that cannot run: one line says so" grep -q "^sessctl: the pager '$dir/no-such-pager' could not run (exit 127)" <<<"$out"
 # Data that could drive the terminal (a window title, a screen clear, an

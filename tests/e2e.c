@@ -345,7 +345,7 @@ static bool inherited(const char *var, const char *const *extra)
 	static const char *const drop[] = {
 		"SESSCTL_", "PG", "MAX_SESSIONS_PER_USER=", "SESSION_TIMEOUT_HOURS=", "TZ=",
 		"ASAN_OPTIONS=", "UBSAN_OPTIONS=", "LSAN_OPTIONS=", "NO_COLOR=", "COLUMNS=",
-		"SUDO_USER=", "PAGER=", "LESS=",
+		"SUDO_USER=", "SUDO_UID=", "PKEXEC_UID=", "PAGER=", "LESS=",
 	};
 	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
 		if (has_prefix(var, drop[i]))
