@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "../src/utf8.h"
+
 static const enum sc_open_mode open_modes[] = {
 	[CLI_DB_READ] = SC_OPEN_READ,
 	[CLI_DB_WRITE] = SC_OPEN_WRITE,
@@ -33,7 +35,12 @@ void cli_verbose(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s\n", line);
+	/* as error lines are: a path or a server's text with controls
+	 * cannot drive the terminal */
+	char *safe = sc_printable_dup(line);
+	if (safe)
+		fprintf(stderr, "%s\n", safe);
+	free(safe);
 }
 
 static void notice(const char *msg, void *ctx)

@@ -1649,6 +1649,25 @@ Test(postgres_only, a_signal_while_enforce_connects_is_an_interrupted_run)
 	free(metrics);
 }
 
+/* PGDATABASE set to a URL (an application's DATABASE_URL, say): libpq
+ * does not expand it, and the server's "database ... does not exist"
+ * showed it, password and all. */
+Test(postgres_only, a_pgdatabase_holding_a_url_never_shows_its_password)
+{
+	char url[600];
+	snprintf(url, sizeof(url), "host=%s user=postgres", e2e_pghost());
+	const char *const *env[] = {
+		ARGV("PGDATABASE=postgresql://app:s3cret@db.example/app"),
+		ARGV("PGDATABASE=host=db.example password=s3cret dbname=app"),
+	};
+	for (size_t i = 0; i < 2; i++) {
+		struct run *r = e2e_run(&(struct call){ .db = url, .env = env[i] }, ARGV("-v", "count"));
+		EXPECT_FAIL(r, 69);
+		EXPECT_ERR_HAS(r, "database \"***\" does not exist");
+		cr_expect_null(strstr(r->err, "s3cret"), "%s", r->err);
+	}
+}
+
 /* With several hosts, every host's reason is in the one line: only the
  * first's was, so README's failover URL with db-a down and db-b still a
  * standby said "no such file" of db-a and nothing of db-b. */

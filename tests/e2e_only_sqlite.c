@@ -1246,3 +1246,20 @@ Test(sqlite_only, a_file_size_limit_is_a_write_error_named_as_such)
 	cr_expect_lt(left, active - 3000, "the run after closed %lld", active - left);
 	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), active - left);
 }
+
+/* -v lines are escaped as error lines are: a path holding an escape
+ * sequence reached the terminal raw in "using sqlite database '...'". */
+Test(sqlite_only, verbose_lines_show_control_characters_as_question_marks)
+{
+	fx_standard();
+	char path[600];
+	size_t n;
+	snprintf(path, sizeof(path), "%s/x\033[31mred.db", e2e_dir());
+	char *db = e2e_read_file(e2e_db()->path, &n);
+	e2e_write_file(path, db, n);
+	free(db);
+	struct run *r = RUN_DB(path, "-v", "count");
+	EXPECT_ERR_HAS(r, "using sqlite database '");
+	EXPECT_ERR_HAS(r, "x?[31mred.db'");
+	cr_expect_null(strchr(r->err, '\033'), "an escape reached stderr: %s", r->err);
+}

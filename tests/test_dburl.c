@@ -176,6 +176,15 @@ static struct redact_case redact_masks_every_password_form_cases[] = {
 	{ "dbname=host=x\\ password=s3cret port=1", "dbname=host=x password=*** port=1" },
 	{ "host=h dbname='host=x password=\\'s3 cret\\''", "host=h dbname='host=x password=***'" },
 	{ "host=h options='-c search_path=s3' dbname=d", "host=h options='-c search_path=s3' dbname=d" },
+	/* the same in a URL, percent-encoded in its path or its dbname
+	 * parameter (libpq decodes it, then takes it for a database name,
+	 * which the server names): masked as a whole */
+	{ "postgresql:///host%3Dx%20password%3Ds3cret?host=h", "postgresql:///***?host=h" },
+	{ "postgresql://u@h/postgresql%3A%2F%2Fapp%3As3cret%40db%2Fapp",
+	  "postgresql://u@h/***" },
+	{ "postgresql:///nodb?host=h&dbname=host%3Dx%20password%3Ds3cret&user=u",
+	  "postgresql:///nodb?host=h&dbname=***&user=u" },
+	{ "postgresql://h/db%20name?dbname=plain", "postgresql://h/db%20name?dbname=plain" },
 };
 
 ParameterizedTestParameters(redact, masks_every_password_form)
@@ -341,6 +350,8 @@ Test(dburl, holds_password_only_where_the_masking_finds_one)
 		{ "host=h password=s3cret junk", true },
 		{ "host=h dbname='x password=s3cret'", true },
 		{ "host=h dbname='host=x password=s3cret'", true },
+		{ "postgresql:///host%3Dx%20password%3Ds3cret?host=h", true },
+		{ "postgresql:///nodb?dbname=postgresql%3A%2F%2Fa%3As3cret%40h%2Fd", true },
 		{ "postgresql://u@h/db", false },
 		{ "host=h dbname=d user=u", false },
 		{ "host=h junk", false },

@@ -21,9 +21,14 @@ struct pg_db *pgb_to_pg(struct sc_db *db)
  * so no prefix of a password survives a cut. */
 int pg_error(struct pg_db *db, struct sc_error *err, int status, const char *fmt, ...)
 {
-	const char *secrets[5] = {
+	/* PGDATABASE holding a connection string or URL (set from an
+	 * application's DATABASE_URL, say): libpq does not expand it, and
+	 * the server names it in "database ... does not exist". */
+	const char *pgdatabase = getenv("PGDATABASE");
+	const char *secrets[6] = {
 		db->nested_dbname, db->conn ? PQpass(db->conn) : NULL, db->url_password,
 		db->url_sslpassword, getenv("PGPASSWORD"),
+		pgdatabase && (strchr(pgdatabase, '=') || strstr(pgdatabase, "://")) ? pgdatabase : NULL,
 	};
 	va_list ap;
 	size_t cap;
@@ -36,8 +41,8 @@ int pg_error(struct pg_db *db, struct sc_error *err, int status, const char *fmt
 	if (n < 0)
 		return sc_error_set(err, status, "cannot format an error message");
 	/* Each redaction pass at most triples the length (a 1-byte secret
-	 * becomes "***"): room for five passes without truncation. */
-	cap = (size_t)n * 243 + 16;
+	 * becomes "***"): room for six passes without truncation. */
+	cap = (size_t)n * 729 + 16;
 	if (!(buf = malloc(cap)))
 		return sc_error_set(err, status, "out of memory while reporting an error");
 	va_start(ap, fmt);

@@ -127,6 +127,38 @@ static bool is_url(const char *s)
 	return has_prefix(s, "postgresql://") || has_prefix(s, "postgres://");
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Whether a URL's dbname (the path, or a dbname parameter), as libpq
+ * decodes it (%XX), is itself a connection string or a URL: likely with
+ * a password in it, and libpq takes it for a database's name, which the
+ * server then names in its messages. */
+static bool nested_dbname(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	size_t j = 0;
+	bool nested;
+
+	if (!d)
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			d[j++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else {
+			d[j++] = s[i];
+		}
+	}
+	d[j] = '\0';
+	nested = memchr(d, '=', j) || strstr(d, "://");
+	free(d);
+	return nested;
+}
+
 /* postgresql://[user[:password]@]hosts[/dbname][?key=value&...] */
 static void mask_url(struct out *o, const char *s, size_t len)
 {
@@ -162,12 +194,16 @@ static void mask_url(struct out *o, const char *s, size_t len)
 		}
 		p = at;
 	}
-	const char *q = memchr(p, '?', (size_t)(end - p));
-	if (!q) {
-		put(o, p, (size_t)(end - p));
-		return;
+	const char *q = memchr(p, '?', (size_t)(end - p)), *dbname_end = q ? q : end;
+	if (slash < dbname_end && nested_dbname(slash + 1, (size_t)(dbname_end - slash - 1))) {
+		put(o, p, (size_t)(slash + 1 - p));
+		mask(o, true);
+	} else {
+		put(o, p, (size_t)(dbname_end - p));
 	}
-	put(o, p, (size_t)(q + 1 - p));
+	if (!q)
+		return;
+	puts_(o, "?");
 	for (p = q + 1; p <= end;) {
 		const char *amp = memchr(p, '&', (size_t)(end - p));
 		const char *pe = amp ? amp : end;
@@ -175,7 +211,9 @@ static void mask_url(struct out *o, const char *s, size_t len)
 		if (!eq) {
 			if (pe > p)
 				mask(o, false); /* libpq refuses a parameter without '=' */
-		} else if (shown_key(p, (size_t)(eq - p))) {
+		} else if (shown_key(p, (size_t)(eq - p)) &&
+			   !(eq - p == 6 && memcmp(p, "dbname", 6) == 0 &&
+			     nested_dbname(eq + 1, (size_t)(pe - eq - 1)))) {
 			put(o, p, (size_t)(pe - p));
 		} else {
 			put(o, p, (size_t)(eq + 1 - p));
