@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 	/* Likewise a file size limit (ulimit -f): the write fails with
 	 * EFBIG and is reported (74), where SIGXFSZ killed sessctl in the
 	 * middle of a run, with no line and its committed batches untold. */
-	signal(SIGXFSZ, SIG_IGN);
+	sc_catch_file_size_limit();
 
 	if (hold_std_fds() < 0) /* no /dev/null: said where it still can be */
 		return cli_fail(SC_IOERR, "cannot open /dev/null to hold a closed standard descriptor: %s",

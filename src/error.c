@@ -1,5 +1,6 @@
 #include "error.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,4 +23,28 @@ void sc_error_clear(struct sc_error *err)
 		return;
 	err->status = SC_OK;
 	err->msg[0] = '\0';
+}
+
+static volatile sig_atomic_t file_size_limit_met;
+
+static void on_xfsz(int sig)
+{
+	(void)sig;
+	file_size_limit_met = 1;
+}
+
+void sc_catch_file_size_limit(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_xfsz;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGXFSZ, &sa, NULL);
+}
+
+bool sc_file_size_limit_met(void)
+{
+	return file_size_limit_met != 0;
 }

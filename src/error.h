@@ -7,6 +7,7 @@
 #define SESSCTL_ERROR_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 /* Exit statuses (SPEC §5; numbers follow sysexits.h). */
 enum sc_status {
@@ -37,5 +38,13 @@ int sc_error_set(struct sc_error *err, int status, const char *fmt, ...)
 
 /* Clears err to SC_OK and an empty message. */
 void sc_error_clear(struct sc_error *err);
+
+/* The file size limit (RLIMIT_FSIZE, ulimit -f): sc_catch_file_size_limit
+ * makes SIGXFSZ, which would kill the process in the middle of a write,
+ * only mark that a write met the limit (the write fails with EFBIG and
+ * is reported); sc_file_size_limit_met tells whether one did, for an
+ * error (SQLite's "disk I/O error") that keeps no errno to tell. */
+void sc_catch_file_size_limit(void);
+bool sc_file_size_limit_met(void);
 
 #endif

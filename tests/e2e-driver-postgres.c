@@ -62,8 +62,11 @@ static void admin_exec(const char *sql, const char *where)
 {
 	PGresult *res;
 
-	if (!pg.admin)
+	if (!pg.admin) {
 		pg.admin = pg_connect("postgres", true);
+		/* no "does not exist, skipping" for each stale-name check */
+		PQclear(PQexec(pg.admin, "SET client_min_messages = warning"));
+	}
 	res = PQexec(pg.admin, sql);
 	pg_check(res, sql, where);
 	PQclear(res);
@@ -77,6 +80,12 @@ static void pg_create(struct e2e_db *db, const char *name)
 	(void)name;
 	db->path = e2e_xprintf("t_%ld_%u", (long)getpid(), counter++);
 	db->url = e2e_xprintf("host=%s dbname=%s user=postgres", pg.client, db->path);
+	/* A database of this name is a dead process's that did not drop it
+	 * (one that crashed), whose PID came round again: pid_max is 32768
+	 * here, and a run of the suites starts more processes than that. */
+	sql = e2e_xprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", db->path);
+	admin_exec(sql, "dropping a stale test database");
+	free(sql);
 	sql = e2e_xprintf("CREATE DATABASE %s", db->path);
 	admin_exec(sql, "creating the test database");
 	free(sql);

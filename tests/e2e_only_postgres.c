@@ -1546,11 +1546,21 @@ Test(postgres_only, migrate_never_creates_tables_apart_from_the_applications)
 	EXPECT_NO_OUT(r);
 	EXPECT_ERR_HAS(r, "table sessions is in schema public, but new tables go to schema extra");
 
+	/* in a postgresql:// URL the hint is written as libpq takes it
+	 * there (no '=' inside a query value) */
+	char uri[700];
+	snprintf(uri, sizeof(uri), "postgresql:///%s?host=%s&user=postgres", e2e_db()->path,
+		 getenv("SESSCTL_TEST_PGHOST"));
+	r = RUN_DB(uri, "migrate");
+	EXPECT_FAIL(r, 78);
+	EXPECT_ERR_HAS(r, "(options=-csearch_path%3Dpublic in the URL, or ALTER ROLE ... SET "
+		       "search_path)");
+	cr_expect_eq(db_int("SELECT count(*) FROM pg_tables WHERE schemaname = 'extra'"), 0);
+
 	/* as the message says: the application's schema first (to the
 	 * server itself: PgBouncer passes no options) */
-	char url[700];
-	snprintf(url, sizeof(url), "host=%s dbname=%s user=postgres options=-csearch_path=public",
-		 getenv("SESSCTL_TEST_PGHOST"), e2e_db()->path);
+	char url[800];
+	snprintf(url, sizeof(url), "%s&options=-csearch_path%%3Dpublic", uri);
 	EXPECT_OK(RUN_DB(url, "migrate"));
 	cr_expect_eq(db_int("SELECT count(*) FROM pg_tables WHERE schemaname = 'extra'"), 0);
 	cr_expect_eq(db_int("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename"
@@ -1569,6 +1579,24 @@ Test(postgres_only, migrate_never_creates_tables_apart_from_the_applications)
 	EXPECT_FAIL(r, 78);
 	EXPECT_ERR_HAS(r, "table sessions is in schema public, but new tables go to schema extra");
 	cr_expect_eq(db_int("SELECT count(*) FROM pg_tables WHERE schemaname = 'extra'"), 0);
+}
+
+/* pg_temp first in the search_path: migrate created its tables as
+ * temporary ones, said "applied migration 1" to 4, then failed (70) and
+ * left nothing. Refused (78) before anything is made. */
+Test(postgres_only, migrate_refuses_a_search_path_with_pg_temp_first)
+{
+	char url[700];
+	snprintf(url, sizeof(url), "host=%s dbname=%s user=postgres "
+		 "options=-csearch_path=pg_temp,public", getenv("SESSCTL_TEST_PGHOST"), e2e_db()->path);
+	struct run *r = RUN_DB(url, "migrate");
+	EXPECT_FAIL(r, 78);
+	EXPECT_NO_OUT(r);
+	EXPECT_ERR_HAS(r, "the search_path puts pg_temp first, so migrate would create temporary "
+		       "tables");
+	EXPECT_FAIL(RUN_DB(url, "migrate", "--dry-run"), 78);
+	EXPECT_OK(RUN("migrate", "-q"));
+	cr_expect_eq(db_int("SELECT count(*) FROM pg_tables WHERE tablename = 'sessctl_migrations'"), 1);
 }
 
 /* default_transaction_read_only on a primary: every write failed (69,

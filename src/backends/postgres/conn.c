@@ -55,6 +55,19 @@ int pg_error(struct pg_db *db, struct sc_error *err, int status, const char *fmt
 	return -1;
 }
 
+/* How to set a server setting for sessctl's connection in --db, as the
+ * user wrote it: "options=-cNAME=VALUE", where a postgresql:// URL's
+ * query takes no '=' inside a value (libpq refuses it): %3D there. */
+const char *pgb_setting_hint(const struct pg_db *db, const char *name, const char *value,
+			     char *buf, size_t len)
+{
+	bool uri = strncmp(db->display, "postgresql://", 13) == 0 ||
+		   strncmp(db->display, "postgres://", 11) == 0;
+
+	snprintf(buf, len, "options=-c%s%s%s in the URL", name, uri ? "%3D" : "=", value);
+	return buf;
+}
+
 /* Returns a malloc'd copy of the first line of msg, without a
  * "ERROR:  "-style severity prefix, trailing blanks or final period, and
  * with its first letter lowercased; NULL when out of memory. */
@@ -237,6 +250,7 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		: res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res)
 		: PQerrorMessage(db->conn);
 	char *msg = pgb_clean_line(raw);
+	char hint[96];
 	int rc;
 
 	if (!msg)
@@ -263,8 +277,8 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		 * than a statement takes: a retry times out alike. */
 		rc = pg_error(db, err, SC_TEMPFAIL, "%s on '%s': %s: the statement_timeout in force "
 			      "is shorter than this statement takes: give sessctl a longer one "
-			      "(options=-cstatement_timeout=60s in the URL), or try again later", what,
-			      db->display, msg);
+			      "(%s), or try again later", what, db->display, msg,
+			      pgb_setting_hint(db, "statement_timeout", "60s", hint, sizeof(hint)));
 	else if (state && strcmp(state, "55P03") == 0)
 		rc = pg_error(db, err, SC_TEMPFAIL, "%s on '%s': %s: another transaction held a lock "
 			      "this one needs: try again later", what, db->display, msg);
@@ -313,9 +327,9 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 	else if (state && strcmp(state, "3F000") == 0)
 		/* invalid_schema_name: "no schema has been selected to create
 		 * in", a search_path naming no schema (a typo) */
-		rc = pg_error(db, err, SC_CONFIG, "%s on '%s': %s: check the search_path (the URL's "
-			      "options=-csearch_path=..., or the role's or database's setting)", what,
-			      db->display, msg);
+		rc = pg_error(db, err, SC_CONFIG, "%s on '%s': %s: check the search_path (%s, or "
+			      "the role's or database's setting)", what, db->display, msg,
+			      pgb_setting_hint(db, "search_path", "...", hint, sizeof(hint)));
 	else if (state && pgb_sqlstate_is(state, undefined, 2))
 		rc = pg_error(db, err, SC_CONFIG, "%s on '%s': %s: run 'sessctl migrate'", what,
 			      db->display, msg);

@@ -154,6 +154,8 @@ int pg_schema_version(struct sc_db *base, int *version, bool *app_tables,
 int pg_applied(struct sc_db *base, sc_applied_cb cb, void *ctx, struct sc_error *err);
 int pg_migrate_lock(struct sc_db *base, struct sc_error *err);
 int pg_check_placement(struct sc_db *base, struct sc_error *err);
+const char *pgb_setting_hint(const struct pg_db *db, const char *name, const char *value,
+			     char *buf, size_t len);
 int pg_exec_script(struct sc_db *base, const char *sql, const char *what, struct sc_error *err);
 int pg_check_column(struct sc_db *base, const struct sc_app_column *c, char *reason,
 		    size_t reason_len, struct sc_error *err);

@@ -103,7 +103,20 @@ int pg_migrate_lock(struct sc_db *base, struct sc_error *err)
 int pg_check_placement(struct sc_db *base, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
-	PGresult *res = pgb_run(db,
+	/* pg_temp first: every table would be a temporary one, gone when
+	 * the migration's connection ends */
+	PGresult *res = pgb_run(db, "SELECT btrim(split_part(current_setting('search_path'), ',', 1),"
+				" ' \"') ~ '^pg_temp'", 0, NULL, PGRES_TUPLES_OK,
+				"cannot read the search_path", err);
+	if (!res)
+		return -1;
+	bool temp_first = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (temp_first)
+		return pg_error(db, err, SC_CONFIG, "cannot migrate '%s': the search_path puts pg_temp "
+				"first, so migrate would create temporary tables, gone when it ends: put "
+				"the application's schema first", db->display);
+	res = pgb_run(db,
 		"SELECT n.nspname, quote_ident(n.nspname), t.name, current_schema()\n"
 		"FROM unnest(ARRAY['sessions', 'users', 'sessctl_migrations', 'sessctl_audit',\n"
 		"                  'sessctl_enforce_state']) WITH ORDINALITY AS t(name, ord)\n"
@@ -120,14 +133,21 @@ int pg_check_placement(struct sc_db *base, struct sc_error *err)
 		const char *schema = PQgetvalue(res, 0, 0), *quoted = PQgetvalue(res, 0, 1);
 		const char *table = PQgetvalue(res, 0, 2), *first = PQgetvalue(res, 0, 3);
 		bool app = strcmp(table, "users") == 0 || strcmp(table, "sessions") == 0;
+		/* a name that needs quoting does not go into options as it is */
+		char hint[200] = "";
+		if (strcmp(schema, quoted) == 0) {
+			char set[120];
+			snprintf(hint, sizeof(hint), "%s, or ",
+				 pgb_setting_hint(db, "search_path", schema, set, sizeof(set)));
+		}
 		rc = pg_error(db, err, SC_CONFIG,
 			      "cannot migrate '%s': table %s is in schema %s, but new tables go to "
 			      "schema %s (the first one of the search_path), where migrate would "
-			      "create %s: put %s first in the search_path (options=-csearch_path=%s "
-			      "in the URL, or ALTER ROLE ... SET search_path) and run migrate again",
+			      "create %s: put %s first in the search_path (%sALTER ROLE ... SET "
+			      "search_path) and run migrate again",
 			      db->display, table, schema, first,
 			      app ? "a second, empty users and sessions" : "sessctl's tables apart from it",
-			      quoted, quoted);
+			      quoted, hint);
 	}
 	PQclear(res);
 	return rc;

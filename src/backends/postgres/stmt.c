@@ -568,11 +568,13 @@ static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char
 	 * succeeds or fails by whether a migration is pending. */
 	if (read_only && mode != SC_TX_READ) {
 		pg_rollback(&db->base);
+		char hint[96];
 		return sc_error_set(err, SC_NOPERM,
 			"'%s' takes no writes on this connection: default_transaction_read_only is "
-			"on (for the role, the database or in the URL): connect as a role that may "
-			"write, or turn it off for sessctl's connection "
-			"(options=-cdefault_transaction_read_only=off in the URL)", db->display);
+			"on (for the role, the database or in the URL): turn it off for sessctl's "
+			"connection (%s, or ALTER ROLE ... SET default_transaction_read_only = off)",
+			db->display, pgb_setting_hint(db, "default_transaction_read_only", "off", hint,
+						      sizeof(hint)));
 	}
 	return 0;
 }

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,26 +48,6 @@ static bool schema_mismatch(const char *msg)
 	       strncmp(msg, "duplicate column name", 21) == 0;
 }
 
-/* A write failed at the file size limit (RLIMIT_FSIZE, ulimit -f;
- * main ignores SIGXFSZ): SQLite says SQLITE_FULL for a short write and
- * SQLITE_IOERR_WRITE for EFBIG, and keeps no errno to tell. The file
- * written last then ends at the limit, within a page or so. */
-static bool size_limit_reached(const struct sqlite_db *db)
-{
-	static const char *const suffixes[] = { "", "-journal", "-wal" };
-	struct rlimit rl;
-	char path[4096];
-	struct stat st;
-
-	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
-		return false;
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
-		if ((size_t)snprintf(path, sizeof(path), "%s%s", db->path, suffixes[i]) < sizeof(path) &&
-		    stat(path, &st) == 0 && (rlim_t)st.st_size + 65536 >= rl.rlim_cur)
-			return true;
-	return false;
-}
-
 /* SQLITE_FULL is also AUTOINCREMENT's answer when a table's sequence
  * has reached the largest rowid (a row imported with that id is
  * enough): not a full disk, and no space freed mends it. 65 as
@@ -79,8 +58,11 @@ static int ids_used_up(struct sqlite_db *db, const char *what, struct sc_error *
 	sqlite3_stmt *st = NULL;
 	int rc = 0;
 
-	if (sqlite3_prepare_v2(db->conn, "SELECT name FROM sqlite_sequence "
-			       "WHERE seq >= 9223372036854775807 LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+	/* the tables sessctl inserts into: another's exhausted sequence
+	 * (the application's) has nothing to do with this write */
+	if (sqlite3_prepare_v2(db->conn, "SELECT name FROM sqlite_sequence WHERE name IN "
+			       "('sessions', 'sessctl_audit') AND seq >= 9223372036854775807 LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK) {
 		sqlite3_finalize(st); /* no AUTOINCREMENT table: no sqlite_sequence */
 		return 0;
 	}
@@ -156,7 +138,9 @@ int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err
 		return -1;
 	if ((rc & 0xff) == SQLITE_FULL && db->conn && ids_used_up(db, what, err) < 0)
 		return -1;
-	if (((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL) && size_limit_reached(db))
+	/* A write at the file size limit: SQLITE_FULL for a short write,
+	 * SQLITE_IOERR_WRITE for EFBIG; SIGXFSZ told (sc_catch_file_size_limit) */
+	if (((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL) && sc_file_size_limit_met())
 		/* as a full disk, the transaction is rolled back */
 		return sc_error_set(err, SC_IOERR, "cannot write to '%s': the file size limit "
 				    "(ulimit -f) is reached: nothing of this transaction was written; "
