@@ -61,11 +61,18 @@ static bool on_path(const char *name)
 static bool secure_mode(bool *trusted)
 {
 	const char *v = getenv("SESSCTL_PAGERSECURE");
+	static const char *const yes[] = { "1", "yes", "true", "on" };
+	static const char *const no[] = { "0", "no", "false", "off" };
 
-	*trusted = v && *v;
-	if (*trusted)
-		return !(strcmp(v, "0") == 0 || strcasecmp(v, "no") == 0 ||
-			 strcasecmp(v, "false") == 0 || strcasecmp(v, "off") == 0);
+	/* a value that is neither (a typo) leaves the guess below */
+	*trusted = true;
+	for (size_t i = 0; v && i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return true;
+		if (strcasecmp(v, no[i]) == 0)
+			return false;
+	}
+	*trusted = false;
 	return geteuid() != getuid() ||
 	       (geteuid() == 0 && (getenv("SUDO_UID") || getenv("SUDO_USER") || getenv("PKEXEC_UID")));
 }

@@ -415,7 +415,7 @@ before=$(state fd)
 check_eq "statement_timeout: logout-all of 20 000 sessions exits 75" 75 $?
 check_grep "statement_timeout: it says the statement timed out" 'statement timeout.*try again later' "$work/err"
 check_grep "statement_timeout: it names the setting and how to give a longer one" \
-	'the statement_timeout in force is shorter than this statement takes: give sessctl a longer one \(options=-cstatement_timeout=60s in the URL\)' "$work/err"
+	'the statement_timeout in force is shorter than this statement takes: give sessctl a longer one \(options=-cstatement_timeout=60s in --db\)' "$work/err"
 check_eq "statement_timeout: one error line" 1 "$(grep -c . "$work/err")"
 check_eq "statement_timeout: nothing changed" "$before" "$(state fd)"
 "$bin" --db "$(url fd "options='-c statement_timeout=1'")" "${enforce_args[@]}" \

@@ -201,6 +201,10 @@ if [ "$(id -u)" = 0 ]; then
 	check "SESSCTL_PAGERSECURE=0: the pager configured runs, without LESSSECURE" \
 		grep -qx 'LESSSECURE=' "$dir/secure"
 	rm -f "$dir/secure"
+	out=$(on_tty 200 SUDO_USER=someone SESSCTL_PAGERSECURE=bogus PAGER="$dir/pager" -- list-user alice)
+	check "under sudo: a SESSCTL_PAGERSECURE that is no yes or no keeps secure mode" \
+		test ! -f "$dir/paged"
+	rm -f "$dir/paged"
 	out=$(on_tty 200 SUDO_USER=someone PAGER=cat -- list-user alice)
 	check "under sudo: PAGER=cat still means no pager" grep -q '123456' <<<"$out"
 else

@@ -1553,7 +1553,7 @@ Test(postgres_only, migrate_never_creates_tables_apart_from_the_applications)
 		 getenv("SESSCTL_TEST_PGHOST"));
 	r = RUN_DB(uri, "migrate");
 	EXPECT_FAIL(r, 78);
-	EXPECT_ERR_HAS(r, "(options=-csearch_path%3Dpublic in the URL, or ALTER ROLE ... SET "
+	EXPECT_ERR_HAS(r, "(options=-csearch_path%3Dpublic in --db, or ALTER ROLE ... SET "
 		       "search_path)");
 	cr_expect_eq(db_int("SELECT count(*) FROM pg_tables WHERE schemaname = 'extra'"), 0);
 
@@ -1592,9 +1592,16 @@ Test(postgres_only, migrate_refuses_a_search_path_with_pg_temp_first)
 	struct run *r = RUN_DB(url, "migrate");
 	EXPECT_FAIL(r, 78);
 	EXPECT_NO_OUT(r);
-	EXPECT_ERR_HAS(r, "the search_path puts pg_temp first, so migrate would create temporary "
-		       "tables");
+	EXPECT_ERR_HAS(r, "the search_path puts pg_temp before any schema that exists, so migrate "
+		       "would create temporary tables");
 	EXPECT_FAIL(RUN_DB(url, "migrate", "--dry-run"), 78);
+	/* after a schema that does not exist, pg_temp is where tables go too */
+	snprintf(url, sizeof(url), "host=%s dbname=%s user=postgres "
+		 "options=-csearch_path=nosuch,pg_temp,public", getenv("SESSCTL_TEST_PGHOST"),
+		 e2e_db()->path);
+	r = RUN_DB(url, "migrate");
+	EXPECT_FAIL(r, 78);
+	EXPECT_NO_OUT(r);
 	EXPECT_OK(RUN("migrate", "-q"));
 	cr_expect_eq(db_int("SELECT count(*) FROM pg_tables WHERE tablename = 'sessctl_migrations'"), 1);
 }

@@ -55,16 +55,21 @@ int pg_error(struct pg_db *db, struct sc_error *err, int status, const char *fmt
 	return -1;
 }
 
-/* How to set a server setting for sessctl's connection in --db, as the
- * user wrote it: "options=-cNAME=VALUE", where a postgresql:// URL's
- * query takes no '=' inside a value (libpq refuses it): %3D there. */
+/* How to set a server setting for sessctl's connection, as the user
+ * gave it: "options=-cNAME=VALUE" in a keyword --db, "%3D" for the '='
+ * in a postgresql:// URL (whose query takes no '=' inside a value: libpq
+ * refuses it), PGOPTIONS for the connection libpq's environment chose
+ * (no --db at all). */
 const char *pgb_setting_hint(const struct pg_db *db, const char *name, const char *value,
 			     char *buf, size_t len)
 {
 	bool uri = strncmp(db->display, "postgresql://", 13) == 0 ||
 		   strncmp(db->display, "postgres://", 11) == 0;
 
-	snprintf(buf, len, "options=-c%s%s%s in the URL", name, uri ? "%3D" : "=", value);
+	if (strcmp(db->display, "postgresql://") == 0)
+		snprintf(buf, len, "PGOPTIONS='-c %s=%s'", name, value);
+	else
+		snprintf(buf, len, "options=-c%s%s%s in --db", name, uri ? "%3D" : "=", value);
 	return buf;
 }
 

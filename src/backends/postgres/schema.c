@@ -103,19 +103,33 @@ int pg_migrate_lock(struct sc_db *base, struct sc_error *err)
 int pg_check_placement(struct sc_db *base, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
-	/* pg_temp first: every table would be a temporary one, gone when
-	 * the migration's connection ends */
-	PGresult *res = pgb_run(db, "SELECT btrim(split_part(current_setting('search_path'), ',', 1),"
-				" ' \"') ~ '^pg_temp'", 0, NULL, PGRES_TUPLES_OK,
-				"cannot read the search_path", err);
+	/* pg_temp where new tables go: the first entry of the search_path
+	 * that is pg_temp or a schema there (and usable), as PostgreSQL
+	 * picks it, "$user" and quoted names read as it reads them. Every
+	 * table would be a temporary one, gone when the migration's
+	 * connection ends. */
+	PGresult *res = pgb_run(db,
+		"SELECT coalesce((SELECT n ~ '^pg_temp' FROM (\n"
+		"  SELECT CASE WHEN u = '$user' THEN current_user::text ELSE u END AS n, ord\n"
+		"  FROM unnest(string_to_array(current_setting('search_path'), ',')) WITH ORDINALITY\n"
+		"       AS t(raw, ord),\n"
+		"       LATERAL (SELECT btrim(raw) AS e) b,\n"
+		"       LATERAL (SELECT CASE WHEN e ~ '^\".*\"$'\n"
+		"                            THEN replace(substr(e, 2, length(e) - 2), '\"\"', '\"')\n"
+		"                            ELSE lower(e) END AS u) c) s\n"
+		"  WHERE n ~ '^pg_temp' OR EXISTS (SELECT 1 FROM pg_namespace\n"
+		"        WHERE nspname = n AND has_schema_privilege(oid, 'USAGE'))\n"
+		"  ORDER BY ord LIMIT 1), false)", 0, NULL, PGRES_TUPLES_OK,
+		"cannot read the search_path", err);
 	if (!res)
 		return -1;
 	bool temp_first = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	if (temp_first)
 		return pg_error(db, err, SC_CONFIG, "cannot migrate '%s': the search_path puts pg_temp "
-				"first, so migrate would create temporary tables, gone when it ends: put "
-				"the application's schema first", db->display);
+				"before any schema that exists, so migrate would create temporary "
+				"tables, gone when it ends: put the application's schema first",
+				db->display);
 	res = pgb_run(db,
 		"SELECT n.nspname, quote_ident(n.nspname), t.name, current_schema()\n"
 		"FROM unnest(ARRAY['sessions', 'users', 'sessctl_migrations', 'sessctl_audit',\n"
