@@ -304,6 +304,7 @@ wait "$bg"
 rc=$?
 bg=
 check_eq "bulk logout killed $kills times: it reconnects each time and exits 0" 0 "$rc"
+[ "$rc" = 0 ] || echo "     (bulk logout killed: its stderr: $(tr '\n' ' ' <"$work/run.err"))"
 check_eq "bulk logout killed: every idle session closed, nothing else" "$((2 * USERS))|0" \
 	"$(q fbulk "SELECT count(*) FILTER (WHERE NOT is_active), count(*) FILTER (WHERE NOT is_active
 	  AND device_fingerprint NOT IN ('d1', 'd2')) FROM sessions")"

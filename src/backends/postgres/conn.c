@@ -236,6 +236,26 @@ bool pgb_sqlstate_is(const char *state, const char *const *list, size_t n)
 	return false;
 }
 
+/* libpq's own words for a connection the server or the network ended
+ * (sessctl never calls setlocale: libpq speaks English). A write that
+ * failed on a socket the server had closed (pg_terminate_backend while a
+ * pipelined FETCH was sent) is told so while PQstatus still says
+ * CONNECTION_OK, with no SQLSTATE: the statement is no internal error,
+ * and the connection is to be opened again. */
+static bool lost_connection_text(const char *msg)
+{
+	static const char *const patterns[] = {
+		"server closed the connection unexpectedly", "no connection to the server",
+		"connection to server was lost", "could not receive data from server",
+		"could not send data to server", "ssl connection has been closed unexpectedly",
+		"terminating connection",
+	};
+	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
+		if (pgb_contains_nocase(msg, strlen(msg), patterns[i]))
+			return true;
+	return false;
+}
+
 /* Maps a failed statement (res may be NULL) to an exit status and sets
  * err to "<what> on '<db>': <the server's message>". */
 int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
@@ -273,7 +293,8 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 			      "transaction: use PgBouncer's pool_mode=transaction (or session)", what,
 			      db->display, msg);
 	else if (PQstatus(db->conn) == CONNECTION_BAD ||
-	    (state && (strncmp(state, "08", 2) == 0 || pgb_sqlstate_is(state, gone, 3)))) {
+	    (state && (strncmp(state, "08", 2) == 0 || pgb_sqlstate_is(state, gone, 3))) ||
+	    (!state && lost_connection_text(raw))) {
 		db->gone = true;
 		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': %s", what, db->display, msg);
 	}
