@@ -76,68 +76,6 @@ static void dialect_of(const struct sc_backend *be, struct sc_migrate_dialect *d
 	d->now_sql = be->migrations_now ? be->migrations_now : "CURRENT_TIMESTAMP";
 }
 
-static int check_app_tables(struct sc_db *db, const char *table, bool absent_ok,
-			    struct sc_error *err);
-static int check_indexes(struct sc_db *db, const struct sc_migration *m, struct sc_error *err);
-
-/* What migrate would refuse before it changes anything (78), found
- * read-only for migrate --dry-run, so that a plan is printed (exit 0)
- * only where migrate would apply it: the tables' placement, the index
- * names each pending migration needs, the columns of the application's
- * tables that are there. A table the plan would create is not checked. */
-static int plan_refusals(struct sc_db *db, void *vstates, struct sc_error *err)
-{
-	const struct sc_migration_state *states = vstates;
-	const struct sc_backend *be = db->backend;
-	bool pending = false;
-
-	for (int i = 0; i < SC_SCHEMA_VERSION; i++) {
-		if (states[i].applied)
-			continue;
-		if (!pending && be->check_placement && be->check_placement(db, err) < 0)
-			return -1;
-		pending = true;
-		if (check_indexes(db, states[i].m, err) < 0)
-			return -1;
-	}
-	/* the first migration creates the tables missing */
-	return check_app_tables(db, NULL, !states[0].applied, err);
-}
-
-int sc_migrate_plan(const char *text, struct sc_migration_state *states, int *version,
-		    struct sc_migrate_dialect *dialect, struct sc_error *err)
-{
-	struct sc_db *db;
-	int rc;
-
-	if (sc_db_open(text, SC_OPEN_INSPECT, NULL, NULL, NULL, &db, err) == 0) {
-		rc = sc_migrate_status(db, states, version, err);
-		if (rc == 0)
-			rc = sc_db_read(db, plan_refusals, states, err);
-		dialect_of(db->backend, dialect);
-		sc_db_close(db);
-		return rc;
-	}
-	if (err->status != SC_NOINPUT)
-		return -1;
-	/* No database yet: is it one migrate would create? */
-	struct sc_dburl url;
-	const struct sc_backend *be;
-	struct sc_error ignored = { 0 };
-	if (sc_dburl_parse(text, &url, &ignored) < 0)
-		return -1;
-	bool creates = url.info->may_create;
-	be = creates ? sc_backend_load(url.info, &ignored) : NULL;
-	sc_dburl_free(&url);
-	if (!be)
-		return -1;
-	sc_error_clear(err);
-	all_pending(be, states);
-	dialect_of(be, dialect);
-	*version = 0;
-	return 0;
-}
-
 /* What sessctl reads of the application's tables (SPEC: the data model). */
 static const struct sc_app_column app_columns[] = {
 	{ "users", "id", SC_APP_ID },
@@ -264,6 +202,64 @@ static int check_indexes(struct sc_db *db, const struct sc_migration *m, struct 
 		if (rc < 0)
 			return -1;
 	}
+	return 0;
+}
+
+/* What migrate would refuse before it changes anything (78), found
+ * read-only for migrate --dry-run, so that a plan is printed (exit 0)
+ * only where migrate would apply it: the tables' placement, the index
+ * names each pending migration needs, the columns of the application's
+ * tables that are there. A table the plan would create is not checked. */
+static int plan_refusals(struct sc_db *db, void *vstates, struct sc_error *err)
+{
+	const struct sc_migration_state *states = vstates;
+	const struct sc_backend *be = db->backend;
+	bool pending = false;
+
+	for (int i = 0; i < SC_SCHEMA_VERSION; i++) {
+		if (states[i].applied)
+			continue;
+		if (!pending && be->check_placement && be->check_placement(db, err) < 0)
+			return -1;
+		pending = true;
+		if (check_indexes(db, states[i].m, err) < 0)
+			return -1;
+	}
+	/* the first migration creates the tables missing */
+	return check_app_tables(db, NULL, !states[0].applied, err);
+}
+
+int sc_migrate_plan(const char *text, struct sc_migration_state *states, int *version,
+		    struct sc_migrate_dialect *dialect, struct sc_error *err)
+{
+	struct sc_db *db;
+	int rc;
+
+	if (sc_db_open(text, SC_OPEN_INSPECT, NULL, NULL, NULL, &db, err) == 0) {
+		rc = sc_migrate_status(db, states, version, err);
+		if (rc == 0)
+			rc = sc_db_read(db, plan_refusals, states, err);
+		dialect_of(db->backend, dialect);
+		sc_db_close(db);
+		return rc;
+	}
+	if (err->status != SC_NOINPUT)
+		return -1;
+	/* No database yet: is it one migrate would create? */
+	struct sc_dburl url;
+	const struct sc_backend *be;
+	struct sc_error ignored = { 0 };
+	if (sc_dburl_parse(text, &url, &ignored) < 0)
+		return -1;
+	bool creates = url.info->may_create;
+	be = creates ? sc_backend_load(url.info, &ignored) : NULL;
+	sc_dburl_free(&url);
+	if (!be)
+		return -1;
+	sc_error_clear(err);
+	all_pending(be, states);
+	dialect_of(be, dialect);
+	*version = 0;
 	return 0;
 }
 

@@ -28,7 +28,7 @@ int pg_error(struct pg_db *db, struct sc_error *err, int status, const char *fmt
 	const char *secrets[6] = {
 		db->nested_dbname, db->conn ? PQpass(db->conn) : NULL, db->url_password,
 		db->url_sslpassword, getenv("PGPASSWORD"),
-		pgdatabase && (strchr(pgdatabase, '=') || strstr(pgdatabase, "://")) ? pgdatabase : NULL,
+		pgdatabase && pgb_nested_conninfo(pgdatabase) ? pgdatabase : NULL,
 	};
 	va_list ap;
 	size_t cap;

@@ -115,6 +115,8 @@ int pg_error(struct pg_db *db, struct sc_error *err, int status, const char *fmt
 	__attribute__((format(printf, 4, 5)));
 char *pgb_clean_line(const char *msg);
 bool pgb_contains_nocase(const char *s, size_t len, const char *needle);
+/* Whether a dbname reads as a connection string or URL of its own. */
+bool pgb_nested_conninfo(const char *val);
 bool pgb_is_auth_failure(const char *line, size_t len);
 int pgb_connect_failed(struct pg_db *db, struct sc_error *err);
 bool pgb_sqlstate_is(const char *state, const char *const *list, size_t n);

@@ -325,7 +325,7 @@ static bool shows(const char *text, const char *secret)
 
 /* A dbname that is a connection string or URL of its own (libpq takes it
  * for a database name): likely with a password in it. */
-static bool nested_conninfo(const char *val)
+bool pgb_nested_conninfo(const char *val)
 {
 	return strchr(val, '=') || strstr(val, "://");
 }
@@ -354,7 +354,7 @@ static char *display_of_options(const PQconninfoOption *opts)
 		if (!o->val)
 			continue;
 		p += sprintf(p, "%s%s=", p == s ? "" : " ", o->keyword);
-		if (secret_option(o) || (strcmp(o->keyword, "dbname") == 0 && nested_conninfo(o->val))) {
+		if (secret_option(o) || (strcmp(o->keyword, "dbname") == 0 && pgb_nested_conninfo(o->val))) {
 			p += sprintf(p, "***");
 			continue;
 		}
@@ -401,7 +401,7 @@ int pgb_read_url_password(struct pg_db *db, const char *target, struct sc_error 
 	for (PQconninfoOption *o = opts; o->keyword; o++) {
 		if (strcmp(o->keyword, "client_encoding") == 0 && o->val && *o->val)
 			db->url_encoding = true;
-		if (strcmp(o->keyword, "dbname") == 0 && o->val && nested_conninfo(o->val) &&
+		if (strcmp(o->keyword, "dbname") == 0 && o->val && pgb_nested_conninfo(o->val) &&
 		    !(db->nested_dbname = strdup(o->val))) {
 			PQconninfoFree(opts);
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
