@@ -251,7 +251,9 @@ static int layout(struct sc_writer *w)
 	return rc;
 }
 
-static int print_vertical(struct sc_writer *w, char *const *cells)
+/* One record as "FIELD  value" lines; dimmed (each line, so that a pager
+ * that shows lines one at a time keeps it) as print_line dims a row. */
+static int print_vertical(struct sc_writer *w, char *const *cells, bool dim)
 {
 	size_t keyw = 0;
 	char name[64];
@@ -264,7 +266,8 @@ static int print_vertical(struct sc_writer *w, char *const *cells)
 		return -1;
 	for (size_t i = 0; i < w->nsel; i++) {
 		header_name(w->cols[w->sel[i]].name, name, sizeof(name));
-		if (fprintf(w->out, "%-*s  %s\n", (int)keyw, name, cells[i] ? cells[i] : "-") < 0)
+		if (fprintf(w->out, "%s%-*s  %s%s\n", dim ? DIM : "", (int)keyw, name,
+			    cells[i] ? cells[i] : "-", dim ? RESET : "") < 0)
 			return -1;
 	}
 	return 0;
@@ -293,8 +296,8 @@ static int table_row(struct sc_writer *w, const struct sc_value *vals, unsigned 
 			return -1;
 		if (row_cells(w, vals, cells) < 0)
 			return -1;
-		rc = w->opts.single ? print_vertical(w, cells)
-				    : print_line(w, cells, w->opts.color && (flags & SC_ROW_DIM));
+		bool dim = w->opts.color && (flags & SC_ROW_DIM);
+		rc = w->opts.single ? print_vertical(w, cells, dim) : print_line(w, cells, dim);
 		free_cells(cells, w->nsel);
 		return rc;
 	}

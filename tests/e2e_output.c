@@ -128,6 +128,18 @@ Test(output, color_always_dims_closed_sessions)
 	EXPECT_OUT(r, "ID\n20\n\033[2m21\033[0m\n");
 }
 
+Test(output, color_always_dims_a_closed_session_shown_by_show)
+{
+	fx_standard();
+	struct run *r = RUN("show", "21", "--color", "always", "--columns", "id,is_active");
+
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "\033[2mID         21\033[0m\n\033[2mIS_ACTIVE  false\033[0m\n");
+	r = RUN("show", "20", "--color", "always", "--columns", "id,is_active");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "ID         20\nIS_ACTIVE  true\n");
+}
+
 /* Text from the database never drives the terminal: escape sequences
  * (colours, an OSC retitling the window), BEL and C1 controls show as '?'
  * in tables, while JSON keeps the data exactly, escaped. */
