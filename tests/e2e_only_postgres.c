@@ -430,6 +430,10 @@ Test(postgres_only, an_unreachable_server_exits_69_without_the_password)
 		EXPECT_WARNED_FAIL(r, 69);
 		EXPECT_NO_OUT(r);
 		cr_expect_null(strstr(r->err, "s3cret"), "%s: password in message: %s", r->what, r->err);
+		/* libpq's hint, on the one line: what to do. */
+		cr_expect(strstr(r->err, "port 1 failed: Connection refused (is the server running "
+				 "there?)\n"),
+			  "%s: no reason or hint: %s", r->what, r->err);
 	}
 	struct run *m = RUN_DB("postgresql://u:s3cret@127.0.0.1:1/x", "migrate");
 	EXPECT_WARNED_FAIL(m, 69);
@@ -1713,7 +1717,7 @@ Test(postgres_only, a_failed_connection_to_several_hosts_gives_each_hosts_reason
 		 "target_session_attrs=standby", e2e_pghost(), e2e_db()->path);
 	struct run *r = RUN_DB(url, "count");
 	EXPECT_FAIL(r, 69);
-	EXPECT_ERR_HAS(r, "\"/nonexistent/.s.PGSQL.5432\" failed: No such file or directory; connection to server");
+	EXPECT_ERR_HAS(r, "\"/nonexistent/.s.PGSQL.5432\" failed: No such file or directory (is the server running there?); connection to server");
 	EXPECT_ERR_HAS(r, "failed: server is not in hot standby mode\n");
 	cr_expect(strchr(r->err, '\n') == r->err + r->err_len - 1, "not one line: %s", r->err);
 }

@@ -163,10 +163,15 @@ static bool is_bad_option_value(const char *line, size_t len)
 	return false;
 }
 
+/* What a host's line says to do when libpq's indented hint below it asks
+ * "Is the server running ...?" (refused, or no socket there). */
+#define RUNNING_HINT " (is the server running there?)"
+
 /* libpq's lines for each host it tried ("connection to server ...
- * failed: ..."), without the indented hints, joined by "; ": with several
- * hosts the last one's reason is often the answer (db-b is a standby),
- * not the first's (db-a refused). NULL when out of memory. */
+ * failed: ..."), joined by "; ", each indented hint left out but for the
+ * one above, said shorter after its host's line: with several hosts the
+ * last one's reason is often the answer (db-b is a standby), not the
+ * first's (db-a refused). NULL when out of memory. */
 static char *every_host_line(const char *msg)
 {
 	char *joined = NULL;
@@ -174,8 +179,9 @@ static char *every_host_line(const char *msg)
 
 	for (const char *p = msg; *p;) {
 		size_t len = strcspn(p, "\n");
-		if (len && *p != ' ' && *p != '\t') {
-			char *line = pgb_clean_line(p);
+		bool hint = len && (*p == ' ' || *p == '\t');
+		if (len && (!hint || (n && pgb_contains_nocase(p, len, "is the server running")))) {
+			char *line = hint ? strdup(RUNNING_HINT) : pgb_clean_line(p);
 			char *more = line ? realloc(joined, n + strlen(line) + 3) : NULL;
 			if (!more) {
 				free(line);
@@ -183,7 +189,7 @@ static char *every_host_line(const char *msg)
 				return NULL;
 			}
 			joined = more;
-			n += (size_t)sprintf(joined + n, "%s%s", n ? "; " : "", line);
+			n += (size_t)sprintf(joined + n, "%s%s", n && !hint ? "; " : "", line);
 			free(line);
 		}
 		p += len + (p[len] == '\n');
