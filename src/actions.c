@@ -156,28 +156,34 @@ static int pick_body(struct sc_db *db, void *vctx, struct sc_error *err)
 
 	if (sc_check_actor(db, c->close.a, err) < 0 || sc_find_user(db, ref, &user, err) < 0)
 		return -1;
-	c->us.fingerprint = c->pick->fingerprint;
-	c->us.all = c->pick->fingerprint != NULL;
-	c->us.keep_first = true;
 	int64_t user_id = user.id;
-	int rc = user_sessions(db, user.id, &c->us, err);
 	sc_user_free(&user);
-	if (rc < 0)
-		return -1;
-	if (c->us.ids.n == 0)
-		return c->pick->fingerprint
-			? sc_error_set(err, SC_NOINPUT, "user '%s' has no session on device '%s'",
-				       ref->text, c->pick->fingerprint)
-			: sc_error_set(err, SC_NOINPUT, "user '%s' has no active session", ref->text);
-	/* The most recently active one: the list is ordered that way. Its
-	 * row is at hand: no second read by id, and the close is keyed by
-	 * the user. */
 	const struct sc_ids owner = { &user_id, 1, 1 };
-	if (!c->us.first.is_active)
-		return sc_changes_add(&c->close.held, SC_CHANGE_ALREADY_CLOSED, &c->us.first) < 0
-			? sc_error_set(err, SC_SOFTWARE, "out of memory") : 0;
-	return sc_close_ids(db, &c->us.first.id, 1, &owner, c->close.a, "logout", SC_CHANGE_CLOSED,
-			    &c->close.held, NULL, err);
+	/* The active sessions, most recently active first: --latest closes
+	 * the first; --device every one of the device (one, but for a SQLite
+	 * database holding the fingerprint as text and as a blob of the same
+	 * bytes, which show alike and find lists both of). */
+	c->us.fingerprint = c->pick->fingerprint;
+	c->us.all = false;
+	c->us.keep_first = true;
+	if (user_sessions(db, user_id, &c->us, err) < 0)
+		return -1;
+	if (c->us.ids.n)
+		return sc_close_ids(db, c->us.ids.v, c->pick->fingerprint ? c->us.ids.n : 1, &owner,
+				    c->close.a, "logout", SC_CHANGE_CLOSED, &c->close.held, NULL, err);
+	/* None active: the device's closed session is reported as such. */
+	if (c->pick->fingerprint) {
+		c->us.all = true;
+		if (user_sessions(db, user_id, &c->us, err) < 0)
+			return -1;
+		if (c->us.ids.n)
+			return sc_changes_add(&c->close.held, SC_CHANGE_ALREADY_CLOSED, &c->us.first) < 0
+				? sc_error_set(err, SC_SOFTWARE, "out of memory") : 0;
+	}
+	return c->pick->fingerprint
+		? sc_error_set(err, SC_NOINPUT, "user '%s' has no session on device '%s'",
+			       ref->text, c->pick->fingerprint)
+		: sc_error_set(err, SC_NOINPUT, "user '%s' has no active session", ref->text);
 }
 
 int sc_logout_pick(struct sc_db *db, const struct sc_logout_pick *pick,

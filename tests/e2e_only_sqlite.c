@@ -325,6 +325,47 @@ Test(sqlite_only, a_blob_in_a_text_column_matches_as_the_text_it_shows)
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 3);
 }
 
+/* Two rows of one user that spell one fingerprint, as text and as a
+ * blob (the unique index tells them apart): find lists both, and logout
+ * --device closed only one, leaving the device logged in; create copied
+ * every match, leaking all but the last (a sanitized build's exit
+ * status), and refreshed whichever the scan met last. */
+Test(sqlite_only, a_fingerprint_held_as_text_and_as_a_blob_is_one_device)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username) VALUES (1, 'a@example.com', 'a');\n"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity,"
+		" is_active) VALUES"
+		" (1, 1, CAST('dup' AS BLOB), '2025-01-01', '2025-01-03', 1),"
+		" (2, 1, 'dup', '2025-01-01', '2025-01-02', 1),"
+		" (3, 1, 'other', '2025-01-01', '2025-01-04', 1)");
+	struct run *r = RUN("logout", "--user", "a", "--device", "dup", "--dry-run", "-q", "-o", "csv",
+			    "--columns", "change,id", "--no-header", "--actor", "ops");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "closed,1\r\nclosed,2\r\n");
+	r = RUN("logout", "--user", "a", "--device", "dup", "-q", "-o", "csv", "--columns", "change,id",
+		"--no-header", "--actor", "ops");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "closed,1\r\nclosed,2\r\n");
+	EXPECT_ROWS("SELECT id, is_active FROM sessions ORDER BY id", "1|0\n2|0\n3|1\n");
+	EXPECT_ROWS("SELECT session_id, action FROM sessctl_audit ORDER BY session_id",
+		    "1|logout\n2|logout\n");
+	/* Again: the device's latest session, already closed. */
+	r = RUN("logout", "--user", "a", "--device", "dup", "-q", "-o", "csv", "--columns", "change,id",
+		"--no-header", "--actor", "ops");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "already-closed,1\r\n");
+	/* create takes the text row, as the application's lookup does,
+	 * whichever the other's id or activity. */
+	for (int i = 0; i < 2; i++) {
+		r = RUN("create", "--user", "a", "--fingerprint", "dup", "--now", "2025-01-05 00:00:00",
+			"-q", "-o", "csv", "--columns", "change,id", "--no-header", "--actor", "ops");
+		EXPECT_OK(r);
+		EXPECT_OUT(r, "refreshed,2\r\n");
+	}
+	EXPECT_ROWS("SELECT id, is_active FROM sessions ORDER BY id", "1|0\n2|1\n3|1\n");
+}
+
 /* Issue 11 item 8: a full disk is 74 and says so (a tmpfs of 512 kB,
  * filled up), and leaves the database as it was. */
 Test(sqlite_only, a_full_disk_exits_74_and_says_so)

@@ -271,6 +271,7 @@ int sqlite_over_limit_candidates(struct sc_db *base, const int64_t *user_ids, si
 int sq_on_found_session(const struct sc_session *s, void *vctx)
 {
 	struct found_session *f = vctx;
+	sc_session_release(&f->s); /* a caller reading several keeps the last */
 	f->found = true;
 	if (sc_session_copy(s, &f->s) < 0)
 		f->oom = true;
@@ -292,7 +293,11 @@ int sqlite_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
 	int rc;
 
 	if (sq_prepare(db, "SELECT " SESSION_COLUMNS " FROM sessions\n"
-			"WHERE user_id = ?1 AND CAST(device_fingerprint AS TEXT) = ?2", &st, err) < 0)
+			"WHERE user_id = ?1 AND CAST(device_fingerprint AS TEXT) = ?2\n"
+			/* Two rows when one holds the bytes as a blob (the
+			 * unique index tells them apart): the text one, which
+			 * the application's own lookup finds. */
+			"ORDER BY typeof(device_fingerprint) <> 'text', id LIMIT 1", &st, err) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, ns->user_id);
 	sqlite3_bind_text(st, 2, ns->device_fingerprint, -1, SQLITE_STATIC);
