@@ -136,10 +136,11 @@ int main(int argc, char **argv)
 		return finish_output(shown(rc, cli_find_command(argv[optind])));
 	if (rc)
 		return finish_output(shown(rc, NULL));
-	if (first >= argc) {
-		cli_print_help();
-		return finish_output(SC_OK);
-	}
+	/* No command: a usage error, not the help and success, so that a
+	 * cron line whose command word came from an empty variable fails
+	 * where someone will see it. */
+	if (first >= argc)
+		return cli_fail(SC_USAGE, "no command given: see 'sessctl --help'");
 	cmd = cli_find_command(argv[first]);
 	if (!cmd)
 		return cli_unknown_command(argv[first]);

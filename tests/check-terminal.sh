@@ -91,10 +91,13 @@ check "--full: the whole device name" grep -q 'finance department' <<<"$out"
 check "--full: no column hidden" grep -q 'BROWSER' <<<"$out"
 
 # Item 2: show prints full times; local times are labelled with the zone.
+# 123400 is closed: dimmed, each line (the checks below read the text).
 out=$(on_tty 100 -- show 123400)
+check "show on a terminal: a closed session is dimmed" grep -q $'^\x1b\[2mCREATED_AT .*\x1b\[0m$' <<<"$out"
+out=$(sed 's/\x1b\[[0-9;]*m//g' <<<"$out")
 check "show on a terminal: the full creation time" grep -Eq '^CREATED_AT +2025-02-01T09:15:30Z \(7 d ago\)$' <<<"$out"
 check "show on a terminal: no bare date" bash -c '! grep -Eq "[0-9]{4}-[0-9]{2}-[0-9]{2}( |$)" <<<"$1"' _ "$out"
-out=$(on_tty 100 TZ=Europe/Berlin -- show 123400 --time local)
+out=$(on_tty 100 TZ=Europe/Berlin -- show 123400 --time local | sed 's/\x1b\[[0-9;]*m//g')
 check "show --time local, TZ=Europe/Berlin: labelled CET" grep -Eq '^CREATED_AT +2025-02-01 10:15:30 CET$' <<<"$out"
 out=$(on_tty 200 TZ=Europe/Berlin -- list-user alice --all --time local)
 check "list-user --time local, TZ=Europe/Berlin: labelled CET" grep -q '2025-02-08 10:00:00 CET' <<<"$out"

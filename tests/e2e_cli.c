@@ -28,8 +28,13 @@ Test(cli, help_lists_every_command_and_the_global_options)
 	EXPECT_OUT(dash, help->out);
 	EXPECT_OK(h);
 	EXPECT_OUT(h, help->out);
-	EXPECT_OK(bare);
-	EXPECT_OUT(bare, help->out);
+	/* A command word from an empty variable in a cron line fails. */
+	EXPECT_FAIL(bare, 64);
+	cr_expect_str_eq(bare->err, "sessctl: no command given: see 'sessctl --help'\n");
+	EXPECT_NO_OUT(bare);
+	struct run *opts = RUN_NODB("-q", "-o", "json");
+	EXPECT_FAIL(opts, 64);
+	cr_expect_str_eq(opts->err, bare->err);
 	cr_expect_not(e2e_exists(e2e_path("sessions.db")), "help created sessions.db");
 }
 
