@@ -126,8 +126,10 @@ struct sc_find_plan {
 	const int64_t *user_ids;           /* only these users' sessions, */
 	size_t nusers;                     /* or with 0, every user's */
 	/* With ip_prefilter, only rows whose ip_address contains ':' (an
-	 * IPv6 form, IPv4-mapped ones included) or begins with ip_v4_prefix
-	 * (NULL: no IPv4 text at all). */
+	 * IPv6 form, IPv4-mapped ones included) or, unless ip_v4_prefix is
+	 * NULL (no IPv4 text at all), begins with ip_v4_prefix or is not
+	 * plain dotted decimal: a character other than a digit or '.', or a
+	 * part with a leading zero (forms the core reads: sc_ipnet_contains). */
 	bool ip_prefilter;
 	const char *ip_v4_prefix;
 	int64_t limit;                     /* at most this many rows; 0: all */

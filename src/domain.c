@@ -104,25 +104,84 @@ int sc_ipnet_parse(const char *s, struct sc_ipnet *net, struct sc_error *err)
 	return 0;
 }
 
+/* Dotted decimal with leading zeros ("010.000.000.001"), which inet_pton
+ * refuses: each part read as decimal, never octal. */
+static int parse_zero_padded_v4(const char *s, unsigned char *addr)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned v = 0, digits = 0;
+		for (; *s >= '0' && *s <= '9' && digits < 4; s++, digits++)
+			v = v * 10 + (unsigned)(*s - '0');
+		if (!digits || digits > 3 || v > 255 || *s != (i < 3 ? '.' : '\0'))
+			return -1;
+		addr[i] = (unsigned char)v;
+		s += i < 3;
+	}
+	return 0;
+}
+
+/* One address as an application or a proxy may have stored it: around
+ * blanks, "[v6]" or "[v6]:port", "v4:port", a zone ("fe80::1%eth0"), a
+ * prefix length ("203.0.113.7/32"), IPv4 parts with leading zeros. */
+static int parse_stored_addr(const char *s, size_t len, int *family, unsigned char *addr)
+{
+	char text[64];
+	const char *colon;
+
+	while (len && (*s == ' ' || *s == '\t'))
+		s++, len--;
+	while (len && strchr(" \t\r\n", s[len - 1]))
+		len--;
+	if (len && *s == '[') {
+		const char *close = memchr(s, ']', len);
+		if (!close || (close + 1 < s + len && close[1] != ':'))
+			return -1;
+		len = (size_t)(close - s - 1);
+		s++;
+	}
+	if (!len || len >= sizeof(text))
+		return -1;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	/* A host's prefix length (PostgreSQL's inet as text); a network's
+	 * ("10.0.0.0/8") is not an address. */
+	char *slash = strchr(text, '/');
+	if (slash)
+		*slash++ = '\0';
+	if ((colon = strchr(text, ':')) && !strchr(colon + 1, ':') && strchr(text, '.'))
+		text[colon - text] = '\0'; /* v4:port */
+	text[strcspn(text, "%")] = '\0';
+	if (parse_addr(text, family, addr) < 0) {
+		if (parse_zero_padded_v4(text, addr) < 0)
+			return -1;
+		*family = AF_INET;
+	}
+	if (slash && strcmp(slash, *family == AF_INET && !strchr(text, ':') ? "32" : "128") != 0)
+		return -1;
+	return 0;
+}
+
 bool sc_ipnet_contains(const struct sc_ipnet *net, const char *ip)
 {
-	unsigned char addr[16];
-	int family;
-	unsigned full, rest;
-
-	if (!ip || strlen(ip) > 63 || parse_addr(ip, &family, addr) < 0 ||
-	    family != net->family)
+	if (!ip)
 		return false;
-	full = net->prefix / 8;
-	rest = net->prefix % 8;
-	if (memcmp(addr, net->addr, full) != 0)
-		return false;
-	if (rest) {
-		unsigned char mask = (unsigned char)(0xff << (8 - rest));
-		if ((addr[full] & mask) != (net->addr[full] & mask))
+	/* A list ("client, proxy", as X-Forwarded-For holds): any of them,
+	 * since a client can write the first itself. */
+	for (const char *p = ip;; p++) {
+		size_t len = strcspn(p, ",");
+		unsigned char addr[16];
+		int family;
+		if (parse_stored_addr(p, len, &family, addr) == 0 && family == net->family) {
+			unsigned full = net->prefix / 8, rest = net->prefix % 8;
+			unsigned char mask = (unsigned char)(0xff << (8 - rest));
+			if (memcmp(addr, net->addr, full) == 0 &&
+			    (!rest || (addr[full] & mask) == (net->addr[full] & mask)))
+				return true;
+		}
+		p += len;
+		if (!*p)
 			return false;
 	}
-	return true;
 }
 
 int sc_env_positive(const char *name, int64_t dflt, int64_t *out,

@@ -81,7 +81,10 @@ struct sc_ipnet {
 int sc_ipnet_parse(const char *s, struct sc_ipnet *net, struct sc_error *err);
 
 /* True when the text address ip (IPv4, IPv6 or IPv4-mapped IPv6) lies in
- * net; false for NULL or unparsable text. */
+ * net; false for NULL or unparsable text. Stored forms are read as README
+ * says ("Decisions"): blanks around, brackets, a port, a zone, a prefix
+ * length, IPv4 leading zeros, and a comma-separated list, any of whose
+ * addresses matches. */
 bool sc_ipnet_contains(const struct sc_ipnet *net, const char *ip);
 
 /* True when s is an IPv4 or IPv6 address in text form. */

@@ -357,7 +357,8 @@ static int find_row(const struct sc_find_row *r, void *vctx)
 /* A prefilter for net the backend can apply to text: an IPv4 address
  * inet_pton accepts is dotted decimal without leading zeros, so one in
  * net begins with net's whole leading octets ("10.1."); every other form
- * that may match (IPv4-mapped, IPv6) contains ':'. */
+ * that may match contains ':' (IPv4-mapped, IPv6, a port) or, for IPv4,
+ * is not plain dotted decimal (struct sc_find_plan). */
 static void ip_prefilter(const struct sc_ipnet *net, struct sc_find_plan *plan, char *buf,
 			 size_t len)
 {

@@ -122,6 +122,42 @@ Test(find, ip_takes_an_exact_address_in_any_text_form)
 	EXPECT_IDS("", "--ip", "203.0.113.6");
 }
 
+/* Addresses as applications and proxies store them: find --ip skipped
+ * every form inet_pton refuses, and a bulk logout of the range after a
+ * breach left those sessions logged in, saying nothing. */
+Test(find, ip_reads_the_forms_applications_and_proxies_store)
+{
+	fx_standard();
+	db_exec("INSERT INTO sessions (id, user_id, device_fingerprint, ip_address, created_at,\n"
+		"                      last_activity, is_active) VALUES\n"
+		" (40, 3, 'f40', '203.0.113.8:51234', '2025-02-05', '2025-02-06', TRUE),\n"
+		" (41, 3, 'f41', '10.9.9.9, 203.0.113.9', '2025-02-05', '2025-02-06', TRUE),\n"
+		" (42, 3, 'f42', ' 203.0.113.10 ', '2025-02-05', '2025-02-06', TRUE),\n"
+		" (43, 3, 'f43', '203.0.113.11\n', '2025-02-05', '2025-02-06', TRUE),\n"
+		" (44, 3, 'f44', '203.000.113.012', '2025-02-05', '2025-02-06', TRUE),\n"
+		" (45, 3, 'f45', '203.0.113.13/32', '2025-02-05', '2025-02-06', TRUE),\n"
+		" (53, 3, 'f53', '203.0.113.0/24', '2025-02-05', '2025-02-06', TRUE),\n"
+		" (46, 3, 'f46', '[203.0.113.14]', '2025-02-05', '2025-02-06', TRUE),\n"
+		" (47, 3, 'f47', '[2001:db8:7::1]:443', '2025-02-05', '2025-02-06', TRUE),\n"
+		" (48, 3, 'f48', 'fe80::1%eth0', '2025-02-05', '2025-02-06', TRUE),\n"
+		" (49, 3, 'f49', '0203.0.113.1', '2025-02-05', '2025-02-06', TRUE),\n"
+		" (50, 3, 'f50', '203.0.113.256', '2025-02-05', '2025-02-06', TRUE),\n"
+		" (51, 3, 'f51', 'unknown', '2025-02-05', '2025-02-06', TRUE),\n"
+		" (52, 3, 'f52', '203.0.114.1:80', '2025-02-05', '2025-02-06', TRUE)");
+	db_fix_sequence_in(e2e_db());
+	EXPECT_IDS("10,40,41,42,43,44,45,46", "--ip", "203.0.113.0/24");
+	EXPECT_IDS("12,41", "--ip", "10.0.0.0/8");
+	EXPECT_IDS("44", "--ip", "203.0.113.12");
+	EXPECT_IDS("47", "--ip", "2001:db8:7::/48");
+	EXPECT_IDS("48", "--ip", "fe80::/10");
+	EXPECT_IDS("10,40,41,42,43,44,45,46,52", "--ip", "203.0.112.0/22");
+	/* The bulk logout closes the same sessions, and only those. */
+	struct run *r = RUN("logout", "--where", "--ip", "203.0.113.0/24", "--yes", "-q");
+	EXPECT_OK(r);
+	EXPECT_ROWS("SELECT id FROM sessions WHERE id >= 40 AND is_active ORDER BY id",
+		    "47\n48\n49\n50\n51\n52\n53\n");
+}
+
 Test(find, ipv4_cidr_includes_both_edges_of_the_block_and_nothing_beside)
 {
 	fx_find();

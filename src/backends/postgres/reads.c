@@ -381,7 +381,8 @@ int pg_history(struct sc_db *base, const struct sc_history_request *req,
 	"  AND ($5::text IS NULL OR s.device_type = $5::text)\n"                         \
 	"  AND ($6::text IS NULL OR s.browser = $6::text)\n"                             \
 	"  AND (NOT $7::boolean OR strpos(s.ip_address, ':') > 0\n"                      \
-	"       OR left(s.ip_address, length($8::text)) = $8::text)\n"                   \
+	"       OR left(s.ip_address, length($8::text)) = $8::text\n"                    \
+	"       OR ($8::text IS NOT NULL AND s.ip_address ~ '[^0-9.]|(^|[.])0[0-9]'))\n"   \
 	"  AND ($9::timestamptz IS NULL OR s.last_activity >= $9::timestamptz)\n"        \
 	"  AND ($10::timestamptz IS NULL OR s.last_activity < $10::timestamptz)\n"       \
 	"  AND ($11::timestamptz IS NULL OR s.created_at >= $11::timestamptz)\n"         \
