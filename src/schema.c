@@ -135,7 +135,9 @@ static int check_app_tables(struct sc_db *db, const char *table, bool absent_ok,
 		if (rc == 2)
 			return sc_error_set(err, SC_CONFIG,
 					    "column %s.%s is %s, which sessctl cannot use: it needs %s there",
-					    c->table, c->column, reason, kind_needs[c->kind]);
+					    c->table, c->column, reason,
+					    c->kind == SC_APP_TEXT ? "a string type (text, varchar or char)"
+								   : kind_needs[c->kind]);
 		if (rc < 0)
 			return -1;
 	}

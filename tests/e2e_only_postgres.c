@@ -1281,6 +1281,53 @@ Test(postgres_only, tables_with_columns_of_types_sessctl_cannot_use_are_not_adop
 	EXPECT_OUT_HAS(r, "schema is at version 7");
 }
 
+/* An ORM's enum of device types, inet addresses, uuid fingerprints:
+ * migrate adopted them and exited 0, then every find and bulk logout
+ * failed (70, "operator does not exist: devicetype = text"), create too.
+ * Named by migrate now (78), each; an enum of roles, only read, will do. */
+Test(postgres_only, text_columns_of_an_enum_inet_or_uuid_type_are_not_adopted)
+{
+	db_exec("CREATE TYPE devicetype AS ENUM ('web', 'mobile');"
+		"CREATE TYPE userrole AS ENUM ('user', 'admin');"
+		"CREATE TABLE users (id serial PRIMARY KEY, email varchar(255) UNIQUE,"
+		" username varchar(100), role userrole NOT NULL DEFAULT 'user');"
+		"CREATE TABLE sessions (id serial PRIMARY KEY,"
+		" user_id integer NOT NULL REFERENCES users (id), device_fingerprint uuid,"
+		" device_name varchar(255), device_type devicetype, browser varchar(100),"
+		" ip_address inet, created_at timestamp, last_activity timestamp,"
+		" is_active boolean NOT NULL DEFAULT true, UNIQUE (user_id, device_fingerprint));"
+		"INSERT INTO users (email, username, role) VALUES ('a@example.com', 'a', 'admin')");
+	static const char *const fixes[][2] = {
+		{ "sessions.device_fingerprint is uuid",
+		  "ALTER TABLE sessions ALTER COLUMN device_fingerprint TYPE varchar(255)" },
+		{ "sessions.device_type is devicetype",
+		  "ALTER TABLE sessions ALTER COLUMN device_type TYPE varchar(20)" },
+		{ "sessions.ip_address is inet",
+		  "ALTER TABLE sessions ALTER COLUMN ip_address TYPE varchar(45) USING host(ip_address)" },
+	};
+	for (size_t i = 0; i < sizeof(fixes) / sizeof(fixes[0]); i++) {
+		struct run *r = RUN("migrate");
+		EXPECT_FAIL(r, 78);
+		EXPECT_ERR_HAS(r, fixes[i][0]);
+		EXPECT_ERR_HAS(r, "it needs a string type (text, varchar or char) there");
+		r = RUN("migrate", "--dry-run");
+		EXPECT_FAIL(r, 78);
+		EXPECT_ERR_HAS(r, fixes[i][0]);
+		cr_expect_not(db_table_exists("sessctl_migrations"), "migrate recorded something");
+		db_exec(fixes[i][1]);
+	}
+	struct run *r = RUN("migrate", "-q");
+	EXPECT_OK(r);
+	r = RUN("create", "--user", "a", "--fingerprint", "f1", "--device-type", "web", "--ip",
+		"198.51.100.7", "--actor", "a", "-q", "-o", "csv", "--columns", "change", "--no-header");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "created\r\n");
+	r = RUN("find", "--device-type", "web", "--ip", "198.51.100.0/24", "-o", "csv", "--columns",
+		"device_fingerprint", "--no-header");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "f1\r\n");
+}
+
 /* ---- an ORM's schema: timestamp without time zone, integer ids ---- */
 
 static const char naive_schema[] =
