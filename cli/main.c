@@ -26,7 +26,7 @@ static int finish_output(int rc)
 	if (errno == EPIPE || cli_output_closed)
 		return rc;
 	return rc == SC_OK ? cli_fail(SC_IOERR, "cannot write output: %s",
-				      strerror(errno ? errno : EIO))
+				      sc_strerror(errno ? errno : EIO))
 			   : rc;
 }
 
@@ -126,7 +126,7 @@ int main(int argc, char **argv)
 
 	if (hold_std_fds() < 0) /* no /dev/null: said where it still can be */
 		return cli_fail(SC_IOERR, "cannot open /dev/null to hold a closed standard descriptor: %s",
-				strerror(errno));
+				sc_strerror(errno));
 
 	/* Global options before the command name ("+": stop at it). */
 	ctx.cmd = &cli_cmd_help;

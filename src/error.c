@@ -48,3 +48,18 @@ bool sc_file_size_limit_met(void)
 {
 	return file_size_limit_met != 0;
 }
+
+void sc_lower_first(char *s)
+{
+	if (s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z'))
+		s[0] = (char)(s[0] - 'A' + 'a');
+}
+
+const char *sc_strerror(int e)
+{
+	static _Thread_local char buf[128];
+
+	snprintf(buf, sizeof(buf), "%s", strerror(e));
+	sc_lower_first(buf);
+	return buf;
+}

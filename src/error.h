@@ -39,6 +39,15 @@ int sc_error_set(struct sc_error *err, int status, const char *fmt, ...)
 /* Clears err to SC_OK and an empty message. */
 void sc_error_clear(struct sc_error *err);
 
+/* Lowercases s's first letter, as messages here begin, unless the word
+ * is all capitals (an acronym, an SQL keyword: "SSL", "COALESCE"). */
+void sc_lower_first(char *s);
+
+/* strerror(e) with its first letter lowercased ("no space left on
+ * device"), in a buffer of the calling thread's that the next call
+ * reuses. */
+const char *sc_strerror(int e);
+
 /* The file size limit (RLIMIT_FSIZE, ulimit -f): sc_catch_file_size_limit
  * makes SIGXFSZ, which would kill the process in the middle of a write,
  * only mark that a write met the limit (the write fails with EFBIG and

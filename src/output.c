@@ -280,7 +280,7 @@ static int io_error(struct sc_writer *w, struct sc_error *err)
 		w->closed = true;
 		return sc_error_set(err, SC_BROKEN_PIPE, "output closed");
 	}
-	return sc_error_set(err, SC_IOERR, "cannot write output: %s", strerror(errno ? errno : EIO));
+	return sc_error_set(err, SC_IOERR, "cannot write output: %s", sc_strerror(errno ? errno : EIO));
 }
 
 int sc_writer_open(struct sc_writer **wp, FILE *out, const struct sc_output_opts *opts,

@@ -78,7 +78,7 @@ static int finish(FILE *out, struct sc_error *err)
 		return 0;
 	if (errno == EPIPE)
 		return sc_error_set(err, SC_BROKEN_PIPE, "output closed");
-	return sc_error_set(err, SC_IOERR, "cannot write output: %s", strerror(errno ? errno : EIO));
+	return sc_error_set(err, SC_IOERR, "cannot write output: %s", sc_strerror(errno ? errno : EIO));
 }
 
 int sc_metrics_print(FILE *out, const struct sc_metrics *m, const struct sc_metrics_request *req,
@@ -260,7 +260,7 @@ static int link_target(const char *path, char **target, struct sc_error *err)
 				return 0;
 			if (e == ENOENT)
 				return not_a_file(path, NULL, true, err);
-			return sc_error_set(err, SC_IOERR, "--metrics-file '%s': %s", path, strerror(e));
+			return sc_error_set(err, SC_IOERR, "--metrics-file '%s': %s", path, sc_strerror(e));
 		}
 		if (!S_ISLNK(st.st_mode)) {
 			close(fd);
@@ -289,7 +289,7 @@ static int link_target(const char *path, char **target, struct sc_error *err)
 		if (n < 0) {
 			free(cur);
 			return sc_error_set(err, SC_IOERR, "--metrics-file '%s': %s", path,
-					    strerror(errno));
+					    sc_strerror(errno));
 		}
 		buf[n] = '\0';
 		char *dir = buf[0] == '/' ? NULL : dir_of(cur), *next = NULL;
@@ -305,7 +305,7 @@ static int link_target(const char *path, char **target, struct sc_error *err)
 	if (!cur)
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");
 	free(cur);
-	return sc_error_set(err, SC_USAGE, "--metrics-file '%s': %s", path, strerror(ELOOP));
+	return sc_error_set(err, SC_USAGE, "--metrics-file '%s': %s", path, sc_strerror(ELOOP));
 }
 
 int sc_metrics_file_check(const char *path, struct sc_error *err)
@@ -348,7 +348,7 @@ int sc_enforce_metrics_file(const char *path, const struct sc_enforce_run *run,
 	memcpy(tmp, path, len);
 	memcpy(tmp + len, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
 	if ((fd = mkstemp(tmp)) < 0) {
-		sc_error_set(err, SC_IOERR, "cannot write metrics file '%s': %s", shown, strerror(errno));
+		sc_error_set(err, SC_IOERR, "cannot write metrics file '%s': %s", shown, sc_strerror(errno));
 		free(tmp);
 		free(real);
 		return -1;
@@ -357,7 +357,7 @@ int sc_enforce_metrics_file(const char *path, const struct sc_enforce_run *run,
 	mask = umask(0);
 	umask(mask);
 	if (fchmod(fd, 0666 & ~mask) != 0 || !(f = fdopen(fd, "w"))) {
-		sc_error_set(err, SC_IOERR, "cannot write metrics file '%s': %s", shown, strerror(errno));
+		sc_error_set(err, SC_IOERR, "cannot write metrics file '%s': %s", shown, sc_strerror(errno));
 		close(fd);
 		unlink(tmp);
 		free(tmp);
@@ -368,7 +368,7 @@ int sc_enforce_metrics_file(const char *path, const struct sc_enforce_run *run,
 	errno = 0;
 	if (commit_file(f, tmp, path) < 0) {
 		sc_error_set(err, SC_IOERR, "cannot write metrics file '%s': %s", shown,
-			     strerror(errno ? errno : EIO));
+			     sc_strerror(errno ? errno : EIO));
 		unlink(tmp);
 		free(tmp);
 		free(real);

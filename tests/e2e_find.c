@@ -564,6 +564,6 @@ Test(find, a_closed_pipe_ends_it_quietly_and_a_full_disk_is_74)
 
 		struct run *full = e2e_run(&(struct call){ .out_to = "/dev/full" }, cases[i]);
 		EXPECT_FAIL(full, 74);
-		EXPECT_ERR_HAS(full, "cannot write output");
+		EXPECT_ERR_HAS(full, "cannot write output: no space left on device\n");
 	}
 }

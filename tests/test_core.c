@@ -5,6 +5,7 @@
  * create preview, and the steps of a migration. */
 #include "unit.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1375,4 +1376,27 @@ Test(core, logout_all_closes_in_one_call_without_reading_the_sessions)
 		expect_unchanged(&before, "logout-all with a bad --except");
 	}
 	cr_expect_eq(F->calls[FAKE_CLOSE_USERS], 2, "closed with a bad --except");
+}
+
+/* SPEC: messages are lowercase; strerror's and the server's begin with a
+ * capital, which goes, but an acronym or an SQL keyword keeps its own. */
+Test(error, messages_begin_lowercase_but_acronyms_stay)
+{
+	char a[] = "Connection refused", b[] = "COALESCE types text and inet cannot be matched",
+	     c[] = "SSL error", d[] = "A", e[] = "", f[] = "already lower";
+
+	sc_lower_first(a);
+	sc_lower_first(b);
+	sc_lower_first(c);
+	sc_lower_first(d);
+	sc_lower_first(e);
+	sc_lower_first(f);
+	cr_expect_str_eq(a, "connection refused");
+	cr_expect_str_eq(b, "COALESCE types text and inet cannot be matched");
+	cr_expect_str_eq(c, "SSL error");
+	cr_expect_str_eq(d, "a");
+	cr_expect_str_eq(e, "");
+	cr_expect_str_eq(f, "already lower");
+	cr_expect_str_eq(sc_strerror(ENOSPC), "no space left on device");
+	cr_expect_str_eq(sc_strerror(ENOTDIR), "not a directory");
 }

@@ -75,7 +75,8 @@ const char *pgb_setting_hint(const struct pg_db *db, const char *name, const cha
 
 /* Returns a malloc'd copy of the first line of msg, without a
  * "ERROR:  "-style severity prefix, trailing blanks or final period, and
- * with its first letter lowercased; NULL when out of memory. */
+ * with its first letter lowercased (sc_lower_first); NULL when out of
+ * memory. */
 char *pgb_clean_line(const char *msg)
 {
 	const char *line = msg;
@@ -95,8 +96,7 @@ char *pgb_clean_line(const char *msg)
 		return NULL;
 	memcpy(s, line, len);
 	s[len] = '\0';
-	if (s[0] >= 'A' && s[0] <= 'Z')
-		s[0] = (char)(s[0] - 'A' + 'a');
+	sc_lower_first(s);
 	return s;
 }
 

@@ -618,7 +618,7 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb
 			return sc_error_set(err, SC_NOPERM, "cannot open '%s': permission denied", url->target);
 		if (errno != ENOENT)
 			return sc_error_set(err, SC_UNAVAILABLE, "cannot open '%s': %s", url->target,
-					    strerror(errno));
+					    sc_strerror(errno));
 		if (create_dir_problem(url->target, err) < 0)
 			return -1;
 	} else if (S_ISDIR(st.st_mode)) {
