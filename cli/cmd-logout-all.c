@@ -128,11 +128,11 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 		return cli_report(&err);
 	if (o->except && (rc = cli_session_id(o->except, &except)))
 		return rc;
-	if ((rc = cli_need_yes(o->yes, o->w.dry_run)))
-		return rc;
+	/* A bad value (of --columns too) first: the one to mend before
+	 * adding --yes. */
 	if ((rc = cli_changes_open(ctx, &ch)))
 		return rc;
-	if ((rc = cli_db(ctx, CLI_DB_NONE, &db))) {
+	if ((rc = cli_need_yes(o->yes, o->w.dry_run)) || (rc = cli_db(ctx, CLI_DB_NONE, &db))) {
 		cli_changes_abort(&ch);
 		return rc;
 	}

@@ -248,9 +248,10 @@ static int where(struct cli_ctx *ctx, struct logout_opts *o, struct sc_userref *
 	bool done;
 	int rc;
 
-	if ((rc = cli_need_yes(o->yes, o->w.dry_run)) ||
-	    (rc = cli_filters_request(ctx, &o->f, &req, refs, &net)) ||
+	/* A bad value first: the one to mend before adding --yes. */
+	if ((rc = cli_filters_request(ctx, &o->f, &req, refs, &net)) ||
 	    (!o->w.dry_run && (rc = cli_summary_columns_check(ctx, summary_cols, sizeof(summary_cols) / sizeof(summary_cols[0])))) ||
+	    (rc = cli_need_yes(o->yes, o->w.dry_run)) ||
 	    (rc = cli_db(ctx, CLI_DB_NONE, &db)))
 		return rc;
 	struct sc_bulk_opts bo = { .filter = &req, .batch_size = o->batch_size };

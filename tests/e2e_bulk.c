@@ -261,6 +261,20 @@ Test(bulk, refuses_without_a_terminal_unless_yes)
 		r = e2e_run(&(struct call){ .in = answers[i] },
 			    ARGV("logout", "--all-users", "--now", NOW, "--actor", "ops"));
 		EXPECT_FAIL(r, 64);
+		/* A bad value is told first: the thing to mend before --yes. */
+		r = e2e_run(&(struct call){ .in = answers[i] },
+			    ARGV("logout", "--where", "--ip", "198.51.100.0/40", "--actor", "ops"));
+		EXPECT_FAIL(r, 64);
+		EXPECT_ERR_HAS(r, "bad prefix length in '198.51.100.0/40'");
+		r = e2e_run(&(struct call){ .in = answers[i] },
+			    ARGV("logout", "--where", "--ip", "198.51.100.0/24", "--columns", "nope"));
+		EXPECT_FAIL(r, 64);
+		EXPECT_ERR_HAS(r, "unknown column 'nope'");
+		r = e2e_run(&(struct call){ .in = answers[i] },
+			    ARGV("logout-all", "alice", "--columns", "nope"));
+		EXPECT_FAIL(r, 64);
+		EXPECT_ERR_HAS(r, "unknown column 'nope'");
+		EXPECT_NO_OUT(r);
 	}
 	EXPECT_UNCHANGED(before);
 	free(before);
