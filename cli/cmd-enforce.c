@@ -10,6 +10,7 @@
 
 #include "../src/actions.h"
 #include "../src/prom.h"
+#include "../src/timeutil.h"
 
 
 enum { OPT_IDLE_TIMEOUT = 2000, OPT_MAX_SESSIONS, OPT_PURGE_AFTER, OPT_USER, OPT_BATCH_SIZE,
@@ -186,8 +187,10 @@ static int parse(struct cli_ctx *ctx, const struct enforce_cli *c, struct sc_enf
 	} else {
 		if (sc_env_positive("SESSION_TIMEOUT_HOURS", SC_DEFAULT_IDLE_TIMEOUT / 3600, &hours, &err) < 0)
 			return cli_report(&err);
-		if (hours > 24 * 365 * 1000)
-			return cli_fail(SC_USAGE, "SESSION_TIMEOUT_HOURS=%lld is out of range", (long long)hours);
+		if (hours > SC_DURATION_MAX / 3600)
+			return cli_fail(SC_USAGE, "SESSION_TIMEOUT_HOURS=%lld is out of range: at most %lld "
+					"(about 10,000 years, as for durations)", (long long)hours,
+					(long long)(SC_DURATION_MAX / 3600));
 		o->idle_timeout = hours * 3600;
 	}
 	o->max_sessions = c->max_sessions;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "../src/prom.h"
+#include "../src/timeutil.h"
 
 enum { OPT_MAX_SESSIONS = 2000, OPT_IDLE_TIMEOUT };
 
@@ -50,8 +51,10 @@ static int rules(struct cli_ctx *ctx, const struct metrics_opts *o, struct sc_me
 	}
 	if (sc_env_positive("SESSION_TIMEOUT_HOURS", SC_DEFAULT_IDLE_TIMEOUT / 3600, &hours, &err) < 0)
 		return cli_report(&err);
-	if (hours > 24 * 365 * 1000)
-		return cli_fail(SC_USAGE, "SESSION_TIMEOUT_HOURS=%lld is out of range", (long long)hours);
+	if (hours > SC_DURATION_MAX / 3600)
+		return cli_fail(SC_USAGE, "SESSION_TIMEOUT_HOURS=%lld is out of range: at most %lld "
+				"(about 10,000 years, as for durations)", (long long)hours,
+				(long long)(SC_DURATION_MAX / 3600));
 	req->idle_timeout = hours * 3600;
 	return 0;
 }

@@ -84,10 +84,14 @@ int cli_when(const char *opt, const char *s, int64_t now, int64_t *out)
 {
 	int64_t d;
 
-	if (sc_duration_parse(s, &d) == 0) {
+	int rc = sc_duration_parse(s, &d);
+	if (rc == 0) {
 		*out = now - d;
 		return 0;
 	}
+	if (rc == -2)
+		return cli_fail(SC_USAGE, "bad %s '%s': a duration of at most %llds (about 10,000 years)",
+				opt, s, (long long)SC_DURATION_MAX);
 	if (bare_number(s))
 		return cli_fail(SC_USAGE, "bad %s '%s': a number needs a unit (90s, 15m, 720h, 30d, 2w), "
 				"a date its dashes ('2025-02-01')", opt, s);

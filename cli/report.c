@@ -124,7 +124,12 @@ int cli_session_id(const char *s, int64_t *out)
 
 int cli_duration(const char *opt, const char *s, int64_t *out)
 {
-	if (sc_duration_parse(s, out) < 0)
+	int rc = sc_duration_parse(s, out);
+
+	if (rc == -2)
+		return cli_fail(SC_USAGE, "%s: duration '%s' is too long: at most %llds (about 10,000 years)",
+				opt, s, (long long)SC_DURATION_MAX);
+	if (rc < 0)
 		return cli_fail(SC_USAGE,
 				"%s: bad duration '%s': use a number and a unit, such as 90s, 15m, 720h, 30d or 2w",
 				opt, s);

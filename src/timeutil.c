@@ -335,6 +335,7 @@ int sc_duration_parse(const char *s, int64_t *seconds)
 {
 	const char *p = s;
 	int64_t total = 0;
+	bool too_long = false;
 
 	if (!s || !*s)
 		return -1;
@@ -344,8 +345,10 @@ int sc_duration_parse(const char *s, int64_t *seconds)
 			return -1;
 		while (*p >= '0' && *p <= '9') {
 			if (n > (INT64_MAX - 9) / 10)
-				return -1;
-			n = n * 10 + (*p++ - '0');
+				too_long = true; /* read on: the rest may be no duration */
+			else
+				n = n * 10 + (*p - '0');
+			p++;
 		}
 		switch (*p++) {
 		case 's': mult = 1; break;
@@ -355,12 +358,13 @@ int sc_duration_parse(const char *s, int64_t *seconds)
 		case 'w': mult = 7 * 86400; break;
 		default: return -1;
 		}
-		/* Bound durations at about 10000 years: enough for any timeout,
-		 * and far from overflowing when subtracted from a time. */
-		if (n > 320000000000LL / mult || total + n * mult > 320000000000LL)
-			return -1;
-		total += n * mult;
+		if (too_long || n > SC_DURATION_MAX / mult || total + n * mult > SC_DURATION_MAX)
+			too_long = true;
+		else
+			total += n * mult;
 	}
+	if (too_long)
+		return -2;
 	*seconds = total;
 	return 0;
 }

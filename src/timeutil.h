@@ -65,9 +65,14 @@ int sc_time_format_sql(int64_t t, char *buf);
  * week; "in 3 h" for times in the future. buf holds at least 32 bytes. */
 void sc_time_format_relative(int64_t t, int64_t now, char *buf, unsigned len);
 
+/* Durations are bounded at about 10,000 years: enough for any timeout,
+ * and far from overflowing when subtracted from a time. */
+#define SC_DURATION_MAX INT64_C(320000000000)
+
 /* Parses a duration: one or more <digits><unit> groups with units
  * s, m, h, d, w ("90s", "15m", "720h", "30d", "2w", "1h30m"). Returns 0,
- * or -1 for an empty, negative, unitless or overflowing value. */
+ * -1 for an empty, negative or unitless value (no duration), or -2 for
+ * one longer than SC_DURATION_MAX. */
 int sc_duration_parse(const char *s, int64_t *seconds);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (month 1-12). */

@@ -717,6 +717,13 @@ Test(enforce, bad_values_are_usage_errors_and_change_nothing)
 	EXPECT_FAIL(r, 64);
 	r = W_ENV(ARGV("MAX_SESSIONS_PER_USER=0"), "-q");
 	EXPECT_FAIL(r, 64);
+	/* Too long: said so, and the variable's bound is the option's. */
+	r = W("--idle-timeout", "320000000001s");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "--idle-timeout: duration '320000000001s' is too long: at most 320000000000s");
+	r = W_ENV(ARGV("SESSION_TIMEOUT_HOURS=88888889"), "-q");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "SESSION_TIMEOUT_HOURS=88888889 is out of range: at most 88888888");
 	r = RUN("enforce", "--now", "yesterday", "--actor", "cron");
 	EXPECT_FAIL(r, 64);
 	EXPECT_UNCHANGED(before);

@@ -454,12 +454,9 @@ static const char *duration_rejects_empty_unitless_negative_unknown_and_overflow
 	" 5m",
 	"5m ",
 	"5 m",
-	"99999999999999999999s",
-	"9223372036854775807s",
-	"9223372036854775807w",
-	"15250284452w",
-	"100000000000000000d",
-	"9223372036854775807s9223372036854775807s",
+	"99999999999999999999x",
+	"99999999999999999999",
+	"99999999999999999999s ",
 };
 
 ParameterizedTestParameters(duration, rejects_empty_unitless_negative_unknown_and_overflowing)
@@ -480,6 +477,24 @@ Test(duration, rejects_null)
 	int64_t s = 42;
 
 	cr_expect_eq(sc_duration_parse(NULL, &s), -1);
+}
+
+/* Well formed but beyond the bound: -2, which says "too long", not "no
+ * duration". */
+Test(duration, too_long_is_told_apart)
+{
+	static const char *const too_long[] = {
+		"99999999999999999999s", "9223372036854775807s", "9223372036854775807w",
+		"15250284452w", "100000000000000000d", "9223372036854775807s9223372036854775807s",
+		"320000000001s", "320000000000s1s",
+	};
+	int64_t s = 42;
+
+	for (size_t i = 0; i < sizeof(too_long) / sizeof(too_long[0]); i++)
+		cr_expect_eq(sc_duration_parse(too_long[i], &s), -2, "'%s'", too_long[i]);
+	cr_expect_eq(s, 42);
+	cr_expect_eq(sc_duration_parse("320000000000s", &s), 0);
+	cr_expect_eq(s, SC_DURATION_MAX);
 }
 
 Test(duration, accepts_ten_years_which_any_timeout_fits_in)
