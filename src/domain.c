@@ -161,6 +161,34 @@ static int parse_stored_addr(const char *s, size_t len, int *family, unsigned ch
 	return 0;
 }
 
+bool sc_ip_text_may_match(const char *ip, size_t len, const char *v4_prefix)
+{
+	size_t plen = v4_prefix ? strlen(v4_prefix) : 0;
+	bool part_start = true;
+
+	if (memchr(ip, ':', len))
+		return true;
+	if (!v4_prefix)
+		return false;
+	if (len >= plen && memcmp(ip, v4_prefix, plen) == 0)
+		return true;
+	/* Plain dotted decimal that does not begin so lies outside; any
+	 * other form (a blank, a list, brackets, a prefix length, a part
+	 * with a leading zero) is the core's to read. */
+	for (size_t i = 0; i < len; i++) {
+		char c = ip[i];
+		if (c == '.') {
+			part_start = true;
+			continue;
+		}
+		if (c < '0' || c > '9' || (part_start && c == '0' && i + 1 < len && ip[i + 1] >= '0' &&
+					   ip[i + 1] <= '9'))
+			return true;
+		part_start = false;
+	}
+	return false;
+}
+
 bool sc_ipnet_contains(const struct sc_ipnet *net, const char *ip)
 {
 	if (!ip)

@@ -87,6 +87,12 @@ int sc_ipnet_parse(const char *s, struct sc_ipnet *net, struct sc_error *err);
  * addresses matches. */
 bool sc_ipnet_contains(const struct sc_ipnet *net, const char *ip);
 
+/* The backends' prefilter for --ip (struct sc_find_plan), for a backend
+ * that can call C: false only for text sc_ipnet_contains cannot match
+ * for a network whose IPv4 text begins with v4_prefix (NULL: an IPv6
+ * network, which only text with ':' can match). */
+bool sc_ip_text_may_match(const char *ip, size_t len, const char *v4_prefix);
+
 /* True when s is an IPv4 or IPv6 address in text form. */
 bool sc_ip_valid(const char *s);
 

@@ -367,3 +367,34 @@ Test(records, session_values_map_nulls_and_times)
 	cr_expect_eq(v[SC_SESS_IS_ACTIVE].i, 1);
 	cr_expect_not(v[SC_SESS_IS_ACTIVE].null);
 }
+
+/* The backends' prefilter never drops text the core would match: every
+ * stored form sc_ipnet_contains reads passes it; only plain dotted
+ * decimal outside the prefix (and, for an IPv6 network, text without
+ * ':') is left out. */
+Test(ipnet, the_prefilter_passes_every_form_the_core_reads)
+{
+	static const char *const pass[] = {
+		"10.1.2.3", "10.1.", " 10.2.0.1", "10.2.0.1:80", "[10.2.0.1]", "10.2.0.1/32",
+		"010.001.2.3", "10.01.2.3", "9.9.9.9, 10.1.0.1", "::ffff:10.1.0.1", "unknown",
+	};
+	static const char *const drop[] = { "10.2.0.1", "10.0.0.1", "1.0.1.0", "", "10.1" };
+
+	for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
+		cr_expect(sc_ip_text_may_match(pass[i], strlen(pass[i]), "10.1."), "'%s' dropped", pass[i]);
+	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
+		cr_expect_not(sc_ip_text_may_match(drop[i], strlen(drop[i]), "10.1."), "'%s' kept", drop[i]);
+	cr_expect(sc_ip_text_may_match("[2001:db8::1]:443", 17, NULL));
+	cr_expect_not(sc_ip_text_may_match("10.1.2.3", 8, NULL));
+	/* And none of the forms the core matches is dropped. */
+	static const char *const stored[] = { "10.1.0.7:80", "[10.1.0.7]", " 10.1.0.7", "10.001.0.7",
+					      "10.1.0.7/32", "8.8.8.8,10.1.0.7" };
+	struct sc_ipnet net;
+	struct sc_error err = { 0 };
+	cr_assert_eq(sc_ipnet_parse("10.1.0.0/16", &net, &err), 0);
+	for (size_t i = 0; i < sizeof(stored) / sizeof(stored[0]); i++) {
+		cr_expect(sc_ipnet_contains(&net, stored[i]), "'%s' not matched", stored[i]);
+		cr_expect(sc_ip_text_may_match(stored[i], strlen(stored[i]), "10.1."), "'%s' dropped",
+			  stored[i]);
+	}
+}

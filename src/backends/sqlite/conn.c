@@ -267,6 +267,27 @@ void sq_sql_sessctl_time(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int64(ctx, us);
 }
 
+/* sessctl_ip_maybe(ip, v4_prefix): find --ip's prefilter
+ * (sc_ip_text_may_match), a C call per row where three GLOBs took 2.7
+ * times as long. */
+void sq_sql_ip_maybe(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *ip, *prefix = NULL;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_int(ctx, 0);
+		return;
+	}
+	if (!(ip = sqlite3_value_text(argv[0])) ||
+	    (sqlite3_value_type(argv[1]) != SQLITE_NULL && !(prefix = sqlite3_value_text(argv[1])))) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	sqlite3_result_int(ctx, sc_ip_text_may_match((const char *)ip, (size_t)sqlite3_value_bytes(argv[0]),
+						     (const char *)prefix));
+}
+
 /* Text holding a NUL byte (which SQLite stores, and neither a C string
  * nor PostgreSQL's text can hold) is shown in full, each NUL as U+FFFD,
  * as output shows a byte that is not UTF-8: copied into one of a ring of
@@ -671,8 +692,12 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb
 	rc = sqlite3_create_function_v2(db->conn, "sessctl_time", 1,
 					SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
 					sq_sql_sessctl_time, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function_v2(db->conn, "sessctl_ip_maybe", 2,
+						SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+						sq_sql_ip_maybe, NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		sq_fail(db, rc, "cannot register sessctl_time()", err);
+		sq_fail(db, rc, "cannot register sessctl's SQL functions", err);
 		sc_sqlite_backend.close(&db->base);
 		return -1;
 	}

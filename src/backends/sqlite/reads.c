@@ -396,11 +396,7 @@ int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
 	"  AND (?4 IS NULL OR CAST(s.device_fingerprint AS TEXT) = ?4)\n" \
 	"  AND (?5 IS NULL OR CAST(s.device_type AS TEXT) = ?5)\n" \
 	"  AND (?6 IS NULL OR CAST(s.browser AS TEXT) = ?6)\n" \
-	"  AND (NOT ?7 OR instr(CAST(s.ip_address AS TEXT), ':') > 0\n" \
-	"       OR substr(CAST(s.ip_address AS TEXT), 1, length(?8)) = ?8\n" \
-	"       OR (?8 IS NOT NULL AND (CAST(s.ip_address AS TEXT) GLOB '*[^0-9.]*'\n" \
-	"           OR CAST(s.ip_address AS TEXT) GLOB '0[0-9]*'\n" \
-	"           OR CAST(s.ip_address AS TEXT) GLOB '*.0[0-9]*')))\n" \
+	"  AND (NOT ?7 OR sessctl_ip_maybe(s.ip_address, ?8))\n" \
 	"  AND (?9 IS NULL OR sessctl_time(s.last_activity) >= ?9)\n" \
 	"  AND (?10 IS NULL OR sessctl_time(s.last_activity) < ?10)\n" \
 	"  AND (?11 IS NULL OR sessctl_time(s.created_at) >= ?11)\n" \

@@ -81,6 +81,7 @@ void sq_bind_time(sqlite3_stmt *st, int i, int64_t t);
 int64_t sq_time_us(int64_t t);
 void sq_bind_time_us(sqlite3_stmt *st, int i, int64_t t);
 void sq_sql_sessctl_time(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void sq_sql_ip_maybe(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 const char *sq_col_text(sqlite3_stmt *st, int i);
 void sq_col_text_release(void);
 int sq_col_time(struct sqlite_db *db, sqlite3_stmt *st, int i, int64_t id, int64_t *t,
