@@ -32,24 +32,43 @@ static void print_line(const char *msg)
 
 bool cli_output_closed;
 
+/* An output error after a committed change: the line says the change
+ * stands, so that nobody runs the command again for it (a second
+ * logout --latest would close another device). */
+static void told_committed(char *msg, size_t size)
+{
+	size_t n = strlen(msg);
+
+	if (sc_committed() > 0 && strncmp(msg, "cannot write output", 19) == 0)
+		snprintf(msg + n, size - n, ": what it changed stays changed, only the report is lost "
+			 "('sessctl history' shows it)");
+}
+
 int cli_report(const struct sc_error *err)
 {
+	char msg[sizeof(err->msg) + 96];
+
 	if (err->status == SC_BROKEN_PIPE) {
 		cli_output_closed = true;
 		return SC_OK;
 	}
-	print_line(err->msg[0] ? err->msg : "unknown error");
+	snprintf(msg, sizeof(msg), "%s", err->msg[0] ? err->msg : "unknown error");
+	if (err->status == SC_IOERR)
+		told_committed(msg, sizeof(msg));
+	print_line(msg);
 	return err->status ? err->status : SC_SOFTWARE;
 }
 
 int cli_fail(int status, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[608];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg, 512, fmt, ap);
 	va_end(ap);
+	if (status == SC_IOERR)
+		told_committed(msg, sizeof(msg));
 	print_line(msg);
 	return status;
 }
