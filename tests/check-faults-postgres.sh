@@ -416,7 +416,7 @@ before=$(state fd)
 check_eq "statement_timeout: logout-all of 20 000 sessions exits 75" 75 $?
 check_grep "statement_timeout: it says the statement timed out" 'statement timeout.*try again later' "$work/err"
 check_grep "statement_timeout: it names the setting and how to give a longer one" \
-	'the statement_timeout in force is shorter than this statement takes: give sessctl a longer one \(options=-cstatement_timeout=60s in --db\)' "$work/err"
+	'the statement_timeout in force is shorter than this statement takes: give sessctl a longer one \(options=-cstatement_timeout=60s in --db; through PgBouncer, ALTER ROLE \.\.\. SET statement_timeout = .60s.\)' "$work/err"
 check_eq "statement_timeout: one error line" 1 "$(grep -c . "$work/err")"
 check_eq "statement_timeout: nothing changed" "$before" "$(state fd)"
 "$bin" --db "$(url fd "options='-c statement_timeout=1'")" "${enforce_args[@]}" \
@@ -486,6 +486,43 @@ for cmd in count "logout-all 5 --yes" "enforce --actor fault-test"; do
 		"$(grep -c . "$work/err") $(grep -c 'lost' "$work/err")"
 done
 check_eq "statement pooling: nothing changed" "$before" "$(state fe)"
+"$here/pgbouncer.sh" stop "$bouncer"
+bouncer=
+
+# ---- 7. a PgBouncer pool that stays full -----------------------------------
+# One server connection, held by another client's open transaction: the
+# pool's query_wait_timeout (2 s here) ended each try, which was taken for
+# a lost connection and tried six times (12 minutes with PgBouncer's
+# default), then 69 saying only "query_wait_timeout". Once now, saying
+# what to do.
+
+bouncer=$(PGBOUNCER_POOL_SIZE=1 PGBOUNCER_QUERY_WAIT_TIMEOUT=2 "$here/pgbouncer.sh" start "$pg") ||
+	die "cannot start PgBouncer"
+PGAPPNAME=holder "$psql" -X -q -h "$bouncer" -U postgres -d fe -c "BEGIN; SELECT pg_sleep(30)" \
+	>/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 100); do
+	[ "$(q postgres "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'")" = 1 ] && break
+	sleep 0.05
+done
+before=$(state fe)
+for cmd in "count 5" "logout-all 5 --yes"; do
+	start=$(date +%s)
+	# shellcheck disable=SC2086
+	"$bin" --db "host=$bouncer dbname=fe user=postgres" $cmd >"$work/out" 2>"$work/err"
+	check_eq "full pool: $cmd exits 69" 69 $?
+	took=$(($(date +%s) - start))
+	check_eq "full pool: $cmd gives up after one wait, not six" "at most 5 s" \
+		"$([ "$took" -le 5 ] && echo "at most 5 s" || echo "$took s")"
+	check_grep "full pool: $cmd says the pool stayed full and what to do" \
+		"query_wait_timeout: PgBouncer found no server connection for it in that time: its pool for this database stayed full \\(raise default_pool_size, or try again later\\)" \
+		"$work/err"
+	check_eq "full pool: $cmd, one line" 1 "$(grep -c . "$work/err")"
+done
+check_eq "full pool: nothing changed" "$before" "$(state fe)"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+holder=
 "$here/pgbouncer.sh" stop "$bouncer"
 bouncer=
 

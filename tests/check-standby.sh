@@ -155,4 +155,32 @@ for cmd in "${writes[@]}"; do
 done
 check "the writes on the primary changed it" test "$before_a" != "$(snapshot a)"
 
+# ---- a read the standby's replay cancels ---------------------------------
+# Without hot_standby_feedback, a vacuum on the primary removes rows a
+# long read on the standby still sees; replay waits
+# max_standby_streaming_delay, then cancels the read. That said "try
+# again later", and a long find run again meets it again: it names the
+# cause and the settings now.
+ha_psql a t "INSERT INTO sessions (id, user_id, device_fingerprint, device_name, created_at,
+                      last_activity, is_active)
+  SELECT 100000 + g, 1, 'bulk-' || g, repeat('x', 200), '2025-01-01', '2025-01-02', true
+  FROM generate_series(1, 20000) g" >/dev/null
+ha_psql b postgres "ALTER SYSTEM SET max_standby_streaming_delay = '1s'" >/dev/null
+ha_psql b postgres "SELECT pg_reload_conf()" >/dev/null
+ha_sync b a
+# The reader stops reading after the first 64 kB: find waits, its
+# transaction and snapshot open, while the primary changes and vacuums.
+("$bin" --db "$standby" find -o csv 2>"$HA/err"; echo $? >"$HA/conflict.rc") |
+	(head -c 65536 >/dev/null; sleep 8; cat >/dev/null) &
+reader=$!
+sleep 1
+ha_psql a t "UPDATE sessions SET device_name = 'y' WHERE id > 100000" >/dev/null
+ha_psql a t "VACUUM sessions" >/dev/null
+wait "$reader"
+check_eq "a read the standby's replay cancels exits 75" 75 "$(cat "$HA/conflict.rc")"
+check "it names the cause and the settings that avoid it" grep -q \
+	"the standby's replay of the primary's changes cancelled this read: set hot_standby_feedback = on (or a longer max_standby_streaming_delay) on the standby, or read from the primary" \
+	"$HA/err"
+check_eq "it is one line" 1 "$(grep -c . "$HA/err")"
+
 ha_summary

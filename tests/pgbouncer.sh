@@ -7,7 +7,9 @@
 #                     for the server whose socket directory is PGDIR, waits
 #                     until it accepts connections and prints its directory
 #                     on stdout (PGBOUNCER_POOL_MODE=statement for a check
-#                     that sessctl refuses that mode clearly)
+#                     that sessctl refuses that mode clearly;
+#                     PGBOUNCER_POOL_SIZE and PGBOUNCER_QUERY_WAIT_TIMEOUT
+#                     for a check of a pool that stays full)
 #   tests/pgbouncer.sh transactions DIR
 #                     prints how many transactions it has pooled so far
 #                     (SHOW TOTALS), so that a caller can check that the
@@ -105,7 +107,8 @@ unix_socket_dir = $dir
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
 pool_mode = ${PGBOUNCER_POOL_MODE:-transaction}
-default_pool_size = 2
+default_pool_size = ${PGBOUNCER_POOL_SIZE:-2}
+query_wait_timeout = ${PGBOUNCER_QUERY_WAIT_TIMEOUT:-120}
 min_pool_size = 0
 reserve_pool_size = 0
 max_client_conn = 500

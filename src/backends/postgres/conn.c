@@ -298,6 +298,28 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		rc = pg_error(db, err, SC_CONFIG, "%s on '%s': %s: sessctl runs each command in a "
 			      "transaction: use PgBouncer's pool_mode=transaction (or session)", what,
 			      db->display, msg);
+	else if (strstr(msg, "query_wait_timeout")) {
+		/* PgBouncer kept the client waiting for a server connection
+		 * its query_wait_timeout long, and closed it: connecting
+		 * again waits as long again (six times over, twelve minutes
+		 * with its default), so it is told at once. */
+		db->pool_timed_out = true;
+		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': %s: PgBouncer found no server "
+			      "connection for it in that time: its pool for this database stayed "
+			      "full (raise default_pool_size, or try again later), or the server is "
+			      "down", what, db->display, msg);
+	}
+	else if (db->on_standby && state && strcmp(state, "40001") == 0) {
+		/* On a standby, where transactions only read, 40001 is a
+		 * recovery conflict (canceling statement, or terminating
+		 * connection, "due to conflict with recovery"): the replay
+		 * of the primary's changes cancelled the read, and a long
+		 * read run again meets it again. */
+		rc = pg_error(db, err, SC_TEMPFAIL, "%s on '%s': %s: the standby's replay of the "
+			      "primary's changes cancelled this read: set hot_standby_feedback = on "
+			      "(or a longer max_standby_streaming_delay) on the standby, or read from "
+			      "the primary", what, db->display, msg);
+	}
 	else if (PQstatus(db->conn) == CONNECTION_BAD ||
 	    (state && (strncmp(state, "08", 2) == 0 || pgb_sqlstate_is(state, gone, 3))) ||
 	    (!state && lost_connection_text(raw))) {
@@ -307,9 +329,13 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 	else if (state && strcmp(state, "57014") == 0 && strstr(msg, "statement timeout"))
 		/* A statement_timeout the role, database or URL sets, shorter
 		 * than a statement takes: a retry times out alike. */
+		/* Behind PgBouncer, which passes no options (or refuses
+		 * them), only a role's or database's setting reaches the
+		 * server: both remedies are named. */
 		rc = pg_error(db, err, SC_TEMPFAIL, "%s on '%s': %s: the statement_timeout in force "
 			      "is shorter than this statement takes: give sessctl a longer one "
-			      "(%s), or try again later", what, db->display, msg,
+			      "(%s; through PgBouncer, ALTER ROLE ... SET statement_timeout = '60s'), "
+			      "or try again later", what, db->display, msg,
 			      pgb_setting_hint(db, "statement_timeout", "60s", hint, sizeof(hint)));
 	else if (state && strcmp(state, "55P03") == 0)
 		rc = pg_error(db, err, SC_TEMPFAIL, "%s on '%s': %s: another transaction held a lock "

@@ -53,6 +53,12 @@ struct pg_db {
 	 * lost, even while libpq, in pipeline mode, has not yet read the
 	 * end of it and still calls it good. */
 	bool gone;
+	/* The last transaction began on a standby (a read: writes there are
+	 * refused), whose replay may cancel it: its message says so. */
+	bool on_standby;
+	/* PgBouncer gave up waiting for a server connection: opening the
+	 * connection again would wait as long again (pg_reconnect). */
+	bool pool_timed_out;
 };
 
 /* A time column c as whole epoch seconds, when sessctl can show it: NULL

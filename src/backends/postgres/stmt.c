@@ -552,6 +552,7 @@ static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char
 		return -1;
 	}
 	standby = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	db->on_standby = standby;
 	read_only = strcmp(PQgetvalue(res, 0, 1), "on") == 0;
 	if (version)
 		*version = (int)pgb_col_int64(res, 0, 2);
@@ -630,7 +631,7 @@ int pg_reconnect(struct sc_db *base, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
 
-	if (PQstatus(db->conn) != CONNECTION_BAD && !db->gone)
+	if ((PQstatus(db->conn) != CONNECTION_BAD && !db->gone) || db->pool_timed_out)
 		return 1;
 	db->gone = false;
 	/* The same parameters, so a multi-host URL with
