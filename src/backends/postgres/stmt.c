@@ -435,7 +435,7 @@ int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb not
 {
 	/* Later keywords override earlier ones, and dbname (expanded) comes
 	 * last, so the URL's own settings win over these defaults. */
-	const char *keywords[5], *values[5];
+	const char *keywords[10], *values[10];
 	struct pg_db *db;
 	int n = 0;
 
@@ -462,6 +462,18 @@ int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb not
 	if (!getenv("PGCLIENTENCODING")) {
 		keywords[n] = "client_encoding";
 		values[n++] = "UTF8";
+	}
+	/* A server or network that goes silent (a power loss, a partition:
+	 * no reset ever comes) is found lost in about 30 s, not never:
+	 * probes after 15 s idle, and data unacknowledged for 30 s. TCP
+	 * only; the URL's own values win. */
+	static const char *const tcp[][2] = {
+		{ "keepalives_idle", "15" }, { "keepalives_interval", "5" },
+		{ "keepalives_count", "3" }, { "tcp_user_timeout", "30000" },
+	};
+	for (size_t i = 0; i < sizeof(tcp) / sizeof(tcp[0]); i++) {
+		keywords[n] = tcp[i][0];
+		values[n++] = tcp[i][1];
 	}
 	keywords[n] = "fallback_application_name";
 	values[n++] = "sessctl";
