@@ -1,7 +1,7 @@
 /* What every command that changes data shares: --dry-run, --actor,
  * --reason, and the report of the sessions it changed. */
 #include "cli.h"
-
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,15 +87,64 @@ static void init_columns(void)
 		defaults[ndefaults++] = 1 + sc_session_response_cols[i];
 }
 
-int cli_changes_open(const struct cli_ctx *ctx, struct cli_changes *c)
+static int open_to(const struct cli_ctx *ctx, struct cli_changes *c, FILE *out)
 {
-	memset(c, 0, sizeof(*c));
 	init_columns();
-	if (sc_writer_open(&c->w, stdout, &ctx->out, columns, 1 + SC_SESS_NCOLS, defaults, ndefaults,
+	if (sc_writer_open(&c->w, out, &ctx->out, columns, 1 + SC_SESS_NCOLS, defaults, ndefaults,
 			   &c->err) < 0)
 		return cli_report(&c->err);
 	/* A time read as null is told only for a column shown, as listings do. */
 	return cli_db_shown(ctx, c->w);
+}
+
+int cli_changes_open(const struct cli_ctx *ctx, struct cli_changes *c)
+{
+	memset(c, 0, sizeof(*c));
+	return open_to(ctx, c, stdout);
+}
+
+int cli_changes_open_spooled(const struct cli_ctx *ctx, struct cli_changes *c)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (!(c->spool = tmpfile()))
+		return cli_fail(SC_IOERR, "cannot create a temporary file for the dry run's report "
+				"(in $TMPDIR, else /tmp): %s", sc_strerror(errno));
+	if ((rc = open_to(ctx, c, c->spool))) {
+		fclose(c->spool);
+		c->spool = NULL;
+	}
+	return rc;
+}
+
+/* Copies the spooled report to standard output; a reader that went away
+ * ends it quietly, as it ends any listing. */
+static int unspool(struct cli_changes *c)
+{
+	char buf[65536];
+	size_t n;
+	int rc = SC_OK;
+
+	errno = 0;
+	if (fflush(c->spool) != 0 || fseek(c->spool, 0, SEEK_SET) != 0)
+		rc = cli_fail(SC_IOERR, "cannot write output: %s", sc_strerror(errno ? errno : EIO));
+	while (rc == SC_OK && (n = fread(buf, 1, sizeof(buf), c->spool)) > 0) {
+		errno = 0;
+		if (fwrite(buf, 1, n, stdout) == n)
+			continue;
+		if (errno == EPIPE)
+			cli_output_closed = true;
+		else
+			rc = cli_fail(SC_IOERR, "cannot write output: %s", sc_strerror(errno ? errno : EIO));
+		break;
+	}
+	if (rc == SC_OK && ferror(c->spool))
+		rc = cli_fail(SC_IOERR, "cannot read back the dry run's report: %s",
+			      sc_strerror(errno ? errno : EIO));
+	fclose(c->spool);
+	c->spool = NULL;
+	return rc;
 }
 
 int cli_changes_row(enum sc_change_kind kind, const struct sc_session *s, void *vctx)
@@ -114,6 +163,10 @@ void cli_changes_abort(struct cli_changes *c)
 {
 	sc_writer_abort(c->w);
 	c->w = NULL;
+	if (c->spool) {
+		fclose(c->spool);
+		c->spool = NULL;
+	}
 }
 
 static void summary(const struct cli_changes *c, bool dry_run, FILE *out)
@@ -157,8 +210,12 @@ int cli_changes_close(const struct cli_ctx *ctx, struct cli_changes *c, bool dry
 	} else {
 		int rc = sc_writer_close(c->w, &c->err);
 		c->w = NULL;
-		if (rc < 0)
+		if (rc < 0) {
+			cli_changes_abort(c);
 			return cli_report(&c->err);
+		}
+		if (c->spool && (rc = unspool(c)) != SC_OK)
+			return rc;
 	}
 	if (!ctx->quiet)
 		summary(c, dry_run, table ? stdout : stderr);

@@ -295,12 +295,19 @@ int cli_confirm(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * "change" column, then the session's columns. */
 struct cli_changes {
 	struct sc_writer *w;
+	FILE *spool; /* cli_changes_open_spooled's file, or NULL */
 	struct sc_error err;
 	int64_t count[8];  /* per enum sc_change_kind */
 	int64_t total;
 };
 
 int cli_changes_open(const struct cli_ctx *ctx, struct cli_changes *c);
+/* The same, for a dry run that reports rows as it finds them inside its
+ * transaction (enforce, a bulk logout): the rows go to a temporary file,
+ * written out by cli_changes_close once the transaction is rolled back,
+ * so that a pager or a slow reader never keeps its row locks (on
+ * PostgreSQL; on SQLite its write lock) from the application. */
+int cli_changes_open_spooled(const struct cli_ctx *ctx, struct cli_changes *c);
 /* For a command that prints a summary of its changes once they are
  * committed (enforce, a bulk logout): checks --columns against the
  * summary's columns before anything changes, so that a typo is a usage

@@ -227,7 +227,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 		return rc;
 	if (c->user && sc_userref_parse(c->user, &ref, &err) < 0)
 		return cli_report(&err);
-	if (c->w.dry_run && (rc = cli_changes_open(ctx, &ch)))
+	if (c->w.dry_run && (rc = cli_changes_open_spooled(ctx, &ch)))
 		return rc;
 	/* SIGINT/SIGTERM: finish (commit or roll back) the batch in progress,
 	 * report what was done, exit 130/143 (stop.c). Caught before the

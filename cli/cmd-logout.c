@@ -184,7 +184,7 @@ static int dry_run(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_opts *b
 	struct cli_changes ch;
 	int rc;
 
-	if ((rc = cli_changes_open(ctx, &ch)))
+	if ((rc = cli_changes_open_spooled(ctx, &ch)))
 		return rc;
 	/* As enforce --dry-run: a signal ends the listing between batches,
 	 * well-formed, and exits 130/143. */

@@ -47,13 +47,16 @@ audited() { sqlite3 "$db" 'SELECT count(*) FROM sessctl_audit'; }
 
 # Runs sessctl on a pseudo-terminal with INPUT typed at it (printf
 # format; "" types nothing, then the terminal is closed); prints what
-# the terminal showed, then "rc=STATUS".
+# the terminal showed, then "rc=STATUS". The input waits half a second
+# for the prompt: typed before it (0.1 s was too short for a sanitized
+# build on a loaded machine, once in CI), its echo comes first and the
+# lines the checks read are shifted.
 on_tty() { # input, args...
 	local input=$1
 	shift
 	local cmd
 	cmd=$(printf '%q ' "$bin" --db "$db" "$@" --actor ops)
-	{ sleep 0.1; printf "$input"; sleep 0.2; } |
+	{ sleep 0.5; printf "$input"; sleep 0.2; } |
 		env TERM=xterm script -qec "$cmd; echo \"rc=\$?\"" /dev/null | tr -d '\r'
 }
 

@@ -136,7 +136,8 @@ ANALYZE" >/dev/null || die "cannot load the sessions"
 TOTAL_CLOSE=$((3 * USERS + 20000 - 2))
 
 newdb() { # name: a fresh copy of the template
-	q postgres "CREATE DATABASE $1 TEMPLATE tmpl" >/dev/null || die "cannot create database $1"
+	local out
+	out=$(q postgres "CREATE DATABASE $1 TEMPLATE tmpl") || die "cannot create database $1: $out"
 }
 
 closed() { # db
@@ -525,6 +526,67 @@ wait "$holder" 2>/dev/null
 holder=
 "$here/pgbouncer.sh" stop "$bouncer"
 bouncer=
+
+# ---- 8. a bulk logout's COMMIT answer lost ---------------------------------
+# synchronous_standby_names naming no standby holds every COMMIT after it
+# is written locally; the backend is then terminated: committed, answer
+# lost. The batch is run again (it selects what is left): every session
+# closed once with one audit row, exit 0, and the count (which cannot
+# know whether that batch committed) one batch lower, as README says;
+# never a session closed or counted twice.
+
+newdb fl
+q fl "UPDATE sessions SET ip_address = '10.9.9.9' WHERE device_fingerprint IN ('d1', 'd2')" >/dev/null
+q postgres "ALTER SYSTEM SET synchronous_standby_names = 'nobody'" >/dev/null
+q postgres "SELECT pg_reload_conf()" >/dev/null
+"$bin" --db "$(url fl)" --now "$NOW" -o csv logout --where --ip 10.9.9.9 --yes --batch-size 100 \
+	--actor fault-test --columns closed >"$work/run.out" 2>"$work/run.err" &
+bg=$!
+for _ in $(seq 200); do
+	[ "$(q postgres "SELECT count(*) FROM pg_stat_activity WHERE datname = 'fl'
+	  AND application_name = 'sessctl' AND wait_event = 'SyncRep'")" = 1 ] && break
+	sleep 0.05
+done
+q postgres "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+  WHERE datname = 'fl' AND application_name = 'sessctl'" >/dev/null
+q postgres "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
+q postgres "SELECT pg_reload_conf()" >/dev/null
+wait "$bg"
+rc=$?
+bg=
+check_eq "lost COMMIT answer: the bulk logout exits 0" 0 "$rc"
+counted=$(sed -n 2p "$work/run.out" | tr -d '\r')
+audited=$(q fl "SELECT count(*) FROM sessctl_audit WHERE action = 'logout'")
+check_eq "lost COMMIT answer: all $((2 * USERS)) closed and audited; counted one batch less" \
+	"$((2 * USERS)) $((2 * USERS - 100))" "$audited $counted"
+consistent fl "lost COMMIT answer"
+
+# ---- 9. a dry run read slowly ----------------------------------------------
+# A dry run's batches close rows in a transaction it rolls back; it wrote
+# each row as it went, so a pager or a slow reader (| less) kept that
+# transaction, and the row locks, for as long as the reader waited: the
+# application's own updates of those sessions waited with it. The report
+# is written once the transaction is rolled back now.
+
+newdb fm
+q fm "UPDATE sessions SET ip_address = '10.8.' || (user_id % 250) || '.' || substr(device_fingerprint, 2)
+  WHERE device_fingerprint IN ('d1', 'd2')" >/dev/null
+for cmd in "logout --where --ip 10.8.0.0/16" "enforce"; do
+	# shellcheck disable=SC2086
+	("$bin" --db "$(url fm)" --now "$NOW" -o csv $cmd --dry-run --actor fault-test 2>/dev/null |
+		(head -c 1000 >/dev/null; sleep 8; cat >/dev/null)) &
+	bg=$!
+	sleep 3
+	check_eq "a dry run read slowly ($cmd): no transaction left open" 0 \
+		"$(q postgres "SELECT count(*) FROM pg_stat_activity WHERE datname = 'fm'
+		  AND application_name = 'sessctl' AND state LIKE 'idle in transaction%'")"
+	check_eq "a dry run read slowly ($cmd): the application updates a session it lists" updated \
+		"$(q fm "SET lock_timeout = '1s'; UPDATE sessions SET device_name = 'app'
+		  WHERE id = (SELECT min(id) FROM sessions WHERE device_fingerprint = 'd1')
+		  RETURNING 'updated'" | tail -n 1)"
+	wait "$bg"
+	bg=
+done
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
