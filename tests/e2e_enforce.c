@@ -4,8 +4,10 @@
 #define _GNU_SOURCE /* timegm */
 #include "e2e.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 
 TestSuite(enforce, .init = e2e_setup, .fini = e2e_teardown, .timeout = 60);
@@ -778,4 +780,33 @@ Test(enforce, quiet_prints_nothing_on_success_for_cron)
 	EXPECT_OK(r);
 	cr_expect_eq(r->out_len, 0, "%s: stdout [%s]", r->what, r->out);
 	EXPECT_ROWS("SELECT action FROM sessctl_audit", "expire\n");
+}
+
+/* A dry run's report waits in a temporary file of TMPDIR until its
+ * transaction is over (so a slow reader holds no lock): the file is gone
+ * after, and a TMPDIR it cannot write is said before anything is read. */
+Test(enforce, a_dry_runs_report_waits_in_tmpdir_and_leaves_nothing_there)
+{
+	fx(FX_LIMIT);
+	const char *dir = e2e_path("tmp");
+	char env[600], bad[600];
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	snprintf(env, sizeof(env), "TMPDIR=%s", dir);
+	struct run *r = W_ENV(ARGV(env), "--dry-run", "-q", "-o", "csv", "--columns", "change,id");
+	EXPECT_OK(r);
+	EXPECT_OUT_HAS(r, "over-limit,");
+	DIR *d = opendir(dir);
+	cr_assert_not_null(d);
+	struct dirent *e;
+	int left = 0;
+	while ((e = readdir(d)))
+		left += e->d_name[0] != '.';
+	closedir(d);
+	cr_expect_eq(left, 0, "%d files left in TMPDIR", left);
+	snprintf(bad, sizeof(bad), "TMPDIR=%s/none", dir);
+	r = W_ENV(ARGV(bad), "--dry-run");
+	EXPECT_FAIL(r, 74);
+	EXPECT_ERR_HAS(r, "cannot create a temporary file in '");
+	EXPECT_ERR_HAS(r, "(set TMPDIR to a writable directory)");
+	EXPECT_NO_OUT(r);
 }
