@@ -748,16 +748,25 @@ Test(postgres_only, a_dbname_holding_a_connection_string_is_masked_and_not_repea
  * cron job does not retry for ever. */
 Test(postgres_only, a_bad_connection_option_value_exits_64)
 {
-	char a[512], b[512], c[512];
+	char a[512], b[512], c[512], d[512], e[512];
 
 	fx_standard();
 	snprintf(a, sizeof(a), "%s sslmode=bogus", e2e_url());
 	snprintf(b, sizeof(b), "%s port=99999999999", e2e_url());
 	snprintf(c, sizeof(c), "postgresql://postgres@/%s?host=%s&target_session_attrs=primaryy",
 		 e2e_db()->path, e2e_pghost());
-	const char *const urls[] = { a, b, c };
-	const char *const says[] = { "sslmode", "port", "target_session_attrs" };
-	for (size_t i = 0; i < 3; i++) {
+	/* A setting the server refuses at startup: 69 "cannot connect"
+	 * before, which sent the operator to look at the server. */
+	snprintf(d, sizeof(d), "%s options=-cstatement_timeout=bogus", e2e_url());
+	snprintf(e, sizeof(e), "%s options=-cno_such_setting=1", e2e_url());
+	const char *const urls[] = { a, b, c, d, e };
+	const char *const says[] = { "sslmode", "port", "target_session_attrs",
+				     "invalid value for parameter \"statement_timeout\"",
+				     "unrecognized configuration parameter \"no_such_setting\"" };
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		/* Through PgBouncer, options never reach the server. */
+		if (i >= 3 && e2e_pgbouncer())
+			continue;
 		struct run *r = RUN_DB(urls[i], "count");
 		EXPECT_FAIL(r, 64);
 		EXPECT_ERR_HAS(r, "bad postgresql connection string");

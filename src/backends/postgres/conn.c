@@ -140,12 +140,14 @@ bool pgb_is_auth_failure(const char *line, size_t len)
 /* libpq refused a value of the connection string before connecting (a
  * typo that no retry mends): "invalid sslmode value", "invalid integer
  * value ... for connection option", "could not match 3 port numbers to 2
- * hosts", an unparsable hostaddr. */
+ * hosts", an unparsable hostaddr; or the server refused a setting the
+ * string's options (or PGOPTIONS) gave it at startup. */
 static bool is_bad_option_value(const char *line, size_t len)
 {
 	static const char *const patterns[] = {
 		"invalid integer value", "invalid port number", "could not match ",
 		"could not parse network address", "when ssl support is not compiled in",
+		"invalid value for parameter", "unrecognized configuration parameter",
 	};
 	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
 		if (pgb_contains_nocase(line, len, patterns[i]))
