@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -511,6 +512,37 @@ Test(postgres_only, a_role_that_may_not_log_in_exits_77)
 
 	EXPECT_WARNED_FAIL(r, 77);
 	cr_expect_null(strstr(r->err, "right-one"), "password in message: %s", r->err);
+}
+
+/* A password file others can read is ignored by libpq, which says so in
+ * a WARNING line of its own; sessctl's line said only "no password
+ * supplied". It names the file and the remedy now; with mode 0600 the
+ * same file logs in. */
+Test(postgres_only, a_password_file_others_can_read_is_named_with_the_remedy)
+{
+	const char *role = e2e_pg_role("right-one");
+	const char *file = e2e_path("pgpass");
+	char kw[512], env[600], line[300];
+
+	fx_standard();
+	snprintf(line, sizeof(line), "*:*:*:%s:right-one\n", role);
+	FILE *f = fopen(file, "w");
+	cr_assert_not_null(f);
+	fputs(line, f);
+	fclose(f);
+	cr_assert_eq(chmod(file, 0644), 0);
+	snprintf(kw, sizeof(kw), "host=%s dbname=%s user=%s", e2e_pghost(), e2e_db()->path, role);
+	snprintf(env, sizeof(env), "PGPASSFILE=%s", file);
+	struct run *r = e2e_run(&(struct call){ .db = kw, .env = ARGV(env) }, ARGV("count", "alice"));
+	cr_expect_eq(r->status, 77, "%s: exit %d: %s", r->what, r->status, r->err);
+	EXPECT_ERR_HAS(r, "no password supplied: the password file '");
+	EXPECT_ERR_HAS(r, "' was ignored, since group or others can read it: chmod 600 it\n");
+	cr_assert_eq(chmod(file, 0600), 0);
+	char grant[200];
+	snprintf(grant, sizeof(grant), "GRANT SELECT ON ALL TABLES IN SCHEMA public TO %s", role);
+	db_exec(grant);
+	r = e2e_run(&(struct call){ .db = kw, .env = ARGV(env) }, ARGV("count", "alice"));
+	cr_expect_eq(r->status, 0, "%s: exit %d: %s", r->what, r->status, r->err);
 }
 
 Test(postgres_only, a_role_without_privileges_on_the_tables_exits_77)

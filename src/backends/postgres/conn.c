@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 
 struct pg_db *pgb_to_pg(struct sc_db *db)
 {
@@ -199,6 +200,28 @@ static char *every_host_line(const char *msg)
 	return joined ? joined : strdup("");
 }
 
+/* The password file libpq would read (passfile, PGPASSFILE, else
+ * ~/.pgpass) when group or others may read it: libpq then ignores it,
+ * saying so on stderr in a line of its own that names no remedy. NULL
+ * when there is none or it is private. */
+static const char *ignored_passfile(PGconn *conn)
+{
+	static char path[4096];
+	const char *file = NULL;
+	PQconninfoOption *opts = conn ? PQconninfo(conn) : NULL;
+	struct stat st;
+
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "passfile") == 0 && o->val && *o->val)
+			file = o->val;
+	if (file)
+		snprintf(path, sizeof(path), "%s", file);
+	PQconninfoFree(opts);
+	if (!file || stat(path, &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & (S_IRWXG | S_IRWXO)))
+		return NULL;
+	return path;
+}
+
 /* Sets err for a failed connection: SC_NOPERM when the server refused the
  * credentials (on any host libpq tried, whose line is then shown),
  * SC_USAGE for a bad value in the connection string, SC_UNAVAILABLE
@@ -230,6 +253,10 @@ int pgb_connect_failed(struct pg_db *db, struct sc_error *err)
 		pg_error(db, err, status, "bad postgresql connection string '%s': %s", db->display, line);
 	else if (!*line)
 		pg_error(db, err, status, "cannot connect to '%s'", db->display);
+	else if (status == SC_NOPERM && ignored_passfile(db->conn))
+		pg_error(db, err, status, "cannot connect to '%s': %s: the password file '%s' was "
+			 "ignored, since group or others can read it: chmod 600 it", db->display, line,
+			 ignored_passfile(db->conn));
 	else
 		pg_error(db, err, status, "cannot connect to '%s': %s", db->display, line);
 	free(line);
