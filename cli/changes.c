@@ -55,6 +55,8 @@ struct sc_action cli_action(const struct cli_ctx *ctx, const struct cli_write *w
 			       .cb = cb, .ctx = cbctx };
 
 	a.actor = actor(w, &a.actor_from);
+	if (cb == cli_changes_row && cbctx)
+		((struct cli_changes *)cbctx)->dry_run = w->dry_run;
 	return a;
 }
 
@@ -167,6 +169,9 @@ int cli_changes_row(enum sc_change_kind kind, const struct sc_session *s, void *
 
 	vals[0] = (struct sc_value){ .s = sc_change_name(kind) };
 	sc_session_values(s, vals + 1);
+	/* A real run's rows are reported once committed. */
+	if (!c->dry_run && kind != SC_CHANGE_ALREADY_CLOSED)
+		cli_changed = true;
 	c->count[kind]++;
 	c->total++;
 	return sc_writer_row(c->w, vals, s->is_active ? 0 : SC_ROW_DIM, &c->err);

@@ -100,6 +100,10 @@ int cli_report(const struct sc_error *err);
 /* Set once a reader of standard output went away (cli_report saw
  * SC_BROKEN_PIPE): the command ends quietly. */
 extern bool cli_output_closed;
+/* A committed change of this command's: an output error after it says
+ * the change stands (report.c). Set by cli_changes_row for a change that
+ * is not a dry run's, and by enforce and a bulk logout that changed rows. */
+extern bool cli_changed;
 
 /* printf-style error: prints and returns status. */
 int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -296,6 +300,7 @@ int cli_confirm(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct cli_changes {
 	struct sc_writer *w;
 	FILE *spool; /* cli_changes_open_spooled's file, or NULL */
+	bool dry_run; /* set by cli_action for its rows */
 	struct sc_error err;
 	int64_t count[8];  /* per enum sc_change_kind */
 	int64_t total;

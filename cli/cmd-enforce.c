@@ -268,6 +268,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 
 	struct sc_action a = cli_action(ctx, &c->w, c->w.dry_run ? cli_changes_row : NULL, &ch);
 	rc = sc_enforce(db, o, &a, &r, &err);
+	cli_changed = !c->w.dry_run && r.expired + r.over_limit + r.purged > 0;
 	c->done = r;
 	c->enforced = rc == 0;
 	if (prog.shown && prog.dumb)

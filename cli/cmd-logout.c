@@ -229,6 +229,7 @@ static int close_batches(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_o
 				(long long)r.closed, r.closed == 1 ? "" : "s", (long long)r.users,
 				r.users == 1 ? "" : "s", err.msg);
 	}
+	cli_changed = r.closed > 0;
 	rc = ctx->quiet ? SC_OK : print_summary(ctx, &r);
 	if (r.interrupted) {
 		fprintf(stderr, "sessctl: interrupted by %s: %lld session%s closed in %lld committed "

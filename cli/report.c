@@ -31,6 +31,7 @@ static void print_line(const char *msg)
 }
 
 bool cli_output_closed;
+bool cli_changed;
 
 /* An output error after a committed change: the line says the change
  * stands, so that nobody runs the command again for it (a second
@@ -39,7 +40,7 @@ static void told_committed(char *msg, size_t size)
 {
 	size_t n = strlen(msg);
 
-	if (sc_committed() > 0 && strncmp(msg, "cannot write output", 19) == 0)
+	if (cli_changed && strncmp(msg, "cannot write output", 19) == 0)
 		snprintf(msg + n, size - n, ": what it changed stays changed, only the report is lost "
 			 "('sessctl history' shows it)");
 }

@@ -154,14 +154,6 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err)
 	}
 }
 
-/* Write transactions committed by this process (sc_committed). */
-static int64_t committed;
-
-int64_t sc_committed(void)
-{
-	return committed;
-}
-
 /* Runs body in a write transaction; commits, or with dry_run rolls back.
  * Retries on SC_TEMPFAIL (busy, serialization failure, deadlock). */
 int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
@@ -185,10 +177,8 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 					be->rollback(db);
 					return 0;
 				}
-				if (be->commit(db, err) == 0) {
-					committed++;
+				if (be->commit(db, err) == 0)
 					return 0;
-				}
 				/* The connection lost with the COMMIT's answer (a
 				 * backend with connections to lose): the server may
 				 * have committed. A batch is run again (it

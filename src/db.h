@@ -330,11 +330,6 @@ void sc_metrics_free(struct sc_metrics *m);
 
 /* ---- writes (actions.h holds the commands that change data) ---- */
 
-/* How many write transactions of a command that changes data (not of
- * migrate) this process has committed: 0 when nothing was changed. An
- * output error after one loses the report, not the change. */
-int64_t sc_committed(void);
-
 /* A new session for create (fields as in struct sc_session; id, times and
  * is_active are ignored: the session is active with times ch->now). */
 struct sc_new_session {

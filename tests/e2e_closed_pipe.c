@@ -142,10 +142,21 @@ Test(closed_pipe, an_output_error_after_a_change_says_the_change_stands)
 				  "changed, only the report is lost ('sessctl history' shows it)\n");
 		cr_expect_gt(db_int("SELECT count(*) FROM sessctl_audit"), audit, "%s: no change", r->what);
 	}
-	struct run *r = e2e_run(&(struct call){ .out_to = "/dev/full" },
-				ARGV("logout-all", "alice", "--dry-run", "--actor", "ops"));
-	EXPECT_FAIL(r, 74);
-	cr_expect_null(strstr(r->err, "stays changed"), "%s: %s", r->what, r->err);
+	/* Nothing changed: a dry run, enforce with nothing left to do, a
+	 * session already closed, a bulk logout that matches nothing. */
+	const char *const *none[] = {
+		ARGV("logout-all", "alice", "--dry-run", "--actor", "ops"),
+		ARGV("enforce", "--max-sessions", "1", "--actor", "ops"),
+		ARGV("logout", "21", "--actor", "ops"),
+		ARGV("logout", "--where", "--user", "bob", "--yes", "--actor", "ops"),
+	};
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+		int64_t audit = db_int("SELECT count(*) FROM sessctl_audit");
+		struct run *r = e2e_run(&(struct call){ .out_to = "/dev/full" }, none[i]);
+		EXPECT_FAIL(r, 74);
+		cr_expect_null(strstr(r->err, "stays changed"), "%s: %s", r->what, r->err);
+		cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), audit, "%s changed", r->what);
+	}
 }
 
 /* Alice's closed sessions 100 to 149, each with a long device name (as
