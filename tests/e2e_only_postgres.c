@@ -1603,6 +1603,34 @@ Test(postgres_only, a_create_whose_new_id_is_taken_says_the_sequence_is_behind)
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE device_fingerprint = 'fp-new'"), 1);
 }
 
+/* Two creators of one new device: the second's insert waits for the
+ * first's, then meets its row (23505 on the user and fingerprint), and
+ * runs again to refresh it. A fingerprint holding "(id)=(" put the
+ * detail's value in the way of the check for a sequence behind the ids
+ * (65, "the id sequence ... is behind"), with a primary key not named
+ * *_pkey. */
+Test(postgres_only, a_racing_create_is_run_again_whatever_the_fingerprint_holds)
+{
+	fx_standard();
+	db_exec("ALTER TABLE sessions RENAME CONSTRAINT sessions_pkey TO sessions_pk");
+	PGconn *app = PQconnectdb(e2e_url());
+	cr_assert_eq(PQstatus(app), CONNECTION_OK, "%s", PQerrorMessage(app));
+	pg_ok(app, "BEGIN");
+	pg_ok(app, "INSERT INTO sessions (user_id, device_fingerprint, created_at, last_activity, is_active)"
+		   " VALUES (3, 'zz(id)=(q', now(), now(), TRUE)");
+	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
+				       ARGV("create", "--user", "carol", "--fingerprint", "zz(id)=(q",
+					    "--actor", "ops", "-q", "-o", "csv", "--columns", "change",
+					    "--no-header"));
+	cr_expect(someone_waits_for_a_lock(), "create never waited for the other insert");
+	pg_ok(app, "COMMIT");
+	PQfinish(app);
+	struct run *r = e2e_wait(p);
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "refreshed\r\n");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE device_fingerprint = 'zz(id)=(q'"), 1);
+}
+
 /* A search_path naming no schema (a typo in the URL's options or the
  * database's setting) is the operator's to fix: migrate exited 70
  * ("internal error") with the server's "no schema has been selected to

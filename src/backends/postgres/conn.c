@@ -372,10 +372,11 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 	else if (state && strcmp(state, "23505") == 0 &&
 		 ((constraint && strlen(constraint) > 5 &&
 		   strcmp(constraint + strlen(constraint) - 5, "_pkey") == 0) ||
-		  (detail && strstr(detail, "(id)=("))))
+		  (detail && strchr(detail, '(') && strncmp(strchr(detail, '('), "(id)=(", 6) == 0)))
 		/* a new row's id taken (the primary key, by its default name
 		 * or the detail's key, "Key (id)=(5) already exists", whose
-		 * "(id)=(5)" no server language translates): the table's id
+		 * "(id)=(5)" no server language translates: its first '(', not
+		 * a value's "(id)=(" in another key): the table's id
 		 * sequence is behind rows inserted with explicit ids;
 		 * retrying only burns it */
 		rc = pg_error(db, err, SC_DATAERR, "%s on '%s': %s: the id sequence of %s is behind "
