@@ -126,6 +126,7 @@ int cli_changes_open_spooled(const struct cli_ctx *ctx, struct cli_changes *c)
 	if (!c->spool)
 		return cli_fail(SC_IOERR, "cannot create a temporary file in '%s' for the dry run's "
 				"report: %s (set TMPDIR to a writable directory)", dir, sc_strerror(errno));
+	c->spool_dir = dir;
 	if ((rc = open_to(ctx, c, c->spool))) {
 		fclose(c->spool);
 		c->spool = NULL;
@@ -133,18 +134,44 @@ int cli_changes_open_spooled(const struct cli_ctx *ctx, struct cli_changes *c)
 	return rc;
 }
 
+/* A write to the spooled report failed (the writer says "cannot write
+ * output: REASON"): it is the temporary file's directory that is full
+ * or limited, not standard output. */
+static void spool_failed(struct cli_changes *c, struct sc_error *err)
+{
+	const char *reason = strncmp(err->msg, "cannot write output: ", 21) == 0 ? err->msg + 21 : err->msg;
+	char msg[sizeof(err->msg)];
+
+	snprintf(msg, sizeof(msg), "cannot write the dry run's report to its temporary file in "
+		 "'%.160s': %.200s (set TMPDIR to a directory with room)", c->spool_dir, reason);
+	memcpy(err->msg, msg, sizeof(msg));
+}
+
 /* Copies the spooled report to standard output; a reader that went away
- * ends it quietly, as it ends any listing. */
+ * ends it quietly, as it ends any listing. SIGINT or SIGTERM during the
+ * copy (a slow reader, a timeout) cuts it short, as it cuts a dry run
+ * short between batches; one that came before it is the caller's. */
 static int unspool(struct cli_changes *c)
 {
 	char buf[65536];
 	size_t n;
 	int rc = SC_OK;
+	bool stopped_before = cli_stop_signal != 0;
 
 	errno = 0;
-	if (fflush(c->spool) != 0 || fseek(c->spool, 0, SEEK_SET) != 0)
-		rc = cli_fail(SC_IOERR, "cannot write output: %s", sc_strerror(errno ? errno : EIO));
+	if (fflush(c->spool) != 0 || fseek(c->spool, 0, SEEK_SET) != 0) {
+		sc_error_set(&c->err, SC_IOERR, "cannot write output: %s", sc_strerror(errno ? errno : EIO));
+		spool_failed(c, &c->err);
+		rc = cli_report(&c->err);
+	}
 	while (rc == SC_OK && (n = fread(buf, 1, sizeof(buf), c->spool)) > 0) {
+		if (!stopped_before && cli_stop_signal) {
+			fflush(stdout);
+			fprintf(stderr, "sessctl: interrupted by %s: the dry run's report was cut short; "
+				"nothing was changed\n", cli_stop_name());
+			rc = cli_stop_status();
+			break;
+		}
 		errno = 0;
 		if (fwrite(buf, 1, n, stdout) == n)
 			continue;
@@ -174,7 +201,12 @@ int cli_changes_row(enum sc_change_kind kind, const struct sc_session *s, void *
 		cli_changed = true;
 	c->count[kind]++;
 	c->total++;
-	return sc_writer_row(c->w, vals, s->is_active ? 0 : SC_ROW_DIM, &c->err);
+	if (sc_writer_row(c->w, vals, s->is_active ? 0 : SC_ROW_DIM, &c->err) < 0) {
+		if (c->spool && c->err.status == SC_IOERR)
+			spool_failed(c, &c->err);
+		return -1;
+	}
+	return 0;
 }
 
 void cli_changes_abort(struct cli_changes *c)
@@ -229,6 +261,8 @@ int cli_changes_close(const struct cli_ctx *ctx, struct cli_changes *c, bool dry
 		int rc = sc_writer_close(c->w, &c->err);
 		c->w = NULL;
 		if (rc < 0) {
+			if (c->spool && c->err.status == SC_IOERR)
+				spool_failed(c, &c->err);
 			cli_changes_abort(c);
 			return cli_report(&c->err);
 		}

@@ -299,7 +299,8 @@ int cli_confirm(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * "change" column, then the session's columns. */
 struct cli_changes {
 	struct sc_writer *w;
-	FILE *spool; /* cli_changes_open_spooled's file, or NULL */
+	FILE *spool; /* cli_changes_open_spooled's file, or NULL, */
+	const char *spool_dir; /* in this directory */
 	bool dry_run; /* set by cli_action for its rows */
 	struct sc_error err;
 	int64_t count[8];  /* per enum sc_change_kind */

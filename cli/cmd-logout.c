@@ -176,27 +176,25 @@ static int ask(struct cli_ctx *ctx, struct sc_db *db, const struct sc_find_reque
 			   n == 1 ? "" : "s", (long long)users, users == 1 ? "" : "s");
 }
 
+/* ch: opened (spooled) by the caller, closed here. */
 static int dry_run(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_opts *bo,
-		   const struct cli_write *w)
+		   const struct cli_write *w, struct cli_changes *ch)
 {
 	struct sc_error err = { 0 };
 	struct sc_bulk_result r;
-	struct cli_changes ch;
 	int rc;
 
-	if ((rc = cli_changes_open_spooled(ctx, &ch)))
-		return rc;
 	/* As enforce --dry-run: a signal ends the listing between batches,
 	 * well-formed, and exits 130/143. */
 	cli_catch_stop();
 	bo->stop = &cli_stop_signal;
-	struct sc_action a = cli_action(ctx, w, cli_changes_row, &ch);
+	struct sc_action a = cli_action(ctx, w, cli_changes_row, ch);
 	if (sc_logout_where(db, bo, &a, &r, &err) < 0) {
-		cli_changes_abort(&ch);
-		return cli_report(err.status ? &err : &ch.err);
+		cli_changes_abort(ch);
+		return cli_report(err.status ? &err : &ch->err);
 	}
-	rc = cli_changes_close(ctx, &ch, true);
-	if (r.interrupted) {
+	rc = cli_changes_close(ctx, ch, true);
+	if (r.interrupted && rc == SC_OK) {
 		fprintf(stderr, "sessctl: interrupted by %s: the dry run stopped early; nothing was changed\n",
 			cli_stop_name());
 		return cli_stop_status();
@@ -249,15 +247,23 @@ static int where(struct cli_ctx *ctx, struct logout_opts *o, struct sc_userref *
 	bool done;
 	int rc;
 
-	/* A bad value first: the one to mend before adding --yes. */
+	struct cli_changes ch;
+
+	/* A bad value first: the one to mend before adding --yes; and the
+	 * dry run's report file (--columns, TMPDIR) before the database. */
 	if ((rc = cli_filters_request(ctx, &o->f, &req, refs, &net)) ||
 	    (!o->w.dry_run && (rc = cli_summary_columns_check(ctx, summary_cols, sizeof(summary_cols) / sizeof(summary_cols[0])))) ||
 	    (rc = cli_need_yes(o->yes, o->w.dry_run)) ||
-	    (rc = cli_db(ctx, CLI_DB_NONE, &db)))
+	    (o->w.dry_run && (rc = cli_changes_open_spooled(ctx, &ch))))
 		return rc;
+	if ((rc = cli_db(ctx, CLI_DB_NONE, &db))) {
+		if (o->w.dry_run)
+			cli_changes_abort(&ch);
+		return rc;
+	}
 	struct sc_bulk_opts bo = { .filter = &req, .batch_size = o->batch_size };
 	if (o->w.dry_run)
-		return dry_run(ctx, db, &bo, &o->w);
+		return dry_run(ctx, db, &bo, &o->w, &ch);
 	if (!o->yes && ((rc = ask(ctx, db, &req, &done)) || done))
 		return rc;
 	return close_batches(ctx, db, &bo, &o->w);

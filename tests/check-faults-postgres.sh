@@ -573,7 +573,8 @@ q fm "UPDATE sessions SET ip_address = '10.8.' || (user_id % 250) || '.' || subs
   WHERE device_fingerprint IN ('d1', 'd2')" >/dev/null
 for cmd in "logout --where --ip 10.8.0.0/16" "enforce"; do
 	# shellcheck disable=SC2086
-	("$bin" --db "$(url fm)" --now "$NOW" -o csv $cmd --dry-run --actor fault-test 2>/dev/null |
+	(("$bin" --db "$(url fm)" --now "$NOW" -o csv $cmd --dry-run --actor fault-test \
+		--reason slow-reader-check 2>"$work/err"; echo $? >"$work/rc") |
 		(head -c 1000 >/dev/null; sleep 8; cat >/dev/null)) &
 	bg=$!
 	sleep 3
@@ -584,8 +585,14 @@ for cmd in "logout --where --ip 10.8.0.0/16" "enforce"; do
 		"$(q fm "SET lock_timeout = '1s'; UPDATE sessions SET device_name = 'app'
 		  WHERE id = (SELECT min(id) FROM sessions WHERE device_fingerprint = 'd1')
 		  RETURNING 'updated'" | tail -n 1)"
+	# SIGTERM while the report is copied out to the slow reader: cut
+	# short (it was ignored: the whole report, then exit 0).
+	pkill -TERM -f 'slow-reader-check'
 	wait "$bg"
 	bg=
+	check_eq "a dry run read slowly ($cmd): SIGTERM during the report exits 143" 143 "$(cat "$work/rc")"
+	check_grep "a dry run read slowly ($cmd): it says the report was cut short" \
+		"interrupted by SIGTERM: the dry run's report was cut short; nothing was changed" "$work/err"
 done
 
 echo "$passed passed, $failed failed"

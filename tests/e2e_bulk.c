@@ -349,6 +349,12 @@ Test(bulk, usage_errors_change_nothing)
 	EXPECT_FAIL(r, 77);
 	r = RUN("logout", "--where", "--ip", "10.0.0.0/8", "--dry-run", "--now", NOW, "--actor", "bob");
 	EXPECT_FAIL(r, 77);
+	/* A bad --columns of a dry run before the database: 64, not the
+	 * missing file's 66 (enforce --dry-run and the real run did so). */
+	r = RUN_DB("/nonexistent/sessions.db", "logout", "--where", "--ip", "10.0.0.0/8", "--dry-run",
+		   "--columns", "bogus");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "unknown column 'bogus'");
 	EXPECT_UNCHANGED(before);
 	free(before);
 }

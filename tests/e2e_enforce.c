@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 TestSuite(enforce, .init = e2e_setup, .fini = e2e_teardown, .timeout = 60);
 
@@ -809,4 +810,40 @@ Test(enforce, a_dry_runs_report_waits_in_tmpdir_and_leaves_nothing_there)
 	EXPECT_ERR_HAS(r, "cannot create a temporary file in '");
 	EXPECT_ERR_HAS(r, "(set TMPDIR to a writable directory)");
 	EXPECT_NO_OUT(r);
+}
+
+/* The report's temporary file meets a full TMPDIR (a 64 kB tmpfs): that
+ * was told as "cannot write output", the standard output a healthy pipe;
+ * it names the temporary file's directory now, and nothing changed. */
+Test(enforce, a_full_tmpdir_is_named_as_the_dry_runs_report_file)
+{
+	if (geteuid() != 0)
+		cr_skip_test("mounting a tmpfs needs root");
+	fx(FX_LIMIT);
+	db_exec("INSERT INTO users (id, email, username) VALUES (70, 'many@example.com', 'many')");
+	char *sql = malloc(2000 * 120 + 200);
+	cr_assert_not_null(sql);
+	size_t n = (size_t)sprintf(sql, "INSERT INTO sessions (user_id, device_fingerprint, device_name,"
+				   " created_at, last_activity, is_active) VALUES ");
+	for (int i = 0; i < 2000; i++)
+		n += (size_t)sprintf(sql + n, "%s(70, 'many-%d', 'a device of a long name %d',"
+				     " '2025-02-01 00:00:00', '2025-02-27 00:00:00', TRUE)", i ? ", " : "", i, i);
+	db_exec(sql);
+	free(sql);
+	const char *dir = e2e_path("smalltmp");
+	char cmd[600], env[600];
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	snprintf(cmd, sizeof(cmd), "mount -t tmpfs -o size=64k sessctl-tmp '%s'", dir);
+	cr_assert_eq(system(cmd), 0, "%s failed", cmd);
+	char *before = db_dump();
+	snprintf(env, sizeof(env), "TMPDIR=%s", dir);
+	struct run *r = W_ENV(ARGV(env), "--dry-run", "-o", "csv");
+	snprintf(cmd, sizeof(cmd), "umount '%s'", dir);
+	cr_expect_eq(system(cmd), 0, "%s failed", cmd);
+	EXPECT_FAIL(r, 74);
+	EXPECT_ERR_HAS(r, "cannot write the dry run's report to its temporary file in '");
+	EXPECT_ERR_HAS(r, "': no space left on device (set TMPDIR to a directory with room)\n");
+	EXPECT_NO_OUT(r);
+	EXPECT_UNCHANGED(before);
+	free(before);
 }
