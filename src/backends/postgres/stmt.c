@@ -643,7 +643,11 @@ int pg_reconnect(struct sc_db *base, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
 
-	if ((PQstatus(db->conn) != CONNECTION_BAD && !db->gone) || db->pool_timed_out)
+	if (db->pool_timed_out) { /* told once: that error stands */
+		db->pool_timed_out = false;
+		return 1;
+	}
+	if (PQstatus(db->conn) != CONNECTION_BAD && !db->gone)
 		return 1;
 	db->gone = false;
 	/* The same parameters, so a multi-host URL with
