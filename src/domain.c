@@ -128,7 +128,7 @@ static int parse_stored_addr(const char *s, size_t len, int *family, unsigned ch
 	char text[64];
 	const char *colon;
 
-	while (len && (*s == ' ' || *s == '\t'))
+	while (len && strchr(" \t\r\n", *s))
 		s++, len--;
 	while (len && strchr(" \t\r\n", s[len - 1]))
 		len--;

@@ -203,6 +203,7 @@ static struct contains_case ipnet_matches_addresses_inside_the_block_only_cases[
 	{ "::ffff:192.0.2.7", "192.0.2.7", true },
 	/* stored forms: blanks, port, brackets, zone, prefix, leading zeros, lists */
 	{ "192.0.2.0/24", " 192.0.2.7\t\r\n", true },
+	{ "192.0.2.0/24", "\r\n192.0.2.7", true },
 	{ "192.0.2.0/24", "192.0.2.7:8080", true },
 	{ "192.0.2.0/24", "192.0.3.7:8080", false },
 	{ "192.0.2.0/24", "[192.0.2.7]", true },
