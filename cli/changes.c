@@ -149,8 +149,10 @@ static void spool_failed(struct cli_changes *c, struct sc_error *err)
 
 /* Copies the spooled report to standard output; a reader that went away
  * ends it quietly, as it ends any listing. SIGINT or SIGTERM during the
- * copy (a slow reader, a timeout) cuts it short, as it cuts a dry run
- * short between batches; one that came before it is the caller's. */
+ * copy (a slow reader, a timeout) is told once the report is out whole,
+ * with its exit status: cut at a byte, it would end in the middle of a
+ * row (and a JSON array unclosed); a second signal ends sessctl at once.
+ * One that came before the copy is the caller's. */
 static int unspool(struct cli_changes *c)
 {
 	char buf[65536];
@@ -165,13 +167,6 @@ static int unspool(struct cli_changes *c)
 		rc = cli_report(&c->err);
 	}
 	while (rc == SC_OK && (n = fread(buf, 1, sizeof(buf), c->spool)) > 0) {
-		if (!stopped_before && cli_stop_signal) {
-			fflush(stdout);
-			fprintf(stderr, "sessctl: interrupted by %s: the dry run's report was cut short; "
-				"nothing was changed\n", cli_stop_name());
-			rc = cli_stop_status();
-			break;
-		}
 		errno = 0;
 		if (fwrite(buf, 1, n, stdout) == n)
 			continue;
@@ -184,6 +179,12 @@ static int unspool(struct cli_changes *c)
 	if (rc == SC_OK && ferror(c->spool))
 		rc = cli_fail(SC_IOERR, "cannot read back the dry run's report: %s",
 			      sc_strerror(errno ? errno : EIO));
+	if (rc == SC_OK && !stopped_before && cli_stop_signal && !cli_output_closed) {
+		fflush(stdout);
+		fprintf(stderr, "sessctl: interrupted by %s as the dry run's report was written out: "
+			"it is whole; nothing was changed\n", cli_stop_name());
+		rc = cli_stop_status();
+	}
 	fclose(c->spool);
 	c->spool = NULL;
 	return rc;

@@ -56,11 +56,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(rc == 0, "'%s' rejected, expected %lld", s, (long long)want);
 		CHECK(got == want, "'%s' = %lld, expected %lld", s, (long long)got, (long long)want);
 	} else {
-		/* a syntax error or a sum past the bound: either way rejected
-		 * (the parser may stop at the first overflowing group before
-		 * it sees a later syntax error) */
-		CHECK(rc == -1, "'%s' accepted as %lld (reference %lld)", s, (long long)got,
-		      (long long)want);
+		/* a syntax error (-1) or a well-formed sum past the bound (-2,
+		 * "too long"): the parser reads on past an overflowing group,
+		 * so a later syntax error is still -1 */
+		CHECK(rc == (int)want, "'%s' gave %d (result %lld), reference %lld", s, rc,
+		      (long long)got, (long long)want);
+		CHECK(got == -42, "'%s' rejected but set %lld", s, (long long)got);
 	}
 	free(s);
 	return 0;
