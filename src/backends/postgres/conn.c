@@ -229,7 +229,7 @@ static const char *ignored_passfile(PGconn *conn)
 int pgb_connect_failed(struct pg_db *db, struct sc_error *err)
 {
 	const char *msg = db->conn ? PQerrorMessage(db->conn) : "out of memory";
-	const char *shown = NULL;
+	const char *shown = NULL, *passfile;
 	int status = SC_UNAVAILABLE;
 	char *line;
 
@@ -253,10 +253,10 @@ int pgb_connect_failed(struct pg_db *db, struct sc_error *err)
 		pg_error(db, err, status, "bad postgresql connection string '%s': %s", db->display, line);
 	else if (!*line)
 		pg_error(db, err, status, "cannot connect to '%s'", db->display);
-	else if (status == SC_NOPERM && ignored_passfile(db->conn))
+	else if (status == SC_NOPERM && (passfile = ignored_passfile(db->conn)))
 		pg_error(db, err, status, "cannot connect to '%s': %s: the password file '%s' was "
 			 "ignored, since group or others can read it: chmod 600 it", db->display, line,
-			 ignored_passfile(db->conn));
+			 passfile);
 	else
 		pg_error(db, err, status, "cannot connect to '%s': %s", db->display, line);
 	free(line);
