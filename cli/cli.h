@@ -105,6 +105,12 @@ extern bool cli_output_closed;
  * is not a dry run's, and by enforce and a bulk logout that changed rows. */
 extern bool cli_changed;
 
+/* A batched run (enforce, a bulk logout) that left n sessions another
+ * transaction held locked (PostgreSQL): one line saying so and what to
+ * look for; returns 75 (SC_TEMPFAIL), or rc when that is already a
+ * failure. */
+int cli_locked_left(const char *what, int64_t n, bool dry_run, int rc);
+
 /* printf-style error: prints and returns status. */
 int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

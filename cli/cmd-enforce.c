@@ -132,6 +132,7 @@ static const struct sc_column summary_cols[] = {
 	{ "purged", SC_COL_INT, 0, NULL, 0 },
 	{ "batches", SC_COL_INT, 0, NULL, 0 },
 	{ "interrupted", SC_COL_BOOL, 0, NULL, 0 },
+	{ "locked", SC_COL_INT, 0, NULL, 0 },
 };
 
 static int print_summary(const struct cli_ctx *ctx, const struct sc_enforce_result *r)
@@ -140,10 +141,10 @@ static int print_summary(const struct cli_ctx *ctx, const struct sc_enforce_resu
 	struct sc_error err = { 0 };
 	struct sc_writer *w;
 	struct sc_value v[] = { { .i = r->expired }, { .i = r->over_limit }, { .i = r->purged },
-				{ .i = r->batches }, { .i = r->interrupted } };
+				{ .i = r->batches }, { .i = r->interrupted }, { .i = r->locked } };
 
 	out.single = true;
-	if (sc_writer_open(&w, stdout, &out, summary_cols, 5, NULL, 0, &err) < 0 ||
+	if (sc_writer_open(&w, stdout, &out, summary_cols, sizeof(v) / sizeof(v[0]), NULL, 0, &err) < 0 ||
 	    sc_writer_row(w, v, 0, &err) < 0 || sc_writer_close(w, &err) < 0)
 		return cli_report(&err);
 	return SC_OK;
@@ -287,6 +288,8 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 			cli_stop_name());
 		return cli_stop_status();
 	}
+	if (r.locked)
+		return cli_locked_left("enforce", r.locked, c->w.dry_run, rc);
 	return rc;
 }
 
@@ -314,8 +317,9 @@ static int run_with_metrics(struct cli_ctx *ctx, void *state, int argc, char **a
 	int64_t started = (int64_t)time(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	rc = run(ctx, state, argc, argv);
-	struct sc_enforce_run er = { &c->done, c->enforced && !c->done.interrupted, elapsed(&start),
-				     started };
+	/* Rows left locked: the run did not finish its work. */
+	struct sc_enforce_run er = { &c->done, c->enforced && !c->done.interrupted && !c->done.locked,
+				     elapsed(&start), started };
 	if (sc_enforce_metrics_file(c->metrics_file, &er, &err) < 0) {
 		int frc = cli_report(&err);
 		return rc ? rc : frc;

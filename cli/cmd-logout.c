@@ -135,6 +135,7 @@ static const struct sc_column summary_cols[] = {
 	{ "users", SC_COL_INT, 0, NULL, 0 },
 	{ "batches", SC_COL_INT, 0, NULL, 0 },
 	{ "interrupted", SC_COL_BOOL, 0, NULL, 0 },
+	{ "locked", SC_COL_INT, 0, NULL, 0 },
 };
 
 static int print_summary(const struct cli_ctx *ctx, const struct sc_bulk_result *r)
@@ -143,10 +144,10 @@ static int print_summary(const struct cli_ctx *ctx, const struct sc_bulk_result 
 	struct sc_error err = { 0 };
 	struct sc_writer *w;
 	struct sc_value v[] = { { .i = r->closed }, { .i = r->users }, { .i = r->batches },
-				{ .i = r->interrupted } };
+				{ .i = r->interrupted }, { .i = r->locked } };
 
 	out.single = true;
-	if (sc_writer_open(&w, stdout, &out, summary_cols, 4, NULL, 0, &err) < 0 ||
+	if (sc_writer_open(&w, stdout, &out, summary_cols, sizeof(v) / sizeof(v[0]), NULL, 0, &err) < 0 ||
 	    sc_writer_row(w, v, 0, &err) < 0 || sc_writer_close(w, &err) < 0)
 		return cli_report(&err);
 	return SC_OK;
@@ -199,6 +200,8 @@ static int dry_run(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_opts *b
 			cli_stop_name());
 		return cli_stop_status();
 	}
+	if (r.locked)
+		return cli_locked_left("logout", r.locked, true, rc);
 	return rc;
 }
 
@@ -236,6 +239,8 @@ static int close_batches(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_o
 			r.closed == 1 ? "" : "s", (long long)r.batches, r.batches == 1 ? "" : "es");
 		return cli_stop_status();
 	}
+	if (r.locked)
+		return cli_locked_left("logout", r.locked, false, rc);
 	return rc;
 }
 

@@ -155,3 +155,20 @@ int cli_duration(const char *opt, const char *s, int64_t *out)
 				opt, s);
 	return 0;
 }
+
+int cli_locked_left(const char *what, int64_t n, bool dry_run, int rc)
+{
+	bool one = n == 1;
+
+	if (rc != SC_OK)
+		return rc;
+	return cli_fail(SC_TEMPFAIL, "%s %s %lld session%s as %s: another transaction held %s (or "
+			"%s user) locked longer than a lock wait, most likely one left open (see "
+			"'idle in transaction' in pg_stat_activity); %s, and %s", what,
+			dry_run ? "left out" : "left", (long long)n, one ? "" : "s",
+			dry_run ? "it cannot tell whether they would change" : one ? "it was" : "they were",
+			one ? "it" : "them", one ? "its" : "their",
+			dry_run ? "nothing was changed" : "everything else is done",
+			dry_run ? "a real run leaves them too while the lock is held"
+				: one ? "the next run tries it again" : "the next run tries them again");
+}

@@ -102,9 +102,9 @@ _sessctl_columns()
 {
     local session='id user_id device_fingerprint device_name device_type browser ip_address created_at last_activity is_active'
     case $1 in
-        logout) echo "change $session closed users batches interrupted" ;;
+        logout) echo "change $session closed users batches interrupted locked" ;;
         logout-all | create) echo "change $session" ;;
-        enforce) echo "change $session expired over_limit purged batches interrupted" ;;
+        enforce) echo "change $session expired over_limit purged batches interrupted locked" ;;
         history) echo 'id created_at action session_id user_id actor reason evaluated_at email device_name ip_address device_type' ;;
         count) echo 'user_id active_sessions email username users users_with_sessions sessions active inactive device_type browser day created last_seen' ;;
         metrics) ;; # Prometheus text: no columns

@@ -212,11 +212,11 @@ function __sessctl_columns
     set -l cols
     switch "$p[3]"
         case logout
-            set cols change $session closed users batches interrupted
+            set cols change $session closed users batches interrupted locked
         case logout-all create
             set cols change $session
         case enforce
-            set cols change $session expired over_limit purged batches interrupted
+            set cols change $session expired over_limit purged batches interrupted locked
         case history
             set cols id created_at action session_id user_id actor reason evaluated_at email \
                 device_name ip_address device_type

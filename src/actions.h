@@ -97,6 +97,10 @@ struct sc_enforce_result {
 	int64_t purged;
 	int64_t batches;
 	bool interrupted;
+	/* Sessions left as they were because another transaction held them,
+	 * or their user, locked longer than a lock wait (PostgreSQL's
+	 * lock_timeout): the rest of the run went on without them. */
+	int64_t locked;
 	/* With a progress callback: an estimate of the share of the work
 	 * done, 0 to 1 (how far the batches have walked the ids), and how
 	 * long the last batch's transaction took (ms): from its body to its
@@ -145,6 +149,8 @@ struct sc_bulk_result {
 	int64_t users;     /* distinct users among them */
 	int64_t batches;   /* committed batches that closed something */
 	bool interrupted;  /* stopped by *stop before the end */
+	int64_t locked;    /* sessions left: another transaction held them
+			    * locked (as struct sc_enforce_result) */
 };
 
 struct sc_bulk_opts {

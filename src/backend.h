@@ -31,7 +31,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 17
+#define SC_BACKEND_ABI 18
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -62,6 +62,20 @@ struct sc_db {
 	 * lock gives the wait up when it is set (SQLite's busy handler), and
 	 * the core then retries no more. */
 	const volatile sig_atomic_t *stop;
+	/* Rows another transaction keeps locked (an application transaction
+	 * left open) must not stop a batched run at them on every run. The
+	 * backend sets lock_waited when a statement gave up waiting for a
+	 * row lock (PostgreSQL 55P03); for the retry of a batch of a run
+	 * that may (may_skip_locked, the core's: enforce, bulk logout), the
+	 * core sets skip_locked, and the backend's writes then leave the
+	 * rows (or users, lock_users) they cannot lock at once, adding the
+	 * sessions they would have changed to locked_left, which the core
+	 * zeroes before each attempt. A backend whose write transaction
+	 * locks the whole database never sets lock_waited. */
+	bool lock_waited;
+	bool may_skip_locked;
+	bool skip_locked;
+	int64_t locked_left;
 };
 
 /* Tells db's notice callback, if any (printf-style). */
@@ -346,9 +360,12 @@ struct sc_backend {
 	 * sessions (create, enforce) take turns and a session the application
 	 * refreshes meanwhile is not ranked on stale data (PostgreSQL SELECT
 	 * ... FOR NO KEY UPDATE in id order; a no-op on SQLite, where the
-	 * transaction already holds the write lock). OPTIONAL: NULL when the
-	 * write transaction already serializes writers. */
-	int (*lock_users)(struct sc_db *db, const int64_t *user_ids, size_t n,
+	 * transaction already holds the write lock). With db->skip_locked it
+	 * waits for no lock: it drops from users each one whose row, or one
+	 * of whose active sessions, another transaction holds, and adds their
+	 * active sessions over keep to db->locked_left. OPTIONAL: NULL when
+	 * the write transaction already serializes writers. */
+	int (*lock_users)(struct sc_db *db, struct sc_ids *users, int64_t keep,
 			  struct sc_error *err);
 	/* Sessions among ids, ordered by id (any transaction). */
 	int (*sessions_by_ids)(struct sc_db *db, const int64_t *ids, size_t n,
@@ -357,7 +374,9 @@ struct sc_backend {
 	 * audit row for each when ch->audit, and passes each closed row, as it
 	 * is after the change, to cb. Closed sessions are skipped. cb may be
 	 * NULL: then no row is read back. Returns the number of sessions
-	 * closed, or -1 (also when cb fails). */
+	 * closed, or -1 (also when cb fails). With db->skip_locked, it leaves
+	 * the rows another transaction holds locked and counts those it would
+	 * have closed in db->locked_left (purge_sessions likewise). */
 	int (*close_sessions)(struct sc_db *db, const int64_t *ids, size_t n,
 			      const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			      struct sc_error *err);

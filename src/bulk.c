@@ -65,6 +65,15 @@ static int idset_add(struct idset *s, int64_t id)
 	return 0;
 }
 
+/* Empties s, keeping its memory. */
+static void idset_clear(struct idset *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		s->v[i] = INT64_MIN;
+	s->n = 0;
+	s->has_min = false;
+}
+
 static int64_t idset_count(const struct idset *s)
 {
 	return (int64_t)s->n + s->has_min;
@@ -125,6 +134,9 @@ struct bulk_ctx {
 	struct sc_ids batch_users;  /* ... and their users, distinct */
 	bool keyless;               /* one of them has no user */
 	struct sc_ids closed_users; /* users of the sessions it closed */
+	struct changes *held;       /* a dry run's rows, passed on as they come,
+				     * so that sc_run_tx can tell whether a
+				     * retry would show one twice */
 	int64_t done;               /* sessions it closed */
 	bool finished;              /* nothing matches past this batch */
 	bool oom;
@@ -164,7 +176,8 @@ static void distinct_users(struct sc_ids *u)
 }
 
 /* close_sessions' callback: the closed row's user, and in a dry run the
- * row itself for the caller (a dry run is never retried). */
+ * row itself for the caller (a dry run is retried only before its first
+ * row: c->held). */
 static int on_closed(const struct sc_session *s, void *vctx)
 {
 	struct bulk_ctx *c = vctx;
@@ -173,7 +186,7 @@ static int on_closed(const struct sc_session *s, void *vctx)
 	if (!s->user_id_null && sc_ids_push(&c->closed_users, s->user_id) < 0)
 		return c->oom = true, -1;
 	if (c->a->dry_run && c->a->cb)
-		return c->a->cb(SC_CHANGE_CLOSED, s, c->a->ctx);
+		return sc_changes_add(c->held, SC_CHANGE_CLOSED, s);
 	return 0;
 }
 
@@ -242,6 +255,10 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct dry_ctx *d = vctx;
 
+	/* A retry (before any row was shown) starts over. */
+	memset(d->r, 0, sizeof(*d->r));
+	idset_clear(d->users);
+	d->c->req.has_after = false;
 	if (sc_check_actor(db, d->c->a, err) < 0)
 		return -1;
 	do {
@@ -290,6 +307,7 @@ static int run_batches(struct sc_db *db, struct bulk_ctx *c, struct idset *users
 		if (sc_run_tx(db, false, batch_tx, c, NULL, err) < 0)
 			return -1;
 		double took = monotonic_ms() - started;
+		r->locked += db->locked_left;
 		if (tally(c, users, r) < 0)
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 		if (!o->batch_size)
@@ -311,13 +329,19 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 
 	memset(r, 0, sizeof(*r));
 	db->stop = o->stop;
+	db->may_skip_locked = true;
 	if (a->dry_run) {
 		struct dry_ctx d = { &c, &users, r };
+		struct changes held = { .a = a };
+		c.held = &held;
 		c.req.limit = o->batch_size ? o->batch_size : SC_BATCH_MAX;
-		rc = sc_run_tx(db, true, dry_body, &d, NULL, err);
+		rc = sc_run_tx(db, true, dry_body, &d, &held, err);
+		r->locked = db->locked_left;
+		sc_changes_free(&held);
 	} else {
 		rc = run_batches(db, &c, &users, r, err);
 	}
+	db->may_skip_locked = false;
 	rc = sc_batched_run_end(db, rc, err, &r->interrupted);
 	sc_ids_free(&c.ids);
 	sc_ids_free(&c.batch_users);

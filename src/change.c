@@ -156,7 +156,7 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err)
 
 /* Runs body in a write transaction; commits, or with dry_run rolls back.
  * Retries on SC_TEMPFAIL (busy, serialization failure, deadlock). */
-int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
+static int run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 		  struct changes *held, struct sc_error *err)
 {
 	const struct sc_backend *be = db->backend;
@@ -167,6 +167,8 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 		if (held)
 			sc_changes_reset(held);
 		sc_error_clear(err);
+		db->lock_waited = false;
+		db->locked_left = 0;
 		if (sc_db_begin(db, SC_TX_WRITE, err) == 0) {
 			if (body(db, ctx, err) == 0) {
 				if (held && held->oom) {
@@ -216,9 +218,25 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 		 * transaction was done; the caller reports the interrupt. */
 		if (db->stop && *db->stop)
 			return sc_error_set(err, SC_INTERRUPTED, "interrupted while waiting for a lock");
+		/* A row lock waited for in vain (an application transaction
+		 * left open, most likely): a batched run leaves such rows to
+		 * its next run rather than stop at them on every run. */
+		if (db->lock_waited && db->may_skip_locked && !db->skip_locked) {
+			db->skip_locked = true;
+			sc_db_notice(db, "a row lock waited for in vain: running the batch again "
+				     "without the rows other transactions hold");
+		}
 		if (sc_tx_retry(attempt, err) < 0)
 			return -1;
 	}
+}
+
+int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
+	      struct changes *held, struct sc_error *err)
+{
+	int rc = run_tx(db, dry_run, body, ctx, held, err);
+	db->skip_locked = false;
+	return rc;
 }
 
 /* ---- the actor rule ---- */

@@ -90,7 +90,10 @@ int sc_tx_retry(int attempt, struct sc_error *err);
  * (held): the server may have committed, and that fails with
  * SC_UNAVAILABLE saying so. A dry run takes the same
  * path, as long as it has passed no row on yet (held->passed: a dry run
- * shows rows as it goes; without held, it is never run twice). */
+ * shows rows as it goes; without held, it is never run twice). In a run
+ * that sets db->may_skip_locked, the retries after a row lock waited for
+ * in vain run with db->skip_locked (struct sc_db): read db->locked_left
+ * after a success. */
 int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx, struct changes *held,
 	      struct sc_error *err);
 

@@ -62,6 +62,8 @@ struct enforce_ctx {
 	int64_t excess_upto;  /* the last user counted in them (users come in
 			       * ascending order) */
 	int64_t after;        /* batches walk ids (or user ids) upwards */
+	int64_t users_last;   /* the last user a device-limit batch took on,
+			       * locked or not */
 	int64_t batch;        /* rows in the next batch; for the device limit,
 			       * sessions to close where batches must be even,
 			       * else (and with --batch-size) users */
@@ -247,10 +249,16 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 		}
 		if (c->users.n == 0)
 			return c->finished = true, 0;
+		c->users_last = c->users.v[c->users.n - 1];
 		/* Lock the users, then read their sessions: a create running
-		 * beside us either committed before (and is counted) or waits. */
-		if ((be->lock_users && be->lock_users(db, c->users.v, c->users.n, err) < 0) ||
-		    be->over_limit_candidates(db, c->users.v, c->users.n, o->max_sessions, &c->ids,
+		 * beside us either committed before (and is counted) or waits.
+		 * On a retry that skips locked rows, the users another
+		 * transaction holds are left (db->locked_left). */
+		if (be->lock_users && be->lock_users(db, &c->users, o->max_sessions, err) < 0)
+			return -1;
+		if (c->users.n == 0)
+			return 0;
+		if (be->over_limit_candidates(db, c->users.v, c->users.n, o->max_sessions, &c->ids,
 					      err) < 0 ||
 		    sc_close_ids(db, c->ids.v, c->ids.n, &c->users, c->a, "over-limit", SC_CHANGE_OVER_LIMIT,
 			      &c->held, &c->done, err) < 0)
@@ -322,12 +330,14 @@ static void adapt_batch(const struct sc_db *db, struct enforce_ctx *c, enum enfo
 	}
 }
 
-/* Moves past the ids (or, for the limit, the users) of this batch. */
+/* Moves past the ids (or, for the limit, the users, those left locked
+ * too) of this batch. */
 static void next_page(enum enforce_step step, struct enforce_ctx *c)
 {
-	const struct sc_ids *page = step == STEP_LIMIT ? &c->users : &c->ids;
-	if (page->n)
-		c->after = page->v[page->n - 1];
+	if (step == STEP_LIMIT)
+		c->after = c->users_last > c->after ? c->users_last : c->after;
+	else if (c->ids.n)
+		c->after = c->ids.v[c->ids.n - 1];
 }
 
 struct step_tx {
@@ -358,6 +368,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 
 	c->finished = false;
 	c->after = INT64_MIN; /* ids may be 0 or negative */
+	c->users_last = INT64_MIN;
 	c->batch = first_batch(db, c, step);
 	start_average(c);
 	c->step_no = (step > STEP_EXPIRE && c->o->expire) + (step > STEP_LIMIT && c->o->limit);
@@ -374,6 +385,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 		if (sc_run_tx(db, false, step_tx_body, &t, NULL, err) < 0)
 			return -1;
 		double took = monotonic_ms() - t.body_started;
+		c->r->locked += db->locked_left;
 		if (!c->o->batch_size)
 			adapt_batch(db, c, step, took);
 		/* Leave the lock free for the backend's pause; with a batch size
@@ -418,6 +430,7 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 			continue;
 		c->finished = false;
 		c->after = INT64_MIN; /* ids may be 0 or negative */
+		c->users_last = INT64_MIN;
 		c->batch = c->o->batch_size ? c->o->batch_size : SC_BATCH_MAX;
 		start_average(c);
 		while (!c->finished) {
@@ -478,7 +491,9 @@ static int record_body(struct sc_db *db, void *vctx, struct sc_error *err)
 
 static int record(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
 {
-	if (!db->backend->enforce_state_put || c->o->has_user || !c->o->limit)
+	/* A run that left locked rows records nothing: the next one must
+	 * look where this one looked, or it would not see them again. */
+	if (!db->backend->enforce_state_put || c->o->has_user || !c->o->limit || c->r->locked)
 		return 0;
 	return sc_run_tx(db, false, record_body, c, NULL, err);
 }
@@ -493,8 +508,10 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 	c.held.a = a;
 	c.started = (int64_t)time(NULL); /* never --now */
 	db->stop = o->stop;
+	db->may_skip_locked = true;
 	if (a->dry_run) {
 		rc = sc_run_tx(db, true, dry_body, &c, &c.held, err);
+		r->locked = db->locked_left;
 	} else {
 		c.steps = o->expire + o->limit + o->purge;
 		if ((rc = sc_run_tx(db, false, plan_body, &c, NULL, err)) == 0) {
@@ -511,6 +528,7 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 				rc = record(db, &c, err);
 		}
 	}
+	db->may_skip_locked = false;
 	rc = sc_batched_run_end(db, rc, err, &r->interrupted);
 	sc_changes_free(&c.held);
 	sc_ids_free(&c.ids);

@@ -154,6 +154,9 @@ static void write_run(FILE *out, const struct sc_enforce_run *run, bool has_last
 	fprintf(out, "sessctl_enforce_duration_seconds %.6f\n", run->duration);
 	gauge(out, "sessctl_enforce_interrupted",
 	      "1 when the last enforce run was stopped by SIGINT or SIGTERM.", r->interrupted);
+	gauge(out, "sessctl_enforce_locked_sessions",
+	      "Sessions the last enforce run left because another transaction held them locked.",
+	      r->locked);
 	gauge(out, "sessctl_enforce_success", "1 when the last enforce run finished its work.",
 	      run->success);
 	gauge(out, "sessctl_enforce_last_run_timestamp_seconds",

@@ -383,6 +383,9 @@ for shell in bash fish zsh; do
 	fi
 	expect $shell "--db completes files" "sessctl --db $work/sess" has "$file"
 	expect $shell "--columns" "sessctl list-user --columns id,device_f" exact "$column"
+	if [ $shell = zsh ]; then column=locked; else column=batches,locked; fi
+	expect $shell "enforce --columns: the summary's" "sessctl enforce --columns batches,lo" exact "$column"
+	expect $shell "logout --columns: the summary's" "sessctl logout --columns batches,lo" exact "$column"
 	expect $shell "no hidden command" "sessctl __" none
 	for c in $commands; do
 		[ "$c" = help ] && continue

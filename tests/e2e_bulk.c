@@ -239,10 +239,10 @@ Test(bulk, the_table_summary_and_json)
 	fx_fleet();
 	struct run *r = W("logout", "--where", "--ip", "2001:db8::/32", "--yes");
 	EXPECT_OK(r);
-	EXPECT_OUT(r, "CLOSED       13\nUSERS        3\nBATCHES      1\nINTERRUPTED  false\n");
+	EXPECT_OUT(r, "CLOSED       13\nUSERS        3\nBATCHES      1\nINTERRUPTED  false\nLOCKED       0\n");
 	r = W("logout", "--where", "--ip", "198.51.101.0/24", "--yes", "-o", "json");
 	EXPECT_OK(r);
-	EXPECT_OUT(r, "{\"closed\":12,\"users\":3,\"batches\":1,\"interrupted\":false}\n");
+	EXPECT_OUT(r, "{\"closed\":12,\"users\":3,\"batches\":1,\"interrupted\":false,\"locked\":0}\n");
 }
 
 Test(bulk, refuses_without_a_terminal_unless_yes)

@@ -500,7 +500,7 @@ Test(enforce, batch_size_1_gives_the_same_result_as_the_default)
 	struct run *again = RUN_DB(other->url, "enforce", "--purge-after", "60d", "--batch-size", "1",
 				   "--now", NOW, "--actor", "cron", "-o", "json");
 	EXPECT_OK(again);
-	EXPECT_OUT(again, "{\"expired\":0,\"over_limit\":0,\"purged\":0,\"batches\":0,\"interrupted\":false}\n");
+	EXPECT_OUT(again, "{\"expired\":0,\"over_limit\":0,\"purged\":0,\"batches\":0,\"interrupted\":false,\"locked\":0}\n");
 }
 
 Test(enforce, batch_size_counts_batches_that_changed_something)
@@ -511,7 +511,7 @@ Test(enforce, batch_size_counts_batches_that_changed_something)
 	struct run *r = W("--batch-size", "2", "-o", "json");
 
 	EXPECT_OK(r);
-	EXPECT_OUT(r, "{\"expired\":5,\"over_limit\":0,\"purged\":0,\"batches\":3,\"interrupted\":false}\n");
+	EXPECT_OUT(r, "{\"expired\":5,\"over_limit\":0,\"purged\":0,\"batches\":3,\"interrupted\":false,\"locked\":0}\n");
 }
 
 Test(enforce, a_second_run_changes_nothing)
@@ -523,7 +523,7 @@ Test(enforce, a_second_run_changes_nothing)
 	struct run *second = W("--purge-after", "60d", "-o", "json");
 
 	EXPECT_OK(second);
-	EXPECT_OUT(second, "{\"expired\":0,\"over_limit\":0,\"purged\":0,\"batches\":0,\"interrupted\":false}\n");
+	EXPECT_OUT(second, "{\"expired\":0,\"over_limit\":0,\"purged\":0,\"batches\":0,\"interrupted\":false,\"locked\":0}\n");
 	EXPECT_UNCHANGED(before);
 	struct run *third = W("--purge-after", "60d", "--batch-size", "3", "--dry-run", "-o", "csv");
 	cr_expect_eq(third->status, 0, "%s: exit %d: %s", third->what, third->status, third->err);
@@ -546,7 +546,7 @@ Test(enforce, table_output_prints_the_summary_as_a_record)
 	EXPECT_OUT_HAS(r, "INTERRUPTED");
 	struct run *nd = W("-o", "ndjson");
 	EXPECT_OK(nd);
-	EXPECT_OUT(nd, "{\"expired\":0,\"over_limit\":0,\"purged\":0,\"batches\":0,\"interrupted\":false}\n");
+	EXPECT_OUT(nd, "{\"expired\":0,\"over_limit\":0,\"purged\":0,\"batches\":0,\"interrupted\":false,\"locked\":0}\n");
 }
 
 /* ---- --dry-run against the real run ---- */

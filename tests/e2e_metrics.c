@@ -370,6 +370,7 @@ Test(metrics, enforce_writes_the_runs_results)
 		 "sessctl_enforce_batches {} %lld\n"
 		 "sessctl_enforce_duration_seconds {} D\n"
 		 "sessctl_enforce_interrupted {} 0\n"
+		 "sessctl_enforce_locked_sessions {} 0\n"
 		 "sessctl_enforce_success {} 1\n"
 		 "sessctl_enforce_last_run_timestamp_seconds {} T\n"
 		 "sessctl_enforce_last_success_timestamp_seconds {} T\n",
@@ -443,6 +444,7 @@ Test(metrics, a_failed_run_keeps_the_last_success)
 		"sessctl_enforce_batches {} 0\n"
 		"sessctl_enforce_duration_seconds {} D\n"
 		"sessctl_enforce_interrupted {} 0\n"
+		"sessctl_enforce_locked_sessions {} 0\n"
 		"sessctl_enforce_success {} 0\n"
 		"sessctl_enforce_last_run_timestamp_seconds {} T\n"
 		"sessctl_enforce_last_success_timestamp_seconds {} T\n");

@@ -868,7 +868,7 @@ Test(postgres_only, infinity_and_years_beyond_9999_are_null_in_output_and_ordere
 	EXPECT_OUT(d, "expired,92\r\nexpired,94\r\nexpired,95\r\n");
 	struct run *e = RUN("enforce", "--now", "2030-01-01 00:00:00", "-o", "csv", "--actor", "ops");
 	EXPECT_OK(e);
-	EXPECT_OUT(e, "expired,over_limit,purged,batches,interrupted\r\n3,0,0,1,false\r\n");
+	EXPECT_OUT(e, "expired,over_limit,purged,batches,interrupted,locked\r\n3,0,0,1,false,0\r\n");
 	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active ORDER BY id", "91\n93\n");
 
 	r = RUN("logout-all", "tess", "--yes", "-o", "csv", "--columns", "change,id", "--no-header", "--actor", "ops");
@@ -1194,20 +1194,29 @@ Test(postgres_only, a_connection_lost_while_enforce_looks_up_its_user_is_opened_
 
 /* A write that needs a row the application holds locked waits at most
  * a second a try (lock_timeout), so that the application's writes to the
- * rows it has locked meanwhile wait no longer either, and gives up after
- * its retries (75) instead of waiting for ever; SIGTERM during the wait
- * stops it as between two batches (143). */
+ * rows it has locked meanwhile wait no longer either. A bulk logout then
+ * runs that batch again without the row, closes the others and ends with
+ * 75 saying it left one: it used to stop there, six tries later, having
+ * closed nothing, and so on every run while the transaction stayed open.
+ * SIGTERM during the wait stops it as between two batches (143). */
 Test(postgres_only, a_write_waits_for_a_row_lock_a_bounded_time, .timeout = 90)
 {
 	fx_standard();
 	PGconn *app = app_locks_session(10);
 
 	double t0 = e2e_ms();
-	struct run *r = RUN("logout", "--all-users", "--yes", "--actor", "ops", "-q");
+	struct run *r = RUN("logout", "--all-users", "--yes", "--actor", "ops", "-o", "csv",
+			    "--columns", "closed,batches,locked");
 	double took = e2e_ms() - t0;
 	EXPECT_FAIL(r, 75);
-	EXPECT_ERR_HAS(r, "try again later");
-	cr_expect_lt(took, 30000.0, "gave up only after %.0f ms", took);
+	EXPECT_OUT(r, "closed,batches,locked\r\n4,1,1\r\n");
+	EXPECT_ERR_HAS(r, "logout left 1 session as it was: another transaction held it (or its "
+		       "user) locked");
+	EXPECT_ERR_HAS(r, "the next run tries it again");
+	cr_expect(e2e_one_error_line(r->err), "not one line: %s", r->err);
+	cr_expect_lt(took, 10000.0, "took %.0f ms", took);
+	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active ORDER BY id", "10\n");
+	EXPECT_ROWS("SELECT session_id FROM sessctl_audit ORDER BY session_id", "11\n12\n14\n20\n");
 
 	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
 				       ARGV("logout", "--all-users", "--yes", "--actor", "ops", "-o", "csv",
@@ -1215,14 +1224,93 @@ Test(postgres_only, a_write_waits_for_a_row_lock_a_bounded_time, .timeout = 90)
 	bool waited = someone_waits_for_a_lock();
 	e2e_signal(p, SIGTERM);
 	r = e2e_wait(p);
-	pg_ok(app, "COMMIT");
-	PQfinish(app);
-
 	cr_expect(waited, "the bulk logout never waited for the application's lock");
 	cr_expect_eq(r->status, 143, "exit %d: %s", r->status, r->err);
 	EXPECT_ERR_HAS(r, "interrupted by SIGTERM");
-	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 0);
-	EXPECT_OK(RUN("logout", "--all-users", "--yes", "--actor", "ops", "-q"));
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 4);
+
+	/* The dry run leaves it out too, and says so. */
+	r = RUN("logout", "--all-users", "--dry-run", "--actor", "ops", "-o", "csv", "--columns", "id");
+	cr_expect_eq(r->status, 75, "exit %d: %s", r->status, r->err);
+	EXPECT_OUT(r, "id\r\n");
+	EXPECT_ERR_HAS(r, "logout left out 1 session as it cannot tell whether they would change");
+
+	pg_ok(app, "COMMIT");
+	PQfinish(app);
+	r = RUN("logout", "--all-users", "--yes", "--actor", "ops", "-o", "csv", "--columns", "closed,locked");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "closed,locked\r\n1,0\r\n");
+	EXPECT_ROWS("SELECT count(*) FROM sessions WHERE is_active", "0\n");
+}
+
+/* An application transaction left open (idle in transaction) holding
+ * one idle session of bob's: enforce used to stop at the first batch that
+ * needed it, 75 after six tries, on every run while it stayed open, and
+ * every user after it went unenforced. It leaves that session and bob
+ * (whose ranking needs all his sessions), does the rest, says how many
+ * sessions it left (75), and records no steady state, so that the next
+ * run, once the transaction ends, looks where this one did and does
+ * them. */
+Test(postgres_only, enforce_leaves_rows_an_open_transaction_holds_and_does_the_rest, .timeout = 90)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username, role) VALUES (1, 'a@x', 'alice', 'admin'),"
+		" (2, 'b@x', 'bob', 'user'), (3, 'c@x', 'carol', 'user'), (4, 'd@x', 'dave', 'user');"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" SELECT id, u, 'f' || id, now() - interval '90 days', now() - age, TRUE FROM (VALUES"
+		"  (100, 2, interval '60 days'), (101, 3, interval '60 days'),"
+		"  (110, 2, interval '1 min'), (111, 2, interval '2 min'), (112, 2, interval '3 min'),"
+		"  (113, 2, interval '4 min'), (114, 2, interval '5 min'),"
+		"  (120, 4, interval '1 min'), (121, 4, interval '2 min'), (122, 4, interval '3 min'),"
+		"  (123, 4, interval '4 min'), (124, 4, interval '5 min')) AS t (id, u, age);"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" VALUES (102, 3, 'f102', now() - interval '500 days', now() - interval '400 days', FALSE)");
+	PGconn *app = app_locks_session(100);
+	pg_ok(app, "UPDATE sessions SET last_activity = last_activity WHERE id = 102"); /* to purge */
+
+	struct run *r = RUN("enforce", "--actor", "alice", "--purge-after", "300d", "--dry-run", "-o", "csv", "--columns", "id");
+	cr_expect_eq(r->status, 75, "exit %d: %s", r->status, r->err);
+	EXPECT_OUT(r, "id\r\n101\r\n123\r\n124\r\n");
+	EXPECT_ERR_HAS(r, "enforce left out 5 sessions as it cannot tell whether they would change");
+	EXPECT_ERR_HAS(r, "nothing was changed");
+
+	r = RUN("enforce", "--actor", "alice", "--purge-after", "300d", "-o", "csv");
+	EXPECT_FAIL(r, 75);
+	EXPECT_OUT(r, "expired,over_limit,purged,batches,interrupted,locked\r\n1,2,0,2,false,5\r\n");
+	EXPECT_ERR_HAS(r, "enforce left 5 sessions as they were: another transaction held them (or "
+		       "their user) locked");
+	EXPECT_ERR_HAS(r, "'idle in transaction' in pg_stat_activity");
+	EXPECT_ERR_HAS(r, "everything else is done");
+	cr_expect(e2e_one_error_line(r->err), "not one line: %s", r->err);
+	EXPECT_ROWS("SELECT id FROM sessions WHERE NOT is_active ORDER BY id", "101\n102\n123\n124\n");
+	EXPECT_ROWS("SELECT session_id, action FROM sessctl_audit ORDER BY session_id",
+		    "101|expire\n123|over-limit\n124|over-limit\n");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_enforce_state"), 0,
+		     "a run that left rows recorded a steady state");
+
+	/* While the transaction stays open, every run does the same, and
+	 * nothing else. */
+	const char *prom = e2e_path("enforce.prom");
+	r = RUN("enforce", "--actor", "alice", "--purge-after", "300d", "-o", "csv", "--columns",
+		"expired,over_limit,purged,locked", "--metrics-file", prom);
+	EXPECT_FAIL(r, 75);
+	EXPECT_OUT(r, "expired,over_limit,purged,locked\r\n0,0,0,5\r\n");
+	size_t len;
+	char *metrics = e2e_read_file(prom, &len);
+	cr_assert_not_null(metrics);
+	cr_expect(strstr(metrics, "\nsessctl_enforce_locked_sessions 5\n"), "%s", metrics);
+	cr_expect(strstr(metrics, "\nsessctl_enforce_success 0\n"), "%s", metrics);
+	free(metrics);
+
+	pg_ok(app, "COMMIT");
+	PQfinish(app);
+	r = RUN("enforce", "--actor", "alice", "--purge-after", "300d", "-o", "csv", "--columns",
+		"expired,over_limit,purged,locked");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "expired,over_limit,purged,locked\r\n1,2,1,0\r\n");
+	EXPECT_ROWS("SELECT id FROM sessions WHERE NOT is_active ORDER BY id",
+		    "100\n101\n113\n114\n123\n124\n");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_enforce_state"), 1);
 }
 
 /* A database at version 3, so that migration 4 builds an index on

@@ -276,7 +276,7 @@ Test(robust, enforce_expires_and_purges_a_session_whose_last_activity_is_unreada
 	struct run *r = RUN("enforce", "--now", "2030-01-01 00:00:00", "--purge-after", "1d", "-o", "csv",
 			    "--actor", "ops");
 	EXPECT_OK(r);
-	EXPECT_OUT_HAS(r, "expired,over_limit,purged,batches,interrupted\r\n");
+	EXPECT_OUT_HAS(r, "expired,over_limit,purged,batches,interrupted,locked\r\n");
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE id = 12"), 0, "session 12 was not purged");
 	EXPECT_ROWS("SELECT action FROM sessctl_audit WHERE session_id = 12 ORDER BY id", "expire\npurge\n");
 }
@@ -306,8 +306,8 @@ Test(robust, a_failing_enforce_prints_one_line_and_the_summary_of_what_it_commit
 	 * last_activity, is not idle), then 20 fails */
 	const char *const *formats[] = { ARGV("-o", "json"), ARGV("-o", "csv"), ARGV("-o", "table") };
 	const char *want[] = {
-		"{\"expired\":3,\"over_limit\":0,\"purged\":0,\"batches\":3,\"interrupted\":false}\n",
-		"expired,over_limit,purged,batches,interrupted\r\n3,0,0,3,false\r\n",
+		"{\"expired\":3,\"over_limit\":0,\"purged\":0,\"batches\":3,\"interrupted\":false,\"locked\":0}\n",
+		"expired,over_limit,purged,batches,interrupted,locked\r\n3,0,0,3,false,0\r\n",
 		NULL,
 	};
 	int status = e2e_pg() ? 74 : 65;
@@ -358,7 +358,7 @@ Test(robust, a_failing_bulk_logout_prints_one_line_and_the_summary_of_what_it_co
 	struct run *r = RUN("logout", "--all-users", "--yes", "--batch-size", "1", "--actor", "ops", "-o", "csv");
 	EXPECT_FAIL(r, status);
 	EXPECT_ERR_HAS(r, "logout stopped after 4 committed batches (4 sessions of 1 user closed): ");
-	EXPECT_OUT(r, "closed,users,batches,interrupted\r\n4,1,4,false\r\n");
+	EXPECT_OUT(r, "closed,users,batches,interrupted,locked\r\n4,1,4,false,0\r\n");
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE user_id = 1 AND is_active"), 0);
 	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit WHERE user_id = 1"), 4);
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE id = 20 AND is_active"), 1);

@@ -477,9 +477,11 @@ static int fake_history(struct sc_db *db, const struct sc_history_request *req, 
 
 /* ---- writes ---- */
 
-static int fake_lock_users(struct sc_db *db, const int64_t *ids, size_t n, struct sc_error *err)
+static int fake_lock_users(struct sc_db *db, struct sc_ids *users, int64_t keep,
+			   struct sc_error *err)
 {
-	return enter(to_fake(db), FAKE_LOCK_USERS, 0, ids, n, err);
+	(void)keep;
+	return enter(to_fake(db), FAKE_LOCK_USERS, 0, users->v, users->n, err);
 }
 
 static int by_id(const void *pa, const void *pb)

@@ -1084,6 +1084,23 @@ static void case_purge_sessions(void)
 	cr_expect(a.at[0] == T + 8 && a.at[1] == T + 8 && a.evaluated[0] == T + 7);
 }
 
+/* The writes of a batch's retry after a lock wait (db->skip_locked) with
+ * no row held by another transaction: the same changes, nothing counted
+ * as left; the rows the change would not take anyway (closed, not idle
+ * before the cutoff, active for a purge, missing) are not counted either. */
+static void skipping(void (*c)(void))
+{
+	D.db->skip_locked = true;
+	D.db->locked_left = 0;
+	c();
+	D.db->skip_locked = false;
+	cr_expect_eq(D.db->locked_left, 0, "%lld rows counted as left", (long long)D.db->locked_left);
+}
+
+static void case_close_sessions_skipping(void) { skipping(case_close_sessions); }
+static void case_close_rechecks_skipping(void) { skipping(case_close_rechecks_idle_before); }
+static void case_purge_sessions_skipping(void) { skipping(case_purge_sessions); }
+
 static void case_upsert_session(void)
 {
 	struct rows r = { 0 };
@@ -1094,7 +1111,8 @@ static void case_upsert_session(void)
 
 	begin(SC_TX_WRITE);
 	if (D.be->lock_users)
-		cr_assert_eq(D.be->lock_users(D.db, &ns.user_id, 1, &D.err), 0, "%s", D.err.msg);
+		cr_assert_eq(D.be->lock_users(D.db, &(struct sc_ids){ &ns.user_id, 1, 1 }, 0, &D.err), 0,
+			     "%s", D.err.msg);
 	cr_assert_eq(D.be->upsert_session(D.db, &ns, &ch, &created, on_row, &r, &D.err), 0, "%s",
 		     D.err.msg);
 	commit();
@@ -1246,12 +1264,25 @@ static void case_transactions(void)
 
 static void case_optional_locks(void)
 {
-	const int64_t users[] = { 1, 2, 3 };
+	int64_t users[] = { 1, 2, 3 };
+	struct sc_ids all = { users, 3, 3 }, none = { users, 0, 3 };
 
 	if (D.be->lock_users) {
 		begin(SC_TX_WRITE);
-		cr_expect_eq(D.be->lock_users(D.db, users, 3, &D.err), 0, "lock_users: %s", D.err.msg);
-		cr_expect_eq(D.be->lock_users(D.db, users, 0, &D.err), 0, "lock_users(n=0): %s", D.err.msg);
+		cr_expect_eq(D.be->lock_users(D.db, &all, 1, &D.err), 0, "lock_users: %s", D.err.msg);
+		cr_expect_eq(all.n, 3);
+		cr_expect_eq(D.be->lock_users(D.db, &none, 1, &D.err), 0, "lock_users(n=0): %s", D.err.msg);
+		commit();
+		/* Skipping what others hold, with nothing held: every user
+		 * kept, none left. */
+		begin(SC_TX_WRITE);
+		D.db->skip_locked = true;
+		D.db->locked_left = 0;
+		cr_expect_eq(D.be->lock_users(D.db, &all, 1, &D.err), 0, "lock_users: %s", D.err.msg);
+		D.db->skip_locked = false;
+		cr_expect_eq(all.n, 3);
+		cr_expect_eq(D.db->locked_left, 0);
+		cr_expect(users[0] == 1 && users[1] == 2 && users[2] == 3);
 		commit();
 	}
 	if (D.be->migrate_lock) {
@@ -1301,6 +1332,9 @@ static const struct contract_case cases[] = {
 	{ "close_sessions re-checks idle_before", case_close_rechecks_idle_before },
 	{ "close_users_sessions", case_close_users_sessions },
 	{ "purge_sessions", case_purge_sessions },
+	{ "close_sessions skipping locked rows, none held", case_close_sessions_skipping },
+	{ "close_sessions re-checks, skipping locked rows", case_close_rechecks_skipping },
+	{ "purge_sessions skipping locked rows, none held", case_purge_sessions_skipping },
 	{ "upsert_session", case_upsert_session },
 	{ "history", case_history },
 	{ "transactions", case_transactions },

@@ -321,6 +321,10 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		if (!msg)
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 	}
+	/* A wait for a lock that timed out: a batched run's retry may leave
+	 * the rows another transaction holds (struct sc_db). */
+	if (state && strcmp(state, "55P03") == 0)
+		db->base.lock_waited = true;
 	if (strstr(msg, "statement pooling mode"))
 		/* PgBouncer's pool_mode=statement: no transaction holds, and
 		 * it closes the connection, which no retry mends. */

@@ -208,8 +208,7 @@ int pgb_collect_ids(struct pg_db *db, const char *sql, int nparams, const char *
 		       struct sc_ids *out, struct sc_error *err);
 int pgb_collect_pairs(struct pg_db *db, const char *sql, int nparams, const char *const *params,
 		      struct sc_ids *out, struct sc_ids *second, struct sc_error *err);
-int pg_lock_users(struct sc_db *base, const int64_t *user_ids, size_t n,
-			 struct sc_error *err);
+int pg_lock_users(struct sc_db *base, struct sc_ids *users, int64_t keep, struct sc_error *err);
 int pg_sessions_by_ids(struct sc_db *base, const int64_t *ids, size_t n,
 			      sc_session_cb cb, void *ctx, struct sc_error *err);
 int pgb_counting_row(struct pg_db *db, const PGresult *res, int row, void *vctx,

@@ -50,16 +50,64 @@ int pgb_collect_ids(struct pg_db *db, const char *sql, int nparams, const char *
 	return pgb_collect_pairs(db, sql, nparams, params, out, NULL, err);
 }
 
-int pg_lock_users(struct sc_db *base, const int64_t *user_ids, size_t n,
-			 struct sc_error *err)
+/* lock_users with db->skip_locked: locks what it can at once. A user is
+ * kept when its row (if any) and every one of its active sessions were
+ * locked; the others are dropped, their active sessions over keep counted
+ * as left. One statement, one snapshot for the counts. */
+static int lock_users_skipping(struct pg_db *db, struct sc_ids *users, int64_t keep,
+			       const char *param, struct sc_error *err)
+{
+	char kbuf[INT64_PARAM_LEN];
+	const char *params[2] = { param, pgb_int64_param(keep, kbuf) };
+	PGresult *res = pgb_run(db,
+		"WITH lu AS MATERIALIZED (\n"
+		"  SELECT id FROM users WHERE id = ANY($1::bigint[]) ORDER BY id\n"
+		"  FOR NO KEY UPDATE SKIP LOCKED),\n"
+		"free AS MATERIALIZED (\n"
+		"  SELECT u FROM unnest($1::bigint[]) AS u\n"
+		"  WHERE u IN (SELECT id FROM lu)\n"
+		"     OR NOT EXISTS (SELECT 1 FROM users WHERE id = u)),\n"
+		"ls AS MATERIALIZED (\n"
+		"  SELECT id, user_id FROM sessions\n"
+		"  WHERE user_id IN (SELECT u FROM free) AND is_active ORDER BY id\n"
+		"  FOR NO KEY UPDATE SKIP LOCKED),\n"
+		"n AS MATERIALIZED (\n"
+		"  SELECT user_id, count(*) AS active FROM sessions\n"
+		"  WHERE user_id = ANY($1::bigint[]) AND is_active GROUP BY user_id)\n"
+		"SELECT u.u, u.u IN (SELECT u FROM free)\n"
+		"    AND coalesce(n.active, 0) <= (SELECT count(*) FROM ls WHERE ls.user_id = u.u),\n"
+		"  greatest(coalesce(n.active, 0) - $2::bigint, 0)\n"
+		"FROM unnest($1::bigint[]) AS u LEFT JOIN n ON n.user_id = u.u ORDER BY u.u",
+		2, params, PGRES_TUPLES_OK, "cannot lock users", err);
+	size_t kept = 0;
+
+	if (!res)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (strcmp(PQgetvalue(res, i, 1), "t") == 0)
+			users->v[kept++] = pgb_col_int64(res, i, 0);
+		else
+			db->base.locked_left += pgb_col_int64(res, i, 2);
+	}
+	users->n = kept;
+	PQclear(res);
+	return 0;
+}
+
+int pg_lock_users(struct sc_db *base, struct sc_ids *users, int64_t keep, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
-	char *ids = pgb_ids_array(user_ids, n);
+	char *ids = pgb_ids_array(users->v, users->n);
 	const char *param = ids;
 	PGresult *res;
 
 	if (!ids)
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	if (base->skip_locked) {
+		int rc = lock_users_skipping(db, users, keep, param, err);
+		free(ids);
+		return rc;
+	}
 	/* In id order, so two lockers of overlapping sets cannot deadlock.
 	 * NO KEY UPDATE makes sessctl's own lockers take turns without
 	 * blocking the application's inserts of sessions for these users
@@ -177,12 +225,87 @@ int pgb_change_sessions(struct pg_db *db, const char *rows_sql, const char *coun
 #define PURGE_CHANGE "DELETE FROM sessions\n  WHERE id = ANY($1::bigint[]) AND NOT is_active\n" \
 	"    AND ($8::bigint[] IS NULL OR user_id = ANY($8::bigint[]))"
 
+/* With db->skip_locked: of the ids, those the change would still take
+ * (cond: $2 the idle cutoff or NULL, $3 the users or NULL) and no other
+ * transaction holds, locked now by this one, into out; those another one
+ * holds are counted in locked_left. One statement, one snapshot. */
+#define FREE_ROWS(cond, lock) \
+	"WITH free AS MATERIALIZED (\n" \
+	"  SELECT id FROM sessions WHERE id = ANY($1::bigint[]) AND " cond "\n" \
+	"  ORDER BY id " lock " SKIP LOCKED)\n" \
+	"SELECT id, false FROM free\n" \
+	"UNION ALL\n" \
+	"SELECT count(*), true FROM sessions WHERE id = ANY($1::bigint[]) AND " cond "\n" \
+	"  AND id NOT IN (SELECT id FROM free)"
+#define CLOSE_COND "is_active\n" \
+	"    AND ($2::timestamptz IS NULL OR last_activity < $2::timestamptz)\n" \
+	"    AND ($3::bigint[] IS NULL OR user_id = ANY($3::bigint[]))"
+/* ($2, a purge's cutoff, is always NULL: named for its type.) */
+#define PURGE_COND "NOT is_active AND $2::timestamptz IS NULL\n" \
+	"    AND ($3::bigint[] IS NULL OR user_id = ANY($3::bigint[]))"
+
+static int free_rows(struct pg_db *db, const char *sql, const int64_t *ids, size_t n,
+		     const struct sc_change *ch, struct sc_ids *out, struct sc_error *err)
+{
+	char tbuf[TIME_PARAM_LEN];
+	char *array = pgb_ids_array(ids, n);
+	char *users = ch->users ? pgb_ids_array(ch->users, ch->nusers) : NULL;
+	const char *params[3] = {
+		array, ch->has_idle_before ? pgb_time_param(ch->idle_before, tbuf) : NULL, users,
+	};
+	PGresult *res = NULL;
+
+	if (array && (users || !ch->users))
+		res = pgb_run(db, sql, 3, params, PGRES_TUPLES_OK, "cannot lock sessions", err);
+	else
+		sc_error_set(err, SC_SOFTWARE, "out of memory");
+	free(array);
+	free(users);
+	if (!res)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (strcmp(PQgetvalue(res, i, 1), "t") == 0)
+			db->base.locked_left += pgb_col_int64(res, i, 0);
+		else if (sc_ids_push(out, pgb_col_int64(res, i, 0)) < 0) {
+			PQclear(res);
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+		}
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* close_sessions and purge_sessions: the change, of the free rows only
+ * with db->skip_locked. */
+static int change_free(struct sc_db *base, const char *free_sql, const char *rows_sql,
+		       const char *count_sql, int nparams, const int64_t *ids, size_t n,
+		       const struct sc_change *ch, const char *what, sc_session_cb cb, void *ctx,
+		       struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	struct sc_ids free_ids = { 0 };
+	int rc;
+
+	if (!base->skip_locked || !n)
+		return pgb_change_sessions(db, rows_sql, count_sql, nparams, ids, n, ch, what, cb,
+					   ctx, err);
+	if (free_rows(db, free_sql, ids, n, ch, &free_ids, err) < 0) {
+		sc_ids_free(&free_ids);
+		return -1;
+	}
+	rc = free_ids.n ? pgb_change_sessions(db, rows_sql, count_sql, nparams, free_ids.v,
+					      free_ids.n, ch, what, cb, ctx, err) : 0;
+	sc_ids_free(&free_ids);
+	return rc;
+}
+
 int pg_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 			     const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			     struct sc_error *err)
 {
-	return pgb_change_sessions(pgb_to_pg(base), CHANGE_SESSIONS(CLOSE_CHANGE), COUNT_CHANGED(CLOSE_CHANGE),
-			       9, ids, n, ch, "cannot close sessions", cb, ctx, err);
+	return change_free(base, FREE_ROWS(CLOSE_COND, "FOR NO KEY UPDATE"),
+			   CHANGE_SESSIONS(CLOSE_CHANGE), COUNT_CHANGED(CLOSE_CHANGE), 9, ids, n, ch,
+			   "cannot close sessions", cb, ctx, err);
 }
 
 /* logout-all: every active session of the users ($9) but the ones in $1
@@ -205,8 +328,10 @@ int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 			     const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			     struct sc_error *err)
 {
-	return pgb_change_sessions(pgb_to_pg(base), CHANGE_SESSIONS(PURGE_CHANGE), COUNT_CHANGED(PURGE_CHANGE),
-			       8, ids, n, ch, "cannot purge sessions", cb, ctx, err);
+	/* A delete takes FOR UPDATE: locked so, it waits for no one later. */
+	return change_free(base, FREE_ROWS(PURGE_COND, "FOR UPDATE"), CHANGE_SESSIONS(PURGE_CHANGE),
+			   COUNT_CHANGED(PURGE_CHANGE), 8, ids, n, ch, "cannot purge sessions", cb,
+			   ctx, err);
 }
 
 /* Active (or inactive) sessions idle since before cutoff, walked in id
