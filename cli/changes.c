@@ -109,20 +109,12 @@ int cli_changes_open_spooled(const struct cli_ctx *ctx, struct cli_changes *c)
 {
 	int rc;
 
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
-	int fd = -1;
+	const char *dir;
+	int fd;
 
 	memset(c, 0, sizeof(*c));
-	if (!dir || !*dir)
-		dir = "/tmp";
-	/* tmpfile() ignores TMPDIR: a file of its own, gone once closed. */
-	if (snprintf(path, sizeof(path), "%s/sessctl-report-XXXXXX", dir) < (int)sizeof(path) &&
-	    (fd = mkstemp(path)) >= 0) {
-		unlink(path);
-		if (!(c->spool = fdopen(fd, "w+")))
-			close(fd);
-	}
+	if ((fd = cli_tmpfile("sessctl-report", &dir)) >= 0 && !(c->spool = fdopen(fd, "w+")))
+		close(fd);
 	if (!c->spool)
 		return cli_fail(SC_IOERR, "cannot create a temporary file in '%s' for the dry run's "
 				"report: %s (set TMPDIR to a writable directory)", dir, sc_strerror(errno));

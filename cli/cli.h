@@ -111,6 +111,23 @@ extern bool cli_changed;
  * failure. */
 int cli_locked_left(const char *what, int64_t n, bool dry_run, int rc);
 
+/* A listing's standard output, when it is a pipe, through a queue that
+ * never blocks (outqueue.c): what the reader does not take at once waits
+ * in a temporary file, so that no transaction waits for the reader.
+ * cli_output_unblock replaces stdout (0, or -1 when out of memory: the
+ * output then stays as it was); cli_output_drain writes what still waits,
+ * waiting for the reader (0, or -1 with errno: EPIPE when the reader went
+ * away), and releases the queue's descriptor; cli_output_release only
+ * does the latter (async-signal-safe: the pager's signal handler). */
+int cli_output_unblock(void);
+int cli_output_drain(void);
+void cli_output_release(void);
+
+/* An unlinked temporary file in $TMPDIR (else /tmp), named after prefix:
+ * its descriptor, or -1 with errno; *dir (when not NULL) gets the
+ * directory, for messages. */
+int cli_tmpfile(const char *prefix, const char **dir);
+
 /* printf-style error: prints and returns status. */
 int cli_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

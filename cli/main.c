@@ -20,7 +20,7 @@
 static int finish_output(int rc)
 {
 	errno = 0;
-	if (fflush(stdout) == 0 && !ferror(stdout))
+	if (fflush(stdout) == 0 && !ferror(stdout) && cli_output_drain() == 0)
 		return rc;
 	/* A closed pipe, now or already reported quietly by a writer. */
 	if (errno == EPIPE || cli_output_closed)
@@ -73,8 +73,12 @@ static int run_command(struct cli_ctx *ctx, const struct cli_command *cmd, int a
 		rc = cli_finish_ctx(ctx);
 	/* A listing on a terminal goes through the pager; a command that
 	 * changes data may ask on the terminal, and is never paged. */
-	if (rc == 0 && cmd->db == CLI_DB_READ && !cmd->raw)
+	if (rc == 0 && cmd->db == CLI_DB_READ && !cmd->raw) {
 		cli_pager_start(ctx);
+		/* Nor does its transaction wait for a slow reader. */
+		if (cli_output_unblock() < 0)
+			rc = cli_fail(SC_SOFTWARE, "out of memory");
+	}
 	if (rc == 0)
 		rc = cmd->run(ctx, state, argc - first, argv + first);
 	/* A listing that showed a value it could not read as null (named on

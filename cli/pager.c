@@ -102,6 +102,7 @@ static int wait_pager(void)
 	if (pager_pid < 0)
 		return -1;
 	close(STDOUT_FILENO);
+	cli_output_release();
 	while (waitpid(pager_pid, &status, 0) < 0 && errno == EINTR)
 		;
 	pager_pid = -1;

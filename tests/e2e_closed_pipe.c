@@ -12,7 +12,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 TestSuite(closed_pipe, .init = e2e_setup, .fini = e2e_teardown, .timeout = 60);
@@ -259,4 +262,75 @@ Test(closed_pipe, closed_standard_descriptors_are_not_reused_for_the_database)
 									  "--no-header", "--columns", "active_sessions"));
 	EXPECT_OK(c);
 	EXPECT_OUT(c, "3\n");
+}
+
+/* Reads fd to its end (blocking); the number of lines. */
+static long count_lines(int fd)
+{
+	char buf[65536];
+	long lines = 0;
+	ssize_t n;
+
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		for (ssize_t i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	return lines;
+}
+
+/* A listing into a pipe whose reader does not read (a pager waiting for a
+ * key, `| less` left open): each write blocked once the pipe was full,
+ * with the listing's transaction open, and on SQLite with a rollback
+ * journal the application could commit nothing meanwhile (its writes
+ * failed with "database is locked"); on PostgreSQL the connection sat
+ * idle in its transaction. What the pipe cannot take now waits in a
+ * temporary file: the transaction ends, the database is closed, the
+ * application's writes go through, and every row comes out once the
+ * reader reads. */
+Test(closed_pipe, a_listing_into_a_pipe_nobody_reads_holds_no_transaction_open)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username, role) VALUES (1, 'a@x', 'alice', 'admin')");
+	db_exec(e2e_pg()
+		? "INSERT INTO sessions (user_id, device_fingerprint, device_name, created_at, last_activity)"
+		  " SELECT 1, 'fp' || i, repeat('d', 80), '2025-01-01', '2025-01-02'"
+		  " FROM generate_series(1, 5000) AS i"
+		: "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 5000)"
+		  " INSERT INTO sessions (user_id, device_fingerprint, device_name, created_at, last_activity)"
+		  " SELECT 1, 'fp' || i, printf('%.80c', 'd'), '2025-01-01 00:00:00', '2025-01-02 00:00:00'"
+		  " FROM g");
+	const char *fifo = e2e_path("out.fifo");
+	cr_assert_eq(mkfifo(fifo, 0600), 0, "mkfifo: %s", strerror(errno));
+	int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+	cr_assert_geq(rd, 0, "%s", strerror(errno));
+
+	struct e2e_proc *p = e2e_start(&(struct call){ .out_to = fifo }, ARGV("find", "-o", "csv"));
+	/* Until the pipe is full: the listing has begun and can write no
+	 * more (sessctl waited there, its transaction open). */
+	int queued = 0;
+	for (int i = 0; i < 500 && queued < 60000; i++) { /* up to 10 s */
+		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+		cr_assert_eq(ioctl(rd, FIONREAD, &queued), 0, "%s", strerror(errno));
+	}
+	cr_assert_geq(queued, 60000, "the listing never filled the pipe (%d bytes)", queued);
+	/* On PostgreSQL, sessctl's connection ends while the rows wait
+	 * (behind PgBouncer the server connection is the pooler's). */
+	if (e2e_pg() && !e2e_pgbouncer()) {
+		long long left = 1;
+		for (int i = 0; i < 250 && left; i++) { /* up to 5 s */
+			nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+			left = db_int("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sessctl'");
+		}
+		cr_expect_eq(left, 0, "sessctl's connection stayed open while its reader did not read");
+	}
+	double t0 = e2e_ms();
+	db_exec("UPDATE sessions SET last_activity = last_activity WHERE id = 1"); /* the application */
+	double took = e2e_ms() - t0;
+	cr_expect_lt(took, 3000.0, "the application's write waited %.0f ms for the listing", took);
+	cr_expect(e2e_running(p), "sessctl did not wait for its reader: was the pipe too small a test?");
+
+	cr_expect_eq(count_lines(rd), 5001, "rows lost on the way");
+	close(rd);
+	struct run *r = e2e_wait(p);
+	EXPECT_OK(r);
 }
