@@ -48,6 +48,8 @@ static const char *actor(const struct cli_write *w, const char **from)
 	return pw && pw->pw_name ? pw->pw_name : "unknown";
 }
 
+static int rewind_report(void *vctx);
+
 struct sc_action cli_action(const struct cli_ctx *ctx, const struct cli_write *w,
 			    sc_change_cb cb, void *cbctx)
 {
@@ -55,8 +57,12 @@ struct sc_action cli_action(const struct cli_ctx *ctx, const struct cli_write *w
 			       .cb = cb, .ctx = cbctx };
 
 	a.actor = actor(w, &a.actor_from);
-	if (cb == cli_changes_row && cbctx)
-		((struct cli_changes *)cbctx)->dry_run = w->dry_run;
+	if (cb == cli_changes_row && cbctx) {
+		struct cli_changes *c = cbctx;
+		c->dry_run = w->dry_run;
+		if (c->spool)
+			a.rewind = rewind_report;
+	}
 	return a;
 }
 
@@ -99,6 +105,22 @@ static int open_to(const struct cli_ctx *ctx, struct cli_changes *c, FILE *out)
 	return cli_db_shown(ctx, c->w);
 }
 
+/* sc_action.rewind of a spooled report: a dry run retried after it gave
+ * rows (a lock waited for in vain) starts its report over. */
+static int rewind_report(void *vctx)
+{
+	struct cli_changes *c = vctx;
+
+	sc_writer_abort(c->w);
+	c->w = NULL;
+	memset(c->count, 0, sizeof(c->count));
+	c->total = 0;
+	if (fflush(c->spool) != 0 || ftruncate(fileno(c->spool), 0) != 0 ||
+	    fseek(c->spool, 0, SEEK_SET) != 0)
+		return -1;
+	return open_to(c->ctx, c, c->spool) == SC_OK ? 0 : -1;
+}
+
 int cli_changes_open(const struct cli_ctx *ctx, struct cli_changes *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -119,6 +141,7 @@ int cli_changes_open_spooled(const struct cli_ctx *ctx, struct cli_changes *c)
 		return cli_fail(SC_IOERR, "cannot create a temporary file in '%s' for the dry run's "
 				"report: %s (set TMPDIR to a writable directory)", dir, sc_strerror(errno));
 	c->spool_dir = dir;
+	c->ctx = ctx;
 	if ((rc = open_to(ctx, c, c->spool))) {
 		fclose(c->spool);
 		c->spool = NULL;

@@ -105,11 +105,11 @@ extern bool cli_output_closed;
  * is not a dry run's, and by enforce and a bulk logout that changed rows. */
 extern bool cli_changed;
 
-/* A batched run (enforce, a bulk logout) that left n sessions another
- * transaction held locked (PostgreSQL): one line saying so and what to
- * look for; returns 75 (SC_TEMPFAIL), or rc when that is already a
- * failure. */
-int cli_locked_left(const char *what, int64_t n, bool dry_run, int rc);
+/* A batched run (enforce, else a bulk logout) that left n sessions
+ * another transaction held locked (PostgreSQL): one line saying so and
+ * what to look for; returns 75 (SC_TEMPFAIL), or rc when that is already
+ * a failure (the summary could not be written). */
+int cli_locked_left(bool enforce, int64_t n, bool dry_run, int rc);
 
 /* A listing's standard output, when it is a pipe, through a queue that
  * never blocks (outqueue.c): what the reader does not take at once waits
@@ -325,6 +325,7 @@ struct cli_changes {
 	FILE *spool; /* cli_changes_open_spooled's file, or NULL, */
 	const char *spool_dir; /* in this directory */
 	bool dry_run; /* set by cli_action for its rows */
+	const struct cli_ctx *ctx; /* the spooled report's, to start it over */
 	struct sc_error err;
 	int64_t count[8];  /* per enum sc_change_kind */
 	int64_t total;

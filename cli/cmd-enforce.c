@@ -289,7 +289,7 @@ static int run(struct cli_ctx *ctx, void *state, int argc, char **argv)
 		return cli_stop_status();
 	}
 	if (r.locked)
-		return cli_locked_left("enforce", r.locked, c->w.dry_run, rc);
+		return cli_locked_left(true, r.locked, c->w.dry_run, rc);
 	return rc;
 }
 
@@ -337,7 +337,10 @@ const struct cli_command cli_cmd_enforce = {
 		"--purge-after, deletes inactive sessions idle longer than that. Works in\n"
 		"batches of one short transaction each; another enforce running at the same\n"
 		"time interleaves its batches, and nothing is closed or counted twice. SIGINT\n"
-		"or SIGTERM stops after the batch in progress (exit 130 or 143).\n\n"
+		"or SIGTERM stops after the batch in progress (exit 130 or 143). On\n"
+		"PostgreSQL, rows another transaction keeps locked (one left open) are left\n"
+		"for the next run and everything else is done: exit 75, and the summary's\n"
+		"locked says how many sessions.\n\n"
 		"A run records what it enforced, so that the next one ranks only the users\n"
 		"active since and finds idle sessions through an index (a cron job every few\n"
 		"minutes costs milliseconds); it walks every row when nothing is recorded, the\n"

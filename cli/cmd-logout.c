@@ -201,7 +201,7 @@ static int dry_run(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_opts *b
 		return cli_stop_status();
 	}
 	if (r.locked)
-		return cli_locked_left("logout", r.locked, true, rc);
+		return cli_locked_left(false, r.locked, true, rc);
 	return rc;
 }
 
@@ -240,7 +240,7 @@ static int close_batches(struct cli_ctx *ctx, struct sc_db *db, struct sc_bulk_o
 		return cli_stop_status();
 	}
 	if (r.locked)
-		return cli_locked_left("logout", r.locked, false, rc);
+		return cli_locked_left(false, r.locked, false, rc);
 	return rc;
 }
 
@@ -327,7 +327,9 @@ const struct cli_command cli_cmd_logout = {
 		"audit row per session, and prints how many sessions of how many users it\n"
 		"closed. SIGINT or SIGTERM stops after the batch in progress (exit 130 or\n"
 		"143): the batches done stay done, and running the same command again closes\n"
-		"the rest. --dry-run lists the sessions it would close.\n\n"
+		"the rest. On PostgreSQL, sessions another transaction keeps locked (one left\n"
+		"open) are left and every other one is closed: exit 75, and the summary's\n"
+		"locked says how many. --dry-run lists the sessions it would close.\n\n"
 		"Options:\n"
 		"  --user USER               the user whose session to close, with:\n"
 		"  --device FINGERPRINT      the session of this device\n"

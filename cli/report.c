@@ -156,19 +156,21 @@ int cli_duration(const char *opt, const char *s, int64_t *out)
 	return 0;
 }
 
-int cli_locked_left(const char *what, int64_t n, bool dry_run, int rc)
+int cli_locked_left(bool enforce, int64_t n, bool dry_run, int rc)
 {
 	bool one = n == 1;
-
-	if (rc != SC_OK)
-		return rc;
-	return cli_fail(SC_TEMPFAIL, "%s %s %lld session%s as %s: another transaction held %s (or "
-			"%s user) locked longer than a lock wait, most likely one left open (see "
-			"'idle in transaction' in pg_stat_activity); %s, and %s", what,
-			dry_run ? "left out" : "left", (long long)n, one ? "" : "s",
-			dry_run ? "it cannot tell whether they would change" : one ? "it was" : "they were",
-			one ? "it" : "them", one ? "its" : "their",
-			dry_run ? "nothing was changed" : "everything else is done",
-			dry_run ? "a real run leaves them too while the lock is held"
-				: one ? "the next run tries it again" : "the next run tries them again");
+	/* enforce locks users too; a bulk logout, only sessions. */
+	const char *held = enforce ? (one ? "it (or its user)" : "them (or their users)")
+				   : one ? "it" : "them";
+	const char *then = dry_run ? "a real run leaves them too while the lock is held"
+			 : !enforce ? "run the same command again to close them"
+			 : one ? "the next run tries it again" : "the next run tries them again";
+	int status = cli_fail(SC_TEMPFAIL, "%s%s %s %lld session%s%s: another transaction held %s "
+			      "locked longer than a lock wait, most likely one left open (see 'idle "
+			      "in transaction' in pg_stat_activity); %s: %s",
+			      enforce ? "enforce" : "logout", dry_run ? " --dry-run" : "",
+			      dry_run ? "left out" : "left", (long long)n, one ? "" : "s",
+			      dry_run ? "" : one ? " as it was" : " as they were", held,
+			      dry_run ? "nothing was changed" : "everything else is done", then);
+	return rc != SC_OK ? rc : status;
 }

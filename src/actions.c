@@ -381,7 +381,7 @@ static int create_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	if (c->a->dry_run)
 		rc = preview_upsert(db, &c->ns, c->a->now, &c->created, on_upserted, c, err);
 	else if (db->backend->lock_users &&
-		 db->backend->lock_users(db, &(struct sc_ids){ &c->ns.user_id, 1, 1 }, 0, err) < 0)
+		 db->backend->lock_users(db, &(struct sc_ids){ &c->ns.user_id, 1, 1 }, err) < 0)
 		rc = -1;
 	else
 		rc = db->backend->upsert_session(db, &c->ns, &ch, &c->created, on_upserted, c, err);

@@ -40,6 +40,10 @@ struct sc_action {
 	bool dry_run;       /* run in a transaction that is rolled back */
 	sc_change_cb cb;    /* may be NULL */
 	void *ctx;
+	/* A dry run's report that can start over (it waits in a file until
+	 * the end): forgets the rows cb was given, so that the dry run can
+	 * be retried after it gave some (0, or -1). NULL: it cannot. */
+	int (*rewind)(void *ctx);
 	const char *actor_from; /* a default actor's origin ("$SUDO_USER"); NULL: --actor */
 };
 

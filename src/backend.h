@@ -68,14 +68,17 @@ struct sc_db {
 	 * row lock (PostgreSQL 55P03); for the retry of a batch of a run
 	 * that may (may_skip_locked, the core's: enforce, bulk logout), the
 	 * core sets skip_locked, and the backend's writes then leave the
-	 * rows (or users, lock_users) they cannot lock at once, adding the
-	 * sessions they would have changed to locked_left, which the core
-	 * zeroes before each attempt. A backend whose write transaction
-	 * locks the whole database never sets lock_waited. */
+	 * rows (or users, lock_users) they cannot lock at once, appending
+	 * them here: the sessions close_sessions left, the rows
+	 * purge_sessions left, the users lock_users left. The core empties
+	 * them before each attempt and frees them (count_left tells, at the
+	 * end of the run, what of them is still to do). A backend whose
+	 * write transaction locks the whole database never sets
+	 * lock_waited. */
 	bool lock_waited;
 	bool may_skip_locked;
 	bool skip_locked;
-	int64_t locked_left;
+	struct sc_ids left_closes, left_purges, left_users;
 };
 
 /* Tells db's notice callback, if any (printf-style). */
@@ -362,11 +365,22 @@ struct sc_backend {
 	 * ... FOR NO KEY UPDATE in id order; a no-op on SQLite, where the
 	 * transaction already holds the write lock). With db->skip_locked it
 	 * waits for no lock: it drops from users each one whose row, or one
-	 * of whose active sessions, another transaction holds, and adds their
-	 * active sessions over keep to db->locked_left. OPTIONAL: NULL when
-	 * the write transaction already serializes writers. */
-	int (*lock_users)(struct sc_db *db, struct sc_ids *users, int64_t keep,
-			  struct sc_error *err);
+	 * of whose active sessions, another transaction holds, appending
+	 * them to db->left_users. OPTIONAL: NULL when the write transaction
+	 * already serializes writers. */
+	int (*lock_users)(struct sc_db *db, struct sc_ids *users, struct sc_error *err);
+	/* OPTIONAL, with lock_users (NULL: a backend that never skips rows):
+	 * of what a batched run left (struct sc_db), how many sessions its
+	 * changes would still take now: those among closes still active (and
+	 * with idle_before, still idle before it), those among purges still
+	 * closed, and each of users' active sessions over keep, not counting
+	 * its sessions idle before idle_before or among closes. With wait
+	 * (in a write transaction), first waits for their locks as a write
+	 * does (SC_TEMPFAIL when that wait gives up); else (any transaction)
+	 * waits for nothing. */
+	int (*count_left)(struct sc_db *db, const struct sc_ids *closes, const int64_t *idle_before,
+			  const struct sc_ids *purges, const struct sc_ids *users, int64_t keep,
+			  bool wait, int64_t *count, struct sc_error *err);
 	/* Sessions among ids, ordered by id (any transaction). */
 	int (*sessions_by_ids)(struct sc_db *db, const int64_t *ids, size_t n,
 			       sc_session_cb cb, void *ctx, struct sc_error *err);
@@ -375,8 +389,9 @@ struct sc_backend {
 	 * is after the change, to cb. Closed sessions are skipped. cb may be
 	 * NULL: then no row is read back. Returns the number of sessions
 	 * closed, or -1 (also when cb fails). With db->skip_locked, it leaves
-	 * the rows another transaction holds locked and counts those it would
-	 * have closed in db->locked_left (purge_sessions likewise). */
+	 * the rows another transaction holds locked, appending those it
+	 * would have closed to db->left_closes (purge_sessions: to
+	 * left_purges). */
 	int (*close_sessions)(struct sc_db *db, const int64_t *ids, size_t n,
 			      const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			      struct sc_error *err);

@@ -137,6 +137,9 @@ struct bulk_ctx {
 	struct changes *held;       /* a dry run's rows, passed on as they come,
 				     * so that sc_run_tx can tell whether a
 				     * retry would show one twice */
+	struct sc_ids left;         /* sessions the batches left: another
+				     * transaction held them (struct sc_db) */
+	double body_started;        /* monotonic_ms() as the last attempt began */
 	int64_t done;               /* sessions it closed */
 	bool finished;              /* nothing matches past this batch */
 	bool oom;
@@ -219,10 +222,13 @@ static int batch_body(struct sc_db *db, struct bulk_ctx *c, struct sc_error *err
 	return 0;
 }
 
+static double monotonic_ms(void);
+
 static int batch_tx(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct bulk_ctx *c = vctx;
 
+	c->body_started = monotonic_ms();
 	if (sc_check_actor(db, c->a, err) < 0)
 		return -1;
 	return batch_body(db, c, err);
@@ -242,6 +248,25 @@ static int tally(struct bulk_ctx *c, struct idset *users, struct sc_bulk_result 
 	r->batches += c->done > 0;
 	r->users = idset_count(users);
 	return 0;
+}
+
+/* After a batch (or the dry run) went through: the sessions it left. */
+static int keep_left(struct sc_db *db, struct bulk_ctx *c)
+{
+	for (size_t i = 0; i < db->left_closes.n; i++)
+		if (sc_ids_push(&c->left, db->left_closes.v[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* At the end: how many of the sessions left are still active (another
+ * logout beside this one may have closed them). */
+static int count_left(struct sc_db *db, const struct bulk_ctx *c, struct sc_bulk_result *r,
+		      struct sc_error *err)
+{
+	const struct sc_ids none = { 0 };
+
+	return sc_count_left(db, &c->left, NULL, &none, &none, 0, &r->locked, NULL, err);
 }
 
 /* A dry run: every batch in one transaction, rolled back. */
@@ -303,12 +328,13 @@ static int run_batches(struct sc_db *db, struct bulk_ctx *c, struct idset *users
 			r->interrupted = true;
 			return 0;
 		}
-		double started = monotonic_ms();
 		if (sc_run_tx(db, false, batch_tx, c, NULL, err) < 0)
 			return -1;
-		double took = monotonic_ms() - started;
-		r->locked += db->locked_left;
-		if (tally(c, users, r) < 0)
+		/* As enforce: how long the batch held its transaction, not the
+		 * waits and attempts before it (a batch that waited out a lock
+		 * held by the application must not shrink for it). */
+		double took = monotonic_ms() - c->body_started;
+		if (tally(c, users, r) < 0 || keep_left(db, c) < 0)
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 		if (!o->batch_size)
 			c->req.limit = next_batch(c->req.limit, took);
@@ -336,13 +362,20 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 		c.held = &held;
 		c.req.limit = o->batch_size ? o->batch_size : SC_BATCH_MAX;
 		rc = sc_run_tx(db, true, dry_body, &d, &held, err);
-		r->locked = db->locked_left;
+		if (rc == 0 && keep_left(db, &c) < 0)
+			rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
 		sc_changes_free(&held);
 	} else {
 		rc = run_batches(db, &c, &users, r, err);
 	}
+	if (rc == 0)
+		rc = count_left(db, &c, r, err);
 	db->may_skip_locked = false;
 	rc = sc_batched_run_end(db, rc, err, &r->interrupted);
+	sc_ids_free(&c.left);
+	sc_ids_free(&db->left_closes);
+	sc_ids_free(&db->left_purges);
+	sc_ids_free(&db->left_users);
 	sc_ids_free(&c.ids);
 	sc_ids_free(&c.batch_users);
 	sc_ids_free(&c.closed_users);

@@ -168,7 +168,7 @@ static int run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 			sc_changes_reset(held);
 		sc_error_clear(err);
 		db->lock_waited = false;
-		db->locked_left = 0;
+		db->left_closes.n = db->left_purges.n = db->left_users.n = 0;
 		if (sc_db_begin(db, SC_TX_WRITE, err) == 0) {
 			if (body(db, ctx, err) == 0) {
 				if (held && held->oom) {
@@ -202,8 +202,10 @@ static int run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 			}
 		}
 		/* A dry run that showed rows cannot run again: they would
-		 * show twice. One that showed none ends as the real run. */
-		final = dry_run && (!held || held->passed);
+		 * show twice, unless its report can start over (a->rewind:
+		 * the report waits in a file). One that showed none ends as
+		 * the real run. */
+		final = dry_run && (!held || (held->passed && !held->a->rewind));
 		if (err->status == SC_UNAVAILABLE && !final && be->reconnect && ++lost > SC_TX_LOST_MAX) {
 			char msg[sizeof(err->msg)];
 			memcpy(msg, err->msg, sizeof(msg));
@@ -212,12 +214,19 @@ static int run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 		}
 		if (err->status == SC_UNAVAILABLE && !final && sc_reconnect(db, err) == 0)
 			continue; /* a batch lost with the connection is done again */
-		if (err->status != SC_TEMPFAIL || final)
+		if (err->status != SC_TEMPFAIL)
 			return -1;
 		/* Stopped while waiting for a lock: nothing of this
 		 * transaction was done; the caller reports the interrupt. */
 		if (db->stop && *db->stop)
 			return sc_error_set(err, SC_INTERRUPTED, "interrupted while waiting for a lock");
+		if (final)
+			return -1;
+		if (dry_run && held && held->passed) {
+			if (held->a->rewind(held->a->ctx) < 0)
+				return sc_error_set(err, SC_IOERR, "cannot start the dry run's report over");
+			held->passed = 0;
+		}
 		/* A row lock waited for in vain (an application transaction
 		 * left open, most likely): a batched run leaves such rows to
 		 * its next run rather than stop at them on every run. */
@@ -341,6 +350,61 @@ int sc_close_ids(struct sc_db *db, const int64_t *ids, size_t n, const struct sc
 		 struct changes *held, int64_t *count, struct sc_error *err)
 {
 	return sc_close_ids_if(db, ids, n, users, a, action, kind, NULL, held, count, err);
+}
+
+/* ---- batched runs: what they left, the pause between batches, the end ---- */
+
+struct left {
+	const struct sc_ids *closes, *purges, *users;
+	const int64_t *idle_before;
+	int64_t keep;
+	bool wait;
+	int64_t *count, *steady;
+};
+
+static int count_left_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	const struct left *l = vctx;
+	const struct sc_ids none = { 0 };
+	const struct sc_backend *be = db->backend;
+
+	if (be->count_left(db, l->closes, l->idle_before, l->purges, l->users, l->keep, l->wait,
+			   l->count, err) < 0)
+		return -1;
+	if (!l->steady)
+		return 0;
+	return be->count_left(db, l->closes, l->idle_before, &none, l->users, l->keep, false,
+			      l->steady, err);
+}
+
+int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *idle_before,
+		  const struct sc_ids *purges, const struct sc_ids *users, int64_t keep,
+		  int64_t *count, int64_t *steady, struct sc_error *err)
+{
+	const struct sc_backend *be = db->backend;
+	struct left l = { closes, purges, users, idle_before, keep, true, count, steady };
+	int rc;
+
+	*count = 0;
+	if (steady)
+		*steady = 0;
+	if (!closes->n && !purges->n && !users->n)
+		return 0;
+	if (!be->count_left)
+		return sc_error_set(err, SC_SOFTWARE, "rows were left without a way to count them");
+	/* One try, not sc_run_tx's six: a holder that stays is the case
+	 * counted. */
+	if (sc_db_begin(db, SC_TX_WRITE, err) == 0) {
+		rc = count_left_body(db, &l, err);
+		be->rollback(db);
+		if (rc == 0 || err->status != SC_TEMPFAIL)
+			return rc;
+	} else if (err->status != SC_TEMPFAIL) {
+		return -1;
+	}
+	sc_error_clear(err);
+	l.wait = false;
+	return sc_db_read(db, count_left_body, &l, err);
 }
 
 /* ---- batched runs: the pause between batches, the end ---- */

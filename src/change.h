@@ -59,6 +59,16 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err);
  * waiting. enforce and the bulk logout both. */
 void sc_batch_pause(struct sc_db *db, double took_ms, bool fixed_size);
 
+/* What a batched run left (struct sc_db; backend count_left): how many
+ * sessions its changes would still take, in all (*count) and, when steady
+ * is not NULL, without purges. The holder may be another sessctl run
+ * whose batch ends in a moment: its locks are waited for once, as a
+ * write waits, then what is still due is counted (what that run closed
+ * is not); when the wait gives up, counted as it stands. */
+int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *idle_before,
+		  const struct sc_ids *purges, const struct sc_ids *users, int64_t keep,
+		  int64_t *count, int64_t *steady, struct sc_error *err);
+
 /* The end of a batched run that set db->stop (enforce, bulk logout),
  * whose result was rc: a signal while a transaction waited for a lock
  * (SC_INTERRUPTED from sc_run_tx; that transaction did nothing) ends it

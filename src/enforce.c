@@ -81,6 +81,10 @@ struct enforce_ctx {
 	struct sc_enforce_state prev; /* ... this one */
 	bool sparse;          /* expire takes its ids from `idle` */
 	struct sc_ids idle;   /* (found through the index, ascending) */
+	/* What the committed batches left: rows another transaction held
+	 * (struct sc_db), counted at the end (count_left). */
+	struct sc_ids left_closes, left_purges, left_users;
+	bool left_steady;     /* some of it in expire or the device limit */
 };
 
 static int64_t sub_sat(int64_t a, int64_t b)
@@ -253,8 +257,8 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 		/* Lock the users, then read their sessions: a create running
 		 * beside us either committed before (and is counted) or waits.
 		 * On a retry that skips locked rows, the users another
-		 * transaction holds are left (db->locked_left). */
-		if (be->lock_users && be->lock_users(db, &c->users, o->max_sessions, err) < 0)
+		 * transaction holds are left (db->left_users). */
+		if (be->lock_users && be->lock_users(db, &c->users, err) < 0)
 			return -1;
 		if (c->users.n == 0)
 			return 0;
@@ -360,6 +364,37 @@ static int64_t *counter(struct sc_enforce_result *r, enum enforce_step step)
 	return step == STEP_EXPIRE ? &r->expired : step == STEP_LIMIT ? &r->over_limit : &r->purged;
 }
 
+static int append_ids(struct sc_ids *to, const struct sc_ids *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		if (sc_ids_push(to, from->v[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* After a batch (or the dry run) went through: what it left. */
+static int keep_left(struct sc_db *db, struct enforce_ctx *c)
+{
+	return append_ids(&c->left_closes, &db->left_closes) < 0 ||
+	       append_ids(&c->left_purges, &db->left_purges) < 0 ||
+	       append_ids(&c->left_users, &db->left_users) < 0 ? -1 : 0;
+}
+
+/* At the end: how many of the sessions left are still to do (another
+ * enforce beside this one may have taken them; the application may have
+ * refreshed a session it held), each once: a user's session left by
+ * expire is not counted again in the user's excess. */
+static int count_left(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
+{
+	int64_t cutoff = c->a->now - c->o->idle_timeout, steady;
+
+	if (sc_count_left(db, &c->left_closes, c->o->expire ? &cutoff : NULL, &c->left_purges,
+			  &c->left_users, c->o->max_sessions, &c->r->locked, &steady, err) < 0)
+		return -1;
+	c->left_steady = steady > 0;
+	return 0;
+}
+
 /* Runs one step batch by batch, each batch its own transaction. */
 static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx *c,
 		    struct sc_error *err)
@@ -385,7 +420,8 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 		if (sc_run_tx(db, false, step_tx_body, &t, NULL, err) < 0)
 			return -1;
 		double took = monotonic_ms() - t.body_started;
-		c->r->locked += db->locked_left;
+		if (keep_left(db, c) < 0)
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 		if (!c->o->batch_size)
 			adapt_batch(db, c, step, took);
 		/* Leave the lock free for the backend's pause; with a batch size
@@ -491,9 +527,10 @@ static int record_body(struct sc_db *db, void *vctx, struct sc_error *err)
 
 static int record(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
 {
-	/* A run that left locked rows records nothing: the next one must
-	 * look where this one looked, or it would not see them again. */
-	if (!db->backend->enforce_state_put || c->o->has_user || !c->o->limit || c->r->locked)
+	/* A run that left rows of expire or the device limit records
+	 * nothing: the next one must look where this one looked, or it would
+	 * not see them again (purge does not use the record). */
+	if (!db->backend->enforce_state_put || c->o->has_user || !c->o->limit || c->left_steady)
 		return 0;
 	return sc_run_tx(db, false, record_body, c, NULL, err);
 }
@@ -511,7 +548,10 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 	db->may_skip_locked = true;
 	if (a->dry_run) {
 		rc = sc_run_tx(db, true, dry_body, &c, &c.held, err);
-		r->locked = db->locked_left;
+		if (rc == 0 && keep_left(db, &c) < 0)
+			rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
+		if (rc == 0)
+			rc = count_left(db, &c, err);
 	} else {
 		c.steps = o->expire + o->limit + o->purge;
 		if ((rc = sc_run_tx(db, false, plan_body, &c, NULL, err)) == 0) {
@@ -524,6 +564,8 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 				rc = run_step(db, STEP_LIMIT, &c, err);
 			if (rc == 0 && o->purge && !r->interrupted)
 				rc = run_step(db, STEP_PURGE, &c, err);
+			if (rc == 0)
+				rc = count_left(db, &c, err);
 			if (rc == 0 && !r->interrupted)
 				rc = record(db, &c, err);
 		}
@@ -535,5 +577,11 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 	sc_ids_free(&c.users);
 	sc_ids_free(&c.excess);
 	sc_ids_free(&c.idle);
+	sc_ids_free(&c.left_closes);
+	sc_ids_free(&c.left_purges);
+	sc_ids_free(&c.left_users);
+	sc_ids_free(&db->left_closes);
+	sc_ids_free(&db->left_purges);
+	sc_ids_free(&db->left_users);
 	return rc;
 }

@@ -477,10 +477,8 @@ static int fake_history(struct sc_db *db, const struct sc_history_request *req, 
 
 /* ---- writes ---- */
 
-static int fake_lock_users(struct sc_db *db, struct sc_ids *users, int64_t keep,
-			   struct sc_error *err)
+static int fake_lock_users(struct sc_db *db, struct sc_ids *users, struct sc_error *err)
 {
-	(void)keep;
 	return enter(to_fake(db), FAKE_LOCK_USERS, 0, users->v, users->n, err);
 }
 

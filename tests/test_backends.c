@@ -1091,10 +1091,10 @@ static void case_purge_sessions(void)
 static void skipping(void (*c)(void))
 {
 	D.db->skip_locked = true;
-	D.db->locked_left = 0;
 	c();
 	D.db->skip_locked = false;
-	cr_expect_eq(D.db->locked_left, 0, "%lld rows counted as left", (long long)D.db->locked_left);
+	cr_expect_eq(D.db->left_closes.n + D.db->left_purges.n, 0, "%zu rows left",
+		     D.db->left_closes.n + D.db->left_purges.n);
 }
 
 static void case_close_sessions_skipping(void) { skipping(case_close_sessions); }
@@ -1111,7 +1111,7 @@ static void case_upsert_session(void)
 
 	begin(SC_TX_WRITE);
 	if (D.be->lock_users)
-		cr_assert_eq(D.be->lock_users(D.db, &(struct sc_ids){ &ns.user_id, 1, 1 }, 0, &D.err), 0,
+		cr_assert_eq(D.be->lock_users(D.db, &(struct sc_ids){ &ns.user_id, 1, 1 }, &D.err), 0,
 			     "%s", D.err.msg);
 	cr_assert_eq(D.be->upsert_session(D.db, &ns, &ch, &created, on_row, &r, &D.err), 0, "%s",
 		     D.err.msg);
@@ -1269,19 +1269,18 @@ static void case_optional_locks(void)
 
 	if (D.be->lock_users) {
 		begin(SC_TX_WRITE);
-		cr_expect_eq(D.be->lock_users(D.db, &all, 1, &D.err), 0, "lock_users: %s", D.err.msg);
+		cr_expect_eq(D.be->lock_users(D.db, &all, &D.err), 0, "lock_users: %s", D.err.msg);
 		cr_expect_eq(all.n, 3);
-		cr_expect_eq(D.be->lock_users(D.db, &none, 1, &D.err), 0, "lock_users(n=0): %s", D.err.msg);
+		cr_expect_eq(D.be->lock_users(D.db, &none, &D.err), 0, "lock_users(n=0): %s", D.err.msg);
 		commit();
 		/* Skipping what others hold, with nothing held: every user
 		 * kept, none left. */
 		begin(SC_TX_WRITE);
 		D.db->skip_locked = true;
-		D.db->locked_left = 0;
-		cr_expect_eq(D.be->lock_users(D.db, &all, 1, &D.err), 0, "lock_users: %s", D.err.msg);
+		cr_expect_eq(D.be->lock_users(D.db, &all, &D.err), 0, "lock_users: %s", D.err.msg);
 		D.db->skip_locked = false;
 		cr_expect_eq(all.n, 3);
-		cr_expect_eq(D.db->locked_left, 0);
+		cr_expect_eq(D.db->left_users.n, 0);
 		cr_expect(users[0] == 1 && users[1] == 2 && users[2] == 3);
 		commit();
 	}

@@ -45,6 +45,7 @@ const struct sc_backend sc_postgres_backend = {
 	.stats_snapshot = pg_stats_snapshot,
 	.audit_counts = pg_audit_counts,
 	.lock_users = pg_lock_users,
+	.count_left = pg_count_left,
 	.sessions_by_ids = pg_sessions_by_ids,
 	.close_sessions = pg_close_sessions,
 	.close_users_sessions = pg_close_users_sessions,

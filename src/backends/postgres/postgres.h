@@ -36,6 +36,9 @@ extern const struct sc_migration sc_postgres_migrations[];
 #define PG_MIGRATE_LOCK_WAIT "5s"
 /* How long any other write transaction waits for a lock (stmt.c). */
 #define PG_WRITE_LOCK_WAIT "1s"
+/* How long a batched run that left rows waits for them once more at its
+ * end (count_left): another sessctl run's batch may hold them. */
+#define PG_LEFT_WAIT "5s"
 
 struct pg_db {
 	struct sc_db base; /* first: see struct sc_db */
@@ -208,7 +211,10 @@ int pgb_collect_ids(struct pg_db *db, const char *sql, int nparams, const char *
 		       struct sc_ids *out, struct sc_error *err);
 int pgb_collect_pairs(struct pg_db *db, const char *sql, int nparams, const char *const *params,
 		      struct sc_ids *out, struct sc_ids *second, struct sc_error *err);
-int pg_lock_users(struct sc_db *base, struct sc_ids *users, int64_t keep, struct sc_error *err);
+int pg_lock_users(struct sc_db *base, struct sc_ids *users, struct sc_error *err);
+int pg_count_left(struct sc_db *base, const struct sc_ids *closes, const int64_t *idle_before,
+		  const struct sc_ids *purges, const struct sc_ids *users, int64_t keep, bool wait,
+		  int64_t *count, struct sc_error *err);
 int pg_sessions_by_ids(struct sc_db *base, const int64_t *ids, size_t n,
 			      sc_session_cb cb, void *ctx, struct sc_error *err);
 int pgb_counting_row(struct pg_db *db, const PGresult *res, int row, void *vctx,

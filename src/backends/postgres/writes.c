@@ -52,13 +52,10 @@ int pgb_collect_ids(struct pg_db *db, const char *sql, int nparams, const char *
 
 /* lock_users with db->skip_locked: locks what it can at once. A user is
  * kept when its row (if any) and every one of its active sessions were
- * locked; the others are dropped, their active sessions over keep counted
- * as left. One statement, one snapshot for the counts. */
-static int lock_users_skipping(struct pg_db *db, struct sc_ids *users, int64_t keep,
-			       const char *param, struct sc_error *err)
+ * locked; the others are dropped, into db->left_users. */
+static int lock_users_skipping(struct pg_db *db, struct sc_ids *users, const char *param,
+			       struct sc_error *err)
 {
-	char kbuf[INT64_PARAM_LEN];
-	const char *params[2] = { param, pgb_int64_param(keep, kbuf) };
 	PGresult *res = pgb_run(db,
 		"WITH lu AS MATERIALIZED (\n"
 		"  SELECT id FROM users WHERE id = ANY($1::bigint[]) ORDER BY id\n"
@@ -75,26 +72,27 @@ static int lock_users_skipping(struct pg_db *db, struct sc_ids *users, int64_t k
 		"  SELECT user_id, count(*) AS active FROM sessions\n"
 		"  WHERE user_id = ANY($1::bigint[]) AND is_active GROUP BY user_id)\n"
 		"SELECT u.u, u.u IN (SELECT u FROM free)\n"
-		"    AND coalesce(n.active, 0) <= (SELECT count(*) FROM ls WHERE ls.user_id = u.u),\n"
-		"  greatest(coalesce(n.active, 0) - $2::bigint, 0)\n"
+		"    AND coalesce(n.active, 0) <= (SELECT count(*) FROM ls WHERE ls.user_id = u.u)\n"
 		"FROM unnest($1::bigint[]) AS u LEFT JOIN n ON n.user_id = u.u ORDER BY u.u",
-		2, params, PGRES_TUPLES_OK, "cannot lock users", err);
+		1, &param, PGRES_TUPLES_OK, "cannot lock users", err);
 	size_t kept = 0;
+	int rc = 0;
 
 	if (!res)
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {
+		int64_t id = pgb_col_int64(res, i, 0);
 		if (strcmp(PQgetvalue(res, i, 1), "t") == 0)
-			users->v[kept++] = pgb_col_int64(res, i, 0);
-		else
-			db->base.locked_left += pgb_col_int64(res, i, 2);
+			users->v[kept++] = id;
+		else if (sc_ids_push(&db->base.left_users, id) < 0)
+			rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
 	}
 	users->n = kept;
 	PQclear(res);
-	return 0;
+	return rc;
 }
 
-int pg_lock_users(struct sc_db *base, struct sc_ids *users, int64_t keep, struct sc_error *err)
+int pg_lock_users(struct sc_db *base, struct sc_ids *users, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
 	char *ids = pgb_ids_array(users->v, users->n);
@@ -104,7 +102,7 @@ int pg_lock_users(struct sc_db *base, struct sc_ids *users, int64_t keep, struct
 	if (!ids)
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");
 	if (base->skip_locked) {
-		int rc = lock_users_skipping(db, users, keep, param, err);
+		int rc = lock_users_skipping(db, users, param, err);
 		free(ids);
 		return rc;
 	}
@@ -227,15 +225,15 @@ int pgb_change_sessions(struct pg_db *db, const char *rows_sql, const char *coun
 
 /* With db->skip_locked: of the ids, those the change would still take
  * (cond: $2 the idle cutoff or NULL, $3 the users or NULL) and no other
- * transaction holds, locked now by this one, into out; those another one
- * holds are counted in locked_left. One statement, one snapshot. */
+ * transaction holds, locked now by this one (false), and those another
+ * one holds (true). One statement, one snapshot. */
 #define FREE_ROWS(cond, lock) \
 	"WITH free AS MATERIALIZED (\n" \
 	"  SELECT id FROM sessions WHERE id = ANY($1::bigint[]) AND " cond "\n" \
 	"  ORDER BY id " lock " SKIP LOCKED)\n" \
 	"SELECT id, false FROM free\n" \
 	"UNION ALL\n" \
-	"SELECT count(*), true FROM sessions WHERE id = ANY($1::bigint[]) AND " cond "\n" \
+	"SELECT id, true FROM sessions WHERE id = ANY($1::bigint[]) AND " cond "\n" \
 	"  AND id NOT IN (SELECT id FROM free)"
 #define CLOSE_COND "is_active\n" \
 	"    AND ($2::timestamptz IS NULL OR last_activity < $2::timestamptz)\n" \
@@ -245,7 +243,8 @@ int pgb_change_sessions(struct pg_db *db, const char *rows_sql, const char *coun
 	"    AND ($3::bigint[] IS NULL OR user_id = ANY($3::bigint[]))"
 
 static int free_rows(struct pg_db *db, const char *sql, const int64_t *ids, size_t n,
-		     const struct sc_change *ch, struct sc_ids *out, struct sc_error *err)
+		     const struct sc_change *ch, struct sc_ids *out, struct sc_ids *left,
+		     struct sc_error *err)
 {
 	char tbuf[TIME_PARAM_LEN];
 	char *array = pgb_ids_array(ids, n);
@@ -264,9 +263,8 @@ static int free_rows(struct pg_db *db, const char *sql, const int64_t *ids, size
 	if (!res)
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++) {
-		if (strcmp(PQgetvalue(res, i, 1), "t") == 0)
-			db->base.locked_left += pgb_col_int64(res, i, 0);
-		else if (sc_ids_push(out, pgb_col_int64(res, i, 0)) < 0) {
+		bool held = strcmp(PQgetvalue(res, i, 1), "t") == 0;
+		if (sc_ids_push(held ? left : out, pgb_col_int64(res, i, 0)) < 0) {
 			PQclear(res);
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 		}
@@ -277,10 +275,10 @@ static int free_rows(struct pg_db *db, const char *sql, const int64_t *ids, size
 
 /* close_sessions and purge_sessions: the change, of the free rows only
  * with db->skip_locked. */
-static int change_free(struct sc_db *base, const char *free_sql, const char *rows_sql,
-		       const char *count_sql, int nparams, const int64_t *ids, size_t n,
-		       const struct sc_change *ch, const char *what, sc_session_cb cb, void *ctx,
-		       struct sc_error *err)
+static int change_free(struct sc_db *base, const char *free_sql, struct sc_ids *left,
+		       const char *rows_sql, const char *count_sql, int nparams, const int64_t *ids,
+		       size_t n, const struct sc_change *ch, const char *what, sc_session_cb cb,
+		       void *ctx, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
 	struct sc_ids free_ids = { 0 };
@@ -289,7 +287,7 @@ static int change_free(struct sc_db *base, const char *free_sql, const char *row
 	if (!base->skip_locked || !n)
 		return pgb_change_sessions(db, rows_sql, count_sql, nparams, ids, n, ch, what, cb,
 					   ctx, err);
-	if (free_rows(db, free_sql, ids, n, ch, &free_ids, err) < 0) {
+	if (free_rows(db, free_sql, ids, n, ch, &free_ids, left, err) < 0) {
 		sc_ids_free(&free_ids);
 		return -1;
 	}
@@ -303,7 +301,7 @@ int pg_close_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 			     const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			     struct sc_error *err)
 {
-	return change_free(base, FREE_ROWS(CLOSE_COND, "FOR NO KEY UPDATE"),
+	return change_free(base, FREE_ROWS(CLOSE_COND, "FOR NO KEY UPDATE"), &base->left_closes,
 			   CHANGE_SESSIONS(CLOSE_CHANGE), COUNT_CHANGED(CLOSE_CHANGE), 9, ids, n, ch,
 			   "cannot close sessions", cb, ctx, err);
 }
@@ -329,7 +327,8 @@ int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 			     struct sc_error *err)
 {
 	/* A delete takes FOR UPDATE: locked so, it waits for no one later. */
-	return change_free(base, FREE_ROWS(PURGE_COND, "FOR UPDATE"), CHANGE_SESSIONS(PURGE_CHANGE),
+	return change_free(base, FREE_ROWS(PURGE_COND, "FOR UPDATE"), &base->left_purges,
+			   CHANGE_SESSIONS(PURGE_CHANGE),
 			   COUNT_CHANGED(PURGE_CHANGE), 8, ids, n, ch, "cannot purge sessions", cb,
 			   ctx, err);
 }
@@ -457,5 +456,66 @@ int pg_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
 	pgb_read_session(db, res, 0, &s);
 	rc = cb(&s, ctx);
 	PQclear(res);
+	return rc;
+}
+
+/* count_left's wait: for the locks of what was left (sessions of closes
+ * and purges, users and their active sessions), at most PG_LEFT_WAIT. */
+static int wait_left(struct pg_db *db, const char *const locking[3], struct sc_error *err)
+{
+	PGresult *res = pgb_run(db, "SELECT set_config('lock_timeout', '" PG_LEFT_WAIT "', true)", 0,
+				NULL, PGRES_TUPLES_OK, "cannot set lock_timeout", err);
+
+	if (res) {
+		PQclear(res);
+		res = pgb_run(db, "SELECT 1 FROM users WHERE id = ANY($1::bigint[])\n"
+			      "ORDER BY id FOR NO KEY UPDATE", 1, &locking[2], PGRES_TUPLES_OK,
+			      "cannot lock users", err);
+	}
+	if (res) {
+		PQclear(res);
+		res = pgb_run(db, "SELECT 1 FROM sessions WHERE id = ANY($1::bigint[])\n"
+			      "   OR id = ANY($2::bigint[]) OR (user_id = ANY($3::bigint[]) AND is_active)\n"
+			      "ORDER BY id FOR NO KEY UPDATE", 3, locking, PGRES_TUPLES_OK,
+			      "cannot lock sessions", err);
+	}
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+int pg_count_left(struct sc_db *base, const struct sc_ids *closes, const int64_t *idle_before,
+		  const struct sc_ids *purges, const struct sc_ids *users, int64_t keep, bool wait,
+		  int64_t *count, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char tbuf[TIME_PARAM_LEN], kbuf[INT64_PARAM_LEN];
+	char *c = pgb_ids_array(closes->v, closes->n), *p = pgb_ids_array(purges->v, purges->n),
+	     *u = pgb_ids_array(users->v, users->n);
+	const char *params[5] = { c, idle_before ? pgb_time_param(*idle_before, tbuf) : NULL, p, u,
+				  pgb_int64_param(keep, kbuf) };
+	const char *locking[3] = { c, p, u };
+	int rc;
+
+	if (!c || !p || !u)
+		rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
+	else if (wait && wait_left(db, locking, err) < 0)
+		rc = -1;
+	else
+		rc = pgb_single_int64_as(db,
+			"SELECT (SELECT count(*) FROM sessions WHERE id = ANY($1::bigint[]) AND is_active\n"
+			"          AND ($2::timestamptz IS NULL OR last_activity < $2::timestamptz))\n"
+			"     + (SELECT count(*) FROM sessions WHERE id = ANY($3::bigint[]) AND NOT is_active)\n"
+			"     + (SELECT coalesce(sum(greatest(n - $5::bigint, 0)), 0)::bigint FROM (\n"
+			"          SELECT count(*) AS n FROM sessions\n"
+			"          WHERE user_id = ANY($4::bigint[]) AND is_active AND id <> ALL($1::bigint[])\n"
+			"            AND ($2::timestamptz IS NULL OR last_activity IS NULL\n"
+			"                 OR last_activity >= $2::timestamptz)\n"
+			"          GROUP BY user_id) AS over)",
+			5, params, count, 1, "cannot count the sessions left", err) ? -1 : 0;
+	free(c);
+	free(p);
+	free(u);
 	return rc;
 }
