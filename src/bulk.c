@@ -179,8 +179,9 @@ static void distinct_users(struct sc_ids *u)
 }
 
 /* close_sessions' callback: the closed row's user, and in a dry run the
- * row itself for the caller (a dry run is retried only before its first
- * row: c->held). */
+ * row itself for the caller, through c->held (so that sc_run_tx knows
+ * whether a retry would show a row twice, or must start the report
+ * over: sc_action.rewind). */
 static int on_closed(const struct sc_session *s, void *vctx)
 {
 	struct bulk_ctx *c = vctx;
@@ -280,7 +281,7 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct dry_ctx *d = vctx;
 
-	/* A retry (before any row was shown) starts over. */
+	/* A retry starts over (and its report with it: sc_run_tx). */
 	memset(d->r, 0, sizeof(*d->r));
 	idset_clear(d->users);
 	d->c->req.has_after = false;
