@@ -455,10 +455,22 @@ id5=$(q fe "SELECT min(id) FROM sessions WHERE user_id = 5")
 check_eq "lock_timeout: logout of a locked session exits 75" 75 $?
 "$bin" --db "$(url fe "$lt")" create --user 9000 --fingerprint new-device >"$work/out" 2>"$work/err"
 check_eq "lock_timeout: create for a locked user exits 75" 75 $?
+check_eq "lock_timeout: logout, logout-all and create changed nothing" "$before" "$(state fe)"
+# enforce leaves the held rows (and the users whose rows are held), does
+# the rest, and says so: it used to stop at the first batch that needed
+# them, on every run while the holder stayed.
+held=$(q fe "SELECT count(*) FILTER (WHERE is_active) FROM sessions WHERE user_id IN (5, 9000)")
 "$bin" --db "$(url fe "$lt")" "${enforce_args[@]}" >"$work/out" 2>"$work/err"
 check_eq "lock_timeout: enforce, which must close some of user 5's sessions, exits 75" 75 $?
-check_grep "lock_timeout: enforce says the lock timed out" 'lock timeout.*try again later' "$work/err"
-check_eq "lock_timeout: nothing changed" "$before" "$(state fe)"
+check_grep "lock_timeout: enforce says what it left and why" \
+	'enforce left [0-9]+ sessions? as (it was|they were): another transaction held .*everything else is done' "$work/err"
+check_eq "lock_timeout: enforce, one error line" 1 "$(grep -c . "$work/err")"
+check_eq "lock_timeout: user 5's and user 9000's sessions left as they were" "$held" \
+	"$(q fe "SELECT count(*) FILTER (WHERE is_active) FROM sessions WHERE user_id IN (5, 9000)")"
+n=$(closed fe)
+if [ "$n" -gt 0 ]; then ok "lock_timeout: enforce did the rest ($n closed)"; else
+	bad "lock_timeout: enforce closed nothing"; fi
+consistent fe "lock_timeout: enforce"
 q postgres "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'" >/dev/null
 wait "$holder"
 holder=

@@ -170,7 +170,10 @@ ha_psql b postgres "SELECT pg_reload_conf()" >/dev/null
 ha_sync b a
 # The reader stops reading after the first 64 kB: find waits, its
 # transaction and snapshot open, while the primary changes and vacuums.
-("$bin" --db "$standby" find -o csv 2>"$HA/err"; echo $? >"$HA/conflict.rc") |
+# (Into a pipe a listing queues what its reader does not take in TMPDIR
+# and ends its transaction; without a usable TMPDIR it waits as a long
+# read does.)
+(TMPDIR=/nonexistent "$bin" --db "$standby" find -o csv 2>"$HA/err"; echo $? >"$HA/conflict.rc") |
 	(head -c 65536 >/dev/null; sleep 8; cat >/dev/null) &
 reader=$!
 sleep 1
