@@ -369,9 +369,15 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 	} else {
 		rc = run_batches(db, &c, &users, r, err);
 	}
-	if (rc == 0)
-		rc = count_left(db, &c, r, err);
 	db->may_skip_locked = false;
+	/* Also after a signal (what was left is told), not after a failure. */
+	if (rc == 0 || err->status == SC_INTERRUPTED) {
+		struct sc_error cerr = { 0 };
+		if (count_left(db, &c, r, &cerr) < 0 && rc == 0) {
+			*err = cerr;
+			rc = -1;
+		}
+	}
 	rc = sc_batched_run_end(db, rc, err, &r->interrupted);
 	sc_ids_free(&c.left);
 	sc_ids_free(&db->left_closes);

@@ -156,6 +156,18 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err)
 
 /* Runs body in a write transaction; commits, or with dry_run rolls back.
  * Retries on SC_TEMPFAIL (busy, serialization failure, deadlock). */
+/* Before a dry run that passed rows on runs again: its report starts
+ * over (only a report that can: see final in run_tx). */
+static int start_over(bool dry_run, struct changes *held, struct sc_error *err)
+{
+	if (!dry_run || !held || !held->passed)
+		return 0;
+	if (held->a->rewind(held->a->ctx) < 0)
+		return sc_error_set(err, SC_IOERR, "cannot start the dry run's report over");
+	held->passed = 0;
+	return 0;
+}
+
 static int run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 		  struct changes *held, struct sc_error *err)
 {
@@ -203,8 +215,8 @@ static int run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 		}
 		/* A dry run that showed rows cannot run again: they would
 		 * show twice, unless its report can start over (a->rewind:
-		 * the report waits in a file). One that showed none ends as
-		 * the real run. */
+		 * the report waits in a file; start_over, before any retry).
+		 * One that showed none ends as the real run. */
 		final = dry_run && (!held || (held->passed && !held->a->rewind));
 		if (err->status == SC_UNAVAILABLE && !final && be->reconnect && ++lost > SC_TX_LOST_MAX) {
 			char msg[sizeof(err->msg)];
@@ -212,21 +224,20 @@ static int run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 			return sc_error_set(err, SC_UNAVAILABLE, "%s (the connection was lost %d times in "
 					    "one transaction: gave up)", msg, lost);
 		}
-		if (err->status == SC_UNAVAILABLE && !final && sc_reconnect(db, err) == 0)
-			continue; /* a batch lost with the connection is done again */
+		if (err->status == SC_UNAVAILABLE && !final && sc_reconnect(db, err) == 0) {
+			/* a batch lost with the connection is done again */
+			if (start_over(dry_run, held, err) < 0)
+				return -1;
+			continue;
+		}
 		if (err->status != SC_TEMPFAIL)
 			return -1;
 		/* Stopped while waiting for a lock: nothing of this
 		 * transaction was done; the caller reports the interrupt. */
 		if (db->stop && *db->stop)
 			return sc_error_set(err, SC_INTERRUPTED, "interrupted while waiting for a lock");
-		if (final)
+		if (final || start_over(dry_run, held, err) < 0)
 			return -1;
-		if (dry_run && held && held->passed) {
-			if (held->a->rewind(held->a->ctx) < 0)
-				return sc_error_set(err, SC_IOERR, "cannot start the dry run's report over");
-			held->passed = 0;
-		}
 		/* A row lock waited for in vain (an application transaction
 		 * left open, most likely): a batched run leaves such rows to
 		 * its next run rather than stop at them on every run. */

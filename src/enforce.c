@@ -395,6 +395,22 @@ static int count_left(struct sc_db *db, struct enforce_ctx *c, struct sc_error *
 	return 0;
 }
 
+/* count_left at the end of a run that went through, or was stopped by a
+ * signal (rc -1, SC_INTERRUPTED: what it left is told too); rc as it
+ * was, unless the count itself failed. */
+static int count_after(struct sc_db *db, struct enforce_ctx *c, int rc, struct sc_error *err)
+{
+	struct sc_error cerr = { 0 };
+
+	if (rc < 0 && err->status != SC_INTERRUPTED)
+		return rc;
+	if (count_left(db, c, &cerr) < 0 && rc == 0) {
+		*err = cerr;
+		return -1;
+	}
+	return rc;
+}
+
 /* Runs one step batch by batch, each batch its own transaction. */
 static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx *c,
 		    struct sc_error *err)
@@ -545,32 +561,32 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 	c.held.a = a;
 	c.started = (int64_t)time(NULL); /* never --now */
 	db->stop = o->stop;
-	db->may_skip_locked = true;
 	if (a->dry_run) {
+		db->may_skip_locked = true;
 		rc = sc_run_tx(db, true, dry_body, &c, &c.held, err);
+		db->may_skip_locked = false;
 		if (rc == 0 && keep_left(db, &c) < 0)
 			rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
-		if (rc == 0)
-			rc = count_left(db, &c, err);
+		rc = count_after(db, &c, rc, err);
 	} else {
 		c.steps = o->expire + o->limit + o->purge;
 		if ((rc = sc_run_tx(db, false, plan_body, &c, NULL, err)) == 0) {
 			struct sc_error ignored = { 0 };
 			if (o->progress && sc_db_read(db, bounds_body, &c, &ignored) < 0)
 				c.max_id = c.max_user = 0;
+			db->may_skip_locked = true;
 			if (o->expire)
 				rc = run_step(db, STEP_EXPIRE, &c, err);
 			if (rc == 0 && o->limit && !r->interrupted)
 				rc = run_step(db, STEP_LIMIT, &c, err);
 			if (rc == 0 && o->purge && !r->interrupted)
 				rc = run_step(db, STEP_PURGE, &c, err);
-			if (rc == 0)
-				rc = count_left(db, &c, err);
+			db->may_skip_locked = false;
+			rc = count_after(db, &c, rc, err);
 			if (rc == 0 && !r->interrupted)
 				rc = record(db, &c, err);
 		}
 	}
-	db->may_skip_locked = false;
 	rc = sc_batched_run_end(db, rc, err, &r->interrupted);
 	sc_changes_free(&c.held);
 	sc_ids_free(&c.ids);

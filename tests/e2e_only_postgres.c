@@ -1341,14 +1341,46 @@ Test(postgres_only, a_dry_run_that_met_a_held_row_after_some_rows_starts_its_rep
 	EXPECT_ERR_HAS(r, "enforce --dry-run left out 2 sessions");
 	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 0);
 
+	/* Its connection lost while it waits, after expire's rows: it
+	 * reconnects and runs again, and that too starts the report over
+	 * (each row was shown twice, with exit 0). */
 	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
-				       ARGV("enforce", "--actor", "alice", "--dry-run", "-o", "csv"));
+				       ARGV("enforce", "--actor", "alice", "--dry-run", "-o", "csv",
+					    "--columns", "id"));
 	bool waited = someone_waits_for_a_lock();
+	cr_expect_eq(db_int("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+			    " WHERE datname = current_database() AND wait_event_type = 'Lock'"), 1);
+	pg_ok(app, "COMMIT"); /* so that the run after the reconnect goes through */
+	r = e2e_wait(p);
+	cr_expect(waited, "the dry run never waited for the application's lock");
+	cr_expect_eq(r->status, 0, "exit %d: %s", r->status, r->err);
+	EXPECT_OUT(r, "id\r\n100\r\n101\r\n113\r\n114\r\n123\r\n124\r\n");
+
+	pg_ok(app, "BEGIN");
+	pg_ok(app, "UPDATE sessions SET last_activity = last_activity WHERE id = 124");
+	p = e2e_start(&(struct call){ 0 }, ARGV("enforce", "--actor", "alice", "--dry-run", "-o", "csv"));
+	waited = someone_waits_for_a_lock();
 	e2e_signal(p, SIGTERM);
 	r = e2e_wait(p);
 	cr_expect(waited, "the dry run never waited for the application's lock");
 	cr_expect_eq(r->status, 143, "exit %d: %s", r->status, r->err);
 	EXPECT_ERR_HAS(r, "interrupted by SIGTERM");
+
+	/* A real run stopped so, in the device limit's wait, after expire
+	 * left bob's idle 100 (held too): what it left is still told. */
+	PGconn *app2 = app_locks_session(100);
+	p = e2e_start(&(struct call){ 0 }, ARGV("enforce", "--actor", "alice", "-o", "csv", "--columns",
+						"expired,interrupted,locked"));
+	cr_expect(someone_waits_for_a_lock(), "expire never waited for 100");
+	for (int i = 0; i < 150 && lock_waiters() > 0; i++) /* its second, then the next wait */
+		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+	cr_expect(someone_waits_for_a_lock(), "the device limit never waited");
+	e2e_signal(p, SIGTERM);
+	r = e2e_wait(p);
+	cr_expect_eq(r->status, 143, "exit %d: %s", r->status, r->err);
+	EXPECT_OUT(r, "expired,interrupted,locked\r\n1,true,1\r\n");
+	pg_ok(app2, "COMMIT");
+	PQfinish(app2);
 	pg_ok(app, "COMMIT");
 	PQfinish(app);
 }

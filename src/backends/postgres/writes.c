@@ -68,12 +68,13 @@ static int lock_users_skipping(struct pg_db *db, struct sc_ids *users, const cha
 		"  SELECT id, user_id FROM sessions\n"
 		"  WHERE user_id IN (SELECT u FROM free) AND is_active ORDER BY id\n"
 		"  FOR NO KEY UPDATE SKIP LOCKED),\n"
-		"n AS MATERIALIZED (\n"
+		"l AS (SELECT user_id, count(*) AS locked FROM ls GROUP BY user_id),\n"
+		"n AS (\n"
 		"  SELECT user_id, count(*) AS active FROM sessions\n"
 		"  WHERE user_id = ANY($1::bigint[]) AND is_active GROUP BY user_id)\n"
-		"SELECT u.u, u.u IN (SELECT u FROM free)\n"
-		"    AND coalesce(n.active, 0) <= (SELECT count(*) FROM ls WHERE ls.user_id = u.u)\n"
-		"FROM unnest($1::bigint[]) AS u LEFT JOIN n ON n.user_id = u.u ORDER BY u.u",
+		"SELECT u.u, u.u IN (SELECT u FROM free) AND coalesce(n.active, 0) <= coalesce(l.locked, 0)\n"
+		"FROM unnest($1::bigint[]) AS u LEFT JOIN n ON n.user_id = u.u\n"
+		"  LEFT JOIN l ON l.user_id = u.u ORDER BY u.u",
 		1, &param, PGRES_TUPLES_OK, "cannot lock users", err);
 	size_t kept = 0;
 	int rc = 0;
