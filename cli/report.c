@@ -162,8 +162,10 @@ int cli_locked_left(bool enforce, int64_t n, bool dry_run, int rc)
 	/* enforce locks users too; a bulk logout, only sessions. */
 	const char *held = enforce ? (one ? "it (or its user)" : "them (or their users)")
 				   : one ? "it" : "them";
-	const char *then = dry_run ? "a real run leaves them too while the lock is held"
-			 : !enforce ? "run the same command again to close them"
+	const char *then = dry_run ? (one ? "a real run leaves it too while the lock is held"
+					  : "a real run leaves them too while the lock is held")
+			 : !enforce ? (one ? "run the same command again to close it"
+					   : "run the same command again to close them")
 			 : one ? "the next run tries it again" : "the next run tries them again";
 	int status = cli_fail(SC_TEMPFAIL, "%s%s %s %lld session%s%s: another transaction held %s "
 			      "locked longer than a lock wait, most likely one left open (see 'idle "

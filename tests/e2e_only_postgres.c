@@ -1211,7 +1211,7 @@ Test(postgres_only, a_write_waits_for_a_row_lock_a_bounded_time, .timeout = 90)
 	EXPECT_FAIL(r, 75);
 	EXPECT_OUT(r, "closed,batches,locked\r\n4,1,1\r\n");
 	EXPECT_ERR_HAS(r, "logout left 1 session as it was: another transaction held it locked");
-	EXPECT_ERR_HAS(r, "run the same command again to close them");
+	EXPECT_ERR_HAS(r, "run the same command again to close it");
 	cr_expect(e2e_one_error_line(r->err), "not one line: %s", r->err);
 	cr_expect_lt(took, 10000.0, "took %.0f ms", took);
 	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active ORDER BY id", "10\n");
