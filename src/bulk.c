@@ -254,10 +254,7 @@ static int tally(struct bulk_ctx *c, struct idset *users, struct sc_bulk_result 
 /* After a batch (or the dry run) went through: the sessions it left. */
 static int keep_left(struct sc_db *db, struct bulk_ctx *c)
 {
-	for (size_t i = 0; i < db->left_closes.n; i++)
-		if (sc_ids_push(&c->left, db->left_closes.v[i]) < 0)
-			return -1;
-	return 0;
+	return sc_ids_append(&c->left, &db->left_closes);
 }
 
 /* At the end: how many of the sessions left are still active (another

@@ -245,6 +245,14 @@ int sc_ids_push(struct sc_ids *ids, int64_t id)
 	return 0;
 }
 
+int sc_ids_append(struct sc_ids *to, const struct sc_ids *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		if (sc_ids_push(to, from->v[i]) < 0)
+			return -1;
+	return 0;
+}
+
 void sc_ids_free(struct sc_ids *ids)
 {
 	free(ids->v);

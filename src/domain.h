@@ -133,6 +133,8 @@ struct sc_ids {
 
 /* Appends id; -1 when out of memory. */
 int sc_ids_push(struct sc_ids *ids, int64_t id);
+/* Appends every id of from; -1 when out of memory. */
+int sc_ids_append(struct sc_ids *to, const struct sc_ids *from);
 void sc_ids_free(struct sc_ids *ids);
 
 /* Reads a positive integer environment value such as

@@ -364,20 +364,12 @@ static int64_t *counter(struct sc_enforce_result *r, enum enforce_step step)
 	return step == STEP_EXPIRE ? &r->expired : step == STEP_LIMIT ? &r->over_limit : &r->purged;
 }
 
-static int append_ids(struct sc_ids *to, const struct sc_ids *from)
-{
-	for (size_t i = 0; i < from->n; i++)
-		if (sc_ids_push(to, from->v[i]) < 0)
-			return -1;
-	return 0;
-}
-
 /* After a batch (or the dry run) went through: what it left. */
 static int keep_left(struct sc_db *db, struct enforce_ctx *c)
 {
-	return append_ids(&c->left_closes, &db->left_closes) < 0 ||
-	       append_ids(&c->left_purges, &db->left_purges) < 0 ||
-	       append_ids(&c->left_users, &db->left_users) < 0 ? -1 : 0;
+	return sc_ids_append(&c->left_closes, &db->left_closes) < 0 ||
+	       sc_ids_append(&c->left_purges, &db->left_purges) < 0 ||
+	       sc_ids_append(&c->left_users, &db->left_users) < 0 ? -1 : 0;
 }
 
 /* At the end: how many of the sessions left are still to do (another
