@@ -31,7 +31,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 18
+#define SC_BACKEND_ABI 19
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -79,6 +79,14 @@ struct sc_db {
 	bool may_skip_locked;
 	bool skip_locked;
 	struct sc_ids left_closes, left_purges, left_users;
+	/* The server cut a statement short by its own limit on statements
+	 * (PostgreSQL's statement_timeout, 57014): the backend sets it; the
+	 * core clears it before each attempt. A batched run whose batch size
+	 * sessctl chooses points shrink_batch (the core's) at that size, and
+	 * the retry runs a smaller batch at once: the same batch again times
+	 * out alike. */
+	bool timed_out;
+	int64_t *shrink_batch;
 };
 
 /* Tells db's notice callback, if any (printf-style). */

@@ -305,12 +305,14 @@ static double monotonic_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* As enforce: double while a batch is fast, halve when it is slow. */
+/* As enforce: double while a batch is fast, halve when it is slow (not
+ * below SC_BATCH_MIN, and never up to it: a batch under it is one a
+ * statement timeout shrank). */
 static int64_t next_batch(int64_t batch, double ms)
 {
 	if (ms < SC_BATCH_FAST_MS)
 		return batch * 2 < SC_BATCH_MAX ? batch * 2 : SC_BATCH_MAX;
-	if (ms > SC_BATCH_SLOW_MS)
+	if (ms > SC_BATCH_SLOW_MS && batch > SC_BATCH_MIN)
 		return batch / 2 > SC_BATCH_MIN ? batch / 2 : SC_BATCH_MIN;
 	return batch;
 }
@@ -326,8 +328,11 @@ static int run_batches(struct sc_db *db, struct bulk_ctx *c, struct idset *users
 			r->interrupted = true;
 			return 0;
 		}
-		if (sc_run_tx(db, false, batch_tx, c, NULL, err) < 0)
-			return -1;
+		db->shrink_batch = o->batch_size ? NULL : &c->req.limit;
+		int rc = sc_run_tx(db, false, batch_tx, c, NULL, err);
+		db->shrink_batch = NULL;
+		if (rc < 0)
+			return sc_batch_failed(db, o->batch_size, err);
 		/* As enforce: how long the batch held its transaction, not the
 		 * waits and attempts before it (a batch that waited out a lock
 		 * held by the application must not shrink for it). */
@@ -359,7 +364,11 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 		struct changes held = { .a = a };
 		c.held = &held;
 		c.req.limit = o->batch_size ? o->batch_size : SC_BATCH_MAX;
+		db->shrink_batch = o->batch_size ? NULL : &c.req.limit;
 		rc = sc_run_tx(db, true, dry_body, &d, &held, err);
+		db->shrink_batch = NULL;
+		if (rc < 0)
+			rc = sc_batch_failed(db, o->batch_size, err);
 		if (rc == 0 && keep_left(db, &c) < 0)
 			rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
 		sc_changes_free(&held);

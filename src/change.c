@@ -95,7 +95,7 @@ static void backoff(int attempt)
 
 int sc_tx_retry(int attempt, struct sc_error *err)
 {
-	if (attempt == SC_TX_ATTEMPTS) {
+	if (attempt >= SC_TX_ATTEMPTS) {
 		char msg[sizeof(err->msg)];
 		memcpy(msg, err->msg, sizeof(msg));
 		return sc_error_set(err, SC_TEMPFAIL, "%s (gave up after %d attempts)", msg,
@@ -174,12 +174,13 @@ static int run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 	const struct sc_backend *be = db->backend;
 	int lost = 0;
 
-	for (int attempt = 1;; attempt++) {
+	for (int attempt = 1;;) {
 		bool final;
 		if (held)
 			sc_changes_reset(held);
 		sc_error_clear(err);
 		db->lock_waited = false;
+		db->timed_out = false;
 		db->left_closes.n = db->left_purges.n = db->left_users.n = 0;
 		if (sc_db_begin(db, SC_TX_WRITE, err) == 0) {
 			if (body(db, ctx, err) == 0) {
@@ -228,6 +229,7 @@ static int run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 			/* a batch lost with the connection is done again */
 			if (start_over(dry_run, held, err) < 0)
 				return -1;
+			attempt++;
 			continue;
 		}
 		if (err->status != SC_TEMPFAIL)
@@ -238,6 +240,19 @@ static int run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 			return sc_error_set(err, SC_INTERRUPTED, "interrupted while waiting for a lock");
 		if (final || start_over(dry_run, held, err) < 0)
 			return -1;
+		/* A statement of a batch ran past the server's statement_timeout:
+		 * the same batch would again, so a batch whose size sessctl
+		 * chooses runs again at once at a quarter of it (not counted as
+		 * an attempt: it ends, at one row). The adaptive sizes grow back
+		 * from there while batches are fast. */
+		if (db->timed_out && db->shrink_batch && *db->shrink_batch > 1) {
+			int64_t was = *db->shrink_batch;
+			*db->shrink_batch = was / 4 > 1 ? was / 4 : 1;
+			sc_db_notice(db, "the server cancelled a statement of a batch of %lld (its "
+				     "statement_timeout, most likely): running it again as a batch of %lld",
+				     (long long)was, (long long)*db->shrink_batch);
+			continue;
+		}
 		/* A row lock waited for in vain (an application transaction
 		 * left open, most likely): a batched run leaves such rows to
 		 * its next run rather than stop at them on every run. */
@@ -246,7 +261,7 @@ static int run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 			sc_db_notice(db, "a row lock waited for in vain: running the batch again "
 				     "without the rows other transactions hold");
 		}
-		if (sc_tx_retry(attempt, err) < 0)
+		if (sc_tx_retry(attempt++, err) < 0)
 			return -1;
 	}
 }
@@ -257,6 +272,17 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 	int rc = run_tx(db, dry_run, body, ctx, held, err);
 	db->skip_locked = false;
 	return rc;
+}
+
+int sc_batch_failed(struct sc_db *db, int64_t batch_size, struct sc_error *err)
+{
+	if (db->timed_out && batch_size > 1 && err->status == SC_TEMPFAIL) {
+		char msg[sizeof(err->msg)];
+		memcpy(msg, err->msg, sizeof(msg));
+		return sc_error_set(err, SC_TEMPFAIL, "%s; or give a smaller --batch-size than %lld",
+				    msg, (long long)batch_size);
+	}
+	return -1;
 }
 
 /* ---- the actor rule ---- */

@@ -69,6 +69,12 @@ int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *
 		  const struct sc_ids *purges, const struct sc_ids *users, int64_t keep,
 		  int64_t *count, int64_t *steady, struct sc_error *err);
 
+/* After sc_run_tx failed in a batched run whose batch size the user
+ * chose (batch_size; 0: sessctl chose it): when the server cancelled the
+ * batch's statement (statement_timeout), err says that a smaller batch
+ * helps too. Returns -1. */
+int sc_batch_failed(struct sc_db *db, int64_t batch_size, struct sc_error *err);
+
 /* The end of a batched run that set db->stop (enforce, bulk logout),
  * whose result was rc: a signal while a transaction waited for a lock
  * (SC_INTERRUPTED from sc_run_tx; that transaction did nothing) ends it
@@ -103,7 +109,9 @@ int sc_tx_retry(int attempt, struct sc_error *err);
  * shows rows as it goes; without held, it is never run twice). In a run
  * that sets db->may_skip_locked, the retries after a row lock waited for
  * in vain run with db->skip_locked (struct sc_db): read db->locked_left
- * after a success. */
+ * after a success. In a run that sets db->shrink_batch, a statement the
+ * server cancelled (statement_timeout) makes the retry a smaller batch,
+ * at once and without counting an attempt. */
 int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx, struct changes *held,
 	      struct sc_error *err);
 

@@ -64,6 +64,7 @@ struct enforce_ctx {
 	int64_t after;        /* batches walk ids (or user ids) upwards */
 	int64_t users_last;   /* the last user a device-limit batch took on,
 			       * locked or not */
+	int64_t dry_batch;    /* a dry run's batches (smaller after a timeout) */
 	int64_t batch;        /* rows in the next batch; for the device limit,
 			       * sessions to close where batches must be even,
 			       * else (and with --batch-size) users */
@@ -425,8 +426,11 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 		 * the wait for the lock before it, nor the retries: a batch
 		 * that waited for the application is no slower for it, and
 		 * must not shrink for it. */
-		if (sc_run_tx(db, false, step_tx_body, &t, NULL, err) < 0)
-			return -1;
+		db->shrink_batch = c->o->batch_size ? NULL : &c->batch;
+		int rc = sc_run_tx(db, false, step_tx_body, &t, NULL, err);
+		db->shrink_batch = NULL;
+		if (rc < 0)
+			return sc_batch_failed(db, c->o->batch_size, err);
 		double took = monotonic_ms() - t.body_started;
 		if (keep_left(db, c) < 0)
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
@@ -475,7 +479,7 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 		c->finished = false;
 		c->after = INT64_MIN; /* ids may be 0 or negative */
 		c->users_last = INT64_MIN;
-		c->batch = c->o->batch_size ? c->o->batch_size : SC_BATCH_MAX;
+		c->batch = c->dry_batch;
 		start_average(c);
 		while (!c->finished) {
 			/* SIGINT stops a dry run between batches too. */
@@ -555,7 +559,12 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 	db->stop = o->stop;
 	if (a->dry_run) {
 		db->may_skip_locked = true;
+		c.dry_batch = o->batch_size ? o->batch_size : SC_BATCH_MAX;
+		db->shrink_batch = o->batch_size ? NULL : &c.dry_batch;
 		rc = sc_run_tx(db, true, dry_body, &c, &c.held, err);
+		db->shrink_batch = NULL;
+		if (rc < 0)
+			rc = sc_batch_failed(db, o->batch_size, err);
 		db->may_skip_locked = false;
 		if (rc == 0 && keep_left(db, &c) < 0)
 			rc = sc_error_set(err, SC_SOFTWARE, "out of memory");

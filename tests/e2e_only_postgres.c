@@ -2206,3 +2206,92 @@ Test(postgres_only, a_steady_state_run_marks_the_versions_a_catch_up_closed_dead
 		     marked);
 	EXPECT_ROWS("SELECT count(*) FROM sessions WHERE user_id = 7 AND is_active", "3\n");
 }
+
+/* A statement_timeout on the role or database (common for a web
+ * application's role) shorter than a batch's statement: the server
+ * cancels the statement, and the same batch would be cancelled again on
+ * every retry, so enforce and the bulk logout used to give up after six
+ * (75) having done nothing, on every run. A batch whose size sessctl
+ * chooses now runs again at once at a quarter of it, down to what fits,
+ * for the real runs and the dry runs (whose batches are the largest);
+ * with a --batch-size the user chose, the run still gives up, and says
+ * that a smaller one helps. Each row updated costs 2 ms here (a trigger),
+ * so that 250 rows, the first adaptive batch, always take longer than
+ * the 200 ms allowed. Set before the first connection, so that
+ * PgBouncer's server connections have it too. */
+static void timeout_fixture(void)
+{
+	db_exec("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = ''200ms''', "
+		"current_database()); END $$");
+	db_migrate(NULL);
+	db_exec("SET statement_timeout = 0;"
+		"INSERT INTO users (id, email, username, role) VALUES (1, 'a@x', 'alice', 'admin');"
+		"INSERT INTO users (id, email, username, role)"
+		" SELECT g, 'u' || g || '@x', 'u' || g, 'user' FROM generate_series(2, 101) AS g;"
+		"INSERT INTO sessions (user_id, device_fingerprint, created_at, last_activity)"
+		" SELECT 2 + k % 100, 'f' || k, now() - interval '10 days', now() - interval '2 days'"
+		" FROM generate_series(1, 600) AS k;"
+		"CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS"
+		" $$ BEGIN PERFORM pg_sleep(0.002); RETURN NEW; END $$;"
+		"CREATE TRIGGER slow_row BEFORE UPDATE ON sessions FOR EACH ROW"
+		" EXECUTE FUNCTION slow_row()");
+}
+
+static size_t lines_of(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void timeout_reset(void)
+{
+	db_exec("SET statement_timeout = 0;"
+		"ALTER TABLE sessions DISABLE TRIGGER slow_row;"
+		"UPDATE sessions SET is_active = TRUE;"
+		"ALTER TABLE sessions ENABLE TRIGGER slow_row;"
+		"DELETE FROM sessctl_audit; DELETE FROM sessctl_enforce_state");
+}
+
+Test(postgres_only, a_batch_the_statement_timeout_cancels_runs_again_smaller, .timeout = 120)
+{
+	timeout_fixture();
+
+	struct run *r = RUN("enforce", "--actor", "alice", "--idle-timeout", "1h", "--max-sessions", "100",
+			    "-v", "-o", "csv", "--columns", "expired,locked");
+	cr_expect_eq(r->status, 0, "exit %d: %s", r->status, r->err);
+	EXPECT_OUT(r, "expired,locked\r\n600,0\r\n");
+	EXPECT_ERR_HAS(r, "the server cancelled a statement of a batch of 250 (its statement_timeout, "
+		       "most likely): running it again as a batch of 62");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active"), 0);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit WHERE action = 'expire'"), 600,
+		     "audited otherwise than once a session");
+
+	/* The dry run's batches start at the largest size. */
+	timeout_reset();
+	r = RUN("enforce", "--actor", "alice", "--idle-timeout", "1h", "--max-sessions", "100",
+		"--dry-run", "-v", "-o", "csv", "--columns", "id");
+	cr_expect_eq(r->status, 0, "exit %d: %s", r->status, r->err);
+	cr_expect_eq(lines_of(r->out), 601, "not a header and 600 rows: %.300s", r->out);
+	EXPECT_ERR_HAS(r, "the server cancelled a statement of a batch of 200000");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active"), 600);
+
+	r = RUN("logout", "--all-users", "--yes", "--actor", "alice", "-v", "-o", "csv",
+		"--columns", "closed,locked");
+	cr_expect_eq(r->status, 0, "exit %d: %s", r->status, r->err);
+	EXPECT_OUT(r, "closed,locked\r\n600,0\r\n");
+	EXPECT_ERR_HAS(r, "running it again as a batch of 62");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 600);
+
+	/* The size the user chose is kept: the run gives up, changing
+	 * nothing, and names both ways out. */
+	timeout_reset();
+	r = RUN("logout", "--all-users", "--yes", "--actor", "alice", "--batch-size", "250");
+	EXPECT_FAIL(r, 75);
+	EXPECT_ERR_HAS(r, "statement timeout");
+	EXPECT_ERR_HAS(r, "(gave up after 6 attempts); or give a smaller --batch-size than 250");
+	cr_expect(e2e_one_error_line(r->err), "not one line: %s", r->err);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active"), 600);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 0);
+}

@@ -1010,6 +1010,67 @@ Test(core, enforce_retries_a_busy_batch_without_closing_twice)
 	cr_expect_eq(F->st.naudit, nidle);
 }
 
+/* The server cancels every close of more than 20 sessions, as a
+ * statement_timeout cancels a statement that takes too long (57014). */
+static void cancel_big_closes(struct fake_db *f, enum fake_op op, void *ctx)
+{
+	(void)ctx;
+	/* the call is logged (last) before the hook runs */
+	if (op == FAKE_CLOSE && f->log[f->nlog - 1].n > 20) {
+		f->base.timed_out = true;
+		fake_fail(f, FAKE_CLOSE, f->calls[FAKE_CLOSE], 1, SC_TEMPFAIL);
+	}
+}
+
+Test(core, enforce_runs_a_batch_the_server_cancelled_again_at_a_quarter)
+{
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = IDLE };
+
+	a.cb = NULL;
+	for (int i = 0; i < 100; i++)
+		fake_add_session(F, 1 + i % 4, "x", NOW - IDLE - 10, true);
+	F->hook = cancel_big_closes;
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	cr_expect_eq(r.expired, 100);
+	cr_expect_eq(F->st.naudit, 100, "%zu audit rows", F->st.naudit);
+	const struct fake_call *cand[64];
+	size_t n = fake_calls_of(F, FAKE_CANDIDATES, cand, 64);
+	cr_assert_geq(n, 4);
+	/* 250 cancelled, 62 cancelled, 15 goes through, then it grows
+	 * (30: cancelled again, 7 ...) */
+	cr_expect_eq(cand[0]->arg, SC_BATCH_MIN);
+	cr_expect_eq(cand[1]->arg, SC_BATCH_MIN / 4, "second try %lld", (long long)cand[1]->arg);
+	cr_expect_eq(cand[2]->arg, SC_BATCH_MIN / 16, "third try %lld", (long long)cand[2]->arg);
+	for (size_t i = 0; i < 100; i++)
+		cr_expect_eq(fake_audit_count(F, "expire", F->st.sessions[i].id), 1);
+}
+
+Test(core, a_batch_size_the_user_chose_is_kept_and_the_failure_says_a_smaller_one_helps)
+{
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = IDLE, .batch_size = 50 };
+
+	a.cb = NULL;
+	for (int i = 0; i < 100; i++)
+		fake_add_session(F, 1 + i % 4, "x", NOW - IDLE - 10, true);
+	F->hook = cancel_big_closes;
+	cr_assert_neq(sc_enforce(&F->base, &o, &a, &r, &err), 0);
+	cr_expect_eq(err.status, SC_TEMPFAIL, "status %d: %s", err.status, err.msg);
+	cr_expect(strstr(err.msg, "(gave up after 6 attempts); or give a smaller --batch-size than 50"),
+		  "message: %s", err.msg);
+	const struct fake_call *cand[64];
+	size_t n = fake_calls_of(F, FAKE_CANDIDATES, cand, 64);
+	cr_expect_eq(n, SC_TX_ATTEMPTS);
+	for (size_t i = 0; i < n; i++)
+		cr_expect_eq(cand[i]->arg, 50);
+	cr_expect_eq(F->st.naudit, 0);
+}
+
 /* The three steps interact (expire closes, the limit counts what is left,
  * purge deletes what is closed): a dry run must report exactly what the
  * real run then does. */

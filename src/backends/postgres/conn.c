@@ -325,6 +325,11 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 	 * the rows another transaction holds (struct sc_db). */
 	if (state && strcmp(state, "55P03") == 0)
 		db->base.lock_waited = true;
+	/* A statement cancelled (statement_timeout, whatever the server's
+	 * language; or an administrator's pg_cancel_backend): a batched run
+	 * retries with a smaller batch (struct sc_db). */
+	if (state && strcmp(state, "57014") == 0)
+		db->base.timed_out = true;
 	if (strstr(msg, "statement pooling mode"))
 		/* PgBouncer's pool_mode=statement: no transaction holds, and
 		 * it closes the connection, which no retry mends. */
