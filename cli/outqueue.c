@@ -213,7 +213,10 @@ static int spool_put(struct outqueue *q, const char *buf, size_t n)
 
 	if (q->spool < 0 && (q->spool = cli_tmpfile("sessctl-output", NULL)) < 0)
 		return -1;
-	if ((q->tail == 0 || q->tail - q->checked >= SPOOL_CHECK_EVERY) && !room_for(q, n))
+	/* Checked now and then: room for n and for as much as may come
+	 * before the next check, so that the spare is never eaten into. */
+	if ((q->tail == 0 || q->tail - q->checked >= SPOOL_CHECK_EVERY) &&
+	    !room_for(q, n + (size_t)SPOOL_CHECK_EVERY))
 		return -1;
 	if (q->tail - q->checked >= SPOOL_CHECK_EVERY)
 		q->checked = q->tail;
@@ -275,6 +278,15 @@ static ssize_t queue_write(void *cookie, const char *buf, size_t n)
 	return (ssize_t)n;
 }
 
+/* Standard error's lines in the same pipe: after the rows standard
+ * output's buffer holds (a warning about a row is written before that
+ * row is, and after the rows before it). */
+static ssize_t queue_write_err(void *cookie, const char *buf, size_t n)
+{
+	fflush(stdout);
+	return queue_write(cookie, buf, n);
+}
+
 /* The same pipe (a `2>&1 |`)? */
 static bool same_file(int a, int b)
 {
@@ -285,12 +297,18 @@ static bool same_file(int a, int b)
 
 int cli_output_unblock(void)
 {
-	cookie_io_functions_t io = { .write = queue_write };
+	cookie_io_functions_t io = { .write = queue_write }, io_err = { .write = queue_write_err };
 	struct stat st;
 	struct outqueue *q;
 	FILE *out, *err = NULL;
 
-	if (queue || fstat(STDOUT_FILENO, &st) != 0 || !S_ISFIFO(st.st_mode))
+	int fl = fcntl(STDOUT_FILENO, F_GETFL);
+
+	/* A pipe's read end as standard output (`1<&0`) is no output: its
+	 * writes fail (74) as before, not go into the pipe through a
+	 * description opened for writing. */
+	if (queue || fl < 0 || (fl & O_ACCMODE) == O_RDONLY || fstat(STDOUT_FILENO, &st) != 0 ||
+	    !S_ISFIFO(st.st_mode))
 		return 0;
 	if (!(q = calloc(1, sizeof(*q))))
 		return -1;
@@ -301,7 +319,7 @@ int cli_output_unblock(void)
 	fflush(stdout);
 	fflush(stderr);
 	if (!(out = fopencookie(q, "w", io)) ||
-	    (same_file(STDOUT_FILENO, STDERR_FILENO) && !(err = fopencookie(q, "w", io)))) {
+	    (same_file(STDOUT_FILENO, STDERR_FILENO) && !(err = fopencookie(q, "w", io_err)))) {
 		if (out)
 			fclose(out);
 		if (q->fd >= 0)

@@ -382,10 +382,12 @@ struct sc_backend {
 	 * changes would still take now: those among closes still active (and
 	 * with idle_before, still idle before it), those among purges still
 	 * closed, and each of users' active sessions over keep, not counting
-	 * its sessions idle before idle_before or among closes. With wait
+	 * its sessions idle before idle_before (those are expire's, counted
+	 * among closes; one of closes no longer idle counts here). With wait
 	 * (in a write transaction), first waits for their locks as a write
-	 * does (SC_TEMPFAIL when that wait gives up); else (any transaction)
-	 * waits for nothing. */
+	 * does, a short while (SC_TEMPFAIL when that wait gives up: the core
+	 * tries SC_LEFT_WAITS times); else (any transaction) waits for
+	 * nothing. */
 	int (*count_left)(struct sc_db *db, const struct sc_ids *closes, const int64_t *idle_before,
 			  const struct sc_ids *purges, const struct sc_ids *users, int64_t keep,
 			  bool wait, int64_t *count, struct sc_error *err);

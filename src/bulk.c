@@ -79,6 +79,18 @@ static int64_t idset_count(const struct idset *s)
 	return (int64_t)s->n + s->has_min;
 }
 
+static bool idset_has(const struct idset *s, int64_t id)
+{
+	if (id == INT64_MIN)
+		return s->has_min;
+	if (!s->cap)
+		return false;
+	for (size_t j = slot(id, s->cap); s->v[j] != INT64_MIN; j = (j + 1) & (s->cap - 1))
+		if (s->v[j] == id)
+			return true;
+	return false;
+}
+
 /* ---- counting ---- */
 
 struct count_ctx {
@@ -257,14 +269,48 @@ static int keep_left(struct sc_db *db, struct bulk_ctx *c)
 	return sc_ids_append(&c->left, &db->left_closes);
 }
 
-/* At the end: how many of the sessions left are still active (another
- * logout beside this one may have closed them). */
+struct selected_ctx {
+	const struct idset *left;
+	int64_t n;
+};
+
+static int count_selected(const struct sc_find_row *r, void *vctx)
+{
+	struct selected_ctx *c = vctx;
+
+	c->n += idset_has(c->left, r->s.id);
+	return 0;
+}
+
+/* At the end: how many of the sessions left are still to close: still
+ * active (another logout beside this one may have closed them), and
+ * still selected (the holder may have refreshed a session an --idle-for
+ * chose: a rerun would not close it). The second, a pass over what the
+ * filters select now, only when the first counted some. */
 static int count_left(struct sc_db *db, const struct bulk_ctx *c, struct sc_bulk_result *r,
 		      struct sc_error *err)
 {
 	const struct sc_ids none = { 0 };
+	struct sc_find_request req = active_only(c->o->filter);
+	struct idset left = { 0 };
+	struct selected_ctx sel = { &left, 0 };
+	int rc;
 
-	return sc_count_left(db, &c->left, NULL, &none, &none, 0, &r->locked, NULL, err);
+	if (sc_count_left(db, &c->left, NULL, &none, &none, 0, &r->locked, NULL, err) < 0)
+		return -1;
+	if (!r->locked)
+		return 0;
+	for (size_t i = 0; i < c->left.n; i++)
+		if (idset_add(&left, c->left.v[i]) < 0) {
+			free(left.v);
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+		}
+	rc = sc_find_sessions(db, &req, count_selected, &sel, err);
+	free(left.v);
+	if (rc != 0)
+		return -1;
+	r->locked = sel.n;
+	return 0;
 }
 
 /* A dry run: every batch in one transaction, rolled back. */
@@ -383,6 +429,10 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 			*err = cerr;
 			rc = -1;
 		}
+		/* A signal during the count's wait, after the last batch:
+		 * stopped all the same (130 or 143). */
+		if (rc == 0 && o->stop && *o->stop)
+			r->interrupted = true;
 	}
 	rc = sc_batched_run_end(db, rc, err, &r->interrupted);
 	sc_ids_free(&c.left);

@@ -429,21 +429,21 @@ int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *
 		return 0;
 	if (!be->count_left)
 		return sc_error_set(err, SC_SOFTWARE, "rows were left without a way to count them");
-	/* One try, not sc_run_tx's six: a holder that stays is the case
-	 * counted. Not after SIGINT or SIGTERM: counted as it stands. */
-	if (db->stop && *db->stop) {
-		l.wait = false;
-		return sc_db_read(db, count_left_body, &l, err);
+	/* A few short waits, not sc_run_tx's six retries with back-off: a
+	 * holder that stays is the case counted. Each ends within the
+	 * backend's wait, and none begins after SIGINT or SIGTERM (the caller
+	 * reports the interrupt): then it is counted as it stands. */
+	for (int i = 0; i < SC_LEFT_WAITS && !(db->stop && *db->stop); i++) {
+		if (sc_db_begin(db, SC_TX_WRITE, err) == 0) {
+			rc = count_left_body(db, &l, err);
+			be->rollback(db);
+			if (rc == 0 || err->status != SC_TEMPFAIL)
+				return rc;
+		} else if (err->status != SC_TEMPFAIL) {
+			return -1;
+		}
+		sc_error_clear(err);
 	}
-	if (sc_db_begin(db, SC_TX_WRITE, err) == 0) {
-		rc = count_left_body(db, &l, err);
-		be->rollback(db);
-		if (rc == 0 || err->status != SC_TEMPFAIL)
-			return rc;
-	} else if (err->status != SC_TEMPFAIL) {
-		return -1;
-	}
-	sc_error_clear(err);
 	l.wait = false;
 	return sc_db_read(db, count_left_body, &l, err);
 }

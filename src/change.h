@@ -62,9 +62,12 @@ void sc_batch_pause(struct sc_db *db, double took_ms, bool fixed_size);
 /* What a batched run left (struct sc_db; backend count_left): how many
  * sessions its changes would still take, in all (*count) and, when steady
  * is not NULL, without purges. The holder may be another sessctl run
- * whose batch ends in a moment: its locks are waited for once, as a
- * write waits, then what is still due is counted (what that run closed
- * is not); when the wait gives up, counted as it stands. */
+ * whose batch ends in a moment: its locks are waited for, in up to
+ * SC_LEFT_WAITS of the backend's short waits (a second each on
+ * PostgreSQL), none begun after SIGINT or SIGTERM, then what is still
+ * due is counted (what that run closed is not); when the waits give up,
+ * counted as it stands. */
+#define SC_LEFT_WAITS 5
 int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *idle_before,
 		  const struct sc_ids *purges, const struct sc_ids *users, int64_t keep,
 		  int64_t *count, int64_t *steady, struct sc_error *err);

@@ -401,6 +401,10 @@ static int count_after(struct sc_db *db, struct enforce_ctx *c, int rc, struct s
 		*err = cerr;
 		return -1;
 	}
+	/* A signal during the count's wait, after the last batch: stopped
+	 * all the same (130 or 143, as the caller asked). */
+	if (rc == 0 && db->stop && *db->stop)
+		c->r->interrupted = true;
 	return rc;
 }
 

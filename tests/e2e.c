@@ -506,11 +506,12 @@ struct e2e_proc *e2e_start(const struct call *c, const char *const *argv)
 	if (p->pid == 0) {
 		sigset_t none;
 		int in = open(in_path ? in_path : "/dev/null", O_RDONLY);
-		int out = c->out_to ? open(c->out_to, O_WRONLY)
+		int out = c->out_to ? open(c->out_to, c->out_read_only ? O_RDONLY | O_NONBLOCK
+									 : O_WRONLY)
 				    : open(p->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		int err = open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
-		    dup2(err, 2) < 0)
+		    dup2(c->err_to_out ? out : err, 2) < 0)
 			_exit(126);
 		if (c->close_out)
 			close(1);

@@ -47,6 +47,9 @@ struct call {
 	const char *cwd;        /* NULL: the test's temporary directory */
 	const char *out_to;     /* a file to write standard output to instead
 				 * of capturing it (e.g. /dev/full) */
+	bool out_read_only;     /* open out_to for reading only (a FIFO's
+				 * read end as standard output) */
+	bool err_to_out;        /* standard error to standard output (2>&1) */
 	bool close_out;         /* start it with standard output closed */
 	bool close_err;         /* ... with standard error closed */
 	const char *user;       /* run as this user (the harness runs as root):

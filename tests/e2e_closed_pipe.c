@@ -278,6 +278,16 @@ static long count_lines(int fd)
 	return lines;
 }
 
+/* A new FIFO of the test's (*path), open for reading: its reader. */
+static int open_fifo(const char *name, const char **path)
+{
+	*path = e2e_path(name);
+	cr_assert_eq(mkfifo(*path, 0600), 0, "mkfifo: %s", strerror(errno));
+	int rd = open(*path, O_RDONLY | O_NONBLOCK);
+	cr_assert_geq(rd, 0, "%s", strerror(errno));
+	return rd;
+}
+
 /* A listing into a pipe whose reader does not read (a pager waiting for a
  * key, `| less` left open): each write blocked once the pipe was full,
  * with the listing's transaction open, and on SQLite with a rollback
@@ -299,10 +309,8 @@ static void listing_into_an_unread_pipe(const char *user)
 		  " INSERT INTO sessions (user_id, device_fingerprint, device_name, created_at, last_activity)"
 		  " SELECT 1, 'fp' || i, printf('%.80c', 'd'), '2025-01-01 00:00:00', '2025-01-02 00:00:00'"
 		  " FROM g");
-	const char *fifo = e2e_path("out.fifo");
-	cr_assert_eq(mkfifo(fifo, 0600), 0, "mkfifo: %s", strerror(errno));
-	int rd = open(fifo, O_RDONLY | O_NONBLOCK);
-	cr_assert_geq(rd, 0, "%s", strerror(errno));
+	const char *fifo;
+	int rd = open_fifo("out.fifo", &fifo);
 
 	if (!e2e_pg())
 		cr_assert_eq(chmod(e2e_db()->path, 0644), 0, "%s", strerror(errno));
@@ -350,4 +358,104 @@ Test(closed_pipe, a_listing_into_a_pipe_nobody_reads_holds_no_transaction_open)
 Test(closed_pipe, a_listing_into_another_users_unread_pipe_holds_no_transaction_open)
 {
 	listing_into_an_unread_pipe("nobody");
+}
+
+/* Standard output a pipe's read end (`1<&0` with a pipe for input) is no
+ * output: writes to it fail, 74 with one line. The queue opened the pipe
+ * again for writing (through /proc) and the rows went into the pipe,
+ * read by nobody, with exit 0. */
+Test(closed_pipe, a_pipes_read_end_as_standard_output_is_a_write_error)
+{
+	fx_standard();
+	const char *fifo = e2e_path("ro.fifo");
+	cr_assert_eq(mkfifo(fifo, 0600), 0, "mkfifo: %s", strerror(errno));
+	int keep = open(fifo, O_RDWR | O_NONBLOCK); /* a writer: the pipe never ends */
+	cr_assert_geq(keep, 0, "%s", strerror(errno));
+	struct run *r = e2e_run(&(struct call){ .out_to = fifo, .out_read_only = true },
+				ARGV("show", "10"));
+	int queued = -1;
+	cr_assert_eq(ioctl(keep, FIONREAD, &queued), 0, "%s", strerror(errno));
+	close(keep);
+	EXPECT_FAIL(r, 74);
+	EXPECT_ERR_HAS(r, "cannot write output");
+	cr_expect_eq(queued, 0, "%d bytes went into the pipe", queued);
+}
+
+/* Reads fd (blocking) to its end into a new string. */
+static char *read_all(int fd)
+{
+	size_t len = 0, cap = 1 << 20;
+	char *s = malloc(cap);
+	ssize_t n;
+
+	cr_assert_not_null(s);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	for (;;) {
+		if (cap - len < 65536) {
+			s = realloc(s, cap *= 2);
+			cr_assert_not_null(s);
+		}
+		n = read(fd, s + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	s[len] = '\0';
+	return s;
+}
+
+/* `2>&1 |`: standard error's lines go through the output's queue, and a
+ * warning about a row comes after every row before it, between two whole
+ * rows. It came out before the rows still in standard output's buffer,
+ * in the middle of a row. */
+Test(closed_pipe, a_warning_in_the_same_pipe_comes_in_order_between_whole_rows)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username, role) VALUES (1, 'a@x', 'alice', 'admin')");
+	db_exec(e2e_pg()
+		? "INSERT INTO sessions (id, user_id, device_fingerprint, device_name, created_at, last_activity)"
+		  " SELECT i, 1, 'fp' || i, 'Device number ' || i, '2025-01-01', '2025-01-02'"
+		  " FROM generate_series(1, 3000) AS i;"
+		  "UPDATE sessions SET last_activity = 'infinity' WHERE id = 2000"
+		: "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 3000)"
+		  " INSERT INTO sessions (id, user_id, device_fingerprint, device_name, created_at, last_activity)"
+		  " SELECT i, 1, 'fp' || i, 'Device number ' || i, '2025-01-01 00:00:00', '2025-01-02 00:00:00'"
+		  " FROM g;"
+		  "UPDATE sessions SET last_activity = 'garbage' WHERE id = 2000");
+	const char *fifo;
+	int rd = open_fifo("both.fifo", &fifo);
+	struct e2e_proc *p = e2e_start(&(struct call){ .out_to = fifo, .err_to_out = true },
+				       ARGV("find", "--all", "-o", "csv"));
+	/* Until sessctl has opened the pipe (before, a read sees its end). */
+	int queued = 0;
+	for (int i = 0; i < 500 && queued == 0; i++) { /* up to 10 s */
+		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+		cr_assert_eq(ioctl(rd, FIONREAD, &queued), 0, "%s", strerror(errno));
+	}
+	cr_assert_gt(queued, 0, "sessctl wrote nothing in 10 s");
+	char *all = read_all(rd);
+	close(rd);
+	struct run *r = e2e_wait(p);
+	cr_expect_eq(r->status, 65, "exit %d", r->status); /* a value read as NULL */
+
+	const char *warn = strstr(all, "sessctl: row 2000 of sessions has an unreadable last_activity");
+	cr_assert_not_null(warn, "no warning in: %.200s", all);
+	cr_expect(warn > all && warn[-1] == '\n', "the warning is not at the start of a line: %.120s",
+		  warn - (warn - all > 60 ? 60 : warn - all));
+	const char *prev = warn - 1;
+	while (prev > all && prev[-1] != '\n')
+		prev--;
+	cr_expect_eq(strncmp(prev, "1999,1,Device number 1999,", 26), 0,
+		     "the line before the warning: %.60s", prev);
+	const char *next = strchr(warn, '\n');
+	cr_assert_not_null(next);
+	cr_expect_eq(strncmp(next + 1, "2000,1,Device number 2000,", 26), 0,
+		     "the line after the warning: %.60s", next + 1);
+	size_t lines = 0;
+	for (const char *s = all; *s; s++)
+		lines += *s == '\n';
+	cr_expect_eq(lines, 3002, "a header, 3000 rows and the warning: %zu lines", lines);
+	free(all);
 }

@@ -2295,3 +2295,115 @@ Test(postgres_only, a_batch_the_statement_timeout_cancels_runs_again_smaller, .t
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active"), 600);
 	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 0);
 }
+
+/* Whether a run comes to its end-of-run wait for the rows it left
+ * (count_left's) within 10 s. */
+static bool waits_for_what_it_left(void)
+{
+	for (int i = 0; i < 500; i++) {
+		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+		if (db_int("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+			   " AND wait_event_type = 'Lock' AND query LIKE '%OR id = ANY($2::bigint[])%'") > 0)
+			return true;
+	}
+	return false;
+}
+
+/* alice (1) the admin; bob (2): 20 idle for 40 days, 21 seen a day ago
+ * and 22 an hour ago. The application holds 20 and, while sessctl waits
+ * for it at the end of its run, refreshes it and commits: what is still
+ * to do is counted as it is then. */
+static PGconn *held_then_refreshed_fixture(void)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username, role) VALUES (1, 'a@x', 'alice', 'admin'),"
+		" (2, 'b@x', 'bob', 'user');"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity) VALUES"
+		" (20, 2, 'f20', now() - interval '90 days', now() - interval '40 days'),"
+		" (21, 2, 'f21', now() - interval '90 days', now() - interval '1 day'),"
+		" (22, 2, 'f22', now() - interval '90 days', now() - interval '1 hour')");
+	return app_locks_session(20);
+}
+
+static void refresh_and_commit(PGconn *app)
+{
+	pg_ok(app, "UPDATE sessions SET last_activity = now() WHERE id = 20");
+	pg_ok(app, "COMMIT");
+	PQfinish(app);
+}
+
+/* A bulk logout of bob's sessions idle for 30 days left 20; refreshed
+ * meanwhile, it is no longer one the filters select: nothing is left to
+ * do (0), where it said 75, "run the same command again", which then
+ * closed nothing. */
+Test(postgres_only, a_left_session_the_filters_no_longer_select_is_not_counted, .timeout = 60)
+{
+	PGconn *app = held_then_refreshed_fixture();
+	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
+				       ARGV("logout", "--where", "--user", "bob", "--idle-for", "30d", "--yes",
+					    "--actor", "alice", "-o", "csv", "--columns", "closed,locked"));
+	bool waited = waits_for_what_it_left();
+	refresh_and_commit(app);
+	struct run *r = e2e_wait(p);
+	cr_expect(waited, "the logout never waited for what it left");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "closed,locked\r\n0,0\r\n");
+	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active ORDER BY id", "20\n21\n22\n");
+}
+
+/* enforce --max-sessions 1 left bob (his 20, idle, held; ranking him
+ * needs it). Refreshed meanwhile, 20 is no longer expire's, but bob is
+ * still over the limit: one session is still to do (75), where it was
+ * counted nowhere (0, and the steady state recorded over it). */
+Test(postgres_only, a_left_session_refreshed_still_counts_in_its_users_excess, .timeout = 60)
+{
+	PGconn *app = held_then_refreshed_fixture();
+	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
+				       ARGV("enforce", "--max-sessions", "1", "--idle-timeout", "720h",
+					    "--actor", "alice", "-o", "csv",
+					    "--columns", "expired,over_limit,locked"));
+	bool waited = waits_for_what_it_left();
+	refresh_and_commit(app);
+	struct run *r = e2e_wait(p);
+	cr_expect(waited, "enforce never waited for what it left");
+	EXPECT_FAIL(r, 75);
+	EXPECT_OUT(r, "expired,over_limit,locked\r\n0,0,2\r\n");
+	EXPECT_ERR_HAS(r, "enforce left 2 sessions as they were");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_enforce_state"), 0,
+		     "a run that left rows recorded a steady state");
+	r = RUN("enforce", "--max-sessions", "1", "--idle-timeout", "720h", "--actor", "alice", "-o", "csv",
+		"--columns", "expired,over_limit,locked");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "expired,over_limit,locked\r\n0,2,0\r\n");
+	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active", "20\n");
+}
+
+/* SIGTERM while the run waits at its end for what it left: it stops
+ * within a wait of a second (143, interrupted), where it waited out 5 s
+ * and ended with 75 as if no signal had come. */
+Test(postgres_only, a_signal_in_the_wait_for_what_was_left_stops_the_run, .timeout = 60)
+{
+	PGconn *app = held_then_refreshed_fixture();
+	const char *metrics = e2e_path("enforce.prom");
+	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
+				       ARGV("enforce", "--max-sessions", "1", "--idle-timeout", "720h",
+					    "--actor", "alice", "--metrics-file", metrics, "-o", "csv",
+					    "--columns", "interrupted,locked"));
+	bool waited = waits_for_what_it_left();
+	double t0 = e2e_ms();
+	e2e_signal(p, SIGTERM);
+	struct run *r = e2e_wait(p);
+	double took = e2e_ms() - t0;
+	pg_ok(app, "ROLLBACK");
+	PQfinish(app);
+	cr_expect(waited, "enforce never waited for what it left");
+	cr_expect_eq(r->status, 143, "exit %d: %s", r->status, r->err);
+	EXPECT_OUT(r, "interrupted,locked\r\ntrue,2\r\n");
+	EXPECT_ERR_HAS(r, "interrupted by SIGTERM");
+	cr_expect_lt(took, 2500.0, "it stopped %.0f ms after the signal", took);
+	size_t len;
+	char *m = e2e_read_file(metrics, &len);
+	cr_assert_not_null(m, "no metrics file");
+	cr_expect(strstr(m, "\nsessctl_enforce_interrupted 1\n") != NULL, "metrics: %s", m);
+	free(m);
+}

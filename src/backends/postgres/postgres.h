@@ -37,8 +37,9 @@ extern const struct sc_migration sc_postgres_migrations[];
 /* How long any other write transaction waits for a lock (stmt.c). */
 #define PG_WRITE_LOCK_WAIT "1s"
 /* How long a batched run that left rows waits for them once more at its
- * end (count_left): another sessctl run's batch may hold them. */
-#define PG_LEFT_WAIT "5s"
+ * end (count_left), a try: another sessctl run's batch may hold them.
+ * The core tries SC_LEFT_WAITS times, checking for a signal between. */
+#define PG_LEFT_WAIT "1s"
 
 struct pg_db {
 	struct sc_db base; /* first: see struct sc_db */

@@ -510,7 +510,7 @@ int pg_count_left(struct sc_db *base, const struct sc_ids *closes, const int64_t
 			"     + (SELECT count(*) FROM sessions WHERE id = ANY($3::bigint[]) AND NOT is_active)\n"
 			"     + (SELECT coalesce(sum(greatest(n - $5::bigint, 0)), 0)::bigint FROM (\n"
 			"          SELECT count(*) AS n FROM sessions\n"
-			"          WHERE user_id = ANY($4::bigint[]) AND is_active AND id <> ALL($1::bigint[])\n"
+			"          WHERE user_id = ANY($4::bigint[]) AND is_active\n"
 			"            AND ($2::timestamptz IS NULL OR last_activity IS NULL\n"
 			"                 OR last_activity >= $2::timestamptz)\n"
 			"          GROUP BY user_id) AS over)",
