@@ -386,8 +386,8 @@ struct sc_backend {
 	 * among closes; one of closes no longer idle counts here). With wait
 	 * (in a write transaction), first waits for their locks as a write
 	 * does, a short while (SC_TEMPFAIL when that wait gives up: the core
-	 * tries SC_LEFT_WAITS times); else (any transaction) waits for
-	 * nothing. */
+	 * tries again, for up to SC_LEFT_WAIT_MS); else (any transaction)
+	 * waits for nothing. */
 	int (*count_left)(struct sc_db *db, const struct sc_ids *closes, const int64_t *idle_before,
 			  const struct sc_ids *purges, const struct sc_ids *users, int64_t keep,
 			  bool wait, int64_t *count, struct sc_error *err);

@@ -429,21 +429,34 @@ int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *
 		return 0;
 	if (!be->count_left)
 		return sc_error_set(err, SC_SOFTWARE, "rows were left without a way to count them");
-	/* A few short waits, not sc_run_tx's six retries with back-off: a
-	 * holder that stays is the case counted. Each ends within the
-	 * backend's wait, and none begins after SIGINT or SIGTERM (the caller
-	 * reports the interrupt): then it is counted as it stands. */
-	for (int i = 0; i < SC_LEFT_WAITS && !(db->stop && *db->stop); i++) {
+	/* For up to SC_LEFT_WAIT_MS, not sc_run_tx's six retries: a holder
+	 * that stays is the case counted. Each try waits for the locks at
+	 * most the backend's short wait, and counts; while something is still
+	 * due, tried again a moment later (rows no one holds but still due
+	 * may be another run's, whose batch gave up a lock wait and runs
+	 * again after its back-off). None begins after SIGINT or SIGTERM (the
+	 * caller reports the interrupt): then counted as it stands. */
+	double deadline = now_ms() + SC_LEFT_WAIT_MS;
+	bool counted = false;
+	while (!(db->stop && *db->stop)) {
+		rc = -1;
 		if (sc_db_begin(db, SC_TX_WRITE, err) == 0) {
 			rc = count_left_body(db, &l, err);
 			be->rollback(db);
-			if (rc == 0 || err->status != SC_TEMPFAIL)
-				return rc;
-		} else if (err->status != SC_TEMPFAIL) {
-			return -1;
+			if (rc == 0 && *count == 0)
+				return 0;
+			counted = counted || rc == 0;
 		}
+		if (rc < 0 && err->status != SC_TEMPFAIL)
+			return -1;
 		sc_error_clear(err);
+		if (now_ms() >= deadline)
+			break;
+		if (rc == 0) /* cut short by a signal (not restarted) */
+			nanosleep(&(struct timespec){ 0, SC_LEFT_AGAIN_MS * 1000000L }, NULL);
 	}
+	if (counted && !(db->stop && *db->stop))
+		return 0;
 	l.wait = false;
 	return sc_db_read(db, count_left_body, &l, err);
 }

@@ -62,12 +62,14 @@ void sc_batch_pause(struct sc_db *db, double took_ms, bool fixed_size);
 /* What a batched run left (struct sc_db; backend count_left): how many
  * sessions its changes would still take, in all (*count) and, when steady
  * is not NULL, without purges. The holder may be another sessctl run
- * whose batch ends in a moment: its locks are waited for, in up to
- * SC_LEFT_WAITS of the backend's short waits (a second each on
- * PostgreSQL), none begun after SIGINT or SIGTERM, then what is still
- * due is counted (what that run closed is not); when the waits give up,
- * counted as it stands. */
-#define SC_LEFT_WAITS 5
+ * whose batch ends in a moment, or gave up a lock wait and runs again in
+ * a moment: for up to SC_LEFT_WAIT_MS, its locks are waited for (the
+ * backend's short waits, a second each on PostgreSQL) and what is still
+ * due counted (what that run closed is not), again every
+ * SC_LEFT_AGAIN_MS while something is; none begun after SIGINT or
+ * SIGTERM; then counted as it stands. */
+#define SC_LEFT_WAIT_MS 5000
+#define SC_LEFT_AGAIN_MS 250
 int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *idle_before,
 		  const struct sc_ids *purges, const struct sc_ids *users, int64_t keep,
 		  int64_t *count, int64_t *steady, struct sc_error *err);
