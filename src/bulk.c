@@ -270,47 +270,80 @@ static int keep_left(struct sc_db *db, struct bulk_ctx *c)
 }
 
 struct selected_ctx {
-	const struct idset *left;
+	const struct bulk_ctx *c;
+	struct idset left;
+	int64_t last; /* the largest id left */
 	int64_t n;
 };
 
 static int count_selected(const struct sc_find_row *r, void *vctx)
 {
-	struct selected_ctx *c = vctx;
+	struct selected_ctx *sel = vctx;
 
-	c->n += idset_has(c->left, r->s.id);
+	if (r->s.id > sel->last)
+		return 1; /* past the last one left: ids come in order */
+	sel->n += idset_has(&sel->left, r->s.id);
+	return 0;
+}
+
+/* What the filters select now, from the first session left to the last
+ * (not the whole selection: after a signal, that is all the run did not
+ * reach). */
+static int selected_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct selected_ctx *sel = vctx;
+	struct sc_find_request req = active_only(sel->c->o->filter);
+	int64_t first = INT64_MAX;
+	int rc;
+
+	sel->n = 0;
+	sel->last = INT64_MIN;
+	for (size_t i = 0; i < sel->c->left.n; i++) {
+		int64_t id = sel->c->left.v[i];
+		first = id < first ? id : first;
+		sel->last = id > sel->last ? id : sel->last;
+	}
+	req.has_after = first > INT64_MIN;
+	req.after = first - (first > INT64_MIN);
+	rc = sc_find_in_tx(db, &req, count_selected, sel, err);
+	return rc == 1 && err->status == SC_OK ? 0 : rc;
+}
+
+/* Of the sessions left and still active, those the filters still select
+ * (the holder may have refreshed one past --idle-for: a rerun would not
+ * close it). */
+static int still_selected(struct sc_db *db, void *vctx, int64_t *count, struct sc_error *err)
+{
+	const struct bulk_ctx *c = vctx;
+	struct selected_ctx sel = { .c = c };
+	int rc = 0;
+
+	for (size_t i = 0; i < c->left.n && rc == 0; i++)
+		rc = idset_add(&sel.left, c->left.v[i]);
+	if (rc < 0) {
+		free(sel.left.v);
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	}
+	sc_error_clear(err);
+	rc = sc_db_read(db, selected_body, &sel, err);
+	free(sel.left.v);
+	if (rc < 0)
+		return -1;
+	*count = sel.n < *count ? sel.n : *count;
 	return 0;
 }
 
 /* At the end: how many of the sessions left are still to close: still
  * active (another logout beside this one may have closed them), and
- * still selected (the holder may have refreshed a session an --idle-for
- * chose: a rerun would not close it). The second, a pass over what the
- * filters select now, only when the first counted some. */
-static int count_left(struct sc_db *db, const struct bulk_ctx *c, struct sc_bulk_result *r,
+ * still selected. */
+static int count_left(struct sc_db *db, struct bulk_ctx *c, struct sc_bulk_result *r,
 		      struct sc_error *err)
 {
 	const struct sc_ids none = { 0 };
-	struct sc_find_request req = active_only(c->o->filter);
-	struct idset left = { 0 };
-	struct selected_ctx sel = { &left, 0 };
-	int rc;
+	struct sc_left_how how = { .again = !c->a->dry_run, .refine = still_selected,
+				   .ctx = c };
 
-	if (sc_count_left(db, &c->left, NULL, &none, &none, 0, &r->locked, NULL, err) < 0)
-		return -1;
-	if (!r->locked)
-		return 0;
-	for (size_t i = 0; i < c->left.n; i++)
-		if (idset_add(&left, c->left.v[i]) < 0) {
-			free(left.v);
-			return sc_error_set(err, SC_SOFTWARE, "out of memory");
-		}
-	rc = sc_find_sessions(db, &req, count_selected, &sel, err);
-	free(left.v);
-	if (rc != 0)
-		return -1;
-	r->locked = sel.n;
-	return 0;
+	return sc_count_left(db, &c->left, NULL, &none, &none, 0, &how, &r->locked, NULL, err);
 }
 
 /* A dry run: every batch in one transaction, rolled back. */

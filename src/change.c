@@ -416,7 +416,8 @@ static int count_left_body(struct sc_db *db, void *vctx, struct sc_error *err)
 
 int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *idle_before,
 		  const struct sc_ids *purges, const struct sc_ids *users, int64_t keep,
-		  int64_t *count, int64_t *steady, struct sc_error *err)
+		  const struct sc_left_how *how, int64_t *count, int64_t *steady,
+		  struct sc_error *err)
 {
 	const struct sc_backend *be = db->backend;
 	struct left l = { closes, purges, users, idle_before, keep, true, count, steady };
@@ -432,10 +433,11 @@ int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *
 	/* For up to SC_LEFT_WAIT_MS, not sc_run_tx's six retries: a holder
 	 * that stays is the case counted. Each try waits for the locks at
 	 * most the backend's short wait, and counts; while something is still
-	 * due, tried again a moment later (rows no one holds but still due
-	 * may be another run's, whose batch gave up a lock wait and runs
-	 * again after its back-off). None begins after SIGINT or SIGTERM (the
-	 * caller reports the interrupt): then counted as it stands. */
+	 * due, a real run tries again a moment later (rows no one holds but
+	 * still due may be another run's, whose batch gave up a lock wait and
+	 * runs again after its back-off; a dry run's stay due). None begins
+	 * after SIGINT or SIGTERM (the caller reports the interrupt): then
+	 * counted as it stands. */
 	double deadline = now_ms() + SC_LEFT_WAIT_MS;
 	bool counted = false;
 	while (!(db->stop && *db->stop)) {
@@ -443,12 +445,14 @@ int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *
 		if (sc_db_begin(db, SC_TX_WRITE, err) == 0) {
 			rc = count_left_body(db, &l, err);
 			be->rollback(db);
-			if (rc == 0 && *count == 0)
-				return 0;
-			counted = counted || rc == 0;
 		}
+		if (rc == 0 && *count && how->refine && how->refine(db, how->ctx, count, err) < 0)
+			return -1;
+		if (rc == 0 && (*count == 0 || !how->again))
+			return 0;
 		if (rc < 0 && err->status != SC_TEMPFAIL)
 			return -1;
+		counted = counted || rc == 0;
 		sc_error_clear(err);
 		if (now_ms() >= deadline)
 			break;
@@ -458,7 +462,9 @@ int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *
 	if (counted && !(db->stop && *db->stop))
 		return 0;
 	l.wait = false;
-	return sc_db_read(db, count_left_body, &l, err);
+	if (sc_db_read(db, count_left_body, &l, err) < 0)
+		return -1;
+	return *count && how->refine ? how->refine(db, how->ctx, count, err) : 0;
 }
 
 /* ---- batched runs: the pause between batches, the end ---- */

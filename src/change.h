@@ -66,13 +66,23 @@ void sc_batch_pause(struct sc_db *db, double took_ms, bool fixed_size);
  * a moment: for up to SC_LEFT_WAIT_MS, its locks are waited for (the
  * backend's short waits, a second each on PostgreSQL) and what is still
  * due counted (what that run closed is not), again every
- * SC_LEFT_AGAIN_MS while something is; none begun after SIGINT or
- * SIGTERM; then counted as it stands. */
+ * SC_LEFT_AGAIN_MS while something is (how->again); none begun after
+ * SIGINT or SIGTERM; then counted as it stands. */
 #define SC_LEFT_WAIT_MS 5000
 #define SC_LEFT_AGAIN_MS 250
+struct sc_left_how {
+	bool again; /* while something is due, look again (a real run; a
+		     * dry run's rows stay due) */
+	/* Of *count, what is still due by the caller's own test (a bulk
+	 * logout: still selected by its filters), in a transaction of its
+	 * own; called when *count is not 0. NULL: none. */
+	int (*refine)(struct sc_db *db, void *ctx, int64_t *count, struct sc_error *err);
+	void *ctx;
+};
 int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *idle_before,
 		  const struct sc_ids *purges, const struct sc_ids *users, int64_t keep,
-		  int64_t *count, int64_t *steady, struct sc_error *err);
+		  const struct sc_left_how *how, int64_t *count, int64_t *steady,
+		  struct sc_error *err);
 
 /* After sc_run_tx failed in a batched run whose batch size the user
  * chose (batch_size; 0: sessctl chose it): when the server cancelled the

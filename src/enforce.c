@@ -381,8 +381,10 @@ static int count_left(struct sc_db *db, struct enforce_ctx *c, struct sc_error *
 {
 	int64_t cutoff = c->a->now - c->o->idle_timeout, steady;
 
+	struct sc_left_how how = { .again = !c->a->dry_run };
+
 	if (sc_count_left(db, &c->left_closes, c->o->expire ? &cutoff : NULL, &c->left_purges,
-			  &c->left_users, c->o->max_sessions, &c->r->locked, &steady, err) < 0)
+			  &c->left_users, c->o->max_sessions, &how, &c->r->locked, &steady, err) < 0)
 		return -1;
 	c->left_steady = steady > 0;
 	return 0;

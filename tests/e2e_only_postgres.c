@@ -2344,8 +2344,13 @@ Test(postgres_only, a_left_session_the_filters_no_longer_select_is_not_counted, 
 					    "--actor", "alice", "-o", "csv", "--columns", "closed,locked"));
 	bool waited = waits_for_what_it_left();
 	refresh_and_commit(app);
+	double t0 = e2e_ms();
 	struct run *r = e2e_wait(p);
+	double took = e2e_ms() - t0;
 	cr_expect(waited, "the logout never waited for what it left");
+	/* At once: nothing is left by the filters' test (it used to look
+	 * again for the rest of its 5 s while the session stayed active). */
+	cr_expect_lt(took, 3000.0, "it ended %.0f ms after the commit", took);
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "closed,locked\r\n0,0\r\n");
 	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active ORDER BY id", "20\n21\n22\n");
@@ -2406,4 +2411,29 @@ Test(postgres_only, a_signal_in_the_wait_for_what_was_left_stops_the_run, .timeo
 	cr_assert_not_null(m, "no metrics file");
 	cr_expect(strstr(m, "\nsessctl_enforce_interrupted 1\n") != NULL, "metrics: %s", m);
 	free(m);
+}
+
+/* A statement_timeout shorter than the lock wait (a second): a batch
+ * blocked on a row the application holds was cancelled by the timeout
+ * (57014) before its lock wait gave up (55P03), so the bulk logout took
+ * it for a batch too large, shrank it to one row and gave up (75) having
+ * closed nothing. The lock wait is now half the statement_timeout when
+ * that is shorter: the held row is left and the rest closed. */
+Test(postgres_only, a_statement_timeout_under_a_second_still_leaves_a_held_row, .timeout = 60)
+{
+	db_exec("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = ''400ms''', "
+		"current_database()); END $$");
+	fx_standard();
+	PGconn *app = app_locks_session(10);
+
+	struct run *r = RUN("logout", "--all-users", "--yes", "--actor", "ops", "-v", "-o", "csv",
+			    "--columns", "closed,locked");
+	pg_ok(app, "ROLLBACK");
+	PQfinish(app);
+	cr_expect_eq(r->status, 75, "exit %d: %s", r->status, r->err);
+	EXPECT_OUT(r, "closed,locked\r\n4,1\r\n");
+	EXPECT_ERR_HAS(r, "a row lock waited for in vain");
+	EXPECT_ERR_HAS(r, "logout left 1 session as it was: another transaction held it locked");
+	cr_expect_null(strstr(r->err, "statement_timeout"), "a lock wait taken for a timeout: %s", r->err);
+	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active ORDER BY id", "10\n");
 }

@@ -34,12 +34,20 @@ extern const struct sc_migration sc_postgres_migrations[];
  * migration needs (schema.c, pg_migrate_lock), before exiting 75. */
 #define PG_MIGRATOR_WAIT "60s"
 #define PG_MIGRATE_LOCK_WAIT "5s"
-/* How long any other write transaction waits for a lock (stmt.c). */
-#define PG_WRITE_LOCK_WAIT "1s"
-/* How long a batched run that left rows waits for them once more at its
- * end (count_left), a try: another sessctl run's batch may hold them.
- * The core tries SC_LEFT_WAITS times, checking for a signal between. */
-#define PG_LEFT_WAIT "1s"
+/* How long any other write transaction waits for a lock (stmt.c), and
+ * a batched run that left rows for them at its end, a try (count_left;
+ * the core tries again for a while): a second, or half the
+ * statement_timeout in force when that is shorter. So a row lock held
+ * elsewhere ends the wait (55P03: a batched run leaves the row, a change
+ * says another transaction held it) before the statement_timeout cancels
+ * the statement (57014: a batched run shrinks its batch for it). An SQL
+ * expression giving the setting's text. */
+#define PG_LOCK_WAIT_MS "1000"
+#define PG_LOCK_WAIT_SQL                                                                   \
+	"(SELECT CASE WHEN t > 0 AND t / 2 < " PG_LOCK_WAIT_MS                             \
+	" THEN greatest(1, floor(t / 2))::bigint ELSE " PG_LOCK_WAIT_MS " END || 'ms'"     \
+	" FROM (SELECT extract(epoch FROM current_setting('statement_timeout')::interval)" \
+	" * 1000 AS t) AS st)"
 
 struct pg_db {
 	struct sc_db base; /* first: see struct sc_db */

@@ -517,12 +517,12 @@ void pg_rollback(struct sc_db *base)
  * begin_checked the schema version, from migration 5's function. */
 #define BEGIN_READ "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL TIME ZONE 'UTC'; "
 /* A write waits for a row lock (the application's open transaction) at
- * most PG_WRITE_LOCK_WAIT, then fails busy (55P03) and is retried, so
+ * most a second (PG_LOCK_WAIT_SQL), then fails busy (55P03) and is retried, so
  * that no wait is unbounded and the application's own writes to the rows
  * this one has locked meanwhile wait no longer than that either; unless
  * the URL or the server already sets a lock_timeout, which stands. */
 #define BEGIN_WRITE "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL TIME ZONE 'UTC'; " \
-	"SELECT set_config('lock_timeout', '" PG_WRITE_LOCK_WAIT "', true)" \
+	"SELECT set_config('lock_timeout', " PG_LOCK_WAIT_SQL ", true)" \
 	" WHERE current_setting('lock_timeout') = '0'; "
 #define BEGIN_ROW "SELECT pg_is_in_recovery(), current_setting('transaction_read_only')"
 #define BEGIN_VERSION ", sessctl_schema_version()"

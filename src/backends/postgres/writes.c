@@ -461,10 +461,11 @@ int pg_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
 }
 
 /* count_left's wait: for the locks of what was left (sessions of closes
- * and purges, users and their active sessions), at most PG_LEFT_WAIT. */
+ * and purges, users and their active sessions), a try of at most a
+ * second (PG_LOCK_WAIT_SQL). */
 static int wait_left(struct pg_db *db, const char *const locking[3], struct sc_error *err)
 {
-	PGresult *res = pgb_run(db, "SELECT set_config('lock_timeout', '" PG_LEFT_WAIT "', true)", 0,
+	PGresult *res = pgb_run(db, "SELECT set_config('lock_timeout', " PG_LOCK_WAIT_SQL ", true)", 0,
 				NULL, PGRES_TUPLES_OK, "cannot set lock_timeout", err);
 
 	if (res) {
