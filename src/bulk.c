@@ -46,6 +46,15 @@ static int idset_grow(struct idset *s)
 	return 0;
 }
 
+/* Where id is in s, or the free slot where it would go (s->cap > 0). */
+static size_t probe(const struct idset *s, int64_t id)
+{
+	size_t j = slot(id, s->cap);
+	while (s->v[j] != INT64_MIN && s->v[j] != id)
+		j = (j + 1) & (s->cap - 1);
+	return j;
+}
+
 static int idset_add(struct idset *s, int64_t id)
 {
 	if (id == INT64_MIN) {
@@ -54,14 +63,11 @@ static int idset_add(struct idset *s, int64_t id)
 	}
 	if ((s->n + 1) * 2 > s->cap && idset_grow(s) < 0)
 		return -1;
-	size_t j = slot(id, s->cap);
-	while (s->v[j] != INT64_MIN) {
-		if (s->v[j] == id)
-			return 0;
-		j = (j + 1) & (s->cap - 1);
+	size_t j = probe(s, id);
+	if (s->v[j] == INT64_MIN) {
+		s->v[j] = id;
+		s->n++;
 	}
-	s->v[j] = id;
-	s->n++;
 	return 0;
 }
 
@@ -83,12 +89,7 @@ static bool idset_has(const struct idset *s, int64_t id)
 {
 	if (id == INT64_MIN)
 		return s->has_min;
-	if (!s->cap)
-		return false;
-	for (size_t j = slot(id, s->cap); s->v[j] != INT64_MIN; j = (j + 1) & (s->cap - 1))
-		if (s->v[j] == id)
-			return true;
-	return false;
+	return s->cap && s->v[probe(s, id)] == id;
 }
 
 /* ---- counting ---- */
@@ -272,7 +273,7 @@ static int keep_left(struct sc_db *db, struct bulk_ctx *c)
 struct selected_ctx {
 	const struct bulk_ctx *c;
 	struct idset left;
-	int64_t last; /* the largest id left */
+	int64_t first, last; /* the smallest and largest ids left */
 	int64_t n;
 };
 
@@ -293,18 +294,11 @@ static int selected_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct selected_ctx *sel = vctx;
 	struct sc_find_request req = active_only(sel->c->o->filter);
-	int64_t first = INT64_MAX;
 	int rc;
 
 	sel->n = 0;
-	sel->last = INT64_MIN;
-	for (size_t i = 0; i < sel->c->left.n; i++) {
-		int64_t id = sel->c->left.v[i];
-		first = id < first ? id : first;
-		sel->last = id > sel->last ? id : sel->last;
-	}
-	req.has_after = first > INT64_MIN;
-	req.after = first - (first > INT64_MIN);
+	req.has_after = sel->first > INT64_MIN;
+	req.after = sel->first - (sel->first > INT64_MIN);
 	rc = sc_find_in_tx(db, &req, count_selected, sel, err);
 	return rc == 1 && err->status == SC_OK ? 0 : rc;
 }
@@ -315,11 +309,15 @@ static int selected_body(struct sc_db *db, void *vctx, struct sc_error *err)
 static int still_selected(struct sc_db *db, void *vctx, int64_t *count, struct sc_error *err)
 {
 	const struct bulk_ctx *c = vctx;
-	struct selected_ctx sel = { .c = c };
+	struct selected_ctx sel = { .c = c, .first = INT64_MAX, .last = INT64_MIN };
 	int rc = 0;
 
-	for (size_t i = 0; i < c->left.n && rc == 0; i++)
-		rc = idset_add(&sel.left, c->left.v[i]);
+	for (size_t i = 0; i < c->left.n && rc == 0; i++) {
+		int64_t id = c->left.v[i];
+		sel.first = id < sel.first ? id : sel.first;
+		sel.last = id > sel.last ? id : sel.last;
+		rc = idset_add(&sel.left, id);
+	}
 	if (rc < 0) {
 		free(sel.left.v);
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");
@@ -407,11 +405,8 @@ static int run_batches(struct sc_db *db, struct bulk_ctx *c, struct idset *users
 			r->interrupted = true;
 			return 0;
 		}
-		db->shrink_batch = o->batch_size ? NULL : &c->req.limit;
-		int rc = sc_run_tx(db, false, batch_tx, c, NULL, err);
-		db->shrink_batch = NULL;
-		if (rc < 0)
-			return sc_batch_failed(db, o->batch_size, err);
+		if (sc_run_batch(db, false, batch_tx, c, NULL, &c->req.limit, o->batch_size, err) < 0)
+			return -1;
 		/* As enforce: how long the batch held its transaction, not the
 		 * waits and attempts before it (a batch that waited out a lock
 		 * held by the application must not shrink for it). */
@@ -443,11 +438,7 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 		struct changes held = { .a = a };
 		c.held = &held;
 		c.req.limit = o->batch_size ? o->batch_size : SC_BATCH_MAX;
-		db->shrink_batch = o->batch_size ? NULL : &c.req.limit;
-		rc = sc_run_tx(db, true, dry_body, &d, &held, err);
-		db->shrink_batch = NULL;
-		if (rc < 0)
-			rc = sc_batch_failed(db, o->batch_size, err);
+		rc = sc_run_batch(db, true, dry_body, &d, &held, &c.req.limit, o->batch_size, err);
 		if (rc == 0 && keep_left(db, &c) < 0)
 			rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
 		sc_changes_free(&held);

@@ -274,15 +274,20 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 	return rc;
 }
 
-int sc_batch_failed(struct sc_db *db, int64_t batch_size, struct sc_error *err)
+int sc_run_batch(struct sc_db *db, bool dry_run, tx_body body, void *ctx, struct changes *held,
+		 int64_t *batch, int64_t chosen, struct sc_error *err)
 {
-	if (db->timed_out && batch_size > 1 && err->status == SC_TEMPFAIL) {
+	db->shrink_batch = chosen ? NULL : batch;
+	int rc = sc_run_tx(db, dry_run, body, ctx, held, err);
+	db->shrink_batch = NULL;
+	/* The size the user chose stays: the line says a smaller one helps. */
+	if (rc < 0 && db->timed_out && chosen > 1 && err->status == SC_TEMPFAIL) {
 		char msg[sizeof(err->msg)];
 		memcpy(msg, err->msg, sizeof(msg));
 		return sc_error_set(err, SC_TEMPFAIL, "%s; or give a smaller --batch-size than %lld",
-				    msg, (long long)batch_size);
+				    msg, (long long)chosen);
 	}
-	return -1;
+	return rc;
 }
 
 /* ---- the actor rule ---- */

@@ -84,12 +84,6 @@ int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *
 		  const struct sc_left_how *how, int64_t *count, int64_t *steady,
 		  struct sc_error *err);
 
-/* After sc_run_tx failed in a batched run whose batch size the user
- * chose (batch_size; 0: sessctl chose it): when the server cancelled the
- * batch's statement (statement_timeout), err says that a smaller batch
- * helps too. Returns -1. */
-int sc_batch_failed(struct sc_db *db, int64_t batch_size, struct sc_error *err);
-
 /* The end of a batched run that set db->stop (enforce, bulk logout),
  * whose result was rc: a signal while a transaction waited for a lock
  * (SC_INTERRUPTED from sc_run_tx; that transaction did nothing) ends it
@@ -129,6 +123,14 @@ int sc_tx_retry(int attempt, struct sc_error *err);
  * at once and without counting an attempt. */
 int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx, struct changes *held,
 	      struct sc_error *err);
+
+/* sc_run_tx for a batch of a batched run (enforce, bulk logout), whose
+ * size is *batch: sessctl's (chosen 0), which a statement the server
+ * cancels (statement_timeout) shrinks (struct sc_db shrink_batch), or the
+ * user's (chosen, the --batch-size), which stays, and then err of a run
+ * that gave up says that a smaller batch helps too. */
+int sc_run_batch(struct sc_db *db, bool dry_run, tx_body body, void *ctx, struct changes *held,
+		 int64_t *batch, int64_t chosen, struct sc_error *err);
 
 struct close_ctx {
 	struct changes *held;

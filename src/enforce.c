@@ -380,7 +380,6 @@ static int keep_left(struct sc_db *db, struct enforce_ctx *c)
 static int count_left(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
 {
 	int64_t cutoff = c->a->now - c->o->idle_timeout, steady;
-
 	struct sc_left_how how = { .again = !c->a->dry_run };
 
 	if (sc_count_left(db, &c->left_closes, c->o->expire ? &cutoff : NULL, &c->left_purges,
@@ -432,11 +431,8 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 		 * the wait for the lock before it, nor the retries: a batch
 		 * that waited for the application is no slower for it, and
 		 * must not shrink for it. */
-		db->shrink_batch = c->o->batch_size ? NULL : &c->batch;
-		int rc = sc_run_tx(db, false, step_tx_body, &t, NULL, err);
-		db->shrink_batch = NULL;
-		if (rc < 0)
-			return sc_batch_failed(db, c->o->batch_size, err);
+		if (sc_run_batch(db, false, step_tx_body, &t, NULL, &c->batch, c->o->batch_size, err) < 0)
+			return -1;
 		double took = monotonic_ms() - t.body_started;
 		if (keep_left(db, c) < 0)
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
@@ -566,11 +562,7 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 	if (a->dry_run) {
 		db->may_skip_locked = true;
 		c.dry_batch = o->batch_size ? o->batch_size : SC_BATCH_MAX;
-		db->shrink_batch = o->batch_size ? NULL : &c.dry_batch;
-		rc = sc_run_tx(db, true, dry_body, &c, &c.held, err);
-		db->shrink_batch = NULL;
-		if (rc < 0)
-			rc = sc_batch_failed(db, o->batch_size, err);
+		rc = sc_run_batch(db, true, dry_body, &c, &c.held, &c.dry_batch, o->batch_size, err);
 		db->may_skip_locked = false;
 		if (rc == 0 && keep_left(db, &c) < 0)
 			rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
