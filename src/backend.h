@@ -31,7 +31,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 19
+#define SC_BACKEND_ABI 20
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -87,6 +87,12 @@ struct sc_db {
 	 * out alike. */
 	bool timed_out;
 	int64_t *shrink_batch;
+	/* The smallest batch size the server cancelled so far (0: none):
+	 * the core sets it as it shrinks; a batched run clears it where its
+	 * batches start over (a new step) and grows its batches to at most
+	 * half of it (without that memory, batches grew back into the
+	 * timeout and were cut again and again). */
+	int64_t batch_cancelled;
 };
 
 /* Tells db's notice callback, if any (printf-style). */

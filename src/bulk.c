@@ -152,6 +152,9 @@ struct bulk_ctx {
 				     * retry would show one twice */
 	struct sc_ids left;         /* sessions the batches left: another
 				     * transaction held them (struct sc_db) */
+	struct sc_ids user_ids;     /* the filter's users, resolved once: a
+				     * user renamed during the run stays the
+				     * one it started with */
 	double body_started;        /* monotonic_ms() as the last attempt began */
 	int64_t done;               /* sessions it closed */
 	bool finished;              /* nothing matches past this batch */
@@ -236,6 +239,31 @@ static int batch_body(struct sc_db *db, struct bulk_ctx *c, struct sc_error *err
 	return 0;
 }
 
+/* The filter's users (--user) as ids, looked up in the run's first
+ * transaction (SC_NOUSER there, before anything changed). Every batch
+ * and the end count after it select by these ids: looked up again by
+ * name, a user renamed or deleted meanwhile ended the run with 67. */
+static int resolve_users(struct sc_db *db, struct bulk_ctx *c, struct sc_error *err)
+{
+	if (!c->req.nusers)
+		return 0;
+	c->user_ids.n = 0;
+	for (size_t i = 0; i < c->req.nusers; i++) {
+		struct sc_user user = { 0 };
+		if (sc_find_user(db, &c->req.users[i], &user, err) < 0)
+			return -1;
+		int rc = sc_ids_push(&c->user_ids, user.id);
+		sc_user_free(&user);
+		if (rc < 0)
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	}
+	c->req.users = NULL;
+	c->req.nusers = 0;
+	c->req.user_ids = c->user_ids.v;
+	c->req.nuser_ids = c->user_ids.n;
+	return 0;
+}
+
 static double monotonic_ms(void);
 
 static int batch_tx(struct sc_db *db, void *vctx, struct sc_error *err)
@@ -243,7 +271,7 @@ static int batch_tx(struct sc_db *db, void *vctx, struct sc_error *err)
 	struct bulk_ctx *c = vctx;
 
 	c->body_started = monotonic_ms();
-	if (sc_check_actor(db, c->a, err) < 0)
+	if (sc_check_actor(db, c->a, err) < 0 || resolve_users(db, c, err) < 0)
 		return -1;
 	return batch_body(db, c, err);
 }
@@ -293,7 +321,7 @@ static int count_selected(const struct sc_find_row *r, void *vctx)
 static int selected_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct selected_ctx *sel = vctx;
-	struct sc_find_request req = active_only(sel->c->o->filter);
+	struct sc_find_request req = active_only(&sel->c->req); /* the users resolved */
 	int rc;
 
 	sel->n = 0;
@@ -359,7 +387,7 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	memset(d->r, 0, sizeof(*d->r));
 	idset_clear(d->users);
 	d->c->req.has_after = false;
-	if (sc_check_actor(db, d->c->a, err) < 0)
+	if (sc_check_actor(db, d->c->a, err) < 0 || resolve_users(db, d->c, err) < 0)
 		return -1;
 	do {
 		const volatile sig_atomic_t *stop = d->c->o->stop;
@@ -382,13 +410,15 @@ static double monotonic_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* As enforce: double while a batch is fast, halve when it is slow (not
- * below SC_BATCH_MIN, and never up to it: a batch under it is one a
- * statement timeout shrank). */
-static int64_t next_batch(int64_t batch, double ms)
+/* As enforce: double while a batch is fast (up to sc_batch_most), halve
+ * when it is slow (not below SC_BATCH_MIN, and never up to it: a batch
+ * under it is one a statement timeout shrank). */
+static int64_t next_batch(const struct sc_db *db, int64_t batch, double ms)
 {
-	if (ms < SC_BATCH_FAST_MS)
-		return batch * 2 < SC_BATCH_MAX ? batch * 2 : SC_BATCH_MAX;
+	int64_t most = sc_batch_most(db);
+
+	if (ms < SC_BATCH_FAST_MS && batch < most)
+		return batch * 2 < most ? batch * 2 : most;
 	if (ms > SC_BATCH_SLOW_MS && batch > SC_BATCH_MIN)
 		return batch / 2 > SC_BATCH_MIN ? batch / 2 : SC_BATCH_MIN;
 	return batch;
@@ -400,6 +430,7 @@ static int run_batches(struct sc_db *db, struct bulk_ctx *c, struct idset *users
 	const struct sc_bulk_opts *o = c->o;
 
 	c->req.limit = o->batch_size ? o->batch_size : SC_BATCH_MIN;
+	db->batch_cancelled = 0;
 	do {
 		if (o->stop && *o->stop) {
 			r->interrupted = true;
@@ -414,7 +445,7 @@ static int run_batches(struct sc_db *db, struct bulk_ctx *c, struct idset *users
 		if (tally(c, users, r) < 0 || keep_left(db, c) < 0)
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 		if (!o->batch_size)
-			c->req.limit = next_batch(c->req.limit, took);
+			c->req.limit = next_batch(db, c->req.limit, took);
 		/* As enforce: the application gets the lock between batches
 		 * (without the pause, on SQLite, it waited out the whole run). */
 		if (!c->finished)
@@ -466,6 +497,7 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 	sc_ids_free(&c.ids);
 	sc_ids_free(&c.batch_users);
 	sc_ids_free(&c.closed_users);
+	sc_ids_free(&c.user_ids);
 	free(users.v);
 	return rc;
 }

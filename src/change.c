@@ -244,10 +244,13 @@ static int run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 		 * the same batch would again, so a batch whose size sessctl
 		 * chooses runs again at once at a quarter of it (not counted as
 		 * an attempt: it ends, at one row). The adaptive sizes grow back
-		 * from there while batches are fast. */
+		 * from there while batches are fast, to half the smallest size
+		 * cancelled at most (db->batch_cancelled). */
 		if (db->timed_out && db->shrink_batch && *db->shrink_batch > 1) {
 			int64_t was = *db->shrink_batch;
 			*db->shrink_batch = was / 4 > 1 ? was / 4 : 1;
+			if (!db->batch_cancelled || was < db->batch_cancelled)
+				db->batch_cancelled = was;
 			sc_db_notice(db, "the server cancelled a statement of a batch of %lld (its "
 				     "statement_timeout, most likely): running it again as a batch of %lld",
 				     (long long)was, (long long)*db->shrink_batch);
@@ -288,6 +291,13 @@ int sc_run_batch(struct sc_db *db, bool dry_run, tx_body body, void *ctx, struct
 				    msg, (long long)chosen);
 	}
 	return rc;
+}
+
+int64_t sc_batch_most(const struct sc_db *db)
+{
+	if (!db->batch_cancelled)
+		return SC_BATCH_MAX;
+	return db->batch_cancelled / 2 > 1 ? db->batch_cancelled / 2 : 1;
 }
 
 /* ---- the actor rule ---- */

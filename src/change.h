@@ -132,6 +132,11 @@ int sc_run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx, struct ch
 int sc_run_batch(struct sc_db *db, bool dry_run, tx_body body, void *ctx, struct changes *held,
 		 int64_t *batch, int64_t chosen, struct sc_error *err);
 
+/* The largest size an adaptive batch may grow to: SC_BATCH_MAX, or half
+ * the smallest size the server cancelled in this run (struct sc_db
+ * batch_cancelled), at least 1. */
+int64_t sc_batch_most(const struct sc_db *db);
+
 struct close_ctx {
 	struct changes *held;
 	enum sc_change_kind kind;

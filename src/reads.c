@@ -400,8 +400,8 @@ static int find_body(struct sc_db *db, void *vctx, struct sc_error *err)
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 		}
 	}
-	plan.user_ids = ids.v;
-	plan.nusers = ids.n;
+	plan.user_ids = req->nusers ? ids.v : req->user_ids;
+	plan.nusers = req->nusers ? ids.n : req->nuser_ids;
 	f->seen = 0;
 	if (!req->ip) {
 		rc = db->backend->find_sessions(db, &plan, f->cb, f->ctx, err);

@@ -2219,10 +2219,12 @@ Test(postgres_only, a_steady_state_run_marks_the_versions_a_catch_up_closed_dead
  * so that 250 rows, the first adaptive batch, always take longer than
  * the 200 ms allowed. Set before the first connection, so that
  * PgBouncer's server connections have it too. */
-static void timeout_fixture(void)
+static void timeout_fixture_of(int ms)
 {
-	db_exec("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = ''200ms''', "
-		"current_database()); END $$");
+	char sql[200];
+	snprintf(sql, sizeof(sql), "DO $$ BEGIN EXECUTE format('ALTER DATABASE %%I SET statement_timeout = "
+		 "''%dms''', current_database()); END $$", ms);
+	db_exec(sql);
 	db_migrate(NULL);
 	db_exec("SET statement_timeout = 0;"
 		"INSERT INTO users (id, email, username, role) VALUES (1, 'a@x', 'alice', 'admin');"
@@ -2235,6 +2237,11 @@ static void timeout_fixture(void)
 		" $$ BEGIN PERFORM pg_sleep(0.002); RETURN NEW; END $$;"
 		"CREATE TRIGGER slow_row BEFORE UPDATE ON sessions FOR EACH ROW"
 		" EXECUTE FUNCTION slow_row()");
+}
+
+static void timeout_fixture(void)
+{
+	timeout_fixture_of(200);
 }
 
 static size_t lines_of(const char *s)
@@ -2296,6 +2303,45 @@ Test(postgres_only, a_batch_the_statement_timeout_cancels_runs_again_smaller, .t
 	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 0);
 }
 
+static size_t count_of(const char *s, const char *what)
+{
+	size_t n = 0;
+	for (const char *p = s; (p = strstr(p, what)) != NULL; p += strlen(what))
+		n++;
+	return n;
+}
+
+/* A statement_timeout of 40 ms, under the adaptive batches' slow line
+ * (100 ms): batches cut by it used to grow back into it and be cut
+ * again every third batch or so (about 30 cancels for these 600
+ * sessions). They now grow to half the smallest size cancelled at most,
+ * so each cancel at least halves the size that can be cut next: 250 and
+ * 62, then at most 31, 15, 7 and 3, whatever the timing. */
+Test(postgres_only, batches_a_short_statement_timeout_cut_do_not_grow_back_into_it, .timeout = 120)
+{
+	timeout_fixture_of(40);
+
+	struct run *r = RUN("enforce", "--actor", "alice", "--idle-timeout", "1h", "--max-sessions", "100",
+			    "-v", "-o", "csv", "--columns", "expired,locked");
+	cr_expect_eq(r->status, 0, "exit %d: %s", r->status, r->err);
+	EXPECT_OUT(r, "expired,locked\r\n600,0\r\n");
+	size_t cut = count_of(r->err, "the server cancelled a statement of a batch of");
+	cr_expect_geq(cut, 2, "%zu cancels: %s", cut, r->err);
+	cr_expect_leq(cut, 6, "%zu cancels: the batches grew back into the timeout", cut);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active"), 0);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit WHERE action = 'expire'"), 600);
+
+	timeout_reset();
+	r = RUN("logout", "--all-users", "--yes", "--actor", "alice", "-v", "-o", "csv",
+		"--columns", "closed,locked");
+	cr_expect_eq(r->status, 0, "exit %d: %s", r->status, r->err);
+	EXPECT_OUT(r, "closed,locked\r\n600,0\r\n");
+	cut = count_of(r->err, "the server cancelled a statement of a batch of");
+	cr_expect_geq(cut, 2, "%zu cancels: %s", cut, r->err);
+	cr_expect_leq(cut, 6, "%zu cancels: the batches grew back into the timeout", cut);
+	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 600);
+}
+
 /* Whether a run comes to its end-of-run wait for the rows it left
  * (count_left's) within 10 s. */
 static bool waits_for_what_it_left(void)
@@ -2354,6 +2400,34 @@ Test(postgres_only, a_left_session_the_filters_no_longer_select_is_not_counted, 
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "closed,locked\r\n0,0\r\n");
 	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active ORDER BY id", "20\n21\n22\n");
+}
+
+/* The user of --user is renamed while the run waits for what it left:
+ * the run still counts bob's left session by his id (75, one left),
+ * where it looked bob up again by name and ended with 67 ("no user"),
+ * as a batch after the rename would have; the rerun by the new name
+ * closes it. */
+Test(postgres_only, a_user_renamed_during_a_bulk_logout_is_still_its_user, .timeout = 60)
+{
+	PGconn *app = held_then_refreshed_fixture();
+	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
+				       ARGV("logout", "--where", "--user", "bob", "--idle-for", "30d", "--yes",
+					    "--actor", "alice", "-o", "csv", "--columns", "closed,locked"));
+	bool waited = waits_for_what_it_left();
+	db_exec("UPDATE users SET username = 'robert' WHERE id = 2");
+	pg_ok(app, "ROLLBACK");
+	PQfinish(app);
+	struct run *r = e2e_wait(p);
+	cr_expect(waited, "the logout never waited for what it left");
+	EXPECT_FAIL(r, 75);
+	EXPECT_OUT(r, "closed,locked\r\n0,1\r\n");
+	EXPECT_ERR_HAS(r, "left 1 session");
+	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active ORDER BY id", "20\n21\n22\n");
+	r = RUN("logout", "--where", "--user", "robert", "--idle-for", "30d", "--yes", "--actor", "alice",
+		"-o", "csv", "--columns", "closed,locked");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "closed,locked\r\n1,0\r\n");
+	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active ORDER BY id", "21\n22\n");
 }
 
 /* enforce --max-sessions 1 left bob (his 20, idle, held; ranking him

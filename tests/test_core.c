@@ -1048,6 +1048,34 @@ Test(core, enforce_runs_a_batch_the_server_cancelled_again_at_a_quarter)
 		cr_expect_eq(fake_audit_count(F, "expire", F->st.sessions[i].id), 1);
 }
 
+/* After a cancel, the batches grow back to half the smallest size the
+ * server cancelled at most: they grew back into the timeout and were cut
+ * again every few batches (30 cancelled, 7, 14, 28 cancelled, 7, ...:
+ * a transaction redone in three). */
+Test(core, enforce_batches_grow_back_to_half_the_smallest_size_cancelled)
+{
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = IDLE };
+
+	a.cb = NULL;
+	for (int i = 0; i < 600; i++)
+		fake_add_session(F, 1 + i % 4, "x", NOW - IDLE - 10, true);
+	F->hook = cancel_big_closes;
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	cr_expect_eq(r.expired, 600);
+	cr_expect_eq(F->st.naudit, 600, "%zu audit rows", F->st.naudit);
+	const struct fake_call *close[256];
+	size_t n = fake_calls_of(F, FAKE_CLOSE, close, 256), cut = 0;
+	cr_assert_lt(n, 256);
+	for (size_t i = 0; i < n; i++)
+		cut += close[i]->n > 20;
+	/* 250, 62 and 30 (grown from 15 up to half of 62); then half of 30 */
+	cr_expect_eq(cut, 3, "%zu batches cancelled", cut);
+	cr_expect_eq(close[n - 1]->n <= 15, true, "the last batch %zu", close[n - 1]->n);
+}
+
 Test(core, a_batch_size_the_user_chose_is_kept_and_the_failure_says_a_smaller_one_helps)
 {
 	struct sc_error err = { 0 };
