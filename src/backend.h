@@ -513,6 +513,11 @@ struct sc_backend_info {
 	bool (*holds_password)(const char *target);
 	bool may_create;                  /* open(SC_OPEN_MIGRATE) may create
 					   * a missing database (a file) */
+	/* OPTIONAL: "NAME=VALUE" settings of the environment, NULL-ended,
+	 * for the constructors of the libraries the module brings: each is
+	 * set while the module loads, unless already set, and removed again
+	 * after (so that a pager sessctl starts never sees it). */
+	const char *const *load_env;
 };
 
 /* The backend of info: the builtin one, or its module loaded (once).

@@ -82,6 +82,29 @@ static const struct sc_backend *check_module(const struct sc_backend_info *info,
 	return NULL;
 }
 
+/* dlopen with info->load_env set for the constructors that run in it,
+ * each setting only where the environment has none of its own. */
+static void *open_module(const struct sc_backend_info *info, const char *path)
+{
+	char names[8][64];
+	size_t set = 0;
+
+	for (const char *const *e = info->load_env; e && *e && set < 8; e++) {
+		const char *eq = strchr(*e, '=');
+		size_t len = eq ? (size_t)(eq - *e) : 0;
+		if (!len || len >= sizeof(names[0]))
+			continue;
+		memcpy(names[set], *e, len);
+		names[set][len] = '\0';
+		if (!getenv(names[set]) && setenv(names[set], eq + 1, 0) == 0)
+			set++;
+	}
+	void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	while (set)
+		unsetenv(names[--set]);
+	return handle;
+}
+
 /* Loads info's module: the first file found on the search path. */
 static const struct sc_backend *load_module(const struct sc_backend_info *info, char *where,
 					    size_t where_len, struct sc_error *err)
@@ -99,7 +122,7 @@ static const struct sc_backend *load_module(const struct sc_backend_info *info, 
 			used = where_len - 1;
 		if (access(path, F_OK) < 0)
 			continue;
-		void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+		void *handle = open_module(info, path);
 		if (!handle) {
 			const char *why = dlerror();
 			sc_error_set(err, SC_UNAVAILABLE,

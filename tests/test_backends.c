@@ -1505,3 +1505,27 @@ Test(contract, postgresql_entries_need_a_server)
 			return;
 	cr_assert_fail("no postgresql entry in the backend table");
 }
+
+/* A module's load_env (struct sc_backend_info) is set only while it
+ * loads: a pager or any other child sessctl starts never sees it. */
+Test(registry, a_module_loaded_leaves_the_environment_as_it_was)
+{
+	struct sc_error err = { 0 };
+
+	module_dir();
+	cr_assert_not_null(sc_postgres_info.load_env, "the postgresql entry sets nothing");
+	unsetenv("GNUTLS_NO_IMPLICIT_INIT");
+	cr_assert_not_null(sc_backend_load(&sc_postgres_info, &err), "%s", err.msg);
+	cr_expect_null(getenv("GNUTLS_NO_IMPLICIT_INIT"), "left set: '%s'", getenv("GNUTLS_NO_IMPLICIT_INIT"));
+}
+
+/* ... and a value of the user's own stays as it was. */
+Test(registry, a_setting_the_user_made_stays_theirs)
+{
+	struct sc_error err = { 0 };
+
+	module_dir();
+	cr_assert_eq(setenv("GNUTLS_NO_IMPLICIT_INIT", "0", 1), 0);
+	cr_assert_not_null(sc_backend_load(&sc_postgres_info, &err), "%s", err.msg);
+	cr_expect_str_eq(getenv("GNUTLS_NO_IMPLICIT_INIT"), "0");
+}

@@ -350,6 +350,14 @@ static bool holds_password(const char *conninfo)
 	return o.secret || o.oom;
 }
 
+/* libpq brings libldap, which brings GnuTLS, whose constructor sets the
+ * library up whether anything uses it or not: with it, 0.7 MiB more of
+ * every PostgreSQL run's peak RSS (its pages and heap), over the 8 MiB
+ * SPEC allows for a long find. libpq's own TLS is OpenSSL's, and libldap
+ * sets GnuTLS up itself when an LDAP lookup (a service file's ldap://
+ * entry) needs TLS, so nothing here needs that constructor. */
+static const char *const load_env[] = { "GNUTLS_NO_IMPLICIT_INIT=1", NULL };
+
 const struct sc_backend_info sc_postgres_info = {
 	.name = "postgresql",
 	.module = "sessctl-postgres.so",
@@ -357,4 +365,5 @@ const struct sc_backend_info sc_postgres_info = {
 	.claim = claim,
 	.redact = redact,
 	.holds_password = holds_password,
+	.load_env = load_env,
 };
