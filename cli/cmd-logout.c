@@ -155,13 +155,16 @@ static int print_summary(const struct cli_ctx *ctx, const struct sc_bulk_result 
 
 /* On a terminal without --yes: counts, then asks. 0 to go on; else the
  * exit status (0 too when nothing matches: *done is then set). */
-static int ask(struct cli_ctx *ctx, struct sc_db *db, const struct sc_find_request *req, bool *done)
+static int ask(struct cli_ctx *ctx, struct sc_db *db, struct sc_find_request *req, struct sc_ids *ids,
+	       bool *done)
 {
 	struct sc_error err = { 0 };
 	int64_t n, users;
 
 	*done = false;
-	if (sc_bulk_count(db, req, &n, &users, &err) < 0)
+	/* req comes back with its users resolved: the run closes the
+	 * sessions of the users asked about. */
+	if (sc_bulk_count(db, req, ids, &n, &users, &err) < 0)
 		return cli_report(&err);
 	if (n == 0) {
 		struct sc_bulk_result none = { 0 };
@@ -269,9 +272,14 @@ static int where(struct cli_ctx *ctx, struct logout_opts *o, struct sc_userref *
 	struct sc_bulk_opts bo = { .filter = &req, .batch_size = o->batch_size };
 	if (o->w.dry_run)
 		return dry_run(ctx, db, &bo, &o->w, &ch);
-	if (!o->yes && ((rc = ask(ctx, db, &req, &done)) || done))
+	struct sc_ids ids = { 0 };
+	if (!o->yes && ((rc = ask(ctx, db, &req, &ids, &done)) || done)) {
+		sc_ids_free(&ids);
 		return rc;
-	return close_batches(ctx, db, &bo, &o->w);
+	}
+	rc = close_batches(ctx, db, &bo, &o->w);
+	sc_ids_free(&ids);
+	return rc;
 }
 
 static int run_where(struct cli_ctx *ctx, struct logout_opts *o, int argc)

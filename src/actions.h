@@ -159,7 +159,8 @@ struct sc_bulk_result {
 
 struct sc_bulk_opts {
 	/* Which sessions: the active ones among those the filters select
-	 * (state, limit, with_user and after are ignored). */
+	 * (state, limit, with_user and after are ignored). Its users are
+	 * looked up once, in the first batch (or by sc_bulk_count before). */
 	const struct sc_find_request *filter;
 	int64_t batch_size;  /* sessions per transaction; 0: adaptive (SC_BATCH_*) */
 	/* Checked between batches: when non-zero, stops after the batch in
@@ -168,9 +169,13 @@ struct sc_bulk_opts {
 };
 
 /* How many active sessions filter selects, and of how many users (one
- * read transaction): what a bulk logout asks about before it starts. */
-int sc_bulk_count(struct sc_db *db, const struct sc_find_request *filter, int64_t *sessions,
-		  int64_t *users, struct sc_error *err);
+ * read transaction): what a bulk logout asks about before it starts.
+ * The users filter names (--user) are looked up in that transaction and
+ * filter is changed to select by their ids, which ids holds (free it
+ * after the run): the logout that follows closes the sessions of the
+ * users the question was about, whatever is renamed in between. */
+int sc_bulk_count(struct sc_db *db, struct sc_find_request *filter, struct sc_ids *ids,
+		  int64_t *sessions, int64_t *users, struct sc_error *err);
 
 /* Closes the active sessions o->filter selects, walking them in id order
  * in batches of one short transaction each (select, close, one "logout"

@@ -31,7 +31,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 20
+#define SC_BACKEND_ABI 21
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -87,12 +87,16 @@ struct sc_db {
 	 * out alike. */
 	bool timed_out;
 	int64_t *shrink_batch;
-	/* The smallest batch size the server cancelled so far (0: none):
-	 * the core sets it as it shrinks; a batched run clears it where its
-	 * batches start over (a new step) and grows its batches to at most
-	 * half of it (without that memory, batches grew back into the
-	 * timeout and were cut again and again). */
+	/* The smallest batch size the server cancelled so far (0: none),
+	 * the first of a batch's cancels only (the sizes cut again at once
+	 * may be cut for another cause, a lock or a stall: remembered, one
+	 * such moment held a whole run at one row a batch): the core sets
+	 * it as it shrinks. Batches grow to at most half of it (without that
+	 * memory, they grew back into the timeout and were cut again and
+	 * again), and after SC_BATCH_CAP_RELAX quick batches at that size it
+	 * doubles. The core's (change.h: sc_batch_start, sc_batch_quick). */
 	int64_t batch_cancelled;
+	int batch_capped; /* quick batches at that size since */
 };
 
 /* Tells db's notice callback, if any (printf-style). */

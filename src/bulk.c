@@ -122,18 +122,65 @@ static struct sc_find_request active_only(const struct sc_find_request *filter)
 	return req;
 }
 
-int sc_bulk_count(struct sc_db *db, const struct sc_find_request *filter, int64_t *sessions,
-		  int64_t *users, struct sc_error *err)
+/* The users req names (--user) as ids, looked up in the transaction
+ * in progress (SC_NOUSER for an unknown one), and req made to select by
+ * them (ids holds them). Once a bulk logout's users are resolved, every
+ * batch, its end count and the question before it select by these ids:
+ * looked up again by name, a user renamed meanwhile ended the run with
+ * 67, or, the name given to another user, made it close that user's
+ * sessions. */
+static int resolve_users(struct sc_db *db, struct sc_find_request *req, struct sc_ids *ids,
+			 struct sc_error *err)
 {
-	struct sc_find_request req = active_only(filter);
-	struct count_ctx c = { 0 };
-	int rc = sc_find_sessions(db, &req, count_row, &c, err);
+	if (!req->nusers)
+		return 0;
+	ids->n = 0;
+	for (size_t i = 0; i < req->nusers; i++) {
+		struct sc_user user = { 0 };
+		if (sc_find_user(db, &req->users[i], &user, err) < 0)
+			return -1;
+		int rc = sc_ids_push(ids, user.id);
+		sc_user_free(&user);
+		if (rc < 0)
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	}
+	req->users = NULL;
+	req->nusers = 0;
+	req->user_ids = ids->v;
+	req->nuser_ids = ids->n;
+	return 0;
+}
 
-	if (rc != 0 && c.oom)
-		sc_error_set(err, SC_SOFTWARE, "out of memory");
-	*sessions = c.sessions;
-	*users = idset_count(&c.users);
-	free(c.users.v);
+struct bulk_count {
+	struct sc_find_request *filter;
+	struct sc_ids *ids;
+	struct count_ctx c;
+};
+
+static int count_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct bulk_count *b = vctx;
+
+	free(b->c.users.v);
+	memset(&b->c, 0, sizeof(b->c));
+	if (resolve_users(db, b->filter, b->ids, err) < 0)
+		return -1;
+	struct sc_find_request req = active_only(b->filter);
+	int rc = sc_find_in_tx(db, &req, count_row, &b->c, err);
+	if (rc != 0 && b->c.oom)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	return rc;
+}
+
+int sc_bulk_count(struct sc_db *db, struct sc_find_request *filter, struct sc_ids *ids,
+		  int64_t *sessions, int64_t *users, struct sc_error *err)
+{
+	struct bulk_count b = { .filter = filter, .ids = ids };
+	int rc = sc_db_read(db, count_body, &b, err);
+
+	*sessions = b.c.sessions;
+	*users = idset_count(&b.c.users);
+	free(b.c.users.v);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -152,9 +199,9 @@ struct bulk_ctx {
 				     * retry would show one twice */
 	struct sc_ids left;         /* sessions the batches left: another
 				     * transaction held them (struct sc_db) */
-	struct sc_ids user_ids;     /* the filter's users, resolved once: a
-				     * user renamed during the run stays the
-				     * one it started with */
+	struct sc_ids user_ids;     /* the filter's users, resolved once
+				     * (resolve_users), unless the filter
+				     * comes resolved (sc_bulk_count) */
 	double body_started;        /* monotonic_ms() as the last attempt began */
 	int64_t done;               /* sessions it closed */
 	bool finished;              /* nothing matches past this batch */
@@ -239,31 +286,6 @@ static int batch_body(struct sc_db *db, struct bulk_ctx *c, struct sc_error *err
 	return 0;
 }
 
-/* The filter's users (--user) as ids, looked up in the run's first
- * transaction (SC_NOUSER there, before anything changed). Every batch
- * and the end count after it select by these ids: looked up again by
- * name, a user renamed or deleted meanwhile ended the run with 67. */
-static int resolve_users(struct sc_db *db, struct bulk_ctx *c, struct sc_error *err)
-{
-	if (!c->req.nusers)
-		return 0;
-	c->user_ids.n = 0;
-	for (size_t i = 0; i < c->req.nusers; i++) {
-		struct sc_user user = { 0 };
-		if (sc_find_user(db, &c->req.users[i], &user, err) < 0)
-			return -1;
-		int rc = sc_ids_push(&c->user_ids, user.id);
-		sc_user_free(&user);
-		if (rc < 0)
-			return sc_error_set(err, SC_SOFTWARE, "out of memory");
-	}
-	c->req.users = NULL;
-	c->req.nusers = 0;
-	c->req.user_ids = c->user_ids.v;
-	c->req.nuser_ids = c->user_ids.n;
-	return 0;
-}
-
 static double monotonic_ms(void);
 
 static int batch_tx(struct sc_db *db, void *vctx, struct sc_error *err)
@@ -271,7 +293,7 @@ static int batch_tx(struct sc_db *db, void *vctx, struct sc_error *err)
 	struct bulk_ctx *c = vctx;
 
 	c->body_started = monotonic_ms();
-	if (sc_check_actor(db, c->a, err) < 0 || resolve_users(db, c, err) < 0)
+	if (sc_check_actor(db, c->a, err) < 0 || resolve_users(db, &c->req, &c->user_ids, err) < 0)
 		return -1;
 	return batch_body(db, c, err);
 }
@@ -387,7 +409,8 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	memset(d->r, 0, sizeof(*d->r));
 	idset_clear(d->users);
 	d->c->req.has_after = false;
-	if (sc_check_actor(db, d->c->a, err) < 0 || resolve_users(db, d->c, err) < 0)
+	if (sc_check_actor(db, d->c->a, err) < 0 ||
+	    resolve_users(db, &d->c->req, &d->c->user_ids, err) < 0)
 		return -1;
 	do {
 		const volatile sig_atomic_t *stop = d->c->o->stop;
@@ -410,15 +433,15 @@ static double monotonic_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* As enforce: double while a batch is fast (up to sc_batch_most), halve
- * when it is slow (not below SC_BATCH_MIN, and never up to it: a batch
- * under it is one a statement timeout shrank). */
-static int64_t next_batch(const struct sc_db *db, int64_t batch, double ms)
+/* As enforce: double while a batch is fast (up to sc_batch_quick's
+ * size), halve when it is slow (not below SC_BATCH_MIN, and never up to
+ * it: a batch under it is one a statement timeout shrank). */
+static int64_t next_batch(struct sc_db *db, int64_t batch, double ms)
 {
-	int64_t most = sc_batch_most(db);
-
-	if (ms < SC_BATCH_FAST_MS && batch < most)
+	if (ms < SC_BATCH_FAST_MS) {
+		int64_t most = sc_batch_quick(db, batch);
 		return batch * 2 < most ? batch * 2 : most;
+	}
 	if (ms > SC_BATCH_SLOW_MS && batch > SC_BATCH_MIN)
 		return batch / 2 > SC_BATCH_MIN ? batch / 2 : SC_BATCH_MIN;
 	return batch;
@@ -430,7 +453,7 @@ static int run_batches(struct sc_db *db, struct bulk_ctx *c, struct idset *users
 	const struct sc_bulk_opts *o = c->o;
 
 	c->req.limit = o->batch_size ? o->batch_size : SC_BATCH_MIN;
-	db->batch_cancelled = 0;
+	sc_batch_start(db);
 	do {
 		if (o->stop && *o->stop) {
 			r->interrupted = true;

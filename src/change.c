@@ -173,6 +173,7 @@ static int run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 {
 	const struct sc_backend *be = db->backend;
 	int lost = 0;
+	bool cut = false; /* a statement of this batch was cancelled already */
 
 	for (int attempt = 1;;) {
 		bool final;
@@ -249,11 +250,15 @@ static int run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 		if (db->timed_out && db->shrink_batch && *db->shrink_batch > 1) {
 			int64_t was = *db->shrink_batch;
 			*db->shrink_batch = was / 4 > 1 ? was / 4 : 1;
-			if (!db->batch_cancelled || was < db->batch_cancelled)
+			if (!cut && (!db->batch_cancelled || was < db->batch_cancelled)) {
 				db->batch_cancelled = was;
+				db->batch_capped = 0;
+			}
 			sc_db_notice(db, "the server cancelled a statement of a batch of %lld (its "
-				     "statement_timeout, most likely): running it again as a batch of %lld",
-				     (long long)was, (long long)*db->shrink_batch);
+				     "statement_timeout, most likely): running it again as a batch of %lld%s",
+				     (long long)was, (long long)*db->shrink_batch,
+				     cut ? "" : "; batches grow to half that size at most from here");
+			cut = true;
 			continue;
 		}
 		/* A row lock waited for in vain (an application transaction
@@ -298,6 +303,27 @@ int64_t sc_batch_most(const struct sc_db *db)
 	if (!db->batch_cancelled)
 		return SC_BATCH_MAX;
 	return db->batch_cancelled / 2 > 1 ? db->batch_cancelled / 2 : 1;
+}
+
+void sc_batch_start(struct sc_db *db)
+{
+	db->batch_cancelled = 0;
+	db->batch_capped = 0;
+}
+
+int64_t sc_batch_quick(struct sc_db *db, int64_t batch)
+{
+	if (!db->batch_cancelled || batch < sc_batch_most(db))
+		return sc_batch_most(db);
+	if (++db->batch_capped < SC_BATCH_CAP_RELAX)
+		return batch;
+	/* Long enough at that size with nothing cancelled: the cause may
+	 * have passed (or been no size's: a lock, a stall). */
+	db->batch_capped = 0;
+	db->batch_cancelled = db->batch_cancelled > SC_BATCH_MAX ? 0 : db->batch_cancelled * 2;
+	sc_db_notice(db, "%d quick batches with no statement cancelled: batches grow to %lld at most again",
+		     SC_BATCH_CAP_RELAX, (long long)sc_batch_most(db));
+	return sc_batch_most(db);
 }
 
 /* ---- the actor rule ---- */

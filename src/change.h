@@ -133,9 +133,19 @@ int sc_run_batch(struct sc_db *db, bool dry_run, tx_body body, void *ctx, struct
 		 int64_t *batch, int64_t chosen, struct sc_error *err);
 
 /* The largest size an adaptive batch may grow to: SC_BATCH_MAX, or half
- * the smallest size the server cancelled in this run (struct sc_db
+ * the smallest size the server cancelled in this step (struct sc_db
  * batch_cancelled), at least 1. */
 int64_t sc_batch_most(const struct sc_db *db);
+
+/* Where a batched run's batches start (a step, a bulk logout): nothing
+ * cancelled yet. */
+void sc_batch_start(struct sc_db *db);
+
+/* After a quick batch of batch rows: the size the next may grow to
+ * (sc_batch_most). A quick batch at that size counts, and after
+ * SC_BATCH_CAP_RELAX of them it doubles. */
+#define SC_BATCH_CAP_RELAX 16
+int64_t sc_batch_quick(struct sc_db *db, int64_t batch);
 
 struct close_ctx {
 	struct changes *held;

@@ -164,8 +164,9 @@ enum sc_find_state {
 struct sc_find_request {
 	const struct sc_userref *users; /* sessions of any of these users; */
 	size_t nusers;                  /* 0: of every user */
-	const int64_t *user_ids;        /* or of these, already resolved */
-	size_t nuser_ids;               /* (when users is empty; 0: none) */
+	const int64_t *user_ids;        /* or, when users is empty, of these
+					 * ids, already resolved; */
+	size_t nuser_ids;               /* 0 and no users: of every user */
 	const struct sc_ipnet *ip;      /* NULL: any address */
 	const char *fingerprint;        /* device_fingerprint; NULL: any */
 	const char *device_type;        /* NULL: any */

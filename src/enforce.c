@@ -314,17 +314,21 @@ static int64_t first_batch(const struct sc_db *db, const struct enforce_ctx *c,
  * enforce in WAL mode waited up to 430 ms); elsewhere doubles it. Shrinks
  * a slow one in proportion, to about the middle of the range at once
  * (halving took several long batches to come down, each one a long wait
- * for the application). Never grows past sc_batch_most (a size the
- * server's statement_timeout cut). */
-static void adapt_batch(const struct sc_db *db, struct enforce_ctx *c, enum enforce_step step,
+ * for the application). Never grows past sc_batch_quick's size (below
+ * one the server's statement_timeout cut). */
+static void adapt_batch(struct sc_db *db, struct enforce_ctx *c, enum enforce_step step,
 			double ms)
 {
 	int64_t min = step == STEP_LIMIT ? SC_BATCH_MIN_LIMIT : SC_BATCH_MIN;
 	double fast = db->batch_fast_ms ? db->batch_fast_ms : SC_BATCH_FAST_MS;
 	double slow = db->batch_slow_ms ? db->batch_slow_ms : SC_BATCH_SLOW_MS;
-	int64_t most = sc_batch_most(db);
 
-	if (ms < fast && c->batch < most) {
+	if (ms < fast) {
+		int64_t most = sc_batch_quick(db, c->batch);
+		if (c->batch >= most) {
+			c->batch = most;
+			return;
+		}
 		double grow = ms > 0 && db->backend->even_batches ? fast * 1.5 / ms : 2.0;
 		int64_t next = (int64_t)((double)c->batch * (grow < 2.0 ? grow : 2.0));
 		if (next <= c->batch)
@@ -421,7 +425,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 	c->after = INT64_MIN; /* ids may be 0 or negative */
 	c->users_last = INT64_MIN;
 	c->batch = first_batch(db, c, step);
-	db->batch_cancelled = 0; /* a step's rows cost what they cost */
+	sc_batch_start(db); /* a step's rows cost what they cost */
 	start_average(c);
 	c->step_no = (step > STEP_EXPIRE && c->o->expire) + (step > STEP_LIMIT && c->o->limit);
 	while (!c->finished) {

@@ -2,8 +2,10 @@
 # Checks the questions logout --where and logout-all ask on a real
 # terminal (a pseudo-terminal made by script(1)): what they say, which
 # answers confirm (y or yes in any case), "nothing to do" without a
-# question, Ctrl-D ending the prompt line before the error, and --except
-# refused before any question. (Without a terminal: tests/e2e_bulk.c.)
+# question, Ctrl-D ending the prompt line before the error, --except
+# refused before any question, and a user renamed while it asks (on
+# SQLite, and on a PostgreSQL server of its own). (Without a terminal:
+# tests/e2e_bulk.c.)
 #   tests/check-bulk-tty.sh SESSCTL
 set -u
 bin=$(cd "$(dirname "${1:?usage: check-bulk-tty.sh SESSCTL}")" && pwd)/$(basename "$1")
@@ -80,6 +82,25 @@ out=$(on_tty 'y\n' logout --where --user bob --ip 10.0.0.0/8)
 check "bulk logout: y confirms" grep -q '^rc=0$' <<<"$out"
 check "bulk logout: y closes bob's 20 sessions from 10.x" test "$(active)" = 30 -a "$(audited)" = 20
 
+# While the question waits, bob is renamed and his name given to a new
+# user with a session from 10.x: the logout closes the sessions of the
+# bob it asked about, not the new one's (it looked --user up again after
+# the answer, and closed the new user's session and none of bob's).
+fresh renamed
+cmd=$(printf '%q ' "$bin" --db "$db" logout --where --user bob --ip 10.0.0.0/8 --actor ops)
+out=$({ sleep 0.5
+	sqlite3 "$db" "UPDATE users SET username = 'bob_old' WHERE id = 2;
+		INSERT INTO users (id, email, username, role) VALUES (4, 'bob2@example.com', 'bob', 'user');
+		INSERT INTO sessions (id, user_id, device_fingerprint, ip_address, is_active) VALUES (300, 4, 'new', '10.0.0.2', 1)"
+	printf 'y\n'
+	sleep 0.2; } | env TERM=xterm script -qec "$cmd; echo \"rc=\$?\"" /dev/null | tr -d '\r')
+check "bulk logout asks about bob's 20 sessions from 10.x" grep -q 'close 20 active sessions of 1 user? \[y/N\]' <<<"$out"
+check "bulk logout: a user renamed while it asks: rc 0" grep -q '^rc=0$' <<<"$out"
+check "bulk logout: closes the sessions of the user it asked about" \
+	test "$(sqlite3 "$db" "SELECT count(*) FROM sessions WHERE is_active AND user_id = 2 AND ip_address LIKE '10.%'")" = 0
+check "bulk logout: not those of the user who has the name now" \
+	test "$(sqlite3 "$db" 'SELECT is_active FROM sessions WHERE id = 300')" = 1
+
 fresh nothing
 out=$(on_tty '' logout --where --ip 192.0.2.0/24)
 check "bulk logout with nothing to close says so" grep -q '^nothing to do: no active session matches$' <<<"$out"
@@ -137,6 +158,34 @@ out=$(on_tty 'y\n' logout-all bob --except 1)
 check "logout-all --except another user's session: exit 66 before any question" \
 	bash -c 'grep -q "^rc=66$" <<<"$1" && ! grep -q "\[y/N\]" <<<"$1"' _ "$out"
 check "logout-all --except refused: nothing changed" test "$(active)" = 50 -a "$(audited)" = 0
+
+# ---- PostgreSQL: the user renamed while the question waits ----
+# As above, on a throwaway server: the run closes the sessions of the
+# user the question counted.
+here=$(cd "$(dirname "$0")" && pwd)
+pg=$("$here/pg-server.sh" start) || { echo "FAIL cannot start PostgreSQL"; exit 1; }
+trap '"$here/pg-server.sh" stop "$pg"; rm -rf "$dir"' EXIT
+psql_t() { /usr/lib/postgresql/15/bin/psql -X -q -At -v ON_ERROR_STOP=1 -h "$pg" -U postgres -d t -c "$1"; }
+/usr/lib/postgresql/15/bin/psql -X -q -h "$pg" -U postgres -d postgres -c 'CREATE DATABASE t'
+url="host=$pg dbname=t user=postgres"
+"$bin" --db "$url" -q migrate
+psql_t "INSERT INTO users (id, email, username, role) VALUES (1, 'alice@example.com', 'alice', 'admin'),
+ (2, 'bob@example.com', 'bob', 'user');
+INSERT INTO sessions (id, user_id, device_fingerprint, ip_address) SELECT i, 2, 'fp' || i, '10.0.0.' || i
+ FROM generate_series(1, 20) AS i"
+cmd=$(printf '%q ' "$bin" --db "$url" logout --where --user bob --ip 10.0.0.0/8 --actor ops)
+out=$({ sleep 0.5
+	psql_t "UPDATE users SET username = 'bob_old' WHERE id = 2;
+		INSERT INTO users (id, email, username, role) VALUES (4, 'bob2@example.com', 'bob', 'user');
+		INSERT INTO sessions (id, user_id, device_fingerprint, ip_address) VALUES (300, 4, 'new', '10.0.0.2')"
+	printf 'y\n'
+	sleep 0.3; } | env TERM=xterm script -qec "$cmd; echo \"rc=\$?\"" /dev/null | tr -d '\r')
+check "PostgreSQL: bulk logout asks about bob's 20 sessions" grep -q 'close 20 active sessions of 1 user? \[y/N\]' <<<"$out"
+check "PostgreSQL: a user renamed while it asks: rc 0" grep -q '^rc=0$' <<<"$out"
+check "PostgreSQL: closes the sessions of the user it asked about" \
+	test "$(psql_t 'SELECT count(*) FROM sessions WHERE is_active AND user_id = 2')" = 0
+check "PostgreSQL: not those of the user who has the name now" \
+	test "$(psql_t 'SELECT is_active FROM sessions WHERE id = 300')" = t
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1051,7 +1051,8 @@ Test(core, enforce_runs_a_batch_the_server_cancelled_again_at_a_quarter)
 /* After a cancel, the batches grow back to half the smallest size the
  * server cancelled at most: they grew back into the timeout and were cut
  * again every few batches (30 cancelled, 7, 14, 28 cancelled, 7, ...:
- * a transaction redone in three). */
+ * a transaction redone in three, 29 for these 600 sessions). Only after
+ * SC_BATCH_CAP_RELAX quick batches at that size do they try more. */
 Test(core, enforce_batches_grow_back_to_half_the_smallest_size_cancelled)
 {
 	struct sc_error err = { 0 };
@@ -1067,13 +1068,64 @@ Test(core, enforce_batches_grow_back_to_half_the_smallest_size_cancelled)
 	cr_expect_eq(r.expired, 600);
 	cr_expect_eq(F->st.naudit, 600, "%zu audit rows", F->st.naudit);
 	const struct fake_call *close[256];
-	size_t n = fake_calls_of(F, FAKE_CLOSE, close, 256), cut = 0;
+	size_t n = fake_calls_of(F, FAKE_CLOSE, close, 256), cut = 0, since = 0;
 	cr_assert_lt(n, 256);
-	for (size_t i = 0; i < n; i++)
-		cut += close[i]->n > 20;
-	/* 250, 62 and 30 (grown from 15 up to half of 62); then half of 30 */
-	cr_expect_eq(cut, 3, "%zu batches cancelled", cut);
-	cr_expect_eq(close[n - 1]->n <= 15, true, "the last batch %zu", close[n - 1]->n);
+	for (size_t i = 0; i < n; i++) {
+		if (close[i]->n <= 20) {
+			since++;
+			continue;
+		}
+		/* 250 and 62 (one batch, cut twice: half of 250 stays the
+		 * limit), then 30 (grown from 15); after that 30 again only
+		 * when 16 batches of 15 went through */
+		cr_expect(cut < 2 || (close[i]->n == 30 && (cut == 2 || since >= SC_BATCH_CAP_RELAX)),
+			  "cancel %zu: a batch of %zu after %zu that went through", cut + 1, close[i]->n, since);
+		cut++;
+		since = 0;
+	}
+	cr_expect_geq(cut, 3, "%zu batches cancelled", cut);
+	cr_expect_leq(cut, 6, "%zu batches cancelled", cut);
+}
+
+/* The server cancels the first four closes whatever their size (an
+ * administrator's pg_cancel_backend, a lock with a lock_timeout longer
+ * than the statement_timeout, a stall of the disk). */
+static void cancel_four_closes(struct fake_db *f, enum fake_op op, void *ctx)
+{
+	(void)ctx;
+	if (op == FAKE_CLOSE && f->calls[FAKE_CLOSE] <= 4) {
+		f->base.timed_out = true;
+		fake_fail(f, FAKE_CLOSE, f->calls[FAKE_CLOSE], 1, SC_TEMPFAIL);
+	}
+}
+
+/* A moment that cancelled a batch four times over (250, 62, 15, 3: it
+ * went through as one row) held every batch after it at one row: only
+ * the first size of a batch's cancels is remembered, and the batches
+ * grow back to half of it (125), then further after 16 of those. */
+Test(core, enforce_batches_grow_back_after_cancels_that_were_not_their_size)
+{
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = IDLE };
+
+	a.cb = NULL;
+	for (int i = 0; i < 5000; i++)
+		fake_add_session(F, 1 + i % 4, "x", NOW - IDLE - 10, true);
+	F->hook = cancel_four_closes;
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	cr_expect_eq(r.expired, 5000);
+	cr_expect_eq(F->st.naudit, 5000, "%zu audit rows", F->st.naudit);
+	const struct fake_call *close[512];
+	size_t n = fake_calls_of(F, FAKE_CLOSE, close, 512), most = 0;
+	cr_assert_lt(n, 512, "%zu closes: the batches stayed small", n);
+	cr_assert_geq(n, 6);
+	cr_expect_eq(close[4]->n, 1, "the batch went through as %zu", close[4]->n);
+	for (size_t i = 5; i < n; i++)
+		most = close[i]->n > most ? close[i]->n : most;
+	cr_expect_geq(most, 125, "the batches grew to %zu at most", most);
+	cr_expect_leq(n, 4 + 1 + 7 + SC_BATCH_CAP_RELAX + 20, "%zu closes", n);
 }
 
 Test(core, a_batch_size_the_user_chose_is_kept_and_the_failure_says_a_smaller_one_helps)
