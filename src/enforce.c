@@ -100,6 +100,9 @@ static int plan(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
 	const struct sc_backend *be = db->backend;
 	const struct sc_enforce_opts *o = c->o;
 	const char *why = NULL;
+	/* The run's time as record_body records it: a --now earlier than a
+	 * run before it is as a clock set back. */
+	int64_t clock = c->started < c->a->now ? c->started : c->a->now;
 	int64_t age;
 
 	c->incremental = false;
@@ -120,8 +123,9 @@ static int plan(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
 		why = "no idle cutoff recorded";
 	else if (__builtin_sub_overflow(c->started, c->prev.full_at, &age) || age >= SC_FULL_PASS_EVERY)
 		why = "the last full pass is a day old";
-	else if (age < 0 || c->prev.since > c->started)
-		why = "the record is later than this clock";
+	else if (age < 0 || c->prev.since > clock)
+		why = age < 0 || c->prev.since > c->started ? "the record is later than this clock"
+							    : "the record is later than --now";
 	if (why) {
 		sc_db_notice(db, "enforce: full pass (%s)", why);
 		return 0;

@@ -625,6 +625,22 @@ Test(steady, a_since_later_than_the_clock_or_a_full_at_out_of_range_makes_a_full
 	EXPECT_PLAN(r, PLAN_DAY);
 }
 
+/* A run whose --now is earlier than the last run's record (a cron line
+ * replaying a day, a script's fixed --now) is as a clock set back: a
+ * full pass. It made an incremental one, ranking the users active since
+ * the record, after its own time: bob, over the limit with a session of
+ * before that time, was left (0, exit 0). */
+Test(steady, a_now_earlier_than_the_record_makes_a_full_pass)
+{
+	fx(FX_STEADY);
+	EXPECT_OK(W2("-q"));
+	add("(100, 2, '2025-02-28 23:55:00', TRUE)");
+	struct run *r = W("-v", SUMMARY);
+	EXPECT_PLAN(r, "enforce: full pass (the record is later than --now)");
+	EXPECT_OUT(r, CSV_HEAD "0,1,0,false\r\n");
+	EXPECT_ROWS("SELECT id FROM sessions WHERE user_id = 2 AND is_active ORDER BY id", "51\n52\n100\n");
+}
+
 /* ---- the limit against the recorded one ---- */
 
 /* Dated 2025-02-27 or before, none idle:
