@@ -130,12 +130,17 @@ const struct sc_migration sc_postgres_migrations[] = {
 	 * idx_user_active); the change takes a lock that lets the
 	 * application read and write. Before PostgreSQL 13 (no
 	 * deduplication, every entry its own already) there is nothing to
-	 * change, and the parameter would be refused. */
+	 * change, and the parameter would be refused; nor in an index of
+	 * that name the application made in another access method (a hash
+	 * index has no posting lists), which the parameter failed, and with
+	 * it every migrate after version 6. */
 	{ 7, "idx_user_active without deduplication",
 	  "DO $$\n"
 	  "BEGIN\n"
-	  "    IF current_setting('server_version_num')::integer >= 130000 THEN\n"
-	  "        ALTER INDEX IF EXISTS idx_user_active SET (deduplicate_items = off);\n"
+	  "    IF current_setting('server_version_num')::integer >= 130000 AND EXISTS (\n"
+	  "            SELECT 1 FROM pg_class c JOIN pg_am a ON a.oid = c.relam\n"
+	  "            WHERE c.oid = to_regclass('idx_user_active') AND a.amname = 'btree') THEN\n"
+	  "        ALTER INDEX idx_user_active SET (deduplicate_items = off);\n"
 	  "    END IF;\n"
 	  "END\n"
 	  "$$;\n" },
