@@ -190,6 +190,10 @@ struct sc_enforce_state {
 	 * by a run (INT64_MIN: not known, stored as NULL); the next run's
 	 * idle search starts there, less the slack. */
 	int64_t idle_cutoff;
+	/* The backend's reason to walk every row however recent the record
+	 * (an index the incremental pass needs is missing or not its own),
+	 * for the plan's line; NULL: none. A static string. */
+	const char *full_why;
 };
 
 /* An action and its number of audit rows (action borrowed for the call). */

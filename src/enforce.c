@@ -117,6 +117,8 @@ static int plan(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
 		why = "--full-pass";
 	else if (!c->recorded)
 		why = "no earlier run recorded";
+	else if (c->prev.full_why)
+		why = c->prev.full_why;
 	else if (c->prev.max_sessions > o->max_sessions)
 		why = "the limit is lower than the last run's";
 	else if (o->expire && c->prev.idle_cutoff == INT64_MIN)

@@ -1311,3 +1311,58 @@ Test(sqlite_only, verbose_lines_show_control_characters_as_question_marks)
 	EXPECT_ERR_HAS(r, "x?[31mred.db'");
 	cr_expect_null(strchr(r->err, '\033'), "an escape reached stderr: %s", r->err);
 }
+
+/* The steady state reads idx_sessions_activity (INDEXED BY): dropped by
+ * the application's own migration, every incremental run failed with 70
+ * ("no such index"); an index of the application's by that name, partial
+ * or on other columns, failed ("no query solution") or read through
+ * another order. Each makes a full pass now, which says why under -v,
+ * and the rules are enforced as by any full pass. */
+static void steady_index_case(const char *sql, const char *what)
+{
+	db_exec("INSERT INTO users (id, email, username, role) VALUES (1, 'a@x', 'alice', 'admin'),"
+		" (2, 'b@x', 'bob', 'user');"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, last_activity) VALUES"
+		" (10, 2, 'f10', '2025-02-20 10:00:00'), (11, 2, 'f11', '2025-02-21 10:00:00')");
+	struct run *r = RUN("enforce", "--max-sessions", "2", "--now", "2025-03-01 00:00:00", "--actor", "cron",
+			    "-q");
+	EXPECT_OK(r);
+	db_exec(sql);
+	db_exec("INSERT INTO sessions (id, user_id, device_fingerprint, last_activity) VALUES"
+		" (12, 2, 'f12', '2025-03-01 00:30:00')");
+	r = RUN("enforce", "--max-sessions", "2", "--now", "2025-03-01 01:00:00", "--actor", "cron", "-v",
+		"-o", "csv", "--columns", "over_limit");
+	cr_expect_eq(r->status, 0, "%s: exit %d: %s", what, r->status, r->err);
+	EXPECT_OUT(r, "over_limit\r\n1\r\n");
+	EXPECT_ERR_HAS(r, "enforce: full pass (idx_sessions_activity is missing or not sessctl's: create it as "
+		       "'CREATE INDEX idx_sessions_activity ON sessions (last_activity, user_id)')");
+	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active ORDER BY id", "11\n12\n");
+}
+
+Test(sqlite_only, the_steady_state_without_its_index_makes_a_full_pass)
+{
+	db_migrate(NULL);
+	steady_index_case("DROP INDEX idx_sessions_activity", "dropped");
+}
+
+Test(sqlite_only, the_steady_state_with_a_partial_index_of_its_name_makes_a_full_pass)
+{
+	db_migrate(NULL);
+	steady_index_case("DROP INDEX idx_sessions_activity;"
+			  "CREATE INDEX idx_sessions_activity ON sessions (last_activity) WHERE is_active",
+			  "partial");
+}
+
+Test(sqlite_only, the_steady_state_with_an_index_of_its_name_on_other_columns_makes_a_full_pass)
+{
+	db_migrate(NULL);
+	steady_index_case("DROP INDEX idx_sessions_activity;"
+			  "CREATE INDEX idx_sessions_activity ON sessions (device_type, last_activity)",
+			  "other columns");
+	/* and once it is sessctl's again, the runs are incremental */
+	db_exec("DROP INDEX idx_sessions_activity;"
+		"CREATE INDEX idx_sessions_activity ON sessions (last_activity, user_id)");
+	struct run *r = RUN("enforce", "--max-sessions", "2", "--now", "2025-03-01 01:00:00", "--actor", "cron",
+			    "-v", "-q");
+	EXPECT_ERR_HAS(r, "enforce: ranking the users active since");
+}

@@ -107,6 +107,7 @@ int pg_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool 
 		out->since = pgb_col_int64(res, 0, 1);
 		out->full_at = pgb_col_int64(res, 0, 2);
 		out->idle_cutoff = PQgetisnull(res, 0, 3) ? INT64_MIN : pgb_col_int64(res, 0, 3);
+		out->full_why = NULL; /* its indexes: looked up by the planner */
 	}
 	PQclear(res);
 	return 0;

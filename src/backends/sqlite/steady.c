@@ -202,17 +202,32 @@ int sqlite_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, b
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sq_prepare(db, "SELECT max_sessions, since, full_at, idle_cutoff FROM sessctl_enforce_state\n"
-			   "WHERE id = 1", &st, err) < 0)
+	/* With the record, whether idx_sessions_activity is still migration
+	 * 6's (INDEXED BY fails without it, and the text ranges need its
+	 * order): dropped by the application's own migrations, or one of its
+	 * own by that name, the incremental pass failed with 70 at every run,
+	 * or read the table through another order. */
+	if (sq_prepare(db, "SELECT max_sessions, since, full_at, idle_cutoff,\n"
+			   "  (SELECT group_concat(d, ',') FROM (SELECT name || ' ' || coll || ' ' || desc AS d\n"
+			   "     FROM pragma_index_xinfo('idx_sessions_activity') WHERE key ORDER BY seqno)),\n"
+			   "  (SELECT partial FROM pragma_index_list('sessions')\n"
+			   "   WHERE name = 'idx_sessions_activity')\n"
+			   "FROM sessctl_enforce_state WHERE id = 1", &st, err) < 0)
 		return -1;
 	rc = sqlite3_step(st);
 	*found = rc == SQLITE_ROW;
 	if (*found) {
+		const unsigned char *cols = sqlite3_column_text(st, 4);
 		out->max_sessions = sqlite3_column_int64(st, 0);
 		out->since = sqlite3_column_int64(st, 1);
 		out->full_at = sqlite3_column_int64(st, 2);
 		out->idle_cutoff = sqlite3_column_type(st, 3) == SQLITE_NULL ? INT64_MIN
 				 : sqlite3_column_int64(st, 3);
+		out->full_why = NULL;
+		if (!cols || strcmp((const char *)cols, "last_activity BINARY 0,user_id BINARY 0") != 0 ||
+		    sqlite3_column_type(st, 5) == SQLITE_NULL || sqlite3_column_int(st, 5) != 0)
+			out->full_why = "idx_sessions_activity is missing or not sessctl's: create it as "
+					"'CREATE INDEX idx_sessions_activity ON sessions (last_activity, user_id)'";
 	}
 	sq_finalize(db, st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
