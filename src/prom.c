@@ -215,10 +215,11 @@ static int metrics_dir_check(const char *path, struct sc_error *err)
 		rc = sc_error_set(err, SC_USAGE, "--metrics-file '%s': there is no directory '%s' to "
 				  "write it in: create it, or give another path", path, dir);
 	else if (access(dir, W_OK | X_OK) != 0)
-		rc = sc_error_set(err, errno == EROFS ? SC_IOERR : SC_NOPERM,
-				  "--metrics-file '%s': cannot write in directory '%s' (%s): let this "
-				  "user write there, or give another path", path, dir,
-				  errno == EROFS ? "a read-only file system" : "permission denied");
+		rc = sc_error_set(err, SC_NOPERM, /* a read-only mount too: as the database's */
+				  "--metrics-file '%s': cannot write in directory '%s' (%s): %s, or give "
+				  "another path", path, dir,
+				  errno == EROFS ? "a read-only file system" : "permission denied",
+				  errno == EROFS ? "mount it read-write" : "let this user write there");
 	free(dir);
 	return rc;
 }

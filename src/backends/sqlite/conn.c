@@ -650,8 +650,9 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb
 		return sc_error_set(err, SC_DATAERR, "'%s' is not a regular file, not an sqlite database",
 				    url->target);
 	} else if (access(url->target, read_only ? R_OK : R_OK | W_OK) < 0) {
-		return sc_error_set(err, SC_NOPERM, "cannot open '%s'%s: permission denied",
-				    url->target, read_only ? "" : " for writing");
+		return sc_error_set(err, SC_NOPERM, "cannot open '%s'%s: %s", url->target,
+				    read_only ? "" : " for writing",
+				    errno == EROFS ? "it is on a read-only file system" : "permission denied");
 	}
 
 	db = calloc(1, sizeof(*db));
