@@ -245,8 +245,9 @@ static int run_tx(struct sc_db *db, bool dry_run, tx_body body, void *ctx,
 		 * the same batch would again, so a batch whose size sessctl
 		 * chooses runs again at once at a quarter of it (not counted as
 		 * an attempt: it ends, at one row). The adaptive sizes grow back
-		 * from there while batches are fast, to half the smallest size
-		 * cancelled at most (db->batch_cancelled). */
+		 * from there while batches are fast, to half the size first
+		 * cancelled at most (db->batch_cancelled: the later cancels of
+		 * the same batch may be another cause's). */
 		if (db->timed_out && db->shrink_batch && *db->shrink_batch > 1) {
 			int64_t was = *db->shrink_batch;
 			*db->shrink_batch = was / 4 > 1 ? was / 4 : 1;

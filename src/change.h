@@ -133,8 +133,8 @@ int sc_run_batch(struct sc_db *db, bool dry_run, tx_body body, void *ctx, struct
 		 int64_t *batch, int64_t chosen, struct sc_error *err);
 
 /* The largest size an adaptive batch may grow to: SC_BATCH_MAX, or half
- * the smallest size the server cancelled in this step (struct sc_db
- * batch_cancelled), at least 1. */
+ * the size the server cancelled first in a batch of this step, the
+ * smallest such (struct sc_db batch_cancelled), at least 1. */
 int64_t sc_batch_most(const struct sc_db *db);
 
 /* Where a batched run's batches start (a step, a bulk logout): nothing
