@@ -454,6 +454,14 @@ struct sc_backend {
 	 * (see README, "enforce in steady state") may be left to a full walk. */
 	int (*idle_sessions)(struct sc_db *db, int64_t from, int64_t cutoff, int64_t limit,
 			     struct sc_ids *out, struct sc_error *err);
+	/* OPTIONAL: whether purge may have anything to do before cutoff (a
+	 * closed session last active before it), looked up through an index
+	 * in a read transaction, for an incremental run, which skips its
+	 * walk of every closed session when *due is false. May say true
+	 * wrongly (the walk then decides), never false wrongly but for rows
+	 * whose time does not sort as a time (as idle_sessions: the daily
+	 * full pass purges those). */
+	int (*purge_due)(struct sc_db *db, int64_t cutoff, bool *due, struct sc_error *err);
 	/* Appends the ids of at most limit users with more than max active
 	 * sessions and an id greater than after, in ascending id order. With
 	 * since > INT64_MIN, only users with an active session whose

@@ -81,6 +81,7 @@ struct enforce_ctx {
 	bool recorded;        /* a state was recorded ... */
 	struct sc_enforce_state prev; /* ... this one */
 	bool sparse;          /* expire takes its ids from `idle` */
+	bool purge_due;       /* purge_due's answer (struct sc_backend) */
 	struct sc_ids idle;   /* (found through the index, ascending) */
 	/* What the committed batches left: rows another transaction held
 	 * (struct sc_db), counted at the end (count_left). */
@@ -421,11 +422,29 @@ static int count_after(struct sc_db *db, struct enforce_ctx *c, int rc, struct s
 	return rc;
 }
 
+static int purge_due_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct enforce_ctx *c = vctx;
+	return db->backend->purge_due(db, c->a->now - c->o->purge_after, &c->purge_due, err);
+}
+
 /* Runs one step batch by batch, each batch its own transaction. */
 static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx *c,
 		    struct sc_error *err)
 {
 	struct step_tx t = { c, step, 0 };
+
+	/* In steady state, purge looks through the backend's index first:
+	 * its walk reads every closed session, in write transactions. */
+	if (step == STEP_PURGE && c->incremental && db->backend->purge_due) {
+		c->purge_due = true;
+		if (sc_db_read(db, purge_due_body, c, err) < 0)
+			return -1;
+		if (!c->purge_due) {
+			sc_db_notice(db, "enforce: nothing to purge (found through the index)");
+			return 0;
+		}
+	}
 
 	c->finished = false;
 	c->after = INT64_MIN; /* ids may be 0 or negative */

@@ -50,6 +50,7 @@ const struct sc_backend sc_sqlite_backend = {
 	.purge_sessions = sqlite_purge_sessions,
 	.candidates = sqlite_candidates,
 	.idle_sessions = sqlite_idle_sessions,
+	.purge_due = sqlite_purge_due,
 	.users_over_limit = sqlite_users_over_limit,
 	.over_limit_candidates = sqlite_over_limit_candidates,
 	.enforce_state_get = sqlite_enforce_state_get,

@@ -172,6 +172,7 @@ int sqlite_candidates(struct sc_db *base, bool active, int64_t cutoff, const int
 		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
 /* steady.c */
 void sqlite_between_batches(struct sc_db *base);
+int sqlite_purge_due(struct sc_db *base, int64_t cutoff, bool *due, struct sc_error *err);
 int sqlite_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64_t limit,
 			 struct sc_ids *out, struct sc_error *err);
 int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t after,
