@@ -571,4 +571,9 @@ int sc_find_in_tx(struct sc_db *db, const struct sc_find_request *req, sc_find_c
 int sc_find_user(struct sc_db *db, const struct sc_userref *ref, struct sc_user *user,
 		 struct sc_error *err);
 
+/* The ids of the n users refs names, appended to ids, inside the
+ * caller's transaction: 0, or -1 as sc_find_user (or SC_SOFTWARE). */
+int sc_find_user_ids(struct sc_db *db, const struct sc_userref *refs, size_t n, struct sc_ids *ids,
+		     struct sc_error *err);
+
 #endif

@@ -135,15 +135,8 @@ static int resolve_users(struct sc_db *db, struct sc_find_request *req, struct s
 	if (!req->nusers)
 		return 0;
 	ids->n = 0;
-	for (size_t i = 0; i < req->nusers; i++) {
-		struct sc_user user = { 0 };
-		if (sc_find_user(db, &req->users[i], &user, err) < 0)
-			return -1;
-		int rc = sc_ids_push(ids, user.id);
-		sc_user_free(&user);
-		if (rc < 0)
-			return sc_error_set(err, SC_SOFTWARE, "out of memory");
-	}
+	if (sc_find_user_ids(db, req->users, req->nusers, ids, err) < 0)
+		return -1;
 	req->users = NULL;
 	req->nusers = 0;
 	req->user_ids = ids->v;

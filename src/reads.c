@@ -21,6 +21,21 @@ int sc_find_user(struct sc_db *db, const struct sc_userref *ref, struct sc_user 
 	return rc;
 }
 
+int sc_find_user_ids(struct sc_db *db, const struct sc_userref *refs, size_t n, struct sc_ids *ids,
+		     struct sc_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct sc_user user = { 0 };
+		if (sc_find_user(db, &refs[i], &user, err) < 0)
+			return -1;
+		int rc = sc_ids_push(ids, user.id);
+		sc_user_free(&user);
+		if (rc < 0)
+			return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	}
+	return 0;
+}
+
 struct resolve {
 	const struct sc_userref *ref;
 	struct sc_user *user;
@@ -387,18 +402,9 @@ static int find_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	char prefix[16];
 	int rc;
 
-	for (size_t i = 0; i < req->nusers; i++) {
-		struct sc_user user = { 0 };
-		if (sc_find_user(db, &req->users[i], &user, err) < 0) {
-			sc_ids_free(&ids);
-			return -1;
-		}
-		rc = sc_ids_push(&ids, user.id);
-		sc_user_free(&user);
-		if (rc < 0) {
-			sc_ids_free(&ids);
-			return sc_error_set(err, SC_SOFTWARE, "out of memory");
-		}
+	if (sc_find_user_ids(db, req->users, req->nusers, &ids, err) < 0) {
+		sc_ids_free(&ids);
+		return -1;
 	}
 	plan.user_ids = req->nusers ? ids.v : req->user_ids;
 	plan.nusers = req->nusers ? ids.n : req->nuser_ids;

@@ -62,6 +62,17 @@ on_tty() { # input, args...
 		env TERM=xterm script -qec "$cmd; echo \"rc=\$?\"" /dev/null | tr -d '\r'
 }
 
+# Runs the command (args...) on a pseudo-terminal; while its question
+# waits, runs the shell command MEANWHILE, then answers y. Prints what
+# the terminal showed, then "rc=STATUS".
+yes_after() { # meanwhile, args...
+	local meanwhile=$1 cmd
+	shift
+	cmd=$(printf '%q ' "$@")
+	{ sleep 0.5; eval "$meanwhile"; printf 'y\n'; sleep 0.3; } |
+		env TERM=xterm script -qec "$cmd; echo \"rc=\$?\"" /dev/null | tr -d '\r'
+}
+
 # ---- logout --where ----
 
 fresh no
@@ -87,13 +98,10 @@ check "bulk logout: y closes bob's 20 sessions from 10.x" test "$(active)" = 30 
 # bob it asked about, not the new one's (it looked --user up again after
 # the answer, and closed the new user's session and none of bob's).
 fresh renamed
-cmd=$(printf '%q ' "$bin" --db "$db" logout --where --user bob --ip 10.0.0.0/8 --actor ops)
-out=$({ sleep 0.5
-	sqlite3 "$db" "UPDATE users SET username = 'bob_old' WHERE id = 2;
+out=$(yes_after "sqlite3 '$db' \"UPDATE users SET username = 'bob_old' WHERE id = 2;
 		INSERT INTO users (id, email, username, role) VALUES (4, 'bob2@example.com', 'bob', 'user');
-		INSERT INTO sessions (id, user_id, device_fingerprint, ip_address, is_active) VALUES (300, 4, 'new', '10.0.0.2', 1)"
-	printf 'y\n'
-	sleep 0.2; } | env TERM=xterm script -qec "$cmd; echo \"rc=\$?\"" /dev/null | tr -d '\r')
+		INSERT INTO sessions (id, user_id, device_fingerprint, ip_address, is_active) VALUES (300, 4, 'new', '10.0.0.2', 1)\"" \
+	"$bin" --db "$db" logout --where --user bob --ip 10.0.0.0/8 --actor ops)
 check "bulk logout asks about bob's 20 sessions from 10.x" grep -q 'close 20 active sessions of 1 user? \[y/N\]' <<<"$out"
 check "bulk logout: a user renamed while it asks: rc 0" grep -q '^rc=0$' <<<"$out"
 check "bulk logout: closes the sessions of the user it asked about" \
@@ -173,13 +181,10 @@ psql_t "INSERT INTO users (id, email, username, role) VALUES (1, 'alice@example.
  (2, 'bob@example.com', 'bob', 'user');
 INSERT INTO sessions (id, user_id, device_fingerprint, ip_address) SELECT i, 2, 'fp' || i, '10.0.0.' || i
  FROM generate_series(1, 20) AS i"
-cmd=$(printf '%q ' "$bin" --db "$url" logout --where --user bob --ip 10.0.0.0/8 --actor ops)
-out=$({ sleep 0.5
-	psql_t "UPDATE users SET username = 'bob_old' WHERE id = 2;
+out=$(yes_after "psql_t \"UPDATE users SET username = 'bob_old' WHERE id = 2;
 		INSERT INTO users (id, email, username, role) VALUES (4, 'bob2@example.com', 'bob', 'user');
-		INSERT INTO sessions (id, user_id, device_fingerprint, ip_address) VALUES (300, 4, 'new', '10.0.0.2')"
-	printf 'y\n'
-	sleep 0.3; } | env TERM=xterm script -qec "$cmd; echo \"rc=\$?\"" /dev/null | tr -d '\r')
+		INSERT INTO sessions (id, user_id, device_fingerprint, ip_address) VALUES (300, 4, 'new', '10.0.0.2')\"" \
+	"$bin" --db "$url" logout --where --user bob --ip 10.0.0.0/8 --actor ops)
 check "PostgreSQL: bulk logout asks about bob's 20 sessions" grep -q 'close 20 active sessions of 1 user? \[y/N\]' <<<"$out"
 check "PostgreSQL: a user renamed while it asks: rc 0" grep -q '^rc=0$' <<<"$out"
 check "PostgreSQL: closes the sessions of the user it asked about" \

@@ -2378,6 +2378,14 @@ static void refresh_and_commit(PGconn *app)
 	PQfinish(app);
 }
 
+/* The bulk logout of bob's sessions idle for 30 days, started. */
+static struct e2e_proc *bobs_idle_logout(void)
+{
+	return e2e_start(&(struct call){ 0 },
+			 ARGV("logout", "--where", "--user", "bob", "--idle-for", "30d", "--yes", "--actor",
+			      "alice", "-o", "csv", "--columns", "closed,locked"));
+}
+
 /* A bulk logout of bob's sessions idle for 30 days left 20; refreshed
  * meanwhile, it is no longer one the filters select: nothing is left to
  * do (0), where it said 75, "run the same command again", which then
@@ -2385,9 +2393,7 @@ static void refresh_and_commit(PGconn *app)
 Test(postgres_only, a_left_session_the_filters_no_longer_select_is_not_counted, .timeout = 60)
 {
 	PGconn *app = held_then_refreshed_fixture();
-	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
-				       ARGV("logout", "--where", "--user", "bob", "--idle-for", "30d", "--yes",
-					    "--actor", "alice", "-o", "csv", "--columns", "closed,locked"));
+	struct e2e_proc *p = bobs_idle_logout();
 	bool waited = waits_for_what_it_left();
 	refresh_and_commit(app);
 	double t0 = e2e_ms();
@@ -2410,9 +2416,7 @@ Test(postgres_only, a_left_session_the_filters_no_longer_select_is_not_counted, 
 Test(postgres_only, a_user_renamed_during_a_bulk_logout_is_still_its_user, .timeout = 60)
 {
 	PGconn *app = held_then_refreshed_fixture();
-	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
-				       ARGV("logout", "--where", "--user", "bob", "--idle-for", "30d", "--yes",
-					    "--actor", "alice", "-o", "csv", "--columns", "closed,locked"));
+	struct e2e_proc *p = bobs_idle_logout();
 	bool waited = waits_for_what_it_left();
 	db_exec("UPDATE users SET username = 'robert' WHERE id = 2");
 	pg_ok(app, "ROLLBACK");
