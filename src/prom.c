@@ -149,7 +149,7 @@ static void write_run(FILE *out, const struct sc_enforce_run *run, bool has_last
 	      "Sessions the last enforce run closed over the device limit.", r->over_limit);
 	gauge(out, "sessctl_enforce_purged_sessions", "Inactive sessions the last enforce run deleted.",
 	      r->purged);
-	gauge(out, "sessctl_enforce_batches", "Transactions the last enforce run committed.", r->batches);
+	gauge(out, "sessctl_enforce_batches", "Batches the last enforce run committed that changed sessions.", r->batches);
 	family(out, "sessctl_enforce_duration_seconds", "How long the last enforce run took.");
 	fprintf(out, "sessctl_enforce_duration_seconds %.6f\n", run->duration);
 	gauge(out, "sessctl_enforce_interrupted",
