@@ -373,7 +373,7 @@ static int create_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	int rc;
 	struct sc_change ch = sc_change_for(c->a, "create", NULL, 0);
 
-	if (sc_check_actor(db, c->a, err) < 0 || sc_find_user(db, c->user, &user, err) < 0)
+	if (sc_check_actor(db, c->a, err) < 0 || sc_find_app_user(db, c->user, &user, err) < 0)
 		return -1;
 	c->ns.user_id = user.id;
 	sc_user_free(&user);

@@ -306,7 +306,10 @@ struct sc_backend {
 
 	/* Reads. find_user fills user and returns 0, or returns 1 when no user
 	 * matches and 2 when a username matches more than one user (err is
-	 * then untouched). ref->kind == SC_USER_BY_ID has ref->id >= 0. */
+	 * then untouched). ref->kind == SC_USER_BY_ID has ref->id >= 0; for
+	 * an id the users table lacks but a session names (the application
+	 * deleted the user and left its sessions: no foreign key), it fills
+	 * user with the id alone and returns 3, in the same round trip. */
 	int (*find_user)(struct sc_db *db, const struct sc_userref *ref, struct sc_user *user,
 			 struct sc_error *err);
 	int (*list_sessions)(struct sc_db *db, const struct sc_list_request *req,
@@ -567,9 +570,16 @@ int sc_find_in_tx(struct sc_db *db, const struct sc_find_request *req, sc_find_c
 		  void *ctx, struct sc_error *err);
 
 /* The user ref names, inside the caller's transaction: 0 and user
- * filled, or -1 with SC_NOUSER (none, or a username shared by several). */
+ * filled, or -1 with SC_NOUSER (none, or a username shared by several).
+ * A user id that only sessions name still (the users row deleted) is
+ * that user, with no email, username or role: the commands that read or
+ * close a user's sessions reach them as count --by user and enforce see
+ * them. */
 int sc_find_user(struct sc_db *db, const struct sc_userref *ref, struct sc_user *user,
 		 struct sc_error *err);
+/* As sc_find_user, of the users table only: a new session needs a user. */
+int sc_find_app_user(struct sc_db *db, const struct sc_userref *ref, struct sc_user *user,
+		     struct sc_error *err);
 
 /* The ids of the n users refs names, appended to ids, inside the
  * caller's transaction: 0, or -1 as sc_find_user (or SC_SOFTWARE). */

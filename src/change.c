@@ -346,8 +346,10 @@ int sc_check_actor(struct sc_db *db, const struct sc_action *a, struct sc_error 
 	rc = db->backend->find_user(db, &ref, &user, err);
 	if (rc < 0)
 		return -1;
-	if (rc == 1)
+	if (rc == 1 || rc == 3) {
+		sc_user_free(&user);
 		return 0; /* not an application user: an operator's login name */
+	}
 	if (a->actor_from)
 		snprintf(from, sizeof(from), " (%s)", a->actor_from);
 	if (rc == 2)

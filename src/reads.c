@@ -5,20 +5,40 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-int sc_find_user(struct sc_db *db, const struct sc_userref *ref, struct sc_user *user,
-		 struct sc_error *err)
+static int find_user(struct sc_db *db, const struct sc_userref *ref, struct sc_user *user,
+		     bool orphans, struct sc_error *err)
 {
 	int rc;
 
 	if (ref->kind == SC_USER_BY_ID && ref->id < 0)
 		return sc_error_set(err, SC_NOUSER, "no such user '%s'", ref->text);
 	rc = db->backend->find_user(db, ref, user, err);
+	if (rc == 3 && orphans)
+		return 0;
+	if (rc == 3) {
+		sc_user_free(user);
+		return sc_error_set(err, SC_NOUSER, "no such user '%s': the users table has no row %lld, "
+				    "though sessions still name it (add the user first)",
+				    ref->text, (long long)ref->id);
+	}
 	if (rc == 1)
 		return sc_error_set(err, SC_NOUSER, "no such user '%s'", ref->text);
 	if (rc == 2)
 		return sc_error_set(err, SC_USAGE,
 			"username '%s' belongs to more than one user: give the id or email", ref->text);
 	return rc;
+}
+
+int sc_find_user(struct sc_db *db, const struct sc_userref *ref, struct sc_user *user,
+		 struct sc_error *err)
+{
+	return find_user(db, ref, user, true, err);
+}
+
+int sc_find_app_user(struct sc_db *db, const struct sc_userref *ref, struct sc_user *user,
+		     struct sc_error *err)
+{
+	return find_user(db, ref, user, false, err);
 }
 
 int sc_find_user_ids(struct sc_db *db, const struct sc_userref *refs, size_t n, struct sc_ids *ids,

@@ -191,6 +191,44 @@ Test(list_user, a_user_without_sessions_gets_an_empty_list)
 	EXPECT_OUT(csv, "id,user_id,device_name,device_type,browser,ip_address,created_at,last_activity,is_active\r\n");
 }
 
+/* The application deleted bob and left his sessions (no foreign key:
+ * SQLite's are off unless the application turns them on; an adopted
+ * PostgreSQL table may have none). count --by user and enforce see them;
+ * every command by user reaches them by his id, as history does, and a
+ * new session still needs a users row. */
+Test(list_user, a_deleted_users_sessions_are_reached_by_the_user_id)
+{
+	fx_standard();
+	if (e2e_pg())
+		db_exec("ALTER TABLE sessions DROP CONSTRAINT sessions_user_id_fkey");
+	db_exec("DELETE FROM users WHERE id = 2");
+	cr_assert_eq(db_int("SELECT count(*) FROM sessions WHERE user_id = 2"), 2);
+
+	EXPECT_IDS("2", "20,21", "--all");
+	struct run *r = RUN("count", "2");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "1\n");
+	r = RUN("find", "--user", "2", "-o", "csv", "--no-header", "--columns", "id");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "20\r\n");
+	r = RUN("create", "--user", "2", "--fingerprint", "new-device");
+	EXPECT_FAIL(r, 67);
+	EXPECT_ERR_HAS(r, "no such user '2': the users table has no row 2, though sessions still "
+		       "name it (add the user first)");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 7, "create inserted a session");
+	/* an --actor that is such an id stays an operator's name */
+	r = RUN("logout-all", "2", "--yes", "--actor", "2", "-q");
+	EXPECT_OK(r);
+	EXPECT_ROWS("SELECT id, CASE WHEN is_active THEN 1 ELSE 0 END FROM sessions WHERE user_id = 2 "
+		    "ORDER BY id", "20|0\n21|0\n");
+	EXPECT_ROWS("SELECT session_id, user_id, action, actor FROM sessctl_audit ORDER BY id",
+		    "20|2|logout-all|2\n");
+	/* an id no session names either is no user */
+	r = RUN("list-user", "3000");
+	EXPECT_FAIL(r, 67);
+	cr_expect_str_eq(r->err, "sessctl: no such user '3000'\n");
+}
+
 Test(list_user, an_ambiguous_username_is_a_usage_error_that_asks_for_the_id_or_email)
 {
 	fx_standard();

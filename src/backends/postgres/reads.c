@@ -47,9 +47,13 @@ int pg_find_user(struct sc_db *base, const struct sc_userref *ref, struct sc_use
 			struct sc_error *err)
 {
 	static const char *const sql[] = {
-		[SC_USER_BY_ID] = "SELECT id, email, username, role FROM users WHERE id = $1::bigint",
-		[SC_USER_BY_EMAIL] = "SELECT id, email, username, role FROM users WHERE email = $1",
-		[SC_USER_BY_NAME] = ("SELECT id, email, username, role FROM users WHERE username = $1\n"
+		/* the users row, or the id alone when only sessions name it */
+		[SC_USER_BY_ID] = ("SELECT id, email, username, role, false FROM users WHERE id = $1::bigint\n"
+				   "UNION ALL SELECT $1::bigint, NULL, NULL, NULL, true\n"
+				   "WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = $1::bigint)\n"
+				   "  AND EXISTS (SELECT 1 FROM sessions WHERE user_id = $1::bigint)"),
+		[SC_USER_BY_EMAIL] = "SELECT id, email, username, role, false FROM users WHERE email = $1",
+		[SC_USER_BY_NAME] = ("SELECT id, email, username, role, false FROM users WHERE username = $1\n"
 				     "ORDER BY id LIMIT 2"),
 	};
 	struct pg_db *db = pgb_to_pg(base);
@@ -86,8 +90,9 @@ int pg_find_user(struct sc_db *base, const struct sc_userref *ref, struct sc_use
 		PQclear(res);
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");
 	}
+	rows = *PQgetvalue(res, 0, 4) == 't' ? 3 : 0;
 	PQclear(res);
-	return 0;
+	return rows;
 }
 
 int pg_list_sessions(struct sc_db *base, const struct sc_list_request *req,

@@ -68,9 +68,13 @@ int sqlite_find_user(struct sc_db *base, const struct sc_userref *ref,
 			    struct sc_user *user, struct sc_error *err)
 {
 	static const char *const sql[] = {
-		[SC_USER_BY_ID] = "SELECT id, email, username, role FROM users WHERE id = ?1",
-		[SC_USER_BY_EMAIL] = "SELECT id, email, username, role FROM users WHERE email = ?1",
-		[SC_USER_BY_NAME] = "SELECT id, email, username, role FROM users WHERE username = ?1 "
+		/* the users row, or the id alone when only sessions name it */
+		[SC_USER_BY_ID] = "SELECT id, email, username, role, 0 FROM users WHERE id = ?1\n"
+				  "UNION ALL SELECT ?1, NULL, NULL, NULL, 1\n"
+				  "WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = ?1)\n"
+				  "  AND EXISTS (SELECT 1 FROM sessions WHERE user_id = ?1)",
+		[SC_USER_BY_EMAIL] = "SELECT id, email, username, role, 0 FROM users WHERE email = ?1",
+		[SC_USER_BY_NAME] = "SELECT id, email, username, role, 0 FROM users WHERE username = ?1 "
 				    "ORDER BY id LIMIT 2",
 	};
 	struct sqlite_db *db = sq_to_sqlite(base);
@@ -95,7 +99,7 @@ int sqlite_find_user(struct sc_db *base, const struct sc_userref *ref,
 			sq_finalize(db, st);
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 		}
-		result = 0;
+		result = sqlite3_column_int(st, 4) ? 3 : 0;
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
 			sc_user_free(user);
