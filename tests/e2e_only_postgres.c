@@ -369,7 +369,7 @@ Test(postgres_only, a_schema_from_before_the_version_function_is_told_to_migrate
 		struct run *r = e2e_run(&(struct call){ .db = url }, cmds[i]);
 		EXPECT_FAIL(r, 78);
 		EXPECT_NO_OUT(r);
-		cr_expect_str_eq(r->err, "sessctl: schema version 4 is older than 7: run 'sessctl migrate'\n");
+		cr_expect_str_eq(r->err, "sessctl: schema version 4 is older than 8: run 'sessctl migrate'\n");
 	}
 	/* the second try read the migrations table, in a transaction of its own */
 	cr_expect_eq(logged_statements(app, "FROM sessctl_migrations"), 2);
@@ -377,7 +377,8 @@ Test(postgres_only, a_schema_from_before_the_version_function_is_told_to_migrate
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "applied migration 5: schema version function\n"
 		      "applied migration 6: enforce idle cutoff\n"
-		      "applied migration 7: idx_user_active without deduplication\nschema is at version 7\n");
+		      "applied migration 7: idx_user_active without deduplication\n"
+		      "applied migration 8: closed sessions by activity\nschema is at version 8\n");
 	r = RUN("count", "1");
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "1\n");
@@ -1165,6 +1166,43 @@ static bool someone_waits_for_a_lock(void)
 	return false;
 }
 
+/* The connection's own timeouts end it as a terminated backend does:
+ * idle_in_transaction_session_timeout (25P03) and idle_session_timeout
+ * (57P05). A command that met one exited 70, an internal error; now it
+ * connects again and runs the transaction again. The server's error is
+ * played by a trigger that raises the code once per state. */
+Test(postgres_only, a_connection_ended_by_its_idle_timeouts_is_opened_again, .timeout = 60)
+{
+	static const char *const states[] = { "25P03", "57P05" };
+
+	fx_standard();
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		/* a sequence's value stays when the transaction rolls back */
+		char sql[1024];
+		snprintf(sql, sizeof(sql),
+			 "CREATE SEQUENCE t_raised_%zu;\n"
+			 "CREATE OR REPLACE FUNCTION t_raise() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+			 "BEGIN\n"
+			 "  IF nextval('t_raised_%zu') = 1 THEN\n"
+			 "    RAISE EXCEPTION 'terminating connection (played)' USING ERRCODE = '%s';\n"
+			 "  END IF;\n"
+			 "  RETURN NEW;\n"
+			 "END $$;\n"
+			 "DROP TRIGGER IF EXISTS t_raise ON sessions;\n"
+			 "CREATE TRIGGER t_raise BEFORE UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION t_raise()",
+			 i, i, states[i]);
+		db_exec(sql);
+		const char *user = i == 0 ? "alice" : "bob";
+		struct run *r = RUN("-v", "logout-all", user, "--yes", "--actor", "ops", "-q");
+		cr_expect_eq(r->status, 0, "%s: %s: exit %d: %s", states[i], r->what, r->status, r->err);
+		EXPECT_ERR_HAS(r, "reconnected to '");
+		snprintf(sql, sizeof(sql), "SELECT last_value FROM t_raised_%zu", i);
+		cr_expect_gt(db_int(sql), 1, "%s: the trigger raised nothing", states[i]);
+	}
+	EXPECT_ROWS("SELECT user_id, count(*) FROM sessctl_audit GROUP BY 1 ORDER BY 1", "1|4\n2|1\n");
+	EXPECT_ROWS("SELECT count(*) FROM sessions WHERE is_active AND user_id IN (1, 2)", "0\n");
+}
+
 /* The look-up of enforce --user is a read of its own before the run: a
  * connection lost there (a failover, the backend terminated) ended the
  * command at once (69), where every transaction of the run reconnects.
@@ -1463,7 +1501,7 @@ Test(postgres_only, a_migration_waits_for_a_lock_at_most_5_s_and_the_writes_go_o
 	cr_expect_eq(db_int("SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_sessions_active_activity'"), 0);
 	r = RUN("migrate");
 	EXPECT_OK(r);
-	EXPECT_OUT_HAS(r, "schema is at version 7");
+	EXPECT_OUT_HAS(r, "schema is at version 8");
 }
 
 /* A migrate killed while it waits (or builds) leaves no server process
@@ -1519,7 +1557,7 @@ Test(postgres_only, tables_with_columns_of_types_sessctl_cannot_use_are_not_adop
 	db_exec("ALTER TABLE sessions ALTER COLUMN last_activity TYPE timestamp USING last_activity::timestamp");
 	r = RUN("migrate");
 	EXPECT_OK(r);
-	EXPECT_OUT_HAS(r, "schema is at version 7");
+	EXPECT_OUT_HAS(r, "schema is at version 8");
 }
 
 /* An ORM's enum of device types, inet addresses, uuid fingerprints:
@@ -1902,7 +1940,7 @@ Test(postgres_only, migrate_never_creates_tables_apart_from_the_applications)
 
 	/* a later migration pending (one of sessctl's tables would go to
 	 * schema extra) is refused the same way */
-	db_exec("DELETE FROM public.sessctl_migrations WHERE version = 7");
+	db_exec("DELETE FROM public.sessctl_migrations WHERE version >= 7");
 	r = RUN("migrate");
 	EXPECT_FAIL(r, 78);
 	EXPECT_ERR_HAS(r, "table sessions is in schema public, but new tables go to schema extra");

@@ -299,7 +299,13 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 	static const char *const busy[] = { "40001", "40P01", "55P03", "57014" };
 	static const char *const denied[] = { "42501" };
 	static const char *const undefined[] = { "42P01", "42703" };
-	static const char *const gone[] = { "57P01", "57P02", "57P03" };
+	/* The server ends the connection: terminated by an administrator,
+	 * shut down, not accepting connections yet; or one of the
+	 * connection's own timeouts (idle_in_transaction_session_timeout,
+	 * idle_session_timeout): a command that met one of those exited 70,
+	 * an internal error, where a connection lost otherwise is opened
+	 * again. */
+	static const char *const gone[] = { "57P01", "57P02", "57P03", "25P03", "57P05" };
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
@@ -359,7 +365,7 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 			      "the primary", what, db->display, msg);
 	}
 	else if (PQstatus(db->conn) == CONNECTION_BAD ||
-	    (state && (strncmp(state, "08", 2) == 0 || pgb_sqlstate_is(state, gone, 3))) ||
+	    (state && (strncmp(state, "08", 2) == 0 || pgb_sqlstate_is(state, gone, sizeof(gone) / sizeof(gone[0])))) ||
 	    (!state && lost_connection_text(raw))) {
 		db->gone = true;
 		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': %s", what, db->display, msg);
