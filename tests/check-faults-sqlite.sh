@@ -311,6 +311,26 @@ else
 	check_eq "full disk, logout-all: a third run changes nothing" "$before" "$(state "$mnt/l.db")"
 	rm -f "$mnt"/*
 
+	# The temporary directory full, the database's disk roomy: a grouping
+	# of 100 000 sessions spills its sort there (SQLite's temporary
+	# files go to $TMPDIR). The line blamed the database's disk.
+	make_db "$dir/t.db" 20000
+	fill 0
+	before=$(state "$dir/t.db")
+	for cmd in "count --by device-type" "metrics" "enforce --dry-run --now 2025-02-08T12:00:00Z"; do
+		# shellcheck disable=SC2086 # the command's words
+		TMPDIR=$mnt "$bin" --db "$dir/t.db" $cmd >"$dir/out" 2>"$dir/err"
+		check_eq "full temporary directory, $cmd: exits 74" 74 $?
+		check_grep "full temporary directory, $cmd: names it, not the database's disk" \
+			"on '$dir/t.db': SQLite's temporary directory '$mnt' is full .*set TMPDIR to a directory with room" "$dir/err"
+		check_one_line "full temporary directory, $cmd" "$dir/err"
+	done
+	check_eq "full temporary directory: nothing changed" "$before" "$(state "$dir/t.db")"
+	TMPDIR=$dir "$bin" --db "$dir/t.db" count --by device-type >"$dir/out" 2>"$dir/err"
+	check_eq "full temporary directory: with TMPDIR elsewhere, the grouping works" "0 0" \
+		"$? $(wc -c <"$dir/err")"
+	rm -f "$mnt"/* "$dir/t.db"
+
 	# migrate: adopting an application's tables of 40 000 sessions needs
 	# room for their indexes.
 	q "$dir/m.db" "
@@ -340,7 +360,7 @@ INSERT INTO sessions (user_id, device_fingerprint, created_at)
 	rm -f "$mnt/fill"
 	"$bin" --db "$mnt/m.db" -q migrate >"$dir/out" 2>"$dir/err"
 	check_eq "full disk, migrate: the rerun with space exits 0" 0 $?
-	check_eq "full disk, migrate: at version 7 with the indexes" "1,2,3,4,5,6,7|4|ok" \
+	check_eq "full disk, migrate: at version 8 with the indexes" "1,2,3,4,5,6,7,8|4|ok" \
 		"$(q "$mnt/m.db" "SELECT (SELECT group_concat(version) FROM (SELECT version FROM sessctl_migrations ORDER BY 1)),
 		  (SELECT count(*) FROM sqlite_master WHERE type = 'index'
 		  AND name IN ('idx_user_active', 'idx_created_at', 'uq_sessions_user_device',

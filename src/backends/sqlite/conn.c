@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,6 +112,55 @@ static int companion_problem(struct sqlite_db *db, const char *what, struct sc_e
 	return 0;
 }
 
+/* The directory SQLite's temporary files go to (its unix VFS's order:
+ * sqlite3_temp_directory, $SQLITE_TMPDIR, $TMPDIR, /var/tmp, /usr/tmp,
+ * /tmp, the current directory: the first writable directory). */
+static const char *temp_dir(void)
+{
+	const char *dirs[] = {
+		sqlite3_temp_directory, getenv("SQLITE_TMPDIR"), getenv("TMPDIR"),
+		"/var/tmp", "/usr/tmp", "/tmp", ".",
+	};
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (dirs[i] && stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode) &&
+		    access(dirs[i], W_OK | X_OK) == 0)
+			return dirs[i];
+	return NULL;
+}
+
+/* Whether a full disk (SQLITE_FULL) is SQLite's temporary directory's
+ * rather than the database's: a large sort or grouping (count --by
+ * device-type, metrics, a dry run) spills there, and the line blamed
+ * the database's disk, which had room. A read writes nothing else; a
+ * write's journal goes beside the database, so a temporary directory on
+ * another file system, with the database's one roomy, is taken for it.
+ * Returns the directory, or NULL. */
+#define ROOMY ((unsigned long long)64 << 20)
+static const char *full_temp_dir(const struct sqlite_db *db)
+{
+	const char *tmp = temp_dir();
+	char dir[PATH_MAX];
+	const char *slash = strrchr(db->path, '/');
+	struct stat dst, tst;
+	struct statvfs dvfs;
+
+	if (!tmp || db->opening)
+		return NULL;
+	if (!db->tx_write)
+		return tmp;
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == db->path ? 1 : (int)(slash - db->path),
+			 db->path);
+	if (stat(dir, &dst) < 0 || stat(tmp, &tst) < 0 || dst.st_dev == tst.st_dev ||
+	    statvfs(dir, &dvfs) < 0)
+		return NULL;
+	return (unsigned long long)dvfs.f_bavail * dvfs.f_frsize >= ROOMY ? tmp : NULL;
+}
+
 int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err)
 {
 	int status = sq_status_of(rc);
@@ -145,6 +195,11 @@ int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err
 		return sc_error_set(err, SC_IOERR, "cannot write to '%s': the file size limit "
 				    "(ulimit -f) is reached: nothing of this transaction was written; "
 				    "raise the limit and run again", db->path);
+	const char *tmp;
+	if ((rc & 0xff) == SQLITE_FULL && (tmp = full_temp_dir(db)))
+		return sc_error_set(err, status, "%s on '%s': SQLite's temporary directory '%s' is "
+				    "full (large sorts spill there): free some space there, or set "
+				    "TMPDIR to a directory with room, and run again", what, db->path, tmp);
 	if ((rc & 0xff) == SQLITE_FULL)
 		/* whatever was being done (reading rows back from a write
 		 * included): a write failed, the transaction is rolled back */
