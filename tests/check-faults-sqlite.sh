@@ -479,5 +479,30 @@ check_eq "after the kills: a further run exits 0 and closes nothing" "0 0,0,0" \
 	"$? $(sed -n 2p "$dir/out" | cut -d, -f1-3)"
 check_eq "after the kills: a further run changes nothing" "$before" "$(state "$kdb")"
 
+# ---- 5. the file replaced or deleted under a run -----------------------
+
+# A restore or a deploy moves a new file over the database while enforce
+# runs: SQLite answered "attempt to write a readonly database" (77, as
+# if permission were denied) or "disk I/O error" (69), and the line told
+# nothing of what happened. Each run waits for its first committed batch.
+make_db "$dir/r0.db" 8000
+for how in replaced deleted; do
+	cp "$dir/r0.db" "$dir/r.db"
+	cp "$dir/r0.db" "$dir/r.new"
+	"$bin" --db "$dir/r.db" "${enforce_args[@]}" --batch-size 50 >"$dir/out" 2>"$dir/err" &
+	bg=$!
+	for _ in $(seq 200); do
+		[ "$(q "$dir/r.db" "SELECT count(*) FROM sessctl_audit" 2>/dev/null)" -gt 0 ] 2>/dev/null && break
+		sleep 0.05
+	done
+	if [ "$how" = replaced ]; then mv "$dir/r.new" "$dir/r.db"; else rm "$dir/r.db"; fi
+	wait "$bg"
+	check_eq "file $how under enforce: exits 69" 69 $?
+	check_grep "file $how under enforce: says so" \
+		"^sessctl: enforce stopped after [0-9]+ committed batches .*: the file was replaced, moved or deleted while sessctl ran \(what it committed before went to the old file\): run it again" "$dir/err"
+	check_one_line "file $how under enforce" "$dir/err"
+	rm -f "$dir/r.db" "$dir/r.db-journal" "$dir/r.new"
+done
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

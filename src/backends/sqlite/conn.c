@@ -177,6 +177,18 @@ int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return sc_error_set(err, status, "%s on '%s': %s: remove the duplicate or invalid rows first",
 				    what, db->path, db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
+	/* The file was renamed over or deleted while the command ran (a
+	 * restore, a deploy moving a new file in): SQLite's answer is
+	 * "attempt to write a readonly database" (77, as if permission were
+	 * denied) or "disk I/O error", and what was committed before went
+	 * to the old file. */
+	int moved = 0;
+	if (db->conn && ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_IOERR ||
+			 (rc & 0xff) == SQLITE_CANTOPEN) &&
+	    sqlite3_file_control(db->conn, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved)
+		return sc_error_set(err, SC_UNAVAILABLE, "%s on '%s': the file was replaced, moved or "
+				    "deleted while sessctl ran (what it committed before went to the "
+				    "old file): run it again", what, db->path);
 	/* The file is writable but its directory is not: a write needs to
 	 * create the rollback journal (or the WAL) beside it. */
 	if (db->conn && sqlite3_extended_errcode(db->conn) == SQLITE_READONLY_DIRECTORY)
