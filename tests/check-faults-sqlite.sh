@@ -195,6 +195,31 @@ else
 	check_eq "read-only directory: migrate of a new file exits 77" 77 $?
 	check_grep "read-only directory: migrate of a new file says why" "directory '$ro' is not writable" "$dir/err"
 	check_one_line "read-only directory: migrate of a new file" "$dir/err"
+	# A WAL left without its index (the writer that had both killed, the
+	# index removed): a reader must create the index, in a directory it
+	# may not write to. It said "unable to open database file" (69).
+	cp "$ro/s.db" "$ro/w.db"
+	q "$ro/w.db" "PRAGMA journal_mode = wal" >/dev/null
+	sqlite3 "$ro/w.db" "PRAGMA wal_autocheckpoint = 0" "UPDATE sessions SET device_name = 'x' WHERE id = 7" \
+		".shell sleep 30" >/dev/null 2>&1 &
+	writer=$!
+	for _ in $(seq 100); do
+		[ -s "$ro/w.db-wal" ] && break
+		sleep 0.05
+	done
+	kill -9 "$writer"
+	wait "$writer" 2>/dev/null
+	rm -f "$ro/w.db-shm"
+	chmod 666 "$ro/w.db" "$ro/w.db-wal"
+	for cmd in "show 7" "logout 7"; do
+		# shellcheck disable=SC2086 # the command's words
+		(cd / && runuser -u nobody -- "$bin" --db "$ro/w.db" $cmd) >"$dir/out" 2>"$dir/err"
+		check_eq "WAL without its index, read-only directory: $cmd exits 77" 77 $?
+		check_grep "WAL without its index, read-only directory: $cmd says why" \
+			"its write-ahead log '$ro/w.db-wal' has no index beside it, and this user cannot create one: permission denied on the directory '$ro'" "$dir/err"
+		check_one_line "WAL without its index, read-only directory: $cmd" "$dir/err"
+	done
+	rm -f "$ro/w.db" "$ro/w.db-wal" "$ro/w.db-shm"
 	chown -R root: "$ro"
 	consistent "$ro/s.db" "read-only cases"
 fi
@@ -503,6 +528,21 @@ for how in replaced deleted; do
 	check_one_line "file $how under enforce" "$dir/err"
 	rm -f "$dir/r.db" "$dir/r.db-journal" "$dir/r.new"
 done
+
+# ---- 6. out of file descriptors ------------------------------------------
+
+# The database opens, its journal cannot: "unable to open database
+# file" (69) said nothing of the limit.
+cp "$dir/r0.db" "$dir/r.db"
+id=$(q "$dir/r.db" "SELECT min(id) FROM sessions WHERE is_active")
+before=$(state "$dir/r.db")
+(ulimit -n 4 && exec "$bin" --db "$dir/r.db" logout "$id" --actor fault-test) >"$dir/out" 2>"$dir/err"
+check_eq "out of file descriptors: logout exits 69" 69 $?
+check_grep "out of file descriptors: says so" \
+	"too many open files \(this process's limit\): raise the limit \(ulimit -n\) and run again" "$dir/err"
+check_one_line "out of file descriptors" "$dir/err"
+check_eq "out of file descriptors: nothing changed" "$before" "$(state "$dir/r.db")"
+rm -f "$dir/r.db" "$dir/r.db-journal"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -109,6 +109,26 @@ static int companion_problem(struct sqlite_db *db, const char *what, struct sc_e
 				    what, db->path, companions[i].name, path, pw ? pw->pw_name : owner,
 				    (unsigned)(st.st_mode & 07777), pw ? pw->pw_name : "its owner");
 	}
+	/* A WAL without its index (the writer that had both was killed, and
+	 * the next one removed the index): a reader must create the index
+	 * beside it, in a directory this user may not write to. */
+	char wal[PATH_MAX], dir[PATH_MAX];
+	const char *slash = strrchr(db->path, '/');
+	if (snprintf(wal, sizeof(wal), "%s-wal", db->path) < (int)sizeof(wal) &&
+	    snprintf(path, sizeof(path), "%s-shm", db->path) < (int)sizeof(path) &&
+	    stat(wal, &st) == 0 && stat(path, &st) < 0 && errno == ENOENT) {
+		if (!slash)
+			snprintf(dir, sizeof(dir), ".");
+		else
+			snprintf(dir, sizeof(dir), "%.*s", slash == db->path ? 1 : (int)(slash - db->path),
+				 db->path);
+		if (access(dir, W_OK | X_OK) < 0 && errno == EACCES)
+			return sc_error_set(err, SC_NOPERM, "%s on '%s': its write-ahead log '%s' has no "
+					    "index beside it, and this user cannot create one: permission "
+					    "denied on the directory '%s': run as a user who may write there "
+					    "(the application's), or let this user write there", what,
+					    db->path, wal, dir);
+	}
 	return 0;
 }
 
@@ -189,6 +209,15 @@ int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err
 		return sc_error_set(err, SC_UNAVAILABLE, "%s on '%s': the file was replaced, moved or "
 				    "deleted while sessctl ran (what it committed before went to the "
 				    "old file): run it again", what, db->path);
+	/* The journal, the WAL or its index could not be opened for want of
+	 * a file descriptor: "unable to open database file" said nothing of
+	 * the limit. */
+	if (db->conn && ((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_IOERR) &&
+	    (sqlite3_system_errno(db->conn) == EMFILE || sqlite3_system_errno(db->conn) == ENFILE))
+		return sc_error_set(err, status, "%s on '%s': too many open files (%s): raise the "
+				    "limit (ulimit -n) and run again", what, db->path,
+				    sqlite3_system_errno(db->conn) == EMFILE ? "this process's limit"
+				    : "the system's limit");
 	/* The file is writable but its directory is not: a write needs to
 	 * create the rollback journal (or the WAL) beside it. */
 	if (db->conn && sqlite3_extended_errcode(db->conn) == SQLITE_READONLY_DIRECTORY)
