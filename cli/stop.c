@@ -1,6 +1,8 @@
-/* SIGINT and SIGTERM for the batched commands (enforce, bulk logout):
- * the batch in progress finishes (commits or rolls back), then the
- * command reports what it did and exits 130 or 143. */
+/* SIGINT, SIGTERM and SIGHUP for the batched commands (enforce, bulk
+ * logout): the batch in progress finishes (commits or rolls back), then
+ * the command reports what it did and exits 130, 143 or 129. SIGHUP is
+ * the terminal (an SSH session) going away under a run started by hand:
+ * it killed the run, with no summary and no --metrics-file. */
 #include "cli.h"
 
 #include <signal.h>
@@ -15,7 +17,7 @@ static void on_signal(int sig)
 
 void cli_catch_stop(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa, old;
 
 	memset(&sa, 0, sizeof(sa));
@@ -36,10 +38,10 @@ void cli_catch_stop(void)
 
 const char *cli_stop_name(void)
 {
-	return cli_stop_signal == SIGTERM ? "SIGTERM" : "SIGINT";
+	return cli_stop_signal == SIGTERM ? "SIGTERM" : cli_stop_signal == SIGHUP ? "SIGHUP" : "SIGINT";
 }
 
 int cli_stop_status(void)
 {
-	return cli_stop_signal == SIGTERM ? 143 : 130;
+	return 128 + (cli_stop_signal ? cli_stop_signal : SIGINT);
 }

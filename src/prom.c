@@ -153,7 +153,7 @@ static void write_run(FILE *out, const struct sc_enforce_run *run, bool has_last
 	family(out, "sessctl_enforce_duration_seconds", "How long the last enforce run took.");
 	fprintf(out, "sessctl_enforce_duration_seconds %.6f\n", run->duration);
 	gauge(out, "sessctl_enforce_interrupted",
-	      "1 when the last enforce run was stopped by SIGINT or SIGTERM.", r->interrupted);
+	      "1 when the last enforce run was stopped by SIGINT, SIGTERM or SIGHUP.", r->interrupted);
 	gauge(out, "sessctl_enforce_locked_sessions",
 	      "Sessions the last enforce run left because another transaction held them locked.",
 	      r->locked);

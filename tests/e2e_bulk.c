@@ -463,6 +463,11 @@ Test(bulk, sigterm_stops_between_batches_with_143)
 	interrupt_bulk(SIGTERM, 143, "SIGTERM");
 }
 
+Test(bulk, sighup_stops_between_batches_with_129)
+{
+	interrupt_bulk(SIGHUP, 129, "SIGHUP");
+}
+
 /* Many batches: every closed session has one audit row, the batches
  * are counted, and the users are counted once each. */
 Test(bulk, small_batches_close_everything_once)

@@ -405,3 +405,10 @@ Test(concurrency, sigterm_stops_enforce_between_batches_with_143)
 {
 	interrupt_enforce(SIGTERM, 143, "SIGTERM");
 }
+
+/* The terminal of a run started by hand going away (an SSH session
+ * dropped): it killed the run, with no summary. */
+Test(concurrency, sighup_stops_enforce_between_batches_with_129)
+{
+	interrupt_enforce(SIGHUP, 129, "SIGHUP");
+}
