@@ -378,6 +378,8 @@ static int create_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	c->ns.user_id = user.id;
 	sc_user_free(&user);
 	c->session_id = 0;
+	if (db->backend->check_new_session && db->backend->check_new_session(db, &c->ns, err) < 0)
+		return -1;
 	if (c->a->dry_run)
 		rc = preview_upsert(db, &c->ns, c->a->now, &c->created, on_upserted, c, err);
 	else if (db->backend->lock_users &&

@@ -1813,6 +1813,28 @@ Test(postgres_only, a_sql_ascii_database_with_bytes_that_are_not_utf8_is_listed_
 	e2e_pg_admin(drop);
 }
 
+/* A create whose text is not UTF-8, on a connection that speaks UTF-8:
+ * the server refused it (65) in the real run, but the dry run, which
+ * writes nothing, said "would create" (0). Both now refuse it before
+ * anything, alike. */
+Test(postgres_only, a_create_with_text_that_is_not_utf8_is_refused_dry_run_and_all)
+{
+	fx_standard();
+	char *before = db_dump();
+	static const char *const dry[] = { "--dry-run", NULL };
+	for (int i = 0; i < 2; i++) {
+		struct run *r = RUN("create", "--user", "carol", "--fingerprint", "fp-new", "--device-name",
+				    "Caf\xe9 PC", "--actor", "ops", dry[i]);
+		EXPECT_FAIL(r, 65);
+		EXPECT_NO_OUT(r);
+		EXPECT_ERR_HAS(r, "--device-name is not valid UTF-8, which the database's encoding "
+			       "needs: give it in UTF-8");
+	}
+	EXPECT_UNCHANGED(before);
+	EXPECT_OK(RUN("create", "--user", "carol", "--fingerprint", "fp-new", "--device-name",
+		      "Caf\xc3\xa9 PC", "--actor", "ops", "-q"));
+}
+
 /* Rows inserted with explicit ids leave the id sequence behind: a new
  * session's id is taken. That was read as two creators racing: six tries
  * (each burning a sequence value), then 75 "try again later". Now 65 at
