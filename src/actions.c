@@ -134,7 +134,13 @@ static int user_sessions(struct sc_db *db, int64_t user_id, struct user_sessions
 	u->except_seen = false;
 	sc_session_release(&u->first);
 	u->has_first = false;
-	if (db->backend->list_sessions(db, &req, on_user_session, u, err) != 0)
+	/* For the change's own use: the rows it changes are shown (and an
+	 * unreadable time in them told) from what the change returns. */
+	if (sc_db_quiet_reads(db, true) < 0)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
+	int rc = db->backend->list_sessions(db, &req, on_user_session, u, err);
+	sc_db_quiet_reads(db, false);
+	if (rc != 0)
 		return err->status ? -1 : sc_error_set(err, SC_SOFTWARE, "out of memory");
 	return 0;
 }

@@ -120,6 +120,7 @@ int sc_db_open(const char *text, enum sc_open_mode mode, sc_notice_cb notice, vo
 
 struct sc_unreadable {
 	unsigned long long count;
+	unsigned quiet;     /* sc_db_quiet_reads: internal reads nest */
 	char *shown;        /* sc_db_shown_columns: ",a,b,", or NULL for all */
 	char *columns[UNREADABLE_COLUMNS]; /* "table.column", interned */
 	size_t ncolumns;
@@ -204,7 +205,7 @@ void sc_db_unreadable(struct sc_db *db, const char *table, int64_t id, const cha
 			db->warn("a time could not be read (and out of memory)", db->warn_ctx);
 		return;
 	}
-	if (u->shown && !listed(u->shown, column))
+	if (u->quiet || (u->shown && !listed(u->shown, column)))
 		return; /* not printed: nothing was shown as null */
 	u->count++;
 	if (!told_add(u, id, column_index(u, table, column)) || !db->warn)
@@ -229,6 +230,17 @@ int sc_db_shown_columns(struct sc_db *db, const char *list)
 		return -1;
 	free(db->unreadable->shown);
 	db->unreadable->shown = copy;
+	return 0;
+}
+
+int sc_db_quiet_reads(struct sc_db *db, bool on)
+{
+	if (!db->unreadable && !(db->unreadable = calloc(1, sizeof(*db->unreadable))))
+		return -1;
+	if (on)
+		db->unreadable->quiet++;
+	else if (db->unreadable->quiet)
+		db->unreadable->quiet--;
 	return 0;
 }
 

@@ -68,6 +68,11 @@ void sc_db_on_warning(struct sc_db *db, sc_notice_cb cb, void *ctx);
  * told nor counted, since nothing was shown as null. -1 when out of
  * memory. */
 int sc_db_shown_columns(struct sc_db *db, const char *list);
+/* Between sc_db_quiet_reads(db, true) and (db, false), rows are read for
+ * the command's own use (a change ranking a user's sessions), not shown:
+ * a value read as NULL is neither told nor counted. -1 when out of
+ * memory. */
+int sc_db_quiet_reads(struct sc_db *db, bool on);
 unsigned long long sc_db_unreadable_count(const struct sc_db *db);
 
 /* Calls cb for each backend sessctl knows, in table order, with whether

@@ -256,6 +256,29 @@ Test(robust, a_session_with_unreadable_times_can_be_closed_and_replaced)
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE id = 12 AND NOT is_active"), 1);
 }
 
+/* A change reads the user's other sessions for its own use (the device
+ * limit, the session --latest picks, --except): an unreadable time in
+ * one it does not show was named all the same ("shown as null", of a
+ * row not shown). Only the rows a change prints are named. */
+Test(robust, a_change_names_an_unreadable_time_only_in_a_row_it_shows)
+{
+	fx_unreadable();
+	struct run *r = RUN("create", "--user", "alice", "--fingerprint", "fp-a1", "--max-sessions", "10",
+			    "-o", "csv", "--columns", "change,id", "--actor", "ops");
+	cr_expect_eq(r->status, 0, "%s: status %d; stderr: %s", r->what, r->status, r->err);
+	EXPECT_OUT(r, "change,id\r\nrefreshed,10\r\n");
+	expect_named(r, false, false);
+	r = RUN("logout", "--user", "alice", "--device", "fp-a2", "-o", "csv", "--actor", "ops");
+	cr_expect_eq(r->status, 0, "%s: status %d; stderr: %s", r->what, r->status, r->err);
+	EXPECT_OUT_HAS(r, "closed,11,");
+	expect_named(r, false, false);
+	r = RUN("logout-all", "alice", "--except", "10", "--yes", "-o", "csv", "--columns", "change,id",
+		"--actor", "ops");
+	cr_expect_eq(r->status, 0, "%s: status %d; stderr: %s", r->what, r->status, r->err);
+	EXPECT_OUT(r, "change,id\r\nclosed,12\r\nclosed,14\r\n");
+	expect_named(r, false, false);
+}
+
 /* enforce: an unreadable last_activity is idle; it is expired, then
  * purged, and a dry run ends as the real run does. */
 Test(robust, enforce_expires_and_purges_a_session_whose_last_activity_is_unreadable)
