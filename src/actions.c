@@ -348,7 +348,14 @@ static int preview_upsert(struct sc_db *db, const struct sc_new_session *ns, int
 {
 	struct sc_list_request req = { .user_id = ns->user_id, .all = true };
 	struct preview p = { .ns = ns };
+	/* Every session of the user is read to find the device's: a time
+	 * that cannot be read in one of the others is not shown. (One in
+	 * the created_at of the row refreshed, which the real run names, is
+	 * not named either.) */
+	if (sc_db_quiet_reads(db, true) < 0)
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
 	int rc = db->backend->list_sessions(db, &req, on_device_session, &p, err);
+	sc_db_quiet_reads(db, false);
 
 	if (rc == 0 && p.oom)
 		rc = sc_error_set(err, SC_SOFTWARE, "out of memory");

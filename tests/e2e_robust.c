@@ -268,6 +268,11 @@ Test(robust, a_change_names_an_unreadable_time_only_in_a_row_it_shows)
 	cr_expect_eq(r->status, 0, "%s: status %d; stderr: %s", r->what, r->status, r->err);
 	EXPECT_OUT(r, "change,id\r\nrefreshed,10\r\n");
 	expect_named(r, false, false);
+	r = RUN("create", "--user", "alice", "--fingerprint", "fp-new", "--max-sessions", "10", "--dry-run",
+		"-o", "csv", "--actor", "ops");
+	cr_expect_eq(r->status, 0, "%s: status %d; stderr: %s", r->what, r->status, r->err);
+	EXPECT_OUT_HAS(r, "created,0,1,");
+	expect_named(r, false, false);
 	r = RUN("logout", "--user", "alice", "--device", "fp-a2", "-o", "csv", "--actor", "ops");
 	cr_expect_eq(r->status, 0, "%s: status %d; stderr: %s", r->what, r->status, r->err);
 	EXPECT_OUT_HAS(r, "closed,11,");
