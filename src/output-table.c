@@ -219,11 +219,18 @@ static int print_line(struct sc_writer *w, char *const *cells, bool dim)
 }
 
 /* Fixes the widths from the header and the buffered rows, fits them to
- * the terminal, prints the header and those rows and frees them. */
-static int layout(struct sc_writer *w)
+ * the terminal, prints the header and those rows and frees them. With
+ * more rows to come (the measured ones are only the first), a time
+ * shown relative is given the width of the full time it turns into
+ * beyond a week: a list-user sorted newest first measured "1 h ago"
+ * and every older row after the 200th pushed the columns after it out
+ * of line. */
+static int layout(struct sc_writer *w, bool more)
 {
 	struct table *t = w->state;
 	char name[64];
+	bool relative = w->opts.time == SC_TIME_RELATIVE || (w->opts.time == SC_TIME_AUTO && w->opts.tty);
+	size_t full = sc_utf8_width("2006-01-02T15:04:05Z");
 
 	t->laid_out = true;
 	for (size_t i = 0; i < w->nsel; i++) {
@@ -236,6 +243,8 @@ static int layout(struct sc_writer *w)
 			size_t cw = sc_utf8_width(cell ? cell : "-");
 			t->width[i] = cw > t->width[i] ? cw : t->width[i];
 		}
+		if (more && relative && w->cols[w->sel[i]].type == SC_COL_TIME && t->width[i] < full)
+			t->width[i] = full;
 	}
 	int rc = 0;
 	if (w->opts.tty && w->opts.width && !w->opts.full && fit(w, t->width, t->hidden) < 0)
@@ -317,7 +326,7 @@ static int table_row(struct sc_writer *w, const struct sc_value *vals, unsigned 
 		return -1;
 	t->flags[t->nbuf++] = flags;
 	if (t->nbuf == SC_TABLE_MEASURE_ROWS)
-		return layout(w);
+		return layout(w, true);
 	return 0;
 }
 
@@ -327,7 +336,7 @@ static int table_end(struct sc_writer *w)
 
 	if (w->opts.single || t->laid_out)
 		return 0;
-	return layout(w);
+	return layout(w, false);
 }
 
 static void table_free(struct sc_writer *w)

@@ -296,6 +296,44 @@ Test(table_stream, on_a_terminal_later_free_text_is_shortened_and_identifiers_ov
 	free(out);
 }
 
+/* A relative time after the measured rows may be a full time (older
+ * than a week): list-user, newest first, measured "3 h ago" and every
+ * older row after the 200th pushed the columns after it out of line.
+ * With more rows than it measures, the column is as wide as a full
+ * time; a table of only the measured rows is as wide as they are. */
+Test(table_stream, on_a_terminal_a_later_relative_time_beyond_a_week_keeps_the_columns_aligned)
+{
+	struct sc_output_opts o = tty_opts(200);
+	struct sc_value v[NC];
+	struct mem m;
+
+	o.columns = "id,last_activity,ip_address";
+	mem_open(&m, &o);
+	session(v, 1, "fp1", "short", "10.0.0.1", T_2025_02_08_103000 - 3 * 3600);
+	for (int i = 0; i < SC_TABLE_MEASURE_ROWS; i++)
+		mem_row(&m, v);
+	session(v, 2, "fp2", "short", "10.0.0.2", T_2025_02_08_103000 - 30 * 86400);
+	mem_row(&m, v);
+	char *out = mem_close(&m);
+	char *last = last_line(out);
+	const char *first = strchr(out, '\n') + 1;
+
+	cr_expect_str_eq(last, " 2  2025-01-09T10:30:00Z  10.0.0.2");
+	char *row1 = strndup(first, strcspn(first, "\n"));
+	cr_expect_str_eq(row1, " 1  3 h ago               10.0.0.1");
+	free(row1);
+	free(last);
+	free(out);
+
+	/* all rows measured: no room kept */
+	mem_open(&m, &o);
+	session(v, 1, "fp1", "short", "10.0.0.1", T_2025_02_08_103000 - 3 * 3600);
+	mem_row(&m, v);
+	out = mem_close(&m);
+	cr_expect_str_eq(out, "ID  LAST SEEN  IP\n 1  3 h ago    10.0.0.1\n");
+	free(out);
+}
+
 /* A cell shortened where a double-width character does not fit: the
  * prefix is a column short of the others, and the next column must still
  * start where it does on every row (it started a column early). */
