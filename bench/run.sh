@@ -408,6 +408,15 @@ bench_backend() {
 	"${p}_rows" "$ec" "$all" >"$W/$p-pc.txt"
 	same "$b enforce --purge-after" "$W/$p-ps.txt" "$W/$p-pc.txt"
 	expect_count "$b enforce --purge-after, rows left" "$W/$p-ps.txt" "$((X[sessions] - X[purged]))"
+	# The cron job README shows (enforce -q --purge-after) in steady
+	# state: a second run on the copies the purge catch-up left, the
+	# client running its three statements again.
+	WARMUP=1 BLOCK=2 row 'enforce --purge-after 720h steady state' "$b" 0.1 "$SRUNS" \
+		"$se --purge-after 720h" "$("${p}_script" "$ec" "$purge")"
+	"${p}_rows" "$es" "$all" >"$W/$p-ps2.txt"
+	"${p}_rows" "$ec" "$all" >"$W/$p-pc2.txt"
+	same "$b enforce --purge-after steady state" "$W/$p-ps2.txt" "$W/$p-pc2.txt"
+	same "$b enforce --purge-after steady state changed nothing" "$W/$p-ps.txt" "$W/$p-ps2.txt"
 
 	# find: every active session as CSV, against the client's CSV export.
 	local fc

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 /* The schema version this sessctl needs and writes. */
-#define SC_SCHEMA_VERSION 7
+#define SC_SCHEMA_VERSION 8
 
 struct sc_migration {
 	int version;     /* 1, 2, ... without gaps */

@@ -166,19 +166,21 @@ Test(audit, migration_3_adopts_a_version_2_audit_trail)
 
 	struct run *r = RUN("history");
 	EXPECT_FAIL(r, 78);
-	EXPECT_ERR_HAS(r, "schema version 2 is older than 7");
+	EXPECT_ERR_HAS(r, "schema version 2 is older than 8");
 	r = RUN("migrate");
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "applied migration 3: audit snapshots\napplied migration 4: enforce steady state\n"
 		      "applied migration 5: schema version function\n"
 		      "applied migration 6: enforce idle cutoff\n"
-		      "applied migration 7: idx_user_active without deduplication\nschema is at version 7\n");
+		      "applied migration 7: idx_user_active without deduplication\n"
+		      "applied migration 8: closed sessions by activity\nschema is at version 8\n");
 	r = RUN("migrate", "status", "-o", "csv", "--columns", "version,name,state");
 	EXPECT_OK(r);
 	EXPECT_OUT(r, "version,name,state\r\n1,users and sessions,applied\r\n2,audit trail,applied\r\n"
 		      "3,audit snapshots,applied\r\n4,enforce steady state,applied\r\n"
 		      "5,schema version function,applied\r\n6,enforce idle cutoff,applied\r\n"
-		      "7,idx_user_active without deduplication,applied\r\n");
+		      "7,idx_user_active without deduplication,applied\r\n"
+		      "8,closed sessions by activity,applied\r\n");
 
 	must(RUN("logout", "11", "--actor", "ops", "-q"));
 	r = RUN("history", "-o", "ndjson", "--columns",

@@ -95,7 +95,8 @@ Test(migrate, status_lists_pending_versions_before_and_applied_after)
 			   "4,enforce steady state,pending,\r\n"
 			   "5,schema version function,pending,\r\n"
 			   "6,enforce idle cutoff,pending,\r\n"
-			   "7,idx_user_active without deduplication,pending,\r\n");
+			   "7,idx_user_active without deduplication,pending,\r\n"
+			   "8,closed sessions by activity,pending,\r\n");
 
 	/* applied_at is the real time of the migration, as the audit trail
 	 * records changes: --now moves the rules only. */
@@ -107,9 +108,10 @@ Test(migrate, status_lists_pending_versions_before_and_applied_after)
 	EXPECT_OK(after);
 	static const char *const names[] = { "users and sessions", "audit trail", "audit snapshots",
 					     "enforce steady state", "schema version function",
-					     "enforce idle cutoff", "idx_user_active without deduplication" };
+					     "enforce idle cutoff", "idx_user_active without deduplication",
+					     "closed sessions by activity" };
 	const char *line = after->out;
-	for (int v = 1; v <= 7; v++) {
+	for (int v = 1; v <= 8; v++) {
 		char want[128], at[32] = "";
 		snprintf(want, sizeof(want),
 			 "{\"version\":%d,\"name\":\"%s\",\"state\":\"applied\",\"applied_at\":\"", v,
@@ -261,7 +263,7 @@ Test(migrate, an_older_schema_exits_78_until_migrate_upgrades_it)
 	EXPECT_OUT_HAS(r, "applied migration 5");
 	EXPECT_OUT_HAS(r, "applied migration 6");
 	EXPECT_OUT_HAS(r, "applied migration 7");
-	EXPECT_OUT_HAS(r, "schema is at version 7");
+	EXPECT_OUT_HAS(r, "schema is at version 8");
 	EXPECT_OK(RUN("list-user", "1"));
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 7);
 	expect_full_schema(e2e_db());
@@ -346,7 +348,7 @@ Test(migrate, tables_without_a_column_sessctl_reads_are_not_adopted)
 	db_exec("ALTER TABLE sessions ADD COLUMN browser VARCHAR(100)");
 	r = RUN("migrate");
 	EXPECT_OK(r);
-	EXPECT_OUT_HAS(r, "schema is at version 7");
+	EXPECT_OUT_HAS(r, "schema is at version 8");
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 1);
 
 	/* up to date, and a column gone since */
@@ -412,7 +414,7 @@ Test(migrate, output_options_go_with_migrate_status_only)
 	EXPECT_OK(RUN("-q", "migrate"));
 	struct run *r = RUN("migrate", "status", "-o", "csv", "--no-header", "--columns", "version");
 	EXPECT_OK(r);
-	EXPECT_OUT(r, "1\r\n2\r\n3\r\n4\r\n5\r\n6\r\n7\r\n");
+	EXPECT_OUT(r, "1\r\n2\r\n3\r\n4\r\n5\r\n6\r\n7\r\n8\r\n");
 }
 
 static long long index_on(const char *index, const char *table)
@@ -458,7 +460,7 @@ Test(migrate, an_index_name_held_on_another_table_is_not_taken_for_sessctls)
 	db_exec("DROP INDEX idx_users_username");
 	r = RUN("migrate");
 	EXPECT_OK(r);
-	EXPECT_OUT_HAS(r, "schema is at version 7");
+	EXPECT_OUT_HAS(r, "schema is at version 8");
 	cr_expect_eq(index_on("idx_users_username", "users"), 1);
 	EXPECT_OK(RUN("migrate", "status", "--check"));
 }

@@ -69,7 +69,7 @@ struct fake_audit {
 };
 
 #define FAKE_MAX_USERS 64
-#define FAKE_MAX_VERSIONS 8
+#define FAKE_MAX_VERSIONS (SC_SCHEMA_VERSION + 4)
 
 struct fake_store {
 	struct fake_session *sessions; /* ascending id */

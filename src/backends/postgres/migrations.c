@@ -144,4 +144,15 @@ const struct sc_migration sc_postgres_migrations[] = {
 	  "    END IF;\n"
 	  "END\n"
 	  "$$;\n" },
+	/* Version 8: enforce in steady state with --purge-after asks
+	 * through this index whether any closed session is due (steady.c)
+	 * before it walks every closed session in id order: 0.4-0.7 s of a
+	 * cron run at 1 M sessions, for nothing in most runs. It costs a
+	 * logout one more index entry (an activity refresh of an active
+	 * session none: its row is not in the index), and, as version 4,
+	 * blocks writes to sessions while it builds: about a second per
+	 * million sessions. */
+	{ 8, "closed sessions by activity",
+	  "CREATE INDEX IF NOT EXISTS idx_sessions_closed_activity\n"
+	  "    ON sessions (last_activity) WHERE NOT is_active;\n" },
 };

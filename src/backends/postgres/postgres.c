@@ -52,6 +52,7 @@ const struct sc_backend sc_postgres_backend = {
 	.purge_sessions = pg_purge_sessions,
 	.candidates = pg_candidates,
 	.idle_sessions = pg_idle_sessions,
+	.purge_due = pg_purge_due,
 	.check_new_session = pg_check_new_session,
 	.users_over_limit = pg_users_over_limit,
 	.over_limit_candidates = pg_over_limit_candidates,

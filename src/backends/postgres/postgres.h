@@ -247,6 +247,7 @@ int pg_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64_t l
 		     struct sc_ids *out, struct sc_error *err);
 int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t after,
 			int64_t limit, struct sc_ids *out, struct sc_ids *excess, struct sc_error *err);
+int pg_purge_due(struct sc_db *base, int64_t cutoff, bool *due, struct sc_error *err);
 int pg_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool *found,
 			 struct sc_error *err);
 int pg_enforce_state_put(struct sc_db *base, const struct sc_enforce_state *s,

@@ -2,8 +2,9 @@
  * recently active users found through idx_sessions_active_activity, the
  * partial index on the active sessions' last_activity (migration 4), and
  * what the last run recorded in sessctl_enforce_state (its idle cutoff
- * since migration 6). last_activity is
- * a typed time here, so the ranges are exact. */
+ * since migration 6); whether anything is due to be purged, through
+ * idx_sessions_closed_activity (migration 8). last_activity is a typed
+ * time here, so the ranges are exact. */
 #include "postgres.h"
 
 #include <stdlib.h>
@@ -89,6 +90,31 @@ int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t 
 	 * Otherwise its statements that close sessions plan as configured. */
 	return out->n == before ? 0
 		: pgb_run_command(db, "SET LOCAL enable_bitmapscan TO DEFAULT", "cannot count sessions", err);
+}
+
+/* A closed session last active before cutoff, through
+ * idx_sessions_closed_activity (migration 8): in steady state, the
+ * walk of every closed session in id order (0.4-0.7 s at 1 M sessions,
+ * at every cron run) is skipped. Ordered by last_activity under the
+ * LIMIT so that the plan takes the index whatever the statistics say
+ * (right after a catch-up they describe the rows it purged, and
+ * promise a match early in a scan of the table). The exact condition
+ * of the walk's: the answer never depends on the index. */
+int pg_purge_due(struct sc_db *base, int64_t cutoff, bool *due, struct sc_error *err)
+{
+	struct pg_db *db = pgb_to_pg(base);
+	char tbuf[TIME_PARAM_LEN];
+	const char *params[1] = { pgb_time_param(cutoff, tbuf) };
+	PGresult *res = pgb_run(db,
+		"SELECT 1 FROM sessions WHERE NOT is_active AND last_activity < $1::timestamptz\n"
+		"ORDER BY last_activity LIMIT 1",
+		1, params, PGRES_TUPLES_OK, "cannot look for sessions to purge", err);
+
+	if (!res)
+		return -1;
+	*due = PQntuples(res) > 0;
+	PQclear(res);
+	return 0;
 }
 
 int pg_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool *found,

@@ -103,4 +103,8 @@ const struct sc_migration sc_sqlite_migrations[] = {
 	 * already. The version is recorded all the same: one schema version
 	 * means one set of tables whatever the backend. */
 	{ 7, "idx_user_active without deduplication", "" },
+	/* Version 8 gives PostgreSQL an index of the closed sessions by
+	 * last activity, for purge in steady state; here
+	 * idx_sessions_activity (version 6) holds every session already. */
+	{ 8, "closed sessions by activity", "" },
 };
