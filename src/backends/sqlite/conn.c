@@ -78,6 +78,18 @@ static int ids_used_up(struct sqlite_db *db, const char *what, struct sc_error *
 	return rc;
 }
 
+/* The directory of the database file, into dir ("." for a bare name,
+ * "/" for a file in the root). */
+static void db_dir(const struct sqlite_db *db, char *dir, size_t len)
+{
+	const char *slash = strrchr(db->path, '/');
+
+	if (!slash)
+		snprintf(dir, len, ".");
+	else
+		snprintf(dir, len, "%.*s", slash == db->path ? 1 : (int)(slash - db->path), db->path);
+}
+
 /* SQLite opens the files beside the database (the rollback journal, or
  * the WAL and its index) when it needs them, and one this user may not
  * open fails as "unable to open database file" (69), naming neither the
@@ -113,15 +125,10 @@ static int companion_problem(struct sqlite_db *db, const char *what, struct sc_e
 	 * the next one removed the index): a reader must create the index
 	 * beside it, in a directory this user may not write to. */
 	char wal[PATH_MAX], dir[PATH_MAX];
-	const char *slash = strrchr(db->path, '/');
 	if (snprintf(wal, sizeof(wal), "%s-wal", db->path) < (int)sizeof(wal) &&
 	    snprintf(path, sizeof(path), "%s-shm", db->path) < (int)sizeof(path) &&
 	    stat(wal, &st) == 0 && stat(path, &st) < 0 && errno == ENOENT) {
-		if (!slash)
-			snprintf(dir, sizeof(dir), ".");
-		else
-			snprintf(dir, sizeof(dir), "%.*s", slash == db->path ? 1 : (int)(slash - db->path),
-				 db->path);
+		db_dir(db, dir, sizeof(dir));
 		if (access(dir, W_OK | X_OK) < 0 && errno == EACCES)
 			return sc_error_set(err, SC_NOPERM, "%s on '%s': its write-ahead log '%s' has no "
 					    "index beside it, and this user cannot create one: permission "
@@ -162,7 +169,6 @@ static const char *full_temp_dir(const struct sqlite_db *db)
 {
 	const char *tmp = temp_dir();
 	char dir[PATH_MAX];
-	const char *slash = strrchr(db->path, '/');
 	struct stat dst, tst;
 	struct statvfs dvfs;
 
@@ -170,11 +176,7 @@ static const char *full_temp_dir(const struct sqlite_db *db)
 		return NULL;
 	if (!db->tx_write)
 		return tmp;
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == db->path ? 1 : (int)(slash - db->path),
-			 db->path);
+	db_dir(db, dir, sizeof(dir));
 	if (stat(dir, &dst) < 0 || stat(tmp, &tst) < 0 || dst.st_dev == tst.st_dev ||
 	    statvfs(dir, &dvfs) < 0)
 		return NULL;
