@@ -125,10 +125,19 @@ static const struct sc_backend *load_module(const struct sc_backend_info *info, 
 		void *handle = open_module(info, path);
 		if (!handle) {
 			const char *why = dlerror();
-			sc_error_set(err, SC_UNAVAILABLE,
-				     "cannot load %s support from '%s' (%s): install %s",
-				     info->name, path, why ? why : "unknown error",
-				     info->needs ? info->needs : "sessctl again");
+			/* A library that could not be mapped (ulimit -v) is
+			 * installed: "install libpq5" sent the user to a
+			 * package they have. */
+			if (why && (strstr(why, "failed to map segment") ||
+				    strstr(why, "annot allocate memory")))
+				sc_error_set(err, SC_SOFTWARE,
+					     "cannot load %s support from '%s' (%s): out of memory: "
+					     "raise the memory limit (ulimit -v)", info->name, path, why);
+			else
+				sc_error_set(err, SC_UNAVAILABLE,
+					     "cannot load %s support from '%s' (%s): install %s",
+					     info->name, path, why ? why : "unknown error",
+					     info->needs ? info->needs : "sessctl again");
 			return NULL;
 		}
 		const struct sc_backend *be = check_module(info, handle, path, err);
