@@ -87,6 +87,35 @@ static const char *nearest_option(const char *name, const struct option *all)
 	return best && best_d <= 2 && best_d * 2 < strlen(name) ? best : NULL;
 }
 
+/* The long options in all that hold name as a whole word ("since" in
+ * --seen-since and --created-since: find's words for history's
+ * --since), written into buf as "a' or '--b" (for "'--%s'"); their
+ * number. */
+static size_t word_matches(const char *name, const struct option *all, char *buf, size_t size)
+{
+	size_t n = 0, used = 0, len = strlen(name);
+
+	buf[0] = '\0';
+	if (!len)
+		return 0;
+	for (const struct option *o = all; o->name; o++) {
+		const char *p = o->name;
+		bool word = false;
+		if (o->val >= CLI_OPT_HIDDEN)
+			continue;
+		while (!word && (p = strstr(p, name))) {
+			word = (p == o->name || p[-1] == '-') && (p[len] == '\0' || p[len] == '-');
+			p++;
+		}
+		if (!word)
+			continue;
+		if (used < size)
+			used += (size_t)snprintf(buf + used, size - used, "%s%s", n ? "' or '--" : "", o->name);
+		n++;
+	}
+	return n;
+}
+
 /* Whether some command takes the long option name. */
 static bool command_option(const char *name)
 {
@@ -116,6 +145,8 @@ int cli_unknown_option(const struct cli_ctx *ctx, const char *arg, int short_opt
 		return cli_fail(SC_USAGE, "option '--%s' belongs after the command name "
 				"(sessctl COMMAND --%s; see 'sessctl --help')", name, name);
 	const char *near = nearest_option(name, all);
+	if (!near && word_matches(name, all, list, sizeof(list)) > 0)
+		near = list;
 	if (before_command)
 		return near ? cli_fail(SC_USAGE, "unknown option '--%s': did you mean '--%s'?", name, near)
 			    : cli_fail(SC_USAGE, "unknown option '--%s' (see 'sessctl --help')", name);

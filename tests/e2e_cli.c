@@ -416,6 +416,14 @@ Test(cli, an_unknown_option_gets_the_nearest_one)
 	r = RUN("count", "--zzzzzz");
 	EXPECT_FAIL(r, 64);
 	cr_expect_null(strstr(r->err, "did you mean"), "a far-fetched suggestion: %s", r->err);
+	/* another command's word: history's --since is find's --seen-since
+	 * or --created-since, list-user's --type its --device-type */
+	r = RUN("find", "--since", "7d");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "unknown option '--since': did you mean '--seen-since' or '--created-since'?");
+	r = RUN("list-user", "alice", "--type", "web");
+	EXPECT_FAIL(r, 64);
+	EXPECT_ERR_HAS(r, "unknown option '--type': did you mean '--device-type'?");
 }
 
 Test(cli, help_with_a_misspelt_command_suggests_the_nearest)

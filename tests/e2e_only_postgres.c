@@ -515,6 +515,22 @@ Test(postgres_only, a_role_that_may_not_log_in_exits_77)
 	cr_expect_null(strstr(r->err, "right-one"), "password in message: %s", r->err);
 }
 
+/* A role that must give a password and gave none: libpq's "fe_sendauth:
+ * no password supplied" told a newcomer nothing of what to do. */
+Test(postgres_only, a_password_not_given_says_where_one_goes)
+{
+	const char *role = e2e_pg_role("right-one");
+	char kw[512], env[600];
+
+	fx_standard();
+	snprintf(kw, sizeof(kw), "host=%s dbname=%s user=%s", e2e_pghost(), e2e_db()->path, role);
+	snprintf(env, sizeof(env), "PGPASSFILE=%s", e2e_path("no-such-pgpass"));
+	struct run *r = e2e_run(&(struct call){ .db = kw, .env = ARGV(env) }, ARGV("count", "alice"));
+	cr_expect_eq(r->status, 77, "%s: exit %d: %s", r->what, r->status, r->err);
+	EXPECT_ERR_HAS(r, "no password supplied: the server asks this user for a password: put it in "
+		       "~/.pgpass (or the file PGPASSFILE names), mode 600\n");
+}
+
 /* A password file others can read is ignored by libpq, which says so in
  * a WARNING line of its own; sessctl's line said only "no password
  * supplied". It names the file and the remedy now; with mode 0600 the

@@ -257,6 +257,12 @@ int pgb_connect_failed(struct pg_db *db, struct sc_error *err)
 		pg_error(db, err, status, "cannot connect to '%s': %s: the password file '%s' was "
 			 "ignored, since group or others can read it: chmod 600 it", db->display, line,
 			 passfile);
+	else if (status == SC_NOPERM && strstr(line, "no password supplied"))
+		/* libpq's words for a server that asks for a password no one
+		 * gave: say where one goes (not in --db, which others see) */
+		pg_error(db, err, status, "cannot connect to '%s': %s: the server asks this user for "
+			 "a password: put it in ~/.pgpass (or the file PGPASSFILE names), mode 600",
+			 db->display, line);
 	else
 		pg_error(db, err, status, "cannot connect to '%s': %s", db->display, line);
 	free(line);
