@@ -391,7 +391,11 @@ static int create_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	c->ns.user_id = user.id;
 	sc_user_free(&user);
 	c->session_id = 0;
-	if (db->backend->check_new_session && db->backend->check_new_session(db, &c->ns, err) < 0)
+	if (sc_check_text(db, "--fingerprint", c->ns.device_fingerprint, err) < 0 ||
+	    sc_check_text(db, "--device-name", c->ns.device_name, err) < 0 ||
+	    sc_check_text(db, "--device-type", c->ns.device_type, err) < 0 ||
+	    sc_check_text(db, "--browser", c->ns.browser, err) < 0 ||
+	    sc_check_text(db, "--ip", c->ns.ip_address, err) < 0)
 		return -1;
 	if (c->a->dry_run)
 		rc = preview_upsert(db, &c->ns, c->a->now, &c->created, on_upserted, c, err);

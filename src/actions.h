@@ -190,8 +190,13 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 
 /* Refuses (SC_NOPERM) an actor (a->actor) that names a user of the users
  * table (id, email or username) whose role is not admin; the message
- * names where a default actor came from and asks for --actor. Inside the
- * caller's transaction. */
+ * names where a default actor came from and asks for --actor. Refuses
+ * (SC_DATAERR) an actor or reason the database could not store, as
+ * sc_check_text. Inside the caller's transaction. */
 int sc_check_actor(struct sc_db *db, const struct sc_action *a, struct sc_error *err);
+/* Refuses text the database would refuse to store (struct sc_backend's
+ * check_text; what names the option), before a change or its dry run:
+ * 0, or -1 with err set. */
+int sc_check_text(struct sc_db *db, const char *what, const char *value, struct sc_error *err);
 
 #endif

@@ -31,7 +31,7 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 22
+#define SC_BACKEND_ABI 23
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */
@@ -498,12 +498,13 @@ struct sc_backend {
 	int (*upsert_session)(struct sc_db *db, const struct sc_new_session *ns,
 			      const struct sc_change *ch, bool *created,
 			      sc_session_cb cb, void *ctx, struct sc_error *err);
-	/* OPTIONAL: refuses, before create or its dry run, values the
-	 * database would refuse in upsert_session (a dry run, which writes
-	 * nothing, met no such refusal and said "would create"): 0, or -1
-	 * with err set. */
-	int (*check_new_session)(struct sc_db *db, const struct sc_new_session *ns,
-				 struct sc_error *err);
+	/* OPTIONAL: refuses, before a change or its dry run, text the
+	 * database would refuse to store (a dry run, which writes nothing,
+	 * met no such refusal and said what it would change): a value of
+	 * create's, or the --actor and --reason of the audit rows; what
+	 * names the option. 0, or -1 with err set. */
+	int (*check_text)(struct sc_db *db, const char *what, const char *value,
+			  struct sc_error *err);
 	/* OPTIONAL: called at the start of enforce's pause after a batch
 	 * (lock_pause_ms), outside any transaction, for work that lets the
 	 * application's writes go on meanwhile; enforce sleeps whatever is

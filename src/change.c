@@ -329,6 +329,11 @@ int64_t sc_batch_quick(struct sc_db *db, int64_t batch)
 
 /* ---- the actor rule ---- */
 
+int sc_check_text(struct sc_db *db, const char *what, const char *value, struct sc_error *err)
+{
+	return db->backend->check_text ? db->backend->check_text(db, what, value, err) : 0;
+}
+
 int sc_check_actor(struct sc_db *db, const struct sc_action *a, struct sc_error *err)
 {
 	const char *actor = a->actor;
@@ -339,6 +344,10 @@ int sc_check_actor(struct sc_db *db, const struct sc_action *a, struct sc_error 
 
 	if (!actor || !*actor)
 		return sc_error_set(err, SC_USAGE, "actor is empty: give --actor NAME");
+	/* The audit rows' text, which a dry run does not write */
+	if (sc_check_text(db, a->actor_from ? a->actor_from : "--actor", actor, err) < 0 ||
+	    sc_check_text(db, "--reason", a->reason, err) < 0)
+		return -1;
 	if (sc_userref_parse(actor, &ref, err) < 0)
 		return -1;
 	if (ref.kind == SC_USER_BY_ID && ref.id < 0)

@@ -1832,7 +1832,8 @@ Test(postgres_only, a_sql_ascii_database_with_bytes_that_are_not_utf8_is_listed_
 /* A create whose text is not UTF-8, on a connection that speaks UTF-8:
  * the server refused it (65) in the real run, but the dry run, which
  * writes nothing, said "would create" (0). Both now refuse it before
- * anything, alike. */
+ * anything, alike; so are the audit rows' --reason and --actor of every
+ * change. */
 Test(postgres_only, a_create_with_text_that_is_not_utf8_is_refused_dry_run_and_all)
 {
 	fx_standard();
@@ -1845,6 +1846,24 @@ Test(postgres_only, a_create_with_text_that_is_not_utf8_is_refused_dry_run_and_a
 		EXPECT_NO_OUT(r);
 		EXPECT_ERR_HAS(r, "--device-name is not valid UTF-8, which the database's encoding "
 			       "needs: give it in UTF-8");
+	}
+	/* the audit rows' --reason and --actor, which a dry run of any
+	 * change does not write, alike */
+	const char *const *argvs[] = {
+		ARGV("create", "--user", "carol", "--fingerprint", "fp-new", "--reason", "caf\xe9",
+		     "--actor", "ops", "--dry-run"),
+		ARGV("logout", "10", "--actor", "op\xe9", "--dry-run"),
+		ARGV("logout-all", "alice", "--yes", "--reason", "caf\xe9", "--actor", "ops", "--dry-run"),
+		ARGV("enforce", "--reason", "caf\xe9", "--actor", "ops", "--dry-run"),
+		ARGV("logout", "--where", "--user", "bob", "--yes", "--reason", "caf\xe9", "--actor", "ops",
+		     "--dry-run"),
+		ARGV("logout", "10", "--actor", "ops", "--reason", "caf\xe9"),
+	};
+	for (size_t i = 0; i < sizeof(argvs) / sizeof(argvs[0]); i++) {
+		struct run *r = e2e_run(&(struct call){ 0 }, argvs[i]);
+		EXPECT_FAIL(r, 65);
+		EXPECT_NO_OUT(r);
+		EXPECT_ERR_HAS(r, "is not valid UTF-8, which the database's encoding needs: give it in UTF-8");
 	}
 	EXPECT_UNCHANGED(before);
 	EXPECT_OK(RUN("create", "--user", "carol", "--fingerprint", "fp-new", "--device-name",

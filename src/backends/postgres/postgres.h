@@ -254,8 +254,7 @@ int pg_enforce_state_put(struct sc_db *base, const struct sc_enforce_state *s,
 			 struct sc_error *err);
 int pg_over_limit_candidates(struct sc_db *base, const int64_t *user_ids, size_t n,
 				    int64_t keep, struct sc_ids *out, struct sc_error *err);
-int pg_check_new_session(struct sc_db *base, const struct sc_new_session *ns,
-			 struct sc_error *err);
+int pg_check_text(struct sc_db *base, const char *what, const char *value, struct sc_error *err);
 int pg_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
 			     const struct sc_change *ch, bool *created,
 			     sc_session_cb cb, void *ctx, struct sc_error *err);

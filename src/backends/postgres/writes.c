@@ -408,30 +408,18 @@ int pg_over_limit_candidates(struct sc_db *base, const int64_t *user_ids, size_t
 	"SELECT " SESSION_COLUMNS "\n" \
 	"FROM upserted"
 
-/* The text of a new session, on a connection that speaks UTF-8 to the
- * server: the server refuses a value that is not UTF-8 ("invalid byte
- * sequence", 65), in the real run only. (Other client encodings, as
- * SQL_ASCII's, take any byte.) */
-int pg_check_new_session(struct sc_db *base, const struct sc_new_session *ns,
-			 struct sc_error *err)
+/* Text to store, on a connection that speaks UTF-8 to the server: the
+ * server refuses a value that is not UTF-8 ("invalid byte sequence",
+ * 65), in the real run only. (Other client encodings, as SQL_ASCII's,
+ * take any byte.) */
+int pg_check_text(struct sc_db *base, const char *what, const char *value, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
-	const struct {
-		const char *opt, *value;
-	} texts[] = {
-		{ "--fingerprint", ns->device_fingerprint }, { "--device-name", ns->device_name },
-		{ "--device-type", ns->device_type }, { "--browser", ns->browser },
-		{ "--ip", ns->ip_address },
-	};
 
-	if (PQclientEncoding(db->conn) != pg_char_to_encoding("UTF8"))
+	if (!value || sc_utf8_valid(value) || PQclientEncoding(db->conn) != pg_char_to_encoding("UTF8"))
 		return 0;
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		if (texts[i].value && !sc_utf8_valid(texts[i].value))
-			return sc_error_set(err, SC_DATAERR, "cannot create a session on '%s': %s is "
-					    "not valid UTF-8, which the database's encoding needs: give "
-					    "it in UTF-8", db->display, texts[i].opt);
-	return 0;
+	return sc_error_set(err, SC_DATAERR, "cannot write to '%s': %s is not valid UTF-8, which "
+			    "the database's encoding needs: give it in UTF-8", db->display, what);
 }
 
 int pg_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
