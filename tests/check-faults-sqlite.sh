@@ -35,6 +35,9 @@ cleanup() {
 	if [ -n "$mnt" ] && mountpoint -q "$mnt"; then
 		umount "$mnt" || echo "check-faults-sqlite: cannot unmount $mnt" >&2
 	fi
+	if mountpoint -q "$dir/roomy" 2>/dev/null; then
+		umount "$dir/roomy" || echo "check-faults-sqlite: cannot unmount $dir/roomy" >&2
+	fi
 	case $dir in
 	/tmp/scfault.*) rm -rf "$dir" ;;
 	esac
@@ -210,7 +213,9 @@ else
 	kill -9 "$writer"
 	wait "$writer" 2>/dev/null
 	rm -f "$ro/w.db-shm"
-	chmod 666 "$ro/w.db" "$ro/w.db-wal"
+	# the WAL of the usual mode, root's: not what stops a read
+	chmod 666 "$ro/w.db"
+	chmod 644 "$ro/w.db-wal"
 	for cmd in "show 7" "logout 7"; do
 		# shellcheck disable=SC2086 # the command's words
 		(cd / && runuser -u nobody -- "$bin" --db "$ro/w.db" $cmd) >"$dir/out" 2>"$dir/err"
@@ -313,6 +318,21 @@ else
 	check_eq "full disk, logout-all: exits 74" 74 $?
 	check_grep "full disk, logout-all: says the disk is full" 'disk is full' "$dir/err"
 	check_one_line "full disk, logout-all" "$dir/err"
+	# Through a symbolic link on a roomy file system, $TMPDIR on a third:
+	# the database's directory is the link's target's. The line blamed
+	# the temporary directory, which had room.
+	mkdir "$dir/roomy"
+	if mount -t tmpfs -o size=100m,mode=755 faults-roomy "$dir/roomy"; then
+		ln -s "$mnt/l.db" "$dir/roomy/link.db"
+		TMPDIR=$dir "$bin" --db "$dir/roomy/link.db" logout-all 7 --yes --actor fault-test -q \
+			>"$dir/out" 2>"$dir/err"
+		check_eq "full disk through a symbolic link, logout-all: exits 74" 74 $?
+		check_grep "full disk through a symbolic link, logout-all: says the disk is full" \
+			"^sessctl: cannot write to '$dir/roomy/link.db': the disk is full" "$dir/err"
+		umount "$dir/roomy" || bad "full disk: cannot unmount $dir/roomy"
+	else
+		bad "full disk through a symbolic link: cannot mount a second tmpfs"
+	fi
 	consistent "$mnt/l.db" "full disk, logout-all"
 	# Single sessions need a page or two: leave none.
 	fill 0

@@ -78,16 +78,25 @@ static int ids_used_up(struct sqlite_db *db, const char *what, struct sc_error *
 	return rc;
 }
 
-/* The directory of the database file, into dir ("." for a bare name,
- * "/" for a file in the root). */
-static void db_dir(const struct sqlite_db *db, char *dir, size_t len)
+/* The database file SQLite opened: its path with symbolic links
+ * resolved, beside which its journal, WAL and index live (the path as
+ * given may be a link in another directory, on another file system). */
+static const char *db_file(const struct sqlite_db *db)
 {
-	const char *slash = strrchr(db->path, '/');
+	const char *file = db->conn ? sqlite3_db_filename(db->conn, "main") : NULL;
+	return file && *file ? file : db->path;
+}
+
+/* The directory of file, into dir ("." for a bare name, "/" for a file
+ * in the root). */
+static void dir_of(const char *file, char *dir, size_t len)
+{
+	const char *slash = strrchr(file, '/');
 
 	if (!slash)
 		snprintf(dir, len, ".");
 	else
-		snprintf(dir, len, "%.*s", slash == db->path ? 1 : (int)(slash - db->path), db->path);
+		snprintf(dir, len, "%.*s", slash == file ? 1 : (int)(slash - file), file);
 }
 
 /* SQLite opens the files beside the database (the rollback journal, or
@@ -105,12 +114,31 @@ static int companion_problem(struct sqlite_db *db, const char *what, struct sc_e
 		{ "-wal", "write-ahead log" },
 		{ "-shm", "write-ahead log index" },
 	};
-	char path[PATH_MAX];
+	const char *file = db_file(db);
+	char path[PATH_MAX], wal[PATH_MAX], dir[PATH_MAX];
 	struct stat st;
 
+	/* A WAL without its index (the writer that had both was killed, and
+	 * the next one removed the index): a reader must create the index
+	 * beside it, in a directory this user may not write to. Before the
+	 * files' modes: a WAL of the usual 0644 that this user cannot write
+	 * is not what stops a read. */
+	if (snprintf(wal, sizeof(wal), "%s-wal", file) < (int)sizeof(wal) &&
+	    snprintf(path, sizeof(path), "%s-shm", file) < (int)sizeof(path) &&
+	    stat(wal, &st) == 0 && stat(path, &st) < 0 && errno == ENOENT) {
+		dir_of(file, dir, sizeof(dir));
+		if (access(dir, W_OK | X_OK) < 0 && errno == EACCES)
+			return sc_error_set(err, SC_NOPERM, "%s on '%s': its write-ahead log '%s' has no "
+					    "index beside it, and this user cannot create one: permission "
+					    "denied on the directory '%s': run as a user who may write there "
+					    "(the application's), or let this user write there", what,
+					    db->path, wal, dir);
+	}
 	for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]); i++) {
-		if (snprintf(path, sizeof(path), "%s%s", db->path, companions[i].suffix) >= (int)sizeof(path) ||
-		    stat(path, &st) < 0 || access(path, R_OK | W_OK) == 0 || errno != EACCES)
+		/* a read needs to read the WAL only (its index, to write) */
+		int need = !db->tx_write && strcmp(companions[i].suffix, "-wal") == 0 ? R_OK : R_OK | W_OK;
+		if (snprintf(path, sizeof(path), "%s%s", file, companions[i].suffix) >= (int)sizeof(path) ||
+		    stat(path, &st) < 0 || access(path, need) == 0 || errno != EACCES)
 			continue;
 		struct passwd *pw = getpwuid(st.st_uid);
 		char owner[32];
@@ -120,21 +148,6 @@ static int companion_problem(struct sqlite_db *db, const char *what, struct sc_e
 				    "(owner %s, mode %04o): run as %s, or let this user read and write it",
 				    what, db->path, companions[i].name, path, pw ? pw->pw_name : owner,
 				    (unsigned)(st.st_mode & 07777), pw ? pw->pw_name : "its owner");
-	}
-	/* A WAL without its index (the writer that had both was killed, and
-	 * the next one removed the index): a reader must create the index
-	 * beside it, in a directory this user may not write to. */
-	char wal[PATH_MAX], dir[PATH_MAX];
-	if (snprintf(wal, sizeof(wal), "%s-wal", db->path) < (int)sizeof(wal) &&
-	    snprintf(path, sizeof(path), "%s-shm", db->path) < (int)sizeof(path) &&
-	    stat(wal, &st) == 0 && stat(path, &st) < 0 && errno == ENOENT) {
-		db_dir(db, dir, sizeof(dir));
-		if (access(dir, W_OK | X_OK) < 0 && errno == EACCES)
-			return sc_error_set(err, SC_NOPERM, "%s on '%s': its write-ahead log '%s' has no "
-					    "index beside it, and this user cannot create one: permission "
-					    "denied on the directory '%s': run as a user who may write there "
-					    "(the application's), or let this user write there", what,
-					    db->path, wal, dir);
 	}
 	return 0;
 }
@@ -176,7 +189,7 @@ static const char *full_temp_dir(const struct sqlite_db *db)
 		return NULL;
 	if (!db->tx_write)
 		return tmp;
-	db_dir(db, dir, sizeof(dir));
+	dir_of(db_file(db), dir, sizeof(dir));
 	if (stat(dir, &dst) < 0 || stat(tmp, &tst) < 0 || dst.st_dev == tst.st_dev ||
 	    statvfs(dir, &dvfs) < 0)
 		return NULL;
