@@ -84,12 +84,15 @@ static int run_help(struct cli_ctx *ctx, void *state, int argc, char **argv)
 {
 	const struct cli_command *cmd;
 
-	(void)ctx;
 	(void)state;
 	if (argc == 0) {
 		cli_print_help();
 		return SC_OK;
 	}
+	/* 'migrate status' reads as a command of its own: its help is
+	 * migrate's */
+	if (argc == 2 && (strcmp(argv[0], "migrate") != 0 || strcmp(argv[1], "status") != 0))
+		return cli_usage(ctx, "help takes one command name");
 	cmd = cli_find_command(argv[0]);
 	if (!cmd)
 		return cli_unknown_command(argv[0]);
@@ -103,7 +106,7 @@ const struct cli_command cli_cmd_help = {
 	.synopsis = "help [COMMAND]",
 	.help = "",
 	.min_args = 0,
-	.max_args = 1,
+	.max_args = 2,
 	.args_error = "help takes one command name",
 	.raw = true,
 	.run = run_help,

@@ -148,7 +148,8 @@ static const struct sc_backend *load_module(const struct sc_backend_info *info, 
 	}
 	sc_error_set(err, SC_UNAVAILABLE,
 		     "%s support is not installed: '%s' is not in %s (install sessctl with 'make install', "
-		     "or its %s module)", info->name, info->module, where, info->name);
+		     "or its %s module; or set SESSCTL_BACKEND_DIR to the directory that holds it)",
+		     info->name, info->module, where, info->name);
 	return NULL;
 }
 

@@ -61,6 +61,13 @@ Test(cli, help_command_and_command_help_print_the_same_page)
 	EXPECT_OUT_HAS(RUN_NODB("help", "migrate"), "--dry-run");
 	EXPECT_OUT_HAS(RUN_NODB("help", "migrate"), "--check");
 	EXPECT_OUT_HAS(RUN_NODB("help", "count"), "--over");
+	/* 'migrate status' reads as a command of its own: its page is
+	 * migrate's; nothing else takes a second word */
+	struct run *ms = RUN_NODB("help", "migrate", "status");
+	EXPECT_OK(ms);
+	EXPECT_OUT(ms, RUN_NODB("help", "migrate")->out);
+	EXPECT_FAIL(RUN_NODB("help", "count", "status"), 64);
+	EXPECT_FAIL(RUN_NODB("help", "migrate", "statuss"), 64);
 }
 
 Test(cli, command_help_needs_no_database)
