@@ -61,11 +61,15 @@ struct found_session {
 	struct sc_session s;  /* strings owned */
 };
 
-/* Helpers and operations, one group per file: conn.c (errors, statements,
- * connection, transactions), schema.c, reads.c, writes.c. */
+/* Helpers and operations, one group per file: errors.c (how a failure
+ * is told), conn.c (statements, connection, transactions), schema.c,
+ * reads.c, writes.c. */
 struct sqlite_db *sq_to_sqlite(struct sc_db *db);
 int sq_status_of(int rc);
 int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err);
+/* The directory of file, into dir ("." for a bare name, "/" for a file
+ * in the root). */
+void sq_dir_of(const char *file, char *dir, size_t len);
 int sq_prepare(struct sqlite_db *db, const char *sql, sqlite3_stmt **stmt,
 		   struct sc_error *err);
 void sq_finalize(struct sqlite_db *db, sqlite3_stmt *st);
