@@ -17,9 +17,13 @@
 # the sessions the newest audit entries name, closed ones too.
 #
 # Options are offered as the binary takes them: not -o, --columns or
-# --no-header for metrics and plain migrate (they print no records), and
-# for logout only what the form already on the line allows (ids, --user
-# with --device or --latest, --where with filters, --all-users).
+# --no-header for metrics and plain migrate (they print no records); for
+# logout only what the form already on the line allows (ids, --user with
+# --device or --latest, --where with filters, --all-users); for count
+# the options, --by keys, columns and USER of its form (count USER; the
+# totals; --by user with --over; --by day with --since; --by device-type
+# or browser). `show` offers the newest active sessions, as `logout`
+# does; a closed session's id is typed (or found with history --session).
 
 _sessctl_commands='count create enforce find help history list-user logout logout-all metrics migrate show'
 
@@ -36,7 +40,18 @@ _sessctl_command_options()
     case $1 in
         list-user) echo '-a --all --device-type --ip --idle-for -n --limit' ;;
         find) echo '--ip --fingerprint --device-type --browser --user --seen-since --seen-until --created-since --created-until --idle-for --active --inactive -a --all -n --limit' ;;
-        count) echo '--by --over --since' ;;
+        count)
+            # those of the form on the line, not there yet
+            local form o
+            form=$(_sessctl_count_form)
+            for o in --by --over --since; do
+                [[ $seen == *" $o "* ]] && continue
+                case $form:$o in
+                    totals:* | user:--by | user:--over | day:--by | day:--since) echo $o ;;
+                    device-type:--by | browser:--by) echo $o ;;
+                esac
+            done
+            ;;
         logout) echo "$(_sessctl_logout_options) $write" ;;
         logout-all) echo "--except -y --yes $write" ;;
         create) echo "--user --fingerprint --device-name --device-type --browser --ip --max-sessions $write" ;;
@@ -52,6 +67,24 @@ _sessctl_command_options()
 _sessctl_no_records()
 {
     [[ $1 == metrics || ($1 == migrate && $2 != status) ]]
+}
+
+# count's form from the line: USER (an operand), the --by key (--over
+# implies user, --since needs day), or totals (none of them yet). Uses
+# $operands, $by and $seen.
+_sessctl_count_form()
+{
+    if ((${#operands[@]})); then
+        echo USER
+    elif [[ -n $by ]]; then
+        echo "$by"
+    elif [[ $seen == *' --over '* ]]; then
+        echo user
+    elif [[ $seen == *' --since '* ]]; then
+        echo day
+    else
+        echo totals
+    fi
 }
 
 # logout's forms exclude each other (sessctl help logout): SESSION_ID...;
@@ -106,7 +139,16 @@ _sessctl_columns()
         logout-all | create) echo "change $session" ;;
         enforce) echo "change $session expired over_limit purged batches interrupted locked" ;;
         history) echo 'id created_at action session_id user_id actor reason evaluated_at email device_name ip_address device_type' ;;
-        count) echo 'user_id active_sessions email username users users_with_sessions sessions active inactive device_type browser day created last_seen' ;;
+        count)
+            case $(_sessctl_count_form) in
+                USER) echo 'user_id active_sessions' ;;
+                totals) echo 'users users_with_sessions sessions active inactive' ;;
+                user) echo 'user_id email username active_sessions' ;;
+                device-type) echo 'device_type active inactive' ;;
+                browser) echo 'browser active inactive' ;;
+                day) echo 'day created last_seen' ;;
+            esac
+            ;;
         metrics) ;; # Prometheus text: no columns
         migrate) [[ $2 == status ]] && echo 'version name state applied_at' ;;
         find) echo "$session email username" ;;
@@ -262,7 +304,7 @@ _sessctl_complete()
 {
     # Scan the words before the cursor: the command, its operands, --db,
     # and the options given (in $seen, as " --opt ").
-    local bin cmd='' db='' user='' w seen=' ' skip=' '
+    local bin cmd='' db='' user='' by='' w seen=' ' skip=' '
     local -a operands=()
     local -i i
     bin=$(_sessctl_dequote "${words[0]}")
@@ -282,6 +324,10 @@ _sessctl_complete()
                 user=$(_sessctl_dequote "${w#--user=}")
                 seen+='--user '
                 ;;
+            --by=*)
+                by=${w#--by=}
+                seen+='--by '
+                ;;
             --) ;;
             --*=*) seen+="${w%%=*} " ;;
             -o?*) seen+='-o ' ;;
@@ -291,6 +337,7 @@ _sessctl_complete()
                     [[ ${words[i + 1]-} == = ]] && ((i++))
                     ((i++))
                     [[ $w == --user ]] && ((i < cword)) && user=$(_sessctl_dequote "${words[i]}")
+                    [[ $w == --by ]] && ((i < cword)) && by=${words[i]}
                 fi
                 ;;
             =) ;;
@@ -336,7 +383,14 @@ _sessctl_complete()
             return
             ;;
         --by)
-            _sessctl_add 'user device-type browser day'
+            # --over goes with --by user, --since with --by day
+            if [[ $seen == *' --over '* ]]; then
+                [[ $seen == *' --since '* ]] || _sessctl_add user
+            elif [[ $seen == *' --since '* ]]; then
+                _sessctl_add day
+            else
+                _sessctl_add 'user device-type browser day'
+            fi
             return
             ;;
         --metrics-file)
@@ -402,8 +456,12 @@ _sessctl_complete()
         '') _sessctl_add "$_sessctl_commands" ;;
         help) ((${#operands[@]} == 0)) && _sessctl_add "$_sessctl_commands" ;;
         migrate) ((${#operands[@]} == 0)) && _sessctl_add status ;;
-        list-user | logout-all | count | history)
+        list-user | logout-all | history)
             ((${#operands[@]} == 0)) && _sessctl_db_candidates users "$(_sessctl_dequote "$cur")"
+            ;;
+        count)
+            # count USER: not with --by, --over or --since
+            [[ $(_sessctl_count_form) == totals ]] && _sessctl_db_candidates users "$(_sessctl_dequote "$cur")"
             ;;
         show) ((${#operands[@]} == 0)) && _sessctl_db_candidates sessions ;;
         logout)

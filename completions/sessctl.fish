@@ -14,9 +14,13 @@
 # the sessions the newest audit entries name, closed ones too.
 #
 # Options are offered as the binary takes them: not -o, --columns or
-# --no-header for metrics and plain migrate (they print no records), and
-# for logout only what the form already on the line allows (ids, --user
-# with --device or --latest, --where with filters, --all-users).
+# --no-header for metrics and plain migrate (they print no records); for
+# logout only what the form already on the line allows (ids, --user with
+# --device or --latest, --where with filters, --all-users); for count
+# the options, --by keys, columns and USER of its form (count USER; the
+# totals; --by user with --over; --by day with --since; --by device-type
+# or browser). `show` offers the newest active sessions, as `logout`
+# does; a closed session's id is typed (or found with history --session).
 
 # Options that take a value, global or of any command.
 set -g __sessctl_value_options -o --output --columns --now --color --time --device-type --ip \
@@ -167,6 +171,70 @@ function __sessctl_logout_allows
     end
 end
 
+# count's form from the line: USER (an operand), the --by key (--over
+# implies user, --since needs day), or totals (none of them yet).
+function __sessctl_count_form
+    set -l p (__sessctl_parse)
+    if set -q p[5]
+        echo USER
+        return
+    end
+    set -l tokens (commandline -opc)
+    set -l by
+    for i in (seq 2 (count $tokens))
+        switch $tokens[$i]
+            case '--by=*'
+                set by (string replace -- '--by=' '' $tokens[$i])
+            case --by
+                set -l next (math $i + 1)
+                set -q tokens[$next]; and set by $tokens[$next]
+        end
+    end
+    set -l seen (__sessctl_options)
+    if test -n "$by"
+        echo $by
+    else if contains -- --over $seen
+        echo user
+    else if contains -- --since $seen
+        echo day
+    else
+        echo totals
+    end
+end
+
+# True when count's option $argv[1] (by, over, since) goes with the form
+# on the line and is not there yet.
+function __sessctl_count_allows
+    __sessctl_using_command count; or return 1
+    contains -- --$argv[1] (__sessctl_options); and return 1
+    set -l form (__sessctl_count_form)
+    switch $argv[1]
+        case by
+            test $form != USER
+        case over
+            contains -- $form totals user
+        case since
+            contains -- $form totals day
+    end
+end
+
+# The --by keys the line allows: --over goes with user, --since with day.
+function __sessctl_count_keys
+    set -l seen (__sessctl_options)
+    set -l keys user device-type browser day
+    set -l descs 'per user' 'per device type' 'per browser' 'per UTC day'
+    set -l pick 1 2 3 4
+    if contains -- --over $seen
+        set pick 1
+        contains -- --since $seen; and set pick
+    else if contains -- --since $seen
+        set pick 4
+    end
+    for i in $pick
+        printf '%s\t%s\n' $keys[$i] $descs[$i]
+    end
+end
+
 # Candidates "value<TAB>description" from the database: $argv[1] is
 # users (by the prefix being typed), sessions (active: of the command's
 # USER for logout-all; for logout not those on the line), audited-sessions
@@ -221,8 +289,20 @@ function __sessctl_columns
             set cols id created_at action session_id user_id actor reason evaluated_at email \
                 device_name ip_address device_type
         case count
-            set cols user_id active_sessions email username users users_with_sessions sessions \
-                active inactive device_type browser day created last_seen
+            switch (__sessctl_count_form)
+                case USER
+                    set cols user_id active_sessions
+                case totals
+                    set cols users users_with_sessions sessions active inactive
+                case user
+                    set cols user_id email username active_sessions
+                case device-type
+                    set cols device_type active inactive
+                case browser
+                    set cols browser active inactive
+                case day
+                    set cols day created last_seen
+            end
         case metrics
             return
         case migrate
@@ -290,7 +370,8 @@ complete -c sessctl -s V -l version -d 'show the version'
 # Operands.
 complete -c sessctl -n '__sessctl_first_operand help' -a "$cmds"
 complete -c sessctl -n '__sessctl_first_operand migrate' -a status -d 'show applied and pending versions'
-complete -c sessctl -n '__sessctl_first_operand list-user logout-all count history' -a '(__sessctl_candidates users)'
+complete -c sessctl -n '__sessctl_first_operand list-user logout-all history' -a '(__sessctl_candidates users)'
+complete -c sessctl -n '__sessctl_first_operand count; and test (__sessctl_count_form) = totals' -a '(__sessctl_candidates users)'
 complete -c sessctl -n '__sessctl_first_operand show' -a '(__sessctl_candidates sessions)'
 complete -c sessctl -n '__sessctl_logout_allows ids' -a '(__sessctl_candidates sessions)'
 
@@ -318,9 +399,9 @@ complete -c sessctl -n '__sessctl_using_command find' -s a -l all -d 'active and
 complete -c sessctl -n '__sessctl_using_command find' -s n -l limit -x -d 'at most N sessions'
 
 # count
-complete -c sessctl -n '__sessctl_using_command count' -l by -x -a 'user\tper\ user device-type\tper\ device\ type browser\tper\ browser day\tper\ UTC\ day' -d 'one row per group'
-complete -c sessctl -n '__sessctl_using_command count' -l over -x -d 'only users with more than N active sessions'
-complete -c sessctl -n '__sessctl_using_command count' -l since -x -d 'with --by day: from the UTC day of this time (duration ago or UTC time)'
+complete -c sessctl -n '__sessctl_count_allows by' -l by -x -a '(__sessctl_count_keys)' -d 'one row per group'
+complete -c sessctl -n '__sessctl_count_allows over' -l over -x -d 'only users with more than N active sessions'
+complete -c sessctl -n '__sessctl_count_allows since' -l since -x -d 'with --by day: from the UTC day of this time (duration ago or UTC time)'
 
 # logout: only the options its form on the line still allows.
 complete -c sessctl -n '__sessctl_using_command create enforce; or __sessctl_logout_allows user' -l user -x -a '(__sessctl_candidates users)' -d 'the user'

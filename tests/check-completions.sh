@@ -146,7 +146,10 @@ check "the binary refuses what the completions leave out" \
 		"migrate --columns version" "migrate --no-header" "migrate --check" "migrate status --dry-run" \
 		"logout --where --user 7 --device fp-a1" "logout --where --ip 192.0.2.10 --latest" \
 		"logout --all-users --user 7" "logout --user 7 --latest --ip 192.0.2.10" \
-		"logout 101 --where --ip 192.0.2.10" "logout 101 --user 7"; do
+		"logout 101 --where --ip 192.0.2.10" "logout 101 --user 7" \
+		"count alice --by user" "count alice --over 3" "count --over 3 --by day" \
+		"count --since 30d --by user" "count --by browser --since 30d" "count --columns email" \
+		"count --by user --columns users" "count alice --columns email"; do
 		# shellcheck disable=SC2086
 		"$1" --db "$2" $a --dry-run >/dev/null 2>&1; [ $? = 64 ] || { echo "accepted: $a"; exit 1; }
 	done' _ "$bin" "$db"
@@ -360,6 +363,21 @@ for shell in bash fish zsh; do
 	expect $shell "logout --all-users: no filter" "sessctl --db $db logout --all-users -" lacks \
 		--user --device --latest --where --ip --idle-for
 	expect $shell "logout --all-users: --yes" "sessctl --db $db logout --all-users --" has --yes --batch-size --dry-run
+	expect $shell "count USER: no --by, --over or --since" "sessctl --db $db count alice -" lacks --by --over --since
+	expect $shell "count USER --columns: its two" "sessctl --db $db count alice --columns " exact user_id active_sessions
+	expect $shell "count --by user: no USER" "sessctl --db $db count --by user " lacks 7 8 alice alice@example.com bob bob@example.com
+	expect $shell "count --over: no USER" "sessctl --db $db count --over 1 " lacks 7 8 alice alice@example.com bob bob@example.com
+	expect $shell "count --over: --by user only" "sessctl count --over 3 --by " exact user
+	expect $shell "count --since: --by day only" "sessctl count --since 30d --by " exact day
+	expect $shell "count --by device-type: no --over or --since" "sessctl count --by device-type -" lacks --over --since --by
+	expect $shell "count --by day: --since, not --over" "sessctl count --by day --" has --since
+	expect $shell "count --by day: not --over" "sessctl count --by day --" lacks --over
+	expect $shell "count --by user: --over, not --since" "sessctl count --by user --" has --over
+	expect $shell "count --by user: not --since" "sessctl count --by user --" lacks --since
+	expect $shell "count --columns: the totals'" "sessctl count --columns " exact users users_with_sessions sessions active inactive
+	expect $shell "count --over --columns: per user" "sessctl count --over 3 --columns " exact user_id email username active_sessions
+	expect $shell "count --by browser --columns" "sessctl count --by browser --columns " exact browser active inactive
+	expect $shell "count --by=day --columns" "sessctl count --by=day --columns " exact day created last_seen
 	expect $shell "migrate: no --check (migrate status's)" "sessctl migrate -" lacks --check
 	expect $shell "migrate status: no --dry-run (plain migrate's)" "sessctl migrate status -" lacks --dry-run
 	expect $shell "migrate status: --check and the record options" "sessctl migrate status --" has --check --output --columns --no-header
