@@ -426,7 +426,7 @@ bench_backend() {
 		fc="$PGBIN/psql -X -q -h $PGDIR -U postgres -d $db -c $(q "\\copy (SELECT $COLS FROM sessions WHERE is_active ORDER BY id) TO stdout csv header")"
 	fi
 	if find_built; then
-		BLOCK=1 row "find -o csv (${X[active]} active)" "$b" 1.15 "$ERUNS" "$s -o csv find" "$fc"
+		BLOCK=1 row "find -o csv (${X[active]} active)" "$b" 1.15 "$SRUNS" "$s -o csv find" "$fc"
 	else
 		not_built "find -o csv (${X[active]} active)" "$b" 1.15
 	fi
