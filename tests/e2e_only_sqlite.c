@@ -677,6 +677,40 @@ Test(sqlite_only, migrate_in_a_deleted_working_directory_says_so)
 	EXPECT_ERR_HAS(r, "there is no directory 'gone'");
 }
 
+/* The same through a symbolic link whose target's directory is missing
+ * (SQLite follows the link, then said only "unable to open database
+ * file", 69), and with a file where the directory should be (69, "not a
+ * directory"). A link whose target's directory is there is followed. */
+Test(sqlite_only, migrate_through_a_dangling_link_or_a_file_as_directory_says_so)
+{
+	const char *link = e2e_path("app.db");
+	const char *notdir = e2e_path("plain-file");
+	const char *under_file = e2e_path("plain-file/app.db");
+	struct stat st;
+
+	cr_assert_eq(symlink("no-such-dir/real.db", link), 0);
+	struct run *r = RUN_DB(link, "migrate");
+	EXPECT_FAIL(r, 66);
+	EXPECT_ERR_HAS(r, "(a symbolic link to '");
+	EXPECT_ERR_HAS(r, "no-such-dir/real.db'): there is no directory '");
+	cr_expect_eq(lstat(link, &st), 0);
+	cr_expect(S_ISLNK(st.st_mode), "the link was replaced");
+	cr_expect_not(e2e_exists(e2e_path("no-such-dir")));
+
+	e2e_write_file(notdir, "x", 1);
+	r = RUN_DB(under_file, "migrate");
+	EXPECT_FAIL(r, 66);
+	EXPECT_ERR_HAS(r, "plain-file' is not a directory");
+	r = RUN_DB(under_file, "count");
+	EXPECT_FAIL(r, 66);
+	EXPECT_ERR_HAS(r, "no such database file");
+
+	cr_assert_eq(unlink(link), 0);
+	cr_assert_eq(symlink("real.db", link), 0);
+	EXPECT_OK(RUN_DB(link, "-q", "migrate"));
+	cr_expect(e2e_exists(e2e_path("real.db")), "migrate did not create the link's target");
+}
+
 Test(sqlite_only, a_file_that_is_not_a_database_exits_65_and_stays_as_it_was)
 {
 	const char *path = e2e_db()->path;

@@ -414,28 +414,59 @@ static void sq_drop_journal(struct sqlite_db *db)
 	}
 }
 
-/* migrate is to create path: say so when its directory is missing, was
- * deleted (a shell left in it) or is not writable, rather than SQLite's
+/* Where SQLite creates path, which does not exist: path itself, or
+ * where the chain of symbolic links it is ends (SQLite follows them).
+ * Returns false when path is no symbolic link. */
+static bool link_target(const char *path, char *out, size_t len)
+{
+	char link[PATH_MAX], dir[PATH_MAX];
+	struct stat st;
+	bool followed = false;
+
+	snprintf(out, len, "%s", path);
+	for (int depth = 0; depth < 40 && lstat(out, &st) == 0 && S_ISLNK(st.st_mode); depth++) {
+		ssize_t n = readlink(out, link, sizeof(link) - 1);
+		if (n <= 0)
+			break;
+		link[n] = '\0';
+		sq_dir_of(out, dir, sizeof(dir));
+		if (link[0] == '/' || !strchr(out, '/'))
+			snprintf(out, len, "%s", link);
+		else if (snprintf(out, len, "%s/%s", strcmp(dir, "/") ? dir : "", link) >= (int)len)
+			break;
+		followed = true;
+	}
+	return followed;
+}
+
+/* migrate is to create path: say so when its directory is missing (or
+ * is a file), was deleted (a shell left in it) or is not writable, for
+ * path or for where the symbolic link it is points, rather than SQLite's
  * "unable to open database file" (69). */
 static int create_dir_problem(const char *path, struct sc_error *err)
 {
-	const char *slash = strrchr(path, '/');
-	char dir[PATH_MAX];
+	char target[PATH_MAX], dir[PATH_MAX], via[PATH_MAX + 64] = "";
 	struct stat st;
 	int rc = 0;
 
-	sq_dir_of(path, dir, sizeof(dir));
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		rc = sc_error_set(err, SC_NOINPUT, "cannot create '%s': there is no directory '%s'",
-				  path, dir);
+	if (link_target(path, target, sizeof(target)))
+		snprintf(via, sizeof(via), " (a symbolic link to '%s')", target);
+	const char *slash = strrchr(target, '/');
+	sq_dir_of(target, dir, sizeof(dir));
+	if (stat(dir, &st) < 0)
+		rc = sc_error_set(err, SC_NOINPUT, "cannot create '%s'%s: there is no directory '%s'",
+				  path, via, dir);
+	else if (!S_ISDIR(st.st_mode))
+		rc = sc_error_set(err, SC_NOINPUT, "cannot create '%s'%s: '%s' is not a directory",
+				  path, via, dir);
 	else if (st.st_nlink == 0) /* deleted, and still someone's working directory */
-		rc = slash ? sc_error_set(err, SC_NOINPUT, "cannot create '%s': directory '%s' was deleted",
-					  path, dir)
+		rc = slash ? sc_error_set(err, SC_NOINPUT, "cannot create '%s'%s: directory '%s' was deleted",
+					  path, via, dir)
 			   : sc_error_set(err, SC_NOINPUT,
-					  "cannot create '%s': the working directory was deleted", path);
+					  "cannot create '%s'%s: the working directory was deleted", path, via);
 	else if (access(dir, W_OK | X_OK) < 0)
-		rc = sc_error_set(err, SC_NOPERM, "cannot create '%s': directory '%s' is not writable",
-				  path, dir);
+		rc = sc_error_set(err, SC_NOPERM, "cannot create '%s'%s: directory '%s' is not writable",
+				  path, via, dir);
 	return rc;
 }
 
@@ -480,6 +511,9 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb
 
 	*out = NULL;
 	if (stat(url->target, &st) < 0) {
+		/* "/etc/passwd/app.db": a file where a directory should be */
+		if (errno == ENOTDIR)
+			errno = ENOENT;
 		if (errno == ENOENT && mode != SC_OPEN_MIGRATE)
 			return sc_error_set(err, SC_NOINPUT,
 				"no such database file '%s': check --db, or create it with 'sessctl migrate'",
