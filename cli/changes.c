@@ -2,6 +2,7 @@
  * --reason, and the report of the sessions it changed. */
 #include "cli.h"
 #include <errno.h>
+#include <stdint.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +46,14 @@ static const char *actor(const struct cli_write *w, const char **from)
 	if (name && *name)
 		return name;
 	pw = getpwuid(geteuid());
-	return pw && pw->pw_name ? pw->pw_name : "unknown";
+	if (pw && pw->pw_name && *pw->pw_name)
+		return pw->pw_name;
+	/* A user id without a name (a container's --user 12345): the id,
+	 * which the audit trail can still tell from another. */
+	static char uid[32];
+	snprintf(uid, sizeof(uid), "uid %ju", (uintmax_t)geteuid());
+	*from = "the user id";
+	return uid;
 }
 
 static int rewind_report(void *vctx);

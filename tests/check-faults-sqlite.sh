@@ -198,6 +198,19 @@ else
 	check_eq "read-only directory: migrate of a new file exits 77" 77 $?
 	check_grep "read-only directory: migrate of a new file says why" "directory '$ro' is not writable" "$dir/err"
 	check_one_line "read-only directory: migrate of a new file" "$dir/err"
+	# A user id without a name (a container's --user 54321), no $SUDO_USER:
+	# the actor is the login name if getlogin() has one here, else 'uid
+	# 54321' (it was 'unknown', the same for every such user).
+	nameless=$dir/nameless
+	mkdir "$nameless"
+	make_db "$nameless/s.db" 2
+	chown -R 54321:54321 "$nameless"
+	want=$(logname 2>/dev/null) || want='uid 54321'
+	(cd / && env -u SUDO_USER setpriv --reuid=54321 --regid=54321 --clear-groups \
+		"$bin" --db "$nameless/s.db" -q logout 7) >"$dir/out" 2>"$dir/err"
+	check_eq "a user id without a name: logout exits 0" 0 $?
+	check_eq "a user id without a name: the audit row's actor" "$want" \
+		"$(q "$nameless/s.db" "SELECT actor FROM sessctl_audit WHERE session_id = 7")"
 	# A WAL left without its index (the writer that had both killed, the
 	# index removed): a reader must create the index, in a directory it
 	# may not write to. It said "unable to open database file" (69).
