@@ -120,10 +120,16 @@ int cli_when_us(const char *opt, const char *s, int64_t now, int64_t *out_us)
 	return 0;
 }
 
+/* The --db of the command line, whose password cli_finish_ctx warns of
+ * once every option is read (-q may come after it). */
+static const char *argv_db;
+
 /* A password on the command line shows in the process list (ps, /proc)
- * for as long as sessctl runs: said once, on stderr; not an error. The
- * backend's own masking tells whether the value holds one (not a text
- * masked out of doubt, which libpq refuses at once). */
+ * for as long as sessctl runs: said once, on stderr; not an error, so
+ * not with -q ("nothing but results and errors": a cron job that keeps
+ * it there has chosen to). The backend's own masking tells whether the
+ * value holds one (not a text masked out of doubt, which libpq refuses
+ * at once). */
 static void warn_password_in_argv(const char *arg)
 {
 	static bool warned;
@@ -148,7 +154,7 @@ static int handle_global(struct cli_ctx *ctx, int opt, const char *arg)
 	switch (opt) {
 	case OPT_DB:
 		ctx->db = arg;
-		warn_password_in_argv(arg);
+		argv_db = arg;
 		return 0;
 	case 'o':
 		return sc_format_parse(arg, &ctx->out.format, &err) < 0 ? cli_report(&err) : 0;
@@ -372,6 +378,8 @@ int cli_finish_ctx(struct cli_ctx *ctx)
 {
 	const char *env;
 
+	if (argv_db && !ctx->quiet)
+		warn_password_in_argv(argv_db);
 	if (!ctx->db) {
 		env = getenv("SESSCTL_DB");
 		ctx->db = env && *env ? env : default_db(&ctx->db_env);

@@ -442,6 +442,15 @@ Test(robust, a_password_in_db_is_warned_about_once_and_not_from_the_environment)
 	cr_expect_eq(count_of(r->err, "\n"), 2, "%s: %s", r->what, r->err);
 	cr_expect_null(strstr(r->err, "S3cretW"), "%s: %s", r->what, r->err);
 
+	/* -q, before or after --db: nothing but the error (a cron job that
+	 * keeps the password there has chosen to) */
+	r = RUN_DB(url, "-q", "count");
+	EXPECT_FAIL(r, 69);
+	cr_expect_eq(count_of(r->err, "holds a password"), 0, "%s: %s", r->what, r->err);
+	r = e2e_run(&(struct call){ .no_db = true }, ARGV("-q", "--db", url, "count"));
+	EXPECT_FAIL(r, 69);
+	cr_expect_eq(count_of(r->err, "holds a password"), 0, "%s: %s", r->what, r->err);
+
 	/* from the environment: no warning, the one error line */
 	r = e2e_run(&(struct call){ .no_db = true, .env = ARGV("SESSCTL_DB=postgresql://u:S3cretW@127.0.0.1:1/x") },
 		    ARGV("count"));
