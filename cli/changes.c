@@ -2,8 +2,8 @@
  * --reason, and the report of the sessions it changed. */
 #include "cli.h"
 #include <errno.h>
-#include <stdint.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
