@@ -120,31 +120,37 @@ int cli_when_us(const char *opt, const char *s, int64_t now, int64_t *out_us)
 	return 0;
 }
 
-/* The --db of the command line, whose password cli_finish_ctx warns of
- * once every option is read (-q may come after it). */
-static const char *argv_db;
+/* Whether a --db of the command line held a password, which shows in
+ * the process list (ps, /proc) for as long as sessctl runs (any of them:
+ * a later --db replaces the value, not the process's arguments). The
+ * backend's own masking tells whether a value holds one (not a text
+ * masked out of doubt, which libpq refuses at once). */
+static bool argv_password;
 
-/* A password on the command line shows in the process list (ps, /proc)
- * for as long as sessctl runs: said once, on stderr; not an error, so
- * not with -q ("nothing but results and errors": a cron job that keeps
- * it there has chosen to). The backend's own masking tells whether the
- * value holds one (not a text masked out of doubt, which libpq refuses
- * at once). */
-static void warn_password_in_argv(const char *arg)
+static void note_password_in_argv(const char *arg)
 {
-	static bool warned;
 	struct sc_error err = { 0 };
 	struct sc_dburl url;
 
-	if (warned || sc_dburl_parse(arg, &url, &err) < 0)
+	if (argv_password || sc_dburl_parse(arg, &url, &err) < 0)
 		return;
-	if (sc_dburl_holds_password(&url)) {
+	argv_password = sc_dburl_holds_password(&url);
+	sc_dburl_free(&url);
+}
+
+/* Said once every option is read, on stderr; not an error, so not with
+ * -q ("nothing but results and errors": a cron job that keeps it there
+ * has chosen to, and -q may come after --db). */
+static void warn_password_in_argv(const struct cli_ctx *ctx)
+{
+	static bool warned;
+
+	if (argv_password && !ctx->quiet && !warned) {
 		warned = true;
 		cli_fail(SC_OK, "warning: --db holds a password, which other users can see in the "
 			 "process list: put it in a password file (PGPASSFILE) or pass the URL in "
 			 "SESSCTL_DB");
 	}
-	sc_dburl_free(&url);
 }
 
 static int handle_global(struct cli_ctx *ctx, int opt, const char *arg)
@@ -154,7 +160,7 @@ static int handle_global(struct cli_ctx *ctx, int opt, const char *arg)
 	switch (opt) {
 	case OPT_DB:
 		ctx->db = arg;
-		argv_db = arg;
+		note_password_in_argv(arg);
 		return 0;
 	case 'o':
 		return sc_format_parse(arg, &ctx->out.format, &err) < 0 ? cli_report(&err) : 0;
@@ -378,8 +384,7 @@ int cli_finish_ctx(struct cli_ctx *ctx)
 {
 	const char *env;
 
-	if (argv_db && !ctx->quiet)
-		warn_password_in_argv(argv_db);
+	warn_password_in_argv(ctx);
 	if (!ctx->db) {
 		env = getenv("SESSCTL_DB");
 		ctx->db = env && *env ? env : default_db(&ctx->db_env);

@@ -451,6 +451,11 @@ Test(robust, a_password_in_db_is_warned_about_once_and_not_from_the_environment)
 	EXPECT_FAIL(r, 69);
 	cr_expect_eq(count_of(r->err, "holds a password"), 0, "%s: %s", r->what, r->err);
 
+	/* --db twice: the first's password is in the process list still */
+	r = e2e_run(&(struct call){ .no_db = true }, ARGV("--db", url, "--db", "postgresql://u@127.0.0.1:1/x?connect_timeout=1", "count"));
+	cr_expect_eq(r->status, 69, "%s: status %d; stderr: %s", r->what, r->status, r->err);
+	cr_expect_eq(count_of(r->err, "sessctl: warning: --db holds a password"), 1, "%s: %s", r->what, r->err);
+
 	/* from the environment: no warning, the one error line */
 	r = e2e_run(&(struct call){ .no_db = true, .env = ARGV("SESSCTL_DB=postgresql://u:S3cretW@127.0.0.1:1/x") },
 		    ARGV("count"));
