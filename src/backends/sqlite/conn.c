@@ -439,6 +439,27 @@ static bool link_target(const char *path, char *out, size_t len)
 	return followed;
 }
 
+/* The file that stands where path needs a directory (ENOTDIR): the
+ * longest leading part of path that exists, when it is no directory. */
+static bool file_in_the_way(const char *path, char *out, size_t len)
+{
+	struct stat st;
+
+	if (snprintf(out, len, "%s", path) >= (int)len)
+		return false;
+	for (;;) {
+		size_t n = strlen(out);
+		while (n > 1 && out[n - 1] == '/')
+			out[--n] = '\0';
+		if (stat(out, &st) == 0)
+			return !S_ISDIR(st.st_mode);
+		char *slash = strrchr(out, '/');
+		if (!slash)
+			return false;
+		slash[slash == out] = '\0';
+	}
+}
+
 /* migrate is to create path: say so when its directory is missing (or
  * is a file), was deleted (a shell left in it) or is not writable, for
  * path or for where the symbolic link it is points, rather than SQLite's
@@ -511,7 +532,12 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb
 
 	*out = NULL;
 	if (stat(url->target, &st) < 0) {
-		/* "/etc/passwd/app.db": a file where a directory should be */
+		/* "/etc/passwd/app.db", "app.db/": a file where a directory
+		 * should be. migrate's directory check names it too. */
+		char file[PATH_MAX];
+		if (errno == ENOTDIR && mode != SC_OPEN_MIGRATE && file_in_the_way(url->target, file, sizeof(file)))
+			return sc_error_set(err, SC_NOINPUT, "no such database file '%s': '%s' is a file, "
+					    "not a directory", url->target, file);
 		if (errno == ENOTDIR)
 			errno = ENOENT;
 		if (errno == ENOENT && mode != SC_OPEN_MIGRATE)
