@@ -23,7 +23,8 @@ say() { echo "bench: $*" >&2; }
 
 SIZE=${1:-1m}
 case $SIZE in
-# RUNS: per-user rows; SRUNS: enforce steady state; ERUNS: catch-up and find.
+# RUNS: per-user rows; SRUNS: enforce steady state and find; ERUNS: catch-up
+# and purge.
 tiny) N=2000 RUNS=2 WARMUP=0 SRUNS=2 ERUNS=2 ;;
 50k) N=50000 RUNS=20 WARMUP=3 SRUNS=10 ERUNS=3 ;;
 1m) N=1000000 RUNS=20 WARMUP=3 SRUNS=5 ERUNS=3 ;;

@@ -233,8 +233,9 @@ enum { CLI_OPT_DRY_RUN = 3000, CLI_OPT_ACTOR, CLI_OPT_REASON };
 #define CLI_WRITE_HELP \
 	"  --dry-run                 print what would change; change nothing\n" \
 	"  --actor NAME              who makes the change, for the audit trail\n" \
-	"                            (default: $SUDO_USER, else the login name); an\n" \
-	"                            application user named here must be an admin\n" \
+	"                            (default: $SUDO_USER, else the login name, else\n" \
+	"                            uid N); an application user named here must be\n" \
+	"                            an admin\n" \
 	"  --reason TEXT             why, for the audit trail\n"
 
 struct cli_write {
