@@ -463,7 +463,11 @@ struct sc_backend {
 	 * walk of every closed session when *due is false. May say true
 	 * wrongly (the walk then decides), never false wrongly but for rows
 	 * whose time does not sort as a time (as idle_sessions: the daily
-	 * full pass purges those). */
+	 * full pass purges those). When *due is true, the backend may serve
+	 * the candidates(false, cutoff, NULL, ...) calls of the purge that
+	 * follows from what it found there (the same rows, in the same
+	 * order, but for those that do not sort as a time), rather than
+	 * walk: SQLite does when the range is short. */
 	int (*purge_due)(struct sc_db *db, int64_t cutoff, bool *due, struct sc_error *err);
 	/* Appends the ids of at most limit users with more than max active
 	 * sessions and an id greater than after, in ascending id order. With

@@ -47,6 +47,12 @@ struct sqlite_db {
 	bool persist_journal; /* journal kept between commits (sq_tune_journal) */
 	bool wal;             /* the database is in WAL mode (sq_tune_journal) */
 	bool opening;         /* in sqlite_open's first reads */
+	/* steady.c: the purge of an incremental enforce takes its candidates
+	 * through idx_sessions_activity, below purge_bound, when purge_due
+	 * found few sessions there (for that cutoff). */
+	bool purge_by_index;
+	int64_t purge_cutoff;
+	char purge_bound[SC_TIME_SQL_LEN];
 	double busy_since, busy_last, busy_tell, busy_try;
 };
 
@@ -177,6 +183,10 @@ int sqlite_candidates(struct sc_db *base, bool active, int64_t cutoff, const int
 /* steady.c */
 void sqlite_between_batches(struct sc_db *base);
 int sqlite_purge_due(struct sc_db *base, int64_t cutoff, bool *due, struct sc_error *err);
+/* The candidates of the purge that follows purge_due through the index
+ * (steady.c): 1 when it found few, -1 on error, 0 to walk the table. */
+int sq_purge_candidates(struct sqlite_db *db, int64_t cutoff, int64_t after, int64_t limit,
+			struct sc_ids *out, struct sc_error *err);
 int sqlite_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64_t limit,
 			 struct sc_ids *out, struct sc_error *err);
 int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t after,

@@ -195,6 +195,13 @@ int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int6
 	return sq_collect_pairs(db, st, out, excess, err);
 }
 
+/* How many entries of the index below purge's bound the purge may read
+ * through it, batch after batch, rather than walk the table: each batch
+ * reads the whole range again (the index is in time order, the batches
+ * in id order), testing the time on the index alone. More is a backlog,
+ * which the walk serves better. */
+#define PURGE_BY_INDEX_MAX 20000
+
 /* A closed session last active before cutoff, through the index: a
  * time before cutoff, in UTC or written with any offset, is text that
  * sorts before the day after cutoff + 14 h, and a number (epoch seconds
@@ -202,7 +209,11 @@ int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int6
  * tested exactly, as purge's walk tests it. In steady state the range
  * holds the last day and a half of closed sessions not yet due, and
  * the walk of every closed session (half a second to a second of the
- * write lock at 800 k rows, at every cron run) is skipped. */
+ * write lock at 800 k rows, at every cron run) is skipped. When some
+ * are due and the range is short (as it is once a cron job runs every
+ * few minutes: a few sessions cross the purge age between two runs),
+ * the purge takes its candidates from the range too
+ * (sq_purge_candidates) rather than walk every closed session for them. */
 int sqlite_purge_due(struct sc_db *base, int64_t cutoff, bool *due, struct sc_error *err)
 {
 	struct sqlite_db *db = sq_to_sqlite(base);
@@ -210,6 +221,7 @@ int sqlite_purge_due(struct sc_db *base, int64_t cutoff, bool *due, struct sc_er
 	sqlite3_stmt *st;
 	int rc;
 
+	db->purge_by_index = false;
 	time_text(add_sat(cutoff, MAX_LATER_OFFSET + 86400), true, bound);
 	if (sq_prepare(db, "SELECT 1 FROM " ACTIVITY_INDEX "\n"
 			   "WHERE last_activity < ?1 AND NOT is_active AND sessctl_time(last_activity) < ?2\n"
@@ -220,8 +232,49 @@ int sqlite_purge_due(struct sc_db *base, int64_t cutoff, bool *due, struct sc_er
 	rc = sqlite3_step(st);
 	*due = rc == SQLITE_ROW;
 	sq_finalize(db, st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-		: sq_fail(db, rc, "cannot look for sessions to purge", err);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_fail(db, rc, "cannot look for sessions to purge", err);
+	if (!*due)
+		return 0;
+	/* The range's length, on the index alone. */
+	if (sq_prepare(db, "SELECT count(*) FROM (SELECT 1 FROM " ACTIVITY_INDEX "\n"
+			   "  WHERE last_activity < ?1 LIMIT ?2)", &st, err) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, bound, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, PURGE_BY_INDEX_MAX + 1);
+	rc = sqlite3_step(st);
+	int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sq_finalize(db, st);
+	if (rc != SQLITE_ROW)
+		return sq_fail(db, rc, "cannot look for sessions to purge", err);
+	if (n <= PURGE_BY_INDEX_MAX) {
+		db->purge_by_index = true;
+		db->purge_cutoff = cutoff;
+		memcpy(db->purge_bound, bound, sizeof(bound));
+		sc_db_notice(base, "enforce: purging through the index (%lld sessions in its range)",
+			     (long long)n);
+	}
+	return 0;
+}
+
+int sq_purge_candidates(struct sqlite_db *db, int64_t cutoff, int64_t after, int64_t limit,
+			struct sc_ids *out, struct sc_error *err)
+{
+	sqlite3_stmt *st;
+
+	if (!db->purge_by_index || cutoff != db->purge_cutoff)
+		return 0;
+	/* The walk's exact test, in its order, on the range purge_due read. */
+	if (sq_prepare(db, "SELECT id FROM " ACTIVITY_INDEX "\n"
+			   "WHERE last_activity < ?3 AND sessctl_time(last_activity) < ?2\n"
+			   "  AND NOT is_active AND id > ?1\n"
+			   "ORDER BY id LIMIT ?4", &st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, after);
+	sq_bind_time_us(st, 2, cutoff);
+	sqlite3_bind_text(st, 3, db->purge_bound, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, limit);
+	return sq_collect_ids(db, st, out, err) < 0 ? -1 : 1;
 }
 
 int sqlite_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool *found,

@@ -233,6 +233,12 @@ int sqlite_candidates(struct sc_db *base, bool active, int64_t cutoff, const int
 	struct sqlite_db *db = sq_to_sqlite(base);
 	sqlite3_stmt *st;
 
+	/* an incremental purge with few rows due: through the index */
+	if (!active && !user_id) {
+		int rc = sq_purge_candidates(db, cutoff, after, limit, out, err);
+		if (rc != 0)
+			return rc < 0 ? -1 : 0;
+	}
 	if (sq_prepare(db, sql[active][user_id != NULL], &st, err) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, after);
