@@ -374,6 +374,50 @@ Test(robust, a_failing_enforce_prints_one_line_and_the_summary_of_what_it_commit
 	EXPECT_ERR_HAS(d, "nothing was changed");
 }
 
+/* The application's own rules refuse a change: a trigger that raises
+ * (RAISE(ABORT, ...) on SQLite, RAISE EXCEPTION on PostgreSQL), and on
+ * PostgreSQL another table's foreign key to a session the purge would
+ * delete. 65, one line that says so (it was 70, "internal error", on
+ * PostgreSQL, and on SQLite "remove the duplicate or invalid rows"). */
+Test(robust, a_change_the_databases_own_rules_refuse_exits_65_and_says_so)
+{
+	fx_standard();
+	if (e2e_pg())
+		e2e_pg_admin("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+			     "BEGIN RAISE EXCEPTION 'sessions are kept'; END $$;\n"
+			     "CREATE TRIGGER nodel BEFORE DELETE ON sessions FOR EACH ROW EXECUTE FUNCTION refuse();\n"
+			     "CREATE TRIGGER noclose BEFORE UPDATE ON sessions FOR EACH ROW\n"
+			     "WHEN (OLD.id = 10) EXECUTE FUNCTION refuse()");
+	else
+		db_exec("CREATE TRIGGER nodel BEFORE DELETE ON sessions\n"
+			"BEGIN SELECT RAISE(ABORT, 'sessions are kept'); END;\n"
+			"CREATE TRIGGER noclose BEFORE UPDATE ON sessions WHEN OLD.id = 10\n"
+			"BEGIN SELECT RAISE(ABORT, 'sessions are kept'); END");
+	char *before = db_dump();
+	struct run *r = RUN("logout", "10", "--actor", "ops");
+	EXPECT_FAIL(r, 65);
+	EXPECT_ERR_HAS(r, "sessions are kept: a trigger of the database refused the change");
+	EXPECT_UNCHANGED(before);
+	free(before);
+	/* the device limit's batch (14) commits before the purge fails */
+	r = RUN("enforce", "--now", "2025-02-09 00:00:00", "--idle-timeout", "100d", "--purge-after", "1d",
+		"--actor", "ops", "-q");
+	EXPECT_FAIL(r, 65);
+	EXPECT_ERR_HAS(r, "enforce stopped after 1 committed batches (0 expired, 1 over the limit, 0 purged): ");
+	EXPECT_ERR_HAS(r, "sessions are kept: a trigger of the database refused the change");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions"), 7);
+	if (!e2e_pg())
+		return; /* SQLite enforces foreign keys only where the application turns them on */
+	e2e_pg_admin("DROP TRIGGER nodel ON sessions;\n"
+		     "CREATE TABLE session_events (session_id bigint REFERENCES sessions (id));\n"
+		     "INSERT INTO session_events VALUES (21)");
+	r = RUN("enforce", "--now", "2025-02-09 00:00:00", "--idle-timeout", "100d", "--purge-after", "1d",
+		"--actor", "ops", "-q");
+	EXPECT_FAIL(r, 65);
+	EXPECT_ERR_HAS(r, "another table's foreign key refers to these rows");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE id = 21"), 1);
+}
+
 /* A bulk logout that fails part-way says so as enforce does: one line
  * naming what its committed batches closed (they stay), and unless -q
  * their summary on stdout. */

@@ -419,6 +419,14 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		 * sessctl does not fill (create) */
 		rc = pg_error(db, err, SC_DATAERR, "%s on '%s': %s: sessctl does not fill that column: "
 			      "give it a default (or allow NULL)", what, db->display, msg);
+	else if (state && (strcmp(state, "P0001") == 0 || strncmp(state, "23", 2) == 0))
+		/* The application's own rules: a trigger that raises
+		 * (raise_exception), another table's foreign key to these
+		 * sessions, a check: the data refuses the change. */
+		rc = pg_error(db, err, SC_DATAERR, "%s on '%s': %s%s", what, db->display, msg,
+			      strcmp(state, "P0001") == 0 ? ": a trigger of the database refused the change"
+			      : strcmp(state, "23503") == 0 ? ": another table's foreign key refers to these rows"
+							    : "");
 	else if (state && strcmp(state, "25006") == 0)
 		/* read_only_sql_transaction: a write reached a server that
 		 * takes none (a standby, default_transaction_read_only). */

@@ -203,6 +203,16 @@ int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err
 		return sc_error_set(err, status, "%s on '%s': %s: sessctl does not fill that column: "
 				    "give it a default (or allow NULL)", what, db->path,
 				    sqlite3_errmsg(db->conn));
+	/* The application's own rules: a trigger that raises (RAISE(ABORT,
+	 * ...)), another table's foreign key to these sessions. */
+	if ((rc & 0xff) == SQLITE_CONSTRAINT && db->conn &&
+	    (sqlite3_extended_errcode(db->conn) == SQLITE_CONSTRAINT_TRIGGER ||
+	     sqlite3_extended_errcode(db->conn) == SQLITE_CONSTRAINT_FOREIGNKEY))
+		return sc_error_set(err, status, "%s on '%s': %s: %s", what, db->path,
+				    sqlite3_errmsg(db->conn),
+				    sqlite3_extended_errcode(db->conn) == SQLITE_CONSTRAINT_TRIGGER
+					    ? "a trigger of the database refused the change"
+					    : "another table's foreign key refers to these rows");
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return sc_error_set(err, status, "%s on '%s': %s: remove the duplicate or invalid rows first",
 				    what, db->path, db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
