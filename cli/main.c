@@ -9,11 +9,23 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Whether standard output is a pipe (or socket) whose reader went away:
+ * the write end then polls as an error. A write that failed with EPIPE
+ * while printing (output longer than the stream's buffer, such as 'help
+ * enforce') leaves only the stream's error flag, and errno to whatever
+ * came after it. */
+static bool reader_gone(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = 0 };
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
 
 /* Flushes standard output: a reader that went away (EPIPE) ends the
  * command quietly; any other write error is status 74. */
@@ -23,7 +35,7 @@ static int finish_output(int rc)
 	if (fflush(stdout) == 0 && !ferror(stdout) && cli_output_drain() == 0)
 		return rc;
 	/* A closed pipe, now or already reported quietly by a writer. */
-	if (errno == EPIPE || cli_output_closed)
+	if (errno == EPIPE || cli_output_closed || reader_gone())
 		return rc;
 	return rc == SC_OK ? cli_fail(SC_IOERR, "cannot write output: %s",
 				      sc_strerror(errno ? errno : EIO))
