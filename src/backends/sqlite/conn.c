@@ -533,13 +533,14 @@ int sqlite_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb
 	*out = NULL;
 	if (stat(url->target, &st) < 0) {
 		/* "/etc/passwd/app.db", "app.db/": a file where a directory
-		 * should be. migrate's directory check names it too. */
+		 * should be, a missing file. migrate's directory check names
+		 * it too. (The look for it stats: errno is kept first.) */
+		int why = errno == ENOTDIR ? ENOENT : errno;
 		char file[PATH_MAX];
 		if (errno == ENOTDIR && mode != SC_OPEN_MIGRATE && file_in_the_way(url->target, file, sizeof(file)))
 			return sc_error_set(err, SC_NOINPUT, "no such database file '%s': '%s' is a file, "
 					    "not a directory", url->target, file);
-		if (errno == ENOTDIR)
-			errno = ENOENT;
+		errno = why;
 		if (errno == ENOENT && mode != SC_OPEN_MIGRATE)
 			return sc_error_set(err, SC_NOINPUT,
 				"no such database file '%s': check --db, or create it with 'sessctl migrate'",

@@ -196,26 +196,22 @@ int sq_fail(struct sqlite_db *db, int rc, const char *what, struct sc_error *err
 
 	if ((rc & 0xff) == SQLITE_NOTADB)
 		return sc_error_set(err, status, "'%s' is not an sqlite database", db->path);
-	/* A NOT NULL column of the application's that sessctl does not fill
-	 * (create): the table, not the data, needs a change. */
-	if ((rc & 0xff) == SQLITE_CONSTRAINT && db->conn &&
-	    sqlite3_extended_errcode(db->conn) == SQLITE_CONSTRAINT_NOTNULL)
-		return sc_error_set(err, status, "%s on '%s': %s: sessctl does not fill that column: "
-				    "give it a default (or allow NULL)", what, db->path,
-				    sqlite3_errmsg(db->conn));
-	/* The application's own rules: a trigger that raises (RAISE(ABORT,
-	 * ...)), another table's foreign key to these sessions. */
-	if ((rc & 0xff) == SQLITE_CONSTRAINT && db->conn &&
-	    (sqlite3_extended_errcode(db->conn) == SQLITE_CONSTRAINT_TRIGGER ||
-	     sqlite3_extended_errcode(db->conn) == SQLITE_CONSTRAINT_FOREIGNKEY))
+	/* A constraint: which one tells what needs a change. */
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		int ext = db->conn ? sqlite3_extended_errcode(db->conn) : rc;
+		const char *hint =
+			/* a NOT NULL column of the application's that sessctl
+			 * does not fill (create): the table, not the data */
+			ext == SQLITE_CONSTRAINT_NOTNULL
+				? "sessctl does not fill that column: give it a default (or allow NULL)"
+			/* the application's own rules: a trigger that raises
+			 * (RAISE(ABORT, ...)), another table's foreign key */
+			: ext == SQLITE_CONSTRAINT_TRIGGER ? "a trigger of the database refused the change"
+			: ext == SQLITE_CONSTRAINT_FOREIGNKEY ? "another table's foreign key refers to these rows"
+							      : "remove the duplicate or invalid rows first";
 		return sc_error_set(err, status, "%s on '%s': %s: %s", what, db->path,
-				    sqlite3_errmsg(db->conn),
-				    sqlite3_extended_errcode(db->conn) == SQLITE_CONSTRAINT_TRIGGER
-					    ? "a trigger of the database refused the change"
-					    : "another table's foreign key refers to these rows");
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return sc_error_set(err, status, "%s on '%s': %s: remove the duplicate or invalid rows first",
-				    what, db->path, db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc));
+				    db->conn ? sqlite3_errmsg(db->conn) : sqlite3_errstr(rc), hint);
+	}
 	/* The file was renamed over or deleted while the command ran (a
 	 * restore, a deploy moving a new file in): SQLite's answer is
 	 * "attempt to write a readonly database" (77, as if permission were
