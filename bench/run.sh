@@ -25,15 +25,20 @@ SIZE=${1:-1m}
 case $SIZE in
 # RUNS: per-user rows; SRUNS: enforce steady state and find; ERUNS: catch-up
 # and purge.
-tiny) N=2000 RUNS=2 WARMUP=0 SRUNS=2 ERUNS=2 ;;
-50k) N=50000 RUNS=20 WARMUP=3 SRUNS=10 ERUNS=3 ;;
-1m) N=1000000 RUNS=20 WARMUP=3 SRUNS=5 ERUNS=3 ;;
+# STEP: how much later the cron job's next run is (its row; at 2 k
+# sessions, nothing falls due in ten minutes).
+tiny) N=2000 RUNS=2 WARMUP=0 SRUNS=2 ERUNS=2 STEP='1 day' ;;
+50k) N=50000 RUNS=20 WARMUP=3 SRUNS=10 ERUNS=3 STEP='10 minutes' ;;
+1m) N=1000000 RUNS=20 WARMUP=3 SRUNS=5 ERUNS=3 STEP='10 minutes' ;;
 *) die "unknown size '$SIZE' (tiny, 50k or 1m)" ;;
 esac
 
 # Every time rule is evaluated as of NOW, on both sides.
 NOW='2025-06-01 00:00:00'
 CUTOFF=$(date -u -d "$NOW UTC - 720 hours" '+%Y-%m-%d %H:%M:%S')
+# The cron job's next run, STEP later (the "next run" row).
+NEXT=$(date -u -d "$NOW UTC + $STEP" '+%Y-%m-%d %H:%M:%S')
+NEXT_CUTOFF=$(date -u -d "$NEXT UTC - 720 hours" '+%Y-%m-%d %H:%M:%S')
 PGBIN=/usr/lib/postgresql/15/bin
 SESSCTL=$PWD/sessctl
 GEN=$PWD/build/bench/gen
@@ -301,6 +306,10 @@ sq_line() { echo "sqlite3 -line $1 $(q "$2")"; }
 sq_csv() { echo "sqlite3 -csv -header $1 $(q "$2")"; }
 sq_script() { echo "sqlite3 -bail $1 $(q "$2")"; }
 sq_fresh() { echo "bash -c $(q "cp $SQ $1 && sync $1")"; }
+# snap SRC DST: DST a copy of SRC now; fresh_from SRC DST: a prepare
+# command making it.
+sq_fresh_from() { echo "bash -c $(q "cp $1 $2 && sync $2")"; }
+sq_snap() { cp "$1" "$2" && sync "$2"; }
 sq_rows() { sqlite3 "$1" "$2"; }
 sq_run() { sqlite3 "$1" "$2" >/dev/null; }
 
@@ -311,6 +320,13 @@ pg_csv() { echo "$PGBIN/psql -X -q --csv -h $PGDIR -U postgres -d $1 -c $(q "$2"
 pg_script() { echo "$PGBIN/psql -X -q -At -v ON_ERROR_STOP=1 -h $PGDIR -U postgres -d $1 -c $(q "$2")"; }
 pg_fresh() {
 	echo "$PGBIN/psql -X -q -h $PGDIR -U postgres -d postgres -c $(q 'SET client_min_messages = warning') -c $(q "DROP DATABASE IF EXISTS $1") -c $(q "CREATE DATABASE $1 TEMPLATE base")"
+}
+pg_fresh_from() {
+	echo "$PGBIN/psql -X -q -h $PGDIR -U postgres -d postgres -c $(q 'SET client_min_messages = warning') -c $(q "DROP DATABASE IF EXISTS $2") -c $(q "CREATE DATABASE $2 TEMPLATE $1")"
+}
+pg_snap() {
+	"${PSQL[@]}" -d postgres -c 'SET client_min_messages = warning' -c "DROP DATABASE IF EXISTS $2" \
+		-c "CREATE DATABASE $2 TEMPLATE $1"
 }
 pg_rows() { "${PSQL[@]}" -d "$1" -c "$2"; }
 pg_run() { "${PSQL[@]}" -d "$1" -c "$2" >/dev/null; }
@@ -418,6 +434,27 @@ bench_backend() {
 	"${p}_rows" "$ec" "$all" >"$W/$p-pc2.txt"
 	same "$b enforce --purge-after steady state" "$W/$p-ps2.txt" "$W/$p-pc2.txt"
 	same "$b enforce --purge-after steady state changed nothing" "$W/$p-ps.txt" "$W/$p-ps2.txt"
+	# The same cron job's next run, ten minutes later (STEP), as it runs
+	# in production: since the run before, a few sessions went idle and a
+	# few closed ones crossed the purge age (the steady-state rows rerun
+	# at the same --now and find nothing). Each run on a fresh copy of
+	# the state the rows above left, each side its own.
+	local sn="${p}_sn" cn="${p}_cn"
+	[ "$p" = sq ] && sn=$W/sn.db cn=$W/cn.db
+	"${p}_snap" "$es" "$sn"
+	"${p}_snap" "$ec" "$cn"
+	WARMUP=0 BLOCK=1 row 'enforce --purge-after 720h next run' "$b" 0.1 "$SRUNS" \
+		"$("${p}_sess" "$es") --now $(q "$NEXT") enforce -q --actor bench --purge-after 720h" \
+		"$("${p}_script" "$ec" "${purge//$CUTOFF/$NEXT_CUTOFF}")" \
+		--prepare "$("${p}_fresh_from" "$sn" "$es")" --prepare "$("${p}_fresh_from" "$cn" "$ec")"
+	"${p}_rows" "$es" "$all" >"$W/$p-pn.txt"
+	"${p}_rows" "$ec" "$all" >"$W/$p-pn2.txt"
+	same "$b enforce --purge-after next run" "$W/$p-pn.txt" "$W/$p-pn2.txt"
+	if cmp -s "$W/$p-ps2.txt" "$W/$p-pn.txt"; then
+		echo "MISMATCH: $b enforce --purge-after next run: it changed nothing (the row measures no work)" >>"$RESULTS"
+		FAILED=1
+	fi
+	[ "$p" = sq ] && rm -f "$sn" "$cn"
 
 	# find: every active session as CSV, against the client's CSV export.
 	local fc
@@ -467,7 +504,7 @@ bench_backend PostgreSQL pg per es ec "$PG_ENFORCE" "$PG_PURGE" true false "$PG_
 # (its worst waits were 431-434 ms in two runs after them, 115 ms by hand
 # with the server idle): drop them and write a checkpoint first.
 say "PostgreSQL: dropping the databases of the rows above, CHECKPOINT"
-for d in per es ec; do
+for d in per es ec pg_sn pg_cn; do
 	"${PSQL[@]}" -d postgres -c 'SET client_min_messages = warning' -c "DROP DATABASE IF EXISTS $d"
 done
 "${PSQL[@]}" -d postgres -c 'CHECKPOINT'

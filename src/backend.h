@@ -440,7 +440,8 @@ struct sc_backend {
 	 * and a last_activity before cutoff; of *user_id's sessions only, or
 	 * with user_id NULL of every user's. Batches walk the table in id
 	 * order, so each one writes neighbouring pages. (Idle sessions to
-	 * expire: active; rows to purge: inactive.) */
+	 * expire: active; rows to purge: inactive.) Fewer than limit: none
+	 * past them (enforce ends the step on that batch). */
 	int (*candidates)(struct sc_db *db, bool active, int64_t cutoff, const int64_t *user_id,
 			  int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
 	/* OPTIONAL (NULL: enforce walks the table with candidates). Appends
@@ -470,7 +471,8 @@ struct sc_backend {
 	 * walk: SQLite does when the range is short. */
 	int (*purge_due)(struct sc_db *db, int64_t cutoff, bool *due, struct sc_error *err);
 	/* Appends the ids of at most limit users with more than max active
-	 * sessions and an id greater than after, in ascending id order. With
+	 * sessions and an id greater than after, in ascending id order (fewer
+	 * than limit: none past them). With
 	 * since > INT64_MIN, only users with an active session whose
 	 * last_activity is at or after since (found through the index of
 	 * idle_sessions, which a backend providing this must have; a

@@ -202,6 +202,17 @@ static int64_t users_wanted(const struct enforce_ctx *c)
 	return want < (double)c->batch ? (int64_t)want : c->batch;
 }
 
+/* Whether a batch that found n rows (or users) where it asked for up to
+ * limit was the step's last: the backends' look-ups return at most
+ * limit, in id order, so fewer means none past them. A step ends on its
+ * short batch rather than on a batch that finds nothing: a cron run that
+ * has a few sessions to close would otherwise pay, for each step, a
+ * pause for the application and another transaction. */
+static bool short_batch(size_t n, int64_t limit)
+{
+	return (int64_t)n < limit;
+}
+
 /* One batch of one step. Sets c->finished when nothing is left. */
 static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_ctx *c,
 		      struct sc_error *err)
@@ -212,6 +223,8 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 	int64_t one = o->user_id;
 	const struct sc_ids only = { &one, 1, 1 }, *owner = user ? &only : NULL;
 
+	bool last = false; /* the device limit's last users */
+
 	c->ids.n = 0;
 	c->done = 0;
 	switch (step) {
@@ -219,7 +232,7 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 		int64_t cutoff = c->a->now - o->idle_timeout;
 		if (expire_candidates(db, c, cutoff, user, err) < 0)
 			return -1;
-		c->finished = c->ids.n == 0;
+		c->finished = short_batch(c->ids.n, c->batch);
 		return sc_close_ids_if(db, c->ids.v, c->ids.n, owner, c->a, "expire", SC_CHANGE_EXPIRED, &cutoff,
 				    &c->held, &c->done, err);
 	}
@@ -230,6 +243,7 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 				return c->finished = true, 0;
 			if (sc_ids_push(&c->users, o->user_id) < 0)
 				return sc_error_set(err, SC_SOFTWARE, "out of memory");
+			last = true;
 		} else {
 			/* Adaptive batches count sessions to close, not users:
 			 * one user may have hundreds, and a batch of twice as
@@ -237,11 +251,15 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 			 * (the application waiting meanwhile). Whole users, at
 			 * least one. */
 			bool budget = !o->batch_size && be->even_batches;
+			int64_t asked = budget ? users_wanted(c) : c->batch;
 			c->excess.n = 0;
 			if (be->users_over_limit(db, o->max_sessions, c->incremental ? c->since : INT64_MIN,
-						 c->after, budget ? users_wanted(c) : c->batch, &c->users,
-						 budget ? &c->excess : NULL, err) < 0)
+						 c->after, asked, &c->users, budget ? &c->excess : NULL,
+						 err) < 0)
 				return -1;
+			/* Fewer than asked: these are the last (the budget below
+			 * may take fewer still, and the next batch the rest). */
+			last = short_batch(c->users.n, asked);
 			if (budget && c->excess.n == c->users.n) {
 				int64_t sum = 0;
 				size_t k = 0;
@@ -256,6 +274,7 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 				}
 				while (k < c->users.n && (k == 0 || sum + c->excess.v[k] <= c->batch))
 					sum += c->excess.v[k++];
+				last = last && k == c->users.n;
 				c->users.n = k;
 			}
 		}
@@ -269,12 +288,13 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 		if (be->lock_users && be->lock_users(db, &c->users, err) < 0)
 			return -1;
 		if (c->users.n == 0)
-			return 0;
+			return c->finished = last, 0;
 		if (be->over_limit_candidates(db, c->users.v, c->users.n, o->max_sessions, &c->ids,
 					      err) < 0 ||
 		    sc_close_ids(db, c->ids.v, c->ids.n, &c->users, c->a, "over-limit", SC_CHANGE_OVER_LIMIT,
 			      &c->held, &c->done, err) < 0)
 			return -1;
+		c->finished = last;
 		return 0;
 	case STEP_PURGE: {
 		struct sc_change ch = sc_change_for(c->a, "purge", user, user ? 1 : 0);
@@ -282,8 +302,8 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 		if (be->candidates(db, false, c->a->now - o->purge_after, user, c->after,
 				   c->batch, &c->ids, err) < 0)
 			return -1;
-		c->finished = c->ids.n == 0;
-		if (c->finished)
+		c->finished = short_batch(c->ids.n, c->batch);
+		if (c->ids.n == 0)
 			return 0;
 		int n = be->purge_sessions(db, c->ids.v, c->ids.n, &ch, c->a->cb ? sc_on_closed : NULL,
 					   &cc, err);
@@ -314,6 +334,12 @@ static int64_t first_batch(const struct sc_db *db, const struct enforce_ctx *c,
 	return step == STEP_LIMIT && !db->backend->even_batches ? SC_BATCH_MIN_LIMIT : SC_BATCH_MIN;
 }
 
+/* A batch quicker than this may grow (the backend's line, or the core's). */
+static double fast_ms(const struct sc_db *db)
+{
+	return db->batch_fast_ms ? db->batch_fast_ms : SC_BATCH_FAST_MS;
+}
+
 /* Grows a fast batch: where batches must be even (struct sc_backend), in
  * proportion, towards one and a half times the fast line and at most
  * double (doubling a batch just under the line made SQLite batches of
@@ -327,7 +353,7 @@ static void adapt_batch(struct sc_db *db, struct enforce_ctx *c, enum enforce_st
 			double ms)
 {
 	int64_t min = step == STEP_LIMIT ? SC_BATCH_MIN_LIMIT : SC_BATCH_MIN;
-	double fast = db->batch_fast_ms ? db->batch_fast_ms : SC_BATCH_FAST_MS;
+	double fast = fast_ms(db);
 	double slow = db->batch_slow_ms ? db->batch_slow_ms : SC_BATCH_SLOW_MS;
 
 	if (ms < fast) {
@@ -472,8 +498,12 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 			adapt_batch(db, c, step, took);
 		/* Leave the lock free for the backend's pause; with a batch size
 		 * the user chose, at most as long as the batch held it, so tiny
-		 * batches do not spend their time waiting. */
-		if (!c->finished && c->done)
+		 * batches do not spend their time waiting. After a step's last
+		 * batch too when it was long and another step follows, whose
+		 * first batch would follow it at once (a few quick ones, as a
+		 * cron run makes, go on without: the application waits no
+		 * longer for two of them than for one long batch). */
+		if (c->done && (!c->finished || (took >= fast_ms(db) && c->step_no + 1 < c->steps)))
 			sc_batch_pause(db, took, c->o->batch_size != 0);
 		next_page(step, c);
 		*counter(c->r, step) += c->done;

@@ -2667,3 +2667,49 @@ Test(postgres_only, migrate_adopts_an_idx_user_active_that_is_no_btree)
 	EXPECT_OUT(r, "over_limit\r\n0\r\n");
 	EXPECT_ROWS("SELECT device_fingerprint FROM sessions WHERE is_active ORDER BY id", "f1\nf2\nf3\n");
 }
+
+/* Issue 10, a cron job between two runs: a few sessions went idle, a
+ * user went over the limit, a few closed ones crossed the purge age.
+ * Each step with something to do costs the run one transaction: a step
+ * ends on its batch that finds fewer rows than it asked for, not on one
+ * more batch that finds none (which cost a transaction per step, and on
+ * SQLite a pause for the application after the batch before it). */
+Test(postgres_only, a_cron_run_with_a_little_of_everything_costs_a_transaction_a_step, .timeout = 60)
+{
+	char url[256], app[64];
+
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username) SELECT g, 'u' || g || '@example.com', 'u' || g\n"
+		"FROM generate_series(1, 3) g");
+	/* at the first run (--now 2025-03-01 00:00, idle after 90 days,
+	 * purged 60 days after): nothing to do */
+	db_exec("INSERT INTO sessions (user_id, device_fingerprint, last_activity, is_active) VALUES\n"
+		" (1, 'idle-soon', '2024-12-01 00:30:00+00', true),\n"
+		" (1, 'purge-soon', '2024-12-31 00:30:00+00', false),\n"
+		" (2, 'a', '2025-02-20 00:00:00+00', true), (2, 'b', '2025-02-21 00:00:00+00', true),\n"
+		" (2, 'c', '2025-02-22 00:00:00+00', true)");
+	struct run *r = RUN("enforce", "--idle-timeout", "90d", "--purge-after", "60d", "--now",
+			    "2025-03-01 00:00:00", "-o", "csv", "--columns", "expired,over_limit,purged");
+	EXPECT_OUT(r, "expired,over_limit,purged\r\n0,0,0\r\n");
+	/* then user 2 logs in on a fourth device */
+	db_exec("INSERT INTO sessions (user_id, device_fingerprint, last_activity, is_active) VALUES\n"
+		" (2, 'd', '2025-03-01 00:30:00+00', true)");
+	snprintf(app, sizeof(app), "sc%ldcron", (long)getpid());
+	snprintf(url, sizeof(url), "%s application_name=%s", e2e_url(), app);
+	r = RUN_DB(url, "enforce", "-v", "--idle-timeout", "90d", "--purge-after", "60d", "--now",
+		   "2025-03-01 01:00:00", "-o", "csv", "--columns", "expired,over_limit,purged");
+	cr_expect(strstr(r->err, "enforce: ranking the users active since"), "not incremental: %s", r->err);
+	/* the session that went idle is also past the purge age */
+	EXPECT_OUT(r, "expired,over_limit,purged\r\n1,1,2\r\n");
+	EXPECT_ROWS("SELECT device_fingerprint, is_active FROM sessions ORDER BY 1",
+		    "a|f\nb|t\nc|t\nd|t\n");
+	/* the plan, -v's read of the ids' range (for its progress), a batch
+	 * for each of the three steps, purge's look in its index, the
+	 * record: 10 before (a batch more for each step) */
+	int begins = logged_statements(app, "statement: BEGIN");
+	fprintf(stderr, "statement count: a cron run with a little of everything: %d statements, %d "
+			"transactions\n", statements_of(app), begins);
+	cr_expect_eq(begins, 7, "the run made %d transactions, expected 7 (%s)", begins, r->err);
+	cr_expect_eq(logged_statements(app, "statement: COMMIT"), 7, "the run committed %d times",
+		     logged_statements(app, "statement: COMMIT"));
+}

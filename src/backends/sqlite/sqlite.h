@@ -48,11 +48,15 @@ struct sqlite_db {
 	bool wal;             /* the database is in WAL mode (sq_tune_journal) */
 	bool opening;         /* in sqlite_open's first reads */
 	/* steady.c: the purge of an incremental enforce takes its candidates
-	 * through idx_sessions_activity, below purge_bound, when purge_due
-	 * found few sessions there (for that cutoff). */
+	 * through idx_sessions_activity, in the text ranges of purge_range,
+	 * when purge_due found few sessions there (for that cutoff). */
 	bool purge_by_index;
 	int64_t purge_cutoff;
-	char purge_bound[SC_TIME_SQL_LEN];
+	struct sq_time_range {
+		char below[SC_TIME_SQL_LEN];
+		char t_from[SC_TIME_SQL_LEN], t_to[SC_TIME_SQL_LEN];
+		char rest_from[SC_TIME_SQL_LEN], rest_to[SC_TIME_SQL_LEN];
+	} purge_range;
 	double busy_since, busy_last, busy_tell, busy_try;
 };
 

@@ -195,40 +195,91 @@ int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int6
 	return sq_collect_pairs(db, st, out, excess, err);
 }
 
-/* How many entries of the index below purge's bound the purge may read
- * through it, batch after batch, rather than walk the table: each batch
- * reads the whole range again (the index is in time order, the batches
- * in id order), testing the time on the index alone. More is a backlog,
- * which the walk serves better. */
-#define PURGE_BY_INDEX_MAX 20000
+/* How many entries of the index in purge's text ranges (before_text)
+ * the purge may read through it, batch after batch, rather than walk
+ * the table: each batch reads the whole range again (the index is in
+ * time order, the batches in id order), testing the time on the index
+ * alone; 100,000 entries take 10-20 ms. More is a backlog, which the
+ * walk serves better. */
+#define PURGE_BY_INDEX_MAX 100000
 
-/* A closed session last active before cutoff, through the index: a
- * time before cutoff, in UTC or written with any offset, is text that
- * sorts before the day after cutoff + 14 h, and a number (epoch seconds
- * stored as such) sorts before all text; each row in that range is
- * tested exactly, as purge's walk tests it. In steady state the range
- * holds the last day and a half of closed sessions not yet due, and
- * the walk of every closed session (half a second to a second of the
- * write lock at 800 k rows, at every cron run) is skipped. When some
- * are due and the range is short (as it is once a cron job runs every
- * few minutes: a few sessions cross the purge age between two runs),
- * the purge takes its candidates from the range too
- * (sq_purge_candidates) rather than walk every closed session for them. */
+/* The text ranges of the index that hold every time before t: a time
+ * before t, in UTC or written with any offset up to +14:00, has a local
+ * time before t + 14 h. Written "YYYY-MM-DD HH:MM:SS..." (or a date
+ * alone, or a number, which sorts before all text), it sorts before
+ * that local time in the same form (`below`); written with a 'T', it
+ * sorts before that time with a 'T' and after every ' ' form of its
+ * date (`t_from` to `t_to`); any other text of that date is taken
+ * whole (`rest_from` to `rest_to`). So the ranges go 14 hours past t,
+ * not up to the end of the day after it: a purge's cutoff moves into
+ * the sessions closed by the device limit, and a day and a half of
+ * them (35,000 entries at 1 M sessions) would cost its every batch. A
+ * minute more, for forms without seconds. Outside years 0001-9999,
+ * `below` alone: before or after all such text. */
+static void before_text(int64_t t, struct sq_time_range *r)
+{
+	int64_t local = add_sat(t, MAX_LATER_OFFSET + 60);
+
+	memset(r, 0, sizeof(*r)); /* the other ranges empty: "" to "" */
+	if (sc_time_format_sql(local, r->below) < 0 ||
+	    sc_time_format_sql(add_sat(local, 86400), r->rest_to) < 0) {
+		strcpy(r->below, local < 0 ? "" : ":");
+		r->rest_to[0] = '\0';
+		return;
+	}
+	r->rest_to[10] = '\0'; /* the next date */
+	memcpy(r->t_from, r->below, 10);
+	strcpy(r->t_from + 10, "!"); /* after every ' ' form */
+	strcpy(r->t_to, r->below);
+	r->t_to[10] = 'T';
+	memcpy(r->rest_from, r->below, 10);
+	strcpy(r->rest_from + 10, "U"); /* after every 'T' form */
+}
+
+/* The three arms of before_text's ranges, on the index, with COND (a
+ * condition) and the ranges bound from ?6 on. */
+#define BEFORE_ARMS(cols, cond) \
+	"SELECT " cols " FROM " ACTIVITY_INDEX " WHERE last_activity < ?6" cond "\n" \
+	"UNION ALL\n" \
+	"SELECT " cols " FROM " ACTIVITY_INDEX "\n" \
+	"  WHERE last_activity >= ?7 AND last_activity < ?8" cond "\n" \
+	"UNION ALL\n" \
+	"SELECT " cols " FROM " ACTIVITY_INDEX "\n" \
+	"  WHERE last_activity >= ?9 AND last_activity < ?10" cond "\n"
+
+static void bind_before(sqlite3_stmt *st, const struct sq_time_range *r)
+{
+	sqlite3_bind_text(st, 6, r->below, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, r->t_from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, r->t_to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, r->rest_from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, r->rest_to, -1, SQLITE_STATIC);
+}
+
+/* A closed session last active before cutoff, through the index, in
+ * before_text's ranges; each row in them is tested exactly, as purge's
+ * walk tests it. In steady state the ranges hold the 14 hours of
+ * sessions not yet due, and the walk of every closed session (half a
+ * second of the write lock at 1 M sessions, at every cron run) is
+ * skipped. When some are due and the ranges are short enough (as they
+ * are once a cron job runs every few minutes: a few sessions cross the
+ * purge age between two runs), the purge takes its candidates from
+ * them too (sq_purge_candidates) rather than walk every closed session
+ * for them. */
 int sqlite_purge_due(struct sc_db *base, int64_t cutoff, bool *due, struct sc_error *err)
 {
 	struct sqlite_db *db = sq_to_sqlite(base);
-	char bound[SC_TIME_SQL_LEN];
+	struct sq_time_range *r = &db->purge_range;
 	sqlite3_stmt *st;
 	int rc;
 
 	db->purge_by_index = false;
-	time_text(add_sat(cutoff, MAX_LATER_OFFSET + 86400), true, bound);
-	if (sq_prepare(db, "SELECT 1 FROM " ACTIVITY_INDEX "\n"
-			   "WHERE last_activity < ?1 AND NOT is_active AND sessctl_time(last_activity) < ?2\n"
+	before_text(cutoff, r);
+	if (sq_prepare(db, BEFORE_ARMS("1", " AND NOT is_active AND sessctl_time(last_activity) < ?2")
 			   "LIMIT 1", &st, err) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, bound, -1, SQLITE_TRANSIENT);
 	sq_bind_time_us(st, 2, cutoff);
+	bind_before(st, r);
 	rc = sqlite3_step(st);
 	*due = rc == SQLITE_ROW;
 	sq_finalize(db, st);
@@ -236,12 +287,11 @@ int sqlite_purge_due(struct sc_db *base, int64_t cutoff, bool *due, struct sc_er
 		return sq_fail(db, rc, "cannot look for sessions to purge", err);
 	if (!*due)
 		return 0;
-	/* The range's length, on the index alone. */
-	if (sq_prepare(db, "SELECT count(*) FROM (SELECT 1 FROM " ACTIVITY_INDEX "\n"
-			   "  WHERE last_activity < ?1 LIMIT ?2)", &st, err) < 0)
+	/* The ranges' length, on the index alone. */
+	if (sq_prepare(db, "SELECT count(*) FROM (" BEFORE_ARMS("1", "") "LIMIT ?1)", &st, err) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, bound, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, PURGE_BY_INDEX_MAX + 1);
+	sqlite3_bind_int64(st, 1, PURGE_BY_INDEX_MAX + 1);
+	bind_before(st, r);
 	rc = sqlite3_step(st);
 	int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sq_finalize(db, st);
@@ -250,7 +300,6 @@ int sqlite_purge_due(struct sc_db *base, int64_t cutoff, bool *due, struct sc_er
 	if (n <= PURGE_BY_INDEX_MAX) {
 		db->purge_by_index = true;
 		db->purge_cutoff = cutoff;
-		memcpy(db->purge_bound, bound, sizeof(bound));
 		sc_db_notice(base, "enforce: purging through the index (%lld sessions in its range)",
 			     (long long)n);
 	}
@@ -264,16 +313,15 @@ int sq_purge_candidates(struct sqlite_db *db, int64_t cutoff, int64_t after, int
 
 	if (!db->purge_by_index || cutoff != db->purge_cutoff)
 		return 0;
-	/* The walk's exact test, in its order, on the range purge_due read. */
-	if (sq_prepare(db, "SELECT id FROM " ACTIVITY_INDEX "\n"
-			   "WHERE last_activity < ?3 AND sessctl_time(last_activity) < ?2\n"
-			   "  AND NOT is_active AND id > ?1\n"
+	/* The walk's exact test, in its order, on the ranges purge_due read. */
+	if (sq_prepare(db, BEFORE_ARMS("id", " AND sessctl_time(last_activity) < ?2\n"
+					     "  AND NOT is_active AND id > ?1")
 			   "ORDER BY id LIMIT ?4", &st, err) < 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, after);
 	sq_bind_time_us(st, 2, cutoff);
-	sqlite3_bind_text(st, 3, db->purge_bound, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 4, limit);
+	bind_before(st, &db->purge_range);
 	return sq_collect_ids(db, st, out, err) < 0 ? -1 : 1;
 }
 
