@@ -71,6 +71,11 @@ struct pg_db {
 	/* PgBouncer gave up waiting for a server connection: opening the
 	 * connection again would wait as long again (pg_reconnect). */
 	bool pool_timed_out;
+	/* steady.c: the purge of an incremental enforce takes its candidates
+	 * through idx_sessions_closed_activity when purge_due found few due
+	 * there (for that cutoff). */
+	bool purge_by_index;
+	int64_t purge_cutoff;
 };
 
 /* A time column c as whole epoch seconds, when sessctl can show it: NULL
@@ -248,6 +253,8 @@ int pg_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64_t l
 int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t after,
 			int64_t limit, struct sc_ids *out, struct sc_ids *excess, struct sc_error *err);
 int pg_purge_due(struct sc_db *base, int64_t cutoff, bool *due, struct sc_error *err);
+int pg_purge_candidates(struct pg_db *db, int64_t cutoff, int64_t after, int64_t limit,
+			struct sc_ids *out, struct sc_error *err);
 int pg_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool *found,
 			 struct sc_error *err);
 int pg_enforce_state_put(struct sc_db *base, const struct sc_enforce_state *s,

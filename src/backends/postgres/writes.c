@@ -360,6 +360,12 @@ int pg_candidates(struct sc_db *base, bool active, int64_t cutoff, const int64_t
 		user_id ? pgb_int64_param(*user_id, ubuf) : NULL,
 	};
 
+	/* an incremental purge with few rows due: through the index */
+	if (!active && !user_id) {
+		int rc = pg_purge_candidates(db, cutoff, after, limit, out, err);
+		if (rc != 0)
+			return rc < 0 ? -1 : 0;
+	}
 	return pgb_collect_ids(db, sql[active][user_id != NULL], user_id ? 4 : 3, params, out, err);
 }
 
