@@ -533,6 +533,12 @@ int sc_batched_run_end(struct sc_db *db, int rc, struct sc_error *err, bool *int
 	return rc;
 }
 
+void sc_batch_between(struct sc_db *db)
+{
+	if (db->backend->between_batches)
+		db->backend->between_batches(db);
+}
+
 /* A batch longer than this is followed by the backend's long pause. */
 #define SC_LONG_BATCH_MS 90
 

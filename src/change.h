@@ -58,6 +58,9 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err);
  * most as long as the batch took, so tiny batches do not spend their time
  * waiting. enforce and the bulk logout both. */
 void sc_batch_pause(struct sc_db *db, double took_ms, bool fixed_size);
+/* The backend's between_batches hook alone, without the pause (after a
+ * step's last batch, when the run goes on at once). */
+void sc_batch_between(struct sc_db *db);
 
 /* What a batched run left (struct sc_db; backend count_left): how many
  * sessions its changes would still take, in all (*count) and, when steady

@@ -500,11 +500,17 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 		 * the user chose, at most as long as the batch held it, so tiny
 		 * batches do not spend their time waiting. After a step's last
 		 * batch too when it was long and another step follows, whose
-		 * first batch would follow it at once (a few quick ones, as a
-		 * cron run makes, go on without: the application waits no
-		 * longer for two of them than for one long batch). */
-		if (c->done && (!c->finished || (took >= fast_ms(db) && c->step_no + 1 < c->steps)))
-			sc_batch_pause(db, took, c->o->batch_size != 0);
+		 * first batch would follow it at once. After a quick last batch
+		 * (a cron run's few rows) only the backend's work between
+		 * batches, without the wait: a quick batch and the next step's
+		 * first keep the application out about as long as one batch
+		 * at the fast line. */
+		if (c->done) {
+			if (!c->finished || (took >= fast_ms(db) && c->step_no + 1 < c->steps))
+				sc_batch_pause(db, took, c->o->batch_size != 0);
+			else
+				sc_batch_between(db);
+		}
 		next_page(step, c);
 		*counter(c->r, step) += c->done;
 		c->r->batches += c->done > 0;

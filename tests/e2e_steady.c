@@ -573,6 +573,45 @@ Test(steady, the_purge_reads_the_index_up_to_14_hours_past_its_cutoff_in_every_f
 		EXPECT_ERR_HAS(r, "enforce: purging through the index (5 sessions due)");
 }
 
+/* Offsets past +14:00, which sessctl reads (up to +23:59) but no time
+ * zone uses, lie past those ranges: an incremental run leaves such a
+ * session for the daily full pass, which purges it (README, "enforce in
+ * steady state"). Both are due at LATER (00:45 and 00:00 UTC). */
+Test(steady, an_offset_past_14_hours_waits_for_the_full_pass_to_be_purged)
+{
+	if (e2e_pg())
+		cr_skip_test("text forms of last_activity are SQLite's");
+	fx("(50, 2, '2025-02-25 10:00:00', TRUE), (60, 2, '2024-12-31 15:30:00+14:45', FALSE),"
+	   " (61, 2, '2024-12-31T20:00:00+20:00', FALSE)");
+	EXPECT_OUT(W("--idle-timeout", "90d", "--purge-after", "60d", SUMMARY), CSV_HEAD "0,0,0,false\r\n");
+	struct run *r = W2("-v", "--idle-timeout", "90d", "--purge-after", "60d", SUMMARY);
+	EXPECT_PLAN(r, PLAN_INCR);
+	EXPECT_OUT(r, CSV_HEAD "0,0,0,false\r\n");
+	r = W2("--full-pass", "--idle-timeout", "90d", "--purge-after", "60d", SUMMARY);
+	EXPECT_OUT(r, CSV_HEAD "0,0,2,false\r\n");
+	EXPECT_ROWS("SELECT id FROM sessions ORDER BY id", "50\n");
+}
+
+/* A cutoff so early that 14 hours past it is still before year 0001:
+ * the range is every text before 0001-01-01 (year 0, expanded years),
+ * not no text at all (the commit review). At 08:00 on 0001-01-01 with
+ * --purge-after 1d, the cutoff is 0000-12-31 08:00 UTC. */
+Test(steady, a_purge_cutoff_before_year_0001_still_reads_the_texts_before_it)
+{
+	if (e2e_pg())
+		cr_skip_test("text forms of last_activity are SQLite's");
+	fx("(50, 2, '0001-01-01 06:00:00', TRUE)");
+	struct run *r = ENFORCE_IN(e2e_db(), "0001-01-01 07:00:00", "--idle-timeout", "90d", "--purge-after",
+				   "1d", SUMMARY);
+	EXPECT_OUT(r, CSV_HEAD "0,0,0,false\r\n");
+	add("(60, 3, '0000-12-30 10:00:00', FALSE), (61, 3, '0001-01-01 05:00:00+14:00', FALSE)");
+	r = ENFORCE_IN(e2e_db(), "0001-01-01 08:00:00", "-v", "--idle-timeout", "90d", "--purge-after", "1d",
+		       SUMMARY);
+	EXPECT_ERR_HAS(r, "enforce: ranking the users active since 0001-01-01 06:50:00 UTC");
+	EXPECT_OUT(r, CSV_HEAD "0,0,1,false\r\n");
+	EXPECT_ROWS("SELECT id FROM sessions ORDER BY id", "50\n61\n");
+}
+
 /* More closed sessions in the index's range than a purge reads batch
  * after batch through it (SQLite: 100,000 in the range; PostgreSQL:
  * 20,000 due): the run walks the table, as the catch-up does, and purges

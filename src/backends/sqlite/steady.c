@@ -214,8 +214,10 @@ int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int6
  * not up to the end of the day after it: a purge's cutoff moves into
  * the sessions closed by the device limit, and a day and a half of
  * them (35,000 entries at 1 M sessions) would cost its every batch. A
- * minute more, for forms without seconds. Outside years 0001-9999,
- * `below` alone: before or after all such text. */
+ * minute more, for forms without seconds. Offsets past +14:00, which the
+ * parser reads (up to +23:59) but no time zone uses, are left to the
+ * daily full pass (README). Outside years 0001-9999, `below` alone:
+ * before or after all such text. */
 static void before_text(int64_t t, struct sq_time_range *r)
 {
 	int64_t local = add_sat(t, MAX_LATER_OFFSET + 60);
@@ -223,7 +225,8 @@ static void before_text(int64_t t, struct sq_time_range *r)
 	memset(r, 0, sizeof(*r)); /* the other ranges empty: "" to "" */
 	if (sc_time_format_sql(local, r->below) < 0 ||
 	    sc_time_format_sql(add_sat(local, 86400), r->rest_to) < 0) {
-		strcpy(r->below, local < 0 ? "" : ":");
+		/* before 0001: year 0 and expanded years sort below */
+		strcpy(r->below, local < 0 ? "0001-01-01" : ":");
 		r->rest_to[0] = '\0';
 		return;
 	}
