@@ -468,7 +468,8 @@ struct sc_backend {
 	 * the candidates(false, cutoff, NULL, ...) calls of the purge that
 	 * follows from what it found there (the same rows, in the same
 	 * order, but for those that do not sort as a time), rather than
-	 * walk: SQLite does when the range is short. */
+	 * walk: SQLite does when its ranges of the index are short,
+	 * PostgreSQL when few are due. */
 	int (*purge_due)(struct sc_db *db, int64_t cutoff, bool *due, struct sc_error *err);
 	/* Appends the ids of at most limit users with more than max active
 	 * sessions and an id greater than after, in ascending id order (fewer

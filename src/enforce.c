@@ -222,7 +222,6 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 	const int64_t *user = o->has_user ? &o->user_id : NULL; /* ids may be negative */
 	int64_t one = o->user_id;
 	const struct sc_ids only = { &one, 1, 1 }, *owner = user ? &only : NULL;
-
 	bool last = false; /* the device limit's last users */
 
 	c->ids.n = 0;
