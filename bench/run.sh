@@ -305,10 +305,10 @@ sq_q() { echo "sqlite3 $1 $(q "$2")"; }
 sq_line() { echo "sqlite3 -line $1 $(q "$2")"; }
 sq_csv() { echo "sqlite3 -csv -header $1 $(q "$2")"; }
 sq_script() { echo "sqlite3 -bail $1 $(q "$2")"; }
-sq_fresh() { echo "bash -c $(q "cp $SQ $1 && sync $1")"; }
-# snap SRC DST: DST a copy of SRC now; fresh_from SRC DST: a prepare
-# command making it.
+# fresh_from SRC DST: a prepare command making DST a copy of SRC; fresh
+# DST: of the loaded data; snap SRC DST: the copy, now.
 sq_fresh_from() { echo "bash -c $(q "cp $1 $2 && sync $2")"; }
+sq_fresh() { sq_fresh_from "$SQ" "$1"; }
 sq_snap() { cp "$1" "$2" && sync "$2"; }
 sq_rows() { sqlite3 "$1" "$2"; }
 sq_run() { sqlite3 "$1" "$2" >/dev/null; }
@@ -318,12 +318,10 @@ pg_q() { echo "$PGBIN/psql -X -q -At -h $PGDIR -U postgres -d $1 -c $(q "$2")"; 
 pg_line() { echo "$PGBIN/psql -X -q -x -h $PGDIR -U postgres -d $1 -c $(q "$2")"; }
 pg_csv() { echo "$PGBIN/psql -X -q --csv -h $PGDIR -U postgres -d $1 -c $(q "$2")"; }
 pg_script() { echo "$PGBIN/psql -X -q -At -v ON_ERROR_STOP=1 -h $PGDIR -U postgres -d $1 -c $(q "$2")"; }
-pg_fresh() {
-	echo "$PGBIN/psql -X -q -h $PGDIR -U postgres -d postgres -c $(q 'SET client_min_messages = warning') -c $(q "DROP DATABASE IF EXISTS $1") -c $(q "CREATE DATABASE $1 TEMPLATE base")"
-}
 pg_fresh_from() {
 	echo "$PGBIN/psql -X -q -h $PGDIR -U postgres -d postgres -c $(q 'SET client_min_messages = warning') -c $(q "DROP DATABASE IF EXISTS $2") -c $(q "CREATE DATABASE $2 TEMPLATE $1")"
 }
+pg_fresh() { pg_fresh_from base "$1"; }
 pg_snap() {
 	"${PSQL[@]}" -d postgres -c 'SET client_min_messages = warning' -c "DROP DATABASE IF EXISTS $2" \
 		-c "CREATE DATABASE $2 TEMPLATE $1"

@@ -552,11 +552,9 @@ void sc_batch_pause(struct sc_db *db, double took_ms, bool fixed_size)
 									 : be->lock_pause_ms;
 	if (fixed_size && took_ms < ms)
 		ms = took_ms;
-	if (be->between_batches) {
-		double t0 = now_ms();
-		be->between_batches(db);
-		ms -= now_ms() - t0;
-	}
+	double t0 = now_ms();
+	sc_batch_between(db);
+	ms -= now_ms() - t0;
 	if (ms > 0) {
 		struct timespec pause = { (time_t)(ms / 1000), (long)(ms * 1e6) % 1000000000L };
 		nanosleep(&pause, NULL);
