@@ -22,8 +22,18 @@
 # --device or --latest, --where with filters, --all-users); for count
 # the options, --by keys, columns and USER of its form (count USER; the
 # totals; --by user with --over; --by day with --since; --by device-type
-# or browser). `show` offers the newest active sessions, as `logout`
-# does; a closed session's id is typed (or found with history --session).
+# or browser; and no USER when --columns names a column count USER has
+# not, such as the totals' active). `show` offers the newest active
+# sessions, as `logout` does; a closed session's id is typed (or found
+# with history --session).
+#
+# The line is read as the binary's getopt_long reads it: a long option
+# shortened to a prefix of exactly one of the global options and the
+# command's (before the command, of the global ones only) is that option
+# (--ov 1 is --over 1, --us=alice is --user=alice, and the word after a
+# shortened option that takes a value is its value); an ambiguous prefix
+# is no option, nor is a shortened --all-users, which the binary wants
+# written in full.
 
 _sessctl_commands='count create enforce find help history list-user logout logout-all metrics migrate show'
 
@@ -60,6 +70,43 @@ _sessctl_command_options()
         history) echo '--session --since --until --actor --action -n --limit' ;;
         migrate) [[ $2 == status ]] && echo --check || echo --dry-run ;;
     esac
+}
+
+# The long options getopt_long knows for command $1 (none: before the
+# command), as " --a --b ": the global ones and all of the command's,
+# whatever the line has (count's and logout's of every form, migrate's
+# and migrate status's).
+_sessctl_long_options()
+{
+    local seen=' ' by='' o list=' '
+    local -a operands=()
+    for o in $_sessctl_global_options $(_sessctl_command_options "$1") \
+        $([[ $1 == migrate ]] && _sessctl_command_options migrate status); do
+        [[ $o == --* && $list != *" $o "* ]] && list+="$o "
+    done
+    printf '%s' "$list"
+}
+
+# Word $1 (--NAME or --NAME=VALUE) with NAME written in full when it is
+# shortened to a prefix of exactly one of the long options in $2 (as
+# _sessctl_long_options prints them), as getopt_long takes it; else as
+# it is: an ambiguous prefix names no option (getopt_long refuses it),
+# and neither does a prefix of --all-users (the binary refuses it
+# shortened: spelled_in_full in cli/options.c).
+_sessctl_resolve()
+{
+    local name=${1%%=*} o found=''
+    local -i n=0
+    if [[ $1 == --?* && $2 != *" $name "* ]]; then
+        for o in $2; do
+            [[ $o == "$name"* ]] && found=$o && n+=1
+        done
+        if ((n == 1)) && [[ $found != --all-users ]]; then
+            printf '%s' "$found${1#"$name"}"
+            return
+        fi
+    fi
+    printf '%s' "$1"
 }
 
 # Whether command $1 (first operand $2) prints no records, so refuses -o
@@ -126,6 +173,24 @@ _sessctl_logout_ids()
         --ip --fingerprint --device-type --browser --seen-since --seen-until \
         --created-since --created-until --idle-for; do
         [[ $seen == *" $o "* ]] && return 1
+    done
+    return 0
+}
+
+# Whether every column the --columns on the line names ($columns) is one
+# of count USER's, so that a USER operand can still come: the binary
+# refuses count USER with another (count --columns active alice).
+_sessctl_count_user_columns()
+{
+    local c user_columns
+    local -a list operands=(USER)
+    user_columns=" $(_sessctl_columns count) "
+    IFS=, read -r -a list <<<"$columns"
+    for c in "${list[@]}"; do
+        # blanks around a name do not count, as for the binary
+        c=${c#"${c%%[! ]*}"}
+        c=${c%"${c##*[! ]}"}
+        [[ $user_columns == *" $c "* ]] || return 1
     done
     return 0
 }
@@ -303,15 +368,19 @@ _sessctl()
 _sessctl_complete()
 {
     # Scan the words before the cursor: the command, its operands, --db,
-    # and the options given (in $seen, as " --opt ").
-    local bin cmd='' db='' user='' by='' w seen=' ' skip=' '
+    # and the options given (in $seen, as " --opt "), shortened ones
+    # written in full as getopt_long takes them from $longopts (the
+    # global options, and the command's once it is known).
+    local bin cmd='' db='' user='' by='' columns='' w seen=' ' skip=' ' longopts
     local -a operands=()
     local -i i
     bin=$(_sessctl_dequote "${words[0]}")
     [[ $bin == */* && -x $bin ]] || bin=sessctl
     [[ -n ${SESSCTL_DB-} ]] && db=$SESSCTL_DB
+    longopts=$(_sessctl_long_options '')
     for ((i = 1; i < cword; i++)); do
         w=${words[i]}
+        [[ $w == --?* && $longopts != *" ${w%%=*} "* ]] && w=$(_sessctl_resolve "$w" "$longopts")
         case $w in
             --db=*) db=$(_sessctl_dequote "${w#--db=}") ;;
             --db)
@@ -328,6 +397,10 @@ _sessctl_complete()
                 by=${w#--by=}
                 seen+='--by '
                 ;;
+            --columns=*)
+                columns=$(_sessctl_dequote "${w#--columns=}")
+                seen+='--columns '
+                ;;
             --) ;;
             --*=*) seen+="${w%%=*} " ;;
             -o?*) seen+='-o ' ;;
@@ -338,12 +411,14 @@ _sessctl_complete()
                     ((i++))
                     [[ $w == --user ]] && ((i < cword)) && user=$(_sessctl_dequote "${words[i]}")
                     [[ $w == --by ]] && ((i < cword)) && by=${words[i]}
+                    [[ $w == --columns ]] && ((i < cword)) && columns=$(_sessctl_dequote "${words[i]}")
                 fi
                 ;;
             =) ;;
             *)
                 if [[ -z $cmd ]]; then
                     cmd=$w
+                    longopts=$(_sessctl_long_options "$cmd")
                 else
                     operands+=("$w")
                 fi
@@ -351,7 +426,8 @@ _sessctl_complete()
         esac
     done
 
-    # The value of an option.
+    # The value of an option, given in full or shortened.
+    [[ $prev == --?* && $longopts != *" $prev "* ]] && prev=$(_sessctl_resolve "$prev" "$longopts")
     case $prev in
         --db)
             _sessctl_complete_db
@@ -460,8 +536,10 @@ _sessctl_complete()
             ((${#operands[@]} == 0)) && _sessctl_db_candidates users "$(_sessctl_dequote "$cur")"
             ;;
         count)
-            # count USER: not with --by, --over or --since
-            [[ $(_sessctl_count_form) == totals ]] && _sessctl_db_candidates users "$(_sessctl_dequote "$cur")"
+            # count USER: not with --by, --over or --since, nor with a
+            # column of another form in --columns
+            [[ $(_sessctl_count_form) == totals ]] && _sessctl_count_user_columns &&
+                _sessctl_db_candidates users "$(_sessctl_dequote "$cur")"
             ;;
         show) ((${#operands[@]} == 0)) && _sessctl_db_candidates sessions ;;
         logout)

@@ -19,8 +19,18 @@
 # --device or --latest, --where with filters, --all-users); for count
 # the options, --by keys, columns and USER of its form (count USER; the
 # totals; --by user with --over; --by day with --since; --by device-type
-# or browser). `show` offers the newest active sessions, as `logout`
-# does; a closed session's id is typed (or found with history --session).
+# or browser; and no USER when --columns names a column count USER has
+# not, such as the totals' active). `show` offers the newest active
+# sessions, as `logout` does; a closed session's id is typed (or found
+# with history --session).
+#
+# The line is read as the binary's getopt_long reads it: a long option
+# shortened to a prefix of exactly one of the global options and the
+# command's (before the command, of the global ones only) is that option
+# (--ov 1 is --over 1, --us=alice is --user=alice, and the word after a
+# shortened option that takes a value is its value); an ambiguous prefix
+# is no option, nor is a shortened --all-users, which the binary wants
+# written in full. The options are those of the `complete` lines below.
 
 # Options that take a value, global or of any command.
 set -g __sessctl_value_options -o --output --columns --now --color --time --device-type --ip \
@@ -28,11 +38,118 @@ set -g __sessctl_value_options -o --output --columns --now --color --time --devi
     --browser --max-sessions --idle-timeout --purge-after --batch-size --session --since --until --action \
     --actor --reason --seen-since --seen-until --created-since --created-until --metrics-file
 
+set -g __sessctl_commands count create enforce find help history list-user logout logout-all metrics migrate show
+
+# Read again from the completions below when next needed.
+set -e __sessctl_option_table
+
+# The long options of the completions below (complete -c sessctl), one
+# "COMMAND --option" a line, COMMAND empty for a global one: an option is
+# of the commands its condition names, by name (__sessctl_using_command
+# create enforce) or through the helper of a command's forms
+# (__sessctl_logout_allows, __sessctl_count_allows,
+# __sessctl_plain_migrate); one whose condition names none is global.
+function __sessctl_option_table
+    if not set -q __sessctl_option_table[1]
+        for line in (complete -c sessctl)
+            eval (string replace -r -- '^complete\b' __sessctl_option_table_add $line)
+        end
+    end
+    printf '%s\n' $__sessctl_option_table
+end
+
+# Adds the long options of one `complete` line (its arguments) to
+# __sessctl_option_table.
+function __sessctl_option_table_add
+    argparse -i 'l/long-option=+' 'n/condition=+' -- $argv 2>/dev/null; or return 0
+    set -q _flag_long_option[1]; or return 0
+    set -l words
+    set -q _flag_condition[1]; and set words (string split -n ' ' -- (string replace -a ';' ' ' -- $_flag_condition))
+    set -l cmds
+    for w in $words
+        switch $w
+            case __sessctl_logout_allows
+                set -a cmds logout
+            case __sessctl_count_allows
+                set -a cmds count
+            case __sessctl_plain_migrate
+                set -a cmds migrate
+            case $__sessctl_commands
+                set -a cmds $w
+        end
+    end
+    set -q cmds[1]; or set cmds ''
+    for c in $cmds
+        for o in $_flag_long_option
+            contains -- "$c --$o" $__sessctl_option_table; or set -ga __sessctl_option_table "$c --$o"
+        end
+    end
+end
+
+# The long options getopt_long knows for command $argv[1] (none: before
+# the command): the global ones and the command's, one a line.
+function __sessctl_long_options
+    set -l cmd (string escape --style=regex -- "$argv[1]")
+    string replace -rf -- "^(?:|$cmd) " '' (__sessctl_option_table)
+end
+
+# Word $argv[1] (--NAME or --NAME=VALUE) with NAME written in full when it
+# is shortened to a prefix of exactly one of the long options
+# $argv[2..-1], as getopt_long takes it; else as it is: an ambiguous
+# prefix names no option (getopt_long refuses it), and neither does a
+# prefix of --all-users (the binary refuses it shortened: spelled_in_full
+# in cli/options.c).
+function __sessctl_resolve
+    set -l word $argv[1]
+    set -l name (string split -m1 = -- $word)[1]
+    set -e argv[1]
+    if string match -q -- '--?*' $word; and not contains -- $name $argv
+        set -l found (string match -r -- '^'(string escape --style=regex -- $name)'.*' $argv)
+        if test (count $found) = 1; and test $found != --all-users
+            set word $found(string replace -- $name '' $word)
+        end
+    end
+    printf '%s\n' $word
+end
+
+# The tokens before the cursor (commandline -opc), with each long option
+# shortened as getopt_long takes it written in full (--ov as --over,
+# --us=alice as --user=alice): a prefix of exactly one of the global
+# options and the command's (before the command, of the global ones
+# only).
+function __sessctl_tokens
+    set -l tokens (commandline -opc)
+    set -l opts (__sessctl_long_options)
+    set -l cmd
+    set -l value 0
+    for i in (seq 2 (count $tokens))
+        set -l t $tokens[$i]
+        if test $value = 1
+            set value 0
+            continue
+        end
+        switch $t
+            case '--?*'
+                set t (__sessctl_resolve $t $opts)
+                set tokens[$i] $t
+                contains -- $t --db $__sessctl_value_options; and set value 1
+            case '-*'
+                contains -- $t $__sessctl_value_options; and set value 1
+            case '*'
+                if test -z "$cmd"
+                    set cmd $t
+                    set opts (__sessctl_long_options $cmd)
+                end
+        end
+    end
+    printf '%s\n' $tokens
+end
+
 # Prints, one a line: the binary, the --db value (may be empty), the
 # command (may be empty), the --user value (may be empty), then the
 # command's operands, from the tokens before the cursor.
 function __sessctl_parse
-    set -l tokens (commandline -opc)
+    set -l tokens (__sessctl_tokens)
     set -l bin $tokens[1]
     if not string match -q -- '*/*' $bin; or not test -x "$bin"
         set bin sessctl
@@ -86,10 +203,27 @@ function __sessctl_parse
     printf '%s\n' "$cmd" "$user" $operands
 end
 
-# True when no command has been given yet.
+# True when no command has been given yet (and the word is not the value
+# of a shortened option, such as --d's).
 function __sessctl_needs_command
     set -l p (__sessctl_parse)
-    test -z "$p[3]"
+    test -z "$p[3]"; and not __sessctl_shortened_value
+end
+
+# True when the word being completed is the value of a shortened option
+# (count --b, logout-all USER --exc), whose values fish, which knows the
+# options in full only, would not complete.
+function __sessctl_shortened_value
+    set -l raw (commandline -opc)
+    set -l tokens (__sessctl_tokens)
+    set -q raw[2]; and test "$raw[-1]" != "$tokens[-1]"
+    and contains -- $tokens[-1] --db $__sessctl_value_options
+end
+
+# The values of that shortened option: what the line with the option
+# written in full completes.
+function __sessctl_shortened_values
+    complete -C (string join ' ' -- (string escape -- (__sessctl_tokens)) (commandline -ct))
 end
 
 # True when the command is one of the arguments.
@@ -101,7 +235,7 @@ end
 # True when the word being completed is the value of the option before
 # it (one fish does not offer here, such as metrics' -o).
 function __sessctl_option_value
-    set -l tokens (commandline -opc)
+    set -l tokens (__sessctl_tokens)
     set -q tokens[2]; and contains -- $tokens[-1] $__sessctl_value_options
 end
 
@@ -114,7 +248,7 @@ end
 # The options on the line before the cursor (--opt=value as --opt), but
 # for the last one when it takes the value being completed.
 function __sessctl_options
-    set -l tokens (commandline -opc)
+    set -l tokens (__sessctl_tokens)
     set -e tokens[1]
     if set -q tokens[1]; and contains -- $tokens[-1] $__sessctl_value_options
         set -e tokens[-1]
@@ -179,7 +313,7 @@ function __sessctl_count_form
         echo USER
         return
     end
-    set -l tokens (commandline -opc)
+    set -l tokens (__sessctl_tokens)
     set -l by
     for i in (seq 2 (count $tokens))
         switch $tokens[$i]
@@ -272,13 +406,14 @@ function __sessctl_candidates
     end
 end
 
-# --columns: the command's columns, after the part of the list already typed.
-function __sessctl_columns
-    set -l p (__sessctl_parse)
+# The columns --columns can name for command $argv[1], one a line: for
+# count those of its form $argv[2] (as __sessctl_count_form prints it),
+# for migrate those of migrate status when $argv[2] is status.
+function __sessctl_column_names
     set -l session id user_id device_fingerprint device_name device_type browser ip_address \
         created_at last_activity is_active
     set -l cols
-    switch "$p[3]"
+    switch "$argv[1]"
         case logout
             set cols change $session closed users batches interrupted locked
         case logout-all create
@@ -289,7 +424,7 @@ function __sessctl_columns
             set cols id created_at action session_id user_id actor reason evaluated_at email \
                 device_name ip_address device_type
         case count
-            switch (__sessctl_count_form)
+            switch "$argv[2]"
                 case USER
                     set cols user_id active_sessions
                 case totals
@@ -306,17 +441,48 @@ function __sessctl_columns
         case metrics
             return
         case migrate
-            test "$p[5]" = status; or return
+            test "$argv[2]" = status; or return
             set cols version name state applied_at
         case find
             set cols $session email username
         case '*'
             set cols $session
     end
+    set -q cols[1]; and printf '%s\n' $cols
+end
+
+# --columns: the command's columns, after the part of the list already typed.
+function __sessctl_columns
+    set -l p (__sessctl_parse)
+    set -l arg "$p[5]"
+    test "$p[3]" = count; and set arg (__sessctl_count_form)
     set -l token (commandline -ct)
     set -l prefix (string match -r -- '^.*,' $token)
-    for c in $cols
+    for c in (__sessctl_column_names "$p[3]" "$arg")
         printf '%s%s\n' "$prefix" $c
+    end
+end
+
+# True when every column the --columns on the line names is one of count
+# USER's, so that a USER operand can still come: the binary refuses
+# count USER with another (count --columns active alice).
+function __sessctl_count_user_columns
+    set -l tokens (__sessctl_tokens)
+    set -l columns
+    for i in (seq 2 (count $tokens))
+        switch $tokens[$i]
+            case '--columns=*'
+                set columns (string replace -- '--columns=' '' $tokens[$i])
+            case --columns
+                set -l next (math $i + 1)
+                set -q tokens[$next]; and set columns $tokens[$next]
+        end
+    end
+    set -q columns[1]; or return 0
+    set -l user_columns (__sessctl_column_names count USER)
+    for c in (string split -- , $columns)
+        # blanks around a name do not count, as for the binary
+        contains -- (string trim -c ' ' -- $c) $user_columns; or return 1
     end
 end
 
@@ -336,7 +502,6 @@ end
 complete -c sessctl -f
 
 # Commands.
-set -l cmds count create enforce find help history list-user logout logout-all metrics migrate show
 complete -c sessctl -n __sessctl_needs_command -a count -d 'count sessions: of one user, in total, per user, device type, browser or day'
 complete -c sessctl -n __sessctl_needs_command -a create -d 'register a session under the same-device and device-limit rules'
 complete -c sessctl -n __sessctl_needs_command -a enforce -d 'the cron job: expire idle sessions, enforce the device limit, purge old rows'
@@ -356,7 +521,7 @@ complete -c sessctl -n 'not __sessctl_no_records' -s o -l output -x -a 'table js
 complete -c sessctl -n 'not __sessctl_no_records' -l columns -x -a '(__sessctl_columns)' -d 'show these columns, in this order'
 complete -c sessctl -n 'not __sessctl_no_records' -l no-header -d 'no header row (table, csv)'
 # -o table, the default, is all that metrics and plain migrate take.
-complete -c sessctl -n '__sessctl_no_records; and string match -qr -- "^(-o|--output)\$" (commandline -opc)[-1]' -a table
+complete -c sessctl -n '__sessctl_no_records; and string match -qr -- "^(-o|--output)\$" (__sessctl_tokens)[-1]' -a table
 complete -c sessctl -l now -x -d 'evaluate time rules as of this UTC time'
 complete -c sessctl -l color -x -a 'auto always never' -d 'when to colour tables'
 complete -c sessctl -l time -x -a 'relative utc local' -d 'how tables show times'
@@ -368,12 +533,15 @@ complete -c sessctl -s h -l help -d 'show help'
 complete -c sessctl -s V -l version -d 'show the version'
 
 # Operands.
-complete -c sessctl -n '__sessctl_first_operand help' -a "$cmds"
+complete -c sessctl -n '__sessctl_first_operand help' -a "$__sessctl_commands"
 complete -c sessctl -n '__sessctl_first_operand migrate' -a status -d 'show applied and pending versions'
 complete -c sessctl -n '__sessctl_first_operand list-user logout-all history' -a '(__sessctl_candidates users)'
-complete -c sessctl -n '__sessctl_first_operand count; and test (__sessctl_count_form) = totals' -a '(__sessctl_candidates users)'
+complete -c sessctl -n '__sessctl_first_operand count; and test (__sessctl_count_form) = totals; and __sessctl_count_user_columns' -a '(__sessctl_candidates users)'
 complete -c sessctl -n '__sessctl_first_operand show' -a '(__sessctl_candidates sessions)'
 complete -c sessctl -n '__sessctl_logout_allows ids' -a '(__sessctl_candidates sessions)'
+
+# The value of a shortened option: as of the option in full.
+complete -c sessctl -n __sessctl_shortened_value -a '(__sessctl_shortened_values)'
 
 # list-user
 complete -c sessctl -n '__sessctl_using_command list-user' -s a -l all -d 'include closed sessions'

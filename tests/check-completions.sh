@@ -153,6 +153,23 @@ check "the binary refuses what the completions leave out" \
 		# shellcheck disable=SC2086
 		"$1" --db "$2" $a --dry-run >/dev/null 2>&1; [ $? = 64 ] || { echo "accepted: $a"; exit 1; }
 	done' _ "$bin" "$db"
+check "the binary reads shortened options as the completions do" \
+	bash -c 'set -e
+		"$1" --db "$2" count --ov 1 --by user >/dev/null
+		"$1" --d "$2" list-user --li 1 alice >/dev/null
+		"$1" --db "$2" count --colu=users,active >/dev/null
+		for a in "count --ov 1 --by day" "count --si 30d --by user" "list-user --i 5 alice" \
+			"logout --us 7 --dev fp-a1" "logout --all-u --dry-run" "history --act logout"; do
+			# shellcheck disable=SC2086
+			rc=0; "$1" --db "$2" $a >/dev/null 2>&1 || rc=$?
+			[ $rc = 64 ] || { echo "not refused: $a"; exit 1; }
+		done' _ "$bin" "$db"
+check "the binary refuses count USER with a column of another form" \
+	bash -c 'for a in "count --columns active alice" "count --columns user_id,users alice"; do
+		# shellcheck disable=SC2086
+		"$1" --db "$2" $a >/dev/null 2>&1; [ $? = 64 ] || { echo "accepted: $a"; exit 1; }
+	done
+	"$1" --db "$2" count --columns user_id,active_sessions alice >/dev/null' _ "$bin" "$db"
 check "__complete is silent and exits 0 without a database" \
 	bash -c 'out=$("$1" --db "$2/none.db" __complete users 2>&1); [ $? = 0 ] && [ -z "$out" ]' _ "$bin" "$work"
 
@@ -378,6 +395,35 @@ for shell in bash fish zsh; do
 	expect $shell "count --over --columns: per user" "sessctl count --over 3 --columns " exact user_id email username active_sessions
 	expect $shell "count --by browser --columns" "sessctl count --by browser --columns " exact browser active inactive
 	expect $shell "count --by=day --columns" "sessctl count --by=day --columns " exact day created last_seen
+	# A long option shortened as getopt_long takes it is that option.
+	expect $shell "count --ov (--over): --by user only" "sessctl count --ov 3 --by " exact user
+	expect $shell "count --ov=N (--over): --by user only" "sessctl count --ov=3 --by " exact user
+	expect $shell "count --si (--since): --by day only" "sessctl count --si 30d --by " exact day
+	expect $shell "count --ov (--over) --columns: per user" "sessctl count --ov 3 --columns " exact user_id email username active_sessions
+	expect $shell "count --ov N (--over): N is no USER, --by still" "sessctl --db $db count --ov 1 --" has --by
+	expect $shell "count --b=user (--by): not --since" "sessctl count --b=user --" lacks --since
+	expect $shell "count --b (--by): its keys" "sessctl count --ov 3 --b " exact user
+	expect $shell "logout-all USER --exc (--except): the user's sessions" "sessctl --db $db logout-all alice --exc " exact 101 102
+	expect $shell "list-user --li N (--limit): N is no USER" "sessctl --db $db list-user --li 5 " exact 7 8 alice alice@example.com bob bob@example.com
+	expect $shell "history --acti VALUE (--action): the USER still" "sessctl --db $db history --acti logout b" exact bob bob@example.com
+	expect $shell "logout --us USER (--user) --device" "sessctl --db $db logout --us alice --device " exact fp-a1 fp-a2
+	expect $shell "logout --us=USER (--user) --device" "sessctl --db $db logout --us=bob --device fp" exact fp-b1
+	expect $shell "logout --us (--user): no ids" "sessctl --db $db logout --us alice " lacks 101 102 201
+	expect $shell "logout --wh (--where): no --device or --latest" "sessctl --db $db logout --wh -" lacks \
+		--device --latest --all-users
+	expect $shell "a shortened global option before the command (--d)" "sessctl --d $db list-user al" exact alice alice@example.com
+	expect $shell "an ambiguous prefix is no option (--i: --ip, --idle-for)" "sessctl --db $db list-user --i 5 " lacks \
+		7 8 alice alice@example.com bob bob@example.com
+	expect $shell "an ambiguous prefix is no option (--dev: --device, --device-type)" "sessctl --db $db logout --us alice --dev " lacks \
+		fp-a1 fp-a2 web mobile
+	expect $shell "a shortened --all-users is no option" "sessctl --db $db logout --user alice --all-u --device " exact fp-a1 fp-a2
+	# count USER has only the columns user_id and active_sessions.
+	expect $shell "count --columns active: no USER" "sessctl --db $db count --columns active " lacks \
+		7 8 alice alice@example.com bob bob@example.com
+	expect $shell "count --colu=users,active (--columns): no USER" "sessctl --db $db count --colu=users,active " lacks \
+		7 8 alice alice@example.com bob bob@example.com
+	expect $shell "count --columns of count USER: USER" "sessctl --db $db count --columns user_id,active_sessions " has \
+		7 8 alice alice@example.com bob bob@example.com
 	expect $shell "migrate: no --check (migrate status's)" "sessctl migrate -" lacks --check
 	expect $shell "migrate status: no --dry-run (plain migrate's)" "sessctl migrate status -" lacks --dry-run
 	expect $shell "migrate status: --check and the record options" "sessctl migrate status --" has --check --output --columns --no-header
@@ -437,6 +483,11 @@ expect bash_plain "--db=sqlite:PATH" "sessctl --db=sqlite:$db history --session 
 expect bash_plain "--session: closed sessions with history too" "sessctl --db $db history alice --session " exact 103
 expect bash_plain "metrics prints no records" "sessctl metrics --" lacks --output --columns --no-header
 expect bash_plain "logout offers no id already on the line" "sessctl --db $db logout 102 " exact 101 201
+expect bash_plain "count --ov=N (--over): --by user only" "sessctl count --ov=3 --by " exact user
+expect bash_plain "list-user --li N (--limit): N is no USER" "sessctl --db $db list-user --li 5 al" exact alice alice@example.com
+expect bash_plain "logout --us=USER (--user) --device" "sessctl --db $db logout --us=bob --device fp" exact fp-b1
+expect bash_plain "count --columns=active: no USER" "sessctl --db $db count --columns=active " lacks \
+	7 8 alice alice@example.com bob bob@example.com
 
 # bash: the binary named on the line is asked, even when not on PATH.
 PATH=/usr/bin:/bin expect bash "the binary named on the line answers" "$bin --db $db show 2" exact 201
