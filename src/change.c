@@ -503,6 +503,10 @@ int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *
 			return -1;
 		if (rc == 0 && (*count == 0 || !how->again))
 			return 0;
+		if (rc == 0 && how->free_due) {
+			*how->free_due = true;
+			return 0;
+		}
 		if (rc < 0 && err->status != SC_TEMPFAIL)
 			return -1;
 		counted = counted || rc == 0;

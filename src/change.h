@@ -76,6 +76,13 @@ void sc_batch_between(struct sc_db *db);
 struct sc_left_how {
 	bool again; /* while something is due, look again (a real run; a
 		     * dry run's rows stay due) */
+	/* Not NULL: the caller can do again what is free but still due. A
+	 * try that took every lock left and still counts something due
+	 * (no one holds those rows, and no one did them: another run's
+	 * count held them when this one's batch skipped what was locked,
+	 * as this one's count may have held the other's) sets it and ends
+	 * the count at once, so that the caller does them. */
+	bool *free_due;
 	/* Of *count, what is still due by the caller's own test (a bulk
 	 * logout: still selected by its filters), in a transaction of its
 	 * own; called when *count is not 0. NULL: none. */
