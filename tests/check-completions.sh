@@ -150,8 +150,11 @@ check "the binary refuses what the completions leave out" \
 		"count alice --by user" "count alice --over 3" "count --over 3 --by day" \
 		"count --since 30d --by user" "count --by browser --since 30d" "count --columns email" \
 		"count --by user --columns users" "count alice --columns email"; do
+		# --dry-run on the writes only: count and metrics have none, and
+		# would refuse it whatever else the line holds.
+		dry=; case $a in logout*) dry=--dry-run ;; esac
 		# shellcheck disable=SC2086
-		"$1" --db "$2" $a --dry-run >/dev/null 2>&1; [ $? = 64 ] || { echo "accepted: $a"; exit 1; }
+		"$1" --db "$2" $a $dry >/dev/null 2>&1; [ $? = 64 ] || { echo "accepted: $a"; exit 1; }
 	done' _ "$bin" "$db"
 check "the binary reads shortened options as the completions do" \
 	bash -c 'set -e
