@@ -5,6 +5,7 @@
  * whole batches, and a rerun closes what is left. */
 #include "change.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -179,6 +180,10 @@ int sc_bulk_count(struct sc_db *db, struct sc_find_request *filter, struct sc_id
 
 /* ---- the batches ---- */
 
+/* How many times the batches run again on left sessions that are free
+ * but not closed (as enforce's steps: SC_ENFORCE_ROUNDS). */
+#define SC_BULK_ROUNDS 3
+
 struct bulk_ctx {
 	const struct sc_bulk_opts *o;
 	const struct sc_action *a;
@@ -199,6 +204,11 @@ struct bulk_ctx {
 	int64_t done;               /* sessions it closed */
 	bool finished;              /* nothing matches past this batch */
 	bool oom;
+	/* Left sessions no one holds any more that are still to close
+	 * (count_left took their locks and counted them, as enforce does):
+	 * the batches run again, up to rounds_left times more. */
+	bool free_due;
+	int rounds_left;
 };
 
 static int collect(const struct sc_find_row *r, void *vctx)
@@ -382,9 +392,31 @@ static int count_left(struct sc_db *db, struct bulk_ctx *c, struct sc_bulk_resul
 {
 	const struct sc_ids none = { 0 };
 	struct sc_left_how how = { .again = !c->a->dry_run, .refine = still_selected,
-				   .ctx = c };
+				   .ctx = c,
+				   .free_due = c->rounds_left > 0 ? &c->free_due : NULL };
 
 	return sc_count_left(db, &c->left, NULL, &none, &none, 0, &how, &r->locked, NULL, err);
+}
+
+/* count_left after the batches (rc), also after a signal (what was left
+ * is told), not after a failure; rc as it was, unless the count failed. */
+static int count_after(struct sc_db *db, struct bulk_ctx *c, struct sc_bulk_result *r, int rc,
+		       struct sc_error *err)
+{
+	struct sc_error cerr = { 0 };
+
+	db->may_skip_locked = false;
+	if (rc < 0 && err->status != SC_INTERRUPTED)
+		return rc;
+	if (count_left(db, c, r, &cerr) < 0 && rc == 0) {
+		*err = cerr;
+		return -1;
+	}
+	/* A signal during the count's wait, after the last batch: stopped
+	 * all the same (130 or 143). */
+	if (rc == 0 && c->o->stop && *c->o->stop)
+		r->interrupted = true;
+	return rc;
 }
 
 /* A dry run: every batch in one transaction, rolled back. */
@@ -489,21 +521,23 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 		if (rc == 0 && keep_left(db, &c) < 0)
 			rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
 		sc_changes_free(&held);
+		rc = count_after(db, &c, r, rc, err);
 	} else {
+		c.rounds_left = SC_BULK_ROUNDS;
 		rc = run_batches(db, &c, &users, r, err);
-	}
-	db->may_skip_locked = false;
-	/* Also after a signal (what was left is told), not after a failure. */
-	if (rc == 0 || err->status == SC_INTERRUPTED) {
-		struct sc_error cerr = { 0 };
-		if (count_left(db, &c, r, &cerr) < 0 && rc == 0) {
-			*err = cerr;
-			rc = -1;
+		rc = count_after(db, &c, r, rc, err);
+		while (rc == 0 && c.free_due && !r->interrupted) {
+			sc_db_notice(db, "logout: %" PRId64 " sessions left by a batch are free now "
+				     "but not closed: running the batches again", r->locked);
+			c.free_due = false;
+			c.rounds_left--;
+			r->locked = 0;
+			c.left.n = 0;
+			c.req.has_after = false; /* from the first session again */
+			db->may_skip_locked = true;
+			rc = run_batches(db, &c, &users, r, err);
+			rc = count_after(db, &c, r, rc, err);
 		}
-		/* A signal during the count's wait, after the last batch:
-		 * stopped all the same (130 or 143). */
-		if (rc == 0 && o->stop && *o->stop)
-			r->interrupted = true;
 	}
 	rc = sc_batched_run_end(db, rc, err, &r->interrupted);
 	sc_ids_free(&c.left);
