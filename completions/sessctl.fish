@@ -145,6 +145,24 @@ function __sessctl_tokens
     printf '%s\n' $tokens
 end
 
+# The value of option $argv[1] on the line before the cursor (--opt
+# VALUE or --opt=VALUE, shortened or not; the last one given), or
+# nothing.
+function __sessctl_value_of
+    set -l tokens (__sessctl_tokens)
+    set -l value
+    for i in (seq 2 (count $tokens))
+        switch $tokens[$i]
+            case "$argv[1]=*"
+                set value (string replace -- "$argv[1]=" '' $tokens[$i])
+            case $argv[1]
+                set -l next (math $i + 1)
+                set -q tokens[$next]; and set value $tokens[$next]
+        end
+    end
+    set -q value[1]; and printf '%s\n' $value
+end
+
 # Prints, one a line: the binary, the --db value (may be empty), the
 # command (may be empty), the --user value (may be empty), then the
 # command's operands, from the tokens before the cursor.
@@ -313,17 +331,7 @@ function __sessctl_count_form
         echo USER
         return
     end
-    set -l tokens (__sessctl_tokens)
-    set -l by
-    for i in (seq 2 (count $tokens))
-        switch $tokens[$i]
-            case '--by=*'
-                set by (string replace -- '--by=' '' $tokens[$i])
-            case --by
-                set -l next (math $i + 1)
-                set -q tokens[$next]; and set by $tokens[$next]
-        end
-    end
+    set -l by (__sessctl_value_of --by)
     set -l seen (__sessctl_options)
     if test -n "$by"
         echo $by
@@ -467,17 +475,7 @@ end
 # USER's, so that a USER operand can still come: the binary refuses
 # count USER with another (count --columns active alice).
 function __sessctl_count_user_columns
-    set -l tokens (__sessctl_tokens)
-    set -l columns
-    for i in (seq 2 (count $tokens))
-        switch $tokens[$i]
-            case '--columns=*'
-                set columns (string replace -- '--columns=' '' $tokens[$i])
-            case --columns
-                set -l next (math $i + 1)
-                set -q tokens[$next]; and set columns $tokens[$next]
-        end
-    end
+    set -l columns (__sessctl_value_of --columns)
     set -q columns[1]; or return 0
     set -l user_columns (__sessctl_column_names count USER)
     for c in (string split -- , $columns)
