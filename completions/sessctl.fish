@@ -244,6 +244,30 @@ function __sessctl_shortened_values
     complete -C (string join ' ' -- (string escape -- (__sessctl_tokens)) (commandline -ct))
 end
 
+# The word being completed when it is a shortened option that takes a
+# value with the value in the same word (--us=al for --user=al), whose
+# values fish would not complete either: the option in full (--user=al)
+# on the second line.
+function __sessctl_shortened_inline
+    set -l word (commandline -ct)
+    string match -qr -- '^--[^=]+=' $word; or return 1
+    set -l p (__sessctl_parse)
+    set -l full (__sessctl_resolve $word (__sessctl_long_options $p[3]))
+    test "$full" != "$word"; or return 1
+    contains -- (string split -m1 = -- $full)[1] --db $__sessctl_value_options; or return 1
+    printf '%s\n' $word $full
+end
+
+# Its values: those of the option in full, written as on the line.
+function __sessctl_shortened_inline_values
+    set -l w (__sessctl_shortened_inline); or return 0
+    set -l short (string split -m1 = -- $w[1])[1]
+    set -l long (string split -m1 = -- $w[2])[1]
+    for c in (complete -C (string join ' ' -- (string escape -- (__sessctl_tokens) $w[2])))
+        string replace -- "$long=" "$short=" $c
+    end
+end
+
 # True when the command is one of the arguments.
 function __sessctl_using_command
     set -l p (__sessctl_parse)
@@ -540,6 +564,7 @@ complete -c sessctl -n '__sessctl_logout_allows ids' -a '(__sessctl_candidates s
 
 # The value of a shortened option: as of the option in full.
 complete -c sessctl -n __sessctl_shortened_value -a '(__sessctl_shortened_values)'
+complete -c sessctl -n __sessctl_shortened_inline -a '(__sessctl_shortened_inline_values)'
 
 # list-user
 complete -c sessctl -n '__sessctl_using_command list-user' -s a -l all -d 'include closed sessions'

@@ -420,6 +420,24 @@ for shell in bash fish zsh; do
 	expect $shell "an ambiguous prefix is no option (--dev: --device, --device-type)" "sessctl --db $db logout --us alice --dev " lacks \
 		fp-a1 fp-a2 web mobile
 	expect $shell "a shortened --all-users is no option" "sessctl --db $db logout --user alice --all-u --device " exact fp-a1 fp-a2
+	# A shortened option's value in the same word: fish offers the
+	# whole word, bash and zsh the value (zsh then writes the option out).
+	if [ $shell = fish ]; then pre_us=--us= pre_exc=--exc= pre_b=--b=; else pre_us= pre_exc= pre_b=; fi
+	expect $shell "logout --user=PREFIX" "sessctl --db $db logout --user=al" exact \
+		${pre_us:+--user=}alice ${pre_us:+--user=}alice@example.com
+	expect $shell "logout --us=PREFIX (--user=)" "sessctl --db $db logout --us=al" exact \
+		${pre_us}alice ${pre_us}alice@example.com
+	case $shell in
+	fish) file=--d=$work/sessions.db ;;
+	zsh) file=sessions.db ;; # compadd receives a file's last part only
+	*) file=$work/sessions.db ;;
+	esac
+	expect $shell "a shortened global option with its value (--d=PATH)" "sessctl --d=$work/sess" has "$file"
+	expect $shell "logout-all USER --exc=PREFIX (--except=)" "sessctl --db $db logout-all alice --exc=1" exact \
+		${pre_exc}101 ${pre_exc}102
+	expect $shell "count --b=PREFIX (--by=)" "sessctl count --ov 3 --b=" exact ${pre_b}user
+	expect $shell "an ambiguous prefix with a value is no option (--dev=: --device, --device-type)" \
+		"sessctl --db $db logout --us alice --dev=fp" none
 	# count USER has only the columns user_id and active_sessions.
 	expect $shell "count --columns active: no USER" "sessctl --db $db count --columns active " lacks \
 		7 8 alice alice@example.com bob bob@example.com
