@@ -209,12 +209,25 @@ struct bulk_ctx {
 	 * the batches run again, up to rounds_left times more. */
 	bool free_due;
 	int rounds_left;
+	/* A rerun's batches close only what the round before left (only,
+	 * up to only_last), where the filters still select it. */
+	bool only_left;
+	struct idset only;
+	int64_t only_last;
+	int64_t seen, seen_last; /* rows the batch's select gave, the last */
+	bool past;               /* past only_last */
 };
 
 static int collect(const struct sc_find_row *r, void *vctx)
 {
 	struct bulk_ctx *c = vctx;
 
+	if (c->only_left && r->s.id > c->only_last)
+		return c->past = true, 1;
+	c->seen++;
+	c->seen_last = r->s.id;
+	if (c->only_left && !idset_has(&c->only, r->s.id))
+		return 0;
 	if (sc_ids_push(&c->ids, r->s.id) < 0)
 		return c->oom = true, -1;
 	if (r->s.user_id_null)
@@ -274,9 +287,12 @@ static int batch_body(struct sc_db *db, struct bulk_ctx *c, struct sc_error *err
 	c->keyless = false;
 	c->closed_users.n = 0;
 	c->done = 0;
-	if (sc_find_in_tx(db, &c->req, collect, c, err) != 0)
+	c->seen = 0;
+	c->past = false;
+	int frc = sc_find_in_tx(db, &c->req, collect, c, err);
+	if (frc != 0 && !(frc == 1 && c->past && err->status == SC_OK))
 		return c->oom ? sc_error_set(err, SC_SOFTWARE, "out of memory") : -1;
-	c->finished = c->ids.n < (size_t)c->req.limit;
+	c->finished = c->past || c->seen < c->req.limit;
 	if (c->ids.n == 0)
 		return 0;
 	distinct_users(&c->batch_users);
@@ -307,9 +323,9 @@ static int tally(struct bulk_ctx *c, struct idset *users, struct sc_bulk_result 
 	for (size_t i = 0; i < c->closed_users.n; i++)
 		if (idset_add(users, c->closed_users.v[i]) < 0)
 			return -1;
-	if (c->ids.n) {
+	if (c->seen) {
 		c->req.has_after = true;
-		c->req.after = c->ids.v[c->ids.n - 1];
+		c->req.after = c->seen_last;
 	}
 	r->closed += c->done;
 	r->batches += c->done > 0;
@@ -527,13 +543,32 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 		rc = run_batches(db, &c, &users, r, err);
 		rc = count_after(db, &c, r, rc, err);
 		while (rc == 0 && c.free_due && !r->interrupted) {
-			sc_db_notice(db, "logout: %" PRId64 " sessions left by a batch are free now "
-				     "but not closed: running the batches again", r->locked);
+			sc_db_notice(db, "logout: %" PRId64 " session%s left by a batch %s free now "
+				     "but not closed: running the batches again", r->locked,
+				     r->locked == 1 ? "" : "s", r->locked == 1 ? "is" : "are");
 			c.free_due = false;
 			c.rounds_left--;
 			r->locked = 0;
+			/* What was left, not the whole selection again: a session
+			 * closed in the round before and active again since (its
+			 * user logged in again) is not closed twice. */
+			idset_clear(&c.only);
+			c.only_left = true;
+			c.only_last = INT64_MIN;
+			int64_t first = INT64_MAX;
+			for (size_t i = 0; i < c.left.n; i++) {
+				if (idset_add(&c.only, c.left.v[i]) < 0) {
+					rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
+					break;
+				}
+				first = c.left.v[i] < first ? c.left.v[i] : first;
+				c.only_last = c.left.v[i] > c.only_last ? c.left.v[i] : c.only_last;
+			}
+			if (rc < 0)
+				break;
 			c.left.n = 0;
-			c.req.has_after = false; /* from the first session again */
+			c.req.has_after = first > INT64_MIN;
+			c.req.after = first - (first > INT64_MIN);
 			db->may_skip_locked = true;
 			rc = run_batches(db, &c, &users, r, err);
 			rc = count_after(db, &c, r, rc, err);
@@ -548,6 +583,7 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 	sc_ids_free(&c.batch_users);
 	sc_ids_free(&c.closed_users);
 	sc_ids_free(&c.user_ids);
+	free(c.only.v);
 	free(users.v);
 	return rc;
 }

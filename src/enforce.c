@@ -676,8 +676,9 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 				c.max_id = c.max_user = 0;
 			rc = run_steps(db, &c, err);
 			while (rc == 0 && c.free_due && !r->interrupted) {
-				sc_db_notice(db, "enforce: %" PRId64 " sessions left by a batch are free "
-					     "now but not done: running the steps again", r->locked);
+				sc_db_notice(db, "enforce: %" PRId64 " session%s left by a batch %s free "
+					     "now but not done: running the steps again", r->locked,
+					     r->locked == 1 ? "" : "s", r->locked == 1 ? "is" : "are");
 				c.free_due = false;
 				c.rounds_left--;
 				r->locked = 0;

@@ -2742,3 +2742,63 @@ Test(postgres_only, a_cron_run_with_a_little_of_everything_costs_a_transaction_a
 	cr_expect_eq(logged_statements(app, "statement: COMMIT"), 7, "the run committed %d times",
 		     logged_statements(app, "statement: COMMIT"));
 }
+
+/* logout --where --user bob closes 21 and 22 and leaves 20 (held by the
+ * application). While it waits for 20 at its end, bob logs in again on
+ * the device of 21 (the application's upsert, pg_upsert_session's own
+ * statement: row 21 active again), then the application lets 20 go.
+ * What was left is 20: the batches run again on 20 only. Running them
+ * "from the first session" (66fe3b6) also closed bob's new login on 21:
+ * a second logout audit row for 21, counted twice in `closed`. */
+Test(postgres_only, a_bulk_logouts_second_round_closes_only_what_the_first_left, .timeout = 60)
+{
+	PGconn *app = held_then_refreshed_fixture();
+	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
+				       ARGV("logout", "--where", "--user", "bob", "--yes", "--actor", "alice",
+					    "-o", "csv", "--columns", "closed,users,locked"));
+	bool waited = waits_for_what_it_left();
+	db_exec("UPDATE sessions SET last_activity = now(), is_active = true"
+		" WHERE user_id = 2 AND device_fingerprint = 'f21'");
+	pg_ok(app, "ROLLBACK");
+	PQfinish(app);
+	struct run *r = e2e_wait(p);
+	cr_expect(waited, "the logout never waited for what it left");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "closed,users,locked\r\n3,1,0\r\n");
+	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active ORDER BY id", "21\n");
+	EXPECT_ROWS("SELECT session_id, count(*) FROM sessctl_audit WHERE action = 'logout'"
+		    " GROUP BY session_id ORDER BY session_id", "20|1\n21|1\n22|1\n");
+}
+
+/* A closed session due for purge that the application holds FOR KEY
+ * SHARE (the foreign key check of an insert into a table referencing
+ * sessions, in a transaction left open): the purge's DELETE (FOR UPDATE)
+ * waits for it and leaves it; the count's wait takes FOR NO KEY UPDATE,
+ * which KEY SHARE does not block, so it "got every lock" with the row
+ * still due and calls it free: the steps run three times more, each
+ * leaving it again, then 75 all the same. */
+Test(postgres_only, a_purge_row_held_for_key_share_is_not_free_at_the_end, .timeout = 90)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username, role) VALUES (1, 'a@x', 'alice', 'admin'),"
+		" (2, 'b@x', 'bob', 'user');"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" VALUES (30, 2, 'f30', now() - interval '200 days', now() - interval '100 days', false);"
+		"CREATE TABLE app_tokens (session_id bigint REFERENCES sessions(id))");
+	PGconn *app = PQconnectdb(e2e_url());
+	cr_assert_eq(PQstatus(app), CONNECTION_OK, "%s", PQerrorMessage(app));
+	pg_ok(app, "BEGIN");
+	pg_ok(app, "INSERT INTO app_tokens VALUES (30)");
+	double t0 = e2e_ms();
+	struct run *r = RUN("enforce", "-v", "--purge-after", "30d", "--actor", "alice", "-o", "csv",
+			    "--columns", "purged,batches,locked");
+	double took = e2e_ms() - t0;
+	pg_ok(app, "ROLLBACK");
+	PQfinish(app);
+	cr_expect_eq(r->status, 75, "exit %d: %s", r->status, r->err);
+	EXPECT_OUT(r, "purged,batches,locked\r\n0,0,1\r\n");
+	cr_expect_null(strstr(r->err, "running the steps again"),
+		       "a row held FOR KEY SHARE was called free (took %.0f ms): %s", took, r->err);
+	EXPECT_ERR_HAS(r, "left 1 session");
+	EXPECT_ROWS("SELECT id, is_active FROM sessions", "30|f\n");
+}

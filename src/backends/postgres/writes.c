@@ -503,6 +503,16 @@ static int wait_left(struct pg_db *db, const char *const locking[3], struct sc_e
 			      "ORDER BY id FOR NO KEY UPDATE", 3, locking, PGRES_TUPLES_OK,
 			      "cannot lock sessions", err);
 	}
+	if (res && strcmp(locking[1], "{}") != 0) {
+		/* A purge's DELETE takes FOR UPDATE, which a KEY SHARE holder
+		 * (the foreign key check of an insert referencing the row)
+		 * blocks and NO KEY UPDATE does not: lock those rows as the
+		 * purge does, or a row the purge cannot take counts as free. */
+		PQclear(res);
+		res = pgb_run(db, "SELECT 1 FROM sessions WHERE id = ANY($1::bigint[])\n"
+			      "ORDER BY id FOR UPDATE", 1, &locking[1], PGRES_TUPLES_OK,
+			      "cannot lock sessions", err);
+	}
 	if (!res)
 		return -1;
 	PQclear(res);
