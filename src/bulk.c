@@ -93,6 +93,38 @@ static bool idset_has(const struct idset *s, int64_t id)
 	return s->cap && s->v[probe(s, id)] == id;
 }
 
+/* The sessions a round left, as a set, and the smallest and largest of
+ * them: a walk in id order from the first to the last meets every one
+ * the filters still select. */
+struct left_span {
+	struct idset ids;
+	int64_t first, last; /* INT64_MAX and INT64_MIN for none */
+};
+
+/* span <- left (its set emptied first, its memory kept); -1 when out of
+ * memory. */
+static int left_span_of(struct left_span *span, const struct sc_ids *left)
+{
+	idset_clear(&span->ids);
+	span->first = INT64_MAX;
+	span->last = INT64_MIN;
+	for (size_t i = 0; i < left->n; i++) {
+		int64_t id = left->v[i];
+		if (idset_add(&span->ids, id) < 0)
+			return -1;
+		span->first = id < span->first ? id : span->first;
+		span->last = id > span->last ? id : span->last;
+	}
+	return 0;
+}
+
+/* req's walk starts at span's first session. */
+static void walk_from_first(struct sc_find_request *req, const struct left_span *span)
+{
+	req->has_after = span->first > INT64_MIN;
+	req->after = span->first - (span->first > INT64_MIN);
+}
+
 /* ---- counting ---- */
 
 struct count_ctx {
@@ -209,24 +241,23 @@ struct bulk_ctx {
 	 * the batches run again, up to rounds_left times more. */
 	bool free_due;
 	int rounds_left;
-	/* A rerun's batches close only what the round before left (only,
-	 * up to only_last), where the filters still select it. */
+	/* A rerun's batches close only what the round before left (only),
+	 * where the filters still select it. */
 	bool only_left;
-	struct idset only;
-	int64_t only_last;
+	struct left_span only;
 	int64_t seen, seen_last; /* rows the batch's select gave, the last */
-	bool past;               /* past only_last */
+	bool past;               /* past only.last */
 };
 
 static int collect(const struct sc_find_row *r, void *vctx)
 {
 	struct bulk_ctx *c = vctx;
 
-	if (c->only_left && r->s.id > c->only_last)
+	if (c->only_left && r->s.id > c->only.last)
 		return c->past = true, 1;
 	c->seen++;
 	c->seen_last = r->s.id;
-	if (c->only_left && !idset_has(&c->only, r->s.id))
+	if (c->only_left && !idset_has(&c->only.ids, r->s.id))
 		return 0;
 	if (sc_ids_push(&c->ids, r->s.id) < 0)
 		return c->oom = true, -1;
@@ -341,8 +372,7 @@ static int keep_left(struct sc_db *db, struct bulk_ctx *c)
 
 struct selected_ctx {
 	const struct bulk_ctx *c;
-	struct idset left;
-	int64_t first, last; /* the smallest and largest ids left */
+	struct left_span left;
 	int64_t n;
 };
 
@@ -350,9 +380,9 @@ static int count_selected(const struct sc_find_row *r, void *vctx)
 {
 	struct selected_ctx *sel = vctx;
 
-	if (r->s.id > sel->last)
+	if (r->s.id > sel->left.last)
 		return 1; /* past the last one left: ids come in order */
-	sel->n += idset_has(&sel->left, r->s.id);
+	sel->n += idset_has(&sel->left.ids, r->s.id);
 	return 0;
 }
 
@@ -366,8 +396,7 @@ static int selected_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	int rc;
 
 	sel->n = 0;
-	req.has_after = sel->first > INT64_MIN;
-	req.after = sel->first - (sel->first > INT64_MIN);
+	walk_from_first(&req, &sel->left);
 	rc = sc_find_in_tx(db, &req, count_selected, sel, err);
 	return rc == 1 && err->status == SC_OK ? 0 : rc;
 }
@@ -378,22 +407,16 @@ static int selected_body(struct sc_db *db, void *vctx, struct sc_error *err)
 static int still_selected(struct sc_db *db, void *vctx, int64_t *count, struct sc_error *err)
 {
 	const struct bulk_ctx *c = vctx;
-	struct selected_ctx sel = { .c = c, .first = INT64_MAX, .last = INT64_MIN };
-	int rc = 0;
+	struct selected_ctx sel = { .c = c };
+	int rc;
 
-	for (size_t i = 0; i < c->left.n && rc == 0; i++) {
-		int64_t id = c->left.v[i];
-		sel.first = id < sel.first ? id : sel.first;
-		sel.last = id > sel.last ? id : sel.last;
-		rc = idset_add(&sel.left, id);
-	}
-	if (rc < 0) {
-		free(sel.left.v);
+	if (left_span_of(&sel.left, &c->left) < 0) {
+		free(sel.left.ids.v);
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");
 	}
 	sc_error_clear(err);
 	rc = sc_db_read(db, selected_body, &sel, err);
-	free(sel.left.v);
+	free(sel.left.ids.v);
 	if (rc < 0)
 		return -1;
 	*count = sel.n < *count ? sel.n : *count;
@@ -552,23 +575,13 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 			/* What was left, not the whole selection again: a session
 			 * closed in the round before and active again since (its
 			 * user logged in again) is not closed twice. */
-			idset_clear(&c.only);
-			c.only_left = true;
-			c.only_last = INT64_MIN;
-			int64_t first = INT64_MAX;
-			for (size_t i = 0; i < c.left.n; i++) {
-				if (idset_add(&c.only, c.left.v[i]) < 0) {
-					rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
-					break;
-				}
-				first = c.left.v[i] < first ? c.left.v[i] : first;
-				c.only_last = c.left.v[i] > c.only_last ? c.left.v[i] : c.only_last;
-			}
-			if (rc < 0)
+			if (left_span_of(&c.only, &c.left) < 0) {
+				rc = sc_error_set(err, SC_SOFTWARE, "out of memory");
 				break;
+			}
+			c.only_left = true;
 			c.left.n = 0;
-			c.req.has_after = first > INT64_MIN;
-			c.req.after = first - (first > INT64_MIN);
+			walk_from_first(&c.req, &c.only);
 			db->may_skip_locked = true;
 			rc = run_batches(db, &c, &users, r, err);
 			rc = count_after(db, &c, r, rc, err);
@@ -583,7 +596,7 @@ int sc_logout_where(struct sc_db *db, const struct sc_bulk_opts *o, const struct
 	sc_ids_free(&c.batch_users);
 	sc_ids_free(&c.closed_users);
 	sc_ids_free(&c.user_ids);
-	free(c.only.v);
+	free(c.only.ids.v);
 	free(users.v);
 	return rc;
 }
