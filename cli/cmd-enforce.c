@@ -62,7 +62,7 @@ struct progress {
 	bool shown;
 	bool lines; /* -v without a terminal: one line per batch */
 	bool dumb;  /* TERM=dumb: no escape sequence, spaces clear */
-	int step;   /* the step the estimate times, since step_start */
+	int round, step; /* the step the estimate times, since step_start */
 	double step_start;
 	size_t last_len;
 };
@@ -92,15 +92,20 @@ static void show_progress(const struct sc_enforce_result *r, void *vctx)
 	struct progress *p = vctx;
 	double secs = elapsed(&p->start);
 	int64_t done = r->expired + r->over_limit + r->purged;
-	char line[256], left[32] = "";
+	char line[256], left[32] = "", round[24] = "";
 
+	/* A round that runs the steps again says so: its step 1 follows the
+	 * last step of the round before, and the counts go on. */
+	if (r->round > 1)
+		snprintf(round, sizeof(round), p->lines ? " (round %d)" : "round %d, ", r->round);
 	if (p->lines) {
-		cli_verbose("batch %lld: %lld expired, %lld over the limit, %lld purged (%.1fs; "
-			    "this batch %.0f ms)", (long long)r->batches, (long long)r->expired,
+		cli_verbose("batch %lld%s: %lld expired, %lld over the limit, %lld purged (%.1fs; "
+			    "this batch %.0f ms)", (long long)r->batches, round, (long long)r->expired,
 			    (long long)r->over_limit, (long long)r->purged, secs, r->batch_ms);
 		return;
 	}
-	if (r->step != p->step) {
+	if (r->round != p->round || r->step != p->step) {
+		p->round = r->round;
 		p->step = r->step;
 		p->step_start = secs;
 	}
@@ -110,8 +115,8 @@ static void show_progress(const struct sc_enforce_result *r, void *vctx)
 	if (r->step_share > 0.01 && r->step_share < 1.0 && in_step > 0.5)
 		snprintf(left, sizeof(left), ", ~%.0fs left", in_step * (1 - r->step_share) / r->step_share);
 	int n = snprintf(line, sizeof(line), "enforce: %lld expired, %lld over limit, %lld purged; "
-			 "step %d/%d %.0f%%%s, %.0f/s", (long long)r->expired, (long long)r->over_limit,
-			 (long long)r->purged, r->step, r->steps, 100 * r->step_share, left,
+			 "%sstep %d/%d %.0f%%%s, %.0f/s", (long long)r->expired, (long long)r->over_limit,
+			 (long long)r->purged, round, r->step, r->steps, 100 * r->step_share, left,
 			 secs > 0 ? (double)done / secs : 0.0);
 	size_t len = n < 0 ? 0 : (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
 	size_t width = stderr_width() - 1; /* the last column would wrap on some terminals */

@@ -117,6 +117,10 @@ struct sc_enforce_result {
 	 * an estimate of the time left is the running step's. */
 	int step, steps;
 	double step_share;
+	/* The round: 1, then 2 and on when the steps run again because
+	 * rows a batch left (held by another transaction) were free by the
+	 * end but not done (PostgreSQL; sc_enforce). */
+	int round;
 };
 
 struct sc_enforce_opts {

@@ -670,6 +670,7 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 	} else {
 		c.steps = o->expire + o->limit + o->purge;
 		c.rounds_left = SC_ENFORCE_ROUNDS;
+		r->round = 1;
 		if ((rc = sc_run_tx(db, false, plan_body, &c, NULL, err)) == 0) {
 			struct sc_error ignored = { 0 };
 			if (o->progress && sc_db_read(db, bounds_body, &c, &ignored) < 0)
@@ -681,6 +682,7 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 					     r->locked == 1 ? "" : "s", r->locked == 1 ? "is" : "are");
 				c.free_due = false;
 				c.rounds_left--;
+				r->round++;
 				r->locked = 0;
 				c.left_closes.n = c.left_purges.n = c.left_users.n = 0;
 				rc = run_steps(db, &c, err);

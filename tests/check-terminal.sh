@@ -256,5 +256,56 @@ else
 	check "a table of 400k rows to a pipe stays under 10 MiB RSS ($rss KiB)" test "$rss" -lt 10240
 fi
 
+# ---- PostgreSQL: a round that runs the steps again says so ----
+# The application holds bob's idle session 20 past the batch's lock wait
+# (1 s), and lets it go (rolls back) once enforce waits for it at its
+# end: enforce runs its steps again and closes 20. The progress line of
+# that batch names the round: its step 1/2 (expire; the device limit
+# follows) comes after the first round's last step.
+here=$(cd "$(dirname "$0")" && pwd)
+pg=$("$here/pg-server.sh" start) || { echo "FAIL cannot start PostgreSQL"; exit 1; }
+trap '"$here/pg-server.sh" stop "$pg"; rm -rf "$dir"' EXIT
+psql_t() { /usr/lib/postgresql/15/bin/psql -X -q -At -v ON_ERROR_STOP=1 -h "$pg" -U postgres -d t "$@"; }
+/usr/lib/postgresql/15/bin/psql -X -q -h "$pg" -U postgres -d postgres -c 'CREATE DATABASE t'
+url="host=$pg dbname=t user=postgres"
+"$bin" --db "$url" -q migrate
+psql_t -c "INSERT INTO users (id, email, username, role) VALUES (1, 'alice@example.com', 'alice', 'admin'),
+ (2, 'bob@example.com', 'bob', 'user');
+INSERT INTO sessions (id, user_id, device_fingerprint, last_activity) VALUES
+ (20, 2, 'fp20', '2024-01-01 00:00:00+00'), (21, 2, 'fp21', '2025-02-08 11:00:00+00')"
+# The application: a psql reading its statements from a pipe.
+mkfifo "$dir/app"
+psql_t <"$dir/app" >/dev/null &
+holder=$!
+exec 3>"$dir/app"
+printf '%s\n' 'BEGIN;' 'SELECT id FROM sessions WHERE id = 20 FOR UPDATE;' "\\! touch $dir/held" >&3
+for _ in $(seq 200); do [ -e "$dir/held" ] && break; sleep 0.05; done
+env TERM=xterm script -qec "stty cols 200; $(printf '%q ' "$bin" --db "$url" --now '2025-02-08 12:00:00' \
+	enforce --idle-timeout 720h --actor alice -o csv --columns expired,locked); echo rc=\$?" /dev/null \
+	</dev/null >"$dir/rounds" &
+run=$!
+# The count at the end waits for what the batches left (ids in $2).
+waited=no
+for _ in $(seq 500); do
+	if [ "$(psql_t -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 't'
+		AND wait_event_type = 'Lock' AND query LIKE '%OR id = ANY(\$2::bigint[])%'")" -gt 0 ]; then
+		waited=yes
+		break
+	fi
+	sleep 0.02
+done
+echo 'ROLLBACK;' >&3
+exec 3>&-
+wait "$holder" "$run"
+out=$(sed 's/\x1b\[K//g' "$dir/rounds" | tr '\r' '\n')
+check "PostgreSQL: the application held the session, and enforce waited for it at its end" \
+	test -e "$dir/held" -a "$waited" = yes
+check "PostgreSQL: enforce closes the session let go at its end: rc 0, 1 expired, 0 left" \
+	bash -c 'grep -q "^rc=0$" <<<"$1" && grep -q "^1,0$" <<<"$1"' _ "$out"
+check "PostgreSQL: the progress line of the second round names it" \
+	grep -q '^enforce: 1 expired, 0 over limit, 0 purged; round 2, step 1/2 100%' <<<"$out"
+check "PostgreSQL: session 20 closed, 21 active" \
+	test "$(psql_t -c 'SELECT id FROM sessions WHERE is_active ORDER BY id')" = 21
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -2555,6 +2555,11 @@ Test(postgres_only, a_left_session_refreshed_still_counts_in_its_users_excess, .
 	EXPECT_OUT(r, "expired,over_limit,locked\r\n0,2,0\r\n");
 	EXPECT_ERR_HAS(r, "enforce: 2 sessions left by a batch are free now but not done: running "
 		       "the steps again");
+	/* -v's line for the batch that closed them names its round: the
+	 * batches of a round that runs the steps again do not read as the
+	 * first round's. */
+	EXPECT_ERR_HAS(r, " batch 1 (round 2): 0 expired, 2 over the limit, 0 purged (");
+	cr_expect_null(strstr(r->err, " batch 1: "), "a batch of round 2 read as round 1's: %s", r->err);
 	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active", "20\n");
 	EXPECT_ROWS("SELECT session_id, action FROM sessctl_audit ORDER BY session_id",
 		    "21|over-limit\n22|over-limit\n");
