@@ -277,7 +277,7 @@ INSERT INTO sessions (id, user_id, device_fingerprint, last_activity) VALUES
 mkfifo "$dir/app"
 psql_t <"$dir/app" >/dev/null &
 holder=$!
-exec 3>"$dir/app"
+exec 3<>"$dir/app" # read-write: no SIGPIPE, ending the script, if psql died
 printf '%s\n' 'BEGIN;' 'SELECT id FROM sessions WHERE id = 20 FOR UPDATE;' "\\! touch $dir/held" >&3
 for _ in $(seq 200); do [ -e "$dir/held" ] && break; sleep 0.05; done
 env TERM=xterm script -qec "stty cols 200; $(printf '%q ' "$bin" --db "$url" --now '2025-02-08 12:00:00' \
@@ -288,7 +288,7 @@ run=$!
 waited=no
 for _ in $(seq 500); do
 	if [ "$(psql_t -c "SELECT count(*) FROM pg_stat_activity WHERE datname = 't'
-		AND wait_event_type = 'Lock' AND query LIKE '%OR id = ANY(\$2::bigint[])%'")" -gt 0 ]; then
+		AND wait_event_type = 'Lock' AND query LIKE '%AND id <> ALL(\$2::bigint[])%'")" -gt 0 ]; then
 		waited=yes
 		break
 	fi

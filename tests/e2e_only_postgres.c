@@ -2452,7 +2452,7 @@ static bool waits_for_what_it_left(void)
 	for (int i = 0; i < 500; i++) {
 		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
 		if (db_int("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-			   " AND wait_event_type = 'Lock' AND query LIKE '%OR id = ANY($2::bigint[])%'") > 0)
+			   " AND wait_event_type = 'Lock' AND query LIKE '%AND id <> ALL($2::bigint[])%'") > 0)
 			return true;
 	}
 	return false;
@@ -2806,4 +2806,51 @@ Test(postgres_only, a_purge_row_held_for_key_share_is_not_free_at_the_end, .time
 		       "a row held FOR KEY SHARE was called free (took %.0f ms): %s", took, r->err);
 	EXPECT_ERR_HAS(r, "left 1 session");
 	EXPECT_ROWS("SELECT id, is_active FROM sessions", "30|f\n");
+}
+
+/* The same held purge row 30; while sessctl waits for it at its end, the
+ * application, in the transaction that holds it FOR KEY SHARE, logs in
+ * again on 30's device (its UPDATE makes the row active). The wait locked
+ * 30 FOR NO KEY UPDATE before waiting to take it FOR UPDATE: the UPDATE
+ * waited for sessctl, which waited for it, a deadlock the application's
+ * deadlock_timeout (100 ms here) ended by aborting the application's
+ * transaction ("deadlock detected"; with the defaults, its UPDATE stood
+ * still for sessctl's 1 s lock wait). The wait takes 30 FOR UPDATE only:
+ * the UPDATE goes through at once. */
+Test(postgres_only, the_end_wait_for_a_purge_row_does_not_deadlock_the_application, .timeout = 90)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username, role) VALUES (1, 'a@x', 'alice', 'admin'),"
+		" (2, 'b@x', 'bob', 'user');"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)"
+		" VALUES (30, 2, 'f30', now() - interval '200 days', now() - interval '100 days', false);"
+		"CREATE TABLE app_tokens (session_id bigint REFERENCES sessions(id))");
+	PGconn *app = PQconnectdb(e2e_url());
+	cr_assert_eq(PQstatus(app), CONNECTION_OK, "%s", PQerrorMessage(app));
+	pg_ok(app, "SET deadlock_timeout = '100ms'");
+	pg_ok(app, "BEGIN");
+	pg_ok(app, "INSERT INTO app_tokens VALUES (30)");
+	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
+				       ARGV("enforce", "--purge-after", "30d", "--actor", "alice", "-o", "csv",
+					    "--columns", "purged,locked"));
+	/* The end wait's FOR UPDATE of the purge's rows, behind the app. */
+	bool waited = false;
+	for (int i = 0; i < 500 && !waited; i++) {
+		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+		waited = db_int("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+				" AND wait_event_type = 'Lock' AND query LIKE '%ORDER BY id FOR UPDATE'") > 0;
+	}
+	PGresult *res = PQexec(app, "UPDATE sessions SET is_active = true, last_activity = now()"
+			       " WHERE user_id = 2 AND device_fingerprint = 'f30'");
+	cr_expect(waited, "enforce never waited for 30 at its end");
+	cr_expect_eq(PQresultStatus(res), PGRES_COMMAND_OK, "the application's login failed: %s",
+		     PQresultErrorMessage(res));
+	PQclear(res);
+	pg_ok(app, "COMMIT");
+	PQfinish(app);
+	struct run *r = e2e_wait(p);
+	/* Active again, 30 is no longer the purge's: nothing is left. */
+	cr_expect_eq(r->status, 0, "exit %d: %s", r->status, r->err);
+	EXPECT_OUT(r, "purged,locked\r\n0,0\r\n");
+	EXPECT_ROWS("SELECT id, is_active FROM sessions", "30|t\n");
 }

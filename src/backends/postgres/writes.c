@@ -484,7 +484,9 @@ int pg_upsert_session(struct sc_db *base, const struct sc_new_session *ns,
 
 /* count_left's wait: for the locks of what was left (sessions of closes
  * and purges, users and their active sessions), a try of at most a
- * second (PG_LOCK_WAIT_SQL). */
+ * second (PG_LOCK_WAIT_SQL). Each row in the lock the batch would take,
+ * and only that one: users, then sessions FOR NO KEY UPDATE, then the
+ * purge's rows FOR UPDATE (the order of two runs' waits is the same). */
 static int wait_left(struct pg_db *db, const char *const locking[3], struct sc_error *err)
 {
 	PGresult *res = pgb_run(db, "SELECT set_config('lock_timeout', " PG_LOCK_WAIT_SQL ", true)", 0,
@@ -498,8 +500,8 @@ static int wait_left(struct pg_db *db, const char *const locking[3], struct sc_e
 	}
 	if (res) {
 		PQclear(res);
-		res = pgb_run(db, "SELECT 1 FROM sessions WHERE id = ANY($1::bigint[])\n"
-			      "   OR id = ANY($2::bigint[]) OR (user_id = ANY($3::bigint[]) AND is_active)\n"
+		res = pgb_run(db, "SELECT 1 FROM sessions WHERE (id = ANY($1::bigint[])\n"
+			      "   OR (user_id = ANY($3::bigint[]) AND is_active)) AND id <> ALL($2::bigint[])\n"
 			      "ORDER BY id FOR NO KEY UPDATE", 3, locking, PGRES_TUPLES_OK,
 			      "cannot lock sessions", err);
 	}
@@ -507,7 +509,11 @@ static int wait_left(struct pg_db *db, const char *const locking[3], struct sc_e
 		/* A purge's DELETE takes FOR UPDATE, which a KEY SHARE holder
 		 * (the foreign key check of an insert referencing the row)
 		 * blocks and NO KEY UPDATE does not: lock those rows as the
-		 * purge does, or a row the purge cannot take counts as free. */
+		 * purge does, or a row the purge cannot take counts as free.
+		 * Not FOR NO KEY UPDATE first (above): holding that beside the
+		 * application's KEY SHARE while waiting to upgrade, an UPDATE of
+		 * the row in the application's transaction (a login on that
+		 * device) would wait for sessctl, which waits for it. */
 		PQclear(res);
 		res = pgb_run(db, "SELECT 1 FROM sessions WHERE id = ANY($1::bigint[])\n"
 			      "ORDER BY id FOR UPDATE", 1, &locking[1], PGRES_TUPLES_OK,
