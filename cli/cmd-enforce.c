@@ -63,7 +63,7 @@ struct progress {
 	bool lines; /* -v without a terminal: one line per batch */
 	bool dumb;  /* TERM=dumb: no escape sequence, spaces clear */
 	int round, step; /* the step the estimate times, since step_start */
-	double step_start;
+	double step_start, share_start; /* when, and how far, it was first seen */
 	size_t last_len;
 };
 
@@ -108,12 +108,16 @@ static void show_progress(const struct sc_enforce_result *r, void *vctx)
 		p->round = r->round;
 		p->step = r->step;
 		p->step_start = secs;
+		p->share_start = r->step_share;
 	}
 	if (secs < 0.25 && !p->shown)
 		return;
-	double in_step = secs - p->step_start;
-	if (r->step_share > 0.01 && r->step_share < 1.0 && in_step > 0.5)
-		snprintf(left, sizeof(left), ", ~%.0fs left", in_step * (1 - r->step_share) / r->step_share);
+	/* The rate since the step was first seen: a round that runs the
+	 * steps again finds mostly nothing, so its first batch to change
+	 * something may come late in the step. */
+	double in_step = secs - p->step_start, walked = r->step_share - p->share_start;
+	if (walked > 0.01 && r->step_share < 1.0 && in_step > 0.5)
+		snprintf(left, sizeof(left), ", ~%.0fs left", in_step * (1 - r->step_share) / walked);
 	int n = snprintf(line, sizeof(line), "enforce: %lld expired, %lld over limit, %lld purged; "
 			 "%sstep %d/%d %.0f%%%s, %.0f/s", (long long)r->expired, (long long)r->over_limit,
 			 (long long)r->purged, round, r->step, r->steps, 100 * r->step_share, left,

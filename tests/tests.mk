@@ -43,6 +43,12 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/libsessctl.a
 $(BUILD)/tests/test_core: $(BUILD)/tests/test_core.o $(TEST_FAKE_OBJ) $(BUILD)/libsessctl.a
 	$(CC) $(LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
 
+# test_progress includes cli/cmd-enforce.c for its progress line: the
+# rest of the command line code comes with it, main() excepted.
+$(BUILD)/tests/test_progress: $(BUILD)/tests/test_progress.o \
+		$(filter-out $(BUILD)/cli/main.o $(BUILD)/cli/cmd-enforce.o,$(CLI_OBJ)) $(BUILD)/libsessctl.a
+	$(CC) $(LDFLAGS) $(EXE_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
+
 # test_backends runs one case table against every backend of the table,
 # modules included: the whole core is linked in (a module calls back
 # into it), and libpq creates its PostgreSQL databases.
