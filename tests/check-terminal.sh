@@ -3,7 +3,8 @@
 # made by script(1)): tables fit the width with "…" (never cutting ids),
 # relative times, dimmed closed sessions, no colour with NO_COLOR or a
 # machine format, plain stable output when piped, and enforce's progress
-# on a terminal only. Issue 13: identifiers never cut (item 1), full and
+# on a terminal only (and the round it names when it runs its steps
+# again, on a PostgreSQL server of its own). Issue 13: identifiers never cut (item 1), full and
 # local times (item 2), the pager and a table in bounded memory (item 9).
 #   tests/check-terminal.sh SESSCTL
 set -u
