@@ -2445,17 +2445,25 @@ Test(postgres_only, batches_a_short_statement_timeout_cut_do_not_grow_back_into_
 	cr_expect_eq(db_int("SELECT count(*) FROM sessctl_audit"), 600);
 }
 
+/* True once a statement LIKE like waits for a lock (within 10 s). */
+static bool waits_in(const char *like)
+{
+	char sql[512];
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+		 " AND wait_event_type = 'Lock' AND query LIKE '%s'", like);
+	for (int i = 0; i < 500; i++) {
+		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+		if (db_int(sql) > 0)
+			return true;
+	}
+	return false;
+}
+
 /* Whether a run comes to its end-of-run wait for the rows it left
  * (count_left's) within 10 s. */
 static bool waits_for_what_it_left(void)
 {
-	for (int i = 0; i < 500; i++) {
-		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
-		if (db_int("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-			   " AND wait_event_type = 'Lock' AND query LIKE '%AND id <> ALL($2::bigint[])%'") > 0)
-			return true;
-	}
-	return false;
+	return waits_in("%AND id <> ALL($2::bigint[])%");
 }
 
 /* alice (1) the admin; bob (2): 20 idle for 40 days, 21 seen a day ago
@@ -2775,14 +2783,11 @@ Test(postgres_only, a_bulk_logouts_second_round_closes_only_what_the_first_left,
 		    " GROUP BY session_id ORDER BY session_id", "20|1\n21|1\n22|1\n");
 }
 
-/* A closed session due for purge that the application holds FOR KEY
- * SHARE (the foreign key check of an insert into a table referencing
- * sessions, in a transaction left open): the purge's DELETE (FOR UPDATE)
- * waits for it and leaves it; the count's wait takes FOR NO KEY UPDATE,
- * which KEY SHARE does not block, so it "got every lock" with the row
- * still due and calls it free: the steps run three times more, each
- * leaving it again, then 75 all the same. */
-Test(postgres_only, a_purge_row_held_for_key_share_is_not_free_at_the_end, .timeout = 90)
+/* bob's closed session 30, due for purge, and an application table
+ * referencing sessions; the application's connection, with `set` run
+ * (or NULL), in a transaction whose insert referencing 30 holds the row
+ * FOR KEY SHARE (its foreign key check). */
+static PGconn *app_holds_30_for_key_share(const char *set)
 {
 	db_migrate(NULL);
 	db_exec("INSERT INTO users (id, email, username, role) VALUES (1, 'a@x', 'alice', 'admin'),"
@@ -2792,8 +2797,23 @@ Test(postgres_only, a_purge_row_held_for_key_share_is_not_free_at_the_end, .time
 		"CREATE TABLE app_tokens (session_id bigint REFERENCES sessions(id))");
 	PGconn *app = PQconnectdb(e2e_url());
 	cr_assert_eq(PQstatus(app), CONNECTION_OK, "%s", PQerrorMessage(app));
+	if (set)
+		pg_ok(app, set);
 	pg_ok(app, "BEGIN");
 	pg_ok(app, "INSERT INTO app_tokens VALUES (30)");
+	return app;
+}
+
+/* A closed session due for purge that the application holds FOR KEY
+ * SHARE (the foreign key check of an insert into a table referencing
+ * sessions, in a transaction left open): the purge's DELETE (FOR UPDATE)
+ * waits for it and leaves it; the count's wait takes FOR NO KEY UPDATE,
+ * which KEY SHARE does not block, so it "got every lock" with the row
+ * still due and calls it free: the steps run three times more, each
+ * leaving it again, then 75 all the same. */
+Test(postgres_only, a_purge_row_held_for_key_share_is_not_free_at_the_end, .timeout = 90)
+{
+	PGconn *app = app_holds_30_for_key_share(NULL);
 	double t0 = e2e_ms();
 	struct run *r = RUN("enforce", "-v", "--purge-after", "30d", "--actor", "alice", "-o", "csv",
 			    "--columns", "purged,batches,locked");
@@ -2819,27 +2839,12 @@ Test(postgres_only, a_purge_row_held_for_key_share_is_not_free_at_the_end, .time
  * the UPDATE goes through at once. */
 Test(postgres_only, the_end_wait_for_a_purge_row_does_not_deadlock_the_application, .timeout = 90)
 {
-	db_migrate(NULL);
-	db_exec("INSERT INTO users (id, email, username, role) VALUES (1, 'a@x', 'alice', 'admin'),"
-		" (2, 'b@x', 'bob', 'user');"
-		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity, is_active)"
-		" VALUES (30, 2, 'f30', now() - interval '200 days', now() - interval '100 days', false);"
-		"CREATE TABLE app_tokens (session_id bigint REFERENCES sessions(id))");
-	PGconn *app = PQconnectdb(e2e_url());
-	cr_assert_eq(PQstatus(app), CONNECTION_OK, "%s", PQerrorMessage(app));
-	pg_ok(app, "SET deadlock_timeout = '100ms'");
-	pg_ok(app, "BEGIN");
-	pg_ok(app, "INSERT INTO app_tokens VALUES (30)");
+	PGconn *app = app_holds_30_for_key_share("SET deadlock_timeout = '100ms'");
 	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
 				       ARGV("enforce", "--purge-after", "30d", "--actor", "alice", "-o", "csv",
 					    "--columns", "purged,locked"));
 	/* The end wait's FOR UPDATE of the purge's rows, behind the app. */
-	bool waited = false;
-	for (int i = 0; i < 500 && !waited; i++) {
-		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
-		waited = db_int("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-				" AND wait_event_type = 'Lock' AND query LIKE '%ORDER BY id FOR UPDATE'") > 0;
-	}
+	bool waited = waits_in("%ORDER BY id FOR UPDATE");
 	PGresult *res = PQexec(app, "UPDATE sessions SET is_active = true, last_activity = now()"
 			       " WHERE user_id = 2 AND device_fingerprint = 'f30'");
 	cr_expect(waited, "enforce never waited for 30 at its end");
