@@ -33,6 +33,11 @@ static const char *line_now(void)
 	return cr ? cr + 1 : buf;
 }
 
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
 /* As if ms had passed since the run began (its clock, not a sleep). */
 static void pass_ms(struct progress *p, long ms)
 {
@@ -55,7 +60,7 @@ Test(progress, the_first_round_is_not_named, .init = capture)
 				       .expired = 7 };
 	pass_ms(&p, 1000);
 	show_progress(&r, &p);
-	cr_expect(strncmp(line_now(), "enforce: 7 expired, 0 over limit, 0 purged; step 1/2 50%", 56) == 0,
+	cr_expect(starts_with(line_now(), "enforce: 7 expired, 0 over limit, 0 purged; step 1/2 50%"),
 		  "%s", line_now());
 	cr_expect_null(strstr(line_now(), "round"), "%s", line_now());
 }
@@ -73,8 +78,8 @@ Test(progress, a_round_that_runs_the_steps_again_is_named, .init = capture)
 	r.expired = 8;
 	pass_ms(&p, 500);
 	show_progress(&r, &p);
-	cr_expect(strncmp(line_now(), "enforce: 8 expired, 3 over limit, 0 purged; round 2, step 1/2 40%",
-			  65) == 0, "%s", line_now());
+	cr_expect(starts_with(line_now(), "enforce: 8 expired, 3 over limit, 0 purged; round 2, step 1/2 40%"),
+		  "%s", line_now());
 }
 
 /* The step's first call comes after its first batch: the time left is
