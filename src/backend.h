@@ -168,7 +168,7 @@ struct sc_find_plan {
 	bool ip_prefilter;
 	const char *ip_v4_prefix;
 	int64_t limit;                     /* at most this many rows; 0: all */
-	int64_t after;                     /* only ids greater than this
+	int64_t from;                      /* only ids at or above this
 					    * (INT64_MIN: every id) */
 };
 
@@ -436,14 +436,14 @@ struct sc_backend {
 			      const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			      struct sc_error *err);
 	/* Appends to out, in ascending id order, the ids of at most limit
-	 * sessions with is_active equal to active, an id greater than after
+	 * sessions with is_active equal to active, an id at or above from
 	 * and a last_activity before cutoff; of *user_id's sessions only, or
 	 * with user_id NULL of every user's. Batches walk the table in id
 	 * order, so each one writes neighbouring pages. (Idle sessions to
 	 * expire: active; rows to purge: inactive.) Fewer than limit: none
 	 * past them (enforce ends the step on that batch). */
 	int (*candidates)(struct sc_db *db, bool active, int64_t cutoff, const int64_t *user_id,
-			  int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
+			  int64_t from, int64_t limit, struct sc_ids *out, struct sc_error *err);
 	/* OPTIONAL (NULL: enforce walks the table with candidates). Appends
 	 * to out, in ascending id order, the ids of the active sessions with
 	 * a last_activity before cutoff and (unless from is INT64_MIN) at or
@@ -472,7 +472,7 @@ struct sc_backend {
 	 * PostgreSQL when few are due. */
 	int (*purge_due)(struct sc_db *db, int64_t cutoff, bool *due, struct sc_error *err);
 	/* Appends the ids of at most limit users with more than max active
-	 * sessions and an id greater than after, in ascending id order (fewer
+	 * sessions and an id at or above from, in ascending id order (fewer
 	 * than limit: none past them). With
 	 * since > INT64_MIN, only users with an active session whose
 	 * last_activity is at or after since (found through the index of
@@ -480,7 +480,7 @@ struct sc_backend {
 	 * backend may include more users, never fewer). Unless excess is
 	 * NULL, appends to it, for each user, how many active sessions they
 	 * have over max (as counted then: enforce sizes its batches by it). */
-	int (*users_over_limit)(struct sc_db *db, int64_t max, int64_t since, int64_t after,
+	int (*users_over_limit)(struct sc_db *db, int64_t max, int64_t since, int64_t from,
 				int64_t limit, struct sc_ids *out, struct sc_ids *excess,
 				struct sc_error *err);
 	/* For each of these users, appends the ids of the active sessions past

@@ -121,8 +121,8 @@ static int left_span_of(struct left_span *span, const struct sc_ids *left)
 /* req's walk starts at span's first session. */
 static void walk_from_first(struct sc_find_request *req, const struct left_span *span)
 {
-	req->has_after = span->first > INT64_MIN;
-	req->after = span->first - (span->first > INT64_MIN);
+	req->has_from = true;
+	req->from = span->first;
 }
 
 /* ---- counting ---- */
@@ -151,7 +151,7 @@ static struct sc_find_request active_only(const struct sc_find_request *filter)
 	req.state = SC_FIND_ACTIVE;
 	req.with_user = false;
 	req.limit = 0;
-	req.has_after = false;
+	req.has_from = false;
 	return req;
 }
 
@@ -304,7 +304,7 @@ static int on_closed(const struct sc_session *s, void *vctx)
 	return 0;
 }
 
-/* One batch: the next active matching sessions after req.after, closed
+/* One batch: the next active matching sessions from req.from, closed
  * with their audit rows. The close is keyed by the users of the
  * sessions too, unless one has none: on a table distributed by user_id
  * it goes to their shards only (README, Deployments). */
@@ -354,9 +354,11 @@ static int tally(struct bulk_ctx *c, struct idset *users, struct sc_bulk_result 
 	for (size_t i = 0; i < c->closed_users.n; i++)
 		if (idset_add(users, c->closed_users.v[i]) < 0)
 			return -1;
-	if (c->seen) {
-		c->req.has_after = true;
-		c->req.after = c->seen_last;
+	if (c->seen && c->seen_last == INT64_MAX) {
+		c->finished = true; /* no id past it */
+	} else if (c->seen) {
+		c->req.has_from = true;
+		c->req.from = c->seen_last + 1;
 	}
 	r->closed += c->done;
 	r->batches += c->done > 0;
@@ -472,7 +474,7 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	/* A retry starts over (and its report with it: sc_run_tx). */
 	memset(d->r, 0, sizeof(*d->r));
 	idset_clear(d->users);
-	d->c->req.has_after = false;
+	d->c->req.has_from = false;
 	if (sc_check_actor(db, d->c->a, err) < 0 ||
 	    resolve_users(db, &d->c->req, &d->c->user_ids, err) < 0)
 		return -1;

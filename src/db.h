@@ -183,8 +183,8 @@ struct sc_find_request {
 	int64_t created_since_us, created_until_us; /* created_at >= since, < until */
 	bool has_idle_before;
 	int64_t idle_before;            /* last_activity <= this (--idle-for) */
-	bool has_after;
-	int64_t after;                  /* id > this (a batch walk's cursor) */
+	bool has_from;
+	int64_t from;                   /* id >= this (a batch walk's cursor) */
 	enum sc_find_state state;
 	bool with_user;                 /* fill email and username */
 	int64_t limit;                  /* 0: no limit */

@@ -65,8 +65,10 @@ struct enforce_ctx {
 	int64_t excess_users; /* in the device-limit step */
 	int64_t excess_upto;  /* the last user counted in them (users come in
 			       * ascending order) */
-	int64_t after;        /* batches walk ids (or user ids) upwards */
-	int64_t users_last;   /* the last user a device-limit batch took on,
+	int64_t from;         /* batches walk ids (or user ids) upwards,
+			       * from this one on (INT64_MIN: the first) */
+	bool users_read;      /* a device-limit batch read users, */
+	int64_t users_last;   /* the last of whom it took on,
 			       * locked or not */
 	int64_t dry_batch;    /* a dry run's batches (smaller after a timeout) */
 	int64_t batch;        /* rows in the next batch; for the device limit,
@@ -163,7 +165,7 @@ static int expire_candidates(struct sc_db *db, struct enforce_ctx *c, int64_t cu
 {
 	const struct sc_backend *be = db->backend;
 
-	if (c->after == INT64_MIN) { /* the step's first batch (or its retry) */
+	if (c->from == INT64_MIN) { /* the step's first batch (or its retry) */
 		c->sparse = false;
 		c->idle.n = 0;
 		if (c->incremental) {
@@ -173,13 +175,13 @@ static int expire_candidates(struct sc_db *db, struct enforce_ctx *c, int64_t cu
 		}
 	}
 	if (!c->sparse)
-		return be->candidates(db, true, cutoff, user, c->after, c->batch, &c->ids, err);
-	/* The ids past `after` (ascending), so a retried batch takes the
+		return be->candidates(db, true, cutoff, user, c->from, c->batch, &c->ids, err);
+	/* The ids from `from` on (ascending), so a retried batch takes the
 	 * same ones again. */
 	size_t lo = 0, hi = c->idle.n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (c->idle.v[mid] <= c->after)
+		if (c->idle.v[mid] < c->from)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -246,8 +248,9 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 	}
 	case STEP_LIMIT:
 		c->users.n = 0;
+		c->users_read = false;
 		if (o->has_user) {
-			if (c->after >= o->user_id)
+			if (c->from > o->user_id)
 				return c->finished = true, 0;
 			if (sc_ids_push(&c->users, o->user_id) < 0)
 				return sc_error_set(err, SC_SOFTWARE, "out of memory");
@@ -262,7 +265,7 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 			int64_t asked = budget ? users_wanted(c) : c->batch;
 			c->excess.n = 0;
 			if (be->users_over_limit(db, o->max_sessions, c->incremental ? c->since : INT64_MIN,
-						 c->after, asked, &c->users, budget ? &c->excess : NULL,
+						 c->from, asked, &c->users, budget ? &c->excess : NULL,
 						 err) < 0)
 				return -1;
 			/* Fewer than asked: these are the last (the budget below
@@ -289,6 +292,7 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 		if (c->users.n == 0)
 			return c->finished = true, 0;
 		c->users_last = c->users.v[c->users.n - 1];
+		c->users_read = true;
 		/* Lock the users, then read their sessions: a create running
 		 * beside us either committed before (and is counted) or waits.
 		 * On a retry that skips locked rows, the users another
@@ -307,7 +311,7 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 	case STEP_PURGE: {
 		struct sc_change ch = sc_change_for(c->a, "purge", user, user ? 1 : 0);
 		struct close_ctx cc = { &c->held, SC_CHANGE_PURGED, 0 };
-		if (be->candidates(db, false, c->a->now - o->purge_after, user, c->after,
+		if (be->candidates(db, false, c->a->now - o->purge_after, user, c->from,
 				   c->batch, &c->ids, err) < 0)
 			return -1;
 		c->finished = short_batch(c->ids.n, c->batch);
@@ -383,13 +387,21 @@ static void adapt_batch(struct sc_db *db, struct enforce_ctx *c, enum enforce_st
 }
 
 /* Moves past the ids (or, for the limit, the users, those left locked
- * too) of this batch. */
+ * too) of this batch; past the largest id there is, the step is done. */
 static void next_page(enum enforce_step step, struct enforce_ctx *c)
 {
-	if (step == STEP_LIMIT)
-		c->after = c->users_last > c->after ? c->users_last : c->after;
-	else if (c->ids.n)
-		c->after = c->ids.v[c->ids.n - 1];
+	int64_t last;
+
+	if (step == STEP_LIMIT && c->users_read)
+		last = c->users_last;
+	else if (step != STEP_LIMIT && c->ids.n)
+		last = c->ids.v[c->ids.n - 1];
+	else
+		return;
+	if (last == INT64_MAX)
+		c->finished = true;
+	else if (last >= c->from)
+		c->from = last + 1;
 }
 
 struct step_tx {
@@ -482,8 +494,8 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 	}
 
 	c->finished = false;
-	c->after = INT64_MIN; /* ids may be 0 or negative */
-	c->users_last = INT64_MIN;
+	c->from = INT64_MIN; /* ids may be 0 or negative */
+	c->users_read = false;
 	c->batch = first_batch(db, c, step);
 	sc_batch_start(db); /* a step's rows cost what they cost */
 	start_average(c);
@@ -525,7 +537,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 		c->r->batches += c->done > 0;
 		if (c->o->progress && c->done) {
 			int64_t max = step == STEP_LIMIT ? c->max_user : c->max_id;
-			double share = max > 0 && !c->finished ? (double)c->after / (double)max : 1.0;
+			double share = max > 0 && !c->finished ? (double)c->from / (double)max : 1.0;
 			c->r->step_share = share < 1.0 ? share : 1.0;
 			c->r->done_share = ((double)c->step_no + c->r->step_share) / c->steps;
 			c->r->step = c->step_no + 1;
@@ -556,8 +568,8 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 		    (step == STEP_PURGE && !c->o->purge))
 			continue;
 		c->finished = false;
-		c->after = INT64_MIN; /* ids may be 0 or negative */
-		c->users_last = INT64_MIN;
+		c->from = INT64_MIN; /* ids may be 0 or negative */
+		c->users_read = false;
 		c->batch = c->dry_batch;
 		start_average(c);
 		while (!c->finished) {

@@ -417,7 +417,7 @@ static int find_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	struct find *f = vctx;
 	const struct sc_find_request *req = f->req;
 	struct sc_find_plan plan = { .req = req, .limit = req->limit,
-				     .after = req->has_after ? req->after : INT64_MIN };
+				     .from = req->has_from ? req->from : INT64_MIN };
 	struct sc_ids ids = { 0 };
 	char prefix[16];
 	int rc;

@@ -213,6 +213,43 @@ Test(bulk, dry_run_lists_what_find_lists_and_what_the_real_run_closes)
 	free(before);
 }
 
+/* Sessions whose ids are the ends of the 64-bit range are found and
+ * closed, whether a batch starts or ends on one (batches of one) or holds
+ * them all. */
+#define EXTREME_IDS "-9223372036854775808\r\n-9223372036854775807\r\n0\r\n9223372036854775807\r\n"
+
+Test(bulk, finds_and_closes_ids_down_to_the_smallest_and_up_to_the_largest)
+{
+	fx_standard();
+	db_exec("INSERT INTO sessions (id, user_id, browser, created_at, last_activity, is_active) VALUES "
+		"(-9223372036854775808, 1, 'Lynx', '2025-02-01 00:00:00', '2025-02-28 10:00:00', TRUE), "
+		"(-9223372036854775807, 2, 'Lynx', '2025-02-01 00:00:00', '2025-02-28 10:00:00', TRUE), "
+		"(0, 1, 'Lynx', '2025-02-01 00:00:00', '2025-02-28 10:00:00', TRUE), "
+		"(9223372036854775807, 2, 'Lynx', '2025-02-01 00:00:00', '2025-02-28 10:00:00', TRUE)");
+	char *before = db_dump();
+
+	struct run *f = RUN("find", "--browser", "Lynx", "--now", NOW, "-o", "csv", "--columns", "id");
+	EXPECT_OK(f);
+	EXPECT_OUT(f, "id\r\n" EXTREME_IDS);
+	struct run *d = W("logout", "--where", "--browser", "Lynx", "--dry-run", "-o", "csv", "--columns",
+			  "id");
+	cr_expect_eq(d->status, 0, "%s: exit %d: %s", d->what, d->status, d->err);
+	EXPECT_OUT(d, "id\r\n" EXTREME_IDS);
+	d = W("logout", "--where", "--browser", "Lynx", "--dry-run", "--batch-size", "1", "-o", "csv",
+	      "--columns", "id");
+	cr_expect_eq(d->status, 0, "%s: exit %d: %s", d->what, d->status, d->err);
+	EXPECT_OUT(d, "id\r\n" EXTREME_IDS);
+	EXPECT_UNCHANGED(before);
+
+	struct run *r = W("logout", "--where", "--browser", "Lynx", "--batch-size", "1", "--yes", SUMMARY);
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "4,2,4,false\r\n");
+	EXPECT_ROWS("SELECT session_id, user_id FROM sessctl_audit ORDER BY session_id",
+		    "-9223372036854775808|1\n-9223372036854775807|2\n0|1\n9223372036854775807|2\n");
+	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE browser = 'Lynx' AND is_active"), 0);
+	free(before);
+}
+
 Test(bulk, all_users_closes_every_active_session)
 {
 	fx_fleet();

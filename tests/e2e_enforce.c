@@ -354,6 +354,81 @@ Test(enforce, user_with_a_negative_id_restricts_every_step_to_that_user)
 		    "-21|0\n-20|1\n");
 }
 
+/* The ends of the 64-bit range. Users min (the smallest id) and max (the
+ * largest): 4 recent active sessions each, the oldest closed by the
+ * device limit; bob: the session with the smallest id idle past the
+ * timeout (expired, then purged), the one with the largest closed long
+ * ago (purged). */
+#define I64_MIN "-9223372036854775808"
+#define I64_MAX "9223372036854775807"
+
+static void fx_extreme_ids(void)
+{
+	fx_ten_users_in(e2e_db());
+	db_exec("INSERT INTO users (id, email, username, role) VALUES "
+		"(" I64_MIN ", 'min@example.com', 'min', 'user'), "
+		"(" I64_MAX ", 'max@example.com', 'max', 'user')");
+	db_exec("INSERT INTO sessions (id, user_id, last_activity, is_active) VALUES "
+		"(" I64_MIN ", 2, '2024-06-01 00:00:00', TRUE), "
+		"(-9223372036854775807, " I64_MIN ", '2025-02-28 08:00:00', TRUE), "
+		"(-9223372036854775806, " I64_MIN ", '2025-02-28 09:00:00', TRUE), "
+		"(-9223372036854775805, " I64_MIN ", '2025-02-28 10:00:00', TRUE), "
+		"(-9223372036854775804, " I64_MIN ", '2025-02-28 11:00:00', TRUE), "
+		"(9223372036854775803, " I64_MAX ", '2025-02-28 08:00:00', TRUE), "
+		"(9223372036854775804, " I64_MAX ", '2025-02-28 09:00:00', TRUE), "
+		"(9223372036854775805, " I64_MAX ", '2025-02-28 10:00:00', TRUE), "
+		"(9223372036854775806, " I64_MAX ", '2025-02-28 11:00:00', TRUE), "
+		"(" I64_MAX ", 2, '2024-06-01 00:00:00', FALSE)");
+	db_exec("UPDATE sessions SET device_fingerprint = 'fp' || id, created_at = '2024-01-01 00:00:00'");
+}
+
+#define EXTREME_CHANGES                                                            \
+	"change,id\r\nexpired," I64_MIN "\r\nover-limit,-9223372036854775807\r\n"   \
+	"over-limit,9223372036854775803\r\npurged," I64_MIN "\r\npurged," I64_MAX "\r\n"
+
+/* Every step walks to both ends, whether a batch starts or ends on one
+ * (batches of one) or holds them all. */
+Test(enforce, every_step_walks_ids_down_to_the_smallest_and_up_to_the_largest)
+{
+	fx_extreme_ids();
+	char *before = db_dump();
+	struct run *dry = W("--purge-after", "30d", "--dry-run", "-o", "csv", "--columns", "change,id", "-q");
+
+	EXPECT_OK(dry);
+	EXPECT_OUT(dry, EXTREME_CHANGES);
+	EXPECT_UNCHANGED(before);
+	dry = W("--purge-after", "30d", "--dry-run", "--batch-size", "1", "-o", "csv", "--columns",
+		"change,id", "-q");
+	EXPECT_OK(dry);
+	EXPECT_OUT(dry, EXTREME_CHANGES);
+	EXPECT_UNCHANGED(before);
+
+	struct run *r = W("--purge-after", "30d", "--batch-size", "1", "-o", "csv", SUMMARY);
+	EXPECT_SUMMARY(r, CSV_HEAD "1,2,2,false\r\n");
+	EXPECT_ROWS("SELECT session_id, user_id, action FROM sessctl_audit ORDER BY session_id, action",
+		    I64_MIN "|2|expire\n" I64_MIN "|2|purge\n-9223372036854775807|" I64_MIN "|over-limit\n"
+		    "9223372036854775803|" I64_MAX "|over-limit\n" I64_MAX "|2|purge\n");
+	EXPECT_ROWS(ACTIVE_SQL, "-9223372036854775807|0\n-9223372036854775806|1\n-9223372036854775805|1\n"
+				"-9223372036854775804|1\n9223372036854775803|0\n9223372036854775804|1\n"
+				"9223372036854775805|1\n9223372036854775806|1\n");
+	r = W("--purge-after", "30d", "-o", "csv", SUMMARY);
+	EXPECT_SUMMARY(r, CSV_HEAD "0,0,0,false\r\n");
+	free(before);
+}
+
+/* --user of the user with the smallest id, and of the one with the largest. */
+Test(enforce, user_with_the_smallest_or_the_largest_id)
+{
+	fx_extreme_ids();
+	struct run *r = W("--user", "min", "-o", "csv", SUMMARY);
+
+	EXPECT_SUMMARY(r, CSV_HEAD "0,1,0,false\r\n");
+	r = W("--user", "max", "-o", "csv", SUMMARY);
+	EXPECT_SUMMARY(r, CSV_HEAD "0,1,0,false\r\n");
+	EXPECT_ROWS(AUDIT_SQL, "-9223372036854775807|" I64_MIN "|over-limit|cron|-\n"
+			       "9223372036854775803|" I64_MAX "|over-limit|cron|-\n");
+}
+
 /* ---- a larger fixture: batches, idempotence, dry run ---- */
 
 /* 300 sessions over users 1-10, active or not, idle from 0 to 74 days

@@ -135,7 +135,7 @@ static void log_call(struct fake_db *f, enum fake_op op, int64_t arg, const int6
 	c->op = op;
 	c->tx = f->in_tx ? f->tx : 0;
 	c->arg = arg;
-	c->after = 0;
+	c->from = 0;
 	c->n = n;
 	c->ids = NULL;
 	if (ids && n) {
@@ -608,16 +608,16 @@ static int fake_purge_sessions(struct sc_db *db, const int64_t *ids, size_t n,
 }
 
 static int fake_candidates(struct sc_db *db, bool active, int64_t cutoff, const int64_t *user_id,
-			   int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err)
+			   int64_t from, int64_t limit, struct sc_ids *out, struct sc_error *err)
 {
 	struct fake_db *f = to_fake(db);
 
 	if (enter(f, FAKE_CANDIDATES, limit, NULL, 0, err) < 0)
 		return -1;
-	f->log[f->nlog - 1].after = after;
+	f->log[f->nlog - 1].from = from;
 	for (size_t i = 0; i < f->st.nsessions && (int64_t)out->n < limit; i++) {
 		const struct fake_session *s = &f->st.sessions[i];
-		if (s->is_active == active && s->id > after && !s->last_activity_null &&
+		if (s->is_active == active && s->id >= from && !s->last_activity_null &&
 		    s->last_activity < cutoff && (!user_id || s->user_id == *user_id) &&
 		    sc_ids_push(out, s->id) < 0)
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
@@ -638,24 +638,24 @@ static bool active_since(const struct fake_store *st, int64_t user, int64_t sinc
 	return false;
 }
 
-static int fake_users_over_limit(struct sc_db *db, int64_t max, int64_t since, int64_t after,
+static int fake_users_over_limit(struct sc_db *db, int64_t max, int64_t since, int64_t from,
 				 int64_t limit, struct sc_ids *out, struct sc_ids *excess,
 				 struct sc_error *err)
 {
 	struct fake_db *f = to_fake(db);
-	int64_t prev = after;
 
 	if (enter(f, FAKE_USERS_OVER_LIMIT, limit, NULL, 0, err) < 0)
 		return -1;
-	f->log[f->nlog - 1].after = after;
+	f->log[f->nlog - 1].from = from;
 	f->log[f->nlog - 1].since = since;
-	/* Users in ascending id order: the smallest user id above prev, each round. */
-	while ((int64_t)out->n < limit) {
+	/* Users in ascending id order: the smallest user id from `from` on,
+	 * each round (and then past the one before). */
+	for (bool more = true; more && (int64_t)out->n < limit;) {
 		bool found = false;
 		int64_t next = 0, active = 0;
 		for (size_t i = 0; i < f->st.nsessions; i++) {
 			int64_t u = f->st.sessions[i].user_id;
-			if (u > prev && (!found || u < next)) {
+			if (u >= from && (!found || u < next)) {
 				next = u;
 				found = true;
 			}
@@ -667,7 +667,8 @@ static int fake_users_over_limit(struct sc_db *db, int64_t max, int64_t since, i
 		if (active > max && (since == INT64_MIN || active_since(&f->st, next, since)) &&
 		    (sc_ids_push(out, next) < 0 || (excess && sc_ids_push(excess, active - max) < 0)))
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
-		prev = next;
+		more = next < INT64_MAX;
+		from = more ? next + 1 : from;
 	}
 	return 0;
 }

@@ -93,7 +93,7 @@ struct fake_call {
 	int tx;          /* the transaction it ran in (1, 2, ...; 0: none) */
 	int64_t arg;     /* candidates, users_over_limit, idle_sessions: limit;
 			  * begin: mode */
-	int64_t after;   /* candidates, users_over_limit: after */
+	int64_t from;    /* candidates, users_over_limit: from */
 	int64_t since;   /* users_over_limit: since; idle_sessions: from */
 	int64_t *ids;    /* close, purge, lock_users: the ids passed */
 	size_t n;

@@ -693,11 +693,11 @@ static void case_recent_sessions(void)
 	commit();
 }
 
-static struct sc_ids cand(bool active, int64_t cutoff, const int64_t *user, int64_t after,
+static struct sc_ids cand(bool active, int64_t cutoff, const int64_t *user, int64_t from,
 			  int64_t limit)
 {
 	struct sc_ids ids = { 0 };
-	cr_assert_eq(D.be->candidates(D.db, active, cutoff, user, after, limit, &ids, &D.err), 0,
+	cr_assert_eq(D.be->candidates(D.db, active, cutoff, user, from, limit, &ids, &D.err), 0,
 		     "candidates: %s", D.err.msg);
 	return ids;
 }
@@ -727,15 +727,17 @@ static void case_candidates(void)
 	EXPECT_SC_IDS(cand(true, T - 100, NULL, INT64_MIN, 100), 2, 6, 10); /* strictly before */
 	EXPECT_SC_IDS(cand(true, T - 1000, &u1, INT64_MIN, 100), 10);
 	EXPECT_SC_NONE(cand(true, T - 1000, &u4, INT64_MIN, 100));
-	/* paging: after and limit */
+	/* paging: from (the id itself included) and limit */
 	EXPECT_SC_IDS(cand(true, T - 99, NULL, INT64_MIN, 2), 1, 2);
-	EXPECT_SC_IDS(cand(true, T - 99, NULL, 2, 2), 4, 6);
-	EXPECT_SC_IDS(cand(true, T - 99, NULL, 6, 2), 10);
-	EXPECT_SC_NONE(cand(true, T - 99, NULL, 10, 2));
+	EXPECT_SC_IDS(cand(true, T - 99, NULL, 3, 2), 4, 6);
+	EXPECT_SC_IDS(cand(true, T - 99, NULL, 6, 2), 6, 10);
+	EXPECT_SC_IDS(cand(true, T - 99, NULL, 7, 2), 10);
+	EXPECT_SC_NONE(cand(true, T - 99, NULL, 11, 2));
 	/* inactive: rows to purge */
 	EXPECT_SC_IDS(cand(false, T - 1000, NULL, INT64_MIN, 100), 7, 9);
 	EXPECT_SC_IDS(cand(false, T - 10, NULL, INT64_MIN, 100), 5, 7, 9);
-	EXPECT_SC_IDS(cand(false, T - 10, &u2, 7, 100), 9);
+	EXPECT_SC_IDS(cand(false, T - 10, &u2, 8, 100), 9);
+	EXPECT_SC_IDS(cand(false, T - 10, NULL, 7, 100), 7, 9);
 	/* appends to what out holds */
 	struct sc_ids ids = { 0 };
 	sc_ids_push(&ids, 42);
@@ -753,17 +755,17 @@ static int64_t fx_active(int64_t user)
 
 /* users_over_limit, with the excess it gives each user checked (and
  * once without asking for it: the same users). */
-static struct sc_ids over_in(int64_t max, int64_t since, int64_t after, int64_t limit)
+static struct sc_ids over_in(int64_t max, int64_t since, int64_t from, int64_t limit)
 {
 	struct sc_ids ids = { 0 }, excess = { 0 }, plain = { 0 };
-	cr_assert_eq(D.be->users_over_limit(D.db, max, since, after, limit, &ids, &excess, &D.err), 0,
+	cr_assert_eq(D.be->users_over_limit(D.db, max, since, from, limit, &ids, &excess, &D.err), 0,
 		     "users_over_limit: %s", D.err.msg);
 	cr_assert_eq(excess.n, ids.n, "%zu excess counts for %zu users", excess.n, ids.n);
 	for (size_t i = 0; i < ids.n; i++)
 		cr_expect_eq(excess.v[i], fx_active(ids.v[i]) - max, "user %lld: excess %lld, expected %lld",
 			     (long long)ids.v[i], (long long)excess.v[i],
 			     (long long)(fx_active(ids.v[i]) - max));
-	cr_assert_eq(D.be->users_over_limit(D.db, max, since, after, limit, &plain, NULL, &D.err), 0,
+	cr_assert_eq(D.be->users_over_limit(D.db, max, since, from, limit, &plain, NULL, &D.err), 0,
 		     "users_over_limit: %s", D.err.msg);
 	cr_expect(plain.n == ids.n && (!ids.n || !memcmp(plain.v, ids.v, ids.n * sizeof(*ids.v))),
 		  "other users without the excess");
@@ -772,9 +774,9 @@ static struct sc_ids over_in(int64_t max, int64_t since, int64_t after, int64_t 
 	return ids;
 }
 
-static struct sc_ids over(int64_t max, int64_t after, int64_t limit)
+static struct sc_ids over(int64_t max, int64_t from, int64_t limit)
 {
-	return over_in(max, INT64_MIN, after, limit);
+	return over_in(max, INT64_MIN, from, limit);
 }
 
 static struct sc_ids over_cand(const int64_t *users, size_t n, int64_t keep)
@@ -792,7 +794,8 @@ static void case_device_limit_reads(void)
 	begin(SC_TX_READ);
 	EXPECT_SC_IDS(over(1, INT64_MIN, 10), 1);
 	EXPECT_SC_IDS(over(0, INT64_MIN, 10), 1, 2, 3);
-	EXPECT_SC_IDS(over(0, 1, 10), 2, 3);
+	EXPECT_SC_IDS(over(0, 2, 10), 2, 3); /* from user 2, included */
+	EXPECT_SC_IDS(over(0, 3, 10), 3);
 	EXPECT_SC_IDS(over(0, INT64_MIN, 2), 1, 2);
 	EXPECT_SC_NONE(over(5, INT64_MIN, 10));
 	EXPECT_SC_IDS(over(4, INT64_MIN, 10), 1);
@@ -893,9 +896,9 @@ static void case_steady_state_reads(void)
 	EXPECT_SC_NONE(over_since(1, T - 150 + 3 * 86400LL));  /* nobody active since */
 	EXPECT_SC_IDS(over_since(0, T - 300000), 1, 2, 3);     /* everybody */
 	ids = (struct sc_ids){ 0 };
-	cr_assert_eq(D.be->users_over_limit(D.db, 0, T - 300000, 1, 1, &ids, NULL, &D.err), 0, "%s",
+	cr_assert_eq(D.be->users_over_limit(D.db, 0, T - 300000, 2, 1, &ids, NULL, &D.err), 0, "%s",
 		     D.err.msg);
-	EXPECT_SC_IDS(ids, 2); /* after and limit still page */
+	EXPECT_SC_IDS(ids, 2); /* from (included) and limit still page */
 	commit();
 
 	/* the record: none at first, then what was put, replaced whole */

@@ -464,7 +464,7 @@ Test(core, enforce_walks_ids_in_batches_closing_each_candidate_once)
 	const struct fake_call *cand[64];
 	size_t ncand = fake_calls_of(F, FAKE_CANDIDATES, cand, 64);
 	cr_assert_leq(ncand, 64);
-	/* Each batch starts after the last id of the one before. */
+	/* Each batch starts past the last id of the one before. */
 	const struct fake_call *closes[64];
 	size_t nclose = fake_calls_of(F, FAKE_CLOSE, closes, 64);
 	/* A step ends on its batch that finds fewer than it asked for; only
@@ -474,9 +474,9 @@ Test(core, enforce_walks_ids_in_batches_closing_each_candidate_once)
 	for (size_t i = 0; i < ncand; i++) {
 		cr_expect_eq(cand[i]->arg, 4, "candidates asked for %lld rows, batch size 4",
 			     (long long)cand[i]->arg);
-		int64_t want = i ? closes[i - 1]->ids[closes[i - 1]->n - 1] : INT64_MIN;
-		cr_expect_eq(cand[i]->after, want, "batch %zu read after %lld, expected after %lld", i,
-			     (long long)cand[i]->after, (long long)want);
+		int64_t want = i ? closes[i - 1]->ids[closes[i - 1]->n - 1] + 1 : INT64_MIN;
+		cr_expect_eq(cand[i]->from, want, "batch %zu read from %lld, expected from %lld", i,
+			     (long long)cand[i]->from, (long long)want);
 	}
 	for (size_t i = 0; i < nidle; i++) {
 		cr_expect(!active(idle[i]));
@@ -546,8 +546,8 @@ Test(core, enforce_device_limit_locks_users_and_keeps_the_most_recent)
 	cr_assert_eq(nul, 3, "%zu users_over_limit calls for 4 users in batches of 2", nul);
 	for (size_t i = 0; i < nul; i++) {
 		cr_expect_eq(ul[i]->arg, 2);
-		cr_expect_eq(ul[i]->after, i ? (int64_t)(2 * i) : INT64_MIN, "batch %zu after %lld", i,
-			     (long long)ul[i]->after);
+		cr_expect_eq(ul[i]->from, i ? (int64_t)(2 * i + 1) : INT64_MIN, "batch %zu from %lld", i,
+			     (long long)ul[i]->from);
 	}
 	for (size_t i = 0; i < 2; i++) {
 		cr_expect_eq(lk[i]->n, 2);
@@ -602,7 +602,7 @@ Test(core, enforce_sizes_even_device_limit_batches_by_the_sessions_they_close)
 		  "the third batch locked %zu users", lk[2]->n);
 	cr_expect_eq(ul[0]->arg, SC_BATCH_MIN, "the first batch asked for %lld users",
 		     (long long)ul[0]->arg);
-	cr_expect_eq(ul[1]->after, 1, "the second batch started after user %lld", (long long)ul[1]->after);
+	cr_expect_eq(ul[1]->from, 2, "the second batch started from user %lld", (long long)ul[1]->from);
 	/* the third found fewer users than it asked for: the step ends on it,
 	 * without a read that finds none */
 	cr_expect_eq(nul, 3);

@@ -246,14 +246,14 @@ int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 			     const struct sc_change *ch, sc_session_cb cb, void *ctx,
 			     struct sc_error *err);
 int pg_candidates(struct sc_db *base, bool active, int64_t cutoff, const int64_t *user_id,
-		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
+		      int64_t from, int64_t limit, struct sc_ids *out, struct sc_error *err);
 /* steady.c */
 int pg_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64_t limit,
 		     struct sc_ids *out, struct sc_error *err);
-int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t after,
+int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t from,
 			int64_t limit, struct sc_ids *out, struct sc_ids *excess, struct sc_error *err);
 int pg_purge_due(struct sc_db *base, int64_t cutoff, bool *due, struct sc_error *err);
-int pg_purge_candidates(struct pg_db *db, int64_t cutoff, int64_t after, int64_t limit,
+int pg_purge_candidates(struct pg_db *db, int64_t cutoff, int64_t from, int64_t limit,
 			struct sc_ids *out, struct sc_error *err);
 int pg_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool *found,
 			 struct sc_error *err);

@@ -393,7 +393,7 @@ int pg_history(struct sc_db *base, const struct sc_history_request *req,
 	"  AND ($11::timestamptz IS NULL OR s.created_at >= $11::timestamptz)\n"         \
 	"  AND ($12::timestamptz IS NULL OR s.created_at < $12::timestamptz)\n"          \
 	"  AND ($13::timestamptz IS NULL OR s.last_activity <= $13::timestamptz)\n"      \
-	"  AND s.id > $15::bigint\n"                                                     \
+	"  AND s.id >= $15::bigint\n"                                                    \
 	"ORDER BY s.id\n"                                                                \
 	"LIMIT $14::bigint"
 
@@ -543,7 +543,7 @@ int pg_find_sessions(struct sc_db *base, const struct sc_find_plan *plan, sc_fin
 		req->has_created_until ? pgb_time_us_param(req->created_until_us, t[3]) : NULL,
 		req->has_idle_before ? pgb_time_param(req->idle_before, t[4]) : NULL,
 		plan->limit > 0 ? pgb_int64_param(plan->limit, lbuf) : NULL,
-		pgb_int64_param(plan->after, abuf),
+		pgb_int64_param(plan->from, abuf),
 	};
 	res = pgb_run(db, req->with_user ? find_user_sql : find_sql, 15, params, PGRES_COMMAND_OK,
 		     "cannot read sessions", err);

@@ -40,21 +40,21 @@ int pg_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64_t l
 		"ORDER BY id", 3, params, out, err);
 }
 
-int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t after,
+int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t from,
 			int64_t limit, struct sc_ids *out, struct sc_ids *excess, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
 	char mbuf[INT64_PARAM_LEN], abuf[INT64_PARAM_LEN], lbuf[INT64_PARAM_LEN],
 		sbuf[TIME_PARAM_LEN];
 	const char *params[4] = {
-		pgb_int64_param(max, mbuf), pgb_int64_param(after, abuf), pgb_int64_param(limit, lbuf),
+		pgb_int64_param(max, mbuf), pgb_int64_param(from, abuf), pgb_int64_param(limit, lbuf),
 		since == INT64_MIN ? NULL : pgb_time_param(since, sbuf),
 	};
 
 	if (since == INT64_MIN)
 		return pgb_collect_pairs(db,
 			"SELECT user_id, count(*) - $1::bigint FROM sessions\n"
-			"WHERE is_active AND user_id > $2::bigint\n"
+			"WHERE is_active AND user_id >= $2::bigint\n"
 			"GROUP BY user_id HAVING count(*) > $1::bigint ORDER BY user_id LIMIT $3::bigint",
 			3, params, out, excess, err);
 	/* Each recent user's active sessions counted on their own (a
@@ -80,7 +80,7 @@ int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t 
 	if (pgb_collect_pairs(db,
 		"SELECT u.user_id, c.n - $1::bigint FROM (\n"
 		"  SELECT DISTINCT user_id FROM sessions\n"
-		"  WHERE is_active AND last_activity >= $4::timestamptz AND user_id > $2::bigint) AS u\n"
+		"  WHERE is_active AND last_activity >= $4::timestamptz AND user_id >= $2::bigint) AS u\n"
 		"CROSS JOIN LATERAL (\n"
 		"  SELECT count(*) AS n FROM sessions s WHERE s.user_id = u.user_id AND s.is_active) AS c\n"
 		"WHERE c.n > $1::bigint\n"
@@ -138,14 +138,14 @@ int pg_purge_due(struct sc_db *base, int64_t cutoff, bool *due, struct sc_error 
 	return 0;
 }
 
-int pg_purge_candidates(struct pg_db *db, int64_t cutoff, int64_t after, int64_t limit,
+int pg_purge_candidates(struct pg_db *db, int64_t cutoff, int64_t from, int64_t limit,
 			struct sc_ids *out, struct sc_error *err)
 {
 	char tbuf[TIME_PARAM_LEN], mbuf[INT64_PARAM_LEN], abuf[INT64_PARAM_LEN],
 		lbuf[INT64_PARAM_LEN];
 	const char *params[4] = {
 		pgb_time_param(cutoff, tbuf), pgb_int64_param(PURGE_BY_INDEX_MAX + 1, mbuf),
-		pgb_int64_param(after, abuf), pgb_int64_param(limit, lbuf),
+		pgb_int64_param(from, abuf), pgb_int64_param(limit, lbuf),
 	};
 
 	if (!db->purge_by_index || cutoff != db->purge_cutoff)
@@ -156,7 +156,7 @@ int pg_purge_candidates(struct pg_db *db, int64_t cutoff, int64_t after, int64_t
 	 * takes the rest. */
 	return pgb_collect_ids(db,
 		"SELECT id FROM (" DUE_SESSIONS("id") ") AS due\n"
-		"WHERE id > $3::bigint ORDER BY id LIMIT $4::bigint", 4, params, out, err) < 0 ? -1 : 1;
+		"WHERE id >= $3::bigint ORDER BY id LIMIT $4::bigint", 4, params, out, err) < 0 ? -1 : 1;
 }
 
 int pg_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool *found,

@@ -337,15 +337,15 @@ int pg_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 }
 
 /* Active (or inactive) sessions idle since before cutoff, walked in id
- * order from after (the primary key), or within one user's rows. */
+ * order from `from` (the primary key), or within one user's rows. */
 int pg_candidates(struct sc_db *base, bool active, int64_t cutoff, const int64_t *user_id,
-		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err)
+		      int64_t from, int64_t limit, struct sc_ids *out, struct sc_error *err)
 {
 	/* No lock here: the close re-checks the cutoff on any row the
 	 * application changed meanwhile (sc_change.idle_before). */
 #define CANDIDATES(state, user) \
 	"SELECT id FROM sessions\n" \
-	"WHERE " state " AND id > $1::bigint AND last_activity < $2::timestamptz" user "\n" \
+	"WHERE " state " AND id >= $1::bigint AND last_activity < $2::timestamptz" user "\n" \
 	"ORDER BY id LIMIT $3::bigint"
 	static const char *const sql[2][2] = {
 		{ CANDIDATES("NOT is_active", ""), CANDIDATES("NOT is_active", " AND user_id = $4::bigint") },
@@ -356,13 +356,13 @@ int pg_candidates(struct sc_db *base, bool active, int64_t cutoff, const int64_t
 		ubuf[INT64_PARAM_LEN];
 	struct pg_db *db = pgb_to_pg(base);
 	const char *params[4] = {
-		pgb_int64_param(after, abuf), pgb_time_param(cutoff, tbuf), pgb_int64_param(limit, lbuf),
+		pgb_int64_param(from, abuf), pgb_time_param(cutoff, tbuf), pgb_int64_param(limit, lbuf),
 		user_id ? pgb_int64_param(*user_id, ubuf) : NULL,
 	};
 
 	/* an incremental purge with few rows due: through the index */
 	if (!active && !user_id) {
-		int rc = pg_purge_candidates(db, cutoff, after, limit, out, err);
+		int rc = pg_purge_candidates(db, cutoff, from, limit, out, err);
 		if (rc != 0)
 			return rc < 0 ? -1 : 0;
 	}

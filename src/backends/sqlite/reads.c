@@ -406,7 +406,7 @@ int sqlite_history(struct sc_db *base, const struct sc_history_request *req,
 	"  AND (?11 IS NULL OR sessctl_time(s.created_at) >= ?11)\n" \
 	"  AND (?12 IS NULL OR sessctl_time(s.created_at) < ?12)\n" \
 	"  AND (?13 IS NULL OR sessctl_time(s.last_activity) <= ?13)\n" \
-	"  AND s.id > ?15\n" \
+	"  AND s.id >= ?15\n" \
 	"ORDER BY s.id\n" \
 	"LIMIT ?14"
 
@@ -438,7 +438,7 @@ static int bind_find(struct sqlite_db *db, sqlite3_stmt *st, const struct sc_fin
 	if (req->has_idle_before)
 		sq_bind_time_us(st, 13, req->idle_before);
 	sqlite3_bind_int64(st, 14, plan->limit > 0 ? plan->limit : -1);
-	sqlite3_bind_int64(st, 15, plan->after);
+	sqlite3_bind_int64(st, 15, plan->from);
 	return 0;
 }
 

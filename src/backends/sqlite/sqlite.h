@@ -183,17 +183,17 @@ int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 				 const struct sc_change *ch, sc_session_cb cb, void *ctx,
 				 struct sc_error *err);
 int sqlite_candidates(struct sc_db *base, bool active, int64_t cutoff, const int64_t *user_id,
-		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err);
+		      int64_t from, int64_t limit, struct sc_ids *out, struct sc_error *err);
 /* steady.c */
 void sqlite_between_batches(struct sc_db *base);
 int sqlite_purge_due(struct sc_db *base, int64_t cutoff, bool *due, struct sc_error *err);
 /* The candidates of the purge that follows purge_due through the index
  * (steady.c): 1 when it found few, -1 on error, 0 to walk the table. */
-int sq_purge_candidates(struct sqlite_db *db, int64_t cutoff, int64_t after, int64_t limit,
+int sq_purge_candidates(struct sqlite_db *db, int64_t cutoff, int64_t from, int64_t limit,
 			struct sc_ids *out, struct sc_error *err);
 int sqlite_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64_t limit,
 			 struct sc_ids *out, struct sc_error *err);
-int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t after,
+int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t from,
 			    int64_t limit, struct sc_ids *out, struct sc_ids *excess, struct sc_error *err);
 int sqlite_enforce_state_get(struct sc_db *base, struct sc_enforce_state *out, bool *found,
 			     struct sc_error *err);

@@ -149,7 +149,7 @@ int sqlite_idle_sessions(struct sc_db *base, int64_t from, int64_t cutoff, int64
 	return sq_collect_ids(db, st, out, err);
 }
 
-int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t after,
+int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t from,
 			    int64_t limit, struct sc_ids *out, struct sc_ids *excess,
 			    struct sc_error *err)
 {
@@ -159,7 +159,7 @@ int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int6
 	if (since == INT64_MIN) {
 		if (sq_prepare(db,
 			    "SELECT user_id, count(*) - ?1 FROM sessions\n"
-			    "WHERE is_active AND user_id > ?2 AND " SQ_IS_USER "\n"
+			    "WHERE is_active AND user_id >= ?2 AND " SQ_IS_USER "\n"
 			    "GROUP BY user_id HAVING count(*) > ?1 ORDER BY user_id LIMIT ?3", &st, err) < 0)
 			return -1;
 	} else {
@@ -167,7 +167,7 @@ int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int6
 		from_text(since, &f);
 		if (sq_prepare(db,
 			    "SELECT user_id, count(*) - ?1 FROM sessions\n"
-			    "WHERE is_active AND user_id > ?2 AND " SQ_IS_USER " AND user_id IN (\n"
+			    "WHERE is_active AND user_id >= ?2 AND " SQ_IS_USER " AND user_id IN (\n"
 			    "  SELECT user_id FROM " ACTIVITY_INDEX "\n"
 			    "  WHERE last_activity >= ?4\n"
 			    "  UNION ALL\n"
@@ -190,7 +190,7 @@ int sqlite_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int6
 		sq_bind_time_us(st, 8, since);
 	}
 	sqlite3_bind_int64(st, 1, max);
-	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int64(st, 2, from);
 	sqlite3_bind_int64(st, 3, limit);
 	return sq_collect_pairs(db, st, out, excess, err);
 }
@@ -309,7 +309,7 @@ int sqlite_purge_due(struct sc_db *base, int64_t cutoff, bool *due, struct sc_er
 	return 0;
 }
 
-int sq_purge_candidates(struct sqlite_db *db, int64_t cutoff, int64_t after, int64_t limit,
+int sq_purge_candidates(struct sqlite_db *db, int64_t cutoff, int64_t from, int64_t limit,
 			struct sc_ids *out, struct sc_error *err)
 {
 	sqlite3_stmt *st;
@@ -318,10 +318,10 @@ int sq_purge_candidates(struct sqlite_db *db, int64_t cutoff, int64_t after, int
 		return 0;
 	/* The walk's exact test, in its order, on the ranges purge_due read. */
 	if (sq_prepare(db, BEFORE_ARMS("id", " AND sessctl_time(last_activity) < ?2\n"
-					     "  AND NOT is_active AND id > ?1")
+					     "  AND NOT is_active AND id >= ?1")
 			   "ORDER BY id LIMIT ?4", &st, err) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 1, from);
 	sq_bind_time_us(st, 2, cutoff);
 	sqlite3_bind_int64(st, 4, limit);
 	bind_before(st, &db->purge_range);

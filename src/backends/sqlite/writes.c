@@ -217,14 +217,14 @@ int sqlite_purge_sessions(struct sc_db *base, const int64_t *ids, size_t n,
 }
 
 /* Active (or inactive) sessions idle since before cutoff, walked in id
- * order from after: a rowid range scan (or the user's index), and
+ * order from `from`: a rowid range scan (or the user's index), and
  * sessctl_time() compares exactly whatever form the time was written in. */
 int sqlite_candidates(struct sc_db *base, bool active, int64_t cutoff, const int64_t *user_id,
-		      int64_t after, int64_t limit, struct sc_ids *out, struct sc_error *err)
+		      int64_t from, int64_t limit, struct sc_ids *out, struct sc_error *err)
 {
 #define CANDIDATES(state, user) \
 	"SELECT id FROM sessions\n" \
-	"WHERE " state " AND id > ?1 AND sessctl_time(last_activity) < ?2" user "\n" \
+	"WHERE " state " AND id >= ?1 AND sessctl_time(last_activity) < ?2" user "\n" \
 	"ORDER BY id LIMIT ?4"
 	static const char *const sql[2][2] = {
 		{ CANDIDATES("NOT is_active", ""), CANDIDATES("NOT is_active", " AND user_id = ?3") },
@@ -235,13 +235,13 @@ int sqlite_candidates(struct sc_db *base, bool active, int64_t cutoff, const int
 
 	/* an incremental purge with few rows due: through the index */
 	if (!active && !user_id) {
-		int rc = sq_purge_candidates(db, cutoff, after, limit, out, err);
+		int rc = sq_purge_candidates(db, cutoff, from, limit, out, err);
 		if (rc != 0)
 			return rc < 0 ? -1 : 0;
 	}
 	if (sq_prepare(db, sql[active][user_id != NULL], &st, err) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 1, from);
 	sq_bind_time_us(st, 2, cutoff);
 	if (user_id)
 		sqlite3_bind_int64(st, 3, *user_id);
