@@ -63,8 +63,8 @@ struct enforce_ctx {
 	struct sc_ids excess; /* each user's active sessions over the limit */
 	int64_t excess_sum;   /* and their sum over the users read so far */
 	int64_t excess_users; /* in the device-limit step */
-	int64_t excess_upto;  /* the last user counted in them (users come in
-			       * ascending order) */
+	int64_t excess_upto;  /* the last user counted in them, if any
+			       * (users come in ascending order) */
 	int64_t from;         /* batches walk ids (or user ids) upwards,
 			       * from this one on (INT64_MIN: the first) */
 	bool users_read;      /* a device-limit batch read users, */
@@ -196,7 +196,7 @@ static int expire_candidates(struct sc_db *db, struct enforce_ctx *c, int64_t cu
 static void start_average(struct enforce_ctx *c)
 {
 	c->excess_sum = c->excess_users = 0;
-	c->excess_upto = INT64_MIN;
+	c->excess_upto = 0; /* none counted (excess_users) */
 }
 
 /* How many users over the limit a device-limit batch reads to fill its
@@ -277,7 +277,7 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 				/* Every user read counts towards the average, once:
 				 * those not taken are read again by the next batch. */
 				for (size_t i = 0; i < c->excess.n; i++) {
-					if (c->users.v[i] <= c->excess_upto)
+					if (c->excess_users && c->users.v[i] <= c->excess_upto)
 						continue;
 					c->excess_sum += c->excess.v[i];
 					c->excess_users++;
