@@ -163,7 +163,7 @@ struct sc_bulk_result {
 
 struct sc_bulk_opts {
 	/* Which sessions: the active ones among those the filters select
-	 * (state, limit, with_user and after are ignored). Its users are
+	 * (state, limit, with_user and the cursor are ignored). Its users are
 	 * looked up once, in the first batch (or by sc_bulk_count before). */
 	const struct sc_find_request *filter;
 	int64_t batch_size;  /* sessions per transaction; 0: adaptive (SC_BATCH_*) */

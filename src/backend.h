@@ -30,8 +30,11 @@
 #include "error.h"
 #include "migrations.h"
 
-/* Bumped whenever struct sc_backend or a type it uses changes shape. */
-#define SC_BACKEND_ABI 23
+/* Bumped whenever struct sc_backend or a type it uses changes shape, or
+ * an argument or a field its functions read changes meaning (24: the id
+ * cursors became inclusive, `from` where they were `after`: a module
+ * built before would read each batch's start one id too far on). */
+#define SC_BACKEND_ABI 24
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */

@@ -219,7 +219,7 @@ int sc_bulk_count(struct sc_db *db, struct sc_find_request *filter, struct sc_id
 struct bulk_ctx {
 	const struct sc_bulk_opts *o;
 	const struct sc_action *a;
-	struct sc_find_request req; /* active only, from after, batch at most */
+	struct sc_find_request req; /* active only, from `from`, batch at most */
 	struct sc_ids ids;          /* the batch's sessions */
 	struct sc_ids batch_users;  /* ... and their users, distinct */
 	bool keyless;               /* one of them has no user */
