@@ -2602,6 +2602,65 @@ Test(postgres_only, a_left_session_let_go_before_the_end_is_done_in_the_same_run
 	EXPECT_ROWS("SELECT session_id, action FROM sessctl_audit", "20|expire\n");
 }
 
+/* bob's sessions idle for 40 days at both ends of the 64-bit range, the
+ * smallest held by the application, and 21 seen a day ago: the round
+ * that runs again walks from the smallest id it left. */
+static PGconn *held_smallest_fixture(void)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username, role) VALUES (1, 'a@x', 'alice', 'admin'),"
+		" (2, 'b@x', 'bob', 'user');"
+		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity) VALUES"
+		" (-9223372036854775808, 2, 'fmin', now() - interval '90 days', now() - interval '40 days'),"
+		" (21, 2, 'f21', now() - interval '90 days', now() - interval '1 day'),"
+		" (9223372036854775807, 2, 'fmax', now() - interval '90 days', now() - interval '40 days')");
+	PGconn *app = PQconnectdb(e2e_url());
+	cr_assert_eq(PQstatus(app), CONNECTION_OK, "%s", PQerrorMessage(app));
+	pg_ok(app, "BEGIN");
+	pg_ok(app, "UPDATE sessions SET last_activity = last_activity WHERE id = -9223372036854775808");
+	return app;
+}
+
+/* The held session with the smallest id, let go while the run waits at
+ * its end, is closed by the round that runs again (which walked from
+ * after it, and so never saw it: 75). */
+Test(postgres_only, a_bulk_logouts_second_round_takes_a_left_session_with_the_smallest_id, .timeout = 60)
+{
+	PGconn *app = held_smallest_fixture();
+	struct e2e_proc *p = bobs_idle_logout();
+	bool waited = waits_for_what_it_left();
+	pg_ok(app, "ROLLBACK");
+	PQfinish(app);
+	struct run *r = e2e_wait(p);
+	cr_expect(waited, "the logout never waited for what it left");
+	EXPECT_OK(r);
+	EXPECT_OUT(r, "closed,locked\r\n2,0\r\n");
+	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active ORDER BY id", "21\n");
+}
+
+/* And so does enforce's (expire). */
+Test(postgres_only, enforce_runs_again_over_a_left_session_with_the_smallest_id, .timeout = 60)
+{
+	PGconn *app = held_smallest_fixture();
+	struct e2e_proc *p = e2e_start(&(struct call){ 0 },
+				       ARGV("enforce", "-v", "--max-sessions", "5", "--idle-timeout", "720h",
+					    "--actor", "alice", "-o", "csv",
+					    "--columns", "expired,batches,locked"));
+	bool waited = waits_for_what_it_left();
+	pg_ok(app, "ROLLBACK");
+	PQfinish(app);
+	struct run *r = e2e_wait(p);
+	cr_expect(waited, "enforce never waited for what it left");
+	cr_expect_eq(r->status, 0, "exit %d: %s", r->status, r->err);
+	EXPECT_OUT(r, "expired,batches,locked\r\n2,2,0\r\n");
+	EXPECT_ERR_HAS(r, "enforce: 1 session left by a batch is free now but not done: running the "
+		       "steps again");
+	EXPECT_ERR_HAS(r, " batch 2 (round 2): 2 expired, 0 over the limit, 0 purged (");
+	EXPECT_ROWS("SELECT id FROM sessions WHERE is_active ORDER BY id", "21\n");
+	EXPECT_ROWS("SELECT session_id, action FROM sessctl_audit ORDER BY session_id",
+		    "-9223372036854775808|expire\n9223372036854775807|expire\n");
+}
+
 /* SIGTERM while the run waits at its end for what it left: it stops
  * within a wait of a second (143, interrupted), where it waited out 5 s
  * and ended with 75 as if no signal had come. */

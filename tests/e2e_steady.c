@@ -573,6 +573,22 @@ Test(steady, the_purge_reads_the_index_up_to_14_hours_past_its_cutoff_in_every_f
 		EXPECT_ERR_HAS(r, "enforce: purging through the index (5 sessions due)");
 }
 
+/* The purge through the index pages as the walk does, from each batch's
+ * last id on: batches of one take every row due, consecutive ids and
+ * both ends of the 64-bit range included. */
+Test(steady, the_purge_through_the_index_takes_every_id_in_batches_of_one)
+{
+	fx("(50, 2, '2025-02-25 10:00:00', TRUE)");
+	EXPECT_OUT(W("--idle-timeout", "90d", "--purge-after", "60d", SUMMARY), CSV_HEAD "0,0,0,false\r\n");
+	add("(-9223372036854775808, 2, '2024-12-30 00:00:00', FALSE), (70, 3, '2024-12-30 00:00:00', FALSE),"
+	    " (71, 3, '2024-12-30 00:00:00', FALSE), (9223372036854775807, 4, '2024-12-30 00:00:00', FALSE)");
+	struct run *r = W2("-v", "--idle-timeout", "90d", "--purge-after", "60d", "--batch-size", "1", SUMMARY);
+	EXPECT_PLAN(r, PLAN_INCR);
+	EXPECT_ERR_HAS(r, "enforce: purging through the index (");
+	EXPECT_OUT(r, CSV_HEAD "0,0,4,false\r\n");
+	EXPECT_ROWS("SELECT id FROM sessions ORDER BY id", "50\n");
+}
+
 /* Offsets past +14:00, which sessctl reads (up to +23:59) but no time
  * zone uses, lie past those ranges: an incremental run leaves such a
  * session for the daily full pass, which purges it (README, "enforce in
