@@ -288,20 +288,28 @@ Test(enforce, user_restricts_every_step_to_that_user)
 
 /* ---- ids 0 and below ---- */
 
-/* Users 1-10, 0 (zero) and -5 (neg), then sessions as fx() takes them. */
-static void fx_low_ids(const char *values)
+/* Users 1-10 and users given as "(id, email, username, role), ...",
+ * then sessions as fx() takes them. */
+static void fx_users_and_sessions(const char *users, const char *values)
 {
-	char *sql = malloc(strlen(values) + 256);
+	char *sql = malloc(strlen(users) + strlen(values) + 256);
 
 	cr_assert_not_null(sql);
 	fx_ten_users_in(e2e_db());
-	db_exec("INSERT INTO users (id, email, username, role) VALUES "
-		"(0, 'zero@example.com', 'zero', 'user'), (-5, 'neg@example.com', 'neg', 'user')");
+	sprintf(sql, "INSERT INTO users (id, email, username, role) VALUES %s", users);
+	db_exec(sql);
 	sprintf(sql, "INSERT INTO sessions (id, user_id, last_activity, is_active) VALUES %s", values);
 	db_exec(sql);
 	db_exec("UPDATE sessions SET device_fingerprint = 'fp' || id, created_at = '2024-01-01 00:00:00'");
 	free(sql);
 	db_fix_sequence_in(e2e_db());
+}
+
+/* Users 1-10, 0 (zero) and -5 (neg), then sessions as fx() takes them. */
+static void fx_low_ids(const char *values)
+{
+	fx_users_and_sessions("(0, 'zero@example.com', 'zero', 'user'), (-5, 'neg@example.com', 'neg', 'user')",
+			      values);
 }
 
 /* zero (0) and neg (-5): 4 recent active sessions each, -1 and -11 the
@@ -364,11 +372,8 @@ Test(enforce, user_with_a_negative_id_restricts_every_step_to_that_user)
 
 static void fx_extreme_ids(void)
 {
-	fx_ten_users_in(e2e_db());
-	db_exec("INSERT INTO users (id, email, username, role) VALUES "
-		"(" I64_MIN ", 'min@example.com', 'min', 'user'), "
-		"(" I64_MAX ", 'max@example.com', 'max', 'user')");
-	db_exec("INSERT INTO sessions (id, user_id, last_activity, is_active) VALUES "
+	fx_users_and_sessions("(" I64_MIN ", 'min@example.com', 'min', 'user'), "
+			      "(" I64_MAX ", 'max@example.com', 'max', 'user')",
 		"(" I64_MIN ", 2, '2024-06-01 00:00:00', TRUE), "
 		"(-9223372036854775807, " I64_MIN ", '2025-02-28 08:00:00', TRUE), "
 		"(-9223372036854775806, " I64_MIN ", '2025-02-28 09:00:00', TRUE), "
@@ -379,7 +384,6 @@ static void fx_extreme_ids(void)
 		"(9223372036854775805, " I64_MAX ", '2025-02-28 10:00:00', TRUE), "
 		"(9223372036854775806, " I64_MAX ", '2025-02-28 11:00:00', TRUE), "
 		"(" I64_MAX ", 2, '2024-06-01 00:00:00', FALSE)");
-	db_exec("UPDATE sessions SET device_fingerprint = 'fp' || id, created_at = '2024-01-01 00:00:00'");
 }
 
 #define EXTREME_CHANGES                                                            \

@@ -5,6 +5,7 @@
 #include "e2e.h"
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1159,14 +1160,15 @@ Test(postgres_only, a_session_the_application_refreshes_while_enforce_runs_is_no
 }
 
 /* The application's open transaction, holding session id's row. */
-static PGconn *app_locks_session(int id)
+static PGconn *app_locks_session(int64_t id)
 {
 	char sql[128];
 	PGconn *app = PQconnectdb(e2e_url());
 
 	cr_assert_eq(PQstatus(app), CONNECTION_OK, "%s", PQerrorMessage(app));
 	pg_ok(app, "BEGIN");
-	snprintf(sql, sizeof(sql), "UPDATE sessions SET last_activity = last_activity WHERE id = %d", id);
+	snprintf(sql, sizeof(sql), "UPDATE sessions SET last_activity = last_activity WHERE id = %lld",
+		 (long long)id);
 	pg_ok(app, sql);
 	return app;
 }
@@ -2466,20 +2468,32 @@ static bool waits_for_what_it_left(void)
 	return waits_in("%AND id <> ALL($2::bigint[])%");
 }
 
+/* alice (1) the admin and bob (2), the sessions given as "(id, user_id,
+ * device_fingerprint, created_at, last_activity), ...", and the
+ * application's open transaction holding session held. */
+static PGconn *bobs_sessions_one_held(const char *sessions, int64_t held)
+{
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username, role) VALUES (1, 'a@x', 'alice', 'admin'),"
+		" (2, 'b@x', 'bob', 'user')");
+	char sql[1024];
+	int n = snprintf(sql, sizeof(sql), "INSERT INTO sessions (id, user_id, device_fingerprint, "
+			 "created_at, last_activity) VALUES %s", sessions);
+	cr_assert(n > 0 && (size_t)n < sizeof(sql), "the fixture's sessions are too long");
+	db_exec(sql);
+	return app_locks_session(held);
+}
+
 /* alice (1) the admin; bob (2): 20 idle for 40 days, 21 seen a day ago
  * and 22 an hour ago. The application holds 20 and, while sessctl waits
  * for it at the end of its run, refreshes it and commits: what is still
  * to do is counted as it is then. */
 static PGconn *held_then_refreshed_fixture(void)
 {
-	db_migrate(NULL);
-	db_exec("INSERT INTO users (id, email, username, role) VALUES (1, 'a@x', 'alice', 'admin'),"
-		" (2, 'b@x', 'bob', 'user');"
-		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity) VALUES"
-		" (20, 2, 'f20', now() - interval '90 days', now() - interval '40 days'),"
-		" (21, 2, 'f21', now() - interval '90 days', now() - interval '1 day'),"
-		" (22, 2, 'f22', now() - interval '90 days', now() - interval '1 hour')");
-	return app_locks_session(20);
+	return bobs_sessions_one_held("(20, 2, 'f20', now() - interval '90 days', now() - interval '40 days'),"
+				      " (21, 2, 'f21', now() - interval '90 days', now() - interval '1 day'),"
+				      " (22, 2, 'f22', now() - interval '90 days', now() - interval '1 hour')",
+				      20);
 }
 
 static void refresh_and_commit(PGconn *app)
@@ -2607,18 +2621,11 @@ Test(postgres_only, a_left_session_let_go_before_the_end_is_done_in_the_same_run
  * that runs again walks from the smallest id it left. */
 static PGconn *held_smallest_fixture(void)
 {
-	db_migrate(NULL);
-	db_exec("INSERT INTO users (id, email, username, role) VALUES (1, 'a@x', 'alice', 'admin'),"
-		" (2, 'b@x', 'bob', 'user');"
-		"INSERT INTO sessions (id, user_id, device_fingerprint, created_at, last_activity) VALUES"
-		" (-9223372036854775808, 2, 'fmin', now() - interval '90 days', now() - interval '40 days'),"
+	return bobs_sessions_one_held(
+		"(-9223372036854775808, 2, 'fmin', now() - interval '90 days', now() - interval '40 days'),"
 		" (21, 2, 'f21', now() - interval '90 days', now() - interval '1 day'),"
-		" (9223372036854775807, 2, 'fmax', now() - interval '90 days', now() - interval '40 days')");
-	PGconn *app = PQconnectdb(e2e_url());
-	cr_assert_eq(PQstatus(app), CONNECTION_OK, "%s", PQerrorMessage(app));
-	pg_ok(app, "BEGIN");
-	pg_ok(app, "UPDATE sessions SET last_activity = last_activity WHERE id = -9223372036854775808");
-	return app;
+		" (9223372036854775807, 2, 'fmax', now() - interval '90 days', now() - interval '40 days')",
+		INT64_MIN);
 }
 
 /* The held session with the smallest id, let go while the run waits at
