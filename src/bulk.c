@@ -202,7 +202,7 @@ int sc_bulk_count(struct sc_db *db, struct sc_find_request *filter, struct sc_id
 		  int64_t *sessions, int64_t *users, struct sc_error *err)
 {
 	struct bulk_count b = { .filter = filter, .ids = ids };
-	int rc = sc_db_read(db, count_body, &b, err);
+	int rc = sc_read_again(db, count_body, &b, NULL, err);
 
 	*sessions = b.c.sessions;
 	*users = idset_count(&b.c.users);
@@ -417,7 +417,7 @@ static int still_selected(struct sc_db *db, void *vctx, int64_t *count, struct s
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");
 	}
 	sc_error_clear(err);
-	rc = sc_db_read(db, selected_body, &sel, err);
+	rc = sc_read_again(db, selected_body, &sel, NULL, err);
 	free(sel.left.ids.v);
 	if (rc < 0)
 		return -1;

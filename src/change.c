@@ -154,6 +154,20 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err)
 	}
 }
 
+int sc_read_again(struct sc_db *db, tx_body body, void *ctx, void (*reset)(void *ctx),
+		  struct sc_error *err)
+{
+	int rc, lost = 0;
+
+	while ((rc = sc_db_read(db, body, ctx, err)) < 0 && err->status == SC_UNAVAILABLE &&
+	       db->backend->reconnect && ++lost <= SC_TX_LOST_MAX && sc_reconnect(db, err) == 0)
+		if (reset)
+			reset(ctx);
+	if (rc < 0 && err->status == SC_TEMPFAIL && db->stop && *db->stop)
+		return sc_error_set(err, SC_INTERRUPTED, "interrupted while waiting for a lock");
+	return rc;
+}
+
 /* Runs body in a write transaction; commits, or with dry_run rolls back.
  * Retries on SC_TEMPFAIL (busy, serialization failure, deadlock). */
 /* Before a dry run that passed rows on runs again: its report starts
@@ -493,6 +507,7 @@ int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *
 	 * counted as it stands. */
 	double deadline = now_ms() + SC_LEFT_WAIT_MS;
 	bool counted = false;
+	int lost = 0;
 	while (!(db->stop && *db->stop)) {
 		rc = -1;
 		if (sc_db_begin(db, SC_TX_WRITE, err) == 0) {
@@ -507,6 +522,11 @@ int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *
 			*how->free_due = true;
 			return 0;
 		}
+		/* A connection lost meanwhile (a failover, a restart) is
+		 * opened again, as the batches' is; the wait goes on. */
+		if (rc < 0 && err->status == SC_UNAVAILABLE && be->reconnect &&
+		    ++lost <= SC_TX_LOST_MAX && sc_reconnect(db, err) == 0)
+			continue;
 		if (rc < 0 && err->status != SC_TEMPFAIL)
 			return -1;
 		counted = counted || rc == 0;
@@ -519,7 +539,7 @@ int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *
 	if (counted && !(db->stop && *db->stop))
 		return 0;
 	l.wait = false;
-	if (sc_db_read(db, count_left_body, &l, err) < 0)
+	if (sc_read_again(db, count_left_body, &l, NULL, err) < 0)
 		return -1;
 	return *count && how->refine ? how->refine(db, how->ctx, count, err) : 0;
 }

@@ -116,6 +116,17 @@ typedef int (*tx_body)(struct sc_db *db, void *ctx, struct sc_error *err);
  * returns -1. */
 int sc_tx_retry(int attempt, struct sc_error *err);
 
+/* A read that prints nothing (sc_db_read), run again on a connection
+ * opened again when the one it had was lost (at most SC_TX_LOST_MAX
+ * times), as a change's transactions are; reset (or NULL) undoes what a
+ * try that failed at its COMMIT had filled in. A lock waited for in vain
+ * (SC_TEMPFAIL) is not waited for again; after SIGINT or SIGTERM in a
+ * batched run (db->stop) it fails with SC_INTERRUPTED, which the caller
+ * reports as the interrupt. Reads that stream rows out are never run
+ * twice: not for them. */
+int sc_read_again(struct sc_db *db, tx_body body, void *ctx, void (*reset)(void *ctx),
+		  struct sc_error *err);
+
 /* Runs body in a write transaction; commits, or with dry_run rolls back.
  * Retries on SC_TEMPFAIL (busy, serialization failure, deadlock), at most
  * SC_TX_ATTEMPTS times, then fails with SC_TEMPFAIL; after a lost

@@ -485,7 +485,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 	 * its walk reads every closed session, in write transactions. */
 	if (step == STEP_PURGE && c->incremental && db->backend->purge_due) {
 		c->purge_due = true;
-		if (sc_db_read(db, purge_due_body, c, err) < 0)
+		if (sc_read_again(db, purge_due_body, c, NULL, err) < 0)
 			return -1;
 		if (!c->purge_due) {
 			sc_db_notice(db, "enforce: nothing to purge (found through the index)");

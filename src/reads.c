@@ -67,26 +67,6 @@ static int resolve_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	return sc_find_user(db, r->ref, r->user, err);
 }
 
-/* A read that prints nothing, run again on a connection opened again
- * when the one it had was lost, as a change's transactions are: the
- * look-ups that begin a change (enforce --user, logout-all's count before
- * it asks) used to end the command at once (69) where the change itself
- * would have reconnected. reset (or NULL) undoes what a try that failed
- * at its COMMIT had filled in. Reads that stream rows out are never run
- * twice. */
-static int read_reconnecting(struct sc_db *db, int (*fn)(struct sc_db *db, void *ctx,
-							struct sc_error *err),
-			     void *ctx, void (*reset)(void *ctx), struct sc_error *err)
-{
-	int rc, lost = 0;
-
-	while ((rc = sc_db_read(db, fn, ctx, err)) < 0 && err->status == SC_UNAVAILABLE &&
-	       ++lost <= SC_TX_LOST_MAX && sc_reconnect(db, err) == 0)
-		if (reset)
-			reset(ctx);
-	return rc;
-}
-
 static void resolve_reset(void *vctx)
 {
 	sc_user_free(((struct resolve *)vctx)->user);
@@ -96,7 +76,7 @@ int sc_resolve_user(struct sc_db *db, const struct sc_userref *ref, struct sc_us
 		    struct sc_error *err)
 {
 	struct resolve r = { ref, user };
-	return read_reconnecting(db, resolve_body, &r, resolve_reset, err);
+	return sc_read_again(db, resolve_body, &r, resolve_reset, err);
 }
 
 /* ---- one session ---- */
@@ -195,7 +175,7 @@ int sc_count_user(struct sc_db *db, const struct sc_userref *ref, int64_t *user_
 		  int64_t *n, struct sc_error *err)
 {
 	struct count c = { ref, user_id, n };
-	return read_reconnecting(db, count_body, &c, NULL, err);
+	return sc_read_again(db, count_body, &c, NULL, err);
 }
 
 static int totals_body(struct sc_db *db, void *vctx, struct sc_error *err)

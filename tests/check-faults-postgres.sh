@@ -199,6 +199,25 @@ start_enforce() { # db n [sessctl options]
 	return 1
 }
 
+# Another session ("holder") runs SQL in an open transaction on db and
+# sleeps there for 60 s: hold returns once it sleeps, release ends it.
+hold() { # db sql
+	PGAPPNAME=holder "$psql" -X -q -h "$pg" -U postgres -d "$1" -c "BEGIN; $2;
+	SELECT pg_sleep(60)" >/dev/null 2>&1 &
+	holder=$!
+	for _ in $(seq 100); do
+		[ "$(q postgres "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'holder'
+		  AND wait_event = 'PgSleep'")" = 1 ] && break
+		sleep 0.05
+	done
+}
+
+release() {
+	q postgres "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'" >/dev/null
+	wait "$holder" 2>/dev/null
+	holder=
+}
+
 # ---- 1. the server stops and stays down ---------------------------------
 
 newdb fa
@@ -406,6 +425,59 @@ else
 	consistent fk "begin lost"
 	enforced fk "begin lost"
 	finish fk "begin lost"
+
+	# The connection lost at the BEGIN of each transaction of a cron
+	# job's next run in turn (the steady state, with --purge-after): each
+	# run reconnects and ends as a run that lost nothing. The purge's
+	# look through its index, a read of its own between the device limit
+	# and the purge, ended the run with 69 instead.
+	newdb fn
+	"$bin" --db "$(url fn)" "${enforce_args[@]}" >"$work/out" 2>"$work/err" ||
+		bad "next run lost: the catch-up failed: $(head -c 300 "$work/err")"
+	q postgres "CREATE DATABASE fn_ref TEMPLATE fn" >/dev/null
+	next_args=("${enforce_args[@]}" --purge-after 1h --batch-size 5000)
+	rm -f "$work/begins"
+	SESSCTL_TEST_BEGIN_LOG=$work/begins LD_PRELOAD=$shim \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		"$bin" -v --db "$(url fn_ref)" "${next_args[@]}" >"$work/out" 2>"$work/err"
+	check_eq "next run lost: the run that loses nothing exits 0" 0 $?
+	check_grep "next run lost: it is a steady-state run that purges through the index" \
+		'purging through the index' "$work/err"
+	ref=$(state fn_ref)
+	begins=$(grep -c . "$work/begins")
+	reads=$(grep -c 'READ ONLY\|REPEATABLE READ' "$work/begins")
+	[ "$begins" -ge 6 ] && [ "$reads" -ge 1 ] && ok "next run lost: $begins transactions, $reads of them reads" ||
+		bad "next run lost: $begins transactions, $reads reads: the run is not the one meant"
+	for n in $(seq 1 "$begins"); do
+		q postgres "CREATE DATABASE fn_$n TEMPLATE fn" >/dev/null
+		SESSCTL_TEST_BEGIN_LOSE=$n LD_PRELOAD=$shim \
+			ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+			"$bin" -v --db "$(url "fn_$n")" "${next_args[@]}" >"$work/out" 2>"$work/err"
+		rc=$?
+		if [ "$rc" = 0 ] && grep -q 'reconnected to' "$work/err" && [ "$(state "fn_$n")" = "$ref" ]; then
+			ok "next run lost at BEGIN $n of $begins: reconnected, exit 0, the same end state"
+		else
+			bad "next run lost at BEGIN $n of $begins: exit $rc, $(grep -c 'reconnected to' "$work/err") reconnect(s), end state '$(state "fn_$n")' against '$ref': $(grep -v '^sessctl: [0-9:.]* ' "$work/err" | head -c 300)"
+		fi
+		q postgres "DROP DATABASE fn_$n" >/dev/null
+	done
+	q postgres "DROP DATABASE fn_ref" >/dev/null
+
+	# The connection lost while the run waits at its end for rows another
+	# transaction holds (a try of the wait, after the first): it
+	# reconnects and waits on, then exits 75 for the rows still held,
+	# where it exited 69 after the last batch.
+	newdb fo
+	hold fo "SELECT id FROM sessions WHERE user_id = 5 FOR UPDATE"
+	SESSCTL_TEST_BEGIN_LOSE=2 SESSCTL_TEST_BEGIN_LOSE_AFTER="SELECT set_config('lock_timeout'" \
+		LD_PRELOAD=$shim ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		"$bin" -v --db "$(url fo)" "${enforce_args[@]}" >"$work/out" 2>"$work/err"
+	check_eq "end wait lost: enforce exits 75 for the rows still held" 75 $?
+	check_grep "end wait lost: it reconnected" 'reconnected to' "$work/err"
+	check_grep "end wait lost: it says what it left" 'enforce left 3 sessions as they were' "$work/err"
+	release
+	consistent fo "end wait lost"
+	finish fo "end wait lost"
 fi
 
 # ---- 4. statement_timeout -----------------------------------------------
@@ -432,16 +504,8 @@ finish fd "statement_timeout"
 
 newdb fe
 # Another session locks user 5's sessions and user 9000's row.
-PGAPPNAME=holder "$psql" -X -q -h "$pg" -U postgres -d fe -c "BEGIN;
-SELECT id FROM sessions WHERE user_id = 5 FOR UPDATE;
-SELECT id FROM users WHERE id = 9000 FOR UPDATE;
-SELECT pg_sleep(60)" >/dev/null 2>&1 &
-holder=$!
-for _ in $(seq 100); do
-	[ "$(q postgres "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'holder'
-	  AND wait_event = 'PgSleep'")" = 1 ] && break
-	sleep 0.05
-done
+hold fe "SELECT id FROM sessions WHERE user_id = 5 FOR UPDATE;
+SELECT id FROM users WHERE id = 9000 FOR UPDATE"
 check_eq "lock_timeout: the other session holds the row locks" 1 \
 	"$(q postgres "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'holder' AND wait_event = 'PgSleep'")"
 before=$(state fe)
@@ -471,9 +535,7 @@ n=$(closed fe)
 if [ "$n" -gt 0 ]; then ok "lock_timeout: enforce did the rest ($n closed)"; else
 	bad "lock_timeout: enforce closed nothing"; fi
 consistent fe "lock_timeout: enforce"
-q postgres "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'" >/dev/null
-wait "$holder"
-holder=
+release
 "$bin" --db "$(url fe "$lt")" logout-all 5 --yes -q >"$work/out" 2>"$work/err"
 check_eq "lock_timeout: with the lock gone, logout-all exits 0" 0 $?
 consistent fe "lock_timeout"
@@ -607,6 +669,62 @@ for cmd in "logout --where --ip 10.8.0.0/16" "enforce"; do
 		"interrupted by SIGTERM as the dry run's report was written out: it is whole; nothing was changed" \
 		"$work/err"
 done
+
+# ---- 10. a table lock held: reads wait 5 s at most --------------------------
+# The application's ALTER TABLE (or LOCK TABLE, VACUUM FULL), or one
+# queued behind a long transaction, which every new reader of the table
+# then queues behind: reads waited for it without end (a cron job's
+# metrics, an admin's count), and enforce --user did not stop on SIGTERM
+# until the lock went. A read waits as long as an SQLite reader does
+# (5 s), or half the statement_timeout when that is shorter, unless the
+# URL or the server sets a lock_timeout; then 75.
+
+newdb fq
+hold fq "LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE"
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+within() { # what, ms, low, high
+	if [ "$2" -ge "$3" ] && [ "$2" -le "$4" ]; then
+		ok "$1 (in $2 ms)"
+	else
+		bad "$1: it took $2 ms, not $3-$4"
+	fi
+}
+for cmd in "count 5" "list-user 5" "metrics"; do
+	t0=$(date +%s%N)
+	# shellcheck disable=SC2086
+	timeout 30 "$bin" --db "$(url fq)" $cmd >"$work/out" 2>"$work/err"
+	rc=$?
+	took=$(ms_since "$t0")
+	check_eq "table lock held: $cmd exits 75" 75 "$rc"
+	within "table lock held: $cmd gives up after its 5 s wait" "$took" 4500 9000
+	check_grep "table lock held: $cmd says a lock was held" \
+		'lock timeout: another transaction held a lock this one needs: try again later' "$work/err"
+	check_eq "table lock held: $cmd, one error line" 1 "$(grep -c . "$work/err")"
+done
+t0=$(date +%s%N)
+timeout 30 "$bin" --db "$(url fq "options='-c lock_timeout=300'")" count 5 >"$work/out" 2>"$work/err"
+check_eq "table lock held: with the URL's lock_timeout, count exits 75" 75 $?
+within "table lock held: the URL's lock_timeout stands" "$(ms_since "$t0")" 250 2500
+t0=$(date +%s%N)
+timeout 30 "$bin" --db "$(url fq "options='-c statement_timeout=3000'")" count 5 >"$work/out" 2>"$work/err"
+check_eq "table lock held: with a statement_timeout of 3 s, count exits 75" 75 $?
+within "table lock held: the wait is half the statement_timeout" "$(ms_since "$t0")" 1400 2900
+check_grep "table lock held: it says the lock, not the statement, timed out" 'lock timeout' "$work/err"
+# sessctl itself, not timeout(1), which would signal it again
+"$bin" --db "$(url fq)" "${enforce_args[@]}" --user 5 >"$work/out" 2>"$work/err" &
+bg=$!
+sleep 1
+t0=$(date +%s%N)
+kill -TERM "$bg"
+wait "$bg"
+rc=$?
+bg=
+check_eq "table lock held: SIGTERM stops enforce --user waiting for it: 143" 143 "$rc"
+within "table lock held: enforce --user stopped by the end of its wait" "$(ms_since "$t0")" 0 6000
+check_grep "table lock held: it says nothing was changed" 'interrupted by SIGTERM.*nothing was changed' "$work/err"
+release
+"$bin" --db "$(url fq)" -o csv --no-header count 5 >"$work/out" 2>"$work/err"
+check_eq "table lock held: once it is gone, count reads" "0 5,5" "$? $(tr -d '\r' <"$work/out")"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -43,9 +43,18 @@ extern const struct sc_migration sc_postgres_migrations[];
  * the statement (57014: a batched run shrinks its batch for it). An SQL
  * expression giving the setting's text. */
 #define PG_LOCK_WAIT_MS "1000"
-#define PG_LOCK_WAIT_SQL                                                                   \
-	"(SELECT CASE WHEN t > 0 AND t / 2 < " PG_LOCK_WAIT_MS                             \
-	" THEN greatest(1, floor(t / 2))::bigint ELSE " PG_LOCK_WAIT_MS " END || 'ms'"     \
+#define PG_LOCK_WAIT_SQL PG_LOCK_WAIT_SQL_FOR(PG_LOCK_WAIT_MS)
+/* A read transaction waits for a table's lock (an ALTER TABLE, a LOCK
+ * TABLE, a VACUUM FULL of the application's, or one queued behind a long
+ * transaction, which every new reader then queues behind) as long as an
+ * SQLite reader waits for a writer (BUSY_TIMEOUT_MS there), or half the
+ * statement_timeout when that is shorter, then fails busy (55P03: 75).
+ * Reads are not retried: a wait of this length told is worth more than
+ * a longer one. */
+#define PG_READ_LOCK_WAIT_MS "5000"
+#define PG_LOCK_WAIT_SQL_FOR(ms)                                                           \
+	"(SELECT CASE WHEN t > 0 AND t / 2 < " ms                                          \
+	" THEN greatest(1, floor(t / 2))::bigint ELSE " ms " END || 'ms'"                  \
 	" FROM (SELECT extract(epoch FROM current_setting('statement_timeout')::interval)" \
 	" * 1000 AS t) AS st)"
 

@@ -515,7 +515,9 @@ void pg_rollback(struct sc_db *base)
  * (default_transaction_read_only), so that a write sent there fails
  * before it starts, with a message that says what to do; and for
  * begin_checked the schema version, from migration 5's function. */
-#define BEGIN_READ "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL TIME ZONE 'UTC'; "
+#define BEGIN_READ "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL TIME ZONE 'UTC'; " \
+	"SELECT set_config('lock_timeout', " PG_LOCK_WAIT_SQL_FOR(PG_READ_LOCK_WAIT_MS) ", true)" \
+	" WHERE current_setting('lock_timeout') = '0'; "
 /* A write waits for a row lock (the application's open transaction) at
  * most a second (PG_LOCK_WAIT_SQL), then fails busy (55P03) and is retried, so
  * that no wait is unbounded and the application's own writes to the rows
