@@ -2076,6 +2076,19 @@ Test(postgres_only, a_connection_whose_transactions_are_read_only_is_refused_for
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active"), active - 1);
 }
 
+/* A server that takes connections and never answers (a socket nobody
+ * accepts on), at the unix socket path sock: the descriptor to close. */
+static int silent_server(const char *sock)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	cr_assert_lt(strlen(sock), sizeof(sa.sun_path), "socket path too long: %s", sock);
+	strcpy(sa.sun_path, sock);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(fd, 8), 0);
+	return fd;
+}
+
 /* SIGTERM while enforce connects (here to a server that takes the
  * connection and never answers: a socket nobody accepts on) killed it,
  * with no line and no --metrics-file, so monitoring kept the previous
@@ -2088,12 +2101,7 @@ Test(postgres_only, a_signal_while_enforce_connects_is_an_interrupted_run)
 	snprintf(sock, sizeof(sock), "%s/.s.PGSQL.5432", dir);
 	snprintf(prom, sizeof(prom), "%s/enforce.prom", dir);
 	snprintf(url, sizeof(url), "host=%s dbname=nobody user=nobody", dir);
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	cr_assert_lt(strlen(sock), sizeof(sa.sun_path), "socket path too long: %s", sock);
-	strcpy(sa.sun_path, sock);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	cr_assert_eq(listen(fd, 8), 0);
+	int fd = silent_server(sock);
 
 	struct e2e_proc *p = e2e_start(&(struct call){ .db = url, .env = ARGV("PGCONNECT_TIMEOUT=3") },
 				       ARGV("enforce", "--actor", "cron", "--metrics-file", prom));
@@ -2111,6 +2119,47 @@ Test(postgres_only, a_signal_while_enforce_connects_is_an_interrupted_run)
 	cr_expect(strstr(metrics, "\nsessctl_enforce_interrupted 1\n"), "%s", metrics);
 	cr_expect(strstr(metrics, "\nsessctl_enforce_success 0\n"), "%s", metrics);
 	free(metrics);
+}
+
+/* A service file's connect_timeout was overridden by sessctl's default
+ * of 10 s, passed as a keyword, which wins over a service file: a cron
+ * job meant to fail fast waited 10 s on a silent server. It goes through
+ * the environment now, which libpq reads after the service file. The URL
+ * and PGCONNECT_TIMEOUT still win over the service file. */
+Test(postgres_only, a_service_files_connect_timeout_stands)
+{
+	char dir[600], sock[700], services[700], env[800], body[900];
+	snprintf(dir, sizeof(dir), "%s", e2e_dir());
+	snprintf(sock, sizeof(sock), "%s/.s.PGSQL.5432", dir);
+	snprintf(services, sizeof(services), "%s/pg_service.conf", dir);
+	snprintf(env, sizeof(env), "PGSERVICEFILE=%s", services);
+	int n = snprintf(body, sizeof(body), "[silent]\nhost=%s\ndbname=nobody\nuser=nobody\n"
+			 "connect_timeout=1\n", dir);
+	e2e_write_file(services, body, (size_t)n);
+	int fd = silent_server(sock);
+
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct run *r = e2e_run(&(struct call){ .db = "service=silent", .env = ARGV(env) },
+				ARGV("count"));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	EXPECT_FAIL(r, 69);
+	EXPECT_ERR_HAS(r, "timeout expired");
+	/* 1 s, not 10: far enough apart for a loaded machine */
+	cr_expect_lt(took, 6.0, "gave up after %.1f s: the service file's connect_timeout=1 "
+		     "was overridden", took);
+	/* The URL's own setting wins over the service file's (3 s, not the 1
+	 * that libpq takes as 2) */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = e2e_run(&(struct call){ .db = "service=silent connect_timeout=3", .env = ARGV(env) },
+		    ARGV("count"));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	EXPECT_FAIL(r, 69);
+	cr_expect_geq(took, 2.5, "gave up after %.1f s: the URL's connect_timeout=3 was overridden", took);
+	close(fd);
+	unlink(sock);
 }
 
 /* PGDATABASE set to a URL (an application's DATABASE_URL, say): libpq

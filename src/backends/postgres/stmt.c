@@ -454,9 +454,11 @@ int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb not
 	if (pgb_read_url_password(db, url->target, err) < 0)
 		goto fail;
 
-	if (!getenv("PGCONNECT_TIMEOUT")) {
-		keywords[n] = "connect_timeout";
-		values[n++] = CONNECT_TIMEOUT;
+	/* Through the environment, which libpq reads after a service file
+	 * (as a keyword here, it overrode the service file's own). */
+	if (!getenv("PGCONNECT_TIMEOUT") && setenv("PGCONNECT_TIMEOUT", CONNECT_TIMEOUT, 0) < 0) {
+		sc_error_set(err, SC_SOFTWARE, "out of memory");
+		goto fail;
 	}
 	/* JSON and CSV output is UTF-8 whatever the database's encoding. */
 	if (!getenv("PGCLIENTENCODING")) {
@@ -466,7 +468,8 @@ int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb not
 	/* A server or network that goes silent (a power loss, a partition:
 	 * no reset ever comes) is found lost in about 30 s, not never:
 	 * probes after 15 s idle, and data unacknowledged for 30 s. TCP
-	 * only; the URL's own values win. */
+	 * only; the URL's own values win, a service file's do not (libpq
+	 * reads no environment variable for these: documented). */
 	static const char *const tcp[][2] = {
 		{ "keepalives_idle", "15" }, { "keepalives_interval", "5" },
 		{ "keepalives_count", "3" }, { "tcp_user_timeout", "30000" },
