@@ -71,6 +71,7 @@ reads=(
 	"history alice -o csv"
 	"history --session 101 -o json"
 	"migrate status"
+	"migrate --dry-run" # only reads: a deploy's check of what is pending
 )
 if "$bin" help find >/dev/null 2>&1; then
 	reads+=("find")
@@ -117,6 +118,15 @@ writes=(
 	"enforce --max-sessions 1 --user alice --actor alice"
 	"create --user bob --fingerprint fp-standby --device-type web --actor alice"
 	"migrate"
+	# a dry run writes nothing, but runs as the change would, in a write
+	# transaction rolled back: refused alike, not a report of what a
+	# standby would do
+	"logout 103 --dry-run --actor alice"
+	"logout-all alice --dry-run --actor alice"
+	"enforce --dry-run --actor alice"
+	"create --user bob --fingerprint fp-dry --dry-run --actor alice"
+	"logout --where --user alice --dry-run --actor alice"
+	"logout --where --user bob --yes --actor alice"
 )
 primary_log=$(logged a)
 for url in "$standby" "$prefer"; do
