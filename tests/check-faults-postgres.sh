@@ -426,6 +426,21 @@ else
 	enforced fk "begin lost"
 	finish fk "begin lost"
 
+	# sessctl under the shim, its SESSCTL_TEST_* variables set by the
+	# caller; and after a run that lost its connection (rc), whether it
+	# reconnected, exited as the run that lost nothing and left its state.
+	shimmed() {
+		LD_PRELOAD=$shim ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+			"$bin" "$@" >"$work/out" 2>"$work/err"
+	}
+	lost_check() { # label rc want-rc db ref-state
+		if [ "$2" = "$3" ] && grep -q 'reconnected to' "$work/err" && [ "$(state "$4")" = "$5" ]; then
+			ok "$1: reconnected, exit $3, the same end state"
+		else
+			bad "$1: exit $2, $(grep -c 'reconnected to' "$work/err") reconnect(s), end state '$(state "$4")' against '$5': $(grep -v '^sessctl: [0-9:.]* ' "$work/err" | head -c 300)"
+		fi
+	}
+
 	# The connection lost at the BEGIN of each transaction of a cron
 	# job's next run in turn (the steady state, with --purge-after): each
 	# run reconnects and ends as a run that lost nothing. The purge's
@@ -437,9 +452,7 @@ else
 	q postgres "CREATE DATABASE fn_ref TEMPLATE fn" >/dev/null
 	next_args=("${enforce_args[@]}" --purge-after 1h --batch-size 5000)
 	rm -f "$work/begins"
-	SESSCTL_TEST_BEGIN_LOG=$work/begins LD_PRELOAD=$shim \
-		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-		"$bin" -v --db "$(url fn_ref)" "${next_args[@]}" >"$work/out" 2>"$work/err"
+	SESSCTL_TEST_BEGIN_LOG=$work/begins shimmed -v --db "$(url fn_ref)" "${next_args[@]}"
 	check_eq "next run lost: the run that loses nothing exits 0" 0 $?
 	check_grep "next run lost: it is a steady-state run that purges through the index" \
 		'purging through the index' "$work/err"
@@ -450,15 +463,8 @@ else
 		bad "next run lost: $begins transactions, $reads reads: the run is not the one meant"
 	for n in $(seq 1 "$begins"); do
 		q postgres "CREATE DATABASE fn_$n TEMPLATE fn" >/dev/null
-		SESSCTL_TEST_BEGIN_LOSE=$n LD_PRELOAD=$shim \
-			ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-			"$bin" -v --db "$(url "fn_$n")" "${next_args[@]}" >"$work/out" 2>"$work/err"
-		rc=$?
-		if [ "$rc" = 0 ] && grep -q 'reconnected to' "$work/err" && [ "$(state "fn_$n")" = "$ref" ]; then
-			ok "next run lost at BEGIN $n of $begins: reconnected, exit 0, the same end state"
-		else
-			bad "next run lost at BEGIN $n of $begins: exit $rc, $(grep -c 'reconnected to' "$work/err") reconnect(s), end state '$(state "fn_$n")' against '$ref': $(grep -v '^sessctl: [0-9:.]* ' "$work/err" | head -c 300)"
-		fi
+		SESSCTL_TEST_BEGIN_LOSE=$n shimmed -v --db "$(url "fn_$n")" "${next_args[@]}"
+		lost_check "next run lost at BEGIN $n of $begins" $? 0 "fn_$n" "$ref"
 		q postgres "DROP DATABASE fn_$n" >/dev/null
 	done
 	q postgres "DROP DATABASE fn_ref" >/dev/null
@@ -470,14 +476,40 @@ else
 	newdb fo
 	hold fo "SELECT id FROM sessions WHERE user_id = 5 FOR UPDATE"
 	SESSCTL_TEST_BEGIN_LOSE=2 SESSCTL_TEST_BEGIN_LOSE_AFTER="SELECT set_config('lock_timeout'" \
-		LD_PRELOAD=$shim ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-		"$bin" -v --db "$(url fo)" "${enforce_args[@]}" >"$work/out" 2>"$work/err"
+		shimmed -v --db "$(url fo)" "${enforce_args[@]}"
 	check_eq "end wait lost: enforce exits 75 for the rows still held" 75 $?
 	check_grep "end wait lost: it reconnected" 'reconnected to' "$work/err"
 	check_grep "end wait lost: it says what it left" 'enforce left 3 sessions as they were' "$work/err"
 	release
 	consistent fo "end wait lost"
 	finish fo "end wait lost"
+
+	# A bulk logout's reads at its end (the count of what it left, and of
+	# that what its filters still select) lose their connection in turn,
+	# while another session holds user 5's sessions: each run reconnects
+	# and ends as the run that lost nothing, 75 for the five held, user
+	# 6's closed.
+	bulk_args=(--now "$NOW" -o csv logout --where --user 5 --user 6 --yes --actor fault-test)
+	newdb fr_ref
+	hold fr_ref "SELECT id FROM sessions WHERE user_id = 5 FOR UPDATE"
+	rm -f "$work/begins"
+	SESSCTL_TEST_BEGIN_LOG=$work/begins shimmed --db "$(url fr_ref)" "${bulk_args[@]}"
+	check_eq "bulk reads lost: the run that loses nothing exits 75" 75 $?
+	release
+	ref=$(state fr_ref)
+	reads=$(grep -c 'REPEATABLE READ' "$work/begins")
+	[ "$reads" -ge 2 ] && ok "bulk reads lost: $reads reads" ||
+		bad "bulk reads lost: $reads reads, not the two at the end"
+	for n in $(seq 1 "$reads"); do
+		newdb "fr_$n"
+		hold "fr_$n" "SELECT id FROM sessions WHERE user_id = 5 FOR UPDATE"
+		SESSCTL_TEST_BEGIN_LOSE=$n SESSCTL_TEST_BEGIN_ONLY="BEGIN ISOLATION LEVEL REPEATABLE READ" \
+			shimmed -v --db "$(url "fr_$n")" "${bulk_args[@]}"
+		rc=$?
+		release
+		lost_check "bulk reads lost at read $n of $reads" "$rc" 75 "fr_$n" "$ref"
+		q postgres "DROP DATABASE fr_$n" >/dev/null
+	done
 fi
 
 # ---- 4. statement_timeout -----------------------------------------------

@@ -11,6 +11,8 @@
  *   SESSCTL_TEST_BEGIN_LOSE_AFTER=TEXT, the BEGINs are counted from the
  *   first statement run through PQexec that starts with TEXT on (a
  *   transaction of one kind: the wait at a batched run's end).
+ *   With SESSCTL_TEST_BEGIN_ONLY=TEXT, only the BEGINs that start with
+ *   TEXT are counted (the read transactions, say).
  * - SESSCTL_TEST_BEGIN_LOG=FILE: each BEGIN's first 40 bytes, a line
  *   each, appended to FILE (how many transactions a run makes). */
 #define _GNU_SOURCE
@@ -31,6 +33,8 @@ PGresult *PQexec(PGconn *conn, const char *query)
 	const char *nth_begin = getenv("SESSCTL_TEST_BEGIN_LOSE");
 	const char *after = getenv("SESSCTL_TEST_BEGIN_LOSE_AFTER");
 	const char *log = getenv("SESSCTL_TEST_BEGIN_LOG");
+	const char *only = getenv("SESSCTL_TEST_BEGIN_ONLY");
+	bool counted = strncmp(query, only ? only : "BEGIN", strlen(only ? only : "BEGIN")) == 0;
 
 	if (!real)
 		*(void **)&real = dlsym(RTLD_NEXT, "PQexec"); /* linked with -lpq */
@@ -47,7 +51,8 @@ PGresult *PQexec(PGconn *conn, const char *query)
 		PQclear(real(conn, query));
 		shutdown(PQsocket(conn), SHUT_RDWR);
 	}
-	if (nth_begin && counting && strncmp(query, "BEGIN", 5) == 0 && ++begins == atoi(nth_begin)) {
+	if (nth_begin && counting && counted && strncmp(query, "BEGIN", 5) == 0 &&
+	    ++begins == atoi(nth_begin)) {
 		PGresult *partial = real(conn, "SELECT 1 WHERE false");
 		shutdown(PQsocket(conn), SHUT_RDWR);
 		PQclear(real(conn, "SELECT 1")); /* libpq finds the connection gone */

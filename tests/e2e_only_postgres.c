@@ -2124,8 +2124,9 @@ Test(postgres_only, a_signal_while_enforce_connects_is_an_interrupted_run)
 /* A service file's connect_timeout was overridden by sessctl's default
  * of 10 s, passed as a keyword, which wins over a service file: a cron
  * job meant to fail fast waited 10 s on a silent server. It goes through
- * the environment now, which libpq reads after the service file. The URL
- * and PGCONNECT_TIMEOUT still win over the service file. */
+ * the environment now, which libpq reads after the service file (as in
+ * psql, a service file's setting wins over PGCONNECT_TIMEOUT). The URL
+ * still wins over the service file. */
 Test(postgres_only, a_service_files_connect_timeout_stands)
 {
 	char dir[600], sock[700], services[700], env[800], body[900];
