@@ -154,13 +154,20 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err)
 	}
 }
 
+/* After a try that failed (err): whether it lost the connection and the
+ * connection is open again, at most SC_TX_LOST_MAX times a *lost. */
+static bool opened_again(struct sc_db *db, int *lost, struct sc_error *err)
+{
+	return err->status == SC_UNAVAILABLE && db->backend->reconnect && ++*lost <= SC_TX_LOST_MAX &&
+	       sc_reconnect(db, err) == 0;
+}
+
 int sc_read_again(struct sc_db *db, tx_body body, void *ctx, void (*reset)(void *ctx),
 		  struct sc_error *err)
 {
 	int rc, lost = 0;
 
-	while ((rc = sc_db_read(db, body, ctx, err)) < 0 && err->status == SC_UNAVAILABLE &&
-	       db->backend->reconnect && ++lost <= SC_TX_LOST_MAX && sc_reconnect(db, err) == 0)
+	while ((rc = sc_db_read(db, body, ctx, err)) < 0 && opened_again(db, &lost, err))
 		if (reset)
 			reset(ctx);
 	if (rc < 0 && err->status == SC_TEMPFAIL && db->stop && *db->stop)
@@ -524,8 +531,7 @@ int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *
 		}
 		/* A connection lost meanwhile (a failover, a restart) is
 		 * opened again, as the batches' is; the wait goes on. */
-		if (rc < 0 && err->status == SC_UNAVAILABLE && be->reconnect &&
-		    ++lost <= SC_TX_LOST_MAX && sc_reconnect(db, err) == 0)
+		if (rc < 0 && opened_again(db, &lost, err))
 			continue;
 		if (rc < 0 && err->status != SC_TEMPFAIL)
 			return -1;

@@ -218,6 +218,16 @@ release() {
 	holder=
 }
 
+# Milliseconds since t0 (date +%s%N), and whether a time is in a range.
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+within() { # what, ms, low, high
+	if [ "$2" -ge "$3" ] && [ "$2" -le "$4" ]; then
+		ok "$1 (in $2 ms)"
+	else
+		bad "$1: it took $2 ms, not $3-$4"
+	fi
+}
+
 # ---- 1. the server stops and stays down ---------------------------------
 
 newdb fa
@@ -357,7 +367,7 @@ else
 	wait "$bg"
 	rc=$?
 	bg=
-	took=$((($(date +%s%N) - t0) / 1000000))
+	took=$(ms_since "$t0")
 	check_eq "signal while reconnecting: enforce exits 143" 143 "$rc"
 	if [ "$took" -lt 3000 ]; then
 		ok "signal while reconnecting: it stopped in $took ms"
@@ -713,14 +723,6 @@ done
 
 newdb fq
 hold fq "LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE"
-ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
-within() { # what, ms, low, high
-	if [ "$2" -ge "$3" ] && [ "$2" -le "$4" ]; then
-		ok "$1 (in $2 ms)"
-	else
-		bad "$1: it took $2 ms, not $3-$4"
-	fi
-}
 for cmd in "count 5" "list-user 5" "metrics"; do
 	t0=$(date +%s%N)
 	# shellcheck disable=SC2086

@@ -34,7 +34,7 @@ PGresult *PQexec(PGconn *conn, const char *query)
 	const char *after = getenv("SESSCTL_TEST_BEGIN_LOSE_AFTER");
 	const char *log = getenv("SESSCTL_TEST_BEGIN_LOG");
 	const char *only = getenv("SESSCTL_TEST_BEGIN_ONLY");
-	bool counted = strncmp(query, only ? only : "BEGIN", strlen(only ? only : "BEGIN")) == 0;
+	const char *kind = only ? only : "BEGIN";
 
 	if (!real)
 		*(void **)&real = dlsym(RTLD_NEXT, "PQexec"); /* linked with -lpq */
@@ -51,8 +51,8 @@ PGresult *PQexec(PGconn *conn, const char *query)
 		PQclear(real(conn, query));
 		shutdown(PQsocket(conn), SHUT_RDWR);
 	}
-	if (nth_begin && counting && counted && strncmp(query, "BEGIN", 5) == 0 &&
-	    ++begins == atoi(nth_begin)) {
+	if (nth_begin && counting && strncmp(query, "BEGIN", 5) == 0 &&
+	    strncmp(query, kind, strlen(kind)) == 0 && ++begins == atoi(nth_begin)) {
 		PGresult *partial = real(conn, "SELECT 1 WHERE false");
 		shutdown(PQsocket(conn), SHUT_RDWR);
 		PQclear(real(conn, "SELECT 1")); /* libpq finds the connection gone */
