@@ -22,6 +22,12 @@
 #    rerun works.
 # 6. PgBouncer in statement pooling mode: 78 at once, saying to use
 #    transaction mode; nothing changed.
+# 7-10. A PgBouncer pool that stays full; a bulk logout's COMMIT answer
+#    lost; a dry run read slowly; a table lock held (each explained at
+#    its section).
+# 11. PgBouncer with the server down: a run whose server comes back
+#    within the reconnect window finishes; one whose server stays down
+#    gives up after it; a command that starts then is told at once.
 #
 #   tests/check-faults-postgres.sh SESSCTL
 set -u
@@ -112,8 +118,8 @@ enforce_args=(--now "$NOW" -o csv enforce --idle-timeout 720h --max-sessions 2
 	--actor fault-test --reason faults)
 CLOSING="'logout', 'logout-all', 'expire', 'over-limit'"
 
-url() { # db [extra keywords]
-	echo "host=$pg dbname=$1 user=postgres${2:+ $2}"
+url() { # db [extra keywords]; through the PgBouncer in $via when set
+	echo "host=${via:-$pg} dbname=$1 user=postgres${2:+ $2}"
 }
 
 # The template: users 1..USERS with devices d1..d5: d1, d2 idle since
@@ -759,6 +765,92 @@ check_grep "table lock held: it says nothing was changed" 'interrupted by SIGTER
 release
 "$bin" --db "$(url fq)" -o csv --no-header count 5 >"$work/out" 2>"$work/err"
 check_eq "table lock held: once it is gone, count reads" "0 5,5" "$? $(tr -d '\r' <"$work/out")"
+
+# ---- 11. PgBouncer with the server down ------------------------------------
+# PgBouncer opens a client's connection whatever the server's state; a
+# server that is down shows at the first statement, which waits in
+# PgBouncer's queue for query_wait_timeout (2 s here), or is refused at
+# once ("server login has been failing") once PgBouncer's own login to the
+# server has failed. A run that lost its server took the first for a pool
+# that stayed full and gave up at once, and each refusal for a new lost
+# connection (six within a second, then 69): an outage of a few seconds
+# behind PgBouncer ended the run, where a direct connection waits 30 s.
+# Now the window is the same: a reconnect counts once a server answers.
+# A command whose first transaction finds no server is told at once, as a
+# direct connection to a server that is down is, with a line saying why.
+
+newdb fr
+bouncer=$(PGBOUNCER_QUERY_WAIT_TIMEOUT=2 "$here/pgbouncer.sh" start "$pg") || die "cannot start PgBouncer"
+via=$bouncer
+if ! start_enforce fr 2000 -v; then
+	bad "PgBouncer, server restarted: enforce ended before the server could be stopped"
+	wait "$bg"
+	bg=
+else
+	server_stop
+	sleep 6
+	server_start
+	wait "$bg"
+	rc=$?
+	bg=
+	check_eq "PgBouncer, server down 6 s: enforce waits for it and exits 0" 0 "$rc"
+	check_grep "PgBouncer, server down 6 s: -v said it reconnected" 'reconnected to' "$work/run.err"
+	check_grep "PgBouncer, server down 6 s: -v told PgBouncer's refusals as waits" \
+		"server login has been failing.*PgBouncer cannot log in to the server behind it.*reconnecting in" \
+		"$work/run.err"
+	echo "     (PgBouncer, server down 6 s: summary '$(sed -n 2p "$work/run.out" | tr -d '\r')')"
+	consistent fr "PgBouncer, server down 6 s"
+	enforced fr "PgBouncer, server down 6 s"
+fi
+
+newdb fs
+if ! start_enforce fs 2000; then
+	bad "PgBouncer, server down: enforce ended before the server could be stopped"
+	wait "$bg"
+	bg=
+else
+	seen=$(closed fs)
+	server_stop
+	t0=$(date +%s%N)
+	wait "$bg"
+	rc=$?
+	bg=
+	took=$(ms_since "$t0")
+	check_eq "PgBouncer, server down: enforce exits 69" 69 "$rc"
+	within "PgBouncer, server down: it gave up after its reconnect window" "$took" 25000 45000
+	check_grep "PgBouncer, server down: the error says no server came back within 30 s" \
+		'^sessctl: .*within 30 s\)$' "$work/run.err"
+	check_eq "PgBouncer, server down: one line on stderr" 1 "$(grep -c . "$work/run.err")"
+	# The server is down, and PgBouncer's login to it has failed.
+	for cmd in "count 5" "logout-all 5 --yes" "enforce --actor fault-test"; do
+		t0=$(date +%s%N)
+		# shellcheck disable=SC2086
+		"$bin" --db "$(url fs)" $cmd >"$work/out" 2>"$work/err"
+		rc=$?
+		check_eq "PgBouncer, server down at the start: $cmd exits 69" 69 "$rc"
+		within "PgBouncer, server down at the start: $cmd is told at once" "$(ms_since "$t0")" 0 3000
+		check_grep "PgBouncer, server down at the start: $cmd says PgBouncer cannot reach it" \
+			"server login has been failing.*PgBouncer cannot log in to the server behind it \(the server is down, or refuses PgBouncer's login\): try again once it is back$" \
+			"$work/err"
+		check_eq "PgBouncer, server down at the start: $cmd, one line" 1 "$(grep -c . "$work/err")"
+	done
+	via=
+	server_start
+	after=$(closed fs)
+	committed=$(($(sed -n 2p "$work/run.out" | tr -d '\r' | cut -d, -f1) + $(sed -n 2p "$work/run.out" | tr -d '\r' | cut -d, -f2)))
+	if [ "$after" -ge "$seen" ] && [ "$after" -ge "$committed" ] && [ "$after" -lt "$TOTAL_CLOSE" ]; then
+		ok "PgBouncer, server down: the committed batches are there, the commands after changed nothing ($after closed)"
+	else
+		bad "PgBouncer, server down: $after closed after the restart, $seen seen before the stop, $committed reported"
+	fi
+	check_eq "PgBouncer, server down: the refused logout-all wrote nothing" 0 \
+		"$(q fs "SELECT count(*) FROM sessctl_audit WHERE action = 'logout-all'")"
+	consistent fs "PgBouncer, server down"
+	finish fs "PgBouncer, server down"
+fi
+via=
+"$here/pgbouncer.sh" stop "$bouncer"
+bouncer=
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

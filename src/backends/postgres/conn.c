@@ -352,12 +352,30 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		/* PgBouncer kept the client waiting for a server connection
 		 * its query_wait_timeout long, and closed it: connecting
 		 * again waits as long again (six times over, twelve minutes
-		 * with its default), so it is told at once. */
+		 * with its default), so it is told at once, unless the
+		 * command had a server (pg_reconnect). PgBouncer has closed
+		 * the connection. */
 		db->pool_timed_out = true;
+		db->gone = true;
 		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': %s: PgBouncer found no server "
 			      "connection for it in that time: its pool for this database stayed "
 			      "full (raise default_pool_size, or try again later), or the server is "
 			      "down", what, db->display, msg);
+	}
+	else if (strstr(msg, "server login has been failing") ||
+		 strstr(msg, "pgbouncer cannot connect to server")) {
+		/* PgBouncer's own login to the server failed (the server is
+		 * down, or refuses it), and for its server_login_retry it
+		 * refuses each new client at its first statement, and closes
+		 * the connection. As a direct connection to a server that is
+		 * down: told at once when the command had no server yet, and
+		 * waited out within the reconnect window when it had one
+		 * (pg_reconnect). */
+		db->gone = true;
+		db->pool_refused = true;
+		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': %s: PgBouncer cannot log in to the "
+			      "server behind it (the server is down, or refuses PgBouncer's login): try "
+			      "again once it is back", what, db->display, msg);
 	}
 	else if (db->on_standby && state && strcmp(state, "40001") == 0) {
 		/* On a standby, where transactions only read, 40001 is a

@@ -77,9 +77,17 @@ struct pg_db {
 	/* The last transaction began on a standby (a read: writes there are
 	 * refused), whose replay may cancel it: its message says so. */
 	bool on_standby;
-	/* PgBouncer gave up waiting for a server connection: opening the
-	 * connection again would wait as long again (pg_reconnect). */
+	/* PgBouncer gave up waiting for a server connection, and closed
+	 * the connection: opening it again would wait as long again
+	 * (pg_reconnect). */
 	bool pool_timed_out;
+	/* PgBouncer refused a statement because it has no server for the
+	 * database (its own login to it failed: the server is down, or
+	 * refuses it), and closed the connection (pg_reconnect). */
+	bool pool_refused;
+	/* A transaction has begun on this connection: the command had a
+	 * server (pg_reconnect). */
+	bool served;
 	/* steady.c: the purge of an incremental enforce takes its candidates
 	 * through idx_sessions_closed_activity when purge_due found few due
 	 * there (for that cutoff). */

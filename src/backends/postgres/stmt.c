@@ -32,12 +32,6 @@ int pgb_run_command(struct pg_db *db, const char *sql, const char *what, struct 
 	return 0;
 }
 
-
-
-/* Sends sql in single-row mode and hands each row to fn, so memory stays
- * flat however many rows there are. When fn returns non-zero, the rest of
- * the result is read and dropped (the connection stays usable) and that
- * value is returned. */
 /* Asks the server to cancel the running statement; best effort. */
 void pgb_cancel(struct pg_db *db)
 {
@@ -50,6 +44,10 @@ void pgb_cancel(struct pg_db *db)
 	}
 }
 
+/* Sends sql in single-row mode and hands each row to fn, so memory stays
+ * flat however many rows there are. When fn returns non-zero, the rest of
+ * the result is read and dropped (the connection stays usable) and that
+ * value is returned. */
 int pgb_stream(struct pg_db *db, const char *sql, int nparams, const char *const *params,
 		  const char *what, row_fn fn, void *ctx, struct sc_error *err)
 {
@@ -568,6 +566,7 @@ static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char
 		pg_rollback(&db->base);
 		return -1;
 	}
+	db->served = true;
 	standby = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	db->on_standby = standby;
 	read_only = strcmp(PQgetvalue(res, 0, 1), "on") == 0;
@@ -644,14 +643,57 @@ int pg_commit(struct sc_db *base, struct sc_error *err)
 	return 0;
 }
 
+/* After the connection was opened again: whether a server answers on it.
+ * Behind PgBouncer a connection opens whatever the server's state, and a
+ * server that is down shows only at the first statement: it waits
+ * PgBouncer's query_wait_timeout, or once PgBouncer's own login to the
+ * server has failed, it is refused at once. Either is a server not back
+ * yet (-1), as a direct connection refused is: sc_reconnect tries again
+ * within its window, and the run's transactions do not spend their tries
+ * on it. Anything else (a statement cancelled) is for the transaction to
+ * meet: 0. */
+static int answered(struct pg_db *db, struct sc_error *err)
+{
+	PGresult *res = PQexec(db->conn, "SELECT 1");
+
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQstatus(db->conn) == CONNECTION_OK) {
+		PQclear(res);
+		return 0;
+	}
+	/* The connection closed: the last result is libpq's own words for
+	 * that; the connection's message begins with PgBouncer's. */
+	if (res && PQstatus(db->conn) == CONNECTION_BAD) {
+		PQclear(res);
+		res = NULL;
+	}
+	pgb_fail_result(db, res, "cannot reach the server", err);
+	PQclear(res);
+	/* waited for in the window, not told at once */
+	db->pool_timed_out = db->pool_refused = false;
+	if (err->status != SC_UNAVAILABLE) {
+		sc_error_clear(err);
+		return 0;
+	}
+	db->gone = true;
+	return -1;
+}
+
 int pg_reconnect(struct sc_db *base, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
+	bool no_server = db->pool_timed_out || db->pool_refused;
 
-	if (db->pool_timed_out) { /* told once: that error stands */
-		db->pool_timed_out = false;
+	/* PgBouncer found no server for the command's first transaction: it
+	 * waited its query_wait_timeout for one, or refused the statement
+	 * because its own login to the server failed. Told at once, as a
+	 * direct connection finds a server that is down at the start:
+	 * connecting again would wait as long again, or be refused again (a
+	 * cron job says so, and its next run tries again). Once the command
+	 * had a server, losing it is waited out in the window like any lost
+	 * connection (answered). */
+	db->pool_timed_out = db->pool_refused = false;
+	if (no_server && !db->served)
 		return 1;
-	}
 	if (PQstatus(db->conn) != CONNECTION_BAD && !db->gone)
 		return 1;
 	db->gone = false;
@@ -660,5 +702,7 @@ int pg_reconnect(struct sc_db *base, struct sc_error *err)
 	PQreset(db->conn);
 	if (PQstatus(db->conn) != CONNECTION_OK)
 		return pgb_connect_failed(db, err);
-	return connected(db, err);
+	if (connected(db, err) < 0)
+		return -1;
+	return answered(db, err);
 }
