@@ -28,6 +28,8 @@
 # 11. PgBouncer with the server down: a run whose server comes back
 #    within the reconnect window finishes; one whose server stays down
 #    gives up after it; a command that starts then is told at once.
+# 12. The TCP keepalive defaults (and the URL's own values) reach the
+#    socket.
 #
 #   tests/check-faults-postgres.sh SESSCTL
 set -u
@@ -851,6 +853,36 @@ fi
 via=
 "$here/pgbouncer.sh" stop "$bouncer"
 bouncer=
+
+# ---- 12. TCP keepalives reach the socket -----------------------------------
+# README: a server or network that goes silent is found lost in about
+# 30 s, by sessctl's defaults keepalives_idle=15, keepalives_interval=5,
+# keepalives_count=3 and tcp_user_timeout=30000, unless the URL sets
+# them. libpq sets them on a TCP socket before it connects, so a refused
+# connection (127.0.0.1, port 1) shows them (tests/sockopt-log.c).
+
+sockshim=$work/sockopt-log.so
+if ! cc -shared -fPIC -o "$sockshim" "$here/sockopt-log.c" -ldl 2>"$work/cc.err"; then
+	bad "keepalives: cannot build the shim: $(head -c 300 "$work/cc.err")"
+else
+	sockopts() { # conninfo: the exit status and the keepalive options set
+		rm -f "$work/sockopt.log"
+		SESSCTL_TEST_SOCKOPT_LOG=$work/sockopt.log LD_PRELOAD=$sockshim \
+			ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+			"$bin" --db "$1" count 5 >"$work/out" 2>"$work/err"
+		# shellcheck disable=SC2046 # one option a word
+		echo "$?" $(grep -sE '^(SO_KEEPALIVE|TCP_)' "$work/sockopt.log" | sort -u)
+	}
+	tcp="host=127.0.0.1 port=1 dbname=fa user=postgres"
+	check_eq "keepalives: sessctl's defaults reach the socket" \
+		"69 SO_KEEPALIVE 1 TCP_KEEPCNT 3 TCP_KEEPIDLE 15 TCP_KEEPINTVL 5 TCP_USER_TIMEOUT 30000" \
+		"$(sockopts "$tcp")"
+	check_eq "keepalives: the URL's own values stand" \
+		"69 SO_KEEPALIVE 1 TCP_KEEPCNT 4 TCP_KEEPIDLE 60 TCP_KEEPINTVL 7 TCP_USER_TIMEOUT 9000" \
+		"$(sockopts "$tcp keepalives_idle=60 keepalives_interval=7 keepalives_count=4 tcp_user_timeout=9000")"
+	check_eq "keepalives: keepalives=0 in the URL turns them off" 69 "$(sockopts "$tcp keepalives=0")"
+	check_grep "keepalives: the refused connection is told" "^sessctl: cannot connect to '.*127\.0\.0\.1" "$work/err"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
