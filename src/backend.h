@@ -247,10 +247,13 @@ struct sc_backend {
 	void (*close)(struct sc_db *db); /* accepts NULL */
 	/* OPTIONAL. After an operation failed with SC_UNAVAILABLE: 1 when the
 	 * connection is still up (the failure was something else: no
-	 * retry), 0 when a lost connection was opened again (to the same
-	 * URL, so a multi-host URL finds the new primary), -1 with err set
-	 * when that failed. NULL: a lost connection is final. */
-	int (*reconnect)(struct sc_db *db, struct sc_error *err);
+	 * retry), or err set when what it found is final; 0 when a lost
+	 * connection was opened again (to the same URL, so a multi-host URL
+	 * finds the new primary), -1 with err set when that failed. It
+	 * waits for a server to answer at most wait_ms (what is left of the
+	 * core's window), and not once db->stop is set. NULL: a lost
+	 * connection is final. */
+	int (*reconnect)(struct sc_db *db, long wait_ms, struct sc_error *err);
 
 	int (*begin)(struct sc_db *db, enum sc_tx_mode mode, struct sc_error *err);
 	int (*commit)(struct sc_db *db, struct sc_error *err);

@@ -129,9 +129,15 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err)
 		 * between two batches instead of trying for 30 s more. */
 		if (db->stop && *db->stop)
 			return sc_error_set(err, SC_INTERRUPTED, "interrupted while reconnecting");
-		int rc = be->reconnect(db, &again);
-		if (rc == 1)
-			return -1; /* not a lost connection: err stands */
+		double left = deadline - now_ms();
+		int rc = be->reconnect(db, left > 0 ? (long)left : 0, &again);
+		if (rc == 1) {
+			/* not a lost connection (err stands), or what the try
+			 * found is final */
+			if (again.status != SC_OK)
+				*err = again;
+			return -1;
+		}
 		if (rc == 0) {
 			/* Maybe another server (a promoted standby): its schema
 			 * is checked in the next transaction. */
@@ -140,6 +146,9 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err)
 			sc_error_clear(err);
 			return 0;
 		}
+		/* a signal during the try (which gave up its wait for it) */
+		if (db->stop && *db->stop)
+			return sc_error_set(err, SC_INTERRUPTED, "interrupted while reconnecting");
 		if (now_ms() + (double)wait_ms > deadline) {
 			sc_error_set(err, SC_UNAVAILABLE, "%s (no server took the connection again "
 				     "within %d s)", lost, SC_RECONNECT_SECONDS);

@@ -812,14 +812,14 @@ if ! start_enforce fs 2000; then
 	bg=
 else
 	seen=$(closed fs)
-	server_stop
 	t0=$(date +%s%N)
+	server_stop
 	wait "$bg"
 	rc=$?
 	bg=
 	took=$(ms_since "$t0")
 	check_eq "PgBouncer, server down: enforce exits 69" 69 "$rc"
-	within "PgBouncer, server down: it gave up after its reconnect window" "$took" 25000 45000
+	within "PgBouncer, server down: it gave up after its reconnect window" "$took" 20000 45000
 	check_grep "PgBouncer, server down: the error says no server came back within 30 s" \
 		'^sessctl: .*within 30 s\)$' "$work/run.err"
 	check_eq "PgBouncer, server down: one line on stderr" 1 "$(grep -c . "$work/run.err")"
@@ -849,6 +849,55 @@ else
 		"$(q fs "SELECT count(*) FROM sessctl_audit WHERE action = 'logout-all'")"
 	consistent fs "PgBouncer, server down"
 	finish fs "PgBouncer, server down"
+fi
+"$here/pgbouncer.sh" stop "$bouncer"
+
+# SIGTERM while the new connection waits in PgBouncer's queue for a
+# server (query_wait_timeout 20 s here): the wait went on to its end.
+# sessctl is stopped (SIGSTOP) in the middle of a transaction, the server
+# crashes, and once it runs on it loses the connection, connects again,
+# and waits for a server; SIGTERM then ends the run at once.
+bouncer=$(PGBOUNCER_QUERY_WAIT_TIMEOUT=20 "$here/pgbouncer.sh" start "$pg") || die "cannot start PgBouncer"
+via=$bouncer
+in_transaction() { # whether PgBouncer's client named sessctl has a server
+	"$psql" -X -qA -F'|' -h "$bouncer" -U postgres -d pgbouncer -c "SHOW CLIENTS" |
+		awk -F'|' 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+			$col["application_name"] == "sessctl" && $col["link"] != "" { found = 1 }
+			END { exit !found }'
+}
+newdb ft
+if ! start_enforce ft 2000 -v; then
+	bad "PgBouncer, SIGTERM in the queue: enforce ended before the server could be stopped"
+	wait "$bg"
+	bg=
+else
+	for _ in $(seq 100); do
+		kill -STOP "$bg"
+		in_transaction && break
+		kill -CONT "$bg"
+		sleep 0.05
+	done
+	if ! in_transaction; then
+		bad "PgBouncer, SIGTERM in the queue: enforce was never caught in a transaction"
+		kill -CONT "$bg"
+		wait "$bg"
+	else
+		server_stop
+		kill -CONT "$bg"
+		sleep 2
+		t0=$(date +%s%N)
+		kill -TERM "$bg"
+		wait "$bg"
+		rc=$?
+		took=$(ms_since "$t0")
+		check_eq "PgBouncer, SIGTERM in the queue: 143" 143 "$rc"
+		within "PgBouncer, SIGTERM in the queue: at once, not at the queue's timeout" "$took" 0 3000
+		check_grep "PgBouncer, SIGTERM in the queue: it says so" \
+			'interrupted by SIGTERM: every committed batch stays' "$work/run.err"
+		server_start
+		consistent ft "PgBouncer, SIGTERM in the queue"
+	fi
+	bg=
 fi
 via=
 "$here/pgbouncer.sh" stop "$bouncer"

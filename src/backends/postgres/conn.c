@@ -229,8 +229,9 @@ static const char *ignored_passfile(PGconn *conn)
 int pgb_connect_failed(struct pg_db *db, struct sc_error *err)
 {
 	const char *msg = db->conn ? PQerrorMessage(db->conn) : "out of memory";
-	const char *shown = NULL, *passfile;
+	const char *shown = NULL, *passfile, *hint;
 	int status = SC_UNAVAILABLE;
+	bool timed_out;
 	char *line;
 
 	for (const char *p = msg; *p;) {
@@ -263,6 +264,10 @@ int pgb_connect_failed(struct pg_db *db, struct sc_error *err)
 		pg_error(db, err, status, "cannot connect to '%s': %s: the server asks this user for "
 			 "a password: put it in ~/.pgpass (or the file PGPASSFILE names), mode 600",
 			 db->display, line);
+	else if (status == SC_UNAVAILABLE && (hint = pgb_no_server_hint(line, &timed_out)))
+		/* PgBouncer holds a login itself while the pool has yet to
+		 * reach the server (its first client, or after a restart) */
+		pg_error(db, err, status, "cannot connect to '%s': %s: %s", db->display, line, hint);
 	else
 		pg_error(db, err, status, "cannot connect to '%s': %s", db->display, line);
 	free(line);
@@ -275,6 +280,25 @@ bool pgb_sqlstate_is(const char *state, const char *const *list, size_t n)
 		if (strcmp(state, list[i]) == 0)
 			return true;
 	return false;
+}
+
+/* PgBouncer's answers that it has no server for a client, as a
+ * statement's error or, while its pool has yet to reach the server, at
+ * login: what they mean, or NULL for another message. *timed_out: the
+ * client waited query_wait_timeout (else PgBouncer's own login to the
+ * server failed: "pgbouncer cannot connect to server" before 1.17). */
+const char *pgb_no_server_hint(const char *msg, bool *timed_out)
+{
+	*timed_out = strstr(msg, "query_wait_timeout") != NULL;
+	if (*timed_out)
+		return "PgBouncer found no server connection for it in that time: its pool for "
+		       "this database stayed full (raise default_pool_size, or try again later), "
+		       "or the server is down";
+	if (strstr(msg, "server login has been failing") ||
+	    strstr(msg, "pgbouncer cannot connect to server"))
+		return "PgBouncer cannot log in to the server behind it (the server is down, or "
+		       "refuses PgBouncer's login): try again once it is back";
+	return NULL;
 }
 
 /* libpq's own words for a connection the server or the network ended
@@ -322,7 +346,9 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		: res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res)
 		: PQerrorMessage(db->conn);
 	char *msg = pgb_clean_line(raw);
-	char hint[96];
+	const char *hint;
+	char setting[96];
+	bool timed_out;
 	int rc;
 
 	if (!msg)
@@ -348,34 +374,20 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		rc = pg_error(db, err, SC_CONFIG, "%s on '%s': %s: sessctl runs each command in a "
 			      "transaction: use PgBouncer's pool_mode=transaction (or session)", what,
 			      db->display, msg);
-	else if (strstr(msg, "query_wait_timeout")) {
-		/* PgBouncer kept the client waiting for a server connection
-		 * its query_wait_timeout long, and closed it: connecting
+	else if ((hint = pgb_no_server_hint(msg, &timed_out))) {
+		/* PgBouncer has no server for this client, and closed the
+		 * connection. Kept waiting its query_wait_timeout: connecting
 		 * again waits as long again (six times over, twelve minutes
-		 * with its default), so it is told at once, unless the
-		 * command had a server (pg_reconnect). PgBouncer has closed
-		 * the connection. */
-		db->pool_timed_out = true;
-		db->gone = true;
-		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': %s: PgBouncer found no server "
-			      "connection for it in that time: its pool for this database stayed "
-			      "full (raise default_pool_size, or try again later), or the server is "
-			      "down", what, db->display, msg);
-	}
-	else if (strstr(msg, "server login has been failing") ||
-		 strstr(msg, "pgbouncer cannot connect to server")) {
-		/* PgBouncer's own login to the server failed (the server is
-		 * down, or refuses it), and for its server_login_retry it
-		 * refuses each new client at its first statement, and closes
-		 * the connection. As a direct connection to a server that is
-		 * down: told at once when the command had no server yet, and
+		 * with its default). Refused because its own login to the
+		 * server failed: it refuses each new client alike for its
+		 * server_login_retry. As a direct connection to a server that
+		 * is down: told at once when the command had no server yet,
 		 * waited out within the reconnect window when it had one
 		 * (pg_reconnect). */
 		db->gone = true;
-		db->pool_refused = true;
-		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': %s: PgBouncer cannot log in to the "
-			      "server behind it (the server is down, or refuses PgBouncer's login): try "
-			      "again once it is back", what, db->display, msg);
+		db->pool_timed_out = timed_out;
+		db->pool_refused = !timed_out;
+		rc = pg_error(db, err, SC_UNAVAILABLE, "%s on '%s': %s: %s", what, db->display, msg, hint);
 	}
 	else if (db->on_standby && state && strcmp(state, "40001") == 0) {
 		/* On a standby, where transactions only read, 40001 is a
@@ -404,7 +416,7 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 			      "is shorter than this statement takes: give sessctl a longer one "
 			      "(%s; through PgBouncer, ALTER ROLE ... SET statement_timeout = '60s'), "
 			      "or try again later", what, db->display, msg,
-			      pgb_setting_hint(db, "statement_timeout", "60s", hint, sizeof(hint)));
+			      pgb_setting_hint(db, "statement_timeout", "60s", setting, sizeof(setting)));
 	else if (state && strcmp(state, "55P03") == 0)
 		rc = pg_error(db, err, SC_TEMPFAIL, "%s on '%s': %s: another transaction held a lock "
 			      "this one needs: try again later", what, db->display, msg);
@@ -466,7 +478,7 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 		 * in", a search_path naming no schema (a typo) */
 		rc = pg_error(db, err, SC_CONFIG, "%s on '%s': %s: check the search_path (%s, or "
 			      "the role's or database's setting)", what, db->display, msg,
-			      pgb_setting_hint(db, "search_path", "...", hint, sizeof(hint)));
+			      pgb_setting_hint(db, "search_path", "...", setting, sizeof(setting)));
 	else if (state && pgb_sqlstate_is(state, undefined, 2))
 		rc = pg_error(db, err, SC_CONFIG, "%s on '%s': %s: run 'sessctl migrate'", what,
 			      db->display, msg);

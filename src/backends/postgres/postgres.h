@@ -154,6 +154,9 @@ struct pg_db *pgb_to_pg(struct sc_db *db);
 int pg_error(struct pg_db *db, struct sc_error *err, int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 char *pgb_clean_line(const char *msg);
+/* PgBouncer's answers that it has no server for a client: what they mean,
+ * or NULL; *timed_out when the client waited query_wait_timeout. */
+const char *pgb_no_server_hint(const char *msg, bool *timed_out);
 bool pgb_contains_nocase(const char *s, size_t len, const char *needle);
 /* Whether a dbname reads as a connection string or URL of its own. */
 bool pgb_nested_conninfo(const char *val);
@@ -180,7 +183,7 @@ const char *pgb_time_param(int64_t t, char buf[TIME_PARAM_LEN]);
 const char *pgb_time_us_param(int64_t us, char buf[TIME_PARAM_LEN]);
 void pgb_discard_notice(void *arg, const char *message);
 void pg_close(struct sc_db *base);
-int pg_reconnect(struct sc_db *base, struct sc_error *err);
+int pg_reconnect(struct sc_db *base, long wait_ms, struct sc_error *err);
 int pgb_read_url_password(struct pg_db *db, const char *target, struct sc_error *err);
 int pg_open(const struct sc_dburl *url, enum sc_open_mode mode, sc_notice_cb notice,
 	    void *notice_ctx, const volatile sig_atomic_t *stop, struct sc_db **out,

@@ -2,9 +2,11 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- statements ---- */
 
@@ -643,42 +645,93 @@ int pg_commit(struct sc_db *base, struct sc_error *err)
 	return 0;
 }
 
-/* After the connection was opened again: whether a server answers on it.
- * Behind PgBouncer a connection opens whatever the server's state, and a
- * server that is down shows only at the first statement: it waits
- * PgBouncer's query_wait_timeout, or once PgBouncer's own login to the
- * server has failed, it is refused at once. Either is a server not back
- * yet (-1), as a direct connection refused is: sc_reconnect tries again
- * within its window, and the run's transactions do not spend their tries
- * on it. Anything else (a statement cancelled) is for the transaction to
- * meet: 0. */
-static int answered(struct pg_db *db, struct sc_error *err)
+static double monotonic_ms(void)
 {
-	PGresult *res = PQexec(db->conn, "SELECT 1");
-
-	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQstatus(db->conn) == CONNECTION_OK) {
-		PQclear(res);
-		return 0;
-	}
-	/* The connection closed: the last result is libpq's own words for
-	 * that; the connection's message begins with PgBouncer's. */
-	if (res && PQstatus(db->conn) == CONNECTION_BAD) {
-		PQclear(res);
-		res = NULL;
-	}
-	pgb_fail_result(db, res, "cannot reach the server", err);
-	PQclear(res);
-	/* waited for in the window, not told at once */
-	db->pool_timed_out = db->pool_refused = false;
-	if (err->status != SC_UNAVAILABLE) {
-		sc_error_clear(err);
-		return 0;
-	}
-	db->gone = true;
-	return -1;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-int pg_reconnect(struct sc_db *base, struct sc_error *err)
+/* Waits for the answer to what was sent, at most until (monotonic_ms),
+ * and not once a stop signal came: false then (the question is still
+ * pending; the connection is to be opened again). */
+static bool await_answer(struct pg_db *db, double until)
+{
+	while (PQisBusy(db->conn)) {
+		double left = until - monotonic_ms();
+		struct pollfd p = { .fd = PQsocket(db->conn), .events = POLLIN };
+
+		if (left <= 0 || (db->base.stop && *db->base.stop))
+			return false;
+		/* a slice at a time: a signal does not cut libpq's wait short */
+		int n = poll(&p, 1, left < 250 ? (int)left + 1 : 250);
+		if ((n < 0 && errno != EINTR) || (n > 0 && !PQconsumeInput(db->conn)))
+			break; /* the connection failed: PQgetResult tells */
+	}
+	return true;
+}
+
+/* After the connection was opened again: whether a server answers on it,
+ * within wait_ms. Behind PgBouncer a connection opens whatever the
+ * server's state, and a server that is down shows only at the first
+ * statement: it waits PgBouncer's query_wait_timeout, or once PgBouncer's
+ * own login to the server has failed, it is refused at once. Either is a
+ * server not back yet (-1), as a direct connection refused is:
+ * sc_reconnect tries again within its window, and the run's transactions
+ * do not spend their tries on it. So is no answer within wait_ms, or a
+ * stop signal (the core then stops). Anything else (a statement
+ * cancelled) is for the transaction to meet: 0; or, with the connection
+ * closed, final: 1 with err set. */
+static int answered(struct pg_db *db, long wait_ms, struct sc_error *err)
+{
+	PGresult *res, *failed = NULL;
+	bool ok = false;
+
+	if (!PQsendQuery(db->conn, "SELECT 1"))
+		goto fail;
+	if (!await_answer(db, monotonic_ms() + (double)wait_ms)) {
+		db->gone = true;
+		return pg_error(db, err, SC_UNAVAILABLE, "cannot reach the server on '%s': no server "
+				"answered on the new connection in time", db->display);
+	}
+	while ((res = PQgetResult(db->conn))) {
+		if (PQresultStatus(res) == PGRES_TUPLES_OK)
+			ok = true;
+		if (PQresultStatus(res) != PGRES_TUPLES_OK && !failed)
+			failed = res;
+		else
+			PQclear(res);
+	}
+	if (ok && !failed && PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	/* The connection closed: the last result is libpq's own words for
+	 * that; the connection's message begins with PgBouncer's. */
+	if (PQstatus(db->conn) == CONNECTION_BAD) {
+		PQclear(failed);
+		failed = NULL;
+	}
+fail:
+	pgb_fail_result(db, failed, "cannot reach the server", err);
+	PQclear(failed);
+	if (db->pool_timed_out)
+		/* a server down as likely as a pool full: said neutrally */
+		pg_error(db, err, SC_UNAVAILABLE, "cannot reach the server on '%s': "
+			 "query_wait_timeout: PgBouncer found no server connection for it in that "
+			 "time (the server is down, or its pool for this database is full)",
+			 db->display);
+	/* waited for in the window, not told at once */
+	db->pool_timed_out = db->pool_refused = false;
+	if (err->status == SC_UNAVAILABLE) {
+		db->gone = true;
+		return -1;
+	}
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		return 1;
+	sc_error_clear(err);
+	return 0;
+}
+
+int pg_reconnect(struct sc_db *base, long wait_ms, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
 	bool no_server = db->pool_timed_out || db->pool_refused;
@@ -704,5 +757,5 @@ int pg_reconnect(struct sc_db *base, struct sc_error *err)
 		return pgb_connect_failed(db, err);
 	if (connected(db, err) < 0)
 		return -1;
-	return answered(db, err);
+	return answered(db, wait_ms, err);
 }
