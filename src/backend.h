@@ -249,10 +249,11 @@ struct sc_backend {
 	 * connection is still up (the failure was something else: no
 	 * retry), or err set when what it found is final; 0 when a lost
 	 * connection was opened again (to the same URL, so a multi-host URL
-	 * finds the new primary), -1 with err set when that failed. It
-	 * waits for a server to answer at most wait_ms (what is left of the
-	 * core's window), and not once db->stop is set. NULL: a lost
-	 * connection is final. */
+	 * finds the new primary), -1 with err set when that failed. Its
+	 * wait for a server to answer on the new connection ends after
+	 * wait_ms (what is left of the core's window; at least a second), or
+	 * once db->stop is set; opening the connection itself is bounded by
+	 * its connect timeout. NULL: a lost connection is final. */
 	int (*reconnect)(struct sc_db *db, long wait_ms, struct sc_error *err);
 
 	int (*begin)(struct sc_db *db, enum sc_tx_mode mode, struct sc_error *err);

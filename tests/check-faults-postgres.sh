@@ -45,7 +45,11 @@ holder=
 work=$(mktemp -d /tmp/scfaultpg.XXXXXX) || exit 1
 
 cleanup() {
-	[ -n "$bg" ] && kill -9 "$bg" 2>/dev/null && wait "$bg" 2>/dev/null
+	# bg may lead a process group (timeout(1) and sessctl, stopped)
+	if [ -n "$bg" ]; then
+		kill -CONT -- -"$bg" 2>/dev/null && kill -9 -- -"$bg" 2>/dev/null
+		kill -9 "$bg" 2>/dev/null && wait "$bg" 2>/dev/null
+	fi
 	[ -n "$holder" ] && kill "$holder" 2>/dev/null && wait "$holder" 2>/dev/null
 	[ -n "${bouncer:-}" ] && "$here/pgbouncer.sh" stop "$bouncer"
 	[ -n "$pg" ] && "$here/pg-server.sh" stop "$pg"
@@ -854,16 +858,17 @@ fi
 
 # SIGTERM while the new connection waits in PgBouncer's queue for a
 # server (query_wait_timeout 20 s here): the wait went on to its end.
-# sessctl is stopped (SIGSTOP) in the middle of a transaction, the server
-# crashes, and once it runs on it loses the connection, connects again,
-# and waits for a server; SIGTERM then ends the run at once.
+# sessctl is stopped (SIGSTOP, with the timeout(1) that runs it: its
+# process group) in the middle of a transaction, the server crashes, and
+# once it runs on it loses the connection, connects to PgBouncer again
+# (-v: a second "connected to" line) and waits in the queue for a server
+# to answer; SIGTERM then ends the run at once.
 bouncer=$(PGBOUNCER_QUERY_WAIT_TIMEOUT=20 "$here/pgbouncer.sh" start "$pg") || die "cannot start PgBouncer"
 via=$bouncer
-in_transaction() { # whether PgBouncer's client named sessctl has a server
+client() { # column: its value for PgBouncer's client named sessctl (SHOW CLIENTS)
 	"$psql" -X -qA -F'|' -h "$bouncer" -U postgres -d pgbouncer -c "SHOW CLIENTS" |
-		awk -F'|' 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-			$col["application_name"] == "sessctl" && $col["link"] != "" { found = 1 }
-			END { exit !found }'
+		awk -F'|' -v want="$1" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+			$col["application_name"] == "sessctl" { print $col[want] }'
 }
 newdb ft
 if ! start_enforce ft 2000 -v; then
@@ -872,19 +877,25 @@ if ! start_enforce ft 2000 -v; then
 	bg=
 else
 	for _ in $(seq 100); do
-		kill -STOP "$bg"
-		in_transaction && break
-		kill -CONT "$bg"
+		kill -STOP -- -"$bg"
+		[ -n "$(client link)" ] && break
+		kill -CONT -- -"$bg"
 		sleep 0.05
 	done
-	if ! in_transaction; then
+	if [ -z "$(client link)" ]; then
 		bad "PgBouncer, SIGTERM in the queue: enforce was never caught in a transaction"
-		kill -CONT "$bg"
+		kill -CONT -- -"$bg"
 		wait "$bg"
 	else
 		server_stop
-		kill -CONT "$bg"
-		sleep 2
+		kill -CONT -- -"$bg"
+		for _ in $(seq 100); do
+			[ "$(grep -c 'connected to database' "$work/run.err")" -ge 2 ] &&
+				[ "$(client state)" = waiting ] && break
+			sleep 0.1
+		done
+		check_eq "PgBouncer, SIGTERM in the queue: it connected again and waits for a server" \
+			"2 waiting" "$(grep -c 'connected to database' "$work/run.err") $(client state)"
 		t0=$(date +%s%N)
 		kill -TERM "$bg"
 		wait "$bg"

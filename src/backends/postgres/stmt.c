@@ -665,14 +665,16 @@ static bool await_answer(struct pg_db *db, double until)
 			return false;
 		/* a slice at a time: a signal does not cut libpq's wait short */
 		int n = poll(&p, 1, left < 250 ? (int)left + 1 : 250);
-		if ((n < 0 && errno != EINTR) || (n > 0 && !PQconsumeInput(db->conn)))
+		if (n < 0 && errno != EINTR)
+			return false;
+		if (n > 0 && !PQconsumeInput(db->conn))
 			break; /* the connection failed: PQgetResult tells */
 	}
 	return true;
 }
 
-/* After the connection was opened again: whether a server answers on it,
- * within wait_ms. Behind PgBouncer a connection opens whatever the
+/* After the connection was opened again: whether a server answers on it
+ * by until (monotonic_ms). Behind PgBouncer a connection opens whatever the
  * server's state, and a server that is down shows only at the first
  * statement: it waits PgBouncer's query_wait_timeout, or once PgBouncer's
  * own login to the server has failed, it is refused at once. Either is a
@@ -682,14 +684,14 @@ static bool await_answer(struct pg_db *db, double until)
  * stop signal (the core then stops). Anything else (a statement
  * cancelled) is for the transaction to meet: 0; or, with the connection
  * closed, final: 1 with err set. */
-static int answered(struct pg_db *db, long wait_ms, struct sc_error *err)
+static int answered(struct pg_db *db, double until, struct sc_error *err)
 {
 	PGresult *res, *failed = NULL;
 	bool ok = false;
 
 	if (!PQsendQuery(db->conn, "SELECT 1"))
 		goto fail;
-	if (!await_answer(db, monotonic_ms() + (double)wait_ms)) {
+	if (!await_answer(db, until)) {
 		db->gone = true;
 		return pg_error(db, err, SC_UNAVAILABLE, "cannot reach the server on '%s': no server "
 				"answered on the new connection in time", db->display);
@@ -713,11 +715,16 @@ static int answered(struct pg_db *db, long wait_ms, struct sc_error *err)
 fail:
 	pgb_fail_result(db, failed, "cannot reach the server", err);
 	PQclear(failed);
+	/* Said as what this try found, for -v (sessctl tries again): a
+	 * server down as likely as a pool full. */
 	if (db->pool_timed_out)
-		/* a server down as likely as a pool full: said neutrally */
 		pg_error(db, err, SC_UNAVAILABLE, "cannot reach the server on '%s': "
 			 "query_wait_timeout: PgBouncer found no server connection for it in that "
 			 "time (the server is down, or its pool for this database is full)",
+			 db->display);
+	else if (db->pool_refused)
+		pg_error(db, err, SC_UNAVAILABLE, "cannot reach the server on '%s': server login "
+			 "has been failing: PgBouncer cannot log in to the server behind it yet",
 			 db->display);
 	/* waited for in the window, not told at once */
 	db->pool_timed_out = db->pool_refused = false;
@@ -735,6 +742,10 @@ int pg_reconnect(struct sc_db *base, long wait_ms, struct sc_error *err)
 {
 	struct pg_db *db = pgb_to_pg(base);
 	bool no_server = db->pool_timed_out || db->pool_refused;
+	/* from now, so that the time PQreset takes counts; and at least a
+	 * second, so that a connection opened at the window's end is not
+	 * given up before a server had the time to answer */
+	double until = monotonic_ms() + (double)(wait_ms > 1000 ? wait_ms : 1000);
 
 	/* PgBouncer found no server for the command's first transaction: it
 	 * waited its query_wait_timeout for one, or refused the statement
@@ -757,5 +768,5 @@ int pg_reconnect(struct sc_db *base, long wait_ms, struct sc_error *err)
 		return pgb_connect_failed(db, err);
 	if (connected(db, err) < 0)
 		return -1;
-	return answered(db, wait_ms, err);
+	return answered(db, until, err);
 }
