@@ -680,8 +680,8 @@ static bool await_answer(struct pg_db *db, double until)
  * own login to the server has failed, it is refused at once. Either is a
  * server not back yet (-1), as a direct connection refused is:
  * sc_reconnect tries again within its window, and the run's transactions
- * do not spend their tries on it. So is no answer within wait_ms, or a
- * stop signal (the core then stops). Anything else (a statement
+ * do not spend their tries on it. So is no answer by until, or a stop
+ * signal (the core then stops). Anything else (a statement
  * cancelled) is for the transaction to meet: 0; or, with the connection
  * closed, final: 1 with err set. */
 static int answered(struct pg_db *db, double until, struct sc_error *err)
