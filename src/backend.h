@@ -105,6 +105,10 @@ struct sc_db {
 /* Tells db's notice callback, if any (printf-style). */
 void sc_db_notice(struct sc_db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Milliseconds of CLOCK_MONOTONIC, for waits and timings (the core's and
+ * the backends'). */
+double sc_monotonic_ms(void);
+
 /* A backend read a time it cannot represent (text that is no time, a
  * PostgreSQL infinity, a year outside 0001-9999) in column of the row
  * id of table: it hands the row on with that time NULL and tells the

@@ -8,7 +8,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- a set of user ids, to count distinct users ---- */
 
@@ -232,7 +231,7 @@ struct bulk_ctx {
 	struct sc_ids user_ids;     /* the filter's users, resolved once
 				     * (resolve_users), unless the filter
 				     * comes resolved (sc_bulk_count) */
-	double body_started;        /* monotonic_ms() as the last attempt began */
+	double body_started;        /* sc_monotonic_ms() as the last attempt began */
 	int64_t done;               /* sessions it closed */
 	bool finished;              /* nothing matches past this batch */
 	bool oom;
@@ -336,13 +335,11 @@ static int batch_body(struct sc_db *db, struct bulk_ctx *c, struct sc_error *err
 	return 0;
 }
 
-static double monotonic_ms(void);
-
 static int batch_tx(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct bulk_ctx *c = vctx;
 
-	c->body_started = monotonic_ms();
+	c->body_started = sc_monotonic_ms();
 	if (sc_check_actor(db, c->a, err) < 0 || resolve_users(db, &c->req, &c->user_ids, err) < 0)
 		return -1;
 	return batch_body(db, c, err);
@@ -492,13 +489,6 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	return 0;
 }
 
-static double monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* As enforce: double while a batch is fast (up to sc_batch_quick's
  * size), halve when it is slow (not below SC_BATCH_MIN, and never up to
  * it: a batch under it is one a statement timeout shrank). */
@@ -530,7 +520,7 @@ static int run_batches(struct sc_db *db, struct bulk_ctx *c, struct idset *users
 		/* As enforce: how long the batch held its transaction, not the
 		 * waits and attempts before it (a batch that waited out a lock
 		 * held by the application must not shrink for it). */
-		double took = monotonic_ms() - c->body_started;
+		double took = sc_monotonic_ms() - c->body_started;
 		if (tally(c, users, r) < 0 || keep_left(db, c) < 0)
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 		if (!o->batch_size)

@@ -105,17 +105,10 @@ int sc_tx_retry(int attempt, struct sc_error *err)
 	return 0;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 int sc_reconnect(struct sc_db *db, struct sc_error *err)
 {
 	const struct sc_backend *be = db->backend;
-	double deadline = now_ms() + SC_RECONNECT_SECONDS * 1e3;
+	double deadline = sc_monotonic_ms() + SC_RECONNECT_SECONDS * 1e3;
 	char lost[sizeof(err->msg)];
 	long wait_ms = 250;
 
@@ -129,7 +122,7 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err)
 		 * between two batches instead of trying for 30 s more. */
 		if (db->stop && *db->stop)
 			return sc_error_set(err, SC_INTERRUPTED, "interrupted while reconnecting");
-		double left = deadline - now_ms();
+		double left = deadline - sc_monotonic_ms();
 		int rc = be->reconnect(db, left > 0 ? (long)left : 0, &again);
 		if (rc == 1) {
 			/* not a lost connection (err stands), or what the try
@@ -149,7 +142,7 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err)
 		/* a signal during the try (which gave up its wait for it) */
 		if (db->stop && *db->stop)
 			return sc_error_set(err, SC_INTERRUPTED, "interrupted while reconnecting");
-		if (now_ms() + (double)wait_ms > deadline) {
+		if (sc_monotonic_ms() + (double)wait_ms > deadline) {
 			sc_error_set(err, SC_UNAVAILABLE, "%s (no server took the connection again "
 				     "within %d s)", lost, SC_RECONNECT_SECONDS);
 			return -1;
@@ -521,7 +514,7 @@ int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *
 	 * runs again after its back-off; a dry run's stay due). None begins
 	 * after SIGINT or SIGTERM (the caller reports the interrupt): then
 	 * counted as it stands. */
-	double deadline = now_ms() + SC_LEFT_WAIT_MS;
+	double deadline = sc_monotonic_ms() + SC_LEFT_WAIT_MS;
 	bool counted = false;
 	int lost = 0;
 	while (!(db->stop && *db->stop)) {
@@ -546,7 +539,7 @@ int sc_count_left(struct sc_db *db, const struct sc_ids *closes, const int64_t *
 			return -1;
 		counted = counted || rc == 0;
 		sc_error_clear(err);
-		if (now_ms() >= deadline)
+		if (sc_monotonic_ms() >= deadline)
 			break;
 		if (rc == 0) /* cut short by a signal (not restarted) */
 			nanosleep(&(struct timespec){ 0, SC_LEFT_AGAIN_MS * 1000000L }, NULL);
@@ -591,9 +584,9 @@ void sc_batch_pause(struct sc_db *db, double took_ms, bool fixed_size)
 									 : be->lock_pause_ms;
 	if (fixed_size && took_ms < ms)
 		ms = took_ms;
-	double t0 = now_ms();
+	double t0 = sc_monotonic_ms();
 	sc_batch_between(db);
-	ms -= now_ms() - t0;
+	ms -= sc_monotonic_ms() - t0;
 	if (ms > 0) {
 		struct timespec pause = { (time_t)(ms / 1000), (long)(ms * 1e6) % 1000000000L };
 		nanosleep(&pause, NULL);

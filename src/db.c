@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* The schema version check of a command's first transaction (SPEC:
  * exit 78), on a transaction begun with it. */
@@ -285,6 +286,13 @@ void sc_db_on_notice(struct sc_db *db, sc_notice_cb cb, void *ctx)
 {
 	db->notice = cb;
 	db->notice_ctx = ctx;
+}
+
+double sc_monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 void sc_db_notice(struct sc_db *db, const char *fmt, ...)

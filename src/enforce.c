@@ -328,13 +328,6 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 	return 0;
 }
 
-static double monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* The first batch of a step: rows, or for the device limit sessions to
  * close (which may shrink lower, a user at a time: see adapt_batch), or
  * users where batches need not be even. */
@@ -407,13 +400,13 @@ static void next_page(enum enforce_step step, struct enforce_ctx *c)
 struct step_tx {
 	struct enforce_ctx *c;
 	enum enforce_step step;
-	double body_started; /* monotonic_ms() as the last attempt's body began */
+	double body_started; /* sc_monotonic_ms() as the last attempt's body began */
 };
 
 static int step_tx_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct step_tx *t = vctx;
-	t->body_started = monotonic_ms();
+	t->body_started = sc_monotonic_ms();
 	if (sc_check_actor(db, t->c->a, err) < 0)
 		return -1;
 	return batch_body(db, t->step, t->c, err);
@@ -512,7 +505,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 		 * must not shrink for it. */
 		if (sc_run_batch(db, false, step_tx_body, &t, NULL, &c->batch, c->o->batch_size, err) < 0)
 			return -1;
-		double took = monotonic_ms() - t.body_started;
+		double took = sc_monotonic_ms() - t.body_started;
 		if (keep_left(db, c) < 0)
 			return sc_error_set(err, SC_SOFTWARE, "out of memory");
 		if (!c->o->batch_size)

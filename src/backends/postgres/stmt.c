@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* ---- statements ---- */
 
@@ -645,20 +644,13 @@ int pg_commit(struct sc_db *base, struct sc_error *err)
 	return 0;
 }
 
-static double monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-/* Waits for the answer to what was sent, at most until (monotonic_ms),
+/* Waits for the answer to what was sent, at most until (sc_monotonic_ms),
  * and not once a stop signal came: false then (the question is still
  * pending; the connection is to be opened again). */
 static bool await_answer(struct pg_db *db, double until)
 {
 	while (PQisBusy(db->conn)) {
-		double left = until - monotonic_ms();
+		double left = until - sc_monotonic_ms();
 		struct pollfd p = { .fd = PQsocket(db->conn), .events = POLLIN };
 
 		if (left <= 0 || (db->base.stop && *db->base.stop))
@@ -674,7 +666,7 @@ static bool await_answer(struct pg_db *db, double until)
 }
 
 /* After the connection was opened again: whether a server answers on it
- * by until (monotonic_ms). Behind PgBouncer a connection opens whatever the
+ * by until (sc_monotonic_ms). Behind PgBouncer a connection opens whatever the
  * server's state, and a server that is down shows only at the first
  * statement: it waits PgBouncer's query_wait_timeout, or once PgBouncer's
  * own login to the server has failed, it is refused at once. Either is a
@@ -745,7 +737,7 @@ int pg_reconnect(struct sc_db *base, long wait_ms, struct sc_error *err)
 	/* from now, so that the time PQreset takes counts; and at least a
 	 * second, so that a connection opened at the window's end is not
 	 * given up before a server had the time to answer */
-	double until = monotonic_ms() + (double)(wait_ms > 1000 ? wait_ms : 1000);
+	double until = sc_monotonic_ms() + (double)(wait_ms > 1000 ? wait_ms : 1000);
 
 	/* PgBouncer found no server for the command's first transaction: it
 	 * waited its query_wait_timeout for one, or refused the statement

@@ -246,13 +246,6 @@ void sq_col_time_soft(struct sqlite_db *db, sqlite3_stmt *st, int i, const char 
 
 /* ---- connection ---- */
 
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* The busy timing of the last open that gave up busy: sc_db_open tries
  * a write handle's open again with a new connection, and its wait goes
  * on as the same wait for -v ("still waiting ... (N s so far)"). */
@@ -268,7 +261,7 @@ int sq_busy(void *vdb, int count)
 {
 	static const int naps[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50 };
 	struct sqlite_db *db = vdb;
-	double now = mono_ms();
+	double now = sc_monotonic_ms();
 	int nap;
 
 	if (count == 0) {
