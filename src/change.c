@@ -135,7 +135,8 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err)
 			/* Maybe another server (a promoted standby): its schema
 			 * is checked in the next transaction. */
 			db->schema_unchecked = db->mode == SC_OPEN_READ || db->mode == SC_OPEN_WRITE;
-			sc_db_notice(db, "reconnected to '%s' (attempt %d)", db->display, attempt);
+			sc_db_notice(db, "connection lost (%s): reconnected to '%s' (attempt %d)", lost,
+				     db->display, attempt);
 			sc_error_clear(err);
 			return 0;
 		}

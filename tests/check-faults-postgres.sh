@@ -30,6 +30,10 @@
 #    gives up after it; a command that starts then is told at once.
 # 12. The TCP keepalive defaults (and the URL's own values) reach the
 #    socket.
+# 13. The connection's own idle timeouts, for real: the server ends
+#    sessctl's connection with idle_in_transaction_session_timeout
+#    (25P03) and idle_session_timeout (57P05) while sessctl is stopped;
+#    it reconnects, redoes the batch and finishes with 0.
 #
 #   tests/check-faults-postgres.sh SESSCTL
 set -u
@@ -943,6 +947,68 @@ else
 	check_eq "keepalives: keepalives=0 in the URL turns them off" 69 "$(sockopts "$tcp keepalives=0")"
 	check_grep "keepalives: the refused connection is told" "^sessctl: cannot connect to '.*127\.0\.0\.1" "$work/err"
 fi
+
+# ---- 13. the connection's own idle timeouts ---------------------------------
+# The server ends a connection that sits in a transaction longer than
+# idle_in_transaction_session_timeout (25P03), or between transactions
+# longer than idle_session_timeout (57P05), with a FATAL error sent
+# unasked, and closes it: sessctl reads that error as the answer to its
+# next statement. A command that met one exited 70, an internal error
+# (tests/e2e_only_postgres.c plays the codes with a RAISE; here the
+# server sends them). sessctl is stopped (SIGSTOP, its process group) in
+# the state the timeout watches, the server ends the connection, and once
+# it runs on it must reconnect, redo the lost batch and finish.
+
+idle_timeout() { # label, the setting, pg_stat_activity's state to be caught in, db, reason
+	local label=$1 setting=$2 want=$3 db=$4 reason=$5 st=
+	newdb "$db"
+	if ! PGOPTIONS="-c $setting=300" start_enforce "$db" 2000 -v; then
+		bad "$label: enforce ended before it could be stopped"
+		wait "$bg"
+		bg=
+		return
+	fi
+	for _ in $(seq 200); do
+		kill -STOP -- -"$bg"
+		st=$(q postgres "SELECT state FROM pg_stat_activity WHERE datname = '$db'
+		  AND application_name = 'sessctl'")
+		[ "$st" = "$want" ] && break
+		kill -CONT -- -"$bg"
+		sleep "0.0$((RANDOM % 5 + 1))"
+	done
+	if [ "$st" != "$want" ]; then
+		bad "$label: enforce was never caught $want (last: '$st')"
+		kill -CONT -- -"$bg"
+		wait "$bg"
+		bg=
+		return
+	fi
+	# the server ends it 300 ms later
+	for _ in $(seq 100); do
+		[ "$(q postgres "SELECT count(*) FROM pg_stat_activity WHERE datname = '$db'
+		  AND application_name = 'sessctl'")" = 0 ] && break
+		sleep 0.05
+	done
+	check_eq "$label: the server ended sessctl's connection" 0 \
+		"$(q postgres "SELECT count(*) FROM pg_stat_activity WHERE datname = '$db'
+		  AND application_name = 'sessctl'")"
+	kill -CONT -- -"$bg"
+	wait "$bg"
+	rc=$?
+	bg=
+	check_eq "$label: enforce reconnects and exits 0" 0 "$rc"
+	[ "$rc" = 0 ] || echo "     ($label: its stderr: $(tr '\n' ' ' <"$work/run.err" | head -c 600))"
+	# -v: the server's reason, which libpq reads before the next
+	# statement's own "server closed the connection unexpectedly"
+	check_grep "$label: -v says it reconnected, and the server's reason" \
+		"connection lost \(.*: $reason\): reconnected to '" "$work/run.err"
+	consistent "$db" "$label"
+	enforced "$db" "$label"
+}
+idle_timeout "idle in a transaction (25P03)" idle_in_transaction_session_timeout \
+	"idle in transaction" fi1 "terminating connection due to idle-in-transaction timeout"
+idle_timeout "idle between transactions (57P05)" idle_session_timeout idle fi2 \
+	"terminating connection due to idle-session timeout"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

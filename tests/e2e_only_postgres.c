@@ -1188,7 +1188,10 @@ static bool someone_waits_for_a_lock(void)
  * idle_in_transaction_session_timeout (25P03) and idle_session_timeout
  * (57P05). A command that met one exited 70, an internal error; now it
  * connects again and runs the transaction again. The server's error is
- * played by a trigger that raises the code once per state. */
+ * played by a trigger that raises the code once per state, as a result
+ * of a statement; the real timeouts, whose FATAL message comes unasked
+ * and ends the connection, are tests/check-faults-postgres.sh's
+ * section 13. */
 Test(postgres_only, a_connection_ended_by_its_idle_timeouts_is_opened_again, .timeout = 60)
 {
 	static const char *const states[] = { "25P03", "57P05" };

@@ -321,6 +321,26 @@ static bool lost_connection_text(const char *msg)
 	return false;
 }
 
+/* The server's own reason for ending the connection, when it sent one
+ * unasked before it closed (its idle timeouts, pg_terminate_backend of
+ * an idle connection, a shutdown; PgBouncer's idle_transaction_timeout),
+ * where the statement's result has only libpq's "server closed the
+ * connection unexpectedly": read while libpq waited for the statement's
+ * answer, it is in the connection's message; read between two
+ * statements, on_notice kept it. NULL if the server sent none. */
+static const char *unasked_fatal(const struct pg_db *db)
+{
+	const char *p = PQerrorMessage(db->conn);
+
+	while (p && *p) {
+		if (strncmp(p, "FATAL:  ", 8) == 0)
+			return p;
+		p += strcspn(p, "\n");
+		p += *p == '\n';
+	}
+	return db->ended[0] ? db->ended : NULL;
+}
+
 /* Maps a failed statement (res may be NULL) to an exit status and sets
  * err to "<what> on '<db>': <the server's message>". */
 int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
@@ -345,7 +365,8 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 	const char *raw = primary ? primary
 		: res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res)
 		: PQerrorMessage(db->conn);
-	char *msg = pgb_clean_line(raw);
+	const char *fatal = !state && lost_connection_text(raw) ? unasked_fatal(db) : NULL;
+	char *msg = pgb_clean_line(fatal ? fatal : raw);
 	const char *hint;
 	char setting[96];
 	bool timed_out;

@@ -88,6 +88,9 @@ struct pg_db {
 	/* A transaction has begun on this connection: the command had a
 	 * server (pg_reconnect). */
 	bool served;
+	/* The server's reason for ending the connection, when it sent one
+	 * between two statements (on_notice in stmt.c); empty otherwise. */
+	char ended[256];
 	/* steady.c: the purge of an incremental enforce takes its candidates
 	 * through idx_sessions_closed_activity when purge_due found few due
 	 * there (for that cutoff). */
@@ -181,7 +184,6 @@ void pgb_col_time_shown(struct pg_db *db, const PGresult *res, int row, int col,
 const char *pgb_int64_param(int64_t v, char buf[INT64_PARAM_LEN]);
 const char *pgb_time_param(int64_t t, char buf[TIME_PARAM_LEN]);
 const char *pgb_time_us_param(int64_t us, char buf[TIME_PARAM_LEN]);
-void pgb_discard_notice(void *arg, const char *message);
 void pg_close(struct sc_db *base);
 int pg_reconnect(struct sc_db *base, long wait_ms, struct sc_error *err);
 int pgb_read_url_password(struct pg_db *db, const char *target, struct sc_error *err);

@@ -217,10 +217,23 @@ const char *pgb_time_us_param(int64_t us, char buf[TIME_PARAM_LEN])
 
 /* ---- connection ---- */
 
-void pgb_discard_notice(void *arg, const char *message)
+/* Notices are not shown (a WARNING of the application's triggers is not
+ * sessctl's to tell), but for the reason a server or PgBouncer gives
+ * when it ends the connection unasked (an idle timeout, an
+ * administrator's pg_terminate_backend, a shutdown): libpq hands that
+ * FATAL message here when it reads it between two statements, and the
+ * next statement then only says "server closed the connection
+ * unexpectedly". It is kept for that message (pgb_fail_result). */
+static void on_notice(void *arg, const PGresult *res)
 {
-	(void)arg;
-	(void)message;
+	struct pg_db *db = arg;
+	const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	if (!severity) /* PgBouncer sends only the (English) localized one */
+		severity = PQresultErrorField(res, PG_DIAG_SEVERITY);
+	if (severity && primary && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0))
+		snprintf(db->ended, sizeof(db->ended), "%s", primary);
 }
 
 /* What every new connection gets. A database in SQL_ASCII holds bytes
@@ -235,7 +248,8 @@ static int connected(struct pg_db *db, struct sc_error *err)
 	const char *server = PQparameterStatus(db->conn, "server_encoding");
 	const char *client = PQparameterStatus(db->conn, "client_encoding");
 
-	PQsetNoticeProcessor(db->conn, pgb_discard_notice, NULL);
+	db->ended[0] = '\0';
+	PQsetNoticeReceiver(db->conn, on_notice, db);
 	/* -v: where libpq went, which the URL may not say (libpq's
 	 * environment alone, a service file, a list of hosts). */
 	const char *host = PQhost(db->conn);
@@ -753,6 +767,7 @@ int pg_reconnect(struct sc_db *base, long wait_ms, struct sc_error *err)
 	if (PQstatus(db->conn) != CONNECTION_BAD && !db->gone)
 		return 1;
 	db->gone = false;
+	db->ended[0] = '\0';
 	/* The same parameters, so a multi-host URL with
 	 * target_session_attrs=read-write finds the promoted standby. */
 	PQreset(db->conn);
