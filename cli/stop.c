@@ -5,14 +5,40 @@
  * it killed the run, with no summary and no --metrics-file. */
 #include "cli.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
 volatile sig_atomic_t cli_stop_signal;
 
+/* A second stop signal within this time of the first is the same stop:
+ * timeout(1), itself sent SIGTERM (by systemd, by a script that kills
+ * its job), sends it on to its child and again to its process group, a
+ * few microseconds apart; systemd may follow SIGTERM with SIGHUP. */
+#define SAME_STOP_MS 250
+
+static struct timespec first_at; /* when cli_stop_signal was set */
+
 static void on_signal(int sig)
 {
-	cli_stop_signal = sig;
+	int saved = errno;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!cli_stop_signal) {
+		first_at = now;
+		cli_stop_signal = sig;
+	} else if ((now.tv_sec - first_at.tv_sec) * 1000 + (now.tv_nsec - first_at.tv_nsec) / 1000000 >=
+		   SAME_STOP_MS) {
+		/* A second signal, sent on purpose: sessctl ends at once,
+		 * killed by it (the database rolls the open batch back by
+		 * itself). Blocked while this handler runs, it comes on
+		 * return. */
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	errno = saved;
 }
 
 void cli_catch_stop(void)
@@ -22,11 +48,13 @@ void cli_catch_stop(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
-	/* A second signal kills at once (the database rolls the open batch
-	 * back by itself); a write to a slow reader or a sleep between
-	 * batches is resumed, not failed with EINTR (exit 74). */
-	sa.sa_flags = SA_RESETHAND | SA_RESTART;
+	/* A write to a slow reader or a sleep between batches is resumed,
+	 * not failed with EINTR (exit 74). The three do not interrupt each
+	 * other's handler. */
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&sa.sa_mask, sigs[i]);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		/* A signal ignored when sessctl started (a background job of
 		 * a shell script, nohup) stays ignored, as the caller meant. */

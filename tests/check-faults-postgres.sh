@@ -244,6 +244,33 @@ within() { # what, ms, low, high
 	fi
 }
 
+# Stops the run started by start_enforce (its process group: timeout(1)
+# and sessctl) at a moment when the command given holds; false if it
+# never did in 100 tries, the run left running.
+stop_when() {
+	for _ in $(seq 100); do
+		kill -STOP -- -"$bg"
+		"$@" && return 0
+		kill -CONT -- -"$bg"
+		sleep "0.0$((RANDOM % 5 + 1))"
+	done
+	return 1
+}
+
+# SIGTERM to that run (to timeout(1), which sends it on): it must end with
+# 143 within 3 s, saying so.
+term_check() { # label
+	local t0 rc took
+	t0=$(date +%s%N)
+	kill -TERM "$bg"
+	wait "$bg"
+	rc=$?
+	took=$(ms_since "$t0")
+	check_eq "$1: 143" 143 "$rc"
+	within "$1: within a second or so, not at the queue's timeout" "$took" 0 3000
+	check_grep "$1: it says so" 'interrupted by SIGTERM: every committed batch stays' "$work/run.err"
+}
+
 # ---- 1. the server stops and stays down ---------------------------------
 
 newdb fa
@@ -377,8 +404,8 @@ else
 	done
 	sleep 0.5
 	t0=$(date +%s%N)
-	# sessctl itself: timeout(1) would signal its process group again,
-	# and a second signal kills at once (SA_RESETHAND)
+	# sessctl itself (sent to timeout(1), it comes twice, which
+	# tests/check-signals.sh covers)
 	kill -TERM "$(pgrep -P "$bg")"
 	wait "$bg"
 	rc=$?
@@ -509,6 +536,27 @@ else
 	release
 	consistent fo "end wait lost"
 	finish fo "end wait lost"
+
+	# A ROLLBACK that fails (a statement_timeout short enough cancels
+	# it): the connection stayed in the failed transaction, and the next
+	# BEGIN met "current transaction is aborted" (70). The ROLLBACK is
+	# tried again; after three failures the connection is dropped and
+	# opened again. Here the first ROLLBACK is that of the batch that
+	# waited in vain for the rows another session holds.
+	for k in 1 3; do
+		newdb "fq$k"
+		hold "fq$k" "SELECT id FROM sessions WHERE user_id = 5 FOR UPDATE"
+		SESSCTL_TEST_ROLLBACK_FAIL=1,$k shimmed -v --db "$(url "fq$k")" "${enforce_args[@]}"
+		rc=$?
+		release
+		check_eq "ROLLBACK failed $k time(s): enforce exits 75 for the rows still held" 75 "$rc"
+		check_grep "ROLLBACK failed $k time(s): it says what it left" \
+			'enforce left 3 sessions as they were' "$work/err"
+		check_eq "ROLLBACK failed $k time(s): the connection opened again only after three" \
+			"$([ "$k" = 3 ] && echo 1 || echo 0)" "$(grep -c 'reconnected to' "$work/err")"
+		consistent "fq$k" "ROLLBACK failed $k time(s)"
+		finish "fq$k" "ROLLBACK failed $k time(s)"
+	done
 
 	# A bulk logout's reads at its end (the count of what it left, and of
 	# that what its filters still select) lose their connection in turn,
@@ -880,13 +928,8 @@ if ! start_enforce ft 2000 -v; then
 	wait "$bg"
 	bg=
 else
-	for _ in $(seq 100); do
-		kill -STOP -- -"$bg"
-		[ -n "$(client link)" ] && break
-		kill -CONT -- -"$bg"
-		sleep 0.05
-	done
-	if [ -z "$(client link)" ]; then
+	linked() { [ -n "$(client link)" ]; }
+	if ! stop_when linked; then
 		bad "PgBouncer, SIGTERM in the queue: enforce was never caught in a transaction"
 		kill -CONT -- -"$bg"
 		wait "$bg"
@@ -900,17 +943,45 @@ else
 		done
 		check_eq "PgBouncer, SIGTERM in the queue: it connected again and waits for a server" \
 			"2 waiting" "$(grep -c 'connected to database' "$work/run.err") $(client state)"
-		t0=$(date +%s%N)
-		kill -TERM "$bg"
-		wait "$bg"
-		rc=$?
-		took=$(ms_since "$t0")
-		check_eq "PgBouncer, SIGTERM in the queue: 143" 143 "$rc"
-		within "PgBouncer, SIGTERM in the queue: at once, not at the queue's timeout" "$took" 0 3000
-		check_grep "PgBouncer, SIGTERM in the queue: it says so" \
-			'interrupted by SIGTERM: every committed batch stays' "$work/run.err"
+		term_check "PgBouncer, SIGTERM in the queue"
 		server_start
 		consistent ft "PgBouncer, SIGTERM in the queue"
+	fi
+	bg=
+fi
+
+# SIGTERM while a transaction's BEGIN waits in PgBouncer's queue: the
+# server went away between two transactions, so the next one's first
+# statement waits there for a server, on the connection the run had
+# (PgBouncer kept it), and libpq's wait went on through the signal to the
+# queue's timeout. sessctl is stopped between two transactions (no server
+# linked), the server stops, and once it runs on its BEGIN waits in the
+# queue (-v: still one "connected to" line); SIGTERM then ends the run
+# within a second.
+newdb fu
+if ! start_enforce fu 2000 -v; then
+	bad "PgBouncer, SIGTERM at BEGIN: enforce ended before the server could be stopped"
+	wait "$bg"
+	bg=
+else
+	between() { [ -z "$(client link)" ] && [ "$(client state)" = active ]; }
+	if ! stop_when between; then
+		bad "PgBouncer, SIGTERM at BEGIN: enforce was never caught between two transactions"
+		kill -CONT -- -"$bg"
+		wait "$bg"
+	else
+		server_stop
+		kill -CONT -- -"$bg"
+		for _ in $(seq 50); do
+			[ "$(client state)" = waiting ] && break
+			sleep 0.1
+		done
+		check_eq "PgBouncer, SIGTERM at BEGIN: its BEGIN waits for a server on the same connection" \
+			"1 waiting" "$(grep -c 'connected to database' "$work/run.err") $(client state)"
+		term_check "PgBouncer, SIGTERM at BEGIN"
+		server_start
+		consistent fu "PgBouncer, SIGTERM at BEGIN"
+		via= finish fu "PgBouncer, SIGTERM at BEGIN"
 	fi
 	bg=
 fi
@@ -968,15 +1039,12 @@ idle_timeout() { # label, the setting, pg_stat_activity's state to be caught in,
 		bg=
 		return
 	fi
-	for _ in $(seq 200); do
-		kill -STOP -- -"$bg"
+	in_state() {
 		st=$(q postgres "SELECT state FROM pg_stat_activity WHERE datname = '$db'
 		  AND application_name = 'sessctl'")
-		[ "$st" = "$want" ] && break
-		kill -CONT -- -"$bg"
-		sleep "0.0$((RANDOM % 5 + 1))"
-	done
-	if [ "$st" != "$want" ]; then
+		[ "$st" = "$want" ]
+	}
+	if ! stop_when in_state; then
 		bad "$label: enforce was never caught $want (last: '$st')"
 		kill -CONT -- -"$bg"
 		wait "$bg"

@@ -5,7 +5,9 @@
 # handler restarted interrupted system calls (SA_RESTART), the blocked
 # write failed with EINTR: exit 74, "Interrupted system call", a line cut
 # in the middle. Also: SIGINT that a script's background job ignores
-# stays ignored (the run goes on to the end). (The e2e harness writes
+# stays ignored (the run goes on to the end); the same stop sent twice
+# (timeout(1) does) is one stop, and a second signal sent on purpose
+# still ends sessctl at once. (The e2e harness writes
 # output to files, which never block: hence a script.)
 #   tests/check-signals.sh SESSCTL
 set -u
@@ -66,6 +68,66 @@ slow_reader enforce -o ndjson enforce --dry-run --now '2025-06-01 00:00:00' --ac
 slow_reader logout -o ndjson logout --all-users --dry-run --actor ops
 check_eq "nothing was changed" "200000 0" \
 	"$(sqlite3 "$db" 'SELECT count(*) FROM sessions WHERE is_active') $(sqlite3 "$db" 'SELECT count(*) FROM sessctl_audit')"
+
+# The same stop sent twice: timeout(1), itself sent SIGTERM (by systemd,
+# by a script that kills its job), sends it on to its child and again to
+# its process group, microseconds apart. The second SIGTERM killed
+# sessctl once the first had been handled (the handler was reset to the
+# default): no summary, no line, no --metrics-file, a report cut short.
+# Here a dry run writes its report into a reader that reads only after
+# 2 s, as in slow_reader, and SIGTERM comes after 1 s: twice, 20 ms
+# apart (the binary before failed this every time); then to timeout(1),
+# which sends it on twice (a race the binary before lost now and then:
+# when the first had been handled by the time the second came).
+stop_twice() { # label, then the command that runs sessctl
+	local label=$1 fifo=$dir/fifo.twice rc
+	shift
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	(exec <"$fifo"; sleep 2; cat >"$dir/out.twice") &
+	local reader=$!
+	"$@" --db "$db" -o ndjson logout --all-users --dry-run --actor ops >"$fifo" 2>"$dir/err.twice" &
+	local pid=$!
+	sleep 1
+	kill -TERM "$pid"
+	[ "$1" = timeout ] || { sleep 0.02; kill -TERM "$pid"; }
+	wait "$pid"
+	rc=$?
+	wait "$reader"
+	if [ "$rc" = 143 ] && grep -qE "interrupted by SIGTERM(: the dry run stopped early| as the dry run's report was written out: it is whole)" "$dir/err.twice" &&
+		[ -s "$dir/out.twice" ] && ! grep -qv '^{.*}$' "$dir/out.twice"; then
+		ok "$label: one stop: 143, its line, every line written whole ($(wc -l <"$dir/out.twice") lines)"
+	else
+		bad "$label: exit $rc, stderr '$(head -c 200 "$dir/err.twice")', output ends '$(tail -c 80 "$dir/out.twice")'"
+	fi
+}
+stop_twice "SIGTERM twice, 20 ms apart" "$bin"
+stop_twice "timeout(1) sent SIGTERM" timeout 60 "$bin"
+
+# A second signal sent on purpose (here a second after the first) still
+# ends sessctl at once: the dry run's report waits for a reader that
+# reads only after 6 s, and sessctl is gone long before.
+fifo=$dir/fifo.second
+mkfifo "$fifo"
+(exec <"$fifo"; sleep 6; cat >/dev/null) &
+reader=$!
+"$bin" --db "$db" -o ndjson logout --all-users --dry-run --actor ops >"$fifo" 2>"$dir/err.second" &
+pid=$!
+t0=$(date +%s%N)
+sleep 0.5
+kill -TERM "$pid"
+sleep 1
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+took=$((($(date +%s%N) - t0) / 1000000))
+kill "$reader" 2>/dev/null
+wait "$reader" 2>/dev/null
+if [ "$rc" = 143 ] && [ "$took" -lt 4000 ]; then
+	ok "a second SIGTERM a second later ends sessctl at once (in $took ms)"
+else
+	bad "a second SIGTERM a second later: exit $rc after $took ms"
+fi
 
 # A background job of a script ignores SIGINT; sessctl keeps it so.
 cp "$db" "$dir/ign.db"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* ---- statements ---- */
 
@@ -514,13 +515,96 @@ fail:
 
 /* ---- transactions ---- */
 
+/* Closes the connection under libpq (the server, or PgBouncer, sees it
+ * end and drops the statement it was sent), so that what follows meets a
+ * lost connection, not one still waiting for an answer. */
+static void drop_connection(struct pg_db *db)
+{
+	PGresult *res;
+	int fd = PQsocket(db->conn);
+
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+	(void)PQconsumeInput(db->conn); /* reads the end: CONNECTION_BAD */
+	while ((res = PQgetResult(db->conn)))
+		PQclear(res);
+	db->gone = true;
+}
+
+static bool in_transaction(const struct pg_db *db)
+{
+	PGTransactionStatusType ts = PQtransactionStatus(db->conn);
+
+	return ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
+}
+
+/* A ROLLBACK can fail too: a statement_timeout short enough cancels it
+ * (seen with 1 ms on a busy machine), and the connection stayed in the
+ * failed transaction, where the next transaction's BEGIN met "current
+ * transaction is aborted" (exit 70). Tried three times; then the
+ * connection is dropped (the server rolls back), and the next
+ * transaction opens a new one. */
 void pg_rollback(struct sc_db *base)
 {
 	struct pg_db *db = pgb_to_pg(base);
-	PGTransactionStatusType ts = PQtransactionStatus(db->conn);
 
-	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
+	for (int i = 0; i < 3 && in_transaction(db); i++)
 		PQclear(PQexec(db->conn, "ROLLBACK"));
+	if (in_transaction(db))
+		drop_connection(db);
+}
+
+/* How long a statement that begins a transaction is still waited for
+ * once a stop signal came (a server answers in a millisecond). */
+#define PG_STOP_GRACE_MS 1000
+
+/* PQexec of sql, but once a batched run's stop signal came (SIGINT,
+ * SIGTERM, SIGHUP: db->base.stop) its answer is waited for at most
+ * PG_STOP_GRACE_MS more: NULL then, with *stopped set and the
+ * connection dropped. For the statement that begins a transaction,
+ * which behind PgBouncer waits in its queue for a server (up to its
+ * query_wait_timeout, 120 s by default) when the server went away
+ * between two transactions: libpq's own wait goes on through a signal.
+ * Nothing is lost: no transaction began. The reads a stopped run still
+ * makes (what it left) are answered within the grace. */
+static PGresult *exec_unless_stopped(struct pg_db *db, const char *sql, bool *stopped)
+{
+	PGresult *res, *last = NULL;
+	double grace_end = 0;
+
+	*stopped = false;
+	if (!db->base.stop)
+		return PQexec(db->conn, sql);
+	if (!PQsendQuery(db->conn, sql))
+		return NULL;
+	for (;;) {
+		while (PQisBusy(db->conn)) {
+			struct pollfd p = { .fd = PQsocket(db->conn), .events = POLLIN };
+			double now = sc_monotonic_ms();
+
+			if (*db->base.stop && !grace_end)
+				grace_end = now + PG_STOP_GRACE_MS;
+			if (grace_end && now >= grace_end) {
+				PQclear(last);
+				drop_connection(db);
+				*stopped = true;
+				return NULL;
+			}
+			/* a slice at a time: a signal does not cut poll short
+			 * when it comes between two calls */
+			int n = poll(&p, 1, grace_end ? (int)(grace_end - now) + 1 : 250);
+			if (n < 0 && errno != EINTR)
+				break; /* libpq's own wait, as PQexec's */
+			if (n > 0 && !PQconsumeInput(db->conn))
+				break; /* the connection failed: PQgetResult tells */
+		}
+		if (!(res = PQgetResult(db->conn)))
+			return last;
+		PQclear(last);
+		last = res;
+		if (PQstatus(db->conn) == CONNECTION_BAD)
+			return last;
+	}
 }
 
 /* Reads and writes see times in UTC. Writes run READ COMMITTED whatever
@@ -556,8 +640,12 @@ static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char
 		{ BEGIN_WRITE BEGIN_ROW, BEGIN_WRITE BEGIN_ROW BEGIN_VERSION },
 		{ BEGIN_READ BEGIN_ROW, BEGIN_READ BEGIN_ROW BEGIN_VERSION },
 	};
-	PGresult *res = PQexec(db->conn, sql[mode == SC_TX_READ][version != NULL]);
-	bool standby, read_only;
+	bool stopped, standby, read_only;
+	PGresult *res = exec_unless_stopped(db, sql[mode == SC_TX_READ][version != NULL], &stopped);
+
+	if (stopped)
+		return sc_error_set(err, SC_INTERRUPTED, "interrupted while waiting for a server to "
+				    "begin a transaction on '%s'", db->display);
 
 	/* A connection lost between the statements (a server stopped at that
 	 * moment): PQexec hands back the last complete result, an earlier
