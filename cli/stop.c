@@ -48,9 +48,10 @@ void cli_catch_stop(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
-	/* A write to a slow reader or a sleep between batches is resumed,
-	 * not failed with EINTR (exit 74). The three do not interrupt each
-	 * other's handler. */
+	/* A write to a slow reader is resumed, not failed with EINTR (exit
+	 * 74); a sleep (nanosleep, poll) is cut short all the same, which the
+	 * waits between tries rely on. The three do not interrupt each
+	 * other's handler. The exit status is the first signal's. */
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)

@@ -478,6 +478,14 @@ else
 	consistent fk "begin lost"
 	enforced fk "begin lost"
 	finish fk "begin lost"
+	# The same for a per-user change, whose BEGIN goes through PQexec.
+	newdb fk2
+	SESSCTL_TEST_BEGIN_LOSE=1 lose fk2 0 -v logout-all 3 --yes --actor fault-test
+	check_eq "begin lost: logout-all reconnects and exits 0" 0 $?
+	check_grep "begin lost: logout-all said it reconnected" 'reconnected to' "$work/err"
+	check_eq "begin lost: logout-all closed user 3's sessions, audited once each" "0|5" \
+		"$(q fk2 "SELECT count(*) FILTER (WHERE is_active), (SELECT count(*) FROM sessctl_audit
+		  WHERE user_id = 3 AND action = 'logout-all') FROM sessions WHERE user_id = 3")"
 
 	# sessctl under the shim, its SESSCTL_TEST_* variables set by the
 	# caller; and after a run that lost its connection (rc), whether it
@@ -546,14 +554,19 @@ else
 	for k in 1 3; do
 		newdb "fq$k"
 		hold "fq$k" "SELECT id FROM sessions WHERE user_id = 5 FOR UPDATE"
-		SESSCTL_TEST_ROLLBACK_FAIL=1,$k shimmed -v --db "$(url "fq$k")" "${enforce_args[@]}"
+		rm -f "$work/rollbacks"
+		SESSCTL_TEST_ROLLBACK_FAIL=1,$k SESSCTL_TEST_ROLLBACK_LOG=$work/rollbacks \
+			shimmed -v --db "$(url "fq$k")" "${enforce_args[@]}"
 		rc=$?
 		release
+		check_eq "ROLLBACK failed $k time(s): the shim failed that many" "$k" \
+			"$(grep -c failed "$work/rollbacks" 2>/dev/null)"
 		check_eq "ROLLBACK failed $k time(s): enforce exits 75 for the rows still held" 75 "$rc"
 		check_grep "ROLLBACK failed $k time(s): it says what it left" \
 			'enforce left 3 sessions as they were' "$work/err"
-		check_eq "ROLLBACK failed $k time(s): the connection opened again only after three" \
-			"$([ "$k" = 3 ] && echo 1 || echo 0)" "$(grep -c 'reconnected to' "$work/err")"
+		check_eq "ROLLBACK failed $k time(s): the connection opened again only after three, saying why" \
+			"$([ "$k" = 3 ] && echo 1 || echo 0)" \
+			"$(grep -c 'ROLLBACK failed three times (.*), so sessctl closed the connection): reconnected to' "$work/err")"
 		consistent "fq$k" "ROLLBACK failed $k time(s)"
 		finish "fq$k" "ROLLBACK failed $k time(s)"
 	done
@@ -964,7 +977,11 @@ if ! start_enforce fu 2000 -v; then
 	wait "$bg"
 	bg=
 else
-	between() { [ -z "$(client link)" ] && [ "$(client state)" = active ]; }
+	# (still so a moment later: not a BEGIN sent but not yet linked)
+	between() {
+		[ -z "$(client link)" ] && [ "$(client state)" = active ] && sleep 0.1 &&
+			[ -z "$(client link)" ] && [ "$(client state)" = active ]
+	}
 	if ! stop_when between; then
 		bad "PgBouncer, SIGTERM at BEGIN: enforce was never caught between two transactions"
 		kill -CONT -- -"$bg"

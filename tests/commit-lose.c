@@ -7,17 +7,20 @@
  * - SESSCTL_TEST_BEGIN_LOSE=N: the Nth multi-statement BEGIN loses its
  *   connection between two of its statements. PQexec then hands back the
  *   last complete result (here an empty one of one column) with the
- *   connection bad, which is not the answer the BEGIN asked for; sent
- *   with PQsendQuery (a batched run's), the results come one by one, the
- *   empty one first, then the connection ends. With
+ *   connection bad, which is not the answer the BEGIN asked for. Sent
+ *   with PQsendQuery (a batched run's BEGIN), the empty result comes
+ *   first, then the server terminates the connection (FATAL 57P01, as
+ *   an administrator's pg_terminate_backend between two statements would):
+ *   the run gets that error, not the bare end the PQexec case plays. With
  *   SESSCTL_TEST_BEGIN_LOSE_AFTER=TEXT, the BEGINs are counted from the
- *   first statement run through PQexec that starts with TEXT on (a
- *   transaction of one kind: the wait at a batched run's end).
+ *   first statement sent (PQexec or PQsendQuery) that starts with TEXT on
+ *   (a transaction of one kind: the wait at a batched run's end).
  *   With SESSCTL_TEST_BEGIN_ONLY=TEXT, only the BEGINs that start with
  *   TEXT are counted (the read transactions, say).
  * - SESSCTL_TEST_ROLLBACK_FAIL=N,K: the Nth ROLLBACK and the K-1 after it
  *   fail, the transaction left as it was (a statement that fails in it
- *   is sent instead), as a ROLLBACK cancelled by a statement_timeout.
+ *   is sent instead), as a ROLLBACK cancelled by a statement_timeout;
+ *   with SESSCTL_TEST_ROLLBACK_LOG=FILE, a line appended to FILE for each.
  * - SESSCTL_TEST_BEGIN_LOG=FILE: each BEGIN's first 40 bytes, a line
  *   each, appended to FILE (how many transactions a run makes). */
 #define _GNU_SOURCE
@@ -82,8 +85,14 @@ PGresult *PQexec(PGconn *conn, const char *query)
 	}
 	if (fail && strcmp(query, "ROLLBACK") == 0) {
 		int n = atoi(fail), k = strchr(fail, ',') ? atoi(strchr(fail, ',') + 1) : 1;
-		if (++rollbacks >= n && rollbacks < n + k)
+		if (++rollbacks >= n && rollbacks < n + k) {
+			FILE *f = getenv("SESSCTL_TEST_ROLLBACK_LOG") ? fopen(getenv("SESSCTL_TEST_ROLLBACK_LOG"), "a") : NULL;
+			if (f) {
+				fprintf(f, "ROLLBACK %d failed\n", rollbacks);
+				fclose(f);
+			}
 			return exec_real(real, conn, "SELECT 1 / 0");
+		}
 	}
 	if (begin_to_lose(query)) {
 		PGresult *partial = exec_real(real, conn, "SELECT 1 WHERE false");

@@ -332,8 +332,10 @@ static const char *unasked_fatal(const struct pg_db *db)
 {
 	const char *p = PQerrorMessage(db->conn);
 
+	/* (the words of a server whose lc_messages is English: in another
+	 * language libpq's own text stands) */
 	while (p && *p) {
-		if (strncmp(p, "FATAL:  ", 8) == 0)
+		if (strncmp(p, "FATAL:  ", 8) == 0 || strncmp(p, "PANIC:  ", 8) == 0)
 			return p;
 		p += strcspn(p, "\n");
 		p += *p == '\n';

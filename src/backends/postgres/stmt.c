@@ -550,8 +550,15 @@ void pg_rollback(struct sc_db *base)
 
 	for (int i = 0; i < 3 && in_transaction(db); i++)
 		PQclear(PQexec(db->conn, "ROLLBACK"));
-	if (in_transaction(db))
+	if (in_transaction(db)) {
+		/* said as the lost connection's reason (unasked_fatal) */
+		const char *why = PQerrorMessage(db->conn);
+		if (strncmp(why, "ERROR:  ", 8) == 0)
+			why += 8;
+		snprintf(db->ended, sizeof(db->ended), "ROLLBACK failed three times (%.*s), so sessctl "
+			 "closed the connection", (int)strcspn(why, "\n"), why);
 		drop_connection(db);
+	}
 }
 
 /* How long a statement that begins a transaction is still waited for
@@ -565,8 +572,9 @@ void pg_rollback(struct sc_db *base)
  * which behind PgBouncer waits in its queue for a server (up to its
  * query_wait_timeout, 120 s by default) when the server went away
  * between two transactions: libpq's own wait goes on through a signal.
- * Nothing is lost: no transaction began. The reads a stopped run still
- * makes (what it left) are answered within the grace. */
+ * Nothing of that transaction was done (the server rolls back what began
+ * of it). The reads a stopped run still makes (what it left) are
+ * answered within the grace. */
 static PGresult *exec_unless_stopped(struct pg_db *db, const char *sql, bool *stopped)
 {
 	PGresult *res, *last = NULL;
@@ -575,6 +583,10 @@ static PGresult *exec_unless_stopped(struct pg_db *db, const char *sql, bool *st
 	*stopped = false;
 	if (!db->base.stop)
 		return PQexec(db->conn, sql);
+	/* A question still pending (PQexec would wait for its answer and
+	 * drop it): the connection is taken for lost. */
+	if (PQtransactionStatus(db->conn) == PQTRANS_ACTIVE)
+		drop_connection(db);
 	if (!PQsendQuery(db->conn, sql))
 		return NULL;
 	for (;;) {
@@ -595,7 +607,9 @@ static PGresult *exec_unless_stopped(struct pg_db *db, const char *sql, bool *st
 			int n = poll(&p, 1, grace_end ? (int)(grace_end - now) + 1 : 250);
 			if (n < 0 && errno != EINTR)
 				break; /* libpq's own wait, as PQexec's */
-			if (n > 0 && !PQconsumeInput(db->conn))
+			/* also after a slice without news: bytes of a TLS
+			 * record may wait inside OpenSSL, not on the socket */
+			if (n >= 0 && !PQconsumeInput(db->conn))
 				break; /* the connection failed: PQgetResult tells */
 		}
 		if (!(res = PQgetResult(db->conn)))
@@ -648,8 +662,9 @@ static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char
 				    "begin a transaction on '%s'", db->display);
 
 	/* A connection lost between the statements (a server stopped at that
-	 * moment): PQexec hands back the last complete result, an earlier
-	 * statement's, which is no answer; the lost connection is. */
+	 * moment): PQexec, and exec_unless_stopped alike, hand back the last
+	 * complete result, an earlier statement's, which is no answer; the
+	 * lost connection is. */
 	if (res && PQstatus(db->conn) == CONNECTION_BAD) {
 		PQclear(res);
 		res = NULL;
@@ -761,7 +776,8 @@ static bool await_answer(struct pg_db *db, double until)
 		int n = poll(&p, 1, left < 250 ? (int)left + 1 : 250);
 		if (n < 0 && errno != EINTR)
 			return false;
-		if (n > 0 && !PQconsumeInput(db->conn))
+		/* also after a slice without news (TLS: exec_unless_stopped) */
+		if (n >= 0 && !PQconsumeInput(db->conn))
 			break; /* the connection failed: PQgetResult tells */
 	}
 	return true;
@@ -786,7 +802,7 @@ static int answered(struct pg_db *db, double until, struct sc_error *err)
 	if (!PQsendQuery(db->conn, "SELECT 1"))
 		goto fail;
 	if (!await_answer(db, until)) {
-		db->gone = true;
+		drop_connection(db); /* the question is not waited for */
 		return pg_error(db, err, SC_UNAVAILABLE, "cannot reach the server on '%s': no server "
 				"answered on the new connection in time", db->display);
 	}
