@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -561,6 +562,34 @@ void pg_rollback(struct sc_db *base)
 	}
 }
 
+/* Waits for the answer to what was sent, at most until *until
+ * (sc_monotonic_ms); once a stop signal came, at most grace_ms more (*until
+ * moves closer, for the next call). false when it gave up (the question
+ * is still pending) or poll() failed. */
+static bool await_answer(struct pg_db *db, double *until, double grace_ms)
+{
+	while (PQisBusy(db->conn)) {
+		double now = sc_monotonic_ms();
+		struct pollfd p = { .fd = PQsocket(db->conn), .events = POLLIN };
+
+		if (db->base.stop && *db->base.stop && now + grace_ms < *until)
+			*until = now + grace_ms;
+		double left = *until - now;
+		if (left <= 0)
+			return false;
+		/* a slice at a time: a signal does not cut libpq's wait short,
+		 * nor poll's when it comes between two calls */
+		int n = poll(&p, 1, left < 250 ? (int)left + 1 : 250);
+		if (n < 0 && errno != EINTR)
+			return false;
+		/* also after a slice without news: bytes of a TLS record may
+		 * wait inside OpenSSL, not on the socket */
+		if (n >= 0 && !PQconsumeInput(db->conn))
+			break; /* the connection failed: PQgetResult tells */
+	}
+	return true;
+}
+
 /* How long a statement that begins a transaction is still waited for
  * once a stop signal came (a server answers in a millisecond). */
 #define PG_STOP_GRACE_MS 1000
@@ -578,7 +607,7 @@ void pg_rollback(struct sc_db *base)
 static PGresult *exec_unless_stopped(struct pg_db *db, const char *sql, bool *stopped)
 {
 	PGresult *res, *last = NULL;
-	double grace_end = 0;
+	double until = HUGE_VAL;
 
 	*stopped = false;
 	if (!db->base.stop)
@@ -590,27 +619,12 @@ static PGresult *exec_unless_stopped(struct pg_db *db, const char *sql, bool *st
 	if (!PQsendQuery(db->conn, sql))
 		return NULL;
 	for (;;) {
-		while (PQisBusy(db->conn)) {
-			struct pollfd p = { .fd = PQsocket(db->conn), .events = POLLIN };
-			double now = sc_monotonic_ms();
-
-			if (*db->base.stop && !grace_end)
-				grace_end = now + PG_STOP_GRACE_MS;
-			if (grace_end && now >= grace_end) {
-				PQclear(last);
-				drop_connection(db);
-				*stopped = true;
-				return NULL;
-			}
-			/* a slice at a time: a signal does not cut poll short
-			 * when it comes between two calls */
-			int n = poll(&p, 1, grace_end ? (int)(grace_end - now) + 1 : 250);
-			if (n < 0 && errno != EINTR)
-				break; /* libpq's own wait, as PQexec's */
-			/* also after a slice without news: bytes of a TLS
-			 * record may wait inside OpenSSL, not on the socket */
-			if (n >= 0 && !PQconsumeInput(db->conn))
-				break; /* the connection failed: PQgetResult tells */
+		/* (a failed poll(): libpq's own wait, as PQexec's) */
+		if (!await_answer(db, &until, PG_STOP_GRACE_MS) && *db->base.stop) {
+			PQclear(last);
+			drop_connection(db);
+			*stopped = true;
+			return NULL;
 		}
 		if (!(res = PQgetResult(db->conn)))
 			return last;
@@ -761,28 +775,6 @@ int pg_commit(struct sc_db *base, struct sc_error *err)
 	return 0;
 }
 
-/* Waits for the answer to what was sent, at most until (sc_monotonic_ms),
- * and not once a stop signal came: false then (the question is still
- * pending; the connection is to be opened again). */
-static bool await_answer(struct pg_db *db, double until)
-{
-	while (PQisBusy(db->conn)) {
-		double left = until - sc_monotonic_ms();
-		struct pollfd p = { .fd = PQsocket(db->conn), .events = POLLIN };
-
-		if (left <= 0 || (db->base.stop && *db->base.stop))
-			return false;
-		/* a slice at a time: a signal does not cut libpq's wait short */
-		int n = poll(&p, 1, left < 250 ? (int)left + 1 : 250);
-		if (n < 0 && errno != EINTR)
-			return false;
-		/* also after a slice without news (TLS: exec_unless_stopped) */
-		if (n >= 0 && !PQconsumeInput(db->conn))
-			break; /* the connection failed: PQgetResult tells */
-	}
-	return true;
-}
-
 /* After the connection was opened again: whether a server answers on it
  * by until (sc_monotonic_ms). Behind PgBouncer a connection opens whatever the
  * server's state, and a server that is down shows only at the first
@@ -801,7 +793,7 @@ static int answered(struct pg_db *db, double until, struct sc_error *err)
 
 	if (!PQsendQuery(db->conn, "SELECT 1"))
 		goto fail;
-	if (!await_answer(db, until)) {
+	if (!await_answer(db, &until, 0)) {
 		drop_connection(db); /* the question is not waited for */
 		return pg_error(db, err, SC_UNAVAILABLE, "cannot reach the server on '%s': no server "
 				"answered on the new connection in time", db->display);
