@@ -144,8 +144,16 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err)
 		if (db->stop && *db->stop)
 			return sc_error_set(err, SC_INTERRUPTED, "interrupted while reconnecting");
 		if (sc_monotonic_ms() + (double)wait_ms > deadline) {
-			sc_error_set(err, SC_UNAVAILABLE, "%s (no server took the connection again "
-				     "within %d s)", lost, SC_RECONNECT_SECONDS);
+			/* The loss, and what the last try found: the server
+			 * refused, PgBouncer's login to it failing, no answer
+			 * (-v has each try's). */
+			if (again.msg[0] && strcmp(again.msg, lost) != 0)
+				sc_error_set(err, SC_UNAVAILABLE, "%s (no server took the connection "
+					     "again within %d s; the last try: %s)", lost,
+					     SC_RECONNECT_SECONDS, again.msg);
+			else
+				sc_error_set(err, SC_UNAVAILABLE, "%s (no server took the connection "
+					     "again within %d s)", lost, SC_RECONNECT_SECONDS);
 			return -1;
 		}
 		sc_db_notice(db, "connection lost (%s): reconnecting in %.2f s (attempt %d)",

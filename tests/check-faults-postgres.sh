@@ -107,8 +107,8 @@ server_stop() { # immediate, like a crash of the server
 		die "cannot stop the server"
 }
 
-server_start() {
-	as_pg "$bindir/pg_ctl" -D "$pg/data" -l "$pg/postgres.log" -w -t 60 start >/dev/null 2>&1 ||
+server_start() { # (LANGUAGE: as pg-server.sh starts it)
+	LANGUAGE=it as_pg "$bindir/pg_ctl" -D "$pg/data" -l "$pg/postgres.log" -w -t 60 start >/dev/null 2>&1 ||
 		die "cannot start the server again"
 }
 
@@ -292,8 +292,8 @@ else
 	else
 		bad "server down: it gave up after $took s, expected about 30 s"
 	fi
-	check_grep "server down: the error says no server came back within 30 s" \
-		'^sessctl: .*within 30 s' "$work/run.err"
+	check_grep "server down: the error says no server came back within 30 s, and why" \
+		"^sessctl: .*within 30 s; the last try: cannot connect to '.*\\)\$" "$work/run.err"
 	check_eq "server down: one line on stderr" 1 "$(wc -l <"$work/run.err")"
 	summary=$(sed -n 2p "$work/run.out" | tr -d '\r')
 	server_start
@@ -494,6 +494,30 @@ else
 		LD_PRELOAD=$shim ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 			"$bin" "$@" >"$work/out" 2>"$work/err"
 	}
+
+	# The server ends the connection as its answer to a COMMIT (an
+	# administrator's pg_terminate_backend at that moment; the shim sends
+	# it in the COMMIT's place): libpq has the server's FATAL only in the
+	# connection's message, before its own "server closed the connection
+	# unexpectedly". -v names the server's reason in its own words, also
+	# when those are Italian (lc_messages, pg-server.sh), "FATALE:  ".
+	for lang in en it; do
+		if [ "$lang" = it ]; then
+			options="-c lc_messages=C.UTF-8"
+			reason="interruzione della connessione su comando dell'amministratore"
+		else
+			options=
+			reason="terminating connection due to administrator command"
+		fi
+		newdb "ft_$lang"
+		PGOPTIONS=$options SESSCTL_TEST_COMMIT_TERMINATE=3 \
+			shimmed -v --db "$(url "ft_$lang")" "${enforce_args[@]}" --batch-size 500
+		check_eq "COMMIT answered by a FATAL ($lang): enforce reconnects and exits 0" 0 $?
+		check_grep "COMMIT answered by a FATAL ($lang): -v names the server's reason, in its words" \
+			"connection lost \(cannot commit on '[^']*': $reason\): reconnected to" "$work/err"
+		consistent "ft_$lang" "COMMIT answered by a FATAL ($lang)"
+		enforced "ft_$lang" "COMMIT answered by a FATAL ($lang)"
+	done
 	lost_check() { # label rc want-rc db ref-state
 		if [ "$2" = "$3" ] && grep -q 'reconnected to' "$work/err" && [ "$(state "$4")" = "$5" ]; then
 			ok "$1: reconnected, exit $3, the same end state"
@@ -889,8 +913,8 @@ else
 	took=$(ms_since "$t0")
 	check_eq "PgBouncer, server down: enforce exits 69" 69 "$rc"
 	within "PgBouncer, server down: it gave up after its reconnect window" "$took" 20000 45000
-	check_grep "PgBouncer, server down: the error says no server came back within 30 s" \
-		'^sessctl: .*within 30 s\)$' "$work/run.err"
+	check_grep "PgBouncer, server down: the error says no server came back within 30 s, and why" \
+		"^sessctl: .*within 30 s; the last try: cannot reach the server on '.*\\)\$" "$work/run.err"
 	check_eq "PgBouncer, server down: one line on stderr" 1 "$(grep -c . "$work/run.err")"
 	# The server is down, and PgBouncer's login to it has failed.
 	for cmd in "count 5" "logout-all 5 --yes" "enforce --actor fault-test"; do
@@ -1047,10 +1071,10 @@ fi
 # the state the timeout watches, the server ends the connection, and once
 # it runs on it must reconnect, redo the lost batch and finish.
 
-idle_timeout() { # label, the setting, pg_stat_activity's state to be caught in, db, reason
-	local label=$1 setting=$2 want=$3 db=$4 reason=$5 st=
+idle_timeout() { # label, the setting, pg_stat_activity's state to be caught in, db, reason [options]
+	local label=$1 setting=$2 want=$3 db=$4 reason=$5 options=${6:-} st=
 	newdb "$db"
-	if ! PGOPTIONS="-c $setting=300" start_enforce "$db" 2000 -v; then
+	if ! PGOPTIONS="-c $setting=300 $options" start_enforce "$db" 2000 -v; then
 		bad "$label: enforce ended before it could be stopped"
 		wait "$bg"
 		bg=
@@ -1087,6 +1111,7 @@ idle_timeout() { # label, the setting, pg_stat_activity's state to be caught in,
 	# statement's own "server closed the connection unexpectedly"
 	check_grep "$label: -v says it reconnected, and the server's reason" \
 		"connection lost \(.*: $reason\): reconnected to '" "$work/run.err"
+	echo "     ($label: $(grep -m1 -o 'connection lost (.*): reconnected' "$work/run.err"))"
 	consistent "$db" "$label"
 	enforced "$db" "$label"
 }
@@ -1094,6 +1119,16 @@ idle_timeout "idle in a transaction (25P03)" idle_in_transaction_session_timeout
 	"idle in transaction" fi1 "terminating connection due to idle-in-transaction timeout"
 idle_timeout "idle between transactions (57P05)" idle_session_timeout idle fi2 \
 	"terminating connection due to idle-session timeout"
+# The same from a server that speaks Italian (lc_messages; pg-server.sh):
+# the reason in its words, whether libpq read it between two statements
+# or while it waited for an answer (timing decides; 3c has the latter).
+idle_timeout "Italian, idle in a transaction" idle_in_transaction_session_timeout \
+	"idle in transaction" fi3 \
+	"la connessione è stata terminata a causa di timeout di inattività durante una transazione" \
+	"-c lc_messages=C.UTF-8"
+idle_timeout "Italian, idle between transactions" idle_session_timeout idle fi4 \
+	"terminazione della connessione a causa del timeout della sessione inattiva" \
+	"-c lc_messages=C.UTF-8"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

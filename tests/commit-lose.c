@@ -21,6 +21,13 @@
  *   fail, the transaction left as it was (a statement that fails in it
  *   is sent instead), as a ROLLBACK cancelled by a statement_timeout;
  *   with SESSCTL_TEST_ROLLBACK_LOG=FILE, a line appended to FILE for each.
+ * - SESSCTL_TEST_COMMIT_TERMINATE=N: the Nth COMMIT is sent as
+ *   pg_terminate_backend of the connection's own server process: the
+ *   server answers with its FATAL 57P01 and closes the connection, as
+ *   when an administrator terminates it at that moment (nothing is
+ *   committed). PQexec hands back libpq's "server closed the connection
+ *   unexpectedly"; the server's words are only in the connection's
+ *   message.
  * - SESSCTL_TEST_BEGIN_LOG=FILE: each BEGIN's first 40 bytes, a line
  *   each, appended to FILE (how many transactions a run makes). */
 #define _GNU_SOURCE
@@ -73,8 +80,9 @@ static PGresult *exec_real(PGresult *(*real)(PGconn *, const char *), PGconn *co
 PGresult *PQexec(PGconn *conn, const char *query)
 {
 	static PGresult *(*real)(PGconn *, const char *);
-	static int commits, rollbacks;
+	static int commits, rollbacks, terminates;
 	const char *nth = getenv("SESSCTL_TEST_COMMIT_LOSE");
+	const char *terminate = getenv("SESSCTL_TEST_COMMIT_TERMINATE");
 	const char *fail = getenv("SESSCTL_TEST_ROLLBACK_FAIL");
 
 	if (!real)
@@ -83,6 +91,8 @@ PGresult *PQexec(PGconn *conn, const char *query)
 		PQclear(exec_real(real, conn, query));
 		shutdown(PQsocket(conn), SHUT_RDWR);
 	}
+	if (terminate && strcmp(query, "COMMIT") == 0 && ++terminates == atoi(terminate))
+		return exec_real(real, conn, "SELECT pg_terminate_backend(pg_backend_pid())");
 	if (fail && strcmp(query, "ROLLBACK") == 0) {
 		int n = atoi(fail), k = strchr(fail, ',') ? atoi(strchr(fail, ',') + 1) : 1;
 		if (++rollbacks >= n && rollbacks < n + k) {

@@ -98,7 +98,11 @@ log_line_prefix = '%a '
 log_min_messages = warning
 timezone = 'Europe/Berlin'
 CONF
-	if ! as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
+	# LANGUAGE=it: a session that sets lc_messages = 'C.UTF-8' gets the
+	# server's messages in Italian (gettext reads LANGUAGE unless the
+	# locale is C), for the tests of a server that speaks another
+	# language; lc_messages is 'C' otherwise, English.
+	if ! LANGUAGE=it as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
 		start >"$dir/pg_ctl.log" 2>&1; then
 		cat "$dir/pg_ctl.log" >&2
 		tail -n 20 "$dir/postgres.log" >&2 2>/dev/null || true

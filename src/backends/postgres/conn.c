@@ -74,6 +74,17 @@ const char *pgb_setting_hint(const struct pg_db *db, const char *name, const cha
 	return buf;
 }
 
+/* The length of the severity a server's message line begins with,
+ * "ERROR:  " or "FATAL:  " in the words of the server's lc_messages
+ * ("FEHLER:  ", "ВАЖНО:  ", "致命错误:  "): one word, a colon and two
+ * spaces, which none of libpq's own messages has; 0 for another line. */
+size_t pgb_severity_len(const char *line)
+{
+	size_t n = strcspn(line, " \t\r\n:");
+
+	return n && n <= 48 && strncmp(line + n, ":  ", 3) == 0 ? n + 3 : 0;
+}
+
 /* Returns a malloc'd copy of the first line of msg, without a
  * "ERROR:  "-style severity prefix, trailing blanks or final period, and
  * with its first letter lowercased (sc_lower_first); NULL when out of
@@ -81,15 +92,12 @@ const char *pgb_setting_hint(const struct pg_db *db, const char *name, const cha
 char *pgb_clean_line(const char *msg)
 {
 	const char *line = msg;
-	static const char *const prefixes[] = { "ERROR:  ", "FATAL:  ", "PANIC:  " };
 	size_t len;
 	char *s;
 
 	while (*line == ' ' || *line == '\t')
 		line++;
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (strncmp(line, prefixes[i], strlen(prefixes[i])) == 0)
-			line += strlen(prefixes[i]);
+	line += pgb_severity_len(line);
 	len = strcspn(line, "\r\n");
 	while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '.'))
 		len--;
@@ -332,10 +340,12 @@ static const char *unasked_fatal(const struct pg_db *db)
 {
 	const char *p = PQerrorMessage(db->conn);
 
-	/* (the words of a server whose lc_messages is English: in another
-	 * language libpq's own text stands) */
+	/* The server's line, in the words of its lc_messages, among
+	 * libpq's own (which sessctl, calling no setlocale, has in
+	 * English): the statement had no error of its own (no SQLSTATE),
+	 * so a severity there is the FATAL or PANIC that ended it. */
 	while (p && *p) {
-		if (strncmp(p, "FATAL:  ", 8) == 0 || strncmp(p, "PANIC:  ", 8) == 0)
+		if (pgb_severity_len(p))
 			return p;
 		p += strcspn(p, "\n");
 		p += *p == '\n';

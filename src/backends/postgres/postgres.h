@@ -156,6 +156,7 @@ struct session_stream {
 struct pg_db *pgb_to_pg(struct sc_db *db);
 int pg_error(struct pg_db *db, struct sc_error *err, int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+size_t pgb_severity_len(const char *line);
 char *pgb_clean_line(const char *msg);
 /* PgBouncer's answers that it has no server for a client: what they mean,
  * or NULL; *timed_out when the client waited query_wait_timeout. */

@@ -554,8 +554,7 @@ void pg_rollback(struct sc_db *base)
 	if (in_transaction(db)) {
 		/* said as the lost connection's reason (unasked_fatal) */
 		const char *why = PQerrorMessage(db->conn);
-		if (strncmp(why, "ERROR:  ", 8) == 0)
-			why += 8;
+		why += pgb_severity_len(why);
 		snprintf(db->ended, sizeof(db->ended), "ROLLBACK failed three times (%.*s), so sessctl "
 			 "closed the connection", (int)strcspn(why, "\n"), why);
 		drop_connection(db);
