@@ -83,7 +83,7 @@ const struct sc_migration sc_postgres_migrations[] = {
 	  ");\n" },
 	/* Version 5: the first transaction of a command reads the schema
 	 * version by calling sessctl_schema_version() in the round trip that
-	 * begins it (stmt.c), instead of two more statements: a new server
+	 * begins it (tx.c), instead of two more statements: a new server
 	 * process pays about 0.5 ms less (README, Performance) than it does
 	 * to open the migrations table and its index. The function is a
 	 * constant; the trigger rewrites it whenever the migrations table

@@ -34,7 +34,7 @@ extern const struct sc_migration sc_postgres_migrations[];
  * migration needs (schema.c, pg_migrate_lock), before exiting 75. */
 #define PG_MIGRATOR_WAIT "60s"
 #define PG_MIGRATE_LOCK_WAIT "5s"
-/* How long any other write transaction waits for a lock (stmt.c), and
+/* How long any other write transaction waits for a lock (tx.c), and
  * a batched run that left rows for them at its end, a try (count_left;
  * the core tries again for a while): a second, or half the
  * statement_timeout in force when that is shorter. So a row lock held
@@ -89,7 +89,7 @@ struct pg_db {
 	 * server (pg_reconnect). */
 	bool served;
 	/* The server's reason for ending the connection, when it sent one
-	 * between two statements (on_notice in stmt.c); empty otherwise. */
+	 * between two statements (on_notice in open.c); empty otherwise. */
 	char ended[256];
 	/* steady.c: the purge of an incremental enforce takes its candidates
 	 * through idx_sessions_closed_activity when purge_due found few due
@@ -151,8 +151,10 @@ struct session_stream {
 	void *ctx;
 };
 
-/* Helpers and operations, one group per file: conn.c (connection,
- * errors), stmt.c (running statements), schema.c, reads.c, writes.c. */
+/* Helpers and operations, one group per file: conn.c (connection
+ * failures, errors), open.c (opening a connection), stmt.c (running
+ * statements), tx.c (transactions, reconnecting), schema.c, reads.c,
+ * writes.c. */
 struct pg_db *pgb_to_pg(struct sc_db *db);
 int pg_error(struct pg_db *db, struct sc_error *err, int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -185,6 +187,8 @@ void pgb_col_time_shown(struct pg_db *db, const PGresult *res, int row, int col,
 const char *pgb_int64_param(int64_t v, char buf[INT64_PARAM_LEN]);
 const char *pgb_time_param(int64_t t, char buf[TIME_PARAM_LEN]);
 const char *pgb_time_us_param(int64_t us, char buf[TIME_PARAM_LEN]);
+/* What each new connection gets, after pg_open's and pg_reconnect's. */
+int pgb_connected(struct pg_db *db, struct sc_error *err);
 void pg_close(struct sc_db *base);
 int pg_reconnect(struct sc_db *base, long wait_ms, struct sc_error *err);
 int pgb_read_url_password(struct pg_db *db, const char *target, struct sc_error *err);
