@@ -62,11 +62,11 @@ int cli_report(const struct sc_error *err)
 
 int cli_fail(int status, const char *fmt, ...)
 {
-	char msg[608];
+	char msg[sizeof(((struct sc_error *)0)->msg) + 96];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, 512, fmt, ap);
+	vsnprintf(msg, sizeof(msg) - 96, fmt, ap);
 	va_end(ap);
 	if (status == SC_IOERR)
 		told_committed(msg, sizeof(msg));

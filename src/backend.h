@@ -31,10 +31,12 @@
 #include "migrations.h"
 
 /* Bumped whenever struct sc_backend or a type it uses changes shape, or
- * an argument or a field its functions read changes meaning (24: the id
- * cursors became inclusive, `from` where they were `after`: a module
- * built before would read each batch's start one id too far on). */
-#define SC_BACKEND_ABI 24
+ * an argument or a field its functions read changes meaning (25: struct
+ * sc_error's message grew to 1024 bytes, for a list of hosts' lines
+ * after a long URL; 24: the id cursors became inclusive, `from` where
+ * they were `after`: a module built before would read each batch's
+ * start one id too far on). */
+#define SC_BACKEND_ABI 25
 
 enum sc_tx_mode {
 	SC_TX_READ,    /* a read-only transaction with one consistent view */

@@ -1,6 +1,7 @@
 /* Held changes, write transactions with retries, the actor rule and
  * closing sessions: what every change shares. */
 #include "change.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,46 @@ int sc_tx_retry(int attempt, struct sc_error *err)
 	return 0;
 }
 
+/* Drops " on '<display>'" or " to '<display>'" from msg, the first
+ * time it names the database so: said after the loss, which names it
+ * too, the last try's message says what it found in fewer words. */
+static void drop_display(char *msg, const char *display)
+{
+	size_t n = strlen(display);
+
+	for (char *p = strchr(msg, '\''); p; p = strchr(p + 1, '\''))
+		if (p - msg >= 4 && (strncmp(p - 4, " on ", 4) == 0 || strncmp(p - 4, " to ", 4) == 0) &&
+		    strncmp(p + 1, display, n) == 0 && p[n + 1] == '\'') {
+			memmove(p - 4, p + n + 2, strlen(p + n + 2) + 1);
+			return;
+		}
+}
+
+/* Makes msg at most max bytes long, when it is longer, by cutting the
+ * end of the display it quotes ('<display>': a long URL, a list of
+ * hosts) down to its start and "…", so that what it says after that
+ * stays; failing that, by cutting its own end. */
+static void shorten(char *msg, const char *display, size_t max)
+{
+	static const char more[] = "…";
+	size_t len = strlen(msg), n = strlen(display), over, keep;
+	char *p;
+
+	if (len <= max)
+		return;
+	over = len - max + strlen(more);
+	for (p = strchr(msg, '\''); p; p = strchr(p + 1, '\''))
+		if (strncmp(p + 1, display, n) == 0 && p[n + 1] == '\'')
+			break;
+	if (p && n > over + 20) {
+		keep = (size_t)sc_utf8_cut(p + 1, n - over);
+		memmove(p + 1 + keep + strlen(more), p + 1 + n, strlen(p + 1 + n) + 1);
+		memcpy(p + 1 + keep, more, strlen(more));
+		return;
+	}
+	msg[sc_utf8_cut(msg, max)] = '\0';
+}
+
 int sc_reconnect(struct sc_db *db, struct sc_error *err)
 {
 	const struct sc_backend *be = db->backend;
@@ -146,12 +187,23 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err)
 		if (sc_monotonic_ms() + (double)wait_ms > deadline) {
 			/* The loss, and what the last try found: the server
 			 * refused, PgBouncer's login to it failing, no answer
-			 * (-v has each try's). */
-			if (again.msg[0] && strcmp(again.msg, lost) != 0)
-				sc_error_set(err, SC_UNAVAILABLE, "%s (no server took the connection "
-					     "again within %d s; the last try: %s)", lost,
-					     SC_RECONNECT_SECONDS, again.msg);
-			else
+			 * (-v has each try's). When the line would not fit a
+			 * message (a list of hosts says a line for each, and
+			 * a batched run puts what it committed before it), the
+			 * loss is cut short, so that the last try is said
+			 * whole. */
+			if (again.msg[0] && strcmp(again.msg, lost) != 0) {
+				static const char fmt[] = "%s (no server took the connection again "
+							  "within %d s; the last try: %s)";
+				enum { BEFORE = 110 }; /* "enforce stopped after N committed batches (…): " */
+				int room;
+
+				drop_display(again.msg, db->display);
+				room = (int)sizeof(err->msg) - 1 - BEFORE - (int)(sizeof(fmt) - 1) -
+				       (int)strlen(again.msg);
+				shorten(lost, db->display, room > 60 ? (size_t)room : 60);
+				sc_error_set(err, SC_UNAVAILABLE, fmt, lost, SC_RECONNECT_SECONDS, again.msg);
+			} else
 				sc_error_set(err, SC_UNAVAILABLE, "%s (no server took the connection "
 					     "again within %d s)", lost, SC_RECONNECT_SECONDS);
 			return -1;

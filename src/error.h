@@ -28,7 +28,7 @@ enum sc_status {
 
 struct sc_error {
 	int status;      /* one of enum sc_status; SC_OK when unset */
-	char msg[512];   /* lowercase, no final period, never a password */
+	char msg[1024];  /* lowercase, no final period, never a password */
 };
 
 /* Sets err (which may be NULL) and returns -1, so callers can write

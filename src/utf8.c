@@ -1,5 +1,6 @@
 #include "utf8.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,20 @@ size_t sc_utf8_prefix(const char *s, size_t width)
 		i += len;
 	}
 	return i;
+}
+
+int sc_utf8_cut(const char *s, size_t max)
+{
+	size_t n = strlen(s), i = 0;
+
+	while (i < n) {
+		uint32_t c;
+		size_t len = sc_utf8_decode(s + i, n - i, &c);
+		if (i + len > max)
+			break;
+		i += len;
+	}
+	return i > INT_MAX ? INT_MAX : (int)i;
 }
 
 bool sc_utf8_unsafe(uint32_t c)

@@ -22,6 +22,10 @@ size_t sc_utf8_width_n(const char *s, size_t n);
 /* Length in bytes of the longest prefix of s that fits in width columns. */
 size_t sc_utf8_prefix(const char *s, size_t width);
 
+/* Length in bytes of the longest prefix of s of at most max bytes that
+ * cuts no character (a bad byte counts as one), as an int for "%.*s". */
+int sc_utf8_cut(const char *s, size_t max);
+
 /* True for a character that must never reach a terminal raw: C0
  * controls, DEL, C1 controls (U+0080-U+009F: U+009B is CSI, U+009D OSC),
  * the bidirectional formatting characters (U+061C, U+200E, U+200F,

@@ -112,6 +112,16 @@ server_start() { # (LANGUAGE: as pg-server.sh starts it)
 		die "cannot start the server again"
 }
 
+# Whether the server speaks Italian to a session that asks (lc_messages;
+# pg-server.sh's LANGUAGE=it, a PostgreSQL built with its translations,
+# glibc's C.UTF-8); the Italian checks fail, saying so, when it does not.
+speaks_italian() {
+	PGOPTIONS="-c lc_messages=C.UTF-8" "$psql" -X -q -At -h "$pg" -U postgres -d postgres \
+		-c "SELECT 1 / 0" 2>&1 | grep -q 'divisione per zero' && return 0
+	bad "$1: the test server does not speak Italian (PostgreSQL without its translations, or no C.UTF-8 locale)"
+	return 1
+}
+
 q() { # db sql
 	PGAPPNAME=check-faults "$psql" -X -q -At -v ON_ERROR_STOP=1 -h "$pg" -U postgres -d "$1" -c "$2" 2>&1
 }
@@ -204,7 +214,7 @@ finish() { # db label
 start_enforce() { # db n [sessctl options]
 	local _ db=$1 n=$2
 	shift 2
-	timeout 120 "$bin" --db "$(url "$db")" "$@" "${enforce_args[@]}" --batch-size 50 \
+	timeout 120 "$bin" --db "$(url "$db" "${enforce_extra:-}")" "$@" "${enforce_args[@]}" --batch-size 50 \
 		>"$work/run.out" 2>"$work/run.err" &
 	bg=$!
 	for _ in $(seq 1200); do
@@ -274,7 +284,11 @@ term_check() { # label
 # ---- 1. the server stops and stays down ---------------------------------
 
 newdb fa
-if ! start_enforce fa 2000; then
+# A list of three hosts (the same server thrice) and a long URL: the
+# last try's message has a line for each host, and the line that gives
+# up must still say it whole within a message's 1023 bytes, the URL it
+# quotes for the loss cut short ("…") to make room.
+if ! enforce_extra="host=$pg,$pg,$pg passfile=/nonexistent/$(printf '%0400d' 0)" start_enforce fa 2000; then
 	bad "server down: enforce ended (or never got going) before the server could be stopped"
 	wait "$bg"
 	bg=
@@ -293,7 +307,14 @@ else
 		bad "server down: it gave up after $took s, expected about 30 s"
 	fi
 	check_grep "server down: the error says no server came back within 30 s, and why" \
-		"^sessctl: .*within 30 s; the last try: cannot connect to '.*\\)\$" "$work/run.err"
+		"^sessctl: .*within 30 s; the last try: cannot connect: .*\\)\$" "$work/run.err"
+	check_eq "server down: the last try said whole, a line for each host" 3 \
+		"$(head -n 1 "$work/run.err" | sed 's/.*the last try: //' |
+		   grep -o 'failed: No such file or directory (is the server running there?)' | wc -l)"
+	check_grep "server down: the loss said too, its URL cut short" \
+		"^sessctl: enforce stopped after .*: cannot [a-z ]+ on 'host=.*000…': .+ \\(no server took" \
+		"$work/run.err"
+	echo "     (server down: '$(head -n 1 "$work/run.err")')"
 	check_eq "server down: one line on stderr" 1 "$(wc -l <"$work/run.err")"
 	summary=$(sed -n 2p "$work/run.out" | tr -d '\r')
 	server_start
@@ -502,6 +523,7 @@ else
 	# unexpectedly". -v names the server's reason in its own words, also
 	# when those are Italian (lc_messages, pg-server.sh), "FATALE:  ".
 	for lang in en it; do
+		[ "$lang" = it ] && ! speaks_italian "COMMIT answered by a FATAL (it)" && continue
 		if [ "$lang" = it ]; then
 			options="-c lc_messages=C.UTF-8"
 			reason="interruzione della connessione su comando dell'amministratore"
@@ -914,7 +936,7 @@ else
 	check_eq "PgBouncer, server down: enforce exits 69" 69 "$rc"
 	within "PgBouncer, server down: it gave up after its reconnect window" "$took" 20000 45000
 	check_grep "PgBouncer, server down: the error says no server came back within 30 s, and why" \
-		"^sessctl: .*within 30 s; the last try: cannot reach the server on '.*\\)\$" "$work/run.err"
+		"^sessctl: .*within 30 s; the last try: cannot reach the server: .*\\)\$" "$work/run.err"
 	check_eq "PgBouncer, server down: one line on stderr" 1 "$(grep -c . "$work/run.err")"
 	# The server is down, and PgBouncer's login to it has failed.
 	for cmd in "count 5" "logout-all 5 --yes" "enforce --actor fault-test"; do
@@ -1122,10 +1144,12 @@ idle_timeout "idle between transactions (57P05)" idle_session_timeout idle fi2 \
 # The same from a server that speaks Italian (lc_messages; pg-server.sh):
 # the reason in its words, whether libpq read it between two statements
 # or while it waited for an answer (timing decides; 3c has the latter).
+speaks_italian "section 13 in Italian" &&
 idle_timeout "Italian, idle in a transaction" idle_in_transaction_session_timeout \
 	"idle in transaction" fi3 \
 	"la connessione è stata terminata a causa di timeout di inattività durante una transazione" \
 	"-c lc_messages=C.UTF-8"
+speaks_italian "section 13 in Italian" &&
 idle_timeout "Italian, idle between transactions" idle_session_timeout idle fi4 \
 	"terminazione della connessione a causa del timeout della sessione inattiva" \
 	"-c lc_messages=C.UTF-8"

@@ -286,3 +286,17 @@ Test(utf8, width_agrees_with_the_c_library_for_every_character)
 	cr_expect_gt(checked, 100000, "only %zu characters checked", checked);
 	cr_expect_eq(differ, 0, "%zu of %zu characters differ from wcwidth()", differ, checked);
 }
+
+Test(utf8, cut_never_splits_a_character_or_passes_the_bytes)
+{
+	/* "é" is 2 bytes, "€" 3, "😀" 4 */
+	cr_expect_eq(sc_utf8_cut("abc", 10), 3);
+	cr_expect_eq(sc_utf8_cut("abc", 2), 2);
+	cr_expect_eq(sc_utf8_cut("abc", 0), 0);
+	cr_expect_eq(sc_utf8_cut("a\xc3\xa9", 2), 1, "half of the é is left out");
+	cr_expect_eq(sc_utf8_cut("a\xc3\xa9", 3), 3);
+	cr_expect_eq(sc_utf8_cut("\xe2\x82\xac\xe2\x82\xac", 5), 3);
+	cr_expect_eq(sc_utf8_cut("x\xf0\x9f\x98\x80", 4), 1);
+	cr_expect_eq(sc_utf8_cut("x\xf0\x9f\x98\x80", 5), 5);
+	cr_expect_eq(sc_utf8_cut("\xff\xfe", 1), 1, "a bad byte is one");
+}

@@ -74,22 +74,31 @@ const char *pgb_setting_hint(const struct pg_db *db, const char *name, const cha
 	return buf;
 }
 
-/* The length of the severity a server's message line begins with,
- * "ERROR:  " or "FATAL:  " in the words of the server's lc_messages
- * ("FEHLER:  ", "ВАЖНО:  ", "致命错误:  "): one word, a colon and two
- * spaces, which none of libpq's own messages has; 0 for another line. */
+/* The length of the severity a server's message begins with in libpq's
+ * text of it: "ERROR:  " or "FATAL:  " in the words of the server's
+ * lc_messages ("FEHLER:  ", "FATALE:  ", "ВАЖНО:  ", "致命错误:  "), one
+ * word, a colon and two spaces; 0 for another line. libpq's own
+ * messages (in English: sessctl calls no setlocale) have that form only
+ * in the labels of the lines after it, which are not severities. */
 size_t pgb_severity_len(const char *line)
 {
+	static const char *const labels[] = { "DETAIL", "HINT", "QUERY", "CONTEXT", "LOCATION" };
 	size_t n = strcspn(line, " \t\r\n:");
 
-	return n && n <= 48 && strncmp(line + n, ":  ", 3) == 0 ? n + 3 : 0;
+	if (!n || n > 48 || strncmp(line + n, ":  ", 3) != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strlen(labels[i]) == n && strncmp(line, labels[i], n) == 0)
+			return 0;
+	return n + 3;
 }
 
-/* Returns a malloc'd copy of the first line of msg, without a
- * "ERROR:  "-style severity prefix, trailing blanks or final period, and
- * with its first letter lowercased (sc_lower_first); NULL when out of
- * memory. */
-char *pgb_clean_line(const char *msg)
+/* Returns a malloc'd copy of the first line of msg, without trailing
+ * blanks or final period, and with its first letter lowercased
+ * (sc_lower_first); without its "ERROR:  "-style severity prefix when
+ * severity (msg is libpq's text of an error, not a message's field);
+ * NULL when out of memory. */
+char *pgb_clean_line(const char *msg, bool severity)
 {
 	const char *line = msg;
 	size_t len;
@@ -97,7 +106,8 @@ char *pgb_clean_line(const char *msg)
 
 	while (*line == ' ' || *line == '\t')
 		line++;
-	line += pgb_severity_len(line);
+	if (severity)
+		line += pgb_severity_len(line);
 	len = strcspn(line, "\r\n");
 	while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '.'))
 		len--;
@@ -192,7 +202,7 @@ static char *every_host_line(const char *msg)
 		size_t len = strcspn(p, "\n");
 		bool hint = len && (*p == ' ' || *p == '\t');
 		if (len && (!hint || (n && pgb_contains_nocase(p, len, "is the server running")))) {
-			char *line = hint ? strdup(RUNNING_HINT) : pgb_clean_line(p);
+			char *line = hint ? strdup(RUNNING_HINT) : pgb_clean_line(p, true);
 			char *more = line ? realloc(joined, n + strlen(line) + 3) : NULL;
 			if (!more) {
 				free(line);
@@ -256,7 +266,7 @@ int pgb_connect_failed(struct pg_db *db, struct sc_error *err)
 		}
 		p += len + (p[len] == '\n');
 	}
-	if (!(line = shown ? pgb_clean_line(shown) : every_host_line(msg)))
+	if (!(line = shown ? pgb_clean_line(shown, true) : every_host_line(msg)))
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");
 	if (status == SC_USAGE)
 		pg_error(db, err, status, "bad postgresql connection string '%s': %s", db->display, line);
@@ -329,30 +339,6 @@ static bool lost_connection_text(const char *msg)
 	return false;
 }
 
-/* The server's own reason for ending the connection, when it sent one
- * unasked before it closed (its idle timeouts, pg_terminate_backend of
- * an idle connection, a shutdown; PgBouncer's idle_transaction_timeout),
- * where the statement's result has only libpq's "server closed the
- * connection unexpectedly": read while libpq waited for the statement's
- * answer, it is in the connection's message; read between two
- * statements, on_notice kept it. NULL if the server sent none. */
-static const char *unasked_fatal(const struct pg_db *db)
-{
-	const char *p = PQerrorMessage(db->conn);
-
-	/* The server's line, in the words of its lc_messages, among
-	 * libpq's own (which sessctl, calling no setlocale, has in
-	 * English): the statement had no error of its own (no SQLSTATE),
-	 * so a severity there is the FATAL or PANIC that ended it. */
-	while (p && *p) {
-		if (pgb_severity_len(p))
-			return p;
-		p += strcspn(p, "\n");
-		p += *p == '\n';
-	}
-	return db->ended[0] ? db->ended : NULL;
-}
-
 /* Maps a failed statement (res may be NULL) to an exit status and sets
  * err to "<what> on '<db>': <the server's message>". */
 int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
@@ -377,8 +363,15 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 	const char *raw = primary ? primary
 		: res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res)
 		: PQerrorMessage(db->conn);
-	const char *fatal = !state && lost_connection_text(raw) ? unasked_fatal(db) : NULL;
-	char *msg = pgb_clean_line(fatal ? fatal : raw);
+	/* The server's own reason for ending the connection, when it sent
+	 * one before it closed (its idle timeouts, pg_terminate_backend, a
+	 * shutdown; PgBouncer's idle_transaction_timeout), where the
+	 * statement's result has only libpq's "server closed the connection
+	 * unexpectedly" (open.c kept it). */
+	const char *fatal = !state && lost_connection_text(raw) && db->ended[0] ? db->ended : NULL;
+	/* (a message without its severity: a primary's text is the
+	 * server's or an application's own, "Quota:  exceeded" included) */
+	char *msg = fatal ? pgb_clean_line(fatal, false) : pgb_clean_line(raw, raw != primary);
 	const char *hint;
 	char setting[96];
 	bool timed_out;

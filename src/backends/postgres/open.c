@@ -4,20 +4,19 @@
  * what each new connection is told (pgb_connected), and closing it. */
 #include "postgres.h"
 
+#include <libpq-events.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Notices are not shown (a WARNING of the application's triggers is not
- * sessctl's to tell), but for the reason a server or PgBouncer gives
- * when it ends the connection unasked (an idle timeout, an
- * administrator's pg_terminate_backend, a shutdown): libpq hands that
- * FATAL message here when it reads it between two statements, and the
- * next statement then only says "server closed the connection
- * unexpectedly". It is kept for that message (pgb_fail_result). */
-static void on_notice(void *arg, const PGresult *res)
+/* Keeps the reason a server or PgBouncer gives when it ends the
+ * connection unasked (an idle timeout, an administrator's
+ * pg_terminate_backend, a shutdown): a FATAL or PANIC message, told by
+ * its severity in English whatever the server's language. The statement
+ * that meets the closed connection then says only libpq's "server closed
+ * the connection unexpectedly"; pgb_fail_result says this instead. */
+static void keep_fatal(struct pg_db *db, const PGresult *res)
 {
-	struct pg_db *db = arg;
 	const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
 	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
@@ -25,6 +24,26 @@ static void on_notice(void *arg, const PGresult *res)
 		severity = PQresultErrorField(res, PG_DIAG_SEVERITY);
 	if (severity && primary && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0))
 		snprintf(db->ended, sizeof(db->ended), "%s", primary);
+}
+
+/* Notices are not shown (a WARNING of the application's triggers is not
+ * sessctl's to tell), but for that message: libpq hands it here when it
+ * reads it between two statements. */
+static void on_notice(void *arg, const PGresult *res)
+{
+	keep_fatal(arg, res);
+}
+
+/* Read while libpq waits for a statement's answer, the message becomes a
+ * result of its own, which PQexec drops for the one it makes of the
+ * closed connection after it (its text stays in the connection's
+ * message, in the server's language). Every result libpq makes passes
+ * here first. */
+static int on_event(PGEventId id, void *info, void *arg)
+{
+	if (id == PGEVT_RESULTCREATE)
+		keep_fatal(arg, ((const PGEventResultCreate *)info)->result);
+	return 1;
 }
 
 /* What every new connection gets. A database in SQL_ASCII holds bytes
@@ -41,6 +60,8 @@ int pgb_connected(struct pg_db *db, struct sc_error *err)
 
 	db->ended[0] = '\0';
 	PQsetNoticeReceiver(db->conn, on_notice, db);
+	if (!db->watched && !(db->watched = PQregisterEventProc(db->conn, on_event, "sessctl", db)))
+		return sc_error_set(err, SC_SOFTWARE, "out of memory");
 	/* -v: where libpq went, which the URL may not say (libpq's
 	 * environment alone, a service file, a list of hosts). */
 	const char *host = PQhost(db->conn);

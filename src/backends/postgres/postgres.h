@@ -89,8 +89,12 @@ struct pg_db {
 	 * server (pg_reconnect). */
 	bool served;
 	/* The server's reason for ending the connection, when it sent one
-	 * between two statements (on_notice in open.c); empty otherwise. */
+	 * (keep_fatal in open.c), or why sessctl closed it (pg_rollback);
+	 * empty otherwise. */
 	char ended[256];
+	/* open.c's event procedure is registered on conn (once: PQreset
+	 * keeps it). */
+	bool watched;
 	/* steady.c: the purge of an incremental enforce takes its candidates
 	 * through idx_sessions_closed_activity when purge_due found few due
 	 * there (for that cutoff). */
@@ -159,7 +163,7 @@ struct pg_db *pgb_to_pg(struct sc_db *db);
 int pg_error(struct pg_db *db, struct sc_error *err, int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 size_t pgb_severity_len(const char *line);
-char *pgb_clean_line(const char *msg);
+char *pgb_clean_line(const char *msg, bool severity);
 /* PgBouncer's answers that it has no server for a client: what they mean,
  * or NULL; *timed_out when the client waited query_wait_timeout. */
 const char *pgb_no_server_hint(const char *msg, bool *timed_out);

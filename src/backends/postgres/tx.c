@@ -47,7 +47,7 @@ void pg_rollback(struct sc_db *base)
 	for (int i = 0; i < 3 && in_transaction(db); i++)
 		PQclear(PQexec(db->conn, "ROLLBACK"));
 	if (in_transaction(db)) {
-		/* said as the lost connection's reason (unasked_fatal) */
+		/* said as the lost connection's reason (pgb_fail_result) */
 		const char *why = PQerrorMessage(db->conn);
 		why += pgb_severity_len(why);
 		snprintf(db->ended, sizeof(db->ended), "ROLLBACK failed three times (%.*s), so sessctl "
