@@ -62,11 +62,11 @@ int cli_report(const struct sc_error *err)
 
 int cli_fail(int status, const char *fmt, ...)
 {
-	char msg[sizeof(((struct sc_error *)0)->msg) + 96];
+	char msg[SC_ERROR_MSG_SIZE + 96];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg) - 96, fmt, ap);
+	vsnprintf(msg, SC_ERROR_MSG_SIZE, fmt, ap);
 	va_end(ap);
 	if (status == SC_IOERR)
 		told_committed(msg, sizeof(msg));

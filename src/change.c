@@ -106,19 +106,27 @@ int sc_tx_retry(int attempt, struct sc_error *err)
 	return 0;
 }
 
-/* Drops " on '<display>'" or " to '<display>'" from msg, the first
- * time it names the database so: said after the loss, which names it
- * too, the last try's message says what it found in fewer words. */
-static void drop_display(char *msg, const char *display)
+/* Where msg quotes display ('<display>'): its opening quote, or NULL. */
+static char *quoted(char *msg, const char *display)
 {
 	size_t n = strlen(display);
 
 	for (char *p = strchr(msg, '\''); p; p = strchr(p + 1, '\''))
-		if (p - msg >= 4 && (strncmp(p - 4, " on ", 4) == 0 || strncmp(p - 4, " to ", 4) == 0) &&
-		    strncmp(p + 1, display, n) == 0 && p[n + 1] == '\'') {
-			memmove(p - 4, p + n + 2, strlen(p + n + 2) + 1);
-			return;
-		}
+		if (strncmp(p + 1, display, n) == 0 && p[n + 1] == '\'')
+			return p;
+	return NULL;
+}
+
+/* Drops " on '<display>'" or " to '<display>'" from msg: said after the
+ * loss, which names the database too, the last try's message says what
+ * it found in fewer words. */
+static void drop_display(char *msg, const char *display)
+{
+	char *p = quoted(msg, display);
+	size_t n = strlen(display);
+
+	if (p && p - msg >= 4 && (strncmp(p - 4, " on ", 4) == 0 || strncmp(p - 4, " to ", 4) == 0))
+		memmove(p - 4, p + n + 2, strlen(p + n + 2) + 1);
 }
 
 /* Makes msg at most max bytes long, when it is longer, by cutting the
@@ -134,10 +142,7 @@ static void shorten(char *msg, const char *display, size_t max)
 	if (len <= max)
 		return;
 	over = len - max + strlen(more);
-	for (p = strchr(msg, '\''); p; p = strchr(p + 1, '\''))
-		if (strncmp(p + 1, display, n) == 0 && p[n + 1] == '\'')
-			break;
-	if (p && n > over + 20) {
+	if ((p = quoted(msg, display)) && n > over + 20) {
 		keep = (size_t)sc_utf8_cut(p + 1, n - over);
 		memmove(p + 1 + keep + strlen(more), p + 1 + n, strlen(p + 1 + n) + 1);
 		memcpy(p + 1 + keep, more, strlen(more));
@@ -192,20 +197,18 @@ int sc_reconnect(struct sc_db *db, struct sc_error *err)
 			 * a batched run puts what it committed before it), the
 			 * loss is cut short, so that the last try is said
 			 * whole. */
-			if (again.msg[0] && strcmp(again.msg, lost) != 0) {
-				static const char fmt[] = "%s (no server took the connection again "
-							  "within %d s; the last try: %s)";
-				enum { BEFORE = 110 }; /* "enforce stopped after N committed batches (…): " */
-				int room;
+			bool last = again.msg[0] && strcmp(again.msg, lost) != 0;
+			enum { BEFORE = 110 }; /* "enforce stopped after N committed batches (…): " */
+			int room;
 
+			if (last) {
 				drop_display(again.msg, db->display);
-				room = (int)sizeof(err->msg) - 1 - BEFORE - (int)(sizeof(fmt) - 1) -
-				       (int)strlen(again.msg);
+				room = SC_ERROR_MSG_SIZE - 1 - BEFORE - 80 - (int)strlen(again.msg);
 				shorten(lost, db->display, room > 60 ? (size_t)room : 60);
-				sc_error_set(err, SC_UNAVAILABLE, fmt, lost, SC_RECONNECT_SECONDS, again.msg);
-			} else
-				sc_error_set(err, SC_UNAVAILABLE, "%s (no server took the connection "
-					     "again within %d s)", lost, SC_RECONNECT_SECONDS);
+			}
+			sc_error_set(err, SC_UNAVAILABLE, "%s (no server took the connection again within "
+				     "%d s%s%s)", lost, SC_RECONNECT_SECONDS, last ? "; the last try: " : "",
+				     last ? again.msg : "");
 			return -1;
 		}
 		sc_db_notice(db, "connection lost (%s): reconnecting in %.2f s (attempt %d)",

@@ -297,7 +297,7 @@ double sc_monotonic_ms(void)
 
 void sc_db_notice(struct sc_db *db, const char *fmt, ...)
 {
-	char msg[sizeof(((struct sc_error *)0)->msg) + 128];
+	char msg[SC_ERROR_MSG_SIZE + 128];
 	va_list ap;
 
 	if (!db->notice)

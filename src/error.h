@@ -26,9 +26,13 @@ enum sc_status {
 	SC_INTERRUPTED = 130, /* SIGINT (SIGTERM gives 143) */
 };
 
+/* The room of a message: a line that quotes a long URL and gives a
+ * list of hosts' lines fits. */
+#define SC_ERROR_MSG_SIZE 1024
+
 struct sc_error {
-	int status;      /* one of enum sc_status; SC_OK when unset */
-	char msg[1024];  /* lowercase, no final period, never a password */
+	int status;                   /* one of enum sc_status; SC_OK when unset */
+	char msg[SC_ERROR_MSG_SIZE];  /* lowercase, no final period, never a password */
 };
 
 /* Sets err (which may be NULL) and returns -1, so callers can write

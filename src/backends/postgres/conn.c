@@ -371,7 +371,7 @@ int pgb_fail_result(struct pg_db *db, const PGresult *res, const char *what,
 	const char *fatal = !state && lost_connection_text(raw) && db->ended[0] ? db->ended : NULL;
 	/* (a message without its severity: a primary's text is the
 	 * server's or an application's own, "Quota:  exceeded" included) */
-	char *msg = fatal ? pgb_clean_line(fatal, false) : pgb_clean_line(raw, raw != primary);
+	char *msg = pgb_clean_line(fatal ? fatal : raw, !fatal && raw != primary);
 	const char *hint;
 	char setting[96];
 	bool timed_out;
