@@ -89,6 +89,11 @@ struct enforce_ctx {
 	bool sparse;          /* expire takes its ids from `idle` */
 	bool purge_due;       /* purge_due's answer (struct sc_backend) */
 	struct sc_ids idle;   /* (found through the index, ascending) */
+	/* What the plan's transaction found ahead of the steps (look_ahead):
+	 * the idle sessions, the first users over the limit, whether purge
+	 * is due; each used once, by its step's first batch. */
+	bool idle_known, users_known, purge_known;
+	bool all_done;        /* nothing was due: the run is recorded */
 	/* What the committed batches left: rows another transaction held
 	 * (struct sc_db), counted at the end (count_left). */
 	struct sc_ids left_closes, left_purges, left_users;
@@ -167,10 +172,14 @@ static int expire_candidates(struct sc_db *db, struct enforce_ctx *c, int64_t cu
 
 	if (c->from == INT64_MIN) { /* the step's first batch (or its retry) */
 		c->sparse = false;
-		c->idle.n = 0;
 		if (c->incremental) {
-			if (be->idle_sessions(db, c->idle_from, cutoff, SC_SPARSE_MAX, &c->idle, err) < 0)
-				return -1;
+			if (!c->idle_known) {
+				c->idle.n = 0;
+				if (be->idle_sessions(db, c->idle_from, cutoff, SC_SPARSE_MAX, &c->idle,
+						      err) < 0)
+					return -1;
+			}
+			c->idle_known = false; /* a retry looks again */
 			c->sparse = c->idle.n <= SC_SPARSE_MAX;
 		}
 	}
@@ -224,6 +233,20 @@ static bool short_batch(size_t n, int64_t limit)
 	return (int64_t)n < limit;
 }
 
+/* The device limit's next users over the limit, up to asked of them
+ * from the user id `from` on, into c->users (and, where batches are
+ * even, their excess into c->excess). */
+static int limit_users(struct sc_db *db, struct enforce_ctx *c, int64_t asked, int64_t from,
+		       struct sc_error *err)
+{
+	const struct sc_enforce_opts *o = c->o;
+	bool budget = !o->batch_size && db->backend->even_batches;
+
+	c->users.n = c->excess.n = 0;
+	return db->backend->users_over_limit(db, o->max_sessions, c->incremental ? c->since : INT64_MIN,
+					     from, asked, &c->users, budget ? &c->excess : NULL, err);
+}
+
 /* One batch of one step. Sets c->finished when nothing is left. */
 static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_ctx *c,
 		      struct sc_error *err)
@@ -247,9 +270,9 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 				    &c->held, &c->done, err);
 	}
 	case STEP_LIMIT:
-		c->users.n = 0;
 		c->users_read = false;
 		if (o->has_user) {
+			c->users.n = 0;
 			if (c->from > o->user_id)
 				return c->finished = true, 0;
 			if (sc_ids_push(&c->users, o->user_id) < 0)
@@ -263,11 +286,9 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 			 * least one. */
 			bool budget = !o->batch_size && be->even_batches;
 			int64_t asked = budget ? users_wanted(c) : c->batch;
-			c->excess.n = 0;
-			if (be->users_over_limit(db, o->max_sessions, c->incremental ? c->since : INT64_MIN,
-						 c->from, asked, &c->users, budget ? &c->excess : NULL,
-						 err) < 0)
+			if (!c->users_known && limit_users(db, c, asked, c->from, err) < 0)
 				return -1;
+			c->users_known = false; /* a retry looks again */
 			/* Fewer than asked: these are the last (the budget below
 			 * may take fewer still, and the next batch the rest). */
 			last = short_batch(c->users.n, asked);
@@ -474,12 +495,20 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 {
 	struct step_tx t = { c, step, 0 };
 
+	/* The plan's transaction found nothing for this step (look_ahead). */
+	if (step == STEP_EXPIRE && c->idle_known && !c->idle.n)
+		return c->idle_known = false, 0;
+	if (step == STEP_LIMIT && c->users_known && !c->users.n)
+		return c->users_known = false, 0;
 	/* In steady state, purge looks through the backend's index first:
 	 * its walk reads every closed session, in write transactions. */
 	if (step == STEP_PURGE && c->incremental && db->backend->purge_due) {
-		c->purge_due = true;
-		if (sc_read_again(db, purge_due_body, c, NULL, err) < 0)
-			return -1;
+		if (!c->purge_known) {
+			c->purge_due = true;
+			if (sc_read_again(db, purge_due_body, c, NULL, err) < 0)
+				return -1;
+		}
+		c->purge_known = false;
 		if (!c->purge_due) {
 			sc_db_notice(db, "enforce: nothing to purge (found through the index)");
 			return 0;
@@ -600,16 +629,9 @@ static int run_steps(struct sc_db *db, struct enforce_ctx *c, struct sc_error *e
 		rc = run_step(db, STEP_LIMIT, c, err);
 	if (rc == 0 && c->o->purge && !c->r->interrupted)
 		rc = run_step(db, STEP_PURGE, c, err);
+	c->idle_known = c->users_known = c->purge_known = false; /* another round looks again */
 	db->may_skip_locked = false;
 	return count_after(db, c, rc, err);
-}
-
-/* Before a real run: the pass it makes. A read, but in sc_run_tx's write
- * transaction so that a busy database is waited for and retried like any
- * batch. */
-static int plan_body(struct sc_db *db, void *vctx, struct sc_error *err)
-{
-	return plan(db, vctx, err);
 }
 
 /* For progress only: how far the ids go. In a transaction of its own,
@@ -644,14 +666,80 @@ static int record_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	return db->backend->enforce_state_put(db, &st, err);
 }
 
+/* Whether the run records itself. A run that left rows of expire or the
+ * device limit records nothing: the next one must look where this one
+ * looked, or it would not see them again (purge does not use the
+ * record). */
+static bool recorded_run(const struct sc_db *db, const struct enforce_ctx *c)
+{
+	return db->backend->enforce_state_put && !c->o->has_user && c->o->limit && !c->left_steady;
+}
+
 static int record(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
 {
-	/* A run that left rows of expire or the device limit records
-	 * nothing: the next one must look where this one looked, or it would
-	 * not see them again (purge does not use the record). */
-	if (!db->backend->enforce_state_put || c->o->has_user || !c->o->limit || c->left_steady)
+	return recorded_run(db, c) ? sc_run_tx(db, false, record_body, c, NULL, err) : 0;
+}
+
+/* A cron job's run usually finds nothing to do, and each step that finds
+ * nothing cost it a transaction (on PostgreSQL a BEGIN, the actor's
+ * look-up and a COMMIT: three round trips), and the record one more.
+ * So an incremental pass looks ahead in the plan's transaction, with
+ * each step's own first look-up, the steps in order: the idle sessions,
+ * the first users over the limit, whether purge is due. It stops at the
+ * first step with rows to change, whose first batch then takes what was
+ * found (or looks again on a retry); the steps before it, having found
+ * nothing, do not run. When nothing is due, the run checks its actor as
+ * a batch would and records itself there: one transaction in all. (On
+ * PostgreSQL a device-limit look-up that finds none leaves the rest of
+ * the transaction without bitmap scans: the purge's look-up, which
+ * walks its index in order anyway, and the record's upsert by key.) */
+static int look_ahead(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
+{
+	const struct sc_backend *be = db->backend;
+	const struct sc_enforce_opts *o = c->o;
+
+	c->idle_known = c->users_known = c->purge_known = c->all_done = false;
+	if (!c->incremental || (o->purge && !be->purge_due))
 		return 0;
-	return sc_run_tx(db, false, record_body, c, NULL, err);
+	if (o->expire) {
+		c->idle.n = 0;
+		if (be->idle_sessions(db, c->idle_from, c->a->now - o->idle_timeout, SC_SPARSE_MAX,
+				      &c->idle, err) < 0)
+			return -1;
+		c->idle_known = true;
+		if (c->idle.n)
+			return 0;
+	}
+	if (o->limit) {
+		if (limit_users(db, c, first_batch(db, c, STEP_LIMIT), INT64_MIN, err) < 0)
+			return -1;
+		c->users_known = true;
+		if (c->users.n)
+			return 0;
+	}
+	if (o->purge) {
+		if (be->purge_due(db, c->a->now - o->purge_after, &c->purge_due, err) < 0)
+			return -1;
+		c->purge_known = true;
+		if (c->purge_due)
+			return 0;
+		sc_db_notice(db, "enforce: nothing to purge (found through the index)");
+	}
+	if (sc_check_actor(db, c->a, err) < 0 || (recorded_run(db, c) && record_body(db, c, err) < 0))
+		return -1;
+	sc_db_notice(db, "enforce: nothing to do (found through the indexes)");
+	c->all_done = true;
+	return 0;
+}
+
+/* Before a real run: the pass it makes. A read, but in sc_run_tx's write
+ * transaction so that a busy database is waited for and retried like any
+ * batch. */
+static int plan_body(struct sc_db *db, void *vctx, struct sc_error *err)
+{
+	struct enforce_ctx *c = vctx;
+
+	return plan(db, c, err) < 0 || look_ahead(db, c, err) < 0 ? -1 : 0;
 }
 
 int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct sc_action *a,
@@ -676,7 +764,7 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 		c.steps = o->expire + o->limit + o->purge;
 		c.rounds_left = SC_ENFORCE_ROUNDS;
 		r->round = 1;
-		if ((rc = sc_run_tx(db, false, plan_body, &c, NULL, err)) == 0) {
+		if ((rc = sc_run_tx(db, false, plan_body, &c, NULL, err)) == 0 && !c.all_done) {
 			struct sc_error ignored = { 0 };
 			if (o->progress && sc_db_read(db, bounds_body, &c, &ignored) < 0)
 				c.max_id = c.max_user = 0;

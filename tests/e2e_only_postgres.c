@@ -239,6 +239,7 @@ Test(postgres_only, a_per_user_command_is_one_transaction)
 			     reads ? "not " : "");
 		cr_expect_eq(logged_statements(app, "; SELECT pg_is_in_recovery(), "
 						    "current_setting('transaction_read_only'), "
+						    "current_setting('lock_timeout') = '0', "
 						    "sessctl_schema_version()"), 1,
 			     "%s read the schema version outside its BEGIN round trip", cmds[i].name);
 		cr_expect_eq(logged_statements(app, "sessctl_migrations"), 0,
@@ -2871,6 +2872,84 @@ Test(postgres_only, a_cron_run_with_a_little_of_everything_costs_a_transaction_a
 	cr_expect_eq(begins, 7, "the run made %d transactions, expected 7 (%s)", begins, r->err);
 	cr_expect_eq(logged_statements(app, "statement: COMMIT"), 7, "the run committed %d times",
 		     logged_statements(app, "statement: COMMIT"));
+}
+
+/* A cron job's usual run, with nothing to do, is one transaction: its
+ * plan looks ahead with each step's first look-up and records the run
+ * there (src/enforce.c, look_ahead). It made four (the plan, a batch of
+ * expire and of the device limit, the record: 12 round trips) and,
+ * with --purge-after, a fifth, the purge's look through its index. Its
+ * BEGIN sets the lock wait without a statement of its own (tx.c,
+ * BEGIN_LOCK_WAIT): the server took 1.3-1.5 ms to plan the expression
+ * that computes it from a statement_timeout, which is only needed where
+ * one is set. A run that finds only a purge due makes no transaction for
+ * expire or the device limit, and none for the purge's look. */
+Test(postgres_only, a_cron_run_with_nothing_to_do_is_one_transaction, .timeout = 60)
+{
+	static const char *const args[] = { "--idle-timeout", "90d", "--purge-after", "60d", "-o", "csv",
+					     "--columns", "expired,over_limit,purged" };
+	char url[256], app[64];
+
+	db_migrate(NULL);
+	db_exec("INSERT INTO users (id, email, username) SELECT g, 'u' || g || '@example.com', 'u' || g\n"
+		"FROM generate_series(1, 3) g");
+	db_exec("INSERT INTO sessions (user_id, device_fingerprint, last_activity, is_active) VALUES\n"
+		" (1, 'purge-soon', '2024-12-31 00:30:00+00', false),\n"
+		" (2, 'a', '2025-02-20 00:00:00+00', true), (2, 'b', '2025-02-21 00:00:00+00', true)");
+	struct run *r = RUN("enforce", "--now", "2025-03-01 00:00:00", args[0], args[1], args[2], args[3],
+			    args[4], args[5], args[6], args[7]);
+	EXPECT_OUT(r, "expired,over_limit,purged\r\n0,0,0\r\n");
+
+	/* ten minutes later: nothing to do */
+	snprintf(app, sizeof(app), "sc%ldnone", (long)getpid());
+	snprintf(url, sizeof(url), "%s application_name=%s", e2e_url(), app);
+	r = RUN_DB(url, "enforce", "--now", "2025-03-01 00:10:00", args[0], args[1], args[2], args[3],
+		   args[4], args[5], args[6], args[7]);
+	EXPECT_OUT(r, "expired,over_limit,purged\r\n0,0,0\r\n");
+	fprintf(stderr, "statement count: a cron run with nothing to do: %d statements, %d transactions\n",
+		statements_of(app), logged_statements(app, "statement: BEGIN"));
+	cr_expect_eq(logged_statements(app, "statement: BEGIN"), 1, "the run made %d transactions, expected 1",
+		     logged_statements(app, "statement: BEGIN"));
+	cr_expect_eq(logged_statements(app, "statement: BEGIN ISOLATION LEVEL READ COMMITTED;"), 1,
+		     "the run's transaction is no write transaction");
+	cr_expect_eq(logged_statements(app, "statement: COMMIT"), 1, "the run committed %d times",
+		     logged_statements(app, "statement: COMMIT"));
+	cr_expect_eq(logged_statements(app, "FROM users WHERE"), 1, "the actor was looked up %d times",
+		     logged_statements(app, "FROM users WHERE"));
+	cr_expect_eq(logged_statements(app, "INSERT INTO sessctl_enforce_state"), 1, "the run was not recorded");
+	cr_expect_eq(logged_statements(app, "statement: SELECT set_config('lock_timeout'"), 0,
+		     "the lock wait took a statement of its own with no statement_timeout set");
+	EXPECT_ROWS("SELECT since FROM sessctl_enforce_state", "1740787200\n"); /* 00:10 less the slack */
+
+	/* an hour later: only the closed session is due (its last activity
+	 * is now 60 days old); the run is the plan, the purge's batch and
+	 * the record */
+	snprintf(app, sizeof(app), "sc%ldpurge", (long)getpid());
+	snprintf(url, sizeof(url), "%s application_name=%s", e2e_url(), app);
+	r = RUN_DB(url, "enforce", "--now", "2025-03-01 01:00:00", args[0], args[1], args[2], args[3],
+		   args[4], args[5], args[6], args[7]);
+	EXPECT_OUT(r, "expired,over_limit,purged\r\n0,0,1\r\n");
+	EXPECT_ROWS("SELECT device_fingerprint FROM sessions ORDER BY 1", "a\nb\n");
+	int begins = logged_statements(app, "statement: BEGIN");
+	cr_expect_eq(begins, 3, "the run made %d transactions, expected 3", begins);
+	cr_expect_eq(logged_statements(app, "READ ONLY"), 0, "the purge's look had a read transaction");
+	cr_expect_eq(logged_statements(app, "SELECT count(*) FROM (SELECT 1 FROM sessions WHERE NOT is_active"),
+		     1, "purge looked through its index %d times",
+		     logged_statements(app, "SELECT count(*) FROM (SELECT 1 FROM sessions WHERE NOT is_active"));
+	EXPECT_ROWS("SELECT since FROM sessctl_enforce_state", "1740790200\n");
+
+	/* where a statement_timeout is set, the lock wait is computed from
+	 * it, by a statement of its own in each transaction */
+	db_exec("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = ''30s''', "
+		"current_database()); END $$");
+	snprintf(app, sizeof(app), "sc%ldtimeout", (long)getpid());
+	snprintf(url, sizeof(url), "%s application_name=%s", e2e_url(), app);
+	r = RUN_DB(url, "enforce", "--now", "2025-03-01 01:10:00", args[0], args[1], args[2], args[3],
+		   args[4], args[5], args[6], args[7]);
+	EXPECT_OUT(r, "expired,over_limit,purged\r\n0,0,0\r\n");
+	cr_expect_eq(logged_statements(app, "statement: SELECT set_config('lock_timeout', (SELECT CASE"), 1,
+		     "under a statement_timeout, the lock wait was set by %d statements of its own",
+		     logged_statements(app, "statement: SELECT set_config('lock_timeout', (SELECT CASE"));
 }
 
 /* logout --where --user bob closes 21 and 22 and leaves 20 (held by the

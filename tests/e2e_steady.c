@@ -375,6 +375,51 @@ static const char *steady_new(const char *more)
 }
 #define FX_STEADY_NEW steady_new(NULL)
 
+/* A cron job's usual run: nothing went idle, nobody went over the limit,
+ * nothing is due to purge. It looks ahead in its plan's transaction and
+ * records itself there (src/enforce.c, look_ahead), but as a batch would
+ * it still refuses an actor who is no admin (77), recording nothing. */
+Test(steady, an_incremental_run_with_nothing_to_do_records_itself_and_still_checks_its_actor)
+{
+	fx("(50, 2, '2025-02-25 10:00:00', TRUE), (51, 3, '2025-02-01 00:00:00', FALSE)");
+	EXPECT_OK(W("-q", "--purge-after", "60d"));
+	char *before = db_rows(STATE_SQL);
+
+	struct run *r = RUN("enforce", "--now", LATER, "--actor", "bob", "--purge-after", "60d", "-q");
+	EXPECT_FAIL(r, 77);
+	EXPECT_ERR_HAS(r, "actor 'bob' is user 2 with role 'user', not admin");
+	EXPECT_ROWS(STATE_SQL, before);
+	free(before);
+
+	r = W2("-v", "--purge-after", "60d", SUMMARY);
+	EXPECT_PLAN(r, PLAN_INCR);
+	EXPECT_OUT(r, CSV_HEAD "0,0,0,false\r\n");
+	EXPECT_ERR_HAS(r, "enforce: nothing to purge (found through the index)");
+	EXPECT_ERR_HAS(r, "enforce: nothing to do (found through the indexes)\n");
+	cr_expect_eq(db_int("SELECT since FROM sessctl_enforce_state"), LATER_SINCE_T);
+	EXPECT_ROWS("SELECT id, is_active FROM sessions ORDER BY id",
+		    e2e_pg() ? "50|t\n51|f\n" : "50|1\n51|0\n");
+}
+
+/* Each step looks ahead in turn and stops at the first with rows: here
+ * the device limit's, with no idle session before it (the expire step
+ * then makes no transaction), and a purge due after it. */
+Test(steady, an_incremental_run_that_finds_users_over_the_limit_first_still_purges_what_is_due)
+{
+	fx("(50, 2, '2025-02-25 10:00:00', TRUE), (51, 2, '2025-02-26 10:00:00', TRUE), "
+	   "(52, 2, '2025-02-27 10:00:00', TRUE), (53, 3, '2024-12-31 00:30:00', FALSE)");
+	EXPECT_OK(W("-q", "--purge-after", "60d"));
+	add("(54, 2, '2025-03-01 00:30:00', TRUE)");
+	struct run *r = W2("-v", "--purge-after", "60d", SUMMARY);
+	EXPECT_PLAN(r, PLAN_INCR);
+	EXPECT_OUT(r, CSV_HEAD "0,1,1,false\r\n");
+	cr_expect_null(strstr(r->err, "nothing to do"), "%s", r->err);
+	EXPECT_ROWS(ACTIVE_IDS_SQL, "51\n52\n54\n");
+	EXPECT_ROWS("SELECT id FROM sessions ORDER BY id", "50\n51\n52\n54\n");
+	EXPECT_ROWS(AUDIT_SQL, "50|2|over-limit|cron|-\n53|3|purge|cron|-\n");
+	cr_expect_eq(db_int("SELECT since FROM sessctl_enforce_state"), LATER_SINCE_T);
+}
+
 Test(steady, an_incremental_run_closes_the_oldest_of_users_who_went_over_the_limit_as_a_full_pass_would)
 {
 	const struct e2e_db *twin = e2e_new_db();

@@ -138,18 +138,46 @@ static PGresult *exec_unless_stopped(struct pg_db *db, const char *sql, bool *st
  * before it starts, with a message that says what to do; and for
  * begin_checked the schema version, from migration 5's function. */
 #define BEGIN_READ "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL TIME ZONE 'UTC'; " \
-	"SELECT set_config('lock_timeout', " PG_LOCK_WAIT_SQL_FOR(PG_READ_LOCK_WAIT_MS) ", true)" \
-	" WHERE current_setting('lock_timeout') = '0'; "
+	BEGIN_LOCK_WAIT(PG_READ_LOCK_WAIT_MS)
 /* A write waits for a row lock (the application's open transaction) at
  * most a second (PG_LOCK_WAIT_SQL), then fails busy (55P03) and is retried, so
  * that no wait is unbounded and the application's own writes to the rows
  * this one has locked meanwhile wait no longer than that either; unless
  * the URL or the server already sets a lock_timeout, which stands. */
 #define BEGIN_WRITE "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL TIME ZONE 'UTC'; " \
-	"SELECT set_config('lock_timeout', " PG_LOCK_WAIT_SQL ", true)" \
-	" WHERE current_setting('lock_timeout') = '0'; "
-#define BEGIN_ROW "SELECT pg_is_in_recovery(), current_setting('transaction_read_only')"
+	BEGIN_LOCK_WAIT(PG_LOCK_WAIT_MS)
+/* The lock wait where no statement_timeout is in force (the usual case):
+ * the whole of it. With one, the wait depends on it (PG_LOCK_WAIT_SQL_FOR),
+ * and the row's last column says so: set by a statement of its own
+ * (lock_wait_for_timeout). That expression's interval and numeric
+ * arithmetic cost a new server process 1.3-1.5 ms to plan (the catalog's
+ * first look-ups of its functions and operators), a twentieth of a cron
+ * job's steady-state run on PostgreSQL; a statement more costs where the
+ * timeout is set a round trip. */
+#define BEGIN_LOCK_WAIT(ms) \
+	"SELECT set_config('lock_timeout', '" ms "ms', true) WHERE current_setting('lock_timeout') = '0'" \
+	" AND current_setting('statement_timeout') = '0'; "
+#define BEGIN_ROW \
+	"SELECT pg_is_in_recovery(), current_setting('transaction_read_only'), " \
+	"current_setting('lock_timeout') = '0'"
 #define BEGIN_VERSION ", sessctl_schema_version()"
+
+/* The lock wait of a transaction of mode under a statement_timeout
+ * (BEGIN_LOCK_WAIT). */
+static int lock_wait_for_timeout(struct pg_db *db, enum sc_tx_mode mode, struct sc_error *err)
+{
+	static const char *const sql[2] = {
+		"SELECT set_config('lock_timeout', " PG_LOCK_WAIT_SQL ", true)",
+		"SELECT set_config('lock_timeout', " PG_LOCK_WAIT_SQL_FOR(PG_READ_LOCK_WAIT_MS) ", true)",
+	};
+	PGresult *res = pgb_run(db, sql[mode == SC_TX_READ], 0, NULL, PGRES_TUPLES_OK,
+				"cannot begin a transaction", err);
+
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
 
 /* Begins a transaction of mode, reading the schema version into *version
  * too when version is not NULL. On failure the transaction is rolled
@@ -162,7 +190,7 @@ static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char
 		{ BEGIN_WRITE BEGIN_ROW, BEGIN_WRITE BEGIN_ROW BEGIN_VERSION },
 		{ BEGIN_READ BEGIN_ROW, BEGIN_READ BEGIN_ROW BEGIN_VERSION },
 	};
-	bool stopped, standby, read_only;
+	bool stopped, standby, read_only, no_wait;
 	PGresult *res = exec_unless_stopped(db, sql[mode == SC_TX_READ][version != NULL], &stopped);
 
 	if (stopped)
@@ -178,7 +206,7 @@ static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char
 		res = NULL;
 	}
 	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
-	    PQnfields(res) != (version ? 3 : 2)) {
+	    PQnfields(res) != (version ? 4 : 3)) {
 		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
 		if (sqlstate)
@@ -196,8 +224,9 @@ static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char
 	standby = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	db->on_standby = standby;
 	read_only = strcmp(PQgetvalue(res, 0, 1), "on") == 0;
+	no_wait = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
 	if (version)
-		*version = (int)pgb_col_int64(res, 0, 2);
+		*version = (int)pgb_col_int64(res, 0, 3);
 	PQclear(res);
 	if (standby && mode != SC_TX_READ) {
 		pg_rollback(&db->base);
@@ -218,6 +247,12 @@ static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char
 			"connection (%s, or ALTER ROLE ... SET default_transaction_read_only = off)",
 			db->display, pgb_setting_hint(db, "default_transaction_read_only", "off", hint,
 						      sizeof(hint)));
+	}
+	if (no_wait && lock_wait_for_timeout(db, mode, err) < 0) {
+		if (sqlstate)
+			sqlstate[0] = '\0';
+		pg_rollback(&db->base);
+		return -1;
 	}
 	return 0;
 }
