@@ -473,7 +473,8 @@ struct sc_backend {
 			     struct sc_ids *out, struct sc_error *err);
 	/* OPTIONAL: whether purge may have anything to do before cutoff (a
 	 * closed session last active before it), looked up through an index
-	 * in a read transaction, for an incremental run, which skips its
+	 * in a read transaction, or in the write transaction that plans the
+	 * run (enforce.c, look_ahead), for an incremental run, which skips its
 	 * walk of every closed session when *due is false. May say true
 	 * wrongly (the walk then decides), never false wrongly but for rows
 	 * whose time does not sort as a time (as idle_sessions: the daily

@@ -93,7 +93,8 @@ struct enforce_ctx {
 	 * the idle sessions, the first users over the limit, whether purge
 	 * is due; each used once, by its step's first batch. */
 	bool idle_known, users_known, purge_known;
-	bool all_done;        /* nothing was due: the run is recorded */
+	bool all_done;        /* nothing was due (the run is recorded), or
+			       * a signal came before anything was done */
 	/* What the committed batches left: rows another transaction held
 	 * (struct sc_db), counted at the end (count_left). */
 	struct sc_ids left_closes, left_purges, left_users;
@@ -692,7 +693,8 @@ static int record(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
  * a batch would and records itself there: one transaction in all. (On
  * PostgreSQL a device-limit look-up that finds none leaves the rest of
  * the transaction without bitmap scans: the purge's look-up, which
- * walks its index in order anyway, and the record's upsert by key.) */
+ * walks its index in order anyway, the actor's and the record's upsert,
+ * by their keys.) */
 static int look_ahead(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
 {
 	const struct sc_backend *be = db->backend;
@@ -725,6 +727,14 @@ static int look_ahead(struct sc_db *db, struct enforce_ctx *c, struct sc_error *
 			return 0;
 		sc_db_notice(db, "enforce: nothing to purge (found through the index)");
 	}
+	/* Stopped meanwhile: as a run whose first batch the signal came
+	 * before, it checks no actor and records nothing (the next run
+	 * looks where this one looked). */
+	if (o->stop && *o->stop) {
+		c->r->interrupted = true;
+		c->all_done = true;
+		return 0;
+	}
 	if (sc_check_actor(db, c->a, err) < 0 || (recorded_run(db, c) && record_body(db, c, err) < 0))
 		return -1;
 	sc_db_notice(db, "enforce: nothing to do (found through the indexes)");
@@ -732,9 +742,9 @@ static int look_ahead(struct sc_db *db, struct enforce_ctx *c, struct sc_error *
 	return 0;
 }
 
-/* Before a real run: the pass it makes. A read, but in sc_run_tx's write
- * transaction so that a busy database is waited for and retried like any
- * batch. */
+/* Before a real run: the pass it makes, and what look_ahead finds. In
+ * sc_run_tx's write transaction, so that a busy database is waited for
+ * and retried like any batch (and the record may be written there). */
 static int plan_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct enforce_ctx *c = vctx;

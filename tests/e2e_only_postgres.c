@@ -2874,28 +2874,37 @@ Test(postgres_only, a_cron_run_with_a_little_of_everything_costs_a_transaction_a
 		     logged_statements(app, "statement: COMMIT"));
 }
 
-/* A cron job's usual run, with nothing to do, is one transaction: its
- * plan looks ahead with each step's first look-up and records the run
- * there (src/enforce.c, look_ahead). It made four (the plan, a batch of
- * expire and of the device limit, the record: 12 round trips) and,
- * with --purge-after, a fifth, the purge's look through its index. Its
- * BEGIN sets the lock wait without a statement of its own (tx.c,
- * BEGIN_LOCK_WAIT): the server took 1.3-1.5 ms to plan the expression
- * that computes it from a statement_timeout, which is only needed where
- * one is set. A run that finds only a purge due makes no transaction for
- * expire or the device limit, and none for the purge's look. */
-Test(postgres_only, a_cron_run_with_nothing_to_do_is_one_transaction, .timeout = 60)
+/* Three users; at 2025-03-01 00:00, with a 60-day purge age, nothing
+ * to do: user 2's two sessions are recent, and user 1's closed one
+ * comes due for purge at 00:30. */
+static void quiet_cron_fixture(void)
 {
-	static const char *const args[] = { "--idle-timeout", "90d", "--purge-after", "60d", "-o", "csv",
-					     "--columns", "expired,over_limit,purged" };
-	char url[256], app[64];
-
 	db_migrate(NULL);
 	db_exec("INSERT INTO users (id, email, username) SELECT g, 'u' || g || '@example.com', 'u' || g\n"
 		"FROM generate_series(1, 3) g");
 	db_exec("INSERT INTO sessions (user_id, device_fingerprint, last_activity, is_active) VALUES\n"
 		" (1, 'purge-soon', '2024-12-31 00:30:00+00', false),\n"
 		" (2, 'a', '2025-02-20 00:00:00+00', true), (2, 'b', '2025-02-21 00:00:00+00', true)");
+}
+
+/* A cron job's usual run, with nothing to do, is one transaction: its
+ * plan looks ahead with each step's first look-up and records the run
+ * there (src/enforce.c, look_ahead). It made four (the plan, a batch of
+ * expire and of the device limit, the record) and, with --purge-after, a
+ * fifth, the purge's look through its index: 19 round trips. Its
+ * BEGIN sets the lock wait without a statement of its own (tx.c,
+ * BEGIN_LOCK_WAIT): the server took 1.3-1.5 ms to plan the expression
+ * that computes it from a statement_timeout, which is only needed where
+ * one is set, and then once a connection. A run that finds only a purge
+ * due makes no transaction for expire or the device limit, and none for
+ * the purge's look. */
+Test(postgres_only, a_cron_run_with_nothing_to_do_is_one_transaction, .timeout = 60)
+{
+	static const char *const args[] = { "--idle-timeout", "90d", "--purge-after", "60d", "-o", "csv",
+					     "--columns", "expired,over_limit,purged" };
+	char url[256], app[64];
+
+	quiet_cron_fixture();
 	struct run *r = RUN("enforce", "--now", "2025-03-01 00:00:00", args[0], args[1], args[2], args[3],
 			    args[4], args[5], args[6], args[7]);
 	EXPECT_OUT(r, "expired,over_limit,purged\r\n0,0,0\r\n");
@@ -2910,6 +2919,11 @@ Test(postgres_only, a_cron_run_with_nothing_to_do_is_one_transaction, .timeout =
 		statements_of(app), logged_statements(app, "statement: BEGIN"));
 	cr_expect_eq(logged_statements(app, "statement: BEGIN"), 1, "the run made %d transactions, expected 1",
 		     logged_statements(app, "statement: BEGIN"));
+	/* BEGIN, the record read, the idle sessions, SET LOCAL, the users,
+	 * purge's look, the actor, SET LOCAL, the record, COMMIT (19 when
+	 * it made five transactions) */
+	int own = statements_of(app) - logged_statements(app, "statement: SET application_name"); /* PgBouncer's */
+	cr_expect_eq(own, 10, "the run made %d round trips, expected 10", own);
 	cr_expect_eq(logged_statements(app, "statement: BEGIN ISOLATION LEVEL READ COMMITTED;"), 1,
 		     "the run's transaction is no write transaction");
 	cr_expect_eq(logged_statements(app, "statement: COMMIT"), 1, "the run committed %d times",
@@ -2937,19 +2951,46 @@ Test(postgres_only, a_cron_run_with_nothing_to_do_is_one_transaction, .timeout =
 		     1, "purge looked through its index %d times",
 		     logged_statements(app, "SELECT count(*) FROM (SELECT 1 FROM sessions WHERE NOT is_active"));
 	EXPECT_ROWS("SELECT since FROM sessctl_enforce_state", "1740790200\n");
+}
 
-	/* where a statement_timeout is set, the lock wait is computed from
-	 * it, by a statement of its own in each transaction */
-	db_exec("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = ''30s''', "
+/* Under a statement_timeout the lock wait is half of it, at most a
+ * second (tx.c, BEGIN_LOCK_WAIT): computed by a statement of its own,
+ * once a connection; the connection's later BEGINs set what it computed
+ * while the timeout is the same. Set before the first connection, so
+ * that PgBouncer's server connections have it too. A lock_timeout of
+ * the URL's stands, and no statement computes one. */
+Test(postgres_only, under_a_statement_timeout_the_lock_wait_is_computed_once_a_connection, .timeout = 60)
+{
+	char url[256], app[64];
+
+	db_exec("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = ''1500ms''', "
 		"current_database()); END $$");
+	quiet_cron_fixture();
+	struct run *r = RUN("enforce", "--now", "2025-03-01 00:00:00", "--purge-after", "60d", "-q");
+	EXPECT_OK(r);
+	/* an hour later, a closed session is due: the plan, the purge's
+	 * batch, the record */
 	snprintf(app, sizeof(app), "sc%ldtimeout", (long)getpid());
 	snprintf(url, sizeof(url), "%s application_name=%s", e2e_url(), app);
-	r = RUN_DB(url, "enforce", "--now", "2025-03-01 01:10:00", args[0], args[1], args[2], args[3],
-		   args[4], args[5], args[6], args[7]);
-	EXPECT_OUT(r, "expired,over_limit,purged\r\n0,0,0\r\n");
+	r = RUN_DB(url, "enforce", "--now", "2025-03-01 01:00:00", "--purge-after", "60d", "-o", "csv",
+		   "--columns", "expired,over_limit,purged");
+	EXPECT_OUT(r, "expired,over_limit,purged\r\n0,0,1\r\n");
+	cr_expect_eq(logged_statements(app, "statement: BEGIN"), 3, "the run made %d transactions, expected 3",
+		     logged_statements(app, "statement: BEGIN"));
 	cr_expect_eq(logged_statements(app, "statement: SELECT set_config('lock_timeout', (SELECT CASE"), 1,
-		     "under a statement_timeout, the lock wait was set by %d statements of its own",
+		     "the lock wait was computed by %d statements, expected 1",
 		     logged_statements(app, "statement: SELECT set_config('lock_timeout', (SELECT CASE"));
+	cr_expect_eq(logged_statements(app, "SELECT set_config('lock_timeout', '750ms', true) WHERE "
+					    "current_setting('lock_timeout') = '0' AND "
+					    "current_setting('statement_timeout') = '1500ms';"), 2,
+		     "the later BEGINs did not set the lock wait computed");
+	snprintf(app, sizeof(app), "sc%ldurlwait", (long)getpid());
+	snprintf(url, sizeof(url), "%s application_name=%s options='-c lock_timeout=300'", e2e_url(), app);
+	r = RUN_DB(url, "count", "u2");
+	EXPECT_OUT(r, "2\n");
+	/* (PgBouncer drops the URL's options: there it is computed) */
+	cr_expect_eq(logged_statements(app, "SELECT set_config('lock_timeout', (SELECT CASE"),
+		     e2e_pgbouncer() ? 1 : 0, "a lock_timeout of the URL's was computed over");
 }
 
 /* logout --where --user bob closes 21 and 22 and leaves 20 (held by the

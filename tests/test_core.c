@@ -947,6 +947,97 @@ Test(core, enforce_stop_flag_finishes_the_current_batch_then_stops)
 	cr_expect_eq(F->st.naudit, 6);
 }
 
+/* ---- the look-ahead of a steady-state run (src/enforce.c, look_ahead) ---- */
+
+/* A cron job's run with nothing to do: the plan's transaction looks with
+ * each step's first look-up, checks the actor and records the run; no
+ * other transaction. A plan that fails busy runs again whole. */
+Test(core, enforce_in_steady_state_with_nothing_to_do_is_one_transaction)
+{
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = LONG_IDLE, .limit = true,
+				     .max_sessions = 3 };
+
+	fake_add_session(F, 1, "a", NOW - 10, true);
+	run_enforce(&o, NOW, false); /* a full pass, recorded */
+	run_enforce(&o, NOW + 100, false);
+	cr_expect_eq(last_since(), NOW - 600, "not an incremental pass");
+	cr_expect_eq(F->calls[FAKE_BEGIN], 1, "%d transactions", F->calls[FAKE_BEGIN]);
+	cr_expect_eq(F->calls[FAKE_COMMIT], 1);
+	cr_expect_eq(calls(FAKE_IDLE_SESSIONS), 1);
+	cr_expect_eq(calls(FAKE_USERS_OVER_LIMIT), 1);
+	cr_expect_eq(calls(FAKE_FIND_USER), 1, "the actor was not checked once");
+	cr_expect_eq(calls(FAKE_STATE_PUT), 1);
+	cr_expect_eq(calls(FAKE_CANDIDATES), 0);
+	cr_expect_eq(last_call(FAKE_STATE_PUT)->tx, last_call(FAKE_STATE_GET)->tx,
+		     "the record was not written in the plan's transaction");
+	cr_expect_eq(F->st.enforce_state.since, NOW + 100 - 600);
+
+	fake_fail(F, FAKE_STATE_GET, 1, 1, SC_TEMPFAIL);
+	run_enforce(&o, NOW + 200, false);
+	cr_expect_eq(F->calls[FAKE_BEGIN], 2, "%d transactions", F->calls[FAKE_BEGIN]);
+	cr_expect_eq(calls(FAKE_STATE_PUT), 1);
+	cr_expect_eq(F->st.enforce_state.since, NOW + 200 - 600);
+	cr_expect(active(1));
+}
+
+/* The users over the limit the look-ahead found are the device limit's
+ * first batch (the expire step, having found nothing, makes no
+ * transaction); a retried batch looks again. */
+Test(core, enforce_in_steady_state_takes_the_users_the_plan_found)
+{
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = LONG_IDLE, .limit = true,
+				     .max_sessions = 2 };
+
+	fake_add_session(F, 1, "a", NOW - 5100, true);
+	int64_t b = fake_add_session(F, 1, "b", NOW - 5000, true);
+	int64_t c = fake_add_session(F, 2, "c", NOW - 5000, true);
+	run_enforce(&o, NOW, false);
+	int64_t d = fake_add_session(F, 1, "d", NOW + 50, true);
+	run_enforce(&o, NOW + 100, false);
+	cr_expect(!active(1) && active(b) && active(d), "u1's oldest was not the one closed");
+	cr_expect_eq(calls(FAKE_USERS_OVER_LIMIT), 1, "the device limit looked again");
+	cr_expect_eq(last_call(FAKE_USERS_OVER_LIMIT)->tx, last_call(FAKE_STATE_GET)->tx,
+		     "not looked for in the plan's transaction");
+	cr_expect_eq(F->calls[FAKE_BEGIN], 3, "%d transactions: the plan, the device limit's batch, the record",
+		     F->calls[FAKE_BEGIN]);
+	cr_expect_eq(fake_audit_count(F, "over-limit", 1), 1);
+
+	int64_t e = fake_add_session(F, 2, "e", NOW + 150, true);
+	int64_t f = fake_add_session(F, 2, "f", NOW + 160, true);
+	fake_fail(F, FAKE_LOCK_USERS, 1, 1, SC_TEMPFAIL);
+	run_enforce(&o, NOW + 200, false);
+	cr_expect(!active(c) && active(e) && active(f), "u2's oldest was not the one closed");
+	cr_expect_eq(calls(FAKE_USERS_OVER_LIMIT), 2, "the retried batch did not look again");
+	cr_expect_eq(fake_audit_count(F, "over-limit", c), 1);
+}
+
+/* A signal before a steady-state run with nothing to do did anything:
+ * interrupted (130 or 143), no actor checked, nothing recorded, as when
+ * it came before the first batch. */
+Test(core, enforce_stopped_before_a_run_with_nothing_to_do_records_nothing)
+{
+	struct sc_error err = { 0 };
+	struct sc_enforce_result r;
+	struct sc_action a = action(false);
+	struct sc_enforce_opts o = { .expire = true, .idle_timeout = LONG_IDLE, .limit = true,
+				     .max_sessions = 3, .stop = &stop_flag };
+
+	stop_flag = 0;
+	fake_add_session(F, 1, "a", NOW - 10, true);
+	run_enforce(&o, NOW, false);
+	struct sc_enforce_state before = F->st.enforce_state;
+	stop_flag = 1;
+	a.now = NOW + 100;
+	memset(F->calls, 0, sizeof(F->calls));
+	F->nlog = 0;
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	stop_flag = 0;
+	cr_expect(r.interrupted, "the run did not say it was stopped");
+	cr_expect_eq(calls(FAKE_FIND_USER), 0, "the actor was checked");
+	cr_expect_eq(calls(FAKE_STATE_PUT), 0, "a stopped run recorded itself");
+	cr_expect_eq(F->st.enforce_state.since, before.since);
+}
+
 Test(core, enforce_adaptive_batches_start_small_and_grow_when_fast)
 {
 	struct sc_error err = { 0 };

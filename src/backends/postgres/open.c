@@ -59,6 +59,8 @@ int pgb_connected(struct pg_db *db, struct sc_error *err)
 	const char *client = PQparameterStatus(db->conn, "client_encoding");
 
 	db->ended[0] = '\0';
+	memset(db->lock_wait, 0, sizeof(db->lock_wait)); /* another server, maybe */
+	memset(db->lock_wait_timeout, 0, sizeof(db->lock_wait_timeout));
 	PQsetNoticeReceiver(db->conn, on_notice, db);
 	if (!db->watched && !(db->watched = PQregisterEventProc(db->conn, on_event, "sessctl", db)))
 		return sc_error_set(err, SC_SOFTWARE, "out of memory");

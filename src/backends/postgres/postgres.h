@@ -58,6 +58,10 @@ extern const struct sc_migration sc_postgres_migrations[];
 	" FROM (SELECT extract(epoch FROM current_setting('statement_timeout')::interval)" \
 	" * 1000 AS t) AS st)"
 
+/* Room for a setting's text such as "400ms" or "2min" (longer ones are
+ * not kept). */
+#define PG_GUC_TEXT_LEN 24
+
 struct pg_db {
 	struct sc_db base; /* first: see struct sc_db */
 	PGconn *conn;
@@ -95,6 +99,11 @@ struct pg_db {
 	/* open.c's event procedure is registered on conn (once: PQreset
 	 * keeps it). */
 	bool watched;
+	/* tx.c: the lock wait a transaction of each mode (write, read) took
+	 * from the statement_timeout in force (lock_wait_for_timeout), and
+	 * that statement_timeout's text, for the next BEGINs on this
+	 * connection; empty when none was computed since it opened. */
+	char lock_wait[2][PG_GUC_TEXT_LEN], lock_wait_timeout[2][PG_GUC_TEXT_LEN];
 	/* steady.c: the purge of an incremental enforce takes its candidates
 	 * through idx_sessions_closed_activity when purge_due found few due
 	 * there (for that cutoff). */

@@ -86,10 +86,11 @@ int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t 
 		"WHERE c.n > $1::bigint\n"
 		"ORDER BY u.user_id LIMIT $3::bigint", 4, params, out, excess, err) < 0)
 		return -1;
-	/* Found none (the usual steady state): what follows in the
-	 * transaction is at most purge's look-up through its index and the
-	 * run's record (enforce.c, look_ahead). Otherwise its statements
-	 * that close sessions plan as configured. */
+	/* Found none (the usual steady state): in a batch, the transaction
+	 * ends next; in the plan's look-ahead (enforce.c, look_ahead) what
+	 * follows is at most purge's look-up through its index, the actor's
+	 * by its key, and the run's record. Otherwise the statements that
+	 * close sessions plan as configured. */
 	return out->n == before ? 0
 		: pgb_run_command(db, "SET LOCAL enable_bitmapscan TO DEFAULT", "cannot count sessions", err);
 }

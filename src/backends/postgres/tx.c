@@ -1,5 +1,5 @@
 /* Transactions: BEGIN with what the server says of itself in the same
- * round trip, COMMIT, a ROLLBACK that may fail, the wait for an answer
+ * round trip (and the lock wait: BEGIN_LOCK_WAIT), COMMIT, a ROLLBACK that may fail, the wait for an answer
  * that a stop signal cuts short, and opening a lost connection again
  * (pg_reconnect). */
 #include "postgres.h"
@@ -132,66 +132,87 @@ static PGresult *exec_unless_stopped(struct pg_db *db, const char *sql, bool *st
 /* Reads and writes see times in UTC. Writes run READ COMMITTED whatever
  * the server's default: after waiting for a row lock (lock_users, a
  * concurrent close) each statement sees what the other transaction
- * committed. The same round trip ends with a row: whether the server is
- * a standby, and whether the transaction is read-only anyway
- * (default_transaction_read_only), so that a write sent there fails
- * before it starts, with a message that says what to do; and for
+ * committed. The same round trip sets the lock wait (BEGIN_LOCK_WAIT)
+ * and ends with a row: whether the server is a standby, and whether the
+ * transaction is read-only anyway (default_transaction_read_only), so
+ * that a write sent there fails before it starts, with a message that
+ * says what to do; whether the lock wait is still to be set; and for
  * begin_checked the schema version, from migration 5's function. */
-#define BEGIN_READ "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL TIME ZONE 'UTC'; " \
-	BEGIN_LOCK_WAIT(PG_READ_LOCK_WAIT_MS)
+#define BEGIN_READ "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL TIME ZONE 'UTC'; "
 /* A write waits for a row lock (the application's open transaction) at
  * most a second (PG_LOCK_WAIT_SQL), then fails busy (55P03) and is retried, so
  * that no wait is unbounded and the application's own writes to the rows
  * this one has locked meanwhile wait no longer than that either; unless
  * the URL or the server already sets a lock_timeout, which stands. */
-#define BEGIN_WRITE "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL TIME ZONE 'UTC'; " \
-	BEGIN_LOCK_WAIT(PG_LOCK_WAIT_MS)
-/* The lock wait where no statement_timeout is in force (the usual case):
- * the whole of it. With one, the wait depends on it (PG_LOCK_WAIT_SQL_FOR),
- * and the row's last column says so: set by a statement of its own
- * (lock_wait_for_timeout). That expression's interval and numeric
- * arithmetic cost a new server process 1.3-1.5 ms to plan (the catalog's
- * first look-ups of its functions and operators), a twentieth of a cron
- * job's steady-state run on PostgreSQL; a statement more costs where the
- * timeout is set a round trip. */
-#define BEGIN_LOCK_WAIT(ms) \
-	"SELECT set_config('lock_timeout', '" ms "ms', true) WHERE current_setting('lock_timeout') = '0'" \
-	" AND current_setting('statement_timeout') = '0'; "
+#define BEGIN_WRITE "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL TIME ZONE 'UTC'; "
+/* The lock wait (%s), as the statement_timeout in force (%s) gives it:
+ * where none is in force (the usual case), the whole wait, a constant.
+ * Under another one, the row's third column says it is still to be set
+ * (lock_wait_for_timeout computes it from the timeout, and the
+ * connection keeps it for that timeout's text: the BEGINs after it set
+ * it here). PG_LOCK_WAIT_SQL_FOR's interval and numeric arithmetic cost
+ * a new server process 1.3-1.5 ms to plan (the catalog's first look-ups
+ * of its functions and operators), a twentieth of a cron job's
+ * steady-state run on PostgreSQL; computed once a connection, it costs a
+ * round trip there. */
+#define BEGIN_LOCK_WAIT \
+	"SELECT set_config('lock_timeout', '%s', true) WHERE current_setting('lock_timeout') = '0'" \
+	" AND current_setting('statement_timeout') = '%s'; "
 #define BEGIN_ROW \
 	"SELECT pg_is_in_recovery(), current_setting('transaction_read_only'), " \
 	"current_setting('lock_timeout') = '0'"
 #define BEGIN_VERSION ", sessctl_schema_version()"
 
+/* A setting's text that may stand in a BEGIN's literal as it is. */
+static bool plain_setting(const char *s)
+{
+	size_t n = strspn(s, "0123456789.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	return n > 0 && s[n] == '\0' && n < PG_GUC_TEXT_LEN;
+}
+
 /* The lock wait of a transaction of mode under a statement_timeout
- * (BEGIN_LOCK_WAIT). */
+ * (BEGIN_LOCK_WAIT), kept with the timeout's text for the next BEGINs
+ * on this connection. */
 static int lock_wait_for_timeout(struct pg_db *db, enum sc_tx_mode mode, struct sc_error *err)
 {
 	static const char *const sql[2] = {
-		"SELECT set_config('lock_timeout', " PG_LOCK_WAIT_SQL ", true)",
-		"SELECT set_config('lock_timeout', " PG_LOCK_WAIT_SQL_FOR(PG_READ_LOCK_WAIT_MS) ", true)",
+		"SELECT set_config('lock_timeout', " PG_LOCK_WAIT_SQL ", true), "
+		"current_setting('statement_timeout')",
+		"SELECT set_config('lock_timeout', " PG_LOCK_WAIT_SQL_FOR(PG_READ_LOCK_WAIT_MS) ", true), "
+		"current_setting('statement_timeout')",
 	};
-	PGresult *res = pgb_run(db, sql[mode == SC_TX_READ], 0, NULL, PGRES_TUPLES_OK,
-				"cannot begin a transaction", err);
+	int m = mode == SC_TX_READ;
+	PGresult *res = pgb_run(db, sql[m], 0, NULL, PGRES_TUPLES_OK, "cannot begin a transaction", err);
 
 	if (!res)
 		return -1;
+	if (PQntuples(res) == 1 && PQnfields(res) == 2 && plain_setting(PQgetvalue(res, 0, 0)) &&
+	    plain_setting(PQgetvalue(res, 0, 1))) {
+		snprintf(db->lock_wait[m], sizeof(db->lock_wait[m]), "%s", PQgetvalue(res, 0, 0));
+		snprintf(db->lock_wait_timeout[m], sizeof(db->lock_wait_timeout[m]), "%s",
+			 PQgetvalue(res, 0, 1));
+	}
 	PQclear(res);
 	return 0;
 }
 
 /* Begins a transaction of mode, reading the schema version into *version
  * too when version is not NULL. On failure the transaction is rolled
- * back, and sqlstate, when not NULL, gets the SQLSTATE of the error
- * (empty without one). */
+ * back, and sqlstate, when not NULL, gets the SQLSTATE of the BEGIN's
+ * error (empty without one, or when what failed was the statement that
+ * sets the lock wait after it). */
 static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char sqlstate[6],
 		      struct sc_error *err)
 {
-	static const char *const sql[2][2] = {
-		{ BEGIN_WRITE BEGIN_ROW, BEGIN_WRITE BEGIN_ROW BEGIN_VERSION },
-		{ BEGIN_READ BEGIN_ROW, BEGIN_READ BEGIN_ROW BEGIN_VERSION },
-	};
-	bool stopped, standby, read_only, no_wait;
-	PGresult *res = exec_unless_stopped(db, sql[mode == SC_TX_READ][version != NULL], &stopped);
+	static const char *const wait_ms[2] = { PG_LOCK_WAIT_MS "ms", PG_READ_LOCK_WAIT_MS "ms" };
+	int m = mode == SC_TX_READ;
+	bool kept = db->lock_wait[m][0] != '\0', stopped, standby, read_only, no_wait;
+	char sql[sizeof(BEGIN_READ BEGIN_LOCK_WAIT BEGIN_ROW BEGIN_VERSION) + 2 * PG_GUC_TEXT_LEN];
+
+	snprintf(sql, sizeof(sql), "%s" BEGIN_LOCK_WAIT "%s%s", m ? BEGIN_READ : BEGIN_WRITE,
+		 kept ? db->lock_wait[m] : wait_ms[m], kept ? db->lock_wait_timeout[m] : "0", BEGIN_ROW,
+		 version ? BEGIN_VERSION : "");
+	PGresult *res = exec_unless_stopped(db, sql, &stopped);
 
 	if (stopped)
 		return sc_error_set(err, SC_INTERRUPTED, "interrupted while waiting for a server to "
