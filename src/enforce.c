@@ -727,15 +727,17 @@ static int look_ahead(struct sc_db *db, struct enforce_ctx *c, struct sc_error *
 			return 0;
 		sc_db_notice(db, "enforce: nothing to purge (found through the index)");
 	}
-	/* Stopped meanwhile: as a run whose first batch the signal came
-	 * before, it checks no actor and records nothing (the next run
-	 * looks where this one looked). */
+	/* Stopped meanwhile (before the actor's look-up, or during it): as a
+	 * run whose signal came before its first batch or during it, it
+	 * records nothing (the next run looks where this one looked). */
+	if ((!(o->stop && *o->stop) && sc_check_actor(db, c->a, err) < 0))
+		return -1;
 	if (o->stop && *o->stop) {
 		c->r->interrupted = true;
 		c->all_done = true;
 		return 0;
 	}
-	if (sc_check_actor(db, c->a, err) < 0 || (recorded_run(db, c) && record_body(db, c, err) < 0))
+	if (recorded_run(db, c) && record_body(db, c, err) < 0)
 		return -1;
 	sc_db_notice(db, "enforce: nothing to do (found through the indexes)");
 	c->all_done = true;

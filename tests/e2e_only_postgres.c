@@ -2955,15 +2955,19 @@ Test(postgres_only, a_cron_run_with_nothing_to_do_is_one_transaction, .timeout =
 
 /* Under a statement_timeout the lock wait is half of it, at most a
  * second (tx.c, BEGIN_LOCK_WAIT): computed by a statement of its own,
- * once a connection; the connection's later BEGINs set what it computed
- * while the timeout is the same. Set before the first connection, so
- * that PgBouncer's server connections have it too. A lock_timeout of
- * the URL's stands, and no statement computes one. */
+ * once a connection and transaction mode; the connection's later BEGINs
+ * set what it computed ('1s', as the server shows the second it
+ * computed here; the constant without a timeout is '1000ms') while the
+ * timeout is the same. Set before the first connection, so that
+ * PgBouncer's server connections have it too; long enough that no
+ * statement of a loaded machine meets it. A lock_timeout of the URL's
+ * stands, and no statement computes one. (That half of the timeout is
+ * what is computed: check-faults-postgres.sh, section 10.) */
 Test(postgres_only, under_a_statement_timeout_the_lock_wait_is_computed_once_a_connection, .timeout = 60)
 {
 	char url[256], app[64];
 
-	db_exec("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = ''1500ms''', "
+	db_exec("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET statement_timeout = ''30s''', "
 		"current_database()); END $$");
 	quiet_cron_fixture();
 	struct run *r = RUN("enforce", "--now", "2025-03-01 00:00:00", "--purge-after", "60d", "-q");
@@ -2980,9 +2984,9 @@ Test(postgres_only, under_a_statement_timeout_the_lock_wait_is_computed_once_a_c
 	cr_expect_eq(logged_statements(app, "statement: SELECT set_config('lock_timeout', (SELECT CASE"), 1,
 		     "the lock wait was computed by %d statements, expected 1",
 		     logged_statements(app, "statement: SELECT set_config('lock_timeout', (SELECT CASE"));
-	cr_expect_eq(logged_statements(app, "SELECT set_config('lock_timeout', '750ms', true) WHERE "
+	cr_expect_eq(logged_statements(app, "SELECT set_config('lock_timeout', '1s', true) WHERE "
 					    "current_setting('lock_timeout') = '0' AND "
-					    "current_setting('statement_timeout') = '1500ms';"), 2,
+					    "current_setting('statement_timeout') = '30s';"), 2,
 		     "the later BEGINs did not set the lock wait computed");
 	snprintf(app, sizeof(app), "sc%ldurlwait", (long)getpid());
 	snprintf(url, sizeof(url), "%s application_name=%s options='-c lock_timeout=300'", e2e_url(), app);

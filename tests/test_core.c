@@ -972,10 +972,15 @@ Test(core, enforce_in_steady_state_with_nothing_to_do_is_one_transaction)
 		     "the record was not written in the plan's transaction");
 	cr_expect_eq(F->st.enforce_state.since, NOW + 100 - 600);
 
-	fake_fail(F, FAKE_STATE_GET, 1, 1, SC_TEMPFAIL);
+	/* the record's write fails busy: the plan runs again, looks again,
+	 * checks the actor again, and records once */
+	fake_fail(F, FAKE_STATE_PUT, 1, 1, SC_TEMPFAIL);
 	run_enforce(&o, NOW + 200, false);
 	cr_expect_eq(F->calls[FAKE_BEGIN], 2, "%d transactions", F->calls[FAKE_BEGIN]);
-	cr_expect_eq(calls(FAKE_STATE_PUT), 1);
+	cr_expect_eq(F->calls[FAKE_COMMIT], 1);
+	cr_expect_eq(calls(FAKE_IDLE_SESSIONS), 2);
+	cr_expect_eq(calls(FAKE_FIND_USER), 2);
+	cr_expect_eq(F->calls[FAKE_STATE_PUT], 2);
 	cr_expect_eq(F->st.enforce_state.since, NOW + 200 - 600);
 	cr_expect(active(1));
 }
@@ -1011,6 +1016,14 @@ Test(core, enforce_in_steady_state_takes_the_users_the_plan_found)
 	cr_expect_eq(fake_audit_count(F, "over-limit", c), 1);
 }
 
+static void stop_at_find_user(struct fake_db *f, enum fake_op op, void *ctx)
+{
+	(void)f;
+	(void)ctx;
+	if (op == FAKE_FIND_USER)
+		stop_flag = 1;
+}
+
 /* A signal before a steady-state run with nothing to do did anything:
  * interrupted (130 or 143), no actor checked, nothing recorded, as when
  * it came before the first batch. */
@@ -1033,8 +1046,23 @@ Test(core, enforce_stopped_before_a_run_with_nothing_to_do_records_nothing)
 	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
 	stop_flag = 0;
 	cr_expect(r.interrupted, "the run did not say it was stopped");
+	cr_expect_eq(calls(FAKE_IDLE_SESSIONS), 1, "the plan did not look ahead");
+	cr_expect_eq(calls(FAKE_USERS_OVER_LIMIT), 1, "the plan did not look ahead");
 	cr_expect_eq(calls(FAKE_FIND_USER), 0, "the actor was checked");
 	cr_expect_eq(calls(FAKE_STATE_PUT), 0, "a stopped run recorded itself");
+	cr_expect_eq(F->st.enforce_state.since, before.since);
+
+	/* the signal during the actor's look-up: no record either */
+	F->hook = stop_at_find_user;
+	a.now = NOW + 200;
+	memset(F->calls, 0, sizeof(F->calls));
+	F->nlog = 0;
+	cr_assert_eq(sc_enforce(&F->base, &o, &a, &r, &err), 0, "%s", err.msg);
+	stop_flag = 0;
+	F->hook = NULL;
+	cr_expect(r.interrupted, "the run did not say it was stopped");
+	cr_expect_eq(calls(FAKE_FIND_USER), 1);
+	cr_expect_eq(calls(FAKE_STATE_PUT), 0, "a run stopped during its actor's look-up recorded itself");
 	cr_expect_eq(F->st.enforce_state.since, before.since);
 }
 

@@ -1,7 +1,7 @@
-/* Transactions: BEGIN with what the server says of itself in the same
- * round trip (and the lock wait: BEGIN_LOCK_WAIT), COMMIT, a ROLLBACK that may fail, the wait for an answer
- * that a stop signal cuts short, and opening a lost connection again
- * (pg_reconnect). */
+/* Transactions: BEGIN with the lock wait (BEGIN_LOCK_WAIT) and what the
+ * server says of itself in the same round trip, COMMIT, a ROLLBACK that
+ * may fail, the wait for an answer that a stop signal cuts short, and
+ * opening a lost connection again (pg_reconnect). */
 #include "postgres.h"
 
 #include <errno.h>
@@ -149,8 +149,8 @@ static PGresult *exec_unless_stopped(struct pg_db *db, const char *sql, bool *st
  * where none is in force (the usual case), the whole wait, a constant.
  * Under another one, the row's third column says it is still to be set
  * (lock_wait_for_timeout computes it from the timeout, and the
- * connection keeps it for that timeout's text: the BEGINs after it set
- * it here). PG_LOCK_WAIT_SQL_FOR's interval and numeric arithmetic cost
+ * connection keeps it, for each transaction mode, with that timeout's
+ * text: the BEGINs after it set it here). PG_LOCK_WAIT_SQL_FOR's interval and numeric arithmetic cost
  * a new server process 1.3-1.5 ms to plan (the catalog's first look-ups
  * of its functions and operators), a twentieth of a cron job's
  * steady-state run on PostgreSQL; computed once a connection, it costs a
@@ -209,6 +209,7 @@ static int begin_with(struct pg_db *db, enum sc_tx_mode mode, int *version, char
 	bool kept = db->lock_wait[m][0] != '\0', stopped, standby, read_only, no_wait;
 	char sql[sizeof(BEGIN_READ BEGIN_LOCK_WAIT BEGIN_ROW BEGIN_VERSION) + 2 * PG_GUC_TEXT_LEN];
 
+	/* (the kept texts are shorter than PG_GUC_TEXT_LEN: plain_setting) */
 	snprintf(sql, sizeof(sql), "%s" BEGIN_LOCK_WAIT "%s%s", m ? BEGIN_READ : BEGIN_WRITE,
 		 kept ? db->lock_wait[m] : wait_ms[m], kept ? db->lock_wait_timeout[m] : "0", BEGIN_ROW,
 		 version ? BEGIN_VERSION : "");
