@@ -135,7 +135,7 @@ struct sc_enforce_opts {
 	int64_t batch_size;     /* sessions (or users) per transaction; 0:
 				 * adaptive, see SC_BATCH_* */
 	bool full;              /* rank every user and walk every row, whatever
-				 * the last run recorded (enforce.c) */
+				 * the last run recorded (enforce-steady.c) */
 	/* Checked between batches: when it becomes non-zero enforce stops
 	 * after the batch in progress, with *interrupted set. May be NULL. */
 	volatile sig_atomic_t *stop;

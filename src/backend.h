@@ -190,7 +190,7 @@ struct sc_stats_snapshot {
 
 /* What the last complete enforce run over every user recorded
  * (enforce_state_get/put), so that the next run ranks only the users
- * active since (see enforce.c). Times in seconds. */
+ * active since (see enforce-steady.c). Times in seconds. */
 struct sc_enforce_state {
 	int64_t max_sessions; /* the device limit it enforced */
 	int64_t since;        /* activity at or after this was not yet ranked */
@@ -474,7 +474,7 @@ struct sc_backend {
 	/* OPTIONAL: whether purge may have anything to do before cutoff (a
 	 * closed session last active before it), looked up through an index
 	 * in a read transaction, or in the write transaction that plans the
-	 * run (enforce.c, look_ahead), for an incremental run, which skips its
+	 * run (enforce-steady.c, look_ahead), for an incremental run, which skips its
 	 * walk of every closed session when *due is false. May say true
 	 * wrongly (the walk then decides), never false wrongly but for rows
 	 * whose time does not sort as a time (as idle_sessions: the daily

@@ -1,5 +1,5 @@
 /* enforce: expire, then the device limit, then purge, in batches. */
-#include "change.h"
+#include "enforce.h"
 #include "timeutil.h"
 
 #include <inttypes.h>
@@ -7,161 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- steady state ----
- *
- * A cron job runs enforce every few minutes on a table it already
- * enforced; ranking every active row each time would cost as much as the
- * first run. So a run that went through over every user records (the
- * backend's enforce_state_put) the device limit it enforced and "since":
- * the earlier of its real start and its --now, less SC_ENFORCE_SLACK for
- * clocks that disagree. A user only goes over the limit when one of their
- * sessions becomes active, which sets its last_activity to that moment;
- * so the next run ranks only the users with an active session at or
- * after since. A run that expired idle sessions also records its idle
- * cutoff (the earlier of its real start and its --now, less the idle
- * timeout): every session active with an older last_activity was closed
- * then. A session only becomes idle by crossing the cutoff, so the next
- * run looks for idle sessions through the index on last_activity
- * (idle_sessions) only from that cutoff, less the slack, to its own: a
- * few minutes of the index, not the rows that went idle long ago (which
- * on PostgreSQL stay in the index, dead, until a vacuum, and on SQLite
- * stay in it for good: its index is not partial, so that closing a
- * session does not touch it).
- *
- * A run walks every row instead (a full pass) when nothing is recorded,
- * the limit is lower than the one recorded, no idle cutoff is recorded,
- * the last full pass is SC_FULL_PASS_EVERY old, with --full-pass or
- * --user, or when the backend has no such index. The daily full pass
- * bounds what the incremental one cannot see: a session made active
- * again without a new last_activity, rows written behind the
- * application's back with old times, and times stored in a form that
- * does not sort as text (see README).
- */
-/* Activity may be written up to this long before a run that should see it
- * could see it: application clocks behind ours, and application
- * transactions that set last_activity at their start and commit later. */
-#define SC_ENFORCE_SLACK 600
-#define SC_FULL_PASS_EVERY 86400
-/* More idle sessions than this through the index: a backlog, which the
- * id-order walk (neighbouring pages per batch) serves better. */
-#define SC_SPARSE_MAX 20000
 /* How many times the steps run again on left rows that are free but not
  * done (run_steps). */
 #define SC_ENFORCE_ROUNDS 3
-
-/* ---- enforce ---- */
-
-enum enforce_step { STEP_EXPIRE, STEP_LIMIT, STEP_PURGE };
-
-struct enforce_ctx {
-	const struct sc_enforce_opts *o;
-	const struct sc_action *a;
-	struct sc_enforce_result *r;
-	struct changes held;  /* only reports rows in a dry run */
-	struct sc_ids ids;
-	struct sc_ids users;
-	struct sc_ids excess; /* each user's active sessions over the limit */
-	int64_t excess_sum;   /* and their sum over the users read so far */
-	int64_t excess_users; /* in the device-limit step */
-	int64_t excess_upto;  /* the last user counted in them, if any
-			       * (users come in ascending order) */
-	int64_t from;         /* batches walk ids (or user ids) upwards,
-			       * from this one on (INT64_MIN: the first) */
-	bool users_read;      /* a device-limit batch read users, */
-	int64_t users_last;   /* the last of whom it took on,
-			       * locked or not */
-	int64_t dry_batch;    /* a dry run's batches (smaller after a timeout) */
-	int64_t batch;        /* rows in the next batch; for the device limit,
-			       * sessions to close where batches must be even,
-			       * else (and with --batch-size) users */
-	int64_t max_id;       /* for progress: highest session id */
-	int64_t max_user;     /* and user id */
-	int steps, step_no;   /* steps to run and the one running */
-	int64_t done;         /* rows changed by this batch */
-	bool finished;        /* the step has nothing left */
-	/* Steady state (see above): */
-	int64_t started;      /* real time the run started */
-	bool incremental;     /* rank only users active since `since` */
-	int64_t since;
-	int64_t idle_from;    /* and look for idle sessions from here */
-	bool recorded;        /* a state was recorded ... */
-	struct sc_enforce_state prev; /* ... this one */
-	bool sparse;          /* expire takes its ids from `idle` */
-	bool purge_due;       /* purge_due's answer (struct sc_backend) */
-	struct sc_ids idle;   /* (found through the index, ascending) */
-	/* What the plan's transaction found ahead of the steps (look_ahead):
-	 * the idle sessions, the first users over the limit, whether purge
-	 * is due; each used once, by its step's first batch. */
-	bool idle_known, users_known, purge_known;
-	bool all_done;        /* nothing was due (the run is recorded), or
-			       * a signal came before anything was done */
-	/* What the committed batches left: rows another transaction held
-	 * (struct sc_db), counted at the end (count_left). */
-	struct sc_ids left_closes, left_purges, left_users;
-	bool left_steady;     /* some of it in expire or the device limit */
-	/* Left rows that no one holds any more yet are still due (count_left
-	 * took their locks and counted them): the steps run again, up to
-	 * rounds_left times more. */
-	bool free_due;
-	int rounds_left;
-};
-
-static int64_t sub_sat(int64_t a, int64_t b)
-{
-	int64_t r;
-	return __builtin_sub_overflow(a, b, &r) ? INT64_MIN : r;
-}
-
-/* Decides between a full and an incremental pass (inside a transaction). */
-static int plan(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
-{
-	const struct sc_backend *be = db->backend;
-	const struct sc_enforce_opts *o = c->o;
-	const char *why = NULL;
-	/* The run's time as record_body records it: a --now earlier than a
-	 * run before it is as a clock set back. */
-	int64_t clock = c->started < c->a->now ? c->started : c->a->now;
-	int64_t age;
-
-	c->incremental = false;
-	c->recorded = false;
-	if (!be->enforce_state_get || !be->idle_sessions)
-		return 0;
-	if (be->enforce_state_get(db, &c->prev, &c->recorded, err) < 0)
-		return -1;
-	if (o->has_user)
-		return 0; /* one user's rows: their own index */
-	if (o->full)
-		why = "--full-pass";
-	else if (!c->recorded)
-		why = "no earlier run recorded";
-	else if (c->prev.full_why)
-		why = c->prev.full_why;
-	else if (c->prev.max_sessions > o->max_sessions)
-		why = "the limit is lower than the last run's";
-	else if (o->expire && c->prev.idle_cutoff == INT64_MIN)
-		why = "no idle cutoff recorded";
-	else if (__builtin_sub_overflow(c->started, c->prev.full_at, &age) || age >= SC_FULL_PASS_EVERY)
-		why = "the last full pass is a day old";
-	else if (age < 0 || c->prev.since > clock)
-		why = age < 0 || c->prev.since > c->started ? "the record is later than this clock"
-							    : "the record is later than --now";
-	if (why) {
-		sc_db_notice(db, "enforce: full pass (%s)", why);
-		return 0;
-	}
-	char buf[SC_TIME_SQL_LEN];
-	sc_time_format_sql(c->prev.since, buf);
-	sc_db_notice(db, "enforce: ranking the users active since %s UTC (--full-pass ranks all)", buf);
-	c->incremental = true;
-	c->since = c->prev.since;
-	c->idle_from = sub_sat(c->prev.idle_cutoff, SC_ENFORCE_SLACK);
-	if (o->expire) {
-		sc_time_format_sql(c->idle_from, buf);
-		sc_db_notice(db, "enforce: looking for idle sessions last active since %s UTC", buf);
-	}
-	return 0;
-}
 
 /* The expire step's next batch of idle sessions: through the index on
  * the first batch of an incremental pass when there are few, else (and
@@ -237,7 +85,7 @@ static bool short_batch(size_t n, int64_t limit)
 /* The device limit's next users over the limit, up to asked of them
  * from the user id `from` on, into c->users (and, where batches are
  * even, their excess into c->excess). */
-static int limit_users(struct sc_db *db, struct enforce_ctx *c, int64_t asked, int64_t from,
+int enforce_limit_users(struct sc_db *db, struct enforce_ctx *c, int64_t asked, int64_t from,
 		       struct sc_error *err)
 {
 	const struct sc_enforce_opts *o = c->o;
@@ -287,7 +135,7 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 			 * least one. */
 			bool budget = !o->batch_size && be->even_batches;
 			int64_t asked = budget ? users_wanted(c) : c->batch;
-			if (!c->users_known && limit_users(db, c, asked, c->from, err) < 0)
+			if (!c->users_known && enforce_limit_users(db, c, asked, c->from, err) < 0)
 				return -1;
 			c->users_known = false; /* a retry looks again */
 			/* Fewer than asked: these are the last (the budget below
@@ -353,7 +201,7 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 /* The first batch of a step: rows, or for the device limit sessions to
  * close (which may shrink lower, a user at a time: see adapt_batch), or
  * users where batches need not be even. */
-static int64_t first_batch(const struct sc_db *db, const struct enforce_ctx *c,
+int64_t enforce_first_batch(const struct sc_db *db, const struct enforce_ctx *c,
 			   enum enforce_step step)
 {
 	if (c->o->batch_size)
@@ -519,7 +367,7 @@ static int run_step(struct sc_db *db, enum enforce_step step, struct enforce_ctx
 	c->finished = false;
 	c->from = INT64_MIN; /* ids may be 0 or negative */
 	c->users_read = false;
-	c->batch = first_batch(db, c, step);
+	c->batch = enforce_first_batch(db, c, step);
 	sc_batch_start(db); /* a step's rows cost what they cost */
 	start_average(c);
 	c->step_no = (step > STEP_EXPIRE && c->o->expire) + (step > STEP_LIMIT && c->o->limit);
@@ -583,7 +431,7 @@ static int dry_body(struct sc_db *db, void *vctx, struct sc_error *err)
 	static const enum enforce_step steps[] = { STEP_EXPIRE, STEP_LIMIT, STEP_PURGE };
 
 	memset(c->r, 0, sizeof(*c->r)); /* a retry starts over */
-	if (sc_check_actor(db, c->a, err) < 0 || plan(db, c, err) < 0)
+	if (sc_check_actor(db, c->a, err) < 0 || enforce_plan(db, c, err) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		enum enforce_step step = steps[i];
@@ -637,121 +485,13 @@ static int run_steps(struct sc_db *db, struct enforce_ctx *c, struct sc_error *e
 
 /* For progress only: how far the ids go. In a transaction of its own,
  * whose failure only leaves the progress without a total (a failed
- * statement ends a PostgreSQL transaction: in plan_body's, it failed the
+ * statement ends a PostgreSQL transaction: in enforce_plan_body's, it failed the
  * commit). */
 static int bounds_body(struct sc_db *db, void *vctx, struct sc_error *err)
 {
 	struct enforce_ctx *c = vctx;
 
 	return db->backend->id_bounds(db, &c->max_id, &c->max_user, err);
-}
-
-/* After a real run over every user that went through: what the next
- * run may rely on (see "steady state" above). A run that walked every
- * row of both steps is a full pass. */
-static int record_body(struct sc_db *db, void *vctx, struct sc_error *err)
-{
-	struct enforce_ctx *c = vctx;
-	const struct sc_enforce_opts *o = c->o;
-	int64_t since = c->started < c->a->now ? c->started : c->a->now;
-	struct sc_enforce_state st = {
-		.max_sessions = o->max_sessions,
-		.since = sub_sat(since, SC_ENFORCE_SLACK),
-		.full_at = !c->incremental && o->expire ? c->started
-			 : c->recorded ? c->prev.full_at : 0,
-		/* A --now later than the clock must not move it past sessions
-		 * the application writes meanwhile with the real time. */
-		.idle_cutoff = o->expire ? sub_sat(since, o->idle_timeout)
-			     : c->recorded ? c->prev.idle_cutoff : INT64_MIN,
-	};
-	return db->backend->enforce_state_put(db, &st, err);
-}
-
-/* Whether the run records itself. A run that left rows of expire or the
- * device limit records nothing: the next one must look where this one
- * looked, or it would not see them again (purge does not use the
- * record). */
-static bool recorded_run(const struct sc_db *db, const struct enforce_ctx *c)
-{
-	return db->backend->enforce_state_put && !c->o->has_user && c->o->limit && !c->left_steady;
-}
-
-static int record(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
-{
-	return recorded_run(db, c) ? sc_run_tx(db, false, record_body, c, NULL, err) : 0;
-}
-
-/* A cron job's run usually finds nothing to do, and each step that finds
- * nothing cost it a transaction (on PostgreSQL a BEGIN, the actor's
- * look-up and a COMMIT: three round trips), and the record one more.
- * So an incremental pass looks ahead in the plan's transaction, with
- * each step's own first look-up, the steps in order: the idle sessions,
- * the first users over the limit, whether purge is due. It stops at the
- * first step with rows to change, whose first batch then takes what was
- * found (or looks again on a retry); the steps before it, having found
- * nothing, do not run. When nothing is due, the run checks its actor as
- * a batch would and records itself there: one transaction in all. (On
- * PostgreSQL a device-limit look-up that finds none leaves the rest of
- * the transaction without bitmap scans: the purge's look-up, which
- * walks its index in order anyway, the actor's and the record's upsert,
- * by their keys.) */
-static int look_ahead(struct sc_db *db, struct enforce_ctx *c, struct sc_error *err)
-{
-	const struct sc_backend *be = db->backend;
-	const struct sc_enforce_opts *o = c->o;
-
-	c->idle_known = c->users_known = c->purge_known = c->all_done = false;
-	if (!c->incremental || (o->purge && !be->purge_due))
-		return 0;
-	if (o->expire) {
-		c->idle.n = 0;
-		if (be->idle_sessions(db, c->idle_from, c->a->now - o->idle_timeout, SC_SPARSE_MAX,
-				      &c->idle, err) < 0)
-			return -1;
-		c->idle_known = true;
-		if (c->idle.n)
-			return 0;
-	}
-	if (o->limit) {
-		if (limit_users(db, c, first_batch(db, c, STEP_LIMIT), INT64_MIN, err) < 0)
-			return -1;
-		c->users_known = true;
-		if (c->users.n)
-			return 0;
-	}
-	if (o->purge) {
-		if (be->purge_due(db, c->a->now - o->purge_after, &c->purge_due, err) < 0)
-			return -1;
-		c->purge_known = true;
-		if (c->purge_due)
-			return 0;
-		sc_db_notice(db, "enforce: nothing to purge (found through the index)");
-	}
-	/* Stopped meanwhile (before the actor's look-up, or during it): as a
-	 * run whose signal came before its first batch or during it, it
-	 * records nothing (the next run looks where this one looked). */
-	if ((!(o->stop && *o->stop) && sc_check_actor(db, c->a, err) < 0))
-		return -1;
-	if (o->stop && *o->stop) {
-		c->r->interrupted = true;
-		c->all_done = true;
-		return 0;
-	}
-	if (recorded_run(db, c) && record_body(db, c, err) < 0)
-		return -1;
-	sc_db_notice(db, "enforce: nothing to do (found through the indexes)");
-	c->all_done = true;
-	return 0;
-}
-
-/* Before a real run: the pass it makes, and what look_ahead finds. In
- * sc_run_tx's write transaction, so that a busy database is waited for
- * and retried like any batch (and the record may be written there). */
-static int plan_body(struct sc_db *db, void *vctx, struct sc_error *err)
-{
-	struct enforce_ctx *c = vctx;
-
-	return plan(db, c, err) < 0 || look_ahead(db, c, err) < 0 ? -1 : 0;
 }
 
 int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct sc_action *a,
@@ -776,7 +516,7 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 		c.steps = o->expire + o->limit + o->purge;
 		c.rounds_left = SC_ENFORCE_ROUNDS;
 		r->round = 1;
-		if ((rc = sc_run_tx(db, false, plan_body, &c, NULL, err)) == 0 && !c.all_done) {
+		if ((rc = sc_run_tx(db, false, enforce_plan_body, &c, NULL, err)) == 0 && !c.all_done) {
 			struct sc_error ignored = { 0 };
 			if (o->progress && sc_db_read(db, bounds_body, &c, &ignored) < 0)
 				c.max_id = c.max_user = 0;
@@ -793,7 +533,7 @@ int sc_enforce(struct sc_db *db, const struct sc_enforce_opts *o, const struct s
 				rc = run_steps(db, &c, err);
 			}
 			if (rc == 0 && !r->interrupted)
-				rc = record(db, &c, err);
+				rc = enforce_record(db, &c, err);
 		}
 	}
 	rc = sc_batched_run_end(db, rc, err, &r->interrupted);

@@ -2889,7 +2889,7 @@ static void quiet_cron_fixture(void)
 
 /* A cron job's usual run, with nothing to do, is one transaction: its
  * plan looks ahead with each step's first look-up and records the run
- * there (src/enforce.c, look_ahead). It made four (the plan, a batch of
+ * there (src/enforce-steady.c, look_ahead). It made four (the plan, a batch of
  * expire and of the device limit, the record) and, with --purge-after, a
  * fifth, the purge's look through its index: 19 round trips. Its
  * BEGIN sets the lock wait without a statement of its own (tx.c,

@@ -1,4 +1,4 @@
-/* enforce in steady state (src/enforce.c, "steady state"): what a run
+/* enforce in steady state (src/enforce-steady.c, "steady state"): what a run
  * records in sessctl_enforce_state, when the next run is incremental
  * (ranks only the users active since the recorded time, finds idle
  * sessions through idx_sessions_active_activity) and when it is a full
@@ -26,7 +26,7 @@
 TestSuite(steady, .init = e2e_setup, .fini = e2e_teardown, .timeout = 60);
 
 /* What a run takes off the earlier of its start and its --now to get
- * the since it records (SC_ENFORCE_SLACK in src/enforce.c: ten minutes,
+ * the since it records (SC_ENFORCE_SLACK in src/enforce-steady.c: ten minutes,
  * man page "enforce"). */
 #define SLACK 600
 /* The first run's --now and the since it records. */
@@ -377,7 +377,7 @@ static const char *steady_new(const char *more)
 
 /* A cron job's usual run: nothing went idle, nobody went over the limit,
  * nothing is due to purge. It looks ahead in its plan's transaction and
- * records itself there (src/enforce.c, look_ahead), but as a batch would
+ * records itself there (src/enforce-steady.c, look_ahead), but as a batch would
  * it still refuses an actor who is no admin (77), recording nothing. */
 Test(steady, an_incremental_run_with_nothing_to_do_records_itself_and_still_checks_its_actor)
 {

@@ -687,7 +687,7 @@ Test(core, enforce_works_without_the_optional_slots)
 	cr_expect(!active(old));
 }
 
-/* ---- enforce in steady state (src/enforce.c) ---- */
+/* ---- enforce in steady state (src/enforce-steady.c) ---- */
 
 #define LONG_IDLE 100000 /* an idle timeout longer than the record's slack */
 
@@ -947,7 +947,7 @@ Test(core, enforce_stop_flag_finishes_the_current_batch_then_stops)
 	cr_expect_eq(F->st.naudit, 6);
 }
 
-/* ---- the look-ahead of a steady-state run (src/enforce.c, look_ahead) ---- */
+/* ---- the look-ahead of a steady-state run (src/enforce-steady.c, look_ahead) ---- */
 
 /* A cron job's run with nothing to do: the plan's transaction looks with
  * each step's first look-up, checks the actor and records the run; no

@@ -59,7 +59,7 @@ const struct sc_migration sc_postgres_migrations[] = {
 	  "    ADD COLUMN IF NOT EXISTS device_type text;\n"
 	  /* history --since and metrics' last 24 h read by time */
 	  "CREATE INDEX IF NOT EXISTS idx_sessctl_audit_created ON sessctl_audit (created_at);\n" },
-	/* Version 4: enforce in steady state (src/enforce.c, steady.c) finds
+	/* Version 4: enforce in steady state (src/enforce-steady.c, steady.c) finds
 	 * the few sessions that crossed the idle cutoff and the users active
 	 * since its last run through this index of the active sessions,
 	 * instead of ranking every row. It costs the application's writes

@@ -1,4 +1,4 @@
-/* enforce in steady state (see src/enforce.c): the idle sessions and the
+/* enforce in steady state (see src/enforce-steady.c): the idle sessions and the
  * recently active users found through idx_sessions_active_activity, the
  * partial index on the active sessions' last_activity (migration 4), and
  * what the last run recorded in sessctl_enforce_state (its idle cutoff
@@ -87,7 +87,7 @@ int pg_users_over_limit(struct sc_db *base, int64_t max, int64_t since, int64_t 
 		"ORDER BY u.user_id LIMIT $3::bigint", 4, params, out, excess, err) < 0)
 		return -1;
 	/* Found none (the usual steady state): in a batch, the transaction
-	 * ends next; in the plan's look-ahead (enforce.c, look_ahead) what
+	 * ends next; in the plan's look-ahead (enforce-steady.c, look_ahead) what
 	 * follows is at most purge's look-up through its index, the actor's
 	 * by its key, and the run's record. Otherwise the statements that
 	 * close sessions plan as configured. */

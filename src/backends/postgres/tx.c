@@ -150,9 +150,9 @@ static PGresult *exec_unless_stopped(struct pg_db *db, const char *sql, bool *st
  * Under another one, the row's third column says it is still to be set
  * (lock_wait_for_timeout computes it from the timeout, and the
  * connection keeps it, for each transaction mode, with that timeout's
- * text: the BEGINs after it set it here). PG_LOCK_WAIT_SQL_FOR's interval and numeric arithmetic cost
- * a new server process 1.3-1.5 ms to plan (the catalog's first look-ups
- * of its functions and operators), a twentieth of a cron job's
+ * text: the BEGINs after it set it here). PG_LOCK_WAIT_SQL_FOR's
+ * interval and numeric arithmetic cost a new server process 1.3-1.5 ms
+ * to plan (the catalog's first look-ups of its functions and operators), a twentieth of a cron job's
  * steady-state run on PostgreSQL; computed once a connection, it costs a
  * round trip there. */
 #define BEGIN_LOCK_WAIT \

@@ -1,4 +1,4 @@
-/* enforce in steady state (see src/enforce.c): the idle sessions and the
+/* enforce in steady state (see src/enforce-steady.c): the idle sessions and the
  * recently active users found through idx_sessions_activity, the index on
  * every session's last_activity (migration 6; not partial, so that
  * closing a session does not touch it), and what the last run recorded
