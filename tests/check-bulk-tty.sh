@@ -47,30 +47,41 @@ INSERT INTO sessions (id, user_id, device_fingerprint, ip_address, is_active) VA
 active() { sqlite3 "$db" 'SELECT count(*) FROM sessions WHERE is_active'; }
 audited() { sqlite3 "$db" 'SELECT count(*) FROM sessctl_audit'; }
 
+# Waits (up to 30 s) until the terminal's copy FILE shows the question
+# or the end of the command: typed before the question, an answer's echo
+# comes first and the lines the checks read are shifted (a fixed half
+# second raced a sanitized build on a loaded machine).
+await_question() { # file
+	local i
+	for ((i = 0; i < 300; i++)); do
+		grep -q '\[y/N\]\|^rc=' "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Runs sessctl on a pseudo-terminal with INPUT typed at it (printf
-# format; "" types nothing, then the terminal is closed); prints what
-# the terminal showed, then "rc=STATUS". The input waits half a second
-# for the prompt: typed before it (0.1 s was too short for a sanitized
-# build on a loaded machine, once in CI), its echo comes first and the
-# lines the checks read are shifted.
+# format; "" types nothing, then the terminal is closed) once it asks;
+# prints what the terminal showed, then "rc=STATUS".
 on_tty() { # input, args...
-	local input=$1
+	local input=$1 cmd shown
 	shift
-	local cmd
 	cmd=$(printf '%q ' "$bin" --db "$db" "$@" --actor ops)
-	{ sleep 0.5; printf "$input"; sleep 0.2; } |
-		env TERM=xterm script -qec "$cmd; echo \"rc=\$?\"" /dev/null | tr -d '\r'
+	shown=$(mktemp "$dir/tty.XXXXXX")
+	{ await_question "$shown"; printf "$input"; sleep 0.2; } |
+		env TERM=xterm script -qec "$cmd; echo \"rc=\$?\"" /dev/null | tee "$shown" | tr -d '\r'
 }
 
 # Runs the command (args...) on a pseudo-terminal; while its question
 # waits, runs the shell command MEANWHILE, then answers y. Prints what
 # the terminal showed, then "rc=STATUS".
 yes_after() { # meanwhile, args...
-	local meanwhile=$1 cmd
+	local meanwhile=$1 cmd shown
 	shift
 	cmd=$(printf '%q ' "$@")
-	{ sleep 0.5; eval "$meanwhile"; printf 'y\n'; sleep 0.3; } |
-		env TERM=xterm script -qec "$cmd; echo \"rc=\$?\"" /dev/null | tr -d '\r'
+	shown=$(mktemp "$dir/tty.XXXXXX")
+	{ await_question "$shown"; eval "$meanwhile"; printf 'y\n'; sleep 0.3; } |
+		env TERM=xterm script -qec "$cmd; echo \"rc=\$?\"" /dev/null | tee "$shown" | tr -d '\r'
 }
 
 # ---- logout --where ----

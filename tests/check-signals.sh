@@ -80,28 +80,33 @@ check_eq "nothing was changed" "200000 0" \
 # which sends it on twice (a race the binary before lost now and then:
 # when the first had been handled by the time the second came).
 stop_twice() { # label, then the command that runs sessctl
-	local label=$1 fifo=$dir/fifo.twice rc
+	local label=$1 fifo=$dir/fifo.twice rc try
 	shift
-	rm -f "$fifo"
-	mkfifo "$fifo"
-	(exec <"$fifo"; sleep 2; cat >"$dir/out.twice") &
-	local reader=$!
-	"$@" --db "$db" -o ndjson logout --all-users --dry-run --actor ops >"$fifo" 2>"$dir/err.twice" &
-	local pid=$!
-	sleep 1
-	local t0 gap=0
-	t0=$(date +%s%N)
-	kill -TERM "$pid"
-	if [ "$1" != timeout ]; then
-		sleep 0.02
+	# (a machine too busy to send them within 250 ms tests nothing
+	# here: sessctl takes the second for a second stop; try again)
+	for ((try = 1; try <= 3; try++)); do
+		rm -f "$fifo"
+		mkfifo "$fifo"
+		(exec <"$fifo"; sleep 2; cat >"$dir/out.twice") &
+		local reader=$!
+		"$@" --db "$db" -o ndjson logout --all-users --dry-run --actor ops >"$fifo" 2>"$dir/err.twice" &
+		local pid=$!
+		sleep 1
+		local t0 gap=0
+		t0=$(date +%s%N)
 		kill -TERM "$pid"
-		gap=$((($(date +%s%N) - t0) / 1000000))
-	fi
-	wait "$pid"
-	rc=$?
-	wait "$reader"
-	# (a machine too busy to send them within 250 ms tests nothing here)
-	[ "$gap" -lt 200 ] || bad "$label: the two signals came $gap ms apart"
+		if [ "$1" != timeout ]; then
+			sleep 0.02
+			kill -TERM "$pid"
+			gap=$((($(date +%s%N) - t0) / 1000000))
+		fi
+		wait "$pid"
+		rc=$?
+		wait "$reader"
+		[ "$gap" -lt 200 ] && break
+		echo "note $label: the two signals came $gap ms apart: again"
+	done
+	[ "$gap" -lt 200 ] || bad "$label: the two signals came $gap ms apart, three times"
 	if [ "$rc" = 143 ] && grep -qE "interrupted by SIGTERM(: the dry run stopped early| as the dry run's report was written out: it is whole)" "$dir/err.twice" &&
 		[ -s "$dir/out.twice" ] && ! grep -qv '^{.*}$' "$dir/out.twice"; then
 		ok "$label: one stop: 143, its line, every line written whole ($(wc -l <"$dir/out.twice") lines)"

@@ -184,9 +184,13 @@ ha_sync b a
 # and ends its transaction; without a usable TMPDIR it waits as a long
 # read does.)
 (TMPDIR=/nonexistent "$bin" --db "$standby" find -o csv 2>"$HA/err"; echo $? >"$HA/conflict.rc") |
-	(head -c 65536 >/dev/null; sleep 8; cat >/dev/null) &
+	(head -c 65536 >/dev/null; touch "$HA/reading"; sleep 8; cat >/dev/null) &
 reader=$!
-sleep 1
+# the change once find reads (a fixed second raced a slow start)
+for ((i = 0; i < 300; i++)); do
+	[ -e "$HA/reading" ] && break
+	sleep 0.1
+done
 ha_psql a t "UPDATE sessions SET device_name = 'y' WHERE id > 100000" >/dev/null
 ha_psql a t "VACUUM sessions" >/dev/null
 wait "$reader"

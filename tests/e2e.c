@@ -578,6 +578,23 @@ bool e2e_running(const struct e2e_proc *p)
 	return info.si_pid == 0;
 }
 
+bool e2e_wait_output(const struct e2e_proc *p, bool err, const char *has)
+{
+	for (int i = 0; i < 1500; i++) { /* up to 30 s */
+		bool running = e2e_running(p);
+		size_t len = 0;
+		char *text = e2e_read_file(err ? p->err_path : p->out_path, &len);
+		bool seen = text && (has ? strstr(text, has) != NULL : len > 0);
+		free(text);
+		if (seen)
+			return true;
+		if (!running)
+			return false; /* all it wrote is in the file: it never will */
+		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+	}
+	return false;
+}
+
 struct run *e2e_wait(struct e2e_proc *p)
 {
 	struct run *r = calloc(1, sizeof(*r));

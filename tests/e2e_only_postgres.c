@@ -4,6 +4,8 @@
  * Run with SESSCTL_TEST_BACKEND=postgres (BUILD/tests/e2e-postgres). */
 #include "e2e.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -107,6 +109,17 @@ Test(postgres_only, errors_are_the_same_as_on_sqlite)
 
 /* ---- statement count ---- */
 
+/* An application name for one sessctl run, to find its statements in
+ * the server's log: the test's pid and the time, as the direct and the
+ * PgBouncer pass share one log and a pid can come again. */
+static void app_name(char *buf, size_t size, const char *what)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(buf, size, "sc%ld_%llx%s", (long)getpid(),
+		 (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec, what);
+}
+
 /* Calls visit with each line the server logged for application name app
  * (a statement, or the execute of a prepared one), NUL-terminated. */
 static void each_logged_line(const char *app, void (*visit)(const char *line, void *ctx), void *ctx)
@@ -116,6 +129,19 @@ static void each_logged_line(const char *app, void (*visit)(const char *line, vo
 	char prefix_stmt[128], prefix_exec[128];
 
 	cr_assert(log && *log, "SESSCTL_TEST_PGLOG must name the server's log (tests/pg-server.sh)");
+	if (e2e_pgbouncer()) {
+		/* PgBouncer renames a server connection it released (tests/
+		 * pgbouncer.sh) after the client has its answer: that SET is
+		 * logged under the client's name, perhaps after the client
+		 * exited. Once no server connection has the name, it is. */
+		char sql[160];
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'",
+			 app);
+		long long left = 1;
+		for (int i = 0; i < 500 && (left = db_int(sql)) > 0; i++) /* up to 10 s */
+			nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+		cr_assert_eq(left, 0, "a server connection kept the name %s for 10 s", app);
+	}
 	text = e2e_read_file(log, NULL);
 	cr_assert_not_null(text, "cannot read '%s'", log);
 	snprintf(prefix_stmt, sizeof(prefix_stmt), "%s LOG:  statement: ", app);
@@ -171,8 +197,8 @@ Test(postgres_only, list_user_runs_as_many_statements_for_100_sessions_as_for_1)
 		"INSERT INTO sessions (user_id, device_fingerprint, device_name, last_activity, is_active)"
 		" SELECT 2, 'fp' || g, 'device ' || g, '2025-02-01 00:00:00', g % 10 <> 0"
 		" FROM generate_series(1, 100) AS g;");
-	snprintf(app_one, sizeof(app_one), "sc%ldone", (long)getpid());
-	snprintf(app_many, sizeof(app_many), "sc%ldmany", (long)getpid());
+	app_name(app_one, sizeof(app_one), "one");
+	app_name(app_many, sizeof(app_many), "many");
 	snprintf(one, sizeof(one), "%s application_name=%s", e2e_url(), app_one);
 	snprintf(many, sizeof(many), "%s application_name=%s", e2e_url(), app_many);
 
@@ -218,7 +244,9 @@ Test(postgres_only, a_per_user_command_is_one_transaction)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		char url[256], app[64];
 
-		snprintf(app, sizeof(app), "sc%ldtx%zu", (long)getpid(), i);
+		char what[32];
+		snprintf(what, sizeof(what), "tx%zu", i);
+		app_name(app, sizeof(app), what);
 		snprintf(url, sizeof(url), "%s application_name=%s", e2e_url(), app);
 		struct run *r = e2e_run(&(struct call){ .db = url }, cmds[i].argv);
 		EXPECT_OK(r);
@@ -296,7 +324,7 @@ Test(postgres_only, only_the_enforce_record_commits_without_waiting_for_the_disk
 		"INSERT INTO sessions (user_id, device_fingerprint, device_name, last_activity, is_active)"
 		" SELECT 1, 'fp' || g, 'device ' || g, '2025-02-01 00:00:00'::timestamptz + g * interval '1 day',"
 		" TRUE FROM generate_series(1, 5) AS g;");
-	snprintf(app, sizeof(app), "sc%ldrec", (long)getpid());
+	app_name(app, sizeof(app), "rec");
 	snprintf(url, sizeof(url), "%s application_name=%s", e2e_url(), app);
 	/* one idle (before 2025-02-03), then two more over the limit of 2 */
 	struct run *r = e2e_run(&(struct call){ .db = url },
@@ -362,7 +390,7 @@ Test(postgres_only, a_schema_from_before_the_version_function_is_told_to_migrate
 		"DROP FUNCTION sessctl_schema_version();\n"
 		"ALTER TABLE sessctl_enforce_state DROP COLUMN idle_cutoff;\n"
 		"DELETE FROM sessctl_migrations WHERE version >= 5");
-	snprintf(app, sizeof(app), "sc%ldold", (long)getpid());
+	app_name(app, sizeof(app), "old");
 	snprintf(url, sizeof(url), "%s application_name=%s", e2e_url(), app);
 	const char *const *cmds[] = {
 		ARGV("count", "1"), ARGV("logout-all", "1", "--yes", "--actor", "ops"),
@@ -2109,9 +2137,22 @@ Test(postgres_only, a_signal_while_enforce_connects_is_an_interrupted_run)
 
 	struct e2e_proc *p = e2e_start(&(struct call){ .db = url, .env = ARGV("PGCONNECT_TIMEOUT=3") },
 				       ARGV("enforce", "--actor", "cron", "--metrics-file", prom));
-	nanosleep(&(struct timespec){ .tv_nsec = 500000000 }, NULL);
+	/* the signal once sessctl is connecting (a fixed sleep raced a slow
+	 * sanitized start): its connection arrives, and is never answered */
+	cr_assert_eq(fcntl(fd, F_SETFL, O_NONBLOCK), 0, "%s", strerror(errno));
+	int conn = -1;
+	for (int i = 0; i < 500 && conn < 0; i++) { /* up to 10 s */
+		conn = accept(fd, NULL, NULL);
+		if (conn < 0) {
+			cr_assert(errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR, "accept: %s",
+				  strerror(errno));
+			nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+		}
+	}
+	cr_assert_geq(conn, 0, "sessctl never connected to the silent server");
 	e2e_signal(p, SIGTERM);
 	struct run *r = e2e_wait(p);
+	close(conn);
 	close(fd);
 	unlink(sock);
 
@@ -2854,7 +2895,7 @@ Test(postgres_only, a_cron_run_with_a_little_of_everything_costs_a_transaction_a
 	/* then user 2 logs in on a fourth device */
 	db_exec("INSERT INTO sessions (user_id, device_fingerprint, last_activity, is_active) VALUES\n"
 		" (2, 'd', '2025-03-01 00:30:00+00', true)");
-	snprintf(app, sizeof(app), "sc%ldcron", (long)getpid());
+	app_name(app, sizeof(app), "cron");
 	snprintf(url, sizeof(url), "%s application_name=%s", e2e_url(), app);
 	r = RUN_DB(url, "enforce", "-v", "--idle-timeout", "90d", "--purge-after", "60d", "--now",
 		   "2025-03-01 01:00:00", "-o", "csv", "--columns", "expired,over_limit,purged");
@@ -2910,7 +2951,7 @@ Test(postgres_only, a_cron_run_with_nothing_to_do_is_one_transaction, .timeout =
 	EXPECT_OUT(r, "expired,over_limit,purged\r\n0,0,0\r\n");
 
 	/* ten minutes later: nothing to do */
-	snprintf(app, sizeof(app), "sc%ldnone", (long)getpid());
+	app_name(app, sizeof(app), "none");
 	snprintf(url, sizeof(url), "%s application_name=%s", e2e_url(), app);
 	r = RUN_DB(url, "enforce", "--now", "2025-03-01 00:10:00", args[0], args[1], args[2], args[3],
 		   args[4], args[5], args[6], args[7]);
@@ -2938,7 +2979,7 @@ Test(postgres_only, a_cron_run_with_nothing_to_do_is_one_transaction, .timeout =
 	/* an hour later: only the closed session is due (its last activity
 	 * is now 60 days old); the run is the plan, the purge's batch and
 	 * the record */
-	snprintf(app, sizeof(app), "sc%ldpurge", (long)getpid());
+	app_name(app, sizeof(app), "purge");
 	snprintf(url, sizeof(url), "%s application_name=%s", e2e_url(), app);
 	r = RUN_DB(url, "enforce", "--now", "2025-03-01 01:00:00", args[0], args[1], args[2], args[3],
 		   args[4], args[5], args[6], args[7]);
@@ -2974,7 +3015,7 @@ Test(postgres_only, under_a_statement_timeout_the_lock_wait_is_computed_once_a_c
 	EXPECT_OK(r);
 	/* an hour later, a closed session is due: the plan, the purge's
 	 * batch, the record */
-	snprintf(app, sizeof(app), "sc%ldtimeout", (long)getpid());
+	app_name(app, sizeof(app), "timeout");
 	snprintf(url, sizeof(url), "%s application_name=%s", e2e_url(), app);
 	r = RUN_DB(url, "enforce", "--now", "2025-03-01 01:00:00", "--purge-after", "60d", "-o", "csv",
 		   "--columns", "expired,over_limit,purged");
@@ -2988,7 +3029,7 @@ Test(postgres_only, under_a_statement_timeout_the_lock_wait_is_computed_once_a_c
 					    "current_setting('lock_timeout') = '0' AND "
 					    "current_setting('statement_timeout') = '30s';"), 2,
 		     "the later BEGINs did not set the lock wait computed");
-	snprintf(app, sizeof(app), "sc%ldurlwait", (long)getpid());
+	app_name(app, sizeof(app), "urlwait");
 	snprintf(url, sizeof(url), "%s application_name=%s options='-c lock_timeout=300'", e2e_url(), app);
 	r = RUN_DB(url, "count", "u2");
 	EXPECT_OUT(r, "2\n");

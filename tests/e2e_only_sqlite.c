@@ -1167,7 +1167,10 @@ Test(sqlite_only, a_change_that_opens_a_file_being_committed_tries_again, .timeo
 	struct e2e_proc *w = e2e_start(&(struct call){ 0 },
 				       ARGV("-v", "logout-all", "alice", "--yes", "--actor", "ops"));
 	struct e2e_proc *r = e2e_start(&(struct call){ 0 }, ARGV("-v", "count", "alice"));
-	nanosleep(&(struct timespec){ .tv_sec = 7, .tv_nsec = 500000000 }, NULL);
+	/* the lock goes once the read has given up and the change waits
+	 * in its second try (a fixed 7.5 s raced a slow start) */
+	cr_expect(e2e_wait_output(r, true, "stayed locked"), "count did not give up");
+	cr_expect(e2e_wait_output(w, true, "still waiting to read"), "logout-all did not try again");
 	sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(conn);
 	struct run *rw = e2e_wait(w), *rr = e2e_wait(r);
