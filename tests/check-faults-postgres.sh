@@ -819,9 +819,15 @@ for cmd in "logout --where --ip 10.8.0.0/16" "enforce"; do
 	# shellcheck disable=SC2086
 	(("$bin" --db "$(url fm)" --now "$NOW" -o csv $cmd --dry-run --actor fault-test \
 		--reason slow-reader-check 2>"$work/err"; echo $? >"$work/rc") |
-		(head -c 1000 >/dev/null; sleep 8; cat >/dev/null)) &
+		(head -c 1000 >/dev/null; touch "$work/reading"; sleep 8; cat >/dev/null)) &
 	bg=$!
-	sleep 3
+	# once its reader has the report's start (a fixed 3 s raced a
+	# sanitized run still in its transaction)
+	for ((i = 0; i < 300; i++)); do
+		[ -e "$work/reading" ] && break
+		sleep 0.1
+	done
+	rm -f "$work/reading"
 	check_eq "a dry run read slowly ($cmd): no transaction left open" 0 \
 		"$(q postgres "SELECT count(*) FROM pg_stat_activity WHERE datname = 'fm'
 		  AND application_name = 'sessctl' AND state LIKE 'idle in transaction%'")"
