@@ -82,18 +82,24 @@ static bool short_batch(size_t n, int64_t limit)
 	return (int64_t)n < limit;
 }
 
+/* Whether the device limit's batches are a budget of sessions, filled
+ * with whole users by their excess (the backend's batches are even), or
+ * a number of users (the user's --batch-size, or uneven batches). */
+static bool limit_budget(const struct sc_db *db, const struct enforce_ctx *c)
+{
+	return !c->o->batch_size && db->backend->even_batches;
+}
+
 /* The device limit's next users over the limit, up to asked of them
  * from the user id `from` on, into c->users (and, where batches are
  * even, their excess into c->excess). */
 int enforce_limit_users(struct sc_db *db, struct enforce_ctx *c, int64_t asked, int64_t from,
 		       struct sc_error *err)
 {
-	const struct sc_enforce_opts *o = c->o;
-	bool budget = !o->batch_size && db->backend->even_batches;
-
 	c->users.n = c->excess.n = 0;
-	return db->backend->users_over_limit(db, o->max_sessions, c->incremental ? c->since : INT64_MIN,
-					     from, asked, &c->users, budget ? &c->excess : NULL, err);
+	return db->backend->users_over_limit(db, c->o->max_sessions, c->incremental ? c->since : INT64_MIN,
+					     from, asked, &c->users, limit_budget(db, c) ? &c->excess : NULL,
+					     err);
 }
 
 /* One batch of one step. Sets c->finished when nothing is left. */
@@ -133,7 +139,7 @@ static int batch_body(struct sc_db *db, enum enforce_step step, struct enforce_c
 			 * many users as a quick one could take ten times as long
 			 * (the application waiting meanwhile). Whole users, at
 			 * least one. */
-			bool budget = !o->batch_size && be->even_batches;
+			bool budget = limit_budget(db, c);
 			int64_t asked = budget ? users_wanted(c) : c->batch;
 			if (!c->users_known && enforce_limit_users(db, c, asked, c->from, err) < 0)
 				return -1;
