@@ -82,8 +82,9 @@ check_eq "nothing was changed" "200000 0" \
 stop_twice() { # label, then the command that runs sessctl
 	local label=$1 fifo=$dir/fifo.twice rc try
 	shift
-	# (a machine too busy to send them within 250 ms tests nothing
-	# here: sessctl takes the second for a second stop; try again)
+	# (a machine too busy to send them within 200 ms tests nothing
+	# here: from 250 ms on, sessctl takes the second for a second
+	# stop; try again)
 	for ((try = 1; try <= 3; try++)); do
 		rm -f "$fifo"
 		mkfifo "$fifo"

@@ -580,7 +580,7 @@ bool e2e_running(const struct e2e_proc *p)
 
 bool e2e_wait_output(const struct e2e_proc *p, bool err, const char *has)
 {
-	for (int i = 0; i < 1500; i++) { /* up to 30 s */
+	for (int i = 0; i < 1000; i++) { /* up to 20 s */
 		bool running = e2e_running(p);
 		size_t len = 0;
 		char *text = e2e_read_file(err ? p->err_path : p->out_path, &len);

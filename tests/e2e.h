@@ -104,8 +104,9 @@ int e2e_signal(const struct e2e_proc *p, int sig);
 bool e2e_running(const struct e2e_proc *p);
 /* Waits until a started sessctl has written has (NULL: anything) to its
  * stderr (err) or stdout: true once it has, false when it exited without
- * or after 30 s. For a signal that must come at a known point, where a
- * fixed sleep would race a slow (sanitized) start. */
+ * or after 20 s. For a signal that must come at a known point, where a
+ * fixed sleep would race a slow (sanitized) start. It reads the
+ * harness's own files: not for a run with out_to or err_to_out. */
 bool e2e_wait_output(const struct e2e_proc *p, bool err, const char *has);
 /* A monotonic clock in milliseconds, to bound how long something took. */
 double e2e_ms(void);

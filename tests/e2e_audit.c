@@ -494,8 +494,9 @@ static char *on_terminal(int *status, const char *const *argv)
 	char *out = malloc(cap);
 	cr_assert_not_null(out);
 	out[0] = '\0';
-	bool exited = false;
+	bool exited = false, marked = false;
 	int ws_status = 0;
+	double deadline = 0;
 	char *end = NULL;
 	while (!end) {
 		struct pollfd pfd = { .fd = master, .events = POLLIN };
@@ -510,27 +511,30 @@ static char *on_terminal(int *status, const char *const *argv)
 				continue;
 			cr_assert_gt(got, 0, "reading the terminal: %s", got < 0 ? strerror(errno) : "EOF");
 			for (ssize_t i = 0; i < got; i++) {
-				if (buf[i] == '\r')
+				if (buf[i] == '\r' || buf[i] == '\0')
 					continue;
 				if (len + 1 >= cap)
 					cr_assert_not_null(out = realloc(out, cap *= 2));
 				out[len++] = buf[i];
 			}
 			out[len] = '\0';
-			if (exited)
+			if (marked)
 				end = strstr(out, PTY_END);
-			continue;
-		}
-		if (!exited) {
+		} else if (!exited) {
 			pid_t w = waitpid(pid, &ws_status, WNOHANG);
 			if (w < 0 && errno == EINTR)
 				continue;
 			cr_assert_geq(w, 0, "waitpid: %s", strerror(errno));
-			if (w == pid) {
-				exited = true;
-				cr_assert_eq(write(slave, PTY_END, strlen(PTY_END)), (ssize_t)strlen(PTY_END),
-					     "writing the end marker: %s", strerror(errno));
-			}
+			exited = w == pid;
+		} else if (!marked) {
+			/* Once the terminal was drained (nothing for 50 ms after
+			 * the exit): the marker cannot meet a full buffer. */
+			cr_assert_eq(write(slave, PTY_END, strlen(PTY_END)), (ssize_t)strlen(PTY_END),
+				     "writing the end marker: %s", strerror(errno));
+			marked = true;
+			deadline = e2e_ms() + 10000;
+		} else {
+			cr_assert_lt(e2e_ms(), deadline, "the end marker never came back:\n%s", out);
 		}
 	}
 	*end = '\0';

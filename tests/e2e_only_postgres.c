@@ -2108,8 +2108,9 @@ Test(postgres_only, a_connection_whose_transactions_are_read_only_is_refused_for
 	cr_expect_eq(db_int("SELECT count(*) FROM sessions WHERE is_active"), active - 1);
 }
 
-/* A server that takes connections and never answers (a socket nobody
- * accepts on), at the unix socket path sock: the descriptor to close. */
+/* A server that takes connections and never answers (a listening socket
+ * whose connections wait in its backlog, or are accepted and never
+ * read), at the unix socket path sock: the descriptor to close. */
 static int silent_server(const char *sock)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -2122,7 +2123,7 @@ static int silent_server(const char *sock)
 }
 
 /* SIGTERM while enforce connects (here to a server that takes the
- * connection and never answers: a socket nobody accepts on) killed it,
+ * connection and never answers) killed it,
  * with no line and no --metrics-file, so monitoring kept the previous
  * run's success. Now the run is interrupted: 143, one line, the file
  * written (interrupted 1, success 0), once libpq's connect gives up. */
