@@ -1032,8 +1032,10 @@ fi
 # linked), the server stops, and once it runs on its BEGIN waits in the
 # queue (-v: still one "connected to" line); SIGTERM then ends the run
 # within a second.
+# (Batches of 10: more moments between two transactions to be caught
+# in, as in section 13.)
 newdb fu
-if ! start_enforce fu 2000 -v; then
+if ! batch_size=10 start_enforce fu 2000 -v; then
 	bad "PgBouncer, SIGTERM at BEGIN: enforce ended before the server could be stopped"
 	wait "$bg"
 	bg=
